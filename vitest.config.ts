@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Protocol tests open many sockets; two workers match the two cores here.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
