@@ -1,0 +1,30 @@
+/** A listener address as given on the command line: `HOST:PORT`, `:PORT`, `PORT`, or `[v6]:PORT`. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export class HostPortError extends Error {}
+
+export function parseHostPort(value: string, defaultHost = '127.0.0.1'): HostPort {
+  const text = value.trim();
+  let host = defaultHost;
+  let portText = text;
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  if (bracketed) {
+    host = bracketed[1] ?? defaultHost;
+    portText = bracketed[2] ?? '';
+  } else if (text.includes(':')) {
+    const at = text.lastIndexOf(':');
+    host = text.slice(0, at) || defaultHost;
+    portText = text.slice(at + 1);
+  }
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
+    throw new HostPortError(`"${value}" is not HOST:PORT with a port from 0 to 65535`);
+  }
+  return { host, port: Number(portText) };
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,24 @@
+import type { Server } from 'node:net';
+import type { HostPort } from './host-port.js';
+
+/** Starts listening and resolves with the bound address (port 0 becomes the real port). */
+export function listen(server: Server, at: HostPort): Promise<HostPort> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(at.port, at.host, () => {
+      server.off('error', onError);
+      const bound = server.address();
+      if (bound && typeof bound === 'object') resolve({ host: bound.address, port: bound.port });
+      else reject(new Error('listener has no address'));
+    });
+  });
+}
+
+/** Closes a server; resolves once it stops accepting (idempotent: a closed server resolves at once). */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}

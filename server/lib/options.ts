@@ -1,0 +1,190 @@
+/**
+ * Command-line options described once: each is a `--kebab-flag` and a
+ * `LETTERBOX_SNAKE` variable derived from its camelCase key, with a parser, a
+ * default and help text. Flags win over the environment, which wins over defaults.
+ */
+import { parseHostPort, type HostPort } from './host-port.js';
+
+export class OptionError extends Error {}
+
+export interface OptionSpec<T> {
+  description: string;
+  default: T;
+  /** The default as --help shows it. */
+  shown?: string;
+  /** Turns the text of a flag or variable into a value; throws OptionError when it is bad. */
+  parse: (text: string, name: string) => T;
+  /** A switch: `--flag` alone means true, `--no-flag` false. */
+  switch?: true;
+}
+
+export type OptionTable = Record<string, OptionSpec<unknown>>;
+export type OptionValues<Table extends OptionTable> = { [K in keyof Table]: Table[K]['default'] };
+
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+export function envName(key: string): string {
+  return 'LETTERBOX_' + flagName(key).replace(/-/g, '_').toUpperCase();
+}
+
+export function parseOptions<Table extends OptionTable>(
+  table: Table,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): OptionValues<Table> {
+  const values: Record<string, unknown> = {};
+  const byFlag = new Map(Object.keys(table).map((key) => [flagName(key), key]));
+  for (const [key, spec] of Object.entries(table)) {
+    const fromEnv = env[envName(key)];
+    values[key] = fromEnv !== undefined && fromEnv !== '' ? spec.parse(fromEnv, envName(key)) : spec.default;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) throw new OptionError(`unexpected argument "${arg}" (see --help)`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    const negated = name.startsWith('no-') && byFlag.has(name.slice(3));
+    const key = byFlag.get(negated ? name.slice(3) : name);
+    const spec = key === undefined ? undefined : table[key];
+    if (key === undefined || !spec) throw new OptionError(`unknown option --${name} (see --help)`);
+    if (spec.switch && inline === undefined) {
+      values[key] = !negated;
+      continue;
+    }
+    if (negated) throw new OptionError(`--${name} is not a switch`);
+    const text = inline ?? argv[++i];
+    if (text === undefined) throw new OptionError(`--${name} needs a value`);
+    values[key] = spec.parse(text, `--${name}`);
+  }
+  return values as OptionValues<Table>;
+}
+
+export function helpText(table: OptionTable): string {
+  const rows = Object.entries(table).map(([key, spec]) => {
+    const shown = spec.shown ?? (spec.switch ? String(spec.default) : JSON.stringify(spec.default));
+    return `  --${flagName(key)}${spec.switch ? '' : ' VALUE'}\n      ${spec.description} (default: ${shown}; env ${envName(key)})`;
+  });
+  return rows.join('\n');
+}
+
+// ---- Parsers shared by every option table -------------------------------------------------
+
+export function text(description: string, value = ''): OptionSpec<string> {
+  return { description, default: value, parse: (t) => t };
+}
+
+export function flag(description: string, value = false): OptionSpec<boolean> {
+  return {
+    description,
+    default: value,
+    switch: true,
+    parse: (t, name) => {
+      if (/^(1|true|yes|on)$/i.test(t)) return true;
+      if (/^(0|false|no|off)$/i.test(t)) return false;
+      throw new OptionError(`${name}: expected true or false, got "${t}"`);
+    },
+  };
+}
+
+export function integer(description: string, value: number, min = 0, max = Number.MAX_SAFE_INTEGER): OptionSpec<number> {
+  return {
+    description,
+    default: value,
+    parse: (t, name) => {
+      const n = Number(t);
+      if (!/^-?\d+$/.test(t.trim()) || n < min || n > max) throw new OptionError(`${name}: expected a whole number from ${min} to ${max}, got "${t}"`);
+      return n;
+    },
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+/** A byte size such as `50MB`, `512k` or `1048576`. */
+export function size(description: string, value: number): OptionSpec<number> {
+  return {
+    description,
+    default: value,
+    shown: formatSize(value),
+    parse: (t, name) => {
+      const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(t.trim());
+      const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
+      if (!match || unit === undefined) throw new OptionError(`${name}: expected a size such as 50MB, got "${t}"`);
+      return Math.round(Number(match[1]) * unit);
+    },
+  };
+}
+
+function formatSize(bytes: number): string {
+  for (const [unit, factor] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return String(bytes);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration in milliseconds, written `30s`, `10m`, `500ms` or plain seconds. */
+export function duration(description: string, valueMs: number): OptionSpec<number> {
+  return {
+    description,
+    default: valueMs,
+    shown: valueMs % 1000 === 0 ? `${valueMs / 1000}s` : `${valueMs}ms`,
+    parse: (t, name) => {
+      const ms = parseDuration(t);
+      if (ms === undefined) throw new OptionError(`${name}: expected a duration such as 30s or 10m, got "${t}"`);
+      return ms;
+    },
+  };
+}
+
+export function parseDuration(t: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(t.trim());
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * (DURATION_UNITS[(match[2] ?? 's').toLowerCase()] ?? 1000));
+}
+
+/**
+ * A listener address, or `off` to turn the listener off. A port given without a host
+ * (`:1025`, `1025`) gets host '' and binds to loopback, or to every interface with
+ * --listen-all (see resolveListenHost).
+ */
+export function listener(description: string, port: number | null): OptionSpec<HostPort | null> {
+  return {
+    description: description + '; HOST:PORT, or "off"',
+    default: port === null ? null : { host: '', port },
+    shown: port === null ? 'off' : `127.0.0.1:${port}`,
+    parse: (t, name) => {
+      if (/^(off|false|no|none)$/i.test(t.trim())) return null;
+      try {
+        return parseHostPort(t, '');
+      } catch (error) {
+        throw new OptionError(`${name}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+export function oneOf<const T extends string>(description: string, value: T, choices: readonly T[]): OptionSpec<T> {
+  return {
+    description: `${description} (${choices.join(', ')})`,
+    default: value,
+    parse: (t, name) => {
+      if (!(choices as readonly string[]).includes(t)) throw new OptionError(`${name}: expected one of ${choices.join(', ')}, got "${t}"`);
+      return t as T;
+    },
+  };
+}
+
+/** A comma-separated list. */
+export function list(description: string, value: string[] = []): OptionSpec<string[]> {
+  return {
+    description,
+    default: value,
+    shown: value.join(',') || 'none',
+    parse: (t) => t.split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { generate } from 'selfsigned';
+import { OptionError } from './options.js';
+
+/** The key and certificate every TLS listener (SMTP, POP3, IMAP, HTTPS) serves. */
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  selfSigned: boolean;
+}
+
+export interface TlsSettings {
+  /** `off`, `files` (from certFile/keyFile) or `self-signed` (a certificate made at start). */
+  mode: 'off' | 'files' | 'self-signed';
+  certFile: string;
+  keyFile: string;
+  /** The name the self-signed certificate is issued to. */
+  hostname: string;
+}
+
+export async function loadTls(settings: TlsSettings): Promise<TlsMaterial | null> {
+  if (settings.mode === 'off') return null;
+  if (settings.mode === 'self-signed') {
+    const pems = await generate([{ name: 'commonName', value: settings.hostname }], {
+      keySize: 2048,
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: settings.hostname }, { type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    });
+    return { key: pems.private, cert: pems.cert, selfSigned: true };
+  }
+  if (!settings.certFile || !settings.keyFile) throw new OptionError('TLS needs both a certificate file and a key file');
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      throw new OptionError(`cannot read TLS ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  };
+  return { cert: await read(settings.certFile, 'certificate'), key: await read(settings.keyFile, 'key'), selfSigned: false };
+}

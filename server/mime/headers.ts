@@ -1,0 +1,62 @@
+/**
+ * Cheap reading of a message's header block straight from the raw bytes, for the
+ * summary made at delivery. It never throws: a malformed header gives empty fields.
+ */
+
+/** Offset just past the blank line that ends the header block, or raw.length when there is none. */
+export function headerEnd(raw: Buffer): number {
+  // RFC 5322 §2.1: header, then an empty line, then the body. Bare LF is tolerated.
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== 0x0a) continue;
+    if (raw[i + 1] === 0x0a) return i + 2;
+    if (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a) return i + 3;
+  }
+  return raw.length;
+}
+
+export interface HeaderField {
+  /** The name as written. */
+  name: string;
+  /** The unfolded value (RFC 5322 §2.2.3), surrounding whitespace trimmed. */
+  value: string;
+}
+
+/**
+ * Splits a header block into fields. Lines that are neither a field nor a
+ * continuation are skipped, as RFC 5322 parsers commonly do.
+ * 8-bit bytes are read as UTF-8 (RFC 6532); invalid sequences become U+FFFD.
+ */
+export function parseHeaderFields(block: Buffer | string, maxFields = Infinity): HeaderField[] {
+  const text = typeof block === 'string' ? block : block.toString('utf8');
+  const fields: HeaderField[] = [];
+  let current: HeaderField | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') break;
+    if ((line[0] === ' ' || line[0] === '\t') && current) {
+      current.value += line;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0 || /[\s]/.test(line.slice(0, colon).trimEnd())) {
+      current = undefined;
+      continue;
+    }
+    if (fields.length >= maxFields) break;
+    current = { name: line.slice(0, colon).trimEnd(), value: line.slice(colon + 1) };
+    fields.push(current);
+  }
+  for (const field of fields) field.value = field.value.trim();
+  return fields;
+}
+
+/** Reads the header block of a raw message into fields. */
+export function readHeaderFields(raw: Buffer, maxBytes = raw.length, maxFields = Infinity): HeaderField[] {
+  const end = Math.min(headerEnd(raw), maxBytes);
+  return parseHeaderFields(raw.subarray(0, end), maxFields);
+}
+
+/** First value of a field by case-insensitive name. */
+export function firstField(fields: HeaderField[], name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return fields.find((field) => field.name.toLowerCase() === lower)?.value;
+}

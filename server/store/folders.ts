@@ -1,0 +1,297 @@
+import type { TypedEmitter } from '../lib/typed-emitter.js';
+import { CATCH_ALL, mailboxKey } from './login.js';
+import { indexByKey, removeByKeys } from './sorted.js';
+import type { FolderEntry, StoreEvents, StoredMessage } from './types.js';
+
+/**
+ * Per-login folders (DESIGN.md "Mailboxes"). Every login has INBOX and the RFC 6154
+ * special-use folders; users may add their own (`/` is the hierarchy separator).
+ *
+ * A message sits in folders as placements, each with that folder's own UID. A message
+ * stays in the store while some *counting* placement holds it: a recipient's INBOX,
+ * a copy, an append. The catch-all's INBOX (every message) and the sender's Sent
+ * (derived from MAIL FROM) do not count, so a single-recipient message that its
+ * recipient deletes over POP3 leaves the web inbox too.
+ */
+
+export const SEPARATOR = '/';
+
+/** RFC 6154 special-use folders that every login has, and their attributes. */
+export const SPECIAL_FOLDERS: ReadonlyArray<{ name: string; use: string }> = [
+  { name: 'INBOX', use: '' },
+  { name: 'Sent', use: '\\Sent' },
+  { name: 'Drafts', use: '\\Drafts' },
+  { name: 'Trash', use: '\\Trash' },
+  { name: 'Archive', use: '\\Archive' },
+  { name: 'Junk', use: '\\Junk' },
+];
+
+interface Placement extends FolderEntry {
+  readonly counts: boolean;
+}
+
+export interface FolderInfo {
+  readonly name: string;
+  /** RFC 6154 attribute such as `\Sent`, or ''. */
+  readonly specialUse: string;
+  /** RFC 3501 §2.3.1.1: stays the same for the life of the folder. */
+  readonly uidValidity: number;
+  /** The UID the next message filed here will get. */
+  readonly uidNext: number;
+  readonly subscribed: boolean;
+  /** Entries in ascending UID order. Do not mutate. */
+  readonly entries: readonly FolderEntry[];
+}
+
+class Folder implements FolderInfo {
+  readonly entries: Placement[] = [];
+  subscribed = true;
+  constructor(
+    public name: string,
+    readonly specialUse: string,
+    readonly uidValidity: number,
+    public uidNext = 1,
+  ) {}
+}
+
+export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid';
+
+/** The name INBOX is case-insensitive (RFC 3501 §5.1); every other name is exact. */
+export function normaliseFolderName(name: string): string {
+  return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+}
+
+export class Folders {
+  readonly #byLogin = new Map<string, Map<string, Folder>>();
+  /** Where each message is filed, for removal without a scan. */
+  readonly #placesOf = new Map<string, Array<{ folder: Folder; uid: number }>>();
+  /** Counting placements per message id. */
+  readonly #holds = new Map<string, number>();
+  readonly #loginOf = new WeakMap<Folder, string>();
+  #nextValidity: number;
+
+  constructor(
+    private readonly events: TypedEmitter<StoreEvents>,
+    uidValidityBase: number,
+  ) {
+    this.#nextValidity = uidValidityBase;
+  }
+
+  /** Files a new message: the catch-all INBOX (UID = arrival seq), then by envelope or in one folder. */
+  route(message: StoredMessage, filing: 'route' | { login: string; folder: string }): void {
+    this.#place(this.#folder(CATCH_ALL, 'INBOX') as Folder, message, false, message.seq);
+    if (filing !== 'route') {
+      const key = mailboxKey(filing.login);
+      const folder = this.#folder(key, filing.folder);
+      if (folder && !(key === CATCH_ALL && folder.name === 'INBOX')) this.#place(folder, message, true);
+      return;
+    }
+    for (const recipient of new Set(message.envelope.rcptTo.map(mailboxKey))) {
+      if (recipient !== CATCH_ALL) this.#place(this.#folder(recipient, 'INBOX') as Folder, message, true);
+    }
+    const sender = mailboxKey(message.envelope.mailFrom);
+    if (sender !== CATCH_ALL) this.#place(this.#folder(sender, 'Sent') as Folder, message, false);
+  }
+
+  /** The folders of a login, special-use ones first. */
+  list(login: string): FolderInfo[] {
+    return [...this.#mailbox(mailboxKey(login)).values()];
+  }
+
+  get(login: string, name: string): FolderInfo | undefined {
+    return this.#folder(mailboxKey(login), name);
+  }
+
+  /** Files existing messages in another folder (IMAP COPY); returns the new entries in order. */
+  copy(login: string, name: string, messages: StoredMessage[]): FolderEntry[] | FolderError {
+    const key = mailboxKey(login);
+    const folder = this.#folder(key, name);
+    if (!folder) return 'missing';
+    if (key === CATCH_ALL && folder.name === 'INBOX') {
+      // Every message is already in the catch-all INBOX; report where each one is.
+      return messages.flatMap((m) => folder.entries.filter((e) => e.message === m));
+    }
+    return messages.map((message) => this.#place(folder, message, true));
+  }
+
+  /**
+   * Takes entries out of a folder (EXPUNGE, POP3 UPDATE, the source of a MOVE).
+   * Returns the messages no counting placement holds any more: the caller removes
+   * them from the store. Expunging the catch-all INBOX returns every message named.
+   */
+  unfile(login: string, name: string, uids: Iterable<number>): StoredMessage[] {
+    const key = mailboxKey(login);
+    const folder = this.#folder(key, name);
+    if (!folder) return [];
+    const removed = removeByKeys(folder.entries, new Set(uids), (e) => e.uid);
+    if (removed.length === 0) return [];
+    this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid) });
+    const orphans: StoredMessage[] = [];
+    for (const entry of removed) {
+      this.#unplace(entry.message.id, folder, entry.uid);
+      if (key === CATCH_ALL && folder.name === 'INBOX') orphans.push(entry.message);
+      else if (entry.counts && this.#release(entry.message.id)) orphans.push(entry.message);
+    }
+    return orphans;
+  }
+
+  /** Drops every placement of messages that left the store. */
+  forget(messages: readonly StoredMessage[]): void {
+    const byFolder = new Map<Folder, Set<number>>();
+    for (const message of messages) {
+      for (const { folder, uid } of this.#placesOf.get(message.id) ?? []) {
+        let uids = byFolder.get(folder);
+        if (!uids) byFolder.set(folder, (uids = new Set()));
+        uids.add(uid);
+      }
+      this.#placesOf.delete(message.id);
+      this.#holds.delete(message.id);
+    }
+    for (const [folder, uids] of byFolder) {
+      const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
+      const login = this.#loginOf.get(folder) ?? CATCH_ALL;
+      this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid) });
+    }
+  }
+
+  /** Drops every placement everywhere (delete all). Folders and their UIDNEXT stay. */
+  forgetAll(): void {
+    for (const [login, folders] of this.#byLogin) {
+      for (const folder of folders.values()) {
+        if (folder.entries.length === 0) continue;
+        const uids = folder.entries.map((e) => e.uid);
+        folder.entries.length = 0;
+        this.events.emit('unfiled', { login, folder: folder.name, uids });
+      }
+    }
+    this.#placesOf.clear();
+    this.#holds.clear();
+  }
+
+  create(login: string, name: string): FolderInfo | FolderError {
+    const key = mailboxKey(login);
+    const clean = normaliseFolderName(name.replace(/\/+$/, ''));
+    if (!clean || clean.split(SEPARATOR).some((part) => part === '')) return 'invalid';
+    const folders = this.#mailbox(key);
+    if (folders.has(clean)) return 'exists';
+    // RFC 3501 §6.3.3: creating a/b/c also creates the missing superiors.
+    const parts = clean.split(SEPARATOR);
+    let created: Folder | undefined;
+    for (let i = 1; i <= parts.length; i++) {
+      const path = parts.slice(0, i).join(SEPARATOR);
+      if (!folders.has(path)) created = this.#add(key, folders, path, '');
+    }
+    this.events.emit('folders', { login: key });
+    return created as Folder;
+  }
+
+  /**
+   * Deletes a folder and its placements (RFC 3501 §6.3.4). INBOX and special-use
+   * folders stay. Returns the messages that nothing holds any more.
+   */
+  delete(login: string, name: string): StoredMessage[] | FolderError {
+    const key = mailboxKey(login);
+    const folder = this.#folder(key, name);
+    if (!folder) return 'missing';
+    if (folder.specialUse || folder.name === 'INBOX') return 'protected';
+    const orphans = this.unfile(key, folder.name, folder.entries.map((e) => e.uid));
+    this.#mailbox(key).delete(folder.name);
+    this.events.emit('folders', { login: key });
+    return orphans;
+  }
+
+  /**
+   * Renames a folder and its inferiors (RFC 3501 §6.3.5). Renaming INBOX moves its
+   * messages to a new folder and leaves INBOX empty, as the RFC says.
+   */
+  rename(login: string, from: string, to: string): FolderInfo | FolderError {
+    const key = mailboxKey(login);
+    const folders = this.#mailbox(key);
+    const source = this.#folder(key, from);
+    const target = normaliseFolderName(to.replace(/\/+$/, ''));
+    if (!source) return 'missing';
+    if (!target || target === 'INBOX' || target.split(SEPARATOR).some((p) => p === '')) return 'invalid';
+    if (folders.has(target)) return 'exists';
+    if (source.specialUse) return 'protected';
+    if (source.name === 'INBOX') {
+      const moved = this.create(key, target) as Folder;
+      for (const entry of [...source.entries]) this.#place(moved, entry.message, entry.counts);
+      this.unfile(key, 'INBOX', source.entries.map((e) => e.uid));
+      return moved;
+    }
+    const prefix = source.name + SEPARATOR;
+    for (const folder of [...folders.values()]) {
+      if (folder.name !== source.name && !folder.name.startsWith(prefix)) continue;
+      folders.delete(folder.name);
+      folder.name = target + folder.name.slice(source.name.length);
+      folders.set(folder.name, folder);
+    }
+    this.events.emit('folders', { login: key });
+    return source;
+  }
+
+  subscribe(login: string, name: string, subscribed: boolean): boolean {
+    const folder = this.#folder(mailboxKey(login), name);
+    if (!folder) return false;
+    folder.subscribed = subscribed;
+    return true;
+  }
+
+  #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): Placement {
+    const entry: Placement = { uid, message, counts };
+    folder.entries.push(entry);
+    folder.uidNext = uid + 1;
+    let places = this.#placesOf.get(message.id);
+    if (!places) this.#placesOf.set(message.id, (places = []));
+    places.push({ folder, uid });
+    if (counts) this.#holds.set(message.id, (this.#holds.get(message.id) ?? 0) + 1);
+    this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
+    return entry;
+  }
+
+  #unplace(id: string, folder: Folder, uid: number): void {
+    const places = this.#placesOf.get(id);
+    const index = places?.findIndex((p) => p.folder === folder && p.uid === uid) ?? -1;
+    if (places && index >= 0) places.splice(index, 1);
+  }
+
+  /** Drops one hold; true when it was the last one. */
+  #release(id: string): boolean {
+    const left = (this.#holds.get(id) ?? 0) - 1;
+    if (left > 0) {
+      this.#holds.set(id, left);
+      return false;
+    }
+    this.#holds.delete(id);
+    return true;
+  }
+
+  #mailbox(key: string): Map<string, Folder> {
+    let folders = this.#byLogin.get(key);
+    if (!folders) {
+      folders = new Map();
+      this.#byLogin.set(key, folders);
+      for (const special of SPECIAL_FOLDERS) this.#add(key, folders, special.name, special.use);
+    }
+    return folders;
+  }
+
+  #add(key: string, folders: Map<string, Folder>, name: string, use: string): Folder {
+    const folder = new Folder(name, use, this.#nextValidity++);
+    this.#loginOf.set(folder, key);
+    folders.set(name, folder);
+    return folder;
+  }
+
+  /** Every login has the special folders, whether or not mail has reached it yet. */
+  #folder(key: string, name: string): Folder | undefined {
+    return this.#mailbox(key).get(normaliseFolderName(name));
+  }
+
+  /** The entry with this UID in a folder, if any. */
+  entry(login: string, name: string, uid: number): FolderEntry | undefined {
+    const folder = this.#folder(mailboxKey(login), name);
+    if (!folder) return undefined;
+    return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
+  }
+}

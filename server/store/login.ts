@@ -1,0 +1,17 @@
+/**
+ * Logins name mailboxes. A login that is an address (`bob@blue.com`) owns the mail
+ * addressed to it; any other login is the catch-all and sees every message.
+ */
+
+/** The key of the catch-all mailbox. */
+export const CATCH_ALL = '*';
+
+/** Normalises a login or an envelope address to its mailbox key (addresses compare case-insensitively). */
+export function mailboxKey(login: string): string {
+  const trimmed = login.trim().toLowerCase();
+  return trimmed.includes('@') ? trimmed : CATCH_ALL;
+}
+
+export function isCatchAll(login: string): boolean {
+  return mailboxKey(login) === CATCH_ALL;
+}

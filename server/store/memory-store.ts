@@ -1,0 +1,268 @@
+import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
+import { summarizeHeaders } from '../mime/summary.js';
+import { Folders } from './folders.js';
+import { newMessageId } from './message-id.js';
+import { removeByKeys } from './sorted.js';
+import type {
+  BodySummary,
+  ClientInfo,
+  DeliverInput,
+  FlagOperation,
+  ListQuery,
+  MessageId,
+  Page,
+  RemoveReason,
+  StoredMessage,
+  StoreEvents,
+  StoreLimits,
+  StoreStats,
+} from './types.js';
+
+export const SEEN = '\\Seen';
+
+/** The store's own record; fronts only ever see it as a readonly StoredMessage. */
+interface MessageRecord extends StoredMessage {
+  body: BodySummary | undefined;
+  flags: Set<string>;
+  tags: string[];
+  modseq: number;
+}
+
+export interface MemoryStoreOptions {
+  limits: StoreLimits;
+  clock?: () => Date;
+}
+
+/**
+ * The one store: messages in memory, newest last, with their flags, tags and folder
+ * placements. Every change is announced as a typed event after it is made.
+ */
+export class MemoryStore {
+  readonly #events = new TypedEmitter<StoreEvents>();
+  readonly #ordered: MessageRecord[] = [];
+  readonly #byId = new Map<MessageId, MessageRecord>();
+  readonly #clock: () => Date;
+  #limits: StoreLimits;
+  #seq = 0;
+  #modseq = 0;
+  #bytes = 0;
+  #unread = 0;
+  /** Per-login folders, kept in step with the messages. */
+  readonly folders: Folders;
+
+  constructor(options: MemoryStoreOptions) {
+    this.#limits = { ...options.limits };
+    this.#clock = options.clock ?? (() => new Date());
+    this.folders = new Folders(this.#events, Math.floor(this.#clock().getTime() / 1000));
+  }
+
+  on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  get limits(): StoreLimits {
+    return { ...this.#limits };
+  }
+
+  /** Stores a message, files it, announces it, then prunes the oldest past the limits. */
+  deliver(input: DeliverInput): StoredMessage {
+    const client: ClientInfo = { address: '', helo: '', username: '', secure: false, via: 'smtp', ...input.client };
+    const envelope = { mailFrom: input.envelope.mailFrom, rcptTo: [...input.envelope.rcptTo] };
+    const flags = new Set(input.flags ?? []);
+    const record: MessageRecord = {
+      id: newMessageId(),
+      seq: ++this.#seq,
+      raw: input.raw,
+      envelope,
+      receivedAt: input.receivedAt ?? this.#clock(),
+      client,
+      summary: summarizeHeaders(input.raw, envelope),
+      body: undefined,
+      flags,
+      tags: normaliseTags(input.tags ?? []),
+      modseq: ++this.#modseq,
+    };
+    this.#ordered.push(record);
+    this.#byId.set(record.id, record);
+    this.#bytes += record.raw.length;
+    if (!flags.has(SEEN)) this.#unread++;
+    this.folders.route(record, input.filing ?? 'route');
+    this.#events.emit('delivered', { message: record });
+    this.#prune();
+    return record;
+  }
+
+  get(id: MessageId): StoredMessage | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Every message, oldest first. Do not mutate. */
+  messages(): readonly StoredMessage[] {
+    return this.#ordered;
+  }
+
+  /** The newest message (matching the filter, if one is given). */
+  latest(filter?: (message: StoredMessage) => boolean): StoredMessage | undefined {
+    for (let i = this.#ordered.length - 1; i >= 0; i--) {
+      const message = this.#ordered[i] as MessageRecord;
+      if (!filter || filter(message)) return message;
+    }
+    return undefined;
+  }
+
+  /** A page of messages, newest first, with match counts for the list envelope. */
+  list(query: ListQuery = {}): Page<StoredMessage> {
+    const start = Math.max(0, query.start ?? 0);
+    const limit = query.limit ?? 50;
+    const end = limit > 0 ? start + limit : Infinity;
+    const before = query.before?.getTime();
+    if (!query.filter && before === undefined) {
+      const total = this.#ordered.length;
+      const items: StoredMessage[] = [];
+      for (let i = total - 1 - start; i >= 0 && items.length < end - start; i--) items.push(this.#ordered[i] as MessageRecord);
+      return { items, matched: total, matchedUnread: this.#unread };
+    }
+    const items: StoredMessage[] = [];
+    let matched = 0;
+    let matchedUnread = 0;
+    for (let i = this.#ordered.length - 1; i >= 0; i--) {
+      const message = this.#ordered[i] as MessageRecord;
+      if (before !== undefined && message.receivedAt.getTime() >= before) continue;
+      if (query.filter && !query.filter(message)) continue;
+      if (matched >= start && matched < end) items.push(message);
+      matched++;
+      if (!message.flags.has(SEEN)) matchedUnread++;
+    }
+    return { items, matched, matchedUnread };
+  }
+
+  stats(): StoreStats {
+    return { messages: this.#ordered.length, unread: this.#unread, bytes: this.#bytes };
+  }
+
+  /** Changes flags; announces and returns only the messages that actually changed. */
+  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): StoredMessage[] {
+    const wanted = [...new Set(flags)];
+    const changed: MessageRecord[] = [];
+    for (const id of new Set(ids)) {
+      const record = this.#byId.get(id);
+      if (!record) continue;
+      const before = [...record.flags].sort().join(' ');
+      const wasSeen = record.flags.has(SEEN);
+      if (operation === 'replace') record.flags = new Set(wanted);
+      for (const flag of wanted) {
+        if (operation === 'add') record.flags.add(flag);
+        if (operation === 'remove') record.flags.delete(flag);
+      }
+      if ([...record.flags].sort().join(' ') === before) continue;
+      if (wasSeen !== record.flags.has(SEEN)) this.#unread += wasSeen ? 1 : -1;
+      record.modseq = ++this.#modseq;
+      changed.push(record);
+    }
+    if (changed.length > 0) this.#events.emit('flags', { messages: changed });
+    return changed;
+  }
+
+  /** Replaces the tags of messages; announces those that changed. */
+  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): StoredMessage[] {
+    const next = normaliseTags(tags);
+    const changed: MessageRecord[] = [];
+    for (const id of new Set(ids)) {
+      const record = this.#byId.get(id);
+      if (!record || record.tags.join('\0') === next.join('\0')) continue;
+      record.tags = [...next];
+      changed.push(record);
+    }
+    if (changed.length > 0) this.#events.emit('tags', { messages: changed });
+    return changed;
+  }
+
+  /** Every tag in use, sorted. */
+  tags(): string[] {
+    const all = new Set<string>();
+    for (const record of this.#ordered) for (const tag of record.tags) all.add(tag);
+    return [...all].sort((a, b) => a.localeCompare(b));
+  }
+
+  /** Attaches the body summary computed after delivery. */
+  setBody(id: MessageId, body: BodySummary): void {
+    const record = this.#byId.get(id);
+    if (!record) return;
+    record.body = body;
+    this.#events.emit('indexed', { message: record });
+  }
+
+  /** Removes messages from the store and every folder; returns how many were removed. */
+  remove(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): number {
+    const seqs = new Set<number>();
+    for (const id of ids) {
+      const record = this.#byId.get(id);
+      if (record) seqs.add(record.seq);
+    }
+    return this.#removeSeqs(seqs, reason).length;
+  }
+
+  /** Removes everything (delete all), announced as one `cleared` event. */
+  clear(): number {
+    const count = this.#ordered.length;
+    this.#ordered.length = 0;
+    this.#byId.clear();
+    this.#bytes = 0;
+    this.#unread = 0;
+    this.folders.forgetAll();
+    this.#events.emit('cleared', { count });
+    return count;
+  }
+
+  /**
+   * Takes entries out of a login's folder; messages that no folder holds any more
+   * leave the store (reason `expunged`).
+   */
+  expunge(login: string, folder: string, uids: Iterable<number>): void {
+    const orphans = this.folders.unfile(login, folder, uids);
+    this.#removeSeqs(new Set(orphans.map((m) => m.seq)), 'expunged');
+  }
+
+  /** Removes messages whose folder deletion left them held by nothing. */
+  removeOrphans(messages: readonly StoredMessage[]): void {
+    this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');
+  }
+
+  setLimits(limits: Partial<StoreLimits>): void {
+    this.#limits = { ...this.#limits, ...limits };
+    this.#prune();
+  }
+
+  #removeSeqs(seqs: Set<number>, reason: RemoveReason): MessageRecord[] {
+    const removed = removeByKeys(this.#ordered, seqs, (m) => m.seq);
+    if (removed.length === 0) return removed;
+    for (const record of removed) {
+      this.#byId.delete(record.id);
+      this.#bytes -= record.raw.length;
+      if (!record.flags.has(SEEN)) this.#unread--;
+    }
+    this.folders.forget(removed);
+    this.#events.emit('removed', { messages: removed, reason });
+    return removed;
+  }
+
+  /** Oldest first until both limits hold; the newest message always stays. */
+  #prune(): void {
+    const { maxMessages, maxBytes } = this.#limits;
+    let count = 0;
+    let bytes = this.#bytes;
+    const over = () =>
+      this.#ordered.length - count > 1 &&
+      ((maxMessages > 0 && this.#ordered.length - count > maxMessages) || (maxBytes > 0 && bytes > maxBytes));
+    while (over()) bytes -= (this.#ordered[count++] as MessageRecord).raw.length;
+    if (count === 0) return;
+    this.#removeSeqs(new Set(this.#ordered.slice(0, count).map((m) => m.seq)), 'pruned');
+  }
+}
+
+/** Tags are trimmed, de-duplicated and sorted so equal sets compare equal. */
+function normaliseTags(tags: Iterable<string>): string[] {
+  return [...new Set([...tags].map((t) => t.trim()).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+}
+
+export type MailStore = MemoryStore;

@@ -1,0 +1,159 @@
+/**
+ * The store's vocabulary. Every front speaks to the store in these terms and
+ * nothing else; the store imports no front.
+ */
+
+/** URL-safe, unique for the life of the store (22 base-62 characters, as Mailpit's). */
+export type MessageId = string;
+
+export interface Address {
+  name: string;
+  address: string;
+}
+
+/** The SMTP envelope: MAIL FROM (empty string for the null reverse-path `<>`) and RCPT TO. */
+export interface Envelope {
+  mailFrom: string;
+  rcptTo: string[];
+}
+
+/** Who handed the message over. */
+export interface ClientInfo {
+  /** Remote IP address, or '' when the message did not arrive over a socket. */
+  address: string;
+  /** The HELO/EHLO name, or ''. */
+  helo: string;
+  /** SMTP AUTH or API user name, or ''. */
+  username: string;
+  /** Whether the transport was TLS. */
+  secure: boolean;
+  /** Which front delivered it. */
+  via: 'smtp' | 'api' | 'imap' | 'import';
+}
+
+/** Header-derived facts, computed once at delivery from the header block only. */
+export interface HeaderSummary {
+  /** Message-ID without angle brackets, or ''. */
+  messageId: string;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  /** Envelope recipients that appear in neither To nor Cc. */
+  bcc: Address[];
+  replyTo: Address[];
+  /** Decoded from RFC 2047 encoded-words. */
+  subject: string;
+  /** The Date header, or null when missing or unparsable. */
+  date: Date | null;
+  returnPath: string;
+}
+
+/**
+ * Body-derived facts. Costly to compute, so they are filled in after delivery, off the
+ * SMTP hot path; `undefined` on a message until then.
+ */
+export interface BodySummary {
+  /** Up to 250 characters of body text, whitespace collapsed. */
+  snippet: string;
+  /** Count of attachments (not inline parts). */
+  attachments: number;
+  /** Count of inline parts. */
+  inline: number;
+  /** Lower-cased decoded text used by full-text search: text body, or HTML reduced to text. */
+  searchText: string;
+}
+
+export type ReadonlyFlags = ReadonlySet<string>;
+
+export interface StoredMessage {
+  readonly id: MessageId;
+  /** Arrival order: strictly increasing across the store, never reused. */
+  readonly seq: number;
+  /** The exact bytes received (DATA, APPEND, or the send API's rendering). */
+  readonly raw: Buffer;
+  readonly envelope: Envelope;
+  readonly receivedAt: Date;
+  readonly client: ClientInfo;
+  readonly summary: HeaderSummary;
+  /** Set after delivery by the indexer; see BodySummary. */
+  readonly body: BodySummary | undefined;
+  /** IMAP system flags (`\Seen`, `\Flagged`, …) and keywords; `\Seen` is "read" everywhere. */
+  readonly flags: ReadonlyFlags;
+  readonly tags: readonly string[];
+  /** RFC 7162 mod-sequence: the store's change counter at this message's last change. */
+  readonly modseq: number;
+}
+
+export type RemoveReason = 'deleted' | 'pruned' | 'expunged';
+
+export type FlagOperation = 'add' | 'remove' | 'replace';
+
+export interface DeliverInput {
+  raw: Buffer;
+  envelope: Envelope;
+  client?: Partial<ClientInfo>;
+  receivedAt?: Date;
+  flags?: Iterable<string>;
+  tags?: Iterable<string>;
+  /**
+   * Where the message is filed. By default (`'route'`) it goes to the INBOX of each
+   * envelope recipient and the Sent of the sender. An IMAP APPEND files it in one
+   * folder only.
+   */
+  filing?: 'route' | { login: string; folder: string };
+}
+
+export interface ListQuery {
+  /** Offset from the newest message. */
+  start?: number;
+  /** Page size; 0 means no limit. */
+  limit?: number;
+  /** A predicate that a message must satisfy (a compiled search). */
+  filter?: (message: StoredMessage) => boolean;
+  /** Only messages received strictly before this time. */
+  before?: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** How many matched (all of them, not only this page). */
+  matched: number;
+  /** How many of the matches are unread. */
+  matchedUnread: number;
+}
+
+export interface StoreStats {
+  messages: number;
+  unread: number;
+  bytes: number;
+}
+
+export interface StoreLimits {
+  /** Most messages kept; the oldest are pruned first. 0 = unlimited. */
+  maxMessages: number;
+  /** Most raw bytes kept in all; the oldest are pruned first. 0 = unlimited. */
+  maxBytes: number;
+}
+
+/** A message's place in a login's folder, numbered by that folder's UIDs. */
+export interface FolderEntry {
+  readonly uid: number;
+  readonly message: StoredMessage;
+}
+
+export interface StoreEvents extends Record<string, unknown> {
+  delivered: { message: StoredMessage };
+  /** Body summary filled in (search and snippets can now see it). */
+  indexed: { message: StoredMessage };
+  flags: { messages: StoredMessage[] };
+  tags: { messages: StoredMessage[] };
+  removed: { messages: StoredMessage[]; reason: RemoveReason };
+  /** Every message removed at once (delete all). Sent instead of `removed`. */
+  cleared: { count: number };
+  /** A message was filed in a login's folder. */
+  filed: { login: string; folder: string; entry: FolderEntry };
+  /** Entries left a login's folder (expunged, moved, or their message removed). */
+  unfiled: { login: string; folder: string; uids: number[] };
+  /** A folder was created, deleted or renamed. */
+  folders: { login: string };
+}
