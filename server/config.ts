@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import type { HostPort } from './lib/host-port.js';
+import { flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionValues } from './lib/options.js';
+import { LOG_LEVELS } from './lib/log.js';
+import { httpOptions } from './http/options.js';
+import { smtpOptions } from './smtp/options.js';
+
+/**
+ * Every option of Letterbox, as flags and LETTERBOX_* variables. Each front keeps its
+ * own table beside its code; this file only gathers them and checks how they combine.
+ */
+const coreOptions = {
+  listenAll: flag('Listeners given without a host listen on every interface instead of 127.0.0.1'),
+  portsFile: text('Write the bound addresses to this file as JSON once listening'),
+  label: text('A label for this instance, shown in the web inbox'),
+  hostname: text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'),
+  maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
+  maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
+  logLevel: oneOf('Log level', 'info', LOG_LEVELS),
+  logFormat: oneOf('Log format', 'pretty', ['pretty', 'json'] as const),
+};
+
+export const optionTable = {
+  ...coreOptions,
+  ...smtpOptions,
+  ...httpOptions,
+};
+
+export type Config = OptionValues<typeof optionTable>;
+
+/** The configuration from flags and environment, checked as a whole. Throws OptionError. */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
+  const config = parseOptions(optionTable, argv, env);
+  if ((config.smtpTlsCert || config.smtpTlsKey) && config.smtpTls === 'off') config.smtpTls = 'files';
+  if (config.smtpTls === 'files' && !(config.smtpTlsCert && config.smtpTlsKey)) {
+    throw new OptionError('--smtp-tls files needs both --smtp-tls-cert and --smtp-tls-key');
+  }
+  if (config.smtpTls === 'off' && (config.smtps || config.smtpRequireTls)) {
+    throw new OptionError('--smtps and --smtp-require-tls need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed');
+  }
+  if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
+  if (!config.webroot.endsWith('/')) config.webroot += '/';
+  return config;
+}
+
+/** The defaults, as a test or an embedding starts from. */
+export function defaultConfig(): Config {
+  return loadConfig([], {});
+}
+
+/** Where a listener binds: its own host, else loopback, or every interface with --listen-all. */
+export function resolveListenHost(at: HostPort, config: Pick<Config, 'listenAll'>): HostPort {
+  if (at.host) return at;
+  return { host: config.listenAll ? '0.0.0.0' : '127.0.0.1', port: at.port };
+}

@@ -1,0 +1,40 @@
+import type { Config } from './config.js';
+import type { Logger } from './lib/log.js';
+import type { TlsMaterial } from './lib/tls.js';
+import type { Credentials } from './security/auth-file.js';
+import type { MemoryStore } from './store/memory-store.js';
+
+/** What the composition root hands every front: the store and the shared pieces. */
+export interface FrontContext {
+  store: MemoryStore;
+  config: Config;
+  logger: Logger;
+  /** Key and certificate for STARTTLS and implicit TLS, or null when TLS is off. */
+  tls: TlsMaterial | null;
+  /** Credentials from --smtp-auth-file, shared by SMTP, POP3 and IMAP; null = any password. */
+  credentials: Credentials | null;
+  clock: () => Date;
+}
+
+/** A listener once bound, as printed at start and written to --ports-file. */
+export interface BoundListener {
+  /** `smtp`, `smtps`, `http`, `pop3`, `pop3s`, `imap`, `imaps`. */
+  name: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * A front (or a background service): started and stopped by the composition root.
+ * Both are awaitable and idempotent.
+ */
+export interface Front {
+  readonly name: string;
+  /** Binds its listeners (if any) and resolves with them. */
+  start(): Promise<BoundListener[]>;
+  /**
+   * Stops accepting, lets work in flight finish for up to `graceMs`, then closes
+   * what is left.
+   */
+  stop(graceMs: number): Promise<void>;
+}

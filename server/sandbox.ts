@@ -1,0 +1,83 @@
+import { writeFile } from 'node:fs/promises';
+import type { Config } from './config.js';
+import type { BoundListener, Front, FrontContext } from './front.js';
+import { createLogger, type Logger } from './lib/log.js';
+import { loadTls, type TlsMaterial } from './lib/tls.js';
+import { loadAuthFile, type Credentials } from './security/auth-file.js';
+import { createSmtpFront } from './smtp/smtp-front.js';
+import { MemoryStore } from './store/memory-store.js';
+
+/** The outside world, injected so tests can replace it. */
+export interface SandboxDeps {
+  logger: Logger;
+  clock: () => Date;
+}
+
+export interface Sandbox {
+  readonly store: MemoryStore;
+  readonly config: Config;
+  /** Binds every listener; resolves with their addresses. Idempotent. */
+  start(): Promise<BoundListener[]>;
+  /** Stops every front (open SMTP transactions get `graceMs` to finish). Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+  /** The bound listeners once started. */
+  readonly listeners: readonly BoundListener[];
+}
+
+/** Each front is built from the shared context; a front whose listeners are all off is null. */
+const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createSmtpFront];
+
+/** The composition root: one store, every front wired to it. */
+export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const clock = deps.clock ?? (() => new Date());
+  const store = new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });
+  const tls: TlsMaterial | null = await loadTls({
+    mode: config.smtpTls,
+    certFile: config.smtpTlsCert,
+    keyFile: config.smtpTlsKey,
+    hostname: config.hostname,
+  });
+  const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
+  const context: FrontContext = { store, config, logger, tls, credentials, clock };
+  const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
+
+  let listeners: BoundListener[] = [];
+  let starting: Promise<BoundListener[]> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const stop = (graceMs = 10_000) => {
+    stopping ??= Promise.all(fronts.map((front) => front.stop(graceMs))).then(() => undefined);
+    return stopping;
+  };
+
+  const start = () => {
+    starting ??= (async () => {
+      try {
+        const bound = await Promise.all(fronts.map((front) => front.start()));
+        listeners = bound.flat();
+      } catch (error) {
+        await stop(0);
+        throw error;
+      }
+      if (config.portsFile) await writeFile(config.portsFile, JSON.stringify(portsJson(listeners), null, 2) + '\n');
+      return listeners;
+    })();
+    return starting;
+  };
+
+  return {
+    store,
+    config,
+    start,
+    stop,
+    get listeners() {
+      return listeners;
+    },
+  };
+}
+
+/** `{ "smtp": { "host": …, "port": … }, … }`, the shape of --ports-file. */
+export function portsJson(listeners: readonly BoundListener[]): Record<string, { host: string; port: number }> {
+  return Object.fromEntries(listeners.map((l) => [l.name, { host: l.host, port: l.port }]));
+}
