@@ -3,6 +3,9 @@ import type { HostPort } from './lib/host-port.js';
 import { flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionValues } from './lib/options.js';
 import { LOG_LEVELS } from './lib/log.js';
 import { httpOptions } from './http/options.js';
+import { imapOptions } from './imap/options.js';
+import { pop3Options } from './pop3/options.js';
+import { relayOptions } from './relay/options.js';
 import { smtpOptions } from './smtp/options.js';
 
 /**
@@ -24,6 +27,9 @@ export const optionTable = {
   ...coreOptions,
   ...smtpOptions,
   ...httpOptions,
+  ...pop3Options,
+  ...imapOptions,
+  ...relayOptions,
 };
 
 export type Config = OptionValues<typeof optionTable>;

@@ -1,0 +1,2 @@
+/** Release options (off until configured). */
+export const relayOptions = {};
