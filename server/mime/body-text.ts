@@ -1,0 +1,75 @@
+import { firstField, headerEnd, readHeaderFields } from './headers.js';
+
+/**
+ * Body text for search and snippets without a full MIME parse, for the common case of a
+ * single-part text/plain or text/html message in UTF-8 or ASCII. Anything else
+ * (multipart, other charsets, unknown encodings) returns undefined and goes to mailparser.
+ */
+export function simpleBodyText(raw: Buffer): { text: string; html: boolean } | undefined {
+  const fields = readHeaderFields(raw, 64 * 1024, 500);
+  const contentType = (firstField(fields, 'Content-Type') ?? 'text/plain').toLowerCase();
+  const type = /^\s*([^;\s]+)/.exec(contentType)?.[1] ?? 'text/plain';
+  if (type !== 'text/plain' && type !== 'text/html') return undefined;
+  const charset = /charset\s*=\s*"?([^";\s]+)/.exec(contentType)?.[1] ?? 'us-ascii';
+  if (!/^(utf-?8|us-ascii|ascii)$/.test(charset)) return undefined;
+  const encoding = (firstField(fields, 'Content-Transfer-Encoding') ?? '7bit').trim().toLowerCase();
+  const body = raw.subarray(headerEnd(raw));
+  let decoded: Buffer;
+  if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') decoded = body;
+  else if (encoding === 'quoted-printable') decoded = decodeQuotedPrintable(body);
+  else if (encoding === 'base64') decoded = Buffer.from(body.toString('latin1'), 'base64');
+  else return undefined;
+  const text = decoded.toString('utf8');
+  return type === 'text/html' ? { text: htmlToText(text), html: true } : { text, html: false };
+}
+
+/** RFC 2045 §6.7: `=XX` octets and soft line breaks (`=` at the end of a line). */
+export function decodeQuotedPrintable(body: Buffer): Buffer {
+  const out = Buffer.alloc(body.length);
+  let n = 0;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i] as number;
+    if (byte !== 0x3d) {
+      out[n++] = byte;
+      continue;
+    }
+    const a = body[i + 1];
+    const b = body[i + 2];
+    if (a === 0x0d && b === 0x0a) i += 2;
+    else if (a === 0x0a) i += 1;
+    else if (a !== undefined && b !== undefined && isHex(a) && isHex(b)) {
+      out[n++] = parseInt(String.fromCharCode(a, b), 16);
+      i += 2;
+    } else out[n++] = byte;
+  }
+  return out.subarray(0, n);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** HTML reduced to its visible text: scripts and styles dropped, tags become spaces, entities decoded. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head|title)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(br|\/p|\/div|\/tr|\/h\d|\/li)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] === '#') {
+        const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    });
+}
+
+/** Whitespace collapsed, cut to `max` characters (by code point, never splitting a pair). */
+export function snippetOf(text: string, max = 250): string {
+  const collapsed = text.replace(/\s+/g, ' ').trim();
+  if (collapsed.length <= max) return collapsed;
+  return Array.from(collapsed).slice(0, max).join('');
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type Attachment } from 'mailparser';
+import type { MessageId, StoredMessage } from '../store/types.js';
+
+/** One attachment or inline part, with the checksums Mailpit's API carries. */
+export interface ParsedPart {
+  /** The IMAP-style MIME path (`2`, `1.2`), as Mailpit's PartID. */
+  partId: string;
+  fileName: string;
+  contentType: string;
+  /** Content-ID without angle brackets, or ''. */
+  contentId: string;
+  size: number;
+  checksums: { MD5: string; SHA1: string; SHA256: string };
+  content: Buffer;
+}
+
+/** The decoded view of a message, made by mailparser on demand. */
+export interface ParsedMessage {
+  text: string;
+  html: string;
+  attachments: ParsedPart[];
+  inline: ParsedPart[];
+  /** Header fields in order, names as written, values unfolded and still encoded. */
+  headerLines: Array<{ name: string; value: string }>;
+}
+
+/** Parses a message body. Never rejects: a message mailparser cannot read gives an empty view. */
+export async function parseRaw(raw: Buffer): Promise<ParsedMessage> {
+  try {
+    const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true, checksumAlgo: false });
+    const attachments: ParsedPart[] = [];
+    const inline: ParsedPart[] = [];
+    mail.attachments.forEach((attachment, index) => {
+      const part = toPart(attachment, index);
+      // Mailpit lists parts shown within the HTML (multipart/related, or inline with a Content-ID) as Inline.
+      if (attachment.related || (attachment.contentDisposition === 'inline' && attachment.cid)) inline.push(part);
+      else attachments.push(part);
+    });
+    return {
+      text: mail.text ?? '',
+      html: typeof mail.html === 'string' ? mail.html : '',
+      attachments,
+      inline,
+      headerLines: mail.headerLines.map((line) => {
+        const colon = line.line.indexOf(':');
+        return { name: colon > 0 ? line.line.slice(0, colon).trim() : line.key, value: unfold(colon > 0 ? line.line.slice(colon + 1) : '') };
+      }),
+    };
+  } catch {
+    return { text: raw.toString('utf8'), html: '', attachments: [], inline: [], headerLines: [] };
+  }
+}
+
+function unfold(value: string): string {
+  return value.replace(/\r?\n(?=[ \t])/g, '').trim();
+}
+
+function toPart(attachment: Attachment, index: number): ParsedPart {
+  const content = attachment.content;
+  return {
+    partId: attachment.partId ?? String(index + 1),
+    fileName: attachment.filename ?? '',
+    contentType: attachment.contentType,
+    contentId: attachment.cid ?? '',
+    size: content.length,
+    checksums: {
+      MD5: createHash('md5').update(content).digest('hex'),
+      SHA1: createHash('sha1').update(content).digest('hex'),
+      SHA256: createHash('sha256').update(content).digest('hex'),
+    },
+    content,
+  };
+}
+
+/**
+ * Parsed messages, kept for the few most recently viewed: opening a message asks for it
+ * several times in a row (message, parts, thumbnails, view), but the store may hold
+ * thousands, so the cache is bounded by count and by raw bytes.
+ */
+export class ParseCache {
+  readonly #entries = new Map<MessageId, { raw: Buffer; parsed: Promise<ParsedMessage> }>();
+  #bytes = 0;
+
+  constructor(
+    readonly maxEntries = 64,
+    readonly maxBytes = 64 * 1024 * 1024,
+  ) {}
+
+  get(message: StoredMessage): Promise<ParsedMessage> {
+    const hit = this.#entries.get(message.id);
+    if (hit && hit.raw === message.raw) {
+      // Re-insert so Map order is least-recently-used first.
+      this.#entries.delete(message.id);
+      this.#entries.set(message.id, hit);
+      return hit.parsed;
+    }
+    if (hit) this.forget(message.id);
+    const parsed = parseRaw(message.raw);
+    this.#entries.set(message.id, { raw: message.raw, parsed });
+    this.#bytes += message.raw.length;
+    for (const [id, entry] of this.#entries) {
+      if (this.#entries.size <= 1 || (this.#entries.size <= this.maxEntries && this.#bytes <= this.maxBytes)) break;
+      this.#entries.delete(id);
+      this.#bytes -= entry.raw.length;
+    }
+    return parsed;
+  }
+
+  forget(id: MessageId): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    this.#bytes -= entry.raw.length;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+}
