@@ -1,0 +1,286 @@
+import type {
+  AppInformation,
+  Attachment,
+  ChaosPause,
+  ChaosTriggers,
+  Extracted,
+  Message,
+  MessagesSummary,
+  MessageSummary,
+  SendRequest,
+} from './types.js';
+
+/** A reply other than 2xx: the status and the server's error text. */
+export class LetterboxApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly path: string,
+  ) {
+    super(`${path}: HTTP ${status}${body ? `: ${body.trim().slice(0, 300)}` : ''}`);
+    this.name = 'LetterboxApiError';
+  }
+}
+
+/** `waitForMessage` found nothing in time. */
+export class WaitTimeoutError extends Error {
+  constructor(readonly query: string, readonly timeoutMs: number) {
+    super(`no message${query ? ` matching "${query}"` : ''} arrived within ${timeoutMs} ms`);
+    this.name = 'WaitTimeoutError';
+  }
+}
+
+export interface ClientOptions {
+  /** HTTP Basic credentials for a server started with an auth file. */
+  auth?: { username: string; password: string };
+  /** Headers sent with every request. */
+  headers?: Record<string, string>;
+  /** Replaces the global fetch (for a proxy agent, say). */
+  fetch?: typeof fetch;
+}
+
+export interface PageOptions {
+  start?: number;
+  limit?: number;
+}
+
+export interface SearchOptions extends PageOptions {
+  query: string;
+  /** Time zone for `before:`/`after:` in the query, e.g. `Europe/Berlin`. */
+  tz?: string;
+}
+
+export interface WaitOptions {
+  /** A search (same syntax as `search`); empty or absent = any message. */
+  query?: string;
+  /**
+   * Only a message that arrived after this one counts: a message ID, or a time.
+   * Take it before acting (`const after = await client.latestId()`) so a message
+   * that was already there is not mistaken for the new one.
+   */
+  after?: string | Date;
+  /** How long the server waits, in ms (default 10 000). */
+  timeout?: number;
+}
+
+/** Which messages a bulk change applies to: these IDs, or those a search finds. */
+export type Selection = { ids: readonly string[] } | { search: string };
+
+/**
+ * A typed client of the Mailpit-compatible API (Letterbox or a real Mailpit): fetch only,
+ * no dependencies, usable in Node 20+, Deno, Bun and browsers. IDs default to `latest`
+ * where the server accepts it.
+ */
+export class LetterboxClient {
+  readonly baseUrl: string;
+  readonly #headers: Record<string, string>;
+  readonly #fetch: typeof fetch;
+
+  /** `baseUrl` is the web root, e.g. `http://127.0.0.1:8025/` or `http://host/mail/`. */
+  constructor(baseUrl: string | URL, options: ClientOptions = {}) {
+    const url = String(baseUrl);
+    this.baseUrl = url.endsWith('/') ? url : url + '/';
+    this.#headers = { ...options.headers };
+    if (options.auth) {
+      this.#headers.authorization = 'Basic ' + base64(`${options.auth.username}:${options.auth.password}`);
+    }
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  info(): Promise<AppInformation> {
+    return this.#json('GET', 'api/v1/info');
+  }
+
+  /** Newest first. */
+  list(options: PageOptions = {}): Promise<MessagesSummary> {
+    return this.#json('GET', 'api/v1/messages' + queryString({ start: options.start, limit: options.limit }));
+  }
+
+  search(options: SearchOptions | string): Promise<MessagesSummary> {
+    const o = typeof options === 'string' ? { query: options } : options;
+    return this.#json('GET', 'api/v1/search' + queryString({ query: o.query, start: o.start, limit: o.limit, tz: o.tz }));
+  }
+
+  /** The full message; the server marks it read, as Mailpit does. */
+  get(id = 'latest'): Promise<Message> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}`);
+  }
+
+  headers(id = 'latest'): Promise<Record<string, string[]>> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/headers`);
+  }
+
+  /** The exact bytes the server received. */
+  async raw(id = 'latest'): Promise<Uint8Array> {
+    const response = await this.#request('GET', `api/v1/message/${encodeURIComponent(id)}/raw`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** The source as text (UTF-8). */
+  async source(id = 'latest'): Promise<string> {
+    return new TextDecoder().decode(await this.raw(id));
+  }
+
+  /** Attachments and inline parts of a message (read from the full message, so it is marked read). */
+  async attachments(id = 'latest'): Promise<Attachment[]> {
+    const message = await this.get(id);
+    return [...message.Attachments, ...message.Inline];
+  }
+
+  /** One MIME part's decoded bytes and type. */
+  async attachment(id: string, partId: string): Promise<{ contentType: string; data: Uint8Array }> {
+    const response = await this.#request('GET', `api/v1/message/${encodeURIComponent(id)}/part/${encodeURIComponent(partId)}`);
+    return { contentType: response.headers.get('content-type') ?? '', data: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  /** Links and one-time codes found in a message's text and HTML (Letterbox only). */
+  extract(id = 'latest'): Promise<Extracted> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/extract`);
+  }
+
+  /** The ID of the newest message, or undefined when the mailbox is empty: a mark for `after`. */
+  async latestId(): Promise<string | undefined> {
+    return (await this.list({ limit: 1 })).messages[0]?.ID;
+  }
+
+  /**
+   * Waits on the server (`GET /api/v1/wait`, no polling) for the first message matching
+   * `query` that arrived after `after`. Throws WaitTimeoutError when none came in time.
+   */
+  async waitForMessage(options: WaitOptions = {}): Promise<MessageSummary> {
+    const timeout = options.timeout ?? 10_000;
+    const after = options.after instanceof Date ? options.after.toISOString() : options.after;
+    const path = 'api/v1/wait' + queryString({ query: options.query || undefined, after, timeout: `${timeout}ms` });
+    // The server ends the wait itself; the local deadline only guards against a server that never answers.
+    const signal = AbortSignal.timeout(timeout + 10_000);
+    let response: Response;
+    try {
+      response = await this.#send('GET', path, undefined, signal);
+    } catch (error) {
+      if (signal.aborted) throw new WaitTimeoutError(options.query ?? '', timeout);
+      throw error;
+    }
+    if (response.status === 408 || response.status === 204) {
+      await response.body?.cancel();
+      throw new WaitTimeoutError(options.query ?? '', timeout);
+    }
+    if (!response.ok) throw new LetterboxApiError(response.status, await response.text(), path);
+    return (await response.json()) as MessageSummary;
+  }
+
+  // ---- changing -----------------------------------------------------------------------------
+
+  /** Deletes these messages. */
+  async delete(ids: readonly string[]): Promise<void> {
+    // Mailpit deletes everything on an empty list: refuse to turn a no-op into a wipe.
+    if (ids.length === 0) return;
+    await this.#request('DELETE', 'api/v1/messages', { IDs: ids });
+  }
+
+  /** Deletes the messages a search finds. */
+  async deleteSearch(query: string, tz?: string): Promise<void> {
+    await this.#request('DELETE', 'api/v1/search' + queryString({ query, tz }));
+  }
+
+  /** Deletes every message. */
+  async clear(): Promise<void> {
+    await this.#request('DELETE', 'api/v1/messages');
+  }
+
+  /** Marks messages read (or unread with `read = false`). */
+  async markRead(selection: Selection, read = true): Promise<void> {
+    const body = 'ids' in selection ? { IDs: selection.ids, Read: read } : { Search: selection.search, Read: read };
+    if ('ids' in selection && selection.ids.length === 0) return;
+    await this.#request('PUT', 'api/v1/messages', body);
+  }
+
+  /** Every tag in use. */
+  tags(): Promise<string[]> {
+    return this.#json('GET', 'api/v1/tags');
+  }
+
+  /** Replaces the tags of these messages (`[]` clears them). */
+  async setTags(ids: readonly string[], tags: readonly string[]): Promise<void> {
+    await this.#request('PUT', 'api/v1/tags', { IDs: ids, Tags: tags });
+  }
+
+  async renameTag(tag: string, name: string): Promise<void> {
+    await this.#request('PUT', `api/v1/tags/${encodeURIComponent(tag)}`, { Name: name });
+  }
+
+  async deleteTag(tag: string): Promise<void> {
+    await this.#request('DELETE', `api/v1/tags/${encodeURIComponent(tag)}`);
+  }
+
+  /** Stores a message built from JSON, as if it came over SMTP; resolves with its ID. */
+  async send(message: SendRequest): Promise<string> {
+    const reply = await this.#json<{ ID: string }>('POST', 'api/v1/send', message);
+    return reply.ID;
+  }
+
+  /** Sends a stored message on to real recipients through the configured relay. */
+  async release(id: string, to: readonly string[]): Promise<void> {
+    await this.#request('POST', `api/v1/message/${encodeURIComponent(id)}/release`, { To: to });
+  }
+
+  // ---- chaos --------------------------------------------------------------------------------
+
+  chaos(): Promise<Required<Pick<ChaosTriggers, 'Sender' | 'Recipient' | 'Authentication'>> & ChaosTriggers> {
+    return this.#json('GET', 'api/v1/chaos');
+  }
+
+  /** Sets every trigger at once; those left out are reset. */
+  setChaos(triggers: ChaosTriggers): Promise<ChaosTriggers> {
+    return this.#json('PUT', 'api/v1/chaos', triggers);
+  }
+
+  /** Letterbox only: accept-and-discard or refuse with 421 until resumed (`'off'`). */
+  setChaosPause(mode: ChaosPause['Mode']): Promise<ChaosPause> {
+    return this.#json('PUT', 'api/v1/chaos/pause', { Mode: mode });
+  }
+
+  // ---- transport ----------------------------------------------------------------------------
+
+  async #json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#request(method, path, body);
+    return (await response.json()) as T;
+  }
+
+  async #request(method: string, path: string, body?: unknown): Promise<Response> {
+    const response = await this.#send(method, path, body);
+    if (!response.ok) throw new LetterboxApiError(response.status, await response.text(), path);
+    return response;
+  }
+
+  #send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.5', ...this.#headers };
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (signal) init.signal = signal;
+    return this.#fetch(new URL(path, this.baseUrl), init);
+  }
+}
+
+/** `new LetterboxClient(baseUrl, options)`. */
+export function createClient(baseUrl: string | URL, options: ClientOptions = {}): LetterboxClient {
+  return new LetterboxClient(baseUrl, options);
+}
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text ? '?' + text : '';
+}
+
+function base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

@@ -1,0 +1,148 @@
+/**
+ * The shapes of Mailpit's REST API v1 as Letterbox serves them (PascalCase fields, the
+ * list envelope in snake case), so the client reads a real Mailpit just as well.
+ */
+
+export interface Address {
+  Name: string;
+  Address: string;
+}
+
+/** A list item, a search hit, a WebSocket `new` event, a webhook payload. */
+export interface MessageSummary {
+  ID: string;
+  MessageID: string;
+  Read: boolean;
+  From: Address | null;
+  To: Address[] | null;
+  Cc: Address[] | null;
+  Bcc: Address[] | null;
+  ReplyTo: Address[];
+  Subject: string;
+  Created: string;
+  Username: string;
+  Tags: string[];
+  Size: number;
+  Attachments: number;
+  Snippet: string;
+}
+
+export interface Attachment {
+  PartID: string;
+  FileName: string;
+  ContentType: string;
+  ContentID: string;
+  Size: number;
+  Checksums?: { MD5: string; SHA1: string; SHA256: string };
+}
+
+export interface ListUnsubscribe {
+  Header: string;
+  Links: string[];
+  Errors: string;
+  HeaderPost: string;
+}
+
+/** The full message (`GET /api/v1/message/{ID}`; fetching it marks it read). */
+export interface Message {
+  ID: string;
+  MessageID: string;
+  From: Address | null;
+  To: Address[];
+  Cc: Address[];
+  Bcc: Address[];
+  ReplyTo: Address[];
+  ReturnPath: string;
+  Subject: string;
+  ListUnsubscribe?: ListUnsubscribe;
+  Date: string;
+  Tags: string[];
+  Username: string;
+  Text: string;
+  HTML: string;
+  Size: number;
+  Inline: Attachment[];
+  Attachments: Attachment[];
+}
+
+/** The list and search envelope. */
+export interface MessagesSummary {
+  total: number;
+  unread: number;
+  count: number;
+  messages_count: number;
+  messages_unread: number;
+  start: number;
+  tags: string[];
+  messages: MessageSummary[];
+}
+
+export interface AppInformation {
+  Version: string;
+  LatestVersion: string;
+  Database: string;
+  DatabaseSize: number;
+  Messages: number;
+  Unread: number;
+  Tags: Record<string, number>;
+  RuntimeStats: Record<string, number>;
+}
+
+export interface SendAddress {
+  Email: string;
+  Name?: string;
+}
+
+export interface SendAttachment {
+  /** Base64 content. */
+  Content: string;
+  Filename: string;
+  ContentType?: string;
+  /** Makes the part inline. */
+  ContentID?: string;
+}
+
+/** `POST /api/v1/send`. */
+export interface SendRequest {
+  From: SendAddress;
+  To?: SendAddress[];
+  Cc?: SendAddress[];
+  Bcc?: string[];
+  ReplyTo?: SendAddress[];
+  Subject?: string;
+  Text?: string;
+  HTML?: string;
+  Attachments?: SendAttachment[];
+  Headers?: Record<string, string>;
+  Tags?: string[];
+}
+
+/** What `extract` finds in a message: links and one-time codes, in order of appearance. */
+export interface Extracted {
+  Links: string[];
+  Codes: string[];
+}
+
+/** One chaos trigger: the reply code to give and how often (percent). */
+export interface ChaosTrigger {
+  ErrorCode: number;
+  Probability: number;
+}
+
+/**
+ * `GET/PUT /api/v1/chaos`. Mailpit has Sender, Recipient and Authentication; Letterbox
+ * adds Connect and Data, which a real Mailpit ignores.
+ */
+export interface ChaosTriggers {
+  Sender?: ChaosTrigger;
+  Recipient?: ChaosTrigger;
+  Authentication?: ChaosTrigger;
+  Connect?: ChaosTrigger;
+  Data?: ChaosTrigger;
+}
+
+/** `GET/PUT /api/v1/chaos/pause` (Letterbox only). */
+export interface ChaosPause {
+  /** `off`: mail flows; `discard`: accepted and thrown away; `refuse`: 421 to everything. */
+  Mode: 'off' | 'discard' | 'refuse';
+}
