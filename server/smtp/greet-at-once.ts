@@ -1,4 +1,5 @@
 import type { SMTPServer } from 'smtp-server';
+import { serverInternals, type ConnectionInternals } from './smtp-internals.js';
 
 /**
  * smtp-server waits a fixed 100 ms before every greeting to catch clients that talk
@@ -7,24 +8,19 @@ import type { SMTPServer } from 'smtp-server';
  * replaces each new connection's `init` with one that greets as soon as the socket
  * is set up, keeping the connection-count check that `init` does.
  *
+ * Early-talker detection (RFC 5321 §4.3.1 has the client wait for the 220) stays
+ * available as an option: `greetAfter(smtp, ms)` waits `ms` first, and a client that
+ * sends a command in that time gets smtp-server's "421 You talk too soon".
+ *
  * It reaches into smtp-server 3.21.x internals (pinned exactly in package.json);
  * test/smtp/greeting.test.ts fails if an upgrade breaks it.
  */
-interface ConnectionInternals {
-  init(): void;
-  connectionReady(next?: () => void): void;
-  send(code: number, text: string, close?: boolean): void;
-  _setListeners(callback: () => void): void;
-  name: string;
-}
-
-interface ServerInternals {
-  connections: Set<ConnectionInternals>;
-  options: { maxClients?: number };
-}
-
 export function greetAtOnce(smtp: SMTPServer): void {
-  const server = smtp as unknown as ServerInternals;
+  greetAfter(smtp, 0);
+}
+
+export function greetAfter(smtp: SMTPServer, delayMs: number): void {
+  const server = serverInternals(smtp);
   const connections = server.connections;
   const add = connections.add.bind(connections);
   connections.add = (connection: ConnectionInternals) => {
@@ -35,7 +31,9 @@ export function greetAtOnce(smtp: SMTPServer): void {
           connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
           return;
         }
-        connection.connectionReady();
+        if (delayMs <= 0) return connection.connectionReady();
+        // connectionReady does nothing once the connection has closed in the meantime.
+        setTimeout(() => connection.connectionReady(), delayMs).unref();
       });
     };
     return add(connection);

@@ -1,0 +1,79 @@
+import type { Socket } from 'node:net';
+import type { SMTPServer, SMTPServerSession } from 'smtp-server';
+import { closeServer } from '../lib/listen.js';
+import { inTransaction, serverInternals, type ConnectionInternals } from './smtp-internals.js';
+
+const SHUTTING_DOWN = 'Server shutting down, try again later';
+
+/**
+ * Graceful stop for one smtp-server, driven by events rather than polling:
+ *
+ * - the listener stops accepting at once;
+ * - sessions outside a mail transaction get 421 (RFC 5321 §3.8) and are closed;
+ * - a session inside one may finish it: its DATA reply is sent, then 421 and close;
+ *   a new MAIL or a new connection in the meantime gets 421;
+ * - when `graceMs` runs out, every socket still open is destroyed.
+ *
+ * It resolves when the last socket has closed (net.Server's own close event).
+ */
+export class GracefulStop {
+  readonly #smtp: SMTPServer;
+  readonly #sockets = new Set<Socket>();
+  #draining = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(smtp: SMTPServer) {
+    this.#smtp = smtp;
+    // Every accepted socket, including those still in a TLS handshake that have no
+    // SMTP connection yet, so the deadline can reach all of them.
+    smtp.server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** For onConnect and onMailFrom: the error to refuse with while draining, else null. */
+  refusal(): (Error & { responseCode: number }) | null {
+    return this.#draining ? Object.assign(new Error(SHUTTING_DOWN), { responseCode: 421 }) : null;
+  }
+
+  /** Called once a transaction's reply is sent: a draining session closes now. */
+  transactionEnded(session: SMTPServerSession): void {
+    if (!this.#draining) return;
+    const connection = this.#connectionOf(session);
+    if (connection) connection.send(421, SHUTTING_DOWN);
+  }
+
+  stop(graceMs: number): Promise<void> {
+    this.#stopped ??= this.#stop(graceMs);
+    return this.#stopped;
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    this.#draining = true;
+    const closed = closeServer(this.#smtp.server);
+    for (const connection of [...serverInternals(this.#smtp).connections]) {
+      if (graceMs <= 0 || !inTransaction(connection)) connection.send(421, SHUTTING_DOWN);
+    }
+    const deadline = setTimeout(() => {
+      for (const socket of this.#sockets) socket.destroy();
+    }, Math.max(0, graceMs));
+    // A client that does not close its side after 421 is cut off at the deadline too.
+    try {
+      await closed;
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  #connectionOf(session: SMTPServerSession): ConnectionInternals | undefined {
+    for (const connection of serverInternals(this.#smtp).connections) {
+      if (connection.session === session) return connection;
+    }
+    return undefined;
+  }
+}

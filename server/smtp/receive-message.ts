@@ -1,0 +1,85 @@
+import type { Readable } from 'node:stream';
+import type { SMTPServerSession } from 'smtp-server';
+import type { Logger } from '../lib/log.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { StoredMessage } from '../store/types.js';
+
+/** An error carrying the SMTP reply code smtp-server should send. */
+export function smtpError(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+type DataCallback = (error?: Error | null, message?: string) => void;
+
+/**
+ * Receives DATA into the store. The bytes kept are exactly those of DATA after
+ * smtp-server's dot-unstuffing (RFC 5321 §4.5.2): only <CRLF>.<CRLF> ends a message,
+ * so bare LF, bare CR and the smuggling sequences <LF>.<LF>, <CR>.<CR> and <LF>.<CR><LF>
+ * stay inside the message as sent (RFC 5321 §2.3.8 forbids them; Letterbox keeps them
+ * verbatim rather than guess, so a test can see exactly what its app sent).
+ *
+ * Size is counted as chunks arrive: past `maxSize` nothing more is kept, the rest is
+ * drained and smtp-server answers 552 (rejectOversized), and the session goes on.
+ * The 250 reply is sent only once the message is in the store, and names its id.
+ */
+export function makeOnData(options: {
+  store: MemoryStore;
+  maxSize: number;
+  log: Logger;
+  /** Called after the reply to each finished transaction (graceful stop hooks in here). */
+  afterTransaction: (session: SMTPServerSession) => void;
+}): (stream: Readable, session: SMTPServerSession, callback: DataCallback) => void {
+  const { store, maxSize, log, afterTransaction } = options;
+
+  return (stream, session, callback) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let oversized = false;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (maxSize > 0 && bytes > maxSize) {
+        // Stop keeping bytes past the limit; smtp-server drains the rest and answers 552.
+        oversized = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    // The client left mid-DATA: smtp-server destroys the stream; nothing is stored.
+    stream.on('error', (error: Error) => {
+      chunks.length = 0;
+      log.debug('message abandoned mid-DATA', { client: session.remoteAddress, bytes, reason: error.message });
+    });
+    stream.on('end', () => {
+      if (oversized) {
+        log.info('message refused: too large', { client: session.remoteAddress, bytes, maxSize });
+        callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
+        return afterTransaction(session);
+      }
+      let message: StoredMessage;
+      try {
+        message = store.deliver({
+          // One copy: it also frees the socket buffers the chunks were cut from.
+          raw: Buffer.concat(chunks, bytes),
+          envelope: {
+            mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          },
+          client: {
+            address: session.remoteAddress,
+            helo: session.hostNameAppearsAs || '',
+            username: typeof session.user === 'string' ? session.user : '',
+            secure: session.secure,
+            via: 'smtp',
+          },
+        });
+      } catch (error) {
+        log.error('storing a message failed', { error });
+        callback(smtpError(451, 'Could not store the message, try again'));
+        return afterTransaction(session);
+      }
+      callback(null, `Ok: queued as ${message.id}`);
+      afterTransaction(session);
+    });
+  };
+}

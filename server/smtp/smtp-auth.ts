@@ -1,0 +1,35 @@
+import type { SMTPServerAuthentication, SMTPServerOptions } from 'smtp-server';
+import type { Logger } from '../lib/log.js';
+import type { Credentials } from '../security/auth-file.js';
+
+/**
+ * SMTP AUTH (RFC 4954) for PLAIN, LOGIN and CRAM-MD5: any credentials when there is no
+ * auth file, else only those in it. A wrong password is 535 (RFC 4954 §6); smtp-server
+ * answers 530 to MAIL/RCPT/DATA before AUTH when AUTH is required.
+ */
+export function makeOnAuth(credentials: Credentials | null, log: Logger): NonNullable<SMTPServerOptions['onAuth']> {
+  const authenticate = async (auth: SMTPServerAuthentication): Promise<boolean> => {
+    if (!credentials) return true;
+    const user = auth.username ?? '';
+    if (auth.method === 'CRAM-MD5') {
+      // A challenge-response needs the password itself: only plain secrets can answer.
+      const secret = credentials.plainSecret(user);
+      return secret !== undefined && auth.validatePassword(secret);
+    }
+    return credentials.verify(user, auth.password ?? '');
+  };
+
+  return (auth, session, callback) => {
+    authenticate(auth).then(
+      (ok) => {
+        if (ok) return callback(null, { user: auth.username ?? '' });
+        log.info('authentication failed', { client: session.remoteAddress, user: auth.username, method: auth.method });
+        callback(null, { message: 'Authentication credentials invalid', responseCode: 535 });
+      },
+      (error: unknown) => {
+        log.error('authentication check failed', { error });
+        callback(Object.assign(new Error('Temporary authentication failure'), { responseCode: 454 }));
+      },
+    );
+  };
+}
