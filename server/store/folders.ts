@@ -26,9 +26,6 @@ export const SPECIAL_FOLDERS: ReadonlyArray<{ name: string; use: string }> = [
   { name: 'Junk', use: '\\Junk' },
 ];
 
-interface Placement extends FolderEntry {
-  readonly counts: boolean;
-}
 
 export interface FolderInfo {
   readonly name: string;
@@ -44,7 +41,7 @@ export interface FolderInfo {
 }
 
 class Folder implements FolderInfo {
-  readonly entries: Placement[] = [];
+  readonly entries: FolderEntry[] = [];
   subscribed = true;
   constructor(
     public name: string,
@@ -52,6 +49,23 @@ class Folder implements FolderInfo {
     readonly uidValidity: number,
     public uidNext = 1,
   ) {}
+}
+
+/** What a login's folder looks like apart from its entries, for saving and restoring. */
+export interface FolderSnapshot {
+  name: string;
+  specialUse: string;
+  uidValidity: number;
+  uidNext: number;
+  subscribed: boolean;
+}
+
+/** Where a message is filed, for saving and restoring. */
+export interface PlacementRecord {
+  login: string;
+  folder: string;
+  uid: number;
+  counts: boolean;
 }
 
 export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid';
@@ -69,6 +83,7 @@ export class Folders {
   readonly #holds = new Map<string, number>();
   readonly #loginOf = new WeakMap<Folder, string>();
   #nextValidity: number;
+  #restoring = false;
 
   constructor(
     private readonly events: TypedEmitter<StoreEvents>,
@@ -234,17 +249,80 @@ export class Folders {
     const folder = this.#folder(mailboxKey(login), name);
     if (!folder) return false;
     folder.subscribed = subscribed;
+    this.events.emit('folders', { login: mailboxKey(login) });
     return true;
   }
 
-  #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): Placement {
-    const entry: Placement = { uid, message, counts };
+  // ---- Saving and restoring (the --data-dir journal) ----------------------------------
+
+  /** Every login that has folders. */
+  logins(): string[] {
+    return [...this.#byLogin.keys()];
+  }
+
+  snapshot(login: string): FolderSnapshot[] {
+    return [...this.#mailbox(mailboxKey(login)).values()].map(({ name, specialUse, uidValidity, uidNext, subscribed }) => ({
+      name,
+      specialUse,
+      uidValidity,
+      uidNext,
+      subscribed,
+    }));
+  }
+
+  placementsOf(message: StoredMessage): PlacementRecord[] {
+    return (this.#placesOf.get(message.id) ?? []).map(({ folder, uid }) => {
+      const entry = folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
+      return { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, uid, counts: entry?.counts ?? false };
+    });
+  }
+
+  /**
+   * Makes a login's folders exactly as saved. Folders are matched by UIDVALIDITY,
+   * which a folder keeps through a rename and a new folder never shares; entries are
+   * restored separately.
+   */
+  restoreFolders(login: string, snapshot: readonly FolderSnapshot[]): void {
+    this.#restoring = true;
+    try {
+      const key = mailboxKey(login);
+      const byValidity = new Map([...this.#mailbox(key).values()].map((f) => [f.uidValidity, f]));
+      const next = new Map<string, Folder>();
+      for (const saved of snapshot) {
+        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity);
+        folder.name = saved.name;
+        folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
+        folder.subscribed = saved.subscribed;
+        this.#loginOf.set(folder, key);
+        next.set(saved.name, folder);
+      }
+      this.#byLogin.set(key, next);
+      this.#nextValidity = Math.max(this.#nextValidity, ...snapshot.map((f) => f.uidValidity + 1));
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  /** Puts a message back exactly where it was filed. */
+  restorePlacement(message: StoredMessage, placement: PlacementRecord): void {
+    this.#restoring = true;
+    try {
+      const folder = this.#folder(mailboxKey(placement.login), placement.folder);
+      if (folder) this.#place(folder, message, placement.counts, placement.uid);
+    } finally {
+      this.#restoring = false;
+    }
+  }
+
+  #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
+    const entry: FolderEntry = { uid, message, counts };
     folder.entries.push(entry);
-    folder.uidNext = uid + 1;
+    folder.uidNext = Math.max(folder.uidNext, uid + 1);
     let places = this.#placesOf.get(message.id);
     if (!places) this.#placesOf.set(message.id, (places = []));
     places.push({ folder, uid });
     if (counts) this.#holds.set(message.id, (this.#holds.get(message.id) ?? 0) + 1);
+    if (this.#restoring) return entry;
     this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
     return entry;
   }
@@ -272,6 +350,7 @@ export class Folders {
       folders = new Map();
       this.#byLogin.set(key, folders);
       for (const special of SPECIAL_FOLDERS) this.#add(key, folders, special.name, special.use);
+      if (!this.#restoring) this.events.emit('folders', { login: key });
     }
     return folders;
   }

@@ -28,6 +28,19 @@ interface MessageRecord extends StoredMessage {
   modseq: number;
 }
 
+/** A message as saved by the journal: everything but what is derived from its bytes. */
+export interface SavedMessage {
+  id: MessageId;
+  seq: number;
+  raw: Buffer;
+  envelope: StoredMessage['envelope'];
+  receivedAt: Date;
+  client: ClientInfo;
+  flags: string[];
+  tags: string[];
+  modseq: number;
+}
+
 export interface MemoryStoreOptions {
   limits: StoreLimits;
   clock?: () => Date;
@@ -47,6 +60,7 @@ export class MemoryStore {
   #modseq = 0;
   #bytes = 0;
   #unread = 0;
+  #commit: () => Promise<void> = () => Promise.resolve();
   /** Per-login folders, kept in step with the messages. */
   readonly folders: Folders;
 
@@ -226,6 +240,54 @@ export class MemoryStore {
   /** Removes messages whose folder deletion left them held by nothing. */
   removeOrphans(messages: readonly StoredMessage[]): void {
     this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');
+  }
+
+  /**
+   * Resolves once every change made so far is durable: at once for a memory-only
+   * store, after the journal's fsync with --data-dir. Fronts await it before they
+   * acknowledge a change (the SMTP 250, a POP3 QUIT).
+   */
+  flushed(): Promise<void> {
+    return this.#commit();
+  }
+
+  /** Installs the journal's commit (see journal/durable-store.ts). */
+  setCommitter(commit: () => Promise<void>): void {
+    this.#commit = commit;
+  }
+
+  /**
+   * Puts a saved message back as it was (same id, seq, flags, tags, modseq) without
+   * filing, announcing or pruning it; the journal restores its placements after.
+   */
+  restore(saved: SavedMessage): StoredMessage {
+    const record: MessageRecord = {
+      ...saved,
+      envelope: { mailFrom: saved.envelope.mailFrom, rcptTo: [...saved.envelope.rcptTo] },
+      summary: summarizeHeaders(saved.raw, saved.envelope),
+      body: undefined,
+      flags: new Set(saved.flags),
+      tags: normaliseTags(saved.tags),
+    };
+    this.#ordered.push(record);
+    this.#byId.set(record.id, record);
+    this.#bytes += record.raw.length;
+    if (!record.flags.has(SEEN)) this.#unread++;
+    this.#seq = Math.max(this.#seq, record.seq);
+    this.#modseq = Math.max(this.#modseq, record.modseq);
+    return record;
+  }
+
+  /** Sets a restored message's flags, tags and modseq exactly as saved, silently. */
+  restoreState(id: MessageId, state: { flags: string[]; tags: string[]; modseq: number }): void {
+    const record = this.#byId.get(id);
+    if (!record) return;
+    const wasSeen = record.flags.has(SEEN);
+    record.flags = new Set(state.flags);
+    if (wasSeen !== record.flags.has(SEEN)) this.#unread += wasSeen ? 1 : -1;
+    record.tags = normaliseTags(state.tags);
+    record.modseq = state.modseq;
+    this.#modseq = Math.max(this.#modseq, state.modseq);
   }
 
   setLimits(limits: Partial<StoreLimits>): void {

@@ -139,6 +139,8 @@ export interface StoreLimits {
 export interface FolderEntry {
   readonly uid: number;
   readonly message: StoredMessage;
+  /** Whether this placement keeps the message in the store (see folders.ts). */
+  readonly counts: boolean;
 }
 
 export interface StoreEvents extends Record<string, unknown> {
@@ -154,6 +156,6 @@ export interface StoreEvents extends Record<string, unknown> {
   filed: { login: string; folder: string; entry: FolderEntry };
   /** Entries left a login's folder (expunged, moved, or their message removed). */
   unfiled: { login: string; folder: string; uids: number[] };
-  /** A folder was created, deleted or renamed. */
+  /** A login's folders were made, or one was created, deleted, renamed or (un)subscribed. */
   folders: { login: string };
 }
