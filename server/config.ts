@@ -19,6 +19,7 @@ const coreOptions = {
   hostname: text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'),
   maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
   maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
+  dataDir: text('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)'),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),
   logFormat: oneOf('Log format', 'pretty', ['pretty', 'json'] as const),
 };

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './lib/log.js';
 import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
+import { makeDurable } from './store/journal/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 
 /** The outside world, injected so tests can replace it. */
@@ -38,6 +39,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
     keyFile: config.smtpTlsKey,
     hostname: config.hostname,
   });
+  const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
   const context: FrontContext = { store, config, logger, tls, credentials, clock };
   const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
@@ -47,7 +49,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
   let stopping: Promise<void> | undefined;
 
   const stop = (graceMs = 10_000) => {
-    stopping ??= Promise.all(fronts.map((front) => front.stop(graceMs))).then(() => undefined);
+    stopping ??= Promise.all(fronts.map((front) => front.stop(graceMs))).then(() => durable?.close());
     return stopping;
   };
 
