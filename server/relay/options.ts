@@ -1,2 +1,99 @@
-/** Release options (off until configured). */
-export const relayOptions = {};
+import { parseHostPort, type HostPort } from '../lib/host-port.js';
+import { duration, flag, integer, list, OptionError, parseDuration, text, type OptionSpec } from '../lib/options.js';
+
+/** `host:port` of a smarthost, or null when not given. */
+function smarthost(description: string): OptionSpec<HostPort | null> {
+  return {
+    description: description + '; HOST:PORT (port 587 = STARTTLS, 465 = implicit TLS)',
+    default: null,
+    shown: 'off',
+    parse: (t, name) => {
+      if (!t.trim()) return null;
+      if (!/:\d+$/.test(t.trim())) throw new OptionError(`${name}: expected HOST:PORT, got "${t}"`);
+      try {
+        return parseHostPort(t);
+      } catch (error) {
+        throw new OptionError(`${name}: ${(error as Error).message}`);
+      }
+    },
+  };
+}
+
+/** A DNS server `ip` or `ip:port` (node:dns takes both), or '' for the system's. */
+function dnsServer(description: string): OptionSpec<string> {
+  return {
+    description,
+    default: '',
+    shown: 'system resolver',
+    parse: (t, name) => {
+      const value = t.trim();
+      const ok = /^(\d{1,3}\.){3}\d{1,3}(:\d{1,5})?$/.test(value) || /^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(value) || /^[0-9a-f:]+$/i.test(value);
+      if (!ok) throw new OptionError(`${name}: expected an IP address with an optional :PORT, got "${t}"`);
+      return value;
+    },
+  };
+}
+
+/** A bounded retry schedule: the waits before each retry, e.g. `1m,5m,15m,1h`. */
+function schedule(description: string, value: number[]): OptionSpec<number[]> {
+  return {
+    description,
+    default: value,
+    shown: value.map((ms) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`)).join(','),
+    parse: (t, name) => {
+      const parts = t.split(',').map((s) => s.trim()).filter(Boolean);
+      const delays = parts.map((part) => parseDuration(part));
+      if (parts.length > 20 || delays.some((d) => d === undefined)) {
+        throw new OptionError(`${name}: expected up to 20 durations such as 1m,5m,30m, got "${t}"`);
+      }
+      return delays as number[];
+    },
+  };
+}
+
+/**
+ * Release options. Release is off until either a smarthost or MX delivery is
+ * configured; MX delivery also needs an allow-list so a stray release cannot mail
+ * the world.
+ */
+export const relayOptions = {
+  releaseSmarthost: smarthost('Release through this SMTP relay'),
+  releaseSmarthostUser: text('User name for AUTH PLAIN/LOGIN at the smarthost'),
+  releaseSmarthostPassword: text('Password for AUTH at the smarthost'),
+  releaseSmarthostTls: flag('Connect to the smarthost with implicit TLS (RFC 8314); port 465 always does, others use STARTTLS'),
+  releaseAllowInsecure: flag('Let smarthost release go without TLS and accept certificates that do not verify'),
+  releaseMx: flag('Release by DNS MX lookup, straight to each recipient domain (needs --release-allow)'),
+  releaseAllow: list('Recipients release may send to: blue.com, *.blue.com, *@blue.com or bob@blue.com'),
+  releasePort: integer('SMTP port used at MX hosts', 25, 1, 65535),
+  dnsServer: dnsServer('DNS server for MX lookups, IP[:PORT]'),
+  dnsTimeout: duration('How long one DNS query may take', 5_000),
+  releaseSender: text('Envelope sender (MAIL FROM) of released mail; default: the message\'s own MAIL FROM'),
+  releaseNewMessageId: flag('Give released mail a new Message-ID'),
+  releaseOverrideFrom: text('Rewrite the From address of released mail (the original goes to X-Original-From)'),
+  releaseAuto: text('Release every arriving message that matches this search (e.g. "to:@blue.com"), in the background'),
+  releaseAutoQueue: integer('Most messages waiting for auto-release; past it new ones are skipped and logged', 10_000, 1),
+  releaseConcurrency: integer('Releases running at once', 4, 1, 100),
+  releaseRetry: schedule('Waits before each retry of a temporary (4xx) failure; after the last, it is permanent', [60_000, 300_000, 900_000, 3_600_000]),
+  releaseConnectTimeout: duration('Release: time to open a connection', 30_000),
+  releaseGreetingTimeout: duration('Release: time to wait for the 220 greeting (RFC 5321 §4.5.3.2 allows 5m)', 60_000),
+  releaseCommandTimeout: duration('Release: time to wait for the reply to each command', 60_000),
+  releaseDataTimeout: duration('Release: time to wait for the reply after the message data (RFC 5321 §4.5.3.2: 10m)', 600_000),
+};
+
+export type ReleaseMode = 'off' | 'smarthost' | 'mx';
+
+/** How the release options combine; throws OptionError for combinations that cannot work. */
+export function releaseMode(config: {
+  releaseSmarthost: HostPort | null;
+  releaseMx: boolean;
+  releaseAllow: readonly string[];
+  releaseAuto: string;
+}): ReleaseMode {
+  if (config.releaseSmarthost && config.releaseMx) throw new OptionError('give either --release-smarthost or --release-mx, not both');
+  if (config.releaseMx && config.releaseAllow.length === 0) {
+    throw new OptionError('--release-mx needs --release-allow (e.g. --release-allow blue.com) so release cannot mail anyone by mistake');
+  }
+  const mode: ReleaseMode = config.releaseSmarthost ? 'smarthost' : config.releaseMx ? 'mx' : 'off';
+  if (mode === 'off' && config.releaseAuto) throw new OptionError('--release-auto needs --release-smarthost or --release-mx');
+  return mode;
+}

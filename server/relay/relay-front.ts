@@ -1,0 +1,81 @@
+/**
+ * Release as a background service of the sandbox: no listener of its own. Built
+ * from the release options; null (off) until a smarthost or MX delivery is set.
+ */
+import { Resolver } from 'node:dns/promises';
+import type { Config } from '../config.js';
+import type { Front, FrontContext } from '../front.js';
+import { compileAllowList } from './allow-list.js';
+import { AutoRelease } from './auto-release.js';
+import { compileAutoReleaseFilter } from './auto-release-filter.js';
+import type { DnsResolver } from './mx-resolver.js';
+import { releaseMode } from './options.js';
+import { registerReleaseService, unregisterReleaseService } from './release-registry.js';
+import { ReleaseService, type ReleaseSettings } from './release-service.js';
+import { nodeSmtpClient } from './smtp-client.js';
+
+/** The system resolver, or the one --dns-server names (node:dns takes `ip:port`). */
+export function dnsResolverFor(config: Pick<Config, 'dnsServer' | 'dnsTimeout'>): DnsResolver {
+  const resolver = new Resolver({ timeout: config.dnsTimeout, tries: 2 });
+  if (config.dnsServer) resolver.setServers([config.dnsServer]);
+  return resolver;
+}
+
+/** The release settings a config asks for, or null when release is off. Throws OptionError. */
+export function releaseSettings(config: Config): ReleaseSettings | null {
+  const mode = releaseMode(config);
+  if (mode === 'off') return null;
+  return {
+    mode,
+    smarthost: config.releaseSmarthost,
+    smarthostAuth: config.releaseSmarthostUser ? { user: config.releaseSmarthostUser, password: config.releaseSmarthostPassword } : undefined,
+    smarthostImplicitTls: config.releaseSmarthostTls,
+    allowInsecure: config.releaseAllowInsecure,
+    allow: compileAllowList(config.releaseAllow),
+    mxPort: config.releasePort,
+    sender: config.releaseSender,
+    newMessageId: config.releaseNewMessageId,
+    overrideFrom: config.releaseOverrideFrom,
+    hostname: config.hostname,
+    timeouts: {
+      connect: config.releaseConnectTimeout,
+      greeting: config.releaseGreetingTimeout,
+      command: config.releaseCommandTimeout,
+      data: config.releaseDataTimeout,
+    },
+    retry: config.releaseRetry,
+    concurrency: config.releaseConcurrency,
+  };
+}
+
+export function createRelayFront(context: FrontContext): Front | null {
+  const { config, store, logger, clock } = context;
+  const settings = releaseSettings(config);
+  if (!settings) return null;
+  const log = logger.child({ front: 'release' });
+  const service = new ReleaseService(settings, {
+    store,
+    resolver: dnsResolverFor(config),
+    smtp: nodeSmtpClient,
+    clock,
+    random: Math.random,
+    logger: log,
+    ownEndpoints: () => (context.listeners?.() ?? []).filter((l) => l.name === 'smtp' || l.name === 'smtps'),
+  });
+  const auto = config.releaseAuto
+    ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, logger: log })
+    : null;
+  registerReleaseService(store, service);
+  return {
+    name: 'release',
+    async start() {
+      auto?.start();
+      return [];
+    },
+    async stop() {
+      auto?.stop();
+      service.stop();
+      unregisterReleaseService(store, service);
+    },
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * Release: sends a stored message to real recipients, through a smarthost or
+ * straight to each domain's MX (RFC 5321 §5.1), keeps every attempt with its
+ * transcript, and retries temporary failures in the background on a bounded
+ * schedule. Expected failures are values (ReleaseRefusal); the HTTP route maps them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { HostPort } from '../lib/host-port.js';
+import type { Logger } from '../lib/log.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { StoredMessage } from '../store/types.js';
+import { domainOf, isDeliverableAddress, type AllowList } from './allow-list.js';
+import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
+import { resolveMx, type DnsResolver } from './mx-resolver.js';
+import { countReceived, outgoingBytes } from './outgoing-message.js';
+import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecipient, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
+import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
+
+export interface ReleaseSettings {
+  mode: 'smarthost' | 'mx';
+  smarthost: HostPort | null;
+  smarthostAuth: { user: string; password: string } | undefined;
+  smarthostImplicitTls: boolean;
+  allowInsecure: boolean;
+  /** Empty allows everyone (smarthost mode only; MX mode requires a list). */
+  allow: AllowList;
+  mxPort: number;
+  /** MAIL FROM; '' = the message's own. */
+  sender: string;
+  newMessageId: boolean;
+  overrideFrom: string;
+  hostname: string;
+  timeouts: SmtpTimeouts;
+  /** Waits before each retry; its length bounds the retries. */
+  retry: readonly number[];
+  /** Transactions at once. */
+  concurrency: number;
+}
+
+export interface ReleaseDeps {
+  store: MemoryStore;
+  resolver: DnsResolver;
+  smtp: SmtpClient;
+  clock: () => Date;
+  /** For the order of equal-preference MX hosts. */
+  random: () => number;
+  logger: Logger;
+  /** Our own SMTP listeners once bound, for mail-loop detection. */
+  ownEndpoints: () => readonly Endpoint[];
+}
+
+export type ReleaseRefusal =
+  | { refused: 'not-found' }
+  | { refused: 'invalid-address'; address: string }
+  | { refused: 'no-recipients' }
+  | { refused: 'not-allowed'; addresses: string[] }
+  | { refused: 'loop'; reason: string }
+  | { refused: 'stopped' };
+
+export interface ReleaseEvents extends Record<string, unknown> {
+  /** A release began (its recipients are pending). */
+  started: { record: ReleaseRecord };
+  /** One SMTP attempt (or DNS failure) was recorded. */
+  attempt: { record: ReleaseRecord; attempt: ReleaseAttempt };
+  /** Every recipient has a final state, or the release was cancelled. */
+  finished: { record: ReleaseRecord };
+}
+
+/** RFC 5321 §6.3: a message that has passed this many hops is looping. */
+const MAX_HOPS = 30;
+/** Most addresses tried in one round, across all MX hosts. */
+const MAX_ADDRESSES_PER_ROUND = 10;
+
+/** Pulls `bob@blue.com` out of `Bob <bob@blue.com>` or `<bob@blue.com>`. */
+export function bareAddress(text: string): string {
+  const trimmed = text.trim();
+  const angle = /<([^<>]*)>\s*$/.exec(trimmed);
+  return (angle ? (angle[1] as string) : trimmed).trim();
+}
+
+export class ReleaseService {
+  readonly history = new ReleaseHistory();
+  readonly #events = new TypedEmitter<ReleaseEvents>();
+  readonly #settings: ReleaseSettings;
+  readonly #deps: ReleaseDeps;
+  readonly #timers = new Map<ReleaseRecord, Set<NodeJS.Timeout>>();
+  readonly #slots: Array<() => void> = [];
+  readonly #unsubscribe: Array<() => void> = [];
+  /** Rounds in flight per record, so `finished` is announced once, after the last. */
+  readonly #inFlight = new Map<ReleaseRecord, number>();
+  #running = 0;
+  #stopped = false;
+
+  constructor(settings: ReleaseSettings, deps: ReleaseDeps) {
+    this.#settings = settings;
+    this.#deps = deps;
+    this.#events.onListenerError = (error, event) => deps.logger.error('release listener failed', { event, error });
+    this.#unsubscribe.push(
+      deps.store.on('removed', ({ messages }) => {
+        for (const message of messages) this.#cancel(this.history.forget(message.id));
+      }),
+      deps.store.on('cleared', () => this.#cancel(this.history.forgetAll())),
+    );
+  }
+
+  get settings(): Readonly<ReleaseSettings> {
+    return this.#settings;
+  }
+
+  on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Releases a message to `to` (default: its envelope recipients). Resolves once the
+   * first round of attempts is over; temporary failures go on retrying after that.
+   * For an API call every recipient must pass the allow-list; auto-release skips
+   * (and records) the ones that do not.
+   */
+  async release(messageId: string, to: readonly string[] | undefined, trigger: ReleaseTrigger): Promise<ReleaseRecord | ReleaseRefusal> {
+    if (this.#stopped) return { refused: 'stopped' };
+    const message = this.#deps.store.get(messageId);
+    if (!message) return { refused: 'not-found' };
+
+    const wanted: string[] = [];
+    for (const text of to ?? message.envelope.rcptTo) {
+      const address = bareAddress(text);
+      if (!isDeliverableAddress(address)) return { refused: 'invalid-address', address: text };
+      if (!wanted.some((w) => w.toLowerCase() === address.toLowerCase())) wanted.push(address);
+    }
+    if (wanted.length === 0) return { refused: 'no-recipients' };
+    const { allow } = this.#settings;
+    const outside = allow.patterns.length > 0 ? wanted.filter((address) => !allow.allows(address)) : [];
+    if (outside.length > 0 && trigger === 'api') return { refused: 'not-allowed', addresses: outside };
+    const hops = countReceived(message.raw);
+    if (hops >= MAX_HOPS) return { refused: 'loop', reason: `the message has passed ${hops} hops already (RFC 5321 §6.3)` };
+
+    const record: ReleaseRecord = {
+      id: randomBytes(8).toString('hex'),
+      messageId,
+      trigger,
+      requestedAt: this.#deps.clock(),
+      mode: this.#settings.mode,
+      sender: this.#settings.sender || message.envelope.mailFrom,
+      recipients: wanted.map((address) =>
+        outside.includes(address)
+          ? { address, state: 'failed', reply: 'not in the release allow-list (--release-allow); nothing sent', attempts: 0, nextAttemptAt: null }
+          : { address, state: 'pending', reply: '', attempts: 0, nextAttemptAt: null },
+      ),
+      attempts: [],
+      state: 'running',
+    };
+    this.history.add(record);
+    this.#events.emit('started', { record });
+    const sendable = record.recipients.filter((r) => r.state === 'pending').map((r) => r.address);
+    await Promise.all(this.#groups(sendable).map((group) => this.#round(record, message, group, 0)));
+    return record;
+  }
+
+  /** Stops retries and refuses new releases; transactions in flight finish on their own timeouts. */
+  stop(): void {
+    this.#stopped = true;
+    for (const off of this.#unsubscribe.splice(0)) off();
+    for (const timers of this.#timers.values()) for (const timer of timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  /** One transaction per domain for MX delivery (RFC 5321 §5.1); one in all for a smarthost. */
+  #groups(recipients: string[]): string[][] {
+    if (this.#settings.mode === 'smarthost') return recipients.length > 0 ? [recipients] : [];
+    const byDomain = new Map<string, string[]>();
+    for (const address of recipients) byDomain.set(domainOf(address), [...(byDomain.get(domainOf(address)) ?? []), address]);
+    return [...byDomain.values()];
+  }
+
+  async #round(record: ReleaseRecord, message: StoredMessage, group: string[], retryIndex: number): Promise<void> {
+    this.#inFlight.set(record, (this.#inFlight.get(record) ?? 0) + 1);
+    try {
+      await this.#withSlot(() => (this.#settings.mode === 'smarthost' ? this.#viaSmarthost(record, message, group) : this.#viaMx(record, message, group)));
+    } catch (error) {
+      // A bug, not an SMTP outcome: keep it in the history rather than lose the recipients.
+      this.#deps.logger.error('release round failed', { error, message: record.messageId });
+      this.#settle(record, group.map((address) => ({ address, status: 'temporary', reply: 'internal error' })));
+    } finally {
+      this.#inFlight.set(record, (this.#inFlight.get(record) ?? 1) - 1);
+    }
+    this.#scheduleRetries(record, message, group, retryIndex);
+    this.#finishIfDone(record);
+  }
+
+  async #viaSmarthost(record: ReleaseRecord, message: StoredMessage, group: string[]): Promise<void> {
+    const s = this.#settings;
+    const at = s.smarthost as HostPort;
+    const implicit = s.smarthostImplicitTls || at.port === 465;
+    const target: SmtpTarget = {
+      host: at.host,
+      port: at.port,
+      servername: at.host,
+      tls: implicit ? 'implicit' : s.allowInsecure ? 'opportunistic' : 'required',
+      verifyCertificate: !s.allowInsecure,
+      auth: s.smarthostAuth,
+    };
+    await this.#transaction(record, message, group, target, at.host, []);
+  }
+
+  async #viaMx(record: ReleaseRecord, message: StoredMessage, group: string[]): Promise<void> {
+    const domain = domainOf(group[0] as string);
+    const resolution = await resolveMx(this.#deps.resolver, domain, this.#deps.random);
+    if (!resolution.ok) {
+      this.#record(record, group, '', '', resolution.answer, false, [`-- ${resolution.reason}`], group.map((address) => ({ address, status: resolution.temporary ? 'temporary' : 'permanent', reply: resolution.reason })));
+      return;
+    }
+    const port = this.#settings.mxPort;
+    const own = this.#deps.ownEndpoints();
+    let tried = 0;
+    let left = group;
+    for (const host of resolution.hosts) {
+      // RFC 5321 §5.1: if we are an MX host ourselves, only more preferred hosts may be tried.
+      const loop = host.addresses.find((ip) => isOwnEndpoint(ip, port, own));
+      if (loop !== undefined) {
+        if (tried === 0) {
+          const reason = `mail loop: MX host ${host.name} (${loop}:${port}) is this Letterbox instance`;
+          this.#record(record, left, host.name, `${loop}:${port}`, resolution.answer, false, [`-- ${reason}`], left.map((address) => ({ address, status: 'permanent', reply: reason })));
+        }
+        break;
+      }
+      for (const ip of host.addresses) {
+        if (tried++ >= MAX_ADDRESSES_PER_ROUND) return;
+        const target: SmtpTarget = { host: ip, port, servername: host.name, tls: 'opportunistic', verifyCertificate: false, auth: undefined };
+        const next = await this.#transaction(record, message, left, target, host.name, resolution.answer);
+        if (next.length === 0) return;
+        left = next;
+      }
+    }
+  }
+
+  /** Runs one transaction and records it; returns the recipients the next host should be tried for. */
+  async #transaction(record: ReleaseRecord, message: StoredMessage, group: string[], target: SmtpTarget, hostName: string, dns: string[]): Promise<string[]> {
+    const s = this.#settings;
+    const data = outgoingBytes(message, { hostname: s.hostname, recipients: group, newMessageId: s.newMessageId, overrideFrom: s.overrideFrom });
+    const result = await this.#deps.smtp.send({ target, helo: s.hostname, mailFrom: record.sender, rcptTo: group, data, timeouts: s.timeouts });
+    this.#record(record, group, hostName, `${target.host}:${target.port}`, dns, result.tls, result.transcript, result.recipients);
+    if (!result.tryNextHost) return [];
+    return result.recipients.filter((r) => r.status === 'temporary').map((r) => r.address);
+  }
+
+  #record(record: ReleaseRecord, group: string[], host: string, address: string, dns: string[], tls: boolean, transcript: string[], results: RecipientOutcome[]): void {
+    const delivered = results.filter((r) => r.status === 'delivered').length;
+    const outcome: ReleaseAttempt['outcome'] =
+      delivered === results.length ? 'delivered' : delivered > 0 ? 'partial' : results.some((r) => r.status === 'temporary') ? 'temporary' : 'permanent';
+    const attempt: ReleaseAttempt = { time: this.#deps.clock(), recipients: [...group], host, address, outcome, results, dns, tls, transcript };
+    record.attempts.push(attempt);
+    this.#settle(record, results);
+    this.#events.emit('attempt', { record, attempt });
+    this.#deps.logger.info('release attempt', { message: record.messageId, host, address, outcome });
+  }
+
+  #settle(record: ReleaseRecord, results: RecipientOutcome[]): void {
+    for (const result of results) {
+      const recipient = record.recipients.find((r) => r.address === result.address);
+      if (!recipient) continue;
+      recipient.attempts++;
+      recipient.reply = result.reply;
+      recipient.state = result.status === 'delivered' ? 'delivered' : result.status === 'permanent' ? 'failed' : 'pending';
+    }
+  }
+
+  /** Temporary failures wait for the next step of the schedule; past its end they are permanent. */
+  #scheduleRetries(record: ReleaseRecord, message: StoredMessage, group: string[], retryIndex: number): void {
+    const again = record.recipients.filter((r) => group.includes(r.address) && r.state === 'pending');
+    if (again.length === 0) return;
+    const wait = this.#settings.retry[retryIndex];
+    if (wait === undefined || this.#stopped || record.state === 'cancelled') {
+      for (const r of again) {
+        r.state = 'failed';
+        r.reply = `gave up after ${r.attempts} attempt(s): ${r.reply}`;
+      }
+      return;
+    }
+    const at = new Date(this.#deps.clock().getTime() + wait);
+    for (const r of again) {
+      r.state = 'retrying';
+      r.nextAttemptAt = at;
+    }
+    record.state = 'retrying';
+    const timers = this.#timers.get(record) ?? new Set<NodeJS.Timeout>();
+    this.#timers.set(record, timers);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (timers.size === 0) this.#timers.delete(record);
+      for (const r of again) {
+        r.state = 'pending';
+        r.nextAttemptAt = null;
+      }
+      record.state = 'running';
+      void this.#round(record, message, again.map((r) => r.address), retryIndex + 1);
+    }, wait);
+    timer.unref();
+    timers.add(timer);
+  }
+
+  #finishIfDone(record: ReleaseRecord): void {
+    if (record.state === 'cancelled' || (this.#inFlight.get(record) ?? 0) > 0) return;
+    if (record.recipients.some((r) => r.state === 'pending' || r.state === 'retrying')) return;
+    this.#inFlight.delete(record);
+    record.state = 'done';
+    this.#events.emit('finished', { record });
+  }
+
+  #cancel(records: ReleaseRecord[]): void {
+    for (const record of records) {
+      for (const timer of this.#timers.get(record) ?? []) clearTimeout(timer);
+      this.#timers.delete(record);
+      if (record.state === 'done') continue;
+      record.state = 'cancelled';
+      for (const r of record.recipients) {
+        if (r.state === 'retrying') {
+          r.state = 'failed';
+          r.reply = `cancelled: the message was deleted (${r.reply})`;
+          r.nextAttemptAt = null;
+        }
+      }
+      this.#events.emit('finished', { record });
+    }
+  }
+
+  /** At most `concurrency` transactions at once; the rest wait their turn. */
+  async #withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#settings.concurrency) await new Promise<void>((resolve) => this.#slots.push(resolve));
+    else this.#running++;
+    try {
+      return await work();
+    } finally {
+      const next = this.#slots.shift();
+      if (next) next();
+      else this.#running--;
+    }
+  }
+}
