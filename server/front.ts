@@ -14,6 +14,8 @@ export interface FrontContext {
   /** Credentials from --smtp-auth-file, shared by SMTP, POP3 and IMAP; null = any password. */
   credentials: Credentials | null;
   clock: () => Date;
+  /** Every bound listener of this instance once started (e.g. for mail-loop detection). */
+  listeners?: () => readonly BoundListener[];
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */

@@ -4,6 +4,7 @@ import type { BoundListener, Front, FrontContext } from './front.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
+import { createRelayFront } from './relay/relay-front.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
 import { makeDurable } from './store/journal/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -26,7 +27,7 @@ export interface Sandbox {
 }
 
 /** Each front is built from the shared context; a front whose listeners are all off is null. */
-const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createSmtpFront];
+const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createSmtpFront, createRelayFront];
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
@@ -41,7 +42,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const context: FrontContext = { store, config, logger, tls, credentials, clock };
+  const context: FrontContext = { store, config, logger, tls, credentials, clock, listeners: () => listeners };
   const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];
