@@ -50,6 +50,9 @@ export function createSmtpFront(context: FrontContext): Front | null {
       hideSMTPUTF8: false,
       // A reverse lookup per connection stalls every session on a slow resolver (mailpit#230).
       disableReverseLookup: true,
+      // RFC 5321 §4.5.3.1.4 allows 512 octets, RFC 4954 §4 raises it to 12,288 for AUTH
+      // lines; a longer line gets 421 and the session ends (smtp-server's parser error).
+      maxCommandLength: 12_288,
       socketTimeout: config.smtpTimeout,
       closeTimeout: 5_000,
       logger: false,
