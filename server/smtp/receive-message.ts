@@ -20,7 +20,8 @@ type DataCallback = (error?: Error | null, message?: string) => void;
  *
  * Size is counted as chunks arrive: past `maxSize` nothing more is kept, the rest is
  * drained and smtp-server answers 552 (rejectOversized), and the session goes on.
- * The 250 reply is sent only once the message is in the store, and names its id.
+ * The 250 reply is sent only once the message is in the store (and saved, with a data
+ * directory), and names its id.
  */
 export function makeOnData(options: {
   store: MemoryStore;
@@ -78,8 +79,18 @@ export function makeOnData(options: {
         callback(smtpError(451, 'Could not store the message, try again'));
         return afterTransaction(session);
       }
-      callback(null, `Ok: queued as ${message.id}`);
-      afterTransaction(session);
+      // With --data-dir the 250 waits for the journal to have the message (RFC 5321 §6.1).
+      store
+        .flushed()
+        .then(
+          () => callback(null, `Ok: queued as ${message.id}`),
+          (error: unknown) => {
+            log.error('saving a message failed', { error, id: message.id });
+            callback(smtpError(451, 'Could not save the message, try again'));
+          },
+        )
+        .then(() => afterTransaction(session))
+        .catch((error: unknown) => log.error('bug after a DATA reply', { error }));
     });
   };
 }
