@@ -1,0 +1,112 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { ARCHIVE_FORMATS, type ArchiveFormat } from '../transfer/archive.js';
+import { EX, type Command } from './io.js';
+
+const USAGE = `Usage: letterbox export [options]
+
+Saves the messages of a running Letterbox (GET /api/v1/export), oldest first, as an
+mbox or a zip of .eml files, with every message's bytes exactly as stored.
+
+  --url URL              The Letterbox web root (default http://127.0.0.1:8025/; env LETTERBOX_URL)
+  --format mbox|zip      Archive format (default: from the output name, else mbox)
+  --query SEARCH         Only messages this search finds (same syntax as the web inbox)
+  -o, --output FILE      Where to write ("-" = standard output; default letterbox-export.<format>)
+  --auth USER:PASSWORD   HTTP Basic credentials (env LETTERBOX_HTTP_AUTH)
+`;
+
+class UsageError extends Error {}
+
+interface ExportArgs {
+  url: string;
+  format: ArchiveFormat;
+  query: string;
+  output: string;
+  auth: string | undefined;
+}
+
+function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ExportArgs | 'help' {
+  let url = env.LETTERBOX_URL || 'http://127.0.0.1:8025/';
+  let format: ArchiveFormat | undefined;
+  let query = '';
+  let output: string | undefined;
+  let auth = env.LETTERBOX_HTTP_AUTH || undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') return 'help';
+    else if (name === '--url') url = value();
+    else if (name === '--format') {
+      const f = value();
+      if (!(ARCHIVE_FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format must be ${ARCHIVE_FORMATS.join(' or ')}`);
+      format = f as ArchiveFormat;
+    } else if (name === '--query') query = value();
+    else if (name === '-o' || name === '--output') output = value();
+    else if (name === '--auth') auth = value();
+    else throw new UsageError(`unexpected argument ${arg}`);
+  }
+  format ??= output?.toLowerCase().endsWith('.zip') ? 'zip' : 'mbox';
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--url: "${url}" is not a URL`);
+  }
+  return { url: url.endsWith('/') ? url : url + '/', format, query, output: output ?? `letterbox-export.${format}`, auth };
+}
+
+export const exportCommand: Command = async (argv, io) => {
+  let args: ExportArgs;
+  try {
+    const parsed = parseArgs(argv, io.env);
+    if (parsed === 'help') {
+      io.stdout.write(USAGE);
+      return EX.OK;
+    }
+    args = parsed;
+  } catch (error) {
+    io.stderr.write(`letterbox export: ${(error as Error).message}\n${USAGE}`);
+    return EX.USAGE;
+  }
+  const target = new URL('api/v1/export', args.url);
+  target.searchParams.set('format', args.format);
+  if (args.query) target.searchParams.set('query', args.query);
+  const headers: Record<string, string> = {};
+  if (args.auth) headers.authorization = 'Basic ' + Buffer.from(args.auth).toString('base64');
+  let response: Response;
+  try {
+    response = await fetch(target, { headers });
+  } catch (error) {
+    io.stderr.write(`letterbox export: cannot reach ${args.url}: ${(error as Error).message}\n`);
+    return EX.UNAVAILABLE;
+  }
+  if (!response.ok || !response.body) {
+    io.stderr.write(`letterbox export: ${target.pathname}: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 300)}\n`);
+    return EX.UNAVAILABLE;
+  }
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  if (args.output === '-') {
+    await pipeline(body, io.stdout, { end: false });
+    return EX.OK;
+  }
+  // Written beside the target and renamed at the end, so a failed export leaves no half file.
+  const partial = `${args.output}.partial`;
+  try {
+    await pipeline(body, createWriteStream(partial));
+    await rename(partial, args.output);
+  } catch (error) {
+    await rm(partial, { force: true });
+    io.stderr.write(`letterbox export: writing ${args.output}: ${(error as Error).message}\n`);
+    return EX.CANTCREAT;
+  }
+  const count = response.headers.get('x-letterbox-messages');
+  io.stdout.write(`exported ${count ?? 'the'} message${count === '1' ? '' : 's'} to ${args.output}\n`);
+  return EX.OK;
+};

@@ -1,0 +1,118 @@
+import { hostname } from 'node:os';
+import { parseHostPort, type HostPort } from '../lib/host-port.js';
+import { envelopeFromHeader } from '../transfer/envelope.js';
+import { unixToWire } from '../transfer/line-endings.js';
+import { readSources, SourceError } from '../transfer/sources.js';
+import { EX, type Command } from './io.js';
+import { SmtpClient, SmtpReplyError } from './smtp-client.js';
+
+const USAGE = `Usage: letterbox import [options] PATH ...
+
+Sends every message found under the paths to a running Letterbox over SMTP: .eml files,
+mbox files, zips of .eml files (as letterbox export writes them), Maildirs, and
+directories of these. The message bytes arrive unchanged; a file using bare LF line
+endings throughout is sent with CRLF (as SMTP requires) unless --keep-line-endings.
+
+  --smtp-addr HOST:PORT   Where Letterbox listens (default 127.0.0.1:1025; env LETTERBOX_SMTP_ADDR)
+  --to ADDRESS            Deliver every message to this recipient instead of those in its header
+  --from ADDRESS          Envelope sender for every message (default: mbox From line, Return-Path, From)
+  --auth USER:PASSWORD    SMTP AUTH PLAIN credentials (env LETTERBOX_SMTP_AUTH)
+  --keep-line-endings     Send bare-LF files as they are
+`;
+
+interface ImportArgs {
+  smtpAddr: HostPort;
+  to: string | undefined;
+  from: string | undefined;
+  auth: { username: string; password: string } | undefined;
+  keepLineEndings: boolean;
+  paths: string[];
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ImportArgs | 'help' {
+  const args: ImportArgs = {
+    smtpAddr: parseHostPort(env.LETTERBOX_SMTP_ADDR || '127.0.0.1:1025', '127.0.0.1'),
+    to: undefined,
+    from: undefined,
+    auth: undefined,
+    keepLineEndings: false,
+    paths: [],
+  };
+  let authText = env.LETTERBOX_SMTP_AUTH;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') return 'help';
+    else if (name === '--smtp-addr') args.smtpAddr = parseHostPort(value(), '127.0.0.1');
+    else if (name === '--to') args.to = value();
+    else if (name === '--from') args.from = value();
+    else if (name === '--auth') authText = value();
+    else if (name === '--keep-line-endings') args.keepLineEndings = true;
+    else if (name.startsWith('-')) throw new UsageError(`unknown option ${name}`);
+    else args.paths.push(arg);
+  }
+  if (authText) {
+    const colon = authText.indexOf(':');
+    if (colon < 0) throw new UsageError('--auth expects USER:PASSWORD');
+    args.auth = { username: authText.slice(0, colon), password: authText.slice(colon + 1) };
+  }
+  if (args.paths.length === 0) throw new UsageError('give at least one file or directory to import');
+  return args;
+}
+
+/** Imports over one SMTP session; a refused message is reported and the rest go on. */
+export const importCommand: Command = async (argv, io) => {
+  let args: ImportArgs;
+  try {
+    const parsed = parseArgs(argv, io.env);
+    if (parsed === 'help') {
+      io.stdout.write(USAGE);
+      return EX.OK;
+    }
+    args = parsed;
+  } catch (error) {
+    io.stderr.write(`letterbox import: ${(error as Error).message}\n${USAGE}`);
+    return EX.USAGE;
+  }
+  let client: SmtpClient | undefined;
+  let imported = 0;
+  let failed = 0;
+  try {
+    client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });
+    for await (const source of readSources(args.paths)) {
+      const raw = args.keepLineEndings ? source.raw : unixToWire(source.raw);
+      const header = envelopeFromHeader(raw);
+      const envelope = { mailFrom: args.from ?? (source.sender || header.mailFrom), rcptTo: args.to ? [args.to] : header.rcptTo };
+      if (envelope.rcptTo.length === 0) {
+        failed++;
+        io.stderr.write(`letterbox import: ${source.origin}: no recipient in To, Cc or Bcc (give --to)\n`);
+        continue;
+      }
+      try {
+        await client.submit(envelope, raw);
+        imported++;
+      } catch (error) {
+        if (!(error instanceof SmtpReplyError)) throw error;
+        failed++;
+        io.stderr.write(`letterbox import: ${source.origin}: refused: ${error.reply}\n`);
+        if (error.code === 421) throw error;
+      }
+    }
+  } catch (error) {
+    const where = error instanceof SourceError ? '' : ` (to ${args.smtpAddr.host}:${args.smtpAddr.port})`;
+    io.stderr.write(`letterbox import: ${(error as Error).message}${where}\n`);
+    io.stdout.write(`imported ${imported} message${imported === 1 ? '' : 's'}, ${failed} failed, stopped early\n`);
+    return error instanceof SourceError ? EX.NOINPUT : EX.TEMPFAIL;
+  } finally {
+    await client?.close();
+  }
+  io.stdout.write(`imported ${imported} message${imported === 1 ? '' : 's'}, ${failed} failed\n`);
+  return failed > 0 ? EX.DATAERR : EX.OK;
+};

@@ -1,0 +1,31 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** What a subcommand touches of the process, passed in so tests can run it in-process. */
+export interface CommandIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A subcommand: arguments after its name in, exit status out. */
+export type Command = (argv: readonly string[], io: CommandIo) => Promise<number>;
+
+/** Exit statuses from sysexits.h, which sendmail callers (PHP, cron) understand. */
+export const EX = {
+  OK: 0,
+  USAGE: 64,
+  DATAERR: 65,
+  NOINPUT: 66,
+  UNAVAILABLE: 69,
+  SOFTWARE: 70,
+  CANTCREAT: 73,
+  IOERR: 74,
+  TEMPFAIL: 75,
+} as const;
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,152 @@
+import { hostname, userInfo } from 'node:os';
+import { parseHostPort, type HostPort } from '../lib/host-port.js';
+import { envelopeFromHeader } from '../transfer/envelope.js';
+import { bareLfToCrlf } from '../transfer/line-endings.js';
+import { EX, readAll, type Command, type CommandIo } from './io.js';
+import { SmtpClient, SmtpReplyError } from './smtp-client.js';
+
+const USAGE = `Usage: letterbox sendmail [options] [recipient ...] < message
+
+Delivers one message from standard input to a Letterbox over SMTP, as sendmail does
+for PHP mail(), cron and other local senders.
+
+  -t                 Take recipients from the To, Cc and Bcc headers (added to any given)
+  -f SENDER          Envelope sender (default: the From header, else user@host)
+  -i, -oi            A line with a single "." does not end the message
+  -S, --smtp-addr HOST:PORT
+                     Where Letterbox listens (default 127.0.0.1:1025; env LETTERBOX_SMTP_ADDR)
+  --auth USER:PASSWORD
+                     SMTP AUTH PLAIN credentials (env LETTERBOX_SMTP_AUTH)
+  Other sendmail options (-F, -o*, -B, -v, -bm, ...) are accepted and ignored.
+
+Lines ending in a bare LF are sent with CRLF, as SMTP requires (RFC 5321 §2.3.8).
+Exit status follows sysexits.h: 0 sent, 64 usage, 65 bad message, 69/75 server refused.
+`;
+
+export interface SendmailArgs {
+  headerRecipients: boolean;
+  sender: string | undefined;
+  dotEnds: boolean;
+  smtpAddr: HostPort;
+  auth: { username: string; password: string } | undefined;
+  recipients: string[];
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+/** sendmail's own option syntax: clustered single letters, values attached or following. */
+export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']): SendmailArgs {
+  const args: SendmailArgs = {
+    headerRecipients: false,
+    sender: undefined,
+    dotEnds: true,
+    smtpAddr: parseAddr(env.LETTERBOX_SMTP_ADDR || '127.0.0.1:1025'),
+    auth: env.LETTERBOX_SMTP_AUTH ? parseAuth(env.LETTERBOX_SMTP_AUTH) : undefined,
+    recipients: [],
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const value = (inline: string) => {
+      if (inline) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${arg} needs a value`);
+      return next;
+    };
+    if (arg === '--') {
+      args.recipients.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '--help' || arg === '-h') args.help = true;
+    else if (arg === '--smtp-addr' || arg.startsWith('--smtp-addr=')) args.smtpAddr = parseAddr(value(arg.slice('--smtp-addr='.length)));
+    else if (arg === '--auth' || arg.startsWith('--auth=')) args.auth = parseAuth(value(arg.slice('--auth='.length)));
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+    else if (arg === '-t') args.headerRecipients = true;
+    else if (arg === '-i' || arg === '-oi') args.dotEnds = false;
+    else if (arg.startsWith('-f') || arg.startsWith('-r')) args.sender = value(arg.slice(2));
+    else if (arg.startsWith('-S')) args.smtpAddr = parseAddr(value(arg.slice(2)));
+    else if (arg.startsWith('-F') || arg.startsWith('-O') || arg.startsWith('-X') || arg.startsWith('-N') || arg.startsWith('-R') || arg.startsWith('-V') || arg.startsWith('-L')) {
+      // Options taking a value that Letterbox has no use for (full name, option, log file, DSN …).
+      if (arg.length === 2) i++;
+    } else if (/^-(o|B|b|v|m|e|q|d|U|G|n|A)/.test(arg)) {
+      // Flags without a separate value: -oem, -odi, -B8BITMIME, -bm, -v, -m …
+    } else if (arg.startsWith('-') && arg.length > 1) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else {
+      args.recipients.push(arg);
+    }
+  }
+  return args;
+}
+
+function parseAddr(text: string): HostPort {
+  try {
+    return parseHostPort(text, '127.0.0.1');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function parseAuth(text: string): { username: string; password: string } {
+  const colon = text.indexOf(':');
+  if (colon < 0) throw new UsageError('--auth expects USER:PASSWORD');
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Without -i, a line holding only "." ends the input (traditional sendmail); what follows is ignored. */
+export function cutAtDotLine(input: Buffer): Buffer {
+  const match = /(^|\n)\.\r?(\n|$)/.exec(input.toString('latin1'));
+  return match ? input.subarray(0, match.index + (match[1] ?? '').length) : input;
+}
+
+export const sendmail: Command = async (argv, io) => {
+  let args: SendmailArgs;
+  try {
+    args = parseSendmailArgs(argv, io.env);
+  } catch (error) {
+    io.stderr.write(`letterbox sendmail: ${(error as Error).message}\n${USAGE}`);
+    return EX.USAGE;
+  }
+  if (args.help) {
+    io.stdout.write(USAGE);
+    return EX.OK;
+  }
+  let raw = await readAll(io.stdin);
+  if (args.dotEnds) raw = cutAtDotLine(raw);
+  raw = bareLfToCrlf(raw);
+  const fromHeader = envelopeFromHeader(raw);
+  const rcptTo = [...args.recipients, ...(args.headerRecipients ? fromHeader.rcptTo : [])];
+  const unique = [...new Map(rcptTo.map((r) => [r.toLowerCase(), r])).values()];
+  if (unique.length === 0) {
+    io.stderr.write(`letterbox sendmail: no recipients (give them as arguments, or use -t to read To, Cc and Bcc)\n`);
+    return EX.USAGE;
+  }
+  const mailFrom = args.sender ?? (fromHeader.mailFrom || defaultSender());
+  let client: SmtpClient | undefined;
+  try {
+    client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });
+    const result = await client.submit({ mailFrom, rcptTo: unique }, raw);
+    for (const { address, reply } of result.rejected) io.stderr.write(`letterbox sendmail: ${address} refused: ${reply}\n`);
+    return result.rejected.length > 0 ? EX.UNAVAILABLE : EX.OK;
+  } catch (error) {
+    if (error instanceof SmtpReplyError) {
+      io.stderr.write(`letterbox sendmail: ${error.message}\n`);
+      return error.transient ? EX.TEMPFAIL : EX.UNAVAILABLE;
+    }
+    io.stderr.write(`letterbox sendmail: cannot deliver to ${args.smtpAddr.host}:${args.smtpAddr.port}: ${(error as Error).message}\n`);
+    return EX.TEMPFAIL;
+  } finally {
+    await client?.close();
+  }
+};
+
+function defaultSender(): string {
+  let user = 'nobody';
+  try {
+    user = userInfo().username || user;
+  } catch {
+    // No passwd entry (a container running as an unnamed uid).
+  }
+  return `${user}@${hostname() || 'localhost'}`;
+}

@@ -1,0 +1,54 @@
+import type { StoredMessage } from '../../store/types.js';
+import { ARCHIVE_FORMATS, ARCHIVE_TYPES, archiveChunks, type ArchiveFormat } from '../../transfer/archive.js';
+import { ZipLimitError } from '../../transfer/zip-writer.js';
+import type { RouteModule } from '../api.js';
+import { searchFrom } from '../resolve.js';
+import { fail } from '../respond.js';
+
+/**
+ * GET /api/v1/export?format=mbox|zip&query=: the messages (those a search finds, or
+ * all), oldest first, as an mbox or a zip of .eml files, streamed one message at a
+ * time. `X-Letterbox-Messages` tells how many. Letterbox only; Mailpit has `dump`.
+ */
+export const exportRoutes: RouteModule = (app, api) => {
+  app.get('/api/v1/export', (c) => {
+    const format = (c.req.query('format') ?? 'mbox') as ArchiveFormat;
+    if (!ARCHIVE_FORMATS.includes(format)) return fail(c, 400, `format must be ${ARCHIVE_FORMATS.join(' or ')}`);
+    const query = c.req.query('query') ?? '';
+    let messages: readonly StoredMessage[] = api.store.messages();
+    if (query.trim() !== '') {
+      const search = searchFrom(c, query);
+      if (!search.ok) return fail(c, 400, search.error);
+      messages = messages.filter(search.filter);
+    } else {
+      messages = [...messages];
+    }
+    const chunks = archiveChunks(messages, format);
+    const log = api.logger.child({ route: 'export' });
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        try {
+          const next = chunks.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch (error) {
+          // Headers are gone by now: the only honest signal left is a broken stream.
+          log.warn('export stopped', { error: error instanceof ZipLimitError ? error.message : error });
+          controller.error(error);
+        }
+      },
+      cancel() {
+        chunks.return(undefined);
+      },
+    });
+    const stamp = api.clock().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'content-type': ARCHIVE_TYPES[format],
+        'content-disposition': `attachment; filename="letterbox-${stamp}.${format === 'zip' ? 'zip' : 'mbox'}"`,
+        'x-letterbox-messages': String(messages.length),
+      },
+    });
+  });
+};
