@@ -1,0 +1,23 @@
+/** A few inline icons (decorative: every control that uses one also has a text label). */
+const paths = {
+  search: 'M10.5 3a7.5 7.5 0 0 1 5.9 12.1l4.3 4.3-1.4 1.4-4.3-4.3A7.5 7.5 0 1 1 10.5 3zm0 2a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11z',
+  trash: 'M9 3h6l1 2h4v2H4V5h4l1-2zM6 9h12l-1 12H7L6 9z',
+  read: 'M4 5h16v14H4V5zm2 2v.5l6 4.5 6-4.5V7H6z',
+  unread: 'M4 5h16v14H4V5zm2 3v9h12V8l-6 4.5L6 8z',
+  bell: 'M12 3a6 6 0 0 1 6 6v4l2 3H4l2-3V9a6 6 0 0 1 6-6zm-2 15h4a2 2 0 0 1-4 0z',
+  prev: 'M15 5l-7 7 7 7-1.4 1.4L5.2 12l8.4-8.4z',
+  next: 'M9 5l7 7-7 7 1.4 1.4 8.4-8.4-8.4-8.4z',
+  close: 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z',
+  send: 'M3 20V4l18 8-18 8zm2-3 11.5-5L5 7v3.5l6 1.5-6 1.5V17z',
+  download: 'M11 4h2v8l3-3 1.4 1.4L12 15.8 6.6 10.4 8 9l3 3V4zM5 18h14v2H5z',
+};
+
+export type IconName = keyof typeof paths;
+
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+      <path d={paths[name]} fill="currentColor" />
+    </svg>
+  );
+}

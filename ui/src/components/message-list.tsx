@@ -1,0 +1,164 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { listDate, shortAddress } from '../format.js';
+import type { ListModel } from '../list-model.js';
+import { routeHref } from '../url-state.js';
+
+export const ROW_HEIGHT = 68;
+const OVERSCAN = 8;
+
+interface Props {
+  model: ListModel;
+  query: string;
+  openId: string;
+  cursor: number;
+  selected: ReadonlySet<string>;
+  allSelected: boolean;
+  onToggle: (id: string, index: number, range: boolean) => void;
+  onOpen: (id: string, index: number) => void;
+  onRetry: () => void;
+}
+
+/**
+ * The message list, virtualised: only the rows in view (plus a few) exist in the DOM,
+ * absolutely placed in a spacer as tall as the whole result, so scrolling 100,000
+ * messages is as cheap as scrolling fifty. Pages load as they come into view.
+ */
+export function MessageList(props: Props) {
+  const { model } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(800);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setHeight(el.clientHeight);
+    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  const total = model.total;
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(total - 1, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+
+  useEffect(() => model.ensure(first, last), [model, first, last, model.version]);
+
+  // Keep the keyboard cursor in view.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const top = props.cursor * ROW_HEIGHT;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
+  }, [props.cursor]);
+
+  // A new search starts at the top.
+  useEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+  }, [props.query]);
+
+  const frame = useRef(0);
+  const onScroll = () => {
+    cancelAnimationFrame(frame.current);
+    frame.current = requestAnimationFrame(() => setScrollTop(scroller.current?.scrollTop ?? 0));
+  };
+
+  if (!model.loaded && model.error) {
+    return (
+      <div class="state" role="alert">
+        <p>Could not load messages: {model.error}</p>
+        <button type="button" class="btn" onClick={props.onRetry}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (model.loaded && total === 0) {
+    return props.query ? (
+      <div class="state">
+        <p class="state-title">No messages match</p>
+        <p>
+          Nothing matches <code>{props.query}</code>.
+        </p>
+      </div>
+    ) : (
+      <div class="state">
+        <p class="state-title">No messages yet</p>
+        <p>Point your application's SMTP at this server; mail appears here as it arrives.</p>
+      </div>
+    );
+  }
+
+  const rows = [];
+  for (let i = first; i <= last; i++) {
+    const m = model.items[i];
+    const style = { top: `${i * ROW_HEIGHT}px` };
+    if (!m) {
+      rows.push(
+        <li key={`p${i}`} class="row placeholder" style={style} aria-setsize={total} aria-posinset={i + 1}>
+          <span class="sr-only">Loading</span>
+          <span class="bar" aria-hidden="true" />
+        </li>,
+      );
+      continue;
+    }
+    const checked = props.allSelected || props.selected.has(m.ID);
+    const classes = ['row', m.Read ? 'read' : 'unread', checked ? 'checked' : '', m.ID === props.openId ? 'open' : '', i === props.cursor ? 'cursor' : ''];
+    const subject = m.Subject || '(no subject)';
+    rows.push(
+      <li key={m.ID} class={classes.join(' ')} style={style} aria-setsize={total} aria-posinset={i + 1} data-id={m.ID}>
+        <input
+          type="checkbox"
+          class="row-check"
+          aria-label={`Select "${subject}"`}
+          checked={checked}
+          onClick={(e) => {
+            e.preventDefault();
+            props.onToggle(m.ID, i, e.shiftKey);
+          }}
+        />
+        <a
+          class="row-link"
+          href={routeHref({ q: props.query, m: m.ID })}
+          aria-current={m.ID === props.openId ? 'true' : undefined}
+          onClick={(e) => {
+            if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+            e.preventDefault();
+            props.onOpen(m.ID, i);
+          }}
+        >
+          <span class="row-top">
+            <span class="from">
+              {!m.Read && <span class="sr-only">Unread: </span>}
+              {shortAddress(m.From) || '(no sender)'}
+            </span>
+            {m.Attachments > 0 && (
+              <span class="clip" title={`${m.Attachments} attachment(s)`}>
+                📎<span class="sr-only">{m.Attachments} attachments</span>
+              </span>
+            )}
+            <time dateTime={m.Created}>{listDate(m.Created)}</time>
+          </span>
+          <span class="subject">{subject}</span>
+          <span class="snippet">
+            {m.Tags.map((t) => (
+              <span class="tag" key={t}>
+                {t}
+              </span>
+            ))}
+            {m.Snippet}
+          </span>
+        </a>
+      </li>,
+    );
+  }
+
+  return (
+    <div class="list-scroll" ref={scroller} onScroll={onScroll}>
+      <ul class="rows" style={{ height: `${total * ROW_HEIGHT}px` }} aria-label={props.query ? 'Search results' : 'Messages'}>
+        {rows}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,207 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { getMessage, setTags } from '../api.js';
+import { formatAddress, formatSize, fullDate } from '../format.js';
+import { countRemote } from '../remote-content.js';
+import type { Address, Message } from '../types.js';
+import { AttachmentsTab } from './attachments-tab.js';
+import { HtmlPreview, type PreviewWidth } from './html-preview.js';
+import { Icon } from './icons.js';
+import { ReleaseDialog } from './release-dialog.js';
+import { HeadersTab, RawTab } from './source-tabs.js';
+import { TagsEditor } from './tags-editor.js';
+
+type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments';
+
+interface Props {
+  id: string;
+  releaseEnabled: boolean;
+  prevId: string | null;
+  nextId: string | null;
+  onGo: (id: string) => void;
+  onClose: () => void;
+  onDelete: (id: string) => void;
+  onLoaded: (id: string) => void;
+}
+
+function AddressRow({ label, list }: { label: string; list: Array<Address | null> | string[] }) {
+  const text = list.map((a) => (typeof a === 'string' ? a : formatAddress(a))).filter(Boolean);
+  if (text.length === 0) return null;
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{text.join(', ')}</dd>
+    </>
+  );
+}
+
+/** One message: its addresses and envelope, its bodies in tabs, tags, release, prev/next. */
+export function MessageView(props: Props) {
+  const [message, setMessage] = useState<Message | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('html');
+  const [width, setWidth] = useState<PreviewWidth>('desktop');
+  const [allowRemote, setAllowRemote] = useState(false);
+  const [releasing, setReleasing] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    setAllowRemote(false);
+    getMessage(props.id).then(
+      (m) => {
+        if (!live) return;
+        setMessage(m);
+        setTab((t) => (t === 'html' && !m.HTML ? 'text' : t === 'text' && m.HTML && !m.Text ? 'html' : t));
+        props.onLoaded(m.ID);
+      },
+      (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.id]);
+
+  const remote = useMemo(() => (message?.HTML ? countRemote(message.HTML) : 0), [message?.ID, message?.HTML]);
+
+  if (error) {
+    return (
+      <div class="state" role="alert">
+        <p class="state-title">Message not available</p>
+        <p>{error}</p>
+        <button type="button" class="btn" onClick={props.onClose}>
+          Back to the list
+        </button>
+      </div>
+    );
+  }
+  if (!message || message.ID !== props.id) return <div class="state muted">Loading…</div>;
+
+  const parts = message.Attachments.length + message.Inline.length;
+  const tabs: Array<[Tab, string]> = [];
+  if (message.HTML) tabs.push(['html', 'HTML']);
+  tabs.push(['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']);
+  if (parts > 0) tabs.push(['attachments', `Attachments (${parts})`]);
+  const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
+  const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
+
+  const saveTags = (tags: string[]) => {
+    setMessage({ ...message, Tags: tags });
+    setTags(message.ID, tags).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+  };
+
+  return (
+    <article class="message" aria-labelledby="message-subject">
+      <div class="message-bar" role="toolbar" aria-label="Message actions">
+        <button type="button" class="btn icon-btn back" onClick={props.onClose} aria-label="Back to the list">
+          <Icon name="close" />
+        </button>
+        <button type="button" class="btn icon-btn" disabled={!props.prevId} onClick={() => props.prevId && props.onGo(props.prevId)} aria-label="Newer message (k)">
+          <Icon name="prev" />
+        </button>
+        <button type="button" class="btn icon-btn" disabled={!props.nextId} onClick={() => props.nextId && props.onGo(props.nextId)} aria-label="Older message (j)">
+          <Icon name="next" />
+        </button>
+        <span class="spacer" />
+        {props.releaseEnabled && (
+          <button type="button" class="btn" onClick={() => setReleasing(true)}>
+            <Icon name="send" /> Release
+          </button>
+        )}
+        <button type="button" class="btn danger" onClick={() => props.onDelete(message.ID)}>
+          <Icon name="trash" /> Delete
+        </button>
+      </div>
+
+      <header class="message-head">
+        <h1 id="message-subject">{message.Subject || '(no subject)'}</h1>
+        <dl class="addresses">
+          <AddressRow label="From" list={[message.From]} />
+          <AddressRow label="To" list={message.To} />
+          <AddressRow label="Cc" list={message.Cc} />
+          <AddressRow label="Bcc" list={message.Bcc} />
+          <AddressRow label="Reply-To" list={message.ReplyTo} />
+          <dt>Date</dt>
+          <dd>
+            <time dateTime={message.Date}>{fullDate(message.Date)}</time> · {formatSize(message.Size)}
+          </dd>
+          {message.Envelope && (
+            <>
+              <dt>Envelope</dt>
+              <dd class="envelope">
+                MAIL FROM:&lt;{message.Envelope.From}&gt; · RCPT TO: {message.Envelope.To.map((t) => `<${t}>`).join(', ')}
+              </dd>
+            </>
+          )}
+          <dt>Tags</dt>
+          <dd>
+            <TagsEditor tags={message.Tags} onChange={saveTags} />
+          </dd>
+        </dl>
+      </header>
+
+      <div class="tabs-bar">
+        <div role="tablist" aria-label="Message parts" class="tabs">
+          {tabs.map(([t, label]) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`tab-${t}`}
+              aria-selected={current === t}
+              aria-controls="tab-panel"
+              tabIndex={current === t ? 0 : -1}
+              class="tab"
+              onClick={() => setTab(t)}
+              onKeyDown={(e) => {
+                const i = tabs.findIndex(([x]) => x === t);
+                const to = e.key === 'ArrowRight' ? tabs[(i + 1) % tabs.length] : e.key === 'ArrowLeft' ? tabs[(i - 1 + tabs.length) % tabs.length] : undefined;
+                if (to) {
+                  setTab(to[0]);
+                  document.getElementById(`tab-${to[0]}`)?.focus();
+                }
+              }}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        {current === 'html' && (
+          <div class="preview-tools">
+            <div role="radiogroup" aria-label="Preview width" class="seg">
+              {(['phone', 'tablet', 'desktop'] as const).map((w) => (
+                <button key={w} type="button" role="radio" aria-checked={width === w} class="seg-btn" onClick={() => setWidth(w)}>
+                  {w[0]?.toUpperCase() + w.slice(1)}
+                </button>
+              ))}
+            </div>
+          </div>
+        )}
+      </div>
+
+      <div id="tab-panel" role="tabpanel" aria-labelledby={`tab-${current}`} class="tab-panel">
+        {current === 'html' && message.HTML && (
+          <>
+            {remote > 0 && (
+              <div class="remote-bar">
+                <span>{allowRemote ? 'Remote content is loaded.' : `${remote} remote item${remote === 1 ? '' : 's'} blocked, so tracking pixels do not fire.`}</span>
+                <label class="switch">
+                  <input type="checkbox" role="switch" checked={allowRemote} onChange={(e) => setAllowRemote(e.currentTarget.checked)} /> Load remote content
+                </label>
+              </div>
+            )}
+            <HtmlPreview id={message.ID} allowRemote={allowRemote} title={`HTML body of "${message.Subject || '(no subject)'}"`} width={width} />
+          </>
+        )}
+        {current === 'text' && (
+          <pre class="text-body" tabIndex={0} aria-label="Text body">
+            {message.Text || '(this message has no text part)'}
+          </pre>
+        )}
+        {current === 'headers' && <HeadersTab id={message.ID} />}
+        {current === 'raw' && <RawTab id={message.ID} />}
+        {current === 'attachments' && <AttachmentsTab message={message} />}
+      </div>
+      {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
+    </article>
+  );
+}

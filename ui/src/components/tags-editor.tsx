@@ -1,0 +1,54 @@
+import { useState } from 'preact/hooks';
+
+const VALID = /^[\p{L}\p{N}\-._ @]{1,100}$/u;
+
+/** Tags on one message: remove with a button, add by typing and Enter. */
+export function TagsEditor({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => void }) {
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState('');
+  const add = () => {
+    const tag = draft.trim();
+    if (!tag) return;
+    if (!VALID.test(tag)) {
+      setError('Tags may hold letters, digits, space and - . _ @');
+      return;
+    }
+    setError('');
+    setDraft('');
+    if (!tags.includes(tag)) onChange([...tags, tag]);
+  };
+  return (
+    <div class="tags-editor">
+      <ul class="tag-list" aria-label="Tags">
+        {tags.map((t) => (
+          <li key={t} class="tag">
+            {t}
+            <button type="button" class="tag-remove" aria-label={`Remove tag ${t}`} onClick={() => onChange(tags.filter((x) => x !== t))}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      <input
+        class="tag-input"
+        type="text"
+        aria-label="Add a tag"
+        placeholder="Add tag…"
+        value={draft}
+        onInput={(e) => setDraft(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            add();
+          }
+        }}
+        onBlur={add}
+      />
+      {error && (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
