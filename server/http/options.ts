@@ -1,6 +1,11 @@
-import { listener, text } from '../lib/options.js';
+import { duration, list, listener, size, text } from '../lib/options.js';
 
 export const httpOptions = {
   listen: listener('HTTP listener for the web inbox and the API', 8025),
   webroot: text('Path prefix the web inbox and API are served under', '/'),
+  uiAuthFile: text('htpasswd-style file (bcrypt, {SHA} or plain); when set, the web inbox, API and WebSocket need HTTP Basic auth'),
+  apiCors: list('Origins allowed to call the API from another site (CORS), comma-separated, or *'),
+  uiDir: text('Directory holding the built web inbox (index.html and assets); default: dist/ui of the installation'),
+  waitMaxTimeout: duration('Longest time GET /api/v1/wait may be asked to wait', 300_000),
+  wsMaxBuffer: size('Most bytes queued for one WebSocket client; a client that falls further behind is disconnected', 1024 * 1024),
 };

@@ -1,4 +1,6 @@
+import type { Front, FrontContext } from '../front.js';
 import type { Logger } from '../lib/log.js';
+import { deliveryTags } from './delivery-tags.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { simpleBodyText, snippetOf } from './body-text.js';
@@ -106,4 +108,24 @@ export class BodyIndexer {
 
 function summaryOf(text: string, attachments: number, inline: number): BodySummary {
   return { snippet: snippetOf(text), attachments, inline, searchText: fold(text) };
+}
+
+/**
+ * The indexer and delivery tagging as a background service of the sandbox, so mail is
+ * indexed and tagged whichever fronts are on.
+ */
+export function createMailProcessing(context: FrontContext): Front {
+  // Hooked in when the sandbox is built, before any front can deliver.
+  const untag = context.store.addDeliveryTagger(deliveryTags);
+  const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }));
+  return {
+    name: 'mail-processing',
+    async start() {
+      return [];
+    },
+    async stop() {
+      indexer.stop();
+      untag();
+    },
+  };
 }

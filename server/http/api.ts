@@ -1,0 +1,35 @@
+import type { Hono } from 'hono';
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/log.js';
+import type { ParseCache } from '../mime/parse.js';
+import type { Credentials } from '../security/auth-file.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { Metrics } from './metrics.js';
+import type { Waiters } from './waiters.js';
+
+/** What every route module is handed: the store and the HTTP front's shared pieces. */
+export interface Api {
+  store: MemoryStore;
+  config: Config;
+  logger: Logger;
+  parsed: ParseCache;
+  metrics: Metrics;
+  waiters: Waiters;
+  clock: () => Date;
+  startedAt: Date;
+  version: string;
+  /** Credentials for HTTP Basic auth (--ui-auth-file), or null when the UI is open. */
+  uiCredentials: Credentials | null;
+}
+
+/** Per-request values set by the front's middleware. */
+export interface HttpEnv {
+  Variables: {
+    /** The HTTP Basic user, or '' when auth is off. */
+    username: string;
+    clientAddress: string;
+  };
+}
+
+/** A route module registers its routes on the app (paths relative to the webroot). */
+export type RouteModule = (app: Hono<HttpEnv>, api: Api) => void;

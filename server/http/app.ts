@@ -1,0 +1,67 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import type { Api, HttpEnv, RouteModule } from './api.js';
+import { notFound, fail } from './respond.js';
+import { infoRoutes } from './routes/info.js';
+import { messageRoutes } from './routes/message.js';
+import { messagesRoutes } from './routes/messages.js';
+import { sendRoutes } from './routes/send.js';
+import { serviceRoutes } from './routes/service.js';
+import { tagsRoutes } from './routes/tags.js';
+import { viewRoutes } from './routes/view.js';
+import { waitRoutes } from './routes/wait.js';
+import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
+import { serveUi } from './serve-ui.js';
+
+/**
+ * Every route module, mounted in this order under the webroot. A new resource (e.g.
+ * release) adds its module here and its paths to openapi-doc.ts.
+ */
+export const ROUTE_MODULES: RouteModule[] = [
+  serviceRoutes,
+  messagesRoutes,
+  messageRoutes,
+  tagsRoutes,
+  sendRoutes,
+  infoRoutes,
+  waitRoutes,
+  viewRoutes,
+];
+
+export interface AppOptions {
+  /** Where the built web inbox lives (index.html + assets). */
+  uiDir: string;
+}
+
+/** The Hono app: middleware, then the API, then the web inbox, all under the webroot. */
+export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
+  const webroot = api.config.webroot;
+  const routes = new Hono<HttpEnv>();
+  routes.use('*', async (c, next) => {
+    api.metrics.httpRequests++;
+    c.set('clientAddress', clientAddress(c));
+    await next();
+  });
+  routes.use('*', securityHeaders());
+  routes.use('*', corsAndCsrf(api.config.apiCors));
+  routes.use('*', basicAuth(api.uiCredentials, new Set([`${webroot}livez`, `${webroot}readyz`])));
+  const inner = new Hono<HttpEnv>();
+  for (const mount of ROUTE_MODULES) mount(inner, api);
+  serveUi(inner, { dir: options.uiDir, webroot: '/' });
+  routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
+  routes.notFound((c) => notFound(c));
+  routes.onError((error, c) => {
+    // A bug, not bad input: logged once here, never shown to the client as a stack trace.
+    api.logger.error('HTTP request failed', { method: c.req.method, path: c.req.path, error: String(error) });
+    return fail(c, 500, 'internal error');
+  });
+  return routes;
+}
+
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? '';
+  } catch {
+    return '';
+  }
+}

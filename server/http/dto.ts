@@ -1,0 +1,91 @@
+import type { ParsedPart } from '../mime/parse.js';
+import { SEEN } from '../store/memory-store.js';
+import type { Address, StoredMessage } from '../store/types.js';
+
+/** Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs). */
+export interface AddressDto {
+  Name: string;
+  Address: string;
+}
+
+export interface MessageSummaryDto {
+  ID: string;
+  MessageID: string;
+  Read: boolean;
+  From: AddressDto | null;
+  To: AddressDto[];
+  Cc: AddressDto[];
+  Bcc: AddressDto[];
+  ReplyTo: AddressDto[];
+  Subject: string;
+  Created: string;
+  Username: string;
+  Tags: string[];
+  Size: number;
+  Attachments: number;
+  Snippet: string;
+}
+
+export interface AttachmentDto {
+  PartID: string;
+  FileName: string;
+  ContentType: string;
+  ContentID: string;
+  Size: number;
+  Checksums: { MD5: string; SHA1: string; SHA256: string };
+}
+
+export function addressDto(address: Address): AddressDto {
+  return { Name: address.name, Address: address.address };
+}
+
+/**
+ * RFC 3339 in the server's local offset, as Mailpit writes times
+ * (`2025-03-08T23:58:34.665+13:00`).
+ */
+export function rfc3339(date: Date): string {
+  const offsetMin = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offsetMin * 60_000);
+  const sign = offsetMin >= 0 ? '+' : '-';
+  const abs = Math.abs(offsetMin);
+  const zone = offsetMin === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return local.toISOString().slice(0, 23) + zone;
+}
+
+export function summaryDto(message: StoredMessage): MessageSummaryDto {
+  const s = message.summary;
+  return {
+    ID: message.id,
+    MessageID: s.messageId,
+    Read: message.flags.has(SEEN),
+    From: s.from ? addressDto(s.from) : null,
+    To: s.to.map(addressDto),
+    Cc: s.cc.map(addressDto),
+    Bcc: s.bcc.map(addressDto),
+    ReplyTo: s.replyTo.map(addressDto),
+    Subject: s.subject,
+    Created: rfc3339(message.receivedAt),
+    Username: message.client.username,
+    Tags: [...message.tags],
+    Size: message.raw.length,
+    Attachments: message.body?.attachments ?? 0,
+    Snippet: message.body?.snippet ?? '',
+  };
+}
+
+/** The WebSocket `new` event normalises a missing From to an empty address (as Mailpit). */
+export function eventSummaryDto(message: StoredMessage): MessageSummaryDto {
+  const dto = summaryDto(message);
+  return { ...dto, From: dto.From ?? { Name: '', Address: '' } };
+}
+
+export function attachmentDto(part: ParsedPart): AttachmentDto {
+  return {
+    PartID: part.partId,
+    FileName: part.fileName,
+    ContentType: part.contentType,
+    ContentID: part.contentId,
+    Size: part.size,
+    Checksums: { ...part.checksums },
+  };
+}

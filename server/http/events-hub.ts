@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { MemoryStore } from '../store/memory-store.js';
+import { SEEN } from '../store/memory-store.js';
+import { eventSummaryDto } from './dto.js';
+import type { Metrics } from './metrics.js';
+
+/** Mailpit sends `prune` instead of one `delete` per message past this many at once. */
+const PRUNE_THRESHOLD = 200;
+/** Mailpit coalesces stats to at most one every 250 ms. */
+const STATS_INTERVAL_MS = 250;
+const PING_INTERVAL_MS = 30_000;
+
+export interface EventsHubOptions {
+  store: MemoryStore;
+  metrics: Metrics;
+  version: string;
+  /** Bytes queued for one client before it is disconnected as stalled. */
+  maxBuffered: number;
+}
+
+/**
+ * The live event stream at `<webroot>api/events`: Mailpit's `{"Type", "Data"}` frames
+ * (new, update, delete, prune, truncate, stats). Each frame is serialised once for all
+ * clients; a client whose unsent bytes pass the bound is closed (1008) rather than let
+ * its queue grow, so one stalled reader costs neither memory nor others' latency.
+ */
+export class EventsHub {
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  readonly #clients = new Set<WebSocket>();
+  readonly #alive = new WeakSet<WebSocket>();
+  readonly #unsubscribe: Array<() => void>;
+  readonly #ping: NodeJS.Timeout;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #statsDue = false;
+  #lastStats = 0;
+
+  constructor(private readonly options: EventsHubOptions) {
+    const { store } = options;
+    this.#unsubscribe = [
+      store.on('delivered', ({ message }) => {
+        this.#broadcast('new', eventSummaryDto(message));
+        this.#stats();
+      }),
+      store.on('flags', ({ messages }) => {
+        for (const m of messages) this.#broadcast('update', { ID: m.id, Read: m.flags.has(SEEN) });
+        this.#stats();
+      }),
+      store.on('tags', ({ messages }) => {
+        for (const m of messages) this.#broadcast('update', { ID: m.id, Tags: [...m.tags] });
+      }),
+      store.on('removed', ({ messages, reason }) => {
+        if (reason === 'pruned' || messages.length > PRUNE_THRESHOLD) this.#broadcast('prune', null);
+        else for (const m of messages) this.#broadcast('delete', { ID: m.id });
+        this.#stats();
+      }),
+      store.on('cleared', () => {
+        this.#broadcast('truncate', null);
+        this.#stats();
+      }),
+    ];
+    // RFC 6455 §5.5.2: ping; a client that has not answered the previous ping is gone.
+    this.#ping = setInterval(() => {
+      for (const ws of this.#clients) {
+        if (!this.#alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        this.#alive.delete(ws);
+        ws.ping();
+      }
+    }, PING_INTERVAL_MS);
+    this.#ping.unref();
+  }
+
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  /** Completes an HTTP upgrade already authorised by the front. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+  }
+
+  close(): void {
+    for (const off of this.#unsubscribe) off();
+    clearInterval(this.#ping);
+    clearTimeout(this.#statsTimer);
+    for (const ws of this.#clients) ws.terminate();
+    this.#clients.clear();
+    this.#wss.close();
+  }
+
+  #accept(ws: WebSocket): void {
+    this.#clients.add(ws);
+    this.#alive.add(ws);
+    this.options.metrics.wsClients = this.#clients.size;
+    ws.on('pong', () => this.#alive.add(ws));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      this.#clients.delete(ws);
+      this.options.metrics.wsClients = this.#clients.size;
+    });
+    // Clients send nothing meaningful; messages are ignored (Mailpit's clients send none).
+    this.#send(ws, this.#frame('stats', this.#statsData()));
+  }
+
+  #frame(type: string, data: unknown): string {
+    return JSON.stringify({ Type: type, Data: data });
+  }
+
+  #send(ws: WebSocket, frame: string): void {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount + frame.length > this.options.maxBuffered) {
+      this.options.metrics.wsDropped++;
+      this.#clients.delete(ws);
+      ws.terminate();
+      return;
+    }
+    ws.send(frame);
+  }
+
+  #broadcast(type: string, data: unknown): void {
+    if (this.#clients.size === 0) return;
+    const frame = this.#frame(type, data);
+    for (const ws of this.#clients) this.#send(ws, frame);
+  }
+
+  #statsData() {
+    const stats = this.options.store.stats();
+    return { Total: stats.messages, Unread: stats.unread, Version: this.options.version };
+  }
+
+  /** At most one stats frame per interval: the first at once, later ones at the interval's end. */
+  #stats(): void {
+    if (this.#clients.size === 0) return;
+    if (this.#statsTimer) {
+      this.#statsDue = true;
+      return;
+    }
+    const wait = Math.max(0, this.#lastStats + STATS_INTERVAL_MS - Date.now());
+    this.#statsDue = true;
+    this.#statsTimer = setTimeout(() => {
+      this.#statsTimer = undefined;
+      if (!this.#statsDue) return;
+      this.#statsDue = false;
+      this.#lastStats = Date.now();
+      this.#broadcast('stats', this.#statsData());
+    }, wait);
+    this.#statsTimer.unref();
+  }
+}

@@ -1,0 +1,122 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { resolveListenHost } from '../config.js';
+import type { BoundListener, Front, FrontContext } from '../front.js';
+import { closeServer, listen } from '../lib/listen.js';
+import { ParseCache } from '../mime/parse.js';
+import { loadAuthFile } from '../security/auth-file.js';
+import type { Api } from './api.js';
+import { createApp } from './app.js';
+import { EventsHub } from './events-hub.js';
+import { Metrics } from './metrics.js';
+import { authorised } from './security.js';
+import { defaultUiDir } from './serve-ui.js';
+import { Waiters } from './waiters.js';
+
+function packageVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    for (const path of ['../../package.json', '../../../package.json']) {
+      try {
+        const pkg = require(path) as { name?: unknown; version?: unknown };
+        if (pkg.name === 'letterbox' && typeof pkg.version === 'string') return pkg.version;
+      } catch {
+        // try the next layout (source or built)
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+/**
+ * The HTTP front: the Mailpit-compatible API, the web inbox and the live WebSocket,
+ * one node http server. Only `<webroot>api/events` may upgrade to a WebSocket.
+ */
+export function createHttpFront(context: FrontContext): Front | null {
+  const { config, store, logger, clock } = context;
+  if (!config.listen) return null;
+  const at = resolveListenHost(config.listen, config);
+  const log = logger.child({ front: 'http' });
+  let server: Server | undefined;
+  let hub: EventsHub | undefined;
+  let api: Api | undefined;
+  let started: Promise<BoundListener[]> | undefined;
+  let unsubscribe: Array<() => void> = [];
+
+  const start = async (): Promise<BoundListener[]> => {
+    const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
+    const metrics = new Metrics(store);
+    api = {
+      store, config, logger: log, clock, metrics,
+      parsed: new ParseCache(),
+      waiters: new Waiters(store),
+      startedAt: clock(),
+      version: packageVersion(),
+      uiCredentials,
+    };
+    const app = createApp(api, {
+      uiDir: config.uiDir || defaultUiDir(),
+    });
+    hub = new EventsHub({ store, metrics, version: api.version, maxBuffered: config.wsMaxBuffer });
+    const parsed = api.parsed;
+    unsubscribe = [
+      store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
+      store.on('cleared', () => parsed.clear()),
+    ];
+    server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const eventsPath = `${config.webroot}api/events`;
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== eventsPath || !hub) return refuse(socket, 404, 'Not Found');
+      const origin = request.headers.origin;
+      if (origin && !sameHost(origin, request.headers.host) && !config.apiCors.includes('*') && !config.apiCors.includes(origin)) {
+        return refuse(socket, 403, 'Forbidden');
+      }
+      if (!uiCredentials) return hub.upgrade(request, socket, head);
+      authorised(uiCredentials, request.headers.authorization)
+        .then((user) => (user === undefined ? refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Basic realm="Login"\r\n') : hub?.upgrade(request, socket, head)))
+        .catch(() => refuse(socket, 500, 'Internal Server Error'));
+    });
+    server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request'));
+    const bound = await listen(server, at);
+    log.debug('listening', { host: bound.host, port: bound.port });
+    return [{ name: 'http', host: bound.host, port: bound.port }];
+  };
+
+  return {
+    name: 'http',
+    start() {
+      started ??= start();
+      return started;
+    },
+    async stop() {
+      hub?.close();
+      api?.waiters.stop();
+      api?.metrics.stop();
+      for (const off of unsubscribe) off();
+      if (!server) return;
+      const closing = closeServer(server);
+      server.closeAllConnections();
+      await closing;
+    },
+  };
+}
+
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string, extra = ''): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Length: 0\r\n\r\n`);
+  else socket.destroy();
+}

@@ -1,0 +1,126 @@
+/**
+ * The OpenAPI 3 description of every route, written by hand (not generated from the
+ * router) so that a test can compare the two and fail when either side drifts.
+ */
+type Param = { name: string; in: 'path' | 'query'; required?: boolean; description: string; schema?: { type: string } };
+interface Operation {
+  summary: string;
+  params?: Param[];
+  body?: string;
+  ok: { type: string; description: string };
+  errors?: number[];
+}
+
+const ID: Param = { name: 'ID', in: 'path', required: true, description: 'Message ID, or "latest"' };
+const PART: Param = { name: 'PartID', in: 'path', required: true, description: 'MIME part path such as 2 or 1.2' };
+const TAG: Param = { name: 'Tag', in: 'path', required: true, description: 'Tag name (URL-encoded)' };
+const LATEST_QUERY: Param = { name: 'query', in: 'query', description: 'With ID "latest": the newest message matching this search' };
+const PAGING: Param[] = [
+  { name: 'start', in: 'query', description: 'Offset from the newest message', schema: { type: 'integer' } },
+  { name: 'limit', in: 'query', description: 'Page size (default 50, 0 = all)', schema: { type: 'integer' } },
+  { name: 'before', in: 'query', description: 'Only messages received before this date-time' },
+];
+const SEARCH: Param = { name: 'query', in: 'query', required: true, description: "Mailpit search syntax" };
+const TZ: Param = { name: 'tz', in: 'query', description: 'IANA time zone for before:/after:' };
+const JSON_T = 'application/json';
+const TEXT_T = 'text/plain';
+
+export const ROUTES: Record<string, Record<string, Operation>> = {
+  '/api/v1/messages': {
+    get: { summary: 'List messages, newest first', params: PAGING, ok: { type: JSON_T, description: 'MessagesSummary' }, errors: [400] },
+    put: { summary: 'Mark messages read or unread by IDs, by Search, or all', params: [TZ], body: '{IDs?, Read, Search?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+    delete: { summary: 'Delete messages by IDs, or all when no IDs are given', body: '{IDs?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+  },
+  '/api/v1/search': {
+    get: { summary: 'Search messages', params: [SEARCH, ...PAGING, TZ], ok: { type: JSON_T, description: 'MessagesSummary' }, errors: [400] },
+    delete: { summary: 'Delete the messages a search matches', params: [SEARCH, TZ], ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+  },
+  '/api/v1/message/{ID}': {
+    get: { summary: 'The full message (marks it read)', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: 'Message' }, errors: [400, 404] },
+  },
+  '/api/v1/message/{ID}/headers': {
+    get: { summary: 'Header fields by canonical name', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: 'map of name to values' }, errors: [404] },
+  },
+  '/api/v1/message/{ID}/raw': {
+    get: { summary: 'The exact bytes received', params: [ID, LATEST_QUERY, { name: 'dl', in: 'query', description: '1 = as a download' }], ok: { type: TEXT_T, description: 'RFC 5322 source' }, errors: [404] },
+  },
+  '/api/v1/message/{ID}/part/{PartID}': {
+    get: { summary: 'One attachment or inline part', params: [ID, PART], ok: { type: 'application/octet-stream', description: 'part content' }, errors: [404] },
+  },
+  '/api/v1/message/{ID}/part/{PartID}/thumb': {
+    get: { summary: 'A 180x120 JPEG thumbnail of an image part', params: [ID, PART], ok: { type: 'image/jpeg', description: 'thumbnail' }, errors: [404] },
+  },
+  '/api/v1/message/{ID}/extract': {
+    get: { summary: 'Links and likely one-time codes in the message', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: '{ID, Links, Codes}' }, errors: [404] },
+  },
+  '/api/v1/wait': {
+    get: {
+      summary: 'Wait until a message matching the search (newer than after) exists',
+      params: [
+        { name: 'query', in: 'query', description: 'Search; any message when empty' },
+        { name: 'after', in: 'query', description: 'Only messages newer than this ID' },
+        { name: 'timeout', in: 'query', description: 'Duration such as 30s (default 30s)' },
+        TZ,
+      ],
+      ok: { type: JSON_T, description: 'MessageSummary' },
+      errors: [400, 404, 408],
+    },
+  },
+  '/api/v1/tags': {
+    get: { summary: 'Every tag in use', ok: { type: JSON_T, description: 'string[]' } },
+    put: { summary: 'Replace the tags of messages', body: '{IDs, Tags}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+  },
+  '/api/v1/tags/{Tag}': {
+    put: { summary: 'Rename a tag', params: [TAG], body: '{Name}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+    delete: { summary: 'Remove a tag from every message', params: [TAG], ok: { type: TEXT_T, description: 'ok' } },
+  },
+  '/api/v1/send': {
+    post: { summary: 'Store a message given as JSON, as if received over SMTP', body: 'SendRequest', ok: { type: JSON_T, description: '{ID}' }, errors: [400, 413] },
+  },
+  '/api/v1/info': { get: { summary: 'Application information and runtime statistics', ok: { type: JSON_T, description: 'AppInformation' } } },
+  '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration' } } },
+  '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
+  '/api/events': { get: { summary: 'WebSocket of live events ({Type, Data}: new, update, delete, prune, truncate, stats)', ok: { type: JSON_T, description: '101 Switching Protocols' } } },
+  '/view/{file}': {
+    get: {
+      summary: 'A message rendered: {ID}.html (HTML part, cid: images linked) or {ID}.txt (text part)',
+      params: [{ name: 'file', in: 'path', required: true, description: '{ID}.html or {ID}.txt' }, { name: 'embed', in: 'query', description: '1 = links open in a new window' }],
+      ok: { type: 'text/html', description: 'rendered message' },
+      errors: [404],
+    },
+  },
+  '/livez': { get: { summary: 'Liveness probe', ok: { type: TEXT_T, description: 'ok' } } },
+  '/readyz': { get: { summary: 'Readiness probe', ok: { type: TEXT_T, description: 'ok' } } },
+  '/metrics': { get: { summary: 'Prometheus metrics', ok: { type: 'text/plain; version=0.0.4', description: 'metrics' } } },
+};
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 408: 'Timed out', 413: 'Body too large' };
+
+/** Extra path documents other modules add (e.g. release routes), merged into the document. */
+export function openApiDocument(version: string, webroot: string, extra: Record<string, Record<string, Operation>> = {}) {
+  const paths: Record<string, unknown> = {};
+  for (const [path, methods] of Object.entries({ ...ROUTES, ...extra })) {
+    paths[path] = Object.fromEntries(
+      Object.entries(methods).map(([method, op]) => [
+        method,
+        {
+          summary: op.summary,
+          parameters: (op.params ?? []).map((p) => ({ name: p.name, in: p.in, required: p.required ?? false, description: p.description, schema: p.schema ?? { type: 'string' } })),
+          ...(op.body ? { requestBody: { content: { [JSON_T]: { schema: { type: 'object', description: op.body } } } } } : {}),
+          responses: {
+            '200': { description: op.ok.description, content: { [op.ok.type]: {} } },
+            ...Object.fromEntries((op.errors ?? []).map((code) => [String(code), { description: STATUS_TEXT[code] ?? 'Error' }])),
+          },
+        },
+      ]),
+    );
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Letterbox API (Mailpit-compatible)', version },
+    servers: [{ url: webroot.replace(/\/$/, '') || '/' }],
+    paths,
+  };
+}
+
+export type { Operation as OpenApiOperation };

@@ -1,0 +1,55 @@
+import type { Context } from 'hono';
+import { compileSearch, isTimeZone, type MessagePredicate } from '../store/search/compile.js';
+import type { StoredMessage } from '../store/types.js';
+import type { Api } from './api.js';
+
+export type Resolved = { ok: true; message: StoredMessage } | { ok: false; status: 400 | 404; message: string };
+
+/** The message an `{ID}` path names; `latest` is the newest, or the newest matching `?query=`. */
+export function resolveMessage(c: Context, api: Api, id: string = c.req.param('ID') ?? ''): Resolved {
+  if (id === 'latest') {
+    const query = c.req.query('query');
+    let filter: MessagePredicate | undefined;
+    if (query !== undefined && query.trim() !== '') {
+      const search = searchFrom(c, query);
+      if (!search.ok) return { ok: false, status: 400, message: search.error };
+      filter = search.filter;
+    }
+    const message = api.store.latest(filter);
+    return message ? { ok: true, message } : { ok: false, status: 404, message: '404 page not found' };
+  }
+  const message = api.store.get(id);
+  return message ? { ok: true, message } : { ok: false, status: 404, message: '404 page not found' };
+}
+
+/** Compiles a search with the request's `tz` (Mailpit's time zone for before:/after:). */
+export function searchFrom(c: Context, query: string): ReturnType<typeof compileSearch> {
+  const tz = c.req.query('tz');
+  if (tz && !isTimeZone(tz)) return { ok: false, error: `unknown time zone "${tz}"` };
+  return compileSearch(query, tz ? { timeZone: tz } : {});
+}
+
+export type Paging = { ok: true; start: number; limit: number } | { ok: false; message: string };
+
+/** `start` and `limit` as whole numbers (limit 0 = everything, Mailpit's code). */
+export function paging(c: Context): Paging {
+  const start = wholeNumber(c.req.query('start'), 0);
+  const limit = wholeNumber(c.req.query('limit'), 50);
+  if (start === undefined) return { ok: false, message: 'start must be a whole number of 0 or more' };
+  if (limit === undefined) return { ok: false, message: 'limit must be a whole number of 0 or more' };
+  return { ok: true, start, limit };
+}
+
+function wholeNumber(text: string | undefined, fallback: number): number | undefined {
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Mailpit's `before` query parameter: only messages received earlier. */
+export function beforeParam(c: Context): { ok: true; before: Date | undefined } | { ok: false; message: string } {
+  const text = c.req.query('before');
+  if (!text) return { ok: true, before: undefined };
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? { ok: false, message: `cannot parse before "${text}"` } : { ok: true, before: new Date(time) };
+}

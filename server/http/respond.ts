@@ -1,0 +1,24 @@
+import type { Context } from 'hono';
+
+/**
+ * Mailpit answers most errors with a text/plain body; a client that asks for JSON
+ * (`Accept: application/json`) gets `{"Error": "..."}` with the same status instead.
+ */
+export function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 500, message: string): Response {
+  const accept = c.req.header('accept') ?? '';
+  if (/application\/json/i.test(accept)) return c.json({ Error: message }, status);
+  return c.text(message, status);
+}
+
+export function jsonFail(c: Context, status: 400 | 404 | 408 | 413 | 415, message: string): Response {
+  return c.json({ Error: message }, status);
+}
+
+/** Mailpit's body for an unknown message or route. */
+export function notFound(c: Context): Response {
+  return fail(c, 404, '404 page not found');
+}
+
+export function ok(c: Context): Response {
+  return c.text('ok', 200);
+}

@@ -1,0 +1,49 @@
+import type { RouteModule } from '../api.js';
+
+export const infoRoutes: RouteModule = (app, api) => {
+  app.get('/api/v1/info', (c) => {
+    const stats = api.store.stats();
+    const tags: Record<string, number> = {};
+    for (const message of api.store.messages()) for (const tag of message.tags) tags[tag] = (tags[tag] ?? 0) + 1;
+    return c.json({
+      Version: api.version,
+      LatestVersion: 'disabled',
+      Database: 'memory',
+      DatabaseSize: stats.bytes,
+      Messages: stats.messages,
+      Unread: stats.unread,
+      Tags: tags,
+      RuntimeStats: {
+        Uptime: Math.floor((api.clock().getTime() - api.startedAt.getTime()) / 1000),
+        Memory: process.memoryUsage().rss,
+        MessagesDeleted: api.metrics.deleted,
+        SMTPAccepted: api.metrics.accepted,
+        SMTPAcceptedSize: api.metrics.acceptedBytes,
+        SMTPRejected: 0,
+        SMTPIgnored: 0,
+      },
+    });
+  });
+
+  app.get('/api/v1/webui', (c) => {
+    const smarthost = api.config.releaseSmarthost;
+    const enabled = smarthost !== null || api.config.releaseMx;
+    return c.json({
+      Label: api.config.label,
+      MessageRelay: {
+        Enabled: enabled,
+        SMTPServer: smarthost ? `${smarthost.host}:${smarthost.port}` : api.config.releaseMx ? 'MX' : '',
+        ReturnPath: api.config.releaseSender,
+        AllowedRecipients: api.config.releaseAllow.join(','),
+        BlockedRecipients: '',
+        OverrideFrom: api.config.releaseOverrideFrom,
+        PreserveMessageIDs: !api.config.releaseNewMessageId,
+        RecipientAllowlist: api.config.releaseAllow.join(','),
+      },
+      SpamAssassin: false,
+      ChaosEnabled: false,
+      DuplicatesIgnored: false,
+      HideDeleteAllButton: false,
+    });
+  });
+};

@@ -1,0 +1,28 @@
+import type { RouteModule } from '../api.js';
+import { readJsonBody } from '../read-body.js';
+import { jsonFail } from '../respond.js';
+import { checkSendRequest, renderSendRequest } from '../send-message.js';
+
+/**
+ * POST /api/v1/send: the JSON becomes a MIME message stored exactly as if it had come
+ * over SMTP (same delivery path, tags and events), with client.via 'api'.
+ */
+export const sendRoutes: RouteModule = (app, api) => {
+  app.post('/api/v1/send', async (c) => {
+    const limit = api.config.smtpMaxSize;
+    // The JSON carries base64 (4/3 of the bytes) plus the text; allow for it, then check the rendering.
+    const body = await readJsonBody(c, limit > 0 ? Math.ceil(limit * 1.4) + 64 * 1024 : 0);
+    if (!body.ok) return jsonFail(c, body.status, body.message);
+    const request = checkSendRequest(body.value);
+    if (!request.ok) return jsonFail(c, 400, request.error);
+    const raw = await renderSendRequest(request.value, api.config.hostname);
+    if (limit > 0 && raw.length > limit) return jsonFail(c, 413, `message exceeds the maximum size of ${limit} bytes`);
+    const v = request.value;
+    const message = api.store.deliver({
+      raw,
+      envelope: { mailFrom: v.from.address, rcptTo: [...v.to, ...v.cc].map((p) => p.address).concat(v.bcc) },
+      client: { address: c.get('clientAddress') ?? '', username: c.get('username') ?? '', via: 'api', helo: '', secure: false },
+    });
+    return c.json({ ID: message.id });
+  });
+};

@@ -1,0 +1,11 @@
+import type { RouteModule } from '../api.js';
+import { openApiDocument } from '../openapi-doc.js';
+
+export const serviceRoutes: RouteModule = (app, api) => {
+  app.get('/livez', (c) => c.text('ok'));
+  app.get('/readyz', (c) => c.text('ok'));
+  app.get('/metrics', (c) => c.text(api.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  // The WebSocket upgrade is taken by the front before routing; a plain GET lands here.
+  app.get('/api/events', (c) => c.text('426 Upgrade Required: this is a WebSocket endpoint', 426, { Upgrade: 'websocket' }));
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument(api.version, api.config.webroot)));
+};

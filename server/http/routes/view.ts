@@ -1,0 +1,39 @@
+import type { RouteModule } from '../api.js';
+import { resolveMessage } from '../resolve.js';
+import { fail } from '../respond.js';
+
+/**
+ * Mail HTML is hostile by default: rendered with no scripts, no forms, no plugins, and
+ * only inside frames of this origin; images may load (as in Mailpit) so layouts show.
+ */
+export const VIEW_HTML_CSP =
+  "default-src 'none'; img-src * data: blob:; style-src 'unsafe-inline' *; font-src * data:; media-src * data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin";
+
+/** With `remote=0` (the web inbox's default) nothing may load from another host: no tracking pixels, remote CSS or fonts. */
+export const VIEW_HTML_CSP_NO_REMOTE =
+  "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; font-src 'self' data:; media-src 'self' data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin";
+
+export const viewRoutes: RouteModule = (app, api) => {
+  // Hono cannot split `:ID.html` on the dot in one segment, so the extension is matched here.
+  app.get('/view/:file', async (c) => {
+    const match = /^(.+)\.(html|txt)$/.exec(c.req.param('file'));
+    if (!match) return fail(c, 404, '404 page not found');
+    const [, id, kind] = match as unknown as [string, string, 'html' | 'txt'];
+    const resolved = resolveMessage(c, api, id);
+    if (!resolved.ok) return fail(c, resolved.status, resolved.message);
+    const parsed = await api.parsed.get(resolved.message);
+    if (kind === 'txt') return c.text(parsed.text, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    if (!parsed.html) return fail(c, 404, 'message does not contain HTML');
+    const base = `${api.config.webroot}api/v1/message/${encodeURIComponent(resolved.message.id)}/part/`;
+    // cid: references become this message's part URLs (RFC 2392), as Mailpit rewrites them.
+    const byCid = new Map([...parsed.inline, ...parsed.attachments].filter((p) => p.contentId).map((p) => [p.contentId.toLowerCase(), p.partId]));
+    let html = parsed.html.replace(/(["'(])cid:([^"')\s]+)/gi, (whole, quote: string, cid: string) => {
+      const partId = byCid.get(decodeURIComponent(cid).toLowerCase());
+      return partId ? `${quote}${base}${encodeURIComponent(partId)}` : whole;
+    });
+    if (c.req.query('embed') === '1') {
+      html = html.replace(/<a\s/gi, '<a target="_blank" rel="noreferrer noopener" ');
+    }
+    return c.html(html, 200, { 'Content-Security-Policy': c.req.query('remote') === '0' ? VIEW_HTML_CSP_NO_REMOTE : VIEW_HTML_CSP });
+  });
+};

@@ -1,0 +1,87 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Hono } from 'hono';
+import type { HttpEnv } from './api.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.webmanifest': 'application/manifest+json',
+  '.map': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The installation's dist/ui: beside dist/server when built, or the repo's dist/ui from source. */
+export function defaultUiDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // server/http (source) or dist/server/http (built): both sit two levels under the package root.
+  const root = resolve(here, '..', '..', ...(here.includes(`${sep}dist${sep}`) ? ['..'] : []));
+  return join(root, 'dist', 'ui');
+}
+
+const FALLBACK_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Letterbox</title></head>
+<body><main><h1>Letterbox</h1>
+<p>The web inbox is not built here (run <code>npm run build</code>). The API is available:
+<a href="api/v1/messages">api/v1/messages</a>, and its description at <a href="api/v1/openapi.json">api/v1/openapi.json</a>.</p>
+</main></body></html>
+`;
+
+/** A hashed file name (Vite's `name-abc123.js`) never changes content: cache it for a year. */
+function cacheControl(path: string): string {
+  return /[-.][A-Za-z0-9_]{8,}\.[a-z0-9]+$/.test(path) && path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/**
+ * Serves the built web inbox at the webroot: files from `dir`, index.html for `/` and
+ * for any other GET that is not an API path (client-side routes), and a plain page
+ * when the UI is not built. Registered last, so every API route wins.
+ */
+export function serveUi(app: Hono<HttpEnv>, options: { dir: string; webroot: string }): void {
+  const root = resolve(options.dir);
+  const readIndex = async (): Promise<Buffer | undefined> => readFile(join(root, 'index.html')).catch(() => undefined);
+
+  app.get('*', async (c, next) => {
+    const below = c.req.path.startsWith(options.webroot) ? c.req.path.slice(options.webroot.length) : undefined;
+    if (below === undefined || /^(api|view)\//.test(below) || /^(livez|readyz|metrics)$/.test(below)) return next();
+    const relative = decodeSafe(below);
+    if (relative === undefined) return c.text('400 bad path', 400);
+    if (relative !== '' && relative !== 'index.html') {
+      const file = resolve(root, relative);
+      if (file.startsWith(root + sep)) {
+        const info = await stat(file).catch(() => undefined);
+        if (info?.isFile()) {
+          const body = await readFile(file);
+          return c.body(new Uint8Array(body), 200, {
+            'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+            'Cache-Control': cacheControl('/' + relative),
+          });
+        }
+      }
+      // A missing asset is a 404; a missing page is the app's own client-side route.
+      if (relative.startsWith('assets/') || /\.[a-z0-9]{1,8}$/i.test(relative)) return c.text('404 page not found', 404);
+    }
+    const index = await readIndex();
+    return c.body(new Uint8Array(index ?? Buffer.from(FALLBACK_PAGE)), 200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-cache',
+    });
+  });
+}
+
+function decodeSafe(path: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(path);
+    return decoded.includes('\0') || decoded.split('/').includes('..') ? undefined : decoded;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+import { firstField, readHeaderFields } from './headers.js';
+import type { Envelope } from '../store/types.js';
+
+/**
+ * Mailpit's tag rule: letters, digits, `-`, `.`, space, `_`, `@`, 1–100 characters.
+ * Other characters are dropped, runs of spaces collapsed.
+ */
+export function cleanTag(tag: string): string {
+  return tag
+    .replace(/[^\p{L}\p{N}\-. _@]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100)
+    .trim();
+}
+
+export function cleanTags(tags: Iterable<string>): string[] {
+  return [...new Set([...tags].map(cleanTag).filter(Boolean))];
+}
+
+/**
+ * Tags a message carries at delivery, as Mailpit applies them: the comma-separated
+ * `X-Tags` header, and plus-addressing (`user+tag@example.com` tags it `tag`) on the
+ * envelope recipients.
+ */
+export function deliveryTags(raw: Buffer, envelope: Envelope): string[] {
+  const tags: string[] = [];
+  const header = firstField(readHeaderFields(raw, 64 * 1024, 500), 'X-Tags');
+  if (header) tags.push(...header.split(','));
+  for (const recipient of envelope.rcptTo) {
+    const at = recipient.lastIndexOf('@');
+    const local = at > 0 ? recipient.slice(0, at) : recipient;
+    const plus = local.indexOf('+');
+    if (plus >= 0) tags.push(local.slice(plus + 1));
+  }
+  return cleanTags(tags);
+}

@@ -1,0 +1,67 @@
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+
+export const THUMB_WIDTH = 180;
+export const THUMB_HEIGHT = 120;
+/** Mailpit refuses to decode images above about 20 megapixels; so do we (memory). */
+const MAX_PIXELS = 20_000_000;
+
+interface Bitmap {
+  width: number;
+  height: number;
+  /** RGBA, 4 bytes a pixel. */
+  data: Uint8Array;
+}
+
+/**
+ * A 180×120 JPEG thumbnail, as Mailpit's: the image scaled to cover the box and
+ * centre-cropped, on white (transparent pixels become white). A part that is not a
+ * JPEG or PNG, or cannot be decoded, gives a blank white thumbnail.
+ * Pure JavaScript (jpeg-js, pngjs): no native image library to install.
+ */
+export function thumbnail(content: Buffer, contentType: string): Buffer {
+  const image = decode(content, contentType.toLowerCase());
+  const out = new Uint8Array(THUMB_WIDTH * THUMB_HEIGHT * 4).fill(255);
+  if (image && image.width > 0 && image.height > 0) {
+    const scale = Math.max(THUMB_WIDTH / image.width, THUMB_HEIGHT / image.height);
+    const offsetX = (image.width * scale - THUMB_WIDTH) / 2;
+    const offsetY = (image.height * scale - THUMB_HEIGHT) / 2;
+    for (let y = 0; y < THUMB_HEIGHT; y++) {
+      const sy = Math.min(image.height - 1, Math.floor((y + offsetY) / scale));
+      for (let x = 0; x < THUMB_WIDTH; x++) {
+        const sx = Math.min(image.width - 1, Math.floor((x + offsetX) / scale));
+        const from = (sy * image.width + sx) * 4;
+        const to = (y * THUMB_WIDTH + x) * 4;
+        const alpha = (image.data[from + 3] ?? 255) / 255;
+        for (let ch = 0; ch < 3; ch++) out[to + ch] = Math.round((image.data[from + ch] ?? 255) * alpha + 255 * (1 - alpha));
+      }
+    }
+  }
+  return Buffer.from(jpeg.encode({ width: THUMB_WIDTH, height: THUMB_HEIGHT, data: out }, 80).data);
+}
+
+function decode(content: Buffer, contentType: string): Bitmap | undefined {
+  try {
+    if (contentType === 'image/jpeg' || contentType === 'image/jpg' || isJpeg(content)) {
+      const image = jpeg.decode(content, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
+      return { width: image.width, height: image.height, data: image.data };
+    }
+    if (contentType === 'image/png' || isPng(content)) {
+      // IHDR (RFC 2083 §4.1.1) gives the size before any pixel is inflated.
+      if (content.length < 24 || content.readUInt32BE(16) * content.readUInt32BE(20) > MAX_PIXELS) return undefined;
+      const image = PNG.sync.read(content);
+      return { width: image.width, height: image.height, data: image.data };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function isJpeg(content: Buffer): boolean {
+  return content[0] === 0xff && content[1] === 0xd8;
+}
+
+function isPng(content: Buffer): boolean {
+  return content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+}
