@@ -6,6 +6,8 @@ import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
 import { createRelayFront } from './relay/relay-front.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
+import { createHttpFront } from './http/http-front.js';
+import { createMailProcessing } from './mime/body-indexer.js';
 import { makeDurable } from './store/journal/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 
@@ -27,7 +29,7 @@ export interface Sandbox {
 }
 
 /** Each front is built from the shared context; a front whose listeners are all off is null. */
-const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createSmtpFront, createRelayFront];
+const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront];
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {

@@ -7,6 +7,7 @@ import type {
   BodySummary,
   ClientInfo,
   DeliverInput,
+  Envelope,
   FlagOperation,
   ListQuery,
   MessageId,
@@ -55,6 +56,7 @@ export class MemoryStore {
   readonly #ordered: MessageRecord[] = [];
   readonly #byId = new Map<MessageId, MessageRecord>();
   readonly #clock: () => Date;
+  readonly #taggers: Array<(raw: Buffer, envelope: Envelope) => string[]> = [];
   #limits: StoreLimits;
   #seq = 0;
   #modseq = 0;
@@ -72,6 +74,15 @@ export class MemoryStore {
 
   on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void {
     return this.#events.on(event, listener);
+  }
+
+  /** Adds tags to each message at delivery (X-Tags, plus-addressing); returns the undo. */
+  addDeliveryTagger(tagger: (raw: Buffer, envelope: Envelope) => string[]): () => void {
+    this.#taggers.push(tagger);
+    return () => {
+      const at = this.#taggers.indexOf(tagger);
+      if (at >= 0) this.#taggers.splice(at, 1);
+    };
   }
 
   get limits(): StoreLimits {
@@ -93,7 +104,7 @@ export class MemoryStore {
       summary: summarizeHeaders(input.raw, envelope),
       body: undefined,
       flags,
-      tags: normaliseTags(input.tags ?? []),
+      tags: normaliseTags([...(input.tags ?? []), ...this.#taggers.flatMap((tagger) => tagger(input.raw, envelope))]),
       modseq: ++this.#modseq,
     };
     this.#ordered.push(record);
