@@ -3,11 +3,17 @@ import { loadConfig, optionTable } from './config.js';
 import { formatHostPort } from './lib/host-port.js';
 import { helpText, OptionError } from './lib/options.js';
 import { createSandbox } from './sandbox.js';
+import { COMMANDS } from './cli/commands.js';
 
 /** Exit code for a configuration the process cannot run with (bad option, port in use). */
 const EXIT_CONFIG = 2;
 
 async function main(argv: string[]): Promise<void> {
+  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
+  if (command) {
+    process.exitCode = await command(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    return;
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`Usage: letterbox [options]\n\nA mail sandbox: SMTP catch-all, web inbox, Mailpit-compatible API, POP3 and IMAP.\n\nOptions:\n${helpText(optionTable)}\n`);
     return;
