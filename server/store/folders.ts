@@ -234,11 +234,13 @@ export class Folders {
       this.unfile(key, 'INBOX', source.entries.map((e) => e.uid));
       return moved;
     }
-    const prefix = source.name + SEPARATOR;
+    // The source is renamed in this loop too, so its old name is kept for the inferiors.
+    const oldName = source.name;
+    const prefix = oldName + SEPARATOR;
     for (const folder of [...folders.values()]) {
-      if (folder.name !== source.name && !folder.name.startsWith(prefix)) continue;
+      if (folder.name !== oldName && !folder.name.startsWith(prefix)) continue;
       folders.delete(folder.name);
-      folder.name = target + folder.name.slice(source.name.length);
+      folder.name = target + folder.name.slice(oldName.length);
       folders.set(folder.name, folder);
     }
     this.events.emit('folders', { login: key });

@@ -1,15 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const ID_LENGTH = 22; // 62^22 > 2^128, so 16 random bytes always fit
+const ID_LENGTH = 22; // 22 uniform base-62 characters carry 131 bits of randomness
+/** Bytes at or past this are skipped so each character is uniform (248 = 4 × 62). */
+const UNBIASED_LIMIT = 248;
 
-/** A random 128-bit id in base 62: URL-safe and the same shape as Mailpit's ids. */
+/** Random bytes drawn in bulk: one getrandom call per few hundred ids, not one per id. */
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function randomByte(): number {
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  return pool[offset++] as number;
+}
+
+/** A random id in base 62: URL-safe and the same shape as Mailpit's ids. */
 export function newMessageId(): string {
-  let value = BigInt('0x' + randomBytes(16).toString('hex'));
   let id = '';
-  for (let i = 0; i < ID_LENGTH; i++) {
-    id = ALPHABET[Number(value % 62n)] + id;
-    value /= 62n;
+  while (id.length < ID_LENGTH) {
+    const byte = randomByte();
+    if (byte < UNBIASED_LIMIT) id += ALPHABET[byte % 62];
   }
   return id;
 }
