@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../lib/log.js';
 import type { MemoryStore } from '../store/memory-store.js';
+import type { StoredMessage } from '../store/types.js';
 import type { MessageFilter } from './auto-release-filter.js';
 import type { ReleaseService } from './release-service.js';
 
@@ -23,33 +24,47 @@ export class AutoRelease {
   readonly #options: AutoReleaseOptions;
   readonly #queue: string[] = [];
   readonly #idle = new Set<() => void>();
+  /** Ids already queued, so a message is released once even when it matches twice. */
+  readonly #seen = new Set<string>();
   #head = 0;
   #busy = 0;
   #skipped = 0;
-  #off: (() => void) | undefined;
+  #off: Array<() => void> = [];
 
   constructor(options: AutoReleaseOptions) {
     this.#options = options;
   }
 
   start(): void {
-    this.#off ??= this.#options.store.on('delivered', ({ message }) => {
-      // Mail filed by IMAP APPEND (a client's own Sent copy) is not new mail to pass on.
-      if (message.client.via === 'imap') return;
-      if (!this.#options.filter(message)) return;
-      if (this.waiting >= this.#options.maxQueue) {
-        this.#skipped++;
-        this.#options.logger.warn('auto-release queue full, message not released', { message: message.id, queue: this.waiting });
-        return;
-      }
-      this.#queue.push(message.id);
-      this.#pump();
-    });
+    if (this.#off.length > 0) return;
+    const { store } = this.#options;
+    this.#off.push(
+      store.on('delivered', ({ message }) => this.#offer(message)),
+      // A search on body words can only match once the body is indexed.
+      store.on('indexed', ({ message }) => this.#offer(message)),
+      store.on('removed', ({ messages }) => {
+        for (const message of messages) this.#seen.delete(message.id);
+      }),
+      store.on('cleared', () => this.#seen.clear()),
+    );
+  }
+
+  #offer(message: StoredMessage): void {
+    // Mail filed by IMAP APPEND (a client's own copy) is not new mail to pass on.
+    if (message.client.via === 'imap' || this.#seen.has(message.id)) return;
+    if (!this.#options.filter(message)) return;
+    this.#seen.add(message.id);
+    if (this.waiting >= this.#options.maxQueue) {
+      this.#skipped++;
+      this.#options.logger.warn('auto-release queue full, message not released', { message: message.id, queue: this.waiting });
+      return;
+    }
+    this.#queue.push(message.id);
+    this.#pump();
   }
 
   stop(): void {
-    this.#off?.();
-    this.#off = undefined;
+    for (const off of this.#off.splice(0)) off();
     this.#queue.length = 0;
     this.#head = 0;
   }

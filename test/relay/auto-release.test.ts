@@ -1,0 +1,102 @@
+import { createTransport } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { releaseServiceFor } from '../../server/relay/release-registry.js';
+import type { ReleaseService } from '../../server/relay/release-service.js';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { startSink } from './smtp-sink.js';
+
+let dns: TestDnsServer;
+const boxes: TestSandbox[] = [];
+
+beforeAll(async () => {
+  dns = await startDnsServer({ mx: { 'blue.com': [{ preference: 10, exchange: 'mx.blue.com' }] }, a: { 'mx.blue.com': ['127.0.0.1'] } });
+});
+afterAll(async () => {
+  await Promise.all(boxes.map((b) => b.stop(0)));
+  await dns.close();
+});
+
+/** Resolves once the store holds `count` messages. */
+function holding(box: TestSandbox, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (box.store.stats().messages >= count) return resolve();
+    const off = box.store.on('delivered', () => {
+      if (box.store.stats().messages < count) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+describe('auto-release', () => {
+  it('releases each of 1,000 arriving messages exactly once, none lost', async () => {
+    const blue = await startTestSandbox({ hostname: 'blue.test' });
+    boxes.push(blue);
+    const red = await startTestSandbox({
+      hostname: 'red.test',
+      releaseMx: true,
+      releaseAllow: ['blue.com'],
+      releaseAuto: 'to:@blue.com',
+      dnsServer: dns.address,
+      releasePort: blue.port('smtp'),
+    });
+    boxes.push(red);
+    const service = releaseServiceFor(red.store) as ReleaseService;
+    const total = 1_000;
+    const expected = total - total / 10;
+    let finished = 0;
+    const allFinished = new Promise<void>((resolve) => {
+      service.on('finished', () => {
+        if (++finished === expected) resolve();
+      });
+    });
+    const transport = createTransport({ host: '127.0.0.1', port: red.port('smtp'), secure: false, pool: true, maxConnections: 4, maxMessages: Infinity });
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < total; i++) {
+      // Every tenth message is not for blue.com and must stay put.
+      const to = i % 10 === 0 ? `carol-${i}@green.com` : `bob+${i}@blue.com`;
+      sends.push(transport.sendMail({ from: 'alice@red.com', to, subject: `n-${i}`, text: `message ${i}` }));
+    }
+    await Promise.all(sends);
+    transport.close();
+    await Promise.all([holding(blue, expected), allFinished]);
+    const subjects = blue.store.messages().map((m) => m.summary.subject);
+    expect(new Set(subjects).size).toBe(subjects.length);
+    expect(subjects).toHaveLength(expected);
+    for (const message of red.store.messages()) {
+      const records = service.history.of(message.id);
+      const forBlue = message.envelope.rcptTo[0]?.endsWith('@blue.com');
+      expect(records).toHaveLength(forBlue ? 1 : 0);
+      if (forBlue) expect(records[0]?.recipients[0]?.state).toBe('delivered');
+    }
+    expect(red.store.stats().messages).toBe(total);
+  });
+
+  it('never makes the sender wait for a release', async () => {
+    // The destination never greets: every release hangs until its timeout.
+    const stalled = await startSink({ connect: () => 'stall' });
+    const red = await startTestSandbox({
+      releaseMx: true,
+      releaseAllow: ['blue.com'],
+      releaseAuto: 'to:@blue.com',
+      releaseGreetingTimeout: 60_000,
+      dnsServer: dns.address,
+      releasePort: stalled.port,
+    });
+    boxes.push(red);
+    const service = releaseServiceFor(red.store) as ReleaseService;
+    const transport = createTransport({ host: '127.0.0.1', port: red.port('smtp'), secure: false });
+    for (let i = 0; i < 10; i++) {
+      const info = await transport.sendMail({ from: 'alice@red.com', to: 'bob@blue.com', subject: `s-${i}`, text: 'x' });
+      expect(info.response).toMatch(/^250 /);
+    }
+    transport.close();
+    // All ten were accepted while the releases are still waiting for a greeting.
+    const records = red.store.messages().flatMap((m) => service.history.of(m.id));
+    expect(records.every((r) => r.attempts.length === 0)).toBe(true);
+    expect(red.store.stats().messages).toBe(10);
+    await red.stop(0);
+    await stalled.close();
+  });
+});
