@@ -3,7 +3,7 @@ import type { Logger } from '../lib/log.js';
 import { deliveryTags } from './delivery-tags.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
-import { simpleBodyText, snippetOf } from './body-text.js';
+import { htmlToText, simpleBodyText, snippetOf } from './body-text.js';
 import { parseRaw } from './parse.js';
 import { fold } from '../store/search/haystack.js';
 
@@ -88,7 +88,9 @@ export class BodyIndexer {
     parseRaw(message.raw)
       .then((parsed) => {
         if (this.store.get(message.id) !== message) return;
-        this.store.setBody(message.id, summaryOf(parsed.text, parsed.attachments.length, parsed.inline.length));
+        // An HTML-only message has no text part; its text is the HTML reduced to text.
+        const text = parsed.text.trim() === '' && parsed.html ? htmlToText(parsed.html) : parsed.text;
+        this.store.setBody(message.id, summaryOf(text, parsed.attachments.length, parsed.inline.length));
       })
       .catch((error: unknown) => this.logger?.warn('indexing a message failed', { id: message.id, error }))
       .finally(() => {
@@ -107,7 +109,7 @@ export class BodyIndexer {
 }
 
 function summaryOf(text: string, attachments: number, inline: number): BodySummary {
-  return { snippet: snippetOf(text), attachments, inline, searchText: fold(text) };
+  return { snippet: snippetOf(text), attachments, inline, searchText: fold(text).replace(/\s+/g, ' ') };
 }
 
 /**

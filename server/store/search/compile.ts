@@ -37,7 +37,8 @@ function field(pick: (h: HeaderHaystack) => string, needle: string): MessagePred
 }
 
 function compileTerm(term: SearchTerm, options: SearchOptions): MessagePredicate | string {
-  const needle = fold(term.value);
+  // The indexer collapses white space in body text; a phrase is matched the same way.
+  const needle = fold(term.value).replace(/\s+/g, ' ');
   switch (term.prefix) {
     case '':
       return (m) => headerHaystack(m).all.includes(needle) || (m.body?.searchText.includes(needle) ?? false);
