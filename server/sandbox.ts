@@ -4,7 +4,9 @@ import type { BoundListener, Front, FrontContext } from './front.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
+import { createPop3Front } from './pop3/pop3-front.js';
 import { createRelayFront } from './relay/relay-front.js';
+import { createImapFront } from './imap/imap-front.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
 import { createHttpFront } from './http/http-front.js';
 import { createMailProcessing } from './mime/body-indexer.js';
@@ -29,7 +31,7 @@ export interface Sandbox {
 }
 
 /** Each front is built from the shared context; a front whose listeners are all off is null. */
-const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront];
+const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront, createPop3Front, createImapFront];
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {

@@ -1,0 +1,122 @@
+/**
+ * A POP3 maildrop: the INBOX of a login (DESIGN.md "Mailboxes"), snapshot when the
+ * session enters TRANSACTION. Message numbers stay the same for the whole session
+ * (RFC 1939 §5); DELE only marks, and the marks are applied in the UPDATE state.
+ */
+import type { MemoryStore } from '../store/memory-store.js';
+import type { StoredMessage } from '../store/types.js';
+import type { Pop3Failure } from './failures.js';
+import { wireInfo } from './wire-form.js';
+
+export interface MaildropEntry {
+  /** 1-based message number for this session. */
+  readonly number: number;
+  /** UID of the message in the login's INBOX. */
+  readonly uid: number;
+  readonly message: StoredMessage;
+  /** Octets as RETR sends them, before byte-stuffing (wire-form.ts). */
+  readonly size: number;
+}
+
+export const INBOX = 'INBOX';
+
+export class Maildrop {
+  readonly #entries: MaildropEntry[];
+  readonly #deleted = new Set<number>();
+
+  private constructor(
+    private readonly store: MemoryStore,
+    readonly login: string,
+    entries: MaildropEntry[],
+  ) {
+    this.#entries = entries;
+  }
+
+  /** The login's INBOX as it is now. */
+  static open(store: MemoryStore, login: string): Maildrop {
+    const folder = store.folders.get(login, INBOX);
+    const entries = (folder?.entries ?? []).map((entry, index) => ({
+      number: index + 1,
+      uid: entry.uid,
+      message: entry.message,
+      size: wireInfo(entry.message.raw).size,
+    }));
+    return new Maildrop(store, login, entries);
+  }
+
+  /**
+   * Parses a message-number argument and finds the message: it must exist, not be
+   * marked deleted, and still be in the login's INBOX (another front or a limit may
+   * have removed it since the snapshot; then the client gets `-ERR`, never wrong data).
+   */
+  find(argument: string): MaildropEntry | Pop3Failure {
+    // RFC 1939 §5: a message-number is a decimal; anything else is a syntax error.
+    if (!/^\d{1,10}$/.test(argument)) return { kind: 'bad-syntax', detail: 'Invalid message number' };
+    const entry = this.#entries[Number(argument) - 1];
+    if (!entry) return { kind: 'no-such-message', number: argument };
+    if (this.#deleted.has(entry.number)) return { kind: 'deleted', number: entry.number };
+    if (!this.#present(entry)) return { kind: 'removed', number: entry.number };
+    return entry;
+  }
+
+  /** Messages neither marked deleted nor removed since the snapshot, in order. */
+  *live(): Generator<MaildropEntry> {
+    for (const entry of this.#entries) {
+      if (!this.#deleted.has(entry.number) && this.#present(entry)) yield entry;
+    }
+  }
+
+  /** STAT (RFC 1939 §5): count and octets of the messages not marked deleted. */
+  stat(): { count: number; octets: number } {
+    let count = 0;
+    let octets = 0;
+    for (const entry of this.live()) {
+      count++;
+      octets += entry.size;
+    }
+    return { count, octets };
+  }
+
+  markDeleted(entry: MaildropEntry): void {
+    this.#deleted.add(entry.number);
+  }
+
+  /** RSET: every mark is undone. */
+  unmarkAll(): void {
+    this.#deleted.clear();
+  }
+
+  /**
+   * The UPDATE state (RFC 1939 §6): takes the marked messages out of the login's
+   * INBOX; the store removes those no other mailbox holds (DESIGN.md "Deleting").
+   * Returns how many were marked.
+   */
+  commit(): number {
+    const uids = [...this.#deleted].map((number) => (this.#entries[number - 1] as MaildropEntry).uid);
+    if (uids.length > 0) this.store.expunge(this.login, INBOX, uids);
+    return uids.length;
+  }
+
+  #present(entry: MaildropEntry): boolean {
+    return this.store.folders.entry(this.login, INBOX, entry.uid)?.message === entry.message;
+  }
+}
+
+/**
+ * One session per maildrop at a time (RFC 1939 §4: the server acquires an exclusive
+ * lock on the maildrop). Keyed by mailbox, so `Bob@blue.com` and `bob@blue.com` share
+ * a lock, as do every catch-all login.
+ */
+export class MaildropLocks {
+  readonly #held = new Set<string>();
+
+  acquire(key: string): boolean {
+    if (this.#held.has(key)) return false;
+    this.#held.add(key);
+    return true;
+  }
+
+  release(key: string): void {
+    this.#held.delete(key);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The POP3 front: a plain listener offering STLS (RFC 2595) and an optional implicit
+ * TLS listener (POP3S, RFC 8314), both serving each login its INBOX from the store.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { createSecureContext, createServer as createTlsServer } from 'node:tls';
+import { resolveListenHost } from '../config.js';
+import type { BoundListener, Front, FrontContext } from '../front.js';
+import type { HostPort } from '../lib/host-port.js';
+import { closeServer, listen } from '../lib/listen.js';
+import { OptionError } from '../lib/options.js';
+import type { Pop3Settings } from './commands/command.js';
+import { MaildropLocks } from './maildrop.js';
+import { Pop3Session } from './session.js';
+
+export function createPop3Front(context: FrontContext): Front | null {
+  const { config, store, logger, tls, credentials } = context;
+  if (!config.pop3 && !config.pop3s) return null;
+  if (!tls && (config.pop3s || config.pop3RequireTls)) {
+    throw new OptionError('--pop3s and --pop3-require-tls need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed');
+  }
+  const log = logger.child({ front: 'pop3' });
+  const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert }) : null;
+  const settings: Pop3Settings = { markRead: config.pop3MarkRead, requireTls: config.pop3RequireTls, tlsAvailable: tls !== null };
+  const locks = new MaildropLocks();
+  const sessions = new Set<Pop3Session>();
+
+  const serve = (socket: Socket, secure: boolean) => {
+    if (stopping) return void socket.destroy();
+    const session = new Pop3Session({
+      socket,
+      secure,
+      store,
+      credentials,
+      settings,
+      secureContext,
+      locks,
+      hostname: config.hostname,
+      maxLine: config.pop3MaxLine,
+      maxBadCommands: config.pop3MaxBadCommands,
+      idleMs: config.pop3Timeout,
+      logger: log,
+    });
+    sessions.add(session);
+    void session.closed.then(() => sessions.delete(session));
+    session.start();
+  };
+
+  const servers: Array<{ name: string; at: HostPort; server: Server }> = [];
+  if (config.pop3) {
+    servers.push({ name: 'pop3', at: resolveListenHost(config.pop3, config), server: createServer((socket) => serve(socket, false)) });
+  }
+  if (config.pop3s && tls) {
+    const server = createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => serve(socket, true));
+    server.on('tlsClientError', (error) => log.debug('pop3s handshake failed', { error }));
+    servers.push({ name: 'pop3s', at: resolveListenHost(config.pop3s, config), server });
+  }
+  for (const { server } of servers) server.on('error', (error) => log.warn('pop3 listener error', { error }));
+
+  let started: Promise<BoundListener[]> | undefined;
+  let stopped: Promise<void> | undefined;
+  let stopping = false;
+
+  return {
+    name: 'pop3',
+    start() {
+      started ??= Promise.all(
+        servers.map(async ({ name, at, server }) => {
+          const bound = await listen(server, at);
+          return { name, host: bound.host, port: bound.port };
+        }),
+      );
+      return started;
+    },
+    stop(graceMs) {
+      stopping = true;
+      stopped ??= Promise.all([
+        ...servers.map(({ server }) => closeServer(server)),
+        ...[...sessions].map((session) => session.shutdown(graceMs)),
+      ]).then(() => undefined);
+      return stopped;
+    },
+  };
+}
