@@ -11,7 +11,8 @@ const USAGE = `Usage: letterbox import [options] PATH ...
 Sends every message found under the paths to a running Letterbox over SMTP: .eml files,
 mbox files, zips of .eml files (as letterbox export writes them), Maildirs, and
 directories of these. The message bytes arrive unchanged; a file using bare LF line
-endings throughout is sent with CRLF (as SMTP requires) unless --keep-line-endings.
+endings throughout is sent with CRLF (as SMTP requires) unless --keep-line-endings;
+a message that does not end in CRLF gets one, since SMTP's end of data needs it.
 
   --smtp-addr HOST:PORT   Where Letterbox listens (default 127.0.0.1:1025; env LETTERBOX_SMTP_ADDR)
   --to ADDRESS            Deliver every message to this recipient instead of those in its header

@@ -117,7 +117,8 @@ export const sendmail: Command = async (argv, io) => {
   raw = bareLfToCrlf(raw);
   const fromHeader = envelopeFromHeader(raw);
   const rcptTo = [...args.recipients, ...(args.headerRecipients ? fromHeader.rcptTo : [])];
-  const unique = [...new Map(rcptTo.map((r) => [r.toLowerCase(), r])).values()];
+  const seen = new Set<string>();
+  const unique = rcptTo.filter((r) => !seen.has(r.toLowerCase()) && seen.add(r.toLowerCase()));
   if (unique.length === 0) {
     io.stderr.write(`letterbox sendmail: no recipients (give them as arguments, or use -t to read To, Cc and Bcc)\n`);
     return EX.USAGE;

@@ -119,6 +119,7 @@ export interface SendRequest {
 
 /** What `extract` finds in a message: links and one-time codes, in order of appearance. */
 export interface Extracted {
+  ID: string;
   Links: string[];
   Codes: string[];
 }

@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Api, HttpEnv, RouteModule } from './api.js';
 import { notFound, fail } from './respond.js';
+import { exportRoutes } from './routes/export.js';
 import { infoRoutes } from './routes/info.js';
 import { messageRoutes } from './routes/message.js';
 import { messagesRoutes } from './routes/messages.js';
@@ -26,6 +27,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   infoRoutes,
   waitRoutes,
   viewRoutes,
+  exportRoutes,
 ];
 
 export interface AppOptions {
@@ -47,7 +49,7 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   routes.use('*', basicAuth(api.uiCredentials, new Set([`${webroot}livez`, `${webroot}readyz`])));
   const inner = new Hono<HttpEnv>();
   for (const mount of ROUTE_MODULES) mount(inner, api);
-  serveUi(inner, { dir: options.uiDir, webroot: '/' });
+  serveUi(inner, { dir: options.uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
   routes.notFound((c) => notFound(c));
   routes.onError((error, c) => {

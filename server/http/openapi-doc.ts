@@ -66,6 +66,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
       errors: [400, 404, 408],
     },
   },
+  '/api/v1/export': {
+    get: {
+      summary: 'Every message (or those a search finds), oldest first, as an mbox or a zip of .eml files',
+      params: [{ name: 'format', in: 'query', description: 'mbox (default) or zip' }, { name: 'query', in: 'query', description: 'Search; every message when empty' }, TZ],
+      ok: { type: 'application/mbox', description: 'mbox, or application/zip' },
+      errors: [400],
+    },
+  },
   '/api/v1/tags': {
     get: { summary: 'Every tag in use', ok: { type: JSON_T, description: 'string[]' } },
     put: { summary: 'Replace the tags of messages', body: '{IDs, Tags}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },

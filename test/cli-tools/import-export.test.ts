@@ -1,0 +1,114 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportCommand } from '../../server/cli/export.js';
+import { importCommand } from '../../server/cli/import.js';
+import { readMbox } from '../../server/transfer/mbox.js';
+import { readZip } from '../../server/transfer/zip-reader.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { runCli, runInProcess } from './run-command.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'transfer', 'fixtures');
+
+describe('letterbox import and export', () => {
+  let fixtures: Buffer[];
+  let dir: string;
+  const boxes: TestSandbox[] = [];
+  const start = async () => {
+    const box = await startTestSandbox({ pop3: null, imap: null });
+    boxes.push(box);
+    return { box, smtp: `127.0.0.1:${box.port('smtp')}`, url: `http://127.0.0.1:${box.port('http')}/` };
+  };
+
+  beforeAll(async () => {
+    const names = (await readdir(FIXTURES)).sort();
+    fixtures = await Promise.all(names.map((name) => readFile(join(FIXTURES, name))));
+    dir = await mkdtemp(join(tmpdir(), 'letterbox-roundtrip-'));
+  });
+  afterAll(async () => {
+    await Promise.all(boxes.map((box) => box.stop(0)));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips the fixture set byte for byte: .eml → import → mbox → import → zip', async () => {
+    const first = await start();
+    const imported = await runInProcess(importCommand, ['--smtp-addr', first.smtp, FIXTURES]);
+    expect(imported).toMatchObject({ status: 0, stdout: `imported ${fixtures.length} messages, 0 failed\n` });
+    expect(first.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+    // The envelope comes from the header: every To, Cc and Bcc.
+    expect(first.box.store.messages()[5]?.envelope.rcptTo).toEqual(['bob@blue.com', 'dave@blue.com']);
+    expect(first.box.store.messages()[3]?.envelope.rcptTo).toEqual(['bob@blue.com', 'secret@blue.com']);
+
+    const mbox = join(dir, 'first.mbox');
+    const exported = await runInProcess(exportCommand, ['--url', first.url, '-o', mbox]);
+    expect(exported).toMatchObject({ status: 0, stdout: `exported ${fixtures.length} messages to ${mbox}\n` });
+    const records = readMbox(await readFile(mbox));
+    expect(records.map((r) => r.raw)).toEqual(fixtures);
+    expect(records.map((r) => r.sender)).toEqual(first.box.store.messages().map((m) => m.envelope.mailFrom));
+
+    const second = await start();
+    expect((await runInProcess(importCommand, ['--smtp-addr', second.smtp, mbox])).status).toBe(0);
+    expect(second.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+
+    const zip = join(dir, 'second.zip');
+    expect((await runInProcess(exportCommand, ['--url', second.url, '-o', zip])).status).toBe(0);
+    const entries = readZip(await readFile(zip));
+    expect(entries.map((e) => e.data)).toEqual(fixtures);
+    expect(entries.map((e) => e.name)).toEqual(second.box.store.messages().map((m, i) => `${String(i + 1).padStart(5, '0')}-${m.id}.eml`));
+
+    const third = await start();
+    expect((await runInProcess(importCommand, ['--smtp-addr', third.smtp, zip])).status).toBe(0);
+    expect(third.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+  });
+
+  it('exports only what a search finds, and says how many', async () => {
+    const { box, smtp, url } = await start();
+    await runInProcess(importCommand, ['--smtp-addr', smtp, FIXTURES]);
+    const response = await fetch(`${url}api/v1/export?format=mbox&query=${encodeURIComponent('subject:"Plain hello"')}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/mbox');
+    expect(response.headers.get('x-letterbox-messages')).toBe('1');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="letterbox-.*\.mbox"$/);
+    expect(readMbox(Buffer.from(await response.arrayBuffer())).map((r) => r.raw)).toEqual([fixtures[0]]);
+    expect(box.store.messages()).toHaveLength(fixtures.length);
+  });
+
+  it('refuses a bad format or search with a 400', async () => {
+    const { url } = await start();
+    expect((await fetch(`${url}api/v1/export?format=tar`)).status).toBe(400);
+    expect((await fetch(`${url}api/v1/export?query=${encodeURIComponent('before:"not a date"')}`)).status).toBe(400);
+  });
+
+  it('imports a Unix file with CRLF line endings, or as it is with --keep-line-endings (plus the CRLF that ends DATA)', async () => {
+    const { box, smtp } = await start();
+    const file = join(dir, 'unix.eml');
+    await writeFile(file, 'To: bob@blue.com\nSubject: unix\n\n.dot\nbody\n');
+    await runInProcess(importCommand, ['--smtp-addr', smtp, file]);
+    await runInProcess(importCommand, ['--smtp-addr', smtp, '--keep-line-endings', file]);
+    expect(box.store.messages().map((m) => m.raw.toString())).toEqual(['To: bob@blue.com\r\nSubject: unix\r\n\r\n.dot\r\nbody\r\n', 'To: bob@blue.com\nSubject: unix\n\n.dot\nbody\n\r\n']);
+  });
+
+  it('reports a message without recipients and goes on; --to delivers it anyway', async () => {
+    const { box, smtp } = await start();
+    const file = join(dir, 'nobody.eml');
+    await writeFile(file, 'Subject: to nobody\r\n\r\nx\r\n');
+    const refused = await runInProcess(importCommand, ['--smtp-addr', smtp, file, join(FIXTURES, '01-plain.eml')]);
+    expect(refused.status).toBe(65);
+    expect(refused.stderr).toMatch(/nobody\.eml: no recipient/);
+    expect(refused.stdout).toBe('imported 1 message, 1 failed\n');
+    const forced = await runInProcess(importCommand, ['--smtp-addr', smtp, '--to', 'inbox@blue.com', file]);
+    expect(forced.status).toBe(0);
+    expect(box.store.messages().at(-1)?.envelope.rcptTo).toEqual(['inbox@blue.com']);
+  });
+
+  it('runs as `letterbox import` and `letterbox export -o -` from the command line', async () => {
+    const { smtp, url } = await start();
+    const imported = await runCli(['import', '--smtp-addr', smtp, join(FIXTURES, '01-plain.eml')]);
+    expect(imported).toMatchObject({ status: 0, stdout: 'imported 1 message, 0 failed\n' });
+    const exported = await runCli(['export', '--url', url, '-o', '-']);
+    expect(exported.status).toBe(0);
+    expect(readMbox(Buffer.from(exported.stdout, 'latin1')).length).toBe(1);
+    expect(exported.stdout).toContain('Subject: Plain hello\r\n');
+  });
+});

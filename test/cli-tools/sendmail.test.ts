@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cutAtDotLine, parseSendmailArgs, sendmail } from '../../server/cli/sendmail.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { runCli, runInProcess } from './run-command.js';
+
+describe('letterbox sendmail', () => {
+  let box: TestSandbox;
+  let addr: string;
+  beforeAll(async () => {
+    box = await startTestSandbox({ pop3: null, imap: null, listen: null });
+    addr = `127.0.0.1:${box.port('smtp')}`;
+  });
+  afterAll(() => box.stop(0));
+  beforeEach(() => {
+    box.store.clear();
+  });
+  const only = () => {
+    expect(box.store.messages()).toHaveLength(1);
+    return box.store.messages()[0]!;
+  };
+
+  it('-t: recipients from the header, bare LF sent as CRLF, the rest intact', async () => {
+    const result = await runCli(['sendmail', '-t', '--smtp-addr', addr], 'To: bob@blue.com\nCc: carol@blue.com\nSubject: x\n\nbody\n.leading dot\n');
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const message = only();
+    expect(message.raw.toString()).toBe('To: bob@blue.com\r\nCc: carol@blue.com\r\nSubject: x\r\n\r\nbody\r\n.leading dot\r\n');
+    expect(message.envelope.rcptTo).toEqual(['bob@blue.com', 'carol@blue.com']);
+  });
+
+  it('recipients as arguments, sender from -f, as PHP mail() calls it (-oi -f)', async () => {
+    const result = await runInProcess(sendmail, ['-oi', '-fapp@red.com', '--smtp-addr', addr, 'bob@blue.com', 'eve@blue.com'], 'Subject: no To header\n\nline\n.\nafter a lone dot\n');
+    expect(result.status).toBe(0);
+    const message = only();
+    expect(message.envelope).toEqual({ mailFrom: 'app@red.com', rcptTo: ['bob@blue.com', 'eve@blue.com'] });
+    // -oi: the lone dot is content, and it arrives as content.
+    expect(message.raw.toString()).toBe('Subject: no To header\r\n\r\nline\r\n.\r\nafter a lone dot\r\n');
+  });
+
+  it('without -i a lone dot ends the message', async () => {
+    await runInProcess(sendmail, ['--smtp-addr', addr, 'bob@blue.com'], 'Subject: y\n\nkept\n.\nignored\n');
+    expect(only().raw.toString()).toBe('Subject: y\r\n\r\nkept\r\n');
+  });
+
+  it('-t adds header recipients to those given, each once; sender from From', async () => {
+    await runInProcess(sendmail, ['-t', '--smtp-addr', addr, 'BOB@blue.com', 'ops@red.com'], 'From: "App" <app@red.com>\r\nTo: bob@blue.com\r\nBcc: audit@red.com\r\nSubject: z\r\n\r\nhi\r\n');
+    const message = only();
+    expect(message.envelope).toEqual({ mailFrom: 'app@red.com', rcptTo: ['BOB@blue.com', 'ops@red.com', 'audit@red.com'] });
+    expect(message.raw.toString()).toBe('From: "App" <app@red.com>\r\nTo: bob@blue.com\r\nBcc: audit@red.com\r\nSubject: z\r\n\r\nhi\r\n');
+  });
+
+  it('8-bit and UTF-8 content arrives byte for byte', async () => {
+    const text = 'From: jörg@red.com\nTo: zoë@blue.com\nSubject: Grüße\nContent-Type: text/plain; charset=utf-8\n\nÜmlaute ✓\n';
+    expect((await runInProcess(sendmail, ['-t', '--smtp-addr', addr], text)).status).toBe(0);
+    const message = only();
+    expect(message.raw).toEqual(Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8'));
+    expect(message.envelope.rcptTo).toEqual(['zoë@blue.com']);
+  });
+
+  it('reads LETTERBOX_SMTP_ADDR when no flag is given', async () => {
+    const result = await runInProcess(sendmail, ['-t'], 'To: bob@blue.com\n\nvia env\n', { LETTERBOX_SMTP_ADDR: addr });
+    expect(result.status).toBe(0);
+    expect(only().raw.toString()).toContain('via env');
+  });
+
+  it('fails with a usage status when there is no recipient', async () => {
+    const result = await runInProcess(sendmail, ['--smtp-addr', addr], 'Subject: nobody\n\n');
+    expect(result.status).toBe(64);
+    expect(result.stderr).toMatch(/no recipients/);
+    expect(box.store.messages()).toHaveLength(0);
+  });
+
+  it('fails with a temporary status when nothing listens', async () => {
+    const stopped = await startTestSandbox({ pop3: null, imap: null, listen: null });
+    const port = stopped.port('smtp');
+    await stopped.stop(0);
+    const result = await runInProcess(sendmail, ['--smtp-addr', `127.0.0.1:${port}`, 'bob@blue.com'], 'Subject: x\n\n');
+    expect(result.status).toBe(75);
+    expect(result.stderr).toMatch(/cannot deliver/);
+  });
+});
+
+describe('sendmail options', () => {
+  it('parses clustered and attached values as sendmail does', () => {
+    const args = parseSendmailArgs(['-t', '-i', '-f', 'a@b.c', '-F', 'Full Name', '-odi', '-oem', '-S', 'mail:2525', '--', '-odd@x.y'], {});
+    expect(args).toMatchObject({ headerRecipients: true, dotEnds: false, sender: 'a@b.c', smtpAddr: { host: 'mail', port: 2525 }, recipients: ['-odd@x.y'] });
+  });
+  it('refuses an unknown long option', () => {
+    expect(() => parseSendmailArgs(['--bogus'], {})).toThrow(/unknown option/);
+  });
+  it('cuts at a lone dot line only', () => {
+    expect(cutAtDotLine(Buffer.from('a\n.b\n..\n.\nc')).toString()).toBe('a\n.b\n..\n');
+    expect(cutAtDotLine(Buffer.from('.\r\nx')).toString()).toBe('');
+  });
+});
