@@ -1,0 +1,124 @@
+import { SEEN } from '../../store/memory-store.js';
+import type { StoredMessage } from '../../store/types.js';
+import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
+import { literalPrefix, type ImapOutput } from '../encode.js';
+import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
+import { renderBodyStructure, renderEnvelope, sectionBytes } from '../fetch-render.js';
+import type { MailboxView } from '../mailbox-view.js';
+import { formatDateTime } from '../parser.js';
+import { readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import type { Session } from '../session.js';
+
+/** Messages written between checks for a slow reader (backpressure). */
+const DRAIN_EVERY = 64;
+
+/** Whether fetching the item sets \Seen (RFC 3501 §6.4.5: BODY[…] and RFC822(.TEXT), not PEEK). */
+function setsSeen(item: FetchItem): boolean {
+  return (item.kind === 'section' && !item.peek) || (item.kind === 'rfc822' && item.name !== 'RFC822.HEADER');
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A literal of stored bytes: the prefix as text, the bytes as they are (no copy). */
+function literalOf(bytes: Buffer): ImapOutput[] {
+  return [literalPrefix(bytes.length), bytes];
+}
+
+function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: number, message: StoredMessage): ImapOutput[] {
+  const utf8 = session.utf8;
+  switch (item.kind) {
+    case 'simple':
+      switch (item.name) {
+        case 'FLAGS':
+          return [`FLAGS ${session.flagList(view, uid, message)}`];
+        case 'UID':
+          return [`UID ${uid}`];
+        case 'INTERNALDATE':
+          return [`INTERNALDATE ${formatDateTime(message.receivedAt)}`];
+        case 'RFC822.SIZE':
+          return [`RFC822.SIZE ${message.raw.length}`];
+        case 'MODSEQ':
+          return [`MODSEQ (${message.modseq})`];
+        case 'ENVELOPE':
+          return ['ENVELOPE ', renderEnvelope(message, utf8)];
+        case 'BODY':
+          return ['BODY ', renderBodyStructure(message, false, utf8)];
+        case 'BODYSTRUCTURE':
+          return ['BODYSTRUCTURE ', renderBodyStructure(message, true, utf8)];
+      }
+      break;
+    case 'rfc822': {
+      const section = item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT';
+      const bytes = sectionBytes(message, { part: [], text: section, fields: [] }) ?? EMPTY;
+      return [`${item.name} `, ...literalOf(bytes)];
+    }
+    case 'section': {
+      let bytes = sectionBytes(message, item.section);
+      const name = `BODY${item.label}`;
+      if (!bytes) return [`${name} NIL`];
+      if (item.partial) {
+        // RFC 3501 §6.4.5: the response names the origin octet only.
+        const { offset, length } = item.partial;
+        bytes = offset >= bytes.length ? EMPTY : bytes.subarray(offset, offset + length);
+        return [`${name}<${offset}> `, ...literalOf(bytes)];
+      }
+      return [`${name} `, ...literalOf(bytes)];
+    }
+  }
+  return [];
+}
+
+/** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ and CHANGEDSINCE. */
+function fetchCommand(uid: boolean) {
+  return command<{ set: SequenceSet; request: FetchRequest }>({
+    name: uid ? 'UID FETCH' : 'FETCH',
+    states: SELECTED,
+    holdsExpunges: !uid,
+    parse(r) {
+      r.sp();
+      const set = readSequenceSet(r);
+      r.sp();
+      return { set, request: readFetchRequest(r) };
+    },
+    async run(session, { set, request }, call) {
+      const view = session.view;
+      if (!view) return no('No mailbox selected');
+      const found = uid ? resolveUids(set, view.uids) : resolveSequenceNumbers(set, view.count);
+      if (found === 'invalid') return bad('Invalid message sequence number');
+      const items = [...request.items];
+      const has = (name: string) => items.some((i) => i.kind === 'simple' && i.name === name);
+      // RFC 3501 §6.4.8: UID FETCH always reports the UID.
+      if (uid && !has('UID')) items.unshift({ kind: 'simple', name: 'UID' });
+      if (request.changedSince !== null && !has('MODSEQ')) items.push({ kind: 'simple', name: 'MODSEQ' });
+      if (has('MODSEQ')) session.condstore = true;
+      const changedSince = request.changedSince;
+      const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
+
+      let seen = new Set<StoredMessage>();
+      if (!view.readOnly && items.some(setsSeen)) {
+        const unseen = indexes.map((i) => view.messages[i] as StoredMessage).filter((m) => !m.flags.has(SEEN));
+        if (unseen.length > 0) seen = new Set(session.store.setFlags(unseen.map((m) => m.id), 'add', [SEEN]));
+      }
+      const reportsFlags = has('FLAGS');
+      let written = 0;
+      for (const i of indexes) {
+        const message = view.messages[i] as StoredMessage;
+        const messageUid = view.uids[i] as number;
+        const chunks: ImapOutput[] = [`* ${i + 1} FETCH (`];
+        items.forEach((item, n) => {
+          if (n > 0) chunks.push(' ');
+          chunks.push(...renderItem(session, view, item, messageUid, message));
+        });
+        // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+        if (seen.has(message) && !reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
+        if (seen.has(message) || reportsFlags) view.reported(message);
+        chunks.push(')\r\n');
+        for (const chunk of chunks) session.write(chunk);
+        if (++written % DRAIN_EVERY === 0) await session.conn.writer.drain();
+      }
+      return ok(`${call.name} completed`);
+    },
+  });
+}
+
+export const fetchCommands: CommandEntry[] = [fetchCommand(false), fetchCommand(true)];

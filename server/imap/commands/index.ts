@@ -1,0 +1,27 @@
+import type { CommandEntry } from '../command.js';
+import { anyStateCommands } from './any-state.js';
+import { appendCommands } from './append.js';
+import { authCommands } from './auth.js';
+import { copyMoveCommands } from './copy-move.js';
+import { fetchCommands } from './fetch.js';
+import { idleCommands } from './idle.js';
+import { mailboxCommands } from './mailboxes.js';
+import { searchCommands } from './search.js';
+import { selectedCommands } from './selected.js';
+import { storeCommands } from './store.js';
+
+/** The command table: every command by name (`UID FETCH` for UID variants). */
+export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
+  [
+    ...anyStateCommands,
+    ...authCommands,
+    ...mailboxCommands,
+    ...appendCommands,
+    ...selectedCommands,
+    ...searchCommands,
+    ...fetchCommands,
+    ...storeCommands,
+    ...copyMoveCommands,
+    ...idleCommands,
+  ].map((entry) => [entry.name, entry]),
+);

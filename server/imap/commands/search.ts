@@ -1,0 +1,108 @@
+import { command, no, ok, SELECTED, type CommandEntry, type Invocation } from '../command.js';
+import { quoted } from '../encode.js';
+import type { MailboxView } from '../mailbox-view.js';
+import type { Reader } from '../parser.js';
+import { bodyText, matches, needsBody, readSearchKey, usesModseq, type SearchKey } from '../search-criteria.js';
+import { formatUidSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import type { Session } from '../session.js';
+
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
+
+interface SearchArgs {
+  key: SearchKey;
+  /** RFC 4731 ESEARCH result options; null = plain `* SEARCH`. */
+  returns: Set<string> | null;
+}
+
+function readSearch(r: Reader, session: Session): SearchArgs {
+  r.sp();
+  let returns: Set<string> | null = null;
+  if (r.word('RETURN ')) {
+    returns = new Set(r.list(() => r.atom().toUpperCase()));
+    for (const option of returns) if (!RETURN_OPTIONS.has(option)) r.fail(`unsupported RETURN option ${option}`);
+    if (returns.size === 0) returns.add('ALL');
+    r.sp();
+  }
+  if (r.word('CHARSET ')) {
+    // RFC 3501 §6.4.4: US-ASCII must be supported; UTF-8 is what text is compared in.
+    const charset = r.astring().toUpperCase();
+    if (charset !== 'UTF-8' && charset !== 'US-ASCII') r.fail(`BADCHARSET ${charset}`);
+    r.sp();
+  }
+  const keys: SearchKey[] = [readSearchKey(r)];
+  while (r.maybeSp()) keys.push(readSearchKey(r));
+  // RFC 9051: an IMAP4rev2 client always gets ESEARCH.
+  if (!returns && session.rev2) returns = new Set(['ALL']);
+  return { key: keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys }, returns };
+}
+
+/** Runs a search over the view; returns matching 0-based indexes in order. */
+async function evaluate(view: MailboxView, key: SearchKey): Promise<number[]> {
+  const seqCache = new Map<SequenceSet, Set<number>>();
+  const uidCache = new Map<SequenceSet, Set<number>>();
+  const inSet = (cache: Map<SequenceSet, Set<number>>, set: SequenceSet, index: number, byUid: boolean) => {
+    let found = cache.get(set);
+    if (!found) {
+      const resolved = byUid ? resolveUids(set, view.uids) : resolveSequenceNumbers(set, view.count);
+      found = new Set(resolved === 'invalid' ? [] : resolved);
+      cache.set(set, found);
+    }
+    return found.has(index);
+  };
+  const body = needsBody(key);
+  const out: number[] = [];
+  const { messages, uids } = view;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const uid = uids[i] as number;
+    if (!message) continue;
+    const candidate = {
+      seq: i + 1,
+      uid,
+      message,
+      recent: view.recent.has(uid),
+      inSeq: (set: SequenceSet) => inSet(seqCache, set, i, false),
+      inUid: (set: SequenceSet) => inSet(uidCache, set, i, true),
+      body: body ? await bodyText(message) : '',
+    };
+    if (matches(key, candidate)) out.push(i);
+  }
+  return out;
+}
+
+function searchCommand(uid: boolean) {
+  return command<SearchArgs>({
+    name: uid ? 'UID SEARCH' : 'SEARCH',
+    states: SELECTED,
+    holdsExpunges: !uid,
+    parse: readSearch,
+    async run(session, { key, returns }, call: Invocation) {
+      const view = session.view;
+      if (!view) return no('No mailbox selected');
+      const modseq = usesModseq(key);
+      if (modseq) session.condstore = true;
+      const found = await evaluate(view, key);
+      const numbers = found.map((i) => (uid ? (view.uids[i] as number) : i + 1));
+      const highest = modseq && found.length > 0 ? Math.max(...found.map((i) => view.messages[i]?.modseq ?? 0)) : 0;
+      if (returns) {
+        // RFC 4731 §3.1 / RFC 9051 §7.3.4
+        const parts = [`(TAG ${quoted(call.tag)})`];
+        if (uid) parts.push('UID');
+        if (numbers.length > 0) {
+          if (returns.has('MIN')) parts.push(`MIN ${numbers[0]}`);
+          if (returns.has('MAX')) parts.push(`MAX ${numbers[numbers.length - 1]}`);
+          if (returns.has('ALL')) parts.push(`ALL ${formatUidSet(numbers)}`);
+        }
+        if (returns.has('COUNT')) parts.push(`COUNT ${numbers.length}`);
+        if (highest > 0) parts.push(`MODSEQ ${highest}`);
+        session.untagged(`ESEARCH ${parts.join(' ')}`);
+      } else {
+        const list = numbers.length > 0 ? ' ' + numbers.join(' ') : '';
+        session.untagged(`SEARCH${list}${highest > 0 ? ` (MODSEQ ${highest})` : ''}`);
+      }
+      return ok(`${call.name} completed`);
+    },
+  });
+}
+
+export const searchCommands: CommandEntry[] = [searchCommand(false), searchCommand(true)];

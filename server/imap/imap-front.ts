@@ -1,0 +1,68 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { resolveListenHost } from '../config.js';
+import type { BoundListener, Front, FrontContext } from '../front.js';
+import type { HostPort } from '../lib/host-port.js';
+import { closeServer, listen } from '../lib/listen.js';
+import { COMMANDS } from './commands/index.js';
+import { Connection } from './connection.js';
+import { RecentClaims } from './mailbox-view.js';
+import { Session, type ImapContext } from './session.js';
+
+/**
+ * The IMAP front (RFC 3501, RFC 9051 on ENABLE): a plain listener with STARTTLS and
+ * an optional implicit-TLS one, each socket a Session over the shared store.
+ */
+export function createImapFront(context: FrontContext): Front | null {
+  const { config, logger, tls } = context;
+  const log = logger.child({ front: 'imap' });
+  const listeners: Array<{ name: string; at: HostPort; secure: boolean }> = [];
+  if (config.imap) listeners.push({ name: 'imap', at: resolveListenHost(config.imap, config), secure: false });
+  if (config.imaps && tls) listeners.push({ name: 'imaps', at: resolveListenHost(config.imaps, config), secure: true });
+  if (listeners.length === 0) return null;
+
+  const shared: ImapContext = { ...context, claims: new RecentClaims(), commands: COMMANDS };
+  const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
+  const sessions = new Set<Session>();
+
+  const accept = (socket: Socket, secure: boolean) => {
+    socket.setNoDelay(true);
+    const session = new Session(new Connection(socket, limits, secure, config.imapIdleTimeout), shared);
+    sessions.add(session);
+    session
+      .run()
+      .catch((error: unknown) => log.error('imap session failed', { error }))
+      .finally(() => {
+        sessions.delete(session);
+        session.conn.socket.destroy();
+      });
+  };
+
+  const servers: Array<{ name: string; at: HostPort; server: Server }> = listeners.map(({ name, at, secure }) => {
+    const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
+    server.on('error', (error) => log.warn('imap listener error', { error }));
+    return { name, at, server };
+  });
+  let started: Promise<BoundListener[]> | undefined;
+
+  return {
+    name: 'imap',
+    start() {
+      started ??= Promise.all(
+        servers.map(async ({ name, at, server }) => {
+          const bound = await listen(server, at);
+          return { name, host: bound.host, port: bound.port };
+        }),
+      );
+      return started;
+    },
+    async stop() {
+      const closing = Promise.all(servers.map(({ server }) => closeServer(server)));
+      for (const session of sessions) {
+        session.untagged('BYE Server shutting down');
+        session.conn.close();
+      }
+      await closing;
+    },
+  };
+}

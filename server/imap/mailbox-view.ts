@@ -1,0 +1,228 @@
+import type { FolderInfo } from '../store/folders.js';
+import { mailboxKey } from '../store/login.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { FolderEntry, StoredMessage } from '../store/types.js';
+import { lowerBound } from './sequence-set.js';
+
+/**
+ * Who has seen which messages as \Recent (RFC 3501 §2.3.2: recent to exactly one
+ * session). Per folder, the highest UID a session has claimed.
+ */
+export class RecentClaims {
+  readonly #claimed = new WeakMap<FolderInfo, number>();
+
+  /** The highest UID claimed so far (STATUS counts RECENT above it without claiming). */
+  claimed(folder: FolderInfo): number {
+    return this.#claimed.get(folder) ?? 0;
+  }
+
+  /** Claims every UID above what was claimed, up to `upTo`; returns the lowest newly claimed UID bound. */
+  claim(folder: FolderInfo, upTo: number): number {
+    const before = this.#claimed.get(folder) ?? 0;
+    if (upTo > before) this.#claimed.set(folder, upTo);
+    return before;
+  }
+}
+
+/** One untagged response the view owes its session. */
+export type ViewUpdate =
+  | { kind: 'expunge'; seq: number }
+  | { kind: 'exists'; count: number }
+  | { kind: 'recent'; count: number }
+  | { kind: 'flags'; seq: number; uid: number; message: StoredMessage };
+
+/**
+ * A session's view of its selected folder (RFC 3501 §2.3.1.2): message sequence
+ * numbers are positions in this view, which changes only when the session is told.
+ * Store events are queued and turned into EXISTS, EXPUNGE and FETCH responses when
+ * the session may send them; EXPUNGE is held back during FETCH, STORE and SEARCH
+ * (RFC 3501 §7.4.1) so numbers a client is using never shift under it.
+ */
+export class MailboxView {
+  /** Ascending UIDs; sequence number n is index n-1. */
+  uids: number[] = [];
+  messages: StoredMessage[] = [];
+  readonly recent = new Set<number>();
+  readonly #byId = new Map<string, number[]>();
+  readonly #expunged = new Set<number>();
+  readonly #arrived: FolderEntry[] = [];
+  readonly #flagged = new Set<string>();
+  readonly #unsubscribe: Array<() => void>;
+  readonly login: string;
+
+  constructor(
+    private readonly store: MemoryStore,
+    login: string,
+    readonly folder: FolderInfo,
+    readonly readOnly: boolean,
+    private readonly claims: RecentClaims,
+  ) {
+    this.login = mailboxKey(login);
+    for (const entry of folder.entries) this.#add(entry);
+    if (!readOnly) {
+      const from = claims.claim(folder, folder.uidNext - 1);
+      for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
+    }
+    const here = (login: string, name: string) => login === this.login && name === this.folder.name;
+    this.#unsubscribe = [
+      store.on('filed', (e) => {
+        if (!here(e.login, e.folder)) return;
+        this.#arrived.push(e.entry);
+        this.#signal();
+      }),
+      store.on('unfiled', (e) => {
+        if (!here(e.login, e.folder)) return;
+        for (const uid of e.uids) this.#expunged.add(uid);
+        this.#signal();
+      }),
+      store.on('flags', (e) => {
+        for (const message of e.messages) if (this.#byId.has(message.id)) this.#flagged.add(message.id);
+        if (this.#flagged.size > 0) this.#signal();
+      }),
+    ];
+  }
+
+  /**
+   * Called (once per burst, after the store's change completes) when updates are
+   * queued: IDLE sends them at once (RFC 2177).
+   */
+  onChange: (() => void) | null = null;
+  #signalled = false;
+
+  #signal(): void {
+    if (!this.onChange || this.#signalled) return;
+    this.#signalled = true;
+    queueMicrotask(() => {
+      this.#signalled = false;
+      this.onChange?.();
+    });
+  }
+
+  get name(): string {
+    return this.folder.name;
+  }
+
+  get count(): number {
+    return this.uids.length;
+  }
+
+  /** Whether anything waits to be told (IDLE sends at once when so). */
+  get pending(): boolean {
+    return this.#arrived.length > 0 || this.#expunged.size > 0 || this.#flagged.size > 0;
+  }
+
+  /** Sequence number of a UID, or 0. */
+  seqOf(uid: number): number {
+    const i = lowerBound(this.uids, uid);
+    return this.uids[i] === uid ? i + 1 : 0;
+  }
+
+  /** Whether a message was expunged by someone but this session was not told yet. */
+  isExpunged(uid: number): boolean {
+    return this.#expunged.has(uid);
+  }
+
+  /** This session reported the flags itself (STORE, FETCH setting \Seen): no echo later. */
+  reported(message: StoredMessage): void {
+    this.#flagged.delete(message.id);
+  }
+
+  /**
+   * The updates to send now, applied to the view. With `expunges` false (during
+   * FETCH, STORE, SEARCH) expunged messages stay numbered until a later command.
+   */
+  drain(expunges: boolean): ViewUpdate[] {
+    const updates: ViewUpdate[] = [];
+    if (expunges && this.#expunged.size > 0) this.#applyExpunges(updates);
+    if (this.#arrived.length > 0) {
+      const before = this.uids.length;
+      const last = this.uids[this.uids.length - 1] ?? 0;
+      for (const entry of this.#arrived.splice(0)) {
+        if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
+        this.#add(entry);
+        if (!this.readOnly && this.claims.claim(this.folder, entry.uid) < entry.uid) {
+          this.recent.add(entry.uid);
+        }
+      }
+      if (this.uids.length !== before) {
+        updates.push({ kind: 'exists', count: this.uids.length });
+        updates.push({ kind: 'recent', count: this.recent.size });
+      }
+    }
+    if (this.#flagged.size > 0) {
+      const flagged: Array<[number, StoredMessage]> = [];
+      for (const id of this.#flagged) {
+        for (const uid of this.#byId.get(id) ?? []) {
+          const seq = this.seqOf(uid);
+          const message = this.messages[seq - 1];
+          if (seq > 0 && message && !this.#expunged.has(uid)) flagged.push([seq, message]);
+        }
+      }
+      this.#flagged.clear();
+      flagged.sort((a, b) => a[0] - b[0]);
+      for (const [seq, message] of flagged) updates.push({ kind: 'flags', seq, uid: this.uids[seq - 1] as number, message });
+    }
+    return updates;
+  }
+
+  #applyExpunges(updates: ViewUpdate[]): void {
+    // RFC 3501 §7.4.1: each EXPUNGE renumbers the ones after it, so the k-th removal
+    // (in ascending order) of the message at index i is announced as i + 1 - k.
+    const keptUids: number[] = [];
+    const keptMessages: StoredMessage[] = [];
+    let removed = 0;
+    for (let i = 0; i < this.uids.length; i++) {
+      const uid = this.uids[i] as number;
+      const message = this.messages[i] as StoredMessage;
+      if (this.#expunged.has(uid)) {
+        updates.push({ kind: 'expunge', seq: i + 1 - removed });
+        removed++;
+        this.recent.delete(uid);
+        this.#forget(message.id, uid);
+      } else {
+        keptUids.push(uid);
+        keptMessages.push(message);
+      }
+    }
+    this.uids = keptUids;
+    this.messages = keptMessages;
+    this.#expunged.clear();
+  }
+
+  #add(entry: FolderEntry): void {
+    this.uids.push(entry.uid);
+    this.messages.push(entry.message);
+    const uids = this.#byId.get(entry.message.id);
+    if (uids) uids.push(entry.uid);
+    else this.#byId.set(entry.message.id, [entry.uid]);
+  }
+
+  #forget(id: string, uid: number): void {
+    const uids = this.#byId.get(id);
+    if (!uids) return;
+    const rest = uids.filter((u) => u !== uid);
+    if (rest.length > 0) this.#byId.set(id, rest);
+    else this.#byId.delete(id);
+  }
+
+  /** Stops listening to the store (CLOSE, UNSELECT, another SELECT, logout). */
+  close(): void {
+    for (const off of this.#unsubscribe) off();
+  }
+
+  /** RFC 7162 HIGHESTMODSEQ: the highest mod-sequence of any message in the folder. */
+  highestModseq(): number {
+    return highestModseq(this.folder);
+  }
+
+  /** Store access for commands acting on this view. */
+  get source(): MemoryStore {
+    return this.store;
+  }
+}
+
+export function highestModseq(folder: FolderInfo): number {
+  let max = 1;
+  for (const entry of folder.entries) if (entry.message.modseq > max) max = entry.message.modseq;
+  return max;
+}

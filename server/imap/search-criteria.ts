@@ -1,0 +1,255 @@
+import { parseHeaderFields, headerEnd } from '../mime/headers.js';
+import { simpleBodyText, htmlToText } from '../mime/body-text.js';
+import { parseRaw } from '../mime/parse.js';
+import { decodeWords } from '../mime/summary.js';
+import type { StoredMessage } from '../store/types.js';
+import { readDate, type Reader } from './parser.js';
+import { readSequenceSet, type SequenceSet } from './sequence-set.js';
+
+/** RFC 3501 §6.4.4 search keys, as a tree. */
+export type SearchKey =
+  | { kind: 'all' }
+  | { kind: 'flag'; flag: string; set: boolean }
+  | { kind: 'new' }
+  | { kind: 'old' }
+  | { kind: 'recent'; set: boolean }
+  | { kind: 'header'; field: string; text: string }
+  | { kind: 'subject'; text: string }
+  | { kind: 'body'; text: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'date'; on: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
+  | { kind: 'size'; op: 'larger' | 'smaller'; bytes: number }
+  | { kind: 'seq'; set: SequenceSet }
+  | { kind: 'uid'; set: SequenceSet }
+  | { kind: 'modseq'; value: number }
+  | { kind: 'not'; key: SearchKey }
+  | { kind: 'or'; a: SearchKey; b: SearchKey }
+  | { kind: 'and'; keys: SearchKey[] };
+
+const FLAG_KEYS: Record<string, [string, boolean]> = {
+  ANSWERED: ['\\Answered', true],
+  DELETED: ['\\Deleted', true],
+  DRAFT: ['\\Draft', true],
+  FLAGGED: ['\\Flagged', true],
+  SEEN: ['\\Seen', true],
+  UNANSWERED: ['\\Answered', false],
+  UNDELETED: ['\\Deleted', false],
+  UNDRAFT: ['\\Draft', false],
+  UNFLAGGED: ['\\Flagged', false],
+  UNSEEN: ['\\Seen', false],
+};
+
+const ADDRESS_KEYS = new Set(['BCC', 'CC', 'FROM', 'TO']);
+const DATE_KEYS: Record<string, ['internal' | 'sent', 'before' | 'on' | 'since']> = {
+  BEFORE: ['internal', 'before'],
+  ON: ['internal', 'on'],
+  SINCE: ['internal', 'since'],
+  SENTBEFORE: ['sent', 'before'],
+  SENTON: ['sent', 'on'],
+  SENTSINCE: ['sent', 'since'],
+};
+
+const DAY_MS = 86_400_000;
+
+/** Reads one search key (recursive for NOT, OR and parenthesised lists; depth-capped by the Reader). */
+export function readSearchKey(r: Reader): SearchKey {
+  if (r.peek() === 0x28) return { kind: 'and', keys: r.list(() => readSearchKey(r), false) };
+  const next = r.peek();
+  if (next === 0x2a || (next !== undefined && next >= 0x30 && next <= 0x39)) return { kind: 'seq', set: readSequenceSet(r) };
+  const key = r.atom().toUpperCase();
+  const flag = FLAG_KEYS[key];
+  if (flag) return { kind: 'flag', flag: flag[0], set: flag[1] };
+  const date = DATE_KEYS[key];
+  if (date) {
+    r.sp();
+    return { kind: 'date', on: date[0], op: date[1], day: Math.floor(readDate(r).getTime() / DAY_MS) };
+  }
+  if (ADDRESS_KEYS.has(key)) {
+    r.sp();
+    return { kind: 'header', field: key, text: r.astring().toLowerCase() };
+  }
+  switch (key) {
+    case 'ALL':
+      return { kind: 'all' };
+    case 'NEW':
+      return { kind: 'new' };
+    case 'OLD':
+      return { kind: 'old' };
+    case 'RECENT':
+      return { kind: 'recent', set: true };
+    case 'KEYWORD':
+    case 'UNKEYWORD':
+      r.sp();
+      return { kind: 'flag', flag: r.flag(), set: key === 'KEYWORD' };
+    case 'HEADER': {
+      r.sp();
+      const field = r.astring().toUpperCase();
+      r.sp();
+      return { kind: 'header', field, text: r.astring().toLowerCase() };
+    }
+    case 'SUBJECT':
+      r.sp();
+      return { kind: 'subject', text: r.astring().toLowerCase() };
+    case 'BODY':
+    case 'TEXT':
+      r.sp();
+      return { kind: key === 'BODY' ? 'body' : 'text', text: r.astring().toLowerCase() };
+    case 'LARGER':
+    case 'SMALLER':
+      r.sp();
+      return { kind: 'size', op: key === 'LARGER' ? 'larger' : 'smaller', bytes: r.number() };
+    case 'UID':
+      r.sp();
+      return { kind: 'uid', set: readSequenceSet(r) };
+    case 'NOT':
+      r.sp();
+      r.enter();
+      try {
+        return { kind: 'not', key: readSearchKey(r) };
+      } finally {
+        r.leave();
+      }
+    case 'OR': {
+      r.sp();
+      r.enter();
+      const a = readSearchKey(r);
+      r.sp();
+      const b = readSearchKey(r);
+      r.leave();
+      return { kind: 'or', a, b };
+    }
+    case 'MODSEQ': {
+      // RFC 7162 §3.1.5: MODSEQ [entry-name entry-type-req] mod-sequence-valzer
+      r.sp();
+      if (r.peek() === 0x22) {
+        r.string();
+        r.sp();
+        r.atom();
+        r.sp();
+      }
+      return { kind: 'modseq', value: r.number64() };
+    }
+    default:
+      return r.fail(`unknown search key ${key.slice(0, 30)}`);
+  }
+}
+
+/** Whether the tree names bodies (so the search needs decoded text). */
+export function needsBody(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'body':
+    case 'text':
+      return true;
+    case 'not':
+      return needsBody(key.key);
+    case 'or':
+      return needsBody(key.a) || needsBody(key.b);
+    case 'and':
+      return key.keys.some(needsBody);
+    default:
+      return false;
+  }
+}
+
+export function usesModseq(key: SearchKey): boolean {
+  switch (key.kind) {
+    case 'modseq':
+      return true;
+    case 'not':
+      return usesModseq(key.key);
+    case 'or':
+      return usesModseq(key.a) || usesModseq(key.b);
+    case 'and':
+      return key.keys.some(usesModseq);
+    default:
+      return false;
+  }
+}
+
+/** One candidate message as the evaluator sees it. */
+export interface Candidate {
+  seq: number;
+  uid: number;
+  message: StoredMessage;
+  recent: boolean;
+  /** Sets resolved to membership tests by the caller. */
+  inSeq: (set: SequenceSet) => boolean;
+  inUid: (set: SequenceSet) => boolean;
+  /** Lower-cased decoded body text, when the key needs it. */
+  body: string;
+}
+
+/** Header text, decoded (RFC 2047) and lower-cased, of every field with this name. */
+function headerText(message: StoredMessage, field: string): string {
+  const fields = parseHeaderFields(message.raw.subarray(0, headerEnd(message.raw)));
+  const lower = field.toLowerCase();
+  return fields
+    .filter((f) => f.name.toLowerCase() === lower)
+    .map((f) => decodeWords(f.value))
+    .join('\n')
+    .toLowerCase();
+}
+
+function dayOf(date: Date | null): number | null {
+  return date ? Math.floor(date.getTime() / DAY_MS) : null;
+}
+
+/** RFC 3501 §6.4.4: text matches are case-insensitive substrings of the decoded text. */
+export function matches(key: SearchKey, c: Candidate): boolean {
+  switch (key.kind) {
+    case 'all':
+      return true;
+    case 'flag':
+      return c.message.flags.has(key.flag) === key.set;
+    case 'new':
+      return c.recent && !c.message.flags.has('\\Seen');
+    case 'old':
+      return !c.recent;
+    case 'recent':
+      return c.recent === key.set;
+    case 'header':
+      return key.text === '' ? hasField(c.message, key.field) : headerText(c.message, key.field).includes(key.text);
+    case 'subject':
+      return c.message.summary.subject.toLowerCase().includes(key.text);
+    case 'body':
+      return c.body.includes(key.text);
+    case 'text':
+      return c.body.includes(key.text) || decodeWords(c.message.raw.subarray(0, headerEnd(c.message.raw)).toString('utf8')).toLowerCase().includes(key.text);
+    case 'date': {
+      const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : dayOf(c.message.summary.date);
+      if (day === null) return false;
+      return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
+    }
+    case 'size':
+      return key.op === 'larger' ? c.message.raw.length > key.bytes : c.message.raw.length < key.bytes;
+    case 'seq':
+      return c.inSeq(key.set);
+    case 'uid':
+      return c.inUid(key.set);
+    case 'modseq':
+      return c.message.modseq >= key.value;
+    case 'not':
+      return !matches(key.key, c);
+    case 'or':
+      return matches(key.a, c) || matches(key.b, c);
+    case 'and':
+      return key.keys.every((k) => matches(k, c));
+  }
+}
+
+function hasField(message: StoredMessage, field: string): boolean {
+  const lower = field.toLowerCase();
+  return parseHeaderFields(message.raw.subarray(0, headerEnd(message.raw))).some((f) => f.name.toLowerCase() === lower);
+}
+
+/**
+ * Lower-cased decoded body text: the indexer's text when it has run, else decoded
+ * now (single-part text cheaply, anything else through the MIME parser).
+ */
+export async function bodyText(message: StoredMessage): Promise<string> {
+  if (message.body) return message.body.searchText;
+  const simple = simpleBodyText(message.raw);
+  if (simple) return simple.text.toLowerCase();
+  const parsed = await parseRaw(message.raw);
+  return (parsed.text || htmlToText(parsed.html)).toLowerCase();
+}

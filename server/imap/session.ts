@@ -1,0 +1,240 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/log.js';
+import type { TlsMaterial } from '../lib/tls.js';
+import type { Credentials } from '../security/auth-file.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import type { StoredMessage } from '../store/types.js';
+import { bad, no, type CommandEntry, type State, type Status } from './command.js';
+import type { Connection } from './connection.js';
+import { astring, type ImapOutput } from './encode.js';
+import type { Frame } from './framer.js';
+import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
+import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
+import { ParseError, Reader } from './parser.js';
+
+/** What every session of the IMAP front shares. */
+export interface ImapContext {
+  store: MemoryStore;
+  config: Config;
+  logger: Logger;
+  tls: TlsMaterial | null;
+  credentials: Credentials | null;
+  claims: RecentClaims;
+  commands: ReadonlyMap<string, CommandEntry>;
+}
+
+/** Tags are at most this long in replies to lines that could not be read whole. */
+const TAG_IN_HEAD = /^([^\s(){%*"\\+]{1,64}) /;
+
+/**
+ * One IMAP session: the RFC 3501 §3 state machine and the dispatcher. It reads one
+ * command at a time, runs it from the command table if the state allows, sends the
+ * mailbox updates the command may carry, then the tagged status.
+ */
+export class Session {
+  state: State = 'not-authenticated';
+  /** The login name as given (an address, or anything else for the catch-all). */
+  user = '';
+  view: MailboxView | null = null;
+  /** ENABLEd extensions (RFC 5161), upper case. */
+  readonly enabled = new Set<string>();
+  /** RFC 7162 §3.1: CONDSTORE is on once the client used it. */
+  condstore = false;
+  readonly log: Logger;
+
+  constructor(
+    readonly conn: Connection,
+    readonly ctx: ImapContext,
+  ) {
+    this.log = ctx.logger.child({ front: 'imap', client: conn.remoteAddress });
+  }
+
+  get rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  /** Quoted strings and mailbox names may carry UTF-8 (RFC 9051, RFC 6855). */
+  get utf8(): boolean {
+    return this.rev2 || this.enabled.has('UTF8=ACCEPT');
+  }
+
+  get store(): MemoryStore {
+    return this.ctx.store;
+  }
+
+  get loginDisabled(): boolean {
+    return this.ctx.config.imapRequireTls && !this.conn.secure;
+  }
+
+  capabilities(): string[] {
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
+    if (this.state === 'not-authenticated') {
+      if (this.loginDisabled) caps.push('LOGINDISABLED');
+      else caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
+    }
+    return caps;
+  }
+
+  write(data: ImapOutput): void {
+    this.conn.writer.write(data);
+  }
+
+  untagged(text: string): void {
+    this.conn.writer.write(`* ${text}\r\n`);
+  }
+
+  /** A mailbox name as the client wrote it, in Unicode. */
+  mailboxName(wire: string): string {
+    return this.utf8 ? wire : decodeMailboxName(wire);
+  }
+
+  /** A mailbox name for a response. */
+  wireName(name: string): ImapOutput {
+    return astring(this.utf8 ? name : encodeMailboxName(name), { utf8: this.utf8 });
+  }
+
+  /** The next line the client sends mid-command (AUTHENTICATE, IDLE's DONE), or null when gone. */
+  async readLine(): Promise<string | null> {
+    this.conn.writer.flush();
+    const frame = await this.conn.next();
+    if (!frame) return null;
+    if (frame.kind !== 'line') return '';
+    return frame.bytes.toString('utf8').replace(/\r?\n$/, '');
+  }
+
+  /** Runs commands until the client leaves or logs out. */
+  async run(): Promise<void> {
+    this.conn.onTimeout(() => {
+      // RFC 3501 §5.4: autologout after at least 30 minutes of silence.
+      this.untagged('BYE Autologout; idle for too long');
+      this.conn.close();
+    });
+    const greeting = this.loginDisabled || this.ctx.credentials ? 'Letterbox IMAP ready' : 'Letterbox IMAP ready (any password)';
+    this.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] ${greeting}`);
+    this.conn.writer.flush();
+    try {
+      for (;;) {
+        const frame = await this.conn.next();
+        if (!frame) break;
+        await this.#handle(frame);
+        if (!this.conn.hasQueued) this.conn.writer.flush();
+        if (this.state === 'logout') break;
+      }
+    } finally {
+      this.view?.close();
+      this.view = null;
+      if (this.state === 'logout') this.conn.close();
+    }
+  }
+
+  async #handle(frame: Frame): Promise<void> {
+    if (frame.kind === 'too-long') {
+      this.#status(tagOf(frame.head), bad('Command line too long'));
+      return;
+    }
+    if (frame.kind === 'literal-too-big') {
+      const tag = tagOf(frame.head);
+      if (frame.sync) {
+        // RFC 7889: the client waits for `+`, so it can go on after a NO.
+        this.#status(tag, no('Literal too large', `TOOBIG`));
+        return;
+      }
+      // RFC 7888 §4: the bytes of a non-synchronising literal are already coming.
+      this.#status(tag, bad('Literal too large', 'TOOBIG'));
+      this.untagged('BYE Literal too large');
+      this.state = 'logout';
+      return;
+    }
+    const r = new Reader(frame.bytes);
+    let tag: string;
+    let name: string;
+    try {
+      tag = r.tag();
+      r.sp();
+      name = r.atom().toUpperCase();
+    } catch {
+      this.untagged('BAD Could not read a tag and a command');
+      return;
+    }
+    const uid = name === 'UID';
+    if (uid) {
+      try {
+        r.sp();
+        name = 'UID ' + r.atom().toUpperCase();
+      } catch {
+        this.#status(tag, bad('UID needs a command'));
+        return;
+      }
+    }
+    const entry = this.ctx.commands.get(name);
+    if (!entry) {
+      this.#status(tag, bad(`Unknown command ${name.slice(0, 40)}`));
+      return;
+    }
+    if (!entry.states.includes(this.state)) {
+      this.#status(tag, bad(`${name} is not valid in the ${this.state} state`));
+      return;
+    }
+    let status: Status;
+    try {
+      const runner = entry.prepare(r, this);
+      status = await runner({ tag, name, uid });
+    } catch (error) {
+      if (error instanceof ParseError) status = bad(`${name}: ${error.message}`);
+      else {
+        this.log.error('imap command failed', { command: name, error });
+        status = no('Internal error', 'SERVERBUG');
+      }
+    }
+    if (this.view && this.state === 'selected') this.sendUpdates(!entry.holdsExpunges);
+    this.#status(tag, status);
+  }
+
+  #status(tag: string, status: Status): void {
+    if (status.sent) return;
+    const code = status.code ? `[${status.code}] ` : '';
+    this.write(`${tag} ${status.type} ${code}${status.text}\r\n`);
+  }
+
+  /** Sends what changed in the selected folder since the client was last told. */
+  sendUpdates(expunges: boolean): void {
+    const view = this.view;
+    if (!view) return;
+    for (const update of view.drain(expunges)) this.#sendUpdate(view, update);
+  }
+
+  #sendUpdate(view: MailboxView, update: ViewUpdate): void {
+    switch (update.kind) {
+      case 'expunge':
+        return this.untagged(`${update.seq} EXPUNGE`);
+      case 'exists':
+        return this.untagged(`${update.count} EXISTS`);
+      case 'recent':
+        if (!this.rev2) this.untagged(`${update.count} RECENT`);
+        return;
+      case 'flags': {
+        const modseq = this.condstore ? ` MODSEQ (${update.message.modseq})` : '';
+        return this.untagged(`${update.seq} FETCH (UID ${update.uid} FLAGS ${this.flagList(view, update.uid, update.message)}${modseq})`);
+      }
+    }
+  }
+
+  /** A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1 only). */
+  flagList(view: MailboxView, uid: number, message: StoredMessage): string {
+    const flags = [...message.flags];
+    if (!this.rev2 && view.recent.has(uid)) flags.push('\\Recent');
+    return `(${flags.join(' ')})`;
+  }
+
+  /** Leaves the selected folder, if any (RFC 3501 §6.3.1: a failed SELECT also deselects). */
+  deselect(): void {
+    this.view?.close();
+    this.view = null;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+}
+
+function tagOf(head: Buffer): string {
+  return TAG_IN_HEAD.exec(head.toString('latin1'))?.[1] ?? '*';
+}

@@ -1,0 +1,69 @@
+import type { Socket } from 'node:net';
+
+/** Past this many bytes queued in the socket, a producer waits for `drain`. */
+const HIGH_WATER = 1024 * 1024;
+
+/**
+ * The one ordered writer of a socket: every response goes through it, in order.
+ * Writes are corked into batches (many small untagged responses become few packets)
+ * and a long response waits for the socket to drain, so memory stays bounded
+ * however slowly a client reads.
+ */
+export class ResponseWriter {
+  #socket: Socket;
+  #corked = false;
+  #closed = false;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+
+  /** STARTTLS swaps the transport; responses from then on go over TLS. */
+  replaceSocket(socket: Socket): void {
+    this.#socket = socket;
+    this.#corked = false;
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#socket.destroyed;
+  }
+
+  write(data: string | Buffer): void {
+    if (this.closed) return;
+    if (!this.#corked) {
+      this.#socket.cork();
+      this.#corked = true;
+    }
+    this.#socket.write(data);
+  }
+
+  /** Sends what is batched. */
+  flush(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket.uncork();
+  }
+
+  /** Flushes, then waits while the client is slow to read (backpressure). */
+  async drain(): Promise<void> {
+    if (this.#socket.writableLength < HIGH_WATER) return;
+    this.flush();
+    const socket = this.#socket;
+    if (socket.writableLength < HIGH_WATER || this.closed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+    this.#socket.end();
+  }
+}
