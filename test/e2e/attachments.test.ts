@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium } from '../helpers/browser.js';
+import { type Inbox, startInbox } from './inbox-fixture.js';
+
+function png(width: number, height: number): Buffer {
+  const image = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) image.data.set([36, 86, 214, 255], i * 4);
+  return PNG.sync.write(image);
+}
+
+describe.runIf(hasChromium())('web inbox: inline images and attachments', () => {
+  let inbox: Inbox;
+  const logo = png(40, 24);
+  const binary = randomBytes(50_000);
+  beforeAll(async () => {
+    inbox = await startInbox();
+    await inbox.send({
+      subject: 'Report with logo',
+      text: 'See the attached report.',
+      html: '<p>Our logo:</p><img id="logo" src="cid:logo@letterbox.test" alt="logo">',
+      attachments: [
+        { filename: 'logo.png', content: logo, contentType: 'image/png', cid: 'logo@letterbox.test' },
+        { filename: 'report.bin', content: binary, contentType: 'application/octet-stream' },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await inbox?.stop();
+  });
+
+  it('renders cid: images in the HTML preview', async () => {
+    const page = await inbox.open();
+    await page.locator('.row-link', { hasText: 'Report with logo' }).click();
+    const frame = await (await page.locator('iframe.html-frame').elementHandle())?.contentFrame();
+    if (!frame) throw new Error('no preview frame');
+    const img = frame.locator('#logo');
+    await img.waitFor();
+    await frame.waitForLoadState('load');
+    expect(await img.evaluate((el: HTMLImageElement) => [el.complete, el.naturalWidth, el.naturalHeight])).toEqual([true, 40, 24]);
+    await page.close();
+  });
+
+  it('lists attachments with checksums and downloads the exact bytes', async () => {
+    const page = await inbox.open();
+    await page.locator('.row-link', { hasText: 'Report with logo' }).click();
+    await page.getByRole('tab', { name: /Attachments/ }).click();
+    const item = page.locator('.attachment', { hasText: 'report.bin' });
+    await item.waitFor();
+    await item.locator('summary').click();
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(binary).digest('hex');
+    expect(await item.locator('.sums').innerText()).toContain(sha256);
+    const preview = page.locator('.attachment img.thumb');
+    await expect(preview.getAttribute('alt')).resolves.toBe('Preview of logo.png');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), item.getByRole('link', { name: 'report.bin' }).click()]);
+    expect(download.suggestedFilename()).toBe('report.bin');
+    const saved = await download.path();
+    expect(Buffer.compare(await readFile(saved), binary)).toBe(0);
+    await page.close();
+  });
+});

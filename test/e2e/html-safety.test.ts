@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Frame, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium } from '../helpers/browser.js';
+import { type Inbox, startInbox } from './inbox-fixture.js';
+
+/** Every way we know for mail HTML to run script, navigate, submit, or call home. */
+function kitchenSink(beacon: string): string {
+  const pwn = (how: string) => `document.documentElement.dataset.pwned='${how}';try{top.__sentinel='${how}'}catch(e){};new Image().src='${beacon}/${how}'`;
+  return `<!doctype html><html><head>
+<base href="${beacon}/base/">
+<meta http-equiv="refresh" content="0;url=${beacon}/refresh">
+<link rel="stylesheet" href="${beacon}/remote.css">
+<link rel="prefetch" href="${beacon}/prefetch">
+<style>@import url("${beacon}/import.css"); body { background: url(${beacon}/css-bg.png); width: expression(${pwn('css-expression')}); }</style>
+<script>${pwn('script')}</script>
+</head><body onload="${pwn('body-onload')}">
+<h1 id="marker">Kitchen sink rendered</h1>
+<img id="pixel" src="${beacon}/pixel.png" width="1" height="1" alt="">
+<img src="missing.png" onerror="${pwn('onerror')}" alt="">
+<a id="js" href="javascript:${pwn('javascript-url')}">javascript link</a>
+<a id="data" href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data link</a>
+<a id="plain" href="https://example.invalid/path">plain link</a>
+<iframe src="data:text/html,<script>${pwn('data-iframe')}</script>"></iframe>
+<iframe src="${beacon}/iframe"></iframe>
+<form id="form" action="${beacon}/form" method="post"><input name="x" value="1"><button id="submit">Send</button></form>
+<svg xmlns="http://www.w3.org/2000/svg" onload="${pwn('svg-onload')}"><script>${pwn('svg-script')}</script><image href="${beacon}/svg-image.png" width="1" height="1"/></svg>
+<object data="${beacon}/object"></object>
+<embed src="${beacon}/embed">
+<video poster="${beacon}/poster.png"></video>
+<div style="background-image:url('${beacon}/inline-style.png')">styled</div>
+<math><maction actiontype="statusline" xlink:href="javascript:${pwn('mathml')}">m</maction></math>
+</body></html>`;
+}
+
+/** Paths the beacon may see only once the reader asked for remote content (images, CSS, a prefetch). */
+const REMOTE_CONTENT = new Set(['/prefetch', '/pixel.png', '/remote.css', '/import.css', '/css-bg.png', '/svg-image.png', '/poster.png', '/inline-style.png']);
+
+describe.runIf(hasChromium())('web inbox: captured HTML cannot run script or call home', () => {
+  let inbox: Inbox;
+  let beacon: Server;
+  let beaconUrl: string;
+  const hits: string[] = [];
+  const waiters: Array<() => void> = [];
+
+  beforeAll(async () => {
+    inbox = await startInbox();
+    beacon = createServer((req, res) => {
+      hits.push(new URL(req.url ?? '/', 'http://x').pathname);
+      for (const wake of waiters.splice(0)) wake();
+      res.writeHead(200, { 'Content-Type': 'image/gif' }).end();
+    });
+    await new Promise<void>((resolve) => beacon.listen(0, '127.0.0.1', resolve));
+    beaconUrl = `http://127.0.0.1:${(beacon.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await inbox?.stop();
+    await new Promise((resolve) => beacon?.close(resolve));
+  });
+
+  async function viewFrame(page: Page): Promise<Frame> {
+    const handle = await page.locator('iframe.html-frame').elementHandle();
+    const frame = await handle?.contentFrame();
+    if (!frame) throw new Error('no preview frame');
+    return frame;
+  }
+
+  it('renders the XSS kitchen sink with nothing executing and nothing remote loading', async () => {
+    await inbox.send({ subject: 'Kitchen sink', html: kitchenSink(beaconUrl), text: 'kitchen sink' });
+    const page = await inbox.open();
+    const appOrigin = new URL(inbox.base).origin;
+    // A request Chromium refuses under the frame's CSP still shows as a request, then fails
+    // with net::ERR_BLOCKED_BY_CSP; one that got any response left the page.
+    const foreign: string[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).origin !== appOrigin && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    page.on('requestfailed', (r) => {
+      if (new URL(r.url()).origin !== appOrigin && !/^(csp|net::ERR_BLOCKED_BY_CSP)$/.test(r.failure()?.errorText ?? '')) foreign.push(`${r.url()} ${r.failure()?.errorText}`);
+    });
+    await page.evaluate(() => {
+      (window as unknown as { __sentinel: string }).__sentinel = 'untouched';
+    });
+    await page.locator('.row-link', { hasText: 'Kitchen sink' }).click();
+
+    const iframe = page.locator('iframe.html-frame');
+    expect(await iframe.getAttribute('sandbox')).toBe('allow-popups allow-popups-to-escape-sandbox');
+    let frame = await viewFrame(page);
+    await frame.locator('#marker').waitFor();
+    await frame.waitForLoadState('load');
+    await frame.locator('#submit').click();
+
+    const blocked = page.locator('.remote-bar');
+    await blocked.waitFor();
+    expect(await blocked.innerText()).toMatch(/remote items? blocked/);
+    expect(await frame.getAttribute('#plain', 'target')).toBe('_blank');
+    expect(await frame.getAttribute('#plain', 'rel')).toMatch(/noopener/);
+    expect(await frame.evaluate(() => document.documentElement.dataset['pwned'] ?? 'clean')).toBe('clean');
+    expect(await frame.evaluate(() => window.origin)).toBe('null');
+    expect(await page.evaluate(() => (window as unknown as { __sentinel: string }).__sentinel)).toBe('untouched');
+    expect(foreign).toEqual([]);
+    expect(hits).toEqual([]);
+
+    // The switch loads remote images and CSS (so the beacon can see requests at all),
+    // and still nothing executes, navigates, frames, or submits.
+    const pixel = new Promise<void>((resolve) => waiters.push(resolve));
+    await page.getByRole('switch', { name: 'Load remote content' }).check();
+    await pixel;
+    frame = await viewFrame(page);
+    await frame.locator('#marker').waitFor();
+    await frame.waitForLoadState('load');
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.filter((path) => !REMOTE_CONTENT.has(path))).toEqual([]);
+    expect(await frame.evaluate(() => document.documentElement.dataset['pwned'] ?? 'clean')).toBe('clean');
+    expect(await page.evaluate(() => (window as unknown as { __sentinel: string }).__sentinel)).toBe('untouched');
+    expect(await page.title()).toMatch(/Letterbox/);
+    await page.close();
+  });
+});
