@@ -2,10 +2,12 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Api, HttpEnv, RouteModule } from './api.js';
 import { notFound, fail } from './respond.js';
+import { chaosRoutes } from './routes/chaos.js';
 import { exportRoutes } from './routes/export.js';
 import { infoRoutes } from './routes/info.js';
 import { messageRoutes } from './routes/message.js';
 import { messagesRoutes } from './routes/messages.js';
+import { releaseRoutes } from './routes/release.js';
 import { sendRoutes } from './routes/send.js';
 import { serviceRoutes } from './routes/service.js';
 import { tagsRoutes } from './routes/tags.js';
@@ -28,6 +30,8 @@ export const ROUTE_MODULES: RouteModule[] = [
   waitRoutes,
   viewRoutes,
   exportRoutes,
+  chaosRoutes,
+  releaseRoutes,
 ];
 
 export interface AppOptions {

@@ -44,6 +44,12 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/v1/message/{ID}/raw': {
     get: { summary: 'The exact bytes received', params: [ID, LATEST_QUERY, { name: 'dl', in: 'query', description: '1 = as a download' }], ok: { type: TEXT_T, description: 'RFC 5322 source' }, errors: [404] },
   },
+  '/api/v1/message/{ID}/release': {
+    post: { summary: 'Release the message to real recipients (smarthost or MX)', params: [ID], body: '{ "To": string[] }', ok: { type: TEXT_T, description: 'ok (202 while retrying a temporary failure)' }, errors: [400, 404] },
+  },
+  '/api/v1/message/{ID}/releases': {
+    get: { summary: 'Every release of the message: attempts, outcomes and SMTP transcripts', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: '{ Enabled, Releases }' }, errors: [404] },
+  },
   '/api/v1/message/{ID}/part/{PartID}': {
     get: { summary: 'One attachment or inline part', params: [ID, PART], ok: { type: 'application/octet-stream', description: 'part content' }, errors: [404] },
   },
@@ -73,6 +79,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
       ok: { type: 'application/mbox', description: 'mbox, or application/zip' },
       errors: [400],
     },
+  },
+  '/api/v1/chaos': {
+    get: { summary: 'SMTP fault triggers (Sender, Recipient, Authentication, Connect, Data)', ok: { type: JSON_T, description: '{Stage: {ErrorCode, Probability}}' }, errors: [400] },
+    put: { summary: 'Replace the SMTP fault triggers; those left out are turned off', body: '{Stage: {ErrorCode, Probability}}', ok: { type: JSON_T, description: 'the triggers now set' }, errors: [400] },
+  },
+  '/api/v1/chaos/pause': {
+    get: { summary: 'Whether SMTP is paused: off, discard (accept and drop) or refuse (421)', ok: { type: JSON_T, description: '{Mode}' }, errors: [400] },
+    put: { summary: 'Pause or resume SMTP', body: '{Mode}', ok: { type: JSON_T, description: '{Mode}' }, errors: [400] },
   },
   '/api/v1/tags': {
     get: { summary: 'Every tag in use', ok: { type: JSON_T, description: 'string[]' } },

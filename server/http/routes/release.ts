@@ -1,0 +1,98 @@
+/**
+ * Release routes: Mailpit's `POST /api/v1/message/{ID}/release` with its replies,
+ * and `GET /api/v1/message/{ID}/releases`, every attempt with its SMTP transcript.
+ */
+import type { Context } from 'hono';
+import type { RouteModule } from '../api.js';
+import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
+import { fail, notFound, ok } from '../respond.js';
+import { resolveMessage } from '../resolve.js';
+import type { ReleaseAttempt, ReleaseRecord } from '../../relay/release-history.js';
+import { releaseServiceFor } from '../../relay/release-registry.js';
+import type { ReleaseRefusal } from '../../relay/release-service.js';
+
+const NOT_CONFIGURED = 'Release is not configured: start Letterbox with --release-smarthost HOST:PORT or --release-mx --release-allow DOMAIN';
+
+/** Mailpit's 400 texts for refusals (mailpit-api.md §2.3). */
+function refusalText(refusal: ReleaseRefusal): string {
+  switch (refusal.refused) {
+    case 'invalid-address':
+      return `Invalid email address: ${refusal.address}`;
+    case 'no-recipients':
+      return 'No valid addresses found';
+    case 'not-allowed':
+      return `Failed: Address(es) do not match the allowlist: ${refusal.addresses.join(', ')}`;
+    case 'loop':
+      return `Failed: ${refusal.reason}`;
+    case 'stopped':
+      return 'Failed: Letterbox is stopping';
+    case 'not-found':
+      return '404 page not found';
+  }
+}
+
+/** All delivered → `ok`; any permanent failure → 400 `SMTP error: …`; only retries left → 202. */
+function outcomeResponse(c: Context, record: ReleaseRecord): Response {
+  const failed = record.recipients.filter((r) => r.state === 'failed');
+  if (failed.length > 0) return fail(c, 400, `SMTP error: ${failed.map((r) => `${r.address}: ${r.reply}`).join('; ')}`);
+  const retrying = record.recipients.filter((r) => r.state === 'retrying' || r.state === 'pending');
+  if (retrying.length === 0) return ok(c);
+  return c.text(`Accepted: temporary failure, retrying in the background: ${retrying.map((r) => `${r.address}: ${r.reply}`).join('; ')}`, 202);
+}
+
+function attemptDto(attempt: ReleaseAttempt) {
+  return {
+    Created: attempt.time.toISOString(),
+    Recipients: attempt.results.map((r) => ({ Address: r.address, Status: r.status, Reply: r.reply })),
+    Host: attempt.host,
+    Address: attempt.address,
+    Outcome: attempt.outcome,
+    TLS: attempt.tls,
+    DNS: attempt.dns,
+    Transcript: attempt.transcript,
+  };
+}
+
+function releaseDto(record: ReleaseRecord) {
+  return {
+    ID: record.id,
+    Created: record.requestedAt.toISOString(),
+    Trigger: record.trigger,
+    Mode: record.mode,
+    Sender: record.sender,
+    Status: record.state,
+    Recipients: record.recipients.map((r) => ({
+      Address: r.address,
+      Status: r.state,
+      Reply: r.reply,
+      Attempts: r.attempts,
+      NextAttempt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
+    })),
+    Attempts: record.attempts.map(attemptDto),
+    // Every attempt's transcript in one, for readers that show a release as one log.
+    Transcript: record.attempts.flatMap((a, i) => [`-- attempt ${i + 1} at ${a.time.toISOString()}: ${a.host || 'DNS'} ${a.address}`.trimEnd(), ...a.transcript]),
+  };
+}
+
+export const releaseRoutes: RouteModule = (app, api) => {
+  app.post('/api/v1/message/:ID/release', async (c) => {
+    const service = releaseServiceFor(api.store);
+    // Mailpit does not resolve `latest` here; neither do we.
+    const id = c.req.param('ID');
+    if (!api.store.get(id)) return notFound(c);
+    if (!service) return fail(c, 400, NOT_CONFIGURED);
+    const body = await readJsonBody(c);
+    if (!body.ok) return fail(c, body.status, body.message);
+    if (!isRecord(body.value) || !isStringArray(body.value['To'])) return fail(c, 400, 'the body must be {"To": ["address", …]}');
+    const outcome = await service.release(id, body.value['To'], 'api');
+    if ('refused' in outcome) return outcome.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(outcome));
+    return outcomeResponse(c, outcome);
+  });
+
+  app.get('/api/v1/message/:ID/releases', (c) => {
+    const resolved = resolveMessage(c, api);
+    if (!resolved.ok) return fail(c, resolved.status, resolved.message);
+    const service = releaseServiceFor(api.store);
+    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) });
+  });
+};
