@@ -29,7 +29,7 @@ function messageOf(tree: MimeTree, part: readonly number[]): MimeNode | undefine
   return findPart(tree, part)?.message;
 }
 
-/** HEADER.FIELDS (.NOT): the matching field lines as written, then the blank line. */
+/** HEADER.FIELDS (.NOT): the matching field lines as written, then the blank line (RFC 3501 §6.4.5). */
 function headerFields(raw: Buffer, node: MimeNode, names: readonly string[], not: boolean): Buffer {
   const wanted = new Set(names.map((name) => name.toLowerCase()));
   // The blank line mirrors the message's own (bare LF stays bare LF: nothing is re-encoded).
@@ -42,7 +42,8 @@ function headerFields(raw: Buffer, node: MimeNode, names: readonly string[], not
     // A last field without a line ending still needs one before the blank line.
     if (line[line.length - 1] !== 0x0a) chunks.push(eol);
   }
-  chunks.push(eol);
+  // A header that ended without a blank line (the message has no body) gets none either.
+  if (node.headerEnd < node.bodyStart) chunks.push(eol);
   return Buffer.concat(chunks);
 }
 

@@ -23,7 +23,8 @@ export interface MimeNode {
   /**
    * The IMAP part number of this entity (RFC 3501 §6.4.5): `[]` for the top-level
    * message, `[2, 1]` for "2.1". An encapsulated message's root carries the number
-   * of its message/rfc822 part. Use `findPart` to resolve a section's numbers.
+   * of its message/rfc822 part (or N.1 when the message N is itself of type
+   * message/rfc822). Use `findPart` to resolve a section's numbers.
    */
   part: readonly number[];
   /** Byte offset of the first header line. */
@@ -90,7 +91,7 @@ export function buildMimeTree(raw: Buffer, limits: MimeTreeLimits = {}): MimeTre
     maxParts: limits.maxParts ?? DEFAULT_MAX_PARTS,
     count: 0,
   };
-  const root = parseEntity(ctx, 0, raw.length, 0, [], defaultContentType());
+  const root = parseEntity(ctx, 0, raw.length, 0, [], defaultContentType(), true);
   return { root, partCount: ctx.count, size: raw.length };
 }
 
@@ -111,7 +112,19 @@ function textOf(field: MimeHeaderField | undefined): MimeText | undefined {
   return fieldText(field.value, field.latin1);
 }
 
-function parseEntity(ctx: Context, start: number, end: number, depth: number, part: readonly number[], fallback: ContentType): MimeNode {
+/**
+ * Parses the entity in raw[start, end). `messageRoot` is true for a (top-level or
+ * encapsulated) message, false for a part of a multipart.
+ */
+function parseEntity(
+  ctx: Context,
+  start: number,
+  end: number,
+  depth: number,
+  part: readonly number[],
+  fallback: ContentType,
+  messageRoot: boolean,
+): MimeNode {
   ctx.count++;
   const { raw } = ctx;
   const block = readHeaderBlock(raw, start, end);
@@ -153,7 +166,12 @@ function parseEntity(ctx: Context, start: number, end: number, depth: number, pa
   } else if (isMessage && isIdentityEncoding(encoding)) {
     // RFC 2046 §5.2.1: only 7bit, 8bit or binary encapsulation can be looked into.
     if (capped) node.opaque = true;
-    else node.message = parseEntity(ctx, node.bodyStart, end, depth + 1, part, defaultContentType());
+    else {
+      // A multipart's message/rfc822 part N holds message N (N.HEADER, N.1…); a message
+      // whose own body is message/rfc822 holds it as its part 1 (RFC 3501 §6.4.5).
+      const inner = messageRoot ? [...part, 1] : part;
+      node.message = parseEntity(ctx, node.bodyStart, end, depth + 1, inner, defaultContentType(), true);
+    }
   }
   return node;
 }
@@ -240,25 +258,28 @@ function parseMultipart(ctx: Context, node: MimeNode, depth: number, digest: boo
     const next = nextDelimiter(raw, needle, node.bodyStart, partStart, end);
     // A missing closing delimiter: the last part runs to the end (a truncated message).
     const partEnd = next ? Math.max(partStart, next.before) : end;
-    node.children.push(parseEntity(ctx, partStart, partEnd, depth + 1, [...node.part, node.children.length + 1], fallback));
+    node.children.push(parseEntity(ctx, partStart, partEnd, depth + 1, [...node.part, node.children.length + 1], fallback, false));
     delimiter = next;
   }
 }
 
 /**
  * Resolves IMAP section part numbers (RFC 3501 §6.4.5) to an entity, as reference
- * servers do: a message/rfc822 part's numbers continue into its encapsulated
- * message; a multipart's number N is its Nth part; a non-multipart entity answers
- * to "1" once (so "1" of a single-part message is its body). Undefined when absent.
+ * servers do: once a message/rfc822 entity is selected, further numbers continue
+ * into its encapsulated message; a multipart's number N is its Nth part; a
+ * non-multipart entity answers to "1" once (so "1" of a single-part message is
+ * its body). Undefined when absent.
  */
 export function findPart(tree: MimeTree, part: readonly number[]): MimeNode | undefined {
   let node: MimeNode | undefined = tree.root;
+  let selected = false;
   let selfUsed = false;
   for (const n of part) {
-    if (node.message) {
+    if (node.message && selected) {
       node = node.message;
       selfUsed = false;
     }
+    selected = true;
     if (node.contentType.type.toLowerCase() === 'multipart') {
       node = node.children[n - 1];
       if (!node) return undefined;

@@ -74,6 +74,25 @@ describe('BODY[section] of other shapes', () => {
     expect(fetch(rfc822Single, '1.HEADER.FIELDS.NOT (FROM)')).toBe('Subject: note\r\n\r\n');
   });
 
+  it('a message whose body is message/rfc822: part 1 is the encapsulated message', () => {
+    // As a reference server answers for these bytes.
+    const inner = 'Subject: inner\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nP1\r\n--b\r\n\r\nP2\r\n--b--\r\n';
+    const raw = Buffer.from(`Subject: outer\r\nContent-Type: message/rfc822\r\n\r\n${inner}`);
+    expect(fetch(raw, '1')).toBe(inner);
+    expect(fetch(raw, '1.HEADER')).toBe('Subject: inner\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n');
+    expect(fetch(raw, '1.TEXT')).toBe('--b\r\n\r\nP1\r\n--b\r\n\r\nP2\r\n--b--\r\n');
+    expect(fetch(raw, '1.MIME')).toBe('Subject: outer\r\nContent-Type: message/rfc822\r\n\r\n');
+    expect(fetch(raw, '1.1')).toBe('P1');
+    expect(fetch(raw, '1.2')).toBe('P2');
+    expect(fetch(raw, '1.1.1')).toBe('P1');
+    expect(fetch(raw, '1.1.MIME')).toBe('\r\n');
+    expect(fetch(raw, '2')).toBe('');
+    const single = Buffer.from('Subject: outer\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n');
+    expect(fetch(single, '1.1')).toBe('inner body\r\n');
+    expect(fetch(single, '1.1.MIME')).toBe('Subject: inner\r\n\r\n');
+    expect(fetch(single, '1.1.1')).toBe('');
+  });
+
   it('keeps folded field lines whole and bare LF as it is', () => {
     const folded = Buffer.from('Subject: one\r\n two\r\nX-A: 1\r\n\r\nbody');
     expect(fetch(folded, 'HEADER.FIELDS (SUBJECT)')).toBe('Subject: one\r\n two\r\n\r\n');
@@ -85,7 +104,8 @@ describe('BODY[section] of other shapes', () => {
   it('a header without a blank line: HEADER is the whole message, TEXT is empty', () => {
     expect(fetch(headerOnly, 'HEADER')).toBe(headerOnly.toString());
     expect(fetch(headerOnly, 'TEXT')).toBe('');
-    expect(fetch(headerOnly, 'HEADER.FIELDS (SUBJECT)')).toBe('Subject: header only\r\n\r\n');
+    expect(fetch(headerOnly, 'HEADER.FIELDS (SUBJECT)')).toBe('Subject: header only\r\n');
+    expect(fetch(headerOnly, 'HEADER.FIELDS.NOT (SUBJECT)')).toBe('From: alice@red.example\r\n');
   });
 
   it('a multipart without a boundary has no parts', () => {
