@@ -7,6 +7,8 @@ import { imapOptions } from './imap/options.js';
 import { pop3Options } from './pop3/options.js';
 import { relayOptions } from './relay/options.js';
 import { smtpOptions } from './smtp/options.js';
+import { chaosOptions } from './chaos/options.js';
+import { webhookOptions } from './webhooks/options.js';
 
 /**
  * Every option of Letterbox, as flags and LETTERBOX_* variables. Each front keeps its
@@ -31,6 +33,8 @@ export const optionTable = {
   ...pop3Options,
   ...imapOptions,
   ...relayOptions,
+  ...chaosOptions,
+  ...webhookOptions,
 };
 
 export type Config = OptionValues<typeof optionTable>;

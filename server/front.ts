@@ -1,3 +1,4 @@
+import type { Chaos } from './chaos/chaos.js';
 import type { Config } from './config.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
@@ -16,6 +17,8 @@ export interface FrontContext {
   clock: () => Date;
   /** Every bound listener of this instance once started (e.g. for mail-loop detection). */
   listeners?: () => readonly BoundListener[];
+  /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */
+  chaos?: Chaos;
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */

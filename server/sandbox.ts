@@ -12,6 +12,8 @@ import { createHttpFront } from './http/http-front.js';
 import { createMailProcessing } from './mime/body-indexer.js';
 import { makeDurable } from './store/journal/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { createChaos } from './chaos/create-chaos.js';
+import { createWebhooks } from './webhooks/webhook-service.js';
 
 /** The outside world, injected so tests can replace it. */
 export interface SandboxDeps {
@@ -31,7 +33,7 @@ export interface Sandbox {
 }
 
 /** Each front is built from the shared context; a front whose listeners are all off is null. */
-const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront, createPop3Front, createImapFront];
+const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront, createPop3Front, createImapFront, createWebhooks];
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
@@ -46,7 +48,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const context: FrontContext = { store, config, logger, tls, credentials, clock, listeners: () => listeners };
+  const context: FrontContext = { store, config, logger, tls, credentials, clock, listeners: () => listeners, chaos: createChaos(config) };
   const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { Chaos } from '../chaos/chaos.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
@@ -20,6 +21,8 @@ export interface Api {
   version: string;
   /** Credentials for HTTP Basic auth (--ui-auth-file), or null when the UI is open. */
   uiCredentials: Credentials | null;
+  /** SMTP fault injection, when enabled (routes/chaos.ts). */
+  chaos?: Chaos;
 }
 
 /** Per-request values set by the front's middleware. */

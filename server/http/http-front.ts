@@ -58,6 +58,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       startedAt: clock(),
       version: packageVersion(),
       uiCredentials,
+      chaos: context.chaos,
     };
     const app = createApp(api, {
       uiDir: config.uiDir || defaultUiDir(),

@@ -3,6 +3,7 @@ import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { listen } from '../lib/listen.js';
+import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
 import { makeOnData, smtpError } from './receive-message.js';
@@ -73,7 +74,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
       onClose: (session) => log.debug('connection closed', { client: session.remoteAddress, transactions: (session.transaction ?? 1) - 1 }),
       ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     };
-    const server = new SMTPServer(options);
+    const server = new SMTPServer(withChaos(options, context.chaos));
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
