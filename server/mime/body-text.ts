@@ -71,5 +71,6 @@ export function htmlToText(html: string): string {
 export function snippetOf(text: string, max = 250): string {
   const collapsed = text.replace(/\s+/g, ' ').trim();
   if (collapsed.length <= max) return collapsed;
-  return Array.from(collapsed).slice(0, max).join('');
+  // max code points fit in 2 × max UTF-16 units; splitting only those keeps this O(max).
+  return Array.from(collapsed.slice(0, 2 * max)).slice(0, max).join('');
 }
