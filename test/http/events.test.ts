@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import WebSocket from 'ws';
+import { startApi, type ApiBox } from './http-helpers.js';
+
+interface Frame {
+  Type: string;
+  Data: unknown;
+}
+
+let api: ApiBox;
+
+beforeAll(async () => {
+  api = await startApi({ wsMaxBuffer: 256 * 1024 });
+});
+afterAll(async () => {
+  await api.stop();
+});
+
+/** A client that records frames and can await the next one of a type. */
+async function connect(path = '/api/events', headers: Record<string, string> = {}) {
+  const ws = new WebSocket(api.base.replace('http', 'ws') + path, { headers });
+  const frames: Frame[] = [];
+  const waiting: Array<{ type: string; resolve: (f: Frame) => void }> = [];
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as Frame;
+    frames.push(frame);
+    const at = waiting.findIndex((w) => w.type === frame.Type);
+    if (at >= 0) waiting.splice(at, 1)[0]?.resolve(frame);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const next = (type: string) => new Promise<Frame>((resolve) => waiting.push({ type, resolve }));
+  return { ws, frames, next };
+}
+
+describe('WebSocket /api/events', () => {
+  it('sends stats on connect, then new, update, delete and truncate', async () => {
+    const client = await connect();
+    const firstStats = client.frames[0] ?? (await client.next('stats'));
+    expect(firstStats).toMatchObject({ Type: 'stats', Data: { Total: expect.any(Number), Unread: expect.any(Number), Version: expect.any(String) } });
+
+    const newFrame = client.next('new');
+    const sent = await api.send({ subject: 'live one' });
+    expect((await newFrame).Data).toMatchObject({ ID: sent.id, Subject: 'live one', Read: false, Cc: [], Tags: [] });
+
+    const update = client.next('update');
+    await fetch(`${api.base}/api/v1/messages`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ IDs: [sent.id], Read: true }) });
+    expect((await update).Data).toEqual({ ID: sent.id, Read: true });
+
+    const tagUpdate = client.next('update');
+    await fetch(`${api.base}/api/v1/tags`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ IDs: [sent.id], Tags: ['t'] }) });
+    expect((await tagUpdate).Data).toEqual({ ID: sent.id, Tags: ['t'] });
+
+    const stats = client.next('stats');
+    const deleted = client.next('delete');
+    await fetch(`${api.base}/api/v1/messages`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ IDs: [sent.id] }) });
+    expect((await deleted).Data).toEqual({ ID: sent.id });
+    expect((await stats).Data).toMatchObject({ Total: api.box.store.stats().messages });
+
+    await api.send({ subject: 'to be truncated' });
+    const truncate = client.next('truncate');
+    await fetch(`${api.base}/api/v1/messages`, { method: 'DELETE' });
+    expect((await truncate).Data).toBeNull();
+    client.ws.close();
+  });
+
+  it('coalesces stats under a burst', async () => {
+    const client = await connect();
+    await client.next('stats').catch(() => undefined);
+    const before = client.frames.filter((f) => f.Type === 'stats').length;
+    const lastNew = new Promise<void>((resolve) => {
+      let seen = 0;
+      client.ws.on('message', (data) => {
+        if ((JSON.parse(String(data)) as Frame).Type === 'new' && ++seen === 200) resolve();
+      });
+    });
+    for (let i = 0; i < 200; i++) api.box.store.deliver({ raw: Buffer.from(`Subject: burst ${i}\r\n\r\nx\r\n`), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
+    await lastNew;
+    const finalStats = await client.next('stats');
+    expect(finalStats.Data).toMatchObject({ Total: api.box.store.stats().messages });
+    expect(client.frames.filter((f) => f.Type === 'stats').length - before).toBeLessThanOrEqual(3);
+    client.ws.close();
+  });
+
+  it('sends prune for pruning and large deletes', async () => {
+    const client = await connect();
+    const prune = client.next('prune');
+    api.box.store.setLimits({ maxMessages: 5 });
+    expect((await prune).Data).toBeNull();
+    api.box.store.setLimits({ maxMessages: 0 });
+    client.ws.close();
+  });
+
+  it('refuses upgrades on other paths and from foreign origins', async () => {
+    await expect(connect('/api/v1/messages')).rejects.toThrow(/404/);
+    await expect(connect('/api/events', { Origin: 'https://evil.example' })).rejects.toThrow(/403/);
+  });
+
+  it('answers a plain GET with 426', async () => {
+    expect((await fetch(`${api.base}/api/events`)).status).toBe(426);
+  });
+
+  it('closes a client that never reads, and keeps serving others', async () => {
+    const stalled = await rawUpgradeThenStopReading();
+    const healthy = await connect();
+    const closed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+    let done = false;
+    // Large frames (a 60 KB subject each) fill the kernel's socket buffers in a few hundred messages;
+    // the server notices the stall only once its socket stops draining, so deliver in rounds until it does.
+    const subject = 'x'.repeat(60_000);
+    for (let delivered = 0; !done && delivered < 5_000; delivered += 20) {
+      for (let i = 0; i < 20; i++) {
+        api.box.store.deliver({ raw: Buffer.from(`Subject: ${subject}\r\n\r\nbody\r\n`), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
+      }
+      // A paused socket cannot see the server's close, so ask the server whether it dropped the client.
+      const metrics = await (await fetch(`${api.base}/metrics`)).text();
+      done = /^letterbox_websocket_dropped_total [1-9]/m.test(metrics);
+    }
+    expect(done).toBe(true);
+    stalled.resume();
+    await closed;
+    const fresh = healthy.next('new');
+    const sent = await api.send({ subject: 'after the stall' });
+    expect(((await fresh).Data as { ID: string }).ID).toBe(sent.id);
+    healthy.ws.close();
+  }, 60_000);
+});
+
+/** A WebSocket handshake over a bare TCP socket (RFC 6455 §4.1), then the socket is never read. */
+async function rawUpgradeThenStopReading(): Promise<Socket> {
+  const url = new URL(api.base);
+  const socket = tcpConnect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(
+    `GET /api/events HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  const head = await new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(String(chunk))));
+  expect(head).toMatch(/^HTTP\/1\.1 101/);
+  socket.pause();
+  socket.on('error', () => undefined);
+  return socket;
+}
