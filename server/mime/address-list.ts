@@ -27,6 +27,8 @@ const MAX_TOKENS = 10_000;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
+  // The next "]" (-1: none left), remembered so many "[" do not rescan the text.
+  let close = text.indexOf(']');
   let i = 0;
   while (i < text.length && tokens.length < MAX_TOKENS) {
     const c = text[i]!;
@@ -54,7 +56,7 @@ function tokenize(text: string): Token[] {
       i++;
       tokens.push({ t: 'comment', v: v.trim() });
     } else if (c === '[') {
-      const close = text.indexOf(']', i);
+      if (close !== -1 && close < i) close = text.indexOf(']', i);
       const end = close === -1 ? text.length : close + 1;
       tokens.push({ t: 'literal', v: text.slice(i, end) });
       i = end;

@@ -82,13 +82,15 @@ function readQuoted(text: string, pos: number): [string, number] {
 
 function readParams(text: string, pos: number): RawParam[] {
   const params: RawParam[] = [];
+  // The next "=" (-1: none left), remembered so "; x; x; x" does not rescan the value.
+  let eq = text.indexOf('=', pos);
   while (pos < text.length) {
     pos = skipCfws(text, pos);
     if (text[pos] === ';') {
       pos++;
       continue;
     }
-    const eq = text.indexOf('=', pos);
+    if (eq !== -1 && eq < pos) eq = text.indexOf('=', pos);
     const semi = text.indexOf(';', pos);
     if (eq === -1 || (semi !== -1 && semi < eq)) {
       // Not a parameter (no "="): skip to the next ";".
@@ -143,6 +145,7 @@ function mergeParams(raw: RawParam[], latin1: boolean): MimeParam[] {
   interface Group {
     base: string;
     segments: { index: number; value: string; extended: boolean }[];
+    indexes: Set<number>;
   }
   const out: (MimeParam | Group)[] = [];
   const groups = new Map<string, Group>();
@@ -156,13 +159,17 @@ function mergeParams(raw: RawParam[], latin1: boolean): MimeParam[] {
     const key = base.toLowerCase();
     let group = groups.get(key);
     if (!group) {
-      group = { base, segments: [] };
+      group = { base, segments: [], indexes: new Set() };
       groups.set(key, group);
       out.push(group);
     }
     const index = match[2] === undefined ? 0 : Number(match[2]);
     const extended = match[2] === undefined || match[3] === '*';
-    if (!group.segments.some((s) => s.index === index)) group.segments.push({ index, value, extended });
+    // A repeated section keeps its first value.
+    if (!group.indexes.has(index)) {
+      group.indexes.add(index);
+      group.segments.push({ index, value, extended });
+    }
   }
   return out.map((item) => {
     if (!('segments' in item)) return item;

@@ -51,6 +51,9 @@ export function readHeaderBlock(raw: Buffer, start: number, end: number): Header
     current = undefined;
   };
   let pos = start;
+  // The next colon at or after `pos` (-1: none left), remembered so that lines
+  // without one do not rescan the rest of the block.
+  let colon = start < end ? raw.indexOf(0x3a, start) : -1;
   while (pos < end) {
     const newline = raw.indexOf(LF, pos);
     const lineEnd = newline === -1 || newline >= end ? end : newline + 1;
@@ -65,7 +68,7 @@ export function readHeaderBlock(raw: Buffer, start: number, end: number): Header
       current.field.end = lineEnd;
     } else {
       finish();
-      const colon = raw.indexOf(0x3a, pos);
+      if (colon !== -1 && colon < pos) colon = raw.indexOf(0x3a, pos);
       if (colon > pos && colon < lineEnd) {
         const name = raw.toString('latin1', pos, colon).trimEnd();
         if (name !== '' && !/[\s\x00-\x1f\x7f]/.test(name)) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { bodyStructure } from '../../server/imap/bodystructure.js';
+import { envelope } from '../../server/imap/envelope.js';
 import { paramValue, parseContentDisposition, parseContentType, defaultContentType } from '../../server/mime/content-type.js';
 import { readHeaderBlock } from '../../server/mime/header-block.js';
 import { buildMimeTree, findPart, mimeTreeOf, type MimeNode } from '../../server/mime/mime-tree.js';
@@ -171,4 +173,27 @@ describe('Content-Type and Content-Disposition (RFC 2045, RFC 2231)', () => {
       ['title', 'my file.pdf'],
     ]);
   });
+});
+
+describe('hostile headers', () => {
+  // Each is about a megabyte: a parser that rescans per item would take minutes
+  // here, and the test would hit its timeout; a linear one takes milliseconds.
+  const n = 200_000;
+  const cases: Record<string, string> = {
+    'parameters without "="': `Content-Type: a/b${'; x'.repeat(n)}; y=1\r\n\r\n`,
+    'many continuations': `Content-Type: a/b${Array.from({ length: n / 4 }, (_v, i) => `; n*${i % 1000}*=x`).join('')}\r\n\r\n`,
+    'lines without a colon': `${'junk line\r\n'.repeat(n)}Subject: x\r\n\r\n`,
+    'unclosed domain literals': `From: ${'['.repeat(n)}\r\n\r\n`,
+    'nested groups': `To: ${'g:'.repeat(n)}\r\n\r\n`,
+    'unclosed quotes and comments': `To: ${'"('.repeat(n)}\r\n\r\n`,
+    'lines that nearly match the boundary': `Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n${'--bx\r\n'.repeat(n)}`,
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(name, () => {
+      const tree = buildMimeTree(Buffer.from(text));
+      expect(tree.root.bodyEnd).toBe(Buffer.byteLength(text));
+      expect(bodyStructure(tree, true).length).toBeGreaterThan(0);
+      expect(envelope(tree.root.header).length).toBeGreaterThan(0);
+    });
+  }
 });
