@@ -1,25 +1,41 @@
-import { headerEnd } from '../mime/headers.js';
+import { mimeTreeOf } from '../mime/mime-tree.js';
 import type { StoredMessage } from '../store/types.js';
+import { bodySection } from './body-section.js';
+import { bodyStructure } from './bodystructure.js';
 import type { ImapOutput } from './encode.js';
+import { envelope } from './envelope.js';
 import type { SectionSpec } from './fetch-items.js';
 
-/** ENVELOPE of a message (RFC 3501 §7.4.2). */
-export function renderEnvelope(_message: StoredMessage, _utf8: boolean): ImapOutput {
-  return 'NIL';
+/**
+ * FETCH data from the stored bytes and their MIME tree. ENVELOPE and BODYSTRUCTURE
+ * never change for a message, so each rendering is kept with the message (weakly).
+ */
+const envelopes = [new WeakMap<StoredMessage, ImapOutput>(), new WeakMap<StoredMessage, ImapOutput>()];
+const structures = [new WeakMap<StoredMessage, ImapOutput>(), new WeakMap<StoredMessage, ImapOutput>()];
+const bodies = [new WeakMap<StoredMessage, ImapOutput>(), new WeakMap<StoredMessage, ImapOutput>()];
+
+function cached(cache: WeakMap<StoredMessage, ImapOutput>, message: StoredMessage, make: () => ImapOutput): ImapOutput {
+  let value = cache.get(message);
+  if (value === undefined) {
+    value = make();
+    cache.set(message, value);
+  }
+  return value;
 }
 
-/** BODY (non-extensible) or BODYSTRUCTURE of a message (RFC 3501 §7.4.2). */
-export function renderBodyStructure(_message: StoredMessage, _extended: boolean, _utf8: boolean): ImapOutput {
-  return 'NIL';
+/** ENVELOPE (RFC 3501 §7.4.2). */
+export function renderEnvelope(message: StoredMessage, utf8: boolean): ImapOutput {
+  return cached(envelopes[utf8 ? 1 : 0]!, message, () => envelope(mimeTreeOf(message).root.header, { utf8 }));
 }
 
-/** The stored bytes a BODY[section] names, or null when the section does not exist. */
-export function sectionBytes(message: StoredMessage, section: SectionSpec): Buffer | null {
-  const raw = message.raw;
-  if (section.part.length > 0) return null;
-  if (section.text === '') return raw;
-  const end = headerEnd(raw);
-  if (section.text === 'HEADER') return raw.subarray(0, end);
-  if (section.text === 'TEXT') return raw.subarray(end);
-  return null;
+/** BODY (non-extensible) or BODYSTRUCTURE (RFC 3501 §7.4.2). */
+export function renderBodyStructure(message: StoredMessage, extended: boolean, utf8: boolean): ImapOutput {
+  const cache = (extended ? structures : bodies)[utf8 ? 1 : 0]!;
+  return cached(cache, message, () => bodyStructure(mimeTreeOf(message), extended, { utf8 }));
+}
+
+/** The stored bytes a BODY[section] names (empty when the message has no such part). */
+export function sectionBytes(message: StoredMessage, section: SectionSpec): Buffer {
+  if (section.part.length === 0 && section.text === '') return message.raw;
+  return bodySection(message.raw, mimeTreeOf(message), { part: section.part, kind: section.text, fields: section.fields });
 }

@@ -147,7 +147,10 @@ export class Reader {
   astringBytes(): Buffer {
     const b = this.peek();
     if (b === DQUOTE || b === 0x7b) return this.stringBytes();
-    return Buffer.from(this.#span(isAstringChar), 'latin1');
+    // 8-bit bytes are taken as UTF-8 (RFC 9051 / RFC 6855 clients send them bare).
+    const start = this.pos;
+    this.#span((c) => isAstringChar(c) || c >= 0x80);
+    return this.bytes.subarray(start, this.pos);
   }
 
   astring(): string {

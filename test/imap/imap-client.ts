@@ -87,6 +87,20 @@ export class ImapLineClient {
     }
   }
 
+  /** Upgrades the connection after `OK Begin TLS` (RFC 3501 §6.2.1). */
+  async startTls(): Promise<void> {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.#attach(secure);
+  }
+
   write(data: string | Buffer): void {
     this.socket.write(data);
   }

@@ -49,13 +49,12 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
       break;
     case 'rfc822': {
       const section = item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT';
-      const bytes = sectionBytes(message, { part: [], text: section, fields: [] }) ?? EMPTY;
+      const bytes = sectionBytes(message, { part: [], text: section, fields: [] });
       return [`${item.name} `, ...literalOf(bytes)];
     }
     case 'section': {
       let bytes = sectionBytes(message, item.section);
       const name = `BODY${item.label}`;
-      if (!bytes) return [`${name} NIL`];
       if (item.partial) {
         // RFC 3501 §6.4.5: the response names the origin octet only.
         const { offset, length } = item.partial;

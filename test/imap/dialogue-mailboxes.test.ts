@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { deliver } from './fixtures.js';
+import { loggedIn } from './imap-client.js';
+
+let box: TestSandbox;
+beforeAll(async () => {
+  box = await startTestSandbox();
+});
+afterAll(() => box.stop(0));
+
+describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
+  it('SELECT reports the mailbox as in the RFC example; EXAMINE is read-only (§6.3.1, §6.3.2)', async () => {
+    const user = 'select@blue.com';
+    deliver(box.store, 'one', { to: user });
+    const second = deliver(box.store, 'two', { to: user });
+    box.store.setFlags([second.id], 'add', ['\\Seen', '$Important']);
+    const c = await loggedIn(box.port('imap'), user);
+    const folder = box.store.folders.get(user, 'INBOX');
+    const reply = await c.command('A142', 'SELECT INBOX');
+    expect(reply).toEqual([
+      '* 2 EXISTS',
+      '* 2 RECENT',
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important \\*)] Flags permitted',
+      '* OK [UNSEEN 1] First unseen',
+      `* OK [UIDVALIDITY ${folder?.uidValidity}] UIDs valid`,
+      '* OK [UIDNEXT 3] Predicted next UID',
+      `* OK [HIGHESTMODSEQ ${second.modseq}] Highest`,
+      'A142 OK [READ-WRITE] SELECT completed',
+    ]);
+    const examine = await c.command('A932', 'EXAMINE INBOX');
+    expect(examine).toContain('* OK [PERMANENTFLAGS ()] Flags permitted');
+    // \Recent went to the first session that saw the messages (RFC 3501 §2.3.2).
+    expect(examine).toContain('* 0 RECENT');
+    expect(examine.at(-1)).toBe('A932 OK [READ-ONLY] EXAMINE completed');
+    expect(await c.command('A933', 'STORE 1 +FLAGS (\\Seen)')).toEqual(['A933 NO [READ-ONLY] Mailbox is read-only']);
+    expect(await c.command('A934', 'SELECT nowhere')).toEqual(['A934 NO [NONEXISTENT] No mailbox nowhere']);
+    // A failed SELECT leaves no mailbox selected (§6.3.1).
+    expect(await c.command('A935', 'FETCH 1 FLAGS')).toEqual(['A935 BAD FETCH is not valid in the authenticated state']);
+    c.close();
+  });
+
+  it('CREATE, RENAME, DELETE with hierarchy (§6.3.3–§6.3.5)', async () => {
+    const c = await loggedIn(box.port('imap'), 'folders@blue.com');
+    expect(await c.command('A003', 'CREATE owatagusiam/')).toEqual(['A003 OK CREATE completed']);
+    expect(await c.command('A004', 'CREATE owatagusiam/blurdybloop')).toEqual(['A004 OK CREATE completed']);
+    expect(await c.command('A005', 'CREATE owatagusiam')).toEqual(['A005 NO [ALREADYEXISTS] Mailbox owatagusiam already exists']);
+    expect(await c.command('A006', 'CREATE foo/bar/zap')).toEqual(['A006 OK CREATE completed']);
+    expect(await c.command('A007', 'LIST "" foo/%')).toEqual(['* LIST (\\HasChildren) "/" foo/bar', 'A007 OK LIST completed']);
+    expect(await c.command('A683', 'RENAME foo zowie')).toEqual(['A683 OK RENAME completed']);
+    expect(await c.command('A684', 'LIST "" zowie*')).toEqual([
+      '* LIST (\\HasChildren) "/" zowie',
+      '* LIST (\\HasChildren) "/" zowie/bar',
+      '* LIST (\\HasNoChildren) "/" zowie/bar/zap',
+      'A684 OK LIST completed',
+    ]);
+    expect(await c.command('A685', 'RENAME zowie Sent')).toEqual(['A685 NO [ALREADYEXISTS] Mailbox Sent already exists']);
+    expect(await c.command('A686', 'DELETE zowie/bar/zap')).toEqual(['A686 OK DELETE completed']);
+    expect(await c.command('A687', 'DELETE Sent')).toEqual(['A687 NO [CANNOT] Mailbox Sent cannot be changed']);
+    expect(await c.command('A688', 'DELETE nothing')).toEqual(['A688 NO [NONEXISTENT] No mailbox nothing']);
+    expect(await c.command('A689', 'CREATE INBOX')).toEqual(['A689 NO [ALREADYEXISTS] Mailbox INBOX already exists']);
+    c.close();
+  });
+
+  it('LIST with special-use attributes, patterns, the delimiter query and RETURN options (§6.3.8, RFC 6154)', async () => {
+    const c = await loggedIn(box.port('imap'), 'list@blue.com');
+    expect(await c.command('A101', 'LIST "" ""')).toEqual(['* LIST (\\Noselect) "/" ""', 'A101 OK LIST completed']);
+    expect(await c.command('A102', 'LIST "" *')).toEqual([
+      '* LIST (\\HasNoChildren) "/" INBOX',
+      '* LIST (\\HasNoChildren \\Sent) "/" Sent',
+      '* LIST (\\HasNoChildren \\Drafts) "/" Drafts',
+      '* LIST (\\HasNoChildren \\Trash) "/" Trash',
+      '* LIST (\\HasNoChildren \\Archive) "/" Archive',
+      '* LIST (\\HasNoChildren \\Junk) "/" Junk',
+      'A102 OK LIST completed',
+    ]);
+    expect(await c.command('A103', 'LIST "" inbox')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX', 'A103 OK LIST completed']);
+    expect(await c.command('A104', 'LIST (SPECIAL-USE) "" "*"')).toHaveLength(6);
+    expect(await c.command('A105', 'LIST "" "Dr*" RETURN (SUBSCRIBED)')).toEqual(['* LIST (\\HasNoChildren \\Drafts \\Subscribed) "/" Drafts', 'A105 OK LIST completed']);
+    expect(await c.command('A106', 'LIST "" (Sent Trash)')).toHaveLength(3);
+    c.close();
+  });
+
+  it('SUBSCRIBE, UNSUBSCRIBE and LSUB (§6.3.6, §6.3.7, §6.3.9)', async () => {
+    const c = await loggedIn(box.port('imap'), 'lsub@blue.com');
+    expect(await c.command('A002', 'UNSUBSCRIBE Junk')).toEqual(['A002 OK UNSUBSCRIBE completed']);
+    const lsub = await c.command('A003', 'LSUB "" *');
+    expect(lsub).not.toContain('* LSUB () "/" Junk');
+    expect(lsub).toContain('* LSUB () "/" Trash');
+    expect(await c.command('A004', 'SUBSCRIBE Junk')).toEqual(['A004 OK SUBSCRIBE completed']);
+    expect(await c.command('A005', 'LSUB "" J*')).toEqual(['* LSUB () "/" Junk', 'A005 OK LSUB completed']);
+    expect(await c.command('A006', 'SUBSCRIBE nowhere')).toEqual(['A006 NO [NONEXISTENT] No mailbox nowhere']);
+    c.close();
+  });
+
+  it('NAMESPACE (RFC 2342) and STATUS (§6.3.10, RFC 9051 SIZE/DELETED, RFC 7162)', async () => {
+    const user = 'status@blue.com';
+    const a = deliver(box.store, 'a', { to: user });
+    deliver(box.store, 'b', { to: user });
+    box.store.setFlags([a.id], 'add', ['\\Seen', '\\Deleted']);
+    const folder = box.store.folders.get(user, 'INBOX');
+    const c = await loggedIn(box.port('imap'), user);
+    expect(await c.command('A001', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL NIL', 'A001 OK NAMESPACE completed']);
+    expect(await c.command('A042', 'STATUS INBOX (MESSAGES UNSEEN)')).toEqual(['* STATUS INBOX (MESSAGES 2 UNSEEN 1)', 'A042 OK STATUS completed']);
+    const full = await c.command('A043', 'STATUS inbox (UIDNEXT UIDVALIDITY RECENT DELETED SIZE HIGHESTMODSEQ)');
+    const size = (folder?.entries ?? []).reduce((n, e) => n + e.message.raw.length, 0);
+    expect(full[0]).toBe(`* STATUS INBOX (UIDNEXT 3 UIDVALIDITY ${folder?.uidValidity} RECENT 2 DELETED 1 SIZE ${size} HIGHESTMODSEQ ${a.modseq})`);
+    expect((await c.command('A044', 'STATUS INBOX (BOGUS)'))[0]).toMatch(/^A044 BAD /);
+    expect(await c.command('A045', 'STATUS nowhere (MESSAGES)')).toEqual(['A045 NO [NONEXISTENT] No mailbox nowhere']);
+    c.close();
+  });
+
+  it('APPEND with flags, date, synchronising and non-synchronising literals (§6.3.11, RFC 4315, RFC 7888)', async () => {
+    const user = 'append@blue.com';
+    const c = await loggedIn(box.port('imap'), user);
+    const drafts = box.store.folders.get(user, 'Drafts');
+    const message = 'Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\nFrom: Fred Foobar <foobar@Blurdybloop.COM>\r\nSubject: afternoon meeting\r\nTo: mooch@owatagu.siam.edu\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n';
+    c.write(`A003 APPEND Drafts (\\Seen \\Draft) "07-Feb-1994 21:52:25 -0800" {${Buffer.byteLength(message)}}\r\n`);
+    expect(await c.line()).toBe('+ Ready for literal data');
+    c.write(message + '\r\n');
+    expect(await c.line()).toBe(`A003 OK [APPENDUID ${drafts?.uidValidity} 1] APPEND completed`);
+    c.write(`A004 APPEND Drafts {${Buffer.byteLength(message)}+}\r\n${message}\r\n`);
+    expect(await c.line()).toBe(`A004 OK [APPENDUID ${drafts?.uidValidity} 2] APPEND completed`);
+    expect(await c.command('A005', 'APPEND nowhere {3+}\r\nabc')).toEqual(['A005 NO [TRYCREATE] No mailbox nowhere']);
+    await c.command('A006', 'SELECT Drafts');
+    const fetched = await c.command('A007', 'FETCH 1 (FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])');
+    expect(fetched[0]).toBe(`* 1 FETCH (FLAGS (\\Seen \\Draft \\Recent) INTERNALDATE "08-Feb-1994 05:52:25 +0000" RFC822.SIZE ${Buffer.byteLength(message)} BODY[] {${Buffer.byteLength(message)}}\r\n${message})`);
+    const stored = drafts?.entries[0]?.message;
+    expect(stored?.raw.toString()).toBe(message);
+    expect(stored?.client.via).toBe('imap');
+    c.close();
+  });
+
+  it('mailbox names in modified UTF-7, and in UTF-8 after ENABLE IMAP4rev2 (RFC 3501 §5.1.3)', async () => {
+    const c = await loggedIn(box.port('imap'), 'utf7@blue.com');
+    expect(await c.command('A1', 'CREATE "~peter/mail/&U,BTFw-/&ZeVnLIqe-"')).toEqual(['A1 OK CREATE completed']);
+    expect(box.store.folders.get('utf7@blue.com', '~peter/mail/台北/日本語')).toBeDefined();
+    expect(await c.command('A2', 'LIST "" "~peter/mail/&U,BTFw-/*"')).toEqual(['* LIST (\\HasNoChildren) "/" ~peter/mail/&U,BTFw-/&ZeVnLIqe-', 'A2 OK LIST completed']);
+    await c.command('A3', 'ENABLE IMAP4rev2');
+    expect(await c.command('A4', 'LIST "" "~peter/mail/台北/*"')).toEqual(['* LIST (\\HasNoChildren) "/" "~peter/mail/台北/日本語"', 'A4 OK LIST completed']);
+    c.close();
+  });
+});

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { deliver } from './fixtures.js';
+import { loggedIn, type ImapLineClient } from './imap-client.js';
+
+let box: TestSandbox;
+beforeAll(async () => {
+  box = await startTestSandbox();
+});
+afterAll(() => box.stop(0));
+
+let users = 0;
+/** A fresh login with `count` messages, selected. */
+async function mailbox(count: number, options: { select?: boolean } = {}): Promise<{ c: ImapLineClient; user: string }> {
+  const user = `sel${++users}@blue.com`;
+  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}` });
+  const c = await loggedIn(box.port('imap'), user);
+  if (options.select !== false) await c.command('S0', 'SELECT INBOX');
+  return { c, user };
+}
+
+describe('IMAP FETCH (RFC 3501 §6.4.5)', () => {
+  it('returns FLAGS, UID, sizes, dates, BODY[] equal to the stored bytes, and sets \\Seen unless PEEK', async () => {
+    const { c, user } = await mailbox(2);
+    const entry = box.store.folders.get(user, 'INBOX')?.entries[0];
+    const raw = entry?.message.raw.toString() ?? '';
+    expect(await c.command('A1', 'FETCH 1 (UID RFC822.SIZE)')).toEqual([`* 1 FETCH (UID 1 RFC822.SIZE ${raw.length})`, 'A1 OK FETCH completed']);
+    expect(await c.command('A2', 'FETCH 1 BODY.PEEK[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw})`, 'A2 OK FETCH completed']);
+    expect(entry?.message.flags.has('\\Seen')).toBe(false);
+    expect(await c.command('A3', 'FETCH 1 BODY[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw} FLAGS (\\Seen \\Recent))`, 'A3 OK FETCH completed']);
+    expect(entry?.message.flags.has('\\Seen')).toBe(true);
+    const raw2 = box.store.folders.get(user, 'INBOX')?.entries[1]?.message.raw.toString() ?? '';
+    const header = raw2.slice(0, raw2.indexOf('\r\n\r\n') + 4);
+    expect(await c.command('A4', 'FETCH 2 RFC822.HEADER')).toEqual([`* 2 FETCH (RFC822.HEADER {${header.length}}\r\n${header})`, 'A4 OK FETCH completed']);
+    expect(await c.command('A5', 'FETCH 2 (BODY.PEEK[TEXT]<0.4> BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).toEqual([
+      '* 2 FETCH (BODY[TEXT]<0> {4}\r\ntext BODY[HEADER.FIELDS (SUBJECT)] {22}\r\nSubject: message 2\r\n\r\n)',
+      'A5 OK FETCH completed',
+    ]);
+    expect(await c.command('A6', 'FETCH 2 BODY.PEEK[TEXT]<100.5>')).toEqual(['* 2 FETCH (BODY[TEXT]<100> {0}\r\n)', 'A6 OK FETCH completed']);
+    const fast = await c.command('A7', 'FETCH 1:2 FAST');
+    expect(fast[0]).toMatch(/^\* 1 FETCH \(FLAGS \(\\Seen \\Recent\) INTERNALDATE "\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d \+0000" RFC822.SIZE \d+\)$/);
+    expect(fast).toHaveLength(3);
+    const all = await c.command('A8', 'FETCH 1 ALL');
+    expect(all[0]).toContain('ENVELOPE ("Wed, 17 Jul 1996 02:23:25 -0700" "message 1" (("Alice" NIL "alice" "red.com"))');
+    expect(await c.command('A9', 'FETCH 1 BODYSTRUCTURE')).toEqual([
+      '* 1 FETCH (BODYSTRUCTURE ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 15 1 NIL NIL NIL NIL))',
+      'A9 OK FETCH completed',
+    ]);
+    expect(await c.command('A10', 'FETCH 1 BODY')).toEqual(['* 1 FETCH (BODY ("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 15 1))', 'A10 OK FETCH completed']);
+    expect(await c.command('A11', 'UID FETCH 2 FLAGS')).toEqual(['* 2 FETCH (UID 2 FLAGS (\\Recent))', 'A11 OK UID FETCH completed']);
+    expect(await c.command('A12', 'UID FETCH 99 FLAGS')).toEqual(['A12 OK UID FETCH completed']);
+    expect(await c.command('A13', 'FETCH 3 FLAGS')).toEqual(['A13 BAD Invalid message sequence number']);
+    expect((await c.command('A14', 'FETCH 1 (FLAGS BOGUS)'))[0]).toMatch(/^A14 BAD /);
+    expect(await c.command('A15', 'FETCH 2,1 (UID)')).toEqual(['* 1 FETCH (UID 1)', '* 2 FETCH (UID 2)', 'A15 OK FETCH completed']);
+    c.close();
+  });
+});
+
+describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
+  it('adds, removes and replaces flags and keywords, silently when asked', async () => {
+    const { c, user } = await mailbox(4);
+    expect(await c.command('A003', 'STORE 2:4 +FLAGS (\\Deleted)')).toEqual([
+      '* 2 FETCH (FLAGS (\\Deleted \\Recent))',
+      '* 3 FETCH (FLAGS (\\Deleted \\Recent))',
+      '* 4 FETCH (FLAGS (\\Deleted \\Recent))',
+      'A003 OK STORE completed',
+    ]);
+    expect(await c.command('A004', 'STORE 2 -FLAGS.SILENT (\\Deleted)')).toEqual(['A004 OK STORE completed']);
+    expect(await c.command('A005', 'STORE 1 FLAGS (\\Flagged $Label1)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Recent))', 'A005 OK STORE completed']);
+    expect(await c.command('A006', 'UID STORE 1 +FLAGS \\Seen')).toEqual(['* 1 FETCH (UID 1 FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A006 OK UID STORE completed']);
+    expect(await c.command('A007', 'STORE 1 +FLAGS (\\Recent)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A007 OK STORE completed']);
+    const messages = box.store.folders.get(user, 'INBOX')?.entries.map((e) => [...e.message.flags].sort());
+    expect(messages).toEqual([['$Label1', '\\Flagged', '\\Seen'], [], ['\\Deleted'], ['\\Deleted']]);
+    expect((await c.command('A008', 'STORE 1 FLAGS'))[0]).toMatch(/^A008 BAD /);
+    c.close();
+  });
+});
+
+describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
+  it('finds by every kind of key', async () => {
+    const user = `search@blue.com`;
+    deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
+    const b = deliver(box.store, '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=', { to: user, body: 'lazy dog', receivedAt: new Date('2024-02-02T10:00:00Z'), extra: 'X-Ticket: 42' });
+    const c3 = deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
+    box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
+    box.store.setFlags([c3.id], 'add', ['\\Flagged', 'urgent']);
+    const c = await loggedIn(box.port('imap'), user);
+    await c.command('S', 'SELECT INBOX');
+    const search = async (criteria: string) => (await c.command('Q', `SEARCH ${criteria}`))[0];
+    expect(await search('ALL')).toBe('* SEARCH 1 2 3');
+    expect(await search('FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"')).toBe('* SEARCH 3');
+    expect(await search('FROM smith')).toBe('* SEARCH 1');
+    expect(await search('TO bob')).toBe('* SEARCH');
+    expect(await search('SUBJECT grüße')).toBe('* SEARCH 2');
+    expect(await search(`CHARSET UTF-8 SUBJECT {${Buffer.byteLength('grüße')}+}\r\ngrüße`)).toBe('* SEARCH 2');
+    expect(await search('BODY FOX')).toBe('* SEARCH 1 3');
+    expect(await search('TEXT x-ticket')).toBe('* SEARCH 2');
+    expect(await search('HEADER X-Ticket 42')).toBe('* SEARCH 2');
+    expect(await search('HEADER X-Ticket ""')).toBe('* SEARCH 2');
+    expect(await search('SEEN')).toBe('* SEARCH 2');
+    expect(await search('UNSEEN')).toBe('* SEARCH 1 3');
+    expect(await search('ANSWERED')).toBe('* SEARCH 2');
+    expect(await search('UNANSWERED UNFLAGGED')).toBe('* SEARCH 1');
+    expect(await search('KEYWORD urgent')).toBe('* SEARCH 3');
+    expect(await search('UNKEYWORD urgent')).toBe('* SEARCH 1 2');
+    expect(await search('DELETED')).toBe('* SEARCH');
+    expect(await search('UNDELETED UNDRAFT')).toBe('* SEARCH 1 2 3');
+    expect(await search('DRAFT')).toBe('* SEARCH');
+    expect(await search('BEFORE 2-Feb-2024')).toBe('* SEARCH 1');
+    expect(await search('ON 2-Feb-2024')).toBe('* SEARCH 2');
+    expect(await search('SINCE 2-Feb-2024')).toBe('* SEARCH 2 3');
+    expect(await search('SENTON 17-Jul-1996')).toBe('* SEARCH 1 2 3');
+    expect(await search('SENTBEFORE 17-Jul-1996')).toBe('* SEARCH');
+    expect(await search('SENTSINCE 18-Jul-1996')).toBe('* SEARCH');
+    expect(await search('LARGER 10 SMALLER 100000')).toBe('* SEARCH 1 2 3');
+    expect(await search('SMALLER 10')).toBe('* SEARCH');
+    expect(await search('OR SEEN FLAGGED')).toBe('* SEARCH 2 3');
+    expect(await search('(SEEN) (ANSWERED)')).toBe('* SEARCH 2');
+    expect(await search('2:*')).toBe('* SEARCH 2 3');
+    expect(await search('UID 1,3')).toBe('* SEARCH 1 3');
+    expect(await search('NEW')).toBe('* SEARCH 1 3');
+    expect(await search('RECENT')).toBe('* SEARCH 1 2 3');
+    expect(await search('OLD')).toBe('* SEARCH');
+    expect(await search('BCC nobody')).toBe('* SEARCH');
+    expect(await search('CC nobody')).toBe('* SEARCH');
+    expect(await c.command('Q', 'UID SEARCH BODY dog')).toEqual(['* SEARCH 2', 'Q OK UID SEARCH completed']);
+    expect(await c.command('R1', 'SEARCH RETURN (MIN MAX COUNT) UNSEEN')).toEqual(['* ESEARCH (TAG "R1") MIN 1 MAX 3 COUNT 2', 'R1 OK SEARCH completed']);
+    expect(await c.command('R2', 'UID SEARCH RETURN () ALL')).toEqual(['* ESEARCH (TAG "R2") UID ALL 1:3', 'R2 OK UID SEARCH completed']);
+    expect((await c.command('R3', 'SEARCH CHARSET KOI8-R ALL'))[0]).toMatch(/^R3 BAD /);
+    expect((await c.command('R4', 'SEARCH BOGUS'))[0]).toMatch(/^R4 BAD /);
+    await c.command('R5', 'ENABLE IMAP4rev2');
+    expect(await c.command('R6', 'SEARCH SEEN')).toEqual(['* ESEARCH (TAG "R6") ALL 2', 'R6 OK SEARCH completed']);
+    c.close();
+  });
+});
+
+describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
+  it('COPY answers COPYUID and files copies (§6.4.7, RFC 4315)', async () => {
+    const { c, user } = await mailbox(3);
+    const archive = box.store.folders.get(user, 'Archive');
+    expect(await c.command('A003', 'COPY 2:3 Archive')).toEqual([`A003 OK [COPYUID ${archive?.uidValidity} 2:3 1:2] COPY completed`]);
+    expect(await c.command('A004', 'UID COPY 1 Archive')).toEqual([`A004 OK [COPYUID ${archive?.uidValidity} 1 3] UID COPY completed`]);
+    expect(await c.command('A005', 'COPY 1 nowhere')).toEqual(['A005 NO [TRYCREATE] No mailbox nowhere']);
+    expect(archive?.entries.map((e) => e.message.summary.subject)).toEqual(['message 2', 'message 3', 'message 1']);
+    c.close();
+  });
+
+  it('MOVE sends COPYUID then EXPUNGE (RFC 6851 §4.3)', async () => {
+    const { c, user } = await mailbox(3);
+    const trash = box.store.folders.get(user, 'Trash');
+    expect(await c.command('a', 'UID MOVE 2:3 Trash')).toEqual([`* OK [COPYUID ${trash?.uidValidity} 2:3 1:2] Moved`, '* 2 EXPUNGE', '* 2 EXPUNGE', 'a OK UID MOVE completed']);
+    expect(await c.command('b', 'FETCH 1:* UID')).toEqual(['* 1 FETCH (UID 1)', 'b OK FETCH completed']);
+    expect(trash?.entries).toHaveLength(2);
+    expect(box.store.get(trash?.entries[0]?.message.id ?? '')).toBeDefined();
+    c.close();
+  });
+
+  it('EXPUNGE renumbers as in the RFC example (§6.4.3); UID EXPUNGE limits to UIDs (RFC 4315)', async () => {
+    const { c } = await mailbox(11);
+    await c.command('A1', 'STORE 3:5,8 +FLAGS.SILENT (\\Deleted)');
+    expect(await c.command('A202', 'EXPUNGE')).toEqual(['* 3 EXPUNGE', '* 3 EXPUNGE', '* 3 EXPUNGE', '* 5 EXPUNGE', 'A202 OK EXPUNGE completed']);
+    await c.command('A2', 'STORE 1:2 +FLAGS.SILENT (\\Deleted)');
+    expect(await c.command('A003', 'UID EXPUNGE 2:4')).toEqual(['* 2 EXPUNGE', 'A003 OK UID EXPUNGE completed']);
+    expect((await c.command('A4', 'UID SEARCH ALL'))[0]).toBe('* SEARCH 1 6 7 9 10 11');
+    c.close();
+  });
+
+  it('CLOSE expunges without responses; UNSELECT does not expunge', async () => {
+    const { c, user } = await mailbox(2);
+    await c.command('A1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
+    expect(await c.command('A2', 'UNSELECT')).toEqual(['A2 OK UNSELECT completed']);
+    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(2);
+    await c.command('A3', 'SELECT INBOX');
+    expect(await c.command('A341', 'CLOSE')).toEqual(['A341 OK CLOSE completed']);
+    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(1);
+    expect(await c.command('A4', 'CLOSE')).toEqual(['A4 BAD CLOSE is not valid in the authenticated state']);
+    c.close();
+  });
+
+  it('CHECK is a no-op (§6.4.1)', async () => {
+    const { c } = await mailbox(1);
+    expect(await c.command('FXXZ', 'CHECK')).toEqual(['FXXZ OK CHECK completed']);
+    c.close();
+  });
+});
+
+describe('IMAP CONDSTORE (RFC 7162)', () => {
+  it('reports MODSEQ, filters by CHANGEDSINCE, refuses a STORE past UNCHANGEDSINCE', async () => {
+    const { c, user } = await mailbox(3, { select: false });
+    const select = await c.command('A1', 'SELECT INBOX (CONDSTORE)');
+    const entries = box.store.folders.get(user, 'INBOX')?.entries ?? [];
+    const [m1, m2, m3] = entries.map((e) => e.message);
+    expect(select).toContain(`* OK [HIGHESTMODSEQ ${m3?.modseq}] Highest`);
+    expect(await c.command('A2', 'FETCH 1 (MODSEQ)')).toEqual([`* 1 FETCH (MODSEQ (${m1?.modseq}))`, 'A2 OK FETCH completed']);
+    box.store.setFlags([m2?.id ?? ''], 'add', ['\\Flagged']);
+    const since = m3?.modseq ?? 0;
+    const changed = await c.command('A3', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since})`);
+    expect(changed).toContain(`* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ (${m2?.modseq}))`);
+    expect(changed.filter((l) => l.startsWith('*')), changed.join('\n')).toHaveLength(1);
+    expect(await c.command('A4', `STORE 1:2 (UNCHANGEDSINCE ${since}) +FLAGS.SILENT (\\Seen)`)).toEqual([
+      `* 1 FETCH (MODSEQ (${m1?.modseq}))`,
+      'A4 OK [MODIFIED 2] Conditional STORE failed',
+    ]);
+    expect(m1?.flags.has('\\Seen')).toBe(true);
+    expect(m2?.flags.has('\\Seen')).toBe(false);
+    expect(await c.command('A5', `SEARCH MODSEQ ${m1?.modseq}`)).toEqual([`* SEARCH 1 (MODSEQ ${m1?.modseq})`, 'A5 OK SEARCH completed']);
+    c.close();
+  });
+});

@@ -1,0 +1,28 @@
+import type { MemoryStore } from '../../server/store/memory-store.js';
+import type { StoredMessage } from '../../server/store/types.js';
+
+/** A small RFC 5322 message with CRLF line ends. */
+export function rawMessage(options: { subject: string; from?: string; to?: string; body?: string; date?: string; extra?: string }): Buffer {
+  const lines = [
+    `From: ${options.from ?? 'Alice <alice@red.com>'}`,
+    `To: ${options.to ?? 'bob@blue.com'}`,
+    `Subject: ${options.subject}`,
+    `Date: ${options.date ?? 'Wed, 17 Jul 1996 02:23:25 -0700'}`,
+    `Message-ID: <${options.subject.replace(/\W/g, '')}@red.com>`,
+    ...(options.extra ? [options.extra] : []),
+    '',
+    options.body ?? `Body of ${options.subject}`,
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n'));
+}
+
+/** Stores a message as SMTP would: filed in each recipient's INBOX. */
+export function deliver(store: MemoryStore, subject: string, options: { to?: string; from?: string; body?: string; receivedAt?: Date; extra?: string } = {}): StoredMessage {
+  const to = options.to ?? 'bob@blue.com';
+  return store.deliver({
+    raw: rawMessage({ subject, to, ...(options.from ? { from: options.from } : {}), ...(options.body ? { body: options.body } : {}), ...(options.extra ? { extra: options.extra } : {}) }),
+    envelope: { mailFrom: options.from ?? 'alice@red.com', rcptTo: [to] },
+    ...(options.receivedAt ? { receivedAt: options.receivedAt } : {}),
+  });
+}

@@ -1,0 +1,12 @@
+import nodemailer from 'nodemailer';
+import { startTestSandbox } from '../helpers/sandbox.js';
+import { loggedIn } from './imap-client.js';
+const box = await startTestSandbox();
+const t = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), secure: false, ignoreTLS: true });
+for (const s of ['one', 'two', 'three']) await t.sendMail({ from: 'alice@red.com', to: 'bob@blue.com', subject: s, text: 'hello ' + s });
+const c = await loggedIn(box.port('imap'));
+const cmds = process.argv.slice(2);
+let n = 0;
+for (const cmd of cmds) console.log((await c.command('T' + ++n, cmd)).join('\n'));
+c.close();
+await box.stop(0);
