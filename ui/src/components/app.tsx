@@ -242,7 +242,7 @@ export function App() {
               applyTheme(t);
             }}
           >
-            <option value="auto">Auto theme</option>
+            <option value="auto">Auto</option>
             <option value="light">Light</option>
             <option value="dark">Dark</option>
           </select>

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { listDate, shortAddress } from '../format.js';
 import type { ListModel } from '../list-model.js';
+import { Icon } from './icons.js';
 import { routeHref } from '../url-state.js';
 
 export const ROW_HEIGHT = 68;
@@ -135,7 +136,8 @@ export function MessageList(props: Props) {
             </span>
             {m.Attachments > 0 && (
               <span class="clip" title={`${m.Attachments} attachment(s)`}>
-                📎<span class="sr-only">{m.Attachments} attachments</span>
+                <Icon name="clip" />
+                <span class="sr-only">{m.Attachments} attachments</span>
               </span>
             )}
             <time dateTime={m.Created}>{listDate(m.Created)}</time>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { release, releases } from '../api.js';
-import { isObject, type Json } from '../json.js';
+import { fullDate } from '../format.js';
+import { isObject, objects, str, strings } from '../json.js';
 
 interface Props {
   id: string;
@@ -8,28 +9,20 @@ interface Props {
   onClose: () => void;
 }
 
-/** One line of a past release as the server reports it, whatever its exact field names. */
-function describe(value: unknown): Array<{ label: string; detail: string; transcript: string }> {
-  const list = Array.isArray(value) ? value : isObject(value) ? (Object.values(value).find(Array.isArray) ?? []) : [];
-  return list.filter(isObject).map((item: Json) => {
-    const pick = (...keys: string[]) => {
-      for (const k of keys) {
-        const v = item[k];
-        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
-      }
-      return '';
-    };
-    const recipients = Array.isArray(item['Recipients']) ? item['Recipients'] : Array.isArray(item['Outcomes']) ? item['Outcomes'] : [];
-    const outcomes = recipients
-      .filter(isObject)
-      .map((r) => `${String(r['Recipient'] ?? r['Address'] ?? r['To'] ?? '')}: ${String(r['Outcome'] ?? r['Status'] ?? '')} ${String(r['Reply'] ?? r['Response'] ?? r['Message'] ?? '')}`.trim());
-    const transcript = item['Transcript'];
-    return {
-      label: [pick('Created', 'Time', 'Started', 'At'), pick('Outcome', 'Status', 'Result')].filter(Boolean).join(' — ') || 'Release',
-      detail: outcomes.join('\n') || pick('Error', 'Message', 'Reply'),
-      transcript: Array.isArray(transcript) ? transcript.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') : typeof transcript === 'string' ? transcript : '',
-    };
-  });
+interface ReleaseView {
+  label: string;
+  recipients: Array<{ address: string; status: string; reply: string }>;
+  transcript: string;
+}
+
+/** GET /api/v1/message/{ID}/releases: `{Enabled, Releases: [{Created, Status, Mode, Recipients, Transcript}]}`. */
+function toReleases(value: unknown): ReleaseView[] {
+  if (!isObject(value)) return [];
+  return objects(value, 'Releases').map((r) => ({
+    label: [fullDate(str(r, 'Created')), str(r, 'Status'), str(r, 'Mode')].filter(Boolean).join(' · '),
+    recipients: objects(r, 'Recipients').map((x) => ({ address: str(x, 'Address'), status: str(x, 'Status'), reply: str(x, 'Reply') })),
+    transcript: strings(r, 'Transcript').join('\n'),
+  }));
 }
 
 /** Release a caught message to real recipients, then show each attempt's outcome and SMTP transcript. */
@@ -38,11 +31,11 @@ export function ReleaseDialog({ id, recipients, onClose }: Props) {
   const [to, setTo] = useState(recipients.join(', '));
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const [history, setHistory] = useState<ReturnType<typeof describe>>([]);
+  const [history, setHistory] = useState<ReleaseView[]>([]);
 
   const refresh = () =>
     releases(id).then(
-      (v) => setHistory(describe(v)),
+      (v) => setHistory(toReleases(v)),
       () => setHistory([]),
     );
   useEffect(() => {
@@ -89,8 +82,29 @@ export function ReleaseDialog({ id, recipients, onClose }: Props) {
             {history.map((h, i) => (
               <details key={i} open={i === history.length - 1}>
                 <summary>{h.label}</summary>
-                {h.detail && <pre class="source">{h.detail}</pre>}
-                {h.transcript && <pre class="source" aria-label="SMTP transcript">{h.transcript}</pre>}
+                <table class="outcomes">
+                  <thead>
+                    <tr>
+                      <th scope="col">Recipient</th>
+                      <th scope="col">Outcome</th>
+                      <th scope="col">Reply</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {h.recipients.map((r) => (
+                      <tr key={r.address}>
+                        <td>{r.address}</td>
+                        <td class={`outcome-${r.status}`}>{r.status}</td>
+                        <td>{r.reply}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                {h.transcript && (
+                  <pre class="source transcript" aria-label="SMTP transcript" tabIndex={0}>
+                    {h.transcript}
+                  </pre>
+                )}
               </details>
             ))}
           </section>
