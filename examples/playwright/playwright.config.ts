@@ -1,0 +1,10 @@
+import { defineConfig } from '@playwright/test';
+
+// The recipe needs no browser: it reads mail through the API.
+export default defineConfig({
+  testDir: '.',
+  testMatch: '*.spec.ts',
+  workers: 1,
+  reporter: 'line',
+  timeout: 30_000,
+});
