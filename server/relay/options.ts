@@ -67,6 +67,8 @@ export const relayOptions = {
   releasePort: integer('SMTP port used at MX hosts', 25, 1, 65535),
   dnsServer: dnsServer('DNS server for MX lookups, IP[:PORT]'),
   dnsTimeout: duration('How long one DNS query may take', 5_000),
+  dnsCache: duration('How long DNS answers are reused by release (failures never are); 0 = ask every time', 30_000),
+  releaseKeepAlive: duration('How long a connection to a destination stays open for the next release; 0 = QUIT after each', 5_000),
   releaseSender: text('Envelope sender (MAIL FROM) of released mail; default: the message\'s own MAIL FROM'),
   releaseNewMessageId: flag('Give released mail a new Message-ID'),
   releaseOverrideFrom: text('Rewrite the From address of released mail (the original goes to X-Original-From)'),

@@ -12,13 +12,14 @@ import type { DnsResolver } from './mx-resolver.js';
 import { releaseMode } from './options.js';
 import { registerReleaseService, unregisterReleaseService } from './release-registry.js';
 import { ReleaseService, type ReleaseSettings } from './release-service.js';
-import { nodeSmtpClient } from './smtp-client.js';
+import { createSmtpClient } from './smtp-client.js';
+import { cachingResolver } from './dns-cache.js';
 
 /** The system resolver, or the one --dns-server names (node:dns takes `ip:port`). */
-export function dnsResolverFor(config: Pick<Config, 'dnsServer' | 'dnsTimeout'>): DnsResolver {
+export function dnsResolverFor(config: Pick<Config, 'dnsServer' | 'dnsTimeout' | 'dnsCache'>): DnsResolver {
   const resolver = new Resolver({ timeout: config.dnsTimeout, tries: 2 });
   if (config.dnsServer) resolver.setServers([config.dnsServer]);
-  return resolver;
+  return cachingResolver(resolver, config.dnsCache);
 }
 
 /** The release settings a config asks for, or null when release is off. Throws OptionError. */
@@ -53,10 +54,11 @@ export function createRelayFront(context: FrontContext): Front | null {
   const settings = releaseSettings(config);
   if (!settings) return null;
   const log = logger.child({ front: 'release' });
+  const smtp = createSmtpClient({ keepAliveMs: config.releaseKeepAlive, maxIdlePerTarget: config.releaseConcurrency });
   const service = new ReleaseService(settings, {
     store,
     resolver: dnsResolverFor(config),
-    smtp: nodeSmtpClient,
+    smtp,
     clock,
     random: Math.random,
     logger: log,
@@ -76,6 +78,7 @@ export function createRelayFront(context: FrontContext): Front | null {
       auto?.stop();
       service.stop();
       unregisterReleaseService(store, service);
+      await smtp.close();
     },
   };
 }

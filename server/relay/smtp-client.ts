@@ -1,7 +1,9 @@
 /**
- * One SMTP transaction to one host (RFC 5321 §3, §4), with a full transcript. It
+ * SMTP transactions to a host (RFC 5321 §3, §4), each with a full transcript. It
  * never throws for anything the network or the server does: every outcome is a
- * value, per recipient.
+ * value, per recipient. Connections can be kept open between transactions and the
+ * envelope pipelined (RFC 2920), as MTAs do, so a busy release costs one round trip
+ * per message instead of six.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
@@ -63,9 +65,18 @@ export interface TransactionResult {
   transcript: string[];
 }
 
-/** Sends one transaction; injected so tests and the story can observe or replace it. */
+/** Sends transactions; injected so tests and the story can observe or replace it. */
 export interface SmtpClient {
   send(transaction: SmtpTransaction): Promise<TransactionResult>;
+  /** QUITs the connections kept open. */
+  close(): Promise<void>;
+}
+
+export interface SmtpClientOptions {
+  /** How long a connection is kept open for the next transaction; 0 = QUIT after each. */
+  keepAliveMs: number;
+  /** Most idle connections kept per destination. */
+  maxIdlePerTarget: number;
 }
 
 /** A failure that ends the session with a status for every undecided recipient. */
@@ -82,234 +93,368 @@ function statusOf(code: number): RecipientStatus {
 }
 
 const replyLine = (reply: Reply) => `${reply.code} ${reply.text}`;
+const endFor = (reply: Reply, tryNextHost: boolean) => new SessionEnd(statusOf(reply.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(reply), tryNextHost);
 
-export const nodeSmtpClient: SmtpClient = {
-  send: (transaction) => new Session(transaction).run(),
-};
+/** One open SMTP connection, past EHLO (and STARTTLS and AUTH when asked). */
+class Connection {
+  readonly reader = new ReplyReader();
+  socket: Socket | undefined;
+  tls = false;
+  capabilities = new Map<string, string>();
+  /** Where transcript lines go: the transaction using the connection now. */
+  transcript: string[] = [];
+  idleTimer: NodeJS.Timeout | undefined;
 
-class Session {
-  readonly #t: SmtpTransaction;
-  readonly #reader = new ReplyReader();
-  readonly #transcript: string[] = [];
-  readonly #decided = new Map<string, RecipientOutcome>();
-  #socket: Socket | undefined;
-  #tls = false;
+  constructor(readonly key: string) {}
 
-  constructor(transaction: SmtpTransaction) {
-    this.#t = transaction;
-  }
-
-  async run(): Promise<TransactionResult> {
-    let end: SessionEnd | undefined;
-    try {
-      await this.#dialogue();
-    } catch (error) {
-      end = this.#asEnd(error);
-      this.#transcript.push(`!! ${end.reply}`);
-    } finally {
-      this.#reader.detach();
-      this.#socket?.destroy();
-    }
-    const recipients = this.#t.rcptTo.map(
-      (address) => this.#decided.get(address) ?? { address, status: end?.status ?? 'temporary', reply: end?.reply ?? 'no reply' },
-    );
-    return { recipients, tryNextHost: end?.tryNextHost ?? false, tls: this.#tls, transcript: this.#transcript };
-  }
-
-  #asEnd(error: unknown): SessionEnd {
-    if (error instanceof SessionEnd) return error;
-    if (error instanceof WireFailure) return new SessionEnd('temporary', error.message, true);
-    const message = error instanceof Error ? error.message : String(error);
-    return new SessionEnd('temporary', message, true);
-  }
-
-  async #dialogue(): Promise<void> {
-    const { target, timeouts } = this.#t;
-    this.#transcript.push(`-- connecting to ${target.host}:${target.port}${target.tls === 'implicit' ? ' (TLS)' : ''}`);
-    const socket = await this.#connect();
-    this.#use(socket);
-
-    // RFC 5321 §4.3.1: a 554 greeting means "no service here"; try the next host.
-    const greeting = await this.#read(timeouts.greeting, 'the greeting');
-    if (greeting.code !== 220) throw new SessionEnd(statusOf(greeting.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(greeting), true);
-
-    let capabilities = await this.#hello();
-    if (target.tls !== 'implicit') {
-      const offered = capabilities.has('STARTTLS');
-      if (offered) {
-        const reply = await this.#command('STARTTLS', timeouts.command);
-        if (reply.code === 220) {
-          await this.#startTls();
-          capabilities = await this.#hello();
-        } else if (target.tls === 'required') {
-          throw new SessionEnd('temporary', `STARTTLS refused: ${replyLine(reply)}`, true);
-        }
-      } else if (target.tls === 'required') {
-        throw new SessionEnd('temporary', 'the server does not offer STARTTLS and TLS is required (--release-allow-insecure allows plain text)', true);
-      }
-    }
-
-    if (target.auth) await this.#authenticate(capabilities, target.auth);
-
-    const params: string[] = [];
-    const size = capabilities.get('SIZE');
-    if (size !== undefined) {
-      if (Number(size) > 0 && this.#t.data.length > Number(size)) {
-        throw new SessionEnd('permanent', `552 message of ${this.#t.data.length} bytes exceeds the server's SIZE ${size}`, false);
-      }
-      params.push(`SIZE=${this.#t.data.length}`);
-    }
-    if (capabilities.has('8BITMIME') && this.#t.data.some((byte) => byte > 0x7f)) params.push('BODY=8BITMIME');
-    if (capabilities.has('SMTPUTF8') && /[^\x00-\x7f]/.test(this.#t.mailFrom + this.#t.rcptTo.join(''))) params.push('SMTPUTF8');
-
-    const mail = await this.#command(`MAIL FROM:<${this.#t.mailFrom}>${params.map((p) => ' ' + p).join('')}`, timeouts.command);
-    if (mail.code !== 250) throw new SessionEnd(statusOf(mail.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(mail), statusOf(mail.code) !== 'permanent');
-
-    const accepted: string[] = [];
-    for (const address of this.#t.rcptTo) {
-      const reply = await this.#command(`RCPT TO:<${address}>`, timeouts.command);
-      const status = statusOf(reply.code);
-      if (status === 'delivered') accepted.push(address);
-      else this.#decided.set(address, { address, status, reply: replyLine(reply) });
-    }
-    if (accepted.length === 0) {
-      await this.#quit();
-      return;
-    }
-
-    const go = await this.#command('DATA', timeouts.command);
-    if (go.code !== 354) throw new SessionEnd(statusOf(go.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(go), false);
-    const wire = dataForWire(this.#t.data);
-    this.#transcript.push(`C: <message, ${this.#t.data.length} bytes>`, 'C: .');
-    this.#write(wire);
-    // RFC 5321 §4.5.3.2.6: the reply to the final dot may take long (10 minutes).
-    const done = await this.#read(timeouts.data, 'the message data');
-    const status = statusOf(done.code);
-    for (const address of accepted) this.#decided.set(address, { address, status, reply: replyLine(done) });
-    await this.#quit();
-  }
-
-  #connect(): Promise<Socket> {
-    const { target, timeouts } = this.#t;
-    return new Promise((resolve, reject) => {
-      const socket: Socket =
-        target.tls === 'implicit'
-          ? tlsConnect({ host: target.host, port: target.port, servername: sniName(target.servername), rejectUnauthorized: target.verifyCertificate })
-          : netConnect({ host: target.host, port: target.port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new WireFailure('timeout', `could not connect within ${timeouts.connect} ms`));
-      }, timeouts.connect);
-      socket.once(target.tls === 'implicit' ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        socket.off('error', onError);
-        if (target.tls === 'implicit') this.#tls = true;
-        resolve(socket);
-      });
-      const onError = (error: Error) => {
-        clearTimeout(timer);
-        reject(new WireFailure('network', `could not connect: ${error.message}`));
-      };
-      socket.once('error', onError);
-    });
-  }
-
-  #use(socket: Socket): void {
-    this.#socket = socket;
+  use(socket: Socket): void {
+    this.socket = socket;
     socket.on('error', () => undefined); // reported through the reader
-    this.#reader.attach(socket);
+    this.reader.attach(socket);
   }
 
-  async #startTls(): Promise<void> {
-    const { target, timeouts } = this.#t;
-    const plain = this.#socket as Socket;
-    this.#reader.detach();
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const tls = tlsConnect({ socket: plain, servername: sniName(target.servername), rejectUnauthorized: target.verifyCertificate });
-      const timer = setTimeout(() => {
-        tls.destroy();
-        reject(new WireFailure('timeout', `TLS handshake did not finish within ${timeouts.command} ms`));
-      }, timeouts.command);
-      tls.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve(tls);
-      });
-      tls.once('error', (error) => {
-        clearTimeout(timer);
-        reject(new WireFailure('network', `TLS failed: ${error.message}`));
-      });
-    });
-    this.#tls = true;
-    this.#transcript.push(`-- TLS ${secure.getProtocol() ?? ''} established`);
-    this.#use(secure);
+  write(bytes: Buffer | string): void {
+    this.socket?.write(bytes);
   }
 
-  /** EHLO, falling back to HELO (RFC 5321 §4.1.4); returns the extensions offered. */
-  async #hello(): Promise<Map<string, string>> {
-    const timeout = this.#t.timeouts.command;
-    const ehlo = await this.#command(`EHLO ${this.#t.helo}`, timeout);
-    if (ehlo.code === 250) {
-      const capabilities = new Map<string, string>();
-      for (const line of ehlo.lines.slice(1)) {
-        const [keyword = '', ...rest] = line.slice(4).trim().split(/\s+/);
-        capabilities.set(keyword.toUpperCase(), rest.join(' '));
-      }
-      return capabilities;
-    }
-    if (ehlo.code === 421) throw new SessionEnd('temporary', replyLine(ehlo), true);
-    const helo = await this.#command(`HELO ${this.#t.helo}`, timeout);
-    if (helo.code !== 250) throw new SessionEnd(statusOf(helo.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(helo), true);
-    return new Map();
+  send(line: string, shown = line): void {
+    this.transcript.push(`C: ${shown}`);
+    this.write(line + '\r\n');
   }
 
-  /** AUTH PLAIN (RFC 4616) or LOGIN, whichever the server offers, PLAIN first. */
-  async #authenticate(capabilities: Map<string, string>, auth: { user: string; password: string }): Promise<void> {
-    const timeout = this.#t.timeouts.command;
-    const mechanisms = (capabilities.get('AUTH') ?? '').toUpperCase().split(/\s+/);
-    let reply: Reply;
-    if (mechanisms.includes('PLAIN')) {
-      const token = Buffer.from(`\0${auth.user}\0${auth.password}`).toString('base64');
-      reply = await this.#command(`AUTH PLAIN ${token}`, timeout, 'AUTH PLAIN ****');
-    } else if (mechanisms.includes('LOGIN')) {
-      reply = await this.#command('AUTH LOGIN', timeout);
-      if (reply.code === 334) reply = await this.#command(Buffer.from(auth.user).toString('base64'), timeout, '**** (user)');
-      if (reply.code === 334) reply = await this.#command(Buffer.from(auth.password).toString('base64'), timeout, '**** (password)');
-    } else {
-      throw new SessionEnd('permanent', 'the server offers neither AUTH PLAIN nor AUTH LOGIN', false);
-    }
-    if (reply.code !== 235) throw new SessionEnd(statusOf(reply.code) === 'permanent' ? 'permanent' : 'temporary', `authentication failed: ${replyLine(reply)}`, false);
+  async read(timeout: number, what: string): Promise<Reply> {
+    const reply = await this.reader.read(timeout, what);
+    for (const line of reply.lines) this.transcript.push(`S: ${line}`);
+    return reply;
   }
 
-  async #command(line: string, timeout: number, shown = line): Promise<Reply> {
-    this.#transcript.push(`C: ${shown}`);
-    this.#write(Buffer.from(line + '\r\n'));
-    const reply = await this.#read(timeout, shown.split(' ')[0] ?? shown);
+  async command(line: string, timeout: number, shown = line): Promise<Reply> {
+    this.send(line, shown);
+    const reply = await this.read(timeout, shown.split(' ')[0] ?? shown);
     // RFC 5321 §3.8: 421 means the server is closing; nothing more will be said.
     if (reply.code === 421) throw new SessionEnd('temporary', replyLine(reply), true);
     return reply;
   }
 
-  async #read(timeout: number, what: string): Promise<Reply> {
-    const reply = await this.#reader.read(timeout, what);
-    for (const line of reply.lines) this.#transcript.push(`S: ${line}`);
-    return reply;
+  /** Usable for another transaction: open, and the server has not said anything out of turn. */
+  get reusable(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed && this.socket.writable && !this.reader.pending && !this.reader.failed;
   }
 
-  #write(bytes: Buffer): void {
-    this.#socket?.write(bytes);
+  destroy(): void {
+    clearTimeout(this.idleTimer);
+    this.reader.detach();
+    this.socket?.destroy();
+    this.socket = undefined;
   }
 
-  /** QUIT politely; the outcome is already decided, so its reply does not matter. */
-  async #quit(): Promise<void> {
+  /** QUIT politely; whatever the reply, the connection is closed after. */
+  async quit(timeout: number): Promise<void> {
     try {
-      await this.#command('QUIT', Math.min(this.#t.timeouts.command, 5_000));
+      if (this.reusable) await this.command('QUIT', Math.min(timeout, 5_000));
     } catch {
       // already decided
+    } finally {
+      this.destroy();
     }
   }
+}
+
+function targetKey(t: SmtpTransaction): string {
+  const { target } = t;
+  return [target.host, target.port, target.servername, target.tls, target.verifyCertificate, target.auth?.user ?? '', target.auth?.password ?? '', t.helo].join('\0');
+}
+
+export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
+  const idle = new Map<string, Connection[]>();
+
+  const park = (connection: Connection, timeouts: SmtpTimeouts): Promise<void> | void => {
+    const list = idle.get(connection.key) ?? [];
+    if (options.keepAliveMs <= 0 || list.length >= options.maxIdlePerTarget || !connection.reusable) return connection.quit(timeouts.command);
+    connection.transcript = [];
+    connection.socket?.unref();
+    connection.idleTimer = setTimeout(() => {
+      const at = list.indexOf(connection);
+      if (at >= 0) list.splice(at, 1);
+      void connection.quit(timeouts.command);
+    }, options.keepAliveMs);
+    connection.idleTimer.unref();
+    list.push(connection);
+    idle.set(connection.key, list);
+  };
+
+  const take = (key: string): Connection | undefined => {
+    const list = idle.get(key);
+    while (list && list.length > 0) {
+      const connection = list.pop() as Connection;
+      clearTimeout(connection.idleTimer);
+      if (connection.reusable) {
+        connection.socket?.ref();
+        return connection;
+      }
+      connection.destroy();
+    }
+    return undefined;
+  };
+
+  return {
+    async send(t) {
+      const transcript: string[] = [];
+      const decided = new Map<string, RecipientOutcome>();
+      let connection = take(targetKey(t));
+      let end: SessionEnd | undefined;
+      let clean = false;
+      if (connection) {
+        connection.transcript = transcript;
+        transcript.push(`-- reusing the open connection to ${t.target.host}:${t.target.port}${connection.tls ? ' (TLS)' : ''}`);
+        const outcome = await attempt(() => transaction(connection as Connection, t, decided));
+        if (outcome === 'stale') {
+          // The server closed the kept connection before answering; nothing was delivered.
+          transcript.push('-- the kept connection had been closed by the server; connecting again');
+          connection.destroy();
+          connection = undefined;
+          decided.clear();
+        } else ({ end, clean } = outcome);
+      }
+      if (!connection) {
+        connection = new Connection(targetKey(t));
+        connection.transcript = transcript;
+        const opened = await attempt(async () => {
+          await open(connection as Connection, t);
+          return transaction(connection as Connection, t, decided);
+        });
+        ({ end, clean } = opened === 'stale' ? { end: new SessionEnd('temporary', 'connection lost', true), clean: false } : opened);
+      }
+      if (end) transcript.push(`!! ${end.reply}`);
+      if (clean && !end) await park(connection, t.timeouts);
+      else if (end) connection.destroy();
+      else await connection.quit(t.timeouts.command);
+      const recipients = t.rcptTo.map((address) => decided.get(address) ?? { address, status: end?.status ?? 'temporary', reply: end?.reply ?? 'no reply' });
+      return { recipients, tryNextHost: end?.tryNextHost ?? false, tls: connection.tls, transcript };
+    },
+    async close() {
+      const all = [...idle.values()].flat();
+      idle.clear();
+      await Promise.all(all.map((c) => c.quit(1_000)));
+    },
+  };
+}
+
+type Attempted = { end: SessionEnd | undefined; clean: boolean } | 'stale';
+
+/** Runs a step, turning what the network or server did into a SessionEnd. */
+async function attempt(step: () => Promise<Attempted>): Promise<Attempted> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof SessionEnd) return { end: error, clean: false };
+    if (error instanceof WireFailure) return { end: new SessionEnd('temporary', error.message, true), clean: false };
+    return { end: new SessionEnd('temporary', error instanceof Error ? error.message : String(error), true), clean: false };
+  }
+}
+
+/** Connect, greeting, EHLO, STARTTLS and AUTH as the target asks. Throws SessionEnd or WireFailure. */
+async function open(connection: Connection, t: SmtpTransaction): Promise<void> {
+  const { target, timeouts } = t;
+  connection.transcript.push(`-- connecting to ${target.host}:${target.port}${target.tls === 'implicit' ? ' (TLS)' : ''}`);
+  connection.use(await connectSocket(t));
+  if (target.tls === 'implicit') connection.tls = true;
+
+  // RFC 5321 §4.3.1: a 554 greeting means "no service here"; try the next host.
+  const greeting = await connection.read(timeouts.greeting, 'the greeting');
+  if (greeting.code !== 220) throw endFor(greeting, true);
+
+  connection.capabilities = await hello(connection, t);
+  if (target.tls !== 'implicit') {
+    if (connection.capabilities.has('STARTTLS')) {
+      const reply = await connection.command('STARTTLS', timeouts.command);
+      if (reply.code === 220) {
+        await startTls(connection, t);
+        connection.capabilities = await hello(connection, t);
+      } else if (target.tls === 'required') {
+        throw new SessionEnd('temporary', `STARTTLS refused: ${replyLine(reply)}`, true);
+      }
+    } else if (target.tls === 'required') {
+      throw new SessionEnd('temporary', 'the server does not offer STARTTLS and TLS is required (--release-allow-insecure allows plain text)', true);
+    }
+  }
+  if (target.auth) await authenticate(connection, t, target.auth);
+}
+
+/**
+ * MAIL, RCPT for each recipient, DATA and the message; pipelined when offered
+ * (RFC 2920 §3.1: the replies come back in order). Returns 'stale' when a kept
+ * connection turns out to be closed before any reply.
+ */
+async function transaction(connection: Connection, t: SmtpTransaction, decided: Map<string, RecipientOutcome>): Promise<Attempted> {
+  const { timeouts } = t;
+  const capabilities = connection.capabilities;
+  const params: string[] = [];
+  const size = capabilities.get('SIZE');
+  if (size !== undefined) {
+    if (Number(size) > 0 && t.data.length > Number(size)) {
+      throw new SessionEnd('permanent', `552 message of ${t.data.length} bytes exceeds the server's SIZE ${size}`, false);
+    }
+    params.push(`SIZE=${t.data.length}`);
+  }
+  if (capabilities.has('8BITMIME') && t.data.some((byte) => byte > 0x7f)) params.push('BODY=8BITMIME');
+  if (capabilities.has('SMTPUTF8') && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo.join(''))) params.push('SMTPUTF8');
+  const mailLine = `MAIL FROM:<${t.mailFrom}>${params.map((p) => ' ' + p).join('')}`;
+  const pipelining = capabilities.has('PIPELINING');
+
+  let mail: Reply;
+  const firstRead = async (what: string) => {
+    try {
+      return await connection.read(timeouts.command, what);
+    } catch (error) {
+      if (error instanceof WireFailure && error.kind === 'network' && connection.transcript.some((l) => l.startsWith('-- reusing'))) throw STALE;
+      throw error;
+    }
+  };
+  const STALE = new Error('stale');
+  try {
+    if (pipelining) {
+      connection.send(mailLine);
+      for (const address of t.rcptTo) connection.send(`RCPT TO:<${address}>`);
+      connection.send('DATA');
+    } else connection.send(mailLine);
+    mail = await firstRead('MAIL');
+  } catch (error) {
+    if (error === STALE) return 'stale';
+    throw error;
+  }
+  if (mail.code === 421 && connection.transcript.some((l) => l.startsWith('-- reusing'))) return 'stale';
+  if (mail.code === 421) throw endFor(mail, true);
+
+  const accepted: string[] = [];
+  for (const address of t.rcptTo) {
+    const reply = pipelining ? await connection.read(timeouts.command, 'RCPT') : mail.code === 250 ? await connection.command(`RCPT TO:<${address}>`, timeouts.command) : undefined;
+    if (reply?.code === 421) throw endFor(reply, true);
+    if (mail.code !== 250 || !reply) continue;
+    if (statusOf(reply.code) === 'delivered') accepted.push(address);
+    else decided.set(address, { address, status: statusOf(reply.code), reply: replyLine(reply) });
+  }
+  let go: Reply | undefined;
+  if (pipelining) go = await connection.read(timeouts.command, 'DATA');
+  if (mail.code !== 250) {
+    // RFC 5321 §4.1.1.2: the transaction never began; the next host may think otherwise.
+    if (go?.code === 354) await finishData(connection, Buffer.alloc(0), timeouts);
+    throw endFor(mail, statusOf(mail.code) !== 'permanent');
+  }
+  if (accepted.length === 0) {
+    // Every recipient refused. A pipelined DATA was refused too (RFC 2920 §3.1), unless
+    // the server got it wrong and said 354: then an empty message ends it.
+    if (go?.code === 354) await finishData(connection, Buffer.alloc(0), timeouts);
+    const reset = await connection.command('RSET', timeouts.command);
+    return { end: undefined, clean: reset.code === 250 };
+  }
+  if (!pipelining) go = await connection.command('DATA', timeouts.command);
+  if (!go || go.code !== 354) {
+    for (const address of accepted) decided.set(address, { address, status: go && statusOf(go.code) === 'permanent' ? 'permanent' : 'temporary', reply: go ? replyLine(go) : 'no reply' });
+    if (go?.code === 421) throw endFor(go, false);
+    const reset = await connection.command('RSET', timeouts.command);
+    return { end: undefined, clean: reset.code === 250 };
+  }
+  connection.transcript.push(`C: <message, ${t.data.length} bytes>`, 'C: .');
+  // RFC 5321 §4.5.3.2.6: the reply to the final dot may take long (10 minutes).
+  const done = await finishData(connection, t.data, timeouts);
+  if (done.code === 421) throw endFor(done, false);
+  for (const address of accepted) decided.set(address, { address, status: statusOf(done.code), reply: replyLine(done) });
+  return { end: undefined, clean: true };
+}
+
+async function finishData(connection: Connection, data: Buffer, timeouts: SmtpTimeouts): Promise<Reply> {
+  connection.write(dataForWire(data));
+  return connection.read(timeouts.data, 'the message data');
+}
+
+function connectSocket(t: SmtpTransaction): Promise<Socket> {
+  const { target, timeouts } = t;
+  return new Promise((resolve, reject) => {
+    const socket: Socket =
+      target.tls === 'implicit'
+        ? tlsConnect({ host: target.host, port: target.port, servername: sniName(target.servername), rejectUnauthorized: target.verifyCertificate })
+        : netConnect({ host: target.host, port: target.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new WireFailure('timeout', `could not connect within ${timeouts.connect} ms`));
+    }, timeouts.connect);
+    socket.once(target.tls === 'implicit' ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      resolve(socket);
+    });
+    const onError = (error: Error) => {
+      clearTimeout(timer);
+      reject(new WireFailure('network', `could not connect: ${error.message}`));
+    };
+    socket.once('error', onError);
+  });
+}
+
+async function startTls(connection: Connection, t: SmtpTransaction): Promise<void> {
+  const { target, timeouts } = t;
+  const plain = connection.socket as Socket;
+  connection.reader.detach();
+  const secure = await new Promise<TLSSocket>((resolve, reject) => {
+    const tls = tlsConnect({ socket: plain, servername: sniName(target.servername), rejectUnauthorized: target.verifyCertificate });
+    const timer = setTimeout(() => {
+      tls.destroy();
+      reject(new WireFailure('timeout', `TLS handshake did not finish within ${timeouts.command} ms`));
+    }, timeouts.command);
+    tls.once('secureConnect', () => {
+      clearTimeout(timer);
+      resolve(tls);
+    });
+    tls.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new WireFailure('network', `TLS failed: ${error.message}`));
+    });
+  });
+  connection.tls = true;
+  connection.transcript.push(`-- TLS ${secure.getProtocol() ?? ''} established`);
+  connection.use(secure);
+}
+
+/** EHLO, falling back to HELO (RFC 5321 §4.1.4); returns the extensions offered. */
+async function hello(connection: Connection, t: SmtpTransaction): Promise<Map<string, string>> {
+  const timeout = t.timeouts.command;
+  const ehlo = await connection.command(`EHLO ${t.helo}`, timeout);
+  if (ehlo.code === 250) {
+    const capabilities = new Map<string, string>();
+    for (const line of ehlo.lines.slice(1)) {
+      const [keyword = '', ...rest] = line.slice(4).trim().split(/\s+/);
+      capabilities.set(keyword.toUpperCase(), rest.join(' '));
+    }
+    return capabilities;
+  }
+  const helo = await connection.command(`HELO ${t.helo}`, timeout);
+  if (helo.code !== 250) throw endFor(helo, true);
+  return new Map();
+}
+
+/** AUTH PLAIN (RFC 4616) or LOGIN, whichever the server offers, PLAIN first. */
+async function authenticate(connection: Connection, t: SmtpTransaction, auth: { user: string; password: string }): Promise<void> {
+  const timeout = t.timeouts.command;
+  const mechanisms = (connection.capabilities.get('AUTH') ?? '').toUpperCase().split(/\s+/);
+  let reply: Reply;
+  if (mechanisms.includes('PLAIN')) {
+    const token = Buffer.from(`\0${auth.user}\0${auth.password}`).toString('base64');
+    reply = await connection.command(`AUTH PLAIN ${token}`, timeout, 'AUTH PLAIN ****');
+  } else if (mechanisms.includes('LOGIN')) {
+    reply = await connection.command('AUTH LOGIN', timeout);
+    if (reply.code === 334) reply = await connection.command(Buffer.from(auth.user).toString('base64'), timeout, '**** (user)');
+    if (reply.code === 334) reply = await connection.command(Buffer.from(auth.password).toString('base64'), timeout, '**** (password)');
+  } else {
+    throw new SessionEnd('permanent', 'the server offers neither AUTH PLAIN nor AUTH LOGIN', false);
+  }
+  if (reply.code !== 235) throw new SessionEnd(statusOf(reply.code) === 'permanent' ? 'permanent' : 'temporary', `authentication failed: ${replyLine(reply)}`, false);
 }
 
 /** SNI must be a host name, never an IP literal (RFC 6066 §3). */
 function sniName(name: string): string | undefined {
   return /^[\d.]+$|:/.test(name) ? undefined : name.replace(/\.$/, '');
 }
+
+/** A client that QUITs after every transaction (no connection kept). */
+export const nodeSmtpClient: SmtpClient = createSmtpClient({ keepAliveMs: 0, maxIdlePerTarget: 0 });

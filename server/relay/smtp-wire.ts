@@ -54,6 +54,11 @@ export class ReplyReader {
     this.#socket = undefined;
   }
 
+  /** Whether the connection failed or closed. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
+  }
+
   /** Whether bytes arrived that no command asked for (a server talking out of turn). */
   get pending(): boolean {
     return this.#lines.length > 0 || this.#buffer.length > 0;

@@ -71,7 +71,7 @@ describe('auto-release', () => {
       if (forBlue) expect(records[0]?.recipients[0]?.state).toBe('delivered');
     }
     expect(red.store.stats().messages).toBe(total);
-  });
+  }, 120_000);
 
   it('never makes the sender wait for a release', async () => {
     // The destination never greets: every release hangs until its timeout.

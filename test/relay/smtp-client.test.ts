@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTls, type TlsMaterial } from '../../server/lib/tls.js';
-import { nodeSmtpClient, type SmtpTarget, type SmtpTransaction } from '../../server/relay/smtp-client.js';
+import { createSmtpClient, nodeSmtpClient, type SmtpClient, type SmtpTarget, type SmtpTransaction } from '../../server/relay/smtp-client.js';
 import { startSink, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 
 const message = Buffer.from('From: alice@red.com\r\nTo: bob@blue.com\r\nSubject: hi\r\n\r\nHello Bob.\r\n.leading dot\r\n');
@@ -23,7 +23,7 @@ async function sink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
   return s;
 }
 
-function send(port: number, rcptTo: string[], target: Partial<SmtpTarget> = {}): Promise<Awaited<ReturnType<typeof nodeSmtpClient.send>>> {
+function send(port: number, rcptTo: string[], target: Partial<SmtpTarget> = {}, client: SmtpClient = nodeSmtpClient): Promise<Awaited<ReturnType<SmtpClient['send']>>> {
   const transaction: SmtpTransaction = {
     target: { host: '127.0.0.1', port, servername: 'sink.test', tls: 'opportunistic', verifyCertificate: false, ...target },
     helo: 'red.test',
@@ -32,7 +32,7 @@ function send(port: number, rcptTo: string[], target: Partial<SmtpTarget> = {}):
     data: message,
     timeouts,
   };
-  return nodeSmtpClient.send(transaction);
+  return client.send(transaction);
 }
 
 describe('one SMTP transaction to a real server', () => {
@@ -128,5 +128,63 @@ describe('one SMTP transaction to a real server', () => {
     const result = await send(port, ['bob@blue.com']);
     expect(result.recipients[0]).toMatchObject({ status: 'temporary', reply: expect.stringContaining('ECONNREFUSED') });
     expect(result.tryNextHost).toBe(true);
+  });
+});
+
+describe('connections kept open between transactions', () => {
+  it('sends the next message on the same connection, envelope pipelined (RFC 2920)', async () => {
+    let connections = 0;
+    const s = await sink({ connect: () => (connections++, null) });
+    const client = createSmtpClient({ keepAliveMs: 10_000, maxIdlePerTarget: 2 });
+    try {
+      const first = await send(s.port, ['bob@blue.com'], {}, client);
+      const second = await send(s.port, ['carol@blue.com', 'nobody@blue.com'], {}, client);
+      expect([first, second].map((r) => r.recipients.every((x) => x.status === 'delivered'))).toEqual([true, true]);
+      expect(connections).toBe(1);
+      expect(second.transcript.slice(0, 5)).toEqual([
+        `-- reusing the open connection to 127.0.0.1:${s.port}`,
+        'C: MAIL FROM:<alice@red.com>',
+        'C: RCPT TO:<carol@blue.com>',
+        'C: RCPT TO:<nobody@blue.com>',
+        'C: DATA',
+      ]);
+      expect(s.messages.map((m) => m.rcptTo)).toEqual([['bob@blue.com'], ['carol@blue.com', 'nobody@blue.com']]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('keeps per-recipient outcomes with pipelining, and the connection stays usable after all are refused', async () => {
+    let connections = 0;
+    const s = await sink({ connect: () => (connections++, null), rcpt: (address) => (address.startsWith('nobody') ? { code: 550, message: '5.1.1 No such user' } : null) });
+    const client = createSmtpClient({ keepAliveMs: 10_000, maxIdlePerTarget: 2 });
+    try {
+      await send(s.port, ['bob@blue.com'], {}, client);
+      const refused = await send(s.port, ['nobody@blue.com'], {}, client);
+      expect(refused.recipients[0]).toMatchObject({ status: 'permanent', reply: '550 5.1.1 No such user' });
+      expect(refused.transcript).toContain('C: RSET');
+      const mixed = await send(s.port, ['nobody@blue.com', 'bob@blue.com'], {}, client);
+      expect(mixed.recipients.map((r) => r.status)).toEqual(['permanent', 'delivered']);
+      expect(connections).toBe(1);
+      expect(s.messages.map((m) => m.rcptTo)).toEqual([['bob@blue.com'], ['bob@blue.com']]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('connects again when the server closed the kept connection', async () => {
+    let connections = 0;
+    const s = await sink({ connect: () => (connections++, null) });
+    const client = createSmtpClient({ keepAliveMs: 10_000, maxIdlePerTarget: 2 });
+    try {
+      await send(s.port, ['bob@blue.com'], {}, client);
+      s.dropConnections();
+      const again = await send(s.port, ['bob@blue.com'], {}, client);
+      expect(again.recipients[0]?.status).toBe('delivered');
+      expect(connections).toBe(2);
+      expect(s.messages).toHaveLength(2);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -32,6 +32,8 @@ export interface SmtpSink {
   messages: SinkMessage[];
   /** Resolves when `count` messages have arrived. */
   received(count: number): Promise<SinkMessage[]>;
+  /** Closes every open connection from the server side (as an idle timeout would). */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -107,6 +109,9 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink
   return {
     port: bound.port,
     messages,
+    dropConnections() {
+      for (const connection of (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections) connection._socket.destroy();
+    },
     received: (count) => (messages.length >= count ? Promise.resolve(messages) : new Promise((resolve) => waiters.push({ count, resolve }))),
     async close() {
       for (const release of stalled.splice(0)) release();
