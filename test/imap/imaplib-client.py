@@ -1,0 +1,29 @@
+"""Drives the IMAP front with Python's imaplib and prints what it saw as JSON."""
+import imaplib
+import json
+import sys
+
+port, user = int(sys.argv[1]), sys.argv[2]
+out = {}
+imap = imaplib.IMAP4("127.0.0.1", port)
+out["login"] = imap.login(user, "secret")[0]
+out["capabilities"] = list(imap.capabilities)
+typ, folders = imap.list()
+out["list"] = [f.decode() for f in folders]
+typ, data = imap.select("INBOX")
+out["exists"] = int(data[0])
+typ, data = imap.search(None, "SUBJECT", '"python"')
+out["search"] = data[0].decode()
+typ, data = imap.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
+out["bodies"] = [part[1].decode() for part in data if isinstance(part, tuple)]
+typ, data = imap.store("1", "+FLAGS", "(\\Flagged)")
+out["store"] = [d.decode() for d in data]
+typ, data = imap.append("Drafts", "(\\Draft)", imaplib.Time2Internaldate(0), b"Subject: from python\r\n\r\nhi\r\n")
+out["append"] = [d.decode() for d in data]
+typ, data = imap.copy("1", "Archive")
+out["copy"] = typ
+imap.store("1", "+FLAGS", "(\\Deleted)")
+typ, data = imap.expunge()
+out["expunge"] = [d.decode() for d in data if d]
+out["logout"] = imap.logout()[0]
+print(json.dumps(out))

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { deliver } from './fixtures.js';
+
+const script = fileURLToPath(new URL('./imaplib-client.py', import.meta.url));
+
+describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front', () => {
+  let box: TestSandbox;
+  beforeAll(async () => {
+    box = await startTestSandbox();
+  });
+  afterAll(() => box.stop(0));
+
+  it('logs in, lists, searches, fetches, stores, appends, copies and expunges', async () => {
+    const user = 'py@blue.com';
+    deliver(box.store, 'hello python', { to: user, body: 'snake' });
+    deliver(box.store, 'second', { to: user });
+    // Asynchronously: a synchronous spawn would block the event loop the server runs on.
+    const run = await promisify(execFile)('python3', [script, String(box.port('imap')), user], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    const stored = box.store.folders.get(user, 'Archive')?.entries[0]?.message;
+    expect(out).toMatchObject({
+      login: 'OK',
+      exists: 2,
+      search: '1',
+      copy: 'OK',
+      expunge: ['1'],
+      logout: 'BYE',
+    });
+    expect(out.capabilities).toContain('IMAP4REV1');
+    expect(out.list).toContain('(\\HasNoChildren \\Sent) "/" Sent');
+    expect(out.bodies).toEqual(box.store.messages().filter((m) => m.envelope.rcptTo.includes(user)).map((m) => m.raw.toString()));
+    expect(out.store).toEqual(['1 (FLAGS (\\Flagged \\Recent))']);
+    expect(String((out.append as string[])[0])).toMatch(/^\[APPENDUID \d+ 1\] APPEND completed$/);
+    expect(stored?.summary.subject).toBe('hello python');
+    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(1);
+    expect(box.store.folders.get(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
+  });
+});

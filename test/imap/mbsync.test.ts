@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../helpers/tools.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { deliver } from './fixtures.js';
+
+const run = promisify(execFile);
+
+describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", () => {
+  let box: TestSandbox;
+  let dir: string;
+  let config: string;
+  beforeAll(async () => {
+    box = await startTestSandbox();
+    dir = mkdtempSync(join(tmpdir(), 'mbsync-'));
+    config = join(dir, 'mbsyncrc');
+    mkdirSync(join(dir, 'mail'));
+    writeFileSync(
+      config,
+      [
+        'IMAPAccount letterbox',
+        'Host 127.0.0.1',
+        `Port ${box.port('imap')}`,
+        'User mb@blue.com',
+        'Pass anything',
+        'SSLType None',
+        'AuthMechs LOGIN',
+        '',
+        'IMAPStore remote',
+        'Account letterbox',
+        '',
+        'MaildirStore local',
+        `Path ${dir}/mail/`,
+        `Inbox ${dir}/mail/INBOX`,
+        'SubFolders Verbatim',
+        '',
+        'Channel sync',
+        'Far :remote:',
+        'Near :local:',
+        'Patterns *',
+        'Create Near',
+        'Sync All',
+        'SyncState *',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => box.stop(0));
+
+  const sync = () => run('mbsync', ['--config', config, '--all'], { encoding: 'utf8' });
+  const files = (folder: string) => readdirSync(join(dir, 'mail', folder, 'cur')).concat(readdirSync(join(dir, 'mail', folder, 'new')).map((f) => `../new/${f}`));
+
+  it('syncs the account into a Maildir and pushes a flag change back', async () => {
+    const a = deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
+    const b = deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
+    box.store.setFlags([a.id], 'add', ['\\Seen']);
+    await sync();
+    const inbox = files('INBOX');
+    expect(inbox).toHaveLength(2);
+    // Maildir keeps LF line ends, and mbsync adds its X-TUID tracking field.
+    const local = (f: string) => readFileSync(join(dir, 'mail', 'INBOX', 'cur', f), 'utf8').replace(/^X-TUID: .*\n/m, '');
+    const remote = (raw: Buffer) => raw.toString('utf8').replace(/\r\n/g, '\n');
+    expect(inbox.map(local).sort()).toEqual([remote(a.raw), remote(b.raw)].sort());
+    expect(inbox.find((f) => local(f) === remote(a.raw))).toMatch(/:2,S$/);
+    for (const folder of ['Sent', 'Drafts', 'Trash', 'Archive', 'Junk']) expect(files(folder)).toEqual([]);
+    // Flag the second message locally (Maildir info "F"), then sync it up.
+    const second = inbox.find((f) => local(f) === remote(b.raw)) ?? '';
+    const base = join(dir, 'mail', 'INBOX', 'cur', second);
+    const [name, info = '2,'] = second.replace(/^\.\.\/new\//, '').split(':');
+    renameSync(base, join(dir, 'mail', 'INBOX', 'cur', `${name}:${info.includes('F') ? info : info.replace(/^2,/, '2,F')}`));
+    await sync();
+    expect(box.store.get(b.id)?.flags.has('\\Flagged')).toBe(true);
+    expect(box.store.get(a.id)?.flags.has('\\Seen')).toBe(true);
+  });
+});
