@@ -11,7 +11,7 @@ const DOT = 0x2e;
  */
 export class Pop3Dialogue {
   #socket: Socket | TLSSocket;
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #closed = false;
   #wake: (() => void) | undefined;
   /** Resolves when the server has closed the connection (or it dropped). */
