@@ -6,6 +6,7 @@ import type { ParseCache } from '../mime/parse.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { Metrics } from './metrics.js';
+import type { TagCounts } from './tag-counts.js';
 import type { Waiters } from './waiters.js';
 
 /** What every route module is handed: the store and the HTTP front's shared pieces. */
@@ -16,6 +17,7 @@ export interface Api {
   parsed: ParseCache;
   metrics: Metrics;
   waiters: Waiters;
+  tags: TagCounts;
   clock: () => Date;
   startedAt: Date;
   version: string;

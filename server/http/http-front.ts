@@ -12,6 +12,7 @@ import type { Api } from './api.js';
 import { createApp } from './app.js';
 import { EventsHub } from './events-hub.js';
 import { Metrics } from './metrics.js';
+import { TagCounts } from './tag-counts.js';
 import { authorised } from './security.js';
 import { defaultUiDir } from './serve-ui.js';
 import { Waiters } from './waiters.js';
@@ -55,6 +56,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       store, config, logger: log, clock, metrics,
       parsed: new ParseCache(),
       waiters: new Waiters(store),
+      tags: new TagCounts(store),
       startedAt: clock(),
       version: packageVersion(),
       uiCredentials,
@@ -99,6 +101,7 @@ export function createHttpFront(context: FrontContext): Front | null {
     async stop() {
       hub?.close();
       api?.waiters.stop();
+      api?.tags.stop();
       api?.metrics.stop();
       for (const off of unsubscribe) off();
       if (!server) return;

@@ -31,6 +31,15 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
 const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 /**
+ * The inbox frames mail HTML sandboxed without allow-same-origin, so its `cid:` images
+ * are fetched with `Origin: null`. A GET of a part is what any cross-site <img> may do
+ * (no CORS headers are added, so nothing can read it), and it must not be refused.
+ */
+function framedPartRequest(origin: string, method: string, path: string): boolean {
+  return origin === 'null' && (method === 'GET' || method === 'HEAD') && /\/api\/v1\/message\/[^/]+\/part\/[^/]+$/.test(path);
+}
+
+/**
  * CORS as Mailpit does it (--api-cors origins, or `*`), and cross-site request refusal:
  * a browser on another site may not change state here. A state-changing call from a
  * foreign origin is refused, and one with a body must say `application/json`, which a
@@ -42,7 +51,7 @@ export function corsAndCsrf(allowed: readonly string[]): MiddlewareHandler<HttpE
   return async (c, next) => {
     const origin = c.req.header('origin');
     const isApi = /\/api\//.test(c.req.path);
-    const foreign = origin !== undefined && origin !== '' && !sameOrigin(origin, c.req.header('host'));
+    const foreign = origin !== undefined && origin !== '' && !sameOrigin(origin, c.req.header('host')) && !framedPartRequest(origin, c.req.method, c.req.path);
     if (foreign && isApi && allows(origin)) {
       if (c.req.method === 'OPTIONS') {
         return c.body(null, 200, {

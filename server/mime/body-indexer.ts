@@ -5,7 +5,7 @@ import type { MemoryStore } from '../store/memory-store.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { htmlToText, simpleBodyText, snippetOf } from './body-text.js';
 import { parseRaw } from './parse.js';
-import { fold } from '../store/search/haystack.js';
+import { fold, headerHaystack } from '../store/search/haystack.js';
 
 /** How long one turn of the fast path may hold the event loop before yielding to I/O. */
 const TURN_BUDGET_MS = 8;
@@ -69,6 +69,8 @@ export class BodyIndexer {
         this.#head++;
         continue;
       }
+      // Header search text is made here too, so the first search after a burst does not pay for it.
+      headerHaystack(message);
       const simple = simpleBodyText(message.raw);
       if (simple) this.store.setBody(message.id, summaryOf(simple.text, 0, 0));
       else if (this.#parsing < PARSE_CONCURRENCY) this.#parse(message);

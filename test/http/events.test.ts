@@ -69,8 +69,10 @@ describe('WebSocket /api/events', () => {
 
   it('coalesces stats under a burst', async () => {
     const client = await connect();
-    await client.next('stats').catch(() => undefined);
-    const before = client.frames.filter((f) => f.Type === 'stats').length;
+    // The greeting stats frame may already be in; count from after it.
+    if (!client.frames.some((f) => f.Type === 'stats')) await client.next('stats');
+    const statsBefore = client.frames.filter((f) => f.Type === 'stats').length;
+    const before = client.frames.length;
     const lastNew = new Promise<void>((resolve) => {
       let seen = 0;
       client.ws.on('message', (data) => {
@@ -79,14 +81,17 @@ describe('WebSocket /api/events', () => {
     });
     for (let i = 0; i < 200; i++) api.box.store.deliver({ raw: Buffer.from(`Subject: burst ${i}\r\n\r\nx\r\n`), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
     await lastNew;
-    const finalStats = await client.next('stats');
-    expect(finalStats.Data).toMatchObject({ Total: api.box.store.stats().messages });
-    expect(client.frames.filter((f) => f.Type === 'stats').length - before).toBeLessThanOrEqual(3);
+    // Frames that came in the same chunk as the last `new` are already recorded.
+    const total = api.box.store.stats().messages;
+    const isFinal = (f: Frame) => f.Type === 'stats' && (f.Data as { Total: number }).Total === total;
+    while (!client.frames.slice(before).some(isFinal)) await client.next('stats');
+    expect(client.frames.filter((f) => f.Type === 'stats').length - statsBefore).toBeLessThanOrEqual(3);
     client.ws.close();
   });
 
   it('sends prune for pruning and large deletes', async () => {
     const client = await connect();
+    for (let i = 0; i < 10; i++) api.box.store.deliver({ raw: Buffer.from(`Subject: p${i}\r\n\r\nx\r\n`), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
     const prune = client.next('prune');
     api.box.store.setLimits({ maxMessages: 5 });
     expect((await prune).Data).toBeNull();

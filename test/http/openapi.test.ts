@@ -5,6 +5,7 @@ import { ParseCache } from '../../server/mime/parse.js';
 import { createApp } from '../../server/http/app.js';
 import { Metrics } from '../../server/http/metrics.js';
 import { ROUTES } from '../../server/http/openapi-doc.js';
+import { TagCounts } from '../../server/http/tag-counts.js';
 import { Waiters } from '../../server/http/waiters.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { startApi, type ApiBox } from './http-helpers.js';
@@ -16,7 +17,7 @@ function routerOperations(): string[] {
   const app = createApp(
     {
       store, config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
-      waiters: new Waiters(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
+      waiters: new Waiters(store), tags: new TagCounts(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
     },
     { uiDir: '/nonexistent' },
   );

@@ -31,7 +31,7 @@ describe('fast body text', () => {
     const long = '😀'.repeat(300);
     const snippet = snippetOf(long);
     expect(Array.from(snippet)).toHaveLength(250);
-    expect(snippet.isWellFormed?.() ?? true).toBe(true);
+    expect(snippet).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
     expect(snippetOf('  a \n\t b  ')).toBe('a b');
   });
 });

@@ -3,8 +3,7 @@ import type { RouteModule } from '../api.js';
 export const infoRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/info', (c) => {
     const stats = api.store.stats();
-    const tags: Record<string, number> = {};
-    for (const message of api.store.messages()) for (const tag of message.tags) tags[tag] = (tags[tag] ?? 0) + 1;
+    const tags = Object.fromEntries(api.tags.counts());
     return c.json({
       Version: api.version,
       LatestVersion: 'disabled',

@@ -59,6 +59,8 @@ export const messageRoutes: RouteModule = (app, api) => {
       Size: message.raw.length,
       Inline: parsed.inline.map(attachmentDto),
       Attachments: parsed.attachments.map(attachmentDto),
+      // Not in Mailpit's shape: the SMTP envelope (MAIL FROM, RCPT TO), which the web inbox shows.
+      Envelope: { From: message.envelope.mailFrom, To: [...message.envelope.rcptTo] },
     });
   });
 

@@ -18,7 +18,7 @@ export function listEnvelope(api: Api, query: ListQuery, start: number) {
     messages_count: page.matched,
     messages_unread: page.matchedUnread,
     start,
-    tags: api.store.tags(),
+    tags: api.tags.list(),
     messages: page.items.map(summaryDto),
   };
 }

@@ -4,7 +4,7 @@ import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
 import { fail, ok } from '../respond.js';
 
 export const tagsRoutes: RouteModule = (app, api) => {
-  app.get('/api/v1/tags', (c) => c.json(api.store.tags()));
+  app.get('/api/v1/tags', (c) => c.json(api.tags.list()));
 
   // Replaces the tags of the given messages; [] clears them.
   app.put('/api/v1/tags', async (c) => {

@@ -9,9 +9,15 @@ import { fail } from '../respond.js';
 export const VIEW_HTML_CSP =
   "default-src 'none'; img-src * data: blob:; style-src 'unsafe-inline' *; font-src * data:; media-src * data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin";
 
-/** With `remote=0` (the web inbox's default) nothing may load from another host: no tracking pixels, remote CSS or fonts. */
-export const VIEW_HTML_CSP_NO_REMOTE =
-  "default-src 'none'; img-src 'self' data: blob:; style-src 'unsafe-inline'; font-src 'self' data:; media-src 'self' data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin";
+/**
+ * With `remote=0` (the web inbox's default) nothing may load from another host: no tracking
+ * pixels, remote CSS or fonts. The inbox frames the page sandboxed without allow-same-origin,
+ * and 'self' matches nothing in such an opaque-origin document, so this host is named.
+ */
+export function viewHtmlCspNoRemote(host: string): string {
+  const self = /^[A-Za-z0-9.:[\]-]+$/.test(host) ? ` http://${host} https://${host}` : '';
+  return `default-src 'none'; img-src 'self'${self} data: blob:; style-src 'unsafe-inline'; font-src 'self'${self} data:; media-src 'self'${self} data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin`;
+}
 
 export const viewRoutes: RouteModule = (app, api) => {
   // Hono cannot split `:ID.html` on the dot in one segment, so the extension is matched here.
@@ -34,6 +40,6 @@ export const viewRoutes: RouteModule = (app, api) => {
     if (c.req.query('embed') === '1') {
       html = html.replace(/<a\s/gi, '<a target="_blank" rel="noreferrer noopener" ');
     }
-    return c.html(html, 200, { 'Content-Security-Policy': c.req.query('remote') === '0' ? VIEW_HTML_CSP_NO_REMOTE : VIEW_HTML_CSP });
+    return c.html(html, 200, { 'Content-Security-Policy': c.req.query('remote') === '0' ? viewHtmlCspNoRemote(c.req.header('host') ?? '') : VIEW_HTML_CSP });
   });
 };
