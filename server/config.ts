@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { HostPort } from './lib/host-port.js';
-import { flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionValues } from './lib/options.js';
+import { duration, flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionValues } from './lib/options.js';
 import { LOG_LEVELS } from './lib/log.js';
 import { httpOptions } from './http/options.js';
 import { imapOptions } from './imap/options.js';
@@ -22,6 +22,7 @@ const coreOptions = {
   maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
   maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
   dataDir: text('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)'),
+  shutdownGrace: duration('On SIGINT/SIGTERM, how long open SMTP transactions may take to finish', 10_000),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),
   logFormat: oneOf('Log format', 'pretty', ['pretty', 'json'] as const),
 };

@@ -2,59 +2,118 @@
 import { loadConfig, optionTable } from './config.js';
 import { formatHostPort } from './lib/host-port.js';
 import { helpText, OptionError } from './lib/options.js';
-import { createSandbox } from './sandbox.js';
-import { COMMANDS } from './cli/commands.js';
+import type { Command } from './cli/io.js';
+import { AuthFileError } from './security/auth-file.js';
 
 /** Exit code for a configuration the process cannot run with (bad option, port in use). */
 const EXIT_CONFIG = 2;
 
-async function main(argv: string[]): Promise<void> {
-  const command = argv[0] !== undefined && Object.hasOwn(COMMANDS, argv[0]) ? COMMANDS[argv[0]] : undefined;
-  if (command) {
-    process.exitCode = await command(argv.slice(1), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-    return;
-  }
+/**
+ * `letterbox <command> [args]`: the server is the default when the first argument is
+ * an option (or there is none). Each command is loaded only when it runs; the tools
+ * (server/cli/) get the process's streams and answer with an exit status.
+ */
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const tool = (name: string) => async (): Promise<Command> => {
+  const { COMMANDS: tools } = await import('./cli/commands.js');
+  const command = tools[name];
+  if (!command) throw new Error(`command ${name} is missing from server/cli/commands.ts`);
+  return command;
+};
+
+const COMMANDS: Record<string, CommandEntry> = {
+  serve: { summary: 'Run the sandbox (the default)', load: async () => (argv) => serve([...argv]) },
+  sendmail: { summary: 'Send the message on standard input over SMTP, as sendmail does (-t, -f, -i)', load: tool('sendmail') },
+  import: { summary: 'Send .eml, mbox, zip or Maildir messages to a running Letterbox', load: tool('import') },
+  export: { summary: 'Save the messages of a running Letterbox as mbox or a zip of .eml files', load: tool('export') },
+  help: { summary: 'Show this help', load: async () => async (_argv, io) => (io.stdout.write(usage()), 0) },
+};
+
+function usage(): string {
+  const commands = Object.entries(COMMANDS)
+    .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+    .join('\n');
+  return (
+    'Usage: letterbox [command] [options]\n\n' +
+    'A mail sandbox for developers: SMTP catch-all, web inbox, Mailpit-compatible API, POP3 and IMAP.\n\n' +
+    `Commands:\n${commands}\n\n` +
+    'Options (every one also as the LETTERBOX_* variable shown):\n' +
+    helpText(optionTable) +
+    '\n'
+  );
+}
+
+async function serve(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`Usage: letterbox [options]\n\nA mail sandbox: SMTP catch-all, web inbox, Mailpit-compatible API, POP3 and IMAP.\n\nOptions:\n${helpText(optionTable)}\n`);
-    return;
+    process.stdout.write(usage());
+    return 0;
   }
   const config = loadConfig(argv, process.env);
+  // Loaded only now: --help, a bad option and the tools need none of the fronts.
+  const { createSandbox } = await import('./sandbox.js');
   const sandbox = await createSandbox(config);
   const listeners = await sandbox.start();
   for (const l of listeners) process.stdout.write(`${l.name.padEnd(6)} listening on ${formatHostPort(l)}\n`);
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${signal}: stopping\n`);
-    sandbox.stop(10_000).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // First signal: stop accepting, let open SMTP transactions finish (bounded), exit 0.
+  // A second one stops at once.
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stderr.write(`letterbox: ${signal} again, stopping now\n`);
+        void sandbox.stop(0);
+        return resolve(1);
+      }
+      stopping = true;
+      process.stdout.write(`${signal}: stopping (open SMTP transactions have ${config.shutdownGrace} ms)\n`);
+      sandbox.stop(config.shutdownGrace).then(
+        () => resolve(0),
+        (error: unknown) => {
+          process.stderr.write(`letterbox: stopping failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first.startsWith('-')) return serve(argv);
+  const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
+  if (!entry) throw new OptionError(`unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(', ')}; see --help)`);
+  const command = await entry.load();
+  return command(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
 }
 
 /** One clear line, no stack trace, for anything the user can fix. */
 function describeStartupError(error: unknown): string | undefined {
-  if (error instanceof OptionError) return error.message;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const e = error as { address?: string; port?: number; message?: string };
-  if (code === 'EADDRINUSE') return `cannot listen on ${e.address}:${e.port}: address already in use`;
-  if (code === 'EACCES') return `cannot listen on ${e.address}:${e.port}: permission denied`;
-  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${e.address}:${e.port}: address not available`;
-  if (error instanceof Error && /auth file|TLS/.test(error.message)) return error.message;
+  if (error instanceof OptionError || error instanceof AuthFileError) return error.message;
+  const e = error as Partial<NodeJS.ErrnoException> & { address?: string; port?: number; hostname?: string };
+  const at = `${e.address}:${e.port}`;
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${at}: address already in use`;
+  if (e.code === 'EACCES') return `cannot listen on ${at}: permission denied`;
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${at}: address not available`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen on ${e.hostname ?? at}: unknown host`;
   return undefined;
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const line = describeStartupError(error);
-  if (line) {
-    process.stderr.write(`letterbox: ${line}\n`);
-    process.exit(EXIT_CONFIG);
-  }
-  process.stderr.write(`letterbox: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const line = describeStartupError(error);
+    if (line) {
+      process.stderr.write(`letterbox: ${line}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    process.stderr.write(`letterbox: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
