@@ -72,3 +72,62 @@ describe.runIf(hasChromium())('web inbox: live list, read, delete, search', () =
     await shared.close();
   });
 });
+
+describe.runIf(hasChromium())('web inbox: selection, bulk actions, and a long list', () => {
+  let inbox: Inbox;
+  beforeAll(async () => {
+    inbox = await startInbox();
+  });
+  afterAll(async () => {
+    await inbox?.stop();
+  });
+
+  it('marks selected messages read and unread, deletes a selection, then deletes all', async () => {
+    for (const subject of ['one', 'two', 'three', 'four']) await inbox.send({ subject: `Bulk ${subject}` });
+    const page = await inbox.open();
+    await page.locator('.count', { hasText: '4 messages' }).waitFor();
+    await page.getByRole('checkbox', { name: 'Select "Bulk one"' }).check();
+    await page.getByRole('checkbox', { name: 'Select "Bulk two"' }).check();
+    await page.locator('.count', { hasText: '2 selected' }).waitFor();
+    await page.getByRole('button', { name: 'Mark selected read' }).click();
+    await page.locator('.row.read', { hasText: 'Bulk two' }).waitFor();
+    const read = async () =>
+      (await inbox.api<ListJson>('api/v1/messages')).messages
+        .filter((m) => m.Read)
+        .map((m) => m.Subject)
+        .sort();
+    expect(await read()).toEqual(['Bulk one', 'Bulk two']);
+    await page.getByRole('button', { name: 'Mark selected unread' }).click();
+    await page.locator('.row.unread', { hasText: 'Bulk two' }).waitFor();
+    expect(await read()).toEqual([]);
+
+    await page.getByRole('button', { name: 'Delete selected' }).click();
+    await page.locator('.count', { hasText: '2 messages' }).waitFor();
+    expect((await inbox.api<ListJson>('api/v1/messages')).messages.map((m) => m.Subject).sort()).toEqual(['Bulk four', 'Bulk three']);
+
+    page.on('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete all' }).click();
+    await page.getByText('No messages yet').waitFor();
+    expect((await inbox.api<ListJson>('api/v1/messages')).messages_count).toBe(0);
+    await page.close();
+  });
+
+  it('keeps only the rows in view in the DOM and loads pages as the list scrolls', async () => {
+    const count = 2_000;
+    for (let i = 0; i < count; i++) {
+      inbox.box.store.deliver({ raw: Buffer.from(`From: n${i}@x.test\r\nSubject: Row ${i}\r\n\r\nbody ${i}\r\n`), envelope: { mailFrom: `n${i}@x.test`, rcptTo: ['bob@blue.test'] } });
+    }
+    const page = await inbox.open();
+    await page.locator('.row .subject', { hasText: `Row ${count - 1}` }).waitFor();
+    expect(await page.locator('.row').count()).toBeLessThan(60);
+    await page.locator('.list-scroll').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await page.locator('.row .subject', { hasText: /^Row 0$/ }).waitFor();
+    expect(await page.locator('.row').count()).toBeLessThan(60);
+    // A message arriving while scrolled keeps the list in order, newest first.
+    await inbox.send({ subject: 'Arrived while scrolled' });
+    await page.locator('.count', { hasText: `${count + 1} messages` }).waitFor();
+    await page.locator('.list-scroll').evaluate((el) => el.scrollTo({ top: 0 }));
+    await page.locator('.row', { hasText: 'Arrived while scrolled' }).waitFor();
+    await page.close();
+  });
+});

@@ -114,10 +114,7 @@ export function MessageList(props: Props) {
           class="row-check"
           aria-label={`Select "${subject}"`}
           checked={checked}
-          onClick={(e) => {
-            e.preventDefault();
-            props.onToggle(m.ID, i, e.shiftKey);
-          }}
+          onClick={(e) => props.onToggle(m.ID, i, e.shiftKey)}
         />
         <a
           class="row-link"
