@@ -3,6 +3,7 @@
  *
  *   npm run bench release          (about a minute)
  *   BENCH_MESSAGES=500 npm run bench release
+ *   BENCH_CPU_PROF=dir npm run bench release   (writes each server's --cpu-prof there)
  *
  * Same run, same client, alternating rounds: a Letterbox source with release off, then
  * one with --release-auto 'to:@blue.example' delivering by MX (a DNS server in this
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1500);
 const CONNECTIONS = 4;
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const here = fileURLToPath(import.meta.url);
 
 type Role = 'destination' | 'source-off' | 'source-on';
@@ -81,7 +82,8 @@ class ServerProcess {
   }
 
   static async start(role: Role, options: { dns?: string; destinationPort?: number } = {}): Promise<{ server: ServerProcess; port: number }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', here, '--serve', role, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', here, '--serve', role, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const server = new ServerProcess(child);
     const first = await server.#next();
     return { server, port: first.port ?? 0 };

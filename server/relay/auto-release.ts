@@ -2,7 +2,9 @@
  * --release-auto: messages matching a search are released as they arrive, through
  * a bounded queue worked in the background. The store's `delivered` event only
  * queues an id, so the sender's SMTP transaction never waits for a release
- * (unlike Mailpit's synchronous relay, axllent/mailpit#517).
+ * (unlike Mailpit's synchronous relay, axllent/mailpit#517). Catching mail comes
+ * first: while messages keep arriving, releases wait for a lull (one still goes
+ * once the oldest has waited MAX_DEFER_MS), then run at full concurrency.
  */
 import type { Logger } from '../lib/log.js';
 import type { MemoryStore } from '../store/memory-store.js';
@@ -17,18 +19,23 @@ export interface AutoReleaseOptions {
   /** Most ids waiting; past it, arrivals are skipped and logged. */
   maxQueue: number;
   workers: number;
+  /** Quiet time after the last arrival before releases run at full speed; 0 = at once. */
+  yieldMs: number;
   logger: Logger;
 }
 
+/** The longest a queued release waits for a lull before one worker takes it anyway. */
+const MAX_DEFER_MS = 2_000;
+
 export class AutoRelease {
   readonly #options: AutoReleaseOptions;
-  readonly #queue: string[] = [];
-  readonly #idle = new Set<() => void>();
+  readonly #queue: Array<{ id: string; at: number }> = [];
   /** Ids already queued, so a message is released once even when it matches twice. */
   readonly #seen = new Set<string>();
   #head = 0;
   #busy = 0;
-  #skipped = 0;
+  #lastArrival = -Infinity;
+  #timer: NodeJS.Timeout | undefined;
   #off: Array<() => void> = [];
 
   constructor(options: AutoReleaseOptions) {
@@ -39,7 +46,10 @@ export class AutoRelease {
     if (this.#off.length > 0) return;
     const { store } = this.#options;
     this.#off.push(
-      store.on('delivered', ({ message }) => this.#offer(message)),
+      store.on('delivered', ({ message }) => {
+        this.#lastArrival = performance.now();
+        this.#offer(message);
+      }),
       // A search on body words can only match once the body is indexed.
       store.on('indexed', ({ message }) => this.#offer(message)),
       store.on('removed', ({ messages }) => {
@@ -55,16 +65,16 @@ export class AutoRelease {
     if (!this.#options.filter(message)) return;
     this.#seen.add(message.id);
     if (this.waiting >= this.#options.maxQueue) {
-      this.#skipped++;
       this.#options.logger.warn('auto-release queue full, message not released', { message: message.id, queue: this.waiting });
       return;
     }
-    this.#queue.push(message.id);
+    this.#queue.push({ id: message.id, at: performance.now() });
     this.#pump();
   }
 
   stop(): void {
     for (const off of this.#off.splice(0)) off();
+    clearTimeout(this.#timer);
     this.#queue.length = 0;
     this.#head = 0;
   }
@@ -73,26 +83,30 @@ export class AutoRelease {
     return this.#queue.length - this.#head;
   }
 
-  /** Messages not released because the queue was full. */
-  get skipped(): number {
-    return this.#skipped;
-  }
-
-  /** Resolves once the queue is empty and no release of it is running. */
-  drained(): Promise<void> {
-    if (this.waiting === 0 && this.#busy === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.add(resolve));
+  /** How many releases may run now: all workers in a lull, none (or one, for a long wait) while mail arrives. */
+  #limit(): number {
+    const { workers, yieldMs } = this.#options;
+    const now = performance.now();
+    const quiet = now - this.#lastArrival;
+    const oldest = this.#queue[this.#head];
+    if (yieldMs <= 0 || quiet >= yieldMs || !oldest) return workers;
+    const waited = now - oldest.at;
+    if (waited >= MAX_DEFER_MS) return 1;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#pump(), Math.max(1, Math.min(yieldMs - quiet, MAX_DEFER_MS - waited)));
+    this.#timer.unref();
+    return 0;
   }
 
   #pump(): void {
-    while (this.#busy < this.#options.workers && this.waiting > 0) {
-      const id = this.#queue[this.#head++] as string;
+    while (this.waiting > 0 && this.#busy < this.#limit()) {
+      const { id } = this.#queue[this.#head++] as { id: string };
       if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
         this.#queue.splice(0, this.#head);
         this.#head = 0;
       }
       this.#busy++;
-      // Deferred so a burst of deliveries is queued before any release work starts.
+      // Off the delivering call stack: the SMTP reply goes out first.
       setImmediate(() => {
         this.#options.service
           .release(id, undefined, 'auto')
@@ -105,10 +119,6 @@ export class AutoRelease {
           .finally(() => {
             this.#busy--;
             this.#pump();
-            if (this.waiting === 0 && this.#busy === 0) {
-              for (const resolve of this.#idle) resolve();
-              this.#idle.clear();
-            }
           });
       });
     }

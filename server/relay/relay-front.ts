@@ -65,7 +65,7 @@ export function createRelayFront(context: FrontContext): Front | null {
     ownEndpoints: () => (context.listeners?.() ?? []).filter((l) => l.name === 'smtp' || l.name === 'smtps'),
   });
   const auto = config.releaseAuto
-    ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, logger: log })
+    ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
   registerReleaseService(store, service);
   return {
