@@ -86,6 +86,7 @@ export function canQuote(value: ImapValue, options: StringOptions = {}): boolean
 export function quoted(value: ImapValue, options: StringOptions = {}): string {
   if (!canQuote(value, options)) throw new RangeError('value cannot be sent as an IMAP quoted string');
   const text = typeof value === 'string' ? value : value.toString('utf8');
+  if (text.indexOf('"') === -1 && text.indexOf('\\') === -1) return `"${text}"`;
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }
 
@@ -136,6 +137,7 @@ export function astring(value: string, options: StringOptions = {}): ImapOutput 
 
 /** A parenthesised list (RFC 3501 §4.4): items separated by one space. */
 export function list(items: readonly ImapOutput[]): ImapOutput {
+  if (items.every((item) => typeof item === 'string')) return `(${items.join(' ')})`;
   return joinOutput(['(', ...interleave(items, ' '), ')']);
 }
 

@@ -22,7 +22,7 @@ type Token =
   | { t: 'special'; v: string };
 
 const SPECIALS = '<>@,;:.';
-const ATOM_END = /[\s()<>@,;:\\".[\]]/;
+const ATOM = /[^\s()<>@,;:\\".[\]]+/y;
 const MAX_TOKENS = 10_000;
 
 function tokenize(text: string): Token[] {
@@ -64,8 +64,8 @@ function tokenize(text: string): Token[] {
       tokens.push({ t: 'special', v: c });
       i++;
     } else {
-      let end = i + 1;
-      while (end < text.length && !ATOM_END.test(text[end]!)) end++;
+      ATOM.lastIndex = i + 1;
+      const end = ATOM.test(text) ? ATOM.lastIndex : i + 1;
       tokens.push({ t: 'atom', v: text.slice(i, end) });
       i = end;
     }

@@ -15,20 +15,50 @@ export type MimeText = string | Buffer;
 
 export interface MimeHeaderField {
   /** The field name as written. */
-  name: string;
+  readonly name: string;
   /** The name lower-cased, for lookups. */
-  key: string;
+  readonly key: string;
   /** Byte offset of the field's first line. */
-  start: number;
+  readonly start: number;
   /** Byte offset just past the field's last line ending (continuations included). */
-  end: number;
+  readonly end: number;
   /**
    * The value unfolded (RFC 5322 §2.2.3: line breaks removed, whitespace kept), with
    * surrounding whitespace trimmed. Decoded as UTF-8 when valid, else as Latin-1 with
    * `latin1` set so each character stands for one byte (see `fieldText`).
    */
-  value: string;
-  latin1: boolean;
+  readonly value: string;
+  readonly latin1: boolean;
+}
+
+/** A field whose value is decoded on first use: most fields of most messages are never read. */
+class LazyField implements MimeHeaderField {
+  private decoded: { value: string; latin1: boolean } | undefined;
+  constructor(
+    private readonly raw: Buffer,
+    readonly name: string,
+    readonly key: string,
+    readonly start: number,
+    public end: number,
+    private readonly valueStart: number,
+  ) {}
+
+  private decode(): { value: string; latin1: boolean } {
+    this.decoded ??= decodeValue(this.raw, this.valueStart, this.end);
+    return this.decoded;
+  }
+
+  get value(): string {
+    return this.decode().value;
+  }
+
+  get latin1(): boolean {
+    return this.decode().latin1;
+  }
+
+  toJSON(): object {
+    return { name: this.name, key: this.key, start: this.start, end: this.end, value: this.value, latin1: this.latin1 };
+  }
 }
 
 export interface HeaderBlock {
@@ -45,11 +75,7 @@ const CR = 0x0d;
 /** Reads the header block of the entity occupying raw[start, end). */
 export function readHeaderBlock(raw: Buffer, start: number, end: number): HeaderBlock {
   const fields: MimeHeaderField[] = [];
-  let current: { field: MimeHeaderField; valueStart: number } | undefined;
-  const finish = (): void => {
-    if (current) current.field.value = decodeValue(raw, current.valueStart, current.field.end, current.field);
-    current = undefined;
-  };
+  let current: LazyField | undefined;
   let pos = start;
   // The next colon at or after `pos` (-1: none left), remembered so that lines
   // without one do not rescan the rest of the block.
@@ -60,31 +86,28 @@ export function readHeaderBlock(raw: Buffer, start: number, end: number): Header
     const length = lineEnd - pos;
     if ((length === 1 && raw[pos] === LF) || (length === 2 && raw[pos] === CR && raw[pos + 1] === LF)) {
       // The blank line: the header ends here (RFC 5322 §2.1).
-      finish();
       return { fields, headerEnd: pos, bodyStart: lineEnd };
     }
     const first = raw[pos];
     if ((first === 0x20 || first === 0x09) && current) {
-      current.field.end = lineEnd;
+      current.end = lineEnd;
     } else {
-      finish();
+      current = undefined;
       if (colon !== -1 && colon < pos) colon = raw.indexOf(0x3a, pos);
       if (colon > pos && colon < lineEnd) {
         const name = raw.toString('latin1', pos, colon).trimEnd();
         if (name !== '' && !/[\s\x00-\x1f\x7f]/.test(name)) {
-          const field: MimeHeaderField = { name, key: name.toLowerCase(), start: pos, end: lineEnd, value: '', latin1: false };
-          fields.push(field);
-          current = { field, valueStart: colon + 1 };
+          current = new LazyField(raw, name, name.toLowerCase(), pos, lineEnd, colon + 1);
+          fields.push(current);
         }
       }
     }
     pos = lineEnd;
   }
-  finish();
   return { fields, headerEnd: end, bodyStart: end };
 }
 
-function decodeValue(raw: Buffer, start: number, end: number, field: MimeHeaderField): string {
+function decodeValue(raw: Buffer, start: number, end: number): { value: string; latin1: boolean } {
   const bytes = raw.subarray(start, end);
   let eightBit = false;
   for (let i = 0; i < bytes.length; i++) {
@@ -93,13 +116,9 @@ function decodeValue(raw: Buffer, start: number, end: number, field: MimeHeaderF
       break;
     }
   }
-  let text: string;
-  if (eightBit && isUtf8(bytes)) text = bytes.toString('utf8');
-  else {
-    text = bytes.toString('latin1');
-    field.latin1 = eightBit;
-  }
-  return text.replace(/\r?\n/g, '').trim();
+  const utf8 = eightBit && isUtf8(bytes);
+  const text = bytes.toString(utf8 ? 'utf8' : 'latin1');
+  return { value: text.replace(/\r?\n/g, '').trim(), latin1: eightBit && !utf8 };
 }
 
 /** A piece of a field's value as `MimeText`: exact bytes when the field was not UTF-8. */
