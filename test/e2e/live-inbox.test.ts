@@ -33,6 +33,8 @@ describe.runIf(hasChromium())('web inbox: live list, read, delete, search', () =
     await page.locator('#message-subject', { hasText: 'Live arrival' }).waitFor();
     expect(new URL(page.url()).searchParams.get('m')).toBe(listed?.ID);
     await page.locator('.row.read', { hasText: 'Live arrival' }).waitFor();
+    // Release is not configured here, so there is no Release button.
+    expect(await page.getByRole('button', { name: 'Release' }).count()).toBe(0);
     expect((await inbox.api<ListJson>('api/v1/messages')).messages[0]?.Read).toBe(true);
 
     await page.getByRole('toolbar', { name: 'Message actions' }).getByRole('button', { name: 'Delete' }).click();
@@ -129,5 +131,16 @@ describe.runIf(hasChromium())('web inbox: selection, bulk actions, and a long li
     await page.locator('.list-scroll').evaluate((el) => el.scrollTo({ top: 0 }));
     await page.locator('.row', { hasText: 'Arrived while scrolled' }).waitFor();
     await page.close();
+  });
+});
+
+describe.runIf(hasChromium())('web inbox: connection status', () => {
+  it('shows when the live connection drops', async () => {
+    const inbox = await startInbox();
+    const page = await inbox.open();
+    await page.locator('.conn-live').waitFor();
+    await inbox.box.stop(0);
+    await page.locator('.conn', { hasText: /Offline|Connecting/ }).waitFor();
+    await inbox.browser.close();
   });
 });

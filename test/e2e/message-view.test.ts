@@ -11,7 +11,7 @@ function png(width: number, height: number): Buffer {
   return PNG.sync.write(image);
 }
 
-describe.runIf(hasChromium())('web inbox: inline images and attachments', () => {
+describe.runIf(hasChromium())('web inbox: message view, inline images, attachments, tags, source', () => {
   let inbox: Inbox;
   const logo = png(40, 24);
   const binary = randomBytes(50_000);
@@ -59,6 +59,37 @@ describe.runIf(hasChromium())('web inbox: inline images and attachments', () => 
     expect(download.suggestedFilename()).toBe('report.bin');
     const saved = await download.path();
     expect(Buffer.compare(await readFile(saved), binary)).toBe(0);
+    await page.close();
+  });
+
+  it('opens a deep link, edits tags, and shows one MIME part\'s source', async () => {
+    const [summary] = (await inbox.api<{ messages: Array<{ ID: string }> }>('api/v1/messages')).messages;
+    const page = await inbox.open(`?m=${summary?.ID}`);
+    await page.locator('#message-subject', { hasText: 'Report with logo' }).waitFor();
+
+    const input = page.getByRole('textbox', { name: 'Add a tag' });
+    await input.fill('invoices');
+    await input.press('Enter');
+    await page.getByRole('button', { name: 'Remove tag invoices' }).waitFor();
+    await page.locator('.row .tag', { hasText: 'invoices' }).waitFor();
+    const tagsOf = async () => (await inbox.api<{ Tags: string[] }>(`api/v1/message/${summary?.ID}`)).Tags;
+    expect(await tagsOf()).toEqual(['invoices']);
+    await page.getByRole('button', { name: 'Remove tag invoices' }).click();
+    await page.locator('.row .tag', { hasText: 'invoices' }).waitFor({ state: 'detached' });
+    expect(await tagsOf()).toEqual([]);
+
+    await page.getByRole('tab', { name: 'Raw' }).click();
+    const source = page.getByLabel('Message source');
+    await source.waitFor();
+    expect(await source.innerText()).toContain('Subject: Report with logo');
+    const select = page.getByLabel('Show');
+    const options = await select.locator('option').allInnerTexts();
+    const binaryPart = options.find((o) => o.includes('application/octet-stream'));
+    expect(binaryPart).toBeDefined();
+    await select.selectOption({ label: binaryPart ?? '' });
+    const partSource = await source.innerText();
+    expect(partSource).toMatch(/^Content-Type: application\/octet-stream/m);
+    expect(partSource).not.toContain('Subject: Report with logo');
     await page.close();
   });
 });
