@@ -18,9 +18,9 @@ function params(items: readonly MimeParam[], options: StringOptions): ImapOutput
   return list(out);
 }
 
-function textList(values: readonly MimeText[] | undefined, options: StringOptions): ImapOutput {
+/** body-fld-lang: always a list when present, as reference servers send it (a single string is also valid). */
+function languages(values: readonly MimeText[] | undefined, options: StringOptions): ImapOutput {
   if (!values) return 'NIL';
-  if (values.length === 1) return string(values[0]!, options);
   return list(values.map((value) => string(value, options)));
 }
 
@@ -51,7 +51,7 @@ function multipart(node: MimeNode, extensible: boolean, options: StringOptions):
   if (extensible) {
     // body-ext-mpart: param, disposition, language, location.
     out.push(' ', params(node.contentType.params, options), ' ', disposition(node, options));
-    out.push(' ', textList(node.language, options), ' ', nstring(node.location, options));
+    out.push(' ', languages(node.language, options), ' ', nstring(node.location, options));
   }
   out.push(')');
   return joinOutput(out);
@@ -80,7 +80,7 @@ function single(node: MimeNode, extensible: boolean, options: StringOptions): Im
   }
   if (extensible) {
     // body-ext-1part: md5, disposition, language, location.
-    fields.push(nstring(node.md5, options), disposition(node, options), textList(node.language, options), nstring(node.location, options));
+    fields.push(nstring(node.md5, options), disposition(node, options), languages(node.language, options), nstring(node.location, options));
   }
   return list(fields);
 }

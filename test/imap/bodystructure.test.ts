@@ -161,6 +161,18 @@ describe('8-bit header text', () => {
   });
 });
 
+describe('extension data', () => {
+  it('sends disposition, language and location for single parts and multiparts', () => {
+    const single = Buffer.from('Content-Type: text/plain\r\nContent-Language: en\r\nContent-Disposition: inline\r\n\r\nx\r\n');
+    expect(render(single, true)).toBe('("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 3 1 NIL ("inline" NIL) ("en") NIL)');
+    const multi = Buffer.from(
+      'Content-Type: multipart/mixed; boundary=q\r\nContent-Disposition: inline\r\nContent-Language: de\r\nContent-Location: loc\r\n\r\n--q\r\n\r\nA\r\n--q--\r\n',
+    );
+    expect(render(multi, true)).toBe('(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0 NIL NIL NIL NIL) "mixed" ("boundary" "q") ("inline" NIL) ("de") "loc")');
+    expect(render(multi, false)).toBe('(("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 1 0) "mixed")');
+  });
+});
+
 describe('caps', () => {
   it('reports nesting beyond the depth cap as an empty multipart, with balanced parentheses', () => {
     const depth = 80;
