@@ -134,7 +134,31 @@ describe.runIf(hasChromium())('web inbox: selection, bulk actions, and a long li
   });
 });
 
-describe.runIf(hasChromium())('web inbox: connection status', () => {
+describe.runIf(hasChromium())('web inbox: connection and error states, webroot', () => {
+  it('shows an error with a retry when the API fails, then recovers', async () => {
+    const inbox = await startInbox();
+    await inbox.send({ subject: 'After the outage' });
+    const page = await inbox.browser.newPage();
+    await page.route('**/api/v1/messages?*', (route) => route.fulfill({ status: 500, contentType: 'text/plain', body: 'database on fire' }));
+    await page.goto(inbox.base);
+    await page.getByRole('alert').filter({ hasText: 'database on fire' }).waitFor();
+    await page.unroute('**/api/v1/messages?*');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await page.locator('.row', { hasText: 'After the outage' }).waitFor();
+    await inbox.stop();
+  });
+
+  it('works under a --webroot prefix', async () => {
+    const inbox = await startInbox({ webroot: '/mail/' });
+    await inbox.send({ subject: 'Under a prefix' });
+    const page = await inbox.open('mail/');
+    await page.locator('.row-link', { hasText: 'Under a prefix' }).click();
+    await page.locator('#message-subject', { hasText: 'Under a prefix' }).waitFor();
+    await page.locator('.conn-live').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/mail/');
+    await inbox.stop();
+  });
+
   it('shows when the live connection drops', async () => {
     const inbox = await startInbox();
     const page = await inbox.open();
