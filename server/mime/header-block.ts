@@ -55,10 +55,6 @@ class LazyField implements MimeHeaderField {
   get latin1(): boolean {
     return this.decode().latin1;
   }
-
-  toJSON(): object {
-    return { name: this.name, key: this.key, start: this.start, end: this.end, value: this.value, latin1: this.latin1 };
-  }
 }
 
 export interface HeaderBlock {
