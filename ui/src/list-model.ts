@@ -147,14 +147,20 @@ export class ListModel {
   /** Marks rows locally right away; the API's update events confirm it. */
   markLocal(ids: ReadonlySet<string> | 'all', read: boolean): void {
     let changed = 0;
-    this.items = this.items.map((m) => {
-      if (!m || m.Read === read || (ids !== 'all' && !ids.has(m.ID))) return m;
+    const mark = (index: number) => {
+      const m = this.items[index];
+      if (!m || m.Read === read) return;
+      this.items[index] = { ...m, Read: read };
       changed++;
-      return { ...m, Read: read };
-    });
-    if (ids === 'all') this.unread = read ? 0 : this.items.length;
-    else this.unread = Math.max(0, this.unread + (read ? -changed : changed));
-    this.changed();
+    };
+    if (ids === 'all') {
+      for (let i = 0; i < this.items.length; i++) mark(i);
+      this.unread = read ? 0 : this.items.length;
+    } else {
+      for (const id of ids) mark(this.indexOf(id));
+      this.unread = Math.max(0, this.unread + (read ? -changed : changed));
+    }
+    if (changed > 0 || ids === 'all') this.changed();
   }
 
   private scheduleRefresh(): void {
