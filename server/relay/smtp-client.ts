@@ -167,10 +167,13 @@ function targetKey(t: SmtpTransaction): string {
 
 export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
   const idle = new Map<string, Connection[]>();
+  /** Connections in a transaction now, closed by close() so stopping never waits on a slow server. */
+  const active = new Set<Connection>();
+  let closed = false;
 
   const park = (connection: Connection, timeouts: SmtpTimeouts): Promise<void> | void => {
     const list = idle.get(connection.key) ?? [];
-    if (options.keepAliveMs <= 0 || list.length >= options.maxIdlePerTarget || !connection.reusable) return connection.quit(timeouts.command);
+    if (closed || options.keepAliveMs <= 0 || list.length >= options.maxIdlePerTarget || !connection.reusable) return connection.quit(timeouts.command);
     connection.transcript = [];
     connection.socket?.unref();
     connection.idleTimer = setTimeout(() => {
@@ -202,6 +205,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
       const transcript: string[] = [];
       const decided = new Map<string, RecipientOutcome>();
       let connection = take(targetKey(t));
+      if (connection) active.add(connection);
       let end: SessionEnd | undefined;
       let clean = false;
       if (connection) {
@@ -212,12 +216,14 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
           // The server closed the kept connection before answering; nothing was delivered.
           transcript.push('-- the kept connection had been closed by the server; connecting again');
           connection.destroy();
+          active.delete(connection);
           connection = undefined;
           decided.clear();
         } else ({ end, clean } = outcome);
       }
       if (!connection) {
         connection = new Connection(targetKey(t));
+        active.add(connection);
         connection.transcript = transcript;
         const opened = await attempt(async () => {
           await open(connection as Connection, t);
@@ -226,6 +232,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
         ({ end, clean } = opened === 'stale' ? { end: new SessionEnd('temporary', 'connection lost', true), clean: false } : opened);
       }
       if (end) transcript.push(`!! ${end.reply}`);
+      active.delete(connection);
       if (clean && !end) await park(connection, t.timeouts);
       else if (end) connection.destroy();
       else await connection.quit(t.timeouts.command);
@@ -233,8 +240,11 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
       return { recipients, tryNextHost: end?.tryNextHost ?? false, tls: connection.tls, transcript };
     },
     async close() {
+      closed = true;
       const all = [...idle.values()].flat();
       idle.clear();
+      for (const connection of active) connection.destroy();
+      active.clear();
       await Promise.all(all.map((c) => c.quit(1_000)));
     },
   };

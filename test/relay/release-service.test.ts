@@ -16,8 +16,14 @@ let sinks: SmtpSink[] = [];
 
 beforeAll(async () => {
   dns = await startDnsServer({
-    mx: { 'blue.com': [{ preference: 10, exchange: 'mx.blue.com' }], 'green.com': [{ preference: 10, exchange: 'mx.green.com' }], 'null.com': [{ preference: 0, exchange: '.' }] },
-    a: { 'mx.blue.com': ['127.0.0.1'], 'mx.green.com': ['127.0.0.1'] },
+    mx: {
+      'two.com': [
+        { preference: 20, exchange: 'backup.two.com' },
+        { preference: 10, exchange: 'down.two.com' },
+      ],
+      'blue.com': [{ preference: 10, exchange: 'mx.blue.com' }],
+      'green.com': [{ preference: 10, exchange: 'mx.green.com' }], 'null.com': [{ preference: 0, exchange: '.' }] },
+    a: { 'mx.blue.com': ['127.0.0.1'], 'mx.green.com': ['127.0.0.1'], 'down.two.com': ['127.0.0.2'], 'backup.two.com': ['127.0.0.1'] },
     behaviour: { 'servfail.com': 'servfail' },
   });
 });
@@ -37,7 +43,7 @@ async function sink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
 const fast = { releaseConnectTimeout: 2_000, releaseGreetingTimeout: 500, releaseCommandTimeout: 500, releaseDataTimeout: 500, releaseRetry: [30, 30] };
 
 async function mxBox(port: number, overrides: Partial<Config> = {}): Promise<{ box: TestSandbox; service: ReleaseService }> {
-  const box = await startTestSandbox({ hostname: 'red.test', releaseMx: true, releaseAllow: ['blue.com', 'green.com', 'null.com', 'servfail.com'], dnsServer: dns.address, dnsTimeout: 500, releasePort: port, ...fast, ...overrides });
+  const box = await startTestSandbox({ hostname: 'red.test', releaseMx: true, releaseAllow: ['blue.com', 'green.com', 'null.com', 'servfail.com', 'two.com'], dnsServer: dns.address, dnsTimeout: 500, releasePort: port, ...fast, ...overrides });
   boxes.push(box);
   const service = releaseServiceFor(box.store);
   if (!service) throw new Error('release service not running');
@@ -83,6 +89,19 @@ describe('release by MX', () => {
     expect(attempt?.transcript.some((line) => line.startsWith('S: 250'))).toBe(true);
     expect(service.history.of(message.id)).toEqual([record]);
     expect(box.store.get(message.id)?.raw.equals(RAW)).toBe(true);
+  });
+
+  it('tries MX hosts in preference order until one answers', async () => {
+    const s = await sink();
+    const { box, service } = await mxBox(s.port);
+    // Nothing listens on 127.0.0.2: the preferred host refuses the connection.
+    const record = asRecord(await service.release(deliver(box, ['bob@two.com']).id, undefined, 'api'));
+    expect(record.attempts.map((a) => [a.host, a.address, a.outcome])).toEqual([
+      ['down.two.com', `127.0.0.2:${s.port}`, 'temporary'],
+      ['backup.two.com', `127.0.0.1:${s.port}`, 'delivered'],
+    ]);
+    expect(record.attempts[0]?.results[0]?.reply).toContain('ECONNREFUSED');
+    expect(record.recipients[0]).toMatchObject({ state: 'delivered', attempts: 2 });
   });
 
   it('makes one transaction per domain', async () => {
