@@ -4,6 +4,7 @@
  * charset/language-tagged values. Lenient: never throws, keeps what it can.
  */
 import { fieldText, type MimeText } from './header-block.js';
+import { decodeWords } from './summary.js';
 
 export interface MimeParam {
   /**
@@ -14,7 +15,10 @@ export interface MimeParam {
   name: string;
   /** The value as written (continuations joined), byte-exact. */
   value: MimeText;
-  /** The value decoded to text (RFC 2231 charset applied; quoted-pairs removed). */
+  /**
+   * The value decoded to text: RFC 2231 charset applied, quoted-pairs removed, and
+   * RFC 2047 encoded-words decoded (not allowed there, but what many mailers send).
+   */
   decoded: string;
 }
 
@@ -152,7 +156,7 @@ function mergeParams(raw: RawParam[], latin1: boolean): MimeParam[] {
   for (const { name, value } of raw) {
     const match = EXTENDED.exec(name);
     if (!match) {
-      out.push({ name, value: fieldText(value, latin1), decoded: value });
+      out.push({ name, value: fieldText(value, latin1), decoded: value.includes('=?') ? decodeWords(value) : value });
       continue;
     }
     const base = match[1]!;
@@ -179,7 +183,7 @@ function mergeParams(raw: RawParam[], latin1: boolean): MimeParam[] {
       // Only the first segment may carry charset'language' (RFC 2231 §4.1); unencoded
       // later segments are joined as they are.
       const joined = segments.map((s) => s.value).join('');
-      return { name: item.base, value: fieldText(joined, latin1), decoded: joined };
+      return { name: item.base, value: fieldText(joined, latin1), decoded: joined.includes('=?') ? decodeWords(joined) : joined };
     }
     const joined = segments.map((s, i) => (s.extended || i === 0 ? s.value : percentEncode(s.value))).join('');
     return { name: `${item.base}*`, value: fieldText(joined, latin1), decoded: decodeExtended(joined) };

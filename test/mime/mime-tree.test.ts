@@ -166,6 +166,11 @@ describe('Content-Type and Content-Disposition (RFC 2045, RFC 2231)', () => {
     expect(plain?.params).toEqual([{ name: 'filename', value: 'a b.txt', decoded: 'a b.txt' }]);
   });
 
+  it('decodes RFC 2047 encoded-words in parameters for display, keeping the value as written', () => {
+    const ct = parseContentType('application/pdf; name="=?UTF-8?B?w6l0w6kucGRm?="', false, fallback);
+    expect(ct.params).toEqual([{ name: 'name', value: '=?UTF-8?B?w6l0w6kucGRm?=', decoded: 'été.pdf' }]);
+  });
+
   it('keeps unknown charsets readable and lenient unquoted values', () => {
     const ct = parseContentType("application/x; name*=x-unknown''a%41; title=my file.pdf; junk; =v", false, fallback);
     expect(ct.params.map((p) => [p.name, p.decoded])).toEqual([
