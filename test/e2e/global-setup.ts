@@ -18,5 +18,13 @@ export default async function setup(): Promise<void> {
   const built = statSync('dist/ui/index.html', { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const sources = Math.max(newest('ui'), newest('vite.config.ts'));
   if (built >= sources) return;
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn' });
+  // Vitest sets NODE_ENV=test, which would give a development build (with preact/debug).
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  try {
+    await build({ configFile: 'vite.config.ts', logLevel: 'warn', mode: 'production' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
+  }
 }
