@@ -10,8 +10,10 @@
  */
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { createTransport } from 'nodemailer';
+import type { Logger as MailLogger } from 'nodemailer/lib/shared/index.js';
 import { defaultConfig, type Config } from '../server/config.js';
 import { silentLogger } from '../server/lib/log.js';
 import { releaseServiceFor } from '../server/relay/release-registry.js';
@@ -64,6 +66,25 @@ function nextFiled(box: Sandbox, login: string): Promise<StoredMessage> {
 function printAttempt(print: (line: string) => void, from: string, attempt: ReleaseAttempt): void {
   for (const line of attempt.transcript) if (!line.startsWith('C: <message')) print(`      ${from} ${line}`);
   print(`      → ${attempt.outcome} (${attempt.results.map((r) => `${r.address}: ${r.reply}`).join('; ')})`);
+}
+
+/** nodemailer's transaction log, as `C:`/`S:` lines (the message itself left out). */
+function smtpDialogue(print: (line: string) => void): MailLogger {
+  const quiet = () => undefined;
+  return {
+    level: quiet,
+    trace: quiet,
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    fatal: quiet,
+    debug: (meta: unknown, message: unknown, ...args: unknown[]) => {
+      const tnx = typeof meta === 'object' && meta !== null ? (meta as { tnx?: unknown }).tnx : undefined;
+      if (tnx !== 'server' && tnx !== 'client') return;
+      const text = format(String(message), ...args);
+      for (const line of text.split(/\r?\n/)) print(`      Alice ${tnx === 'server' ? 'S' : 'C'}: ${line}`);
+    },
+  };
 }
 
 /** POP3 (RFC 1939) as Bob's client speaks it: USER/PASS, STAT, RETR 1, DELE 1, QUIT. */
@@ -172,7 +193,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
     const filed = nextFiled(blue, 'bob@blue.com');
 
     print('1. Alice\'s client sends over SMTP to red.com');
-    const client = createTransport({ host: '127.0.0.1', port: portOf(red, 'smtp'), secure: false, name: 'alice-laptop.red.com' });
+    const client = createTransport({ host: '127.0.0.1', port: portOf(red, 'smtp'), secure: false, name: 'alice-laptop.red.com', debug: true, logger: smtpDialogue(print) });
     const info = await client.sendMail({
       from: 'Alice <alice@red.com>',
       to: 'Bob <bob@blue.com>',
@@ -180,7 +201,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
       text: 'Hi Bob,\n\nLunch on Friday at noon?\n.\nAlice\n',
     });
     client.close();
-    print(`      S: ${info.response}`);
+    print(`      (queued at red.com: ${info.response})`);
     const caught = red.store.latest();
     if (!caught) throw new Error('red.com caught nothing');
 
