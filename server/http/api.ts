@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { MemoryStore } from '../store/memory-store.js';
+import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
 import type { TagCounts } from './tag-counts.js';
 import type { Waiters } from './waiters.js';
@@ -18,6 +19,7 @@ export interface Api {
   metrics: Metrics;
   waiters: Waiters;
   tags: TagCounts;
+  search: SearchIndex;
   clock: () => Date;
   startedAt: Date;
   version: string;

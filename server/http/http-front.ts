@@ -13,6 +13,7 @@ import { createApp } from './app.js';
 import { EventsHub } from './events-hub.js';
 import { Metrics } from './metrics.js';
 import { TagCounts } from './tag-counts.js';
+import { SearchIndex } from '../store/search/search-index.js';
 import { authorised } from './security.js';
 import { defaultUiDir } from './serve-ui.js';
 import { Waiters } from './waiters.js';
@@ -57,6 +58,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       parsed: new ParseCache(),
       waiters: new Waiters(store),
       tags: new TagCounts(store),
+      search: new SearchIndex(store),
       startedAt: clock(),
       version: packageVersion(),
       uiCredentials,
@@ -102,6 +104,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       hub?.close();
       api?.waiters.stop();
       api?.tags.stop();
+      api?.search.stop();
       api?.metrics.stop();
       for (const off of unsubscribe) off();
       if (!server) return;

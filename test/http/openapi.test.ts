@@ -7,6 +7,7 @@ import { Metrics } from '../../server/http/metrics.js';
 import { ROUTES } from '../../server/http/openapi-doc.js';
 import { TagCounts } from '../../server/http/tag-counts.js';
 import { Waiters } from '../../server/http/waiters.js';
+import { SearchIndex } from '../../server/store/search/search-index.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { startApi, type ApiBox } from './http-helpers.js';
 
@@ -17,7 +18,7 @@ function routerOperations(): string[] {
   const app = createApp(
     {
       store, config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
-      waiters: new Waiters(store), tags: new TagCounts(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
+      waiters: new Waiters(store), tags: new TagCounts(store), search: new SearchIndex(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
     },
     { uiDir: '/nonexistent' },
   );

@@ -93,3 +93,21 @@ describe('search over decoded text', () => {
     expect(parseSearchDate('13/45/2024', 'UTC')).toBeUndefined();
   });
 });
+
+describe('search index', () => {
+  it('pages the same hits as a filtered list, through deliveries and removals', async () => {
+    const { SearchIndex } = await import('../../server/store/search/search-index.js');
+    const index = new SearchIndex(store);
+    const compiled = compileSearch('to:alice');
+    if (!compiled.ok) throw new Error(compiled.error);
+    const viaList = () => store.list({ limit: 0, filter: compiled.filter }).items.map((m) => m.id);
+    expect(index.page(compiled, { limit: 0 }).items.map((m) => m.id)).toEqual(viaList());
+    const added = store.deliver({ raw: Buffer.from('To: alice@example.com\r\nSubject: late\r\n\r\nx'), envelope: { mailFrom: '', rcptTo: ['alice@example.com'] } });
+    expect(index.page(compiled, { limit: 1 }).items[0]?.id).toBe(added.id);
+    store.remove([added.id]);
+    const page = index.page(compiled, { start: 1, limit: 2 });
+    expect(page.items.map((m) => m.id)).toEqual(viaList().slice(1, 3));
+    expect(page.matched).toBe(viaList().length);
+    index.stop();
+  });
+});

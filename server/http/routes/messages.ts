@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { SEEN } from '../../store/memory-store.js';
-import type { ListQuery, StoredMessage } from '../../store/types.js';
+import type { CompiledSearch } from '../../store/search/compile.js';
+import type { Page, StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { summaryDto } from '../dto.js';
 import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
@@ -8,8 +9,7 @@ import { beforeParam, paging, searchFrom } from '../resolve.js';
 import { fail, ok } from '../respond.js';
 
 /** Mailpit's list/search envelope (§1.4 of the API reference): lower-case keys. */
-export function listEnvelope(api: Api, query: ListQuery, start: number) {
-  const page = api.store.list(query);
+export function listEnvelope(api: Api, page: Page<StoredMessage>, start: number) {
   const stats = api.store.stats();
   return {
     total: stats.messages,
@@ -23,12 +23,14 @@ export function listEnvelope(api: Api, query: ListQuery, start: number) {
   };
 }
 
-function list(c: Context, api: Api, filter?: (m: StoredMessage) => boolean) {
+function list(c: Context, api: Api, search?: Extract<CompiledSearch, { ok: true }>) {
   const paged = paging(c);
   if (!paged.ok) return fail(c, 400, paged.message);
   const before = beforeParam(c);
   if (!before.ok) return fail(c, 400, before.message);
-  return c.json(listEnvelope(api, { start: paged.start, limit: paged.limit, filter, before: before.before }, paged.start));
+  const query = { start: paged.start, limit: paged.limit, before: before.before };
+  const page = search ? api.search.page(search, query) : api.store.list(query);
+  return c.json(listEnvelope(api, page, paged.start));
 }
 
 export const messagesRoutes: RouteModule = (app, api) => {
@@ -39,7 +41,7 @@ export const messagesRoutes: RouteModule = (app, api) => {
     if (query.trim() === '') return fail(c, 400, 'Error: no search query');
     const search = searchFrom(c, query);
     if (!search.ok) return fail(c, 400, search.error);
-    return list(c, api, search.filter);
+    return list(c, api, search);
   });
 
   app.delete('/api/v1/search', (c) => {
@@ -47,7 +49,7 @@ export const messagesRoutes: RouteModule = (app, api) => {
     if (query.trim() === '') return fail(c, 400, 'Error: no search query');
     const search = searchFrom(c, query);
     if (!search.ok) return fail(c, 400, search.error);
-    const ids = api.store.list({ limit: 0, filter: search.filter }).items.map((m) => m.id);
+    const ids = api.search.page(search, { limit: 0 }).items.map((m) => m.id);
     api.store.remove(ids, 'deleted');
     return ok(c);
   });

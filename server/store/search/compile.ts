@@ -4,7 +4,9 @@ import { fold, headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
 export type MessagePredicate = (message: StoredMessage) => boolean;
-export type CompiledSearch = { ok: true; filter: MessagePredicate } | { ok: false; error: string };
+/** A term's test, given the message's header haystack (so a scan that holds them skips the lookup). */
+export type HaystackTest = (message: StoredMessage, hay: HeaderHaystack) => boolean;
+export type CompiledSearch = { ok: true; filter: MessagePredicate; test: HaystackTest } | { ok: false; error: string };
 
 export interface SearchOptions {
   /** IANA time zone for date-only `before:`/`after:` values (Mailpit's `tz`); default the server's. */
@@ -22,26 +24,32 @@ export function compileSearch(query: string, options: SearchOptions = {}): Compi
   const tokens = tokenize(query);
   if (!tokens.ok) return tokens;
   if (tokens.terms.length === 0) return { ok: false, error: 'no search query' };
-  const tests: MessagePredicate[] = [];
+  const tests: HaystackTest[] = [];
   for (const term of tokens.terms) {
     const test = compileTerm(term, options);
     if (typeof test === 'string') return { ok: false, error: test };
-    tests.push(term.negated ? (m) => !test(m) : test);
+    tests.push(term.negated ? (m, h) => !test(m, h) : test);
   }
-  if (tests.length === 1) return { ok: true, filter: tests[0] as MessagePredicate };
-  return { ok: true, filter: (m) => tests.every((t) => t(m)) };
+  const test: HaystackTest =
+    tests.length === 1
+      ? (tests[0] as HaystackTest)
+      : (m, h) => {
+          for (const t of tests) if (!t(m, h)) return false;
+          return true;
+        };
+  return { ok: true, test, filter: (m) => test(m, headerHaystack(m)) };
 }
 
-function field(pick: (h: HeaderHaystack) => string, needle: string): MessagePredicate {
-  return (m) => pick(headerHaystack(m)).includes(needle);
+function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {
+  return (_m, h) => pick(h).includes(needle);
 }
 
-function compileTerm(term: SearchTerm, options: SearchOptions): MessagePredicate | string {
+function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | string {
   // The indexer collapses white space in body text; a phrase is matched the same way.
   const needle = fold(term.value).replace(/\s+/g, ' ');
   switch (term.prefix) {
     case '':
-      return (m) => headerHaystack(m).all.includes(needle) || (m.body?.searchText.includes(needle) ?? false);
+      return (m, h) => h.all.includes(needle) || (m.body?.searchText.includes(needle) ?? false);
     case 'from':
       return field((h) => h.from, needle);
     case 'to':
@@ -53,8 +61,7 @@ function compileTerm(term: SearchTerm, options: SearchOptions): MessagePredicate
     case 'reply-to':
       return field((h) => h.replyTo, needle);
     case 'addressed':
-      return (m) => {
-        const h = headerHaystack(m);
+      return (_m, h) => {
         return h.to.includes(needle) || h.cc.includes(needle) || h.bcc.includes(needle) || h.from.includes(needle) || h.replyTo.includes(needle);
       };
     case 'subject':
