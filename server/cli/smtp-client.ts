@@ -59,6 +59,8 @@ export class SmtpClient {
   private constructor(socket: Socket, timeoutMs: number) {
     this.#socket = socket;
     this.#timeoutMs = timeoutMs;
+    // Commands are small and each waits for its reply: Nagle's algorithm would only add delay.
+    socket.setNoDelay(true);
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('error', (error) => this.#fail(error));
@@ -110,9 +112,10 @@ export class SmtpClient {
       throw new SmtpReplyError(Number(first?.reply.slice(0, 3)) || 554, first?.reply ?? 'no recipients', 'RCPT TO');
     }
     await this.#step('DATA', [354], 'DATA');
-    this.#socket.write(dotStuff(raw));
     const endsInLine = raw.length >= 2 && raw[raw.length - 2] === 0x0d && raw[raw.length - 1] === 0x0a;
-    const final = await this.#command(endsInLine ? '.' : '\r\n.');
+    // Message and terminator in one write: a separate small write would wait on the server's delayed ACK.
+    this.#socket.write(Buffer.concat([dotStuff(raw), endsInLine ? END : CRLF_END]));
+    const final = await this.#read();
     if (final.code !== 250) throw new SmtpReplyError(final.code, final.text, 'end of DATA');
     return { reply: final.text, accepted, rejected };
   }
@@ -204,3 +207,5 @@ export function dotStuff(raw: Buffer): Buffer {
 }
 
 const DOT = Buffer.from('.');
+const END = Buffer.from('.\r\n');
+const CRLF_END = Buffer.from('\r\n.\r\n');
