@@ -20,6 +20,8 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** Only the cells whose "server|message|mode|concurrency" key matches (and "rss"), when set. */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 const RSS_MESSAGES = 20_000;
 const here = fileURLToPath(import.meta.url);
 
@@ -270,7 +272,8 @@ async function main(): Promise<void> {
     for (const message of messages) {
       for (const mode of modes) {
         for (const concurrency of concurrencies) {
-          rates.set(`${kind}|${message.name}|${mode}|${concurrency}`, await measure(port, mode, message.body, concurrency, SECONDS));
+          const key = `${kind}|${message.name}|${mode}|${concurrency}`;
+          if (!ONLY || ONLY.test(key)) rates.set(key, await measure(port, mode, message.body, concurrency, SECONDS));
         }
       }
     }
@@ -292,6 +295,7 @@ async function main(): Promise<void> {
   }
 
   // Memory: 20,000 × 2 KB into a store without limits.
+  if (ONLY && !ONLY.test('rss')) return;
   const { server, port } = await ServerProcess.start('letterbox-unbounded');
   await measure(port, 'kept-open', messages[0]!.body, 8, 0.2);
   const before = await server.report();
@@ -309,6 +313,7 @@ async function main(): Promise<void> {
   const c8 = at('letterbox|2 KB|kept-open|8');
   const c1new = at('letterbox|2 KB|per-message|1');
   const worstRatio = Math.min(...messages.flatMap((m) => concurrencies.map((c) => at(`letterbox|${m.name}|kept-open|${c}`) / at(`sink|${m.name}|kept-open|${c}`))));
+  if (ONLY) return;
   console.log('\nTargets');
   console.log(`  2 KB kept-open, concurrency 8: ${c8.toFixed(0)} msgs/s (target ≥ 5,000): ${c8 >= 5000 ? 'met' : 'MISSED'}`);
   console.log(`  2 KB new connection per message, concurrency 1: ${c1new.toFixed(0)} msgs/s (target ≥ 1,000): ${c1new >= 1000 ? 'met' : 'MISSED'}`);

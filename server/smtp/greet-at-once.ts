@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import { serverInternals, type ConnectionInternals } from './smtp-internals.js';
 
@@ -24,6 +25,7 @@ export function greetAfter(smtp: SMTPServer, delayMs: number): void {
   const connections = server.connections;
   const add = connections.add.bind(connections);
   connections.add = (connection: ConnectionInternals) => {
+    batchReplies(connection);
     connection.init = () => {
       connection._setListeners(() => {
         const max = server.options.maxClients;
@@ -37,5 +39,29 @@ export function greetAfter(smtp: SMTPServer, delayMs: number): void {
       });
     };
     return add(connection);
+  };
+}
+
+/**
+ * smtp-server writes each reply with its own socket.write, one syscall each. A client
+ * that pipelines (RFC 2920) gets the replies to a whole group (the end of DATA, MAIL,
+ * RCPT, DATA) in one segment instead: the socket is corked at the first reply and
+ * uncorked once the code that is running now (a pipelined group is handled in one go)
+ * has finished.
+ */
+function batchReplies(connection: ConnectionInternals): void {
+  const send = connection.send.bind(connection);
+  let corked: Socket | undefined;
+  connection.send = (code, text, context) => {
+    const socket = connection._socket;
+    if (!corked && !socket.destroyed) {
+      corked = socket;
+      socket.cork();
+      process.nextTick(() => {
+        corked = undefined;
+        socket.uncork();
+      });
+    }
+    send(code, text, context);
   };
 }
