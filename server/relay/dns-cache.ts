@@ -1,7 +1,8 @@
 /**
  * A short-lived cache of DNS answers in front of the resolver, so a burst of
- * releases to one domain asks DNS once rather than three times per message. Only
- * answers are kept, never failures, so a SERVFAIL or timeout is asked again.
+ * releases to one domain asks DNS once rather than three times per message. Answers
+ * and definitive "no such name / no such record" replies are kept (negative caching,
+ * RFC 2308); failures (SERVFAIL, timeouts) never are, so they are asked again.
  * (node:dns does not give MX TTLs, so one fixed lifetime applies to all.)
  */
 import type { DnsResolver } from './mx-resolver.js';
@@ -17,7 +18,10 @@ export function cachingResolver(resolver: DnsResolver, ttlMs: number, now: () =>
     const answer = ask();
     if (cache.size >= MAX_ENTRIES) cache.clear();
     cache.set(key, { until: now() + ttlMs, answer });
-    answer.catch(() => cache.delete(key));
+    answer.catch((error: unknown) => {
+      const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      if (code !== 'ENODATA' && code !== 'ENOTFOUND') cache.delete(key);
+    });
     return answer;
   }
   return {

@@ -122,6 +122,12 @@ class Connection {
     this.write(line + '\r\n');
   }
 
+  /** Several commands in one write (RFC 2920 §3.1: a pipelined group). */
+  sendGroup(lines: string[]): void {
+    for (const line of lines) this.transcript.push(`C: ${line}`);
+    this.write(lines.join('\r\n') + '\r\n');
+  }
+
   async read(timeout: number, what: string): Promise<Reply> {
     const reply = await this.reader.read(timeout, what);
     for (const line of reply.lines) this.transcript.push(`S: ${line}`);
@@ -323,11 +329,8 @@ async function transaction(connection: Connection, t: SmtpTransaction, decided: 
   };
   const STALE = new Error('stale');
   try {
-    if (pipelining) {
-      connection.send(mailLine);
-      for (const address of t.rcptTo) connection.send(`RCPT TO:<${address}>`);
-      connection.send('DATA');
-    } else connection.send(mailLine);
+    if (pipelining) connection.sendGroup([mailLine, ...t.rcptTo.map((address) => `RCPT TO:<${address}>`), 'DATA']);
+    else connection.send(mailLine);
     mail = await firstRead('MAIL');
   } catch (error) {
     if (error === STALE) return 'stale';

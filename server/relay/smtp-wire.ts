@@ -126,6 +126,7 @@ export class ReplyReader {
  * starting with "." doubled (§4.5.2), then the terminating CRLF.CRLF.
  */
 export function dataForWire(raw: Buffer): Buffer {
+  if (isWireReady(raw)) return Buffer.concat([raw, Buffer.from(raw.length === 0 || raw[raw.length - 1] === 0x0a ? '.\r\n' : '\r\n.\r\n')]);
   const parts: Buffer[] = [];
   let start = 0;
   const CRLF = Buffer.from('\r\n');
@@ -140,4 +141,11 @@ export function dataForWire(raw: Buffer): Buffer {
   }
   parts.push(Buffer.from('.\r\n'));
   return Buffer.concat(parts);
+}
+
+/** Whether the bytes already have CRLF line ends only and no line starting with "." (the usual case). */
+function isWireReady(raw: Buffer): boolean {
+  if (raw[0] === 0x2e || raw.includes('\n.')) return false;
+  for (let at = raw.indexOf(0x0a); at >= 0; at = raw.indexOf(0x0a, at + 1)) if (raw[at - 1] !== 0x0d) return false;
+  return raw.length === 0 || raw[raw.length - 1] !== 0x0d;
 }

@@ -48,5 +48,8 @@ describe('DATA on the wire', () => {
     expect(dataForWire(Buffer.from('a\r\n.b\n..c\r\nd')).toString()).toBe('a\r\n..b\r\n...c\r\nd\r\n.\r\n');
     expect(dataForWire(Buffer.from('.\r\n')).toString()).toBe('..\r\n.\r\n');
     expect(dataForWire(Buffer.alloc(0)).toString()).toBe('.\r\n');
+    expect(dataForWire(Buffer.from('a\r\nb')).toString()).toBe('a\r\nb\r\n.\r\n');
+    expect(dataForWire(Buffer.from('a\r\n')).toString()).toBe('a\r\n.\r\n');
+    expect(dataForWire(Buffer.from('a\r\nb\r')).toString()).toBe('a\r\nb\r\n.\r\n');
   });
 });
