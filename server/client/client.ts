@@ -54,11 +54,12 @@ export interface WaitOptions {
   /** A search (same syntax as `search`); empty or absent = any message. */
   query?: string;
   /**
-   * Only a message that arrived after this one counts: a message ID, or a time.
-   * Take it before acting (`const after = await client.latestId()`) so a message
-   * that was already there is not mistaken for the new one.
+   * Only a message that arrived after this one (a message ID) counts. Take it before
+   * acting (`const after = await client.latestId()`) so a message that was already
+   * there is not mistaken for the new one. Without it, the newest match already
+   * stored answers at once.
    */
-  after?: string | Date;
+  after?: string;
   /** How long the server waits, in ms (default 10 000). */
   timeout?: number;
 }
@@ -151,8 +152,7 @@ export class LetterboxClient {
    */
   async waitForMessage(options: WaitOptions = {}): Promise<MessageSummary> {
     const timeout = options.timeout ?? 10_000;
-    const after = options.after instanceof Date ? options.after.toISOString() : options.after;
-    const path = 'api/v1/wait' + queryString({ query: options.query || undefined, after, timeout: `${timeout}ms` });
+    const path = 'api/v1/wait' + queryString({ query: options.query || undefined, after: options.after, timeout: `${timeout}ms` });
     // The server ends the wait itself; the local deadline only guards against a server that never answers.
     const signal = AbortSignal.timeout(timeout + 10_000);
     let response: Response;
@@ -227,7 +227,8 @@ export class LetterboxClient {
 
   // ---- chaos --------------------------------------------------------------------------------
 
-  chaos(): Promise<Required<Pick<ChaosTriggers, 'Sender' | 'Recipient' | 'Authentication'>> & ChaosTriggers> {
+  /** The chaos triggers (Mailpit's three, plus Letterbox's Connect and Data). */
+  chaos(): Promise<ChaosTriggers> {
     return this.#json('GET', 'api/v1/chaos');
   }
 

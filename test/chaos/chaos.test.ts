@@ -1,3 +1,4 @@
+import { MailpitClient } from 'mailpit-api';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Chaos, ChaosError, parseTriggers } from '../../server/chaos/chaos.js';
@@ -76,6 +77,17 @@ describe('chaos with nodemailer', () => {
     await box.client.setChaosPause('off');
     expect(await send(box)).toMatchObject({ ok: true });
     expect(box.store.messages()).toHaveLength(1);
+  });
+
+  it('speaks Mailpit\'s chaos API to the mailpit-api npm client', async () => {
+    box = await startLetterbox({ enableChaos: true });
+    const mailpit = new MailpitClient(box.url!);
+    const set = await mailpit.setChaosTriggers({ Recipient: { ErrorCode: 450, Probability: 100 } });
+    expect(set.Recipient).toEqual({ ErrorCode: 450, Probability: 100 });
+    expect((await mailpit.getChaosTriggers()).Sender).toEqual({ ErrorCode: 451, Probability: 0 });
+    expect(await send(box)).toMatchObject({ ok: false, code: 450, command: 'RCPT TO' });
+    await mailpit.setChaosTriggers();
+    expect(await send(box)).toMatchObject({ ok: true });
   });
 
   it('answers 400 "Chaos is not enabled" unless enabled, as Mailpit does', async () => {
