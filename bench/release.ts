@@ -1,7 +1,7 @@
 /**
  * Release: does auto-release slow down catching mail, and how fast does it release?
  *
- *   npm run bench release          (about a minute)
+ *   npm run bench release          (one to two minutes)
  *   BENCH_MESSAGES=500 npm run bench release
  *   BENCH_CPU_PROF=dir npm run bench release   (writes each server's --cpu-prof there)
  *
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1500);
 const CONNECTIONS = 4;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const here = fileURLToPath(import.meta.url);
 
 type Role = 'destination' | 'source-off' | 'source-on';
@@ -230,11 +230,12 @@ async function main(): Promise<void> {
   await destination.server.stop();
   await dns.close();
   if (atDestination !== delivered) throw new Error(`destination holds ${atDestination}, released ${delivered}`);
-  const ratio = median(on) / median(off);
+  // Each round's pair ran back to back, so its ratio is the least disturbed by other load.
+  const ratio = median(on.map((rate, i) => rate / (off[i] as number)));
   console.log('');
   console.log(`ingest, release off      ${median(off).toFixed(0).padStart(6)} msg/s (median)`);
   console.log(`ingest, auto-release on  ${median(on).toFixed(0).padStart(6)} msg/s (median)`);
-  console.log(`ratio on/off             ${(ratio * 100).toFixed(0).padStart(5)} %   (goal ≥ 80 %: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
+  console.log(`ratio on/off             ${(ratio * 100).toFixed(0).padStart(5)} %   (median of the rounds' ratios; goal ≥ 80 %: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
   console.log(`release throughput       ${median(throughput).toFixed(0).padStart(6)} msg/s (first in → last released, MX lookup + one SMTP transaction each)`);
   console.log(`destination received     ${atDestination} of ${delivered} released`);
 }
