@@ -19,8 +19,8 @@ interface CentralRecord {
   date: number;
 }
 
-const MAX_ENTRIES = 0xffff;
-const MAX_OFFSET = 0xffffffff;
+export const ZIP_MAX_ENTRIES = 0xffff;
+export const ZIP_MAX_BYTES = 0xffffffff;
 /** General purpose bit 11: the file name is UTF-8 (APPNOTE §4.4.4, Appendix D). */
 const UTF8_NAMES = 0x0800;
 
@@ -30,7 +30,7 @@ export class ZipWriter {
 
   /** The local header and data of one entry. */
   entry(name: string, data: Buffer, modified: Date): Buffer {
-    if (this.#records.length >= MAX_ENTRIES) throw new ZipLimitError(`a zip holds at most ${MAX_ENTRIES} entries without ZIP64`);
+    if (this.#records.length >= ZIP_MAX_ENTRIES) throw new ZipLimitError(`a zip holds at most ${ZIP_MAX_ENTRIES} entries without ZIP64`);
     const nameBytes = Buffer.from(name, 'utf8');
     const { time, date } = dosDateTime(modified);
     const record: CentralRecord = { name: nameBytes, crc: crc32(data), size: data.length, offset: this.#offset, time, date };
@@ -47,7 +47,7 @@ export class ZipWriter {
     header.writeUInt16LE(nameBytes.length, 26);
     header.writeUInt16LE(0, 28);
     const size = header.length + nameBytes.length + data.length;
-    if (this.#offset + size > MAX_OFFSET) throw new ZipLimitError('a zip without ZIP64 ends at 4 GiB');
+    if (this.#offset + size > ZIP_MAX_BYTES) throw new ZipLimitError('a zip without ZIP64 ends at 4 GiB');
     this.#offset += size;
     this.#records.push(record);
     return Buffer.concat([header, nameBytes, data]);

@@ -40,3 +40,19 @@ export function runCli(argv: string[], stdin: string | Buffer = '', env: Record<
     child.stdin.end(stdin);
   });
 }
+
+/** Runs a shell pipeline (sh -c), without blocking this process's event loop. */
+export function runShell(script: string): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+/** The `letterbox` command line, from source. */
+export const LETTERBOX = `"${process.execPath}" --import tsx "${join(ROOT, 'server', 'main.ts')}"`;

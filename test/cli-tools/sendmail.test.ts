@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cutAtDotLine, parseSendmailArgs, sendmail } from '../../server/cli/sendmail.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { runCli, runInProcess } from './run-command.js';
+import { LETTERBOX, runInProcess, runShell } from './run-command.js';
 
 describe('letterbox sendmail', () => {
   let box: TestSandbox;
@@ -19,11 +19,14 @@ describe('letterbox sendmail', () => {
     return box.store.messages()[0]!;
   };
 
-  it('-t: recipients from the header, bare LF sent as CRLF, the rest intact', async () => {
-    const result = await runCli(['sendmail', '-t', '--smtp-addr', addr], 'To: bob@blue.com\nCc: carol@blue.com\nSubject: x\n\nbody\n.leading dot\n');
-    expect(result).toMatchObject({ status: 0, stderr: '' });
+  it("printf '…' | letterbox sendmail -t: recipients from the header, bare LF sent as CRLF, the rest intact", async () => {
+    const script = `printf 'To: bob@blue.com\\nCc: carol@blue.com\\nSubject: x\\n\\nbody\\n.leading dot\\nlast line' | ${LETTERBOX} sendmail -t --smtp-addr ${addr}`;
+    const result = await runShell(script);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
     const message = only();
-    expect(message.raw.toString()).toBe('To: bob@blue.com\r\nCc: carol@blue.com\r\nSubject: x\r\n\r\nbody\r\n.leading dot\r\n');
+    // The last line had no line break: SMTP's end of data gives it one.
+    expect(message.raw.toString()).toBe('To: bob@blue.com\r\nCc: carol@blue.com\r\nSubject: x\r\n\r\nbody\r\n.leading dot\r\nlast line\r\n');
     expect(message.envelope.rcptTo).toEqual(['bob@blue.com', 'carol@blue.com']);
   });
 

@@ -1,6 +1,6 @@
 import type { StoredMessage } from '../../store/types.js';
 import { ARCHIVE_FORMATS, ARCHIVE_TYPES, archiveChunks, type ArchiveFormat } from '../../transfer/archive.js';
-import { ZipLimitError } from '../../transfer/zip-writer.js';
+import { ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, ZipLimitError } from '../../transfer/zip-writer.js';
 import type { RouteModule } from '../api.js';
 import { searchFrom } from '../resolve.js';
 import { fail } from '../respond.js';
@@ -22,6 +22,11 @@ export const exportRoutes: RouteModule = (app, api) => {
       messages = messages.filter(search.filter);
     } else {
       messages = [...messages];
+    }
+    if (format === 'zip') {
+      // Refused before the first byte rather than broken half-way: a zip without ZIP64 stops at 4 GiB and 65,535 entries.
+      const bytes = messages.reduce((sum, m) => sum + m.raw.length + 128, 22);
+      if (messages.length > ZIP_MAX_ENTRIES || bytes > ZIP_MAX_BYTES) return fail(c, 413, 'too much mail for a zip (4 GiB, 65,535 messages at most); use format=mbox or a query');
     }
     const chunks = archiveChunks(messages, format);
     const log = api.logger.child({ route: 'export' });
