@@ -18,9 +18,7 @@ export const EX = {
   DATAERR: 65,
   NOINPUT: 66,
   UNAVAILABLE: 69,
-  SOFTWARE: 70,
   CANTCREAT: 73,
-  IOERR: 74,
   TEMPFAIL: 75,
 } as const;
 
