@@ -15,9 +15,16 @@ import { useShortcuts } from './shortcuts.js';
 const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline, retrying' };
 
 export function App() {
-  const model = useMemo(() => new ListModel(), []);
-  const [, setTick] = useState(0);
   const [route, setRoute] = useState<Route>(readRoute);
+  // The first page is asked for before the first render, so it can arrive (from the
+  // preload in index.html) while the app paints its frame.
+  const model = useMemo(() => {
+    const created = new ListModel();
+    void created.reset(route.q);
+    return created;
+  }, []);
+  const [, setTick] = useState(0);
+  const firstQuery = useRef(true);
   const [draft, setDraft] = useState(route.q);
   const [ui, setUi] = useState<WebUi>({ label: '', releaseEnabled: false, hideDeleteAll: false });
   const [connection, setConnection] = useState<ConnectionState>('connecting');
@@ -63,6 +70,10 @@ export function App() {
   }, [model]);
 
   useEffect(() => {
+    if (firstQuery.current) {
+      firstQuery.current = false;
+      return;
+    }
     void model.reset(route.q);
     setSelected(new Set());
     setAllSelected(false);
