@@ -73,7 +73,7 @@ export const relayOptions = {
   releaseNewMessageId: flag('Give released mail a new Message-ID'),
   releaseOverrideFrom: text('Rewrite the From address of released mail (the original goes to X-Original-From)'),
   releaseAuto: text('Release every arriving message that matches this search (e.g. "to:@blue.com"), in the background'),
-  releaseAutoYield: duration('Auto-release waits for this long a lull in arriving mail (catching mail comes first); 0 = release at once', 100),
+  releaseAutoYield: duration('Auto-release waits until arriving mail has paused this long (catching mail comes first; at most 2s); 0 = release at once', 100),
   releaseAutoQueue: integer('Most messages waiting for auto-release; past it new ones are skipped and logged', 10_000, 1),
   releaseConcurrency: integer('Releases running at once', 4, 1, 100),
   releaseRetry: schedule('Waits before each retry of a temporary (4xx) failure; after the last, it is permanent', [60_000, 300_000, 900_000, 3_600_000]),
