@@ -115,6 +115,42 @@ describe('webhooks', () => {
     expect(dropped).toMatchObject({ id: box.store.messages()[0]?.id, dropped: 1 });
   });
 
+  it('a full queue drops new events, each counted and logged, and keeps what it holds', async () => {
+    // A receiver that holds its first call open until told to answer.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const bodies: string[] = [];
+    let firstArrived: () => void = () => undefined;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (c: Buffer) => chunks.push(c));
+      request.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString());
+        firstArrived();
+        void held.then(() => response.writeHead(204).end());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const lines: string[] = [];
+    const box = await startLetterbox({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, webhookQueue: 1, logLevel: 'warn', logFormat: 'json' });
+    cleanups.push(() => box.stop());
+    const restore = captureStderr(lines);
+    try {
+      await sendMany(box, ['held']);
+      await arrived;
+      await sendMany(box, ['over 1', 'over 2']);
+    } finally {
+      restore();
+    }
+    const drops = lines.map((l) => JSON.parse(l) as { msg: string; id: string; dropped: number }).filter((l) => l.msg.includes('queue full'));
+    expect(drops.map((d) => d.id)).toEqual(box.store.messages().slice(1).map((m) => m.id));
+    expect(drops.map((d) => d.dropped)).toEqual([1, 2]);
+    release();
+    expect(bodies.map((b) => (JSON.parse(b) as { Subject: string }).Subject)).toEqual(['held']);
+  });
+
   it('refuses a webhook URL that is not http(s)', () => {
     expect(() => loadConfig(['--webhook-url', 'ftp://x/y'], {})).toThrow(OptionError);
     expect(() => loadConfig(['--webhook-url', 'not a url'], {})).toThrow(/not a URL/);
