@@ -55,7 +55,6 @@ export function createSmtpFront(context: FrontContext): Front | null {
       // lines; a longer line gets 421 and the session ends (smtp-server's parser error).
       maxCommandLength: 12_288,
       socketTimeout: config.smtpTimeout,
-      closeTimeout: 5_000,
       logger: false,
       onAuth,
       onData: makeOnData({
