@@ -41,7 +41,7 @@ async function serve(role: Role, options: { dns?: string; destinationPort?: numb
   const config: Record<string, unknown> = { ...defaultConfig(), listen: null, pop3: null, imap: null, smtp: { host: '127.0.0.1', port: 0 }, maxMessages: 0, maxBytes: 0 };
   if (role === 'source-on') {
     Object.assign(config, {
-      releaseMx: true,
+      releaseMx: true, releaseAllowPrivate: true,
       releaseAllow: ['blue.example'],
       releaseAuto: 'to:@blue.example',
       dnsServer: options.dns,

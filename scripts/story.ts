@@ -155,7 +155,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
     const mxPort = portOf(gateway ?? blue, 'smtp');
     // red.com: Alice's mail server, delivering outbound mail by MX lookup.
     const red = await instance('red.com', {
-      releaseMx: true,
+      releaseMx: true, releaseAllowPrivate: true,
       releaseAllow: ['blue.com'],
       releaseAuto: 'to:@blue.com',
       dnsServer: dns.address,

@@ -65,6 +65,7 @@ export const relayOptions = {
   releaseMx: flag('Release by DNS MX lookup, straight to each recipient domain (needs --release-allow)'),
   releaseAllow: list('Recipients release may send to: blue.com, *.blue.com, *@blue.com or bob@blue.com'),
   releasePort: integer('SMTP port used at MX hosts', 25, 1, 65535),
+  releaseAllowPrivate: flag('Let MX delivery connect to loopback, private and other special-use addresses (local test setups)'),
   dnsServer: dnsServer('DNS server for MX lookups, IP[:PORT]'),
   dnsTimeout: duration('How long one DNS query may take', 5_000),
   dnsCache: duration('How long DNS answers are reused by release (failures never are); 0 = ask every time', 30_000),

@@ -40,6 +40,7 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
     allowInsecure: config.releaseAllowInsecure,
     allow: compileAllowList(config.releaseAllow),
     mxPort: config.releasePort,
+    allowPrivate: config.releaseAllowPrivate,
     sender: config.releaseSender,
     newMessageId: config.releaseNewMessageId,
     overrideFrom: config.releaseOverrideFrom,

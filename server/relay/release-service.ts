@@ -13,6 +13,7 @@ import type { StoredMessage } from '../store/types.js';
 import { domainOf, isDeliverableAddress, type AllowList } from './allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
+import { isSpecialUseAddress } from './special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
 import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecipient, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
@@ -26,6 +27,8 @@ export interface ReleaseSettings {
   /** Empty allows everyone (smarthost mode only; MX mode requires a list). */
   allow: AllowList;
   mxPort: number;
+  /** Whether MX delivery may connect to loopback, private and special-use addresses. */
+  allowPrivate: boolean;
   /** MAIL FROM; '' = the message's own. */
   sender: string;
   newMessageId: boolean;
@@ -213,9 +216,15 @@ export class ReleaseService {
     }
     const port = this.#settings.mxPort;
     const own = this.#deps.ownEndpoints();
+    const hosts = this.#settings.allowPrivate ? resolution.hosts : resolution.hosts.map((h) => ({ ...h, addresses: h.addresses.filter((ip) => !isSpecialUseAddress(ip)) })).filter((h) => h.addresses.length > 0);
+    if (hosts.length === 0) {
+      const reason = `the MX hosts of ${domain} have only loopback, private or special-use addresses (--release-allow-private permits them)`;
+      this.#record(record, group, resolution.hosts[0]?.name ?? '', '', resolution.answer, false, [`-- ${reason}`], group.map((address) => ({ address, status: 'permanent', reply: reason })));
+      return;
+    }
     let tried = 0;
     let left = group;
-    for (const host of resolution.hosts) {
+    for (const host of hosts) {
       // RFC 5321 §5.1: if we are an MX host ourselves, only more preferred hosts may be tried.
       const loop = host.addresses.find((ip) => isOwnEndpoint(ip, port, own));
       if (loop !== undefined) {

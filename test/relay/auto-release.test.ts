@@ -35,7 +35,7 @@ describe('auto-release', () => {
     boxes.push(blue);
     const red = await startTestSandbox({
       hostname: 'red.test',
-      releaseMx: true,
+      releaseMx: true, releaseAllowPrivate: true,
       releaseAllow: ['blue.com'],
       releaseAuto: 'to:@blue.com',
       dnsServer: dns.address,
@@ -77,7 +77,7 @@ describe('auto-release', () => {
     // The destination never greets: every release hangs until its timeout.
     const stalled = await startSink({ connect: () => 'stall' });
     const red = await startTestSandbox({
-      releaseMx: true,
+      releaseMx: true, releaseAllowPrivate: true,
       releaseAllow: ['blue.com'],
       releaseAuto: 'to:@blue.com',
       releaseGreetingTimeout: 60_000,

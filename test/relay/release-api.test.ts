@@ -20,7 +20,7 @@ beforeAll(async () => {
       address.startsWith('gone@') ? { code: 550, message: '5.1.1 No such user' } : address.startsWith('later@') ? { code: 451, message: '4.3.0 Try later' } : null,
   });
   box = await startTestSandbox({
-    releaseMx: true,
+    releaseMx: true, releaseAllowPrivate: true,
     releaseAllow: ['blue.com'],
     releaseNewMessageId: true,
     dnsServer: dns.address,

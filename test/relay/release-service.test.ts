@@ -43,7 +43,7 @@ async function sink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
 const fast = { releaseConnectTimeout: 2_000, releaseGreetingTimeout: 500, releaseCommandTimeout: 500, releaseDataTimeout: 500, releaseRetry: [30, 30] };
 
 async function mxBox(port: number, overrides: Partial<Config> = {}): Promise<{ box: TestSandbox; service: ReleaseService }> {
-  const box = await startTestSandbox({ hostname: 'red.test', releaseMx: true, releaseAllow: ['blue.com', 'green.com', 'null.com', 'servfail.com', 'two.com'], dnsServer: dns.address, dnsTimeout: 500, releasePort: port, ...fast, ...overrides });
+  const box = await startTestSandbox({ hostname: 'red.test', releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com', 'green.com', 'null.com', 'servfail.com', 'two.com'], dnsServer: dns.address, dnsTimeout: 500, releasePort: port, ...fast, ...overrides });
   boxes.push(box);
   const service = releaseServiceFor(box.store);
   if (!service) throw new Error('release service not running');
@@ -188,7 +188,7 @@ describe('release by MX', () => {
     await probe.stop(0);
     boxes = [];
     // The MX of blue.com is 127.0.0.1 and the release port is this instance's own SMTP port.
-    const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, hostname: 'red.test', releaseMx: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: ownPort, ...fast });
+    const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, hostname: 'red.test', releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: ownPort, ...fast });
     boxes.push(box);
     const service = releaseServiceFor(box.store) as ReleaseService;
     const message = deliver(box);
@@ -213,6 +213,15 @@ describe('release by MX', () => {
 });
 
 describe('what release refuses', () => {
+  it('does not connect to loopback, private or special-use MX addresses unless allowed', async () => {
+    let connections = 0;
+    const s = await sink({ connect: () => (connections++, null) });
+    const { box, service } = await mxBox(s.port, { releaseAllowPrivate: false });
+    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('--release-allow-private') });
+    expect(connections).toBe(0);
+  });
+
   it('refuses recipients outside the allow-list and sends nothing', async () => {
     let connections = 0;
     const s = await sink({ connect: () => (connections++, null) });
