@@ -4,14 +4,13 @@ import { join } from 'node:path';
 /**
  * Maildir (as described by D. J. Bernstein's maildir(5)): one message per file in
  * `new/` (not yet seen by a client) and `cur/` (seen, with flags after `:2,`). `tmp/`
- * holds deliveries in progress and is never read.
+ * holds deliveries in progress and is never read. Flags are not carried over: import
+ * goes through SMTP, which has no way to say "already read".
  */
 
 export interface MaildirMessage {
   path: string;
   raw: Buffer;
-  /** The `S` flag of `cur/` files: the user has read it. */
-  seen: boolean;
 }
 
 export async function isMaildir(dir: string): Promise<boolean> {
@@ -21,20 +20,19 @@ export async function isMaildir(dir: string): Promise<boolean> {
 
 /** Messages of a Maildir in delivery order (file names start with the delivery time). */
 export async function* readMaildir(dir: string): AsyncGenerator<MaildirMessage> {
-  const files: Array<{ path: string; name: string; seen: boolean }> = [];
+  const files: Array<{ path: string; name: string }> = [];
   for (const sub of ['new', 'cur']) {
     const names = await readdir(join(dir, sub)).catch(() => [] as string[]);
     for (const name of names) {
       if (name.startsWith('.')) continue;
-      const info = /:2,([A-Za-z]*)$/.exec(name);
-      files.push({ path: join(dir, sub, name), name, seen: sub === 'cur' && (info?.[1] ?? '').includes('S') });
+      files.push({ path: join(dir, sub, name), name });
     }
   }
   files.sort((a, b) => deliveryKey(a.name) - deliveryKey(b.name) || a.name.localeCompare(b.name));
   for (const file of files) {
     const info = await stat(file.path);
     if (!info.isFile()) continue;
-    yield { path: file.path, raw: await readFile(file.path), seen: file.seen };
+    yield { path: file.path, raw: await readFile(file.path) };
   }
 }
 
