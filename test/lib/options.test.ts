@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { formatHostPort, parseHostPort } from '../../server/lib/host-port.js';
+import {
+  duration,
+  envName,
+  flag,
+  flagName,
+  helpText,
+  integer,
+  list,
+  listener,
+  OptionError,
+  parseDuration,
+  parseOptions,
+  size,
+  text,
+} from '../../server/lib/options.js';
+
+const table = {
+  smtp: listener('SMTP listener', 1025),
+  smtps: listener('SMTPS listener', null),
+  maxSize: size('Largest message', 50 * 1024 * 1024),
+  maxMessages: integer('Most messages', 5_000, 0, 1_000_000),
+  listenAll: flag('Listen everywhere'),
+  label: text('A label'),
+  timeout: duration('Idle time', 300_000),
+  domains: list('Allowed domains'),
+};
+
+describe('option tables', () => {
+  it('derives --kebab flags and LETTERBOX_SNAKE variables from camelCase keys', () => {
+    expect(flagName('smtpMaxSize')).toBe('smtp-max-size');
+    expect(envName('smtpMaxSize')).toBe('LETTERBOX_SMTP_MAX_SIZE');
+  });
+
+  it('gives the defaults with no flags and no environment', () => {
+    expect(parseOptions(table, [], {})).toEqual({
+      smtp: { host: '', port: 1025 },
+      smtps: null,
+      maxSize: 50 * 1024 * 1024,
+      maxMessages: 5_000,
+      listenAll: false,
+      label: '',
+      timeout: 300_000,
+      domains: [],
+    });
+  });
+
+  it('takes flags over the environment, and the environment over defaults', () => {
+    const env = { LETTERBOX_MAX_MESSAGES: '10', LETTERBOX_LABEL: 'from env', LETTERBOX_LISTEN_ALL: 'yes', LETTERBOX_TIMEOUT: '' };
+    const values = parseOptions(table, ['--max-messages', '20', '--smtp=0.0.0.0:2525', '--smtps', 'off'], env);
+    expect(values).toMatchObject({ maxMessages: 20, label: 'from env', listenAll: true, smtp: { host: '0.0.0.0', port: 2525 }, smtps: null, timeout: 300_000 });
+  });
+
+  it('reads switches alone, negated, or with a value', () => {
+    expect(parseOptions(table, ['--listen-all'], {}).listenAll).toBe(true);
+    expect(parseOptions(table, ['--no-listen-all'], { LETTERBOX_LISTEN_ALL: 'true' }).listenAll).toBe(false);
+    expect(parseOptions(table, ['--listen-all=off'], {}).listenAll).toBe(false);
+  });
+
+  it.each([
+    [['--nope'], /unknown option --nope/],
+    [['positional'], /unexpected argument "positional"/],
+    [['--label'], /--label needs a value/],
+    [['--no-label'], /unknown option|not a switch/],
+    [['--max-size', 'lots'], /--max-size: expected a size/],
+    [['--max-messages', '-1'], /--max-messages: expected a whole number from 0 to 1000000/],
+    [['--max-messages', '1.5'], /expected a whole number/],
+    [['--timeout', 'soon'], /--timeout: expected a duration/],
+    [['--smtp', 'host:99999'], /--smtp: "host:99999" is not HOST:PORT/],
+    [['--listen-all=maybe'], /expected true or false/],
+  ])('refuses %j with an OptionError that names it', (argv, message) => {
+    expect(() => parseOptions(table, argv, {})).toThrow(OptionError);
+    expect(() => parseOptions(table, argv, {})).toThrow(message);
+  });
+
+  it('names the variable when the environment is wrong', () => {
+    expect(() => parseOptions(table, [], { LETTERBOX_MAX_SIZE: 'big' })).toThrow(/LETTERBOX_MAX_SIZE/);
+  });
+
+  it('reads sizes, durations and lists', () => {
+    expect(parseOptions(table, ['--max-size', '512k'], {}).maxSize).toBe(512 * 1024);
+    expect(parseOptions(table, ['--max-size', '1.5MB'], {}).maxSize).toBe(1.5 * 1024 * 1024);
+    expect(parseOptions(table, ['--max-size', '0'], {}).maxSize).toBe(0);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30')).toBe(30_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('1.5h')).toBe(5_400_000);
+    expect(parseDuration('-1s')).toBeUndefined();
+    expect(parseOptions(table, ['--domains', ' a.example, ,b.example '], {}).domains).toEqual(['a.example', 'b.example']);
+  });
+
+  it('lists every option in the help with its default and variable', () => {
+    const help = helpText(table);
+    for (const key of Object.keys(table)) {
+      expect(help).toContain(`--${flagName(key)}`);
+      expect(help).toContain(envName(key));
+    }
+    expect(help).toContain('(default: 127.0.0.1:1025;');
+    expect(help).toContain('(default: off;');
+    expect(help).toContain('(default: 50MB;');
+    expect(help).toContain('(default: 300s;');
+  });
+});
+
+describe('HOST:PORT', () => {
+  it.each([
+    ['1025', { host: '', port: 1025 }],
+    [':1025', { host: '', port: 1025 }],
+    ['0.0.0.0:25', { host: '0.0.0.0', port: 25 }],
+    ['[::1]:0', { host: '::1', port: 0 }],
+    ['localhost:65535', { host: 'localhost', port: 65535 }],
+  ])('reads %s', (text, expected) => {
+    expect(parseHostPort(text, '')).toEqual(expected);
+  });
+
+  it.each(['', 'host:', 'host:-1', 'host:65536', 'a:b', '[::1]'])('refuses %j', (text) => {
+    expect(() => parseHostPort(text, '')).toThrow(/HOST:PORT/);
+  });
+
+  it('writes IPv6 hosts in brackets', () => {
+    expect(formatHostPort({ host: '::1', port: 25 })).toBe('[::1]:25');
+    expect(formatHostPort({ host: '127.0.0.1', port: 25 })).toBe('127.0.0.1:25');
+  });
+});
