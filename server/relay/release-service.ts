@@ -158,6 +158,8 @@ export class ReleaseService {
     this.#events.emit('started', { record });
     const sendable = record.recipients.filter((r) => r.state === 'pending').map((r) => r.address);
     await Promise.all(this.#groups(sendable).map((group) => this.#round(record, message, group, 0)));
+    // Also when nothing was sendable (auto-release with every recipient outside the allow-list).
+    this.#finishIfDone(record);
     return record;
   }
 
@@ -310,7 +312,7 @@ export class ReleaseService {
   }
 
   #finishIfDone(record: ReleaseRecord): void {
-    if (record.state === 'cancelled' || (this.#inFlight.get(record) ?? 0) > 0) return;
+    if (record.state === 'cancelled' || record.state === 'done' || (this.#inFlight.get(record) ?? 0) > 0) return;
     if (record.recipients.some((r) => r.state === 'pending' || r.state === 'retrying')) return;
     this.#inFlight.delete(record);
     record.state = 'done';

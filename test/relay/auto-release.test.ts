@@ -73,6 +73,28 @@ describe('auto-release', () => {
     expect(red.store.stats().messages).toBe(total);
   }, 120_000);
 
+  it('records recipients outside the allow-list as refused, and sends the rest', async () => {
+    const blue = await startTestSandbox({ hostname: 'blue.test' });
+    boxes.push(blue);
+    const red = await startTestSandbox({ releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['bob@blue.com'], releaseAuto: 'to:@blue.com', releaseAutoYield: 0, dnsServer: dns.address, releasePort: blue.port('smtp') });
+    boxes.push(red);
+    const service = releaseServiceFor(red.store) as ReleaseService;
+    const finished: string[] = [];
+    const both = new Promise<void>((resolve) => {
+      service.on('finished', ({ record }) => {
+        finished.push(record.recipients.map((r) => `${r.address}:${r.state}`).join(' '));
+        if (finished.length === 2) resolve();
+      });
+    });
+    const transport = createTransport({ host: '127.0.0.1', port: red.port('smtp'), secure: false });
+    await transport.sendMail({ from: 'alice@red.com', to: ['bob@blue.com', 'eve@blue.com'], subject: 'one', text: 'x' });
+    await transport.sendMail({ from: 'alice@red.com', to: 'eve@blue.com', subject: 'two', text: 'x' });
+    transport.close();
+    await both;
+    expect(finished.sort()).toEqual(['bob@blue.com:delivered eve@blue.com:failed', 'eve@blue.com:failed']);
+    expect(blue.store.messages().map((m) => m.envelope.rcptTo)).toEqual([['bob@blue.com']]);
+  });
+
   it('never makes the sender wait for a release', async () => {
     // The destination never greets: every release hangs until its timeout.
     const stalled = await startSink({ connect: () => 'stall' });
