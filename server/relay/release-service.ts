@@ -198,6 +198,11 @@ export class ReleaseService {
     const s = this.#settings;
     const at = s.smarthost as HostPort;
     const implicit = s.smarthostImplicitTls || at.port === 465;
+    if (isOwnEndpoint(at.host, at.port, this.#deps.ownEndpoints())) {
+      const reason = `mail loop: the smarthost ${at.host}:${at.port} is this Letterbox instance`;
+      this.#record(record, group, at.host, `${at.host}:${at.port}`, [], false, [`-- ${reason}`], group.map((address) => ({ address, status: 'permanent', reply: reason })));
+      return;
+    }
     const target: SmtpTarget = {
       host: at.host,
       port: at.port,

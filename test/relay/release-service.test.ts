@@ -293,6 +293,19 @@ describe('release through a smarthost', () => {
     expect(record.attempts[0]?.transcript).toContain('C: AUTH PLAIN ****');
   });
 
+  it('refuses a smarthost that is this very instance', async () => {
+    const { box: probe } = await mxBox(1);
+    const ownPort = probe.port('smtp');
+    await probe.stop(0);
+    boxes = [];
+    const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, releaseSmarthost: { host: '127.0.0.1', port: ownPort }, releaseAllowInsecure: true, ...fast });
+    boxes.push(box);
+    const service = releaseServiceFor(box.store) as ReleaseService;
+    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('mail loop') });
+    expect(box.store.stats().messages).toBe(1);
+  });
+
   it('will not send in plain text unless allowed', async () => {
     const s = await sink();
     const box = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: s.port }, ...fast, releaseRetry: [] });
