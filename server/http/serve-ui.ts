@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 import type { HttpEnv } from './api.js';
@@ -22,8 +22,9 @@ const TYPES: Record<string, string> = {
 /** The installation's dist/ui: beside dist/server when built, or the repo's dist/ui from source. */
 export function defaultUiDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // server/http (source) or dist/server/http (built): both sit two levels under the package root.
-  const root = resolve(here, '..', '..', ...(here.includes(`${sep}dist${sep}`) ? ['..'] : []));
+  // <root>/server/http from source, <root>/dist/server/http when built.
+  const twoUp = resolve(here, '..', '..');
+  const root = basename(twoUp) === 'dist' ? dirname(twoUp) : twoUp;
   return join(root, 'dist', 'ui');
 }
 
