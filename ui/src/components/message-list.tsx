@@ -33,8 +33,8 @@ export function MessageList(props: Props) {
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    setHeight(el.clientHeight);
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight));
+    // The observer reports the first size after layout, without forcing one here.
+    const observer = new ResizeObserver(([entry]) => entry && setHeight(entry.contentRect.height));
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
