@@ -25,7 +25,7 @@ function protocolOf(message: StoredMessage): string {
 }
 
 /** RFC 5322 §3.3 date-time, e.g. `Sat, 28 Nov 2026 23:10:05 +0000`. */
-export function rfc5322Date(date: Date): string {
+function rfc5322Date(date: Date): string {
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -76,7 +76,7 @@ const MAX_HOPS = 30;
 const MAX_ADDRESSES_PER_ROUND = 10;
 
 /** Pulls `bob@blue.com` out of `Bob <bob@blue.com>` or `<bob@blue.com>`. */
-export function bareAddress(text: string): string {
+function bareAddress(text: string): string {
   const trimmed = text.trim();
   const angle = /<([^<>]*)>\s*$/.exec(trimmed);
   return (angle ? (angle[1] as string) : trimmed).trim();

@@ -468,6 +468,3 @@ async function authenticate(connection: Connection, t: SmtpTransaction, auth: { 
 function sniName(name: string): string | undefined {
   return /^[\d.]+$|:/.test(name) ? undefined : name.replace(/\.$/, '');
 }
-
-/** A client that QUITs after every transaction (no connection kept). */
-export const nodeSmtpClient: SmtpClient = createSmtpClient({ keepAliveMs: 0, maxIdlePerTarget: 0 });

@@ -1,9 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTls, type TlsMaterial } from '../../server/lib/tls.js';
-import { createSmtpClient, nodeSmtpClient, type SmtpClient, type SmtpTarget, type SmtpTransaction } from '../../server/relay/smtp-client.js';
+import { createSmtpClient, type SmtpClient, type SmtpTarget, type SmtpTransaction } from '../../server/relay/smtp-client.js';
 import { startSink, type SinkBehaviour, type SmtpSink } from './smtp-sink.js';
 
 const message = Buffer.from('From: alice@red.com\r\nTo: bob@blue.com\r\nSubject: hi\r\n\r\nHello Bob.\r\n.leading dot\r\n');
+/** QUITs after every transaction, so each test sees whole sessions. */
+const nodeSmtpClient = createSmtpClient({ keepAliveMs: 0, maxIdlePerTarget: 0 });
 const timeouts = { connect: 2_000, greeting: 400, command: 400, data: 400 };
 let sinks: SmtpSink[] = [];
 let tls: TlsMaterial;
