@@ -9,10 +9,15 @@ const HIGH_WATER = 1024 * 1024;
  * and a long response waits for the socket to drain, so memory stays bounded
  * however slowly a client reads.
  */
+/** Text is gathered up to this size before it is handed to the socket as one write. */
+const BATCH = 64 * 1024;
+
 export class ResponseWriter {
   #socket: Socket;
   #corked = false;
   #closed = false;
+  #text: string[] = [];
+  #textLength = 0;
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -34,12 +39,28 @@ export class ResponseWriter {
       this.#socket.cork();
       this.#corked = true;
     }
+    if (typeof data === 'string') {
+      // Many small responses (one per message in a FETCH) cost one socket write per batch.
+      this.#text.push(data);
+      this.#textLength += data.length;
+      if (this.#textLength >= BATCH) this.#writeText();
+      return;
+    }
+    this.#writeText();
     this.#socket.write(data);
+  }
+
+  #writeText(): void {
+    if (this.#text.length === 0) return;
+    this.#socket.write(this.#text.length === 1 ? (this.#text[0] as string) : this.#text.join(''));
+    this.#text = [];
+    this.#textLength = 0;
   }
 
   /** Sends what is batched. */
   flush(): void {
     if (!this.#corked) return;
+    this.#writeText();
     this.#corked = false;
     this.#socket.uncork();
   }
