@@ -28,6 +28,8 @@ export interface StoryResult {
   /** The bytes Bob read over IMAP (BODY[]), null when that failed, and downloaded over POP3 (RETR). */
   imap: Buffer | null;
   pop3: Buffer;
+  /** Whether Bob's IMAP \Seen showed in blue.com's store (what the web inbox reads). */
+  seen: boolean;
   /** The Received lines Bob's copy gained, top first. */
   traceLines: string[];
   /** Instances the message passed, in order. */
@@ -215,11 +217,15 @@ export async function playStory(options: { print: (line: string) => void; relayH
     const mailbox = await imap.mailboxOpen('INBOX');
     print(`      * ${mailbox.exists} EXISTS in INBOX`);
     let imapBytes: Buffer | null = null;
+    let seen = false;
     try {
       const fetched = await imap.fetchOne('*', { source: true, envelope: true, flags: true });
       if (!fetched || !fetched.source) throw new Error('FETCH returned no BODY[]');
       imapBytes = Buffer.from(fetched.source);
       print(`      * FETCH BODY[]: "${fetched.envelope?.subject ?? ''}" from ${fetched.envelope?.from?.[0]?.address ?? '?'}, ${imapBytes.length} bytes`);
+      await imap.messageFlagsAdd('*', ['\\Seen']);
+      seen = blue.store.get(atBlue.id)?.flags.has('\\Seen') ?? false;
+      print(`      * STORE +FLAGS (\\Seen): the message is now read for every client${seen ? ', the web inbox too' : ''}`);
     } catch (error) {
       print(`      ! IMAP FETCH failed: ${(error as { responseText?: string }).responseText ?? (error as Error).message}`);
     }
@@ -236,6 +242,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
     return {
       alice: caught.raw,
       imap: imapBytes,
+      seen,
       pop3,
       traceLines,
       hops: gateway ? ['red.com', 'mx.blue.com', 'blue.com'] : ['red.com', 'blue.com'],

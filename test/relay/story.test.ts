@@ -20,6 +20,7 @@ describe('the seed story on loopback', () => {
       const trace = Buffer.from(result.traceLines.map((l) => l + '\r\n').join(''), 'latin1');
       expect(result.pop3.equals(Buffer.concat([trace, result.alice]))).toBe(true);
       expect(result.imap?.equals(result.pop3)).toBe(true);
+      expect(result.seen).toBe(true);
       expect(result.alice.toString()).toContain('Subject: Lunch on Friday?');
       // POP3 DELE + QUIT of a single-recipient message takes it out of blue.com.
       expect(result.leftAtBlue).toBe(0);
