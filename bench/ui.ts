@@ -54,10 +54,8 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-interface Figures {
-  firstRow: number[];
+interface Figures extends ColdLoads {
   open: number[];
-  transferred: number;
 }
 
 // Page scripts are strings: tsx would otherwise wrap named functions in a helper the page lacks.
@@ -84,8 +82,20 @@ const FIRST_ROW_PROBE = `(() => {
   }).observe(document, { childList: true, subtree: true });
 })()`;
 
-async function coldLoads(browser: Browser, base: string): Promise<{ firstRow: number[]; transferred: number }> {
+interface ColdLoads {
+  firstRow: number[];
+  /** When the script and the first page of the list had arrived (resource timing), to tell network from rendering. */
+  scriptArrived: number[];
+  listArrived: number[];
+  transferred: number;
+}
+
+const PHASES = `JSON.stringify(performance.getEntriesByType('resource').map((e) => [new URL(e.name).pathname, e.responseEnd]))`;
+
+async function coldLoads(browser: Browser, base: string): Promise<ColdLoads> {
   const firstRow: number[] = [];
+  const scriptArrived: number[] = [];
+  const listArrived: number[] = [];
   let transferred = 0;
   for (let run = 0; run < COLD_LOADS; run++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -94,6 +104,9 @@ async function coldLoads(browser: Browser, base: string): Promise<{ firstRow: nu
     const page = await context.newPage();
     await page.goto(base);
     firstRow.push(await page.waitForFunction(() => (window as unknown as { __firstRow?: number }).__firstRow).then((h) => h.jsonValue() as Promise<number>));
+    const phases = JSON.parse((await page.evaluate(PHASES)) as string) as Array<[string, number]>;
+    scriptArrived.push(phases.find(([path]) => path.endsWith('.js'))?.[1] ?? NaN);
+    listArrived.push(phases.find(([path]) => path.endsWith('/api/v1/messages'))?.[1] ?? NaN);
     transferred = await page.evaluate(() =>
       performance
         .getEntriesByType('resource')
@@ -102,11 +115,11 @@ async function coldLoads(browser: Browser, base: string): Promise<{ firstRow: nu
     );
     await context.close();
   }
-  return { firstRow, transferred };
+  return { firstRow, scriptArrived, listArrived, transferred };
 }
 
 async function measure(browser: Browser, base: string): Promise<Figures> {
-  const { firstRow, transferred } = await coldLoads(browser, base);
+  const cold = await coldLoads(browser, base);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(base);
   await page.locator('.row-link').first().waitFor();
@@ -116,7 +129,7 @@ async function measure(browser: Browser, base: string): Promise<Figures> {
     open.push(ms);
   }
   await page.close();
-  return { firstRow, open, transferred };
+  return { ...cold, open };
 }
 
 function assetBytes(): { raw: number; gzip: number } {
@@ -164,6 +177,9 @@ console.log(`\nweb inbox, ${BIG} messages stored, headless Chromium`);
 row('first row painted (cold)', big.firstRow, small.firstRow, 500);
 const floorP50 = quantile(floor, 0.5);
 console.log(`${'  static one-row page'.padEnd(26)} p50 ${floorP50.toFixed(1).padStart(7)} ms  (the browser's floor here; the inbox costs ×${(quantile(big.firstRow, 0.5) / floorP50).toFixed(2)} of it, +${(quantile(big.firstRow, 0.5) - floorP50).toFixed(0)} ms)`);
+console.log(
+  `${'  of which: script, list'.padEnd(26)} p50 ${quantile(big.scriptArrived, 0.5).toFixed(1).padStart(7)} ms  p50 ${quantile(big.listArrived, 0.5).toFixed(1).padStart(7)} ms  (arrival times from navigation start; the rest is rendering)`,
+);
 row('open a message', big.open, small.open, 150);
 const bytes = assetBytes();
 console.log(
