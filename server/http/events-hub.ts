@@ -39,10 +39,12 @@ export class EventsHub {
   constructor(private readonly options: EventsHubOptions) {
     const { store } = options;
     this.#unsubscribe = [
-      store.on('delivered', ({ message }) => {
+      // `new` waits for the body summary (a setImmediate turn after delivery, off the SMTP
+      // path) so the event carries the Snippet and Attachments count a list shows.
+      store.on('indexed', ({ message }) => {
         this.#broadcast('new', eventSummaryDto(message));
-        this.#stats();
       }),
+      store.on('delivered', () => this.#stats()),
       store.on('flags', ({ messages }) => {
         for (const m of messages) this.#broadcast('update', { ID: m.id, Read: m.flags.has(SEEN) });
         this.#stats();

@@ -8,7 +8,7 @@ import { parseRaw } from './parse.js';
 import { fold, headerHaystack } from '../store/search/haystack.js';
 
 /** How long one turn of the fast path may hold the event loop before yielding to I/O. */
-const TURN_BUDGET_MS = 8;
+const TURN_BUDGET_MS = 1;
 /** Full MIME parses in flight at once. */
 const PARSE_CONCURRENCY = 2;
 
@@ -94,7 +94,11 @@ export class BodyIndexer {
         const text = parsed.text.trim() === '' && parsed.html ? htmlToText(parsed.html) : parsed.text;
         this.store.setBody(message.id, summaryOf(text, parsed.attachments.length, parsed.inline.length));
       })
-      .catch((error: unknown) => this.logger?.warn('indexing a message failed', { id: message.id, error }))
+      .catch((error: unknown) => {
+        // Still give the message a (blank) summary: waiters and live events key on it.
+        this.logger?.warn('indexing a message failed', { id: message.id, error });
+        if (this.store.get(message.id) === message) this.store.setBody(message.id, summaryOf('', 0, 0));
+      })
       .finally(() => {
         this.#parsing--;
         if (this.#head < this.#queue.length) this.#schedule();
