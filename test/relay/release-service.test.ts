@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.js';
+import { loadTls } from '../../server/lib/tls.js';
 import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import type { ReleaseRecord } from '../../server/relay/release-history.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
@@ -102,6 +103,16 @@ describe('release by MX', () => {
     ]);
     expect(record.attempts[0]?.results[0]?.reply).toContain('ECONNREFUSED');
     expect(record.recipients[0]).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it('upgrades to TLS when the MX offers STARTTLS (opportunistic, RFC 3207)', async () => {
+    const tls = await loadTls({ mode: 'self-signed', certFile: '', keyFile: '', hostname: 'mx.blue.com' });
+    const s = await sink({ tls: tls ?? undefined });
+    const { box, service } = await mxBox(s.port);
+    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    expect(record.attempts[0]).toMatchObject({ outcome: 'delivered', tls: true });
+    expect(record.attempts[0]?.transcript).toContain('C: STARTTLS');
+    expect(s.messages[0]?.secure).toBe(true);
   });
 
   it('makes one transaction per domain', async () => {
