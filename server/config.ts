@@ -18,7 +18,7 @@ const coreOptions = {
   listenAll: flag('Listeners given without a host listen on every interface instead of 127.0.0.1'),
   portsFile: text('Write the bound addresses to this file as JSON once listening'),
   label: text('A label for this instance, shown in the web inbox'),
-  hostname: text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'),
+  hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'), shown: "this machine's host name" },
   maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
   maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
   dataDir: text('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)'),

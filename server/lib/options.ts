@@ -62,12 +62,24 @@ export function parseOptions<Table extends OptionTable>(
   return values as OptionValues<Table>;
 }
 
+function shownDefault(spec: OptionSpec<unknown>): string {
+  return spec.shown ?? (spec.switch ? String(spec.default) : JSON.stringify(spec.default));
+}
+
 export function helpText(table: OptionTable): string {
   const rows = Object.entries(table).map(([key, spec]) => {
-    const shown = spec.shown ?? (spec.switch ? String(spec.default) : JSON.stringify(spec.default));
-    return `  --${flagName(key)}${spec.switch ? '' : ' VALUE'}\n      ${spec.description} (default: ${shown}; env ${envName(key)})`;
+    return `  --${flagName(key)}${spec.switch ? '' : ' VALUE'}\n      ${spec.description} (default: ${shownDefault(spec)}; env ${envName(key)})`;
   });
   return rows.join('\n');
+}
+
+/** The same options as a Markdown table, for the README. */
+export function markdownTable(table: OptionTable): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = Object.entries(table).map(
+    ([key, spec]) => `| \`--${flagName(key)}\` | \`${envName(key)}\` | ${cell(shownDefault(spec))} | ${cell(spec.description)} |`,
+  );
+  return ['| flag | environment | default | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 // ---- Parsers shared by every option table -------------------------------------------------
