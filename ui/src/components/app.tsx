@@ -39,6 +39,7 @@ export function App() {
   const searchInput = useRef<HTMLInputElement>(null);
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
+  const openRef = useRef<(id: string) => void>(() => undefined);
 
   useEffect(() => model.subscribe(() => setTick((n) => n + 1)), [model]);
 
@@ -55,7 +56,11 @@ export function App() {
         model.apply(event);
         if (event.type === 'delete') setSelected((s) => (s.has(event.id) ? new Set([...s].filter((x) => x !== event.id)) : s));
         if (event.type === 'new' && notifyRef.current && document.hidden) {
-          new Notification(event.summary.Subject || '(no subject)', { body: `From ${shortAddress(event.summary.From)}`, tag: event.summary.ID });
+          const note = new Notification(event.summary.Subject || '(no subject)', { body: `From ${shortAddress(event.summary.From)}`, tag: event.summary.ID });
+          note.onclick = () => {
+            window.focus();
+            openRef.current(event.summary.ID);
+          };
         }
       },
       (state, reconnected) => {
@@ -96,6 +101,8 @@ export function App() {
     if (index >= 0) setCursor(index);
     navigate({ q: route.q, m: id });
   };
+
+  openRef.current = (id) => open(id);
 
   const targets = (): { ids: string[] } | { search: string } | 'all' =>
     allSelected ? (route.q ? { search: route.q } : 'all') : { ids: [...selected] };
