@@ -293,7 +293,10 @@ async function main(): Promise<void> {
       for (const mode of modes) {
         for (const concurrency of concurrencies) {
           const key = `${kind}|${message.name}|${mode}|${concurrency}`;
-          if (!ONLY || ONLY.test(key)) rates.set(key, await measure(server, port, mode, message.body, concurrency, SECONDS));
+          if (ONLY && !ONLY.test(key)) continue;
+          const cell = await measure(server, port, mode, message.body, concurrency, SECONDS);
+          rates.set(key, cell);
+          if (ONLY) console.log(`${key}: ${cell.rate.toFixed(0)} msgs/s, ${cell.cpuPerMessage.toFixed(0)} µs server CPU per message`);
         }
       }
     }

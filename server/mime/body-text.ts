@@ -69,8 +69,14 @@ export function htmlToText(html: string): string {
 
 /** Whitespace collapsed, cut to `max` characters (by code point, never splitting a pair). */
 export function snippetOf(text: string, max = 250): string {
-  const collapsed = text.replace(/\s+/g, ' ').trim();
+  // Only as much of the text as the snippet needs is collapsed, so a long body costs no
+  // more than a short one: once a prefix collapses to more than 2 × max UTF-16 units
+  // (at least max code points), its start is the start of the whole text's collapse.
+  let collapsed: string;
+  for (let take = max * 8; ; take *= 4) {
+    collapsed = text.slice(0, take).replace(/\s+/g, ' ').trim();
+    if (take >= text.length || collapsed.length > 2 * max) break;
+  }
   if (collapsed.length <= max) return collapsed;
-  // max code points fit in 2 × max UTF-16 units; splitting only those keeps this O(max).
   return Array.from(collapsed.slice(0, 2 * max)).slice(0, max).join('');
 }
