@@ -13,7 +13,9 @@ export type FetchItem =
   | { kind: 'simple'; name: 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODY' | 'BODYSTRUCTURE' | 'UID' | 'MODSEQ' }
   /** RFC822, RFC822.HEADER, RFC822.TEXT: BODY[], BODY.PEEK[HEADER], BODY[TEXT] under their own names. */
   | { kind: 'rfc822'; name: 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT' }
-  | { kind: 'section'; peek: boolean; section: SectionSpec; partial: { offset: number; length: number } | null; label: string };
+  | { kind: 'section'; peek: boolean; section: SectionSpec; partial: { offset: number; length: number } | null; label: string }
+  /** RFC 3516 BINARY[part]<partial> and BINARY.SIZE[part]: the part with its transfer encoding undone. */
+  | { kind: 'binary'; peek: boolean; size: boolean; part: number[]; partial: { offset: number; length: number } | null };
 
 const SIMPLE = new Set(['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY', 'BODYSTRUCTURE', 'UID', 'MODSEQ']);
 const MACROS: Record<string, string[]> = {
@@ -53,23 +55,40 @@ export function sectionLabel(section: SectionSpec): string {
   return `[${parts}${fields}]`;
 }
 
+function readPartial(r: Reader): { offset: number; length: number } | null {
+  if (!r.take('<')) return null;
+  const offset = r.number32();
+  r.expect('.');
+  const length = r.number32();
+  if (length === 0) r.fail('partial length must be positive');
+  r.expect('>');
+  return { offset, length };
+}
+
+function readBinary(r: Reader, name: string): FetchItem {
+  r.expect('[');
+  const part: number[] = [];
+  while (r.peek() !== 0x5d) {
+    const n = r.number32();
+    if (n === 0) r.fail('part numbers start at 1');
+    part.push(n);
+    if (!r.take('.')) break;
+  }
+  r.expect(']');
+  const size = name === 'BINARY.SIZE';
+  return { kind: 'binary', peek: name !== 'BINARY', size, part, partial: size ? null : readPartial(r) };
+}
+
 function readItem(r: Reader): FetchItem {
   const name = r.itemName().toUpperCase();
+  if (name === 'BINARY' || name === 'BINARY.PEEK' || name === 'BINARY.SIZE') return readBinary(r, name);
   if (name === 'BODY' || name === 'BODY.PEEK') {
     if (r.peek() !== 0x5b) {
       if (name === 'BODY.PEEK') r.fail('BODY.PEEK needs a section');
       return { kind: 'simple', name: 'BODY' };
     }
     const section = readSection(r);
-    let partial: { offset: number; length: number } | null = null;
-    if (r.take('<')) {
-      const offset = r.number32();
-      r.expect('.');
-      const length = r.number32();
-      if (length === 0) r.fail('partial length must be positive');
-      r.expect('>');
-      partial = { offset, length };
-    }
+    const partial = readPartial(r);
     return { kind: 'section', peek: name === 'BODY.PEEK', section, partial, label: sectionLabel(section) };
   }
   if (name === 'RFC822' || name === 'RFC822.HEADER' || name === 'RFC822.TEXT') return { kind: 'rfc822', name };

@@ -1,4 +1,5 @@
-import { mimeTreeOf } from '../mime/mime-tree.js';
+import { decodeQuotedPrintable } from '../mime/body-text.js';
+import { findPart, mimeTreeOf } from '../mime/mime-tree.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
 import { bodyStructure } from './bodystructure.js';
@@ -38,4 +39,20 @@ export function renderBodyStructure(message: StoredMessage, extended: boolean, u
 export function sectionBytes(message: StoredMessage, section: SectionSpec): Buffer {
   if (section.part.length === 0 && section.text === '') return message.raw;
   return bodySection(message.raw, mimeTreeOf(message), { part: section.part, kind: section.text, fields: section.fields });
+}
+
+/**
+ * RFC 3516 BINARY[part]: the part's body with its Content-Transfer-Encoding undone;
+ * null when the part does not exist or its encoding is unknown (UNKNOWN-CTE).
+ */
+export function binaryBytes(message: StoredMessage, part: number[]): Buffer | null {
+  if (part.length === 0) return message.raw;
+  const node = findPart(mimeTreeOf(message), part);
+  if (!node) return null;
+  const body = message.raw.subarray(node.bodyStart, node.bodyEnd);
+  const encoding = (node.encoding ?? '7bit').trim().toLowerCase();
+  if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') return body;
+  if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64');
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
+  return null;
 }

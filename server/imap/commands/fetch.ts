@@ -3,7 +3,7 @@ import type { StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { literalPrefix, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
-import { renderBodyStructure, renderEnvelope, sectionBytes } from '../fetch-render.js';
+import { binaryBytes, renderBodyStructure, renderEnvelope, sectionBytes } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
@@ -14,7 +14,7 @@ const DRAIN_EVERY = 64;
 
 /** Whether fetching the item sets \Seen (RFC 3501 §6.4.5: BODY[…] and RFC822(.TEXT), not PEEK). */
 function setsSeen(item: FetchItem): boolean {
-  return (item.kind === 'section' && !item.peek) || (item.kind === 'rfc822' && item.name !== 'RFC822.HEADER');
+  return ((item.kind === 'section' || item.kind === 'binary') && !item.peek) || (item.kind === 'rfc822' && item.name !== 'RFC822.HEADER');
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -62,6 +62,20 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
         return [`${name}<${offset}> `, ...literalOf(bytes)];
       }
       return [`${name} `, ...literalOf(bytes)];
+    }
+    case 'binary': {
+      const label = `[${item.part.join('.')}]`;
+      let bytes = binaryBytes(message, item.part);
+      if (item.size) return [`BINARY.SIZE${label} ${bytes ? bytes.length : 0}`];
+      if (!bytes) return [`BINARY${label} NIL`];
+      let name = `BINARY${label}`;
+      if (item.partial) {
+        const { offset, length } = item.partial;
+        bytes = offset >= bytes.length ? EMPTY : bytes.subarray(offset, offset + length);
+        name += `<${offset}>`;
+      }
+      // RFC 3516 §4.2: bytes holding NUL travel as a literal8.
+      return bytes.includes(0) ? [`${name} ~`, ...literalOf(bytes)] : [`${name} `, ...literalOf(bytes)];
     }
   }
   return [];

@@ -12,6 +12,8 @@ interface SearchArgs {
   key: SearchKey;
   /** RFC 4731 ESEARCH result options; null = plain `* SEARCH`. */
   returns: Set<string> | null;
+  /** A CHARSET other than UTF-8 or US-ASCII was named. */
+  badCharset: boolean;
 }
 
 function readSearch(r: Reader, session: Session): SearchArgs {
@@ -23,17 +25,18 @@ function readSearch(r: Reader, session: Session): SearchArgs {
     if (returns.size === 0) returns.add('ALL');
     r.sp();
   }
+  let badCharset = false;
   if (r.word('CHARSET ')) {
     // RFC 3501 §6.4.4: US-ASCII must be supported; UTF-8 is what text is compared in.
     const charset = r.astring().toUpperCase();
-    if (charset !== 'UTF-8' && charset !== 'US-ASCII') r.fail(`BADCHARSET ${charset}`);
+    badCharset = charset !== 'UTF-8' && charset !== 'US-ASCII';
     r.sp();
   }
   const keys: SearchKey[] = [readSearchKey(r)];
   while (r.maybeSp()) keys.push(readSearchKey(r));
   // RFC 9051: an IMAP4rev2 client always gets ESEARCH.
   if (!returns && session.rev2) returns = new Set(['ALL']);
-  return { key: keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys }, returns };
+  return { key: keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys }, returns, badCharset };
 }
 
 /** Runs a search over the view; returns matching 0-based indexes in order. */
@@ -76,9 +79,10 @@ function searchCommand(uid: boolean) {
     states: SELECTED,
     holdsExpunges: !uid,
     parse: readSearch,
-    async run(session, { key, returns }, call: Invocation) {
+    async run(session, { key, returns, badCharset }, call: Invocation) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
+      if (badCharset) return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       const modseq = usesModseq(key);
       if (modseq) session.condstore = true;
       const found = await evaluate(view, key);
