@@ -114,6 +114,24 @@ describe.runIf(hasChromium())('web inbox: selection, bulk actions, and a long li
     await page.close();
   });
 
+  it('selects with x and deletes with the Delete key', async () => {
+    await inbox.send({ subject: 'Key one' });
+    await inbox.send({ subject: 'Key two' });
+    const page = await inbox.open();
+    await page.locator('.row', { hasText: 'Key one' }).waitFor();
+    await page.keyboard.press('x');
+    await page.locator('.count', { hasText: '1 selected' }).waitFor();
+    expect(await page.getByRole('checkbox', { name: 'Select "Key two"' }).isChecked()).toBe(true);
+    await page.keyboard.press('Delete');
+    await page.locator('.row', { hasText: 'Key two' }).waitFor({ state: 'detached' });
+    await page.keyboard.press('Enter');
+    await page.locator('#message-subject', { hasText: 'Key one' }).waitFor();
+    await page.keyboard.press('Delete');
+    await page.getByText('No messages yet').waitFor();
+    expect((await inbox.api<ListJson>('api/v1/messages')).messages_count).toBe(0);
+    await page.close();
+  });
+
   it('keeps only the rows in view in the DOM and loads pages as the list scrolls', async () => {
     const count = 2_000;
     for (let i = 0; i < count; i++) {
