@@ -4,7 +4,7 @@
  * (RFC 1939 §5); DELE only marks, and the marks are applied in the UPDATE state.
  */
 import type { MemoryStore } from '../store/memory-store.js';
-import type { StoredMessage } from '../store/types.js';
+import type { FolderEntry, StoredMessage } from '../store/types.js';
 import type { Pop3Failure } from './failures.js';
 import { wireInfo } from './wire-form.js';
 
@@ -61,8 +61,13 @@ export class Maildrop {
 
   /** Messages neither marked deleted nor removed since the snapshot, in order. */
   *live(): Generator<MaildropEntry> {
+    // One merge walk over the snapshot and the folder as it is now, both in UID order.
+    const current = this.store.folders.get(this.login, INBOX)?.entries ?? [];
+    let at = 0;
     for (const entry of this.#entries) {
-      if (!this.#deleted.has(entry.number) && this.#present(entry)) yield entry;
+      while (at < current.length && (current[at] as FolderEntry).uid < entry.uid) at++;
+      const now = current[at];
+      if (now?.uid === entry.uid && now.message === entry.message && !this.#deleted.has(entry.number)) yield entry;
     }
   }
 

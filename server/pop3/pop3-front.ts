@@ -13,6 +13,13 @@ import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
 
+/**
+ * Bytes a socket may hold before the writer waits for 'drain': enough for a burst of
+ * pipelined small replies to leave in one write, and the most a client that stops
+ * reading can make the server keep (plus one chunk of a message being sent).
+ */
+const SOCKET_BUFFER = 64 * 1024;
+
 export function createPop3Front(context: FrontContext): Front | null {
   const { config, store, logger, tls, credentials } = context;
   if (!config.pop3 && !config.pop3s) return null;
@@ -48,10 +55,10 @@ export function createPop3Front(context: FrontContext): Front | null {
 
   const servers: Array<{ name: string; at: HostPort; server: Server }> = [];
   if (config.pop3) {
-    servers.push({ name: 'pop3', at: resolveListenHost(config.pop3, config), server: createServer((socket) => serve(socket, false)) });
+    servers.push({ name: 'pop3', at: resolveListenHost(config.pop3, config), server: createServer({ highWaterMark: SOCKET_BUFFER }, (socket) => serve(socket, false)) });
   }
   if (config.pop3s && tls) {
-    const server = createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => serve(socket, true));
+    const server = createTlsServer({ key: tls.key, cert: tls.cert, highWaterMark: SOCKET_BUFFER }, (socket) => serve(socket, true));
     server.on('tlsClientError', (error) => log.debug('pop3s handshake failed', { error }));
     servers.push({ name: 'pop3s', at: resolveListenHost(config.pop3s, config), server });
   }

@@ -49,7 +49,7 @@ export class ReplyWriter {
     return this.write(TERMINATOR);
   }
 
-  async write(chunk: Buffer): Promise<boolean> {
+  async write(chunk: Buffer | string): Promise<boolean> {
     const socket = this.#socket;
     if (socket.destroyed || socket.writableEnded) return false;
     if (socket.write(chunk)) return true;

@@ -2,8 +2,9 @@
  * One POP3 connection: the state machine (RFC 1939 §3: AUTHORIZATION → TRANSACTION
  * → UPDATE), the dispatcher over the command table, and the socket's life (STLS,
  * idle timeout, shutdown). Commands are read and answered strictly one at a time,
- * in order, which is what RFC 2449 §6.6 PIPELINING asks of the server; while a
- * command is answered the socket is paused, so unread input stays bounded too.
+ * in order, which is what RFC 2449 §6.6 PIPELINING asks of the server; once more
+ * than INPUT_LIMIT bytes wait unanswered the socket is paused, so unread input
+ * stays bounded too.
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -130,6 +131,7 @@ export class Pop3Session implements Pop3SessionView {
     socket.on('data', (chunk: Buffer) => {
       this.#reader.push(chunk);
       if (!this.#busy) void this.#pump();
+      else if (this.#reader.buffered > INPUT_LIMIT) socket.pause();
     });
     socket.on('error', (error) => this.#log.debug('pop3 socket error', { error }));
     // RFC 1939 §3: the autologout timer; expiry closes without entering UPDATE.
@@ -141,7 +143,6 @@ export class Pop3Session implements Pop3SessionView {
   async #pump(): Promise<void> {
     this.#busy = true;
     const socket = this.#socket;
-    socket.pause();
     this.#writer.cork();
     try {
       for (;;) {
@@ -158,7 +159,7 @@ export class Pop3Session implements Pop3SessionView {
     } finally {
       this.#busy = false;
       this.#writer.uncork();
-      if (!this.#isClosed && this.#socket === socket) socket.resume();
+      if (!this.#isClosed && this.#socket === socket && socket.isPaused()) socket.resume();
       this.#whenIdle?.();
     }
   }
@@ -277,6 +278,9 @@ export class Pop3Session implements Pop3SessionView {
     this.#maildrop = undefined;
   }
 }
+
+/** Unanswered input held before the socket is paused (a few windows of pipelined commands). */
+const INPUT_LIMIT = 64 * 1024;
 
 function hasControlBytes(line: Buffer): boolean {
   for (const byte of line) if ((byte < 0x20 && byte !== 0x09) || byte === 0x7f) return true;

@@ -29,7 +29,7 @@ async function loggedSandbox(overrides: Partial<Config>) {
     },
   });
   const any = { host: '127.0.0.1', port: 0 };
-  const box: Sandbox = await createSandbox({ ...defaultConfig(), smtp: any, http: null, imap: null, pop3: any, ...overrides } as Config, { logger });
+  const box: Sandbox = await createSandbox({ ...defaultConfig(), smtp: any, listen: null, imap: null, pop3: any, ...overrides } as Config, { logger });
   await box.start();
   const port = box.listeners.find((l) => l.name === 'pop3')?.port ?? 0;
   const next = (msg: string) => new Promise<Record>((resolve) => waiters.push({ msg, resolve }));
