@@ -57,6 +57,9 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     ]);
     expect(await c.command('A685', 'RENAME zowie Sent')).toEqual(['A685 NO [ALREADYEXISTS] Mailbox Sent already exists']);
     expect(await c.command('A686', 'DELETE zowie/bar/zap')).toEqual(['A686 OK DELETE completed']);
+    // Deleting a superior keeps its inferiors, and the name shows as \Noselect (§6.3.4).
+    expect(await c.command('A690', 'DELETE zowie')).toEqual(['A690 OK DELETE completed']);
+    expect(await c.command('A691', 'LIST "" zowie*')).toEqual(['* LIST (\\HasNoChildren) "/" zowie/bar', '* LIST (\\Noselect \\HasChildren) "/" zowie', 'A691 OK LIST completed']);
     expect(await c.command('A687', 'DELETE Sent')).toEqual(['A687 NO [CANNOT] Mailbox Sent cannot be changed']);
     expect(await c.command('A688', 'DELETE nothing')).toEqual(['A688 NO [NONEXISTENT] No mailbox nothing']);
     expect(await c.command('A689', 'CREATE INBOX')).toEqual(['A689 NO [ALREADYEXISTS] Mailbox INBOX already exists']);

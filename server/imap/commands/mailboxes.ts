@@ -161,6 +161,20 @@ function listAttributes(session: Session, folder: FolderInfo, subscribed = false
   return attrs.join(' ');
 }
 
+/** Hierarchy levels that have inferiors but no folder of their own. */
+function missingSuperiors(names: readonly string[]): string[] {
+  const present = new Set(names);
+  const missing = new Set<string>();
+  for (const name of names) {
+    const parts = name.split(SEPARATOR);
+    for (let i = 1; i < parts.length; i++) {
+      const superior = parts.slice(0, i).join(SEPARATOR);
+      if (!present.has(superior)) missing.add(superior);
+    }
+  }
+  return [...missing];
+}
+
 interface ListArgs {
   reference: string;
   patterns: string[];
@@ -204,12 +218,19 @@ function listCommand(name: 'LIST' | 'LSUB') {
       }
       // RFC 3501 §6.3.8: the reference name is prefixed to the pattern.
       const regexps = args.patterns.map((p) => patternToRegExp(args.reference + p));
-      for (const folder of session.store.folders.list(session.user)) {
+      const folders = session.store.folders.list(session.user);
+      for (const folder of folders) {
         if (args.subscribedOnly && !folder.subscribed) continue;
         if (args.specialUseOnly && !folder.specialUse) continue;
         if (!regexps.some((regexp) => matches(folder.name, regexp))) continue;
         const attrs = args.lsub ? '' : listAttributes(session, folder, args.returnSubscribed);
         session.write(`* ${name} (${attrs}) "${SEPARATOR}" ${toText(session.wireName(folder.name))}\r\n`);
+      }
+      // RFC 3501 §6.3.4/§6.3.8: a superior left behind by a DELETE is listed as \Noselect.
+      if (!args.lsub && !args.subscribedOnly && !args.specialUseOnly) {
+        for (const missing of missingSuperiors(folders.map((f) => f.name))) {
+          if (regexps.some((regexp) => regexp.test(missing))) session.write(`* LIST (\\Noselect \\HasChildren) "${SEPARATOR}" ${toText(session.wireName(missing))}\r\n`);
+        }
       }
       return ok(`${name} completed`);
     },
