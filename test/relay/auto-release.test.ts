@@ -4,6 +4,7 @@ import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { sendPipelined } from './pipelined-sender.js';
 import { startSink } from './smtp-sink.js';
 
 let dns: TestDnsServer;
@@ -38,6 +39,8 @@ describe('auto-release', () => {
       releaseMx: true, releaseAllowPrivate: true,
       releaseAllow: ['blue.com'],
       releaseAuto: 'to:@blue.com',
+      // Release at once, so releases run while the rest is still arriving.
+      releaseAutoYield: 0,
       dnsServer: dns.address,
       releasePort: blue.port('smtp'),
     });
@@ -51,15 +54,12 @@ describe('auto-release', () => {
         if (++finished === expected) resolve();
       });
     });
-    const transport = createTransport({ host: '127.0.0.1', port: red.port('smtp'), secure: false, pool: true, maxConnections: 4, maxMessages: Infinity });
-    const sends: Array<Promise<unknown>> = [];
-    for (let i = 0; i < total; i++) {
+    const messages = Array.from({ length: total }, (_, i) => {
       // Every tenth message is not for blue.com and must stay put.
       const to = i % 10 === 0 ? `carol-${i}@green.com` : `bob+${i}@blue.com`;
-      sends.push(transport.sendMail({ from: 'alice@red.com', to, subject: `n-${i}`, text: `message ${i}` }));
-    }
-    await Promise.all(sends);
-    transport.close();
+      return { from: 'alice@red.com', to, raw: `From: alice@red.com\r\nTo: ${to}\r\nSubject: n-${i}\r\n\r\nmessage ${i}\r\n` };
+    });
+    await sendPipelined(red.port('smtp'), messages);
     await Promise.all([holding(blue, expected), allFinished]);
     const subjects = blue.store.messages().map((m) => m.summary.subject);
     expect(new Set(subjects).size).toBe(subjects.length);
