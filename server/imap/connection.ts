@@ -4,8 +4,9 @@ import type { TlsMaterial } from '../lib/tls.js';
 import { Framer, type Frame, type FramerLimits } from './framer.js';
 import { ResponseWriter } from './writer.js';
 
-/** Past this many unread frames the socket is paused until the session catches up. */
+/** Past this many unread frames, or bytes in them, the socket is paused until the session catches up. */
 const MAX_QUEUED_FRAMES = 64;
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
  * One client socket: frames in (through the Framer), responses out (through the
@@ -17,6 +18,7 @@ export class Connection {
   secure: boolean;
   readonly #framer: Framer;
   readonly #queue: Frame[] = [];
+  #queuedBytes = 0;
   #waiter: ((frame: Frame | null) => void) | null = null;
   #ended = false;
   #onTimeout: () => void = () => undefined;
@@ -49,7 +51,8 @@ export class Connection {
   next(): Promise<Frame | null> {
     const frame = this.#queue.shift();
     if (frame) {
-      if (this.#queue.length < MAX_QUEUED_FRAMES / 2 && this.socket.isPaused()) this.socket.resume();
+      this.#queuedBytes -= frameBytes(frame);
+      if (this.#queue.length < MAX_QUEUED_FRAMES / 2 && this.#queuedBytes < MAX_QUEUED_BYTES / 2 && this.socket.isPaused()) this.socket.resume();
       return Promise.resolve(frame);
     }
     if (this.#ended) return Promise.resolve(null);
@@ -71,6 +74,7 @@ export class Connection {
     plain.removeAllListeners('timeout');
     plain.setTimeout(0);
     this.#queue.length = 0;
+    this.#queuedBytes = 0;
     const secure = new TLSSocket(plain, { isServer: true, secureContext: createSecureContext({ key: tls.key, cert: tls.cert }) });
     this.socket = secure;
     this.writer.replaceSocket(secure);
@@ -109,7 +113,8 @@ export class Connection {
       return;
     }
     this.#queue.push(frame);
-    if (this.#queue.length >= MAX_QUEUED_FRAMES) this.socket.pause();
+    this.#queuedBytes += frameBytes(frame);
+    if (this.#queue.length >= MAX_QUEUED_FRAMES || this.#queuedBytes >= MAX_QUEUED_BYTES) this.socket.pause();
   }
 
   #end(): void {
@@ -119,4 +124,8 @@ export class Connection {
     this.#waiter = null;
     waiter?.(null);
   }
+}
+
+function frameBytes(frame: Frame): number {
+  return frame.kind === 'line' ? frame.bytes.length : frame.head.length;
 }
