@@ -60,6 +60,18 @@ describe('GET /api/v1/wait', () => {
     }
   });
 
+  it('forgets a waiter whose client went away', async () => {
+    const controller = new AbortController();
+    const pending = waitFor('query=subject:nobody-sends-this&timeout=60s');
+    const abandoned = fetch(`${api.base}/api/v1/wait?query=subject:also-never&timeout=60s`, { signal: controller.signal }).catch(() => 'aborted');
+    await expectWaiters(2);
+    controller.abort();
+    expect(await abandoned).toBe('aborted');
+    await expectWaiters(1, 'exactly');
+    api.box.store.deliver({ raw: Buffer.from('Subject: nobody-sends-this\r\n\r\nx'), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
+    expect((await pending).status).toBe(200);
+  });
+
   it('500 concurrent waiters all resolve when their message arrives', async () => {
     const count = 500;
     const pending = Array.from({ length: count }, (_, i) =>
@@ -78,11 +90,11 @@ describe('GET /api/v1/wait', () => {
 });
 
 /** Waits (on metrics, not time) until this many waiters are registered. */
-async function expectWaiters(n: number): Promise<void> {
+async function expectWaiters(n: number, mode: 'at least' | 'exactly' = 'at least'): Promise<void> {
   for (;;) {
     const text = await (await fetch(`${api.base}/metrics`)).text();
     const waiting = Number(/^letterbox_waiters (\d+)$/m.exec(text)?.[1] ?? -1);
-    if (waiting >= n) return;
+    if (mode === 'exactly' ? waiting === n : waiting >= n) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
