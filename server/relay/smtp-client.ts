@@ -217,7 +217,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
       if (connection) {
         connection.transcript = transcript;
         transcript.push(`-- reusing the open connection to ${t.target.host}:${t.target.port}${connection.tls ? ' (TLS)' : ''}`);
-        const outcome = await attempt(() => transaction(connection as Connection, t, decided));
+        const outcome = await attempt(() => transaction(connection as Connection, t, decided, true));
         if (outcome === 'stale') {
           // The server closed the kept connection before answering; nothing was delivered.
           transcript.push('-- the kept connection had been closed by the server; connecting again');
@@ -233,9 +233,10 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
         connection.transcript = transcript;
         const opened = await attempt(async () => {
           await open(connection as Connection, t);
-          return transaction(connection as Connection, t, decided);
+          return transaction(connection as Connection, t, decided, false);
         });
-        ({ end, clean } = opened === 'stale' ? { end: new SessionEnd('temporary', 'connection lost', true), clean: false } : opened);
+        // A fresh connection is never 'stale'; its failures are SessionEnds.
+        if (opened !== 'stale') ({ end, clean } = opened);
       }
       if (end) transcript.push(`!! ${end.reply}`);
       active.delete(connection);
@@ -302,7 +303,7 @@ async function open(connection: Connection, t: SmtpTransaction): Promise<void> {
  * (RFC 2920 §3.1: the replies come back in order). Returns 'stale' when a kept
  * connection turns out to be closed before any reply.
  */
-async function transaction(connection: Connection, t: SmtpTransaction, decided: Map<string, RecipientOutcome>): Promise<Attempted> {
+async function transaction(connection: Connection, t: SmtpTransaction, decided: Map<string, RecipientOutcome>, reused: boolean): Promise<Attempted> {
   const { timeouts } = t;
   const capabilities = connection.capabilities;
   const params: string[] = [];
@@ -323,7 +324,7 @@ async function transaction(connection: Connection, t: SmtpTransaction, decided: 
     try {
       return await connection.read(timeouts.command, what);
     } catch (error) {
-      if (error instanceof WireFailure && error.kind === 'network' && connection.transcript.some((l) => l.startsWith('-- reusing'))) throw STALE;
+      if (error instanceof WireFailure && error.kind === 'network' && reused) throw STALE;
       throw error;
     }
   };
@@ -336,7 +337,7 @@ async function transaction(connection: Connection, t: SmtpTransaction, decided: 
     if (error === STALE) return 'stale';
     throw error;
   }
-  if (mail.code === 421 && connection.transcript.some((l) => l.startsWith('-- reusing'))) return 'stale';
+  if (mail.code === 421 && reused) return 'stale';
   if (mail.code === 421) throw endFor(mail, true);
 
   const accepted: string[] = [];

@@ -174,6 +174,22 @@ describe('connections kept open between transactions', () => {
     }
   });
 
+  it('connects again when the kept connection answers 421 (closing) to the next transaction', async () => {
+    let connections = 0;
+    const s = await sink({ connect: () => (connections++, null), mail: (transaction) => (transaction > 1 ? { code: 421, message: '4.4.2 Idle too long, closing' } : null) });
+    const client = createSmtpClient({ keepAliveMs: 10_000, maxIdlePerTarget: 2 });
+    try {
+      await send(s.port, ['bob@blue.com'], {}, client);
+      const again = await send(s.port, ['carol@blue.com'], {}, client);
+      expect(again.recipients[0]?.status).toBe('delivered');
+      expect(again.transcript).toContain('-- the kept connection had been closed by the server; connecting again');
+      expect(connections).toBe(2);
+      expect(s.messages.map((m) => m.rcptTo)).toEqual([['bob@blue.com'], ['carol@blue.com']]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('connects again when the server closed the kept connection', async () => {
     let connections = 0;
     const s = await sink({ connect: () => (connections++, null) });

@@ -20,6 +20,8 @@ type Refusal = { code: number; message: string } | null | 'stall' | 'drop';
 export interface SinkBehaviour {
   /** Before the greeting: 'stall' never greets. */
   connect?: (count: number) => Refusal;
+  /** MAIL FROM; `transaction` counts transactions on this connection, from 1. */
+  mail?: (transaction: number) => Refusal;
   rcpt?: (address: string, session: SMTPServerSession) => Refusal;
   /** After the data arrived (count = transactions so far, from 1); 'drop' closes mid-DATA. */
   data?: (count: number) => Refusal;
@@ -65,6 +67,11 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink
     onAuth(auth, _session, callback) {
       if (behaviour.auth && auth.username === behaviour.auth.user && auth.password === behaviour.auth.password) return callback(null, { user: auth.username });
       callback(refuse({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
+    },
+    onMailFrom(_address, session, callback) {
+      const r = behaviour.mail?.((session as SMTPServerSession & { transaction: number }).transaction) ?? null;
+      if (r === 'stall' || r === 'drop') return;
+      callback(r ? refuse(r) : null);
     },
     onRcptTo(address, session, callback) {
       const r = behaviour.rcpt?.(address.address, session) ?? null;
