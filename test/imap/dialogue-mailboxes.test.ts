@@ -29,13 +29,13 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
       `* OK [HIGHESTMODSEQ ${second.modseq}] Highest`,
       'A142 OK [READ-WRITE] SELECT completed',
     ]);
-    const examine = await c.command('A932', 'EXAMINE INBOX');
+    const examine = (await c.command('A932', 'EXAMINE INBOX')).slice(1);
     expect(examine).toContain('* OK [PERMANENTFLAGS ()] Flags permitted');
     // \Recent went to the first session that saw the messages (RFC 3501 §2.3.2).
     expect(examine).toContain('* 0 RECENT');
     expect(examine.at(-1)).toBe('A932 OK [READ-ONLY] EXAMINE completed');
     expect(await c.command('A933', 'STORE 1 +FLAGS (\\Seen)')).toEqual(['A933 NO [READ-ONLY] Mailbox is read-only']);
-    expect(await c.command('A934', 'SELECT nowhere')).toEqual(['A934 NO [NONEXISTENT] No mailbox nowhere']);
+    expect(await c.command('A934', 'SELECT nowhere')).toEqual(['* OK [CLOSED] Previous mailbox closed', 'A934 NO [NONEXISTENT] No mailbox nowhere']);
     // A failed SELECT leaves no mailbox selected (§6.3.1).
     expect(await c.command('A935', 'FETCH 1 FLAGS')).toEqual(['A935 BAD FETCH is not valid in the authenticated state']);
     c.close();
@@ -82,6 +82,11 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     expect(await c.command('A104', 'LIST (SPECIAL-USE) "" "*"')).toHaveLength(6);
     expect(await c.command('A105', 'LIST "" "Dr*" RETURN (SUBSCRIBED)')).toEqual(['* LIST (\\HasNoChildren \\Drafts \\Subscribed) "/" Drafts', 'A105 OK LIST completed']);
     expect(await c.command('A106', 'LIST "" (Sent Trash)')).toHaveLength(3);
+    // RFC 5819 LIST-STATUS
+    expect(await c.command('A107', 'LIST "" Junk RETURN (STATUS (MESSAGES UNSEEN))')).toEqual(['* LIST (\\HasNoChildren \\Junk) "/" Junk', '* STATUS Junk (MESSAGES 0 UNSEEN 0)', 'A107 OK LIST completed']);
+    // RFC 7162 §3.2.11: selecting while selected reports the old mailbox closed.
+    await c.command('A108', 'SELECT INBOX');
+    expect((await c.command('A109', 'EXAMINE Junk'))[0]).toBe('* OK [CLOSED] Previous mailbox closed');
     c.close();
   });
 

@@ -44,6 +44,8 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       return { mailbox, condstore };
     },
     run(session, { mailbox, condstore }) {
+      // RFC 7162 §3.2.11 / RFC 9051 §7.1: a client selecting anew is told the old one closed.
+      if (session.view) session.untagged('OK [CLOSED] Previous mailbox closed');
       session.deselect();
       const folder = session.store.folders.get(session.user, mailbox);
       if (!folder) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
@@ -181,6 +183,8 @@ interface ListArgs {
   subscribedOnly: boolean;
   specialUseOnly: boolean;
   returnSubscribed: boolean;
+  /** RFC 5819 LIST-STATUS: STATUS items to send with each listed folder. */
+  returnStatus: string[];
   lsub: boolean;
 }
 
@@ -190,7 +194,7 @@ function listCommand(name: 'LIST' | 'LSUB') {
     name,
     states: AUTHENTICATED,
     parse(r, session) {
-      const args: ListArgs = { reference: '', patterns: [], subscribedOnly: name === 'LSUB', specialUseOnly: false, returnSubscribed: false, lsub: name === 'LSUB' };
+      const args: ListArgs = { reference: '', patterns: [], subscribedOnly: name === 'LSUB', specialUseOnly: false, returnSubscribed: false, returnStatus: [], lsub: name === 'LSUB' };
       r.sp();
       if (name === 'LIST' && r.peek() === 0x28) {
         for (const option of r.list(() => r.atom().toUpperCase())) {
@@ -206,7 +210,15 @@ function listCommand(name: 'LIST' | 'LSUB') {
       if (name === 'LIST' && r.maybeSp()) {
         if (!r.word('RETURN')) r.fail('expected RETURN');
         r.sp();
-        for (const option of r.list(() => r.atom().toUpperCase())) if (option === 'SUBSCRIBED') args.returnSubscribed = true;
+        r.list(() => {
+          const option = r.atom().toUpperCase();
+          if (option === 'SUBSCRIBED') args.returnSubscribed = true;
+          if (option === 'STATUS') {
+            r.sp();
+            args.returnStatus = readStatusItems(r);
+          }
+          return option;
+        });
       }
       return args;
     },
@@ -225,6 +237,7 @@ function listCommand(name: 'LIST' | 'LSUB') {
         if (!regexps.some((regexp) => matches(folder.name, regexp))) continue;
         const attrs = args.lsub ? '' : listAttributes(session, folder, args.returnSubscribed);
         session.write(`* ${name} (${attrs}) "${SEPARATOR}" ${toText(session.wireName(folder.name))}\r\n`);
+        if (args.returnStatus.length > 0) writeStatus(session, folder, args.returnStatus);
       }
       // RFC 3501 §6.3.4/§6.3.8: a superior left behind by a DELETE is listed as \Noselect.
       if (!args.lsub && !args.subscribedOnly && !args.specialUseOnly) {
@@ -258,22 +271,30 @@ const status = command({
     r.sp();
     const mailbox = readMailbox(r, session);
     r.sp();
-    const items = r.list(() => r.atom().toUpperCase(), false);
-    for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item}`);
-    return { mailbox, items };
+    return { mailbox, items: readStatusItems(r) };
   },
   run(session, { mailbox, items }) {
     const folder = session.store.folders.get(session.user, mailbox);
     if (!folder) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
-    const values: string[] = [];
-    for (const item of items) {
-      values.push(`${item} ${statusValue(session, folder, item)}`);
-      if (item === 'HIGHESTMODSEQ') session.condstore = true;
-    }
-    session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
+    writeStatus(session, folder, items);
     return ok('STATUS completed');
   },
 });
+
+function readStatusItems(r: Reader): string[] {
+  const items = r.list(() => r.atom().toUpperCase(), false);
+  for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item}`);
+  return items;
+}
+
+function writeStatus(session: Session, folder: FolderInfo, items: readonly string[]): void {
+  const values: string[] = [];
+  for (const item of items) {
+    values.push(`${item} ${statusValue(session, folder, item)}`);
+    if (item === 'HIGHESTMODSEQ') session.condstore = true;
+  }
+  session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
+}
 
 function statusValue(session: Session, folder: FolderInfo, item: string): number {
   const entries = folder.entries;
