@@ -254,7 +254,18 @@ class Pop3Client {
     return reply;
   }
 
+  #uncorkScheduled = false;
+
   #onData(chunk: Buffer): void {
+    // Commands sent in reaction to this batch of replies leave together, in one write.
+    if (!this.#uncorkScheduled) {
+      this.#uncorkScheduled = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.#uncorkScheduled = false;
+        this.socket.uncork();
+      });
+    }
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     for (;;) {
       const waiter = this.#queue[0];

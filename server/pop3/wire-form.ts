@@ -69,7 +69,7 @@ export function* topChunks(raw: Buffer, lines: number): Generator<Buffer> {
 }
 
 /** Offset just past the `lines`-th body line (or the end of the message). */
-export function topEnd(raw: Buffer, lines: number): number {
+function topEnd(raw: Buffer, lines: number): number {
   let start = 0;
   // The header ends at the first empty line (RFC 5322 §2.1), CRLF or bare LF.
   for (;;) {
