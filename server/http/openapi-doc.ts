@@ -118,10 +118,10 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 408: 'Timed out', 413: 'Body too large' };
 
-/** Extra path documents other modules add (e.g. release routes), merged into the document. */
-export function openApiDocument(version: string, webroot: string, extra: Record<string, Record<string, Operation>> = {}) {
+/** The document served at /api/v1/openapi.json. */
+export function openApiDocument(version: string, webroot: string) {
   const paths: Record<string, unknown> = {};
-  for (const [path, methods] of Object.entries({ ...ROUTES, ...extra })) {
+  for (const [path, methods] of Object.entries(ROUTES)) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => [
         method,
@@ -145,4 +145,3 @@ export function openApiDocument(version: string, webroot: string, extra: Record<
   };
 }
 
-export type { Operation as OpenApiOperation };
