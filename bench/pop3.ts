@@ -162,7 +162,14 @@ async function startDovecot(): Promise<{ port: number; stop(): Promise<void> } |
     `first_valid_uid = ${root ? 8 : process.getuid?.()}`,
     // Like Letterbox: RETR does not change flags.
     'pop3_no_flag_updates = yes',
-    ...(root ? [] : [`default_internal_user = ${mailUser}`, `default_login_user = ${mailUser}`]),
+    // Rootless: every service runs as this user, and its sockets belong to this user's group.
+    ...(root
+      ? []
+      : [
+          `default_internal_user = ${mailUser}`,
+          `default_login_user = ${mailUser}`,
+          `default_internal_group = ${spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim()}`,
+        ]),
     'passdb {',
     '  driver = passwd-file',
     `  args = ${join(dir, 'passwd')}`,
