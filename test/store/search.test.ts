@@ -108,6 +108,11 @@ describe('search index', () => {
     const page = index.page(compiled, { start: 1, limit: 2 });
     expect(page.items.map((m) => m.id)).toEqual(viaList().slice(1, 3));
     expect(page.matched).toBe(viaList().length);
+    // Pruning the oldest keeps the index in step without a rebuild.
+    store.setLimits({ maxMessages: 3 });
+    expect(index.page(compiled, { limit: 0 }).items.map((m) => m.id)).toEqual(viaList());
+    store.deliver({ raw: Buffer.from('To: alice@example.com\r\n\r\nnewest'), envelope: { mailFrom: '', rcptTo: ['alice@example.com'] } });
+    expect(index.page(compiled, { limit: 0 }).items.map((m) => m.id)).toEqual(viaList());
     index.stop();
   });
 });
