@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { startLoggedSandbox } from '../smtp/capture-logger.js';
 import { Pop3Dialogue } from './pop3-dialogue.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -131,6 +132,24 @@ describe('POP3 logins against an auth file', () => {
     // The server released the lock before it closed the connection, so this succeeds now.
     expect(await second.command(`AUTH PLAIN ${b64('\0bob@blue.example\0bob-pw')}`)).toMatch(/^\+OK Maildrop has 1 message/);
     second.close();
+  });
+
+  it('failed logins count as bad commands and close the session; no password reaches the log', async () => {
+    const { box: logged, log, port: portOf } = await startLoggedSandbox({ smtpAuthFile: join(dir, 'users'), pop3MaxBadCommands: 3 });
+    try {
+      const pop = await Pop3Dialogue.open(portOf('pop3'));
+      await pop.command('USER bob@blue.example');
+      expect(await pop.command('PASS guess-one')).toBe('-ERR [AUTH] Authentication failed');
+      expect(await pop.command(`AUTH PLAIN ${b64('\0bob@blue.example\0guess-two')}`)).toBe('-ERR [AUTH] Authentication failed');
+      expect(await pop.command(`APOP bob@blue.example ${'f'.repeat(32)}`)).toBe('-ERR [AUTH] Authentication failed (too many bad commands, closing connection)');
+      await pop.closed;
+      await log.next('pop3 session closed after too many bad commands');
+      expect(log.records.filter((r) => r.msg === 'pop3 authentication failed')).toHaveLength(2);
+      const written = JSON.stringify(log.records);
+      for (const secret of ['guess-one', 'guess-two', 'bob-pw']) expect(written).not.toContain(secret);
+    } finally {
+      await logged.stop(0);
+    }
   });
 
   it('a login without @ is the catch-all and sees every message', async () => {
