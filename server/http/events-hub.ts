@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MemoryStore } from '../store/memory-store.js';
 import { SEEN } from '../store/memory-store.js';
+import { releaseServiceFor } from '../relay/release-registry.js';
 import { eventSummaryDto } from './dto.js';
+import { releaseDto } from './release-dto.js';
 import type { Metrics } from './metrics.js';
 
 /** Mailpit sends `prune` instead of one `delete` per message past this many at once. */
@@ -61,6 +63,8 @@ export class EventsHub {
         this.#broadcast('truncate', null);
         this.#stats();
       }),
+      // Release progress (Letterbox's own event type): each step of a release as it happens.
+      ...this.#releaseProgress(),
     ];
     // RFC 6455 §5.5.2: ping; a client that has not answered the previous ping is gone.
     this.#ping = setInterval(() => {
@@ -74,6 +78,13 @@ export class EventsHub {
       }
     }, PING_INTERVAL_MS);
     this.#ping.unref();
+  }
+
+  #releaseProgress(): Array<() => void> {
+    const service = releaseServiceFor(this.options.store);
+    if (!service) return [];
+    const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => this.#broadcast('release', { ID: record.messageId, Release: releaseDto(record) });
+    return [service.on('started', send), service.on('attempt', send), service.on('finished', send)];
   }
 
   get size(): number {

@@ -110,3 +110,26 @@ describe('POST /api/v1/message/{ID}/release', () => {
     expect((await new MailpitClient(`http://127.0.0.1:${off.port('http')}`).getConfiguration()).MessageRelay.Enabled).toBe(false);
   });
 });
+
+describe('release progress on the WebSocket', () => {
+  it('announces the start, each attempt and the end of a release as `release` events', async () => {
+    const { WebSocket } = await import('ws');
+    const socket = new WebSocket(`ws://127.0.0.1:${box.port('http')}/api/events`);
+    const frames: Array<{ Type: string; Data: { ID: string; Release: { Status: string; Attempts: unknown[] } } }> = [];
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    const message = deliver(box);
+    const finished = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { Type: string; Data: { ID: string; Release: { Status: string } } };
+        if (frame.Type === 'release' && frame.Data.ID === message.id && frame.Data.Release.Status === 'done') resolve();
+      }),
+    );
+    expect((await post(`/api/v1/message/${message.id}/release`, JSON.stringify({ To: ['bob@blue.com'] }))).text).toBe('ok');
+    await finished;
+    socket.close();
+    const mine = frames.filter((f) => f.Type === 'release' && f.Data.ID === message.id);
+    expect(mine.map((f) => f.Data.Release.Attempts.length)).toEqual([0, 1, 1]);
+    expect(mine.at(-1)?.Data.Release.Status).toBe('done');
+  });
+});

@@ -6,8 +6,9 @@ import type { Context } from 'hono';
 import type { RouteModule } from '../api.js';
 import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
 import { fail, notFound, ok } from '../respond.js';
+import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
-import type { ReleaseAttempt, ReleaseRecord } from '../../relay/release-history.js';
+import type { ReleaseRecord } from '../../relay/release-history.js';
 import { releaseServiceFor } from '../../relay/release-registry.js';
 import type { ReleaseRefusal } from '../../relay/release-service.js';
 
@@ -38,40 +39,6 @@ function outcomeResponse(c: Context, record: ReleaseRecord): Response {
   const retrying = record.recipients.filter((r) => r.state === 'retrying' || r.state === 'pending');
   if (retrying.length === 0) return ok(c);
   return c.text(`Accepted: temporary failure, retrying in the background: ${retrying.map((r) => `${r.address}: ${r.reply}`).join('; ')}`, 202);
-}
-
-function attemptDto(attempt: ReleaseAttempt) {
-  return {
-    Created: attempt.time.toISOString(),
-    Recipients: attempt.results.map((r) => ({ Address: r.address, Status: r.status, Reply: r.reply })),
-    Host: attempt.host,
-    Address: attempt.address,
-    Outcome: attempt.outcome,
-    TLS: attempt.tls,
-    DNS: attempt.dns,
-    Transcript: attempt.transcript,
-  };
-}
-
-function releaseDto(record: ReleaseRecord) {
-  return {
-    ID: record.id,
-    Created: record.requestedAt.toISOString(),
-    Trigger: record.trigger,
-    Mode: record.mode,
-    Sender: record.sender,
-    Status: record.state,
-    Recipients: record.recipients.map((r) => ({
-      Address: r.address,
-      Status: r.state,
-      Reply: r.reply,
-      Attempts: r.attempts,
-      NextAttempt: r.nextAttemptAt ? r.nextAttemptAt.toISOString() : null,
-    })),
-    Attempts: record.attempts.map(attemptDto),
-    // Every attempt's transcript in one, for readers that show a release as one log.
-    Transcript: record.attempts.flatMap((a, i) => [`-- attempt ${i + 1} at ${a.time.toISOString()}: ${a.host || 'DNS'} ${a.address}`.trimEnd(), ...a.transcript]),
-  };
 }
 
 export const releaseRoutes: RouteModule = (app, api) => {
