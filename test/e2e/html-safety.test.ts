@@ -3,39 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../helpers/browser.js';
+import { kitchenSink, REMOTE_CONTENT } from '../helpers/kitchen-sink.js';
 import { type Inbox, startInbox } from './inbox-fixture.js';
-
-/** Every way we know for mail HTML to run script, navigate, submit, or call home. */
-function kitchenSink(beacon: string): string {
-  const pwn = (how: string) => `document.documentElement.dataset.pwned='${how}';try{top.__sentinel='${how}'}catch(e){};new Image().src='${beacon}/${how}'`;
-  return `<!doctype html><html><head>
-<base href="${beacon}/base/">
-<meta http-equiv="refresh" content="0;url=${beacon}/refresh">
-<link rel="stylesheet" href="${beacon}/remote.css">
-<link rel="prefetch" href="${beacon}/prefetch">
-<style>@import url("${beacon}/import.css"); body { background: url(${beacon}/css-bg.png); width: expression(${pwn('css-expression')}); }</style>
-<script>${pwn('script')}</script>
-</head><body onload="${pwn('body-onload')}">
-<h1 id="marker">Kitchen sink rendered</h1>
-<img id="pixel" src="${beacon}/pixel.png" width="1" height="1" alt="">
-<img src="missing.png" onerror="${pwn('onerror')}" alt="">
-<a id="js" href="javascript:${pwn('javascript-url')}">javascript link</a>
-<a id="data" href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data link</a>
-<a id="plain" href="https://example.invalid/path">plain link</a>
-<iframe src="data:text/html,<script>${pwn('data-iframe')}</script>"></iframe>
-<iframe src="${beacon}/iframe"></iframe>
-<form id="form" action="${beacon}/form" method="post"><input name="x" value="1"><button id="submit">Send</button></form>
-<svg xmlns="http://www.w3.org/2000/svg" onload="${pwn('svg-onload')}"><script>${pwn('svg-script')}</script><image href="${beacon}/svg-image.png" width="1" height="1"/></svg>
-<object data="${beacon}/object"></object>
-<embed src="${beacon}/embed">
-<video poster="${beacon}/poster.png"></video>
-<div style="background-image:url('${beacon}/inline-style.png')">styled</div>
-<math><maction actiontype="statusline" xlink:href="javascript:${pwn('mathml')}">m</maction></math>
-</body></html>`;
-}
-
-/** Paths the beacon may see only once the reader asked for remote content (images, CSS, a prefetch). */
-const REMOTE_CONTENT = new Set(['/prefetch', '/pixel.png', '/remote.css', '/import.css', '/css-bg.png', '/svg-image.png', '/poster.png', '/inline-style.png']);
 
 describe.runIf(hasChromium())('web inbox: captured HTML cannot run script or call home', () => {
   let inbox: Inbox;
