@@ -31,6 +31,7 @@ export function createPop3Front(context: FrontContext): Front | null {
   const settings: Pop3Settings = { markRead: config.pop3MarkRead, requireTls: config.pop3RequireTls, tlsAvailable: tls !== null };
   const locks = new MaildropLocks();
   const sessions = new Set<Pop3Session>();
+  let stopping = false;
 
   const serve = (socket: Socket, secure: boolean) => {
     if (stopping) return void socket.destroy();
@@ -66,7 +67,6 @@ export function createPop3Front(context: FrontContext): Front | null {
 
   let started: Promise<BoundListener[]> | undefined;
   let stopped: Promise<void> | undefined;
-  let stopping = false;
 
   return {
     name: 'pop3',
