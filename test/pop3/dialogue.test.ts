@@ -193,6 +193,22 @@ describe('POP3 dialogue', () => {
     pop.close();
   });
 
+  it('stored mail with bare LF goes out as CRLF, and LIST counts exactly what RETR delivers', async () => {
+    const login = `bare${++counter}@blue.example`;
+    const raw = Buffer.from('Subject: bare LF\n\n.first\nsecond\r\nno final newline');
+    box.store.deliver({ raw, envelope: { mailFrom: '', rcptTo: [login] } });
+    const pop = await Pop3Dialogue.open(port);
+    await pop.login(login);
+    const expected = 'Subject: bare LF\r\n\r\n.first\r\nsecond\r\nno final newline\r\n';
+    expect(await pop.command('LIST 1')).toBe(`+OK 1 ${expected.length}`);
+    expect(await pop.command('STAT')).toBe(`+OK 1 ${expected.length}`);
+    const retr = await pop.multiline('RETR 1');
+    expect(retr.status).toBe(`+OK ${expected.length} octets`);
+    expect(retr.body.toString()).toBe(expected);
+    expect((await pop.multiline('TOP 1 1')).body.toString()).toBe('Subject: bare LF\r\n\r\n.first\r\n');
+    pop.close();
+  });
+
   it('RETR leaves the message unread; TOP too', async () => {
     const { pop, messages } = await session(1);
     await pop.multiline('RETR 1');
