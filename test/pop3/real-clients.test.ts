@@ -142,6 +142,20 @@ describe.runIf(requireTool('curl'))('curl pop3://', () => {
     }
   });
 
+  it('retrieves over STLS (--ssl-reqd) and over implicit TLS (pop3s://)', async () => {
+    const secure = await startTestSandbox({ smtpTls: 'self-signed', pop3s: ANY_PORT, pop3RequireTls: true });
+    try {
+      const raw = FIXTURES[4]?.raw ?? Buffer.alloc(0);
+      secure.store.deliver({ raw, envelope: { mailFrom: '', rcptTo: [login] } });
+      const stls = await curl('--ssl-reqd', '--insecure', `pop3://127.0.0.1:${secure.port('pop3')}/1`);
+      expect(stls.equals(raw)).toBe(true);
+      const implicit = await curl('--insecure', `pop3s://127.0.0.1:${secure.port('pop3s')}/1`);
+      expect(implicit.equals(raw)).toBe(true);
+    } finally {
+      await secure.stop(0);
+    }
+  });
+
   it('deletes a message (DELE, then QUIT)', async () => {
     await curl('--request', 'DELE', '--head', url('2'));
     expect(box.store.get(messages[1]?.id ?? '')).toBeUndefined();
