@@ -1,5 +1,6 @@
 import type { Chaos } from './chaos/chaos.js';
 import type { Config } from './config.js';
+import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { Credentials } from './security/auth-file.js';
@@ -15,6 +16,8 @@ export interface FrontContext {
   /** Credentials from --smtp-auth-file, shared by SMTP, POP3 and IMAP; null = any password. */
   credentials: Credentials | null;
   clock: () => Date;
+  /** Where fronts report open connections and refusals (shown in /metrics). */
+  activity: Activity;
   /** Every bound listener of this instance once started (e.g. for mail-loop detection). */
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */

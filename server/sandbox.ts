@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Config } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
+import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
 import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
@@ -48,7 +49,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const context: FrontContext = { store, config, logger, tls, credentials, clock, listeners: () => listeners, chaos: createChaos(config) };
+  const context: FrontContext = { store, config, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(config) };
   const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];

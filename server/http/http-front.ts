@@ -52,7 +52,7 @@ export function createHttpFront(context: FrontContext): Front | null {
 
   const start = async (): Promise<BoundListener[]> => {
     const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
-    const metrics = new Metrics(store);
+    const metrics = new Metrics(store, context.activity);
     api = {
       store, config, logger: log, clock, metrics,
       parsed: new ParseCache(),

@@ -1,3 +1,4 @@
+import type { Activity } from '../lib/activity.js';
 import type { MemoryStore } from '../store/memory-store.js';
 
 /**
@@ -16,7 +17,10 @@ export class Metrics {
   waiters = 0;
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(private readonly store: MemoryStore) {
+  constructor(
+    private readonly store: MemoryStore,
+    readonly activity: Activity,
+  ) {
     this.#unsubscribe = [
       store.on('delivered', ({ message }) => {
         this.accepted++;
@@ -55,7 +59,14 @@ export class Metrics {
     metric('letterbox_messages_deleted_total', 'counter', 'Messages deleted (API, POP3, IMAP).', [['', this.deleted]]);
     metric('letterbox_messages_pruned_total', 'counter', 'Messages pruned by the store limits.', [['', this.pruned]]);
     metric('letterbox_http_requests_total', 'counter', 'HTTP requests served.', [['', this.httpRequests]]);
-    metric('letterbox_connections', 'gauge', 'Open connections by protocol.', [['{protocol="websocket"}', this.wsClients]]);
+    metric('letterbox_messages_rejected_total', 'counter', 'Messages and logins refused (oversize, AUTH failures, TLS required), by protocol.', [
+      ['{protocol="smtp"}', this.activity.rejections('smtp')],
+      ...[...this.activity.rejectionsByProtocol()].filter(([p]) => p !== 'smtp').map(([p, n]) => [`{protocol="${p}"}`, n] as [string, number]),
+    ]);
+    metric('letterbox_connections', 'gauge', 'Open connections by protocol.', [
+      ...[...this.activity.open()].map(([p, n]) => [`{protocol="${p}"}`, n] as [string, number]),
+      ['{protocol="websocket"}', this.wsClients],
+    ]);
     metric('letterbox_websocket_dropped_total', 'counter', 'WebSocket clients closed for falling behind.', [['', this.wsDropped]]);
     metric('letterbox_waiters', 'gauge', 'GET /api/v1/wait requests waiting.', [['', this.waiters]]);
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', process.memoryUsage().rss]]);

@@ -27,10 +27,12 @@ export function makeOnData(options: {
   store: MemoryStore;
   maxSize: number;
   log: Logger;
+  /** Called when a message is refused (for the rejected-messages count). */
+  onRefused: () => void;
   /** Called after the reply to each finished transaction (graceful stop hooks in here). */
   afterTransaction: (session: SMTPServerSession) => void;
 }): (stream: Readable, session: SMTPServerSession, callback: DataCallback) => void {
-  const { store, maxSize, log, afterTransaction } = options;
+  const { store, maxSize, log, onRefused, afterTransaction } = options;
 
   return (stream, session, callback) => {
     const chunks: Buffer[] = [];
@@ -54,6 +56,7 @@ export function makeOnData(options: {
     stream.on('end', () => {
       if (oversized) {
         log.info('message refused: too large', { client: session.remoteAddress, bytes, maxSize });
+        onRefused();
         callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
         return afterTransaction(session);
       }

@@ -7,7 +7,7 @@ import type { Credentials } from '../security/auth-file.js';
  * auth file, else only those in it. A wrong password is 535 (RFC 4954 §6); smtp-server
  * answers 530 to MAIL/RCPT/DATA before AUTH when AUTH is required.
  */
-export function makeOnAuth(credentials: Credentials | null, log: Logger): NonNullable<SMTPServerOptions['onAuth']> {
+export function makeOnAuth(credentials: Credentials | null, log: Logger, onRefused: () => void): NonNullable<SMTPServerOptions['onAuth']> {
   const authenticate = async (auth: SMTPServerAuthentication): Promise<boolean> => {
     if (!credentials) return true;
     const user = auth.username ?? '';
@@ -24,6 +24,7 @@ export function makeOnAuth(credentials: Credentials | null, log: Logger): NonNul
       (ok) => {
         if (ok) return callback(null, { user: auth.username ?? '' });
         log.info('authentication failed', { client: session.remoteAddress, user: auth.username, method: auth.method });
+        onRefused();
         callback(null, { message: 'Authentication credentials invalid', responseCode: 535 });
       },
       (error: unknown) => {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
@@ -25,7 +26,8 @@ export function createSmtpFront(context: FrontContext): Front | null {
 
   const authRequired = credentials !== null;
   const authOffered = authRequired || config.smtpAuthAcceptAny;
-  const onAuth = makeOnAuth(credentials, log);
+  const refused = () => context.activity.rejected('smtp');
+  const onAuth = makeOnAuth(credentials, log, refused);
 
   const makeServer = (secure: boolean) => {
     // Assigned below: the handlers need the server's drain state, the drain needs the server.
@@ -61,13 +63,17 @@ export function createSmtpFront(context: FrontContext): Front | null {
         store,
         maxSize: config.smtpMaxSize,
         log,
+        onRefused: refused,
         afterTransaction: (session) => drain?.transactionEnded(session),
       }),
       onConnect: (_session, callback) => callback(drain?.refusal() ?? undefined),
       onMailFrom: (_address, session, callback) => {
         const refusal = drain?.refusal();
         if (refusal) return callback(refusal);
-        if (config.smtpRequireTls && !session.secure) return callback(smtpError(530, 'Must issue a STARTTLS command first'));
+        if (config.smtpRequireTls && !session.secure) {
+          refused();
+          return callback(smtpError(530, 'Must issue a STARTTLS command first'));
+        }
         callback();
       },
       onClose: (session) => log.debug('connection closed', { client: session.remoteAddress, transactions: (session.transaction ?? 1) - 1 }),
@@ -79,6 +85,10 @@ export function createSmtpFront(context: FrontContext): Front | null {
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.
     server.on('error', (error) => log.debug('smtp session error', { error }));
+    server.server.on('connection', (socket: Socket) => {
+      context.activity.opened('smtp');
+      socket.once('close', () => context.activity.closed('smtp'));
+    });
     return { server, drain };
   };
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../server/config.js';
+import { Activity } from '../../server/lib/activity.js';
 import { silentLogger } from '../../server/lib/log.js';
 import { ParseCache } from '../../server/mime/parse.js';
 import { createApp } from '../../server/http/app.js';
@@ -14,7 +15,7 @@ import { startApi, type ApiBox } from './http-helpers.js';
 /** Every method + path the router answers, in OpenAPI notation (`:ID` → `{ID}`). */
 function routerOperations(): string[] {
   const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
-  const metrics = new Metrics(store);
+  const metrics = new Metrics(store, new Activity());
   const app = createApp(
     {
       store, config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,

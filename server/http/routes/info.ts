@@ -18,7 +18,7 @@ export const infoRoutes: RouteModule = (app, api) => {
         MessagesDeleted: api.metrics.deleted,
         SMTPAccepted: api.metrics.accepted,
         SMTPAcceptedSize: api.metrics.acceptedBytes,
-        SMTPRejected: 0,
+        SMTPRejected: api.metrics.activity.rejections('smtp'),
         SMTPIgnored: 0,
       },
     });
