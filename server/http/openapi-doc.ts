@@ -105,8 +105,12 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/events': { get: { summary: 'WebSocket of live events ({Type, Data}: new, update, delete, prune, truncate, stats)', ok: { type: JSON_T, description: '101 Switching Protocols' } } },
   '/view/{file}': {
     get: {
-      summary: 'A message rendered: {ID}.html (HTML part, cid: images linked) or {ID}.txt (text part)',
-      params: [{ name: 'file', in: 'path', required: true, description: '{ID}.html or {ID}.txt' }, { name: 'embed', in: 'query', description: '1 = links open in a new window' }],
+      summary: 'A message rendered: {ID}.html (HTML part, cid: images linked) or {ID}.txt (text part); `latest` redirects to the web inbox showing the newest message',
+      params: [
+        { name: 'file', in: 'path', required: true, description: '{ID}.html, {ID}.txt, or latest' },
+        { name: 'embed', in: 'query', description: '1 = links open in a new window' },
+        { name: 'query', in: 'query', description: 'with latest: the newest message matching this search' },
+      ],
       ok: { type: 'text/html', description: 'rendered message' },
       errors: [404],
     },

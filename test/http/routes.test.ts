@@ -192,6 +192,16 @@ describe('with mail', () => {
     expect((await get('/view/nope.txt')).status).toBe(404);
   });
 
+  it('redirects /view/latest to the web inbox showing the newest (matching) message', async () => {
+    const newest = api.box.store.latest()!;
+    const response = await get('/view/latest', { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe(`/?m=${newest.id}`);
+    const matching = await get('/view/latest?query=subject:plain', { redirect: 'manual' });
+    expect(matching.headers.get('location')).toBe(`/?m=${plainId}`);
+    expect((await get('/view/latest?query=subject:no-such-subject', { redirect: 'manual' })).status).toBe(404);
+  });
+
   it('sets, renames and deletes tags', async () => {
     expect(await (await json('/api/v1/tags')).body).toEqual(['alerts', 'urgent', 'Work']);
     expect((await send('PUT', '/api/v1/tags', { IDs: [plainId], Tags: ['one', 'two'] })).status).toBe(200);

@@ -22,6 +22,12 @@ export function viewHtmlCspNoRemote(host: string): string {
 export const viewRoutes: RouteModule = (app, api) => {
   // Hono cannot split `:ID.html` on the dot in one segment, so the extension is matched here.
   app.get('/view/:file', async (c) => {
+    if (c.req.param('file') === 'latest') {
+      // Mailpit's shortcut: the web inbox showing the newest (matching) message.
+      const resolved = resolveMessage(c, api, 'latest');
+      if (!resolved.ok) return fail(c, resolved.status, resolved.message);
+      return c.redirect(`${api.config.webroot}?m=${encodeURIComponent(resolved.message.id)}`, 302);
+    }
     const match = /^(.+)\.(html|txt)$/.exec(c.req.param('file'));
     if (!match) return fail(c, 404, '404 page not found');
     const [, id, kind] = match as unknown as [string, string, 'html' | 'txt'];
