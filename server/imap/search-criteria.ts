@@ -190,6 +190,18 @@ function headerText(message: StoredMessage, field: string): string {
     .toLowerCase();
 }
 
+const subjects = new WeakMap<StoredMessage, string>();
+
+/** The decoded subject in lower case, kept with the message (it never changes). */
+function lowerSubject(message: StoredMessage): string {
+  let subject = subjects.get(message);
+  if (subject === undefined) {
+    subject = message.summary.subject.toLowerCase();
+    subjects.set(message, subject);
+  }
+  return subject;
+}
+
 function dayOf(date: Date | null): number | null {
   return date ? Math.floor(date.getTime() / DAY_MS) : null;
 }
@@ -210,7 +222,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'header':
       return key.text === '' ? hasField(c.message, key.field) : headerText(c.message, key.field).includes(key.text);
     case 'subject':
-      return c.message.summary.subject.toLowerCase().includes(key.text);
+      return lowerSubject(c.message).includes(key.text);
     case 'body':
       return c.body.includes(key.text);
     case 'text':

@@ -2,7 +2,8 @@ import { command, no, ok, SELECTED, type CommandEntry, type Invocation } from '.
 import { quoted } from '../encode.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
-import { bodyText, matches, needsBody, readSearchKey, usesModseq, type SearchKey } from '../search-criteria.js';
+import type { StoredMessage } from '../../store/types.js';
+import { bodyText, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
 import { formatUidSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
@@ -55,20 +56,26 @@ async function evaluate(view: MailboxView, key: SearchKey): Promise<number[]> {
   const body = needsBody(key);
   const out: number[] = [];
   const { messages, uids } = view;
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i];
-    const uid = uids[i] as number;
-    if (!message) continue;
-    const candidate = {
-      seq: i + 1,
-      uid,
-      message,
-      recent: view.recent.has(uid),
-      inSeq: (set: SequenceSet) => inSet(seqCache, set, i, false),
-      inUid: (set: SequenceSet) => inSet(uidCache, set, i, true),
-      body: body ? await bodyText(message) : '',
-    };
-    if (matches(key, candidate)) out.push(i);
+  // One candidate, refilled per message: a search over every message allocates nothing per message.
+  let index = 0;
+  const candidate: Candidate = {
+    seq: 0,
+    uid: 0,
+    message: messages[0] as StoredMessage,
+    recent: false,
+    inSeq: (set: SequenceSet) => inSet(seqCache, set, index, false),
+    inUid: (set: SequenceSet) => inSet(uidCache, set, index, true),
+    body: '',
+  };
+  for (index = 0; index < messages.length; index++) {
+    const message = messages[index] as StoredMessage;
+    const uid = uids[index] as number;
+    candidate.seq = index + 1;
+    candidate.uid = uid;
+    candidate.message = message;
+    candidate.recent = view.recent.has(uid);
+    if (body) candidate.body = await bodyText(message);
+    if (matches(key, candidate)) out.push(index);
   }
   return out;
 }
