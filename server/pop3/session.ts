@@ -235,6 +235,9 @@ export class Pop3Session implements Pop3SessionView {
     this.pendingUser = undefined;
     const secureSocket = new TLSSocket(plain, { isServer: true, secureContext });
     secureSocket.once('close', () => this.#onClose());
+    // The autologout timer covers the handshake too: a client that never starts it is dropped.
+    secureSocket.setTimeout(this.#options.idleMs);
+    secureSocket.once('timeout', () => secureSocket.destroy());
     secureSocket.on('error', (error) => {
       this.#log.debug('pop3 STLS handshake failed', { error });
       secureSocket.destroy();
@@ -243,6 +246,7 @@ export class Pop3Session implements Pop3SessionView {
     this.#writer.retarget(secureSocket);
     secureSocket.once('secure', () => {
       this.secure = true;
+      secureSocket.removeAllListeners('timeout');
       this.#listen(secureSocket);
     });
   }

@@ -72,6 +72,24 @@ describe('POP3 over TLS', () => {
   });
 });
 
+describe('the idle timer over TLS', () => {
+  it('drops a client that asks for STLS and never starts the handshake', async () => {
+    const box = await startTestSandbox({ smtpTls: 'self-signed', pop3Timeout: 300 });
+    try {
+      const pop = await Pop3Dialogue.open(box.port('pop3'));
+      expect(await pop.command('STLS')).toBe('+OK Begin TLS negotiation');
+      await pop.closed;
+      const secure = await Pop3Dialogue.open(box.port('pop3'));
+      await secure.startTls();
+      // Inside TLS the timer is the session's again: idle → -ERR, then closed.
+      expect(await secure.readLine()).toBe('-ERR Idle for too long, closing connection');
+      await secure.closed;
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
+
 describe('--pop3-require-tls', () => {
   let box: TestSandbox;
   beforeAll(async () => {
