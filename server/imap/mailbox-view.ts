@@ -72,7 +72,15 @@ export class MailboxView {
       }),
       store.on('unfiled', (e) => {
         if (!here(e.login, e.folder)) return;
-        for (const uid of e.uids) this.#expunged.add(uid);
+        // Mail that arrived and left before the client was told of it is never announced,
+        // and not held: a quiet session must not keep pruned messages (or their bytes) alive.
+        const gone = new Set(e.uids);
+        if (this.#arrived.some((entry) => gone.has(entry.uid))) {
+          const kept = this.#arrived.filter((entry) => !gone.has(entry.uid));
+          this.#arrived.length = 0;
+          for (const entry of kept) this.#arrived.push(entry);
+        }
+        for (const uid of e.uids) if (this.seqOf(uid) > 0) this.#expunged.add(uid);
         this.#signal();
       }),
       store.on('flags', (e) => {
