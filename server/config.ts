@@ -21,6 +21,8 @@ const coreOptions = {
   hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'), shown: "this machine's host name" },
   maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
   maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
+  maxConnections: integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000),
+  maxConnectionsPerIp: integer('Most connections open at once from one client address on each protocol; 0 = no limit', 1_000),
   dataDir: text('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)'),
   shutdownGrace: duration('On SIGINT/SIGTERM, how long open SMTP transactions may take to finish', 10_000),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),

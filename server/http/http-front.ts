@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createAdaptorServer } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { resolveListenHost } from '../config.js';
+import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, listen } from '../lib/listen.js';
 import { ParseCache } from '../mime/parse.js';
@@ -73,7 +75,24 @@ export function createHttpFront(context: FrontContext): Front | null {
       store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
       store.on('cleared', () => parsed.clear()),
     ];
-    server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    // Past the connection caps a socket still gets an HTTP answer: every request on it is
+    // a 503 JSON error, decided before any route runs, and the connection then closes.
+    const refusedSockets = new WeakMap<Socket, string>();
+    const admit = connectionGate({
+      protocol: 'http',
+      activity: context.activity,
+      total: config.maxConnections,
+      perAddress: config.maxConnectionsPerIp,
+      refuse: (socket, text) => refusedSockets.set(socket, text),
+    });
+    server = createAdaptorServer({
+      fetch: (request: Request, env: HttpBindings | Http2Bindings) => {
+        const refusal = refusedSockets.get(env.incoming.socket as Socket);
+        if (refusal === undefined) return app.fetch(request, env);
+        return Response.json({ Error: refusal }, { status: 503, headers: { Connection: 'close', 'Retry-After': '1' } });
+      },
+    }) as Server;
+    server.prependListener('connection', (socket: Socket) => void admit(socket));
     const eventsPath = `${config.webroot}api/events`;
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());

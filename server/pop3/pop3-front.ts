@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { resolveListenHost } from '../config.js';
+import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { closeServer, listen } from '../lib/listen.js';
@@ -33,8 +34,18 @@ export function createPop3Front(context: FrontContext): Front | null {
   const sessions = new Set<Pop3Session>();
   let stopping = false;
 
+  const admit = connectionGate({
+    protocol: 'pop3',
+    activity: context.activity,
+    total: config.maxConnections,
+    perAddress: config.maxConnectionsPerIp,
+    // RFC 2449 §8.1.2: [SYS/TEMP] says the problem is passing.
+    refuse: refuseWithLine((text) => `-ERR [SYS/TEMP] ${text}\r\n`),
+  });
+
   const serve = (socket: Socket, secure: boolean) => {
     if (stopping) return void socket.destroy();
+    if (!admit(socket)) return;
     const session = new Pop3Session({
       socket,
       secure,

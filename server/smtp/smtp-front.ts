@@ -3,6 +3,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
+import { ConnectionLimiter, refusalText } from '../lib/connection-limiter.js';
 import { listen } from '../lib/listen.js';
 import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
@@ -27,6 +28,9 @@ export function createSmtpFront(context: FrontContext): Front | null {
   const authRequired = credentials !== null;
   const authOffered = authRequired || config.smtpAuthAcceptAny;
   const refused = () => context.activity.rejected('smtp');
+  // One cap for both listeners; smtp-server calls onClose for every session it opened.
+  const limiter = new ConnectionLimiter({ total: config.maxConnections, perAddress: config.maxConnectionsPerIp });
+  const admitted = new Map<string, () => void>();
   const onAuth = makeOnAuth(credentials, log, refused);
 
   const makeServer = (secure: boolean) => {
@@ -66,7 +70,17 @@ export function createSmtpFront(context: FrontContext): Front | null {
         onRefused: refused,
         afterTransaction: (session) => drain?.transactionEnded(session),
       }),
-      onConnect: (_session, callback) => callback(drain?.refusal() ?? undefined),
+      onConnect: (session, callback) => {
+        const refusal = drain?.refusal();
+        if (refusal) return callback(refusal);
+        const admission = limiter.admit(session.remoteAddress);
+        if (!admission.ok) {
+          refused();
+          return callback(smtpError(421, refusalText(admission.reason)));
+        }
+        admitted.set(session.id, admission.release);
+        callback();
+      },
       onMailFrom: (_address, session, callback) => {
         const refusal = drain?.refusal();
         if (refusal) return callback(refusal);
@@ -76,7 +90,11 @@ export function createSmtpFront(context: FrontContext): Front | null {
         }
         callback();
       },
-      onClose: (session) => log.debug('connection closed', { client: session.remoteAddress, transactions: (session.transaction ?? 1) - 1 }),
+      onClose: (session) => {
+        admitted.get(session.id)?.();
+        admitted.delete(session.id);
+        log.debug('connection closed', { client: session.remoteAddress, transactions: (session.transaction ?? 1) - 1 });
+      },
       ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     };
     const server = new SMTPServer(withChaos(options, context.chaos));

@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+
+let box: TestSandbox;
+beforeAll(async () => {
+  box = await startTestSandbox({ maxConnectionsPerIp: 2 });
+});
+afterAll(async () => box.stop(0));
+
+/** Connects and resolves with the first bytes the server sends (or '' for HTTP, which waits for a request). */
+async function open(port: number, greeted = true): Promise<{ socket: Socket; first: string }> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  const first = greeted ? ((await once(socket, 'data'))[0] as Buffer).toString() : '';
+  return { socket, first };
+}
+
+/** Reads everything until the server closes. */
+async function readAll(socket: Socket): Promise<string> {
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  await once(socket, 'close');
+  return text;
+}
+
+async function close(socket: Socket): Promise<void> {
+  const closed = once(socket, 'close');
+  socket.destroy();
+  await closed;
+}
+
+describe('connection caps per client address', () => {
+  it('SMTP answers 421 past the cap and admits again once a session ends', async () => {
+    const port = box.port('smtp');
+    const held = [await open(port), await open(port)];
+    for (const { first } of held) expect(first).toMatch(/^220 /);
+    const third = await open(port);
+    expect(third.first).toMatch(/^421 .*Too many connections from your address/);
+    await close(third.socket);
+    await close(held[0]!.socket);
+    const again = await open(port);
+    expect(again.first).toMatch(/^220 /);
+    await Promise.all([close(again.socket), close(held[1]!.socket)]);
+  });
+
+  it('POP3 answers -ERR [SYS/TEMP] past the cap', async () => {
+    const port = box.port('pop3');
+    const held = [await open(port), await open(port)];
+    for (const { first } of held) expect(first).toMatch(/^\+OK /);
+    const third = await open(port);
+    expect(third.first).toMatch(/^-ERR \[SYS\/TEMP\] Too many connections/);
+    await Promise.all([...held, third].map(({ socket }) => close(socket)));
+  });
+
+  it('HTTP answers 503 with a JSON error past the cap, before any route runs', async () => {
+    const port = box.port('http');
+    const held = [await open(port, false), await open(port, false)];
+    const message = box.store.deliver({ raw: Buffer.from('Subject: keep me\r\n\r\nx\r\n'), envelope: { mailFrom: '', rcptTo: ['a@b.c'] } });
+    const third = await open(port, false);
+    const reply = readAll(third.socket);
+    third.socket.write(`DELETE /api/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    const text = await reply;
+    expect(text).toMatch(/^HTTP\/1\.1 503 /);
+    expect(text).toContain('{"Error":"Too many connections from your address, try again later"}');
+    expect(box.store.get(message.id)).toBeDefined();
+    await Promise.all(held.map(({ socket }) => close(socket)));
+    expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+  });
+});
