@@ -12,7 +12,10 @@
  *
  * Exits non-zero when anything was lost or changed, or an error was not expected.
  * RSS is of this whole process (server and load together); "flat" compares the RSS once
- * the store limit was first reached with the RSS at the end, after a GC.
+ * the store limit was first reached, and half-way (after warm-up), with the RSS at the
+ * end, after a GC. SOAK_MAX_MESSAGES sets the store limit (default 200); SOAK_SENDERS,
+ * SOAK_IMAP_FETCHERS, SOAK_IMAP_IDLERS, SOAK_POP3_DOWNLOADERS, SOAK_API_READERS and
+ * SOAK_WS_LISTENERS the mix.
  */
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -54,6 +57,9 @@ const prunedIds = new Set<string>();
 let wsPruneAnnouncements = 0;
 let limitReachedAt = 0;
 let rssAtLimit = 0;
+let heapAtLimit = 0;
+let rssAtHalf = 0;
+let heapAtHalf = 0;
 let peakRss = 0;
 const counts: Record<string, number> = { smtp: 0, imapFetch: 0, imapIdleEvents: 0, pop3Retr: 0, apiReads: 0, wsEvents: 0, noop: 0, list: 0 };
 const errors: string[] = [];
@@ -69,6 +75,7 @@ sandbox.store.on('removed', ({ messages, reason }) => {
     limitReachedAt = performance.now();
     gc?.();
     rssAtLimit = process.memoryUsage().rss;
+    heapAtLimit = process.memoryUsage().heapUsed;
   }
 });
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
@@ -184,17 +191,38 @@ async function imapCommand(c: Lines, tag: string, text: string): Promise<{ statu
   }
 }
 
+/** The message count a session knows, kept from the EXISTS and EXPUNGE it is sent. */
+function trackCount(count: number, lines: string[]): number {
+  for (const line of lines) {
+    if (/^\* \d+ EXISTS/.test(line)) count = Number(line.split(' ')[1]);
+    else if (/^\* \d+ EXPUNGE/.test(line)) count--;
+  }
+  return count;
+}
+
+/**
+ * A polling client, as mail clients are: NOOP (which lets the server report what was
+ * pruned), then the newest five messages in full. (A client that only ever FETCHes by
+ * sequence number can never be told of an expunge, RFC 3501 §7.4.1.)
+ */
 async function imapFetcher(i: number): Promise<void> {
-  const c = await imapLogin(`user${i % USERS}@soak.test`);
+  const c = await open(port('imap'));
+  await c.line();
+  await imapCommand(c, 'a', `LOGIN user${i % USERS}@soak.test x`);
+  let count = trackCount(0, (await imapCommand(c, 'b', 'SELECT INBOX')).lines);
   let n = 0;
   while (running) {
     try {
-      const r = await imapCommand(c, `f${n++}`, 'FETCH 1:5 BODY.PEEK[]');
-      for (const body of r.literals) {
-        verify('imap BODY[]', body);
-        counts.imapFetch!++;
+      count = trackCount(count, (await imapCommand(c, `n${n}`, 'NOOP')).lines);
+      if (count > 0) {
+        const r = await imapCommand(c, `f${n}`, `FETCH ${Math.max(1, count - 4)}:${count} BODY.PEEK[]`);
+        count = trackCount(count, r.lines);
+        for (const body of r.literals) {
+          verify('imap BODY[]', body);
+          counts.imapFetch!++;
+        }
       }
-      if (r.literals.length === 0) await imapCommand(c, `n${n}`, 'NOOP');
+      n++;
       await new Promise((resolve) => setTimeout(resolve, FETCH_PAUSE_MS));
     } catch (error) {
       unexpected('imap fetch', error);
@@ -398,7 +426,12 @@ const progress = setInterval(() => {
   const s = Math.round((performance.now() - started) / 1000);
   console.log(`  ${s}s: ${counts.smtp} accepted, ${prunedIds.size} pruned, rss ${mb(process.memoryUsage().rss)}`);
 }, 15_000);
-await new Promise((r) => setTimeout(r, SECONDS * 1000));
+await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
+// Half-way, when pools and JIT have warmed up: the fairer base for "flat".
+gc?.();
+rssAtHalf = process.memoryUsage().rss;
+heapAtHalf = process.memoryUsage().heapUsed;
+await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
 running = false;
 await Promise.all(workers.map((w) => w.catch((error: unknown) => unexpected('worker', error))));
 clearInterval(progress);
@@ -421,6 +454,7 @@ for (const [id, hash] of accepted) {
 }
 gc?.();
 const endRss = process.memoryUsage().rss;
+const endHeap = process.memoryUsage().heapUsed;
 clearInterval(rssTimer);
 await sandbox.stop(0);
 
@@ -447,6 +481,7 @@ console.log(`  copies read during the run that differed: ${changed.length}${chan
 console.log(`  unexpected errors: ${errors.length}${errors.length ? ' — ' + errors.filter(Boolean).slice(0, 5).join('; ') : ''}`);
 console.log('memory (whole process):');
 console.log(`  start ${mb(startRss)}, peak ${mb(peakRss)}, at store limit ${limitReachedAt ? mb(rssAtLimit) + ` (${((limitReachedAt - started) / 1000).toFixed(1)}s in)` : 'never reached'}, end ${mb(endRss)}` + (rssAtLimit ? ` → end/limit ${(endRss / rssAtLimit).toFixed(2)}x` : ''));
+console.log(`  half-way ${mb(rssAtHalf)} → end/half-way ${(endRss / rssAtHalf).toFixed(2)}x; JS heap after GC: at limit ${mb(heapAtLimit)}, half-way ${mb(heapAtHalf)}, end ${mb(endHeap)}`);
 console.log('latency (probe every 20 ms):');
 console.log(`  IMAP NOOP p99 ${p99(noopMs)} over ${noopMs.length}; API list (50) p99 ${p99(listMs)} over ${listMs.length}; target ≤ 50 ms`);
 const p99Of = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? Infinity;
