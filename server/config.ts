@@ -46,15 +46,36 @@ export type Config = OptionValues<typeof optionTable>;
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
   const config = parseOptions(optionTable, argv, env);
   if ((config.smtpTlsCert || config.smtpTlsKey) && config.smtpTls === 'off') config.smtpTls = 'files';
+  if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
+  if (!config.webroot.endsWith('/')) config.webroot += '/';
+  checkConfig(config);
+  return config;
+}
+
+/**
+ * Checks how options combine; throws OptionError. The composition root calls it too,
+ * so a Config built in code (embedding, tests) is held to the same rules as flags.
+ */
+export function checkConfig(config: Config): void {
   if (config.smtpTls === 'files' && !(config.smtpTlsCert && config.smtpTlsKey)) {
     throw new OptionError('--smtp-tls files needs both --smtp-tls-cert and --smtp-tls-key');
   }
-  if (config.smtpTls === 'off' && (config.smtps || config.smtpRequireTls)) {
-    throw new OptionError('--smtps and --smtp-require-tls need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed');
+  if (config.smtpTls === 'off') {
+    // Every TLS listener and every "require TLS" switch shares the one certificate.
+    const needTls = (
+      [
+        ['--smtps', config.smtps],
+        ['--smtp-require-tls', config.smtpRequireTls],
+        ['--pop3s', config.pop3s],
+        ['--pop3-require-tls', config.pop3RequireTls],
+        ['--imaps', config.imaps],
+        ['--imap-require-tls', config.imapRequireTls],
+      ] as const
+    ).filter(([, value]) => Boolean(value));
+    if (needTls.length > 0) {
+      throw new OptionError(`${needTls.map(([name]) => name).join(' and ')} need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed`);
+    }
   }
-  if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
-  if (!config.webroot.endsWith('/')) config.webroot += '/';
-  return config;
 }
 
 /** The defaults, as a test or an embedding starts from. */

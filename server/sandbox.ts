@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { Config } from './config.js';
+import { checkConfig, type Config } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -38,6 +38,7 @@ const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = 
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
+  checkConfig(config);
   const logger = deps.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const clock = deps.clock ?? (() => new Date());
   const store = new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { resolveListenHost } from '../config.js';
+import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { closeServer, listen } from '../lib/listen.js';
@@ -25,7 +26,17 @@ export function createImapFront(context: FrontContext): Front | null {
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   const sessions = new Set<Session>();
 
+  const admit = connectionGate({
+    protocol: 'imap',
+    activity: context.activity,
+    total: config.maxConnections,
+    perAddress: config.maxConnectionsPerIp,
+    // RFC 3501 §7.1.5: BYE in place of the greeting refuses the connection.
+    refuse: refuseWithLine((text) => `* BYE ${text}\r\n`),
+  });
+
   const accept = (socket: Socket, secure: boolean) => {
+    if (!admit(socket)) return;
     socket.setNoDelay(true);
     const session = new Session(new Connection(socket, limits, secure, config.imapIdleTimeout), shared);
     sessions.add(session);

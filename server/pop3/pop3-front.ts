@@ -9,7 +9,6 @@ import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { closeServer, listen } from '../lib/listen.js';
-import { OptionError } from '../lib/options.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
@@ -24,9 +23,6 @@ const SOCKET_BUFFER = 64 * 1024;
 export function createPop3Front(context: FrontContext): Front | null {
   const { config, store, logger, tls, credentials } = context;
   if (!config.pop3 && !config.pop3s) return null;
-  if (!tls && (config.pop3s || config.pop3RequireTls)) {
-    throw new OptionError('--pop3s and --pop3-require-tls need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed');
-  }
   const log = logger.child({ front: 'pop3' });
   const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert }) : null;
   const settings: Pop3Settings = { markRead: config.pop3MarkRead, requireTls: config.pop3RequireTls, tlsAvailable: tls !== null };

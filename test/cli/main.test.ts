@@ -108,6 +108,7 @@ describe('letterbox CLI', () => {
     [[], { LETTERBOX_MAX_MESSAGES: '-3' }, /LETTERBOX_MAX_MESSAGES/],
     [['frobnicate'], {}, /unknown command "frobnicate"/],
     [['--smtps', '127.0.0.1:0'], {}, /need TLS/],
+    [['--imap-require-tls', '--pop3s', '127.0.0.1:0'], {}, /--pop3s and --imap-require-tls need TLS/],
     [['--smtp-auth-file', '/nonexistent/users'], {}, /cannot read auth file/],
   ])('refuses %j %j with one line on stderr and exit code 2', async (args, env, message) => {
     const cli = new Cli(args, env as Record<string, string>);

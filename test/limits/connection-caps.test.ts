@@ -54,6 +54,15 @@ describe('connection caps per client address', () => {
     await Promise.all([...held, third].map(({ socket }) => close(socket)));
   });
 
+  it('IMAP answers * BYE past the cap (RFC 3501 §7.1.5)', async () => {
+    const port = box.port('imap');
+    const held = [await open(port), await open(port)];
+    for (const { first } of held) expect(first).toMatch(/^\* OK /);
+    const third = await open(port);
+    expect(third.first).toMatch(/^\* BYE Too many connections/);
+    await Promise.all([...held, third].map(({ socket }) => close(socket)));
+  });
+
   it('HTTP answers 503 with a JSON error past the cap, before any route runs', async () => {
     const port = box.port('http');
     const held = [await open(port, false), await open(port, false)];
