@@ -6,12 +6,12 @@
 /** Offset just past the blank line that ends the header block, or raw.length when there is none. */
 export function headerEnd(raw: Buffer): number {
   // RFC 5322 §2.1: header, then an empty line, then the body. Bare LF is tolerated.
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== 0x0a) continue;
-    if (raw[i + 1] === 0x0a) return i + 2;
-    if (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a) return i + 3;
-  }
-  return raw.length;
+  // Buffer.indexOf searches natively; the earlier of the two forms ends the header.
+  const crlf = raw.indexOf('\n\r\n');
+  const lf = raw.indexOf('\n\n', 0);
+  if (crlf < 0 && lf < 0) return raw.length;
+  if (lf < 0 || (crlf >= 0 && crlf < lf)) return crlf + 3;
+  return lf + 2;
 }
 
 export interface HeaderField {
@@ -37,12 +37,13 @@ export function parseHeaderFields(block: Buffer | string, maxFields = Infinity):
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0 || /[\s]/.test(line.slice(0, colon).trimEnd())) {
+    const name = colon > 0 ? line.slice(0, colon).trimEnd() : '';
+    if (colon <= 0 || /\s/.test(name)) {
       current = undefined;
       continue;
     }
     if (fields.length >= maxFields) break;
-    current = { name: line.slice(0, colon).trimEnd(), value: line.slice(colon + 1) };
+    current = { name, value: line.slice(colon + 1) };
     fields.push(current);
   }
   for (const field of fields) field.value = field.value.trim();
@@ -58,5 +59,8 @@ export function readHeaderFields(raw: Buffer, maxBytes = raw.length, maxFields =
 /** First value of a field by case-insensitive name. */
 export function firstField(fields: HeaderField[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  return fields.find((field) => field.name.toLowerCase() === lower)?.value;
+  for (const field of fields) {
+    if (field.name.length === lower.length && field.name.toLowerCase() === lower) return field.value;
+  }
+  return undefined;
 }

@@ -12,6 +12,8 @@ const SUMMARY_MAX_FIELDS = 2_000;
 
 /** Decodes RFC 2047 encoded-words; undecodable text is kept as written. */
 export function decodeWords(text: string): string {
+  // Most header values carry no encoded-word (RFC 2047 §2: they all start with "=?").
+  if (!text.includes('=?')) return text;
   try {
     return libmime.decodeWords(text);
   } catch {
@@ -22,6 +24,8 @@ export function decodeWords(text: string): string {
 /** Parses an address-list field into addresses, with groups flattened and names decoded. */
 export function parseAddressList(value: string | undefined): Address[] {
   if (!value) return [];
+  const simple = simpleAddress(value);
+  if (simple) return [simple];
   try {
     return addressparser(value, { flatten: true })
       .filter((entry) => entry.address || entry.name)
@@ -31,10 +35,25 @@ export function parseAddressList(value: string | undefined): Address[] {
   }
 }
 
+/**
+ * The two shapes most mail carries, `addr@host` and `Display Name <addr@host>` with a
+ * plain name, read without the general parser; anything else (quotes, comments,
+ * groups, lists, encoded-words, odd spacing) returns undefined and goes to it.
+ * test/mime/summary.test.ts checks both give the same result.
+ */
+const BARE_ADDRESS = /^[A-Za-z0-9._+\-]+@[A-Za-z0-9.\-]+$/;
+const NAMED_ADDRESS = /^([A-Za-z0-9_\-]+(?: [A-Za-z0-9_\-]+)*) <([A-Za-z0-9._+\-]+@[A-Za-z0-9.\-]+)>$/;
+
+function simpleAddress(value: string): Address | undefined {
+  if (BARE_ADDRESS.test(value)) return { name: '', address: value };
+  const named = NAMED_ADDRESS.exec(value);
+  return named ? { name: named[1] as string, address: named[2] as string } : undefined;
+}
+
 function parseDate(value: string | undefined): Date | null {
   if (!value) return null;
   // Strip RFC 5322 comments such as "(UTC)" that Date.parse does not understand.
-  const time = Date.parse(value.replace(/\([^)]*\)/g, '').trim());
+  const time = Date.parse(value.includes('(') ? value.replace(/\([^)]*\)/g, '').trim() : value);
   return Number.isNaN(time) ? null : new Date(time);
 }
 

@@ -3,12 +3,14 @@ import { summarizeHeaders } from '../mime/summary.js';
 import { Folders } from './folders.js';
 import { newMessageId } from './message-id.js';
 import { removeByKeys } from './sorted.js';
+import { intern } from './intern.js';
 import type {
   BodySummary,
   ClientInfo,
   DeliverInput,
   Envelope,
   FlagOperation,
+  HeaderSummary,
   ListQuery,
   MessageId,
   Page,
@@ -21,13 +23,45 @@ import type {
 
 export const SEEN = '\\Seen';
 
-/** The store's own record; fronts only ever see it as a readonly StoredMessage. */
-interface MessageRecord extends StoredMessage {
-  body: BodySummary | undefined;
-  flags: Set<string>;
-  tags: string[];
-  modseq: number;
+/**
+ * The store's own record; fronts only ever see it as a readonly StoredMessage.
+ *
+ * Kept small because a store holds up to hundreds of thousands of them: the arrival
+ * time is a number (a Date object costs 96 bytes; a fresh one is made when asked), an
+ * empty flag set and tag list are shared until changed, and the header summary is made
+ * from the bytes on first use rather than on the SMTP path (it depends on nothing else).
+ */
+class MessageRecord implements StoredMessage {
+  body: BodySummary | undefined = undefined;
+  #summary: HeaderSummary | undefined;
+  readonly #receivedAt: number;
+
+  constructor(
+    readonly id: MessageId,
+    readonly seq: number,
+    readonly raw: Buffer,
+    readonly envelope: Envelope,
+    receivedAt: Date,
+    readonly client: ClientInfo,
+    public flags: ReadonlySet<string>,
+    public tags: readonly string[],
+    public modseq: number,
+  ) {
+    this.#receivedAt = receivedAt.getTime();
+  }
+
+  get receivedAt(): Date {
+    return new Date(this.#receivedAt);
+  }
+
+  get summary(): HeaderSummary {
+    return (this.#summary ??= summarizeHeaders(this.raw, this.envelope));
+  }
 }
+
+/** Shared by every message without flags or tags; replaced, never mutated, on change. */
+const NO_FLAGS: ReadonlySet<string> = new Set();
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 /** A message as saved by the journal: everything but what is derived from its bytes. */
 export interface SavedMessage {
@@ -91,26 +125,33 @@ export class MemoryStore {
 
   /** Stores a message, files it, announces it, then prunes the oldest past the limits. */
   deliver(input: DeliverInput): StoredMessage {
-    const client: ClientInfo = { address: '', helo: '', username: '', secure: false, via: 'smtp', ...input.client };
-    const envelope = { mailFrom: input.envelope.mailFrom, rcptTo: [...input.envelope.rcptTo] };
-    const flags = new Set(input.flags ?? []);
-    const record: MessageRecord = {
-      id: newMessageId(),
-      seq: ++this.#seq,
-      raw: input.raw,
-      envelope,
-      receivedAt: input.receivedAt ?? this.#clock(),
-      client,
-      summary: summarizeHeaders(input.raw, envelope),
-      body: undefined,
-      flags,
-      tags: normaliseTags([...(input.tags ?? []), ...this.#taggers.flatMap((tagger) => tagger(input.raw, envelope))]),
-      modseq: ++this.#modseq,
+    const given = input.client;
+    // Senders, recipients and client names repeat from message to message: one copy each.
+    const client: ClientInfo = {
+      address: intern(given?.address ?? ''),
+      helo: intern(given?.helo ?? ''),
+      username: intern(given?.username ?? ''),
+      secure: given?.secure ?? false,
+      via: given?.via ?? 'smtp',
     };
+    const envelope = { mailFrom: intern(input.envelope.mailFrom), rcptTo: input.envelope.rcptTo.map(intern) };
+    const flags = input.flags ? new Set(input.flags) : NO_FLAGS;
+    const tags = normaliseTags([...(input.tags ?? []), ...this.#taggers.flatMap((tagger) => tagger(input.raw, envelope))]);
+    const record = new MessageRecord(
+      newMessageId(),
+      ++this.#seq,
+      input.raw,
+      envelope,
+      input.receivedAt ?? this.#clock(),
+      client,
+      flags.size > 0 ? flags : NO_FLAGS,
+      tags,
+      ++this.#modseq,
+    );
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
-    if (!flags.has(SEEN)) this.#unread++;
+    if (!record.flags.has(SEEN)) this.#unread++;
     this.folders.route(record, input.filing ?? 'route');
     this.#events.emit('delivered', { message: record });
     this.#prune();
@@ -174,11 +215,13 @@ export class MemoryStore {
       if (!record) continue;
       const before = [...record.flags].sort().join(' ');
       const wasSeen = record.flags.has(SEEN);
-      if (operation === 'replace') record.flags = new Set(wanted);
+      // A new set each time: the one a message starts with may be shared (NO_FLAGS).
+      const next = new Set(operation === 'replace' ? wanted : record.flags);
       for (const flag of wanted) {
-        if (operation === 'add') record.flags.add(flag);
-        if (operation === 'remove') record.flags.delete(flag);
+        if (operation === 'add') next.add(flag);
+        if (operation === 'remove') next.delete(flag);
       }
+      record.flags = next.size > 0 ? next : NO_FLAGS;
       if ([...record.flags].sort().join(' ') === before) continue;
       if (wasSeen !== record.flags.has(SEEN)) this.#unread += wasSeen ? 1 : -1;
       record.modseq = ++this.#modseq;
@@ -195,7 +238,7 @@ export class MemoryStore {
     for (const id of new Set(ids)) {
       const record = this.#byId.get(id);
       if (!record || record.tags.join('\0') === next.join('\0')) continue;
-      record.tags = [...next];
+      record.tags = next.length > 0 ? [...next] : NO_TAGS;
       changed.push(record);
     }
     if (changed.length > 0) this.#events.emit('tags', { messages: changed });
@@ -272,14 +315,17 @@ export class MemoryStore {
    * filing, announcing or pruning it; the journal restores its placements after.
    */
   restore(saved: SavedMessage): StoredMessage {
-    const record: MessageRecord = {
-      ...saved,
-      envelope: { mailFrom: saved.envelope.mailFrom, rcptTo: [...saved.envelope.rcptTo] },
-      summary: summarizeHeaders(saved.raw, saved.envelope),
-      body: undefined,
-      flags: new Set(saved.flags),
-      tags: normaliseTags(saved.tags),
-    };
+    const record = new MessageRecord(
+      saved.id,
+      saved.seq,
+      saved.raw,
+      { mailFrom: intern(saved.envelope.mailFrom), rcptTo: saved.envelope.rcptTo.map(intern) },
+      saved.receivedAt,
+      saved.client,
+      saved.flags.length > 0 ? new Set(saved.flags) : NO_FLAGS,
+      normaliseTags(saved.tags),
+      saved.modseq,
+    );
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
@@ -294,7 +340,7 @@ export class MemoryStore {
     const record = this.#byId.get(id);
     if (!record) return;
     const wasSeen = record.flags.has(SEEN);
-    record.flags = new Set(state.flags);
+    record.flags = state.flags.length > 0 ? new Set(state.flags) : NO_FLAGS;
     if (wasSeen !== record.flags.has(SEEN)) this.#unread += wasSeen ? 1 : -1;
     record.tags = normaliseTags(state.tags);
     record.modseq = state.modseq;
@@ -334,8 +380,9 @@ export class MemoryStore {
 }
 
 /** Tags are trimmed, de-duplicated and sorted so equal sets compare equal. */
-function normaliseTags(tags: Iterable<string>): string[] {
-  return [...new Set([...tags].map((t) => t.trim()).filter(Boolean))].sort((a, b) => a.localeCompare(b));
+function normaliseTags(tags: Iterable<string>): readonly string[] {
+  const clean = [...new Set([...tags].map((t) => t.trim()).filter(Boolean))];
+  return clean.length > 0 ? clean.sort((a, b) => a.localeCompare(b)) : NO_TAGS;
 }
 
 export type MailStore = MemoryStore;
