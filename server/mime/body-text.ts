@@ -1,11 +1,23 @@
+import type { BodySummary } from '../store/types.js';
+import { fold } from '../store/search/haystack.js';
 import { firstField, headerEnd, readHeaderFields } from './headers.js';
 
+/** How a single-part text message's body is stored, when it is one the indexer reads itself. */
+export interface SimpleBodyForm {
+  type: 'text/plain' | 'text/html';
+  encoding: '7bit' | '8bit' | 'binary' | 'quoted-printable' | 'base64';
+  /** Offset of the body in the raw message. */
+  start: number;
+}
+
+const ENCODINGS = new Set<string>(['7bit', '8bit', 'binary', 'quoted-printable', 'base64']);
+
 /**
- * Body text for search and snippets without a full MIME parse, for the common case of a
- * single-part text/plain or text/html message in UTF-8 or ASCII. Anything else
- * (multipart, other charsets, unknown encodings) returns undefined and goes to mailparser.
+ * The common case of a single-part text/plain or text/html message in UTF-8 or ASCII,
+ * read from its header alone. Anything else (multipart, other charsets, unknown
+ * encodings) returns undefined and goes to mailparser.
  */
-export function simpleBodyText(raw: Buffer): { text: string; html: boolean } | undefined {
+export function simpleBodyForm(raw: Buffer): SimpleBodyForm | undefined {
   const fields = readHeaderFields(raw, 64 * 1024, 500);
   const contentType = (firstField(fields, 'Content-Type') ?? 'text/plain').toLowerCase();
   const type = /^\s*([^;\s]+)/.exec(contentType)?.[1] ?? 'text/plain';
@@ -13,14 +25,28 @@ export function simpleBodyText(raw: Buffer): { text: string; html: boolean } | u
   const charset = /charset\s*=\s*"?([^";\s]+)/.exec(contentType)?.[1] ?? 'us-ascii';
   if (!/^(utf-?8|us-ascii|ascii)$/.test(charset)) return undefined;
   const encoding = (firstField(fields, 'Content-Transfer-Encoding') ?? '7bit').trim().toLowerCase();
-  const body = raw.subarray(headerEnd(raw));
+  if (!ENCODINGS.has(encoding)) return undefined;
+  return { type, encoding: encoding as SimpleBodyForm['encoding'], start: headerEnd(raw) };
+}
+
+/** Whether the stored body bytes are the decoded body (RFC 2045 §6.2 identity encodings). */
+export function isIdentityEncoding(encoding: SimpleBodyForm['encoding']): boolean {
+  return encoding === '7bit' || encoding === '8bit' || encoding === 'binary';
+}
+
+/**
+ * Body text for search and snippets without a full MIME parse (see simpleBodyForm);
+ * undefined when the message needs mailparser.
+ */
+export function simpleBodyText(raw: Buffer, form = simpleBodyForm(raw)): { text: string; html: boolean } | undefined {
+  if (!form) return undefined;
+  const body = raw.subarray(form.start);
   let decoded: Buffer;
-  if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') decoded = body;
-  else if (encoding === 'quoted-printable') decoded = decodeQuotedPrintable(body);
-  else if (encoding === 'base64') decoded = Buffer.from(body.toString('latin1'), 'base64');
-  else return undefined;
+  if (isIdentityEncoding(form.encoding)) decoded = body;
+  else if (form.encoding === 'quoted-printable') decoded = decodeQuotedPrintable(body);
+  else decoded = Buffer.from(body.toString('latin1'), 'base64');
   const text = decoded.toString('utf8');
-  return type === 'text/html' ? { text: htmlToText(text), html: true } : { text, html: false };
+  return form.type === 'text/html' ? { text: htmlToText(text), html: true } : { text, html: false };
 }
 
 /** RFC 2045 §6.7: `=XX` octets and soft line breaks (`=` at the end of a line). */
@@ -79,4 +105,13 @@ export function snippetOf(text: string, max = 250): string {
   }
   if (collapsed.length <= max) return collapsed;
   return Array.from(collapsed.slice(0, 2 * max)).slice(0, max).join('');
+}
+
+/**
+ * The body summary of decoded text: snippet, counts, and the folded search text.
+ * Collapsing white space before folding keeps searchText one flat string: replacing in
+ * fold()'s (normalised) result left a string tree about 17 times the text's size.
+ */
+export function summaryOfText(text: string, attachments: number, inline: number): BodySummary {
+  return { snippet: snippetOf(text), attachments, inline, searchText: fold(text.replace(/\s+/g, ' ')) };
 }

@@ -33,8 +33,7 @@ export async function parseRaw(raw: Buffer): Promise<ParsedMessage> {
     const inline: ParsedPart[] = [];
     mail.attachments.forEach((attachment, index) => {
       const part = toPart(attachment, index);
-      // Mailpit lists parts shown within the HTML (multipart/related, or inline with a Content-ID) as Inline.
-      if (attachment.related || (attachment.contentDisposition === 'inline' && attachment.cid)) inline.push(part);
+      if (isInlinePart(attachment)) inline.push(part);
       else attachments.push(part);
     });
     return {
@@ -50,6 +49,11 @@ export async function parseRaw(raw: Buffer): Promise<ParsedMessage> {
   } catch {
     return { text: raw.toString('utf8'), html: '', attachments: [], inline: [], headerLines: [] };
   }
+}
+
+/** Mailpit lists parts shown within the HTML (multipart/related, or inline with a Content-ID) as Inline. */
+export function isInlinePart(attachment: Pick<Attachment, 'related' | 'contentDisposition' | 'cid'>): boolean {
+  return Boolean(attachment.related || (attachment.contentDisposition === 'inline' && attachment.cid));
 }
 
 function unfold(value: string): string {

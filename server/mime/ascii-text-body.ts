@@ -1,0 +1,89 @@
+import { isAscii } from 'node:buffer';
+import type { BodySummary } from '../store/types.js';
+import { fold } from '../store/search/haystack.js';
+import { snippetOf } from './body-text.js';
+
+/**
+ * The body summary of a single-part text/plain message whose body is stored as plain
+ * ASCII (7bit/8bit/binary transfer encoding, no octet above 0x7F): its decoded text is
+ * its raw bytes, so nothing is copied out. The snippet is cut from the bytes when
+ * asked, and search runs on the bytes (see BodyNeedle), where keeping a lower-cased
+ * copy of the text would cost about as much memory as the message itself.
+ */
+export class AsciiTextBody implements BodySummary {
+  readonly attachments = 0;
+  readonly inline = 0;
+
+  constructor(
+    private readonly raw: Buffer,
+    /** Offset of the body in raw (just past the header's blank line). */
+    private readonly start: number,
+    /** Whether the body has any of A–Z: without, its bytes are already their folded form. */
+    private readonly upper: boolean,
+  ) {}
+
+  /** The summary of `raw` when its body (from `start`) is plain ASCII, else undefined. */
+  static of(raw: Buffer, start: number): AsciiTextBody | undefined {
+    const body = raw.subarray(start);
+    if (!isAscii(body)) return undefined;
+    return new AsciiTextBody(raw, start, hasUpperCase(body));
+  }
+
+  get snippet(): string {
+    return snippetOf(this.raw.toString('latin1', this.start));
+  }
+
+  /** The same text the indexer keeps for other messages, made on demand. */
+  get searchText(): string {
+    return fold(this.#text().replace(/\s+/g, ' '));
+  }
+
+  /** True when the folded, white-space-collapsed body contains the needle. */
+  contains(needle: BodyNeedle): boolean {
+    if (!needle.ascii) return false;
+    if (!this.upper && needle.plain !== undefined) return this.raw.indexOf(needle.plain, this.start, 'latin1') >= 0;
+    const text = this.upper ? this.#text().toLowerCase() : this.#text();
+    return needle.plain !== undefined ? text.includes(needle.plain) : needle.pattern.test(text);
+  }
+
+  #text(): string {
+    return this.raw.toString('latin1', this.start);
+  }
+}
+
+/**
+ * A search needle prepared once per query for matching stored ASCII bodies: the
+ * folded, white-space-collapsed needle the search compiler makes (see compile.ts).
+ * Collapsing turned each white-space run of the body into one space, so a space in
+ * the needle matches a run of ASCII white space in the bytes.
+ */
+export interface BodyNeedle {
+  /** False when the needle has a non-ASCII character: an ASCII body cannot contain it. */
+  ascii: boolean;
+  /** The needle itself when it has no space (a plain substring search does). */
+  plain: string | undefined;
+  /** Otherwise: spaces as runs of white space, over lower-case text. */
+  pattern: RegExp;
+}
+
+/** JavaScript's \s within ASCII, which is what the collapse replaced. */
+const ASCII_SPACE = '[\\t\\n\\v\\f\\r ]+';
+
+export function bodyNeedle(folded: string): BodyNeedle {
+  const ascii = isAscii(Buffer.from(folded, 'utf8'));
+  const plain = folded.includes(' ') ? undefined : folded;
+  const pattern = new RegExp(folded.split(' ').map(escapeRegExp).join(ASCII_SPACE));
+  return { ascii, plain, pattern };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function hasUpperCase(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte >= 0x41 && byte <= 0x5a) return true;
+  }
+  return false;
+}

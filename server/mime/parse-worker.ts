@@ -1,0 +1,43 @@
+/**
+ * Worker-thread side of the body indexer's full MIME parse (see worker-pool.ts): the
+ * message bytes come in, the body summary goes out. mailparser runs here so that a
+ * large or hostile multipart message costs this thread's time, never the event loop
+ * that serves SMTP, IMAP, POP3 and HTTP.
+ */
+import { parentPort } from 'node:worker_threads';
+import { simpleParser } from 'mailparser';
+import type { BodySummary } from '../store/types.js';
+import { htmlToText, summaryOfText } from './body-text.js';
+import { isInlinePart } from './parse.js';
+
+export interface ParseJob {
+  id: number;
+  raw: Uint8Array;
+}
+
+export interface ParseResult {
+  id: number;
+  /** undefined when mailparser could not read the message. */
+  body: BodySummary | undefined;
+}
+
+async function summarise(raw: Buffer): Promise<BodySummary | undefined> {
+  try {
+    // Checksums and attachment decoding beyond what mailparser must do are skipped: the
+    // summary needs the text and the counts only.
+    const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true, checksumAlgo: false });
+    let inline = 0;
+    for (const attachment of mail.attachments) if (isInlinePart(attachment)) inline++;
+    const text = mail.text ?? '';
+    const html = typeof mail.html === 'string' ? mail.html : '';
+    // An HTML-only message has no text part; its text is the HTML reduced to text.
+    return summaryOfText(text.trim() === '' && html ? htmlToText(html) : text, mail.attachments.length - inline, inline);
+  } catch {
+    return undefined;
+  }
+}
+
+parentPort?.on('message', (job: ParseJob) => {
+  const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
+  void summarise(raw).then((body) => parentPort?.postMessage({ id: job.id, body } satisfies ParseResult));
+});
