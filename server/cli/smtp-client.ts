@@ -48,7 +48,6 @@ interface Reply {
 
 export class SmtpClient {
   readonly #socket: Socket;
-  readonly #timeoutMs: number;
   #buffer = '';
   #lines: string[] = [];
   readonly #replies: Reply[] = [];
@@ -58,7 +57,6 @@ export class SmtpClient {
 
   private constructor(socket: Socket, timeoutMs: number) {
     this.#socket = socket;
-    this.#timeoutMs = timeoutMs;
     // Commands are small and each waits for its reply: Nagle's algorithm would only add delay.
     socket.setNoDelay(true);
     socket.setEncoding('latin1');

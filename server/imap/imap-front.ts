@@ -1,10 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
-import { closeServer, listen } from '../lib/listen.js';
+import { closeServer, listenAll, type NamedListener } from '../lib/listen.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
 import { RecentClaims } from './mailbox-view.js';
@@ -49,7 +49,7 @@ export function createImapFront(context: FrontContext): Front | null {
       });
   };
 
-  const servers: Array<{ name: string; at: HostPort; server: Server }> = listeners.map(({ name, at, secure }) => {
+  const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
     const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
     server.on('error', (error) => log.warn('imap listener error', { error }));
     return { name, at, server };
@@ -59,12 +59,7 @@ export function createImapFront(context: FrontContext): Front | null {
   return {
     name: 'imap',
     start() {
-      started ??= Promise.all(
-        servers.map(async ({ name, at, server }) => {
-          const bound = await listen(server, at);
-          return { name, host: bound.host, port: bound.port };
-        }),
-      );
+      started ??= listenAll(servers);
       return started;
     },
     async stop() {

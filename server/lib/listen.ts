@@ -15,6 +15,23 @@ export function listen(server: Server, at: HostPort): Promise<HostPort> {
   });
 }
 
+/** A named listener to bind: one of a front's sockets (`smtp`, `smtps`, `pop3s`, …). */
+export interface NamedListener {
+  name: string;
+  at: HostPort;
+  server: Server;
+}
+
+/** Binds every listener of a front at once; resolves with their names and bound addresses. */
+export function listenAll(listeners: readonly NamedListener[]): Promise<Array<{ name: string; host: string; port: number }>> {
+  return Promise.all(
+    listeners.map(async ({ name, at, server }) => {
+      const bound = await listen(server, at);
+      return { name, host: bound.host, port: bound.port };
+    }),
+  );
+}
+
 /** Closes a server; resolves once it stops accepting (idempotent: a closed server resolves at once). */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {

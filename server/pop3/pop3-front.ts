@@ -2,13 +2,12 @@
  * The POP3 front: a plain listener offering STLS (RFC 2595) and an optional implicit
  * TLS listener (POP3S, RFC 8314), both serving each login its INBOX from the store.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
-import type { HostPort } from '../lib/host-port.js';
-import { closeServer, listen } from '../lib/listen.js';
+import { closeServer, listenAll, type NamedListener } from '../lib/listen.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
@@ -61,7 +60,7 @@ export function createPop3Front(context: FrontContext): Front | null {
     session.start();
   };
 
-  const servers: Array<{ name: string; at: HostPort; server: Server }> = [];
+  const servers: NamedListener[] = [];
   if (config.pop3) {
     servers.push({ name: 'pop3', at: resolveListenHost(config.pop3, config), server: createServer({ highWaterMark: SOCKET_BUFFER }, (socket) => serve(socket, false)) });
   }
@@ -78,12 +77,7 @@ export function createPop3Front(context: FrontContext): Front | null {
   return {
     name: 'pop3',
     start() {
-      started ??= Promise.all(
-        servers.map(async ({ name, at, server }) => {
-          const bound = await listen(server, at);
-          return { name, host: bound.host, port: bound.port };
-        }),
-      );
+      started ??= listenAll(servers);
       return started;
     },
     stop(graceMs) {

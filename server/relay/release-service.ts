@@ -15,7 +15,7 @@ import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
 import { isSpecialUseAddress } from './special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
-import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecipient, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
+import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
 
 export interface ReleaseSettings {

@@ -4,7 +4,7 @@ import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { ConnectionLimiter, refusalText } from '../lib/connection-limiter.js';
-import { listen } from '../lib/listen.js';
+import { listenAll } from '../lib/listen.js';
 import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
@@ -116,12 +116,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
   return {
     name: 'smtp',
     start() {
-      started ??= Promise.all(
-        servers.map(async ({ name, at, server }) => {
-          const bound = await listen(server.server, at);
-          return { name, host: bound.host, port: bound.port };
-        }),
-      );
+      started ??= listenAll(servers.map(({ name, at, server }) => ({ name, at, server: server.server })));
       return started;
     },
     async stop(graceMs) {
