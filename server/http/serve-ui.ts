@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { HttpEnv } from './api.js';
 
 const TYPES: Record<string, string> = {
@@ -41,6 +42,31 @@ function cacheControl(path: string): string {
   return /[-.][A-Za-z0-9_]{8,}\.[a-z0-9]+$/.test(path) && path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
 
+/** Text assets worth compressing; images and fonts are compressed already. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.map', '.txt', '.webmanifest']);
+
+/**
+ * Each compressible file gzipped once (keyed by path and modification time), so the
+ * bundle travels at a third of its size without compressing it on every request.
+ */
+const gzipped = new Map<string, { mtimeMs: number; body: Buffer }>();
+
+function gzipOnce(path: string, mtimeMs: number, body: Buffer): Buffer {
+  const cached = gzipped.get(path);
+  if (cached?.mtimeMs === mtimeMs) return cached.body;
+  const body9 = gzipSync(body, { level: 9 });
+  gzipped.set(path, { mtimeMs, body: body9 });
+  return body9;
+}
+
+/** The file's bytes, gzipped when the client takes gzip and it is worth it. */
+function fileResponse(c: Context, path: string, mtimeMs: number, body: Buffer, headers: Record<string, string>): Response {
+  const compress = COMPRESSIBLE.has(extname(path).toLowerCase()) && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+  const vary = { ...headers, Vary: 'Accept-Encoding' };
+  if (!compress) return c.body(new Uint8Array(body), 200, vary);
+  return c.body(new Uint8Array(gzipOnce(path, mtimeMs, body)), 200, { ...vary, 'Content-Encoding': 'gzip' });
+}
+
 /**
  * Serves the built web inbox at the webroot: files from `dir`, index.html for `/` and
  * for any other GET that is not an API path (client-side routes), and a plain page
@@ -48,7 +74,12 @@ function cacheControl(path: string): string {
  */
 export function serveUi(app: Hono<HttpEnv>, options: { dir: string; webroot: string }): void {
   const root = resolve(options.dir);
-  const readIndex = async (): Promise<Buffer | undefined> => readFile(join(root, 'index.html')).catch(() => undefined);
+  const readIndex = async (): Promise<{ body: Buffer; mtimeMs: number } | undefined> => {
+    const path = join(root, 'index.html');
+    const info = await stat(path).catch(() => undefined);
+    const body = info && (await readFile(path).catch(() => undefined));
+    return info && body ? { body, mtimeMs: info.mtimeMs } : undefined;
+  };
 
   app.get('*', async (c, next) => {
     const below = c.req.path.startsWith(options.webroot) ? c.req.path.slice(options.webroot.length) : undefined;
@@ -60,8 +91,7 @@ export function serveUi(app: Hono<HttpEnv>, options: { dir: string; webroot: str
       if (file.startsWith(root + sep)) {
         const info = await stat(file).catch(() => undefined);
         if (info?.isFile()) {
-          const body = await readFile(file);
-          return c.body(new Uint8Array(body), 200, {
+          return fileResponse(c, file, info.mtimeMs, await readFile(file), {
             'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
             'Cache-Control': cacheControl('/' + relative),
           });
@@ -71,10 +101,9 @@ export function serveUi(app: Hono<HttpEnv>, options: { dir: string; webroot: str
       if (relative.startsWith('assets/') || /\.[a-z0-9]{1,8}$/i.test(relative)) return c.text('404 page not found', 404);
     }
     const index = await readIndex();
-    return c.body(new Uint8Array(index ?? Buffer.from(FALLBACK_PAGE)), 200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-cache',
-    });
+    const headers = { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' };
+    if (!index) return c.body(FALLBACK_PAGE, 200, headers);
+    return fileResponse(c, join(root, 'index.html'), index.mtimeMs, index.body, headers);
   });
 }
 

@@ -302,6 +302,12 @@ describe('web inbox', () => {
       const asset = await fetch(ui.base + '/assets/index-AbC123xy.js');
       expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
       expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+      // Text assets go out gzipped to clients that take gzip (fetch decodes them back).
+      expect(asset.headers.get('content-encoding')).toBe('gzip');
+      expect(await asset.text()).toBe('console.log(1)');
+      const plain = await fetch(ui.base + '/assets/index-AbC123xy.js', { headers: { 'Accept-Encoding': 'identity' } });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(await plain.text()).toBe('console.log(1)');
       expect((await fetch(ui.base + '/assets/missing-12345678.js')).status).toBe(404);
       expect((await fetch(ui.base + '/%2e%2e/%2e%2e/etc/passwd')).status).toBeGreaterThanOrEqual(400);
       expect((await fetch(ui.base + '/api/v1/messages')).status).toBe(200);
