@@ -93,6 +93,8 @@ export function htmlToText(html: string): string {
     });
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Whitespace collapsed, cut to `max` characters (by code point, never splitting a pair). */
 export function snippetOf(text: string, max = 250): string {
   // Only as much of the text as the snippet needs is collapsed, so a long body costs no
@@ -104,6 +106,8 @@ export function snippetOf(text: string, max = 250): string {
     if (take >= text.length || collapsed.length > 2 * max) break;
   }
   if (collapsed.length <= max) return collapsed;
+  // Without a surrogate among the first max units, max units are max code points.
+  if (!SURROGATE.test(collapsed.slice(0, max))) return collapsed.slice(0, max);
   return Array.from(collapsed.slice(0, 2 * max)).slice(0, max).join('');
 }
 

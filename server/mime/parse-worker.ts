@@ -7,21 +7,24 @@
 import { parentPort } from 'node:worker_threads';
 import { simpleParser } from 'mailparser';
 import type { BodySummary } from '../store/types.js';
-import { htmlToText, summaryOfText } from './body-text.js';
+import { htmlToText, simpleBodyText, summaryOfText } from './body-text.js';
 import { isInlinePart } from './parse.js';
 
 export interface ParseJob {
   id: number;
   raw: Uint8Array;
+  /** `simple`: a single-part text message read without mailparser (see simpleBodyText). */
+  mode: 'simple' | 'full';
 }
 
 export interface ParseResult {
   id: number;
-  /** undefined when mailparser could not read the message. */
-  body: BodySummary | undefined;
+  body: BodySummary;
 }
 
-async function summarise(raw: Buffer): Promise<BodySummary | undefined> {
+async function summarise(raw: Buffer, mode: ParseJob['mode']): Promise<BodySummary> {
+  const simple = mode === 'simple' ? simpleBodyText(raw) : undefined;
+  if (simple) return summaryOfText(simple.text, 0, 0);
   try {
     // Checksums and attachment decoding beyond what mailparser must do are skipped: the
     // summary needs the text and the counts only.
@@ -33,11 +36,12 @@ async function summarise(raw: Buffer): Promise<BodySummary | undefined> {
     // An HTML-only message has no text part; its text is the HTML reduced to text.
     return summaryOfText(text.trim() === '' && html ? htmlToText(html) : text, mail.attachments.length - inline, inline);
   } catch {
-    return undefined;
+    // As parseRaw does: a message mailparser cannot read is searched as its raw text.
+    return summaryOfText(raw.toString('utf8'), 0, 0);
   }
 }
 
 parentPort?.on('message', (job: ParseJob) => {
   const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
-  void summarise(raw).then((body) => parentPort?.postMessage({ id: job.id, body } satisfies ParseResult));
+  void summarise(raw, job.mode).then((body) => parentPort?.postMessage({ id: job.id, body } satisfies ParseResult));
 });

@@ -10,6 +10,7 @@ const PARSE_TIME_LIMIT_MS = 10_000;
 
 interface Job {
   raw: Buffer;
+  mode: ParseJob['mode'];
   resolve: (body: BodySummary | undefined) => void;
 }
 
@@ -41,6 +42,11 @@ export class ParsePool {
     this.#timeLimitMs = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
   }
 
+  /** How many workers there may be. */
+  get size(): number {
+    return this.#slots.length;
+  }
+
   /** Messages handed over and not yet answered. */
   get pending(): number {
     let count = this.#queue.length;
@@ -48,11 +54,14 @@ export class ParsePool {
     return count;
   }
 
-  /** The body summary of a message, or undefined when it could not be parsed in time. */
-  summarise(raw: Buffer): Promise<BodySummary | undefined> {
+  /**
+   * The body summary of a message, or undefined when it could not be parsed in time.
+   * `simple` is for a large single-part text message (see simpleBodyForm).
+   */
+  summarise(raw: Buffer, mode: ParseJob['mode'] = 'full'): Promise<BodySummary | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      this.#queue.push({ raw, resolve });
+      this.#queue.push({ raw, mode, resolve });
       this.#dispatch();
     });
   }
@@ -74,7 +83,7 @@ export class ParsePool {
       slot.job = { ...job, id, timer };
       // A copy of exactly these bytes, moved (not cloned again) to the worker.
       const copy = new Uint8Array(job.raw);
-      slot.worker.postMessage({ id, raw: copy } satisfies ParseJob, [copy.buffer]);
+      slot.worker.postMessage({ id, raw: copy, mode: job.mode } satisfies ParseJob, [copy.buffer]);
     }
   }
 

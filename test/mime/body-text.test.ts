@@ -34,4 +34,11 @@ describe('fast body text', () => {
     expect(snippet).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
     expect(snippetOf('  a \n\t b  ')).toBe('a b');
   });
+
+  test.prop([fc.array(fc.constantFrom('a', 'B', ' ', '\n', '😀', 'é', '\t\t'), { maxLength: 700 }).map((p) => p.join(''))])(
+    'snippets are the first 250 code points of the collapsed text',
+    (text) => {
+      expect(snippetOf(text)).toBe(Array.from(text.replace(/\s+/g, ' ').trim()).slice(0, 250).join(''));
+    },
+  );
 });
