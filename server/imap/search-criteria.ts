@@ -55,7 +55,8 @@ const DAY_MS = 86_400_000;
 export function readSearchKey(r: Reader): SearchKey {
   if (r.peek() === 0x28) return { kind: 'and', keys: r.list(() => readSearchKey(r), false) };
   const next = r.peek();
-  if (next === 0x2a || (next !== undefined && next >= 0x30 && next <= 0x39)) return { kind: 'seq', set: readSequenceSet(r) };
+  // RFC 5182: `$` is a sequence set too.
+  if (next === 0x2a || next === 0x24 || (next !== undefined && next >= 0x30 && next <= 0x39)) return { kind: 'seq', set: readSequenceSet(r) };
   const key = r.atom().toUpperCase();
   const flag = FLAG_KEYS[key];
   if (flag) return { kind: 'flag', flag: flag[0], set: flag[1] };

@@ -6,7 +6,9 @@ export interface SeqRange {
   from: SeqNumber;
   to: SeqNumber;
 }
-export type SequenceSet = SeqRange[];
+/** RFC 5182 seq-last-command: `$`, the messages the last `SEARCH RETURN (SAVE)` kept. */
+export const LAST_RESULT = '$';
+export type SequenceSet = Array<SeqRange | typeof LAST_RESULT>;
 
 /** The most ranges one set may have: bounds the work a single command can ask for. */
 const MAX_RANGES = 100_000;
@@ -18,10 +20,18 @@ function readSeqNumber(r: Reader): SeqNumber {
   return value;
 }
 
-/** sequence-set: ranges in any order (`5:2` means `2:5`), comma separated. */
+/**
+ * sequence-set: ranges in any order (`5:2` means `2:5`), comma separated, and the
+ * RFC 5182 §3 / RFC 9051 §9 `$` marker (taken in any position of the list).
+ */
 export function readSequenceSet(r: Reader): SequenceSet {
   const set: SequenceSet = [];
   do {
+    if (r.take(LAST_RESULT)) {
+      set.push(LAST_RESULT);
+      if (set.length > MAX_RANGES) r.fail('sequence set too long');
+      continue;
+    }
     const from = readSeqNumber(r);
     const to = r.take(':') ? readSeqNumber(r) : from;
     set.push({ from, to });
@@ -40,12 +50,18 @@ function bounds(range: SeqRange, star: number): [number, number] {
  * The 0-based indexes, ascending and distinct, that a message-sequence set names in
  * a view of `count` messages. Ranges reaching past the end are clipped (so
  * `1:4294967295` costs what `1:*` costs); a set naming no message at all is invalid
- * (RFC 3501 §9: a seq-number greater than the count is not allowed).
+ * (RFC 3501 §9: a seq-number greater than the count is not allowed). `saved` are the
+ * indexes `$` stands for; an empty `$` names nothing but is valid (RFC 5182 §2.1).
  */
-export function resolveSequenceNumbers(set: SequenceSet, count: number): number[] | 'invalid' {
+export function resolveSequenceNumbers(set: SequenceSet, count: number, saved: readonly number[] = []): number[] | 'invalid' {
   const marks = new Uint8Array(count);
   let any = false;
   for (const range of set) {
+    if (range === LAST_RESULT) {
+      any = true;
+      for (const i of saved) marks[i] = 1;
+      continue;
+    }
     const [lo, hi] = bounds(range, count);
     if (lo > count) continue;
     any = true;
@@ -71,20 +87,26 @@ export function lowerBound(values: readonly number[], target: number): number {
 
 /**
  * The 0-based indexes that a UID set names among ascending `uids`. UIDs that do not
- * exist are ignored (RFC 3501 §6.4.8); `*` is the largest UID in the mailbox.
+ * exist are ignored (RFC 3501 §6.4.8); `*` is the largest UID in the mailbox; `$`
+ * stands for the indexes in `saved` (RFC 5182).
  */
-export function resolveUids(set: SequenceSet, uids: readonly number[]): number[] {
+export function resolveUids(set: SequenceSet, uids: readonly number[], saved: readonly number[] = []): number[] {
   const count = uids.length;
   if (count === 0) return [];
   const star = uids[count - 1] as number;
-  if (set.length === 1) {
-    const [lo, hi] = bounds(set[0] as SeqRange, star);
+  const only = set.length === 1 ? set[0] : undefined;
+  if (only !== undefined && only !== LAST_RESULT) {
+    const [lo, hi] = bounds(only, star);
     const start = lowerBound(uids, lo);
     const end = lowerBound(uids, hi + 1);
     return Array.from({ length: end - start }, (_, i) => start + i);
   }
   const marks = new Uint8Array(count);
   for (const range of set) {
+    if (range === LAST_RESULT) {
+      for (const i of saved) marks[i] = 1;
+      continue;
+    }
     const [lo, hi] = bounds(range, star);
     marks.fill(1, lowerBound(uids, lo), lowerBound(uids, hi + 1));
   }

@@ -40,6 +40,8 @@ export class Session {
   readonly enabled = new Set<string>();
   /** RFC 7162 §3.1: CONDSTORE is on once the client used it. */
   condstore = false;
+  /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
+  searchResult: readonly number[] = [];
   readonly log: Logger;
 
   constructor(
@@ -67,7 +69,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'BINARY', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -227,8 +229,27 @@ export class Session {
     return `(${flags.join(' ')})`;
   }
 
-  /** Leaves the selected folder, if any (RFC 3501 §6.3.1: a failed SELECT also deselects). */
+  /**
+   * The view indexes `$` names now: the saved UIDs still in the folder. RFC 5182 §2.1:
+   * an expunged message leaves the search result variable.
+   */
+  savedIndexes(): number[] {
+    const view = this.view;
+    if (!view) return [];
+    const out: number[] = [];
+    for (const uid of this.searchResult) {
+      const seq = view.seqOf(uid);
+      if (seq > 0 && !view.isExpunged(uid)) out.push(seq - 1);
+    }
+    return out;
+  }
+
+  /**
+   * Leaves the selected folder, if any (RFC 3501 §6.3.1: a failed SELECT also deselects).
+   * RFC 5182 §2.1 / RFC 9051 §6.4.4.1: SELECT, EXAMINE, CLOSE and UNSELECT empty `$`.
+   */
   deselect(): void {
+    this.searchResult = [];
     this.view?.close();
     this.view = null;
     if (this.state === 'selected') this.state = 'authenticated';

@@ -21,7 +21,7 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       if (name === 'MOVE' && view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
       const target = session.store.folders.get(session.user, mailbox);
       if (!target) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
-      const found = uid ? resolveUids(set, view.uids) : resolveSequenceNumbers(set, view.count);
+      const found = uid ? resolveUids(set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(set, view.count, session.savedIndexes());
       if (found === 'invalid') return no('No such message');
       const indexes = found.filter((i) => !view.isExpunged(view.uids[i] as number));
       if (indexes.length === 0) return ok(`${call.name} completed`);

@@ -96,7 +96,7 @@ function fetchCommand(uid: boolean) {
     async run(session, { set, request }, call) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
-      const found = uid ? resolveUids(set, view.uids) : resolveSequenceNumbers(set, view.count);
+      const found = uid ? resolveUids(set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(set, view.count, session.savedIndexes());
       if (found === 'invalid') return bad('Invalid message sequence number');
       const items = [...request.items];
       const has = (name: string) => items.some((i) => i.kind === 'simple' && i.name === name);

@@ -7,7 +7,8 @@ import { bodyText, matches, needsBody, readSearchKey, usesModseq, type Candidate
 import { formatUidSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
-const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT']);
+/** RFC 4731 result options, and RFC 5182 SAVE. */
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
 
 interface SearchArgs {
   key: SearchKey;
@@ -23,6 +24,7 @@ function readSearch(r: Reader, session: Session): SearchArgs {
   if (r.word('RETURN ')) {
     returns = new Set(r.list(() => r.atom().toUpperCase()));
     for (const option of returns) if (!RETURN_OPTIONS.has(option)) r.fail(`unsupported RETURN option ${option}`);
+    // RFC 4731 §3.1: `RETURN ()` means ALL.
     if (returns.size === 0) returns.add('ALL');
     r.sp();
   }
@@ -40,14 +42,29 @@ function readSearch(r: Reader, session: Session): SearchArgs {
   return { key: keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys }, returns, badCharset };
 }
 
+/**
+ * What `SEARCH RETURN (SAVE …)` keeps in `$` (RFC 5182 §2.4): with MIN and/or MAX
+ * only those messages, otherwise every match.
+ */
+function savedPart(found: number[], returns: ReadonlySet<string>): number[] {
+  const min = returns.has('MIN');
+  const max = returns.has('MAX');
+  if (found.length === 0 || (!min && !max)) return found;
+  const first = found[0] as number;
+  const last = found[found.length - 1] as number;
+  if (min && max) return first === last ? [first] : [first, last];
+  return [min ? first : last];
+}
+
 /** Runs a search over the view; returns matching 0-based indexes in order. */
-async function evaluate(view: MailboxView, key: SearchKey): Promise<number[]> {
+async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
+  const saved = session.savedIndexes();
   const seqCache = new Map<SequenceSet, Set<number>>();
   const uidCache = new Map<SequenceSet, Set<number>>();
   const inSet = (cache: Map<SequenceSet, Set<number>>, set: SequenceSet, index: number, byUid: boolean) => {
     let found = cache.get(set);
     if (!found) {
-      const resolved = byUid ? resolveUids(set, view.uids) : resolveSequenceNumbers(set, view.count);
+      const resolved = byUid ? resolveUids(set, view.uids, saved) : resolveSequenceNumbers(set, view.count, saved);
       found = new Set(resolved === 'invalid' ? [] : resolved);
       cache.set(set, found);
     }
@@ -89,12 +106,20 @@ function searchCommand(uid: boolean) {
     async run(session, { key, returns, badCharset }, call: Invocation) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
-      if (badCharset) return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      const save = returns?.has('SAVE') ?? false;
+      if (badCharset) {
+        // RFC 5182 §2.1: a failed SEARCH with SAVE leaves `$` empty.
+        if (save) session.searchResult = [];
+        return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      }
       const modseq = usesModseq(key);
       if (modseq) session.condstore = true;
-      const found = await evaluate(view, key);
+      const found = await evaluate(session, view, key);
+      if (returns && save) session.searchResult = savedPart(found, returns).map((i) => view.uids[i] as number);
       const numbers = found.map((i) => (uid ? (view.uids[i] as number) : i + 1));
       const highest = modseq && found.length > 0 ? Math.max(...found.map((i) => view.messages[i]?.modseq ?? 0)) : 0;
+      // RFC 5182 §2.4: SAVE alone answers with the tagged OK only.
+      if (returns && save && returns.size === 1) return ok(`${call.name} completed, result saved`);
       if (returns) {
         // RFC 4731 §3.1 / RFC 9051 §7.3.4
         const parts = [`(TAG ${quoted(call.tag)})`];

@@ -71,7 +71,7 @@ const uidExpunge = command({
     const view = session.view;
     if (!view) return no('No mailbox selected');
     if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    expungeUids(session, deletedUids(session, resolveUids(set, view.uids)));
+    expungeUids(session, deletedUids(session, resolveUids(set, view.uids, session.savedIndexes())));
     return ok('UID EXPUNGE completed');
   },
 });

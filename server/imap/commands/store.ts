@@ -40,7 +40,7 @@ function storeCommand(uid: boolean) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-      const indexes = uid ? resolveUids(args.set, view.uids) : resolveSequenceNumbers(args.set, view.count);
+      const indexes = uid ? resolveUids(args.set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(args.set, view.count, session.savedIndexes());
       if (indexes === 'invalid') return no('No such message');
       if (args.unchangedSince !== null) session.condstore = true;
       // \Recent is the server's to set (RFC 3501 §2.3.2); everything else is the client's.
