@@ -214,6 +214,12 @@ export class Reader {
     return this.#literal();
   }
 
+  /** literal8 (RFC 3516 §4.1, RFC 9051 §9): `~{n}` then n octets, NUL allowed. */
+  literal8Bytes(): Buffer {
+    this.expect('~');
+    return this.literalBytes();
+  }
+
   /** `(` item *(SP item) `)`, with a depth cap; `empty` allows `()`. */
   list<T>(item: () => T, empty = true): T[] {
     this.expect('(');

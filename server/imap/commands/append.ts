@@ -1,6 +1,20 @@
 import { AUTHENTICATED, command, no, ok, type CommandEntry } from '../command.js';
-import { readDateTime } from '../parser.js';
+import { readDateTime, type Reader } from '../parser.js';
+import type { Session } from '../session.js';
 import { readMailbox } from './mailboxes.js';
+
+/**
+ * The message: a literal, or RFC 6855 §4 `UTF8 (~{n}…)` — a message whose headers may
+ * hold raw UTF-8, only for a client that enabled UTF8=ACCEPT (or IMAP4rev2).
+ */
+function readMessage(r: Reader, session: Session): Buffer {
+  if (!r.word('UTF8 ')) return r.literalBytes();
+  if (!session.utf8) r.fail('APPEND UTF8 needs ENABLE UTF8=ACCEPT first');
+  r.expect('(');
+  const raw = r.literal8Bytes();
+  r.expect(')');
+  return raw;
+}
 
 /** RFC 3501 §6.3.11 APPEND, with RFC 4315 APPENDUID; the literal may be LITERAL+ (RFC 7888). */
 const append = command({
@@ -20,7 +34,7 @@ const append = command({
       date = readDateTime(r);
       r.sp();
     }
-    return { mailbox, flags: flags.filter((f) => f.toLowerCase() !== '\\recent'), date, raw: Buffer.from(r.literalBytes()) };
+    return { mailbox, flags: flags.filter((f) => f.toLowerCase() !== '\\recent'), date, raw: Buffer.from(readMessage(r, session)) };
   },
   run(session, { mailbox, flags, date, raw }) {
     const folder = session.store.folders.get(session.user, mailbox);
