@@ -1,5 +1,5 @@
 import { decodeQuotedPrintable } from '../mime/body-text.js';
-import { findPart, mimeTreeOf } from '../mime/mime-tree.js';
+import { findPart, mimeTreeOf, type MimeNode } from '../mime/mime-tree.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
 import { bodyStructure } from './bodystructure.js';
@@ -41,16 +41,34 @@ export function sectionBytes(message: StoredMessage, section: SectionSpec): Buff
   return bodySection(message.raw, mimeTreeOf(message), { part: section.part, kind: section.text, fields: section.fields });
 }
 
+/** Content-Transfer-Encodings a BINARY fetch can undo (RFC 2045 §6.1). */
+const KNOWN_CTE = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
+
+function encodingOf(node: MimeNode): string {
+  return (node.encoding ?? '7bit').trim().toLowerCase();
+}
+
+/**
+ * Whether BINARY[part] names a part whose Content-Transfer-Encoding is not one this
+ * server can undo: RFC 3516 §4.3 / RFC 9051 §7.1 then want `NO [UNKNOWN-CTE]`.
+ */
+export function unknownCte(message: StoredMessage, part: number[]): boolean {
+  if (part.length === 0) return false;
+  const node = findPart(mimeTreeOf(message), part);
+  return node !== undefined && !KNOWN_CTE.has(encodingOf(node));
+}
+
 /**
  * RFC 3516 BINARY[part]: the part's body with its Content-Transfer-Encoding undone;
- * null when the part does not exist or its encoding is unknown (UNKNOWN-CTE).
+ * null when the part does not exist or its encoding is unknown (checked first with
+ * `unknownCte`).
  */
 export function binaryBytes(message: StoredMessage, part: number[]): Buffer | null {
   if (part.length === 0) return message.raw;
   const node = findPart(mimeTreeOf(message), part);
   if (!node) return null;
   const body = message.raw.subarray(node.bodyStart, node.bodyEnd);
-  const encoding = (node.encoding ?? '7bit').trim().toLowerCase();
+  const encoding = encodingOf(node);
   if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') return body;
   if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64');
   if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);

@@ -75,6 +75,25 @@ describe('IMAP BINARY (RFC 3516)', () => {
     expect(line.endsWith('A)')).toBe(true);
     c.close();
   });
+
+  it('fails with NO [UNKNOWN-CTE] for a part in an encoding it cannot undo, before sending anything (RFC 3516 §4.3)', async () => {
+    const user = 'cte@blue.com';
+    const parts = ['--b', 'Content-Type: text/plain', 'Content-Transfer-Encoding: quoted-printable', '', 'caf=C3=A9', '--b', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: x-uuencode', '', 'begin 644 a', '--b--', ''];
+    const raw = Buffer.from(['Subject: cte', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', ...parts].join('\r\n'));
+    const message = box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
+    const c = await loggedIn(box.port('imap'), user);
+    await c.command('S', 'SELECT INBOX');
+    const refused = 'NO [UNKNOWN-CTE] Cannot decode the Content-Transfer-Encoding of a requested part';
+    expect(await c.command('C1', 'FETCH 1 BINARY[2]')).toEqual([`C1 ${refused}`]);
+    expect(message.flags.has('\\Seen')).toBe(false);
+    expect(await c.command('C2', 'FETCH 1 (UID BINARY.SIZE[2])')).toEqual([`C2 ${refused}`]);
+    expect(await c.command('C3', 'UID FETCH 1 (FLAGS BINARY.PEEK[1] BINARY.PEEK[2])')).toEqual([`C3 ${refused}`]);
+    // The encoded bytes are still there through BODY[], and the decodable part through BINARY.
+    expect(await c.command('C4', 'FETCH 1 BODY.PEEK[2]')).toEqual(['* 1 FETCH (BODY[2] {11}\r\nbegin 644 a)', 'C4 OK FETCH completed']);
+    expect(await c.command('C5', 'FETCH 1 BINARY.PEEK[1]')).toEqual(['* 1 FETCH (BINARY[1] {5}\r\ncafé)', 'C5 OK FETCH completed']);
+    expect(await c.command('C6', 'FETCH 1 BINARY.PEEK[3]')).toEqual(['* 1 FETCH (BINARY[3] NIL)', 'C6 OK FETCH completed']);
+    c.close();
+  });
 });
 
 describe('IMAP STORE (RFC 3501 §6.4.6)', () => {

@@ -3,7 +3,7 @@ import type { StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { literalPrefix, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
-import { binaryBytes, renderBodyStructure, renderEnvelope, sectionBytes } from '../fetch-render.js';
+import { binaryBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
@@ -106,6 +106,12 @@ function fetchCommand(uid: boolean) {
       if (has('MODSEQ')) session.condstore = true;
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
+      // RFC 3516 §4.3 / RFC 9051 §7.1: a part that cannot be decoded fails the whole
+      // FETCH before any of it is sent (and before \Seen is set).
+      const binaryParts = items.flatMap((item) => (item.kind === 'binary' ? [item.part] : []));
+      if (binaryParts.length > 0 && indexes.some((i) => binaryParts.some((part) => unknownCte(view.messages[i] as StoredMessage, part)))) {
+        return no('Cannot decode the Content-Transfer-Encoding of a requested part', 'UNKNOWN-CTE');
+      }
 
       let seen = new Set<StoredMessage>();
       if (!view.readOnly && items.some(setsSeen)) {
