@@ -56,10 +56,12 @@ function bounds(range: SeqRange, star: number): [number, number] {
 export function resolveSequenceNumbers(set: SequenceSet, count: number, saved: readonly number[] = []): number[] | 'invalid' {
   const marks = new Uint8Array(count);
   let any = false;
+  let savedMarked = false;
   for (const range of set) {
     if (range === LAST_RESULT) {
-      any = true;
-      for (const i of saved) marks[i] = 1;
+      // Marked once however often `$` repeats: `$,$,…` costs what `$` costs.
+      if (!savedMarked) for (const i of saved) marks[i] = 1;
+      any = savedMarked = true;
       continue;
     }
     const [lo, hi] = bounds(range, count);
@@ -102,9 +104,11 @@ export function resolveUids(set: SequenceSet, uids: readonly number[], saved: re
     return Array.from({ length: end - start }, (_, i) => start + i);
   }
   const marks = new Uint8Array(count);
+  let savedMarked = false;
   for (const range of set) {
     if (range === LAST_RESULT) {
-      for (const i of saved) marks[i] = 1;
+      if (!savedMarked) for (const i of saved) marks[i] = 1;
+      savedMarked = true;
       continue;
     }
     const [lo, hi] = bounds(range, star);

@@ -24,6 +24,8 @@ const imapToken = fc.oneof(
   fc.constantFrom('(', ')', '[', ']', '<', '>', ' ', '"', '\\', '*', '%', ':', ',', '.', '{', '}', '{3}\r\nabc', '{0+}\r\n', 'NIL', '"a\\"b"', '1', '1:*', '*:4294967295', '4294967296', '0', '99999999999999999999', '-1'),
   fc.constantFrom('BODY[]', 'BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)]', 'BODY[1.2.MIME]<0.10>', 'BINARY[1]', 'RFC822.SIZE', 'ENVELOPE', 'BODYSTRUCTURE', 'FLAGS', 'UID', 'ALL', 'FAST', 'FULL', 'MODSEQ', '(CHANGEDSINCE 5)'),
   fc.constantFrom('OR', 'NOT', 'SUBJECT', 'FROM x', 'HEADER X-A b', 'SINCE 1-Feb-1994', 'ON 31-Feb-2024', 'BEFORE "1-Jan-1970"', 'LARGER 10', 'UID 1:*', 'KEYWORD $x', 'SEEN', 'CHARSET UTF-8', 'MODSEQ 1', 'TEXT "x"'),
+  // RFC 5182 `$` and SAVE, RFC 6855 APPEND UTF8 and RFC 3516 literal8.
+  fc.constantFrom('$', '$,1:2', '1,$', '$:2', 'RETURN (SAVE)', 'RETURN (SAVE MIN MAX)', 'UID $', 'UTF8 (~{3+}\r\nabc)', 'UTF8 (', '~{2}\r\nab', '~'),
   fc.string({ maxLength: 8 }),
   fc.uint8Array({ maxLength: 6 }).map((b) => Buffer.from(b).toString('latin1')),
 );

@@ -67,5 +67,11 @@ describe('IMAP parser pieces', () => {
     expect(resolveUids(set('3:*'), [2, 4, 9])).toEqual([1, 2]);
     expect(resolveUids(set('100:*'), [2, 4, 9])).toEqual([2]);
     expect(resolveUids(set('1,9,5:6'), [2, 4, 9])).toEqual([2]);
+    // RFC 5182 `$`: the indexes the saved result names, alone or with other ranges; empty is valid.
+    expect(resolveSequenceNumbers(set('$'), 6, [1, 4])).toEqual([1, 4]);
+    expect(resolveSequenceNumbers(set('$'), 6, [])).toEqual([]);
+    expect(resolveSequenceNumbers(set('1,$'), 6, [4])).toEqual([0, 4]);
+    expect(resolveUids(set('$'), [2, 4, 9], [2])).toEqual([2]);
+    expect(resolveUids(set('$,2'), [2, 4, 9], [2])).toEqual([0, 2]);
   });
 });
