@@ -56,6 +56,9 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     expect(await c.command('A6', 'FETCH 2 BODY.PEEK[]')).toEqual([`* 2 FETCH (BODY[] {${MESSAGE.length}}\r\n${MESSAGE.toString('utf8')})`, 'A6 OK FETCH completed']);
     expect(await c.command('A7', 'SEARCH SUBJECT "grüße"')).toEqual(['* SEARCH 1 2', 'A7 OK SEARCH completed']);
     expect(await c.command('A8', 'SEARCH FROM "Jürgen" UNSEEN')).toEqual(['* SEARCH 2', 'A8 OK SEARCH completed']);
+    // RFC 6855 §3: a charset label other than UTF-8 conflicts with UTF8=ACCEPT.
+    expect(await c.command('A9', 'SEARCH CHARSET UTF-8 SUBJECT "köln"')).toEqual(['* SEARCH 1 2', 'A9 OK SEARCH completed']);
+    expect(await c.command('A10', 'SEARCH CHARSET ISO-8859-1 SUBJECT "x"')).toEqual(['A10 BAD SEARCH: CHARSET ISO-8859-1 conflicts with UTF8=ACCEPT']);
     c.close();
   });
 

@@ -32,6 +32,9 @@ function readSearch(r: Reader, session: Session): SearchArgs {
   if (r.word('CHARSET ')) {
     // RFC 3501 §6.4.4: US-ASCII must be supported; UTF-8 is what text is compared in.
     const charset = r.astring().toUpperCase();
+    // RFC 6855 §3 (erratum 4029): after ENABLE UTF8=ACCEPT strings are UTF-8, so another
+    // charset label conflicts with them.
+    if (session.enabled.has('UTF8=ACCEPT') && charset !== 'UTF-8') r.fail(`CHARSET ${charset.slice(0, 40)} conflicts with UTF8=ACCEPT`);
     badCharset = charset !== 'UTF-8' && charset !== 'US-ASCII';
     r.sp();
   }
