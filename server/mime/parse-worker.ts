@@ -9,6 +9,7 @@ import { simpleParser } from 'mailparser';
 import type { BodySummary } from '../store/types.js';
 import { htmlToText, simpleBodyText, summaryOfText } from './body-text.js';
 import { isInlinePart } from './parse.js';
+import { treeSummary } from './tree-summary.js';
 
 export interface ParseJob {
   id: number;
@@ -25,6 +26,8 @@ export interface ParseResult {
 async function summarise(raw: Buffer, mode: ParseJob['mode']): Promise<BodySummary> {
   const simple = mode === 'simple' ? simpleBodyText(raw) : undefined;
   if (simple) return summaryOfText(simple.text, 0, 0);
+  const tree = mode === 'full' ? treeSummary(raw) : undefined;
+  if (tree) return tree;
   try {
     // Checksums and attachment decoding beyond what mailparser must do are skipped: the
     // summary needs the text and the counts only.
