@@ -73,7 +73,7 @@ export class Session {
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
-      else caps.push('AUTH=PLAIN', 'AUTH=LOGIN');
+      else caps.push('AUTH=PLAIN', 'AUTH=LOGIN', 'AUTH=CRAM-MD5');
     }
     return caps;
   }

@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ImapLineClient } from './imap-client.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+/** RFC 2195 §2: HMAC-MD5 of the challenge keyed with the secret, in lower-case hex. */
+const cramDigest = (secret: string, challenge: string) => createHmac('md5', secret).update(challenge).digest('hex');
 
 describe('IMAP authentication without TLS (RFC 3501 §6.2)', () => {
   let box: TestSandbox;
@@ -61,8 +64,19 @@ describe('IMAP authentication without TLS (RFC 3501 §6.2)', () => {
 
   it('refuses unknown mechanisms and bad base64', async () => {
     const c = await open();
-    expect(await c.command('a5', 'AUTHENTICATE CRAM-MD5')).toEqual(['a5 NO Unsupported mechanism CRAM-MD5']);
+    expect(await c.command('a5', 'AUTHENTICATE GSSAPI')).toEqual(['a5 NO Unsupported mechanism GSSAPI']);
     expect(await c.command('a6', 'AUTHENTICATE PLAIN !!!')).toEqual(['a6 BAD Invalid base64']);
+    c.close();
+  });
+
+  it('AUTHENTICATE CRAM-MD5 (RFC 2195) takes any well-formed answer without an auth file', async () => {
+    const c = await open();
+    c.write('a8 AUTHENTICATE CRAM-MD5\r\n');
+    const challenge = Buffer.from((await c.line()).slice(2), 'base64').toString();
+    // RFC 2195 §2: a unique msg-id style timestamp.
+    expect(challenge).toMatch(/^<[0-9a-f]+\.\d+@letterbox>$/);
+    c.write(b64(`tim ${cramDigest('anything', challenge)}`) + '\r\n');
+    expect(await c.line()).toMatch(/^a8 OK \[CAPABILITY /);
     c.close();
   });
 
@@ -78,7 +92,8 @@ describe('IMAP with an auth file and required TLS', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imap-auth-'));
     const file = join(dir, 'users');
-    writeFileSync(file, 'bob@blue.com:right\n');
+    // RFC 2195 §2's own user and secret, and a user whose secret is only a hash.
+    writeFileSync(file, `bob@blue.com:right\ntim:tanstaaftanstaaf\nhashed:{SHA}${createHash('sha1').update('pw').digest('base64')}\n`);
     box = await startTestSandbox({ smtpTls: 'self-signed', smtpAuthFile: file, imapRequireTls: true, imaps: { host: '127.0.0.1', port: 0 } });
   });
   afterAll(() => box.stop(0));
@@ -109,6 +124,33 @@ describe('IMAP with an auth file and required TLS', () => {
     await c.startTls();
     expect(await c.command('b3', 'NOOP')).toEqual(['b3 OK NOOP completed']);
     expect(await c.command('b4', 'SELECT INBOX')).toEqual(['b4 BAD SELECT is not valid in the not-authenticated state']);
+    c.close();
+  });
+
+  it('AUTHENTICATE CRAM-MD5 checks the digest against a plain secret (RFC 2195)', async () => {
+    // The RFC's example: this challenge and secret give this digest.
+    expect(cramDigest('tanstaaftanstaaf', '<1896.697170952@postoffice.reston.mci.net>')).toBe('b913a602c7eda7a495b4e6e7334d3890');
+    const c = await ImapLineClient.open(box.port('imaps'), { tls: true });
+    expect(await c.line()).toContain('AUTH=CRAM-MD5');
+    const attempt = async (tag: string, user: string, secret: string) => {
+      c.write(`${tag} AUTHENTICATE CRAM-MD5\r\n`);
+      const challenge = Buffer.from((await c.line()).slice(2), 'base64').toString();
+      c.write(b64(`${user} ${cramDigest(secret, challenge)}`) + '\r\n');
+      return c.line();
+    };
+    expect(await attempt('d1', 'tim', 'wrong')).toBe('d1 NO [AUTHENTICATIONFAILED] Invalid credentials');
+    // A hashed secret cannot answer a challenge, even with the right password.
+    expect(await attempt('d2', 'hashed', 'pw')).toBe('d2 NO [AUTHENTICATIONFAILED] Invalid credentials');
+    expect(await c.command('d3', `AUTHENTICATE CRAM-MD5 ${b64('tim 00')}`)).toEqual(['d3 BAD CRAM-MD5 takes no initial response']);
+    c.write('d4 AUTHENTICATE CRAM-MD5\r\n');
+    await c.line();
+    c.write(b64('tim not-a-digest') + '\r\n');
+    expect(await c.line()).toBe('d4 BAD A CRAM-MD5 answer is "user digest"');
+    c.write('d5 AUTHENTICATE CRAM-MD5\r\n');
+    await c.line();
+    c.write('*\r\n');
+    expect(await c.line()).toBe('d5 BAD Authentication cancelled');
+    expect(await attempt('d6', 'tim', 'tanstaaftanstaaf')).toMatch(/^d6 OK \[CAPABILITY /);
     c.close();
   });
 

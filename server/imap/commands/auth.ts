@@ -1,3 +1,5 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../../security/auth-file.js';
 import { mailboxKey } from '../../store/login.js';
 import { bad, command, NOT_AUTHENTICATED, no, none, ok, SENT, type CommandEntry, type Status } from '../command.js';
 import type { Session } from '../session.js';
@@ -5,7 +7,12 @@ import type { Session } from '../session.js';
 async function logIn(session: Session, user: string, password: string): Promise<Status> {
   if (session.loginDisabled) return no('Log in after STARTTLS', 'PRIVACYREQUIRED');
   const { credentials } = session.ctx;
-  if (!user || (credentials && !(await credentials.verify(user, password)))) {
+  return enter(session, user, !credentials || (await credentials.verify(user, password)));
+}
+
+/** Enters the authenticated state when the check passed. */
+function enter(session: Session, user: string, passed: boolean): Status {
+  if (!user || !passed) {
     session.log.info('imap login failed', { user });
     return no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
@@ -59,7 +66,28 @@ async function saslResponse(session: Session, challenge: string): Promise<string
   return decodeBase64(line) ?? 'bad';
 }
 
-/** RFC 3501 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616) and LOGIN. */
+/**
+ * RFC 2195 CRAM-MD5: the client answers a unique challenge with `user HMAC-MD5(password,
+ * challenge)` in hex. Only a plain secret in the auth file can be checked (as for SMTP
+ * and POP3's APOP); without an auth file any well-formed answer logs in.
+ */
+async function cramMd5(session: Session): Promise<Status> {
+  const challenge = `<${randomBytes(12).toString('hex')}.${Date.now()}@letterbox>`;
+  const response = await saslResponse(session, Buffer.from(challenge).toString('base64'));
+  if (response === 'cancel') return bad('Authentication cancelled');
+  if (response === 'bad') return bad('Invalid base64');
+  const space = response.lastIndexOf(' ');
+  const user = space > 0 ? response.slice(0, space) : '';
+  const digest = response.slice(space + 1).toLowerCase();
+  if (!user || !/^[0-9a-f]{32}$/.test(digest)) return bad('A CRAM-MD5 answer is "user digest"');
+  const { credentials } = session.ctx;
+  if (!credentials) return enter(session, user, true);
+  const secret = credentials.plainSecret(user);
+  const expected = createHmac('md5', secret ?? '').update(challenge).digest('hex');
+  return enter(session, user, constantTimeEqual(expected, digest) && secret !== undefined);
+}
+
+/** RFC 3501 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616), LOGIN and CRAM-MD5 (RFC 2195). */
 const authenticate = command({
   name: 'AUTHENTICATE',
   states: NOT_AUTHENTICATED,
@@ -86,6 +114,11 @@ const authenticate = command({
       if (password === 'cancel') return bad('Authentication cancelled');
       if (password === 'bad') return bad('Invalid base64');
       return logIn(session, user, password);
+    }
+    if (mechanism === 'CRAM-MD5') {
+      // RFC 4959 §3: the server speaks first in CRAM-MD5, so an initial response is BAD.
+      if (initial !== undefined) return bad('CRAM-MD5 takes no initial response');
+      return cramMd5(session);
     }
     return no(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
   },
