@@ -11,6 +11,7 @@ import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import { ParseError, Reader } from './parser.js';
+import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -242,6 +243,17 @@ export class Session {
       if (seq > 0 && !view.isExpunged(uid)) out.push(seq - 1);
     }
     return out;
+  }
+
+  /**
+   * The view indexes a sequence set (by UID when `byUid`) names; `$` is looked up only
+   * when the set holds it.
+   */
+  resolve(set: SequenceSet, byUid: boolean): number[] | 'invalid' {
+    const view = this.view;
+    if (!view) return [];
+    const saved = set.includes(LAST_RESULT) ? this.savedIndexes() : [];
+    return byUid ? resolveUids(set, view.uids, saved) : resolveSequenceNumbers(set, view.count, saved);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { isCatchAll } from '../../store/login.js';
 import type { StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
-import { formatUidSet, readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
 import { readMailbox } from './mailboxes.js';
 
 /** RFC 3501 §6.4.7 COPY and RFC 6851 MOVE, with RFC 4315 COPYUID. */
@@ -21,7 +21,7 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       if (name === 'MOVE' && view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
       const target = session.store.folders.get(session.user, mailbox);
       if (!target) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
-      const found = uid ? resolveUids(set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(set, view.count, session.savedIndexes());
+      const found = session.resolve(set, uid);
       if (found === 'invalid') return no('No such message');
       const indexes = found.filter((i) => !view.isExpunged(view.uids[i] as number));
       if (indexes.length === 0) return ok(`${call.name} completed`);

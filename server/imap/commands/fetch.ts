@@ -6,7 +6,7 @@ import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-it
 import { binaryBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
-import { readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
 /** Messages written between checks for a slow reader (backpressure). */
@@ -96,7 +96,7 @@ function fetchCommand(uid: boolean) {
     async run(session, { set, request }, call) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
-      const found = uid ? resolveUids(set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(set, view.count, session.savedIndexes());
+      const found = session.resolve(set, uid);
       if (found === 'invalid') return bad('Invalid message sequence number');
       const items = [...request.items];
       const has = (name: string) => items.some((i) => i.kind === 'simple' && i.name === name);

@@ -4,7 +4,7 @@ import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
 import { bodyText, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
-import { formatUidSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import { formatUidSet, type SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
 /** RFC 4731 result options, and RFC 5182 SAVE. */
@@ -61,13 +61,12 @@ function savedPart(found: number[], returns: ReadonlySet<string>): number[] {
 
 /** Runs a search over the view; returns matching 0-based indexes in order. */
 async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
-  const saved = session.savedIndexes();
   const seqCache = new Map<SequenceSet, Set<number>>();
   const uidCache = new Map<SequenceSet, Set<number>>();
   const inSet = (cache: Map<SequenceSet, Set<number>>, set: SequenceSet, index: number, byUid: boolean) => {
     let found = cache.get(set);
     if (!found) {
-      const resolved = byUid ? resolveUids(set, view.uids, saved) : resolveSequenceNumbers(set, view.count, saved);
+      const resolved = session.resolve(set, byUid);
       found = new Set(resolved === 'invalid' ? [] : resolved);
       cache.set(set, found);
     }

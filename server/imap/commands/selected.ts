@@ -1,5 +1,5 @@
 import { command, no, none, ok, SELECTED, type CommandEntry } from '../command.js';
-import { readSequenceSet, resolveUids } from '../sequence-set.js';
+import { readSequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
 const DELETED = '\\Deleted';
@@ -71,7 +71,8 @@ const uidExpunge = command({
     const view = session.view;
     if (!view) return no('No mailbox selected');
     if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    expungeUids(session, deletedUids(session, resolveUids(set, view.uids, session.savedIndexes())));
+    const found = session.resolve(set, true);
+    expungeUids(session, deletedUids(session, found === 'invalid' ? [] : found));
     return ok('UID EXPUNGE completed');
   },
 });

@@ -1,6 +1,6 @@
 import type { FlagOperation, StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
-import { formatUidSet, readSequenceSet, resolveSequenceNumbers, resolveUids, type SequenceSet } from '../sequence-set.js';
+import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
 
 interface StoreArgs {
   set: SequenceSet;
@@ -40,7 +40,7 @@ function storeCommand(uid: boolean) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-      const indexes = uid ? resolveUids(args.set, view.uids, session.savedIndexes()) : resolveSequenceNumbers(args.set, view.count, session.savedIndexes());
+      const indexes = session.resolve(args.set, uid);
       if (indexes === 'invalid') return no('No such message');
       if (args.unchangedSince !== null) session.condstore = true;
       // \Recent is the server's to set (RFC 3501 §2.3.2); everything else is the client's.
