@@ -78,4 +78,22 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     expect(await c.command('N1', 'NOOP')).toEqual(['N1 OK NOOP completed']);
     c.close();
   });
+
+  it('accepts APPEND with a literal8 of binary content (RFC 3516 §4.4) and serves it back byte for byte', async () => {
+    const user = 'binary-append@blue.com';
+    const c = await loggedIn(box.port('imap'), user);
+    const raw = Buffer.concat([Buffer.from('Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'), Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a])]);
+    c.write(`A1 APPEND INBOX ~{${raw.length}+}\r\n`);
+    c.write(Buffer.concat([raw, Buffer.from('\r\n')]));
+    const validity = box.store.folders.get(user, 'INBOX')?.uidValidity;
+    expect(await c.until('A1')).toEqual([`A1 OK [APPENDUID ${validity} 1] APPEND completed`]);
+    expect(box.store.folders.get(user, 'INBOX')?.entries[0]?.message.raw.equals(raw)).toBe(true);
+    await c.command('S1', 'SELECT INBOX');
+    expect(await c.command('A2', 'FETCH 1 BINARY.SIZE[1]')).toEqual(['* 1 FETCH (BINARY.SIZE[1] 6)', 'A2 OK FETCH completed']);
+    // A literal8 announcement with nothing usable after it is BAD, and the session goes on.
+    c.write('A3 APPEND INBOX ~{2+}\r\nab x\r\n');
+    expect((await c.until('A3'))[0]).toMatch(/^A3 BAD /);
+    expect(await c.command('N1', 'NOOP')).toEqual(['N1 OK NOOP completed']);
+    c.close();
+  });
 });

@@ -4,10 +4,12 @@ import type { Session } from '../session.js';
 import { readMailbox } from './mailboxes.js';
 
 /**
- * The message: a literal, or RFC 6855 §4 `UTF8 (~{n}…)` — a message whose headers may
- * hold raw UTF-8, only for a client that enabled UTF8=ACCEPT (or IMAP4rev2).
+ * The message: a literal; a literal8 `~{n}` (RFC 3516 §4.4: binary content, NUL
+ * allowed, kept byte for byte); or RFC 6855 §4 `UTF8 (~{n}…)` — a message whose headers
+ * may hold raw UTF-8, only for a client that enabled UTF8=ACCEPT (or IMAP4rev2).
  */
 function readMessage(r: Reader, session: Session): Buffer {
+  if (r.peek() === 0x7e) return r.literal8Bytes();
   if (!r.word('UTF8 ')) return r.literalBytes();
   if (!session.utf8) r.fail('APPEND UTF8 needs ENABLE UTF8=ACCEPT first');
   r.expect('(');
