@@ -130,6 +130,9 @@ describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {
     ] as const) {
       expect((await c.command(tag, text))[0]).toMatch(new RegExp(`^${tag} BAD `));
     }
+    // A long run of `$` (as much as a command line holds) names each saved message once.
+    await c.command('A8', 'SEARCH RETURN (SAVE) ALL');
+    expect(await c.command('A9', `FETCH ${'$,'.repeat(30_000)}$ (UID)`)).toEqual(['* 1 FETCH (UID 1)', '* 2 FETCH (UID 2)', 'A9 OK FETCH completed']);
     await c.command('U1', 'UNSELECT');
     expect(await c.command('A6', 'FETCH $ (UID)')).toEqual(['A6 BAD FETCH is not valid in the authenticated state']);
     expect(await c.command('A7', 'CAPABILITY')).toEqual([expect.stringMatching(/^\* CAPABILITY .* SEARCHRES /), 'A7 OK CAPABILITY completed']);
