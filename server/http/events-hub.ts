@@ -44,7 +44,8 @@ export class EventsHub {
       // `new` waits for the body summary (a setImmediate turn after delivery, off the SMTP
       // path) so the event carries the Snippet and Attachments count a list shows.
       store.on('indexed', ({ message }) => {
-        this.#broadcast('new', eventSummaryDto(message));
+        // The summary DTO (header summary, snippet) is made only when someone listens.
+        if (this.#clients.size > 0) this.#broadcast('new', eventSummaryDto(message));
       }),
       store.on('delivered', () => this.#stats()),
       store.on('flags', ({ messages }) => {

@@ -2,20 +2,30 @@ import type { Front, FrontContext } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import { deliveryTags } from './delivery-tags.js';
 import type { MemoryStore } from '../store/memory-store.js';
-import type { BodySummary, StoredMessage } from '../store/types.js';
-import { htmlToText, simpleBodyText, snippetOf } from './body-text.js';
-import { parseRaw } from './parse.js';
-import { fold, headerHaystack } from '../store/search/haystack.js';
+import type { StoredMessage } from '../store/types.js';
+import { AsciiTextBody } from './ascii-text-body.js';
+import { isIdentityEncoding, simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
+import { treeSummary } from './tree-summary.js';
+import { ParsePool } from './worker-pool.js';
 
-/** How long one turn of the fast path may hold the event loop before yielding to I/O. */
-const TURN_BUDGET_MS = 1;
-/** Full MIME parses in flight at once. */
-const PARSE_CONCURRENCY = 2;
+/**
+ * How long one turn may hold the event loop. Turns run from setImmediate, after the
+ * poll phase, so socket I/O that is ready goes first and waits at most this long.
+ */
+const TURN_BUDGET_MS = 2;
+/** Single-part text bodies past this size are read on a worker too (HTML reduction, decoding). */
+const MAIN_THREAD_MAX_BYTES = 256 * 1024;
 
 /**
  * Fills each message's body summary (snippet, attachment counts, search text) after
  * delivery, off the SMTP hot path: deliveries only queue the message; the work runs in
- * setImmediate turns with a time budget, so a burst of mail never delays a 250 reply.
+ * short setImmediate turns, so a burst of mail never delays a 250 reply.
+ *
+ * On the main thread only cheap, bounded work: a plain ASCII text body is summarised in
+ * place (AsciiTextBody: nothing copied, search runs on the bytes), a small single-part
+ * text body is decoded, a small multipart of text and attachments is read from its
+ * MIME tree (tree-summary.ts). Everything else — mailparser, large messages — goes to
+ * the worker pool, which has a time limit per message (worker-pool.ts).
  */
 export class BodyIndexer {
   readonly #queue: StoredMessage[] = [];
@@ -24,6 +34,9 @@ export class BodyIndexer {
   #parsing = 0;
   #idle: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void>;
+  readonly #pool = new ParsePool();
+  /** Parses handed to the pool at once: enough to keep every worker busy. */
+  readonly #maxParsing = this.#pool.size * 2;
 
   constructor(
     private readonly store: MemoryStore,
@@ -44,10 +57,11 @@ export class BodyIndexer {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     for (const off of this.#unsubscribe) off();
     this.#queue.length = 0;
     this.#head = 0;
+    return this.#pool.close();
   }
 
   #pending(): number {
@@ -69,36 +83,49 @@ export class BodyIndexer {
         this.#head++;
         continue;
       }
-      // Header search text is made here too, so the first search after a burst does not pay for it.
-      headerHaystack(message);
-      const simple = simpleBodyText(message.raw);
-      if (simple) this.store.setBody(message.id, summaryOf(simple.text, 0, 0));
-      else if (this.#parsing < PARSE_CONCURRENCY) this.#parse(message);
-      else break;
+      if (!this.#index(message)) break;
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head);
       this.#head = 0;
     }
-    if (this.#head < this.#queue.length && this.#parsing < PARSE_CONCURRENCY) this.#schedule();
+    if (this.#head < this.#queue.length && this.#parsing < this.#maxParsing) this.#schedule();
     this.#settle();
   }
 
-  #parse(message: StoredMessage): void {
+  /** Indexes one message, or returns false when it needs a worker and all are busy. */
+  #index(message: StoredMessage): boolean {
+    const raw = message.raw;
+    const form = simpleBodyForm(raw);
+    if (form && raw.length <= MAIN_THREAD_MAX_BYTES) {
+      const ascii = form.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(raw, form.start) : undefined;
+      const text = ascii ? undefined : simpleBodyText(raw, form);
+      this.store.setBody(message.id, ascii ?? summaryOfText(text?.text ?? '', 0, 0));
+      return true;
+    }
+    // Text with attachments, read from the MIME tree's offsets (no attachment is decoded).
+    const tree = !form && raw.length <= MAIN_THREAD_MAX_BYTES ? treeSummary(raw) : undefined;
+    if (tree) {
+      this.store.setBody(message.id, tree);
+      return true;
+    }
+    if (this.#parsing >= this.#maxParsing) return false;
+    this.#parse(message, form ? 'simple' : 'full');
+    return true;
+  }
+
+  #parse(message: StoredMessage, mode: 'simple' | 'full'): void {
     this.#parsing++;
-    parseRaw(message.raw)
-      .then((parsed) => {
+    this.#pool
+      .summarise(message.raw, mode)
+      .then((body) => {
         if (this.store.get(message.id) !== message) return;
-        // An HTML-only message has no text part; its text is the HTML reduced to text.
-        const text = parsed.text.trim() === '' && parsed.html ? htmlToText(parsed.html) : parsed.text;
-        this.store.setBody(message.id, summaryOf(text, parsed.attachments.length, parsed.inline.length));
-      })
-      .catch((error: unknown) => {
         // Still give the message a (blank) summary: waiters and live events key on it.
-        this.logger?.warn('indexing a message failed', { id: message.id, error });
-        if (this.store.get(message.id) === message) this.store.setBody(message.id, summaryOf('', 0, 0));
+        if (!body) this.logger?.warn('indexing a message gave up (time limit or worker failure)', { id: message.id, bytes: message.raw.length });
+        this.store.setBody(message.id, body ?? summaryOfText('', 0, 0));
       })
+      .catch((error: unknown) => this.logger?.error('bug while indexing a message', { id: message.id, error }))
       .finally(() => {
         this.#parsing--;
         if (this.#head < this.#queue.length) this.#schedule();
@@ -112,12 +139,6 @@ export class BodyIndexer {
     this.#idle = [];
     for (const resolve of waiting) resolve();
   }
-}
-
-// Collapsing white space before folding keeps searchText one flat string: replacing in
-// fold()'s (normalised) result left a string tree about 17 times the text's size.
-function summaryOf(text: string, attachments: number, inline: number): BodySummary {
-  return { snippet: snippetOf(text), attachments, inline, searchText: fold(text.replace(/\s+/g, ' ')) };
 }
 
 /**
@@ -134,7 +155,7 @@ export function createMailProcessing(context: FrontContext): Front {
       return [];
     },
     async stop() {
-      indexer.stop();
+      await indexer.stop();
       untag();
     },
   };

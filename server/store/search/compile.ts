@@ -1,5 +1,6 @@
 import { SEEN } from '../memory-store.js';
-import type { StoredMessage } from '../types.js';
+import { AsciiTextBody, bodyNeedle, type BodyNeedle } from '../../mime/ascii-text-body.js';
+import type { BodySummary, StoredMessage } from '../types.js';
 import { fold, headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
@@ -40,6 +41,15 @@ export function compileSearch(query: string, options: SearchOptions = {}): Compi
   return { ok: true, test, filter: (m) => test(m, headerHaystack(m)) };
 }
 
+/**
+ * Body text search: a plain ASCII body is searched in its stored bytes (it keeps no
+ * folded copy, see AsciiTextBody); any other body in the indexer's search text.
+ */
+function bodyContains(body: BodySummary | undefined, needle: string, prepared: BodyNeedle): boolean {
+  if (!body) return false;
+  return body instanceof AsciiTextBody ? body.contains(prepared) : body.searchText.includes(needle);
+}
+
 function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {
   return (_m, h) => pick(h).includes(needle);
 }
@@ -48,8 +58,10 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
   // The indexer collapses white space in body text; a phrase is matched the same way.
   const needle = fold(term.value).replace(/\s+/g, ' ');
   switch (term.prefix) {
-    case '':
-      return (m, h) => h.all.includes(needle) || (m.body?.searchText.includes(needle) ?? false);
+    case '': {
+      const prepared = bodyNeedle(needle);
+      return (m, h) => h.all.includes(needle) || bodyContains(m.body, needle, prepared);
+    }
     case 'from':
       return field((h) => h.from, needle);
     case 'to':
