@@ -22,15 +22,26 @@ export class AsciiTextBody implements BodySummary {
     private readonly upper: boolean,
   ) {}
 
-  /** The summary of `raw` when its body (from `start`) is plain ASCII, else undefined. */
-  static of(raw: Buffer, start: number): AsciiTextBody | undefined {
+  /**
+   * The summary of `raw` when its body (from `start`) is plain ASCII, else undefined.
+   * `scanCase: false` skips looking for capitals (a JavaScript loop over every byte) for
+   * a large body; its searches then fold the text, which is correct, only slower.
+   */
+  static of(raw: Buffer, start: number, scanCase = true): AsciiTextBody | undefined {
     const body = raw.subarray(start);
     if (!isAscii(body)) return undefined;
-    return new AsciiTextBody(raw, start, hasUpperCase(body));
+    return new AsciiTextBody(raw, start, scanCase ? hasUpperCase(body) : true);
   }
 
   get snippet(): string {
-    return snippetOf(this.raw.toString('latin1', this.start));
+    // Only as much of the body as the snippet needs is decoded: once a prefix collapses
+    // to more than SNIPPET_LENGTH characters, its snippet is the whole body's (ASCII has
+    // one character per byte, and collapsing a prefix gives a prefix of the collapse).
+    for (let take = SNIPPET_LENGTH * 4; ; take *= 4) {
+      const end = Math.min(this.raw.length, this.start + take);
+      const text = this.raw.toString('latin1', this.start, end);
+      if (end === this.raw.length || text.replace(/\s+/g, ' ').trim().length > SNIPPET_LENGTH) return snippetOf(text, SNIPPET_LENGTH);
+    }
   }
 
   /** The same text the indexer keeps for other messages, made on demand. */
@@ -65,6 +76,8 @@ export interface BodyNeedle {
   /** Otherwise: spaces as runs of white space, over lower-case text. */
   pattern: RegExp;
 }
+
+const SNIPPET_LENGTH = 250;
 
 /** JavaScript's \s within ASCII, which is what the collapse replaced. */
 const ASCII_SPACE = '[\\t\\n\\v\\f\\r ]+';

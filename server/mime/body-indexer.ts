@@ -97,15 +97,16 @@ export class BodyIndexer {
   /** Indexes one message, or returns false when it needs a worker and all are busy. */
   #index(message: StoredMessage): boolean {
     const raw = message.raw;
+    const small = raw.length <= MAIN_THREAD_MAX_BYTES;
     const form = simpleBodyForm(raw);
-    if (form && raw.length <= MAIN_THREAD_MAX_BYTES) {
-      const ascii = form.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(raw, form.start) : undefined;
-      const text = ascii ? undefined : simpleBodyText(raw, form);
-      this.store.setBody(message.id, ascii ?? summaryOfText(text?.text ?? '', 0, 0));
+    // Plain ASCII text at any size: nothing is decoded or copied (isAscii is native).
+    const ascii = form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(raw, form.start, small) : undefined;
+    if (ascii || (form && small)) {
+      this.store.setBody(message.id, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
       return true;
     }
     // Text with attachments, read from the MIME tree's offsets (no attachment is decoded).
-    const tree = !form && raw.length <= MAIN_THREAD_MAX_BYTES ? treeSummary(raw) : undefined;
+    const tree = !form && small ? treeSummary(raw) : undefined;
     if (tree) {
       this.store.setBody(message.id, tree);
       return true;

@@ -40,6 +40,20 @@ describe('ASCII text bodies searched in their bytes', () => {
     expect(bodyOf('all lower case\r\n').contains(bodyNeedle('lower'))).toBe(true);
   });
 
+  it('cuts the snippet of a long body from a prefix, as from the whole text', () => {
+    for (const body of ['   \r\n'.repeat(400) + 'Word '.repeat(2000), 'x'.repeat(5000), 'a b\r\n'.repeat(100) + ' '.repeat(3000) + 'tail']) {
+      expect(bodyOf(body).snippet).toBe(summaryOfText(body, 0, 0).snippet);
+    }
+  });
+
+  it('searches a large body whose case was not scanned by folding it', () => {
+    const raw = Buffer.from(HEAD + 'Mixed CASE Words\r\n', 'latin1');
+    const summary = AsciiTextBody.of(raw, HEAD.length, false);
+    expect(summary?.contains(bodyNeedle('case words'))).toBe(true);
+    expect(summary?.contains(bodyNeedle('mixed'))).toBe(true);
+    expect(summary?.contains(bodyNeedle('absent'))).toBe(false);
+  });
+
   it('is only made for bodies without 8-bit bytes', () => {
     const raw = Buffer.from(HEAD + 'Grüße\r\n', 'utf8');
     expect(AsciiTextBody.of(raw, HEAD.length)).toBeUndefined();

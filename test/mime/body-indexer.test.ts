@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { BodyIndexer } from '../../server/mime/body-indexer.js';
+import { htmlToText, simpleBodyText, summaryOfText } from '../../server/mime/body-text.js';
+import { parseRaw } from '../../server/mime/parse.js';
+import { MemoryStore } from '../../server/store/memory-store.js';
+import { fixtures } from '../fixtures/mime/messages.js';
+
+/** What the body summary must read: single-part text as the fast path reads it, the rest as mailparser does. */
+async function expected(raw: Buffer) {
+  const simple = simpleBodyText(raw);
+  if (simple) return summaryOfText(simple.text, 0, 0);
+  const parsed = await parseRaw(raw);
+  const text = parsed.text.trim() === '' && parsed.html ? htmlToText(parsed.html) : parsed.text;
+  return summaryOfText(text, parsed.attachments.length, parsed.inline.length);
+}
+
+describe('body indexer', () => {
+  it('gives every message the summary of its text, whichever path reads it (in place, MIME tree, worker)', async () => {
+    const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
+    const indexer = new BodyIndexer(store);
+    const big = Buffer.from(`Subject: big\r\nContent-Type: text/html\r\n\r\n<p>${'Large body. '.repeat(30_000)}</p>\r\n`);
+    const all = { ...fixtures, big };
+    const ids = Object.entries(all).map(([name, raw]) => [name, store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['a@x.example'] } }).id] as const);
+    await indexer.idle();
+    for (const [name, id] of ids) {
+      const body = store.get(id)?.body;
+      const want = await expected(all[name as keyof typeof all]);
+      expect({ snippet: body?.snippet, attachments: body?.attachments, inline: body?.inline, searchText: body?.searchText }, name).toEqual(want);
+    }
+    await indexer.stop();
+  });
+});
