@@ -1,7 +1,6 @@
 import { isAscii } from 'node:buffer';
 import type { BodySummary } from '../store/types.js';
 import { fold } from '../store/search/haystack.js';
-import { snippetOf } from './body-text.js';
 
 /**
  * The body summary of a single-part text/plain message whose body is stored as plain
@@ -33,15 +32,29 @@ export class AsciiTextBody implements BodySummary {
     return new AsciiTextBody(raw, start, scanCase ? hasUpperCase(body) : true);
   }
 
+  /**
+   * snippetOf(text) read straight from the bytes: leading white space skipped, each run
+   * inside the text one space, cut at SNIPPET_LENGTH characters (one per ASCII byte).
+   * Only the bytes the snippet needs are looked at.
+   */
   get snippet(): string {
-    // Only as much of the body as the snippet needs is decoded: once a prefix collapses
-    // to more than SNIPPET_LENGTH characters, its snippet is the whole body's (ASCII has
-    // one character per byte, and collapsing a prefix gives a prefix of the collapse).
-    for (let take = SNIPPET_LENGTH * 4; ; take *= 4) {
-      const end = Math.min(this.raw.length, this.start + take);
-      const text = this.raw.toString('latin1', this.start, end);
-      if (end === this.raw.length || text.replace(/\s+/g, ' ').trim().length > SNIPPET_LENGTH) return snippetOf(text, SNIPPET_LENGTH);
+    const out: number[] = [];
+    let space = false;
+    for (let i = this.start; i < this.raw.length && out.length < SNIPPET_LENGTH; i++) {
+      const byte = this.raw[i] as number;
+      if (byte === 0x20 || (byte >= 0x09 && byte <= 0x0d)) {
+        space = out.length > 0;
+        continue;
+      }
+      // A run of white space counts only once a character follows it (the text is trimmed).
+      if (space) {
+        out.push(0x20);
+        space = false;
+        if (out.length === SNIPPET_LENGTH) break;
+      }
+      out.push(byte);
     }
+    return String.fromCharCode(...out);
   }
 
   /** The same text the indexer keeps for other messages, made on demand. */

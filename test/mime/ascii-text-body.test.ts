@@ -41,7 +41,7 @@ describe('ASCII text bodies searched in their bytes', () => {
   });
 
   it('cuts the snippet of a long body from a prefix, as from the whole text', () => {
-    for (const body of ['   \r\n'.repeat(400) + 'Word '.repeat(2000), 'x'.repeat(5000), 'a b\r\n'.repeat(100) + ' '.repeat(3000) + 'tail']) {
+    for (const body of ['   \r\n'.repeat(400) + 'Word '.repeat(2000), 'x'.repeat(5000), 'a b\r\n'.repeat(100) + ' '.repeat(3000) + 'tail', 'a'.repeat(249) + '  b', 'a'.repeat(249) + ' \r\n', 'a'.repeat(250) + ' b', ' \t' + 'a'.repeat(248) + ' bc']) {
       expect(bodyOf(body).snippet).toBe(summaryOfText(body, 0, 0).snippet);
     }
   });
