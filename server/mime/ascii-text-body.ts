@@ -65,7 +65,7 @@ export class AsciiTextBody implements BodySummary {
   /** True when the folded, white-space-collapsed body contains the needle. */
   contains(needle: BodyNeedle): boolean {
     if (!needle.ascii) return false;
-    if (!this.upper && needle.plain !== undefined) return this.raw.indexOf(needle.plain, this.start, 'latin1') >= 0;
+    if (!this.upper && needle.bytes !== undefined) return this.raw.indexOf(needle.bytes, this.start) >= 0;
     const text = this.upper ? this.#text().toLowerCase() : this.#text();
     return needle.plain !== undefined ? text.includes(needle.plain) : needle.pattern.test(text);
   }
@@ -86,6 +86,8 @@ export interface BodyNeedle {
   ascii: boolean;
   /** The needle itself when it has no space (a plain substring search does). */
   plain: string | undefined;
+  /** …and its bytes, encoded once per query rather than once per message searched. */
+  bytes: Buffer | undefined;
   /** Otherwise: spaces as runs of white space, over lower-case text. */
   pattern: RegExp;
 }
@@ -99,7 +101,7 @@ export function bodyNeedle(folded: string): BodyNeedle {
   const ascii = isAscii(Buffer.from(folded, 'utf8'));
   const plain = folded.includes(' ') ? undefined : folded;
   const pattern = new RegExp(folded.split(' ').map(escapeRegExp).join(ASCII_SPACE));
-  return { ascii, plain, pattern };
+  return { ascii, plain, bytes: plain === undefined ? undefined : Buffer.from(plain, 'latin1'), pattern };
 }
 
 function escapeRegExp(text: string): string {
