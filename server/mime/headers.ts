@@ -3,15 +3,18 @@
  * summary made at delivery. It never throws: a malformed header gives empty fields.
  */
 
+const LF_CRLF = Buffer.from('\n\r\n');
+const LF_LF = Buffer.from('\n\n');
+
 /** Offset just past the blank line that ends the header block, or raw.length when there is none. */
 export function headerEnd(raw: Buffer): number {
   // RFC 5322 §2.1: header, then an empty line, then the body. Bare LF is tolerated.
-  // Buffer.indexOf searches natively; the earlier of the two forms ends the header.
-  const crlf = raw.indexOf('\n\r\n');
-  const lf = raw.indexOf('\n\n', 0);
-  if (crlf < 0 && lf < 0) return raw.length;
-  if (lf < 0 || (crlf >= 0 && crlf < lf)) return crlf + 3;
-  return lf + 2;
+  // Buffer.indexOf searches natively; the earlier of the two forms ends the header, and
+  // the bare-LF form is looked for only before the CRLF one (not through a whole body).
+  const crlf = raw.indexOf(LF_CRLF);
+  const lf = raw.subarray(0, crlf < 0 ? raw.length : crlf + 1).indexOf(LF_LF);
+  if (lf >= 0) return lf + 2;
+  return crlf >= 0 ? crlf + 3 : raw.length;
 }
 
 export interface HeaderField {
