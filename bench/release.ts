@@ -14,8 +14,9 @@
  * throughput (messages/s from the first message in to the last one released).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Replies } from './lib/smtp-replies.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1500);
 const CONNECTIONS = 4;
@@ -113,47 +114,6 @@ class ServerProcess {
 }
 
 // ---- A lean pipelining SMTP client ------------------------------------------------------
-
-class Replies {
-  #tail = '';
-  #codes: number[] = [];
-  #want = 0;
-  #resolve: ((codes: number[]) => void) | undefined;
-  #reject: ((error: Error) => void) | undefined;
-
-  constructor(socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const text = this.#tail + chunk;
-      let start = 0;
-      let end: number;
-      while ((end = text.indexOf('\r\n', start)) >= 0) {
-        if (text.charCodeAt(start + 3) === 0x20 || end - start === 3) this.#codes.push(Number(text.slice(start, start + 3)));
-        start = end + 2;
-      }
-      this.#tail = text.slice(start);
-      this.#check();
-    });
-    socket.on('close', () => this.#reject?.(new Error('connection closed')));
-    socket.on('error', (error) => this.#reject?.(error));
-  }
-
-  #check(): void {
-    if (!this.#resolve || this.#codes.length < this.#want) return;
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    resolve(this.#codes.splice(0, this.#want));
-  }
-
-  next(count: number): Promise<number[]> {
-    return new Promise((resolve, reject) => {
-      this.#want = count;
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#check();
-    });
-  }
-}
 
 const ENVELOPE = 'MAIL FROM:<alice@red.example>\r\nRCPT TO:<bob@blue.example>\r\nDATA\r\n';
 const BODY = Buffer.from(

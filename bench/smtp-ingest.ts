@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { Replies } from './lib/smtp-replies.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Only the cells whose "server|message|mode|concurrency" key matches (and "rss"), when set. */
@@ -133,47 +134,6 @@ class ServerProcess {
 // ---- A lean SMTP client -----------------------------------------------------------------
 
 /** Counts final reply lines (RFC 5321 §4.2.1: "NNN " ends a reply) and hands out their codes. */
-class Replies {
-  #tail = '';
-  #codes: number[] = [];
-  #want = 0;
-  #resolve: ((codes: number[]) => void) | undefined;
-  #reject: ((error: Error) => void) | undefined;
-
-  constructor(socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      const text = this.#tail + chunk;
-      let start = 0;
-      let end: number;
-      while ((end = text.indexOf('\r\n', start)) >= 0) {
-        if (text.charCodeAt(start + 3) === 0x20 || end - start === 3) this.#codes.push(Number(text.slice(start, start + 3)));
-        start = end + 2;
-      }
-      this.#tail = text.slice(start);
-      this.#check();
-    });
-    socket.on('close', () => this.#reject?.(new Error('connection closed')));
-    socket.on('error', (error) => this.#reject?.(error));
-  }
-
-  #check(): void {
-    if (!this.#resolve || this.#codes.length < this.#want) return;
-    const resolve = this.#resolve;
-    this.#resolve = undefined;
-    resolve(this.#codes.splice(0, this.#want));
-  }
-
-  next(count: number): Promise<number[]> {
-    return new Promise((resolve, reject) => {
-      this.#want = count;
-      this.#resolve = resolve;
-      this.#reject = reject;
-      this.#check();
-    });
-  }
-}
-
 function open(port: number): Promise<{ socket: Socket; replies: Replies }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port, noDelay: true });
