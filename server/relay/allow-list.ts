@@ -37,6 +37,22 @@ function compileRule(pattern: string): (address: string, domain: string) => bool
   return (_address, d) => d === pattern;
 }
 
+/**
+ * The same patterns as one regular expression over the lower-cased address, the form
+ * Mailpit's `/api/v1/webui` reports its allowlist in ('' when there is none).
+ */
+export function allowListRegex(patterns: readonly string[]): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const parts = patterns.map((raw) => {
+    const pattern = raw.trim().toLowerCase();
+    if (pattern.startsWith('*@')) return `@${escape(pattern.slice(2))}$`;
+    if (pattern.startsWith('*.')) return `@.+\\.${escape(pattern.slice(2))}$`;
+    if (pattern.includes('@')) return `^${escape(pattern)}$`;
+    return `@${escape(pattern)}$`;
+  });
+  return parts.join('|');
+}
+
 /** The domain of an address (after the last `@`), lower-cased. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();

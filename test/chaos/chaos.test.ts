@@ -97,6 +97,10 @@ describe('chaos with nodemailer', () => {
     expect(await response.text()).toBe('Chaos is not enabled');
     expect((await fetch(`${box.url}api/v1/chaos/pause`, { method: 'PUT', body: '{"Mode":"refuse"}', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect(await send(box)).toMatchObject({ ok: true });
+    expect(((await (await fetch(`${box.url}api/v1/webui`)).json()) as { ChaosEnabled: boolean }).ChaosEnabled).toBe(false);
+    await box.stop();
+    box = await startLetterbox({ enableChaos: true });
+    expect(((await (await fetch(`${box.url}api/v1/webui`)).json()) as { ChaosEnabled: boolean }).ChaosEnabled).toBe(true);
   });
 
   it('refuses bad trigger bodies with a 400 and keeps the old triggers', async () => {

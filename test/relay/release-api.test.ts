@@ -106,7 +106,7 @@ describe('POST /api/v1/message/{ID}/release', () => {
 
   it('shows the release config in /api/v1/webui', async () => {
     const config = await new MailpitClient(base).getConfiguration();
-    expect(config.MessageRelay).toMatchObject({ Enabled: true, SMTPServer: 'MX', AllowedRecipients: 'blue.com', PreserveMessageIDs: false });
+    expect(config.MessageRelay).toMatchObject({ Enabled: true, SMTPServer: 'MX', AllowedRecipients: '@blue\\.com$', PreserveMessageIDs: false });
     expect((await new MailpitClient(`http://127.0.0.1:${off.port('http')}`).getConfiguration()).MessageRelay.Enabled).toBe(false);
   });
 });
@@ -131,5 +131,16 @@ describe('release progress on the WebSocket', () => {
     const mine = frames.filter((f) => f.Type === 'release' && f.Data.ID === message.id);
     expect(mine.map((f) => f.Data.Release.Attempts.length)).toEqual([0, 1, 1]);
     expect(mine.at(-1)?.Data.Release.Status).toBe('done');
+  });
+});
+
+describe('GET /api/v1/webui', () => {
+  it("reports the release allow-list as a regular expression over addresses, as Mailpit's does", async () => {
+    const webui = (await (await fetch(`${base}/api/v1/webui`)).json()) as { MessageRelay: { Enabled: boolean; AllowedRecipients: string } };
+    expect(webui.MessageRelay.Enabled).toBe(true);
+    const allowed = new RegExp(webui.MessageRelay.AllowedRecipients);
+    expect(allowed.test('bob@blue.com')).toBe(true);
+    expect(allowed.test('bob@blue.com.evil')).toBe(false);
+    expect(allowed.test('eve@red.com')).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { allowListRegex } from '../../relay/allow-list.js';
 import type { RouteModule } from '../api.js';
 
 export const infoRoutes: RouteModule = (app, api) => {
@@ -33,14 +34,14 @@ export const infoRoutes: RouteModule = (app, api) => {
         Enabled: enabled,
         SMTPServer: smarthost ? `${smarthost.host}:${smarthost.port}` : api.config.releaseMx ? 'MX' : '',
         ReturnPath: api.config.releaseSender,
-        AllowedRecipients: api.config.releaseAllow.join(','),
+        AllowedRecipients: allowListRegex(api.config.releaseAllow),
         BlockedRecipients: '',
         OverrideFrom: api.config.releaseOverrideFrom,
         PreserveMessageIDs: !api.config.releaseNewMessageId,
-        RecipientAllowlist: api.config.releaseAllow.join(','),
+        RecipientAllowlist: allowListRegex(api.config.releaseAllow),
       },
       SpamAssassin: false,
-      ChaosEnabled: false,
+      ChaosEnabled: api.chaos !== undefined,
       DuplicatesIgnored: false,
       HideDeleteAllButton: false,
     });
