@@ -1,5 +1,5 @@
 import { inflateRawSync } from 'node:zlib';
-import { crc32 } from './crc32.js';
+import { crc32 } from 'node:zlib';
 
 /**
  * Reads the entries of a zip archive through its central directory (APPNOTE.TXT

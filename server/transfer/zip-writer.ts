@@ -1,4 +1,4 @@
-import { crc32 } from './crc32.js';
+import { crc32 } from 'node:zlib';
 
 /**
  * A zip archive with every entry stored uncompressed (method 0), as described in

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveChunks, type ArchivedMessage } from '../../server/transfer/archive.js';
-import { crc32, crc32Table } from '../../server/transfer/crc32.js';
 import { envelopeFromHeader } from '../../server/transfer/envelope.js';
 import { bareLfToCrlf, unixToWire } from '../../server/transfer/line-endings.js';
 import { mboxRecord, readMbox } from '../../server/transfer/mbox.js';
@@ -68,16 +67,6 @@ describe('zip', () => {
     const entries = readZip(archive(archived(raws), 'zip'));
     expect(entries.map((e) => e.name)).toEqual(raws.map((_, i) => `${String(i + 1).padStart(5, '0')}-id${i}.eml`));
     expect(entries.map((e) => e.data)).toEqual(raws);
-  });
-
-  it('computes the standard CRC-32, natively and by table alike', async () => {
-    for (const crc of [crc32, crc32Table]) {
-      expect(crc(Buffer.from('123456789')).toString(16)).toBe('cbf43926');
-      expect(crc(Buffer.alloc(0))).toBe(0);
-      expect(crc(Buffer.from('6789'), crc(Buffer.from('12345')))).toBe(0xcbf43926);
-    }
-    const raws = await fixtures();
-    for (const raw of raws) expect(crc32Table(raw)).toBe(crc32(raw));
   });
 
   it('refuses a damaged archive with a clear error, not a crash', async () => {
