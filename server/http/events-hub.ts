@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { MemoryStore } from '../store/memory-store.js';
 import { SEEN } from '../store/memory-store.js';
 import { releaseServiceFor } from '../relay/release-registry.js';
-import { eventSummaryDto } from './dto.js';
+import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import { releaseDto } from './release-dto.js';
 import type { Metrics } from './metrics.js';
 

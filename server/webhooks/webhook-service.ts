@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Front, FrontContext } from '../front.js';
-import { eventSummaryDto } from '../http/dto.js';
+import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import type { Logger } from '../lib/log.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';

@@ -5,7 +5,7 @@ import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
 import { thumbnail } from '../../mime/thumbnail.js';
 import { SEEN } from '../../store/memory-store.js';
 import type { Api, RouteModule } from '../api.js';
-import { addressDto, attachmentDto, rfc3339 } from '../dto.js';
+import { addressDto, attachmentDto, rfc3339 } from '../../shapes/mailpit-json.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
 

@@ -3,7 +3,7 @@ import { SEEN } from '../../store/memory-store.js';
 import type { CompiledSearch } from '../../store/search/compile.js';
 import type { Page, StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
-import { summaryDto } from '../dto.js';
+import { summaryDto } from '../../shapes/mailpit-json.js';
 import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
 import { beforeParam, paging, searchFrom } from '../resolve.js';
 import { fail, ok } from '../respond.js';

@@ -1,7 +1,7 @@
 import { parseDuration } from '../../lib/options.js';
 import type { MessagePredicate } from '../../store/search/compile.js';
 import type { RouteModule } from '../api.js';
-import { summaryDto } from '../dto.js';
+import { summaryDto } from '../../shapes/mailpit-json.js';
 import { searchFrom } from '../resolve.js';
 import { jsonFail } from '../respond.js';
 

@@ -2,7 +2,10 @@ import type { ParsedPart } from '../mime/parse.js';
 import { SEEN } from '../store/memory-store.js';
 import type { Address, StoredMessage } from '../store/types.js';
 
-/** Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs). */
+/**
+ * Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs), shared by every
+ * part that speaks them: the HTTP API and its live events, and the webhooks.
+ */
 export interface AddressDto {
   Name: string;
   Address: string;
