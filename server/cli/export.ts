@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ARCHIVE_FORMATS, type ArchiveFormat } from '../transfer/archive.js';
-import { EX, type Command } from './io.js';
+import { commandArgs, EX, UsageError, type Command } from './io.js';
 
 const USAGE = `Usage: letterbox export [options]
 
@@ -18,7 +18,6 @@ mbox or a zip of .eml files, with every message's bytes exactly as stored.
   --auth USER:PASSWORD   HTTP Basic credentials (env LETTERBOX_HTTP_AUTH)
 `;
 
-class UsageError extends Error {}
 
 interface ExportArgs {
   url: string;
@@ -63,18 +62,9 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
 }
 
 export const exportCommand: Command = async (argv, io) => {
-  let args: ExportArgs;
-  try {
-    const parsed = parseArgs(argv, io.env);
-    if (parsed === 'help') {
-      io.stdout.write(USAGE);
-      return EX.OK;
-    }
-    args = parsed;
-  } catch (error) {
-    io.stderr.write(`letterbox export: ${(error as Error).message}\n${USAGE}`);
-    return EX.USAGE;
-  }
+  const read = commandArgs('export', USAGE, parseArgs, argv, io);
+  if (!read.ok) return read.exit;
+  const { args } = read;
   const target = new URL('api/v1/export', args.url);
   target.searchParams.set('format', args.format);
   if (args.query) target.searchParams.set('query', args.query);

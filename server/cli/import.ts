@@ -3,7 +3,7 @@ import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { envelopeFromHeader } from '../transfer/envelope.js';
 import { unixToWire } from '../transfer/line-endings.js';
 import { readSources, SourceError } from '../transfer/sources.js';
-import { EX, type Command } from './io.js';
+import { commandArgs, EX, UsageError, type Command } from './io.js';
 import { SmtpClient, SmtpReplyError } from './smtp-client.js';
 
 const USAGE = `Usage: letterbox import [options] PATH ...
@@ -30,7 +30,6 @@ interface ImportArgs {
   paths: string[];
 }
 
-class UsageError extends Error {}
 
 function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ImportArgs | 'help' {
   const args: ImportArgs = {
@@ -70,18 +69,9 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
 
 /** Imports over one SMTP session; a refused message is reported and the rest go on. */
 export const importCommand: Command = async (argv, io) => {
-  let args: ImportArgs;
-  try {
-    const parsed = parseArgs(argv, io.env);
-    if (parsed === 'help') {
-      io.stdout.write(USAGE);
-      return EX.OK;
-    }
-    args = parsed;
-  } catch (error) {
-    io.stderr.write(`letterbox import: ${(error as Error).message}\n${USAGE}`);
-    return EX.USAGE;
-  }
+  const read = commandArgs('import', USAGE, parseArgs, argv, io);
+  if (!read.ok) return read.exit;
+  const { args } = read;
   let client: SmtpClient | undefined;
   let imported = 0;
   let failed = 0;

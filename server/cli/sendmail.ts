@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { envelopeFromHeader } from '../transfer/envelope.js';
 import { bareLfToCrlf } from '../transfer/line-endings.js';
-import { EX, readAll, type Command, type CommandIo } from './io.js';
+import { commandArgs, EX, readAll, UsageError, type Command, type CommandIo } from './io.js';
 import { SmtpClient, SmtpReplyError } from './smtp-client.js';
 
 const USAGE = `Usage: letterbox sendmail [options] [recipient ...] < message
@@ -33,7 +33,6 @@ export interface SendmailArgs {
   help: boolean;
 }
 
-export class UsageError extends Error {}
 
 /** sendmail's own option syntax: clustered single letters, values attached or following. */
 export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']): SendmailArgs {
@@ -101,17 +100,12 @@ export function cutAtDotLine(input: Buffer): Buffer {
 }
 
 export const sendmail: Command = async (argv, io) => {
-  let args: SendmailArgs;
-  try {
-    args = parseSendmailArgs(argv, io.env);
-  } catch (error) {
-    io.stderr.write(`letterbox sendmail: ${(error as Error).message}\n${USAGE}`);
-    return EX.USAGE;
-  }
-  if (args.help) {
-    io.stdout.write(USAGE);
-    return EX.OK;
-  }
+  const read = commandArgs('sendmail', USAGE, (a, env) => {
+    const parsed = parseSendmailArgs(a, env);
+    return parsed.help ? 'help' : parsed;
+  }, argv, io);
+  if (!read.ok) return read.exit;
+  const { args } = read;
   let raw = await readAll(io.stdin);
   if (args.dotEnds) raw = cutAtDotLine(raw);
   raw = bareLfToCrlf(raw);
