@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { upgradeToTls } from '../helpers/tls-upgrade.js';
 
 /**
  * A bare IMAP line client for scripted dialogues: it sends exactly the bytes a test
@@ -89,14 +90,8 @@ export class ImapLineClient {
 
   /** Upgrades the connection after `OK Begin TLS` (RFC 3501 §6.2.1). */
   async startTls(): Promise<void> {
-    const plain = this.socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('close');
-    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
+    this.socket.removeAllListeners('close');
+    const secure = await upgradeToTls(this.socket);
     this.socket = secure;
     this.#attach(secure);
   }

@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { upgradeToTls } from '../helpers/tls-upgrade.js';
 
 const CRLF = Buffer.from('\r\n');
 const DOT = 0x2e;
@@ -138,14 +139,8 @@ export class Pop3Dialogue {
 
   /** Runs a TLS handshake over the connection as it is now. */
   async upgrade(): Promise<void> {
-    const plain = this.#socket;
-    plain.removeAllListeners('data');
-    plain.removeAllListeners('close');
-    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
+    this.#socket.removeAllListeners('close');
+    const secure = await upgradeToTls(this.#socket);
     this.#socket = secure;
     this.#buffer = Buffer.alloc(0);
     this.#attach(secure);

@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { upgradeToTls } from '../helpers/tls-upgrade.js';
 
 /** One SMTP reply: its code and its lines (multi-line replies joined by RFC 5321 §4.2.1). */
 export interface Reply {
@@ -101,13 +102,7 @@ export class SmtpDialogue {
   async startTls(): Promise<void> {
     const reply = await this.command('STARTTLS');
     if (reply.code !== 220) throw new Error(`STARTTLS refused: ${reply.text}`);
-    const plain = this.#socket;
-    plain.removeAllListeners('data');
-    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', () => resolve());
-      secure.once('error', reject);
-    });
+    const secure = await upgradeToTls(this.#socket);
     this.#socket = secure;
     this.#attach(secure);
   }
