@@ -1,26 +1,38 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCli, type CliProcess } from '../../helpers/cli-process.js';
+import { startLetterboxProcess, type LetterboxProcess } from '../../../examples/cli-process/letterbox-process.js';
 
-const LISTENERS = ['--smtp', '127.0.0.1:0', '--listen', 'off', '--pop3', 'off', '--imap', 'off', '--log-level', 'warn'];
+/** The CLI from source, as a user would run it. */
+const LETTERBOX = [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../../../server/main.ts', import.meta.url))];
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('--data-dir across a crash', () => {
   let dir = '';
-  const running: CliProcess[] = [];
+  const running: LetterboxProcess[] = [];
   afterEach(async () => {
-    for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    for (const box of running.splice(0)) await box.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   // Two CLI processes and a thousand fsynced messages: longer than the default timeout.
   it('keeps every message that got its 250 when killed with SIGKILL mid-load', { timeout: 120_000 }, async () => {
     dir = await mkdtemp(join(tmpdir(), 'letterbox-crash-'));
-    const first = await startCli([...LISTENERS, '--data-dir', dir], ['smtp']);
+    const start = () => startLetterboxProcess({ command: LETTERBOX, args: ['--log-level', 'warn', '--data-dir', dir] });
+    const first = await start();
     running.push(first);
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: first.ports.smtp, pool: true, maxConnections: 8, maxMessages: Infinity });
+    const transport = nodemailer.createTransport({ host: first.smtp.host, port: first.smtp.port, pool: true, maxConnections: 8, maxMessages: Infinity });
     const acknowledged = new Map<string, string>();
     let killed = false;
     const sends = Array.from({ length: 1_000 }, async (_, n) => {
@@ -31,7 +43,7 @@ describe('--data-dir across a crash', () => {
         if (id) acknowledged.set(id, raw);
         if (acknowledged.size >= 400 && !killed) {
           killed = true;
-          first.child.kill('SIGKILL');
+          process.kill(first.pid, 'SIGKILL');
         }
       } catch {
         // Sends cut off by the crash never got a 250; they may or may not be kept.
@@ -39,17 +51,17 @@ describe('--data-dir across a crash', () => {
     });
     await Promise.all(sends);
     transport.close();
-    expect(await first.exited).toBe('SIGKILL');
+    await first.stop();
+    expect(killed).toBe(true);
+    expect(isRunning(first.pid)).toBe(false);
     expect(acknowledged.size).toBeGreaterThanOrEqual(400);
 
-    const second = await startCli(['--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off', '--log-level', 'warn', '--data-dir', dir], ['smtp', 'http']);
+    const second = await start();
     running.push(second);
     for (const [id, raw] of acknowledged) {
-      const response = await fetch(`http://127.0.0.1:${second.ports.http}/api/v1/message/${id}/raw`);
+      const response = await fetch(`${second.url}api/v1/message/${id}/raw`);
       expect(response.status, `message ${id}`).toBe(200);
       expect(await response.text()).toBe(raw);
     }
-    second.child.kill('SIGTERM');
-    expect(await second.exited).toBe(0);
   });
 });
