@@ -86,7 +86,12 @@ export class BodyIndexer {
       if (!this.#index(message)) break;
       this.#head++;
     }
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+    // Drop what is done, so the queue never holds a message past its indexing (a
+    // pruned one must be collectable): all of it once drained, else the done half.
+    if (this.#head === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head);
       this.#head = 0;
     }

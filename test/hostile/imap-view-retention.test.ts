@@ -21,11 +21,14 @@ describe('IMAP: a quiet selected session does not pin pruned mail', () => {
 
   it('messages delivered and pruned while the session was quiet can be collected', async () => {
     const quiet = await ImapBytesClient.open(box.port('imap'), 'quiet@blue.example');
-    // Deliver through the store and watch the pruned ones with weak references.
-    const refs: Array<WeakRef<object>> = [];
+    // Deliver through the store and count the pruned ones as they are collected. A
+    // FinalizationRegistry, not WeakRef.deref(): a deref keeps its target alive until the
+    // current job ends, so polling with it can pin the very objects it watches.
+    let collected = 0;
+    const watch = new FinalizationRegistry<void>(() => collected++);
     for (let i = 0; i < 2000; i++) {
       const m = deliver(box.store, `m${i}`, { to: 'quiet@blue.example', body: 'x'.repeat(1000) });
-      if (i < 1900) refs.push(new WeakRef(m));
+      if (i < 1900) watch.register(m);
     }
     expect(box.store.messages().length).toBe(10);
     // A collector for this test only (vitest workers run without --expose-gc).
@@ -34,7 +37,7 @@ describe('IMAP: a quiet selected session does not pin pruned mail', () => {
     // The body indexer holds its queue, and a parse on the worker pool its message, until
     // that work is done: give it event-loop turns (bounded in time, as a loaded machine
     // needs longer), collecting after each, until nothing pruned is reachable.
-    const alive = () => refs.filter((r) => r.deref() !== undefined).length;
+    const alive = () => 1900 - collected;
     for (const deadline = Date.now() + 15_000; alive() > 0 && Date.now() < deadline; ) {
       await new Promise((resolve) => setImmediate(resolve));
       gc();
