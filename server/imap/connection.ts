@@ -1,8 +1,11 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
+import { LineDeadline } from '../lib/line-deadline.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import { Framer, type Frame, type FramerLimits } from './framer.js';
 import { ResponseWriter } from './writer.js';
+
+export type TimeoutReason = 'idle' | 'slow-line';
 
 /** Past this many unread frames, or bytes in them, the socket is paused until the session catches up. */
 const MAX_QUEUED_FRAMES = 64;
@@ -21,14 +24,19 @@ export class Connection {
   #queuedBytes = 0;
   #waiter: ((frame: Frame | null) => void) | null = null;
   #ended = false;
-  #onTimeout: () => void = () => undefined;
+  #onTimeout: (why: TimeoutReason) => void = () => undefined;
   readonly #timeoutMs: number;
-  readonly #onData = (chunk: Buffer) => this.#framer.push(chunk);
+  readonly #lineDeadline: LineDeadline;
+  readonly #onData = (chunk: Buffer) => {
+    this.#lineDeadline.observe(chunk);
+    this.#framer.push(chunk);
+  };
 
   constructor(socket: Socket, limits: FramerLimits, secure: boolean, timeoutMs: number) {
     this.socket = socket;
     this.secure = secure;
     this.#timeoutMs = timeoutMs;
+    this.#lineDeadline = new LineDeadline(timeoutMs, () => this.#onTimeout('slow-line'));
     this.writer = new ResponseWriter(socket);
     this.#framer = new Framer(limits, (frame) => this.#push(frame), () => {
       // RFC 3501 §7.5: the server invites a synchronising literal's bytes with `+`.
@@ -42,8 +50,11 @@ export class Connection {
     return this.socket.remoteAddress ?? '';
   }
 
-  /** Called when the client has been silent for the autologout time (RFC 3501 §5.4). */
-  onTimeout(handler: () => void): void {
+  /**
+   * Called when the client has been silent for the autologout time (RFC 3501 §5.4),
+   * or has taken that long to send one line (a slowloris trickle).
+   */
+  onTimeout(handler: (why: TimeoutReason) => void): void {
     this.#onTimeout = handler;
   }
 
@@ -71,6 +82,7 @@ export class Connection {
   async startTls(tls: TlsMaterial): Promise<void> {
     const plain = this.socket;
     plain.off('data', this.#onData);
+    this.#lineDeadline.stop();
     plain.removeAllListeners('timeout');
     plain.setTimeout(0);
     this.#queue.length = 0;
@@ -99,7 +111,7 @@ export class Connection {
   #attach(socket: Socket): void {
     socket.on('data', this.#onData);
     socket.setTimeout(this.#timeoutMs);
-    socket.on('timeout', () => this.#onTimeout());
+    socket.on('timeout', () => this.#onTimeout('idle'));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.#end());
     socket.on('end', () => this.#end());
@@ -120,6 +132,7 @@ export class Connection {
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#lineDeadline.stop();
     const waiter = this.#waiter;
     this.#waiter = null;
     waiter?.(null);

@@ -108,9 +108,10 @@ export class Session {
 
   /** Runs commands until the client leaves or logs out. */
   async run(): Promise<void> {
-    this.conn.onTimeout(() => {
-      // RFC 3501 §5.4: autologout after at least 30 minutes of silence.
-      this.untagged('BYE Autologout; idle for too long');
+    this.conn.onTimeout((why) => {
+      // RFC 3501 §5.4: autologout after at least 30 minutes of silence; the same time
+      // is the most one line may take to arrive.
+      this.untagged(why === 'idle' ? 'BYE Autologout; idle for too long' : 'BYE Autologout; a command line took too long to arrive');
       this.conn.close();
     });
     const greeting = this.loginDisabled || this.ctx.credentials ? 'Letterbox IMAP ready' : 'Letterbox IMAP ready (any password)';

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../lib/log.js';
+import { LineDeadline } from '../lib/line-deadline.js';
 import { LineReader, type LineEvent } from '../lib/line-reader.js';
 import type { Credentials } from '../security/auth-file.js';
 import { mailboxKey } from '../store/login.js';
@@ -51,6 +52,7 @@ export class Pop3Session implements Pop3SessionView {
 
   readonly #options: Pop3SessionOptions;
   readonly #reader: LineReader;
+  readonly #lineDeadline: LineDeadline;
   readonly #writer: ReplyWriter;
   readonly #log: Logger;
   #socket: Socket;
@@ -74,6 +76,7 @@ export class Pop3Session implements Pop3SessionView {
     this.store = options.store;
     this.credentials = options.credentials;
     this.#reader = new LineReader(options.maxLine);
+    this.#lineDeadline = new LineDeadline(options.idleMs, () => this.#onIdle('slow-line'));
     this.#writer = new ReplyWriter(options.socket);
     this.#log = options.logger.child({ client: options.socket.remoteAddress ?? '' });
     // RFC 1939 §7: the APOP timestamp is unique per greeting; msg-id syntax.
@@ -129,6 +132,7 @@ export class Pop3Session implements Pop3SessionView {
 
   #listen(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => {
+      this.#lineDeadline.observe(chunk);
       this.#reader.push(chunk);
       if (!this.#busy) void this.#pump();
       else if (this.#reader.buffered > INPUT_LIMIT) socket.pause();
@@ -136,7 +140,7 @@ export class Pop3Session implements Pop3SessionView {
     socket.on('error', (error) => this.#log.debug('pop3 socket error', { error }));
     // RFC 1939 §3: the autologout timer; expiry closes without entering UPDATE.
     socket.setTimeout(this.#options.idleMs);
-    socket.on('timeout', () => this.#onIdle());
+    socket.on('timeout', () => this.#onIdle('idle'));
   }
 
   /** Answers every buffered command in order. */
@@ -229,6 +233,7 @@ export class Pop3Session implements Pop3SessionView {
     if (!secureContext || !(await this.#writer.flushed())) return;
     const plain = this.#socket;
     plain.removeAllListeners('data');
+    this.#lineDeadline.stop();
     plain.removeAllListeners('timeout');
     plain.setTimeout(0);
     this.#reader.clear();
@@ -251,14 +256,15 @@ export class Pop3Session implements Pop3SessionView {
     });
   }
 
-  #onIdle(): void {
-    this.#log.info('pop3 session idle, closing', { state: this.state, pending: this.#writer.pending });
+  /** Silence for the autologout time, or one line trickled in for that long (slowloris). */
+  #onIdle(why: 'idle' | 'slow-line'): void {
+    this.#log.info(why === 'idle' ? 'pop3 session idle, closing' : 'pop3 command line too slow, closing', { state: this.state, pending: this.#writer.pending });
     if (this.#writer.pending > 0 || this.#busy) {
       // The client stopped reading what it asked for; nothing more can reach it.
       this.#socket.destroy();
       return;
     }
-    void this.#writer.line('-ERR Idle for too long, closing connection');
+    void this.#writer.line(why === 'idle' ? '-ERR Idle for too long, closing connection' : '-ERR A command line took too long to arrive, closing connection');
     this.#closeAfterFlush();
   }
 
@@ -274,6 +280,7 @@ export class Pop3Session implements Pop3SessionView {
   #onClose(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    this.#lineDeadline.stop();
     this.#resolveClosed();
     this.#continuation = undefined;
     // A dropped connection never reaches UPDATE (RFC 1939 §6): the marks are forgotten.

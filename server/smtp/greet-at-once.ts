@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
-import { serverInternals, type ConnectionInternals } from './smtp-internals.js';
+import { onEachConnection, serverInternals, type ConnectionInternals } from './smtp-internals.js';
 
 /**
  * smtp-server waits a fixed 100 ms before every greeting to catch clients that talk
@@ -22,14 +22,12 @@ export function greetAtOnce(smtp: SMTPServer): void {
 
 export function greetAfter(smtp: SMTPServer, delayMs: number): void {
   const server = serverInternals(smtp);
-  const connections = server.connections;
-  const add = connections.add.bind(connections);
-  connections.add = (connection: ConnectionInternals) => {
+  onEachConnection(smtp, (connection) => {
     batchReplies(connection);
     connection.init = () => {
       connection._setListeners(() => {
         const max = server.options.maxClients;
-        if (max && connections.size > max) {
+        if (max && server.connections.size > max) {
           connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
           return;
         }
@@ -38,8 +36,7 @@ export function greetAfter(smtp: SMTPServer, delayMs: number): void {
         setTimeout(() => connection.connectionReady(), delayMs).unref();
       });
     };
-    return add(connection);
-  };
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { listenAll } from '../lib/listen.js';
 import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
+import { deadlinePerLine } from './line-deadline.js';
 import { makeOnData, smtpError } from './receive-message.js';
 import { makeOnAuth } from './smtp-auth.js';
 
@@ -100,6 +101,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
     const server = new SMTPServer(withChaos(options, context.chaos));
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
+    deadlinePerLine(server, config.smtpTimeout);
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.
     server.on('error', (error) => log.debug('smtp session error', { error }));

@@ -22,6 +22,14 @@ export interface ConnectionInternals {
   readonly session: Partial<SMTPServerSession>;
   /** The DATA stream while a message is being received, else false or null. */
   readonly _dataStream: unknown;
+  /** The command and DATA parser (a Writable the socket is piped into); false once closed. */
+  readonly _parser: ParserInternals | false;
+  /** Makes a parser: at the start, and again after STARTTLS. */
+  _createParser(): ParserInternals;
+}
+
+interface ParserInternals {
+  _write(chunk: Buffer, encoding: BufferEncoding, next: (error?: Error) => void): void;
 }
 
 interface ServerInternals {
@@ -31,6 +39,31 @@ interface ServerInternals {
 
 export function serverInternals(smtp: SMTPServer): ServerInternals {
   return smtp as unknown as ServerInternals;
+}
+
+/** Runs `setup` on each connection smtp-server accepts, before it is initialised. */
+export function onEachConnection(smtp: SMTPServer, setup: (connection: ConnectionInternals) => void): void {
+  const connections = serverInternals(smtp).connections;
+  const add = connections.add.bind(connections);
+  connections.add = (connection: ConnectionInternals) => {
+    setup(connection);
+    return add(connection);
+  };
+}
+
+/** Shows `watch` every chunk of input the connection's parsers read (after TLS, once upgraded). */
+export function watchInput(connection: ConnectionInternals, watch: (chunk: Buffer) => void): void {
+  const wrap = (parser: ParserInternals): ParserInternals => {
+    const write = parser._write.bind(parser);
+    parser._write = (chunk, encoding, next) => {
+      watch(chunk);
+      write(chunk, encoding, next);
+    };
+    return parser;
+  };
+  if (connection._parser) wrap(connection._parser);
+  const create = connection._createParser.bind(connection);
+  connection._createParser = () => wrap(create());
 }
 
 /** True while the session is inside a mail transaction (after MAIL, through the DATA reply). */
