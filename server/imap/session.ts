@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
+import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { MemoryStore } from '../store/memory-store.js';
@@ -44,12 +45,15 @@ export class Session {
   /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
   searchResult: readonly number[] = [];
   readonly log: Logger;
+  /** The session's one line in the log, written when it ends. */
+  readonly summary: SessionLog;
 
   constructor(
     readonly conn: Connection,
     readonly ctx: ImapContext,
   ) {
     this.log = ctx.logger.child({ front: 'imap', client: conn.remoteAddress });
+    this.summary = new SessionLog(ctx.logger.child({ front: 'imap' }), 'imap', { client: conn.remoteAddress });
   }
 
   get rev2(): boolean {
@@ -109,6 +113,7 @@ export class Session {
   /** Runs commands until the client leaves or logs out. */
   async run(): Promise<void> {
     this.conn.onTimeout((why) => {
+      this.summary.set({ ended: why === 'idle' ? 'idle' : 'line too slow' });
       // RFC 3501 §5.4: autologout after at least 30 minutes of silence; the same time
       // is the most one line may take to arrive.
       this.untagged(why === 'idle' ? 'BYE Autologout; idle for too long' : 'BYE Autologout; a command line took too long to arrive');
@@ -129,10 +134,13 @@ export class Session {
       this.view?.close();
       this.view = null;
       if (this.state === 'logout') this.conn.close();
+      this.summary.set({ tls: this.conn.secure, ...(this.user ? { user: this.user } : {}) });
+      this.summary.end(this.state === 'logout' ? 'logout' : 'dropped');
     }
   }
 
   async #handle(frame: Frame): Promise<void> {
+    this.summary.count('commands');
     if (frame.kind === 'too-long') {
       this.#status(tagOf(frame.head), bad('Command line too long'));
       return;
@@ -147,6 +155,7 @@ export class Session {
       // RFC 7888 §4: the bytes of a non-synchronising literal are already coming.
       this.#status(tag, bad('Literal too large', 'TOOBIG'));
       this.untagged('BYE Literal too large');
+      this.summary.set({ ended: 'literal too large' });
       this.state = 'logout';
       return;
     }

@@ -12,6 +12,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from '../lib/log.js';
 import { LineDeadline } from '../lib/line-deadline.js';
 import { LineReader, type LineEvent } from '../lib/line-reader.js';
+import { SessionLog } from '../lib/session-log.js';
 import type { Credentials } from '../security/auth-file.js';
 import { mailboxKey } from '../store/login.js';
 import type { MemoryStore } from '../store/memory-store.js';
@@ -55,6 +56,7 @@ export class Pop3Session implements Pop3SessionView {
   readonly #lineDeadline: LineDeadline;
   readonly #writer: ReplyWriter;
   readonly #log: Logger;
+  readonly #sessionLog: SessionLog;
   #socket: Socket;
   #maildrop: Maildrop | undefined;
   #lockKey: string | undefined;
@@ -79,6 +81,7 @@ export class Pop3Session implements Pop3SessionView {
     this.#lineDeadline = new LineDeadline(options.idleMs, () => this.#onIdle('slow-line'));
     this.#writer = new ReplyWriter(options.socket);
     this.#log = options.logger.child({ client: options.socket.remoteAddress ?? '' });
+    this.#sessionLog = new SessionLog(options.logger, 'pop3', { client: options.socket.remoteAddress ?? '' });
     // RFC 1939 §7: the APOP timestamp is unique per greeting; msg-id syntax.
     this.timestamp = `<${process.pid}.${randomBytes(8).toString('hex')}@${options.hostname}>`;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -103,14 +106,14 @@ export class Pop3Session implements Pop3SessionView {
     this.#lockKey = key;
     this.#maildrop = Maildrop.open(this.store, login);
     this.state = 'transaction';
-    this.#log.info('pop3 login', { user: login });
+    this.#sessionLog.set({ user: login });
     return undefined;
   }
 
   enterUpdate(): number {
     this.state = 'update';
     const deleted = this.maildrop.commit();
-    if (deleted > 0) this.#log.info('pop3 deleted messages', { user: this.#maildrop?.login, count: deleted });
+    this.#sessionLog.count('deleted', deleted);
     return deleted;
   }
 
@@ -158,6 +161,7 @@ export class Pop3Session implements Pop3SessionView {
     } catch (error) {
       // A bug, not the client's fault: logged once, the client told, the connection closed.
       this.#log.error('pop3 session failed', { error, stack: error instanceof Error ? error.stack : undefined });
+      this.#sessionLog.set({ ended: 'internal error' });
       await this.#writer.line('-ERR [SYS/TEMP] Internal server error');
       this.#closeAfterFlush();
     } finally {
@@ -169,6 +173,7 @@ export class Pop3Session implements Pop3SessionView {
   }
 
   async #handle(event: LineEvent): Promise<void> {
+    this.#sessionLog.count('commands');
     let outcome: Pop3Outcome;
     if (event.kind === 'too-long') {
       this.#continuation = undefined;
@@ -206,13 +211,16 @@ export class Pop3Session implements Pop3SessionView {
         const status = outcome.text ? `+OK ${outcome.text}` : '+OK';
         if (outcome.body) await this.#writer.multiline(status, outcome.body);
         else await this.#writer.line(status);
-        if (outcome.then === 'close') this.#closeAfterFlush();
+        if (outcome.then === 'close') {
+          this.#sessionLog.set({ ended: 'quit' });
+          this.#closeAfterFlush();
+        }
         if (outcome.then === 'start-tls') await this.#startTls();
         return;
       }
       default:
         if (isBadCommand(outcome) && ++this.#badCommands >= this.#options.maxBadCommands) {
-          this.#log.warn('pop3 session closed after too many bad commands', { last: outcome.kind });
+          this.#sessionLog.set({ ended: 'too many bad commands', last: outcome.kind });
           await this.#writer.line(`${failureLine(outcome)} (too many bad commands, closing connection)`);
           this.#closeAfterFlush();
           return;
@@ -258,7 +266,8 @@ export class Pop3Session implements Pop3SessionView {
 
   /** Silence for the autologout time, or one line trickled in for that long (slowloris). */
   #onIdle(why: 'idle' | 'slow-line'): void {
-    this.#log.info(why === 'idle' ? 'pop3 session idle, closing' : 'pop3 command line too slow, closing', { state: this.state, pending: this.#writer.pending });
+    this.#sessionLog.set({ ended: why === 'idle' ? 'idle' : 'line too slow', state: this.state });
+    this.#log.debug(why === 'idle' ? 'pop3 session idle, closing' : 'pop3 command line too slow, closing', { pending: this.#writer.pending });
     if (this.#writer.pending > 0 || this.#busy) {
       // The client stopped reading what it asked for; nothing more can reach it.
       this.#socket.destroy();
@@ -281,6 +290,8 @@ export class Pop3Session implements Pop3SessionView {
     if (this.#isClosed) return;
     this.#isClosed = true;
     this.#lineDeadline.stop();
+    this.#sessionLog.set({ tls: this.secure });
+    this.#sessionLog.end(this.#stopping ? 'shutdown' : 'dropped');
     this.#resolveClosed();
     this.#continuation = undefined;
     // A dropped connection never reaches UPDATE (RFC 1939 §6): the marks are forgotten.

@@ -9,9 +9,12 @@ import { onEachConnection, watchInput } from './smtp-internals.js';
  * closed. A message line is at most 1,000 octets (RFC 5321 §4.5.3.1.6), so a line
  * that takes the whole idle timeout is no real client.
  */
-export function deadlinePerLine(smtp: SMTPServer, ms: number): void {
+export function deadlinePerLine(smtp: SMTPServer, ms: number, onExpired: (sessionId: string) => void): void {
   onEachConnection(smtp, (connection) => {
-    const deadline = new LineDeadline(ms, () => connection.send(421, 'Timeout - a line took too long to arrive, closing connection'));
+    const deadline = new LineDeadline(ms, () => {
+      onExpired(connection.id);
+      connection.send(421, 'Timeout - a line took too long to arrive, closing connection');
+    });
     watchInput(connection, (chunk) => deadline.observe(chunk));
     connection._socket.once('close', () => deadline.stop());
   });

@@ -29,10 +29,12 @@ export function makeOnData(options: {
   log: Logger;
   /** Called when a message is refused (for the rejected-messages count). */
   onRefused: () => void;
+  /** Called once a message has been stored and its 250 sent. */
+  onAccepted: (session: SMTPServerSession, message: StoredMessage) => void;
   /** Called after the reply to each finished transaction (graceful stop hooks in here). */
   afterTransaction: (session: SMTPServerSession) => void;
 }): (stream: Readable, session: SMTPServerSession, callback: DataCallback) => void {
-  const { store, maxSize, log, onRefused, afterTransaction } = options;
+  const { store, maxSize, log, onRefused, onAccepted, afterTransaction } = options;
 
   return (stream, session, callback) => {
     const chunks: Buffer[] = [];
@@ -86,7 +88,10 @@ export function makeOnData(options: {
       store
         .flushed()
         .then(
-          () => callback(null, `Ok: queued as ${message.id}`),
+          () => {
+            callback(null, `Ok: queued as ${message.id}`);
+            onAccepted(session, message);
+          },
           (error: unknown) => {
             log.error('saving a message failed', { error, id: message.id });
             callback(smtpError(451, 'Could not save the message, try again'));

@@ -5,6 +5,7 @@ import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { ConnectionLimiter, refusalText } from '../lib/connection-limiter.js';
 import { listenAll } from '../lib/listen.js';
+import { SessionLog } from '../lib/session-log.js';
 import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
@@ -32,6 +33,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
   // One cap for both listeners; smtp-server calls onClose for every session it opened.
   const limiter = new ConnectionLimiter({ total: config.maxConnections, perAddress: config.maxConnectionsPerIp });
   const admitted = new Map<string, () => void>();
+  const sessionLogs = new Map<string, SessionLog>();
   const onAuth = makeOnAuth(credentials, log, refused);
 
   const makeServer = (secure: boolean) => {
@@ -69,6 +71,11 @@ export function createSmtpFront(context: FrontContext): Front | null {
         maxSize: config.smtpMaxSize,
         log,
         onRefused: refused,
+        onAccepted: (session, message) => {
+          const line = sessionLogs.get(session.id);
+          line?.count('messages');
+          line?.count('bytes', message.raw.length);
+        },
         afterTransaction: (session) => drain?.transactionEnded(session),
       }),
       onConnect: (session, callback) => {
@@ -80,6 +87,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
           return callback(smtpError(421, refusalText(admission.reason)));
         }
         admitted.set(session.id, admission.release);
+        sessionLogs.set(session.id, new SessionLog(log, 'smtp', { client: session.remoteAddress }));
         callback();
       },
       onMailFrom: (_address, session, callback) => {
@@ -94,14 +102,17 @@ export function createSmtpFront(context: FrontContext): Front | null {
       onClose: (session) => {
         admitted.get(session.id)?.();
         admitted.delete(session.id);
-        log.debug('connection closed', { client: session.remoteAddress, transactions: (session.transaction ?? 1) - 1 });
+        const line = sessionLogs.get(session.id);
+        sessionLogs.delete(session.id);
+        line?.set({ tls: session.secure, ...(typeof session.user === 'string' ? { user: session.user } : {}), transactions: (session.transaction ?? 1) - 1 });
+        line?.end('closed');
       },
       ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     };
     const server = new SMTPServer(withChaos(options, context.chaos));
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
-    deadlinePerLine(server, config.smtpTimeout);
+    deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.
     server.on('error', (error) => log.debug('smtp session error', { error }));

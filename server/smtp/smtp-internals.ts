@@ -17,6 +17,8 @@ export interface ConnectionInternals {
   close(): void;
   _setListeners(callback: () => void): void;
   readonly name: string;
+  /** The session id (session.id). */
+  readonly id: string;
   /** The current socket: the TLS socket once STARTTLS has completed. */
   readonly _socket: import('node:net').Socket;
   readonly session: Partial<SMTPServerSession>;

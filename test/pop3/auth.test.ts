@@ -143,7 +143,8 @@ describe('POP3 logins against an auth file', () => {
       expect(await pop.command(`AUTH PLAIN ${b64('\0bob@blue.example\0guess-two')}`)).toBe('-ERR [AUTH] Authentication failed');
       expect(await pop.command(`APOP bob@blue.example ${'f'.repeat(32)}`)).toBe('-ERR [AUTH] Authentication failed (too many bad commands, closing connection)');
       await pop.closed;
-      await log.next('pop3 session closed after too many bad commands');
+      const session = await log.next('pop3 session');
+      expect(session).toMatchObject({ ended: 'too many bad commands', commands: 4 });
       expect(log.records.filter((r) => r.msg === 'pop3 authentication failed')).toHaveLength(2);
       const written = JSON.stringify(log.records);
       for (const secret of ['guess-one', 'guess-two', 'bob-pw']) expect(written).not.toContain(secret);

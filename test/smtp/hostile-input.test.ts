@@ -135,7 +135,9 @@ describe('SMTP hostile input', () => {
     smtp.destroy();
     const abandoned = await log.next('message abandoned mid-DATA', mark);
     expect(abandoned.bytes).toBeGreaterThan(0);
-    await log.next('connection closed', mark);
+    const session = await log.next('smtp session', mark);
+    expect(session).toMatchObject({ ended: 'closed', transactions: 0 });
+    expect(session.messages).toBeUndefined();
     expect(box.store.stats().messages).toBe(before);
     await stillServes();
   });
