@@ -99,6 +99,9 @@ export function createSmtpFront(context: FrontContext): Front | null {
         }
         callback();
       },
+      // Any recipient is taken. Answered at once: smtp-server's default handler waits a
+      // setImmediate, which splits a pipelined group's replies into two writes.
+      onRcptTo: (_address, _session, callback) => callback(),
       onClose: (session) => {
         admitted.get(session.id)?.();
         admitted.delete(session.id);
