@@ -11,6 +11,7 @@ import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
 import { deadlinePerLine } from './line-deadline.js';
 import { makeOnData, smtpError } from './receive-message.js';
+import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
 
 /**
@@ -115,6 +116,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
     const server = new SMTPServer(withChaos(options, context.chaos));
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
+    resumeInOrder(server);
     deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.

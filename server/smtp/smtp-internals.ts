@@ -30,8 +30,12 @@ export interface ConnectionInternals {
   _createParser(): ParserInternals;
 }
 
-interface ParserInternals {
+export interface ParserInternals {
   _write(chunk: Buffer, encoding: BufferEncoding, next: (error?: Error) => void): void;
+  /** Resumes reading commands after a message: runs the saved continuation, or notes that it may run. */
+  continue(): void;
+  /** The input after a message's final dot, waiting for continue(); true when continue() came first. */
+  _continueCallback: (() => void) | boolean;
 }
 
 interface ServerInternals {
@@ -53,19 +57,26 @@ export function onEachConnection(smtp: SMTPServer, setup: (connection: Connectio
   };
 }
 
+/** Runs `adjust` on the connection's parser now and on each one it makes later (after STARTTLS). */
+export function eachParser(connection: ConnectionInternals, adjust: (parser: ParserInternals) => void): void {
+  if (connection._parser) adjust(connection._parser);
+  const create = connection._createParser.bind(connection);
+  connection._createParser = () => {
+    const parser = create();
+    adjust(parser);
+    return parser;
+  };
+}
+
 /** Shows `watch` every chunk of input the connection's parsers read (after TLS, once upgraded). */
 export function watchInput(connection: ConnectionInternals, watch: (chunk: Buffer) => void): void {
-  const wrap = (parser: ParserInternals): ParserInternals => {
+  eachParser(connection, (parser) => {
     const write = parser._write.bind(parser);
     parser._write = (chunk, encoding, next) => {
       watch(chunk);
       write(chunk, encoding, next);
     };
-    return parser;
-  };
-  if (connection._parser) wrap(connection._parser);
-  const create = connection._createParser.bind(connection);
-  connection._createParser = () => wrap(create());
+  });
 }
 
 /** True while the session is inside a mail transaction (after MAIL, through the DATA reply). */
