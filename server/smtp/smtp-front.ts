@@ -10,6 +10,7 @@ import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
 import { deadlinePerLine } from './line-deadline.js';
+import { frameDataNatively } from './data-framing.js';
 import { makeOnData, smtpError } from './receive-message.js';
 import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
@@ -117,6 +118,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
     resumeInOrder(server);
+    frameDataNatively(server);
     deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.

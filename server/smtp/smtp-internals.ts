@@ -57,6 +57,22 @@ export function onEachConnection(smtp: SMTPServer, setup: (connection: Connectio
   };
 }
 
+/** The parser's DATA-mode state, for server/smtp/data-framing.ts. */
+export interface DataParserInternals extends ParserInternals {
+  /** The message stream of the DATA in progress. */
+  readonly _dataStream: import('node:stream').Writable;
+  /** The last bytes of the previous chunk, held back in case a terminator spans chunks. */
+  _lastBytes: Buffer | false;
+  /** True until the first message byte is taken (a lone "." there ends an empty message). */
+  _atDataStart: boolean;
+  /** Reads one chunk of message data. */
+  _feedDataStream(chunk: Buffer, done: () => void): void;
+  /** Counts message bytes taken (for SIZE) and clears _atDataStart. */
+  _countDataBytes(length: number): void;
+  /** Ends the message with its last bytes; `remainder` is read once continue() is called. */
+  _endDataMode(last: Buffer | false, remainder: Buffer, done: () => void): void;
+}
+
 /** Runs `adjust` on the connection's parser now and on each one it makes later (after STARTTLS). */
 export function eachParser(connection: ConnectionInternals, adjust: (parser: ParserInternals) => void): void {
   if (connection._parser) adjust(connection._parser);
