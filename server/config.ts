@@ -46,6 +46,7 @@ export type Config = OptionValues<typeof optionTable>;
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
   const config = parseOptions(optionTable, argv, env);
   if ((config.smtpTlsCert || config.smtpTlsKey) && config.smtpTls === 'off') config.smtpTls = 'files';
+  if ((config.uiTlsCert || config.uiTlsKey) && config.uiTls === 'off') config.uiTls = 'files';
   if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
   if (!config.webroot.endsWith('/')) config.webroot += '/';
   checkConfig(config);
@@ -59,6 +60,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
 export function checkConfig(config: Config): void {
   if (config.smtpTls === 'files' && !(config.smtpTlsCert && config.smtpTlsKey)) {
     throw new OptionError('--smtp-tls files needs both --smtp-tls-cert and --smtp-tls-key');
+  }
+  if (config.uiTls === 'files' && !(config.uiTlsCert && config.uiTlsKey)) {
+    throw new OptionError('--ui-tls files needs both --ui-tls-cert and --ui-tls-key');
   }
   if (config.smtpTls === 'off') {
     // Every TLS listener and every "require TLS" switch shares the one certificate.

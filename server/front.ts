@@ -30,6 +30,8 @@ export interface BoundListener {
   name: string;
   host: string;
   port: number;
+  /** `https` on an HTTP listener serving TLS (--ui-tls), so the printed address says so. */
+  scheme?: 'https';
 }
 
 /**

@@ -57,7 +57,7 @@ async function serve(argv: string[]): Promise<number> {
   const { createSandbox } = await import('./sandbox.js');
   const sandbox = await createSandbox(config);
   const listeners = await sandbox.start();
-  for (const l of listeners) process.stdout.write(`${l.name.padEnd(6)} listening on ${formatHostPort(l)}\n`);
+  for (const l of listeners) process.stdout.write(`${l.name.padEnd(6)} listening on ${l.scheme ? `${l.scheme}://` : ''}${formatHostPort(l)}\n`);
 
   // First signal: stop accepting, let open SMTP transactions finish (bounded), exit 0.
   // A second one stops at once.

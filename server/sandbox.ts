@@ -88,7 +88,7 @@ export async function createSandbox(config: Config, deps: Partial<SandboxDeps> =
   };
 }
 
-/** `{ "smtp": { "host": …, "port": … }, … }`, the shape of --ports-file. */
-export function portsJson(listeners: readonly BoundListener[]): Record<string, { host: string; port: number }> {
-  return Object.fromEntries(listeners.map((l) => [l.name, { host: l.host, port: l.port }]));
+/** `{ "smtp": { "host": …, "port": … }, "http": { …, "scheme": "https" }, … }`, the shape of --ports-file. */
+export function portsJson(listeners: readonly BoundListener[]): Record<string, { host: string; port: number; scheme?: string }> {
+  return Object.fromEntries(listeners.map((l) => [l.name, { host: l.host, port: l.port, ...(l.scheme && { scheme: l.scheme }) }]));
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer, type HttpBindings, type Http2Bindings } from '@hono/node-server';
@@ -18,6 +19,7 @@ import { TagCounts } from './tag-counts.js';
 import { SearchIndex } from '../store/search/search-index.js';
 import { authorised } from './security.js';
 import { defaultUiDir } from './serve-ui.js';
+import { loadUiTls } from './ui-tls.js';
 import { Waiters } from './waiters.js';
 
 function packageVersion(): string {
@@ -39,7 +41,9 @@ function packageVersion(): string {
 
 /**
  * The HTTP front: the Mailpit-compatible API, the web inbox and the live WebSocket,
- * one node http server. Only `<webroot>api/events` may upgrade to a WebSocket.
+ * one node http (or, with --ui-tls, https) server. Only `<webroot>api/events` may
+ * upgrade to a WebSocket. No HSTS: the listener is a local sandbox, and a browser that
+ * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
 export function createHttpFront(context: FrontContext): Front | null {
   const { config, store, logger, clock } = context;
@@ -54,6 +58,7 @@ export function createHttpFront(context: FrontContext): Front | null {
 
   const start = async (): Promise<BoundListener[]> => {
     const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
+    const tls = await loadUiTls(config, context.tls);
     const metrics = new Metrics(store, context.activity);
     api = {
       store, config, logger: log, clock, metrics,
@@ -91,8 +96,11 @@ export function createHttpFront(context: FrontContext): Front | null {
         if (refusal === undefined) return app.fetch(request, env);
         return Response.json({ Error: refusal }, { status: 503, headers: { Connection: 'close', 'Retry-After': '1' } });
       },
+      ...(tls && { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }),
     }) as Server;
-    server.prependListener('connection', (socket: Socket) => void admit(socket));
+    // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
+    // answered 503 past the caps); the handshake before it is bounded by its own timeout.
+    server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void admit(socket));
     const eventsPath = `${config.webroot}api/events`;
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -109,8 +117,8 @@ export function createHttpFront(context: FrontContext): Front | null {
     });
     server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request'));
     const bound = await listen(server, at);
-    log.debug('listening', { host: bound.host, port: bound.port });
-    return [{ name: 'http', host: bound.host, port: bound.port }];
+    log.debug('listening', { host: bound.host, port: bound.port, scheme: tls ? 'https' : 'http' });
+    return [{ name: 'http', host: bound.host, port: bound.port, ...(tls && { scheme: 'https' as const }) }];
   };
 
   return {

@@ -1,4 +1,4 @@
-import { duration, list, listener, size, text } from '../lib/options.js';
+import { duration, list, listener, oneOf, size, text } from '../lib/options.js';
 
 export const httpOptions = {
   listen: listener('HTTP listener for the web inbox and the API', 8025),
@@ -7,5 +7,8 @@ export const httpOptions = {
   apiCors: list('Origins allowed to call the API from another site (CORS), comma-separated, or *'),
   uiDir: text('Directory holding the built web inbox (index.html and assets); default: dist/ui of the installation'),
   waitMaxTimeout: duration('Longest time GET /api/v1/wait may be asked to wait', 300_000),
+  uiTls: oneOf('HTTPS for the web inbox, API and WebSocket: from --ui-tls-cert/--ui-tls-key, or a certificate made at start', 'off', ['off', 'files', 'self-signed'] as const),
+  uiTlsCert: text('PEM certificate file for HTTPS (implies --ui-tls files)'),
+  uiTlsKey: text('PEM private key file for HTTPS'),
   wsMaxBuffer: size('Most bytes queued for one WebSocket client; a client that falls further behind is disconnected', 1024 * 1024),
 };
