@@ -14,6 +14,7 @@ import { tagsRoutes } from './routes/tags.js';
 import { viewRoutes } from './routes/view.js';
 import { waitRoutes } from './routes/wait.js';
 import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
+import { hostGuard, type HostCheck } from './host-guard.js';
 import { serveUi } from './serve-ui.js';
 
 /**
@@ -37,11 +38,15 @@ export const ROUTE_MODULES: RouteModule[] = [
 export interface AppOptions {
   /** Where the built web inbox lives (index.html + assets). */
   uiDir: string;
+  /** The DNS-rebinding guard (host-guard.ts); absent or null = any Host header. */
+  allowedHost?: HostCheck | null;
 }
 
 /** The Hono app: middleware, then the API, then the web inbox, all under the webroot. */
 export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   const webroot = api.config.webroot;
+  // Health probes reveal no mail: they answer without credentials and under any Host.
+  const probes = new Set([`${webroot}livez`, `${webroot}readyz`]);
   const routes = new Hono<HttpEnv>();
   routes.use('*', async (c, next) => {
     api.metrics.httpRequests++;
@@ -49,8 +54,9 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
     await next();
   });
   routes.use('*', securityHeaders());
+  routes.use('*', hostGuard(options.allowedHost ?? null, probes));
   routes.use('*', corsAndCsrf(api.config.apiCors));
-  routes.use('*', basicAuth(api.uiCredentials, new Set([`${webroot}livez`, `${webroot}readyz`])));
+  routes.use('*', basicAuth(api.uiCredentials, probes));
   const inner = new Hono<HttpEnv>();
   for (const mount of ROUTE_MODULES) mount(inner, api);
   serveUi(inner, { dir: options.uiDir, webroot });

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,10 +13,11 @@ import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
 import { createApp } from './app.js';
 import { EventsHub } from './events-hub.js';
+import { eventsUpgrade, refuse } from './events-upgrade.js';
+import { hostCheck } from './host-guard.js';
 import { Metrics } from './metrics.js';
 import { TagCounts } from './tag-counts.js';
 import { SearchIndex } from '../store/search/search-index.js';
-import { authorised } from './security.js';
 import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
 import { Waiters } from './waiters.js';
@@ -59,6 +59,7 @@ export function createHttpFront(context: FrontContext): Front | null {
   const start = async (): Promise<BoundListener[]> => {
     const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
     const tls = await loadUiTls(config, context.tls);
+    const allowedHost = hostCheck(config, at.host);
     const metrics = new Metrics(store, context.activity);
     api = {
       store, config, logger: log, clock, metrics,
@@ -73,6 +74,7 @@ export function createHttpFront(context: FrontContext): Front | null {
     };
     const app = createApp(api, {
       uiDir: config.uiDir || defaultUiDir(),
+      allowedHost,
     });
     hub = new EventsHub({ store, metrics, version: api.version, maxBuffered: config.wsMaxBuffer });
     const parsed = api.parsed;
@@ -96,26 +98,15 @@ export function createHttpFront(context: FrontContext): Front | null {
         if (refusal === undefined) return app.fetch(request, env);
         return Response.json({ Error: refusal }, { status: 503, headers: { Connection: 'close', 'Retry-After': '1' } });
       },
+      // Only the base of the Request URL when an HTTP/1.0 client sends no Host header.
+      hostname: 'localhost',
       ...(tls && { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }),
     }) as Server;
     // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
     // answered 503 past the caps); the handshake before it is bounded by its own timeout.
     server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void admit(socket));
-    const eventsPath = `${config.webroot}api/events`;
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
-      const path = (request.url ?? '').split('?')[0];
-      if (path !== eventsPath || !hub) return refuse(socket, 404, 'Not Found');
-      const origin = request.headers.origin;
-      if (origin && !sameHost(origin, request.headers.host) && !config.apiCors.includes('*') && !config.apiCors.includes(origin)) {
-        return refuse(socket, 403, 'Forbidden');
-      }
-      if (!uiCredentials) return hub.upgrade(request, socket, head);
-      authorised(uiCredentials, request.headers.authorization)
-        .then((user) => (user === undefined ? refuse(socket, 401, 'Unauthorized', 'WWW-Authenticate: Basic realm="Login"\r\n') : hub?.upgrade(request, socket, head)))
-        .catch(() => refuse(socket, 500, 'Internal Server Error'));
-    });
-    server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request'));
+    server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials }));
+    server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
     const bound = await listen(server, at);
     log.debug('listening', { host: bound.host, port: bound.port, scheme: tls ? 'https' : 'http' });
     return [{ name: 'http', host: bound.host, port: bound.port, ...(tls && { scheme: 'https' as const }) }];
@@ -140,17 +131,4 @@ export function createHttpFront(context: FrontContext): Front | null {
       await closing;
     },
   };
-}
-
-function sameHost(origin: string, host: string | undefined): boolean {
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
-
-function refuse(socket: Duplex, status: number, text: string, extra = ''): void {
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${extra}Content-Length: 0\r\n\r\n`);
-  else socket.destroy();
 }

@@ -10,5 +10,6 @@ export const httpOptions = {
   uiTls: oneOf('HTTPS for the web inbox, API and WebSocket: from --ui-tls-cert/--ui-tls-key, or a certificate made at start', 'off', ['off', 'files', 'self-signed'] as const),
   uiTlsCert: text('PEM certificate file for HTTPS (implies --ui-tls files)'),
   uiTlsKey: text('PEM private key file for HTTPS'),
+  allowedHosts: list('Host names the web inbox and API answer to besides loopback names and --hostname, comma-separated, or * for any. A loopback listener always checks the Host header (DNS rebinding); one bound beyond loopback only when this is set'),
   wsMaxBuffer: size('Most bytes queued for one WebSocket client; a client that falls further behind is disconnected', 1024 * 1024),
 };
