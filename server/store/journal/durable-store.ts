@@ -1,36 +1,58 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.js';
 import type { MemoryStore } from '../memory-store.js';
 import type { StoredMessage } from '../types.js';
+import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
 import { decodeRecords, encodeRecord, type JournalRecord } from './record-codec.js';
 
 const JOURNAL = 'journal.lbx';
+/** Roughly what a message's record holds besides its bytes (envelope, flags, placements as JSON). */
+const RECORD_OVERHEAD = 512;
+
+export interface DurableOptions {
+  /** Bytes the journal may always grow to before it is compacted while running. */
+  compactionFloor?: number;
+}
+
+export interface Durable {
+  /** Resolves when no compaction is running. */
+  compacted(): Promise<void>;
+  close(): Promise<void>;
+}
 
 /**
  * `--data-dir`: the store stays in memory and every change is also appended to a
  * journal in that folder. A message's record is fsynced before its SMTP 250 (the SMTP
  * front awaits `store.flushed()`), so a crash at any moment loses nothing that was
  * acknowledged. At start the journal is replayed (same ids, UIDs and UIDVALIDITY)
- * and rewritten compactly, holding only what is still there.
+ * and rewritten compactly, holding only what is still there; while running it is
+ * compacted the same way whenever churn has grown it well past the live data.
  */
-export async function makeDurable(store: MemoryStore, dataDir: string, logger: Logger): Promise<{ close(): Promise<void> }> {
+export async function makeDurable(store: MemoryStore, dataDir: string, logger: Logger, options: DurableOptions = {}): Promise<Durable> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, JOURNAL);
-  const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return Buffer.alloc(0);
-    throw error;
-  });
+  const data = await JournalFile.read(path);
   const { records, validLength } = decodeRecords(data);
   if (validLength < data.length) logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
   replay(store, records);
-  await JournalFile.replace(path, snapshotFrames(store));
-  const journal = await JournalFile.open(path, Infinity);
-  const detach = record(store, journal);
+  const journal = await JournalFile.create(path, snapshotFrames(store));
+  const compaction = new Compaction(journal, {
+    liveBytes: () => {
+      const { bytes, messages } = store.stats();
+      return bytes + messages * RECORD_OVERHEAD;
+    },
+    snapshot: () => snapshotFrames(store),
+    floor: options.compactionFloor ?? COMPACTION_FLOOR,
+    name: JOURNAL,
+    logger,
+  });
+  const detach = record(store, journal, compaction);
   store.setCommitter(() => journal.commit());
   logger.info('loaded the journal', { dataDir, messages: store.stats().messages });
   return {
+    compacted: () => compaction.idle(),
     async close() {
       detach();
       store.setCommitter(() => Promise.resolve());
@@ -73,12 +95,17 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
   }
 }
 
-/** The store as it is now, as the records that rebuild it. */
-function* snapshotFrames(store: MemoryStore): Generator<Buffer> {
-  for (const login of store.folders.logins()) {
-    yield encodeRecord({ t: 'folders', login, folders: store.folders.snapshot(login) });
-  }
-  for (const message of store.messages()) yield encodeRecord(messageRecord(store, message));
+/**
+ * The store as it is now, as the records that rebuild it. They are taken at once, so
+ * changes made while the frames are being written do not show in them (those go to
+ * the journal as records of their own); only the encoding waits for the reader.
+ */
+function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
+  const records: JournalRecord[] = store.folders.logins().map((login) => ({ t: 'folders', login, folders: store.folders.snapshot(login) }));
+  for (const message of store.messages()) records.push(messageRecord(store, message));
+  return (function* () {
+    for (const r of records) yield encodeRecord(r);
+  })();
 }
 
 function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
@@ -98,8 +125,11 @@ function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecor
 }
 
 /** Appends a record for every change the store announces; returns the unsubscribe. */
-function record(store: MemoryStore, journal: JournalFile): () => void {
-  const write = (r: JournalRecord) => journal.append(encodeRecord(r));
+function record(store: MemoryStore, journal: JournalFile, compaction: Compaction): () => void {
+  const write = (r: JournalRecord) => {
+    journal.append(encodeRecord(r));
+    compaction.check();
+  };
   // Placements made while a message is being delivered travel in its `msg` record.
   let lastSeq = store.messages().at(-1)?.seq ?? 0;
   const state = (m: StoredMessage) => write({ t: 'state', id: m.id, flags: [...m.flags], tags: [...m.tags], modseq: m.modseq });

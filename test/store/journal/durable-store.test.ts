@@ -5,39 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../server/lib/log.js';
 import { makeDurable } from '../../../server/store/journal/durable-store.js';
 import { MemoryStore } from '../../../server/store/memory-store.js';
+import { picture } from './store-picture.js';
 
 const limits = { maxMessages: 0, maxBytes: 0 };
 const mail = (n: number, to = 'bob@blue.com') =>
   Buffer.from(`From: alice@red.com\r\nTo: ${to}\r\nSubject: message ${n}\r\n\r\nbody ${n}\r\n`);
-
-/** Everything a restart must keep, in a comparable shape. */
-function picture(store: MemoryStore) {
-  return {
-    messages: store.messages().map((m) => ({
-      id: m.id,
-      seq: m.seq,
-      raw: m.raw.toString('base64'),
-      envelope: m.envelope,
-      receivedAt: m.receivedAt.getTime(),
-      flags: [...m.flags].sort(),
-      tags: m.tags,
-      modseq: m.modseq,
-    })),
-    folders: Object.fromEntries(
-      store.folders.logins().map((login) => [
-        login,
-        store.folders.list(login).map((f) => ({
-          name: f.name,
-          uidValidity: f.uidValidity,
-          uidNext: f.uidNext,
-          subscribed: f.subscribed,
-          entries: f.entries.map((e) => [e.uid, e.message.id, e.counts]),
-        })),
-      ]),
-    ),
-    stats: store.stats(),
-  };
-}
 
 describe('--data-dir journal', () => {
   let dir: string;

@@ -1,0 +1,30 @@
+import type { MemoryStore } from '../../../server/store/memory-store.js';
+
+/** Everything a restart must keep, in a comparable shape. */
+export function picture(store: MemoryStore) {
+  return {
+    messages: store.messages().map((m) => ({
+      id: m.id,
+      seq: m.seq,
+      raw: m.raw.toString('base64'),
+      envelope: m.envelope,
+      receivedAt: m.receivedAt.getTime(),
+      flags: [...m.flags].sort(),
+      tags: m.tags,
+      modseq: m.modseq,
+    })),
+    folders: Object.fromEntries(
+      store.folders.logins().map((login) => [
+        login,
+        store.folders.list(login).map((f) => ({
+          name: f.name,
+          uidValidity: f.uidValidity,
+          uidNext: f.uidNext,
+          subscribed: f.subscribed,
+          entries: f.entries.map((e) => [e.uid, e.message.id, e.counts]),
+        })),
+      ]),
+    ),
+    stats: store.stats(),
+  };
+}
