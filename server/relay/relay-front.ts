@@ -12,6 +12,7 @@ import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';
 import { releaseMode } from './options.js';
 import { registerReleaseService, unregisterReleaseService } from './release-registry.js';
+import { ReleaseJournal } from './release-journal.js';
 import { ReleaseService, type ReleaseSettings } from './release-service.js';
 import { createSmtpClient } from './smtp-client.js';
 import { cachingResolver } from './dns-cache.js';
@@ -75,9 +76,13 @@ export function createRelayFront(context: FrontContext): Front | null {
     ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
   registerReleaseService(store, service);
+  let journal: Promise<ReleaseJournal> | undefined;
   return {
     name: 'release',
     async start() {
+      // The store's journal was replayed before any front was built, so the saved
+      // history can be matched against the messages that are still there.
+      if (config.dataDir) await (journal ??= ReleaseJournal.open(config.dataDir, service, store, log));
       auto?.start();
       return [];
     },
@@ -85,7 +90,7 @@ export function createRelayFront(context: FrontContext): Front | null {
       auto?.stop();
       service.stop();
       unregisterReleaseService(store, service);
-      await smtp.close();
+      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined)]);
     },
   };
 }

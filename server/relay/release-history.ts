@@ -1,6 +1,7 @@
 /**
- * Every release of every message, in memory, with each attempt's SMTP transcript.
- * A message's history goes when the message leaves the store.
+ * Every release of every message, in memory, with each attempt's SMTP transcript
+ * (kept across restarts by release-journal.ts with --data-dir). A message's history
+ * goes when the message leaves the store.
  */
 import type { RecipientOutcome } from './smtp-client.js';
 
@@ -73,6 +74,11 @@ export class ReleaseHistory {
     const list = this.#byMessage.get(messageId) ?? [];
     this.#byMessage.delete(messageId);
     return list;
+  }
+
+  /** Every release remembered, each message's in the order they began. */
+  *records(): Generator<ReleaseRecord> {
+    for (const list of this.#byMessage.values()) yield* list;
   }
 
   forgetAll(): ReleaseRecord[] {

@@ -1,0 +1,198 @@
+/**
+ * With --data-dir, the release history outlives a restart: every change to a release
+ * (begun, an attempt made, finished) is appended to `releases.lbx` in the data folder
+ * as the release's whole record, framed and checksummed like the store's journal (a
+ * torn last record is skipped at start). At start the last version of each release
+ * whose message is still in the store is loaded, and the file is rewritten with only
+ * those; while running it is compacted when it has grown well past them.
+ */
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import type { MemoryStore } from '../store/memory-store.js';
+import { Compaction, COMPACTION_FLOOR } from '../store/journal/compaction.js';
+import { decodeFrames, encodeFrame } from '../store/journal/frame-codec.js';
+import { JournalFile } from '../store/journal/journal-file.js';
+import type { ReleaseAttempt, ReleaseHistory, ReleaseRecipient, ReleaseRecord } from './release-history.js';
+import type { ReleaseService } from './release-service.js';
+
+const FILE = 'releases.lbx';
+/**
+ * The events after which a release is saved. A retry being scheduled is not one: a
+ * restart closes such a release anyway (see closeUnfinished).
+ */
+const RELEASE_CHANGES = ['started', 'attempt', 'finished'] as const;
+
+export interface ReleaseJournalOptions {
+  /** Bytes the file may always grow to before it is compacted while running. */
+  compactionFloor?: number;
+}
+
+interface Snapshot {
+  frames: Buffer[];
+  /** Bytes of each release's record, by message id, then release id. */
+  sizes: Map<string, Map<string, number>>;
+  live: number;
+}
+
+export class ReleaseJournal {
+  readonly #journal: JournalFile;
+  readonly #compaction: Compaction;
+  readonly #store: MemoryStore;
+  readonly #history: ReleaseHistory;
+  /** Bytes of each release's last record, so the live size is known without encoding it. */
+  #sizes: Map<string, Map<string, number>>;
+  #live: number;
+  readonly #off: Array<() => void>;
+  #closed = false;
+
+  /** Loads the saved history into the service's and starts recording its changes. */
+  static async open(dataDir: string, service: ReleaseService, store: MemoryStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
+    const path = join(dataDir, FILE);
+    const data = await JournalFile.read(path);
+    const { frames, validLength } = decodeFrames(data);
+    if (validLength < data.length) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
+    // A release is saved whole at each change: the last copy wins, in the order they began.
+    const latest = new Map<string, ReleaseRecord>();
+    for (const { json } of frames) {
+      const record = reviveRelease(json);
+      if (record) latest.set(record.id, record);
+    }
+    for (const record of latest.values()) {
+      if (!store.get(record.messageId)) continue;
+      closeUnfinished(record);
+      service.history.add(record);
+    }
+    const snapshot = snapshotOf(service.history);
+    // Releases that change while the file is being written are saved once it is open.
+    const changed = new Set<ReleaseRecord>();
+    const note = ({ record }: { record: ReleaseRecord }) => void changed.add(record);
+    const offs = RELEASE_CHANGES.map((event) => service.on(event, note));
+    try {
+      const file = await JournalFile.create(path, snapshot.frames);
+      const journal = new ReleaseJournal(file, snapshot, service, store, logger, options.compactionFloor ?? COMPACTION_FLOOR);
+      for (const record of changed) journal.#save(record);
+      return journal;
+    } finally {
+      for (const off of offs) off();
+    }
+  }
+
+  private constructor(journal: JournalFile, snapshot: Snapshot, service: ReleaseService, store: MemoryStore, logger: Logger, floor: number) {
+    this.#journal = journal;
+    this.#store = store;
+    this.#history = service.history;
+    this.#sizes = snapshot.sizes;
+    this.#live = snapshot.live;
+    this.#compaction = new Compaction(journal, { liveBytes: () => this.#live, snapshot: () => this.#snapshot(), floor, name: FILE, logger });
+    const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
+    this.#off = [
+      ...RELEASE_CHANGES.map((event) => service.on(event, save)),
+      store.on('removed', ({ messages }) => messages.forEach((m) => this.#forget(m.id))),
+      store.on('cleared', () => {
+        this.#sizes.clear();
+        this.#live = 0;
+      }),
+    ];
+  }
+
+  /** Resolves when no compaction is running. */
+  compacted(): Promise<void> {
+    return this.#compaction.idle();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const off of this.#off.splice(0)) off();
+    await this.#journal.close();
+  }
+
+  #save(record: ReleaseRecord): void {
+    // A release cancelled because its message left the store has nothing left to keep.
+    if (this.#closed || !this.#store.get(record.messageId)) return;
+    const frame = encodeRelease(record);
+    this.#journal.append(frame);
+    let sizes = this.#sizes.get(record.messageId);
+    if (!sizes) this.#sizes.set(record.messageId, (sizes = new Map()));
+    this.#live += frame.length - (sizes.get(record.id) ?? 0);
+    sizes.set(record.id, frame.length);
+    // The history keeps a bounded number of releases per message: count only those.
+    const kept = this.#history.of(record.messageId);
+    if (sizes.size > kept.length) {
+      for (const [id, size] of sizes) {
+        if (kept.some((k) => k.id === id)) continue;
+        sizes.delete(id);
+        this.#live -= size;
+      }
+    }
+    this.#compaction.check();
+  }
+
+  #forget(messageId: string): void {
+    for (const size of this.#sizes.get(messageId)?.values() ?? []) this.#live -= size;
+    this.#sizes.delete(messageId);
+  }
+
+  #snapshot(): Buffer[] {
+    const snapshot = snapshotOf(this.#history);
+    this.#sizes = snapshot.sizes;
+    this.#live = snapshot.live;
+    return snapshot.frames;
+  }
+}
+
+/** Every release remembered, encoded now (they change in place, so they cannot wait for the writer). */
+function snapshotOf(history: ReleaseHistory): Snapshot {
+  const frames: Buffer[] = [];
+  const sizes = new Map<string, Map<string, number>>();
+  let live = 0;
+  for (const record of history.records()) {
+    const frame = encodeRelease(record);
+    frames.push(frame);
+    let bySize = sizes.get(record.messageId);
+    if (!bySize) sizes.set(record.messageId, (bySize = new Map()));
+    bySize.set(record.id, frame.length);
+    live += frame.length;
+  }
+  return { frames, sizes, live };
+}
+
+function encodeRelease(record: ReleaseRecord): Buffer {
+  // Dates become ISO strings in JSON; reviveRelease turns them back.
+  return encodeFrame({ t: 'release', release: record });
+}
+
+/**
+ * A release the restart interrupted is closed, not resumed. Release sends real mail,
+ * and a sandbox is often restarted precisely to change or stop that (other release
+ * settings, a narrower allow-list): it should not send on its own later. Mailpit
+ * releases once while the user waits and GreenMail keeps no queue, so neither
+ * resumes either. The reply says what happened; releasing again is one click.
+ */
+function closeUnfinished(record: ReleaseRecord): void {
+  if (record.state === 'done' || record.state === 'cancelled') return;
+  for (const recipient of record.recipients) {
+    if (recipient.state !== 'pending' && recipient.state !== 'retrying') continue;
+    const last = recipient.reply ? ` (last reply: ${recipient.reply})` : '';
+    recipient.state = 'failed';
+    recipient.reply = `abandoned: Letterbox stopped before this release was over${last}; release the message again to retry`;
+    recipient.nextAttemptAt = null;
+  }
+  record.state = 'done';
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A saved release, or undefined for a record this version does not know. */
+function reviveRelease(json: unknown): ReleaseRecord | undefined {
+  if (!isObject(json) || json['t'] !== 'release' || !isObject(json['release'])) return undefined;
+  const saved = json['release'];
+  const { id, messageId, requestedAt, recipients, attempts } = saved;
+  if (typeof id !== 'string' || typeof messageId !== 'string' || typeof requestedAt !== 'string') return undefined;
+  if (!Array.isArray(recipients) || !Array.isArray(attempts) || !recipients.every(isObject) || !attempts.every(isObject)) return undefined;
+  return {
+    ...(saved as unknown as ReleaseRecord),
+    requestedAt: new Date(requestedAt),
+    recipients: recipients.map((r) => ({ ...(r as unknown as ReleaseRecipient), nextAttemptAt: typeof r['nextAttemptAt'] === 'string' ? new Date(r['nextAttemptAt']) : null })),
+    attempts: attempts.map((a) => ({ ...(a as unknown as ReleaseAttempt), time: new Date(String(a['time'])) })),
+  };
+}
