@@ -15,6 +15,7 @@ import { viewRoutes } from './routes/view.js';
 import { waitRoutes } from './routes/wait.js';
 import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
 import { hostGuard, type HostCheck } from './host-guard.js';
+import { requestLog } from './request-log.js';
 import { serveUi } from './serve-ui.js';
 
 /**
@@ -48,6 +49,7 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   // Health probes reveal no mail: they answer without credentials and under any Host.
   const probes = new Set([`${webroot}livez`, `${webroot}readyz`]);
   const routes = new Hono<HttpEnv>();
+  routes.use('*', requestLog(api.logger));
   routes.use('*', async (c, next) => {
     api.metrics.httpRequests++;
     c.set('clientAddress', clientAddress(c));
@@ -62,11 +64,8 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   serveUi(inner, { dir: options.uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
   routes.notFound((c) => notFound(c));
-  routes.onError((error, c) => {
-    // A bug, not bad input: logged once here, never shown to the client as a stack trace.
-    api.logger.error('HTTP request failed', { method: c.req.method, path: c.req.path, error: String(error) });
-    return fail(c, 500, 'internal error');
-  });
+  // A bug, not bad input: the request log records it once; the client never sees a stack trace.
+  routes.onError((_error, c) => fail(c, 500, 'internal error'));
   return routes;
 }
 

@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../lib/log.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { EventsHub } from './events-hub.js';
 import { HOST_REFUSAL, type HostCheck } from './host-guard.js';
+import { logRequest } from './request-log.js';
 import { authorised } from './security.js';
 
 export interface UpgradeOptions {
@@ -12,6 +15,7 @@ export interface UpgradeOptions {
   allowedHost: HostCheck | null;
   apiCors: readonly string[];
   uiCredentials: Credentials | null;
+  log: Logger;
 }
 
 /**
@@ -20,12 +24,21 @@ export interface UpgradeOptions {
  * bypasses the Hono app, so each refusal is written to the socket here.
  */
 export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { eventsPath, hub, allowedHost, apiCors, uiCredentials } = options;
+  const { eventsPath, hub, allowedHost, apiCors, uiCredentials, log } = options;
   return (request, socket, head) => {
+    const startedAt = performance.now();
     socket.on('error', () => socket.destroy());
     const path = (request.url ?? '').split('?')[0] ?? '';
-    const deny = (status: number, reason: string, message: string, extra = '') => refuse(socket, status, reason, message, extra);
-    const accept = () => hub.upgrade(request, socket, head);
+    const logged = (status: number, error?: unknown) =>
+      logRequest(log, { method: request.method ?? 'GET', path, status, startedAt, client: request.socket.remoteAddress ?? '', error });
+    const deny = (status: number, reason: string, message: string, extra = '') => {
+      logged(status);
+      refuse(socket, status, reason, message, extra);
+    };
+    const accept = () => {
+      logged(101);
+      hub.upgrade(request, socket, head);
+    };
     if (allowedHost && !allowedHost(request.headers.host)) return deny(403, 'Forbidden', HOST_REFUSAL);
     if (path !== eventsPath) return deny(404, 'Not Found', '404 page not found');
     const origin = request.headers.origin;
@@ -35,7 +48,10 @@ export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessag
     if (!uiCredentials) return accept();
     authorised(uiCredentials, request.headers.authorization)
       .then((user) => (user === undefined ? deny(401, 'Unauthorized', 'Unauthorised', 'WWW-Authenticate: Basic realm="Login"\r\n') : accept()))
-      .catch(() => refuse(socket, 500, 'Internal Server Error', 'internal error'));
+      .catch((error: unknown) => {
+        logged(500, error);
+        refuse(socket, 500, 'Internal Server Error', 'internal error');
+      });
   };
 }
 

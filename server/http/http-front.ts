@@ -105,7 +105,7 @@ export function createHttpFront(context: FrontContext): Front | null {
     // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
     // answered 503 past the caps); the handshake before it is bounded by its own timeout.
     server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void admit(socket));
-    server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials }));
+    server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
     server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
     const bound = await listen(server, at);
     log.debug('listening', { host: bound.host, port: bound.port, scheme: tls ? 'https' : 'http' });
