@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let box: TestSandbox;
@@ -76,5 +77,37 @@ describe('connection caps per client address', () => {
     expect(box.store.get(message.id)).toBeDefined();
     await Promise.all(held.map(({ socket }) => close(socket)));
     expect((await fetch(`http://127.0.0.1:${port}/livez`)).status).toBe(200);
+  });
+
+  it('WebSockets and waiting long-polls hold a place under the HTTP cap while they are open', async () => {
+    // A sandbox of its own: no pooled keep-alive connection from another test counts here.
+    const own = await startTestSandbox({ maxConnectionsPerIp: 2 });
+    try {
+      const port = own.port('http');
+      const events = new WebSocket(`ws://127.0.0.1:${port}/api/events`);
+      await once(events, 'open');
+      // A wait nothing will answer: no message has this subject.
+      const waiting = await open(port, false);
+      waiting.socket.write(`GET /api/v1/wait?query=${encodeURIComponent('subject:"never sent"')}&timeout=60000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      const third = await open(port, false);
+      const reply = readAll(third.socket);
+      third.socket.write('GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect(await reply).toMatch(/^HTTP\/1\.1 503 /);
+      // Once they close, their places are free again.
+      await close(waiting.socket);
+      const closed = once(events, 'close');
+      events.close();
+      await closed;
+      // (The server may see a new connection before the closes: ask until it is admitted.)
+      const status = async () => {
+        const after = await open(port, false);
+        const answer = readAll(after.socket);
+        after.socket.write('GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+        return (await answer).slice(0, 12);
+      };
+      await expect.poll(status).toBe('HTTP/1.1 200');
+    } finally {
+      await own.stop(0);
+    }
   });
 });
