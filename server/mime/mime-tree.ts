@@ -4,7 +4,8 @@
  *
  * Lenient by design: bare LF, missing headers, missing or unmatched boundaries,
  * truncated multiparts and 8-bit bytes never throw. Nesting deeper than
- * `maxDepth`, or parts beyond `maxParts`, are kept as opaque bodies.
+ * `maxDepth` is kept as an opaque body, parts beyond `maxParts` are left out, and
+ * header fields beyond `maxFields` (over the whole tree) are not recorded.
  */
 import { findField, readHeaderBlock, fieldText, type MimeHeaderField, type MimeText } from './header-block.js';
 import {
@@ -69,10 +70,23 @@ export interface MimeTree {
 export interface MimeTreeLimits {
   maxDepth?: number;
   maxParts?: number;
+  /**
+   * Header fields recorded in `header` over the whole tree; the rest are still read for
+   * the MIME fields (Content-Type…) of their entity, but not kept.
+   */
+  maxFields?: number;
 }
 
 const DEFAULT_MAX_DEPTH = 64;
 const DEFAULT_MAX_PARTS = 10_000;
+
+/**
+ * The limits of the trees the server serves (IMAP FETCH): every structure a client can
+ * ask for is rendered on the event loop, so its size is bounded. A thousand parts is
+ * also as many as the API's parser (mailparser) reads.
+ */
+export const SERVED_TREE_LIMITS: Required<MimeTreeLimits> = { maxDepth: DEFAULT_MAX_DEPTH, maxParts: 1_000, maxFields: 10_000 };
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -80,7 +94,10 @@ interface Context {
   raw: Buffer;
   maxDepth: number;
   maxParts: number;
+  /** Header fields that may still be recorded. */
+  fieldsLeft: number;
   count: number;
+  lines: LineCounter;
 }
 
 /** Builds the MIME tree of a whole message. Never throws on any input. */
@@ -89,7 +106,9 @@ export function buildMimeTree(raw: Buffer, limits: MimeTreeLimits = {}): MimeTre
     raw,
     maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
     maxParts: limits.maxParts ?? DEFAULT_MAX_PARTS,
+    fieldsLeft: limits.maxFields ?? Infinity,
     count: 0,
+    lines: new LineCounter(raw),
   };
   const root = parseEntity(ctx, 0, raw.length, 0, [], defaultContentType(), true);
   return { root, partCount: ctx.count, size: raw.length };
@@ -97,14 +116,27 @@ export function buildMimeTree(raw: Buffer, limits: MimeTreeLimits = {}): MimeTre
 
 const trees = new WeakMap<object, MimeTree>();
 
-/** The tree of a stored message, built once and kept as long as the message object lives. */
+/**
+ * The tree of a stored message within SERVED_TREE_LIMITS, built once and kept as long
+ * as the message object lives (or the one handed to `keepMimeTree`).
+ */
 export function mimeTreeOf(message: { readonly raw: Buffer }): MimeTree {
   let tree = trees.get(message);
   if (!tree) {
-    tree = buildMimeTree(message.raw);
+    tree = buildMimeTree(message.raw, SERVED_TREE_LIMITS);
     trees.set(message, tree);
   }
   return tree;
+}
+
+/** Whether `mimeTreeOf` has the message's tree already. */
+export function hasMimeTree(message: { readonly raw: Buffer }): boolean {
+  return trees.has(message);
+}
+
+/** Keeps a tree built elsewhere (on a worker thread) as the message's `mimeTreeOf`. */
+export function keepMimeTree(message: { readonly raw: Buffer }, tree: MimeTree): void {
+  trees.set(message, tree);
 }
 
 function textOf(field: MimeHeaderField | undefined): MimeText | undefined {
@@ -129,6 +161,8 @@ function parseEntity(
   const { raw } = ctx;
   const block = readHeaderBlock(raw, start, end);
   const fields = block.fields;
+  const kept = fields.length <= ctx.fieldsLeft ? fields : fields.slice(0, ctx.fieldsLeft);
+  ctx.fieldsLeft -= kept.length;
   const typeField = findField(fields, 'content-type');
   const contentType = parseContentType(typeField?.value, typeField?.latin1 ?? false, fallback);
   const dispositionField = findField(fields, 'content-disposition');
@@ -140,7 +174,7 @@ function parseEntity(
     headerEnd: block.headerEnd,
     bodyStart: block.bodyStart,
     bodyEnd: end,
-    header: fields,
+    header: kept,
     contentType,
     disposition: parseContentDisposition(dispositionField?.value, dispositionField?.latin1 ?? false),
     encoding,
@@ -158,7 +192,7 @@ function parseEntity(
   const type = contentType.type.toLowerCase();
   const subtype = contentType.subtype.toLowerCase();
   const isMessage = type === 'message' && (subtype === 'rfc822' || subtype === 'global');
-  if (type === 'text' || isMessage) node.lines = countLines(raw, node.bodyStart, end);
+  if (type === 'text' || isMessage) node.lines = ctx.lines.count(node.bodyStart, end);
   const capped = depth >= ctx.maxDepth || ctx.count >= ctx.maxParts;
   if (type === 'multipart') {
     if (capped) node.opaque = true;
@@ -190,6 +224,45 @@ function languageTags(field: MimeHeaderField | undefined): MimeText[] | undefine
     .map((tag) => tag.trim())
     .filter((tag) => tag !== '');
   return tags.length === 0 ? undefined : tags.map((tag) => fieldText(tag, field.latin1));
+}
+
+/** Line feeds per block of this many octets, once LineCounter keeps a tally. */
+const TALLY_BLOCK = 4096;
+
+/**
+ * Counts LF in ranges of one message. Nested message/rfc822 entities each count their
+ * whole body, so a deep chain would count the same bytes once per level: past twice the
+ * message's length counted, a running tally per 4 KB block is made once, and each count
+ * then reads at most two partial blocks.
+ */
+class LineCounter {
+  #counted = 0;
+  #tally: Float64Array | undefined;
+
+  constructor(private readonly raw: Buffer) {}
+
+  count(start: number, end: number): number {
+    if (!this.#tally && this.#counted + (end - start) <= 2 * this.raw.length) {
+      this.#counted += end - start;
+      return countLines(this.raw, start, end);
+    }
+    this.#tally ??= this.#makeTally();
+    return this.#before(end) - this.#before(start);
+  }
+
+  /** LF in raw[0, at). */
+  #before(at: number): number {
+    const block = Math.floor(at / TALLY_BLOCK);
+    return (this.#tally as Float64Array)[block]! + countLines(this.raw, block * TALLY_BLOCK, at);
+  }
+
+  /** tally[b]: LF in raw[0, b × TALLY_BLOCK). */
+  #makeTally(): Float64Array {
+    const blocks = Math.floor(this.raw.length / TALLY_BLOCK) + 1;
+    const tally = new Float64Array(blocks);
+    for (let b = 1; b < blocks; b++) tally[b] = tally[b - 1]! + countLines(this.raw, (b - 1) * TALLY_BLOCK, b * TALLY_BLOCK);
+    return tally;
+  }
 }
 
 function countLines(raw: Buffer, start: number, end: number): number {
