@@ -1,29 +1,24 @@
 /**
- * Worker-thread side of the body indexer's full MIME parse (see worker-pool.ts): the
- * message bytes come in, the body summary goes out. mailparser runs here so that a
- * large or hostile multipart message costs this thread's time, never the event loop
- * that serves SMTP, IMAP, POP3 and HTTP.
+ * Worker-thread side of the parse pool (see worker-pool.ts): message bytes come in, and
+ * out goes what was asked — the body indexer's summary or the API's parsed view.
+ * mailparser runs here so that a large or hostile message costs this thread's time,
+ * never the event loop that serves SMTP, IMAP, POP3 and HTTP.
  */
-import { parentPort } from 'node:worker_threads';
 import { simpleParser } from 'mailparser';
 import type { BodySummary } from '../store/types.js';
 import { htmlToText, simpleBodyText, summaryOfText } from './body-text.js';
-import { isInlinePart } from './parse.js';
+import { isInlinePart, parseRaw } from './parse.js';
+import { serveJobs, type Answered } from './serve-jobs.js';
 import { treeSummary } from './tree-summary.js';
+import { packView, type PackedView } from './view-transfer.js';
 
-export interface ParseJob {
-  id: number;
-  raw: Uint8Array;
+export type ParseRequest =
   /** `simple`: a single-part text message read without mailparser (see simpleBodyText). */
-  mode: 'simple' | 'full';
-}
+  { kind: 'summary'; mode: 'simple' | 'full' } | { kind: 'view' };
 
-export interface ParseResult {
-  id: number;
-  body: BodySummary;
-}
+export type ParseAnswer = { kind: 'summary'; body: BodySummary } | { kind: 'view'; view: PackedView };
 
-async function summarise(raw: Buffer, mode: ParseJob['mode']): Promise<BodySummary> {
+async function summarise(raw: Buffer, mode: 'simple' | 'full'): Promise<BodySummary> {
   const simple = mode === 'simple' ? simpleBodyText(raw) : undefined;
   if (simple) return summaryOfText(simple.text, 0, 0);
   const tree = mode === 'full' ? treeSummary(raw) : undefined;
@@ -44,7 +39,10 @@ async function summarise(raw: Buffer, mode: ParseJob['mode']): Promise<BodySumma
   }
 }
 
-parentPort?.on('message', (job: ParseJob) => {
-  const raw = Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength);
-  void summarise(raw, job.mode).then((body) => parentPort?.postMessage({ id: job.id, body } satisfies ParseResult));
-});
+async function answer(raw: Buffer, request: ParseRequest): Promise<Answered<ParseAnswer>> {
+  if (request.kind === 'summary') return { answer: { kind: 'summary', body: await summarise(raw, request.mode) }, transfer: [] };
+  const { packed, transfer } = packView(await parseRaw(raw));
+  return { answer: { kind: 'view', view: packed }, transfer };
+}
+
+serveJobs(answer);

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type Attachment } from 'mailparser';
 import type { MessageId, StoredMessage } from '../store/types.js';
+import { parsesOffThread } from './off-thread.js';
+import { readPool } from './read-pool.js';
+import type { ParsePool } from './worker-pool.js';
 
 /** One attachment or inline part, with the checksums Mailpit's API carries. */
 export interface ParsedPart {
@@ -78,9 +81,19 @@ function toPart(attachment: Attachment, index: number): ParsedPart {
 }
 
 /**
+ * The view of a message whose parse was given up (past the pool's time limit, or its
+ * worker died): no body, no parts. Its exact bytes are still served raw.
+ */
+const GIVEN_UP: ParsedMessage = Object.freeze({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
+
+/**
  * Parsed messages, kept for the few most recently viewed: opening a message asks for it
  * several times in a row (message, parts, thumbnails, view), but the store may hold
  * thousands, so the cache is bounded by count and by raw bytes.
+ *
+ * A small message is parsed here; a large or many-part one on the read pool's worker
+ * threads (see parsesOffThread), where mailparser's own caps (1,000 MIME nodes, 1 MB of
+ * header per node) and the pool's time limit bound it.
  */
 export class ParseCache {
   readonly #entries = new Map<MessageId, { raw: Buffer; parsed: Promise<ParsedMessage> }>();
@@ -89,6 +102,7 @@ export class ParseCache {
   constructor(
     readonly maxEntries = 64,
     readonly maxBytes = 64 * 1024 * 1024,
+    private readonly pool: () => ParsePool = readPool,
   ) {}
 
   get(message: StoredMessage): Promise<ParsedMessage> {
@@ -100,7 +114,8 @@ export class ParseCache {
       return hit.parsed;
     }
     if (hit) this.forget(message.id);
-    const parsed = parseRaw(message.raw);
+    const raw = message.raw;
+    const parsed = parsesOffThread(raw) ? this.pool().view(raw).then((view) => view ?? GIVEN_UP) : parseRaw(raw);
     this.#entries.set(message.id, { raw: message.raw, parsed });
     this.#bytes += message.raw.length;
     for (const [id, entry] of this.#entries) {

@@ -3,43 +3,67 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BodySummary } from '../store/types.js';
-import type { ParseJob, ParseResult } from './parse-worker.js';
+import type { ParsedMessage } from './parse.js';
+import type { ParseAnswer, ParseRequest } from './parse-worker.js';
+import { unpackView } from './view-transfer.js';
 
-/** A parse running longer than this is given up: its worker is ended and replaced. */
-const PARSE_TIME_LIMIT_MS = 10_000;
+/** A job running longer than this is given up: its worker is ended and replaced. */
+const TIME_LIMIT_MS = 10_000;
+/**
+ * Bytes copied for a worker per event-loop turn. Copying 50 MB into fresh memory at once
+ * holds the loop for tens of milliseconds (mostly page faults); a megabyte takes about one.
+ */
+const COPY_PER_TURN = 1024 * 1024;
 
-interface Job {
-  raw: Buffer;
-  mode: ParseJob['mode'];
-  resolve: (body: BodySummary | undefined) => void;
+/** What a worker is sent: message bytes moved to it, and what to make of them. */
+export interface WorkerJob<Request> {
+  id: number;
+  raw: Uint8Array;
+  request: Request;
 }
 
-interface Slot {
+/** What a worker answers. */
+export interface WorkerResult<Answer> {
+  id: number;
+  answer: Answer;
+}
+
+interface Job<Request, Answer> {
+  raw: Buffer;
+  request: Request;
+  resolve: (answer: Answer | undefined) => void;
+}
+
+interface Slot<Request, Answer> {
   worker: Worker;
-  /** The one job this worker has, so a parse that overruns is known exactly. */
-  job: (Job & { id: number; timer: NodeJS.Timeout }) | undefined;
+  /** The one job this worker has, so a job that overruns is known exactly. */
+  job: (Job<Request, Answer> & { id: number; timer: NodeJS.Timeout | undefined }) | undefined;
 }
 
 /**
- * Full MIME parses for the body indexer on worker threads (parse-worker.ts), so the
- * main thread only hands over bytes and stores results. Each worker parses one
- * message at a time; workers start on first use and never keep the process alive.
- * A parse that passes the time limit (a MIME bomb) or a worker that dies answers
- * undefined for that message only — the indexer gives it a blank summary — and the
- * worker is replaced.
+ * Work on a message's bytes done on worker threads, so the main thread only hands
+ * over bytes and takes results. Each worker (a module answering WorkerJobs, see
+ * serveJobs) takes one message at a time; workers start on first use and never keep
+ * the process alive. A job that passes the time limit (a MIME bomb) or a worker that
+ * dies answers undefined for that message only — the caller falls back to a blank
+ * answer — and the worker is replaced.
  */
-export class ParsePool {
-  readonly #slots: Array<Slot | undefined>;
-  readonly #queue: Job[] = [];
+export class WorkerPool<Request extends { kind: string }, Answer extends { kind: string }> {
+  readonly #slots: Array<Slot<Request, Answer> | undefined>;
+  readonly #queue: Array<Job<Request, Answer>> = [];
+  readonly #module: URL;
+  readonly #timeLimitMs: number;
   #ids = 0;
   #closed = false;
+  /** Jobs a worker answered, by kind: what ran off the event loop. */
+  readonly answered: Partial<Record<Answer['kind'], number>> = {};
 
-  readonly #timeLimitMs: number;
-
-  constructor(options: { size?: number; timeLimitMs?: number } = {}) {
+  /** `module` is the worker's compiled .js; run from source, the .ts beside it is used. */
+  constructor(module: URL, options: { size?: number; timeLimitMs?: number } = {}) {
     const size = options.size ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.#slots = Array.from({ length: size }, () => undefined);
-    this.#timeLimitMs = options.timeLimitMs ?? PARSE_TIME_LIMIT_MS;
+    this.#module = module;
+    this.#timeLimitMs = options.timeLimitMs ?? TIME_LIMIT_MS;
   }
 
   /** How many workers there may be. */
@@ -54,14 +78,11 @@ export class ParsePool {
     return count;
   }
 
-  /**
-   * The body summary of a message, or undefined when it could not be parsed in time.
-   * `simple` is for a large single-part text message (see simpleBodyForm).
-   */
-  summarise(raw: Buffer, mode: ParseJob['mode'] = 'full'): Promise<BodySummary | undefined> {
+  /** The worker's answer for these bytes, or undefined when it gave up. */
+  run(raw: Buffer, request: Request): Promise<Answer | undefined> {
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      this.#queue.push({ raw, mode, resolve });
+      this.#queue.push({ raw, request, resolve });
       this.#dispatch();
     });
   }
@@ -76,27 +97,36 @@ export class ParsePool {
     for (let index = 0; index < this.#slots.length && this.#queue.length > 0; index++) {
       const slot = (this.#slots[index] ??= this.#start(index));
       if (slot.job) continue;
-      const job = this.#queue.shift() as Job;
-      const id = ++this.#ids;
-      const timer = setTimeout(() => void this.#end(index, slot), this.#timeLimitMs);
-      timer.unref();
-      slot.job = { ...job, id, timer };
-      // A copy of exactly these bytes, moved (not cloned again) to the worker.
-      const copy = new Uint8Array(job.raw);
-      slot.worker.postMessage({ id, raw: copy, mode: job.mode } satisfies ParseJob, [copy.buffer]);
+      const job = this.#queue.shift() as Job<Request, Answer>;
+      slot.job = { ...job, id: ++this.#ids, timer: undefined };
+      void this.#send(index, slot);
     }
   }
 
-  #start(index: number): Slot {
-    const worker = import.meta.url.endsWith('.ts') ? sourceWorker() : new Worker(new URL('./parse-worker.js', import.meta.url));
-    const slot: Slot = { worker, job: undefined };
+  /** Hands the slot's job to its worker: a copy of exactly its bytes, moved (not cloned again). */
+  async #send(index: number, slot: Slot<Request, Answer>): Promise<void> {
+    const job = slot.job;
+    if (!job) return;
+    const copy = await copyInTurns(job.raw);
+    // The worker may have been ended while the bytes were copied.
+    if (slot.job !== job) return;
+    job.timer = setTimeout(() => void this.#end(index, slot), this.#timeLimitMs);
+    job.timer.unref();
+    slot.worker.postMessage({ id: job.id, raw: copy, request: job.request } satisfies WorkerJob<Request>, [copy.buffer]);
+  }
+
+  #start(index: number): Slot<Request, Answer> {
+    const worker = import.meta.url.endsWith('.ts') ? sourceWorker(this.#module) : new Worker(this.#module);
+    const slot: Slot<Request, Answer> = { worker, job: undefined };
     worker.unref();
-    worker.on('message', (result: ParseResult) => {
+    worker.on('message', (result: WorkerResult<Answer>) => {
       const job = slot.job;
       if (!job || job.id !== result.id) return;
       slot.job = undefined;
       clearTimeout(job.timer);
-      job.resolve(result.body);
+      const kind: Answer['kind'] = result.answer.kind;
+      this.answered[kind] = (this.answered[kind] ?? 0) + 1;
+      job.resolve(result.answer);
       this.#dispatch();
     });
     worker.on('error', () => void this.#end(index, slot));
@@ -105,7 +135,7 @@ export class ParsePool {
   }
 
   /** Ends a worker and answers its job with undefined; the queue goes on in a new one. */
-  async #end(index: number, slot: Slot): Promise<void> {
+  async #end(index: number, slot: Slot<Request, Answer>): Promise<void> {
     if (this.#slots[index] === slot) this.#slots[index] = undefined;
     const job = slot.job;
     slot.job = undefined;
@@ -119,15 +149,51 @@ export class ParsePool {
 }
 
 /**
+ * Full MIME parses with mailparser on worker threads (parse-worker.ts): body summaries
+ * for the indexer, parsed views for the API.
+ */
+export class ParsePool extends WorkerPool<ParseRequest, ParseAnswer> {
+  constructor(options: { size?: number; timeLimitMs?: number } = {}) {
+    super(new URL('./parse-worker.js', import.meta.url), options);
+  }
+
+  /**
+   * The body summary of a message, or undefined when it could not be parsed in time.
+   * `simple` is for a large single-part text message (see simpleBodyForm).
+   */
+  async summarise(raw: Buffer, mode: 'simple' | 'full' = 'full'): Promise<BodySummary | undefined> {
+    const answer = await this.run(raw, { kind: 'summary', mode });
+    return answer?.kind === 'summary' ? answer.body : undefined;
+  }
+
+  /** The parsed view of a message (parseRaw on a worker), or undefined when it could not be parsed in time. */
+  async view(raw: Buffer): Promise<ParsedMessage | undefined> {
+    const answer = await this.run(raw, { kind: 'view' });
+    return answer?.kind === 'view' ? unpackView(answer.view) : undefined;
+  }
+}
+
+/** A copy of `raw` in memory of its own, made COPY_PER_TURN bytes per event-loop turn. */
+async function copyInTurns(raw: Buffer): Promise<Uint8Array<ArrayBuffer>> {
+  if (raw.length <= COPY_PER_TURN) return new Uint8Array(raw);
+  const copy = new Uint8Array(raw.length);
+  for (let at = 0; at < raw.length; at += COPY_PER_TURN) {
+    if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+    copy.set(raw.subarray(at, at + COPY_PER_TURN), at);
+  }
+  return copy;
+}
+
+/**
  * Run from TypeScript source (tests, benches under tsx or vitest), the worker is the
  * .ts file, and a worker thread does not inherit the parent's loader: it registers
  * tsx's ESM loader itself before importing it. tsx is a dev dependency; the built
  * package (compiled .js) never takes this path.
  */
-function sourceWorker(): Worker {
+function sourceWorker(module: URL): Worker {
   // The package's ESM entry (its CommonJS one resolves a path that does not exist).
   const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href;
-  const entry = new URL('./parse-worker.ts', import.meta.url).href;
+  const entry = module.href.replace(/\.js$/, '.ts');
   const code = `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(code, { eval: true });
 }

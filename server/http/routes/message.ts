@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { extractLinksAndCodes } from '../../mime/extract.js';
+import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
 import { thumbnail } from '../../mime/thumbnail.js';
@@ -15,8 +16,7 @@ export function canonicalHeaderName(name: string): string {
 }
 
 function headerValue(raw: Buffer, name: string): string {
-  const lower = name.toLowerCase();
-  return readHeaderFields(raw).find((f) => f.name.toLowerCase() === lower)?.value ?? '';
+  return firstFieldValue(raw, name) ?? '';
 }
 
 /** Quotes a file name for Content-Disposition (RFC 6266 §4.3, with an RFC 5987 UTF-8 form). */

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ParseCache, parseRaw } from '../../server/mime/parse.js';
+import type { StoredMessage } from '../../server/store/types.js';
+import { ParsePool } from '../../server/mime/worker-pool.js';
+import { fixtures } from '../fixtures/mime/messages.js';
+
+let pool: ParsePool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+/** Over 128 KB, so ParseCache hands it to the pool: text, HTML, an inline image and an attachment. */
+const heavy = Buffer.from(
+  [
+    'Subject: heavy',
+    'Content-Type: multipart/mixed; boundary="m"',
+    '',
+    '--m',
+    'Content-Type: multipart/related; boundary="r"',
+    '',
+    '--r',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    `<p>${'Long HTML. '.repeat(12_000)}<img src="cid:logo@x"></p>`,
+    '--r',
+    'Content-Type: image/gif',
+    'Content-ID: <logo@x>',
+    'Content-Transfer-Encoding: base64',
+    '',
+    'R0lGODlhAQABAAAAACw=',
+    '--r--',
+    '--m',
+    'Content-Type: application/octet-stream; name="blob.bin"',
+    'Content-Disposition: attachment; filename="blob.bin"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.alloc(30_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n'),
+    '--m--',
+    '',
+  ].join('\r\n'),
+);
+
+const stored = (id: string, raw: Buffer) => ({ id, raw }) as unknown as StoredMessage;
+
+describe('parsed views made on a worker thread', () => {
+  it('equal the main thread’s parse, attachment bytes and header lines included', async () => {
+    pool = new ParsePool({ size: 1 });
+    for (const [name, raw] of Object.entries({ ...fixtures, heavy })) {
+      const view = await pool.view(raw);
+      expect(view, name).toEqual(await parseRaw(raw));
+    }
+    expect(pool.answered.view).toBe(Object.keys(fixtures).length + 1);
+  });
+
+  it('are what ParseCache gives for a heavy message, while a light one is parsed in place', async () => {
+    pool = new ParsePool({ size: 1 });
+    const cache = new ParseCache(64, 64 * 1024 * 1024, () => pool as ParsePool);
+    expect(await cache.get(stored('light', fixtures.mixedAttachment))).toEqual(await parseRaw(fixtures.mixedAttachment));
+    expect(pool.answered.view).toBeUndefined();
+    const view = await cache.get(stored('heavy', heavy));
+    expect(pool.answered.view).toBe(1);
+    expect(view.inline.map((p) => [p.partId, p.contentId])).toEqual([['1.2', 'logo@x']]);
+    expect(view.attachments[0]?.content).toEqual(Buffer.alloc(30_000, 7));
+    expect(view).toEqual(await parseRaw(heavy));
+  });
+
+  it('are empty when the parse is given up, and the cache still answers', async () => {
+    pool = new ParsePool({ size: 1, timeLimitMs: 1 });
+    const cache = new ParseCache(64, 64 * 1024 * 1024, () => pool as ParsePool);
+    const view = await cache.get(stored('heavy', heavy));
+    expect(view).toEqual({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
+    expect(pool.answered.view).toBeUndefined();
+  });
+});
