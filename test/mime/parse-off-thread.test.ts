@@ -10,33 +10,21 @@ afterEach(async () => {
   pool = undefined;
 });
 
-/** Over 128 KB, so ParseCache hands it to the pool: text, HTML, an inline image and an attachment. */
+/** A part: its header lines, a blank line, its body (RFC 2046 §5.1.1). */
+const part = (boundary: string, header: string[], body: string) => [`--${boundary}`, ...header, '', body];
+
+/** Over 128 KB, so ParseCache hands it to the pool: an attachment, then HTML with an inline image. */
 const heavy = Buffer.from(
   [
     'Subject: heavy',
-    'Content-Type: multipart/mixed; boundary="m"',
+    'Content-Type: multipart/mixed; boundary="outer"',
     '',
-    '--m',
-    'Content-Type: multipart/related; boundary="r"',
-    '',
-    '--r',
-    'Content-Type: text/html; charset=utf-8',
-    '',
-    `<p>${'Long HTML. '.repeat(12_000)}<img src="cid:logo@x"></p>`,
-    '--r',
-    'Content-Type: image/gif',
-    'Content-ID: <logo@x>',
-    'Content-Transfer-Encoding: base64',
-    '',
-    'R0lGODlhAQABAAAAACw=',
-    '--r--',
-    '--m',
-    'Content-Type: application/octet-stream; name="blob.bin"',
-    'Content-Disposition: attachment; filename="blob.bin"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    Buffer.alloc(30_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n'),
-    '--m--',
+    ...part('outer', ['Content-Type: application/octet-stream; name="blob.bin"', 'Content-Disposition: attachment; filename="blob.bin"', 'Content-Transfer-Encoding: base64'], Buffer.alloc(30_000, 7).toString('base64').replace(/.{76}/g, '$&\r\n')),
+    ...part('outer', ['Content-Type: multipart/related; boundary="inner"'], ''),
+    ...part('inner', ['Content-Type: text/html; charset=utf-8'], `<p>${'Long HTML. '.repeat(12_000)}<img src="cid:logo@x"></p>`),
+    ...part('inner', ['Content-Type: image/gif', 'Content-ID: <logo@x>', 'Content-Transfer-Encoding: base64'], 'R0lGODlhAQABAAAAACw='),
+    '--inner--',
+    '--outer--',
     '',
   ].join('\r\n'),
 );
@@ -60,7 +48,7 @@ describe('parsed views made on a worker thread', () => {
     expect(pool.answered.view).toBeUndefined();
     const view = await cache.get(stored('heavy', heavy));
     expect(pool.answered.view).toBe(1);
-    expect(view.inline.map((p) => [p.partId, p.contentId])).toEqual([['1.2', 'logo@x']]);
+    expect(view.inline.map((p) => [p.partId, p.contentId])).toEqual([['2.2', 'logo@x']]);
     expect(view.attachments[0]?.content).toEqual(Buffer.alloc(30_000, 7));
     expect(view).toEqual(await parseRaw(heavy));
   });
