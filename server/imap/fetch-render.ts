@@ -1,11 +1,13 @@
 import { decodeQuotedPrintable } from '../mime/body-text.js';
-import { findPart, mimeTreeOf, type MimeNode } from '../mime/mime-tree.js';
+import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeNode } from '../mime/mime-tree.js';
+import { parsesOffThread } from '../mime/off-thread.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
 import { bodyStructure } from './bodystructure.js';
 import type { ImapOutput } from './encode.js';
 import { envelope } from './envelope.js';
-import type { SectionSpec } from './fetch-items.js';
+import type { FetchItem, SectionSpec } from './fetch-items.js';
+import { fetchOffThread } from './fetch-offload.js';
 
 /**
  * FETCH data from the stored bytes and their MIME tree. ENVELOPE and BODYSTRUCTURE
@@ -22,6 +24,62 @@ function cached(cache: WeakMap<StoredMessage, ImapOutput>, message: StoredMessag
     cache.set(message, value);
   }
   return value;
+}
+
+/** Whether rendering the item reads the message's MIME tree (the whole message, BODY[], does not). */
+function readsTree(item: FetchItem): boolean {
+  switch (item.kind) {
+    case 'simple':
+      return item.name === 'ENVELOPE' || item.name === 'BODY' || item.name === 'BODYSTRUCTURE';
+    case 'rfc822':
+      return item.name !== 'RFC822';
+    case 'section':
+      return item.section.part.length > 0 || item.section.text !== '';
+    case 'binary':
+      return item.part.length > 0;
+  }
+}
+
+/**
+ * When the worker gives a message up (time limit, or it died): the top-level entity
+ * only, its body opaque — still a valid BODYSTRUCTURE, and every byte still served by
+ * BODY[].
+ */
+const GIVEN_UP_LIMITS = { maxDepth: 0, maxParts: 1, maxFields: SERVED_TREE_LIMITS.maxFields };
+
+const preparing = new WeakMap<StoredMessage, Promise<void>>();
+
+/** Builds a heavy message's tree and renderings on a worker, and keeps them with it. */
+function prepare(message: StoredMessage): Promise<void> {
+  let pending = preparing.get(message);
+  if (!pending) {
+    pending = fetchOffThread(message.raw).then((made) => {
+      preparing.delete(message);
+      if (!made) return keepMimeTree(message, buildMimeTree(message.raw, GIVEN_UP_LIMITS));
+      keepMimeTree(message, made.tree);
+      for (const utf8 of [0, 1] as const) {
+        envelopes[utf8]!.set(message, made.envelope[utf8]);
+        bodies[utf8]!.set(message, made.body[utf8]);
+        structures[utf8]!.set(message, made.bodystructure[utf8]);
+      }
+    });
+    preparing.set(message, pending);
+  }
+  return pending;
+}
+
+/**
+ * Makes, before a FETCH renders anything, what its items will read of heavy messages
+ * (see parsesOffThread): their MIME trees and renderings, on a worker thread. What is
+ * left for the event loop is then a lookup; light messages are rendered in place.
+ */
+export async function prepareFetch(messages: readonly StoredMessage[], items: readonly FetchItem[]): Promise<void> {
+  if (!items.some(readsTree)) return;
+  const pending: Array<Promise<void>> = [];
+  for (const message of messages) {
+    if (!hasMimeTree(message) && parsesOffThread(message.raw)) pending.push(prepare(message));
+  }
+  await Promise.all(pending);
 }
 
 /** ENVELOPE (RFC 3501 §7.4.2). */

@@ -1,6 +1,8 @@
 import { parseHeaderFields, headerEnd } from '../mime/headers.js';
-import { simpleBodyText, htmlToText } from '../mime/body-text.js';
+import { simpleBodyForm, simpleBodyText, htmlToText } from '../mime/body-text.js';
+import { parsesOffThread } from '../mime/off-thread.js';
 import { parseRaw } from '../mime/parse.js';
+import { readPool } from '../mime/read-pool.js';
 import { decodeWords } from '../mime/summary.js';
 import type { StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
@@ -257,10 +259,16 @@ function hasField(message: StoredMessage, field: string): boolean {
 
 /**
  * Lower-cased decoded body text: the indexer's text when it has run, else decoded
- * now (single-part text cheaply, anything else through the MIME parser).
+ * now (single-part text cheaply, anything else through the MIME parser). A heavy
+ * message not indexed yet is read on a worker thread, into the same search text the
+ * indexer will give it (empty if that parse is given up, as the indexer's would be).
  */
 export async function bodyText(message: StoredMessage): Promise<string> {
   if (message.body) return message.body.searchText;
+  if (parsesOffThread(message.raw)) {
+    const summary = await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full');
+    return summary?.searchText ?? '';
+  }
   const simple = simpleBodyText(message.raw);
   if (simple) return simple.text.toLowerCase();
   const parsed = await parseRaw(message.raw);

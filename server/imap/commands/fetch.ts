@@ -3,7 +3,7 @@ import type { StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { literalPrefix, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
-import { binaryBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
+import { binaryBytes, prepareFetch, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
@@ -106,6 +106,7 @@ function fetchCommand(uid: boolean) {
       if (has('MODSEQ')) session.condstore = true;
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
+      await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);
       // RFC 3516 §4.3 / RFC 9051 §7.1: a part that cannot be decoded fails the whole
       // FETCH before any of it is sent (and before \Seen is set).
       const binaryParts = items.flatMap((item) => (item.kind === 'binary' ? [item.part] : []));
