@@ -56,10 +56,20 @@ export class GracefulStop {
   async #stop(graceMs: number): Promise<void> {
     this.#draining = true;
     const closed = closeServer(this.#smtp.server);
-    for (const connection of [...serverInternals(this.#smtp).connections]) {
+    const server = serverInternals(this.#smtp);
+    // A socket still before or in its TLS handshake has no session to finish. It is ended
+    // from the top, once smtp-server has wrapped it (it does so in a setImmediate queued
+    // when the socket came): a raw socket destroyed before or under its TLS wrap crashes
+    // Node 20 (SIGSEGV in the wrap's getProtocol()).
+    setImmediate(() => {
+      for (const top of server._pendingSockets.values()) top.destroy();
+    });
+    for (const connection of [...server.connections]) {
       if (graceMs <= 0 || !inTransaction(connection)) connection.send(421, SHUTTING_DOWN);
     }
     const deadline = setTimeout(() => {
+      for (const connection of server.connections) connection._socket.destroy();
+      for (const top of server._pendingSockets.values()) top.destroy();
       for (const socket of this.#sockets) socket.destroy();
     }, Math.max(0, graceMs));
     // A client that does not close its side after 421 is cut off at the deadline too.

@@ -40,6 +40,8 @@ export interface ParserInternals {
 
 interface ServerInternals {
   connections: Set<ConnectionInternals>;
+  /** Sockets not yet sessions (a TLS handshake under way), raw socket → topmost socket. */
+  _pendingSockets: Map<import('node:net').Socket, import('node:net').Socket>;
   options: { maxClients?: number };
 }
 
