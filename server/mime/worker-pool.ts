@@ -43,8 +43,8 @@ interface Slot<Request, Answer> {
 /**
  * Work on a message's bytes done on worker threads, so the main thread only hands
  * over bytes and takes results. Each worker (a module answering WorkerJobs, see
- * serveJobs) takes one message at a time; workers start on first use and never keep
- * the process alive. A job that passes the time limit (a MIME bomb) or a worker that
+ * serveJobs) takes one message at a time; workers start on first use and keep the
+ * process alive only while a job is waiting for them. A job that passes the time limit (a MIME bomb) or a worker that
  * dies answers undefined for that message only — the caller falls back to a blank
  * answer — and the worker is replaced.
  */
@@ -112,18 +112,20 @@ export class WorkerPool<Request extends { kind: string }, Answer extends { kind:
     if (slot.job !== job) return;
     job.timer = setTimeout(() => void this.#end(index, slot), this.#timeLimitMs);
     job.timer.unref();
+    // Someone awaits this answer: the worker keeps the process alive until it comes.
+    slot.worker.ref();
     slot.worker.postMessage({ id: job.id, raw: copy, request: job.request } satisfies WorkerJob<Request>, [copy.buffer]);
   }
 
   #start(index: number): Slot<Request, Answer> {
     const worker = import.meta.url.endsWith('.ts') ? sourceWorker(this.#module) : new Worker(this.#module);
     const slot: Slot<Request, Answer> = { worker, job: undefined };
-    worker.unref();
     worker.on('message', (result: WorkerResult<Answer>) => {
       const job = slot.job;
       if (!job || job.id !== result.id) return;
       slot.job = undefined;
       clearTimeout(job.timer);
+      worker.unref();
       const kind: Answer['kind'] = result.answer.kind;
       this.answered[kind] = (this.answered[kind] ?? 0) + 1;
       job.resolve(result.answer);
@@ -131,6 +133,8 @@ export class WorkerPool<Request extends { kind: string }, Answer extends { kind:
     });
     worker.on('error', () => void this.#end(index, slot));
     worker.on('exit', () => void this.#end(index, slot));
+    // Idle, it never keeps the process alive (and only now: adding a 'message' listener refs it).
+    worker.unref();
     return slot;
   }
 
