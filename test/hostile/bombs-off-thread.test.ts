@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPool } from '../../server/imap/fetch-offload.js';
+import { bodyText } from '../../server/imap/search-criteria.js';
 import { SERVED_TREE_LIMITS } from '../../server/mime/mime-tree.js';
 import { readPool } from '../../server/mime/read-pool.js';
+import type { StoredMessage } from '../../server/store/types.js';
 import { hostileCorpus, type CorpusMessage } from '../helpers/hostile-corpus.js';
 import { ImapBytesClient } from '../helpers/imap-bytes.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -109,4 +111,16 @@ describe('MIME bombs are parsed off the event loop', () => {
     }
     imap.close();
   }, 120_000);
+
+  it('IMAP SEARCH reads the text of a bomb not indexed yet on the read pool', async () => {
+    const before = readPool().answered.summary ?? 0;
+    for (const d of delivered) {
+      const unindexed = { raw: d.raw, body: undefined } as unknown as StoredMessage;
+      const text = await bodyText(unindexed);
+      // The 20 MB line is an attachment: that message has no body text at all.
+      if (d.name === 'base64-20mb-line') expect(text).toBe('');
+      else expect(text, d.name).toContain(WORD[d.name]);
+    }
+    expect((readPool().answered.summary ?? 0) - before).toBe(delivered.length);
+  });
 });
