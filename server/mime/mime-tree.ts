@@ -81,9 +81,9 @@ const DEFAULT_MAX_DEPTH = 64;
 const DEFAULT_MAX_PARTS = 10_000;
 
 /**
- * The limits of the trees the server serves (IMAP FETCH): every structure a client can
- * ask for is rendered on the event loop, so its size is bounded. A thousand parts is
- * also as many as the API's parser (mailparser) reads.
+ * The limits of the trees the server serves (IMAP FETCH). Sections are cut from a tree
+ * on the event loop, and a tree built on a worker is put together again there, so its
+ * size is bounded. A thousand parts is also as many as the API's parser (mailparser) reads.
  */
 export const SERVED_TREE_LIMITS: Required<MimeTreeLimits> = { maxDepth: DEFAULT_MAX_DEPTH, maxParts: 1_000, maxFields: 10_000 };
 
