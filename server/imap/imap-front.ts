@@ -4,7 +4,7 @@ import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
-import { closeServer, listenAll, type NamedListener } from '../lib/listen.js';
+import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
 import { RecentClaims } from './mailbox-view.js';
@@ -24,7 +24,8 @@ export function createImapFront(context: FrontContext): Front | null {
 
   const shared: ImapContext = { ...context, claims: new RecentClaims(), commands: COMMANDS };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
-  const sessions = new Set<Session>();
+  /** Each open session, and when it has ended. */
+  const sessions = new Map<Session, Promise<void>>();
 
   const admit = connectionGate({
     protocol: 'imap',
@@ -39,14 +40,14 @@ export function createImapFront(context: FrontContext): Front | null {
     if (!admit(socket)) return;
     socket.setNoDelay(true);
     const session = new Session(new Connection(socket, limits, secure, config.imapIdleTimeout), shared);
-    sessions.add(session);
-    session
+    const ended = session
       .run()
       .catch((error: unknown) => log.error('imap session failed', { error }))
       .finally(() => {
         sessions.delete(session);
         session.conn.socket.destroy();
       });
+    sessions.set(session, ended);
   };
 
   const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
@@ -62,12 +63,19 @@ export function createImapFront(context: FrontContext): Front | null {
       started ??= listenAll(servers);
       return started;
     },
-    async stop() {
+    async stop(graceMs) {
       const closing = Promise.all(servers.map(({ server }) => closeServer(server)));
-      for (const session of sessions) {
+      for (const session of sessions.keys()) {
         session.untagged('BYE Server shutting down');
         session.conn.close();
       }
+      // Sessions get the grace time to see their BYE out; what is left then (a TLS
+      // handshake under way, a client that does not read) is cut off.
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, graceMs))));
+      await Promise.race([Promise.all(sessions.values()), grace]);
+      clearTimeout(timer);
+      for (const { server } of servers) dropConnections(server);
       await closing;
     },
   };

@@ -1,8 +1,33 @@
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { HostPort } from './host-port.js';
+
+/** The sockets each listener has accepted and that are still open. */
+const accepted = new WeakMap<Server, Set<Socket>>();
+
+function track(server: Server): void {
+  if (accepted.has(server)) return;
+  const open = new Set<Socket>();
+  accepted.set(server, open);
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+}
+
+/**
+ * Destroys every socket a listener accepted that is still open, for the end of a
+ * stop, once sessions have had their chance to close. For a node:tls listener these
+ * include handshakes that never became sessions: server.close() waits for them, up to
+ * Node's 120 s handshake timeout. (Not for smtp-server's implicit TLS, which wraps
+ * sockets itself: see server/smtp/graceful-stop.ts.)
+ */
+export function dropConnections(server: Server): void {
+  for (const socket of accepted.get(server) ?? []) socket.destroy();
+}
 
 /** Starts listening and resolves with the bound address (port 0 becomes the real port). */
 export function listen(server: Server, at: HostPort): Promise<HostPort> {
+  track(server);
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);

@@ -7,7 +7,7 @@ import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
-import { closeServer, listenAll, type NamedListener } from '../lib/listen.js';
+import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
@@ -82,10 +82,13 @@ export function createPop3Front(context: FrontContext): Front | null {
     },
     stop(graceMs) {
       stopping = true;
-      stopped ??= Promise.all([
-        ...servers.map(({ server }) => closeServer(server)),
-        ...[...sessions].map((session) => session.shutdown(graceMs)),
-      ]).then(() => undefined);
+      stopped ??= (async () => {
+        const closing = Promise.all(servers.map(({ server }) => closeServer(server)));
+        await Promise.all([...sessions].map((session) => session.shutdown(graceMs)));
+        // What is left never became a session (a TLS handshake under way).
+        for (const { server } of servers) dropConnections(server);
+        await closing;
+      })();
       return stopped;
     },
   };

@@ -15,7 +15,7 @@ const HALF_A_HELLO = Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x01]);
  * their sockets from the top. Tearing the raw socket out from under a TLS socket makes
  * Node 20 crash (SIGSEGV in a later getProtocol()), which would end this test run.
  */
-describe('SMTP stop with TLS handshakes under way', () => {
+describe('stop with TLS handshakes under way', () => {
   let dir: string;
   let files: { smtpTlsCert: string; smtpTlsKey: string };
   beforeAll(async () => {
@@ -29,7 +29,8 @@ describe('SMTP stop with TLS handshakes under way', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const startBox = () => startTestSandbox({ smtpTls: 'files', ...files, smtps: { host: '127.0.0.1', port: 0 } });
+  const any = { host: '127.0.0.1', port: 0 };
+  const startBox = () => startTestSandbox({ smtpTls: 'files', ...files, smtps: any, pop3s: any, imaps: any });
 
   /** Resolves once the client has done its part; the server is stopped right after. */
   const clients: Record<string, (box: TestSandbox) => Promise<void>> = {
@@ -41,11 +42,16 @@ describe('SMTP stop with TLS handshakes under way', () => {
         });
         socket.on('error', () => resolve());
       }),
-    'sent half a ClientHello on SMTPS': (box) =>
-      new Promise((resolve) => {
-        const socket = tcpConnect(box.port('smtps'), '127.0.0.1', () => socket.write(HALF_A_HELLO, () => resolve()));
-        socket.on('error', () => resolve());
-      }),
+    'sent half a ClientHello on SMTPS, POP3S and IMAPS': (box) =>
+      Promise.all(
+        ['smtps', 'pop3s', 'imaps'].map(
+          (name) =>
+            new Promise<void>((resolve) => {
+              const socket = tcpConnect(box.port(name), '127.0.0.1', () => socket.write(HALF_A_HELLO, () => resolve()));
+              socket.on('error', () => resolve());
+            }),
+        ),
+      ).then(() => undefined),
     'sent half a ClientHello after STARTTLS': (box) =>
       new Promise((resolve) => {
         const socket = tcpConnect(box.port('smtp'), '127.0.0.1');
