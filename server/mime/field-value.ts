@@ -1,17 +1,22 @@
 import { headerEnd } from './headers.js';
 
 const LF = 0x0a;
+/**
+ * Header lines looked through at most. A flood of 100,000 fields is not read to its end
+ * on each request; as in the delivery summary, the fields that matter come first.
+ */
+const MAX_LINES = 10_000;
 
 /**
  * The first value of a header field, as readHeaderFields would give it (unfolded,
- * trimmed, read as UTF-8), found without splitting the whole header: only the lines
- * starting with `name` (ASCII, any case) then optional whitespace and a colon are
- * looked at, so a header of 100,000 fields costs one pass over its line starts.
+ * trimmed, read as UTF-8), found without splitting the header: only the lines starting
+ * with `name` (ASCII, any case) then optional whitespace and a colon are looked at,
+ * among the first MAX_LINES.
  */
 export function firstFieldValue(raw: Buffer, name: string): string | undefined {
   const end = headerEnd(raw);
   const wanted = Buffer.from(name.toLowerCase(), 'latin1');
-  for (let line = 0; line < end; ) {
+  for (let line = 0, lines = 0; line < end && lines < MAX_LINES; lines++) {
     const next = raw.indexOf(LF, line);
     const lineEnd = next < 0 || next >= end ? end : next + 1;
     let i = 0;

@@ -33,9 +33,9 @@ describe('first field value, found by scanning line starts', () => {
     expect(firstFieldValue(raw, 'List-Unsubscribe')).toBe('<https://red.example/u>,\t<mailto:u@red.example>');
   });
 
-  it('finds a field at the end of a flood of 100,000', () => {
-    const raw = Buffer.from(`${Array.from({ length: 100_000 }, (_, i) => `X-Flood-${i}: ${i}\r\n`).join('')}List-Unsubscribe: <last>\r\n\r\nbody`);
-    expect(firstFieldValue(raw, 'List-Unsubscribe')).toBe('<last>');
-    expect(firstFieldValue(raw, 'X-Missing')).toBeUndefined();
+  it('looks through the first 10,000 header lines of a flood, no further', () => {
+    const flood = (before: number) => Buffer.from(`${'X-Flood: 1\r\n'.repeat(before)}List-Unsubscribe: <found>\r\n${'X-Flood: 2\r\n'.repeat(100_000 - before)}\r\nbody`);
+    expect(firstFieldValue(flood(9_999), 'List-Unsubscribe')).toBe('<found>');
+    expect(firstFieldValue(flood(10_000), 'List-Unsubscribe')).toBeUndefined();
   });
 });
