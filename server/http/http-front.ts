@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
-import { closeServer, listen } from '../lib/listen.js';
+import { closeServer, dropConnections, listen } from '../lib/listen.js';
 import { ParseCache } from '../mime/parse.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
@@ -128,6 +128,8 @@ export function createHttpFront(context: FrontContext): Front | null {
       if (!server) return;
       const closing = closeServer(server);
       server.closeAllConnections();
+      // HTTPS handshakes under way are not HTTP connections yet.
+      dropConnections(server);
       await closing;
     },
   };

@@ -30,7 +30,7 @@ describe('stop with TLS handshakes under way', () => {
   });
 
   const any = { host: '127.0.0.1', port: 0 };
-  const startBox = () => startTestSandbox({ smtpTls: 'files', ...files, smtps: any, pop3s: any, imaps: any });
+  const startBox = () => startTestSandbox({ smtpTls: 'files', ...files, smtps: any, pop3s: any, imaps: any, uiTls: 'files', uiTlsCert: files.smtpTlsCert, uiTlsKey: files.smtpTlsKey });
 
   /** Resolves once the client has done its part; the server is stopped right after. */
   const clients: Record<string, (box: TestSandbox) => Promise<void>> = {
@@ -42,9 +42,9 @@ describe('stop with TLS handshakes under way', () => {
         });
         socket.on('error', () => resolve());
       }),
-    'sent half a ClientHello on SMTPS, POP3S and IMAPS': (box) =>
+    'sent half a ClientHello on SMTPS, POP3S, IMAPS and HTTPS': (box) =>
       Promise.all(
-        ['smtps', 'pop3s', 'imaps'].map(
+        ['smtps', 'pop3s', 'imaps', 'http'].map(
           (name) =>
             new Promise<void>((resolve) => {
               const socket = tcpConnect(box.port(name), '127.0.0.1', () => socket.write(HALF_A_HELLO, () => resolve()));
