@@ -83,14 +83,21 @@ export function flattenTree(tree: MimeTree): FlatTree {
   return { nodes, partCount: tree.partCount, size: tree.size };
 }
 
-/** The tree again, over the main thread's copy of the same bytes. */
+/**
+ * The tree again, over the main thread's copy of the same bytes. Header fields are read
+ * again only when asked for: most of a served tree's are not (ENVELOPE and BODYSTRUCTURE
+ * come rendered from the worker).
+ */
 export function inflateTree(flat: FlatTree, raw: Buffer): MimeTree {
   const build = (index: number): MimeNode => {
     const node = flat.nodes[index] as FlatNode;
+    let header: MimeNode['header'] | undefined;
     return {
       ...plain(node),
       ...mapTexts(node, mimeText),
-      header: node.fieldsEnd > node.headerStart ? readHeaderBlock(raw, node.headerStart, node.fieldsEnd).fields : [],
+      get header() {
+        return (header ??= node.fieldsEnd > node.headerStart ? readHeaderBlock(raw, node.headerStart, node.fieldsEnd).fields : []);
+      },
       children: node.children.map(build),
       message: node.message === undefined ? undefined : build(node.message),
     };
