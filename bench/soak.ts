@@ -60,6 +60,8 @@ let rssAtLimit = 0;
 let heapAtLimit = 0;
 let rssAtHalf = 0;
 let heapAtHalf = 0;
+/** Entries in the audit's own maps at half-way (they grow with every message, by design). */
+let auditEntriesAtHalf = 0;
 let peakRss = 0;
 const counts: Record<string, number> = { smtp: 0, imapFetch: 0, imapIdleEvents: 0, pop3Retr: 0, apiReads: 0, wsEvents: 0, noop: 0, list: 0 };
 const errors: string[] = [];
@@ -431,6 +433,7 @@ await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
 gc?.();
 rssAtHalf = process.memoryUsage().rss;
 heapAtHalf = process.memoryUsage().heapUsed;
+auditEntriesAtHalf = auditEntries();
 await new Promise((r) => setTimeout(r, (SECONDS * 1000) / 2));
 running = false;
 await Promise.all(workers.map((w) => w.catch((error: unknown) => unexpected('worker', error))));
@@ -455,8 +458,26 @@ for (const [id, hash] of accepted) {
 gc?.();
 const endRss = process.memoryUsage().rss;
 const endHeap = process.memoryUsage().heapUsed;
+// The audit runs in this process and keeps an entry or two per message ever sent, so
+// the process heap grows with the run whatever Letterbox does. Weigh the audit's maps
+// (free them and collect) to judge Letterbox's own heap: flat once the store is full.
+const auditEntriesAtEnd = auditEntries();
+const auditReport = { accepted: accepted.size, pruned: [...accepted.keys()].filter((id) => prunedIds.has(id)).length };
+accepted.clear();
+sentBySeq.clear();
+prunedIds.clear();
+gc?.();
+const auditBytesPerEntry = (endHeap - process.memoryUsage().heapUsed) / Math.max(1, auditEntriesAtEnd);
+const ownHeapAtHalf = heapAtHalf - auditBytesPerEntry * auditEntriesAtHalf;
+const ownHeapAtEnd = endHeap - auditBytesPerEntry * auditEntriesAtEnd;
+// Flat: the second half adds at most a fifth, or 8 MB (pools, JIT, caches filling).
+const heapFlat = ownHeapAtEnd <= Math.max(ownHeapAtHalf * 1.2, ownHeapAtHalf + 8 * 1024 * 1024);
 clearInterval(rssTimer);
 await sandbox.stop(0);
+
+function auditEntries(): number {
+  return accepted.size + sentBySeq.size + prunedIds.size;
+}
 
 function mb(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
@@ -476,17 +497,18 @@ console.log(`  POP3 RETR            ${counts.pop3Retr} (${rate(counts.pop3Retr!)
 console.log(`  API reads            ${counts.apiReads} (${rate(counts.apiReads!)})`);
 console.log(`  WebSocket events     ${counts.wsEvents} (${rate(counts.wsEvents!)}), prune announcements ${wsPruneAnnouncements}`);
 console.log('audit:');
-console.log(`  250'd ${accepted.size}: ${intact} retrievable byte-identical, ${[...accepted.keys()].filter((id) => prunedIds.has(id)).length} announced as pruned, ${lost} lost`);
+console.log(`  250'd ${auditReport.accepted}: ${intact} retrievable byte-identical, ${auditReport.pruned} announced as pruned, ${lost} lost`);
 console.log(`  copies read during the run that differed: ${changed.length}${changed.length ? ' — ' + changed.slice(0, 3).join('; ') : ''}`);
 console.log(`  unexpected errors: ${errors.length}${errors.length ? ' — ' + errors.filter(Boolean).slice(0, 5).join('; ') : ''}`);
 console.log('memory (whole process):');
 console.log(`  start ${mb(startRss)}, peak ${mb(peakRss)}, at store limit ${limitReachedAt ? mb(rssAtLimit) + ` (${((limitReachedAt - started) / 1000).toFixed(1)}s in)` : 'never reached'}, end ${mb(endRss)}` + (rssAtLimit ? ` → end/limit ${(endRss / rssAtLimit).toFixed(2)}x` : ''));
 console.log(`  half-way ${mb(rssAtHalf)} → end/half-way ${(endRss / rssAtHalf).toFixed(2)}x; JS heap after GC: at limit ${mb(heapAtLimit)}, half-way ${mb(heapAtHalf)}, end ${mb(endHeap)}`);
+console.log(`  the audit's own maps: ${auditEntriesAtEnd} entries, ${auditBytesPerEntry.toFixed(0)} B each; heap without them: half-way ${mb(ownHeapAtHalf)}, end ${mb(ownHeapAtEnd)} → ${heapFlat ? 'flat' : 'GROWING'}`);
 console.log('latency (probe every 20 ms):');
 console.log(`  IMAP NOOP p99 ${p99(noopMs)} over ${noopMs.length}; API list (50) p99 ${p99(listMs)} over ${listMs.length}; target ≤ 50 ms`);
 const p99Of = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? Infinity;
 const latencyMet = p99Of(noopMs) <= 50 && p99Of(listMs) <= 50;
 console.log(`  latency target ${latencyMet ? 'met' : 'MISSED'}`);
-const failed = lost > 0 || changed.length > 0 || errors.length > 0 || !limitReachedAt;
+const failed = lost > 0 || changed.length > 0 || errors.length > 0 || !limitReachedAt || !heapFlat;
 console.log(failed ? 'SOAK FAILED' : 'soak passed: 0 lost, 0 changed, 0 unexpected errors');
 process.exit(failed ? 1 : 0);
