@@ -5,6 +5,8 @@
  *   npm run bench smtp-ingest              (about two minutes)
  *   BENCH_SECONDS=1 npm run bench smtp-ingest   (shorter cells)
  *   BENCH_CPU_PROF=dir npm run bench smtp-ingest (writes the servers' --cpu-prof there)
+ *   BENCH_TRACE_GC=1 npm run bench smtp-ingest   (the servers print V8's --trace-gc lines)
+ *   BENCH_ONLY='letterbox\|2 KB\|kept-open' npm run bench smtp-ingest  (some cells only)
  *
  * Each server runs in its own process (one core), the load generator in this one (the
  * other core). The client is a lean raw-socket SMTP client so it is not what limits:
@@ -100,7 +102,7 @@ class ServerProcess {
 
   static async start(kind: ServerKind): Promise<{ server: ServerProcess; port: number }> {
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', here, '--serve', kind], {
+    const child = spawn(process.execPath, [...profile, ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), '--expose-gc', '--import', 'tsx', here, '--serve', kind], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerProcess(child);
