@@ -28,9 +28,15 @@ export function frameDataNatively(smtp: SMTPServer): void {
 
 function feed(parser: DataParserInternals, input: Buffer, done: () => void): void {
   let chunk = input;
-  if (parser._lastBytes && parser._lastBytes.length > 0) {
-    chunk = Buffer.concat([parser._lastBytes, chunk]);
-    parser._lastBytes = false;
+  const pieces: Buffer[] = [];
+  const before = parser._lastBytes;
+  parser._lastBytes = false;
+  if (before && before.length > 0) {
+    // The bytes held back come first. Joining them to the chunk copies the chunk (a
+    // message of many reads would be copied twice), so that is only done when a dot may
+    // start a line where the two meet; otherwise they go out as a piece of their own.
+    if (nothingToFindAtJoin(before, chunk)) pieces.push(before);
+    else chunk = Buffer.concat([before, chunk]);
   }
   // Only the message's first line has no LF before it: "." alone there is an empty
   // message, ".." a transparency dot.
@@ -41,7 +47,6 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
       parser._atDataStart = false;
     }
   }
-  const pieces: Buffer[] = [];
   let start = 0;
   // A dot at i starts a line when chunk[i - 1] is LF; the last two bytes are never
   // looked at here (they may be the start of a terminator that ends in the next chunk).
@@ -67,6 +72,19 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
   if (held.length < rest.length) pieces.push(rest.subarray(0, rest.length - held.length));
   if (!emit(parser, pieces)) return waitForDrain(parser, done);
   done();
+}
+
+/**
+ * Whether, in held + chunk, no dot can start a line at the positions whose look-back
+ * or look-ahead spans the join (2 to 5: the held bytes' last two, which the previous
+ * chunk left unexamined, and the chunk's first two). Past those, the chunk is scanned
+ * alone just as the joined bytes would be. Needs the full hold and 4 bytes of chunk.
+ */
+function nothingToFindAtJoin(held: Buffer, chunk: Buffer): boolean {
+  if (held.length !== HELD || chunk.length < HELD) return false;
+  const at = (i: number) => (i < HELD ? held[i] : chunk[i - HELD]);
+  for (let dot = 2; dot <= 5; dot++) if (at(dot) === DOT && at(dot - 1) === LF) return false;
+  return true;
 }
 
 /** Writes the pieces to the message stream; false when it asks to wait for a drain. */
