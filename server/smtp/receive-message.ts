@@ -65,8 +65,7 @@ export function makeOnData(options: {
       let message: StoredMessage;
       try {
         message = store.deliver({
-          // One copy: it also frees the socket buffers the chunks were cut from.
-          raw: Buffer.concat(chunks, bytes),
+          raw: messageBytes(chunks, bytes),
           envelope: {
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             rcptTo: session.envelope.rcptTo.map((r) => r.address),
@@ -101,4 +100,16 @@ export function makeOnData(options: {
         .catch((error: unknown) => log.error('bug after a DATA reply', { error }));
     });
   };
+}
+
+/**
+ * The message as one buffer. A message that came in one socket read is kept as the
+ * slice of that read when the read holds little else (Node allocates each read afresh
+ * and never reuses it); otherwise the pieces are copied into one buffer, which also
+ * lets go of the reads they were cut from.
+ */
+function messageBytes(chunks: Buffer[], bytes: number): Buffer {
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  if (only && only.buffer.byteLength <= bytes * 2) return only;
+  return Buffer.concat(chunks, bytes);
 }
