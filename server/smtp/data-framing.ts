@@ -34,8 +34,10 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
   if (before && before.length > 0) {
     // The bytes held back come first. Joining them to the chunk copies the chunk (a
     // message of many reads would be copied twice), so that is only done when a dot may
-    // start a line where the two meet; otherwise they go out as a piece of their own.
-    if (nothingToFindAtJoin(before, chunk)) pieces.push(before);
+    // start a line where the two meet, or when the held bytes are the message's very
+    // start (which the start-of-data checks below must see); otherwise they go out as a
+    // piece of their own.
+    if (!parser._atDataStart && nothingToFindAtJoin(before, chunk)) pieces.push(before);
     else chunk = Buffer.concat([before, chunk]);
   }
   // Only the message's first line has no LF before it: "." alone there is an empty
