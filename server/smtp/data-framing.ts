@@ -52,7 +52,11 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
   let start = 0;
   // A dot at i starts a line when chunk[i - 1] is LF; the last two bytes are never
   // looked at here (they may be the start of a terminator that ends in the next chunk).
-  for (let lf = chunk.indexOf(LINE_START_DOT, 1); lf >= 0 && lf + 1 < chunk.length - 2; lf = chunk.indexOf(LINE_START_DOT, lf + 1)) {
+  // A chunk's first two bytes were looked at with the chunk before, unless this chunk
+  // opens the message: then a dot right after a leading LF is a line's first byte too
+  // (smtp-server's own scan skipped it, keeping a stuffing dot in the message).
+  const firstLf = parser._atDataStart ? 0 : 1;
+  for (let lf = chunk.indexOf(LINE_START_DOT, firstLf); lf >= 0 && lf + 1 < chunk.length - 2; lf = chunk.indexOf(LINE_START_DOT, lf + 1)) {
     const dot = lf + 1;
     if (chunk[dot - 2] === CR && chunk[dot + 1] === CR && chunk[dot + 2] === LF) {
       // CRLF.CRLF: the message is everything before the dot, its last CRLF included.
