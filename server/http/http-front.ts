@@ -8,6 +8,7 @@ import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
+import { capTlsConnections } from '../lib/tls-cap.js';
 import { ParseCache } from '../mime/parse.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
@@ -103,8 +104,10 @@ export function createHttpFront(context: FrontContext): Front | null {
       ...(tls && { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }),
     }) as Server;
     // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
-    // answered 503 past the caps); the handshake before it is bounded by its own timeout.
+    // answered 503 past the caps); connections still in their handshake have a cap of
+    // their own (lib/tls-cap.ts).
     server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void admit(socket));
+    if (tls) capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('http'));
     server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
     server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
     const bound = await listen(server, at);

@@ -5,6 +5,7 @@ import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
+import { capTlsConnections } from '../lib/tls-cap.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
 import { RecentClaims } from './mailbox-view.js';
@@ -52,6 +53,7 @@ export function createImapFront(context: FrontContext): Front | null {
 
   const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
     const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
+    if (secure) capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('imap'));
     server.on('error', (error) => log.warn('imap listener error', { error }));
     return { name, at, server };
   });

@@ -8,6 +8,7 @@ import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
+import { capTlsConnections } from '../lib/tls-cap.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
@@ -66,6 +67,7 @@ export function createPop3Front(context: FrontContext): Front | null {
   }
   if (config.pop3s && tls) {
     const server = createTlsServer({ key: tls.key, cert: tls.cert, highWaterMark: SOCKET_BUFFER }, (socket) => serve(socket, true));
+    capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('pop3'));
     server.on('tlsClientError', (error) => log.debug('pop3s handshake failed', { error }));
     servers.push({ name: 'pop3s', at: resolveListenHost(config.pop3s, config), server });
   }

@@ -6,12 +6,14 @@ import type { HostPort } from '../lib/host-port.js';
 import { ConnectionLimiter, refusalText } from '../lib/connection-limiter.js';
 import { listenAll } from '../lib/listen.js';
 import { SessionLog } from '../lib/session-log.js';
+import { rawTlsGate } from '../lib/tls-cap.js';
 import { withChaos } from '../chaos/smtp-chaos.js';
 import { GracefulStop } from './graceful-stop.js';
 import { greetAfter } from './greet-at-once.js';
 import { deadlinePerLine } from './line-deadline.js';
 import { frameDataNatively } from './data-framing.js';
 import { makeOnData, smtpError } from './receive-message.js';
+import { gateBeforeHandshake } from './smtp-internals.js';
 import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
 
@@ -37,6 +39,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
   const admitted = new Map<string, () => void>();
   const sessionLogs = new Map<string, SessionLog>();
   const onAuth = makeOnAuth(credentials, log, refused);
+  const handshakes = rawTlsGate({ total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, refused);
 
   const makeServer = (secure: boolean) => {
     // Assigned below: the handlers need the server's drain state, the drain needs the server.
@@ -118,6 +121,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
     drain = new GracefulStop(server);
     greetAfter(server, config.smtpEarlyTalkerDelay);
     resumeInOrder(server);
+    if (secure) gateBeforeHandshake(server, handshakes);
     frameDataNatively(server);
     deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end

@@ -49,6 +49,16 @@ export function serverInternals(smtp: SMTPServer): ServerInternals {
   return smtp as unknown as ServerInternals;
 }
 
+/**
+ * Shows `gate` each socket of an implicit-TLS listener as it is accepted, before
+ * smtp-server wraps it in TLS; a socket the gate refuses (and has closed) goes no further.
+ */
+export function gateBeforeHandshake(smtp: SMTPServer, gate: (socket: import('node:net').Socket) => boolean): void {
+  const internals = smtp as unknown as { _acceptSocket(socket: import('node:net').Socket, handshake: boolean): unknown };
+  const accept = internals._acceptSocket.bind(smtp);
+  internals._acceptSocket = (socket, handshake) => (handshake && !gate(socket) ? false : accept(socket, handshake));
+}
+
 /** Runs `setup` on each connection smtp-server accepts, before it is initialised. */
 export function onEachConnection(smtp: SMTPServer, setup: (connection: ConnectionInternals) => void): void {
   const connections = serverInternals(smtp).connections;
