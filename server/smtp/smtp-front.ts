@@ -13,9 +13,12 @@ import { greetAfter } from './greet-at-once.js';
 import { deadlinePerLine } from './line-deadline.js';
 import { frameDataNatively } from './data-framing.js';
 import { makeOnData, smtpError } from './receive-message.js';
-import { gateBeforeHandshake } from './smtp-internals.js';
+import { gateBeforeHandshake, onEachConnection } from './smtp-internals.js';
 import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
+
+/** The text smtp-server 3.21.x answers with when a session has been idle too long. */
+const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
 
 /**
  * The SMTP catch-all: any sender (the null reverse-path `<>` too), any recipient,
@@ -124,6 +127,17 @@ export function createSmtpFront(context: FrontContext): Front | null {
     if (secure) gateBeforeHandshake(server, handshakes);
     frameDataNatively(server);
     deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
+    // How a session ended, from the replies smtp-server sends itself: 221 to QUIT, and
+    // its idle-timeout 421 (RFC 5321 §4.5.3.2).
+    onEachConnection(server, (connection) => {
+      const send = connection.send.bind(connection);
+      connection.send = (code, text, context) => {
+        if (code === 221) sessionLogs.get(connection.id)?.set({ ended: 'quit' });
+        else if (code === 421 && text === IDLE_TIMEOUT_REPLY) sessionLogs.get(connection.id)?.set({ ended: 'idle' });
+        else if (code === 421 && drain?.draining) sessionLogs.get(connection.id)?.set({ ended: 'shutdown' });
+        send(code, text, context);
+      };
+    });
     // Socket-level errors of one session (a reset mid-DATA, a failed TLS handshake) end
     // that session only; they are logged, never thrown.
     server.on('error', (error) => log.debug('smtp session error', { error }));

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../server/sandbox.js';
 import { ImapBytesClient } from '../helpers/imap-bytes.js';
+import { SmtpDialogue } from '../helpers/smtp-dialogue.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 import { startLoggedSandbox, type CaptureLog } from '../smtp/capture-logger.js';
 
@@ -24,7 +25,7 @@ describe('one log line per session', () => {
     for (const n of [1, 2]) await transport.sendMail({ from: 'a@red.example', to: 'lines@blue.example', subject: `Lines ${n} ${SECRET}`, text: SECRET });
     transport.close();
     const smtp = await log.next('smtp session');
-    expect(smtp).toMatchObject({ level: 'info', front: 'smtp', client: '127.0.0.1', ended: 'closed', messages: 2, transactions: 2 });
+    expect(smtp).toMatchObject({ level: 'info', front: 'smtp', client: '127.0.0.1', messages: 2, transactions: 2 });
     expect(smtp.bytes).toBeGreaterThan(2 * SECRET.length);
 
     const pop = await Pop3Dialogue.open(port('pop3'));
@@ -43,5 +44,16 @@ describe('one log line per session', () => {
     for (const what of ['smtp session', 'pop3 session', 'imap session']) expect(log.records.filter((r) => r.msg === what)).toHaveLength(1);
     // The logger runs at debug level here: still no subject or body anywhere.
     expect(JSON.stringify(log.records)).not.toContain(SECRET);
+  });
+
+  it('says how an SMTP session ended: QUIT, or the client just going', async () => {
+    const mark = log.records.length;
+    const polite = await SmtpDialogue.open(port('smtp'));
+    expect((await polite.command('QUIT')).code).toBe(221);
+    expect(await log.next('smtp session', mark)).toMatchObject({ ended: 'quit', transactions: 0 });
+    const next = log.records.length;
+    const abrupt = await SmtpDialogue.open(port('smtp'));
+    abrupt.close();
+    expect(await log.next('smtp session', next)).toMatchObject({ ended: 'closed' });
   });
 });

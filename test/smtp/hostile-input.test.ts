@@ -143,11 +143,14 @@ describe('SMTP hostile input', () => {
   });
 
   it('closes an idle session after the configured timeout with 421 (RFC 5321 §4.5.3.2)', async () => {
+    const mark = log.records.length;
     const smtp = await SmtpDialogue.open(port('smtp'));
     expect((await smtp.reply()).code).toBe(220);
     const reply = await smtp.reply();
     expect(reply.code).toBe(421);
     expect(reply.text).toMatch(/timeout/i);
     await smtp.closed;
+    // (Other tests' sessions may end meanwhile: look for this one's line among them.)
+    await expect.poll(() => log.records.slice(mark).some((r) => r.msg === 'smtp session' && r.ended === 'idle')).toBe(true);
   });
 });
