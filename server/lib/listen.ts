@@ -18,8 +18,9 @@ function track(server: Server): void {
  * Destroys every socket a listener accepted that is still open, for the end of a
  * stop, once sessions have had their chance to close. For a node:tls listener these
  * include handshakes that never became sessions: server.close() waits for them, up to
- * Node's 120 s handshake timeout. (Not for smtp-server's implicit TLS, which wraps
- * sockets itself: see server/smtp/graceful-stop.ts.)
+ * Node's 120 s handshake timeout. (smtp-server wraps implicit-TLS sockets itself, and
+ * one must not be destroyed under its wrap: server/smtp/graceful-stop.ts ends those
+ * from the top first.)
  */
 export function dropConnections(server: Server): void {
   for (const socket of accepted.get(server) ?? []) socket.destroy();

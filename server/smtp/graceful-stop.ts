@@ -1,6 +1,5 @@
-import type { Socket } from 'node:net';
 import type { SMTPServer, SMTPServerSession } from 'smtp-server';
-import { closeServer } from '../lib/listen.js';
+import { closeServer, dropConnections } from '../lib/listen.js';
 import { inTransaction, serverInternals, type ConnectionInternals } from './smtp-internals.js';
 
 const SHUTTING_DOWN = 'Server shutting down, try again later';
@@ -18,18 +17,11 @@ const SHUTTING_DOWN = 'Server shutting down, try again later';
  */
 export class GracefulStop {
   readonly #smtp: SMTPServer;
-  readonly #sockets = new Set<Socket>();
   #draining = false;
   #stopped: Promise<void> | undefined;
 
   constructor(smtp: SMTPServer) {
     this.#smtp = smtp;
-    // Every accepted socket, including those still in a TLS handshake that have no
-    // SMTP connection yet, so the deadline can reach all of them.
-    smtp.server.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
   }
 
   get draining(): boolean {
@@ -70,7 +62,8 @@ export class GracefulStop {
     const deadline = setTimeout(() => {
       for (const connection of server.connections) connection._socket.destroy();
       for (const top of server._pendingSockets.values()) top.destroy();
-      for (const socket of this.#sockets) socket.destroy();
+      // Then every accepted socket still open (server/lib/listen.ts tracks them).
+      dropConnections(this.#smtp.server);
     }, Math.max(0, graceMs));
     // A client that does not close its side after 421 is cut off at the deadline too.
     try {
