@@ -31,7 +31,8 @@ export interface ConnectionInternals {
 }
 
 export interface ParserInternals {
-  _write(chunk: Buffer, encoding: BufferEncoding, next: (error?: Error) => void): void;
+  /** Writable.write, which the socket's pipe calls with each chunk it reads. */
+  write(chunk: Buffer, ...rest: unknown[]): boolean;
   /** Resumes reading commands after a message: runs the saved continuation, or notes that it may run. */
   continue(): void;
   /** The input after a message's final dot, waiting for continue(); true when continue() came first. */
@@ -98,11 +99,13 @@ export function eachParser(connection: ConnectionInternals, adjust: (parser: Par
 
 /** Shows `watch` every chunk of input the connection's parsers read (after TLS, once upgraded). */
 export function watchInput(connection: ConnectionInternals, watch: (chunk: Buffer) => void): void {
+  // write() is what the socket's pipe calls, once per chunk; the parser re-enters its own
+  // _write with pieces of a chunk it already has (after DATA, on continue()).
   eachParser(connection, (parser) => {
-    const write = parser._write.bind(parser);
-    parser._write = (chunk, encoding, next) => {
+    const write = parser.write.bind(parser);
+    parser.write = (chunk: Buffer, ...rest: unknown[]) => {
       watch(chunk);
-      write(chunk, encoding, next);
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
     };
   });
 }
