@@ -151,14 +151,20 @@ function expectCodes(codes: number[], wanted: number[]): void {
   if (codes.join() !== wanted.join()) throw new Error(`expected ${wanted.join()} got ${codes.join()}`);
 }
 
+/** Connects, says EHLO and pipelines the first envelope; resolves once DATA got its 354. */
+async function openAtData(port: number): Promise<{ socket: Socket; replies: Replies }> {
+  const session = await open(port);
+  expectCodes(await session.replies.next(1), [220]);
+  session.socket.write('EHLO bench.test\r\n');
+  await session.replies.next(1);
+  session.socket.write(ENVELOPE);
+  expectCodes(await session.replies.next(3), [250, 250, 354]);
+  return session;
+}
+
 /** One connection sending until the deadline, one round trip per message; returns how many were stored. */
 async function keptOpen(port: number, body: Buffer, until: () => boolean): Promise<number> {
-  const { socket, replies } = await open(port);
-  expectCodes(await replies.next(1), [220]);
-  socket.write('EHLO bench.test\r\n');
-  await replies.next(1);
-  socket.write(ENVELOPE);
-  expectCodes(await replies.next(3), [250, 250, 354]);
+  const { socket, replies } = await openAtData(port);
   const next = Buffer.concat([body, Buffer.from('.\r\n' + ENVELOPE)]);
   const last = Buffer.concat([body, Buffer.from('.\r\nQUIT\r\n')]);
   let sent = 0;
@@ -183,12 +189,7 @@ async function perMessage(port: number, body: Buffer, until: () => boolean): Pro
   let sent = 0;
   const message = Buffer.concat([body, Buffer.from('.\r\nQUIT\r\n')]);
   do {
-    const { socket, replies } = await open(port);
-    expectCodes(await replies.next(1), [220]);
-    socket.write('EHLO bench.test\r\n');
-    await replies.next(1);
-    socket.write(ENVELOPE);
-    expectCodes(await replies.next(3), [250, 250, 354]);
+    const { socket, replies } = await openAtData(port);
     socket.write(message);
     expectCodes(await replies.next(2), [250, 221]);
     socket.end();
