@@ -13,9 +13,10 @@ export interface SearchPageQuery {
 /**
  * The store's messages in arrival order with their header haystacks beside them, so a
  * search scans two plain arrays instead of looking each message's text up in a map
- * (four times faster at 100,000 messages). Appended on delivery, trimmed when the
- * oldest are pruned; rebuilt lazily after other removals, which may take messages from
- * anywhere in the order.
+ * (four times faster at 100,000 messages). Delivery only appends the message (its
+ * haystack, which needs the header summary, is made by the next search, off the SMTP
+ * path); pruning trims the front; other removals, which may take messages from
+ * anywhere in the order, make it rebuild lazily.
  */
 export class SearchIndex {
   #messages: StoredMessage[] = [];
@@ -26,15 +27,13 @@ export class SearchIndex {
   constructor(private readonly store: MemoryStore) {
     this.#unsubscribe = [
       store.on('delivered', ({ message }) => {
-        if (this.#stale) return;
-        this.#messages.push(message);
-        this.#hay.push(headerHaystack(message));
+        if (!this.#stale) this.#messages.push(message);
       }),
       store.on('removed', ({ messages }) => {
         // Pruning takes the oldest, i.e. a prefix of the arrival order: drop it in place.
         if (!this.#stale && messages.every((m, i) => this.#messages[i] === m)) {
           this.#messages.splice(0, messages.length);
-          this.#hay.splice(0, messages.length);
+          this.#hay.splice(0, Math.min(messages.length, this.#hay.length));
         } else this.#stale = true;
       }),
       store.on('cleared', () => {
@@ -73,9 +72,11 @@ export class SearchIndex {
 
   #refresh(): void {
     const all = this.store.messages();
-    if (!this.#stale && this.#messages.length === all.length) return;
-    this.#messages = [...all];
-    this.#hay = this.#messages.map(headerHaystack);
-    this.#stale = false;
+    if (this.#stale || this.#messages.length !== all.length) {
+      this.#messages = [...all];
+      this.#hay = [];
+      this.#stale = false;
+    }
+    for (let i = this.#hay.length; i < this.#messages.length; i++) this.#hay.push(headerHaystack(this.#messages[i] as StoredMessage));
   }
 }
