@@ -5,6 +5,7 @@
  * envelope pipelined (RFC 2920), as MTAs do, so a busy release costs one round trip
  * per message instead of six.
  */
+import { isAscii } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { dataForWire, ReplyReader, WireFailure, type Reply } from './smtp-wire.js';
@@ -314,7 +315,7 @@ async function transaction(connection: Connection, t: SmtpTransaction, decided: 
     }
     params.push(`SIZE=${t.data.length}`);
   }
-  if (capabilities.has('8BITMIME') && t.data.some((byte) => byte > 0x7f)) params.push('BODY=8BITMIME');
+  if (capabilities.has('8BITMIME') && !isAscii(t.data)) params.push('BODY=8BITMIME');
   if (capabilities.has('SMTPUTF8') && /[^\x00-\x7f]/.test(t.mailFrom + t.rcptTo.join(''))) params.push('SMTPUTF8');
   const mailLine = `MAIL FROM:<${t.mailFrom}>${params.map((p) => ' ' + p).join('')}`;
   const pipelining = capabilities.has('PIPELINING');
