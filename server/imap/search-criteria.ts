@@ -1,9 +1,10 @@
 import { parseHeaderFields, headerEnd } from '../mime/headers.js';
-import { simpleBodyForm, simpleBodyText, htmlToText } from '../mime/body-text.js';
+import { simpleBodyForm, simpleBodyText, htmlToText, summaryOfText } from '../mime/body-text.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import { parseRaw } from '../mime/parse.js';
 import { readPool } from '../mime/read-pool.js';
 import { decodeWords } from '../mime/summary.js';
+import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
@@ -260,14 +261,16 @@ function hasField(message: StoredMessage, field: string): boolean {
 /**
  * Lower-cased decoded body text: the indexer's text when it has run, else decoded
  * now (single-part text cheaply, anything else through the MIME parser). A heavy
- * message not indexed yet is read on a worker thread, into the same search text the
- * indexer will give it (empty if that parse is given up, as the indexer's would be).
+ * message not indexed yet is read on a worker thread, into the same summary the
+ * indexer would make (blank if that parse is given up, as the indexer's would be),
+ * which is stored in `store` when given, so the message is not parsed again.
  */
-export async function bodyText(message: StoredMessage): Promise<string> {
+export async function bodyText(message: StoredMessage, store?: MemoryStore): Promise<string> {
   if (message.body) return message.body.searchText;
   if (parsesOffThread(message.raw)) {
-    const summary = await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full');
-    return summary?.searchText ?? '';
+    const summary = (await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
+    if (store?.get(message.id) === message && !message.body) store.setBody(message.id, summary);
+    return summary.searchText;
   }
   const simple = simpleBodyText(message.raw);
   if (simple) return simple.text.toLowerCase();

@@ -93,7 +93,7 @@ async function evaluate(session: Session, view: MailboxView, key: SearchKey): Pr
     candidate.uid = uid;
     candidate.message = message;
     candidate.recent = view.recent.has(uid);
-    if (body) candidate.body = await bodyText(message);
+    if (body) candidate.body = await bodyText(message, session.store);
     if (matches(key, candidate)) out.push(index);
   }
   return out;
