@@ -1,5 +1,6 @@
 import { parseHeaderFields, headerEnd } from '../mime/headers.js';
 import { simpleBodyForm, simpleBodyText, htmlToText, summaryOfText } from '../mime/body-text.js';
+import { firstFieldValue } from '../mime/field-value.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import { parseRaw } from '../mime/parse.js';
 import { readPool } from '../mime/read-pool.js';
@@ -224,7 +225,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'recent':
       return c.recent === key.set;
     case 'header':
-      return key.text === '' ? hasField(c.message, key.field) : headerText(c.message, key.field).includes(key.text);
+      return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : headerText(c.message, key.field).includes(key.text);
     case 'subject':
       return lowerSubject(c.message).includes(key.text);
     case 'body':
@@ -251,11 +252,6 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'and':
       return key.keys.every((k) => matches(k, c));
   }
-}
-
-function hasField(message: StoredMessage, field: string): boolean {
-  const lower = field.toLowerCase();
-  return parseHeaderFields(message.raw.subarray(0, headerEnd(message.raw))).some((f) => f.name.toLowerCase() === lower);
 }
 
 /**

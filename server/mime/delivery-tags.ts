@@ -1,4 +1,4 @@
-import { firstField, hasField, readHeaderFields } from './headers.js';
+import { firstFieldValue } from './field-value.js';
 import type { Envelope } from '../store/types.js';
 
 /**
@@ -18,8 +18,6 @@ export function cleanTags(tags: Iterable<string>): string[] {
   return [...new Set([...tags].map(cleanTag).filter(Boolean))];
 }
 
-const HEADER_BYTES = 64 * 1024;
-
 /**
  * Tags a message carries at delivery, as Mailpit applies them: the comma-separated
  * `X-Tags` header, and plus-addressing (`user+tag@example.com` tags it `tag`) on the
@@ -27,8 +25,8 @@ const HEADER_BYTES = 64 * 1024;
  */
 export function deliveryTags(raw: Buffer, envelope: Envelope): string[] {
   const tags: string[] = [];
-  // Most mail has no X-Tags: look for the name on the bytes before parsing the header.
-  const header = hasField(raw, 'X-Tags', HEADER_BYTES) ? firstField(readHeaderFields(raw, HEADER_BYTES, 500), 'X-Tags') : undefined;
+  // Found on the bytes, without splitting the header into fields (most mail has none).
+  const header = firstFieldValue(raw, 'X-Tags');
   if (header) tags.push(...header.split(','));
   for (const recipient of envelope.rcptTo) {
     const at = recipient.lastIndexOf('@');

@@ -67,22 +67,3 @@ export function firstField(fields: HeaderField[], name: string): string | undefi
   }
   return undefined;
 }
-
-/**
- * Whether a field of this name (ASCII, any case) starts a line of the header block,
- * checked on the bytes: a cheap test before splitting a header into fields.
- */
-export function hasField(raw: Buffer, name: string, maxBytes = raw.length): boolean {
-  const end = Math.min(headerEnd(raw), maxBytes);
-  const wanted = Buffer.from(name.toLowerCase() + ':', 'latin1');
-  for (let line = 0; line < end; ) {
-    let i = 0;
-    // 0x20 folds ASCII letters to lower case; ':' and '-' are unaffected.
-    while (i < wanted.length && line + i < end && ((raw[line + i] as number) | 0x20) === (wanted[i] as number)) i++;
-    if (i === wanted.length) return true;
-    const next = raw.indexOf(0x0a, line);
-    if (next < 0) return false;
-    line = next + 1;
-  }
-  return false;
-}

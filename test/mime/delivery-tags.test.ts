@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deliveryTags } from '../../server/mime/delivery-tags.js';
-import { firstField, hasField, readHeaderFields } from '../../server/mime/headers.js';
+import { firstFieldValue } from '../../server/mime/field-value.js';
+import { firstField, readHeaderFields } from '../../server/mime/headers.js';
 
 const envelope = { mailFrom: 'a@red.com', rcptTo: ['bob+orders@blue.com', 'carol@blue.com'] };
 
@@ -13,7 +14,7 @@ describe('tags at delivery', () => {
     expect(deliveryTags(Buffer.from('X-Tags: first\nSubject: bare LF\n\nbody\n'), { mailFrom: '', rcptTo: [] })).toEqual(['first']);
   });
 
-  it('hasField agrees with parsing the header for any header block', () => {
+  it('finds X-Tags on the bytes as parsing the header does, for any header block', () => {
     const line = fc.oneof(
       fc.constantFrom('X-Tags: a', 'x-tags:b', 'X-Tagsy: c', 'Subject: X-Tags: d', ' X-Tags: folded', 'X-Tag: e', 'To: f'),
       fc.string({ maxLength: 20 }).filter((s) => !/[\r\n]/.test(s)),
@@ -21,10 +22,9 @@ describe('tags at delivery', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 8 }), fc.constantFrom('\r\n', '\n'), (lines, eol) => {
         const raw = Buffer.from(lines.join(eol) + eol + eol + 'X-Tags: in the body' + eol);
-        const parsed = firstField(readHeaderFields(raw), 'X-Tags') !== undefined;
-        // A cheap test may say yes where parsing finds nothing, never the reverse.
-        if (parsed) expect(hasField(raw, 'X-Tags')).toBe(true);
-        if (!lines.some((l) => /^x-tags:/i.test(l))) expect(hasField(raw, 'X-Tags')).toBe(false);
+        const parsed = firstField(readHeaderFields(raw), 'X-Tags');
+        expect(firstFieldValue(raw, 'X-Tags')).toBe(parsed);
+        if (!lines.some((l) => /^x-tags\s*:/i.test(l))) expect(firstFieldValue(raw, 'X-Tags')).toBeUndefined();
       }),
     );
   });
