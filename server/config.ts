@@ -44,7 +44,17 @@ export type Config = OptionValues<typeof optionTable>;
 
 /** The configuration from flags and environment, checked as a whole. Throws OptionError. */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Config {
-  const config = parseOptions(optionTable, argv, env);
+  return settleConfig(parseOptions(optionTable, argv, env));
+}
+
+/**
+ * Fills in what options imply (a certificate file turns its TLS on; the web root gets
+ * its slashes) and checks how they combine; throws OptionError. The composition root
+ * calls it too, so a Config built in code (embedding, tests) means what the same
+ * flags would. Settling a settled Config changes nothing.
+ */
+export function settleConfig(given: Config): Config {
+  const config = { ...given };
   if ((config.smtpTlsCert || config.smtpTlsKey) && config.smtpTls === 'off') config.smtpTls = 'files';
   if ((config.uiTlsCert || config.uiTlsKey) && config.uiTls === 'off') config.uiTls = 'files';
   if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
@@ -53,11 +63,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   return config;
 }
 
-/**
- * Checks how options combine; throws OptionError. The composition root calls it too,
- * so a Config built in code (embedding, tests) is held to the same rules as flags.
- */
-export function checkConfig(config: Config): void {
+function checkConfig(config: Config): void {
   if (config.smtpTls === 'files' && !(config.smtpTlsCert && config.smtpTlsKey)) {
     throw new OptionError('--smtp-tls files needs both --smtp-tls-cert and --smtp-tls-key');
   }

@@ -71,9 +71,10 @@ export interface Letterbox {
 
 /** Starts a Letterbox in this process; resolves once every listener is bound. */
 export async function startLetterbox(options: LetterboxOptions = {}): Promise<Letterbox> {
-  const config = toConfig(options);
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const sandbox = await createSandbox(config, { logger });
+  const given = toConfig(options);
+  const logger = createLogger({ level: given.logLevel, format: given.logFormat });
+  const sandbox = await createSandbox(given, { logger });
+  const config = sandbox.config;
   const listeners = await sandbox.start();
   const addresses = Object.fromEntries(listeners.map((l) => [l.name, { host: l.host, port: l.port }]));
   const http = listeners.find((l) => l.name === 'http');
@@ -110,7 +111,6 @@ export function toConfig(options: LetterboxOptions = {}): Config {
       throw new LetterboxOptionError(`unknown option "${name}"`);
     }
   }
-  if (typeof config.webroot === 'string') config.webroot = normaliseWebroot(config.webroot);
   return config as Config;
 }
 
@@ -133,15 +133,9 @@ function applyGroup(config: Record<string, unknown>, known: Set<string>, group: 
   }
 }
 
-function normaliseWebroot(webroot: string): string {
-  let root = webroot.startsWith('/') ? webroot : '/' + webroot;
-  if (!root.endsWith('/')) root += '/';
-  return root;
-}
-
 function httpUrl(listener: BoundListener, webroot: string): string {
   const host = listener.host === '0.0.0.0' ? '127.0.0.1' : listener.host === '::' ? '::1' : listener.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${listener.port}${webroot}`;
+  return `${listener.scheme ?? 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}${webroot}`;
 }
 
 /** A client whose every call explains that HTTP is off, instead of a confusing connection error. */

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { checkConfig, type Config } from './config.js';
+import { settleConfig, type Config } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -37,8 +37,8 @@ export interface Sandbox {
 const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront, createPop3Front, createImapFront, createWebhooks];
 
 /** The composition root: one store, every front wired to it. */
-export async function createSandbox(config: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
-  checkConfig(config);
+export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
+  const config = settleConfig(given);
   const logger = deps.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const clock = deps.clock ?? (() => new Date());
   const store = new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });

@@ -1,7 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { startLetterbox, toConfig, LetterboxOptionError } from '../../server/index.js';
+import { loadTls } from '../../server/lib/tls.js';
 
 /**
  * Live handles by kind. Immediates are left out: one is always queued somewhere for the
@@ -87,6 +91,26 @@ describe('startLetterbox', () => {
     const again = await startLetterbox({ smtp: { port }, http: false, pop3: false, imap: false });
     expect(again.smtp!.port).toBe(port);
     await again.stop();
+  });
+});
+
+describe('options given in code mean what the same flags mean', () => {
+  it('a certificate file turns TLS on, and the web root gets its slashes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'letterbox-embed-tls-'));
+    try {
+      const tls = await loadTls({ mode: 'self-signed', certFile: '', keyFile: '', hostname: 'localhost' });
+      await writeFile(join(dir, 'cert.pem'), tls!.cert);
+      await writeFile(join(dir, 'key.pem'), tls!.key);
+      const box = await startLetterbox({ uiTlsCert: join(dir, 'cert.pem'), uiTlsKey: join(dir, 'key.pem'), webroot: 'mail', smtp: false, pop3: false, imap: false });
+      try {
+        expect(box.config.uiTls).toBe('files');
+        expect(box.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/mail\/$/);
+      } finally {
+        await box.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
