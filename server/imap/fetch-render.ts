@@ -1,5 +1,5 @@
 import { decodeQuotedPrintable } from '../mime/body-text.js';
-import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeNode } from '../mime/mime-tree.js';
+import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeNode, type MimeTree } from '../mime/mime-tree.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
@@ -32,20 +32,21 @@ function readsTree(item: FetchItem): boolean {
     case 'simple':
       return item.name === 'ENVELOPE' || item.name === 'BODY' || item.name === 'BODYSTRUCTURE';
     case 'rfc822':
-      return item.name !== 'RFC822';
+      return false;
     case 'section':
-      return item.section.part.length > 0 || item.section.text !== '';
+      // The top level's HEADER, TEXT and HEADER.FIELDS read its header only (topLevelOf).
+      return item.section.part.length > 0;
     case 'binary':
       return item.part.length > 0;
   }
 }
 
 /**
- * When the worker gives a message up (time limit, or it died): the top-level entity
- * only, its body opaque — still a valid BODYSTRUCTURE, and every byte still served by
- * BODY[].
+ * The top-level entity only, its body opaque: what a top-level section reads, and the
+ * tree of a message the worker gave up (time limit, or it died) — still a valid
+ * BODYSTRUCTURE, and every byte still served by BODY[].
  */
-const GIVEN_UP_LIMITS = { maxDepth: 0, maxParts: 1, maxFields: SERVED_TREE_LIMITS.maxFields };
+const HEADER_ONLY_LIMITS = { maxDepth: 0, maxParts: 1, maxFields: SERVED_TREE_LIMITS.maxFields };
 
 const preparing = new WeakMap<StoredMessage, Promise<void>>();
 
@@ -55,7 +56,7 @@ function prepare(message: StoredMessage): Promise<void> {
   if (!pending) {
     pending = fetchOffThread(message.raw).then((made) => {
       preparing.delete(message);
-      if (!made) return keepMimeTree(message, buildMimeTree(message.raw, GIVEN_UP_LIMITS));
+      if (!made) return keepMimeTree(message, buildMimeTree(message.raw, HEADER_ONLY_LIMITS));
       keepMimeTree(message, made.tree);
       for (const utf8 of [0, 1] as const) {
         envelopes[utf8]!.set(message, made.envelope[utf8]);
@@ -93,10 +94,28 @@ export function renderBodyStructure(message: StoredMessage, extended: boolean, u
   return cached(cache, message, () => bodyStructure(mimeTreeOf(message), extended, { utf8 }));
 }
 
+const topLevels = new WeakMap<StoredMessage, MimeTree>();
+
+/**
+ * What a section of the top level (HEADER, TEXT, HEADER.FIELDS, the RFC822.* forms)
+ * reads: the message's own header, its body opaque. The most common FETCH of a mail
+ * client's sync (BODY.PEEK[HEADER.FIELDS (…)] for every message) so builds no tree of parts.
+ */
+function topLevelOf(message: StoredMessage): MimeTree {
+  if (hasMimeTree(message)) return mimeTreeOf(message);
+  let tree = topLevels.get(message);
+  if (!tree) {
+    tree = buildMimeTree(message.raw, HEADER_ONLY_LIMITS);
+    topLevels.set(message, tree);
+  }
+  return tree;
+}
+
 /** The stored bytes a BODY[section] names (empty when the message has no such part). */
 export function sectionBytes(message: StoredMessage, section: SectionSpec): Buffer {
   if (section.part.length === 0 && section.text === '') return message.raw;
-  return bodySection(message.raw, mimeTreeOf(message), { part: section.part, kind: section.text, fields: section.fields });
+  const tree = section.part.length === 0 ? topLevelOf(message) : mimeTreeOf(message);
+  return bodySection(message.raw, tree, { part: section.part, kind: section.text, fields: section.fields });
 }
 
 /** Content-Transfer-Encodings a BINARY fetch can undo (RFC 2045 §6.1). */
