@@ -1,5 +1,5 @@
-import { decodeQuotedPrintable } from '../mime/body-text.js';
-import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeNode, type MimeTree } from '../mime/mime-tree.js';
+import { decodeTransfer, isKnownEncoding, transferEncoding } from '../mime/transfer-encoding.js';
+import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeTree } from '../mime/mime-tree.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
@@ -118,13 +118,6 @@ export function sectionBytes(message: StoredMessage, section: SectionSpec): Buff
   return bodySection(message.raw, tree, { part: section.part, kind: section.text, fields: section.fields });
 }
 
-/** Content-Transfer-Encodings a BINARY fetch can undo (RFC 2045 §6.1). */
-const KNOWN_CTE = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
-
-function encodingOf(node: MimeNode): string {
-  return (node.encoding ?? '7bit').trim().toLowerCase();
-}
-
 /**
  * Whether BINARY[part] names a part whose Content-Transfer-Encoding is not one this
  * server can undo: RFC 3516 §4.3 / RFC 9051 §7.1 then want `NO [UNKNOWN-CTE]`.
@@ -132,7 +125,7 @@ function encodingOf(node: MimeNode): string {
 export function unknownCte(message: StoredMessage, part: number[]): boolean {
   if (part.length === 0) return false;
   const node = findPart(mimeTreeOf(message), part);
-  return node !== undefined && !KNOWN_CTE.has(encodingOf(node));
+  return node !== undefined && !isKnownEncoding(transferEncoding(node.encoding));
 }
 
 /**
@@ -144,10 +137,5 @@ export function binaryBytes(message: StoredMessage, part: number[]): Buffer | nu
   if (part.length === 0) return message.raw;
   const node = findPart(mimeTreeOf(message), part);
   if (!node) return null;
-  const body = message.raw.subarray(node.bodyStart, node.bodyEnd);
-  const encoding = encodingOf(node);
-  if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') return body;
-  if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64');
-  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
-  return null;
+  return decodeTransfer(message.raw.subarray(node.bodyStart, node.bodyEnd), transferEncoding(node.encoding)) ?? null;
 }

@@ -4,7 +4,8 @@ import { deliveryTags } from './delivery-tags.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { AsciiTextBody } from './ascii-text-body.js';
-import { isIdentityEncoding, simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
+import { simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
+import { isIdentityEncoding } from './transfer-encoding.js';
 import { treeSummary } from './tree-summary.js';
 import { ParsePool } from './worker-pool.js';
 

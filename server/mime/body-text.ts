@@ -1,6 +1,7 @@
 import type { BodySummary } from '../store/types.js';
 import { fold } from '../store/search/haystack.js';
 import { firstField, headerEnd, readHeaderFields } from './headers.js';
+import { decodeTransfer, isKnownEncoding, transferEncoding } from './transfer-encoding.js';
 
 /** How a single-part text message's body is stored, when it is one the indexer reads itself. */
 export interface SimpleBodyForm {
@@ -9,8 +10,6 @@ export interface SimpleBodyForm {
   /** Offset of the body in the raw message. */
   start: number;
 }
-
-const ENCODINGS = new Set<string>(['7bit', '8bit', 'binary', 'quoted-printable', 'base64']);
 
 /**
  * The common case of a single-part text/plain or text/html message in UTF-8 or ASCII,
@@ -24,14 +23,9 @@ export function simpleBodyForm(raw: Buffer): SimpleBodyForm | undefined {
   if (type !== 'text/plain' && type !== 'text/html') return undefined;
   const charset = /charset\s*=\s*"?([^";\s]+)/.exec(contentType)?.[1] ?? 'us-ascii';
   if (!/^(utf-?8|us-ascii|ascii)$/.test(charset)) return undefined;
-  const encoding = (firstField(fields, 'Content-Transfer-Encoding') ?? '7bit').trim().toLowerCase();
-  if (!ENCODINGS.has(encoding)) return undefined;
+  const encoding = transferEncoding(firstField(fields, 'Content-Transfer-Encoding'));
+  if (!isKnownEncoding(encoding)) return undefined;
   return { type, encoding: encoding as SimpleBodyForm['encoding'], start: headerEnd(raw) };
-}
-
-/** Whether the stored body bytes are the decoded body (RFC 2045 §6.2 identity encodings). */
-export function isIdentityEncoding(encoding: SimpleBodyForm['encoding']): boolean {
-  return encoding === '7bit' || encoding === '8bit' || encoding === 'binary';
 }
 
 /**
@@ -40,39 +34,8 @@ export function isIdentityEncoding(encoding: SimpleBodyForm['encoding']): boolea
  */
 export function simpleBodyText(raw: Buffer, form = simpleBodyForm(raw)): { text: string; html: boolean } | undefined {
   if (!form) return undefined;
-  const body = raw.subarray(form.start);
-  let decoded: Buffer;
-  if (isIdentityEncoding(form.encoding)) decoded = body;
-  else if (form.encoding === 'quoted-printable') decoded = decodeQuotedPrintable(body);
-  else decoded = Buffer.from(body.toString('latin1'), 'base64');
-  const text = decoded.toString('utf8');
+  const text = (decodeTransfer(raw.subarray(form.start), form.encoding) as Buffer).toString('utf8');
   return form.type === 'text/html' ? { text: htmlToText(text), html: true } : { text, html: false };
-}
-
-/** RFC 2045 §6.7: `=XX` octets and soft line breaks (`=` at the end of a line). */
-export function decodeQuotedPrintable(body: Buffer): Buffer {
-  const out = Buffer.alloc(body.length);
-  let n = 0;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i] as number;
-    if (byte !== 0x3d) {
-      out[n++] = byte;
-      continue;
-    }
-    const a = body[i + 1];
-    const b = body[i + 2];
-    if (a === 0x0d && b === 0x0a) i += 2;
-    else if (a === 0x0a) i += 1;
-    else if (a !== undefined && b !== undefined && isHex(a) && isHex(b)) {
-      out[n++] = parseInt(String.fromCharCode(a, b), 16);
-      i += 2;
-    } else out[n++] = byte;
-  }
-  return out.subarray(0, n);
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };

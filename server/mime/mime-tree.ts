@@ -8,6 +8,7 @@
  * header fields beyond `maxFields` (over the whole tree) are not recorded.
  */
 import { findField, readHeaderBlock, fieldText, type MimeHeaderField, type MimeText } from './header-block.js';
+import { isIdentityEncoding, transferEncoding } from './transfer-encoding.js';
 import {
   defaultContentType,
   paramValue,
@@ -197,7 +198,7 @@ function parseEntity(
   if (type === 'multipart') {
     if (capped) node.opaque = true;
     else parseMultipart(ctx, node, depth, subtype === 'digest');
-  } else if (isMessage && isIdentityEncoding(encoding)) {
+  } else if (isMessage && isIdentityEncoding(transferEncoding(encoding))) {
     // RFC 2046 §5.2.1: only 7bit, 8bit or binary encapsulation can be looked into.
     if (capped) node.opaque = true;
     else {
@@ -208,12 +209,6 @@ function parseEntity(
     }
   }
   return node;
-}
-
-function isIdentityEncoding(encoding: string | undefined): boolean {
-  if (encoding === undefined) return true;
-  const lower = encoding.toLowerCase();
-  return lower === '7bit' || lower === '8bit' || lower === 'binary';
 }
 
 function languageTags(field: MimeHeaderField | undefined): MimeText[] | undefined {

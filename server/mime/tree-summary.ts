@@ -1,5 +1,6 @@
 import type { BodySummary } from '../store/types.js';
-import { decodeQuotedPrintable, summaryOfText } from './body-text.js';
+import { summaryOfText } from './body-text.js';
+import { decodeTransfer, transferEncoding } from './transfer-encoding.js';
 import { paramValue } from './content-type.js';
 import { buildMimeTree, type MimeNode } from './mime-tree.js';
 
@@ -76,13 +77,8 @@ function collect(node: MimeNode, shape: Shape, inAlternative = false): boolean {
 
 function decodeText(raw: Buffer, node: MimeNode): string | undefined {
   const body = raw.subarray(node.bodyStart, node.bodyEnd);
-  const encoding = (node.encoding ?? '7bit').trim().toLowerCase();
-  if (encoding === '7bit' || encoding === '8bit' || encoding === 'binary') return body.toString('utf8');
-  if (encoding === 'quoted-printable') {
-    // Damaged quoted-printable is read differently by different decoders: mailparser's call.
-    if (BAD_QP.test(body.toString('latin1'))) return undefined;
-    return decodeQuotedPrintable(body).toString('utf8');
-  }
-  if (encoding === 'base64') return Buffer.from(body.toString('latin1'), 'base64').toString('utf8');
-  return undefined;
+  const encoding = transferEncoding(node.encoding);
+  // Damaged quoted-printable is read differently by different decoders: mailparser's call.
+  if (encoding === 'quoted-printable' && BAD_QP.test(body.toString('latin1'))) return undefined;
+  return decodeTransfer(body, encoding)?.toString('utf8');
 }

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { decodeQuotedPrintable, htmlToText, simpleBodyText, snippetOf } from '../../server/mime/body-text.js';
+import { htmlToText, simpleBodyText, snippetOf } from '../../server/mime/body-text.js';
+import { decodeQuotedPrintable } from '../../server/mime/transfer-encoding.js';
 
 describe('fast body text', () => {
   it('decodes quoted-printable with soft breaks (RFC 2045 §6.7)', () => {
