@@ -18,18 +18,11 @@ interface CommandEntry {
   load: () => Promise<Command>;
 }
 
-const tool = (name: string) => async (): Promise<Command> => {
-  const { COMMANDS: tools } = await import('./cli/commands.js');
-  const command = tools[name];
-  if (!command) throw new Error(`command ${name} is missing from server/cli/commands.ts`);
-  return command;
-};
-
 const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: 'Run the sandbox (the default)', load: async () => (argv) => serve([...argv]) },
-  sendmail: { summary: 'Send the message on standard input over SMTP, as sendmail does (-t, -f, -i)', load: tool('sendmail') },
-  import: { summary: 'Send .eml, mbox, zip or Maildir messages to a running Letterbox', load: tool('import') },
-  export: { summary: 'Save the messages of a running Letterbox as mbox or a zip of .eml files', load: tool('export') },
+  sendmail: { summary: 'Send the message on standard input over SMTP, as sendmail does (-t, -f, -i)', load: async () => (await import('./cli/sendmail.js')).sendmail },
+  import: { summary: 'Send .eml, mbox, zip or Maildir messages to a running Letterbox', load: async () => (await import('./cli/import.js')).importCommand },
+  export: { summary: 'Save the messages of a running Letterbox as mbox or a zip of .eml files', load: async () => (await import('./cli/export.js')).exportCommand },
   help: { summary: 'Show this help', load: async () => async (_argv, io) => (io.stdout.write(usage()), 0) },
 };
 
