@@ -84,7 +84,10 @@ export class EventsHub {
   #releaseProgress(): Array<() => void> {
     const service = releaseServiceFor(this.options.store);
     if (!service) return [];
-    const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => this.#broadcast('release', { ID: record.messageId, Release: releaseDto(record) });
+    // The DTO (every transcript line) is made only when someone listens.
+    const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => {
+      if (this.#clients.size > 0) this.#broadcast('release', { ID: record.messageId, Release: releaseDto(record) });
+    };
     return [service.on('started', send), service.on('attempt', send), service.on('finished', send)];
   }
 
