@@ -8,7 +8,7 @@ import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
-import { capTlsConnections } from '../lib/tls-cap.js';
+import { connectionCaps } from '../lib/connection-limiter.js';
 import { ParseCache } from '../mime/parse.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
@@ -86,11 +86,10 @@ export function createHttpFront(context: FrontContext): Front | null {
     // Past the connection caps a socket still gets an HTTP answer: every request on it is
     // a 503 JSON error, decided before any route runs, and the connection then closes.
     const refusedSockets = new WeakMap<Socket, string>();
-    const admit = connectionGate({
+    const gate = connectionGate({
       protocol: 'http',
       activity: context.activity,
-      total: config.maxConnections,
-      perAddress: config.maxConnectionsPerIp,
+      caps: connectionCaps(config),
       refuse: (socket, text) => refusedSockets.set(socket, text),
     });
     server = createAdaptorServer({
@@ -106,8 +105,8 @@ export function createHttpFront(context: FrontContext): Front | null {
     // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
     // answered 503 past the caps); connections still in their handshake have a cap of
     // their own (lib/tls-cap.ts).
-    server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void admit(socket));
-    if (tls) capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('http'));
+    server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void gate.admit(socket));
+    if (tls) gate.capHandshakes(server);
     server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
     server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
     const bound = await listen(server, at);

@@ -5,7 +5,7 @@ import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
-import { capTlsConnections } from '../lib/tls-cap.js';
+import { connectionCaps } from '../lib/connection-limiter.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
 import { RecentClaims } from './mailbox-view.js';
@@ -28,17 +28,16 @@ export function createImapFront(context: FrontContext): Front | null {
   /** Each open session, and when it has ended. */
   const sessions = new Map<Session, Promise<void>>();
 
-  const admit = connectionGate({
+  const gate = connectionGate({
     protocol: 'imap',
     activity: context.activity,
-    total: config.maxConnections,
-    perAddress: config.maxConnectionsPerIp,
+    caps: connectionCaps(config),
     // RFC 3501 §7.1.5: BYE in place of the greeting refuses the connection.
     refuse: refuseWithLine((text) => `* BYE ${text}\r\n`),
   });
 
   const accept = (socket: Socket, secure: boolean) => {
-    if (!admit(socket)) return;
+    if (!gate.admit(socket)) return;
     socket.setNoDelay(true);
     const session = new Session(new Connection(socket, limits, secure, config.imapIdleTimeout), shared);
     const ended = session
@@ -53,7 +52,7 @@ export function createImapFront(context: FrontContext): Front | null {
 
   const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
     const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
-    if (secure) capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('imap'));
+    if (secure) gate.capHandshakes(server);
     server.on('error', (error) => log.warn('imap listener error', { error }));
     return { name, at, server };
   });

@@ -1,14 +1,12 @@
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { Activity } from './activity.js';
-import { ConnectionLimiter, refusalText } from './connection-limiter.js';
+import { ConnectionLimiter, refusalText, type ConnectionCaps } from './connection-limiter.js';
+import { capTlsConnections } from './tls-cap.js';
 
 export interface GateOptions {
   protocol: string;
   activity: Activity;
-  /** Most open connections; 0 = no cap. */
-  total: number;
-  /** Most open connections from one client address; 0 = no cap. */
-  perAddress: number;
+  caps: ConnectionCaps;
   /** Answers a refused socket in the protocol's own words (e.g. `-ERR [SYS/TEMP] …`) and closes it. */
   refuse: (socket: Socket, text: string) => void;
 }
@@ -22,14 +20,20 @@ export function refuseWithLine(line: (text: string) => string): (socket: Socket,
   };
 }
 
-/**
- * Admits or refuses each new socket of one front: counts it for /metrics while it is
- * open, and past a cap answers in the front's protocol and closes. Returns whether the
- * front should serve the socket.
- */
-export function connectionGate(options: GateOptions): (socket: Socket) => boolean {
-  const limiter = new ConnectionLimiter({ total: options.total, perAddress: options.perAddress });
-  return (socket) => {
+export interface ConnectionGate {
+  /**
+   * Counts a new session's socket for /metrics while it is open, or past a cap answers
+   * in the front's protocol and closes it. Returns whether the front should serve it.
+   */
+  admit(socket: Socket): boolean;
+  /** Caps a node:tls listener's connections still in their handshake (lib/tls-cap.ts). */
+  capHandshakes(server: Server): void;
+}
+
+/** Admits or refuses each new socket of one front, under the caps it is given. */
+export function connectionGate(options: GateOptions): ConnectionGate {
+  const limiter = new ConnectionLimiter(options.caps);
+  const admit = (socket: Socket): boolean => {
     const admission = limiter.admit(socket.remoteAddress);
     if (!admission.ok) {
       options.activity.rejected(options.protocol);
@@ -43,4 +47,5 @@ export function connectionGate(options: GateOptions): (socket: Socket) => boolea
     });
     return true;
   };
+  return { admit, capHandshakes: (server) => capTlsConnections(server, options.caps, () => options.activity.rejected(options.protocol)) };
 }

@@ -11,6 +11,11 @@ export interface ConnectionCaps {
   perAddress: number;
 }
 
+/** The caps every front takes from the configuration. */
+export function connectionCaps(config: { maxConnections: number; maxConnectionsPerIp: number }): ConnectionCaps {
+  return { total: config.maxConnections, perAddress: config.maxConnectionsPerIp };
+}
+
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: 'total' | 'per-address' };
 
 export class ConnectionLimiter {

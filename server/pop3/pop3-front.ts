@@ -8,7 +8,7 @@ import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
-import { capTlsConnections } from '../lib/tls-cap.js';
+import { connectionCaps } from '../lib/connection-limiter.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
 import { Pop3Session } from './session.js';
@@ -30,18 +30,17 @@ export function createPop3Front(context: FrontContext): Front | null {
   const sessions = new Set<Pop3Session>();
   let stopping = false;
 
-  const admit = connectionGate({
+  const gate = connectionGate({
     protocol: 'pop3',
     activity: context.activity,
-    total: config.maxConnections,
-    perAddress: config.maxConnectionsPerIp,
+    caps: connectionCaps(config),
     // RFC 2449 §8.1.2: [SYS/TEMP] says the problem is passing.
     refuse: refuseWithLine((text) => `-ERR [SYS/TEMP] ${text}\r\n`),
   });
 
   const serve = (socket: Socket, secure: boolean) => {
     if (stopping) return void socket.destroy();
-    if (!admit(socket)) return;
+    if (!gate.admit(socket)) return;
     const session = new Pop3Session({
       socket,
       secure,
@@ -67,7 +66,7 @@ export function createPop3Front(context: FrontContext): Front | null {
   }
   if (config.pop3s && tls) {
     const server = createTlsServer({ key: tls.key, cert: tls.cert, highWaterMark: SOCKET_BUFFER }, (socket) => serve(socket, true));
-    capTlsConnections(server, { total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, () => context.activity.rejected('pop3'));
+    gate.capHandshakes(server);
     server.on('tlsClientError', (error) => log.debug('pop3s handshake failed', { error }));
     servers.push({ name: 'pop3s', at: resolveListenHost(config.pop3s, config), server });
   }

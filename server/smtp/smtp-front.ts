@@ -3,7 +3,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import type { HostPort } from '../lib/host-port.js';
-import { ConnectionLimiter, refusalText } from '../lib/connection-limiter.js';
+import { ConnectionLimiter, connectionCaps, refusalText } from '../lib/connection-limiter.js';
 import { listenAll } from '../lib/listen.js';
 import { SessionLog } from '../lib/session-log.js';
 import { rawTlsGate } from '../lib/tls-cap.js';
@@ -38,11 +38,11 @@ export function createSmtpFront(context: FrontContext): Front | null {
   const authOffered = authRequired || config.smtpAuthAcceptAny;
   const refused = () => context.activity.rejected('smtp');
   // One cap for both listeners; smtp-server calls onClose for every session it opened.
-  const limiter = new ConnectionLimiter({ total: config.maxConnections, perAddress: config.maxConnectionsPerIp });
+  const limiter = new ConnectionLimiter(connectionCaps(config));
   const admitted = new Map<string, () => void>();
   const sessionLogs = new Map<string, SessionLog>();
   const onAuth = makeOnAuth(credentials, log, refused);
-  const handshakes = rawTlsGate({ total: config.maxConnections, perAddress: config.maxConnectionsPerIp }, refused);
+  const handshakes = rawTlsGate(connectionCaps(config), refused);
 
   const makeServer = (secure: boolean) => {
     // Assigned below: the handlers need the server's drain state, the drain needs the server.
