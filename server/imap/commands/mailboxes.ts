@@ -68,7 +68,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
       session.untagged(`OK [HIGHESTMODSEQ ${view.highestModseq()}] Highest`);
-      if (session.rev2) session.write(['* LIST (', listAttributes(session, folder), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
+      if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.folders.list(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
       return ok(`${name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   });
@@ -154,27 +154,26 @@ function matches(folder: string, pattern: RegExp): boolean {
   return folder === 'INBOX' && new RegExp(pattern.source, 'si').test(folder);
 }
 
-function listAttributes(session: Session, folder: FolderInfo, subscribed = false): string {
-  const names = session.store.folders.list(session.user).map((f) => f.name);
-  const prefix = folder.name + SEPARATOR;
-  const attrs = [names.some((n) => n.startsWith(prefix)) ? '\\HasChildren' : '\\HasNoChildren'];
+function listAttributes(folder: FolderInfo, superiors: ReadonlySet<string>, subscribed = false): string {
+  const attrs = [superiors.has(folder.name) ? '\\HasChildren' : '\\HasNoChildren'];
   if (folder.specialUse) attrs.push(folder.specialUse);
   if (subscribed && folder.subscribed) attrs.push('\\Subscribed');
   return attrs.join(' ');
 }
 
-/** Hierarchy levels that have inferiors but no folder of their own. */
-function missingSuperiors(names: readonly string[]): string[] {
-  const present = new Set(names);
-  const missing = new Set<string>();
-  for (const name of names) {
-    const parts = name.split(SEPARATOR);
-    for (let i = 1; i < parts.length; i++) {
-      const superior = parts.slice(0, i).join(SEPARATOR);
-      if (!present.has(superior)) missing.add(superior);
-    }
+/** Every hierarchy level that has inferiors (RFC 3501 §5.1.1), whether or not it is a folder. */
+function superiorsOf(folders: readonly FolderInfo[]): Set<string> {
+  const superiors = new Set<string>();
+  for (const { name } of folders) {
+    for (let at = name.indexOf(SEPARATOR); at !== -1; at = name.indexOf(SEPARATOR, at + 1)) superiors.add(name.slice(0, at));
   }
-  return [...missing];
+  return superiors;
+}
+
+/** Hierarchy levels that have inferiors but no folder of their own. */
+function missingSuperiors(folders: readonly FolderInfo[], superiors: ReadonlySet<string>): string[] {
+  const present = new Set(folders.map((f) => f.name));
+  return [...superiors].filter((name) => !present.has(name));
 }
 
 interface ListArgs {
@@ -231,17 +230,18 @@ function listCommand(name: 'LIST' | 'LSUB') {
       // RFC 3501 §6.3.8: the reference name is prefixed to the pattern.
       const regexps = args.patterns.map((p) => patternToRegExp(args.reference + p));
       const folders = session.store.folders.list(session.user);
+      const superiors = superiorsOf(folders);
       for (const folder of folders) {
         if (args.subscribedOnly && !folder.subscribed) continue;
         if (args.specialUseOnly && !folder.specialUse) continue;
         if (!regexps.some((regexp) => matches(folder.name, regexp))) continue;
-        const attrs = args.lsub ? '' : listAttributes(session, folder, args.returnSubscribed);
+        const attrs = args.lsub ? '' : listAttributes(folder, superiors, args.returnSubscribed);
         session.write(`* ${name} (${attrs}) "${SEPARATOR}" ${toText(session.wireName(folder.name))}\r\n`);
         if (args.returnStatus.length > 0) writeStatus(session, folder, args.returnStatus);
       }
       // RFC 3501 §6.3.4/§6.3.8: a superior left behind by a DELETE is listed as \Noselect.
       if (!args.lsub && !args.subscribedOnly && !args.specialUseOnly) {
-        for (const missing of missingSuperiors(folders.map((f) => f.name))) {
+        for (const missing of missingSuperiors(folders, superiors)) {
           if (regexps.some((regexp) => regexp.test(missing))) session.write(`* LIST (\\Noselect \\HasChildren) "${SEPARATOR}" ${toText(session.wireName(missing))}\r\n`);
         }
       }
