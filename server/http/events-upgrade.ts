@@ -6,7 +6,7 @@ import type { Credentials } from '../security/auth-file.js';
 import type { EventsHub } from './events-hub.js';
 import { HOST_REFUSAL, type HostCheck } from './host-guard.js';
 import { logRequest } from './request-log.js';
-import { authorised } from './security.js';
+import { authorised, originAllowed } from './security.js';
 
 export interface UpgradeOptions {
   /** `<webroot>api/events`, the one path that may upgrade. */
@@ -42,7 +42,7 @@ export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessag
     if (allowedHost && !allowedHost(request.headers.host)) return deny(403, 'Forbidden', HOST_REFUSAL);
     if (path !== eventsPath) return deny(404, 'Not Found', '404 page not found');
     const origin = request.headers.origin;
-    if (origin && !sameHost(origin, request.headers.host) && !apiCors.includes('*') && !apiCors.includes(origin)) {
+    if (origin && !originAllowed(origin, request.headers.host, apiCors)) {
       return deny(403, 'Forbidden', 'Blocked due to CORS violation');
     }
     if (!uiCredentials) return accept();
@@ -53,14 +53,6 @@ export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessag
         refuse(socket, 500, 'Internal Server Error', 'internal error');
       });
   };
-}
-
-function sameHost(origin: string, host: string | undefined): boolean {
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
 }
 
 /** An answer written straight to a socket no route will see (an upgrade, a malformed request). */

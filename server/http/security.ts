@@ -28,6 +28,11 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   }
 }
 
+/** Whether a browser on `origin` may use the API here: this origin, or one --api-cors names. */
+export function originAllowed(origin: string, host: string | undefined, apiCors: readonly string[]): boolean {
+  return sameOrigin(origin, host) || apiCors.includes('*') || apiCors.includes(origin);
+}
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 /**
