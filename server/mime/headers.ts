@@ -9,6 +9,9 @@ const LF_LF = Buffer.from('\n\n');
 /** Offset just past the blank line that ends the header block, or raw.length when there is none. */
 export function headerEnd(raw: Buffer): number {
   // RFC 5322 §2.1: header, then an empty line, then the body. Bare LF is tolerated.
+  // A message that starts with the empty line has no header fields at all.
+  if (raw[0] === 0x0a) return 1;
+  if (raw[0] === 0x0d && raw[1] === 0x0a) return 2;
   // Buffer.indexOf searches natively; the earlier of the two forms ends the header, and
   // the bare-LF form is looked for only before the CRLF one (not through a whole body).
   const crlf = raw.indexOf(LF_CRLF);

@@ -12,8 +12,13 @@ function reference(value: string) {
     .map((entry) => ({ name: libmime.decodeWords(entry.name ?? ''), address: entry.address ?? '' }));
 }
 
-/** headerEnd as a byte loop: the first LF followed by LF or CRLF. */
+/**
+ * headerEnd as a byte loop: the first LF followed by LF or CRLF, or a blank first line
+ * (RFC 5322 §2.1: a message may have no header fields, its body after the empty line).
+ */
 function referenceHeaderEnd(raw: Buffer): number {
+  if (raw[0] === 0x0a) return 1;
+  if (raw[0] === 0x0d && raw[1] === 0x0a) return 2;
   for (let i = 0; i < raw.length; i++) {
     if (raw[i] !== 0x0a) continue;
     if (raw[i + 1] === 0x0a) return i + 2;
