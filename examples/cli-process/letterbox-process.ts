@@ -22,11 +22,21 @@ export interface LetterboxProcess {
   stop(): Promise<void>;
 }
 
-export async function startLetterboxProcess(options: { command?: string[]; args?: string[] } = {}): Promise<LetterboxProcess> {
+export interface LetterboxProcessOptions {
+  /** The command line that runs the CLI; default `npx letterbox` (the project's installed package). */
+  command?: string[];
+  /** Options added after the listener options. */
+  args?: string[];
+  /** The folder it runs in (where `npx` finds the package); default this process's. */
+  cwd?: string;
+}
+
+export async function startLetterboxProcess(options: LetterboxProcessOptions = {}): Promise<LetterboxProcess> {
   const [command, ...commandArgs] = options.command ?? ['npx', 'letterbox'];
   const dir = await mkdtemp(join(tmpdir(), 'letterbox-'));
   const portsFile = join(dir, 'ports.json');
   const child = spawn(command!, [...commandArgs, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off', '--ports-file', portsFile, ...(options.args ?? [])], {
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
