@@ -86,4 +86,29 @@ describe.runIf(hasChromium())('web inbox: captured HTML cannot run script or cal
     expect(await page.title()).toMatch(/Letterbox/);
     await page.close();
   });
+
+  it('an HTML attachment opened from a link in the mail cannot load a script attachment beside it', async () => {
+    // Parts are served from the app's own origin, so under the inbox's `script-src 'self'`
+    // a relative <script src> naming the next part would run with the API at its command.
+    const script = `document.title='pwned';top.__sentinel='part-script';new Image().src='${beaconUrl}/part-script'`;
+    await inbox.send({
+      subject: 'Attachment trap',
+      html: '<p><a id="trap" href="/api/v1/message/latest/part/2">open the invoice</a></p>',
+      attachments: [
+        { filename: 'invoice.html', contentType: 'text/html', content: '<h1 id="invoice">Invoice</h1><script src="3"></script>' },
+        { filename: 'invoice.js', contentType: 'text/javascript', content: script },
+      ],
+    });
+    const [latest] = (await inbox.api<{ messages: Array<{ ID: string }> }>('api/v1/messages')).messages;
+    const page = await inbox.open(`?m=${latest?.ID}`);
+    const frame = await viewFrame(page);
+    await frame.locator('#trap').waitFor();
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), frame.locator('#trap').click()]);
+    await tab.locator('#invoice').waitFor();
+    await tab.waitForLoadState('load');
+    expect(new URL(tab.url()).origin).toBe(new URL(inbox.base).origin);
+    expect(await tab.title()).not.toBe('pwned');
+    expect(hits).not.toContain('/part-script');
+    await page.close();
+  });
 });

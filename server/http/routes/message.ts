@@ -25,6 +25,16 @@ export function dispositionFilename(kind: 'inline' | 'attachment', name: string)
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
+/**
+ * A part is the sender's bytes served from this origin, so it must never be a script
+ * context: under the inbox's `script-src 'self'`, an HTML attachment could load the
+ * script attachment beside it (`<script src="3">`) and drive the API. No script of any
+ * kind runs in a part; images, styles and media still show, and (with no `sandbox`)
+ * a PDF still opens in the browser's viewer.
+ */
+export const PART_CSP =
+  "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'; form-action 'none'; base-uri 'none'";
+
 async function withMessage(c: Context, api: Api) {
   const resolved = resolveMessage(c, api);
   if (!resolved.ok) return { response: fail(c, resolved.status, resolved.message) } as const;
@@ -90,6 +100,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     return c.body(new Uint8Array(part.content), 200, {
       'Content-Type': part.contentType,
       'Content-Disposition': dispositionFilename('inline', part.fileName || part.contentId || part.partId),
+      'Content-Security-Policy': PART_CSP,
     });
   });
 
