@@ -246,4 +246,20 @@ describe('IMAP CONDSTORE (RFC 7162)', () => {
     expect(await c.command('A5', `SEARCH MODSEQ ${m1?.modseq}`)).toEqual([`* SEARCH 1 (MODSEQ ${m1?.modseq})`, 'A5 OK SEARCH completed']);
     c.close();
   });
+
+  it('a FETCH that sets \\Seen reports the UID and the new MODSEQ once CONDSTORE is on (§3.1)', async () => {
+    const { c, user } = await mailbox(3);
+    const [m1, m2, m3] = (box.store.folders.get(user, 'INBOX')?.entries ?? []).map((e) => e.message);
+    // Before CONDSTORE is enabled the implicit \Seen comes with FLAGS alone (RFC 3501 §6.4.5).
+    expect((await c.command('A1', 'FETCH 1 BODY[TEXT]'))[0]).toMatch(/\n FLAGS \(\\Seen \\Recent\)\)$/);
+    await c.command('A2', 'ENABLE CONDSTORE');
+    const [line] = await c.command('A3', 'FETCH 2 BODY[TEXT]');
+    expect(line).toMatch(new RegExp(`\\n FLAGS \\(\\\\Seen \\\\Recent\\) UID 2 MODSEQ \\(${m2?.modseq}\\)\\)$`));
+    // Asked for already, UID and MODSEQ are not repeated.
+    const [asked] = await c.command('A4', 'UID FETCH 3 (MODSEQ BODY[TEXT])');
+    expect(asked).toMatch(new RegExp(`^\\* 3 FETCH \\(UID 3 MODSEQ \\(${m3?.modseq}\\) BODY\\[TEXT\\] `));
+    expect(asked?.match(/UID|MODSEQ/g)).toEqual(['UID', 'MODSEQ']);
+    expect(m1?.flags.has('\\Seen') && m2?.flags.has('\\Seen') && m3?.flags.has('\\Seen')).toBe(true);
+    c.close();
+  });
 });

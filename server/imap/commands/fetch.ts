@@ -129,8 +129,16 @@ function fetchCommand(uid: boolean) {
           if (n > 0) chunks.push(' ');
           chunks.push(...renderItem(session, view, item, messageUid, message));
         });
-        // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
-        if (seen.has(message) && !reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
+        if (seen.has(message)) {
+          // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+          if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
+          // RFC 7162 §3.1: with CONDSTORE on, a FETCH that sets \Seen carries the UID and the
+          // new MODSEQ too, so a client that syncs by MODSEQ does not fetch the change again.
+          if (session.condstore) {
+            if (!has('UID')) chunks.push(` UID ${messageUid}`);
+            if (!has('MODSEQ')) chunks.push(` MODSEQ (${message.modseq})`);
+          }
+        }
         if (seen.has(message) || reportsFlags) view.reported(message);
         chunks.push(')\r\n');
         for (const chunk of chunks) session.write(chunk);
