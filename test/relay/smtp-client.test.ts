@@ -77,6 +77,24 @@ describe('one SMTP transaction to a real server', () => {
     expect(result.transcript).toContain('C: AUTH PLAIN ****');
   });
 
+  it('authenticates with AUTH LOGIN when the server offers only that, masking both answers', async () => {
+    const s = await sink({ tls, auth: { user: 'relay', password: 's3cret' }, authMethods: ['LOGIN'] });
+    const result = await send(s.port, ['bob@blue.com'], { tls: 'required', auth: { user: 'relay', password: 's3cret' } });
+    expect(result.recipients[0]?.status).toBe('delivered');
+    expect(s.messages[0]?.user).toBe('relay');
+    expect(result.transcript).toEqual(expect.arrayContaining(['C: AUTH LOGIN', 'C: **** (user)', 'C: **** (password)']));
+    expect(result.transcript.join('\n')).not.toContain(Buffer.from('s3cret').toString('base64'));
+  });
+
+  it('speaks TLS from the first byte to an implicit-TLS server (RFC 8314), without STARTTLS', async () => {
+    const s = await sink({ tls, implicitTls: true, auth: { user: 'relay', password: 's3cret' } });
+    const result = await send(s.port, ['bob@blue.com'], { tls: 'implicit', auth: { user: 'relay', password: 's3cret' } });
+    expect(result.recipients[0]?.status).toBe('delivered');
+    expect(result.tls).toBe(true);
+    expect(s.messages[0]?.secure).toBe(true);
+    expect(result.transcript).not.toContain('C: STARTTLS');
+  });
+
   it('reports a wrong password as a permanent failure', async () => {
     const s = await sink({ auth: { user: 'relay', password: 's3cret' } });
     const result = await send(s.port, ['bob@blue.com'], { auth: { user: 'relay', password: 'wrong' } });

@@ -26,7 +26,11 @@ export interface SinkBehaviour {
   /** After the data arrived (count = transactions so far, from 1); 'drop' closes mid-DATA. */
   data?: (count: number) => Refusal;
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** With `tls`: TLS from the first byte (RFC 8314) instead of STARTTLS. */
+  implicitTls?: boolean;
   auth?: { user: string; password: string };
+  /** The AUTH mechanisms offered (default PLAIN and LOGIN). */
+  authMethods?: string[];
 }
 
 export interface SmtpSink {
@@ -54,8 +58,9 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink
     disableReverseLookup: true,
     authOptional: !behaviour.auth,
     allowInsecureAuth: true,
-    authMethods: ['PLAIN', 'LOGIN'],
-    hideSTARTTLS: !behaviour.tls,
+    authMethods: behaviour.authMethods ?? ['PLAIN', 'LOGIN'],
+    secure: Boolean(behaviour.tls && behaviour.implicitTls),
+    hideSTARTTLS: !behaviour.tls || Boolean(behaviour.implicitTls),
     disabledCommands: behaviour.auth ? [] : ['AUTH'],
     ...(behaviour.tls ? { key: behaviour.tls.key, cert: behaviour.tls.cert } : {}),
     onConnect(session, callback) {
