@@ -12,6 +12,7 @@ import type { Metrics } from './metrics.js';
 const PRUNE_THRESHOLD = 200;
 /** Mailpit coalesces stats to at most one every 250 ms. */
 const STATS_INTERVAL_MS = 250;
+/** Well inside the minute after which proxies and NAT boxes commonly drop a quiet connection. */
 const PING_INTERVAL_MS = 30_000;
 
 export interface EventsHubOptions {
@@ -20,6 +21,8 @@ export interface EventsHubOptions {
   version: string;
   /** Bytes queued for one client before it is disconnected as stalled. */
   maxBuffered: number;
+  /** Time between heartbeats; a client that has not answered the last ping by the next is dropped. */
+  pingIntervalMs?: number;
 }
 
 /**
@@ -77,7 +80,7 @@ export class EventsHub {
         this.#alive.delete(ws);
         ws.ping();
       }
-    }, PING_INTERVAL_MS);
+    }, options.pingIntervalMs ?? PING_INTERVAL_MS);
     this.#ping.unref();
   }
 
