@@ -114,6 +114,20 @@ describe('the typed client against Letterbox', () => {
     expect((error as LetterboxApiError).status).toBeLessThan(500);
   });
 
+  it('release: sends the stored message on through the smarthost', async () => {
+    const destination = await startLetterbox();
+    const relaying = await startLetterbox({ releaseSmarthost: destination.smtp!, releaseAllowInsecure: true });
+    try {
+      const id = await relaying.client.send({ From: { Email: 'app@red.com' }, To: [{ Email: 'bob@blue.com' }], Subject: 'pass it on' });
+      await relaying.client.release(id, ['carol@blue.com']);
+      const arrived = await destination.client.waitForMessage({ query: 'subject:"pass it on"', timeout: 5000 });
+      expect(arrived.To).toEqual([{ Name: '', Address: 'bob@blue.com' }]);
+      expect(destination.store.get(arrived.ID)?.envelope.rcptTo).toEqual(['carol@blue.com']);
+    } finally {
+      await Promise.all([relaying.stop(), destination.stop()]);
+    }
+  });
+
   it('extract: links and codes', async () => {
     await mail('Your code', { text: 'Your sign-in code is 482913. Or open https://app.example.com/magic?token=abc' });
     const found = await client.extract();
