@@ -84,6 +84,23 @@ describe.runIf(hasChromium())('web inbox: accessibility, screenshots, release', 
     await page.close();
   });
 
+  it('shows the instance label, and keeps a chosen theme over the system one across reloads', async () => {
+    const page = await inbox.open('', { colorScheme: 'light' });
+    await page.locator('.instance-label', { hasText: 'staging' }).waitFor();
+    expect(await page.title()).toMatch(/staging · Letterbox$/);
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await background()).not.toBe(light);
+    await page.reload();
+    await page.locator('.instance-label').waitFor();
+    expect(await page.getByLabel('Theme').inputValue()).toBe('dark');
+    expect(await background()).not.toBe(light);
+    await page.getByLabel('Theme').selectOption('auto');
+    expect(await background()).toBe(light);
+    await page.close();
+  });
+
   it('writes screenshots of the list, a message (light and dark) and phone width', async () => {
     const light = await inbox.open('', { colorScheme: 'light', viewport: { width: 1280, height: 800 } });
     await light.locator('.row', { hasText: 'Your order #1042' }).waitFor();
