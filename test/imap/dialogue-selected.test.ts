@@ -195,6 +195,27 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
     c.close();
   });
 
+  it('MOVE into the selected folder itself renumbers the messages instead of doubling them (RFC 6851 §3.1)', async () => {
+    const { c, user } = await mailbox(3);
+    const inbox = box.store.folders.get(user, 'INBOX');
+    const moved = inbox?.entries[0]?.message;
+    expect(await c.command('a', 'MOVE 1 INBOX')).toEqual([`* OK [COPYUID ${inbox?.uidValidity} 1 4] Moved`, '* 1 EXPUNGE', '* 3 EXISTS', '* 3 RECENT', 'a OK MOVE completed']);
+    expect(await c.command('b', 'FETCH 1:* UID')).toEqual(['* 1 FETCH (UID 2)', '* 2 FETCH (UID 3)', '* 3 FETCH (UID 4)', 'b OK FETCH completed']);
+    expect(inbox?.entries.map((e) => e.message)[2]).toBe(moved);
+    expect(box.store.get(moved?.id ?? '')).toBe(moved);
+    c.close();
+  });
+
+  it('the catch-all MOVE from INBOX to INBOX leaves every message where it is', async () => {
+    deliver(box.store, 'for the catch-all', { to: 'anyone@blue.com' });
+    const c = await loggedIn(box.port('imap'), 'everyone');
+    const before = box.store.folders.get('everyone', 'INBOX')?.entries.length ?? 0;
+    await c.command('S', 'SELECT INBOX');
+    expect(await c.command('a', 'MOVE 1 INBOX')).toEqual([expect.stringMatching(/^\* OK \[COPYUID \d+ 1 1\] Moved$/), 'a OK MOVE completed']);
+    expect(box.store.folders.get('everyone', 'INBOX')?.entries.length).toBe(before);
+    c.close();
+  });
+
   it('EXPUNGE renumbers as in the RFC example (§6.4.3); UID EXPUNGE limits to UIDs (RFC 4315)', async () => {
     const { c } = await mailbox(11);
     await c.command('A1', 'STORE 3:5,8 +FLAGS.SILENT (\\Deleted)');

@@ -32,11 +32,16 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       if (name === 'COPY') return ok(`${call.name} completed`, copyUid);
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
       session.untagged(`OK [${copyUid}] Moved`);
-      if (target.name === view.name) return ok(`${call.name} completed`);
+      // A move within one folder gives the messages new UIDs and expunges the old ones
+      // (RFC 6851 §3.1: MOVE is COPY, then expunging the source). Only where the copy
+      // kept a message's UID (the catch-all's INBOX) does the message stay where it is.
+      const kept = new Set(target.name === view.name ? entries.map((e) => e.uid) : []);
+      const leaving = sourceUids.filter((u) => !kept.has(u));
+      if (leaving.length === 0) return ok(`${call.name} completed`);
       if (isCatchAll(session.user) && view.name === 'INBOX') {
         // The catch-all's INBOX holds every message; leaving it must not delete what was just filed elsewhere.
-        session.store.folders.unfile(session.user, view.name, sourceUids);
-      } else session.store.expunge(session.user, view.name, sourceUids);
+        session.store.folders.unfile(session.user, view.name, leaving);
+      } else session.store.expunge(session.user, view.name, leaving);
       return ok(`${call.name} completed`);
     },
   });
