@@ -133,6 +133,13 @@ describe('one SMTP transaction to a real server', () => {
     expect(result.recipients[0]).toMatchObject({ status: 'temporary', reply: `no reply to the message data within ${timeouts.data} ms` });
   });
 
+  it('gives up on a server that stalls past the command timeout', async () => {
+    const s = await sink({ mail: () => 'stall' });
+    const result = await send(s.port, ['bob@blue.com']);
+    expect(result.recipients[0]).toMatchObject({ status: 'temporary', reply: `no reply to MAIL within ${timeouts.command} ms` });
+    expect(s.messages).toHaveLength(0);
+  });
+
   it('gives up on a server that never greets', async () => {
     const s = await sink({ connect: () => 'stall' });
     const result = await send(s.port, ['bob@blue.com']);
