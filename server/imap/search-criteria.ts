@@ -8,6 +8,7 @@ import { decodeWords } from '../mime/summary.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
+import { sentDay } from './sent-day.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
 
 /** RFC 3501 §6.4.4 search keys, as a tree. */
@@ -233,7 +234,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'text':
       return c.body.includes(key.text) || decodeWords(c.message.raw.subarray(0, headerEnd(c.message.raw)).toString('utf8')).toLowerCase().includes(key.text);
     case 'date': {
-      const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : dayOf(c.message.summary.date);
+      const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : sentDay(c.message);
       if (day === null) return false;
       return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
     }

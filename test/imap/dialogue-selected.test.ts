@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { deliver } from './fixtures.js';
+import { deliver, rawMessage } from './fixtures.js';
 import { loggedIn, type ImapLineClient } from './imap-client.js';
 
 let box: TestSandbox;
@@ -170,6 +170,24 @@ describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
     expect((await c.command('R4', 'SEARCH BOGUS'))[0]).toMatch(/^R4 BAD /);
     await c.command('R5', 'ENABLE IMAP4rev2');
     expect(await c.command('R6', 'SEARCH SEEN')).toEqual(['* ESEARCH (TAG "R6") ALL 2', 'R6 OK SEARCH completed']);
+    c.close();
+  });
+});
+
+describe('IMAP SEARCH by sent date', () => {
+  it('SENTON, SENTBEFORE and SENTSINCE take the day the Date field states, in its own zone (§6.4.4)', async () => {
+    const user = 'sent-day@blue.com';
+    // Each of these is a different day in UTC from the one it states.
+    const dates = ['Mon, 1 Jan 2024 23:30:00 -0500', 'Tue, 2 Jan 2024 00:30:00 +0100', 'Tue, 2 Jan 2024 20:00:00 PST', 'Tue, 2 Jan 2024 00:10:00 +0030 (odd zone)'];
+    for (const date of dates) box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
+    const c = await loggedIn(box.port('imap'), user);
+    await c.command('S', 'SELECT INBOX');
+    const search = async (criteria: string) => (await c.command('Q', `SEARCH ${criteria}`))[0];
+    expect(await search('SENTON 1-Jan-2024')).toBe('* SEARCH 1');
+    expect(await search('SENTON 2-Jan-2024')).toBe('* SEARCH 2 3 4');
+    expect(await search('SENTBEFORE 2-Jan-2024')).toBe('* SEARCH 1');
+    expect(await search('SENTSINCE 2-Jan-2024')).toBe('* SEARCH 2 3 4');
+    expect(await search('SENTSINCE 3-Jan-2024')).toBe('* SEARCH');
     c.close();
   });
 });
