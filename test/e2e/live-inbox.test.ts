@@ -44,6 +44,36 @@ describe.runIf(hasChromium())('web inbox: live list, read, delete, search', () =
     await page.close();
   });
 
+  it('notifies of new mail while the page is hidden, once notifications are turned on', async () => {
+    const context = await inbox.browser.newContext({ permissions: ['notifications'] });
+    const page = await context.newPage();
+    // A headless page is never hidden and shows no notification: make it hidden, and record what it would show.
+    await page.addInitScript(() => {
+      Object.defineProperty(Document.prototype, 'hidden', { get: () => true });
+      const shown: string[] = [];
+      (window as unknown as { __shown: string[] }).__shown = shown;
+      const real = window.Notification;
+      // Called with `new`, a function that returns an object gives that object.
+      const recorder = function (title: string) {
+        shown.push(title);
+        return { onclick: null };
+      };
+      Object.defineProperty(recorder, 'permission', { get: () => real.permission });
+      window.Notification = Object.assign(recorder, { requestPermission: real.requestPermission.bind(real) }) as unknown as typeof Notification;
+    });
+    await page.goto(inbox.base);
+    await page.locator('.conn-live').waitFor();
+    await inbox.send({ subject: 'Before notifications' });
+    await page.locator('.row', { hasText: 'Before notifications' }).waitFor();
+    await page.getByRole('button', { name: 'Browser notifications for new mail' }).click();
+    await page.locator('button[aria-pressed="true"][aria-label="Browser notifications for new mail"]').waitFor();
+    await inbox.send({ subject: 'Ping for you' });
+    await page.locator('.row', { hasText: 'Ping for you' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __shown: string[] }).__shown)).toEqual(['Ping for you']);
+    await context.close();
+    await fetch(`${inbox.base}api/v1/messages`, { method: 'DELETE' });
+  });
+
   it('filters by search, keeps the query in the URL, and restores it from the URL', async () => {
     await inbox.send({ subject: 'Invoice 1042', from: 'billing@shop.test', text: 'pay up' });
     await inbox.send({ subject: 'Weekly newsletter', from: 'news@shop.test', text: 'read me' });
