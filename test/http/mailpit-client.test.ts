@@ -18,7 +18,8 @@ afterAll(async () => {
 /**
  * The published mailpit-api client, unchanged, driving every method that maps to a
  * route Letterbox implements, against mail sent over SMTP by nodemailer.
- * (Release, html-check, link-check, sa-check and chaos are not routes of this API.)
+ * Release and chaos are driven by the same client in test/relay/release-api.test.ts and
+ * test/chaos/chaos.test.ts; html-check, link-check and sa-check are not routes of this API.
  */
 describe('mailpit-api client', () => {
   let id = '';
