@@ -116,6 +116,13 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
   });
 });
 
+/** Logs in, selects INBOX, and gives the first line a SEARCH answers with. */
+async function searching(user: string): Promise<{ c: ImapLineClient; search(criteria: string): Promise<string | undefined> }> {
+  const c = await loggedIn(box.port('imap'), user);
+  await c.command('S', 'SELECT INBOX');
+  return { c, search: async (criteria) => (await c.command('Q', `SEARCH ${criteria}`))[0] };
+}
+
 describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
   it('finds by every kind of key', async () => {
     const user = `search@blue.com`;
@@ -124,9 +131,7 @@ describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
     const c3 = deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
     box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
     box.store.setFlags([c3.id], 'add', ['\\Flagged', 'urgent']);
-    const c = await loggedIn(box.port('imap'), user);
-    await c.command('S', 'SELECT INBOX');
-    const search = async (criteria: string) => (await c.command('Q', `SEARCH ${criteria}`))[0];
+    const { c, search } = await searching(user);
     expect(await search('ALL')).toBe('* SEARCH 1 2 3');
     expect(await search('FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"')).toBe('* SEARCH 3');
     expect(await search('FROM smith')).toBe('* SEARCH 1');
@@ -180,9 +185,7 @@ describe('IMAP SEARCH by sent date', () => {
     // Each of these is a different day in UTC from the one it states.
     const dates = ['Mon, 1 Jan 2024 23:30:00 -0500', 'Tue, 2 Jan 2024 00:30:00 +0100', 'Tue, 2 Jan 2024 20:00:00 PST', 'Tue, 2 Jan 2024 00:10:00 +0030 (odd zone)'];
     for (const date of dates) box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
-    const c = await loggedIn(box.port('imap'), user);
-    await c.command('S', 'SELECT INBOX');
-    const search = async (criteria: string) => (await c.command('Q', `SEARCH ${criteria}`))[0];
+    const { c, search } = await searching(user);
     expect(await search('SENTON 1-Jan-2024')).toBe('* SEARCH 1');
     expect(await search('SENTON 2-Jan-2024')).toBe('* SEARCH 2 3 4');
     expect(await search('SENTBEFORE 2-Jan-2024')).toBe('* SEARCH 1');
