@@ -166,6 +166,9 @@ describe('with mail', () => {
     const text = (rich['Attachments'] as Array<{ PartID: string }>)[0];
     const part = await get(`/api/v1/message/${richId}/part/${inline?.PartID}`);
     expect(part.headers.get('content-type')).toBe('image/png');
+    // The sender's bytes on this origin: never a script context (see html-safety.test.ts).
+    expect(part.headers.get('content-security-policy')).toMatch(/^default-src 'none';/);
+    expect(part.headers.get('content-security-policy')).not.toMatch(/script-src/);
     expect(Buffer.from(await part.arrayBuffer()).equals(PNG_1PX)).toBe(true);
     for (const id of [inline?.PartID, text?.PartID]) {
       const thumb = await get(`/api/v1/message/${richId}/part/${id}/thumb`);
