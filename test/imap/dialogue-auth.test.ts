@@ -38,6 +38,13 @@ describe('IMAP authentication without TLS (RFC 3501 §6.2)', () => {
     c.close();
   });
 
+  it('AUTHENTICATE PLAIN with an authzid: the same user logs in, another is refused (RFC 4616 §2, RFC 5530)', async () => {
+    const c = await open();
+    expect(await c.command('z1', `AUTHENTICATE PLAIN ${b64('carol@blue.com\0bob@blue.com\0pw')}`)).toEqual(['z1 NO [AUTHORIZATIONFAILED] Cannot act as another user']);
+    expect(await c.command('z2', `AUTHENTICATE PLAIN ${b64('bob@blue.com\0bob@blue.com\0pw')}`)).toEqual([expect.stringMatching(/^z2 OK \[CAPABILITY /)]);
+    c.close();
+  });
+
   it('AUTHENTICATE PLAIN with a continuation, and cancelling with *', async () => {
     const c = await open();
     c.write('a2 AUTHENTICATE PLAIN\r\n');

@@ -103,7 +103,10 @@ const authenticate = command({
       const response = initial !== undefined ? decodeBase64(initial) ?? 'bad' : await saslResponse(session, '');
       if (response === 'cancel') return bad('Authentication cancelled');
       if (response === 'bad') return bad('Invalid base64');
-      const [, user = '', password = ''] = response.split('\0');
+      const [authzid = '', user = '', password = ''] = response.split('\0');
+      // RFC 4616 §2: acting for another user (authzid) is not supported, as in POP3; logging
+      // in as the authcid instead would open a mailbox the client did not ask for.
+      if (authzid && authzid !== user) return no('Cannot act as another user', 'AUTHORIZATIONFAILED');
       return logIn(session, user, password);
     }
     if (mechanism === 'LOGIN') {
