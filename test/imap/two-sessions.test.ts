@@ -50,7 +50,7 @@ describe('two sessions on one mailbox', () => {
     b.close();
   });
 
-  it('new mail and flag changes reach an IDLE session at once (RFC 2177)', async () => {
+  it('new mail, and flag changes from the web inbox and other sessions, reach an IDLE session at once (RFC 2177)', async () => {
     const { a, b, user } = await pair(1);
     b.write('I1 IDLE\r\n');
     expect(await b.line()).toBe('+ idling');
@@ -59,17 +59,26 @@ describe('two sessions on one mailbox', () => {
     transport.close();
     expect(await b.line()).toBe('* 2 EXISTS');
     expect(await b.line()).toBe('* 1 RECENT');
-    // The web inbox marks a message read: a store-level flag change.
+    // The web inbox marks the message read through the API it uses (Mailpit's PUT /api/v1/messages).
     const first = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
-    box.store.setFlags([first?.id ?? ''], 'add', ['\\Seen']);
+    const marked = await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/messages`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ IDs: [first?.id], Read: true }),
+    });
+    expect(marked.status).toBe(200);
     expect(await b.line()).toBe('* 1 FETCH (UID 1 FLAGS (\\Seen))');
+    // Opening a message in the web inbox reads it too.
+    const second = box.store.folders.get(user, 'INBOX')?.entries[1]?.message;
+    expect((await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${second?.id}`)).status).toBe(200);
+    expect(await b.line()).toBe('* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))');
     await a.command('A1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
     expect(await b.line()).toBe('* 1 FETCH (UID 1 FLAGS (\\Seen \\Deleted))');
     await a.command('A2', 'EXPUNGE');
     expect(await b.line()).toBe('* 1 EXPUNGE');
     b.write('DONE\r\n');
     expect(await b.line()).toBe('I1 OK IDLE terminated');
-    expect(await b.command('B1', 'FETCH 1:* (UID FLAGS)')).toEqual(['* 1 FETCH (UID 2 FLAGS (\\Recent))', 'B1 OK FETCH completed']);
+    expect(await b.command('B1', 'FETCH 1:* (UID FLAGS)')).toEqual(['* 1 FETCH (UID 2 FLAGS (\\Seen \\Recent))', 'B1 OK FETCH completed']);
     a.close();
     b.close();
   });
