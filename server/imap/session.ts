@@ -9,7 +9,7 @@ import { bad, no, type CommandEntry, type State, type Status } from './command.j
 import type { Connection } from './connection.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
-import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
+import { canonicalInbox, decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import { ParseError, Reader } from './parser.js';
 import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
@@ -91,9 +91,9 @@ export class Session {
     this.conn.writer.write(`* ${text}\r\n`);
   }
 
-  /** A mailbox name as the client wrote it, in Unicode. */
+  /** A mailbox name as the client wrote it, in Unicode, with INBOX in its one spelling. */
   mailboxName(wire: string): string {
-    return this.utf8 ? wire : decodeMailboxName(wire);
+    return canonicalInbox(this.utf8 ? wire : decodeMailboxName(wire));
   }
 
   /** A mailbox name for a response. */

@@ -66,6 +66,18 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     c.close();
   });
 
+  it('INBOX is case-insensitive as the first level of a name too: inbox/Done is INBOX/Done (§5.1)', async () => {
+    const c = await loggedIn(box.port('imap'), 'inbox-levels@blue.com');
+    expect(await c.command('A1', 'CREATE inbox/Done')).toEqual(['A1 OK CREATE completed']);
+    expect(await c.command('A2', 'CREATE InBox/Done')).toEqual(['A2 NO [ALREADYEXISTS] Mailbox INBOX/Done already exists']);
+    expect(await c.command('A3', 'LIST "" *')).toEqual(expect.arrayContaining(['* LIST (\\HasChildren) "/" INBOX', '* LIST (\\HasNoChildren) "/" INBOX/Done']));
+    expect((await c.command('A4', 'LIST "" *')).filter((l) => /"\/" inbox/i.test(l) && !l.includes('INBOX'))).toEqual([]);
+    expect(await c.command('A5', 'LIST "inbox/" %')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX/Done', 'A5 OK LIST completed']);
+    expect((await c.command('A6', 'SELECT inbox/done')).at(-1)).toBe('A6 NO [NONEXISTENT] No mailbox INBOX/done');
+    expect((await c.command('A7', 'SELECT Inbox/Done')).at(-1)).toBe('A7 OK [READ-WRITE] SELECT completed');
+    c.close();
+  });
+
   it('LIST with special-use attributes, patterns, the delimiter query and RETURN options (§6.3.8, RFC 6154)', async () => {
     const c = await loggedIn(box.port('imap'), 'list@blue.com');
     expect(await c.command('A101', 'LIST "" ""')).toEqual(['* LIST (\\Noselect) "/" ""', 'A101 OK LIST completed']);
