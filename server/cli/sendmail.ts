@@ -17,7 +17,8 @@ for PHP mail(), cron and other local senders.
                      Where Letterbox listens (default 127.0.0.1:1025; env LETTERBOX_SMTP_ADDR)
   --auth USER:PASSWORD
                      SMTP AUTH PLAIN credentials (env LETTERBOX_SMTP_AUTH)
-  Other sendmail options (-F, -o*, -B, -v, -bm, ...) are accepted and ignored.
+  Letters cluster as in sendmail (-ti). Other sendmail options (-F, -o*, -B, -v,
+  -bm, ...) are accepted and ignored.
 
 Lines ending in a bare LF are sent with CRLF, as SMTP requires (RFC 5321 §2.3.8).
 Exit status follows sysexits.h: 0 sent, 64 usage, 65 bad message, 69/75 server refused.
@@ -33,8 +34,18 @@ export interface SendmailArgs {
   help: boolean;
 }
 
+/**
+ * Letters that take a value, attached (`-fapp@red.com`) or as the next argument
+ * (`-f app@red.com`): Postfix's sendmail option list, plus Letterbox's -S.
+ */
+const TAKES_VALUE = new Set('ABCFLNORSVXbdefhopqr');
+/** Letters without a value. Only -t and -i change anything here. */
+const FLAGS = new Set('GIUcimntvx');
 
-/** sendmail's own option syntax: clustered single letters, values attached or following. */
+/**
+ * sendmail's own option syntax, as getopt reads it: letters cluster (`-ti`), and a
+ * letter that takes a value takes the rest of its cluster or the next argument.
+ */
 export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']): SendmailArgs {
   const args: SendmailArgs = {
     headerRecipients: false,
@@ -47,36 +58,44 @@ export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const value = (inline: string) => {
-      if (inline) return inline;
-      const next = argv[++i];
-      if (next === undefined) throw new UsageError(`${arg} needs a value`);
-      return next;
+    const next = (name: string) => {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${name} needs a value`);
+      return value;
     };
     if (arg === '--') {
       args.recipients.push(...argv.slice(i + 1));
       break;
     }
     if (arg === '--help' || arg === '-h') args.help = true;
-    else if (arg === '--smtp-addr' || arg.startsWith('--smtp-addr=')) args.smtpAddr = parseAddr(value(arg.slice('--smtp-addr='.length)));
-    else if (arg === '--auth' || arg.startsWith('--auth=')) args.auth = parseAuth(value(arg.slice('--auth='.length)));
+    else if (arg === '--smtp-addr' || arg.startsWith('--smtp-addr=')) args.smtpAddr = parseAddr(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : next(arg));
+    else if (arg === '--auth' || arg.startsWith('--auth=')) args.auth = parseAuth(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : next(arg));
     else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-    else if (arg === '-t') args.headerRecipients = true;
-    else if (arg === '-i' || arg === '-oi') args.dotEnds = false;
-    else if (arg.startsWith('-f') || arg.startsWith('-r')) args.sender = value(arg.slice(2));
-    else if (arg.startsWith('-S')) args.smtpAddr = parseAddr(value(arg.slice(2)));
-    else if (arg.startsWith('-F') || arg.startsWith('-O') || arg.startsWith('-X') || arg.startsWith('-N') || arg.startsWith('-R') || arg.startsWith('-V') || arg.startsWith('-L')) {
-      // Options taking a value that Letterbox has no use for (full name, option, log file, DSN …).
-      if (arg.length === 2) i++;
-    } else if (/^-(o|B|b|v|m|e|q|d|U|G|n|A)/.test(arg)) {
-      // Flags without a separate value: -oem, -odi, -B8BITMIME, -bm, -v, -m …
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else {
-      args.recipients.push(arg);
+    else if (!arg.startsWith('-') || arg === '-') args.recipients.push(arg);
+    else {
+      for (let j = 1; j < arg.length; j++) {
+        const letter = arg[j] as string;
+        if (TAKES_VALUE.has(letter)) {
+          applyValue(args, letter, arg.slice(j + 1) || next(`-${letter}`));
+          break;
+        }
+        if (!FLAGS.has(letter)) throw new UsageError(`unknown option -${letter}`);
+        if (letter === 't') args.headerRecipients = true;
+        if (letter === 'i') args.dotEnds = false;
+      }
     }
   }
   return args;
+}
+
+/** The options with a value that mean something here; the rest (-F full name, -odi, -B8BITMIME, …) are accepted and ignored. */
+function applyValue(args: SendmailArgs, letter: string, value: string): void {
+  if (letter === 'f' || letter === 'r') args.sender = value;
+  else if (letter === 'S') args.smtpAddr = parseAddr(value);
+  // -oi is the old spelling of -i.
+  else if (letter === 'o' && value === 'i') args.dotEnds = false;
+  // Any mode but -bm (deliver the message on standard input) would wait on input that never comes as it expects.
+  else if (letter === 'b' && value !== 'm') throw new UsageError(`-b${value} is not supported (only -bm, the default)`);
 }
 
 function parseAddr(text: string): HostPort {

@@ -65,6 +65,13 @@ describe('letterbox sendmail', () => {
     expect(only().raw.toString()).toContain('via env');
   });
 
+  it('-ti clustered, as scripts write it: header recipients, and a lone dot is content', async () => {
+    const result = await runInProcess(sendmail, ['-ti', '--smtp-addr', addr], 'To: bob@blue.com\nSubject: ti\n\nline\n.\nstill here\n');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(only().raw.toString()).toBe('To: bob@blue.com\r\nSubject: ti\r\n\r\nline\r\n.\r\nstill here\r\n');
+  });
+
   it('fails with a usage status when there is no recipient', async () => {
     const result = await runInProcess(sendmail, ['--smtp-addr', addr], 'Subject: nobody\n\n');
     expect(result.status).toBe(64);
@@ -86,6 +93,17 @@ describe('sendmail options', () => {
   it('parses clustered and attached values as sendmail does', () => {
     const args = parseSendmailArgs(['-t', '-i', '-f', 'a@b.c', '-F', 'Full Name', '-odi', '-oem', '-S', 'mail:2525', '--', '-odd@x.y'], {});
     expect(args).toMatchObject({ headerRecipients: true, dotEnds: false, sender: 'a@b.c', smtpAddr: { host: 'mail', port: 2525 }, recipients: ['-odd@x.y'] });
+  });
+  it('reads clustered letters as getopt does, a value-taking letter ending its cluster', () => {
+    expect(parseSendmailArgs(['-ti', 'bob@blue.com'], {})).toMatchObject({ headerRecipients: true, dotEnds: false, recipients: ['bob@blue.com'] });
+    expect(parseSendmailArgs(['-itfapp@red.com'], {})).toMatchObject({ headerRecipients: true, dotEnds: false, sender: 'app@red.com', recipients: [] });
+    expect(parseSendmailArgs(['-tf', 'app@red.com', '-B', '8BITMIME', 'bob@blue.com'], {})).toMatchObject({ sender: 'app@red.com', recipients: ['bob@blue.com'] });
+    expect(parseSendmailArgs(['-o', 'i', '-bm'], {})).toMatchObject({ dotEnds: false });
+  });
+  it('refuses an unknown letter, a missing value and a -b mode it cannot do', () => {
+    expect(() => parseSendmailArgs(['-tz'], {})).toThrow('unknown option -z');
+    expect(() => parseSendmailArgs(['-t', '-f'], {})).toThrow('-f needs a value');
+    expect(() => parseSendmailArgs(['-bp'], {})).toThrow(/-bp is not supported/);
   });
   it('refuses an unknown long option', () => {
     expect(() => parseSendmailArgs(['--bogus'], {})).toThrow(/unknown option/);
