@@ -3,6 +3,7 @@ import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { envelopeFromHeader } from '../transfer/envelope.js';
 import { bareLfToCrlf } from '../transfer/line-endings.js';
 import { commandArgs, EX, readAll, UsageError, type Command, type CommandIo } from './io.js';
+import { relaySmtpSession } from './sendmail-smtp-session.js';
 import { SmtpClient, SmtpReplyError } from './smtp-client.js';
 
 const USAGE = `Usage: letterbox sendmail [options] [recipient ...] < message
@@ -13,6 +14,7 @@ for PHP mail(), cron and other local senders.
   -t                 Take recipients from the To, Cc and Bcc headers (added to any given)
   -f SENDER          Envelope sender (default: the From header, else user@host)
   -i, -oi            A line with a single "." does not end the message
+  -bs                Speak SMTP on standard input and output (relayed to Letterbox)
   -S, --smtp-addr HOST:PORT
                      Where Letterbox listens (default 127.0.0.1:1025; env LETTERBOX_SMTP_ADDR)
   --auth USER:PASSWORD
@@ -28,6 +30,8 @@ export interface SendmailArgs {
   headerRecipients: boolean;
   sender: string | undefined;
   dotEnds: boolean;
+  /** -bs: the caller speaks SMTP itself on standard input and output. */
+  smtpOnStdio: boolean;
   smtpAddr: HostPort;
   auth: { username: string; password: string } | undefined;
   recipients: string[];
@@ -51,6 +55,7 @@ export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']
     headerRecipients: false,
     sender: undefined,
     dotEnds: true,
+    smtpOnStdio: false,
     smtpAddr: parseAddr(env.LETTERBOX_SMTP_ADDR || '127.0.0.1:1025'),
     auth: env.LETTERBOX_SMTP_AUTH ? parseAuth(env.LETTERBOX_SMTP_AUTH) : undefined,
     recipients: [],
@@ -94,8 +99,10 @@ function applyValue(args: SendmailArgs, letter: string, value: string): void {
   else if (letter === 'S') args.smtpAddr = parseAddr(value);
   // -oi is the old spelling of -i.
   else if (letter === 'o' && value === 'i') args.dotEnds = false;
-  // Any mode but -bm (deliver the message on standard input) would wait on input that never comes as it expects.
-  else if (letter === 'b' && value !== 'm') throw new UsageError(`-b${value} is not supported (only -bm, the default)`);
+  else if (letter === 'b') {
+    if (value === 's') args.smtpOnStdio = true;
+    else if (value !== 'm') throw new UsageError(`-b${value} is not supported (only -bm, the default, and -bs)`);
+  }
 }
 
 function parseAddr(text: string): HostPort {
@@ -125,6 +132,7 @@ export const sendmail: Command = async (argv, io) => {
   }, argv, io);
   if (!read.ok) return read.exit;
   const { args } = read;
+  if (args.smtpOnStdio) return relaySmtpSession(args.smtpAddr, io);
   let raw = await readAll(io.stdin);
   if (args.dotEnds) raw = cutAtDotLine(raw);
   raw = bareLfToCrlf(raw);

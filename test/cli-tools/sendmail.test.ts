@@ -72,6 +72,15 @@ describe('letterbox sendmail', () => {
     expect(only().raw.toString()).toBe('To: bob@blue.com\r\nSubject: ti\r\n\r\nline\r\n.\r\nstill here\r\n');
   });
 
+  it('-bs relays the SMTP session the caller speaks on standard input and output', async () => {
+    const session = 'EHLO app.red.com\r\nMAIL FROM:<app@red.com>\r\nRCPT TO:<bob@blue.com>\r\nDATA\r\nSubject: bs\r\n\r\nhi\r\n.\r\nQUIT\r\n';
+    const result = await runInProcess(sendmail, ['-bs', '-S', addr], session);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\r\n').map((line) => line.slice(0, 4)).filter((code) => /^\d{3} /.test(code))).toEqual(['220 ', '250 ', '250 ', '250 ', '354 ', '250 ', '221 ']);
+    expect(only()).toMatchObject({ raw: Buffer.from('Subject: bs\r\n\r\nhi\r\n'), envelope: { mailFrom: 'app@red.com', rcptTo: ['bob@blue.com'] } });
+  });
+
   it('fails with a usage status when there is no recipient', async () => {
     const result = await runInProcess(sendmail, ['--smtp-addr', addr], 'Subject: nobody\n\n');
     expect(result.status).toBe(64);
@@ -86,6 +95,9 @@ describe('letterbox sendmail', () => {
     const result = await runInProcess(sendmail, ['--smtp-addr', `127.0.0.1:${port}`, 'bob@blue.com'], 'Subject: x\n\n');
     expect(result.status).toBe(75);
     expect(result.stderr).toMatch(/cannot deliver/);
+    const bs = await runInProcess(sendmail, ['-bs', '--smtp-addr', `127.0.0.1:${port}`], 'QUIT\r\n');
+    expect(bs.status).toBe(75);
+    expect(bs.stderr).toMatch(/cannot talk to/);
   });
 });
 
@@ -98,7 +110,8 @@ describe('sendmail options', () => {
     expect(parseSendmailArgs(['-ti', 'bob@blue.com'], {})).toMatchObject({ headerRecipients: true, dotEnds: false, recipients: ['bob@blue.com'] });
     expect(parseSendmailArgs(['-itfapp@red.com'], {})).toMatchObject({ headerRecipients: true, dotEnds: false, sender: 'app@red.com', recipients: [] });
     expect(parseSendmailArgs(['-tf', 'app@red.com', '-B', '8BITMIME', 'bob@blue.com'], {})).toMatchObject({ sender: 'app@red.com', recipients: ['bob@blue.com'] });
-    expect(parseSendmailArgs(['-o', 'i', '-bm'], {})).toMatchObject({ dotEnds: false });
+    expect(parseSendmailArgs(['-o', 'i', '-bm'], {})).toMatchObject({ dotEnds: false, smtpOnStdio: false });
+    expect(parseSendmailArgs(['-bs'], {})).toMatchObject({ smtpOnStdio: true });
   });
   it('refuses an unknown letter, a missing value and a -b mode it cannot do', () => {
     expect(() => parseSendmailArgs(['-tz'], {})).toThrow('unknown option -z');
