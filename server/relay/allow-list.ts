@@ -58,10 +58,26 @@ export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 }
 
+/** A host name as mail uses it: dot-separated LDH labels, no trailing dot (RFC 5321 §4.1.2 Domain). */
+const DOMAIN = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*';
+const DOMAIN_ONLY = new RegExp(`^${DOMAIN}$`, 'i');
+const MAILBOX = new RegExp(`^[^\\s<>()\\[\\],;:@\\\\"\\x00-\\x1f\\x7f]+@${DOMAIN}$`, 'i');
+
 /**
  * A mailbox as release accepts it: local@domain, no spaces, brackets, or control
  * characters (they would break the SMTP command line or inject a second one).
  */
 export function isDeliverableAddress(address: string): boolean {
-  return address.length <= 254 && /^[^\s<>()\[\],;:@\\"\x00-\x1f\x7f]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i.test(address);
+  return address.length <= 254 && MAILBOX.test(address);
+}
+
+/**
+ * Whether a pattern is one of the forms compileAllowList knows. Anything else (a
+ * trailing dot, a second @, a wildcard inside) would match no one, without a word.
+ */
+export function isAllowPattern(raw: string): boolean {
+  const pattern = raw.trim();
+  if (pattern.startsWith('*@') || pattern.startsWith('*.')) return DOMAIN_ONLY.test(pattern.slice(2));
+  if (pattern.includes('@')) return isDeliverableAddress(pattern);
+  return DOMAIN_ONLY.test(pattern);
 }

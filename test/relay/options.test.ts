@@ -18,6 +18,7 @@ describe('release options', () => {
       smarthost: { host: 'smtp.example.com', port: 587 },
       smarthostAuth: { user: 'u', password: 'p' },
     });
+    expect(settings('--release-mx', '--release-allow', 'BLUE.com,*.blue.com,localhost,bob.o-neil+tag@red.com')?.allow.patterns).toHaveLength(4);
     const mx = settings('--release-mx', '--release-allow', 'blue.com,*@green.com,bob@red.com', '--release-port', '2525', '--dns-server', '127.0.0.1:5353');
     expect(mx).toMatchObject({ mode: 'mx', mxPort: 2525 });
     expect(['x@blue.com', 'y@green.com', 'bob@red.com', 'eve@red.com', 'x@sub.blue.com'].map((a) => mx?.allow.allows(a))).toEqual([true, true, true, false, false]);
@@ -35,6 +36,10 @@ describe('release options', () => {
       [['--release-retry', '1m,soon'], /durations/],
       [['--release-smarthost', 'a.example:25', '--release-sender', 'x>\r\nRCPT TO:<y@z'], /not an address/],
       [['--release-mx', '--release-allow', 'blue com'], /--release-allow/],
+      // Each of these would compile to a rule that matches no recipient at all.
+      ...['blue.com.', 'blue..com', '*@blue.com@red.com', '*.bob@blue.com', '*@*.blue.com', '*', 'bob smith@blue.com'].map(
+        (pattern): [string[], RegExp] => [['--release-mx', '--release-allow', pattern], /--release-allow: ".*" is not blue\.com/],
+      ),
     ];
     for (const [argv, message] of cases) expect(() => settings(...argv), argv.join(' ')).toThrow(message);
     expect(() => settings('--release-mx')).toThrow(OptionError);
