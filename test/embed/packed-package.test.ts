@@ -22,7 +22,10 @@ try {
   const id = await client.send({ From: { Email: 'app@red.com' }, To: [{ Email: 'bob@blue.com' }], Subject: 'from the package', Text: 'hello' });
   const seen = await box.client.waitForMessage({ query: 'subject:"from the package"', timeout: 5000 });
   const inbox = await (await fetch(box.url)).text();
-  console.log(JSON.stringify({ smtpPort: box.smtp.port, id, seen: seen.ID, stored: box.store.messages().length, inbox }));
+  // Past 128 KB a message is parsed on a worker thread, whose module must ship too.
+  const big = await client.send({ From: { Email: 'app@red.com' }, To: [{ Email: 'bob@blue.com' }], Subject: 'big', Text: 'x'.repeat(200_000) });
+  const bigText = (await client.get(big)).Text.trim().length;
+  console.log(JSON.stringify({ smtpPort: box.smtp.port, id, seen: seen.ID, stored: box.store.messages().length, inbox, bigText }));
 } finally {
   await box.stop();
 }
@@ -100,15 +103,16 @@ describe('the packed package, installed', () => {
     }
   });
 
-  it('`import("letterbox")` starts a sandbox on port 0 with its client, and serves the built inbox', async () => {
+  it('`import("letterbox")` starts a sandbox on port 0 with its client, parses on its worker threads, and serves the built inbox', async () => {
     await writeFile(join(pkg.project, 'embed.mjs'), EMBEDDING_SCRIPT);
     const result = await run(process.execPath, ['embed.mjs'], pkg.project);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { smtpPort: number; id: string; seen: string; stored: number; inbox: string };
+    const out = JSON.parse(result.stdout) as { smtpPort: number; id: string; seen: string; stored: number; inbox: string; bigText: number };
     expect(out.smtpPort).toBeGreaterThan(0);
     expect(out.seen).toBe(out.id);
-    expect(out.stored).toBe(1);
+    expect(out.stored).toBe(2);
+    expect(out.bigText).toBe(200_000);
     // The installed server finds the dist/ui shipped beside it, not the "not built" fallback.
     expect(out.inbox).toContain('<div id="app">');
   });
