@@ -72,6 +72,11 @@ export interface ReleaseEvents extends Record<string, unknown> {
 
 /** RFC 5321 §6.3: a message that has passed this many hops is looping. */
 const MAX_HOPS = 30;
+/**
+ * RFC 5321 §4.5.3.1.8: a server must take 100 recipients per transaction and may refuse
+ * the 101st (452); a client with more sends them in chunks of 100.
+ */
+const RECIPIENTS_PER_TRANSACTION = 100;
 /** Most addresses tried in one round, across all MX hosts. */
 const MAX_ADDRESSES_PER_ROUND = 10;
 
@@ -171,12 +176,21 @@ export class ReleaseService {
     this.#timers.clear();
   }
 
-  /** One transaction per domain for MX delivery (RFC 5321 §5.1); one in all for a smarthost. */
+  /**
+   * One transaction per domain for MX delivery (RFC 5321 §5.1), one in all for a
+   * smarthost, each split into chunks of at most 100 recipients.
+   */
   #groups(recipients: string[]): string[][] {
-    if (this.#settings.mode === 'smarthost') return recipients.length > 0 ? [recipients] : [];
     const byDomain = new Map<string, string[]>();
-    for (const address of recipients) byDomain.set(domainOf(address), [...(byDomain.get(domainOf(address)) ?? []), address]);
-    return [...byDomain.values()];
+    for (const address of recipients) {
+      const key = this.#settings.mode === 'smarthost' ? '' : domainOf(address);
+      byDomain.set(key, [...(byDomain.get(key) ?? []), address]);
+    }
+    const chunks: string[][] = [];
+    for (const group of byDomain.values()) {
+      for (let at = 0; at < group.length; at += RECIPIENTS_PER_TRANSACTION) chunks.push(group.slice(at, at + RECIPIENTS_PER_TRANSACTION));
+    }
+    return chunks;
   }
 
   async #round(record: ReleaseRecord, message: StoredMessage, group: string[], retryIndex: number): Promise<void> {

@@ -128,6 +128,16 @@ describe('release by MX', () => {
     expect(s.messages.map((m) => m.rcptTo).sort()).toEqual([['bob@blue.com', 'dan@blue.com'], ['carol@green.com']]);
   });
 
+  it('sends more than 100 recipients of a domain in chunks of 100, as a server may refuse the 101st (RFC 5321 §4.5.3.1.8)', async () => {
+    const s = await sink({ rcpt: (_address, session) => (session.envelope.rcptTo.length >= 100 ? { code: 452, message: '4.5.3 Too many recipients' } : null) });
+    const { box, service } = await mxBox(s.port);
+    const everyone = Array.from({ length: 150 }, (_, i) => `user${i}@blue.com`);
+    const record = asRecord(await service.release(deliver(box, everyone).id, undefined, 'api'));
+    expect(record.recipients.filter((r) => r.state !== 'delivered')).toEqual([]);
+    expect(s.messages.map((m) => m.rcptTo.length).sort()).toEqual([100, 50]);
+    expect(s.messages.flatMap((m) => m.rcptTo).sort()).toEqual([...everyone].sort());
+  });
+
   it('retries a 4xx in the background until the server accepts', async () => {
     let refusals = 0;
     const s = await sink({ rcpt: () => (refusals++ === 0 ? { code: 451, message: '4.7.1 Greylisted, try again' } : null) });
