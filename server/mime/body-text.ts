@@ -1,6 +1,7 @@
 import type { BodySummary } from '../store/types.js';
 import { fold } from '../store/search/haystack.js';
-import { firstField, headerEnd, readHeaderFields } from './headers.js';
+import { firstFieldValue } from './field-value.js';
+import { headerEnd } from './headers.js';
 import { decodeTransfer, isKnownEncoding, transferEncoding } from './transfer-encoding.js';
 
 /** How a single-part text message's body is stored, when it is one the indexer reads itself. */
@@ -17,13 +18,13 @@ export interface SimpleBodyForm {
  * encodings) returns undefined and goes to mailparser.
  */
 export function simpleBodyForm(raw: Buffer): SimpleBodyForm | undefined {
-  const fields = readHeaderFields(raw, 64 * 1024, 500);
-  const contentType = (firstField(fields, 'Content-Type') ?? 'text/plain').toLowerCase();
+  // Two fields found on the bytes: splitting the whole header cost as much as the rest.
+  const contentType = (firstFieldValue(raw, 'Content-Type') ?? 'text/plain').toLowerCase();
   const type = /^\s*([^;\s]+)/.exec(contentType)?.[1] ?? 'text/plain';
   if (type !== 'text/plain' && type !== 'text/html') return undefined;
   const charset = /charset\s*=\s*"?([^";\s]+)/.exec(contentType)?.[1] ?? 'us-ascii';
   if (!/^(utf-?8|us-ascii|ascii)$/.test(charset)) return undefined;
-  const encoding = transferEncoding(firstField(fields, 'Content-Transfer-Encoding'));
+  const encoding = transferEncoding(firstFieldValue(raw, 'Content-Transfer-Encoding'));
   if (!isKnownEncoding(encoding)) return undefined;
   return { type, encoding: encoding as SimpleBodyForm['encoding'], start: headerEnd(raw) };
 }
