@@ -1,4 +1,3 @@
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { isRecord, isStringArray } from './read-body.js';
 
@@ -128,5 +127,7 @@ export async function renderSendRequest(request: SendRequest, hostname: string):
   if (request.text) mail.text = request.text;
   if (request.html) mail.html = request.html;
   // Bcc recipients stay in the envelope only; no Bcc header is written (RFC 5322 §3.6.3).
+  // Loaded on first use: most sandboxes never take mail over this route.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   return new MailComposer(mail).compile().build();
 }

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { generate } from 'selfsigned';
 import { OptionError } from './options.js';
 
 /** The key and certificate every TLS listener (SMTP, POP3, IMAP, HTTPS) serves. */
@@ -21,6 +20,8 @@ export interface TlsSettings {
 export async function loadTls(settings: TlsSettings): Promise<TlsMaterial | null> {
   if (settings.mode === 'off') return null;
   if (settings.mode === 'self-signed') {
+    // Loaded only here: the certificate library is a large share of an idle heap.
+    const { generate } = await import('selfsigned');
     const pems = await generate([{ name: 'commonName', value: settings.hostname }], {
       keySize: 2048,
       algorithm: 'sha256',

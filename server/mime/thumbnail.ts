@@ -1,6 +1,3 @@
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
-
 export const THUMB_WIDTH = 180;
 export const THUMB_HEIGHT = 120;
 /** Mailpit refuses to decode images above about 20 megapixels; so do we (memory). */
@@ -17,10 +14,12 @@ interface Bitmap {
  * A 180×120 JPEG thumbnail, as Mailpit's: the image scaled to cover the box and
  * centre-cropped, on white (transparent pixels become white). A part that is not a
  * JPEG or PNG, or cannot be decoded, gives a blank white thumbnail.
- * Pure JavaScript (jpeg-js, pngjs): no native image library to install.
+ * Pure JavaScript (jpeg-js, pngjs): no native image library to install; loaded on
+ * first use, as few sandboxes are ever asked for a thumbnail.
  */
-export function thumbnail(content: Buffer, contentType: string): Buffer {
-  const image = decode(content, contentType.toLowerCase());
+export async function thumbnail(content: Buffer, contentType: string): Promise<Buffer> {
+  const codecs = await loadCodecs();
+  const image = decode(codecs, content, contentType.toLowerCase());
   const out = new Uint8Array(THUMB_WIDTH * THUMB_HEIGHT * 4).fill(255);
   if (image && image.width > 0 && image.height > 0) {
     const scale = Math.max(THUMB_WIDTH / image.width, THUMB_HEIGHT / image.height);
@@ -37,10 +36,20 @@ export function thumbnail(content: Buffer, contentType: string): Buffer {
       }
     }
   }
-  return Buffer.from(jpeg.encode({ width: THUMB_WIDTH, height: THUMB_HEIGHT, data: out }, 80).data);
+  return Buffer.from(codecs.jpeg.encode({ width: THUMB_WIDTH, height: THUMB_HEIGHT, data: out }, 80).data);
 }
 
-function decode(content: Buffer, contentType: string): Bitmap | undefined {
+interface Codecs {
+  jpeg: typeof import('jpeg-js');
+  PNG: typeof import('pngjs').PNG;
+}
+
+async function loadCodecs(): Promise<Codecs> {
+  const [{ default: jpeg }, { PNG }] = await Promise.all([import('jpeg-js'), import('pngjs')]);
+  return { jpeg, PNG };
+}
+
+function decode({ jpeg, PNG }: Codecs, content: Buffer, contentType: string): Bitmap | undefined {
   try {
     if (contentType === 'image/jpeg' || contentType === 'image/jpg' || isJpeg(content)) {
       const image = jpeg.decode(content, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_PIXELS / 1e6, maxMemoryUsageInMB: 256 });

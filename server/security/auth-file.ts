@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import bcrypt from 'bcryptjs';
 
 /**
  * Credentials from an htpasswd-style file, one `user:secret` a line; `#` starts a
@@ -40,7 +39,7 @@ export function parseAuthFile(text: string): Credentials {
         constantTimeEqual(password, password + '\0');
         return false;
       }
-      if (isBcrypt(secret)) return bcrypt.compare(password, secret.replace(/^\$2y\$/, '$2b$'));
+      if (isBcrypt(secret)) return (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$'));
       if (secret.startsWith('{SHA}')) {
         return constantTimeEqual(createHash('sha1').update(password).digest('base64'), secret.slice(5));
       }

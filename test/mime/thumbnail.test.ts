@@ -9,7 +9,7 @@ function pixel(image: { data: Uint8Array | Buffer; width: number }, x: number, y
 }
 
 describe('thumbnails', () => {
-  it('scales a PNG to cover 180x120 and crops the centre', () => {
+  it('scales a PNG to cover 180x120 and crops the centre', async () => {
     // 360x120: left half red, right half blue; covering 180x120 halves it, so both colours stay.
     const png = new PNG({ width: 360, height: 120 });
     for (let y = 0; y < 120; y++) {
@@ -18,7 +18,7 @@ describe('thumbnails', () => {
         png.data.set(x < 180 ? [255, 0, 0, 255] : [0, 0, 255, 255], at);
       }
     }
-    const out = jpeg.decode(thumbnail(PNG.sync.write(png), 'image/png'), { useTArray: true });
+    const out = jpeg.decode(await thumbnail(PNG.sync.write(png), 'image/png'), { useTArray: true });
     expect([out.width, out.height]).toEqual([THUMB_WIDTH, THUMB_HEIGHT]);
     const left = pixel(out, 20, 60);
     const right = pixel(out, 160, 60);
@@ -26,21 +26,21 @@ describe('thumbnails', () => {
     expect(right[2]).toBeGreaterThan(200);
   });
 
-  it('decodes JPEG', () => {
+  it('decodes JPEG', async () => {
     const data = Buffer.alloc(40 * 40 * 4, 0);
     for (let i = 0; i < data.length; i += 4) data.set([0, 200, 0, 255], i);
     const source = jpeg.encode({ width: 40, height: 40, data }, 90).data;
-    const out = jpeg.decode(thumbnail(Buffer.from(source), 'image/jpeg'), { useTArray: true });
+    const out = jpeg.decode(await thumbnail(Buffer.from(source), 'image/jpeg'), { useTArray: true });
     expect(pixel(out, 90, 60)[1]).toBeGreaterThan(150);
   });
 
-  it('gives a blank thumbnail for non-images and broken images', () => {
+  it('gives a blank thumbnail for non-images and broken images', async () => {
     for (const [content, type] of [
       [Buffer.from('just text'), 'text/plain'],
       [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]), 'image/png'],
       [Buffer.from([0xff, 0xd8, 0xff, 0x00]), 'image/jpeg'],
     ] as const) {
-      const out = jpeg.decode(thumbnail(content, type), { useTArray: true });
+      const out = jpeg.decode(await thumbnail(content, type), { useTArray: true });
       expect(pixel(out, 90, 60).every((v) => v > 245)).toBe(true);
     }
   });

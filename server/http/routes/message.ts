@@ -110,7 +110,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const parsed = await api.parsed.get(found.message);
     const part = [...parsed.attachments, ...parsed.inline].find((p) => p.partId === c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
-    return c.body(new Uint8Array(thumbnail(part.content, part.contentType)), 200, {
+    return c.body(new Uint8Array(await thumbnail(part.content, part.contentType)), 200, {
       'Content-Type': 'image/jpeg',
       'Content-Disposition': dispositionFilename('inline', (part.fileName || part.partId) + '.jpg'),
     });
