@@ -3,7 +3,6 @@
  * (RFC 3501 §5.1.3); after ENABLE IMAP4rev2 or UTF8=ACCEPT names are plain UTF-8
  * (RFC 9051 §5.1, RFC 6855 §3).
  */
-import { SEPARATOR } from '../store/folders.js';
 
 /** Modified BASE64 (RFC 3501 §5.1.3): "," instead of "/", no padding. */
 function toModifiedBase64(units: number[]): string {
@@ -41,15 +40,4 @@ export function decodeMailboxName(name: string): string {
     for (let i = 0; i < bytes.length; i += 2) text += String.fromCharCode(bytes.readUInt16BE(i));
     return text;
   });
-}
-
-/**
- * INBOX is case-insensitive (RFC 3501 §5.1), and so is it as the first level of a
- * hierarchy name: `inbox/Done` is `INBOX/Done`, as Dovecot reads it. Without this,
- * `CREATE inbox/Done` would make a second top-level folder `inbox` beside INBOX.
- */
-export function canonicalInbox(name: string): string {
-  if (name.length < 5 || name.slice(0, 5).toUpperCase() !== 'INBOX') return name;
-  if (name.length === 5) return 'INBOX';
-  return name[5] === SEPARATOR ? 'INBOX' + name.slice(5) : name;
 }

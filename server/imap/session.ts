@@ -4,12 +4,13 @@ import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { MemoryStore } from '../store/memory-store.js';
+import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
 import type { Connection } from './connection.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
-import { canonicalInbox, decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
+import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import { ParseError, Reader } from './parser.js';
 import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
@@ -93,7 +94,7 @@ export class Session {
 
   /** A mailbox name as the client wrote it, in Unicode, with INBOX in its one spelling. */
   mailboxName(wire: string): string {
-    return canonicalInbox(this.utf8 ? wire : decodeMailboxName(wire));
+    return normaliseFolderName(this.utf8 ? wire : decodeMailboxName(wire));
   }
 
   /** A mailbox name for a response. */

@@ -70,9 +70,14 @@ export interface PlacementRecord {
 
 export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid';
 
-/** The name INBOX is case-insensitive (RFC 3501 §5.1); every other name is exact. */
+/**
+ * INBOX is case-insensitive (RFC 3501 §5.1), and so is it as the first level of a
+ * hierarchy name: `inbox/Done` is `INBOX/Done`, as Dovecot reads it (else CREATE
+ * inbox/Done would make a second top-level inbox). Every other name is exact.
+ */
 export function normaliseFolderName(name: string): string {
-  return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
+  if (name.length < 5 || (name.length > 5 && name[5] !== SEPARATOR) || name.startsWith('INBOX')) return name;
+  return name.slice(0, 5).toUpperCase() === 'INBOX' ? 'INBOX' + name.slice(5) : name;
 }
 
 export class Folders {
@@ -234,6 +239,8 @@ export class Folders {
       this.unfile(key, 'INBOX', source.entries.map((e) => e.uid));
       return moved;
     }
+    // A folder cannot become its own inferior: RFC 3501 §6.3.5 renames the inferiors with it.
+    if (target.startsWith(source.name + SEPARATOR)) return 'invalid';
     // The source is renamed in this loop too, so its old name is kept for the inferiors.
     const oldName = source.name;
     const prefix = oldName + SEPARATOR;

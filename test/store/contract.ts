@@ -260,6 +260,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folders.get(login, 'Work/2026')?.entries.map((e) => e.message)).toEqual([message]);
         expect(store.folders.get(login, 'Projects/2026')).toBeUndefined();
         expect(store.folders.rename(login, 'Sent', 'Elsewhere')).toBe('protected');
+        expect(store.folders.rename(login, 'Work', 'Work/2026/Work')).toBe('invalid');
+        // INBOX as the first level of a name is INBOX in any case (RFC 3501 §5.1).
+        const underInbox = store.folders.create(login, 'inbox/Done');
+        expect(typeof underInbox === 'object' && underInbox.name).toBe('INBOX/Done');
+        expect(store.folders.get(login, 'Inbox/Done')).toBeDefined();
+        expect(store.folders.list(login).map((f) => f.name)).not.toContain('inbox');
+        expect(store.folders.get(login, 'inboxes')).toBeUndefined();
         expect(store.folders.delete(login, 'INBOX')).toBe('protected');
         expect(store.folders.delete(login, 'Nope')).toBe('missing');
         // The message is still in the INBOX, so deleting the folder orphans nothing.
