@@ -22,6 +22,10 @@ export class LetterboxApiError extends Error {
   }
 }
 
+/** How often, and how many messages deep, waitForMessage searches a server without a wait route. */
+const POLL_MS = 200;
+const POLL_PAGE = 500;
+
 /** `waitForMessage` found nothing in time. */
 export class WaitTimeoutError extends Error {
   constructor(readonly query: string, readonly timeoutMs: number) {
@@ -76,6 +80,8 @@ export class LetterboxClient {
   readonly baseUrl: string;
   readonly #headers: Record<string, string>;
   readonly #fetch: typeof fetch;
+  /** Whether the server has GET /api/v1/wait (Letterbox does, Mailpit does not); unknown until asked. */
+  #hasWaitRoute: boolean | undefined;
 
   /** `baseUrl` is the web root, e.g. `http://127.0.0.1:8025/` or `http://host/mail/`. */
   constructor(baseUrl: string | URL, options: ClientOptions = {}) {
@@ -149,25 +155,63 @@ export class LetterboxClient {
   /**
    * Waits on the server (`GET /api/v1/wait`, no polling) for the first message matching
    * `query` that arrived after `after`. Throws WaitTimeoutError when none came in time.
+   * A server without the wait route (a real Mailpit) is searched every POLL_MS instead.
    */
   async waitForMessage(options: WaitOptions = {}): Promise<MessageSummary> {
+    const query = options.query ?? '';
     const timeout = options.timeout ?? 10_000;
-    const path = 'api/v1/wait' + queryString({ query: options.query || undefined, after: options.after, timeout: `${timeout}ms` });
+    if (this.#hasWaitRoute === false) return this.#pollForMessage(query, options.after, timeout);
+    const path = 'api/v1/wait' + queryString({ query: query || undefined, after: options.after, timeout: `${timeout}ms` });
     // The server ends the wait itself; the local deadline only guards against a server that never answers.
     const signal = AbortSignal.timeout(timeout + 10_000);
     let response: Response;
     try {
       response = await this.#send('GET', path, undefined, signal);
     } catch (error) {
-      if (signal.aborted) throw new WaitTimeoutError(options.query ?? '', timeout);
+      if (signal.aborted) throw new WaitTimeoutError(query, timeout);
       throw error;
     }
     if (response.status === 408 || response.status === 204) {
       await response.body?.cancel();
-      throw new WaitTimeoutError(options.query ?? '', timeout);
+      throw new WaitTimeoutError(query, timeout);
+    }
+    // Letterbox answers every API 404 in JSON; a plain one means the route is not there.
+    if (response.status === 404 && !response.headers.get('content-type')?.includes('json')) {
+      await response.body?.cancel();
+      this.#hasWaitRoute = false;
+      return this.#pollForMessage(query, options.after, timeout);
     }
     if (!response.ok) throw new LetterboxApiError(response.status, await response.text(), path);
+    this.#hasWaitRoute = true;
     return (await response.json()) as MessageSummary;
+  }
+
+  /**
+   * waitForMessage by searching until the deadline, for a server without the wait
+   * route. Lists are newest first: the answer is the newest match, or with `after` the
+   * oldest match that arrived later than it.
+   */
+  async #pollForMessage(query: string, after: string | undefined, timeout: number): Promise<MessageSummary> {
+    const deadline = Date.now() + timeout;
+    const since = after === undefined ? undefined : await this.#arrivalOf(after);
+    for (;;) {
+      const page = query ? await this.search({ query, limit: POLL_PAGE }) : await this.list({ limit: POLL_PAGE });
+      const found = since === undefined ? page.messages[0] : page.messages.filter((m) => Date.parse(m.Created) > since).at(-1);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new WaitTimeoutError(query, timeout);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, left)));
+    }
+  }
+
+  /** When a message arrived, found in the list (reading the message itself would mark it read). */
+  async #arrivalOf(id: string): Promise<number> {
+    for (let start = 0; ; start += POLL_PAGE) {
+      const page = await this.list({ start, limit: POLL_PAGE });
+      const message = page.messages.find((m) => m.ID === id);
+      if (message) return Date.parse(message.Created);
+      if (page.messages.length < POLL_PAGE) throw new LetterboxApiError(404, `unknown message "${id}" in after`, 'api/v1/messages');
+    }
   }
 
   // ---- changing -----------------------------------------------------------------------------

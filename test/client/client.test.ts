@@ -174,6 +174,56 @@ describe('the typed client against Letterbox', () => {
     });
   });
 
+  describe('waitForMessage against a server without the wait route, as Mailpit', () => {
+    let waitRouteAsked = 0;
+    let searched: Array<() => void> = [];
+    /** Resolves once the next search the client makes has been answered. */
+    const nextSearch = () => new Promise<void>((resolve) => searched.push(resolve));
+    // Mailpit answers a route it does not have with a plain-text 404; the rest is Letterbox's real API.
+    const mailpitLike = () =>
+      createClient(box.url!, {
+        fetch: async (input, init) => {
+          if (!String(input).includes('/api/v1/wait')) {
+            const response = await fetch(input, init);
+            if (String(input).includes('/api/v1/search')) for (const resolve of searched.splice(0)) resolve();
+            return response;
+          }
+          waitRouteAsked++;
+          return Promise.resolve(new Response('404 page not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+        },
+      });
+
+    it('searches until a message newer than `after` matches, asking for the route only once', async () => {
+      const polling = mailpitLike();
+      await mail('old reset');
+      const after = await polling.latestId();
+      waitRouteAsked = 0;
+      const waiting = polling.waitForMessage({ query: 'subject:reset', after, timeout: 10_000 });
+      let settled = false;
+      void waiting.then(() => (settled = true));
+      await mail('unrelated');
+      // The second search below began after the unrelated message was stored; a third is
+      // made only if that one matched nothing.
+      for (let i = 0; i < 3; i++) await nextSearch();
+      expect(settled).toBe(false);
+      await mail('new reset');
+      const found = await waiting;
+      expect(found.Subject).toBe('new reset');
+      expect((await polling.waitForMessage({ query: 'subject:unrelated', timeout: 1000 })).Subject).toBe('unrelated');
+      expect(waitRouteAsked).toBe(1);
+    });
+
+    it('times out cleanly, and refuses an unknown `after` as Letterbox does', async () => {
+      const polling = mailpitLike();
+      const error = await polling.waitForMessage({ query: 'subject:never', timeout: 300 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(WaitTimeoutError);
+      const unknown = await polling.waitForMessage({ after: 'no-such-id', timeout: 300 }).catch((e: unknown) => e);
+      expect(unknown).toMatchObject({ name: 'LetterboxApiError', status: 404 });
+      const direct = await client.waitForMessage({ after: 'no-such-id', timeout: 300 }).catch((e: unknown) => e);
+      expect(direct).toMatchObject({ name: 'LetterboxApiError', status: 404 });
+    });
+  });
+
   it('works from the bare client export against a base URL with basic auth headers', async () => {
     const bare = createClient(box.url!, { auth: { username: 'u', password: 'p' } });
     await mail('bare');
