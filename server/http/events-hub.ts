@@ -8,7 +8,11 @@ import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import { releaseDto } from './release-dto.js';
 import type { Metrics } from './metrics.js';
 
-/** Mailpit sends `prune` instead of one `delete` per message past this many at once. */
+/**
+ * Mailpit sends `prune` (reload) instead of one `delete` per message past this many at
+ * once; so does Letterbox for flag and tag changes, so "mark all read" over 100,000
+ * messages is one frame, not a queue that would get a healthy client dropped.
+ */
 const PRUNE_THRESHOLD = 200;
 /** Mailpit coalesces stats to at most one every 250 ms. */
 const STATS_INTERVAL_MS = 250;
@@ -52,11 +56,13 @@ export class EventsHub {
       }),
       store.on('delivered', () => this.#stats()),
       store.on('flags', ({ messages }) => {
-        for (const m of messages) this.#broadcast('update', { ID: m.id, Read: m.flags.has(SEEN) });
+        if (messages.length > PRUNE_THRESHOLD) this.#broadcast('prune', null);
+        else for (const m of messages) this.#broadcast('update', { ID: m.id, Read: m.flags.has(SEEN) });
         this.#stats();
       }),
       store.on('tags', ({ messages }) => {
-        for (const m of messages) this.#broadcast('update', { ID: m.id, Tags: [...m.tags] });
+        if (messages.length > PRUNE_THRESHOLD) this.#broadcast('prune', null);
+        else for (const m of messages) this.#broadcast('update', { ID: m.id, Tags: [...m.tags] });
       }),
       store.on('removed', ({ messages, reason }) => {
         if (reason === 'pruned' || messages.length > PRUNE_THRESHOLD) this.#broadcast('prune', null);

@@ -101,6 +101,24 @@ describe('WebSocket /api/events', () => {
     client.ws.close();
   });
 
+  it('sends one prune, not an update each, when more than 200 messages change at once', async () => {
+    for (let i = 0; i < 250; i++) api.box.store.deliver({ raw: Buffer.from(`Subject: bulk ${i}\r\n\r\nx\r\n`), envelope: { mailFrom: '', rcptTo: ['a@b.test'] } });
+    const client = await connect();
+    const ids = api.box.store.messages().map((m) => m.id);
+    const few = client.next('update');
+    api.box.store.setFlags(ids.slice(0, 1), 'add', ['\\Seen']);
+    expect(await few).toMatchObject({ Data: { ID: ids[0], Read: true } });
+    const before = client.frames.length;
+    const prune = client.next('prune');
+    await fetch(`${api.base}/api/v1/messages`, { method: 'PUT', body: JSON.stringify({ Read: true }), headers: { 'content-type': 'application/json' } });
+    await prune;
+    const tagsPrune = client.next('prune');
+    api.box.store.setTags(ids, ['bulk']);
+    await tagsPrune;
+    expect(client.frames.slice(before).filter((f) => f.Type === 'update')).toEqual([]);
+    client.ws.close();
+  });
+
   it('refuses upgrades on other paths and from foreign origins', async () => {
     await expect(connect('/api/v1/messages')).rejects.toThrow(/404/);
     await expect(connect('/api/events', { Origin: 'https://evil.example' })).rejects.toThrow(/403/);
