@@ -13,7 +13,7 @@ import type { StoredMessage } from '../store/types.js';
 import { domainOf, isDeliverableAddress, type AllowList } from './allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
-import { isSpecialUseAddress } from './special-use-address.js';
+import { isSpecialUseAddress } from '../security/special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
 import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';

@@ -1,9 +1,11 @@
 /**
- * Addresses MX delivery does not connect to unless told (--release-allow-private):
+ * Addresses MX delivery and the link check do not connect to unless told
+ * (--release-allow-private, --allow-internal-http-requests):
  * loopback, private, link-local, shared (CGNAT), documentation, benchmarking,
  * multicast and reserved ranges (IANA special-purpose registries, RFC 6890), and the
  * IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo). An allowed
- * domain whose MX points inside the network must not turn release into a way in.
+ * domain whose MX points inside the network, or a link in a caught message, must not
+ * turn Letterbox into a way in (server-side request forgery).
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
@@ -18,7 +20,7 @@ for (const [network, prefix] of [
   ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) blocked.addSubnet(network, prefix, 'ipv6');
 
-/** True for an address release must not connect to by default (anything not a plain public IP). */
+/** True for an address not to connect to by default (anything not a plain public IP). */
 export function isSpecialUseAddress(ip: string): boolean {
   if (isIPv4(ip)) return blocked.check(ip, 'ipv4');
   if (isIPv6(ip)) return blocked.check(ip, 'ipv6');
