@@ -4,6 +4,7 @@ import type {
   ChaosPause,
   ChaosTriggers,
   Extracted,
+  LinkCheckResponse,
   Message,
   MessagesSummary,
   MessageSummary,
@@ -145,6 +146,11 @@ export class LetterboxClient {
   /** Links and one-time codes found in a message's text and HTML (Letterbox only). */
   extract(id = 'latest'): Promise<Extracted> {
     return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/extract`);
+  }
+
+  /** The HTTP status of each link in a message (the server sends the requests). */
+  linkCheck(id = 'latest', follow = false): Promise<LinkCheckResponse> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/link-check` + queryString({ follow: follow ? 'true' : undefined }));
   }
 
   /** The ID of the newest message, or undefined when the mailbox is empty: a mark for `after`. */

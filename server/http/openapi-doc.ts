@@ -59,6 +59,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/v1/message/{ID}/extract': {
     get: { summary: 'Links and likely one-time codes in the message', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: '{ID, Links, Codes}' }, errors: [404] },
   },
+  '/api/v1/message/{ID}/link-check': {
+    get: {
+      summary: 'Status of each http(s) link (HEAD, 5 at a time; loopback and private addresses refused unless --allow-internal-http-requests)',
+      params: [ID, LATEST_QUERY, { name: 'follow', in: 'query', description: 'true = follow redirects' }],
+      ok: { type: JSON_T, description: '{Errors, Links: [{URL, StatusCode, Status}]}' },
+      errors: [404],
+    },
+  },
   '/api/v1/wait': {
     get: {
       summary: 'Wait until a message matching the search (newer than after) exists',

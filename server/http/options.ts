@@ -1,4 +1,4 @@
-import { duration, list, listener, oneOf, size, text } from '../lib/options.js';
+import { duration, flag, list, listener, oneOf, size, text } from '../lib/options.js';
 
 export const httpOptions = {
   listen: listener('HTTP listener for the web inbox and the API', 8025),
@@ -11,5 +11,6 @@ export const httpOptions = {
   uiTlsCert: text('PEM certificate file for HTTPS (implies --ui-tls files)'),
   uiTlsKey: text('PEM private key file for HTTPS'),
   allowedHosts: list('Host names the web inbox and API answer to besides loopback names and --hostname, comma-separated, or * for any. A loopback listener always checks the Host header (DNS rebinding); one bound beyond loopback only when this is set'),
+  allowInternalHttpRequests: flag('Let the link check reach loopback, private and other special-use addresses (off: a caught message cannot make Letterbox probe your network)'),
   wsMaxBuffer: size('Most bytes queued for one WebSocket client; a client that falls further behind is disconnected', 1024 * 1024),
 };

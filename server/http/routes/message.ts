@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { extractLinksAndCodes } from '../../mime/extract.js';
+import { checkLinks } from '../link-check.js';
 import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
@@ -121,5 +122,15 @@ export const messageRoutes: RouteModule = (app, api) => {
     if ('response' in found) return found.response;
     const parsed = await api.parsed.get(found.message);
     return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) });
+  });
+
+  // Mailpit's link check: the status of each http(s) link (href, src, text) of the message.
+  app.get('/api/v1/message/:ID/link-check', async (c) => {
+    const found = await withMessage(c, api);
+    if ('response' in found) return found.response;
+    const parsed = await api.parsed.get(found.message);
+    const { Links } = extractLinksAndCodes(parsed.text, parsed.html, '');
+    const follow = /^(1|true)$/i.test(c.req.query('follow') ?? '');
+    return c.json(await checkLinks(Links, { follow, allowInternal: api.config.allowInternalHttpRequests }));
   });
 };
