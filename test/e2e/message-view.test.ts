@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,5 +93,30 @@ describe.runIf(hasChromium())('web inbox: message view, inline images, attachmen
     expect(partSource).toMatch(/^Content-Type: application\/octet-stream/m);
     expect(partSource).not.toContain('Subject: Report with logo');
     await page.close();
+  });
+  it('checks links on request, and shows a loopback link refused without the server asking it', async () => {
+    let asked = 0;
+    const site = createServer((_req, res) => {
+      asked++;
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const link = `http://127.0.0.1:${(site.address() as AddressInfo).port}/welcome`;
+    try {
+      await inbox.send({ subject: 'Links inside', html: `<p><a href="${link}">Start here</a></p>` });
+      const page = await inbox.open();
+      await page.locator('.row-link', { hasText: 'Links inside' }).click();
+      await page.getByRole('tab', { name: 'Link check' }).click();
+      await page.getByRole('button', { name: 'Check links' }).click();
+      await expect(page.locator('.links [role=status]').innerText()).resolves.toBe('1 link checked, 1 with errors.');
+      const row = page.locator('.link-results tr.link-bad');
+      expect(await row.locator('a').getAttribute('href')).toBe(link);
+      expect(await row.locator('a').getAttribute('rel')).toBe('noopener noreferrer');
+      expect(await row.innerText()).toMatch(/loopback, private or special-use address/);
+      expect(asked).toBe(0);
+      await page.close();
+    } finally {
+      await new Promise((resolve) => site.close(resolve));
+    }
   });
 });

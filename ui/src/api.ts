@@ -1,3 +1,4 @@
+import { isObject, num, objects, str } from './json.js';
 import { type ListPage, type Message, type WebUi, toListPage, toMessage, toWebUi } from './types.js';
 
 /**
@@ -77,6 +78,19 @@ export async function getHeaders(id: string): Promise<Array<[string, string]>> {
 
 export function rawUrl(id: string, download = false): string {
   return apiUrl(`api/v1/message/${encodeURIComponent(id)}/raw${download ? '?dl=1' : ''}`);
+}
+
+/** One link's answer from the server's link check; code 0 = no answer (status says why). */
+export interface LinkStatus {
+  url: string;
+  code: number;
+  status: string;
+}
+
+export async function checkLinks(id: string, follow: boolean): Promise<{ errors: number; links: LinkStatus[] }> {
+  const body = await json(`api/v1/message/${encodeURIComponent(id)}/link-check${follow ? '?follow=true' : ''}`);
+  if (!isObject(body)) return { errors: 0, links: [] };
+  return { errors: num(body, 'Errors'), links: objects(body, 'Links').map((l) => ({ url: str(l, 'URL'), code: num(l, 'StatusCode'), status: str(l, 'Status') })) };
 }
 
 export async function getRaw(id: string): Promise<string> {

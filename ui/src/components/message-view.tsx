@@ -7,10 +7,11 @@ import { AttachmentsTab } from './attachments-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
 import { ReleaseDialog } from './release-dialog.js';
+import { LinksTab } from './links-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
 import { TagsEditor } from './tags-editor.js';
 
-type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments';
+type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links';
 
 interface Props {
   id: string;
@@ -81,6 +82,7 @@ export function MessageView(props: Props) {
   if (message.HTML) tabs.push(['html', 'HTML']);
   tabs.push(['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']);
   if (parts > 0) tabs.push(['attachments', `Attachments (${parts})`]);
+  tabs.push(['links', 'Link check']);
   const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
   const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
 
@@ -200,6 +202,7 @@ export function MessageView(props: Props) {
         {current === 'headers' && <HeadersTab id={message.ID} />}
         {current === 'raw' && <RawTab id={message.ID} />}
         {current === 'attachments' && <AttachmentsTab message={message} />}
+        {current === 'links' && <LinksTab id={message.ID} />}
       </div>
       {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
     </article>
