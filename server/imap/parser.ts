@@ -4,6 +4,8 @@
  * which the dispatcher maps once to a tagged BAD.
  */
 
+import { canonicalSystemFlag } from './system-flags.js';
+
 export class ParseError extends Error {}
 
 /** Deepest nesting of parenthesised lists (SEARCH keys, FETCH items) a command may use. */
@@ -108,9 +110,11 @@ export class Reader {
   }
 
   /** A flag: `\Word` or a keyword atom (RFC 3501 §9 flag). */
+  /** flag (RFC 3501 §9): a keyword, or a system flag in its canonical spelling. */
   flag(): string {
-    if (this.take('\\')) return '\\' + (this.take('*') ? '*' : this.atom());
-    return this.atom();
+    if (!this.take('\\')) return this.atom();
+    const name = '\\' + this.atom();
+    return canonicalSystemFlag(name) ?? this.fail(`unknown system flag ${name}`);
   }
 
   number(): number {

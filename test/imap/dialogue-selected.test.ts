@@ -114,6 +114,18 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
     expect((await c.command('A008', 'STORE 1 FLAGS'))[0]).toMatch(/^A008 BAD /);
     c.close();
   });
+
+  it('reads system flags in any case, and refuses ones the RFC does not define', async () => {
+    const { c, user } = await mailbox(1);
+    // Flags are atoms, case-insensitive: \seen is \Seen, so the web inbox sees it read too.
+    expect(await c.command('A1', 'STORE 1 +FLAGS (\\seen \\FLAGGED)')).toEqual(['* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent))', 'A1 OK STORE completed']);
+    const message = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
+    expect([...(message?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
+    // A server must not report a flag-extension (RFC 3501 §9), so it does not take one.
+    expect((await c.command('A2', 'STORE 1 +FLAGS (\\Bogus)'))[0]).toMatch(/^A2 BAD .*unknown system flag \\Bogus/);
+    expect((await c.command('A3', 'FETCH 1 FLAGS'))[0]).toBe('* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent))');
+    c.close();
+  });
 });
 
 /** Logs in, selects INBOX, and gives the first line a SEARCH answers with. */

@@ -5,8 +5,8 @@ import { quoted } from '../encode.js';
 import { highestModseq, MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
+import { SYSTEM_FLAGS } from '../system-flags.js';
 
-const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
 export function readMailbox(r: Reader, session: Session): string {
   return session.mailboxName(r.astring());
