@@ -117,13 +117,13 @@ export interface SendRequest {
   Tags?: string[];
 }
 
-/** What `extract` finds in a message: links and one-time codes, in order of appearance. */
 /** GET /api/v1/message/{ID}/link-check. StatusCode 0: no answer (Status says why). */
 export interface LinkCheckResponse {
   Errors: number;
   Links: Array<{ URL: string; StatusCode: number; Status: string }>;
 }
 
+/** What `extract` finds in a message: links and one-time codes, in order of appearance. */
 export interface Extracted {
   ID: string;
   Links: string[];

@@ -109,7 +109,6 @@ export class Reader {
     return this.#span((b) => isAstringChar(b) && b !== 0x2b);
   }
 
-  /** A flag: `\Word` or a keyword atom (RFC 3501 §9 flag). */
   /** flag (RFC 3501 §9): a keyword, or a system flag in its canonical spelling. */
   flag(): string {
     if (!this.take('\\')) return this.atom();

@@ -1,12 +1,12 @@
 import type { Context } from 'hono';
 import { extractLinksAndCodes } from '../../mime/extract.js';
-import { checkLinks } from '../link-check.js';
 import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
 import { thumbnail } from '../../mime/thumbnail.js';
 import { SEEN } from '../../store/memory-store.js';
 import type { Api, RouteModule } from '../api.js';
+import { checkLinks } from '../link-check.js';
 import { addressDto, attachmentDto, rfc3339 } from '../../shapes/mailpit-json.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';

@@ -7,7 +7,6 @@ import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
 import { SYSTEM_FLAGS } from '../system-flags.js';
 
-
 export function readMailbox(r: Reader, session: Session): string {
   return session.mailboxName(r.astring());
 }
