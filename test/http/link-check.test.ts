@@ -76,7 +76,9 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
 
   it('refuses loopback and private addresses by default, without sending them a byte', async () => {
     const before = site.requests.length;
-    const links = [`${site.base}/ok`, site.base.replace('127.0.0.1', 'localhost') + '/ok', 'http://[::1]:9/', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/'];
+    const port = new URL(site.base).port;
+    // Loopback spelled every way a URL allows (hex, one number, short form, IPv4-mapped), and the cloud metadata address.
+    const links = [`${site.base}/ok`, `http://localhost:${port}/ok`, `http://0x7f000001:${port}/`, `http://2130706433:${port}/`, `http://127.1:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, 'http://[::1]:9/', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/'];
     const result = await linkCheck(guarded, deliver(guarded, links));
     expect(result.Errors).toBe(links.length);
     for (const link of result.Links) {
