@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Envelope } from '../store/types.js';
+import { dotStuff } from '../transfer/dot-stuff.js';
 
 /**
  * A small SMTP submission client for `letterbox sendmail` and `letterbox import`. It
@@ -187,23 +188,5 @@ export class SmtpClient {
   }
 }
 
-/** RFC 5321 §4.5.2: a line that starts with "." gets one more. Line starts follow any LF, as servers read them. */
-export function dotStuff(raw: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  let from = 0;
-  if (raw[0] === 0x2e) {
-    parts.push(DOT);
-  }
-  for (let i = raw.indexOf(0x0a); i !== -1; i = raw.indexOf(0x0a, i + 1)) {
-    if (raw[i + 1] !== 0x2e) continue;
-    parts.push(raw.subarray(from, i + 1), DOT);
-    from = i + 1;
-  }
-  if (parts.length === 0) return raw;
-  parts.push(raw.subarray(from));
-  return Buffer.concat(parts);
-}
-
-const DOT = Buffer.from('.');
 const END = Buffer.from('.\r\n');
 const CRLF_END = Buffer.from('\r\n.\r\n');

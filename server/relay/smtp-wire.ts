@@ -4,6 +4,8 @@
  * preparing message data (CRLF line ends, §2.3.8; dot-stuffing, §4.5.2).
  */
 import type { Socket } from 'node:net';
+import { dotStuff } from '../transfer/dot-stuff.js';
+import { bareLfToCrlf } from '../transfer/line-endings.js';
 
 export interface Reply {
   code: number;
@@ -122,30 +124,12 @@ export class ReplyReader {
 }
 
 /**
- * The message as DATA carries it: every line ending CRLF (RFC 5321 §2.3.8), lines
- * starting with "." doubled (§4.5.2), then the terminating CRLF.CRLF.
+ * The message as DATA carries it to a real server: every line ending CRLF (RFC 5321
+ * §2.3.8), lines starting with "." doubled (§4.5.2), then the terminating CRLF.CRLF.
+ * (Letterbox's own CLI keeps bare LFs instead, to copy messages byte for byte.)
  */
 export function dataForWire(raw: Buffer): Buffer {
-  if (isWireReady(raw)) return Buffer.concat([raw, Buffer.from(raw.length === 0 || raw[raw.length - 1] === 0x0a ? '.\r\n' : '\r\n.\r\n')]);
-  const parts: Buffer[] = [];
-  let start = 0;
-  const CRLF = Buffer.from('\r\n');
-  for (let i = 0; i <= raw.length; i++) {
-    if (i < raw.length && raw[i] !== 0x0a) continue;
-    let end = i;
-    if (i === raw.length && start === raw.length) break;
-    if (end > start && raw[end - 1] === 0x0d) end--;
-    if (raw[start] === 0x2e) parts.push(Buffer.from('.'));
-    parts.push(raw.subarray(start, end), CRLF);
-    start = i + 1;
-  }
-  parts.push(Buffer.from('.\r\n'));
-  return Buffer.concat(parts);
-}
-
-/** Whether the bytes already have CRLF line ends only and no line starting with "." (the usual case). */
-function isWireReady(raw: Buffer): boolean {
-  if (raw[0] === 0x2e || raw.includes('\n.')) return false;
-  for (let at = raw.indexOf(0x0a); at >= 0; at = raw.indexOf(0x0a, at + 1)) if (raw[at - 1] !== 0x0d) return false;
-  return raw.length === 0 || raw[raw.length - 1] !== 0x0d;
+  const last = raw[raw.length - 1];
+  const end = raw.length === 0 || last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
+  return Buffer.concat([dotStuff(bareLfToCrlf(raw)), Buffer.from(end)]);
 }

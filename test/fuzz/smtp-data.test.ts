@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dotStuff } from '../../server/cli/smtp-client.js';
+import { dotStuff } from '../../server/transfer/dot-stuff.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { queuedId, SmtpDialogue, stuffAfterCrlf } from '../helpers/smtp-dialogue.js';
 
