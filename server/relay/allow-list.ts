@@ -11,7 +11,7 @@ export interface AllowList {
 }
 
 export function compileAllowList(patterns: readonly string[]): AllowList {
-  const rules = patterns.map((pattern) => compileRule(pattern.trim().toLowerCase()));
+  const rules = patterns.map(parseAllowPattern).filter((rule): rule is AllowRule => rule !== undefined);
   return {
     patterns: [...patterns],
     allows(address) {
@@ -19,22 +19,34 @@ export function compileAllowList(patterns: readonly string[]): AllowList {
       const at = lower.lastIndexOf('@');
       if (at <= 0 || at === lower.length - 1) return false;
       const domain = lower.slice(at + 1);
-      return rules.some((rule) => rule(lower, domain));
+      return rules.some(({ kind, value }) => (kind === 'address' ? lower === value : kind === 'domain' ? domain === value : domain.endsWith('.' + value)));
     },
   };
 }
 
-function compileRule(pattern: string): (address: string, domain: string) => boolean {
-  if (pattern.startsWith('*@')) {
-    const domain = pattern.slice(2);
-    return (_address, d) => d === domain;
-  }
-  if (pattern.startsWith('*.')) {
-    const suffix = pattern.slice(1);
-    return (_address, d) => d.endsWith(suffix);
-  }
-  if (pattern.includes('@')) return (address) => address === pattern;
-  return (_address, d) => d === pattern;
+/** One allow-list pattern, read: an address, a domain, or every subdomain of one. */
+interface AllowRule {
+  kind: 'address' | 'domain' | 'subdomains';
+  /** Lower-cased; for domain kinds the domain itself. */
+  value: string;
+}
+
+/**
+ * Reads a pattern (`blue.com`, `*@blue.com`, `*.blue.com`, `bob@blue.com`); undefined
+ * for anything else (a trailing dot, a second @, a wildcard inside), which would
+ * otherwise match no one without a word.
+ */
+function parseAllowPattern(raw: string): AllowRule | undefined {
+  const pattern = raw.trim().toLowerCase();
+  if (pattern.startsWith('*@')) return DOMAIN_ONLY.test(pattern.slice(2)) ? { kind: 'domain', value: pattern.slice(2) } : undefined;
+  if (pattern.startsWith('*.')) return DOMAIN_ONLY.test(pattern.slice(2)) ? { kind: 'subdomains', value: pattern.slice(2) } : undefined;
+  if (pattern.includes('@')) return isDeliverableAddress(pattern) ? { kind: 'address', value: pattern } : undefined;
+  return DOMAIN_ONLY.test(pattern) ? { kind: 'domain', value: pattern } : undefined;
+}
+
+/** Whether a pattern is one of the forms the allow-list knows. */
+export function isAllowPattern(raw: string): boolean {
+  return parseAllowPattern(raw) !== undefined;
 }
 
 /**
@@ -43,14 +55,10 @@ function compileRule(pattern: string): (address: string, domain: string) => bool
  */
 export function allowListRegex(patterns: readonly string[]): string {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const parts = patterns.map((raw) => {
-    const pattern = raw.trim().toLowerCase();
-    if (pattern.startsWith('*@')) return `@${escape(pattern.slice(2))}$`;
-    if (pattern.startsWith('*.')) return `@.+\\.${escape(pattern.slice(2))}$`;
-    if (pattern.includes('@')) return `^${escape(pattern)}$`;
-    return `@${escape(pattern)}$`;
-  });
-  return parts.join('|');
+  const rules = patterns.map(parseAllowPattern).filter((rule): rule is AllowRule => rule !== undefined);
+  return rules
+    .map(({ kind, value }) => (kind === 'address' ? `^${escape(value)}$` : kind === 'domain' ? `@${escape(value)}$` : `@.+\\.${escape(value)}$`))
+    .join('|');
 }
 
 /** The domain of an address (after the last `@`), lower-cased. */
@@ -69,15 +77,4 @@ const MAILBOX = new RegExp(`^[^\\s<>()\\[\\],;:@\\\\"\\x00-\\x1f\\x7f]+@${DOMAIN
  */
 export function isDeliverableAddress(address: string): boolean {
   return address.length <= 254 && MAILBOX.test(address);
-}
-
-/**
- * Whether a pattern is one of the forms compileAllowList knows. Anything else (a
- * trailing dot, a second @, a wildcard inside) would match no one, without a word.
- */
-export function isAllowPattern(raw: string): boolean {
-  const pattern = raw.trim();
-  if (pattern.startsWith('*@') || pattern.startsWith('*.')) return DOMAIN_ONLY.test(pattern.slice(2));
-  if (pattern.includes('@')) return isDeliverableAddress(pattern);
-  return DOMAIN_ONLY.test(pattern);
 }
