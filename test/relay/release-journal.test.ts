@@ -47,10 +47,13 @@ describe('release journal', () => {
       const passing = deliver();
       await service.release(passing.id, undefined, 'api');
       box.store.remove([passing.id]);
-      // Measured once any compaction this round started has finished: how fast it runs
-      // beside a busy test process is not what is under test, that it bounds the file is.
-      await journal.compacted();
-      largest = Math.max(largest, (await stat(path)).size);
+      // Sampled every few rounds once compaction is idle: how fast it runs beside a busy
+      // test process is not what is under test, that it bounds the file is. Between
+      // samples, releases go on while compactions write (the overlap the end state checks).
+      if (n % 5 === 4) {
+        await journal.compacted();
+        largest = Math.max(largest, (await stat(path)).size);
+      }
     }
     await journal.compacted();
     const live = [...service.history.records()];
