@@ -6,7 +6,8 @@ import { parseRaw } from '../mime/parse.js';
 import { readPool } from '../mime/read-pool.js';
 import { decodeWords } from '../mime/summary.js';
 import type { MemoryStore } from '../store/memory-store.js';
-import type { StoredMessage } from '../store/types.js';
+import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-match.js';
+import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
 import { sentDay } from './sent-day.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
@@ -20,8 +21,8 @@ export type SearchKey =
   | { kind: 'recent'; set: boolean }
   | { kind: 'header'; field: string; text: string }
   | { kind: 'subject'; text: string }
-  | { kind: 'body'; text: string }
-  | { kind: 'text'; text: string }
+  | { kind: 'body'; query: BodyQuery }
+  | { kind: 'text'; text: string; query: BodyQuery }
   | { kind: 'date'; on: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
   | { kind: 'size'; op: 'larger' | 'smaller'; bytes: number }
   | { kind: 'seq'; set: SequenceSet }
@@ -99,7 +100,9 @@ export function readSearchKey(r: Reader): SearchKey {
     case 'BODY':
     case 'TEXT':
       r.sp();
-      return { kind: key === 'BODY' ? 'body' : 'text', text: r.astring().toLowerCase() };
+      const value = r.astring();
+      // The body is matched as the web inbox's search matches it (folded, white space as one).
+      return key === 'BODY' ? { kind: 'body', query: bodyQuery(value) } : { kind: 'text', text: value.toLowerCase(), query: bodyQuery(value) };
     case 'LARGER':
     case 'SMALLER':
       r.sp();
@@ -181,8 +184,8 @@ export interface Candidate {
   /** Sets resolved to membership tests by the caller. */
   inSeq: (set: SequenceSet) => boolean;
   inUid: (set: SequenceSet) => boolean;
-  /** Lower-cased decoded body text, when the key needs it. */
-  body: string;
+  /** The body summary, when the key needs it. */
+  body: BodySummary | undefined;
 }
 
 /** Header text, decoded (RFC 2047) and lower-cased, of every field with this name. */
@@ -230,9 +233,9 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'subject':
       return lowerSubject(c.message).includes(key.text);
     case 'body':
-      return c.body.includes(key.text);
+      return c.body !== undefined && bodyMatches(c.body, key.query);
     case 'text':
-      return c.body.includes(key.text) || decodeWords(c.message.raw.subarray(0, headerEnd(c.message.raw)).toString('utf8')).toLowerCase().includes(key.text);
+      return (c.body !== undefined && bodyMatches(c.body, key.query)) || decodeWords(c.message.raw.subarray(0, headerEnd(c.message.raw)).toString('utf8')).toLowerCase().includes(key.text);
     case 'date': {
       const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : sentDay(c.message);
       if (day === null) return false;
@@ -256,21 +259,21 @@ export function matches(key: SearchKey, c: Candidate): boolean {
 }
 
 /**
- * Lower-cased decoded body text: the indexer's text when it has run, else decoded
- * now (single-part text cheaply, anything else through the MIME parser). A heavy
- * message not indexed yet is read on a worker thread, into the same summary the
- * indexer would make (blank if that parse is given up, as the indexer's would be),
- * which is stored in `store` when given, so the message is not parsed again.
+ * The body summary to search: the indexer's when it has run, else made now (single-part
+ * text cheaply, anything else through the MIME parser). A heavy message not indexed
+ * yet is read on a worker thread, into the same summary the indexer would make (blank
+ * if that parse is given up, as the indexer's would be), which is stored in `store`
+ * when given, so the message is not parsed again.
  */
-export async function bodyText(message: StoredMessage, store?: MemoryStore): Promise<string> {
-  if (message.body) return message.body.searchText;
+export async function bodySummary(message: StoredMessage, store?: MemoryStore): Promise<BodySummary> {
+  if (message.body) return message.body;
   if (parsesOffThread(message.raw)) {
     const summary = (await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
     if (store?.get(message.id) === message && !message.body) store.setBody(message.id, summary);
-    return summary.searchText;
+    return summary;
   }
   const simple = simpleBodyText(message.raw);
-  if (simple) return simple.text.toLowerCase();
+  if (simple) return summaryOfText(simple.text, 0, 0);
   const parsed = await parseRaw(message.raw);
-  return (parsed.text || htmlToText(parsed.html)).toLowerCase();
+  return summaryOfText(parsed.text || htmlToText(parsed.html), 0, 0);
 }

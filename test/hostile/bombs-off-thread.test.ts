@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPool } from '../../server/imap/fetch-offload.js';
-import { bodyText } from '../../server/imap/search-criteria.js';
+import { bodySummary } from '../../server/imap/search-criteria.js';
 import { SERVED_TREE_LIMITS } from '../../server/mime/mime-tree.js';
 import { readPool } from '../../server/mime/read-pool.js';
 import type { StoredMessage } from '../../server/store/types.js';
@@ -116,7 +116,7 @@ describe('MIME bombs are parsed off the event loop', () => {
     const before = readPool().answered.summary ?? 0;
     for (const d of delivered) {
       const unindexed = { raw: d.raw, body: undefined } as unknown as StoredMessage;
-      const text = await bodyText(unindexed);
+      const text = (await bodySummary(unindexed)).searchText;
       // The 20 MB line is an attachment: that message has no body text at all.
       if (d.name === 'base64-20mb-line') expect(text).toBe('');
       else expect(text, d.name).toContain(WORD[d.name]);

@@ -151,6 +151,9 @@ describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
     expect(await search('SUBJECT grüße')).toBe('* SEARCH 2');
     expect(await search(`CHARSET UTF-8 SUBJECT {${Buffer.byteLength('grüße')}+}\r\ngrüße`)).toBe('* SEARCH 2');
     expect(await search('BODY FOX')).toBe('* SEARCH 1 3');
+    // As the web inbox's search: a run of white space counts as one space (so a phrase also matches across a line break).
+    expect(await search('BODY "quick   brown"')).toBe('* SEARCH 1');
+    expect(await search('BODY "dog fox"')).toBe('* SEARCH');
     expect(await search('TEXT x-ticket')).toBe('* SEARCH 2');
     expect(await search('HEADER X-Ticket 42')).toBe('* SEARCH 2');
     expect(await search('HEADER X-Ticket ""')).toBe('* SEARCH 2');

@@ -3,7 +3,7 @@ import { quoted } from '../encode.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
-import { bodyText, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
+import { bodySummary, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
 import { formatUidSet, type SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
@@ -84,7 +84,7 @@ async function evaluate(session: Session, view: MailboxView, key: SearchKey): Pr
     recent: false,
     inSeq: (set: SequenceSet) => inSet(seqCache, set, index, false),
     inUid: (set: SequenceSet) => inSet(uidCache, set, index, true),
-    body: '',
+    body: undefined,
   };
   for (index = 0; index < messages.length; index++) {
     const message = messages[index] as StoredMessage;
@@ -93,7 +93,7 @@ async function evaluate(session: Session, view: MailboxView, key: SearchKey): Pr
     candidate.uid = uid;
     candidate.message = message;
     candidate.recent = view.recent.has(uid);
-    if (body) candidate.body = await bodyText(message, session.store);
+    if (body) candidate.body = await bodySummary(message, session.store);
     if (matches(key, candidate)) out.push(index);
   }
   return out;

@@ -1,6 +1,6 @@
 import { SEEN } from '../memory-store.js';
-import { AsciiTextBody, bodyNeedle, type BodyNeedle } from '../../mime/ascii-text-body.js';
-import type { BodySummary, StoredMessage } from '../types.js';
+import type { StoredMessage } from '../types.js';
+import { bodyMatches, bodyQuery } from './body-match.js';
 import { fold, headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
@@ -41,15 +41,6 @@ export function compileSearch(query: string, options: SearchOptions = {}): Compi
   return { ok: true, test, filter: (m) => test(m, headerHaystack(m)) };
 }
 
-/**
- * Body text search: a plain ASCII body is searched in its stored bytes (it keeps no
- * folded copy, see AsciiTextBody); any other body in the indexer's search text.
- */
-function bodyContains(body: BodySummary | undefined, needle: string, prepared: BodyNeedle): boolean {
-  if (!body) return false;
-  return body instanceof AsciiTextBody ? body.contains(prepared) : body.searchText.includes(needle);
-}
-
 function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {
   return (_m, h) => pick(h).includes(needle);
 }
@@ -59,8 +50,8 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
   const needle = fold(term.value).replace(/\s+/g, ' ');
   switch (term.prefix) {
     case '': {
-      const prepared = bodyNeedle(needle);
-      return (m, h) => h.all.includes(needle) || bodyContains(m.body, needle, prepared);
+      const query = bodyQuery(term.value);
+      return (m, h) => h.all.includes(needle) || (m.body !== undefined && bodyMatches(m.body, query));
     }
     case 'from':
       return field((h) => h.from, needle);
