@@ -35,11 +35,32 @@ export async function startLetterboxProcess(options: LetterboxProcessOptions = {
   const [command, ...commandArgs] = options.command ?? ['npx', 'letterbox'];
   const dir = await mkdtemp(join(tmpdir(), 'letterbox-'));
   const portsFile = join(dir, 'ports.json');
+  // `npx` runs the CLI under a wrapper or two (npm exec, a shell) that do not pass a
+  // signal on: the child leads a process group of its own, and stop() signals the group.
   const child = spawn(command!, [...commandArgs, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off', '--ports-file', portsFile, ...(options.args ?? [])], {
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const group = child.pid!;
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-group, signal);
+    } catch {
+      // The whole group has exited already.
+    }
+  };
+  // Should this process end without stop(), nothing it started stays behind.
+  const killOnExit = () => signalGroup('SIGKILL');
+  process.once('exit', killOnExit);
+  const finish = async (signal: NodeJS.Signals) => {
+    signalGroup(signal);
+    await exited;
+    await groupGone(group, () => signalGroup('SIGKILL'));
+    process.off('exit', killOnExit);
+    await rm(dir, { recursive: true, force: true });
+  };
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   try {
@@ -61,17 +82,30 @@ export async function startLetterboxProcess(options: LetterboxProcessOptions = {
       url,
       client: createClient(url),
       pid: child.pid!,
-      /** SIGTERM, then waits for the process to exit. Idempotent. */
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        await exited;
-        await rm(dir, { recursive: true, force: true });
-      },
+      /** SIGTERM to the process and any wrapper around it, then waits until all have exited. Idempotent. */
+      stop: () => finish('SIGTERM'),
     };
   } catch (error) {
-    child.kill('SIGKILL');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
+    await finish('SIGKILL');
     throw error;
+  }
+}
+
+/**
+ * Resolves once no process of the group is left. A process that is not one's child
+ * cannot be waited for, only looked for; one still there after the graceful-stop
+ * window Letterbox allows itself (10 s) is killed.
+ */
+async function groupGone(group: number, kill: () => void): Promise<void> {
+  const killAt = Date.now() + 15_000;
+  for (;;) {
+    try {
+      process.kill(-group, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > killAt + 5_000) throw new Error(`process group ${group} did not exit, even after SIGKILL`);
+    if (Date.now() > killAt) kill();
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

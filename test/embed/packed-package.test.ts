@@ -101,6 +101,8 @@ describe('the packed package, installed', () => {
     } finally {
       await box.stop();
     }
+    // npx runs the CLI under npm exec and a shell; stopping ends the CLI too, not only them.
+    await expect(fetch(box.url)).rejects.toThrow();
   });
 
   it('`import("letterbox")` starts a sandbox on port 0 with its client, parses on its worker threads, and serves the built inbox', async () => {
