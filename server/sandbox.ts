@@ -47,6 +47,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     certFile: config.smtpTlsCert,
     keyFile: config.smtpTlsKey,
     hostname: config.hostname,
+    option: '--smtp-tls',
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { OptionError } from './options.js';
 
 /** The key and certificate every TLS listener (SMTP, POP3, IMAP, HTTPS) serves. */
@@ -15,6 +16,8 @@ export interface TlsSettings {
   keyFile: string;
   /** The name the self-signed certificate is issued to. */
   hostname: string;
+  /** The options that name the files, for messages: `--smtp-tls` (…-cert, …-key). */
+  option?: string;
 }
 
 export async function loadTls(settings: TlsSettings): Promise<TlsMaterial | null> {
@@ -37,5 +40,14 @@ export async function loadTls(settings: TlsSettings): Promise<TlsMaterial | null
       throw new OptionError(`cannot read TLS ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   };
-  return { cert: await read(settings.certFile, 'certificate'), key: await read(settings.keyFile, 'key'), selfSigned: false };
+  const material = { cert: await read(settings.certFile, 'certificate'), key: await read(settings.keyFile, 'key'), selfSigned: false };
+  // A file that is not PEM, or a key that does not match the certificate, is the user's
+  // to fix: said at start, not at each client's failed handshake.
+  try {
+    createSecureContext({ key: material.key, cert: material.cert });
+  } catch (error) {
+    const [cert, key] = settings.option ? [`${settings.option}-cert`, `${settings.option}-key`] : ['TLS certificate', 'TLS key'];
+    throw new OptionError(`${cert} ${settings.certFile} and ${key} ${settings.keyFile} are not a usable certificate and key: ${(error as Error).message}`);
+  }
+  return material;
 }

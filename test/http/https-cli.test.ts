@@ -46,13 +46,17 @@ describe('letterbox --ui-tls from the command line', () => {
     const dir = await mkdtemp(join(tmpdir(), 'letterbox-https-files-'));
     await writeFile(join(dir, 'cert.pem'), 'not a certificate\n');
     await writeFile(join(dir, 'key.pem'), 'not a key\n');
-    const [missingKey, garbage] = await Promise.all([
+    const [missingKey, garbage, smtpGarbage] = await Promise.all([
       run(['--ui-tls-cert', join(dir, 'cert.pem'), '--ui-tls-key', join(dir, 'missing.pem')]),
       run(['--ui-tls-cert', join(dir, 'cert.pem'), '--ui-tls-key', join(dir, 'key.pem')]),
+      // The mail listeners' certificate is checked the same way.
+      run(['--smtp-tls-cert', join(dir, 'cert.pem'), '--smtp-tls-key', join(dir, 'key.pem')]),
     ]);
     expect(missingKey).toEqual({ code: 2, stderr: `letterbox: cannot read TLS key ${join(dir, 'missing.pem')}: ENOENT\n` });
     expect(garbage.code).toBe(2);
     expect(garbage.stderr).toMatch(/^letterbox: --ui-tls-cert \S+ and --ui-tls-key \S+ are not a usable certificate and key: .+\n$/);
+    expect(smtpGarbage.code).toBe(2);
+    expect(smtpGarbage.stderr).toMatch(/^letterbox: --smtp-tls-cert \S+ and --smtp-tls-key \S+ are not a usable certificate and key: .+\n$/);
   });
 
   it('prints the https address and writes the scheme to --ports-file', async () => {
