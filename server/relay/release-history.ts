@@ -57,11 +57,13 @@ const MAX_PER_MESSAGE = 50;
 
 export class ReleaseHistory {
   readonly #byMessage = new Map<string, ReleaseRecord[]>();
+  #releases = 0;
 
   add(record: ReleaseRecord): void {
     const list = this.#byMessage.get(record.messageId) ?? [];
     list.push(record);
     if (list.length > MAX_PER_MESSAGE) list.shift();
+    else this.#releases++;
     this.#byMessage.set(record.messageId, list);
   }
 
@@ -73,6 +75,7 @@ export class ReleaseHistory {
   forget(messageId: string): ReleaseRecord[] {
     const list = this.#byMessage.get(messageId) ?? [];
     this.#byMessage.delete(messageId);
+    this.#releases -= list.length;
     return list;
   }
 
@@ -84,10 +87,16 @@ export class ReleaseHistory {
   forgetAll(): ReleaseRecord[] {
     const all = [...this.#byMessage.values()].flat();
     this.#byMessage.clear();
+    this.#releases = 0;
     return all;
   }
 
   get size(): number {
     return this.#byMessage.size;
+  }
+
+  /** Releases remembered, over every message. */
+  get releases(): number {
+    return this.#releases;
   }
 }

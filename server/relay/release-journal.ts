@@ -27,21 +27,14 @@ export interface ReleaseJournalOptions {
   compactionFloor?: number;
 }
 
-interface Snapshot {
-  frames: Buffer[];
-  /** Bytes of each release's record, by message id, then release id. */
-  sizes: Map<string, Map<string, number>>;
-  live: number;
-}
-
 export class ReleaseJournal {
   readonly #journal: JournalFile;
   readonly #compaction: Compaction;
   readonly #store: MemoryStore;
   readonly #history: ReleaseHistory;
-  /** Bytes of each release's last record, so the live size is known without encoding it. */
-  #sizes: Map<string, Map<string, number>>;
-  #live: number;
+  /** Every frame encoded so far, for the mean size of a release's record. */
+  #framedBytes = 0;
+  #framed = 0;
   readonly #off: Array<() => void>;
   #closed = false;
 
@@ -62,14 +55,15 @@ export class ReleaseJournal {
       closeUnfinished(record);
       service.history.add(record);
     }
-    const snapshot = snapshotOf(service.history);
+    const snapshot = [...service.history.records()].map(encodeRelease);
     // Releases that change while the file is being written are saved once it is open.
     const changed = new Set<ReleaseRecord>();
     const note = ({ record }: { record: ReleaseRecord }) => void changed.add(record);
     const offs = RELEASE_CHANGES.map((event) => service.on(event, note));
     try {
-      const file = await JournalFile.create(path, snapshot.frames);
-      const journal = new ReleaseJournal(file, snapshot, service, store, logger, options.compactionFloor ?? COMPACTION_FLOOR);
+      const file = await JournalFile.create(path, snapshot);
+      const journal = new ReleaseJournal(file, service, store, logger, options.compactionFloor ?? COMPACTION_FLOOR);
+      journal.#count(snapshot);
       for (const record of changed) journal.#save(record);
       return journal;
     } finally {
@@ -77,22 +71,20 @@ export class ReleaseJournal {
     }
   }
 
-  private constructor(journal: JournalFile, snapshot: Snapshot, service: ReleaseService, store: MemoryStore, logger: Logger, floor: number) {
+  private constructor(journal: JournalFile, service: ReleaseService, store: MemoryStore, logger: Logger, floor: number) {
     this.#journal = journal;
     this.#store = store;
     this.#history = service.history;
-    this.#sizes = snapshot.sizes;
-    this.#live = snapshot.live;
-    this.#compaction = new Compaction(journal, { liveBytes: () => this.#live, snapshot: () => this.#snapshot(), floor, name: FILE, logger });
+    this.#compaction = new Compaction(journal, {
+      // An estimate is enough (see Compaction): the releases kept, at the mean record size.
+      liveBytes: () => (this.#history.releases * this.#framedBytes) / Math.max(1, this.#framed),
+      snapshot: () => this.#snapshot(),
+      floor,
+      name: FILE,
+      logger,
+    });
     const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
-    this.#off = [
-      ...RELEASE_CHANGES.map((event) => service.on(event, save)),
-      store.on('removed', ({ messages }) => messages.forEach((m) => this.#forget(m.id))),
-      store.on('cleared', () => {
-        this.#sizes.clear();
-        this.#live = 0;
-      }),
-    ];
+    this.#off = RELEASE_CHANGES.map((event) => service.on(event, save));
   }
 
   /** Resolves when no compaction is running. */
@@ -111,49 +103,21 @@ export class ReleaseJournal {
     if (this.#closed || !this.#store.get(record.messageId)) return;
     const frame = encodeRelease(record);
     this.#journal.append(frame);
-    let sizes = this.#sizes.get(record.messageId);
-    if (!sizes) this.#sizes.set(record.messageId, (sizes = new Map()));
-    this.#live += frame.length - (sizes.get(record.id) ?? 0);
-    sizes.set(record.id, frame.length);
-    // The history keeps a bounded number of releases per message: count only those.
-    const kept = this.#history.of(record.messageId);
-    if (sizes.size > kept.length) {
-      for (const [id, size] of sizes) {
-        if (kept.some((k) => k.id === id)) continue;
-        sizes.delete(id);
-        this.#live -= size;
-      }
-    }
+    this.#count([frame]);
     this.#compaction.check();
   }
 
-  #forget(messageId: string): void {
-    for (const size of this.#sizes.get(messageId)?.values() ?? []) this.#live -= size;
-    this.#sizes.delete(messageId);
-  }
-
+  /** Every release remembered, encoded now (they change in place, so they cannot wait for the writer). */
   #snapshot(): Buffer[] {
-    const snapshot = snapshotOf(this.#history);
-    this.#sizes = snapshot.sizes;
-    this.#live = snapshot.live;
-    return snapshot.frames;
+    const frames = [...this.#history.records()].map(encodeRelease);
+    this.#count(frames);
+    return frames;
   }
-}
 
-/** Every release remembered, encoded now (they change in place, so they cannot wait for the writer). */
-function snapshotOf(history: ReleaseHistory): Snapshot {
-  const frames: Buffer[] = [];
-  const sizes = new Map<string, Map<string, number>>();
-  let live = 0;
-  for (const record of history.records()) {
-    const frame = encodeRelease(record);
-    frames.push(frame);
-    let bySize = sizes.get(record.messageId);
-    if (!bySize) sizes.set(record.messageId, (bySize = new Map()));
-    bySize.set(record.id, frame.length);
-    live += frame.length;
+  #count(frames: readonly Buffer[]): void {
+    for (const frame of frames) this.#framedBytes += frame.length;
+    this.#framed += frames.length;
   }
-  return { frames, sizes, live };
 }
 
 function encodeRelease(record: ReleaseRecord): Buffer {
