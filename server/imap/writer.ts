@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { drainedOrClosed } from '../lib/drained.js';
 
 /** Past this many bytes queued in the socket, a producer waits for `drain`. */
 const HIGH_WATER = 1024 * 1024;
@@ -71,15 +72,7 @@ export class ResponseWriter {
     this.flush();
     const socket = this.#socket;
     if (socket.writableLength < HIGH_WATER || this.closed) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        socket.off('drain', done);
-        socket.off('close', done);
-        resolve();
-      };
-      socket.on('drain', done);
-      socket.on('close', done);
-    });
+    await drainedOrClosed(socket);
   }
 
   close(): void {

@@ -5,6 +5,7 @@
  * most a socket buffer of memory, however much it asked for (DESIGN.md habit 5).
  */
 import type { Socket } from 'node:net';
+import { drainedOrClosed } from '../lib/drained.js';
 import { TERMINATOR } from './wire-form.js';
 
 export class ReplyWriter {
@@ -56,7 +57,7 @@ export class ReplyWriter {
     // The buffer is past its high-water mark: send what is corked, then wait until the client reads.
     const wasCorked = this.#corked;
     this.uncork();
-    const drained = await drainOrClose(socket);
+    const drained = await drainedOrClosed(socket);
     if (drained && wasCorked) this.cork();
     return drained;
   }
@@ -67,25 +68,11 @@ export class ReplyWriter {
     const socket = this.#socket;
     if (socket.destroyed) return false;
     if (socket.writableLength === 0) return true;
-    return drainOrClose(socket);
+    return drainedOrClosed(socket);
   }
 
   /** Bytes accepted but not yet handed to the kernel. */
   get pending(): number {
     return this.#socket.writableLength;
   }
-}
-
-function drainOrClose(socket: Socket): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (drained: boolean) => {
-      socket.off('drain', onDrain);
-      socket.off('close', onClose);
-      resolve(drained);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    socket.on('drain', onDrain);
-    socket.on('close', onClose);
-  });
 }

@@ -1,5 +1,6 @@
 import type { SMTPServer } from 'smtp-server';
 import { eachParser, onEachConnection, type DataParserInternals } from './smtp-internals.js';
+import { drainedOrClosed } from '../lib/drained.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -107,13 +108,5 @@ function emit(parser: DataParserInternals, pieces: Buffer[]): boolean {
 
 /** A stream the message handler destroys never drains, it only closes. */
 function waitForDrain(parser: DataParserInternals, done: () => void): void {
-  const stream = parser._dataStream;
-  if (stream.destroyed) return done();
-  const resume = () => {
-    stream.off('drain', resume);
-    stream.off('close', resume);
-    done();
-  };
-  stream.once('drain', resume);
-  stream.once('close', resume);
+  void drainedOrClosed(parser._dataStream).then(() => done());
 }
