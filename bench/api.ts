@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { defaultConfig } from '../server/config.js';
 import { silentLogger } from '../server/lib/log.js';
 import { createSandbox } from '../server/sandbox.js';
+import { quantile } from './lib/stats.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -53,10 +54,6 @@ function message(i: number): Buffer {
   );
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] as number;
-}
-
 /**
  * Wall-clock p50/p95, and the mean CPU time per request of this process (server and
  * client together): on a busy machine wall time mostly measures the wait for a core,
@@ -76,7 +73,7 @@ async function timeRoute(url: string): Promise<{ p50: number; p95: number; hits:
   }
   const cpu = process.cpuUsage(cpuBefore);
   samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95), hits, cpu: (cpu.user + cpu.system) / 1000 / ROUNDS };
+  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), hits, cpu: (cpu.user + cpu.system) / 1000 / ROUNDS };
 }
 
 /** A minimal SMTP client on one kept-open connection: resolves each message at its final 250. */
@@ -152,7 +149,7 @@ async function wsLatency(base: string, smtpPort: number): Promise<{ p50: number;
   smtp.close();
   ws.close();
   samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95) };
+  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95) };
 }
 
 const config = { ...defaultConfig(), listen: { host: '127.0.0.1', port: 0 }, smtp: { host: '127.0.0.1', port: 0 }, pop3: null, imap: null, maxMessages: 0, maxBytes: 0 };
@@ -185,7 +182,7 @@ const reference = await timeRoute(`${base}/livez`).catch(async () => {
     samples.push(performance.now() - start);
   }
   samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p95: percentile(samples, 95), hits: 0, cpu: 0 };
+  return { p50: quantile(samples, 0.5), p95: quantile(samples, 0.95), hits: 0, cpu: 0 };
 });
 
 const rows: Array<[string, { p50: number; p95: number; hits?: number; cpu?: number }, number, 'p50' | 'p95']> = [

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
+import { median, quantile } from './lib/stats.js';
 
 const COUNT = Number(process.env.BENCH_IMAP_COUNT ?? 10_000);
 const RUNS = 5;
@@ -203,8 +204,6 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listening on ${port}`);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? NaN;
 
 const COMMANDS = ['UID FETCH 1:* (FLAGS ENVELOPE)', 'FETCH 1:* BODY.PEEK[]', 'UID SEARCH SUBJECT x'];
 
@@ -290,12 +289,12 @@ async function main(): Promise<void> {
     const b = theirs?.get(command) ?? NaN;
     return { command, letterbox: `${a.toFixed(1)} ms`, dovecot: theirs ? `${b.toFixed(1)} ms` : '-', 'dovecot / letterbox': theirs ? (b / a).toFixed(2) : '-' };
   });
-  const p50 = percentile(ourIdle, 0.5);
-  const theirP50 = percentile(theirIdle, 0.5);
+  const p50 = quantile(ourIdle, 0.5);
+  const theirP50 = quantile(theirIdle, 0.5);
   rows.push({
     command: `new mail → IDLE EXISTS p50 (p95)`,
-    letterbox: `${p50.toFixed(2)} ms (${percentile(ourIdle, 0.95).toFixed(2)})`,
-    dovecot: theirs ? `${theirP50.toFixed(2)} ms (${percentile(theirIdle, 0.95).toFixed(2)})` : '-',
+    letterbox: `${p50.toFixed(2)} ms (${quantile(ourIdle, 0.95).toFixed(2)})`,
+    dovecot: theirs ? `${theirP50.toFixed(2)} ms (${quantile(theirIdle, 0.95).toFixed(2)})` : '-',
     'dovecot / letterbox': theirs ? (theirP50 / Math.max(p50, 0.01)).toFixed(2) : '-',
   });
   console.log(`median of ${RUNS} runs after a warm-up; ratio > 1 means Letterbox is faster`);

@@ -17,6 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Replies } from './lib/smtp-replies.js';
+import { median } from './lib/stats.js';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1500);
 const CONNECTIONS = 4;
@@ -155,7 +156,6 @@ async function ingest(port: number, total: number): Promise<number> {
   return (total / (performance.now() - started)) * 1000;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 async function main(): Promise<void> {
   const { startDnsServer } = await import('../test/helpers/dns-server.js');

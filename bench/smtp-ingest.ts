@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Replies } from './lib/smtp-replies.js';
+import { median } from './lib/stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -325,12 +326,6 @@ async function main(): Promise<void> {
   console.log(`  2 KB kept-open, concurrency 8: ${c8.toFixed(0)} msgs/s [${(1e6 / cpuAt('letterbox|2 KB|kept-open|8')).toFixed(0)}] (target ≥ 5,000)`);
   console.log(`  2 KB new connection per message, concurrency 1: ${c1new.toFixed(0)} msgs/s [${(1e6 / cpuAt('letterbox|2 KB|per-message|1')).toFixed(0)}] (target ≥ 1,000)`);
   console.log(`  kept-open, worst ratio to the sink: ${(worstRatio * 100).toFixed(0)}% of its rate, ${(worstCpuRatio * 100).toFixed(0)}% of its CPU efficiency (target ≥ 70%)`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function mb(bytes: number): string {

@@ -17,6 +17,7 @@ import type { Browser } from 'playwright-core';
 import { hasChromium, launchChromium } from '../test/helpers/browser.js';
 import { startTestSandbox, type TestSandbox } from '../test/helpers/sandbox.js';
 import buildUi from '../test/e2e/global-setup.js';
+import { quantile } from './lib/stats.js';
 
 const BIG = 100_000;
 const SMALL = 50;
@@ -47,11 +48,6 @@ async function filled(count: number): Promise<TestSandbox> {
   for (let i = 0; i < count; i++) box.store.deliver({ raw: message(i), envelope: { mailFrom: 'bench@red.test', rcptTo: [`user${i % 97}@blue.test`] } });
   await done; // body summaries (snippets) are filled in the background; wait so they do not skew the timings
   return box;
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 interface Figures extends ColdLoads {
