@@ -18,7 +18,6 @@ mbox or a zip of .eml files, with every message's bytes exactly as stored.
   --auth USER:PASSWORD   HTTP Basic credentials (env LETTERBOX_HTTP_AUTH)
 `;
 
-
 interface ExportArgs {
   url: string;
   format: ArchiveFormat;

@@ -30,7 +30,6 @@ interface ImportArgs {
   paths: string[];
 }
 
-
 function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ImportArgs | 'help' {
   const args: ImportArgs = {
     smtpAddr: parseHostPort(env.LETTERBOX_SMTP_ADDR || '127.0.0.1:1025', '127.0.0.1'),

@@ -26,7 +26,6 @@ export const SPECIAL_FOLDERS: ReadonlyArray<{ name: string; use: string }> = [
   { name: 'Junk', use: '\\Junk' },
 ];
 
-
 export interface FolderInfo {
   readonly name: string;
   /** RFC 6154 attribute such as `\Sent`, or ''. */
