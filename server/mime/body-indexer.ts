@@ -5,6 +5,7 @@ import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { AsciiTextBody } from './ascii-text-body.js';
 import { simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
+import { parsesOffThread } from './off-thread.js';
 import { isIdentityEncoding } from './transfer-encoding.js';
 import { treeSummary } from './tree-summary.js';
 import { ParsePool } from './worker-pool.js';
@@ -24,8 +25,8 @@ const MAIN_THREAD_MAX_BYTES = 256 * 1024;
  *
  * On the main thread only cheap, bounded work: a plain ASCII text body is summarised in
  * place (AsciiTextBody: nothing copied, search runs on the bytes), a small single-part
- * text body is decoded, a small multipart of text and attachments is read from its
- * MIME tree (tree-summary.ts). Everything else — mailparser, large messages — goes to
+ * text body is decoded, a multipart of text and attachments whose tree is light to build
+ * (see parsesOffThread) is read from it (tree-summary.ts). Everything else — mailparser, large messages — goes to
  * the worker pool, which has a time limit per message (worker-pool.ts).
  */
 export class BodyIndexer {
@@ -35,14 +36,18 @@ export class BodyIndexer {
   #parsing = 0;
   #idle: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void>;
-  readonly #pool = new ParsePool();
+  readonly #pool: ParsePool;
   /** Parses handed to the pool at once: enough to keep every worker busy. */
-  readonly #maxParsing = this.#pool.size * 2;
+  readonly #maxParsing: number;
 
   constructor(
     private readonly store: MemoryStore,
     private readonly logger?: Logger,
+    /** The indexer's own workers (closed by stop()). */
+    pool = new ParsePool(),
   ) {
+    this.#pool = pool;
+    this.#maxParsing = pool.size * 2;
     this.#unsubscribe = [store.on('delivered', ({ message }) => this.enqueue(message))];
     for (const message of store.messages()) if (!message.body) this.enqueue(message);
   }
@@ -111,8 +116,9 @@ export class BodyIndexer {
       this.store.setBody(message.id, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
       return true;
     }
-    // Text with attachments, read from the MIME tree's offsets (no attachment is decoded).
-    const tree = !form && small ? treeSummary(raw) : undefined;
+    // Text with attachments, read from the MIME tree's offsets (no attachment is decoded),
+    // unless building that tree is itself heavy (size, a header flood, many parts).
+    const tree = !form && !parsesOffThread(raw) ? treeSummary(raw) : undefined;
     if (tree) {
       this.store.setBody(message.id, tree);
       return true;
