@@ -7,6 +7,7 @@ import { readPool } from '../mime/read-pool.js';
 import { decodeWords } from '../mime/summary.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-match.js';
+import { fold, headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
 import { sentDay } from './sent-day.js';
@@ -96,7 +97,8 @@ export function readSearchKey(r: Reader): SearchKey {
     }
     case 'SUBJECT':
       r.sp();
-      return { kind: 'subject', text: r.astring().toLowerCase() };
+      // Matched in the subject the web inbox's search reads (decoded, folded).
+      return { kind: 'subject', text: fold(r.astring()) };
     case 'BODY':
     case 'TEXT':
       r.sp();
@@ -199,18 +201,6 @@ function headerText(message: StoredMessage, field: string): string {
     .toLowerCase();
 }
 
-const subjects = new WeakMap<StoredMessage, string>();
-
-/** The decoded subject in lower case, kept with the message (it never changes). */
-function lowerSubject(message: StoredMessage): string {
-  let subject = subjects.get(message);
-  if (subject === undefined) {
-    subject = message.summary.subject.toLowerCase();
-    subjects.set(message, subject);
-  }
-  return subject;
-}
-
 function dayOf(date: Date | null): number | null {
   return date ? Math.floor(date.getTime() / DAY_MS) : null;
 }
@@ -231,7 +221,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'header':
       return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : headerText(c.message, key.field).includes(key.text);
     case 'subject':
-      return lowerSubject(c.message).includes(key.text);
+      return headerHaystack(c.message).subject.includes(key.text);
     case 'body':
       return c.body !== undefined && bodyMatches(c.body, key.query);
     case 'text':
