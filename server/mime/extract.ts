@@ -8,13 +8,13 @@ const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'()\[\]{}]+/gi;
 /** Words near a code that say it is one (English and a few common languages). */
 const CODE_CONTEXT = /(code|otp|pin|token|passcode|password|verif|confirm|one[- ]time|2fa|mfa|sign[- ]in|log[- ]?in|security|kod|código|codice|验证码)/i;
 
-/**
- * Links from the HTML (href/src) and the text, in order of appearance, de-duplicated; and
- * codes: 4–8 digit numbers (also written `123 456` or `123-456`) or 6–10 character
- * upper-case/digit tokens, kept only when a word like "code" or "verify" stands within
- * the same sentence or line, so dates and prices do not pass as codes.
- */
+/** The links of a message (extractLinks) and its likely one-time codes (extractCodes). */
 export function extractLinksAndCodes(text: string, html: string, subject: string): Extracted {
+  return { Links: extractLinks(text, html), Codes: extractCodes(text, subject) };
+}
+
+/** The http(s) links of the HTML (href/src) and the text, in order of appearance, de-duplicated. */
+export function extractLinks(text: string, html: string): string[] {
   const links: string[] = [];
   const seenLinks = new Set<string>();
   const addLink = (raw: string) => {
@@ -25,7 +25,15 @@ export function extractLinksAndCodes(text: string, html: string, subject: string
   };
   for (const match of html.matchAll(/\b(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) addLink(match[1] ?? match[2] ?? '');
   for (const match of text.matchAll(URL_PATTERN)) addLink(match[0]);
+  return links;
+}
 
+/**
+ * 4–8 digit numbers (also written `123 456` or `123-456`) or 6–10 character
+ * upper-case/digit tokens, kept only when a word like "code" or "verify" stands within
+ * the same sentence or line, so dates and prices do not pass as codes.
+ */
+function extractCodes(text: string, subject: string): string[] {
   const codes: string[] = [];
   const seenCodes = new Set<string>();
   const plain = text.replace(URL_PATTERN, ' ');
@@ -38,7 +46,7 @@ export function extractLinksAndCodes(text: string, html: string, subject: string
       codes.push(code);
     }
   }
-  return { Links: links, Codes: codes };
+  return codes;
 }
 
 function decodeHtmlAttr(value: string): string {

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { extractLinksAndCodes } from '../../mime/extract.js';
+import { extractLinks, extractLinksAndCodes } from '../../mime/extract.js';
 import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
@@ -129,8 +129,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
     const parsed = await api.parsed.get(found.message);
-    const { Links } = extractLinksAndCodes(parsed.text, parsed.html, '');
     const follow = /^(1|true)$/i.test(c.req.query('follow') ?? '');
-    return c.json(await checkLinks(Links, { follow, allowInternal: api.config.allowInternalHttpRequests }));
+    return c.json(await checkLinks(extractLinks(parsed.text, parsed.html), { follow, allowInternal: api.config.allowInternalHttpRequests }));
   });
 };
