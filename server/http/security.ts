@@ -47,8 +47,11 @@ function framedPartRequest(origin: string, method: string, path: string): boolea
 /**
  * CORS as Mailpit does it (--api-cors origins, or `*`), and cross-site request refusal:
  * a browser on another site may not change state here. A state-changing call from a
- * foreign origin is refused, and one with a body must say `application/json`, which a
- * plain HTML form cannot send without a CORS preflight.
+ * foreign origin is refused. One from an origin --api-cors allows must say
+ * `application/json`, which a plain HTML form cannot send without a CORS preflight.
+ * Any other caller (curl, scripts, this inbox) may send its JSON under any declared
+ * type, as Mailpit accepts it: only a browser on another site needs the preflight's
+ * protection, and a browser names that site in `Origin` and `Sec-Fetch-Site`.
  */
 export function corsAndCsrf(allowed: readonly string[]): MiddlewareHandler<HttpEnv> {
   const any = allowed.includes('*');
@@ -57,6 +60,7 @@ export function corsAndCsrf(allowed: readonly string[]): MiddlewareHandler<HttpE
     const origin = c.req.header('origin');
     const isApi = /\/api\//.test(c.req.path);
     const foreign = origin !== undefined && origin !== '' && !sameOrigin(origin, c.req.header('host')) && !framedPartRequest(origin, c.req.method, c.req.path);
+    const crossSite = foreign || c.req.header('sec-fetch-site') === 'cross-site';
     if (foreign && isApi && allows(origin)) {
       if (c.req.method === 'OPTIONS') {
         return c.body(null, 200, {
@@ -67,20 +71,25 @@ export function corsAndCsrf(allowed: readonly string[]): MiddlewareHandler<HttpE
           Vary: 'Origin',
         });
       }
-    } else if (foreign || (c.req.header('sec-fetch-site') === 'cross-site' && STATE_CHANGING.has(c.req.method))) {
+    } else if (foreign || (crossSite && STATE_CHANGING.has(c.req.method))) {
       if (isApi || STATE_CHANGING.has(c.req.method)) return fail(c, 403, 'Blocked due to CORS violation');
     }
-    if (STATE_CHANGING.has(c.req.method) && hasBody(c.req.header('content-length'), c.req.header('transfer-encoding'))) {
+    // An allowed origin sees its errors too, so the CORS headers go on every answer.
+    const shared = (response: Response): Response => {
+      if (foreign && origin && allows(origin)) {
+        response.headers.set('Access-Control-Allow-Origin', origin);
+        response.headers.set('Access-Control-Allow-Credentials', 'true');
+        response.headers.append('Vary', 'Origin');
+      }
+      return response;
+    };
+    if (crossSite && STATE_CHANGING.has(c.req.method) && hasBody(c.req.header('content-length'), c.req.header('transfer-encoding'))) {
       const type = (c.req.header('content-type') ?? '').toLowerCase();
-      if (!/^application\/json\b/.test(type)) return fail(c, 415, 'request body must be application/json');
+      if (!/^application\/json\b/.test(type)) return shared(fail(c, 415, 'a cross-site request body must be application/json'));
     }
     if (c.req.method === 'OPTIONS' && isApi) return c.body(null, 200);
     await next();
-    if (foreign && origin && allows(origin)) {
-      c.res.headers.set('Access-Control-Allow-Origin', origin);
-      c.res.headers.set('Access-Control-Allow-Credentials', 'true');
-      c.res.headers.append('Vary', 'Origin');
-    }
+    shared(c.res);
   };
 }
 

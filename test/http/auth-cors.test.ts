@@ -70,6 +70,12 @@ describe('CORS', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
   });
 
+  it('an allowed origin must still send JSON as application/json, and sees the refusal', async () => {
+    const response = await fetch(api.base + '/api/v1/messages', { method: 'PUT', body: '{"Read":true}', headers: { ...auth, origin: 'https://app.example', 'content-type': 'text/plain' } });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
   it('blocks other origins', async () => {
     const response = await fetch(api.base + '/api/v1/messages', { headers: { ...auth, origin: 'https://evil.example' } });
     expect(response.status).toBe(403);

@@ -43,4 +43,21 @@ describe.runIf(requireTool('curl'))('curl as the client', () => {
     const denied = await curl(['-o', '/dev/null', '-w', '%{http_code}', `${api.base}/api/v1/messages`]);
     expect(denied.stdout).toBe('401');
   });
+
+  // Mailpit's documented one-liners send JSON under curl's default form type.
+  it('takes JSON sent without a JSON content type, as Mailpit does', async () => {
+    const sent = await api.send({ subject: 'mark me', text: 'unread at first' });
+    const marked = await curl(['-u', 'ci:secret', '-X', 'PUT', '-d', '{"Read":true}', `${api.base}/api/v1/messages`]);
+    expect(marked.stdout).toBe('ok');
+    expect(api.box.store.get(sent.id)?.flags.has('\\Seen')).toBe(true);
+    const body = JSON.stringify({ From: { Email: 'curl@example.test' }, To: [{ Email: 'x@example.test' }], Subject: 'untyped' });
+    const posted = await curl(['-u', 'ci:secret', '--data-binary', body, '-H', 'Content-Type:', `${api.base}/api/v1/send`]);
+    const id = (JSON.parse(posted.stdout) as { ID: string }).ID;
+    expect(api.box.store.get(id)?.raw.toString()).toContain('Subject: untyped');
+  });
+
+  it('serves the API description at Mailpit\'s swagger.json path too', async () => {
+    const doc = await curl(['-u', 'ci:secret', `${api.base}/api/v1/swagger.json`]);
+    expect((JSON.parse(doc.stdout) as { paths: Record<string, unknown> }).paths['/api/v1/messages']).toBeDefined();
+  });
 });

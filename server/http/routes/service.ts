@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import type { RouteModule } from '../api.js';
 import { openApiDocument } from '../openapi-doc.js';
 
@@ -7,5 +8,8 @@ export const serviceRoutes: RouteModule = (app, api) => {
   app.get('/metrics', (c) => c.text(api.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
   // The WebSocket upgrade is taken by the front before routing; a plain GET lands here.
   app.get('/api/events', (c) => c.text('426 Upgrade Required: this is a WebSocket endpoint', 426, { Upgrade: 'websocket' }));
-  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument(api.version, api.config.webroot)));
+  const describe = (c: Context) => c.json(openApiDocument(api.version, api.config.webroot));
+  app.get('/api/v1/openapi.json', describe);
+  // Mailpit's path for its API description; scripts and tools that fetch it find ours.
+  app.get('/api/v1/swagger.json', describe);
 };
