@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// In your project: import { createClient, type LetterboxClient } from 'letterbox/client';
+// In your project: import { createClient, type LetterboxClient } from 'letterbox-mail/client';
 import { createClient, type LetterboxClient } from '../../server/client/index.js';
 
 export interface LetterboxProcess {

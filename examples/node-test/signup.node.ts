@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-// In your project: import { startLetterbox, type Letterbox } from 'letterbox';
+// In your project: import { startLetterbox, type Letterbox } from 'letterbox-mail';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { sendSignupMail } from '../signup-app.js';
 

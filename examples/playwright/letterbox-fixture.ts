@@ -6,7 +6,7 @@
  *   test('sign-up', async ({ page, letterbox }) => { … letterbox.client.waitForMessage(…) … });
  */
 import { test as base } from '@playwright/test';
-// In your project: import { startLetterbox, type Letterbox } from 'letterbox';
+// In your project: import { startLetterbox, type Letterbox } from 'letterbox-mail';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 
 type Smtp = { host: string; port: number };

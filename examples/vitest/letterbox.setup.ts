@@ -8,7 +8,7 @@
  *   const mail = await letterbox().client.waitForMessage({ query: 'to:new@user.test' });
  */
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-// In your project: import { startLetterbox, type Letterbox } from 'letterbox';
+// In your project: import { startLetterbox, type Letterbox } from 'letterbox-mail';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 
 let box: Letterbox | undefined;

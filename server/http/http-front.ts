@@ -29,7 +29,7 @@ function packageVersion(): string {
     for (const path of ['../../package.json', '../../../package.json']) {
       try {
         const pkg = require(path) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'letterbox' && typeof pkg.version === 'string') return pkg.version;
+        if (pkg.name === 'letterbox-mail' && typeof pkg.version === 'string') return pkg.version;
       } catch {
         // try the next layout (source or built)
       }

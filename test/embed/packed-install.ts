@@ -16,12 +16,13 @@ export const OFFLINE_NPM_ENV = {
 
 export interface Manifest {
   name: string;
+  version: string;
   bin: Record<string, string>;
   dependencies: Record<string, string>;
 }
 
 export interface PackedInstall {
-  /** A project folder whose node_modules/letterbox is the unpacked tarball. */
+  /** A project folder whose node_modules/letterbox-mail is the unpacked tarball. */
   project: string;
   /** Paths inside the tarball, without the leading `package/`. */
   files: string[];
@@ -57,7 +58,7 @@ async function mustRun(command: string, args: string[], cwd: string): Promise<st
 /**
  * Builds the package as `npm run build` would, packs it with `npm pack`, and installs
  * the tarball into a fresh project the way npm does, without a registry: the tarball is
- * unpacked into node_modules/letterbox, each dependency its manifest names is linked from
+ * unpacked into node_modules/letterbox-mail, each dependency its manifest names is linked from
  * this repository's node_modules, and each `bin` entry gets its node_modules/.bin link.
  * The repository's own dist/ is left alone (someone may be running it); the server is
  * compiled into a staging folder instead, next to a copy of the built web inbox.
@@ -74,15 +75,19 @@ export async function installPackedLetterbox(): Promise<PackedInstall> {
     await mustRun(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist', 'server')], ROOT);
 
     const packed = JSON.parse(await mustRun('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], stage)) as Array<{
+      name: string;
+      version: string;
       filename: string;
       files: Array<{ path: string }>;
     }>;
     const tarball = join(work, packed[0]!.filename);
 
     const project = join(work, 'project');
-    const installed = join(project, 'node_modules', 'letterbox');
+    const { name, version } = packed[0]!;
+    const installed = join(project, 'node_modules', name);
     await mkdir(installed, { recursive: true });
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-letterbox', private: true, type: 'module' }));
+    // As `npm i -D <name>` leaves it: the package named in the project's manifest.
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-letterbox', private: true, type: 'module', devDependencies: { [name]: version } }));
     await mustRun('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'], work);
     const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as Manifest;
 

@@ -1,7 +1,7 @@
 /**
  * The package as a user gets it: built, packed by `npm pack`, installed into a project
  * of its own (no registry), then used the three documented ways: `npx letterbox`,
- * `import('letterbox')`, `import('letterbox/client')`, plus its types from TypeScript.
+ * `import('letterbox-mail')`, `import('letterbox-mail/client')`, plus its types from TypeScript.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,8 +13,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Runs in the installed project as plain ESM, as a user's script would. */
 const EMBEDDING_SCRIPT = `
-import { startLetterbox } from 'letterbox';
-import { createClient } from 'letterbox/client';
+import { startLetterbox } from 'letterbox-mail';
+import { createClient } from 'letterbox-mail/client';
 
 const box = await startLetterbox({ smtp: { port: 0 } });
 try {
@@ -25,7 +25,8 @@ try {
   // Past 128 KB a message is parsed on a worker thread, whose module must ship too.
   const big = await client.send({ From: { Email: 'app@red.com' }, To: [{ Email: 'bob@blue.com' }], Subject: 'big', Text: 'x'.repeat(200_000) });
   const bigText = (await client.get(big)).Text.trim().length;
-  console.log(JSON.stringify({ smtpPort: box.smtp.port, id, seen: seen.ID, stored: box.store.messages().length, inbox, bigText }));
+  const { Version: version } = await (await fetch(box.url + 'api/v1/info')).json();
+  console.log(JSON.stringify({ smtpPort: box.smtp.port, id, seen: seen.ID, stored: box.store.messages().length, inbox, bigText, version }));
 } finally {
   await box.stop();
 }
@@ -33,8 +34,8 @@ try {
 
 /** Compiled with the package's own .d.ts files only: any type the package fails to ship is an error here. */
 const TYPED_CONSUMER = `
-import { startLetterbox, type Letterbox, type MessageSummary } from 'letterbox';
-import { createClient, type LetterboxClient } from 'letterbox/client';
+import { startLetterbox, type Letterbox, type MessageSummary } from 'letterbox-mail';
+import { createClient, type LetterboxClient } from 'letterbox-mail/client';
 
 export async function firstSubject(): Promise<string> {
   const box: Letterbox = await startLetterbox({ smtp: { port: 0 }, http: { port: 0 }, maxMessages: 10 });
@@ -77,6 +78,11 @@ describe('the packed package, installed', () => {
     await pkg?.remove();
   });
 
+  it('is published as letterbox-mail, with the command still named letterbox', () => {
+    expect(pkg.manifest.name).toBe('letterbox-mail');
+    expect(Object.keys(pkg.manifest.bin)).toEqual(['letterbox']);
+  });
+
   it('holds every export target, its types, the bin, the built inbox, and no sources or tests', () => {
     const files = new Set(pkg.files);
     for (const file of ['dist/server/index.js', 'dist/server/index.d.ts', 'dist/server/client/index.js', 'dist/server/client/index.d.ts', 'dist/server/main.js', 'dist/ui/index.html']) {
@@ -93,6 +99,13 @@ describe('the packed package, installed', () => {
     expect(result.stdout).toContain('--smtp');
   });
 
+  it('`npx letterbox-mail --help` runs the same CLI by the package name', async () => {
+    const result = await run('npx', ['letterbox-mail', '--help'], pkg.project);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: letterbox /);
+  });
+
   it('`npx letterbox` serves mail as a child process (the cli-process recipe with its default command)', async () => {
     const box = await startLetterboxProcess({ cwd: pkg.project });
     try {
@@ -105,12 +118,14 @@ describe('the packed package, installed', () => {
     await expect(fetch(box.url)).rejects.toThrow();
   });
 
-  it('`import("letterbox")` starts a sandbox on port 0 with its client, parses on its worker threads, and serves the built inbox', async () => {
+  it('`import("letterbox-mail")` starts a sandbox on port 0 with its client, parses on its worker threads, and serves the built inbox', async () => {
     await writeFile(join(pkg.project, 'embed.mjs'), EMBEDDING_SCRIPT);
     const result = await run(process.execPath, ['embed.mjs'], pkg.project);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { smtpPort: number; id: string; seen: string; stored: number; inbox: string; bigText: number };
+    const out = JSON.parse(result.stdout) as { smtpPort: number; id: string; seen: string; stored: number; inbox: string; bigText: number; version: string };
+    // The server finds its own manifest under the published name.
+    expect(out.version).toBe(pkg.manifest.version);
     expect(out.smtpPort).toBeGreaterThan(0);
     expect(out.seen).toBe(out.id);
     expect(out.stored).toBe(2);
@@ -125,5 +140,5 @@ describe('the packed package, installed', () => {
     const result = await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], pkg.project);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
-  });
+  }, 90_000);
 });
