@@ -109,7 +109,7 @@ export function createHttpFront(context: FrontContext): Front | null {
     if (tls) gate.capHandshakes(server);
     server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
     server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
-    const bound = await listen(server, at);
+    const bound = await listen(server, at, '--listen');
     log.debug('listening', { host: bound.host, port: bound.port, scheme: tls ? 'https' : 'http' });
     return [{ name: 'http', host: bound.host, port: bound.port, ...(tls && { scheme: 'https' as const }) }];
   };

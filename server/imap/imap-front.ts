@@ -53,7 +53,8 @@ export function createImapFront(context: FrontContext): Front | null {
   const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
     const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
     if (secure) gate.capHandshakes(server);
-    server.on('error', (error) => log.warn('imap listener error', { error }));
+    // A failure to bind is the rejection of listen(), reported once by whoever started us.
+    server.on('error', (error) => server.listening && log.warn('imap listener error', { error }));
     return { name, at, server };
   });
   let started: Promise<BoundListener[]> | undefined;

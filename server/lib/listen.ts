@@ -26,11 +26,36 @@ export function dropConnections(server: Server): void {
   for (const socket of accepted.get(server) ?? []) socket.destroy();
 }
 
-/** Starts listening and resolves with the bound address (port 0 becomes the real port). */
-export function listen(server: Server, at: HostPort): Promise<HostPort> {
+/**
+ * A listener that could not bind, with the option that places it, so the one line a
+ * user reads can say how to move it or turn it off. Keeps the system error's code,
+ * address and port.
+ */
+export class ListenError extends Error {
+  readonly code: string | undefined;
+  readonly address: string;
+  readonly port: number;
+
+  constructor(
+    readonly option: string,
+    at: HostPort,
+    cause: NodeJS.ErrnoException,
+  ) {
+    super(cause.message, { cause });
+    this.code = cause.code;
+    this.address = at.host;
+    this.port = at.port;
+  }
+}
+
+/**
+ * Starts listening and resolves with the bound address (port 0 becomes the real port).
+ * `option` is the flag that places this listener (`--smtp`, `--listen`, …).
+ */
+export function listen(server: Server, at: HostPort, option: string): Promise<HostPort> {
   track(server);
   return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
+    const onError = (error: NodeJS.ErrnoException) => reject(new ListenError(option, at, error));
     server.once('error', onError);
     server.listen(at.port, at.host, () => {
       server.off('error', onError);
@@ -41,7 +66,7 @@ export function listen(server: Server, at: HostPort): Promise<HostPort> {
   });
 }
 
-/** A named listener to bind: one of a front's sockets (`smtp`, `smtps`, `pop3s`, …). */
+/** A named listener to bind: one of a front's sockets (`smtp`, `smtps`, `pop3s`, …), named as its option. */
 export interface NamedListener {
   name: string;
   at: HostPort;
@@ -52,7 +77,7 @@ export interface NamedListener {
 export function listenAll(listeners: readonly NamedListener[]): Promise<Array<{ name: string; host: string; port: number }>> {
   return Promise.all(
     listeners.map(async ({ name, at, server }) => {
-      const bound = await listen(server, at);
+      const bound = await listen(server, at, `--${name}`);
       return { name, host: bound.host, port: bound.port };
     }),
   );

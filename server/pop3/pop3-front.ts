@@ -70,7 +70,8 @@ export function createPop3Front(context: FrontContext): Front | null {
     server.on('tlsClientError', (error) => log.debug('pop3s handshake failed', { error }));
     servers.push({ name: 'pop3s', at: resolveListenHost(config.pop3s, config), server });
   }
-  for (const { server } of servers) server.on('error', (error) => log.warn('pop3 listener error', { error }));
+  // A failure to bind is the rejection of listen(), reported once by whoever started us.
+  for (const { server } of servers) server.on('error', (error) => server.listening && log.warn('pop3 listener error', { error }));
 
   let started: Promise<BoundListener[]> | undefined;
   let stopped: Promise<void> | undefined;

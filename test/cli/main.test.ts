@@ -118,14 +118,16 @@ describe('letterbox CLI', () => {
     expect(cli.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('refuses a port in use with one line and exit code 2', async () => {
+  it.each(['--smtp', '--pop3', '--imap', '--listen'])('refuses a port in use for %s with one line that says how to move it, and exit code 2', async (option) => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const cli = new Cli([...portZeroFlags(), '--smtp', `127.0.0.1:${port}`]);
+      const cli = new Cli([...portZeroFlags(), option, `127.0.0.1:${port}`]);
       expect(await cli.exited).toBe(2);
-      expect(oneLine(cli.stderr)).toEqual([`letterbox: cannot listen on 127.0.0.1:${port}: address already in use`]);
+      expect(oneLine(cli.stderr)).toEqual([
+        `letterbox: cannot listen on 127.0.0.1:${port}: address already in use (move it with ${option} HOST:PORT, or turn it off with ${option} off)`,
+      ]);
     } finally {
       blocker.close();
     }

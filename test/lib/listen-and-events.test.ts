@@ -6,7 +6,7 @@ import { TypedEmitter } from '../../server/lib/typed-emitter.js';
 describe('listen', () => {
   it('resolves with the bound port for port 0, and closes idempotently', async () => {
     const server = createServer();
-    const bound = await listen(server, { host: '127.0.0.1', port: 0 });
+    const bound = await listen(server, { host: '127.0.0.1', port: 0 }, '--smtp');
     expect(bound.host).toBe('127.0.0.1');
     expect(bound.port).toBeGreaterThan(0);
     await closeServer(server);
@@ -16,9 +16,9 @@ describe('listen', () => {
 
   it('rejects a port in use with the code, address and port the CLI prints', async () => {
     const first = createServer();
-    const { port } = await listen(first, { host: '127.0.0.1', port: 0 });
+    const { port } = await listen(first, { host: '127.0.0.1', port: 0 }, '--smtp');
     try {
-      await expect(listen(createServer(), { host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'EADDRINUSE', address: '127.0.0.1', port });
+      await expect(listen(createServer(), { host: '127.0.0.1', port }, '--pop3')).rejects.toMatchObject({ code: 'EADDRINUSE', address: '127.0.0.1', port, option: '--pop3' });
     } finally {
       await closeServer(first);
     }

@@ -117,7 +117,7 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink
   };
   const server = new SMTPServer(options);
   server.on('error', () => undefined);
-  const bound = await listen(server.server, { host: '127.0.0.1', port: 0 });
+  const bound = await listen(server.server, { host: '127.0.0.1', port: 0 }, 'smtp sink');
   return {
     port: bound.port,
     messages,
