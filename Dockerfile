@@ -7,7 +7,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No sources yet: the build is the explicit step below, not npm's prepare.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json vite.config.ts ./
 COPY server ./server
 COPY ui ./ui
@@ -19,7 +20,7 @@ ENV NODE_ENV=production \
     LETTERBOX_LISTEN_ALL=true
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The node image's unprivileged user; the ports are all above 1024.
 USER node
