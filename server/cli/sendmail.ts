@@ -5,13 +5,15 @@ import { bareLfToCrlf } from '../transfer/line-endings.js';
 import { commandArgs, EX, readAll, UsageError, type Command, type CommandIo } from './io.js';
 import { relaySmtpSession } from './sendmail-smtp-session.js';
 import { SmtpClient, SmtpReplyError } from './smtp-client.js';
+import { completeSubmission } from './submission-headers.js';
 
 const USAGE = `Usage: letterbox sendmail [options] [recipient ...] < message
 
 Delivers one message from standard input to a Letterbox over SMTP, as sendmail does
 for PHP mail(), cron and other local senders.
 
-  -t                 Take recipients from the To, Cc and Bcc headers (added to any given)
+  -t                 Take recipients from the To, Cc and Bcc headers (added to any given);
+                     the Bcc header itself is not sent
   -f SENDER          Envelope sender (default: the From header, else user@host)
   -i, -oi            A line with a single "." does not end the message
   -bs                Speak SMTP on standard input and output (relayed to Letterbox)
@@ -23,6 +25,7 @@ for PHP mail(), cron and other local senders.
   -bm, ...) are accepted and ignored.
 
 Lines ending in a bare LF are sent with CRLF, as SMTP requires (RFC 5321 §2.3.8).
+A message without Date or Message-ID gets them, as from any sendmail.
 Exit status follows sysexits.h: 0 sent, 64 usage, 65 bad message, 69/75 server refused.
 `;
 
@@ -145,6 +148,7 @@ export const sendmail: Command = async (argv, io) => {
     return EX.USAGE;
   }
   const mailFrom = args.sender ?? (fromHeader.mailFrom || defaultSender());
+  raw = completeSubmission(raw, { dropBcc: args.headerRecipients, now: new Date(), hostname: hostname() || 'localhost' });
   let client: SmtpClient | undefined;
   try {
     client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });

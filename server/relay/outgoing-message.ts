@@ -5,6 +5,7 @@
  * re-encoded.
  */
 import { randomBytes } from 'node:crypto';
+import { rfc5322Date } from '../lib/rfc5322-date.js';
 import { headerEnd } from '../mime/headers.js';
 import type { StoredMessage } from '../store/types.js';
 
@@ -22,14 +23,6 @@ function protocolOf(message: StoredMessage): string {
   const { via, secure, username } = message.client;
   if (via !== 'smtp') return via === 'api' ? 'HTTP' : via === 'imap' ? 'IMAP' : 'local';
   return 'ESMTP' + (secure ? 'S' : '') + (username ? 'A' : '');
-}
-
-/** RFC 5322 §3.3 date-time, e.g. `Sat, 28 Nov 2026 23:10:05 +0000`. */
-function rfc5322Date(date: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${days[date.getUTCDay()]}, ${date.getUTCDate()} ${months[date.getUTCMonth()]} ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
 /** Characters that could end a header line or a comment are dropped from client-given text. */
