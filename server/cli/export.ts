@@ -5,11 +5,13 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ARCHIVE_FORMATS, type ArchiveFormat } from '../transfer/archive.js';
 import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { bytes, progressLine } from './progress.js';
 
 const USAGE = `Usage: letterbox export [options]
 
 Saves the messages of a running Letterbox (GET /api/v1/export), oldest first, as an
-mbox or a zip of .eml files, with every message's bytes exactly as stored.
+mbox or a zip of .eml files, with every message's bytes exactly as stored. On a
+terminal a progress line shows the bytes written and the rate.
 
   --url URL              The Letterbox web root (default http://127.0.0.1:8025/; env LETTERBOX_URL)
   --format mbox|zip      Archive format (default: from the output name, else mbox)
@@ -80,7 +82,15 @@ export const exportCommand: Command = async (argv, io) => {
     io.stderr.write(`letterbox export: ${target.pathname}: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 300)}\n`);
     return EX.UNAVAILABLE;
   }
+  const count = response.headers.get('x-letterbox-messages');
+  let received = 0;
+  const progress = progressLine(io.stderr, (seconds) => `exporting ${count ?? 'the'} messages: ${bytes(received)}, ${bytes(received / seconds)}/s`);
   const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  body.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    progress.tick();
+  });
+  body.once('close', () => progress.done());
   if (args.output === '-') {
     await pipeline(body, io.stdout, { end: false });
     return EX.OK;
@@ -95,7 +105,6 @@ export const exportCommand: Command = async (argv, io) => {
     io.stderr.write(`letterbox export: writing ${args.output}: ${(error as Error).message}\n`);
     return EX.CANTCREAT;
   }
-  const count = response.headers.get('x-letterbox-messages');
   io.stdout.write(`exported ${count ?? 'the'} message${count === '1' ? '' : 's'} to ${args.output}\n`);
   return EX.OK;
 };

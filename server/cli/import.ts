@@ -4,13 +4,14 @@ import { envelopeFromHeader } from '../transfer/envelope.js';
 import { unixToWire } from '../transfer/line-endings.js';
 import { readSources, SourceError } from '../transfer/sources.js';
 import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { bytes, count, progressLine } from './progress.js';
 import { SmtpClient, SmtpReplyError } from './smtp-client.js';
 
 const USAGE = `Usage: letterbox import [options] PATH ...
 
 Sends every message found under the paths to a running Letterbox over SMTP: .eml files,
 mbox files, zips of .eml files (as letterbox export writes them), Maildirs, and
-directories of these. The message bytes arrive unchanged; a file using bare LF line
+directories of these. On a terminal a progress line shows the count, bytes and rate. The message bytes arrive unchanged; a file using bare LF line
 endings throughout is sent with CRLF (as SMTP requires) unless --keep-line-endings;
 a message that does not end in CRLF gets one, since SMTP's end of data needs it.
 
@@ -74,6 +75,8 @@ export const importCommand: Command = async (argv, io) => {
   let client: SmtpClient | undefined;
   let imported = 0;
   let failed = 0;
+  let sent = 0;
+  const progress = progressLine(io.stderr, (seconds) => `importing: ${count(imported)} messages, ${bytes(sent)}, ${count(Math.round(imported / seconds))} messages/s`);
   try {
     client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });
     for await (const source of readSources(args.paths)) {
@@ -88,6 +91,8 @@ export const importCommand: Command = async (argv, io) => {
       try {
         await client.submit(envelope, raw);
         imported++;
+        sent += raw.length;
+        progress.tick();
       } catch (error) {
         if (!(error instanceof SmtpReplyError)) throw error;
         failed++;
@@ -96,6 +101,7 @@ export const importCommand: Command = async (argv, io) => {
       }
     }
   } catch (error) {
+    progress.done();
     const where = error instanceof SourceError ? '' : ` (to ${args.smtpAddr.host}:${args.smtpAddr.port})`;
     io.stderr.write(`letterbox import: ${(error as Error).message}${where}\n`);
     io.stdout.write(`imported ${imported} message${imported === 1 ? '' : 's'}, ${failed} failed, stopped early\n`);
@@ -103,6 +109,7 @@ export const importCommand: Command = async (argv, io) => {
   } finally {
     await client?.close();
   }
+  progress.done();
   io.stdout.write(`imported ${imported} message${imported === 1 ? '' : 's'}, ${failed} failed\n`);
   return failed > 0 ? EX.DATAERR : EX.OK;
 };

@@ -7,7 +7,8 @@ import { importCommand } from '../../server/cli/import.js';
 import { readMbox } from '../../server/transfer/mbox.js';
 import { readZip } from '../../server/transfer/zip-reader.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { runCli, runInProcess } from './run-command.js';
+import { requireTool } from '../helpers/tools.js';
+import { LETTERBOX, runCli, runInProcess, runShell } from './run-command.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'transfer', 'fixtures');
 
@@ -110,5 +111,44 @@ describe('letterbox import and export', () => {
     expect(exported.status).toBe(0);
     expect(readMbox(Buffer.from(exported.stdout, 'latin1')).length).toBe(1);
     expect(exported.stdout).toContain('Subject: Plain hello\r\n');
+  });
+});
+
+/** Runs the command under a pseudo-terminal (util-linux `script`), as a person at a terminal would. */
+function onTerminal(command: string): Promise<{ status: number; stdout: string }> {
+  return runShell(`script -qec '${command}' /dev/null < /dev/null`);
+}
+
+describe.runIf(requireTool('script'))('import and export progress', () => {
+  let box: TestSandbox;
+  let dir: string;
+  let out: string;
+  beforeAll(async () => {
+    box = await startTestSandbox({ pop3: null, imap: null });
+    dir = await mkdtemp(join(tmpdir(), 'letterbox-progress-'));
+    out = await mkdtemp(join(tmpdir(), 'letterbox-progress-out-'));
+    for (let i = 0; i < 3; i++) await writeFile(join(dir, `m${i}.eml`), `To: bob@blue.com\r\nSubject: ${i}\r\n\r\nbody ${i}\r\n`);
+  });
+  afterAll(async () => {
+    await box.stop(0);
+    await rm(dir, { recursive: true, force: true });
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('draws a progress line on a terminal, cleared before the summary', async () => {
+    const imported = await onTerminal(`${LETTERBOX} import --smtp-addr 127.0.0.1:${box.port('smtp')} ${dir}`);
+    expect(imported.status).toBe(0);
+    expect(imported.stdout).toMatch(/\r\x1b\[Kimporting: \d+ messages, [\d.]+ (B|KB), \d+ messages\/s/);
+    expect(imported.stdout).toMatch(/\r\x1b\[Kimported 3 messages, 0 failed\r?\n$/);
+    const exported = await onTerminal(`${LETTERBOX} export --url http://127.0.0.1:${box.port('http')}/ -o ${join(out, 'all.mbox')}`);
+    expect(exported.status).toBe(0);
+    expect(exported.stdout).toMatch(/\r\x1b\[Kexporting 3 messages: [\d.]+ (B|KB), [\d.]+ (B|KB|MB)\/s/);
+  });
+
+  it('stays quiet when its output is not a terminal', async () => {
+    const imported = await runCli(['import', '--smtp-addr', `127.0.0.1:${box.port('smtp')}`, dir]);
+    expect(imported).toMatchObject({ status: 0, stderr: '', stdout: 'imported 3 messages, 0 failed\n' });
+    const exported = await runCli(['export', '--url', `http://127.0.0.1:${box.port('http')}/`, '-o', join(out, 'quiet.mbox')]);
+    expect(exported).toMatchObject({ status: 0, stderr: '' });
   });
 });
