@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { numbered, queuedId } from './fixtures.js';
-import { ehlo, type Reply, type SmtpDialogue } from './smtp-dialogue.js';
+import { ehlo, SmtpDialogue, type Reply } from './smtp-dialogue.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -224,5 +224,22 @@ describe('SMTP parameters follow what EHLO offers', () => {
     expect((await smtp.send('a@red.example', ['b@blue.example'], numbered(12), ' AUTH=a+2Bb@red.example')).code).toBe(250);
     expect((await smtp.command('MAIL FROM:<a@red.example> AUTH=')).code).toBe(555);
     await smtp.quit();
+  });
+});
+
+describe('SMTP control characters before the greeting', () => {
+  let box: TestSandbox;
+  beforeAll(async () => {
+    box = await startTestSandbox({ smtpEarlyTalkerDelay: 60_000 });
+  });
+  afterAll(() => box.stop(0));
+
+  it('answers an early talker 421 and closes, whatever its line holds', async () => {
+    const smtp = await SmtpDialogue.open(box.port('smtp'));
+    smtp.write('EHLO eager\0.test\r\n');
+    const reply = await smtp.reply();
+    expect(reply.code).toBe(421);
+    expect(reply.text).toContain('You talk too soon');
+    await smtp.closed;
   });
 });
