@@ -3,8 +3,8 @@ import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 /**
  * The parts of smtp-server 3.21.x's connection and server objects that Letterbox
  * reaches into, declared in one place. smtp-server is pinned exactly in package.json;
- * test/smtp/greeting.test.ts and test/smtp/graceful-stop.test.ts fail if an upgrade
- * moves any of them.
+ * test/smtp/greeting.test.ts, test/smtp/graceful-stop.test.ts and
+ * test/smtp/strict-commands.test.ts fail if an upgrade moves any of them.
  */
 export interface ConnectionInternals {
   /** Sets up the socket and, after smtp-server's fixed 100 ms early-talker wait, greets. */

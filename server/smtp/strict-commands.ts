@@ -21,7 +21,7 @@ const SP = 0x20;
  *   A line ended by a bare LF is still a line, as in Postfix: people type SMTP by hand
  *   with `nc`. Message content never passes through here (DATA is read by the parser's
  *   data mode, and CHUNKING/BDAT is not offered), so its bytes stay as sent.
- * - A MAIL or RCPT parameter that is unknown, not offered in EHLO or malformed gets
+ * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
  *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
  */
 export function strictCommands(smtp: SMTPServer): void {
@@ -39,7 +39,8 @@ export function strictCommands(smtp: SMTPServer): void {
     for (const verb of ['MAIL', 'RCPT'] as const) {
       const handler = connection[`handler_${verb}`].bind(connection);
       connection[`handler_${verb}`] = (command, done) => {
-        const refusal = refusedParameter(verb, command.toString(), offered);
+        // HELO's reply offers no extension (RFC 5321 §4.1.1.1), so no parameter either.
+        const refusal = refusedParameter(verb, command.toString(), connection.session.openingCommand === 'HELO' ? NOTHING_OFFERED : offered);
         if (refusal === undefined) return handler(command, done);
         connection.send(555, refusal);
         done();
@@ -47,6 +48,8 @@ export function strictCommands(smtp: SMTPServer): void {
     }
   });
 }
+
+const NOTHING_OFFERED: OfferedExtensions = { size: false, eightBitMime: false, smtpUtf8: false, auth: false };
 
 /** The extensions whose parameters handler_EHLO offers, from the same options it reads. */
 function offeredExtensions(smtp: SMTPServer): OfferedExtensions {

@@ -195,6 +195,19 @@ describe('SMTP MAIL and RCPT parameters (RFC 5321 §4.1.1.11, §4.1.2)', () => {
     await smtp.quit();
   });
 
+  it('answers 555 to any parameter after HELO, which offers no extension (RFC 5321 §4.1.1.1)', async () => {
+    const { smtp } = await ehlo(box.port('smtp'));
+    expect((await smtp.command('HELO client.test')).code).toBe(250);
+    for (const parameter of ['SIZE=100', 'BODY=8BITMIME', 'SMTPUTF8']) {
+      expect((await smtp.command(`MAIL FROM:<a@red.example> ${parameter}`)).code, parameter).toBe(555);
+    }
+    await untouchedAndServing(box, smtp);
+    // EHLO starts over, with its extensions.
+    expect((await smtp.command('EHLO client.test')).code).toBe(250);
+    expect((await smtp.send('a@red.example', ['b@blue.example'], numbered(13), ' SIZE=100')).code).toBe(250);
+    await smtp.quit();
+  });
+
   it('still answers 552 to a well-formed SIZE past the limit (RFC 1870)', async () => {
     const { smtp } = await ehlo(box.port('smtp'));
     expect((await smtp.command(`MAIL FROM:<a@red.example> SIZE=${maxSize + 1}`)).code).toBe(552);
