@@ -16,6 +16,7 @@ import { makeOnData, smtpError } from './receive-message.js';
 import { gateBeforeHandshake, onEachConnection } from './smtp-internals.js';
 import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
+import { strictCommands } from './strict-commands.js';
 
 /** The text smtp-server 3.21.x answers with when a session has been idle too long. */
 const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
@@ -126,6 +127,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
     resumeInOrder(server);
     if (secure) gateBeforeHandshake(server, handshakes);
     frameDataNatively(server);
+    strictCommands(server);
     deadlinePerLine(server, config.smtpTimeout, (id) => sessionLogs.get(id)?.set({ ended: 'line too slow' }));
     // How a session ended, from the replies smtp-server sends itself: 221 to QUIT, and
     // its idle-timeout 421 (RFC 5321 §4.5.3.2).

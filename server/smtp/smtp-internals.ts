@@ -3,8 +3,8 @@ import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 /**
  * The parts of smtp-server 3.21.x's connection and server objects that Letterbox
  * reaches into, declared in one place. smtp-server is pinned exactly in package.json;
- * test/smtp/greeting.test.ts and test/smtp/graceful-stop.test.ts fail if an upgrade
- * moves any of them.
+ * test/smtp/greeting.test.ts, test/smtp/graceful-stop.test.ts and
+ * test/smtp/strict-commands.test.ts fail if an upgrade moves any of them.
  */
 export interface ConnectionInternals {
   /** Sets up the socket and, after smtp-server's fixed 100 ms early-talker wait, greets. */
@@ -28,6 +28,21 @@ export interface ConnectionInternals {
   readonly _parser: ParserInternals | false;
   /** Makes a parser: at the start, and again after STARTTLS. */
   _createParser(): ParserInternals;
+  /** Takes one command line (no line end) from the parser; `next` reads the line after it. */
+  _onCommand(command: Buffer, next?: () => void): void;
+  /** Runs `next` now, or once the socket has drained what was written to it. */
+  _whenWritable(next: () => void): void;
+  /** True once greeted: a line before that is an early talker's (421). */
+  readonly _ready: boolean;
+  /** True while STARTTLS's handshake runs: lines read meanwhile are dropped unanswered. */
+  readonly _upgrading: boolean;
+  /** The handler of an AUTH exchange's next line (RFC 4954 §4), or false. */
+  _nextHandler: unknown;
+  /** Unrecognised commands so far; smtp-server closes the session at 10 (reset by each message). */
+  _unrecognizedCommands: number;
+  /** The MAIL and RCPT command handlers, looked up by name on the connection. */
+  handler_MAIL(command: Buffer, done: () => void): void;
+  handler_RCPT(command: Buffer, done: () => void): void;
 }
 
 export interface ParserInternals {

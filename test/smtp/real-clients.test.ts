@@ -37,6 +37,30 @@ with smtplib.SMTP('127.0.0.1', port) as s:
 print('ok')
 `;
 
+/**
+ * The MAIL parameters EHLO offers, as smtplib sends them (its own lower-case size=N
+ * included), go through; parameters it does not offer are refused with 555 and smtplib
+ * reports them, and the session carries on.
+ */
+const PYTHON_PARAMETERS = `
+import smtplib, sys
+port = int(sys.argv[1])
+raw = sys.stdin.buffer.read()
+with smtplib.SMTP('127.0.0.1', port) as s:
+    s.ehlo('python.test')
+    assert s.has_extn('size') and s.has_extn('8bitmime') and s.has_extn('smtputf8') and s.has_extn('auth')
+    s.sendmail('py@red.example', ['bob@blue.example'], raw, mail_options=['BODY=8BITMIME', 'SMTPUTF8', 'AUTH=<>'])
+    for mail_options, rcpt_options in ((['FOO=BAR'], []), (['BODY=9BIT'], []), (['RET=HDRS'], []), ([], ['NOTIFY=SUCCESS'])):
+        try:
+            s.sendmail('py@red.example', ['carol@blue.example'], raw, mail_options=mail_options, rcpt_options=rcpt_options)
+        except smtplib.SMTPSenderRefused as e:
+            print('sender refused', e.smtp_code, e.smtp_error.decode()[:5])
+        except smtplib.SMTPRecipientsRefused as e:
+            print('recipients refused', [code for code, _ in e.recipients.values()])
+    s.sendmail('py@red.example', ['dave@blue.example'], raw, mail_options=['body=7bit'])
+print('ok')
+`;
+
 describe('real SMTP clients', () => {
   let box: TestSandbox;
   beforeAll(async () => {
@@ -59,6 +83,22 @@ describe('real SMTP clients', () => {
       ]);
       for (const m of stored) expect(m.raw.toString()).toBe(raw);
       expect(stored[2]?.client.username).toBe('anyone');
+    });
+  });
+
+  describe.runIf(requireTool('python3'))("python3's smtplib with MAIL and RCPT parameters", () => {
+    it('sends with the parameters EHLO offers and is refused, 555, those it does not', async () => {
+      box.store.clear();
+      const raw = 'From: py@red.example\r\nTo: bob@blue.example\r\nSubject: caf\u00e9\r\n\r\n8-bit body: \u00e9\r\n';
+      const result = await run('python3', ['-c', PYTHON_PARAMETERS, String(box.port('smtp'))], raw);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe(['sender refused 555 5.5.4', 'sender refused 555 5.5.4', 'sender refused 555 5.5.4', 'recipients refused [555]', 'ok', ''].join('\n'));
+      const stored = box.store.messages();
+      expect(stored.map((m) => m.envelope)).toEqual([
+        { mailFrom: 'py@red.example', rcptTo: ['bob@blue.example'] },
+        { mailFrom: 'py@red.example', rcptTo: ['dave@blue.example'] },
+      ]);
+      for (const m of stored) expect(m.raw.toString()).toBe(raw);
     });
   });
 

@@ -1,0 +1,87 @@
+import type { SMTPServer } from 'smtp-server';
+import { refusedParameter, type OfferedExtensions } from './esmtp-parameters.js';
+import { onEachConnection, type ConnectionInternals } from './smtp-internals.js';
+
+/** smtp-server closes a session at its tenth unrecognised command; bad lines count the same. */
+const MOST_BAD_LINES = 10;
+const DEL = 0x7f;
+const SP = 0x20;
+
+/**
+ * Command lines are checked here before smtp-server acts on them, because it takes them
+ * loosely: its parser ends a line at LF and keeps a bare CR, NUL or any other control
+ * character inside it; its MAIL and RCPT parsers split on any white space, so
+ * `MAIL FROM:<a@x>\rRCPT TO:<y@z>` is a MAIL with two ignored parameters, and they
+ * accept any parameter they do not know, silently.
+ *
+ * - A command line (AUTH continuation lines included) holding a control character gets
+ *   `501 5.5.2` and changes nothing. RFC 5321 §2.3.8 allows CR and LF only as the line's
+ *   end, and §4.1.1 separates a command's words with SP alone: HTAB is refused too
+ *   (smtp-server itself answers 500 to `MAIL<HTAB>FROM:`, so no working client sends it).
+ *   A line ended by a bare LF is still a line, as in Postfix: people type SMTP by hand
+ *   with `nc`. Message content never passes through here (DATA is read by the parser's
+ *   data mode, and CHUNKING/BDAT is not offered), so its bytes stay as sent.
+ * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
+ *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
+ */
+export function strictCommands(smtp: SMTPServer): void {
+  const offered = offeredExtensions(smtp);
+  const enhanced = !smtp.options.hideENHANCEDSTATUSCODES;
+  onEachConnection(smtp, (connection) => {
+    const onCommand = connection._onCommand.bind(connection);
+    connection._onCommand = (command, next) => {
+      const at = controlCharacterAt(command);
+      // Before the greeting and during a TLS handshake smtp-server's own rules come first
+      // (421 to an early talker; lines read mid-handshake are dropped unanswered).
+      if (at < 0 || !connection._ready || connection._upgrading) return onCommand(command, next);
+      refuseLine(connection, command, at, enhanced, next);
+    };
+    for (const verb of ['MAIL', 'RCPT'] as const) {
+      const handler = connection[`handler_${verb}`].bind(connection);
+      connection[`handler_${verb}`] = (command, done) => {
+        // HELO's reply offers no extension (RFC 5321 §4.1.1.1), so no parameter either.
+        const refusal = refusedParameter(verb, command.toString(), connection.session.openingCommand === 'HELO' ? NOTHING_OFFERED : offered);
+        if (refusal === undefined) return handler(command, done);
+        connection.send(555, refusal);
+        done();
+      };
+    }
+  });
+}
+
+const NOTHING_OFFERED: OfferedExtensions = { size: false, eightBitMime: false, smtpUtf8: false, auth: false };
+
+/** The extensions whose parameters handler_EHLO offers, from the same options it reads. */
+function offeredExtensions(smtp: SMTPServer): OfferedExtensions {
+  const options = smtp.options;
+  return {
+    size: Boolean(options.size),
+    eightBitMime: !options.hide8BITMIME,
+    smtpUtf8: !options.hideSMTPUTF8,
+    // EHLO stops listing AUTH once the client has logged in; AUTH= stays a parameter.
+    auth: options.authMethods.length > 0 && !options.disabledCommands.includes('AUTH'),
+  };
+}
+
+/** Where the first control character (C0 or DEL) of a line is, or -1. */
+function controlCharacterAt(line: Buffer): number {
+  for (let i = 0; i < line.length; i++) {
+    const byte = line[i] as number;
+    if (byte < SP || byte === DEL) return i;
+  }
+  return -1;
+}
+
+function refuseLine(connection: ConnectionInternals, line: Buffer, at: number, enhanced: boolean, next: (() => void) | undefined): void {
+  // A line of an AUTH exchange that cannot be decoded ends the exchange (RFC 4954 §4).
+  connection._nextHandler = false;
+  if (++connection._unrecognizedCommands >= MOST_BAD_LINES) {
+    return connection.send(421, 'Error: too many bad command lines, closing connection');
+  }
+  const byte = (line[at] as number).toString(16).toUpperCase().padStart(2, '0');
+  // RFC 3463 X.5.2: a command that could not be interpreted. The code is written here
+  // because smtp-server would add X.5.4 (bad arguments) to any 501 of its own.
+  const text = `Syntax error: control character 0x${byte} at column ${at + 1} of the command line`;
+  connection.send(501, enhanced ? `5.5.2 ${text}` : text, false);
+  connection._whenWritable(next ?? (() => undefined));
+}
