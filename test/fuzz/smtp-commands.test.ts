@@ -1,8 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { numbered, queuedId } from './fixtures.js';
-import { ehlo, type SmtpDialogue } from './smtp-dialogue.js';
+import { numbered, queuedId } from '../smtp/fixtures.js';
+import { ehlo, type SmtpDialogue } from '../smtp/smtp-dialogue.js';
 
 /**
  * Properties of server/smtp/strict-commands.ts over real sockets: a command line with a
