@@ -4,7 +4,7 @@
 # Every option is a LETTERBOX_* variable (see `docker run --rm letterbox --help`).
 
 # ---- build: compile the server and bundle the web inbox ----------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No sources yet: the build is the explicit step below, not npm's prepare.
@@ -15,18 +15,29 @@ COPY ui ./ui
 RUN npm run build
 
 # ---- runtime: compiled JavaScript and production dependencies only ------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="Letterbox" \
+      org.opencontainers.image.description="A mail sandbox for developers: SMTP catch-all, web inbox, Mailpit-compatible API, POP3 and IMAP" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
+# Listen on every interface; keep the mail in /data (a volume), so it outlives the
+# container; write the bound addresses where the health check reads them, so it follows
+# --listen, --webroot and --ui-tls given as flags too.
 ENV NODE_ENV=production \
-    LETTERBOX_LISTEN_ALL=true
+    LETTERBOX_LISTEN_ALL=true \
+    LETTERBOX_DATA_DIR=/data \
+    LETTERBOX_PORTS_FILE=/tmp/letterbox-ports.json
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force \
+    && mkdir /data && chown node:node /data
 COPY --from=build /app/dist ./dist
+VOLUME /data
 # The node image's unprivileged user; the ports are all above 1024.
 USER node
 EXPOSE 1025 8025 1110 1143
-# No curl in slim images: Node 20's fetch asks the HTTP front whether the process is alive.
-HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8025/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "dist/server/main.js", "healthcheck"]
 # SIGTERM (docker stop) lets open SMTP transactions finish, then exits 0.
 ENTRYPOINT ["node", "dist/server/main.js"]
