@@ -9,6 +9,7 @@ import { relayOptions } from './relay/options.js';
 import { smtpOptions } from './smtp/options.js';
 import { chaosOptions } from './chaos/options.js';
 import { webhookOptions } from './webhooks/options.js';
+import { spamOptions } from './spam/options.js';
 
 /**
  * Every option of Letterbox, as flags and LETTERBOX_* variables. Each front keeps its
@@ -38,6 +39,7 @@ export const optionTable = {
   ...relayOptions,
   ...chaosOptions,
   ...webhookOptions,
+  ...spamOptions,
 };
 
 export type Config = OptionValues<typeof optionTable>;

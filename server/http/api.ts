@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
 import type { Credentials } from '../security/auth-file.js';
+import type { SpamChecker } from '../spam/spam-checker.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface Api {
   uiCredentials: Credentials | null;
   /** SMTP fault injection, when enabled (routes/chaos.ts). */
   chaos?: Chaos;
+  /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
+  spam?: SpamChecker;
 }
 
 /** Per-request values set by the front's middleware. */

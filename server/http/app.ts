@@ -10,6 +10,7 @@ import { messagesRoutes } from './routes/messages.js';
 import { releaseRoutes } from './routes/release.js';
 import { sendRoutes } from './routes/send.js';
 import { serviceRoutes } from './routes/service.js';
+import { spamCheckRoutes } from './routes/spam-check.js';
 import { tagsRoutes } from './routes/tags.js';
 import { viewRoutes } from './routes/view.js';
 import { waitRoutes } from './routes/wait.js';
@@ -34,6 +35,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   exportRoutes,
   chaosRoutes,
   releaseRoutes,
+  spamCheckRoutes,
 ];
 
 export interface AppOptions {

@@ -22,6 +22,7 @@ import { SearchIndex } from '../store/search/search-index.js';
 import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
 import { Waiters } from './waiters.js';
+import { SpamChecker } from '../spam/spam-checker.js';
 
 function packageVersion(): string {
   try {
@@ -72,6 +73,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       version: packageVersion(),
       uiCredentials,
       chaos: context.chaos,
+      ...(config.enableSpamassassin && { spam: new SpamChecker(config.enableSpamassassin) }),
     };
     const app = createApp(api, {
       uiDir: config.uiDir || defaultUiDir(),

@@ -110,6 +110,9 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/v1/info': { get: { summary: 'Application information and runtime statistics', ok: { type: JSON_T, description: 'AppInformation' } } },
   '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration' } } },
   '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
+  '/api/v1/message/{ID}/sa-check': {
+    get: { summary: 'SpamAssassin verdict and rules (with --enable-spamassassin; 404 without)', params: [ID], ok: { type: JSON_T, description: 'SpamAssassinResponse' }, errors: [404] },
+  },
   '/api/v1/swagger.json': { get: { summary: "This document, at Mailpit's path", ok: { type: JSON_T, description: 'OpenAPI 3' } } },
   '/api/events': { get: { summary: 'WebSocket of live events ({Type, Data}: new, update, delete, prune, truncate, stats)', ok: { type: JSON_T, description: '101 Switching Protocols' } } },
   '/view/{file}': {

@@ -40,7 +40,7 @@ export const infoRoutes: RouteModule = (app, api) => {
         PreserveMessageIDs: !api.config.releaseNewMessageId,
         RecipientAllowlist: allowListRegex(api.config.releaseAllow),
       },
-      SpamAssassin: false,
+      SpamAssassin: api.spam !== undefined,
       ChaosEnabled: api.chaos !== undefined,
       DuplicatesIgnored: false,
       HideDeleteAllButton: false,
