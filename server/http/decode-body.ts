@@ -53,13 +53,15 @@ export const nullable = <T>(type: Type<T>): Field<T> & { presence: 'nullable' } 
 
 const ok = <T>(value: T): Decoded<T> => ({ ok: true, value });
 const where = (at: string): string => (at === '' ? 'the request body' : `"${at}"`);
-const wrong = (at: string, expected: string, value: unknown): Decoded<never> => ({
-  ok: false,
-  error: `${where(at)} must be ${expected}, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
-});
+function given(value: unknown): string {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? 'a string' : 'an object';
+}
+const wrong = (at: string, expected: string, value: unknown): Decoded<never> => ({ ok: false, error: `${where(at)} must be ${expected}, not ${given(value)}` });
 
 /** ASCII-only case folding: a key in any other script never matches a declared name. */
-export function foldKey(key: string): string {
+function foldKey(key: string): string {
   return key.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 

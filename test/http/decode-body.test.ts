@@ -43,9 +43,9 @@ describe('decodeBody', () => {
 
   it('names the key in every refusal', () => {
     expect(decodeBody(undefined, SAMPLE)).toEqual({ ok: false, error: 'missing key "Count" in the request body' });
-    expect(decodeBody({ Count: 1.5 }, SAMPLE)).toEqual({ ok: false, error: '"Count" must be a whole number, not number' });
+    expect(decodeBody({ Count: 1.5 }, SAMPLE)).toEqual({ ok: false, error: '"Count" must be a whole number, not 1.5' });
     expect(decodeBody({ Count: 1, ids: ['a'], IDS: [] }, SAMPLE)).toEqual({ ok: false, error: 'key "IDS" repeats "ids" in the request body' });
-    expect(decodeBody({ Count: 1, IDs: ['a', 2] }, SAMPLE)).toEqual({ ok: false, error: '"IDs[1]" must be a string, not number' });
+    expect(decodeBody({ Count: 1, IDs: ['a', 2] }, SAMPLE)).toEqual({ ok: false, error: '"IDs[1]" must be a string, not 2' });
     expect(decodeBody({ Count: 1, Ids: ['a\u001bb'] }, SAMPLE)).toEqual({ ok: false, error: '"IDs[0]" holds a control character (U+001b)' });
     expect(decodeBody({ Count: 1, 'ＩＤｓ': [] }, SAMPLE)).toEqual({ ok: false, error: 'unknown key "ＩＤｓ" in the request body' });
   });
