@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Api, HttpEnv, RouteModule } from './api.js';
-import { notFound, fail } from './respond.js';
+import { fail, jsonFail, notFound } from './respond.js';
 import { chaosRoutes } from './routes/chaos.js';
 import { exportRoutes } from './routes/export.js';
 import { infoRoutes } from './routes/info.js';
@@ -18,6 +18,7 @@ import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
 import { hostGuard, type HostCheck } from './host-guard.js';
 import { requestLog } from './request-log.js';
 import { serveUi } from './serve-ui.js';
+import { refuseOtherMethods } from './wrong-method.js';
 
 /**
  * Every route module, mounted in this order under the webroot. A new resource (e.g.
@@ -63,9 +64,12 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   routes.use('*', basicAuth(api.uiCredentials, probes));
   const inner = new Hono<HttpEnv>();
   for (const mount of ROUTE_MODULES) mount(inner, api);
+  refuseOtherMethods(inner);
   serveUi(inner, { dir: options.uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
-  routes.notFound((c) => notFound(c));
+  // An API client always gets JSON; any other path keeps Mailpit's plain 404.
+  const apiPrefix = `${webroot}api/`;
+  routes.notFound((c) => (c.req.path.startsWith(apiPrefix) ? jsonFail(c, 404, `no API route ${c.req.path}`) : notFound(c)));
   // A bug, not bad input: the request log records it once; the client never sees a stack trace.
   routes.onError((_error, c) => fail(c, 500, 'internal error'));
   return routes;

@@ -28,8 +28,8 @@ const TEXT_T = 'text/plain';
 export const ROUTES: Record<string, Record<string, Operation>> = {
   '/api/v1/messages': {
     get: { summary: 'List messages, newest first', params: PAGING, ok: { type: JSON_T, description: 'MessagesSummary' }, errors: [400] },
-    put: { summary: 'Mark messages read or unread by IDs, by Search, or all', params: [TZ], body: '{IDs?, Read, Search?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
-    delete: { summary: 'Delete messages by IDs, or all when no IDs are given', body: '{IDs?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+    put: { summary: 'Mark messages read or unread by IDs, by Search, or all when neither is given (keys in any case; an unknown key is a 400)', params: [TZ], body: '{IDs?, Read, Search?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
+    delete: { summary: 'Delete messages by IDs, or all for no body, {} or {"IDs": []} (keys in any case; any other key is a 400)', body: '{IDs?}', ok: { type: TEXT_T, description: 'ok' }, errors: [400] },
   },
   '/api/v1/search': {
     get: { summary: 'Search messages', params: [SEARCH, ...PAGING, TZ], ok: { type: JSON_T, description: 'MessagesSummary' }, errors: [400] },

@@ -39,11 +39,3 @@ export async function readJsonBody(c: Context, limit = JSON_BODY_LIMIT): Promise
 function tooLarge(limit: number): BodyResult {
   return { ok: false, status: 413, message: `request body exceeds the limit of ${limit} bytes` };
 }
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
-}

@@ -1,5 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { isRecord, isStringArray } from './read-body.js';
+import { arrayOf, line, mapOf, nullable, object, required, text, type TypeOf } from './decode-body.js';
 
 /** What POST /api/v1/send asks for, checked. */
 export interface SendRequest {
@@ -23,83 +23,76 @@ const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
 /** Fields the message's own structure owns; Mailpit refuses to let Headers override them. */
 const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'mime-version']);
 
-function person(value: unknown, field: string): Checked<{ address: string; name: string }> {
-  if (!isRecord(value) || typeof value['Email'] !== 'string') return { ok: false, error: `${field}: expected {"Email": "...", "Name": "..."}` };
-  const name = value['Name'];
-  if (name !== undefined && typeof name !== 'string') return { ok: false, error: `${field}: Name must be a string` };
-  if (!ADDRESS.test(value['Email'])) return { ok: false, error: `${field}: invalid email address "${value['Email']}"` };
-  return { ok: true, value: { address: value['Email'], name: name ?? '' } };
+/** An RFC 5322 §3.6.8 field name: printable ASCII but the colon. */
+const headerName = (name: string): string | undefined => (/^[!-9;-~]+$/.test(name) ? undefined : `invalid header name "${name}"`);
+
+const PERSON = object({ Email: required(line), Name: nullable(line) });
+const ATTACHMENT = object({ Content: required(text), Filename: required(line), ContentType: nullable(line), ContentID: nullable(line) });
+
+/**
+ * Mailpit's send body (mailpit-api.md §2.4). Optional fields may be null, as Go reads
+ * them and as clients in typed languages write "not given"; nothing is removed by it.
+ */
+export const SEND_BODY = object({
+  From: required(PERSON),
+  To: nullable(arrayOf(PERSON)),
+  Cc: nullable(arrayOf(PERSON)),
+  Bcc: nullable(arrayOf(line)),
+  ReplyTo: nullable(arrayOf(PERSON)),
+  Subject: nullable(line),
+  Text: nullable(text),
+  HTML: nullable(text),
+  Attachments: nullable(arrayOf(ATTACHMENT)),
+  Headers: nullable(mapOf(line, headerName)),
+  Tags: nullable(arrayOf(line)),
+});
+type SendBody = TypeOf<typeof SEND_BODY>;
+
+function person(value: { Email: string; Name?: string }, field: string): Checked<{ address: string; name: string }> {
+  if (!ADDRESS.test(value.Email)) return { ok: false, error: `${field}: invalid email address "${value.Email}"` };
+  return { ok: true, value: { address: value.Email, name: value.Name ?? '' } };
 }
 
-function people(value: unknown, field: string): Checked<Array<{ address: string; name: string }>> {
-  if (value === undefined || value === null) return { ok: true, value: [] };
-  if (!Array.isArray(value)) return { ok: false, error: `${field}: expected an array` };
+function people(values: ReadonlyArray<{ Email: string; Name?: string }> = [], field: string): Checked<Array<{ address: string; name: string }>> {
   const out: Array<{ address: string; name: string }> = [];
-  for (const item of value) {
-    const checked = person(item, field);
+  for (const [index, value] of values.entries()) {
+    const checked = person(value, `${field}[${index}]`);
     if (!checked.ok) return checked;
     out.push(checked.value);
   }
   return { ok: true, value: out };
 }
 
-function optionalString(value: unknown, field: string): Checked<string> {
-  if (value === undefined || value === null) return { ok: true, value: '' };
-  return typeof value === 'string' ? { ok: true, value } : { ok: false, error: `${field}: expected a string` };
-}
-
-/** Validates Mailpit's send body (§2.4 of the API reference). */
-export function checkSendRequest(body: unknown): Checked<SendRequest> {
-  if (!isRecord(body)) return { ok: false, error: 'expected a JSON object' };
-  const from = person(body['From'], 'From');
+/** What the schema cannot say: addresses, header names Mailpit reserves, base64 content. */
+export function checkSendRequest(body: SendBody): Checked<SendRequest> {
+  const from = person(body.From, 'From');
   if (!from.ok) return from;
-  const to = people(body['To'], 'To');
+  const to = people(body.To, 'To');
   if (!to.ok) return to;
-  const cc = people(body['Cc'], 'Cc');
+  const cc = people(body.Cc, 'Cc');
   if (!cc.ok) return cc;
-  const replyTo = people(body['ReplyTo'], 'ReplyTo');
+  const replyTo = people(body.ReplyTo, 'ReplyTo');
   if (!replyTo.ok) return replyTo;
-  const bcc = body['Bcc'] ?? [];
-  if (!isStringArray(bcc) || bcc.some((a) => !ADDRESS.test(a))) return { ok: false, error: 'Bcc: expected an array of email addresses' };
-  const subject = optionalString(body['Subject'], 'Subject');
-  if (!subject.ok) return subject;
-  const text = optionalString(body['Text'], 'Text');
-  if (!text.ok) return text;
-  const html = optionalString(body['HTML'], 'HTML');
-  if (!html.ok) return html;
-  const tags = body['Tags'] ?? [];
-  if (!isStringArray(tags)) return { ok: false, error: 'Tags: expected an array of strings' };
-  const headers: Record<string, string> = {};
-  const rawHeaders = body['Headers'] ?? {};
-  if (!isRecord(rawHeaders)) return { ok: false, error: 'Headers: expected an object of strings' };
-  for (const [name, value] of Object.entries(rawHeaders)) {
-    if (typeof value !== 'string') return { ok: false, error: `Headers: ${name} must be a string` };
-    if (!/^[!-9;-~]+$/.test(name)) return { ok: false, error: `Headers: invalid header name "${name}"` };
-    if (/[\r\n]/.test(value)) return { ok: false, error: `Headers: ${name} must be one line` };
+  const bcc = body.Bcc ?? [];
+  const badBcc = bcc.find((a) => !ADDRESS.test(a));
+  if (badBcc !== undefined) return { ok: false, error: `Bcc: invalid email address "${badBcc}"` };
+  const tags = body.Tags ?? [];
+  const headers = body.Headers ?? {};
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
     if (RESERVED.has(lower) || (lower === 'x-tags' && tags.length > 0)) return { ok: false, error: `Headers: ${name} cannot be set here` };
-    headers[name] = value;
   }
   const attachments: SendRequest['attachments'] = [];
-  const rawAttachments = body['Attachments'] ?? [];
-  if (!Array.isArray(rawAttachments)) return { ok: false, error: 'Attachments: expected an array' };
-  for (const item of rawAttachments) {
-    if (!isRecord(item) || typeof item['Content'] !== 'string' || typeof item['Filename'] !== 'string') {
-      return { ok: false, error: 'Attachments: each needs Content (base64) and Filename' };
-    }
-    const base64 = item['Content'].replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return { ok: false, error: `Attachments: ${item['Filename']}: Content is not base64` };
-    const contentType = optionalString(item['ContentType'], 'Attachments.ContentType');
-    if (!contentType.ok) return contentType;
-    const cid = optionalString(item['ContentID'], 'Attachments.ContentID');
-    if (!cid.ok) return cid;
-    attachments.push({ content: Buffer.from(base64, 'base64'), filename: item['Filename'], contentType: contentType.value, cid: cid.value });
+  for (const item of body.Attachments ?? []) {
+    const base64 = item.Content.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return { ok: false, error: `Attachments: ${item.Filename}: Content is not base64` };
+    attachments.push({ content: Buffer.from(base64, 'base64'), filename: item.Filename, contentType: item.ContentType ?? '', cid: item.ContentID ?? '' });
   }
   return {
     ok: true,
     value: {
       from: from.value, to: to.value, cc: cc.value, bcc, replyTo: replyTo.value,
-      subject: subject.value, text: text.value, html: html.value, attachments, headers, tags,
+      subject: body.Subject ?? '', text: body.Text ?? '', html: body.HTML ?? '', attachments, headers, tags,
     },
   };
 }

@@ -1,7 +1,8 @@
-import { Chaos, CHAOS_STAGES, ChaosError, PAUSE_MODES, STAGE_NAMES, type ChaosStage, type ChaosTrigger, type PauseMode } from '../../chaos/chaos.js';
+import { Chaos, CHAOS_STAGES, ChaosError, PAUSE_MODES, STAGE_NAMES, type ChaosStage, type ChaosTrigger } from '../../chaos/chaos.js';
 import type { RouteModule } from '../api.js';
-import { isRecord, readJsonBody } from '../read-body.js';
-import { fail } from '../respond.js';
+import { integer, nullable, object, oneOf, required } from '../decode-body.js';
+import { requestBody } from '../request-body.js';
+import { fail, jsonFail } from '../respond.js';
 
 type TriggersDto = Record<string, { ErrorCode: number; Probability: number }>;
 
@@ -10,23 +11,10 @@ function triggersDto(chaos: Chaos): TriggersDto {
   return Object.fromEntries(CHAOS_STAGES.map((stage) => [STAGE_NAMES[stage], { ErrorCode: triggers[stage].code, Probability: triggers[stage].probability }]));
 }
 
-/** `{Sender: {ErrorCode, Probability}, …}` into triggers; a stage left out or null is off. */
-function parseTriggers(body: unknown): Partial<Record<ChaosStage, ChaosTrigger>> | string {
-  if (body === undefined) return {};
-  if (!isRecord(body)) return 'expected a JSON object of triggers';
-  const known = new Map(CHAOS_STAGES.map((stage) => [STAGE_NAMES[stage], stage]));
-  const triggers: Partial<Record<ChaosStage, ChaosTrigger>> = {};
-  for (const [name, value] of Object.entries(body)) {
-    const stage = known.get(name);
-    if (!stage) return `unknown trigger "${name}" (known: ${[...known.keys()].join(', ')})`;
-    if (value === null) continue;
-    if (!isRecord(value) || typeof value.ErrorCode !== 'number' || typeof value.Probability !== 'number') {
-      return `${name} must be {"ErrorCode": number, "Probability": number}`;
-    }
-    triggers[stage] = { code: value.ErrorCode, probability: value.Probability };
-  }
-  return triggers;
-}
+const TRIGGER = object({ ErrorCode: required(integer), Probability: required(integer) });
+/** `{Sender: {ErrorCode, Probability}, …}`: a stage left out or null is off (mailpit-api.md §2.6). */
+const TRIGGERS_BODY = object(Object.fromEntries(CHAOS_STAGES.map((stage) => [STAGE_NAMES[stage], nullable(TRIGGER)])));
+const PAUSE_BODY = object({ Mode: required(oneOf(PAUSE_MODES)) });
 
 /**
  * Mailpit's GET/PUT /api/v1/chaos (Sender, Recipient, Authentication, plus Letterbox's
@@ -41,14 +29,17 @@ export const chaosRoutes: RouteModule = (app, api) => {
   app.put('/api/v1/chaos', async (c) => {
     const chaos = api.chaos;
     if (!chaos) return fail(c, 400, disabled);
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    const triggers = parseTriggers(body.value);
-    if (typeof triggers === 'string') return fail(c, 400, triggers);
+    const body = await requestBody(c, TRIGGERS_BODY);
+    if (!body.ok) return body.response;
+    const triggers: Partial<Record<ChaosStage, ChaosTrigger>> = {};
+    for (const stage of CHAOS_STAGES) {
+      const trigger = body.value[STAGE_NAMES[stage]];
+      if (trigger) triggers[stage] = { code: trigger.ErrorCode, probability: trigger.Probability };
+    }
     try {
       chaos.setTriggers(triggers);
     } catch (error) {
-      if (error instanceof ChaosError) return fail(c, 400, error.message);
+      if (error instanceof ChaosError) return jsonFail(c, 400, error.message);
       throw error;
     }
     api.logger.info('chaos triggers set', { triggers: chaos.triggers() });
@@ -60,13 +51,10 @@ export const chaosRoutes: RouteModule = (app, api) => {
   app.put('/api/v1/chaos/pause', async (c) => {
     const chaos = api.chaos;
     if (!chaos) return fail(c, 400, disabled);
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    const mode = isRecord(body.value) ? body.value.Mode : undefined;
-    if (typeof mode !== 'string' || !(PAUSE_MODES as readonly string[]).includes(mode)) {
-      return fail(c, 400, `expected {"Mode": ${PAUSE_MODES.map((m) => `"${m}"`).join(' | ')}}`);
-    }
-    chaos.setPause(mode as PauseMode);
+    const body = await requestBody(c, PAUSE_BODY);
+    if (!body.ok) return body.response;
+    const mode = body.value.Mode;
+    chaos.setPause(mode);
     api.logger.info('chaos pause set', { mode });
     return c.json({ Mode: chaos.pause });
   });

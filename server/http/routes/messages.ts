@@ -4,9 +4,18 @@ import type { CompiledSearch } from '../../store/search/compile.js';
 import type { Page, StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { summaryDto } from '../../shapes/mailpit-json.js';
-import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
+import { arrayOf, boolean, line, object, optional } from '../decode-body.js';
+import { requestBody } from '../request-body.js';
 import { beforeParam, paging, searchFrom } from '../resolve.js';
-import { fail, ok } from '../respond.js';
+import { fail, jsonFail, ok } from '../respond.js';
+
+/**
+ * PUT and DELETE /api/v1/messages bodies (mailpit-api.md §2.2). `null` is refused for
+ * every key: Go would read `{"IDs": null}` as "all messages", a wipe nobody asks for
+ * by sending null. DELETE takes no Search (that is DELETE /api/v1/search).
+ */
+const MARK_BODY = object({ IDs: optional(arrayOf(line)), Read: optional(boolean), Search: optional(line) });
+const DELETE_BODY = object({ IDs: optional(arrayOf(line)) });
 
 /** Mailpit's list/search envelope (§1.4 of the API reference): lower-case keys. */
 export function listEnvelope(api: Api, page: Page<StoredMessage>, start: number) {
@@ -56,41 +65,31 @@ export const messagesRoutes: RouteModule = (app, api) => {
 
   // Mark read/unread by IDs, by search, or everything (Mailpit: neither given = all).
   app.put('/api/v1/messages', async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    const value = body.value ?? {};
-    if (!isRecord(value)) return fail(c, 400, 'expected a JSON object');
-    const { IDs, Read, Search } = value;
-    if (IDs !== undefined && IDs !== null && !isStringArray(IDs)) return fail(c, 400, 'IDs must be an array of strings');
-    if (Read !== undefined && typeof Read !== 'boolean') return fail(c, 400, 'Read must be true or false');
-    if (Search !== undefined && typeof Search !== 'string') return fail(c, 400, 'Search must be a string');
-    const hasIds = Array.isArray(IDs) && IDs.length > 0;
-    const hasSearch = typeof Search === 'string' && Search.trim() !== '';
-    if (hasIds && hasSearch) return fail(c, 400, 'give either IDs or Search, not both');
-    let ids: string[];
-    if (hasIds) ids = IDs as string[];
-    else if (hasSearch) {
-      const search = searchFrom(c, Search as string);
-      if (!search.ok) return fail(c, 400, search.error);
+    const body = await requestBody(c, MARK_BODY);
+    if (!body.ok) return body.response;
+    const { IDs = [], Read = false, Search } = body.value;
+    // Mailpit reads a blank Search as "no search", i.e. every message; a script whose
+    // search came out empty meant some messages, so it is refused here.
+    if (Search !== undefined && Search.trim() === '') return jsonFail(c, 400, '"Search" is blank: leave it out to mark every message');
+    if (IDs.length > 0 && Search !== undefined) return jsonFail(c, 400, 'give either IDs or Search, not both');
+    let ids: readonly string[];
+    if (IDs.length > 0) ids = IDs;
+    else if (Search !== undefined) {
+      const search = searchFrom(c, Search);
+      if (!search.ok) return jsonFail(c, 400, search.error);
       ids = api.store.list({ limit: 0, filter: search.filter }).items.map((m) => m.id);
     } else ids = api.store.messages().map((m) => m.id);
-    api.store.setFlags(ids, Read === true ? 'add' : 'remove', [SEEN]);
+    api.store.setFlags(ids, Read ? 'add' : 'remove', [SEEN]);
     return ok(c);
   });
 
-  // Delete by IDs; an empty or missing body deletes everything (Mailpit's behaviour).
+  // Delete by IDs; Mailpit's documented "everything" is no body, `{}` or `{"IDs": []}`.
   app.delete('/api/v1/messages', async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    const value = body.value;
-    if (value !== undefined && !isRecord(value)) return fail(c, 400, 'expected a JSON object');
-    const ids = value?.['IDs'];
-    if (ids !== undefined && ids !== null && !isStringArray(ids)) return fail(c, 400, 'IDs must be an array of strings');
-    if (Array.isArray(ids) && ids.length > 0) {
-      api.store.remove(ids, 'deleted');
-    } else {
-      api.store.clear();
-    }
+    const body = await requestBody(c, DELETE_BODY);
+    if (!body.ok) return body.response;
+    const { IDs = [] } = body.value;
+    if (IDs.length > 0) api.store.remove(IDs, 'deleted');
+    else api.store.clear();
     return ok(c);
   });
 };

@@ -4,13 +4,17 @@
  */
 import type { Context } from 'hono';
 import type { RouteModule } from '../api.js';
-import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
+import { arrayOf, line, object, required } from '../decode-body.js';
+import { requestBody } from '../request-body.js';
 import { fail, notFound, ok } from '../respond.js';
 import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
 import { releaseServiceFor } from '../../relay/release-registry.js';
 import type { ReleaseRefusal } from '../../relay/release-service.js';
+
+/** mailpit-api.md §2.3: each address is then checked by the release service. */
+const RELEASE_BODY = object({ To: required(arrayOf(line)) });
 
 const NOT_CONFIGURED = 'Release is not configured: start Letterbox with --release-smarthost HOST:PORT or --release-mx --release-allow DOMAIN';
 
@@ -48,10 +52,9 @@ export const releaseRoutes: RouteModule = (app, api) => {
     const id = c.req.param('ID');
     if (!api.store.get(id)) return notFound(c);
     if (!service) return fail(c, 400, NOT_CONFIGURED);
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    if (!isRecord(body.value) || !isStringArray(body.value['To'])) return fail(c, 400, 'the body must be {"To": ["address", …]}');
-    const outcome = await service.release(id, body.value['To'], 'api');
+    const body = await requestBody(c, RELEASE_BODY);
+    if (!body.ok) return body.response;
+    const outcome = await service.release(id, body.value.To, 'api');
     if ('refused' in outcome) return outcome.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(outcome));
     return outcomeResponse(c, outcome);
   });

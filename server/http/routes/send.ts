@@ -1,7 +1,7 @@
 import type { RouteModule } from '../api.js';
-import { readJsonBody } from '../read-body.js';
+import { requestBody } from '../request-body.js';
 import { jsonFail } from '../respond.js';
-import { checkSendRequest, renderSendRequest } from '../send-message.js';
+import { checkSendRequest, renderSendRequest, SEND_BODY } from '../send-message.js';
 
 /**
  * POST /api/v1/send: the JSON becomes a MIME message stored exactly as if it had come
@@ -11,8 +11,8 @@ export const sendRoutes: RouteModule = (app, api) => {
   app.post('/api/v1/send', async (c) => {
     const limit = api.config.smtpMaxSize;
     // The JSON carries base64 (4/3 of the bytes) plus the text; allow for it, then check the rendering.
-    const body = await readJsonBody(c, limit > 0 ? Math.ceil(limit * 1.4) + 64 * 1024 : 0);
-    if (!body.ok) return jsonFail(c, body.status, body.message);
+    const body = await requestBody(c, SEND_BODY, limit > 0 ? Math.ceil(limit * 1.4) + 64 * 1024 : 0);
+    if (!body.ok) return body.response;
     const request = checkSendRequest(body.value);
     if (!request.ok) return jsonFail(c, 400, request.error);
     const raw = await renderSendRequest(request.value, api.config.hostname);

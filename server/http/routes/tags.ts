@@ -1,30 +1,32 @@
 import { cleanTag, cleanTags } from '../../mime/delivery-tags.js';
 import type { RouteModule } from '../api.js';
-import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
-import { fail, ok } from '../respond.js';
+import { arrayOf, line, nullable, object, required } from '../decode-body.js';
+import { requestBody } from '../request-body.js';
+import { jsonFail, ok } from '../respond.js';
+
+/** mailpit-api.md §2.5; mailpit-api's setTags leaves Tags out to clear them, Go reads null alike. */
+const SET_TAGS_BODY = object({ IDs: required(arrayOf(line)), Tags: nullable(arrayOf(line)) });
+const RENAME_BODY = object({ Name: required(line) });
 
 export const tagsRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/tags', (c) => c.json(api.tags.list()));
 
   // Replaces the tags of the given messages; [] clears them.
   app.put('/api/v1/tags', async (c) => {
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    if (!isRecord(body.value)) return fail(c, 400, 'expected a JSON object with IDs and Tags');
-    const { IDs, Tags } = body.value;
-    if (!isStringArray(IDs) || IDs.length === 0) return fail(c, 400, 'IDs must be a non-empty array of strings');
-    if (Tags !== undefined && Tags !== null && !isStringArray(Tags)) return fail(c, 400, 'Tags must be an array of strings');
-    api.store.setTags(IDs, cleanTags(Tags ?? []));
+    const body = await requestBody(c, SET_TAGS_BODY);
+    if (!body.ok) return body.response;
+    const { IDs, Tags = [] } = body.value;
+    if (IDs.length === 0) return jsonFail(c, 400, '"IDs" must name at least one message');
+    api.store.setTags(IDs, cleanTags(Tags));
     return ok(c);
   });
 
   app.put('/api/v1/tags/:Tag', async (c) => {
     const from = c.req.param('Tag');
-    const body = await readJsonBody(c);
-    if (!body.ok) return fail(c, body.status, body.message);
-    if (!isRecord(body.value) || typeof body.value['Name'] !== 'string') return fail(c, 400, 'expected a JSON object with Name');
-    const to = cleanTag(body.value['Name']);
-    if (!to) return fail(c, 400, 'invalid tag name');
+    const body = await requestBody(c, RENAME_BODY);
+    if (!body.ok) return body.response;
+    const to = cleanTag(body.value.Name);
+    if (!to) return jsonFail(c, 400, `"Name" is not a tag name: ${JSON.stringify(body.value.Name)}`);
     for (const message of api.store.list({ limit: 0, filter: (m) => m.tags.includes(from) }).items) {
       api.store.setTags([message.id], [...message.tags.filter((t) => t !== from), to]);
     }
