@@ -69,8 +69,10 @@ function toPart(attachment: Attachment, index: number): ParsedPart {
   const content = attachment.content;
   return {
     partId: attachment.partId ?? String(index + 1),
-    fileName: attachment.filename ?? '',
-    contentType: attachment.contentType,
+    fileName: typeof attachment.filename === 'string' ? attachment.filename : '',
+    // mailparser gives `false` for a Content-Type it cannot read; RFC 2045 §5.2 says such a
+    // field is taken as the default, text/plain.
+    contentType: typeof attachment.contentType === 'string' && attachment.contentType !== '' ? attachment.contentType : 'text/plain',
     contentId: attachment.cid ?? '',
     size: content.length,
     checksums: {

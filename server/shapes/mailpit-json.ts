@@ -1,4 +1,5 @@
 import type { ParsedPart } from '../mime/parse.js';
+import { safeFileName } from '../security/file-name.js';
 import { SEEN } from '../store/memory-store.js';
 import type { Address, StoredMessage } from '../store/types.js';
 
@@ -85,7 +86,7 @@ export function eventSummaryDto(message: StoredMessage): MessageSummaryDto {
 export function attachmentDto(part: ParsedPart): AttachmentDto {
   return {
     PartID: part.partId,
-    FileName: part.fileName,
+    FileName: safeFileName(part.fileName),
     ContentType: part.contentType,
     ContentID: part.contentId,
     Size: part.size,

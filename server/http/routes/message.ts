@@ -1,10 +1,16 @@
 import type { Context } from 'hono';
+import { paramValue } from '../../mime/content-type.js';
 import { extractLinks, extractLinksAndCodes } from '../../mime/extract.js';
 import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
+import { findPart, mimeTreeOf } from '../../mime/mime-tree.js';
+import type { ParsedMessage, ParsedPart } from '../../mime/parse.js';
 import { thumbnail } from '../../mime/thumbnail.js';
+import { contentDisposition, safeFileName } from '../../security/file-name.js';
+import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
 import { SEEN } from '../../store/memory-store.js';
+import type { StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, attachmentDto, rfc3339 } from '../../shapes/mailpit-json.js';
@@ -20,21 +26,32 @@ function headerValue(raw: Buffer, name: string): string {
   return firstFieldValue(raw, name) ?? '';
 }
 
-/** Quotes a file name for Content-Disposition (RFC 6266 §4.3, with an RFC 5987 UTF-8 form). */
-export function dispositionFilename(kind: 'inline' | 'attachment', name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
-
 /**
  * A part is the sender's bytes served from this origin, so it must never be a script
  * context: under the inbox's `script-src 'self'`, an HTML attachment could load the
- * script attachment beside it (`<script src="3">`) and drive the API. No script of any
- * kind runs in a part; images, styles and media still show, and (with no `sandbox`)
- * a PDF still opens in the browser's viewer.
+ * script attachment beside it (`<script src="3">`) and drive the API. Only verified
+ * images and plain text are shown in place (security/part-policy.ts), and even those
+ * run nothing: `sandbox` gives a part opened at the top level an opaque origin.
  */
 export const PART_CSP =
-  "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'; form-action 'none'; base-uri 'none'";
+  "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; media-src 'self'; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox";
+
+/**
+ * How a part is served (security/part-policy.ts). Plain text is vouched for by the
+ * charset its own Content-Type names, read from the message's MIME tree at the part's
+ * IMAP path (the parser's PartID); a path that leads elsewhere vouches for nothing.
+ */
+function presentation(message: StoredMessage, part: ParsedPart): PartPresentation {
+  if (!/^text\/plain$/i.test(part.contentType)) return partPresentation(part.contentType, part.content, undefined);
+  const path = part.partId.split('.').map(Number);
+  const node = path.every((n) => Number.isInteger(n) && n > 0) ? findPart(mimeTreeOf(message), path) : undefined;
+  if (!node || `${node.contentType.type}/${node.contentType.subtype}`.toLowerCase() !== 'text/plain') return DOWNLOAD;
+  return partPresentation(part.contentType, part.content, paramValue(node.contentType.params, 'charset'));
+}
+
+function findParsedPart(parsed: ParsedMessage, partId: string): ParsedPart | undefined {
+  return [...parsed.attachments, ...parsed.inline].find((p) => p.partId === partId);
+}
 
 async function withMessage(c: Context, api: Api) {
   const resolved = resolveMessage(c, api);
@@ -95,25 +112,26 @@ export const messageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/part/:PartID', async (c) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
-    const parsed = await api.parsed.get(found.message);
-    const part = [...parsed.attachments, ...parsed.inline].find((p) => p.partId === c.req.param('PartID'));
+    const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
+    const shown = presentation(found.message, part);
     return c.body(new Uint8Array(part.content), 200, {
-      'Content-Type': part.contentType,
-      'Content-Disposition': dispositionFilename('inline', part.fileName || part.contentId || part.partId),
+      'Content-Type': shown.contentType,
+      'Content-Disposition': contentDisposition(shown.inline ? 'inline' : 'attachment', part.fileName, part.contentId || `part-${part.partId}`),
       'Content-Security-Policy': PART_CSP,
+      'X-Content-Type-Options': 'nosniff',
     });
   });
 
   app.get('/api/v1/message/:ID/part/:PartID/thumb', async (c) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
-    const parsed = await api.parsed.get(found.message);
-    const part = [...parsed.attachments, ...parsed.inline].find((p) => p.partId === c.req.param('PartID'));
+    const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
+    const name = safeFileName(part.fileName) || `part-${part.partId}`;
     return c.body(new Uint8Array(await thumbnail(part.content, part.contentType)), 200, {
       'Content-Type': 'image/jpeg',
-      'Content-Disposition': dispositionFilename('inline', (part.fileName || part.partId) + '.jpg'),
+      'Content-Disposition': contentDisposition('inline', `${name}.jpg`, ''),
     });
   });
 

@@ -19,6 +19,19 @@ export function viewHtmlCspNoRemote(host: string): string {
   return `default-src 'none'; img-src 'self'${self} data: blob:; style-src 'unsafe-inline'; font-src 'self'${self} data:; media-src 'self'${self} data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox allow-same-origin`;
 }
 
+/**
+ * The Content-ID a `cid:` URL names: its percent-escapes decoded (RFC 2392 §2). An
+ * escape that does not decode (`%E0%A4%A`, a lone `%`) is the sender's typo, not an
+ * error of ours: the reference is compared as written.
+ */
+function cidValue(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
+}
+
 export const viewRoutes: RouteModule = (app, api) => {
   // Hono cannot split `:ID.html` on the dot in one segment, so the extension is matched here.
   app.get('/view/:file', async (c) => {
@@ -40,7 +53,7 @@ export const viewRoutes: RouteModule = (app, api) => {
     // cid: references become this message's part URLs (RFC 2392), as Mailpit rewrites them.
     const byCid = new Map([...parsed.inline, ...parsed.attachments].filter((p) => p.contentId).map((p) => [p.contentId.toLowerCase(), p.partId]));
     let html = parsed.html.replace(/(["'(])cid:([^"')\s]+)/gi, (whole, quote: string, cid: string) => {
-      const partId = byCid.get(decodeURIComponent(cid).toLowerCase());
+      const partId = byCid.get(cidValue(cid).toLowerCase());
       return partId ? `${quote}${base}${encodeURIComponent(partId)}` : whole;
     });
     if (c.req.query('embed') === '1') {
