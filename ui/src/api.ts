@@ -1,4 +1,4 @@
-import { isObject, num, objects, str } from './json.js';
+import { bool, isObject, num, objects, str } from './json.js';
 import { type ListPage, type Message, type WebUi, toListPage, toMessage, toWebUi } from './types.js';
 
 /**
@@ -91,6 +91,21 @@ export async function checkLinks(id: string, follow: boolean): Promise<{ errors:
   const body = await json(`api/v1/message/${encodeURIComponent(id)}/link-check${follow ? '?follow=true' : ''}`);
   if (!isObject(body)) return { errors: 0, links: [] };
   return { errors: num(body, 'Errors'), links: objects(body, 'Links').map((l) => ({ url: str(l, 'URL'), code: num(l, 'StatusCode'), status: str(l, 'Status') })) };
+}
+
+/** SpamAssassin's verdict on a message (Mailpit's sa-check); `error` set when spamd could not say. */
+export interface SpamReport {
+  isSpam: boolean;
+  score: number;
+  error: string;
+  rules: Array<{ name: string; score: number; description: string }>;
+}
+
+export async function checkSpam(id: string): Promise<SpamReport> {
+  const body = await json(`api/v1/message/${encodeURIComponent(id)}/sa-check`);
+  if (!isObject(body)) return { isSpam: false, score: 0, error: 'no answer', rules: [] };
+  const rules = objects(body, 'Rules').map((r) => ({ name: str(r, 'Name'), score: num(r, 'Score'), description: str(r, 'Description') }));
+  return { isSpam: bool(body, 'IsSpam'), score: num(body, 'Score'), error: str(body, 'Error'), rules };
 }
 
 export async function getRaw(id: string): Promise<string> {

@@ -70,6 +70,8 @@ export interface WebUi {
   label: string;
   releaseEnabled: boolean;
   hideDeleteAll: boolean;
+  /** Whether the server checks mail with SpamAssassin (--enable-spamassassin). */
+  spamAssassin: boolean;
 }
 
 export function toAddress(v: unknown): Address | null {
@@ -156,7 +158,7 @@ export function toListPage(v: unknown): ListPage | null {
 }
 
 export function toWebUi(v: unknown): WebUi {
-  if (!isObject(v)) return { label: '', releaseEnabled: false, hideDeleteAll: false };
+  if (!isObject(v)) return { label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false };
   const relay = isObject(v['MessageRelay']) ? v['MessageRelay'] : {};
-  return { label: str(v, 'Label'), releaseEnabled: bool(relay, 'Enabled'), hideDeleteAll: bool(v, 'HideDeleteAllButton') };
+  return { label: str(v, 'Label'), releaseEnabled: bool(relay, 'Enabled'), hideDeleteAll: bool(v, 'HideDeleteAllButton'), spamAssassin: bool(v, 'SpamAssassin') };
 }

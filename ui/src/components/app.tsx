@@ -26,7 +26,7 @@ export function App() {
   const [, setTick] = useState(0);
   const firstQuery = useRef(true);
   const [draft, setDraft] = useState(route.q);
-  const [ui, setUi] = useState<WebUi>({ label: '', releaseEnabled: false, hideDeleteAll: false });
+  const [ui, setUi] = useState<WebUi>({ label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false });
   const [connection, setConnection] = useState<ConnectionState>('connecting');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [allSelected, setAllSelected] = useState(false);
@@ -342,6 +342,7 @@ export function App() {
             <MessageView
               id={route.m}
               releaseEnabled={ui.releaseEnabled}
+              spamEnabled={ui.spamAssassin}
               prevId={neighbour(-1)}
               nextId={neighbour(1)}
               onGo={(id) => open(id)}

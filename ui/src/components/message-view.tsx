@@ -8,14 +8,16 @@ import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
 import { ReleaseDialog } from './release-dialog.js';
 import { LinksTab } from './links-tab.js';
+import { SpamTab } from './spam-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
 import { TagsEditor } from './tags-editor.js';
 
-type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links';
+type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'spam';
 
 interface Props {
   id: string;
   releaseEnabled: boolean;
+  spamEnabled: boolean;
   prevId: string | null;
   nextId: string | null;
   onGo: (id: string) => void;
@@ -83,6 +85,7 @@ export function MessageView(props: Props) {
   tabs.push(['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']);
   if (parts > 0) tabs.push(['attachments', `Attachments (${parts})`]);
   tabs.push(['links', 'Link check']);
+  if (props.spamEnabled) tabs.push(['spam', 'Spam']);
   const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
   const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
 
@@ -203,6 +206,7 @@ export function MessageView(props: Props) {
         {current === 'raw' && <RawTab id={message.ID} />}
         {current === 'attachments' && <AttachmentsTab message={message} />}
         {current === 'links' && <LinksTab id={message.ID} />}
+        {current === 'spam' && <SpamTab id={message.ID} />}
       </div>
       {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
     </article>
