@@ -14,7 +14,25 @@ const MAX_LINES = 10_000;
  * among the first MAX_LINES.
  */
 export function firstFieldValue(raw: Buffer, name: string): string | undefined {
-  return firstFieldValues(raw, [name], MAX_LINES)[0];
+  return firstFieldValues(raw, fieldNames([name]), MAX_LINES)[0];
+}
+
+/** Field names made ready for `firstFieldValues`: once, for names asked for on every message. */
+export interface FieldNames {
+  /** Each name lower-cased, as bytes. */
+  readonly bytes: readonly Buffer[];
+  /** The indexes of the names starting with each lower-case first byte. */
+  readonly byFirst: ReadonlyMap<number, readonly number[]>;
+}
+
+export function fieldNames(names: readonly string[]): FieldNames {
+  const bytes = names.map((name) => Buffer.from(name.toLowerCase(), 'latin1'));
+  const byFirst = new Map<number, number[]>();
+  bytes.forEach((name, index) => {
+    const first = name[0] ?? 0;
+    byFirst.set(first, [...(byFirst.get(first) ?? []), index]);
+  });
+  return { bytes, byFirst };
 }
 
 /**
@@ -23,19 +41,21 @@ export function firstFieldValue(raw: Buffer, name: string): string | undefined {
  * a few byte comparisons, so reading a whole flood of fields (RFC 5322 sets no limit on
  * their number) stays linear and cheap; `maxLines` bounds it further when asked.
  */
-export function firstFieldValues(raw: Buffer, names: readonly string[], maxLines = Infinity): Array<string | undefined> {
+export function firstFieldValues(raw: Buffer, names: FieldNames, maxLines = Infinity): Array<string | undefined> {
   const end = headerEnd(raw);
-  const wanted = names.map((name) => Buffer.from(name.toLowerCase(), 'latin1'));
-  const values: Array<string | undefined> = names.map(() => undefined);
-  let missing = names.length;
+  const values: Array<string | undefined> = names.bytes.map(() => undefined);
+  let missing = values.length;
   for (let line = 0, lines = 0; line < end && lines < maxLines && missing > 0; lines++) {
     const next = raw.indexOf(LF, line);
     const lineEnd = next < 0 || next >= end ? end : next + 1;
-    for (let w = 0; w < wanted.length; w++) {
-      if (values[w] !== undefined) continue;
-      const colon = colonAfterName(raw, line, lineEnd, wanted[w] as Buffer);
+    // Most lines start with a letter no wanted name starts with: one map lookup each.
+    const first = raw[line] as number;
+    const candidates = names.byFirst.get(first >= 0x41 && first <= 0x5a ? first + 0x20 : first);
+    for (const index of candidates ?? []) {
+      if (values[index] !== undefined) continue;
+      const colon = colonAfterName(raw, line, lineEnd, names.bytes[index] as Buffer);
       if (colon < 0) continue;
-      values[w] = fieldValueFrom(raw, colon + 1, lineEnd, end);
+      values[index] = fieldValueFrom(raw, colon + 1, lineEnd, end);
       missing--;
       break;
     }

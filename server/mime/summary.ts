@@ -2,7 +2,7 @@ import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import type { Address, Envelope, HeaderSummary } from '../store/types.js';
 import { forEachAddressEntry } from './address-split.js';
-import { firstFieldValues } from './field-value.js';
+import { fieldNames, firstFieldValues } from './field-value.js';
 
 /**
  * Addresses kept per list (To, Cc, Bcc, Reply-To) in the summary, beside their full
@@ -20,6 +20,7 @@ const ADDRESS_FIELD_MAX_CHARS = 1024 * 1024;
 /** The fields the summary reads, found wherever they are in the header block. */
 const SUMMARY_FIELDS = ['Message-ID', 'From', 'To', 'Cc', 'Bcc', 'Reply-To', 'Subject', 'Date', 'Return-Path'] as const;
 type SummaryField = (typeof SUMMARY_FIELDS)[number];
+const SUMMARY_NAMES = fieldNames(SUMMARY_FIELDS);
 
 /** Decodes RFC 2047 encoded-words; undecodable text is kept as written. */
 export function decodeWords(text: string): string {
@@ -146,6 +147,6 @@ function cutNote(lists: Array<[string, ReadList]>): string {
  * header block however many fields come before them; never throws.
  */
 export function summarizeHeaders(raw: Buffer, envelope: Envelope): HeaderSummary {
-  const values = firstFieldValues(raw, SUMMARY_FIELDS);
+  const values = firstFieldValues(raw, SUMMARY_NAMES);
   return summarize((name) => values[SUMMARY_FIELDS.indexOf(name)], envelope);
 }
