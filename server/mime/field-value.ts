@@ -14,8 +14,18 @@ const MAX_LINES = 10_000;
  * among the first MAX_LINES.
  */
 export function firstFieldValue(raw: Buffer, name: string): string | undefined {
-  return firstFieldValues(raw, fieldNames([name]), MAX_LINES)[0];
+  let prepared = single.get(name);
+  if (!prepared) {
+    // Callers ask for a handful of fixed names; an IMAP SEARCH HEADER may ask for any.
+    if (single.size >= MAX_SINGLE_NAMES) single.clear();
+    prepared = fieldNames([name]);
+    single.set(name, prepared);
+  }
+  return firstFieldValues(raw, prepared, MAX_LINES)[0];
 }
+
+const single = new Map<string, FieldNames>();
+const MAX_SINGLE_NAMES = 64;
 
 /** Field names made ready for `firstFieldValues`: once, for names asked for on every message. */
 export interface FieldNames {
