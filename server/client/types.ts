@@ -18,6 +18,14 @@ export interface MessageSummary {
   Cc: Address[] | null;
   Bcc: Address[] | null;
   ReplyTo: Address[];
+  /**
+   * Letterbox only (absent from a Mailpit): how many addresses each list has in the
+   * header; a list entry carries at most 50 of them.
+   */
+  ToCount?: number;
+  CcCount?: number;
+  BccCount?: number;
+  ReplyToCount?: number;
   Subject: string;
   Created: string;
   Username: string;
@@ -52,6 +60,11 @@ export interface Message {
   Cc: Address[];
   Bcc: Address[];
   ReplyTo: Address[];
+  /** Letterbox only: the full count of each list; the message carries at most 1,000 of each. */
+  ToCount?: number;
+  CcCount?: number;
+  BccCount?: number;
+  ReplyToCount?: number;
   ReturnPath: string;
   Subject: string;
   ListUnsubscribe?: ListUnsubscribe;
@@ -63,6 +76,11 @@ export interface Message {
   Size: number;
   Inline: Attachment[];
   Attachments: Attachment[];
+  /**
+   * Letterbox only: why this view is not the whole message (the parser failed, or a cap
+   * cut it); '' when it is. Raw, POP3 and IMAP serve the bytes unchanged either way.
+   */
+  ParseError?: string;
 }
 
 /** The list and search envelope. */

@@ -26,6 +26,25 @@ export interface ParsedMessage {
   inline: ParsedPart[];
   /** Header fields in order, names as written, values unfolded and still encoded. */
   headerLines: Array<{ name: string; value: string }>;
+  /** Why this view is not the whole message (the parser failed or a cap stopped it), in a sentence; '' when it is. */
+  error: string;
+}
+
+/**
+ * What the parser's own caps (mailsplit under mailparser: 1,000 MIME nodes, 1 MiB of
+ * header per node, each line counted as at least 64 bytes) say when they stop it.
+ */
+const PARSER_CAPS: Array<[RegExp, string]> = [
+  [/max header size/i, 'a header block is larger than the parser reads (1 MiB per part, lines counted as at least 64 bytes)'],
+  [/child nodes|max.*nodes/i, 'the message has more MIME parts than the parser reads (1,000)'],
+];
+
+/** The sentence for a parse that threw: a cap's own, or the parser's message, short. */
+function parseFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cap = PARSER_CAPS.find(([pattern]) => pattern.test(message));
+  const why = cap ? cap[1] : `the parser failed (${message.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 200)})`;
+  return `Not parsed: ${why}. The text shown is the raw message.`;
 }
 
 /** Parses a message body. Never rejects: a message mailparser cannot read gives an empty view. */
@@ -50,9 +69,10 @@ export async function parseRaw(raw: Buffer): Promise<ParsedMessage> {
         const colon = line.line.indexOf(':');
         return { name: colon > 0 ? line.line.slice(0, colon).trim() : line.key, value: unfold(colon > 0 ? line.line.slice(colon + 1) : '') };
       }),
+      error: '',
     };
-  } catch {
-    return { text: raw.toString('utf8'), html: '', attachments: [], inline: [], headerLines: [] };
+  } catch (error) {
+    return { text: raw.toString('utf8'), html: '', attachments: [], inline: [], headerLines: [], error: parseFailure(error) };
   }
 }
 
@@ -88,7 +108,14 @@ function toPart(attachment: Attachment, index: number): ParsedPart {
  * The view of a message whose parse was given up (past the pool's time limit, or its
  * worker died): no body, no parts. Its exact bytes are still served raw.
  */
-const GIVEN_UP: ParsedMessage = Object.freeze({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
+const GIVEN_UP: ParsedMessage = Object.freeze({
+  text: '',
+  html: '',
+  attachments: [],
+  inline: [],
+  headerLines: [],
+  error: 'Not parsed: parsing ran past its time limit or its worker failed, so it was given up. The raw message is unchanged.',
+});
 
 /**
  * Parsed messages, kept for the few most recently viewed: opening a message asks for it

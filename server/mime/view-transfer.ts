@@ -16,6 +16,7 @@ export interface PackedView {
   inline: PackedPart[];
   /** JSON of ParsedMessage.headerLines. */
   headerLines: string;
+  error: string;
 }
 
 /** The view, and the buffers to list for transfer with it. */
@@ -36,6 +37,7 @@ export function packView(view: ParsedMessage): { packed: PackedView; transfer: A
     attachments: view.attachments.map(pack),
     inline: view.inline.map(pack),
     headerLines: JSON.stringify(view.headerLines),
+    error: view.error,
   };
   return { packed, transfer: [...transfer] };
 }
@@ -51,6 +53,7 @@ export function unpackView(packed: PackedView): ParsedMessage {
     html: packed.html,
     attachments: packed.attachments.map(unpack),
     inline: packed.inline.map(unpack),
+    error: packed.error,
     get headerLines() {
       return (headerLines ??= JSON.parse(packed.headerLines) as ParsedMessage['headerLines']);
     },

@@ -1,7 +1,7 @@
-import type { ParsedPart } from '../mime/parse.js';
+import type { ParsedMessage, ParsedPart } from '../mime/parse.js';
 import { safeFileName } from '../security/file-name.js';
 import { SEEN } from '../store/memory-store.js';
-import type { Address, StoredMessage } from '../store/types.js';
+import type { Address, HeaderSummary, StoredMessage } from '../store/types.js';
 
 /**
  * Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs), shared by every
@@ -21,6 +21,11 @@ export interface MessageSummaryDto {
   Cc: AddressDto[];
   Bcc: AddressDto[];
   ReplyTo: AddressDto[];
+  /** Not in Mailpit's shape: how many addresses each list has; the lists above hold at most LIST_ADDRESSES. */
+  ToCount: number;
+  CcCount: number;
+  BccCount: number;
+  ReplyToCount: number;
   Subject: string;
   Created: string;
   Username: string;
@@ -44,6 +49,40 @@ export function addressDto(address: Address): AddressDto {
 }
 
 /**
+ * Addresses per list in a list entry (and live event, webhook): one message naming
+ * 20,000 recipients must not make a page of fifty messages megabytes long. The message
+ * JSON carries more (as many as the summary keeps, STORED_ADDRESSES in mime/summary.ts).
+ */
+export const LIST_ADDRESSES = 50;
+
+/**
+ * Each address list with its full count beside it (`To` and `ToCount`, …), the list cut
+ * to `max` entries. The counts are Letterbox's own fields; Mailpit clients ignore them.
+ */
+export function addressListsDto(s: HeaderSummary, max: number) {
+  const cut = (list: readonly Address[]) => list.slice(0, max).map(addressDto);
+  return {
+    To: cut(s.to),
+    Cc: cut(s.cc),
+    Bcc: cut(s.bcc),
+    ReplyTo: cut(s.replyTo),
+    ToCount: s.counts.to,
+    CcCount: s.counts.cc,
+    BccCount: s.counts.bcc,
+    ReplyToCount: s.counts.replyTo,
+  };
+}
+
+/**
+ * Why the message JSON is not the whole message, in sentences: a cap that cut its header
+ * summary, the parser failing or a cap stopping it. '' when nothing was left out; the
+ * raw bytes are served unchanged either way.
+ */
+export function parseErrorOf(s: HeaderSummary, parsed: Pick<ParsedMessage, 'error'>): string {
+  return [s.truncated && `Header summary cut: ${s.truncated}.`, parsed.error].filter(Boolean).join(' ');
+}
+
+/**
  * RFC 3339 in the server's local offset, as Mailpit writes times
  * (`2025-03-08T23:58:34.665+13:00`).
  */
@@ -63,10 +102,7 @@ export function summaryDto(message: StoredMessage): MessageSummaryDto {
     MessageID: s.messageId,
     Read: message.flags.has(SEEN),
     From: s.from ? addressDto(s.from) : null,
-    To: s.to.map(addressDto),
-    Cc: s.cc.map(addressDto),
-    Bcc: s.bcc.map(addressDto),
-    ReplyTo: s.replyTo.map(addressDto),
+    ...addressListsDto(s, LIST_ADDRESSES),
     Subject: s.subject,
     Created: rfc3339(message.receivedAt),
     Username: message.client.username,

@@ -46,6 +46,20 @@ export interface HeaderSummary {
   /** The Date header, or null when missing or unparsable. */
   date: Date | null;
   returnPath: string;
+  /**
+   * How many addresses each list holds in the header: the lists above keep at most the
+   * first STORED_ADDRESSES (mime/summary.ts) of them.
+   */
+  counts: AddressCounts;
+  /** What a cap left out of this summary, in a sentence; '' when it read everything. */
+  truncated: string;
+}
+
+export interface AddressCounts {
+  to: number;
+  cc: number;
+  bcc: number;
+  replyTo: number;
 }
 
 /**

@@ -6,7 +6,10 @@ import { startApi, type ApiBox } from './http-helpers.js';
 
 const PNG_1PX = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
-const SUMMARY_KEYS = ['Attachments', 'Bcc', 'Cc', 'Created', 'From', 'ID', 'MessageID', 'Read', 'ReplyTo', 'Size', 'Snippet', 'Subject', 'Tags', 'To', 'Username'];
+/** Mailpit's keys, and the address counts Letterbox adds beside its capped lists. */
+const SUMMARY_KEYS = ['Attachments', 'Bcc', 'Cc', 'Created', 'From', 'ID', 'MessageID', 'Read', 'ReplyTo', 'Size', 'Snippet', 'Subject', 'Tags', 'To', 'Username']
+  .concat(['BccCount', 'CcCount', 'ReplyToCount', 'ToCount'])
+  .sort();
 const ENVELOPE_KEYS = ['count', 'messages', 'messages_count', 'messages_unread', 'start', 'tags', 'total', 'unread'];
 
 let api: ApiBox;

@@ -14,6 +14,11 @@ export interface Summary {
   To: Address[];
   Cc: Address[];
   Bcc: Address[];
+  /** How many addresses each list has (Letterbox caps the lists of a list entry at 50). */
+  ToCount: number;
+  CcCount: number;
+  BccCount: number;
+  ReplyToCount: number;
   Subject: string;
   Created: string;
   Tags: string[];
@@ -44,6 +49,11 @@ export interface Message {
   Cc: Address[];
   Bcc: Address[];
   ReplyTo: Address[];
+  /** How many addresses each list has (the message carries at most 1,000 of each). */
+  ToCount: number;
+  CcCount: number;
+  BccCount: number;
+  ReplyToCount: number;
   ReturnPath: string;
   Subject: string;
   Date: string;
@@ -55,6 +65,8 @@ export interface Message {
   Attachments: Part[];
   /** The SMTP envelope, when the server reports it (a Letterbox extension of Mailpit's shape). */
   Envelope: Envelope | null;
+  /** Why the message could not be shown whole (a Letterbox extension); '' when it can. */
+  ParseError: string;
 }
 
 export interface ListPage {
@@ -84,6 +96,12 @@ function addresses(o: Json, key: string): Address[] {
   return objects(o, key).map(toAddress).filter((a): a is Address => a !== null);
 }
 
+/** The `<key>Count` Letterbox adds beside each address list; a Mailpit sends none, so it is the list's length. */
+function counts(o: Json): Pick<Summary, 'ToCount' | 'CcCount' | 'BccCount' | 'ReplyToCount'> {
+  const count = (key: string) => (typeof o[`${key}Count`] === 'number' ? num(o, `${key}Count`) : objects(o, key).length);
+  return { ToCount: count('To'), CcCount: count('Cc'), BccCount: count('Bcc'), ReplyToCount: count('ReplyTo') };
+}
+
 export function toSummary(v: unknown): Summary | null {
   if (!isObject(v) || !str(v, 'ID')) return null;
   return {
@@ -94,6 +112,7 @@ export function toSummary(v: unknown): Summary | null {
     To: addresses(v, 'To'),
     Cc: addresses(v, 'Cc'),
     Bcc: addresses(v, 'Bcc'),
+    ...counts(v),
     Subject: str(v, 'Subject'),
     Created: str(v, 'Created'),
     Tags: strings(v, 'Tags'),
@@ -132,6 +151,7 @@ export function toMessage(v: unknown): Message | null {
     Cc: addresses(v, 'Cc'),
     Bcc: addresses(v, 'Bcc'),
     ReplyTo: addresses(v, 'ReplyTo'),
+    ...counts(v),
     ReturnPath: str(v, 'ReturnPath'),
     Subject: str(v, 'Subject'),
     Date: str(v, 'Date'),
@@ -142,6 +162,7 @@ export function toMessage(v: unknown): Message | null {
     Inline: objects(v, 'Inline').map(toPart),
     Attachments: objects(v, 'Attachments').map(toPart),
     Envelope: toEnvelope(v['Envelope']),
+    ParseError: str(v, 'ParseError'),
   };
 }
 

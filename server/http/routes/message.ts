@@ -6,6 +6,7 @@ import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
 import { findPart, mimeTreeOf } from '../../mime/mime-tree.js';
 import type { ParsedMessage, ParsedPart } from '../../mime/parse.js';
+import { STORED_ADDRESSES } from '../../mime/summary.js';
 import { thumbnail } from '../../mime/thumbnail.js';
 import { contentDisposition, safeFileName } from '../../security/file-name.js';
 import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
@@ -13,7 +14,7 @@ import { SEEN } from '../../store/memory-store.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { checkLinks } from '../link-check.js';
-import { addressDto, attachmentDto, rfc3339 } from '../../shapes/mailpit-json.js';
+import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
 
@@ -72,10 +73,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       ID: message.id,
       MessageID: s.messageId,
       From: s.from ? addressDto(s.from) : { Name: '', Address: '' },
-      To: s.to.map(addressDto),
-      Cc: s.cc.map(addressDto),
-      Bcc: s.bcc.map(addressDto),
-      ReplyTo: s.replyTo.map(addressDto),
+      ...addressListsDto(s, STORED_ADDRESSES),
       ReturnPath: s.returnPath,
       Subject: s.subject,
       ListUnsubscribe: listUnsubscribe(headerValue(message.raw, 'List-Unsubscribe'), headerValue(message.raw, 'List-Unsubscribe-Post')),
@@ -89,6 +87,8 @@ export const messageRoutes: RouteModule = (app, api) => {
       Attachments: parsed.attachments.map(attachmentDto),
       // Not in Mailpit's shape: the SMTP envelope (MAIL FROM, RCPT TO), which the web inbox shows.
       Envelope: { From: message.envelope.mailFrom, To: [...message.envelope.rcptTo] },
+      // Not in Mailpit's shape: why this view is not the whole message; '' when it is.
+      ParseError: parseErrorOf(s, parsed),
     });
   });
 

@@ -26,13 +26,18 @@ interface Props {
   onLoaded: (id: string) => void;
 }
 
-function AddressRow({ label, list }: { label: string; list: Array<Address | null> | string[] }) {
+function AddressRow({ label, list, total = list.length }: { label: string; list: Array<Address | null> | string[]; total?: number }) {
   const text = list.map((a) => (typeof a === 'string' ? a : formatAddress(a))).filter(Boolean);
   if (text.length === 0) return null;
+  // The server sends a long list cut short, with its full count.
+  const more = total - list.length;
   return (
     <>
       <dt>{label}</dt>
-      <dd>{text.join(', ')}</dd>
+      <dd>
+        {text.join(', ')}
+        {more > 0 && <span class="muted">{` and ${more.toLocaleString()} more`}</span>}
+      </dd>
     </>
   );
 }
@@ -121,10 +126,10 @@ export function MessageView(props: Props) {
         <h1 id="message-subject">{message.Subject || '(no subject)'}</h1>
         <dl class="addresses">
           <AddressRow label="From" list={[message.From]} />
-          <AddressRow label="To" list={message.To} />
-          <AddressRow label="Cc" list={message.Cc} />
-          <AddressRow label="Bcc" list={message.Bcc} />
-          <AddressRow label="Reply-To" list={message.ReplyTo} />
+          <AddressRow label="To" list={message.To} total={message.ToCount} />
+          <AddressRow label="Cc" list={message.Cc} total={message.CcCount} />
+          <AddressRow label="Bcc" list={message.Bcc} total={message.BccCount} />
+          <AddressRow label="Reply-To" list={message.ReplyTo} total={message.ReplyToCount} />
           <dt>Date</dt>
           <dd>
             <time dateTime={message.Date}>{fullDate(message.Date)}</time> · {formatSize(message.Size)}
@@ -182,6 +187,12 @@ export function MessageView(props: Props) {
           </div>
         )}
       </div>
+
+      {message.ParseError && (
+        <div class="parse-notice" role="note" aria-label="Parse notice">
+          {message.ParseError}
+        </div>
+      )}
 
       <div id="tab-panel" role="tabpanel" aria-labelledby={`tab-${current}`} class="tab-panel">
         {current === 'html' && message.HTML && (
