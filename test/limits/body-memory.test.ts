@@ -8,10 +8,11 @@ const SMTP_MAX = 256 * 1024;
 const SEND_LIMIT = Math.ceil(SMTP_MAX * 1.4) + 64 * 1024;
 /**
  * What the server may grow by for any request besides the body itself: garbage not yet
- * collected, socket buffers. Keeping every one-byte chunk as an object of its own cost
- * over 200 MB for 1 MB; one buffer costs a few.
+ * collected (Node's parser makes a short-lived object per chunk), socket buffers. This
+ * measured 3 to 36 MB; keeping every one-byte chunk of 1 MB as an object of its own
+ * cost over 200 MB.
  */
-const SLACK = 16 * MB;
+const SLACK = 48 * MB;
 
 let server: MeasuredSandbox;
 beforeAll(async () => {
@@ -52,7 +53,9 @@ describe('a request body sent one byte per chunk costs memory in proportion to t
 
   it('1 MB to a route that never reads a body is answered and dropped', async () => {
     const { reply, growth } = await measured(() => floodRequest(server.http, '/api/v1/no-such-route', Buffer.alloc(MB, 0x20), 1, 'POST'));
-    expect(reply.status).toBe(404);
+    // @hono/node-server drops the rest of such a body for 500 ms, then resets the
+    // connection, sometimes before a slow client has read the 404.
+    expect([404, 0]).toContain(reply.status);
     expect(growth).toBeLessThan(SLACK);
   }, 120_000);
 });
