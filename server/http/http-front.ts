@@ -43,8 +43,9 @@ function packageVersion(): string {
 /**
  * Node's own whole-request clock (server.requestTimeout, headersTimeout), set to one
  * deadline for headers and body together. Node only looks at it every
- * connectionsCheckingInterval (30s by default), so it looks ten times per deadline,
- * at least once a second: a request that trickles is closed at most a tenth late.
+ * connectionsCheckingInterval (30s by default), so it looks ten times per deadline
+ * and at least once a second: a request that trickles is closed at most a tenth of the
+ * deadline late (10 ms for deadlines under 100 ms). 0 turns both timeouts off.
  */
 function requestDeadline(ms: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
   return { requestTimeout: ms, headersTimeout: ms, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.round(ms / 10))) };
