@@ -2,7 +2,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer, type HttpBindings, type Http2Bindings } from '@hono/node-server';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
@@ -39,6 +39,31 @@ function packageVersion(): string {
     // fall through
   }
   return '0.0.0';
+}
+
+/**
+ * Node's own whole-request clock (server.requestTimeout, headersTimeout), set to one
+ * deadline for headers and body together. Node only looks at it every
+ * connectionsCheckingInterval (30s by default), so it looks ten times per deadline
+ * and at least once a second: a request that trickles is closed at most a tenth of the
+ * deadline late (10 ms for deadlines under 100 ms). 0 turns both timeouts off.
+ */
+function requestDeadline(ms: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  return { requestTimeout: ms, headersTimeout: ms, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.round(ms / 10))) };
+}
+
+/**
+ * A request still arriving at the deadline gets a 408 JSON answer, unless an answer to
+ * it has already begun (say a 413 while the body kept coming), and the connection is
+ * closed both ways: a client still sending must not keep it open.
+ */
+function closeLateRequest(socket: Duplex, response: ServerResponse | undefined): void {
+  const answering = response !== undefined && !response.req.complete && response.headersSent;
+  if (answering || !socket.writable) return void socket.destroy();
+  refuse(socket, 408, 'Request Timeout', 'request not received in time');
+  // Past the deadline, a client that does not read its answer does not get to wait for it.
+  if (socket.writableLength > 0) return void socket.destroy();
+  socket.once('finish', () => socket.destroy());
 }
 
 /**
@@ -102,7 +127,8 @@ export function createHttpFront(context: FrontContext): Front | null {
       },
       // Only the base of the Request URL when an HTTP/1.0 client sends no Host header.
       hostname: 'localhost',
-      ...(tls && { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } }),
+      serverOptions: { ...requestDeadline(config.httpRequestTimeout), ...(tls && { key: tls.key, cert: tls.cert }) },
+      ...(tls && { createServer: createHttpsServer }),
     }) as Server;
     // Under TLS a request's socket is the TLS socket, so that is the one admitted (and
     // answered 503 past the caps); connections still in their handshake have a cap of
@@ -110,7 +136,15 @@ export function createHttpFront(context: FrontContext): Front | null {
     server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void gate.admit(socket));
     if (tls) gate.capHandshakes(server);
     server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
-    server.on('clientError', (_error, socket: Duplex) => refuse(socket, 400, 'Bad Request', 'bad request'));
+    // The response of the request each socket is on, to tell whether a deadline passed
+    // before or after its answer began.
+    const responses = new WeakMap<Duplex, ServerResponse>();
+    server.on('request', (request, response: ServerResponse) => responses.set(request.socket, response));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return refuse(socket, 400, 'Bad Request', 'bad request');
+      log.debug('request deadline passed', { timeout: config.httpRequestTimeout });
+      closeLateRequest(socket, responses.get(socket));
+    });
     const bound = await listen(server, at, '--listen');
     log.debug('listening', { host: bound.host, port: bound.port, scheme: tls ? 'https' : 'http' });
     return [{ name: 'http', host: bound.host, port: bound.port, ...(tls && { scheme: 'https' as const }) }];

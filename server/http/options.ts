@@ -1,4 +1,23 @@
-import { duration, flag, list, listener, oneOf, size, text } from '../lib/options.js';
+import { duration, flag, list, listener, oneOf, OptionError, size, text, type OptionSpec } from '../lib/options.js';
+
+/** Node keeps request timeouts in 32 bits of milliseconds; a day is far past any upload. */
+const LONGEST_REQUEST = 24 * 3_600_000;
+
+/**
+ * The whole-request deadline: headers and body must have arrived within it, however
+ * steadily they trickle in; 0 turns it off.
+ */
+function requestDeadline(): OptionSpec<number> {
+  const spec = duration('Time a client has to send a whole request, headers and body; past it the connection gets 408 and is closed. 0 = no limit', 30_000);
+  return {
+    ...spec,
+    parse: (t, name) => {
+      const ms = spec.parse(t, name);
+      if (ms > LONGEST_REQUEST) throw new OptionError(`${name}: at most 24h, got "${t}"`);
+      return ms;
+    },
+  };
+}
 
 export const httpOptions = {
   listen: listener('HTTP listener for the web inbox and the API', 8025),
@@ -6,6 +25,7 @@ export const httpOptions = {
   uiAuthFile: text('htpasswd-style file (bcrypt, {SHA} or plain); when set, the web inbox, API and WebSocket need HTTP Basic auth'),
   apiCors: list('Origins allowed to call the API from another site (CORS), comma-separated, or *'),
   uiDir: text('Directory holding the built web inbox (index.html and assets); default: dist/ui of the installation'),
+  httpRequestTimeout: requestDeadline(),
   waitMaxTimeout: duration('Longest time GET /api/v1/wait may be asked to wait', 300_000),
   uiTls: oneOf('HTTPS for the web inbox, API and WebSocket: from --ui-tls-cert/--ui-tls-key, or a certificate made at start', 'off', ['off', 'files', 'self-signed'] as const),
   uiTlsCert: text('PEM certificate file for HTTPS (implies --ui-tls files)'),
