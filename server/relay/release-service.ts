@@ -10,9 +10,10 @@ import type { Logger } from '../lib/log.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
-import { domainOf, isDeliverableAddress, type AllowList } from './allow-list.js';
+import { domainOf, type AllowList } from './allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
+import { isMailbox, readRecipient } from '../security/mailbox.js';
 import { isSpecialUseAddress } from '../security/special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
 import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
@@ -56,6 +57,7 @@ export interface ReleaseDeps {
 export type ReleaseRefusal =
   | { refused: 'not-found' }
   | { refused: 'invalid-address'; address: string }
+  | { refused: 'invalid-sender'; address: string }
   | { refused: 'no-recipients' }
   | { refused: 'not-allowed'; addresses: string[] }
   | { refused: 'loop'; reason: string }
@@ -79,13 +81,6 @@ const MAX_HOPS = 30;
 const RECIPIENTS_PER_TRANSACTION = 100;
 /** Most addresses tried in one round, across all MX hosts. */
 const MAX_ADDRESSES_PER_ROUND = 10;
-
-/** Pulls `bob@blue.com` out of `Bob <bob@blue.com>` or `<bob@blue.com>`. */
-function bareAddress(text: string): string {
-  const trimmed = text.trim();
-  const angle = /<([^<>]*)>\s*$/.exec(trimmed);
-  return (angle ? (angle[1] as string) : trimmed).trim();
-}
 
 export class ReleaseService {
   readonly history = new ReleaseHistory();
@@ -125,6 +120,8 @@ export class ReleaseService {
    * first round of attempts is over; temporary failures go on retrying after that.
    * For an API call every recipient must pass the allow-list; auto-release skips
    * (and records) the ones that do not.
+   * Every address is read by the one mailbox check (security/mailbox.ts) before
+   * anything is sent, so none can carry a second command line.
    */
   async release(messageId: string, to: readonly string[] | undefined, trigger: ReleaseTrigger): Promise<ReleaseRecord | ReleaseRefusal> {
     if (this.#stopped) return { refused: 'stopped' };
@@ -133,11 +130,14 @@ export class ReleaseService {
 
     const wanted: string[] = [];
     for (const text of to ?? message.envelope.rcptTo) {
-      const address = bareAddress(text);
-      if (!isDeliverableAddress(address)) return { refused: 'invalid-address', address: text };
+      const address = readRecipient(text);
+      if (address === undefined) return { refused: 'invalid-address', address: text };
       if (!wanted.some((w) => w.toLowerCase() === address.toLowerCase())) wanted.push(address);
     }
     if (wanted.length === 0) return { refused: 'no-recipients' };
+    // RFC 5321 §4.1.1.2: the null reverse-path is allowed; anything else must be a mailbox.
+    const sender = this.#settings.sender || message.envelope.mailFrom;
+    if (sender !== '' && !isMailbox(sender)) return { refused: 'invalid-sender', address: sender };
     const { allow } = this.#settings;
     const outside = allow.patterns.length > 0 ? wanted.filter((address) => !allow.allows(address)) : [];
     if (outside.length > 0 && trigger === 'api') return { refused: 'not-allowed', addresses: outside };
@@ -150,7 +150,7 @@ export class ReleaseService {
       trigger,
       requestedAt: this.#deps.clock(),
       mode: this.#settings.mode,
-      sender: this.#settings.sender || message.envelope.mailFrom,
+      sender,
       recipients: wanted.map((address) =>
         outside.includes(address)
           ? { address, state: 'failed', reply: 'not in the release allow-list (--release-allow); nothing sent', attempts: 0, nextAttemptAt: null }

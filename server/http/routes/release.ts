@@ -11,14 +11,19 @@ import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
 import { releaseServiceFor } from '../../relay/release-registry.js';
 import type { ReleaseRefusal } from '../../relay/release-service.js';
+import { printable } from '../../security/mailbox.js';
 
 const NOT_CONFIGURED = 'Release is not configured: start Letterbox with --release-smarthost HOST:PORT or --release-mx --release-allow DOMAIN';
 
-/** Mailpit's 400 texts for refusals (mailpit-api.md §2.3). */
-function refusalText(refusal: ReleaseRefusal): string {
+type MailpitRefusal = Exclude<ReleaseRefusal, { refused: 'not-found' }>;
+
+/** Mailpit's 400 texts for refusals (mailpit-api.md §2.3); a refused address is quoted with its control characters escaped. */
+function refusalText(refusal: MailpitRefusal): string {
   switch (refusal.refused) {
     case 'invalid-address':
-      return `Invalid email address: ${refusal.address}`;
+      return `Invalid email address: ${printable(refusal.address)}`;
+    case 'invalid-sender':
+      return `Failed: the sender "${printable(refusal.address)}" cannot be used in MAIL FROM; set --release-sender`;
     case 'no-recipients':
       return 'No valid addresses found';
     case 'not-allowed':
@@ -27,9 +32,11 @@ function refusalText(refusal: ReleaseRefusal): string {
       return `Failed: ${refusal.reason}`;
     case 'stopped':
       return 'Failed: Letterbox is stopping';
-    case 'not-found':
-      return '404 page not found';
   }
+}
+
+function refusalResponse(c: Context, refusal: ReleaseRefusal): Response {
+  return refusal.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(refusal));
 }
 
 /** All delivered → `ok`; any permanent failure → 400 `SMTP error: …`; only retries left → 202. */
@@ -52,7 +59,7 @@ export const releaseRoutes: RouteModule = (app, api) => {
     if (!body.ok) return fail(c, body.status, body.message);
     if (!isRecord(body.value) || !isStringArray(body.value['To'])) return fail(c, 400, 'the body must be {"To": ["address", …]}');
     const outcome = await service.release(id, body.value['To'], 'api');
-    if ('refused' in outcome) return outcome.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(outcome));
+    if ('refused' in outcome) return refusalResponse(c, outcome);
     return outcomeResponse(c, outcome);
   });
 
