@@ -55,6 +55,8 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
     },
     retry: config.releaseRetry,
     concurrency: config.releaseConcurrency,
+    maxRecipients: config.smtpMaxRecipients,
+    rate: config.releaseRate,
   };
 }
 

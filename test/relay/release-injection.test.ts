@@ -22,8 +22,8 @@ let smarthost: TestSandbox;
 beforeAll(async () => {
   dns = await startDnsServer({ mx: { 'blue.com': [{ preference: 10, exchange: 'mx.blue.com' }] }, a: { 'mx.blue.com': ['127.0.0.1'] } });
   sink = await startSink();
-  mx = await startTestSandbox({ releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: sink.port });
-  smarthost = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true });
+  mx = await startTestSandbox({ releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: sink.port, releaseRate: null });
+  smarthost = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true, releaseRate: null });
 });
 afterAll(async () => {
   await Promise.all([mx.stop(0), smarthost.stop(0), sink.close()]);

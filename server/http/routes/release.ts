@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { RouteModule } from '../api.js';
 import { isRecord, isStringArray, readJsonBody } from '../read-body.js';
-import { fail, notFound, ok } from '../respond.js';
+import { fail, jsonFail, notFound, ok } from '../respond.js';
 import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
@@ -15,7 +15,7 @@ import { printable } from '../../security/mailbox.js';
 
 const NOT_CONFIGURED = 'Release is not configured: start Letterbox with --release-smarthost HOST:PORT or --release-mx --release-allow DOMAIN';
 
-type MailpitRefusal = Exclude<ReleaseRefusal, { refused: 'not-found' }>;
+type MailpitRefusal = Exclude<ReleaseRefusal, { refused: 'not-found' | 'too-many-recipients' | 'rate-limited' }>;
 
 /** Mailpit's 400 texts for refusals (mailpit-api.md §2.3); a refused address is quoted with its control characters escaped. */
 function refusalText(refusal: MailpitRefusal): string {
@@ -35,8 +35,24 @@ function refusalText(refusal: MailpitRefusal): string {
   }
 }
 
+/**
+ * The refusals Mailpit does not have are answered in JSON whatever the Accept header:
+ * the recipient cap (400) and the rate limit (429 with Retry-After, RFC 6585 §4).
+ */
 function refusalResponse(c: Context, refusal: ReleaseRefusal): Response {
-  return refusal.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(refusal));
+  switch (refusal.refused) {
+    case 'not-found':
+      return notFound(c);
+    case 'too-many-recipients':
+      return jsonFail(c, 400, `Too many recipients: ${refusal.count} given, at most ${refusal.max} per release (--smtp-max-recipients)`);
+    case 'rate-limited': {
+      const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+      c.header('Retry-After', String(seconds));
+      return c.json({ Error: `Too many releases: at most ${refusal.rate} (--release-rate); try again in ${seconds} s` }, 429);
+    }
+    default:
+      return fail(c, 400, refusalText(refusal));
+  }
 }
 
 /** All delivered → `ok`; any permanent failure → 400 `SMTP error: …`; only retries left → 202. */
