@@ -156,7 +156,9 @@ export class ReleaseService {
     if (outside.length > 0 && trigger === 'api') return { refused: 'not-allowed', addresses: outside };
     const hops = countReceived(message.raw);
     if (hops >= MAX_HOPS) return { refused: 'loop', reason: `the message has passed ${hops} hops already (RFC 5321 §6.3)` };
-    const rate = this.#rate?.take(this.#deps.clock().getTime()) ?? { ok: true };
+    // A release that can send nothing (auto-release, everyone outside the allow-list) uses none of the rate.
+    const sendsAny = outside.length < wanted.length;
+    const rate = (sendsAny && this.#rate?.take(this.#deps.clock().getTime())) || { ok: true as const };
     const rateText = this.#settings.rate?.text ?? '';
     if (!rate.ok && trigger === 'api') return { refused: 'rate-limited', rate: rateText, retryAfterMs: rate.retryAfterMs };
     if (!rate.ok) this.#deps.logger.warn('auto-release over the release rate, message not released', { message: messageId, rate: rateText });

@@ -119,4 +119,17 @@ describe('auto-release under the rate', () => {
     const history = (await (await fetch(`${http}/api/v1/message/${skipped.messageId}/releases`)).json()) as { Releases: Array<{ Trigger: string; Status: string; Attempts: unknown[] }> };
     expect(history.Releases).toMatchObject([{ Trigger: 'auto', Status: 'done', Attempts: [] }]);
   });
+
+  it('spends none of the rate on a message it cannot send to anyone', async () => {
+    const { box } = await stoppedClockBox({ releaseAllow: ['bob@blue.com'], releaseRate: { count: 1, windowMs: 60_000, text: '1/min' } });
+    const service = releaseServiceFor(box.store);
+    if (!service) throw new Error('release is off');
+    const to = (rcpt: string) => box.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: [rcpt] } }).id;
+    const before = sink.messages.length;
+    const outside = await service.release(to('eve@blue.com'), undefined, 'auto');
+    expect('recipients' in outside && outside.recipients.map((r) => r.reply)).toEqual(['not in the release allow-list (--release-allow); nothing sent']);
+    const allowed = await service.release(to('bob@blue.com'), undefined, 'auto');
+    expect('recipients' in allowed && allowed.recipients.map((r) => r.state)).toEqual(['delivered']);
+    expect(sink.messages.length).toBe(before + 1);
+  });
 });
