@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig, type Config } from '../../server/config.js';
 import { silentLogger } from '../../server/lib/log.js';
 import type { ReleaseRecord } from '../../server/relay/release-history.js';
+import { RateLimiter } from '../../server/relay/release-rate.js';
 import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import { createSandbox, type Sandbox } from '../../server/sandbox.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
@@ -64,6 +65,18 @@ describe('--release-rate', () => {
     for (const bad of ['abc', '-1', '1e9999', '60', '0/min', '1.5/min', '60/day', '60 /min', '2000000/min', 'Infinity/s', '']) {
       expect(() => rate(bad), bad).toThrow(/--release-rate: expected N\/s, N\/min or N\/h/);
     }
+  });
+});
+
+describe('the release rate bucket', () => {
+  it('holds N, refills N per window evenly, and a clock that goes back refills nothing', () => {
+    const bucket = new RateLimiter({ count: 2, windowMs: 60_000, text: '2/min' }, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([{ ok: true }, { ok: true }, { ok: false, retryAfterMs: 30_000 }]);
+    expect(bucket.take(20_000)).toEqual({ ok: false, retryAfterMs: 10_000 });
+    expect(bucket.take(30_000)).toEqual({ ok: true });
+    expect(bucket.take(0)).toEqual({ ok: false, retryAfterMs: 30_000 });
+    // A long pause fills the bucket, never past N.
+    expect([bucket.take(10_000_000), bucket.take(10_000_000), bucket.take(10_000_000).ok]).toEqual([{ ok: true }, { ok: true }, false]);
   });
 });
 
