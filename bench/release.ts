@@ -48,6 +48,8 @@ async function serve(role: Role, options: { dns?: string; destinationPort?: numb
       releaseAuto: 'to:@blue.example',
       dnsServer: options.dns,
       releasePort: options.destinationPort,
+      // Throughput is what is measured: no --release-rate.
+      releaseRate: null,
     });
   }
   const box = await createSandbox(config as never, { logger: silentLogger });

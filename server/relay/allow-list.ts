@@ -3,6 +3,8 @@
  * `blue.com` and `*@blue.com` (anyone at blue.com), `*.blue.com` (anyone at a
  * subdomain of blue.com), `bob@blue.com` (that address only).
  */
+import { isMailbox, isMailDomain } from '../security/mailbox.js';
+
 export interface AllowList {
   /** Whether release may send to this address. */
   allows(address: string): boolean;
@@ -38,10 +40,10 @@ interface AllowRule {
  */
 function parseAllowPattern(raw: string): AllowRule | undefined {
   const pattern = raw.trim().toLowerCase();
-  if (pattern.startsWith('*@')) return DOMAIN_ONLY.test(pattern.slice(2)) ? { kind: 'domain', value: pattern.slice(2) } : undefined;
-  if (pattern.startsWith('*.')) return DOMAIN_ONLY.test(pattern.slice(2)) ? { kind: 'subdomains', value: pattern.slice(2) } : undefined;
-  if (pattern.includes('@')) return isDeliverableAddress(pattern) ? { kind: 'address', value: pattern } : undefined;
-  return DOMAIN_ONLY.test(pattern) ? { kind: 'domain', value: pattern } : undefined;
+  if (pattern.startsWith('*@')) return isMailDomain(pattern.slice(2)) ? { kind: 'domain', value: pattern.slice(2) } : undefined;
+  if (pattern.startsWith('*.')) return isMailDomain(pattern.slice(2)) ? { kind: 'subdomains', value: pattern.slice(2) } : undefined;
+  if (pattern.includes('@')) return isMailbox(pattern) ? { kind: 'address', value: pattern } : undefined;
+  return isMailDomain(pattern) ? { kind: 'domain', value: pattern } : undefined;
 }
 
 /** Whether a pattern is one of the forms the allow-list knows. */
@@ -64,17 +66,4 @@ export function allowListRegex(patterns: readonly string[]): string {
 /** The domain of an address (after the last `@`), lower-cased. */
 export function domainOf(address: string): string {
   return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
-
-/** A host name as mail uses it: dot-separated LDH labels, no trailing dot (RFC 5321 §4.1.2 Domain). */
-const DOMAIN = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*';
-const DOMAIN_ONLY = new RegExp(`^${DOMAIN}$`, 'i');
-const MAILBOX = new RegExp(`^[^\\s<>()\\[\\],;:@\\\\"\\x00-\\x1f\\x7f]+@${DOMAIN}$`, 'i');
-
-/**
- * A mailbox as release accepts it: local@domain, no spaces, brackets, or control
- * characters (they would break the SMTP command line or inject a second one).
- */
-export function isDeliverableAddress(address: string): boolean {
-  return address.length <= 254 && MAILBOX.test(address);
 }

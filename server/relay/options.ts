@@ -1,5 +1,6 @@
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { duration, flag, integer, list, OptionError, parseDuration, text, type OptionSpec } from '../lib/options.js';
+import type { ReleaseRate } from './release-rate.js';
 
 /** `host:port` of a smarthost, or null when not given. */
 function smarthost(description: string): OptionSpec<HostPort | null> {
@@ -51,6 +52,30 @@ function schedule(description: string, value: number[]): OptionSpec<number[]> {
   };
 }
 
+const RATE_WINDOWS: Record<string, number> = { s: 1_000, min: 60_000, h: 3_600_000 };
+/** Past this a limit is no limit; a typo such as 1e9999 is refused rather than read as Infinity. */
+const MAX_RATE = 1_000_000;
+
+/** Releases per time, `N/s`, `N/min` or `N/h`; `0` turns the limit off (null). */
+function rate(description: string, value: ReleaseRate): OptionSpec<ReleaseRate | null> {
+  return {
+    description: description + '; N/s, N/min or N/h, 0 = no limit',
+    default: value,
+    shown: value.text,
+    parse: (t, name) => {
+      const trimmed = t.trim();
+      if (trimmed === '0') return null;
+      const match = /^([1-9]\d{0,6})\/(s|min|h)$/.exec(trimmed);
+      const count = Number(match?.[1]);
+      const windowMs = RATE_WINDOWS[match?.[2] ?? ''];
+      if (!match || windowMs === undefined || count > MAX_RATE) {
+        throw new OptionError(`${name}: expected N/s, N/min or N/h with N from 1 to ${MAX_RATE} (e.g. 60/min), or 0 for no limit, got "${t}"`);
+      }
+      return { count, windowMs, text: trimmed };
+    },
+  };
+}
+
 /**
  * Release options. Release is off until either a smarthost or MX delivery is
  * configured; MX delivery also needs an allow-list so a stray release cannot mail
@@ -76,6 +101,7 @@ export const relayOptions = {
   releaseAuto: text('Release every arriving message that matches this search (e.g. "to:@blue.com"), in the background'),
   releaseAutoYield: duration('Auto-release waits until arriving mail has paused this long (catching mail comes first; at most 2s); 0 = release at once', 100),
   releaseAutoQueue: integer('Most messages waiting for auto-release; past it new ones are skipped and logged', 10_000, 1),
+  releaseRate: rate('Most releases started (API, web inbox, auto-release); past it the API answers 429 and auto-release records the message as not released', { count: 60, windowMs: 60_000, text: '60/min' }),
   releaseConcurrency: integer('Releases running at once', 4, 1, 100),
   releaseRetry: schedule('Waits before each retry of a temporary (4xx) failure; after the last, it is permanent', [60_000, 300_000, 900_000, 3_600_000]),
   releaseConnectTimeout: duration('Release: time to open a connection', 30_000),

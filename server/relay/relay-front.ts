@@ -6,7 +6,8 @@ import { Resolver } from 'node:dns/promises';
 import type { Config } from '../config.js';
 import type { Front, FrontContext } from '../front.js';
 import { OptionError } from '../lib/options.js';
-import { compileAllowList, isAllowPattern, isDeliverableAddress } from './allow-list.js';
+import { isMailbox } from '../security/mailbox.js';
+import { compileAllowList, isAllowPattern } from './allow-list.js';
 import { AutoRelease } from './auto-release.js';
 import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';
@@ -29,8 +30,8 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
   const mode = releaseMode(config);
   if (mode === 'off') return null;
   // These end up on SMTP command lines and in headers: refuse anything that could break them.
-  if (config.releaseSender && !isDeliverableAddress(config.releaseSender)) throw new OptionError(`--release-sender: "${config.releaseSender}" is not an address`);
-  if (config.releaseOverrideFrom && !isDeliverableAddress(config.releaseOverrideFrom)) throw new OptionError(`--release-override-from: "${config.releaseOverrideFrom}" is not an address`);
+  if (config.releaseSender && !isMailbox(config.releaseSender)) throw new OptionError(`--release-sender: "${config.releaseSender}" is not an address`);
+  if (config.releaseOverrideFrom && !isMailbox(config.releaseOverrideFrom)) throw new OptionError(`--release-override-from: "${config.releaseOverrideFrom}" is not an address`);
   const bad = config.releaseAllow.find((pattern) => !isAllowPattern(pattern));
   if (bad !== undefined) throw new OptionError(`--release-allow: "${bad}" is not blue.com, *.blue.com, *@blue.com or bob@blue.com`);
   return {
@@ -54,6 +55,8 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
     },
     retry: config.releaseRetry,
     concurrency: config.releaseConcurrency,
+    maxRecipients: config.smtpMaxRecipients,
+    rate: config.releaseRate,
   };
 }
 

@@ -10,12 +10,14 @@ import type { Logger } from '../lib/log.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { StoredMessage } from '../store/types.js';
-import { domainOf, isDeliverableAddress, type AllowList } from './allow-list.js';
+import { domainOf, type AllowList } from './allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
+import { isMailbox, readRecipient } from '../security/mailbox.js';
 import { isSpecialUseAddress } from '../security/special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
 import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
+import { RateLimiter, type ReleaseRate } from './release-rate.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
 
 export interface ReleaseSettings {
@@ -39,6 +41,10 @@ export interface ReleaseSettings {
   retry: readonly number[];
   /** Transactions at once. */
   concurrency: number;
+  /** Most recipients one release may name (--smtp-max-recipients, the most a caught message can have). */
+  maxRecipients: number;
+  /** Releases started per window (--release-rate); null = no limit. */
+  rate: ReleaseRate | null;
 }
 
 export interface ReleaseDeps {
@@ -56,6 +62,9 @@ export interface ReleaseDeps {
 export type ReleaseRefusal =
   | { refused: 'not-found' }
   | { refused: 'invalid-address'; address: string }
+  | { refused: 'invalid-sender'; address: string }
+  | { refused: 'too-many-recipients'; count: number; max: number }
+  | { refused: 'rate-limited'; rate: string; retryAfterMs: number }
   | { refused: 'no-recipients' }
   | { refused: 'not-allowed'; addresses: string[] }
   | { refused: 'loop'; reason: string }
@@ -80,13 +89,6 @@ const RECIPIENTS_PER_TRANSACTION = 100;
 /** Most addresses tried in one round, across all MX hosts. */
 const MAX_ADDRESSES_PER_ROUND = 10;
 
-/** Pulls `bob@blue.com` out of `Bob <bob@blue.com>` or `<bob@blue.com>`. */
-function bareAddress(text: string): string {
-  const trimmed = text.trim();
-  const angle = /<([^<>]*)>\s*$/.exec(trimmed);
-  return (angle ? (angle[1] as string) : trimmed).trim();
-}
-
 export class ReleaseService {
   readonly history = new ReleaseHistory();
   readonly #events = new TypedEmitter<ReleaseEvents>();
@@ -97,12 +99,14 @@ export class ReleaseService {
   readonly #unsubscribe: Array<() => void> = [];
   /** Rounds in flight per record, so `finished` is announced once, after the last. */
   readonly #inFlight = new Map<ReleaseRecord, number>();
+  readonly #rate: RateLimiter | undefined;
   #running = 0;
   #stopped = false;
 
   constructor(settings: ReleaseSettings, deps: ReleaseDeps) {
     this.#settings = settings;
     this.#deps = deps;
+    this.#rate = settings.rate ? new RateLimiter(settings.rate, deps.clock().getTime()) : undefined;
     this.#events.onListenerError = (error, event) => deps.logger.error('release listener failed', { event, error });
     this.#unsubscribe.push(
       deps.store.on('removed', ({ messages }) => {
@@ -123,38 +127,56 @@ export class ReleaseService {
   /**
    * Releases a message to `to` (default: its envelope recipients). Resolves once the
    * first round of attempts is over; temporary failures go on retrying after that.
-   * For an API call every recipient must pass the allow-list; auto-release skips
-   * (and records) the ones that do not.
+   * For an API call every recipient must pass the allow-list and the rate limit;
+   * auto-release records the recipients outside the list, and a message over the
+   * rate, as not released (failed, nothing sent), to be released by hand later.
+   * Every address is read by the one mailbox check (security/mailbox.ts) before
+   * anything is sent, so none can carry a second command line.
    */
   async release(messageId: string, to: readonly string[] | undefined, trigger: ReleaseTrigger): Promise<ReleaseRecord | ReleaseRefusal> {
     if (this.#stopped) return { refused: 'stopped' };
     const message = this.#deps.store.get(messageId);
     if (!message) return { refused: 'not-found' };
 
+    const given = to ?? message.envelope.rcptTo;
+    const { maxRecipients } = this.#settings;
+    if (given.length > maxRecipients) return { refused: 'too-many-recipients', count: given.length, max: maxRecipients };
     const wanted: string[] = [];
-    for (const text of to ?? message.envelope.rcptTo) {
-      const address = bareAddress(text);
-      if (!isDeliverableAddress(address)) return { refused: 'invalid-address', address: text };
+    for (const text of given) {
+      const address = readRecipient(text);
+      if (address === undefined) return { refused: 'invalid-address', address: text };
       if (!wanted.some((w) => w.toLowerCase() === address.toLowerCase())) wanted.push(address);
     }
     if (wanted.length === 0) return { refused: 'no-recipients' };
+    // RFC 5321 §4.1.1.2: the null reverse-path is allowed; anything else must be a mailbox.
+    const sender = this.#settings.sender || message.envelope.mailFrom;
+    if (sender !== '' && !isMailbox(sender)) return { refused: 'invalid-sender', address: sender };
     const { allow } = this.#settings;
     const outside = allow.patterns.length > 0 ? wanted.filter((address) => !allow.allows(address)) : [];
     if (outside.length > 0 && trigger === 'api') return { refused: 'not-allowed', addresses: outside };
     const hops = countReceived(message.raw);
     if (hops >= MAX_HOPS) return { refused: 'loop', reason: `the message has passed ${hops} hops already (RFC 5321 §6.3)` };
+    // A release that can send nothing (auto-release, everyone outside the allow-list) uses none of the rate.
+    const sendsAny = outside.length < wanted.length;
+    const rate = (sendsAny && this.#rate?.take(this.#deps.clock().getTime())) || { ok: true as const };
+    const rateText = this.#settings.rate?.text ?? '';
+    if (!rate.ok && trigger === 'api') return { refused: 'rate-limited', rate: rateText, retryAfterMs: rate.retryAfterMs };
+    if (!rate.ok) this.#deps.logger.warn('auto-release over the release rate, message not released', { message: messageId, rate: rateText });
 
+    const notSent = (reply: string) => ({ state: 'failed' as const, reply, attempts: 0, nextAttemptAt: null });
     const record: ReleaseRecord = {
       id: randomBytes(8).toString('hex'),
       messageId,
       trigger,
       requestedAt: this.#deps.clock(),
       mode: this.#settings.mode,
-      sender: this.#settings.sender || message.envelope.mailFrom,
+      sender,
       recipients: wanted.map((address) =>
-        outside.includes(address)
-          ? { address, state: 'failed', reply: 'not in the release allow-list (--release-allow); nothing sent', attempts: 0, nextAttemptAt: null }
-          : { address, state: 'pending', reply: '', attempts: 0, nextAttemptAt: null },
+        !rate.ok
+          ? { address, ...notSent(`over the release rate (--release-rate ${rateText}); nothing sent, release it by hand`) }
+          : outside.includes(address)
+            ? { address, ...notSent('not in the release allow-list (--release-allow); nothing sent') }
+            : { address, state: 'pending', reply: '', attempts: 0, nextAttemptAt: null },
       ),
       attempts: [],
       state: 'running',
@@ -163,7 +185,7 @@ export class ReleaseService {
     this.#events.emit('started', { record });
     const sendable = record.recipients.filter((r) => r.state === 'pending').map((r) => r.address);
     await Promise.all(this.#groups(sendable).map((group) => this.#round(record, message, group, 0)));
-    // Also when nothing was sendable (auto-release with every recipient outside the allow-list).
+    // Also when nothing was sendable (auto-release over the rate, or with every recipient outside the allow-list).
     this.#finishIfDone(record);
     return record;
   }

@@ -93,6 +93,17 @@ function statusOf(code: number): RecipientStatus {
   return code >= 200 && code < 300 ? 'delivered' : code >= 500 ? 'permanent' : 'temporary';
 }
 
+/**
+ * The last line of defence against command injection: a command holding CR or LF
+ * would end early and start another (RFC 5321 §2.3.8), NUL has no place in one
+ * either. Such a command is never written; the session ends instead.
+ */
+const BREAKS_A_LINE = /[\r\n\0]/;
+
+function refuseBrokenLines(lines: readonly string[]): void {
+  if (lines.some((line) => BREAKS_A_LINE.test(line))) throw new SessionEnd('permanent', 'a command holding CR, LF or NUL was not sent', false);
+}
+
 const replyLine = (reply: Reply) => `${reply.code} ${reply.text}`;
 const endFor = (reply: Reply, tryNextHost: boolean) => new SessionEnd(statusOf(reply.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(reply), tryNextHost);
 
@@ -119,12 +130,14 @@ class Connection {
   }
 
   send(line: string, shown = line): void {
+    refuseBrokenLines([line]);
     this.transcript.push(`C: ${shown}`);
     this.write(line + '\r\n');
   }
 
   /** Several commands in one write (RFC 2920 §3.1: a pipelined group). */
   sendGroup(lines: string[]): void {
+    refuseBrokenLines(lines);
     for (const line of lines) this.transcript.push(`C: ${line}`);
     this.write(lines.join('\r\n') + '\r\n');
   }

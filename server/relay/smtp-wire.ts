@@ -4,8 +4,7 @@
  * preparing message data (CRLF line ends, §2.3.8; dot-stuffing, §4.5.2).
  */
 import type { Socket } from 'node:net';
-import { dotStuff } from '../transfer/dot-stuff.js';
-import { bareLfToCrlf } from '../transfer/line-endings.js';
+import { encodeData } from '../transfer/dot-stuff.js';
 
 export interface Reply {
   code: number;
@@ -124,12 +123,11 @@ export class ReplyReader {
 }
 
 /**
- * The message as DATA carries it to a real server: every line ending CRLF (RFC 5321
- * §2.3.8), lines starting with "." doubled (§4.5.2), then the terminating CRLF.CRLF.
- * (Letterbox's own CLI keeps bare LFs instead, to copy messages byte for byte.)
+ * The message as DATA carries it to a real server: every line ending CRLF, bare CRs
+ * and bare LFs included (RFC 5321 §2.3.8), lines starting with "." doubled (§4.5.2),
+ * then the terminating CRLF.CRLF. The stored message is not touched; only this copy
+ * is. (Letterbox's own CLI keeps line ends instead, to copy messages byte for byte.)
  */
 export function dataForWire(raw: Buffer): Buffer {
-  const last = raw[raw.length - 1];
-  const end = raw.length === 0 || last === 0x0a ? '.\r\n' : last === 0x0d ? '\n.\r\n' : '\r\n.\r\n';
-  return Buffer.concat([dotStuff(bareLfToCrlf(raw)), Buffer.from(end)]);
+  return encodeData(raw, 'crlf');
 }

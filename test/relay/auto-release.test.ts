@@ -41,6 +41,8 @@ describe('auto-release', () => {
       releaseAuto: 'to:@blue.com',
       // Release at once, so releases run while the rest is still arriving.
       releaseAutoYield: 0,
+      // 900 releases in a burst: no rate limit here (release-caps.test.ts covers it).
+      releaseRate: null,
       dnsServer: dns.address,
       releasePort: blue.port('smtp'),
     });

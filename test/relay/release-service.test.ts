@@ -130,7 +130,7 @@ describe('release by MX', () => {
 
   it('sends more than 100 recipients of a domain in chunks of 100, as a server may refuse the 101st (RFC 5321 §4.5.3.1.8)', async () => {
     const s = await sink({ rcpt: (_address, session) => (session.envelope.rcptTo.length >= 100 ? { code: 452, message: '4.5.3 Too many recipients' } : null) });
-    const { box, service } = await mxBox(s.port);
+    const { box, service } = await mxBox(s.port, { smtpMaxRecipients: 150 });
     const everyone = Array.from({ length: 150 }, (_, i) => `user${i}@blue.com`);
     const record = asRecord(await service.release(deliver(box, everyone).id, undefined, 'api'));
     expect(record.recipients.filter((r) => r.state !== 'delivered')).toEqual([]);

@@ -4,6 +4,7 @@
  * records what it was sent. Drops and stalls are done on the real socket.
  */
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { closeServer, listen } from '../../server/lib/listen.js';
 
@@ -36,6 +37,9 @@ export interface SinkBehaviour {
 export interface SmtpSink {
   port: number;
   messages: SinkMessage[];
+  /** Every byte clients sent, in arrival order (plain-text sessions), as latin1; cleared by clearWire. */
+  wire(): string;
+  clearWire(): void;
   /** Resolves when `count` messages have arrived. */
   received(count: number): Promise<SinkMessage[]>;
   /** Closes every open connection from the server side (as an idle timeout would). */
@@ -117,10 +121,16 @@ export async function startSink(behaviour: SinkBehaviour = {}): Promise<SmtpSink
   };
   const server = new SMTPServer(options);
   server.on('error', () => undefined);
+  let wire: Buffer[] = [];
+  server.server.on('connection', (socket: Socket) => socket.on('data', (chunk: Buffer) => wire.push(chunk)));
   const bound = await listen(server.server, { host: '127.0.0.1', port: 0 }, 'smtp sink');
   return {
     port: bound.port,
     messages,
+    wire: () => Buffer.concat(wire).toString('latin1'),
+    clearWire: () => {
+      wire = [];
+    },
     dropConnections() {
       for (const connection of (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections) connection._socket.destroy();
     },

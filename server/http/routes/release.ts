@@ -6,23 +6,28 @@ import type { Context } from 'hono';
 import type { RouteModule } from '../api.js';
 import { arrayOf, line, object, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
-import { fail, notFound, ok } from '../respond.js';
+import { fail, jsonFail, notFound, ok } from '../respond.js';
 import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
 import { releaseServiceFor } from '../../relay/release-registry.js';
 import type { ReleaseRefusal } from '../../relay/release-service.js';
+import { printable } from '../../security/mailbox.js';
 
 /** mailpit-api.md §2.3: each address is then checked by the release service. */
 const RELEASE_BODY = object({ To: required(arrayOf(line)) });
 
 const NOT_CONFIGURED = 'Release is not configured: start Letterbox with --release-smarthost HOST:PORT or --release-mx --release-allow DOMAIN';
 
-/** Mailpit's 400 texts for refusals (mailpit-api.md §2.3). */
-function refusalText(refusal: ReleaseRefusal): string {
+type MailpitRefusal = Exclude<ReleaseRefusal, { refused: 'not-found' | 'too-many-recipients' | 'rate-limited' }>;
+
+/** Mailpit's 400 texts for refusals (mailpit-api.md §2.3); a refused address is quoted with its control characters escaped. */
+function refusalText(refusal: MailpitRefusal): string {
   switch (refusal.refused) {
     case 'invalid-address':
-      return `Invalid email address: ${refusal.address}`;
+      return `Invalid email address: ${printable(refusal.address)}`;
+    case 'invalid-sender':
+      return `Failed: the sender "${printable(refusal.address)}" cannot be used in MAIL FROM; set --release-sender`;
     case 'no-recipients':
       return 'No valid addresses found';
     case 'not-allowed':
@@ -31,8 +36,26 @@ function refusalText(refusal: ReleaseRefusal): string {
       return `Failed: ${refusal.reason}`;
     case 'stopped':
       return 'Failed: Letterbox is stopping';
+  }
+}
+
+/**
+ * The refusals Mailpit does not have are answered in JSON whatever the Accept header:
+ * the recipient cap (400) and the rate limit (429 with Retry-After, RFC 6585 §4).
+ */
+function refusalResponse(c: Context, refusal: ReleaseRefusal): Response {
+  switch (refusal.refused) {
     case 'not-found':
-      return '404 page not found';
+      return notFound(c);
+    case 'too-many-recipients':
+      return jsonFail(c, 400, `Too many recipients: ${refusal.count} given, at most ${refusal.max} per release (--smtp-max-recipients)`);
+    case 'rate-limited': {
+      const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+      c.header('Retry-After', String(seconds));
+      return c.json({ Error: `Too many releases: at most ${refusal.rate} (--release-rate); try again in ${seconds} s` }, 429);
+    }
+    default:
+      return fail(c, 400, refusalText(refusal));
   }
 }
 
@@ -55,7 +78,7 @@ export const releaseRoutes: RouteModule = (app, api) => {
     const body = await requestBody(c, RELEASE_BODY);
     if (!body.ok) return body.response;
     const outcome = await service.release(id, body.value.To, 'api');
-    if ('refused' in outcome) return outcome.refused === 'not-found' ? notFound(c) : fail(c, 400, refusalText(outcome));
+    if ('refused' in outcome) return refusalResponse(c, outcome);
     return outcomeResponse(c, outcome);
   });
 
