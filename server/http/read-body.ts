@@ -1,5 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
+import { firstDuplicateKey } from './duplicate-key.js';
 
 /** Mailpit caps JSON request bodies at 5 MB (the send route uses the message size limit). */
 export const JSON_BODY_LIMIT = 5 * 1024 * 1024;
@@ -29,11 +30,15 @@ export async function readJsonBody(c: Context, limit = JSON_BODY_LIMIT): Promise
   const text = body.text();
   if (text === undefined) return { ok: false, status: 400, message: 'request body is not UTF-8' };
   if (text.trim() === '') return { ok: true, value: undefined, empty: true };
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown, empty: false };
+    value = JSON.parse(text);
   } catch {
     return { ok: false, status: 400, message: 'invalid JSON in request body' };
   }
+  const repeated = firstDuplicateKey(text);
+  if (repeated !== undefined) return { ok: false, status: 400, message: `the key ${JSON.stringify(repeated)} appears twice in one object of the request body` };
+  return { ok: true, value, empty: false };
 }
 
 function tooLarge(limit: number): BodyResult {

@@ -88,6 +88,13 @@ describe('DELETE /api/v1/messages', () => {
     }
   });
 
+  it('refuses a key repeated as written, which JSON.parse would read as its last value', async () => {
+    for (const body of ['{"IDs":["x"],"IDs":[]}', '{"IDs":[],"I\\u0044s":[]}', '{"Read":true,"Read":false}']) {
+      await expectRefused(await call(body.includes('Read') ? 'PUT' : 'DELETE', '/api/v1/messages', body), 'appears twice');
+    }
+    expect(stored()).toEqual([...ids].sort());
+  });
+
   it('refuses a body nested past the depth limit', async () => {
     await expectRefused(await call('DELETE', '/api/v1/messages', `{"IDs":${'['.repeat(100_000)}${']'.repeat(100_000)}}`), 'nests deeper');
     expect(stored()).toHaveLength(3);

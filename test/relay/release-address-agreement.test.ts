@@ -28,28 +28,28 @@ const address = fc
   });
 
 let box: TestSandbox;
-let smtp: SmtpDialogue;
 
 beforeAll(async () => {
   box = await startTestSandbox();
-  smtp = await SmtpDialogue.open(box.port('smtp'));
-  await smtp.expect('MAIL FROM:<alice@red.com>', 250);
 });
 afterAll(async () => {
-  smtp.close();
   await box.stop(0);
 });
 
 describe('release and the SMTP front read addresses alike', () => {
   test.prop([address], { numRuns: 300 })('what release would send the SMTP front takes; a control character is refused by both', async (candidate) => {
-    // One recipient per transaction, so the recipient cap never answers instead.
-    const reply = await smtp.command(`RCPT TO:<${candidate}>`);
-    await smtp.expect('RSET', 250);
+    // A session per address: neither the recipient cap nor the front's count of bad
+    // command lines (ten close a session) may answer instead of the address check.
+    const smtp = await SmtpDialogue.open(box.port('smtp'));
     await smtp.expect('MAIL FROM:<alice@red.com>', 250);
+    const reply = await smtp.command(`RCPT TO:<${candidate}>`);
+    smtp.close();
     if (isMailbox(candidate)) expect(reply.code, reply.lines.join(' ')).toBe(250);
     if (hasUnsafeCharacter(candidate)) {
       expect(isMailbox(candidate)).toBe(false);
-      expect(reply.code, reply.lines.join(' ')).toBe(501);
+      // 501 for the address itself; 555 where the character splits the line so that
+      // the rest reads as an unknown RCPT parameter (RFC 5321 §4.1.1.11).
+      expect([501, 555], reply.lines.join(' ')).toContain(reply.code);
     }
   });
 });

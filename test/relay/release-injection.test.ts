@@ -52,7 +52,8 @@ describe('release recipients are read by the one mailbox check', () => {
     sink.clearWire();
     const before = sink.messages.length;
     const answer = await release(mx, message.id, ['bob@blue.com\r\nRCPT TO:<alice@blue.com>']);
-    expect(answer).toEqual({ status: 400, text: 'Invalid email address: bob@blue.com\\u000d\\u000aRCPT TO:<alice@blue.com>' });
+    // The API's body decoder refuses a control character in any one-line field first.
+    expect(answer).toEqual({ status: 400, text: JSON.stringify({ Error: '"To[0]" holds a control character (U+000d)' }) });
     expect(sink.wire()).toBe('');
     expect(sink.messages.length).toBe(before);
   });
@@ -102,7 +103,8 @@ describe('release recipients are read by the one mailbox check', () => {
       sink.clearWire();
       const answer = await release(mx, message.id, [...good, ...bad]);
       expect(answer.status).toBe(400);
-      expect(answer.text).toMatch(/^Invalid email address: /);
+      // C0 and C1 controls are the body decoder's to refuse, other invisible ones the mailbox check's.
+      expect(answer.text).toMatch(/holds a control character|^Invalid email address: /);
       expect(sink.wire()).toBe('');
     },
   );
