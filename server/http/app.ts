@@ -4,6 +4,7 @@ import type { Api, HttpEnv, RouteModule } from './api.js';
 import { notFound, fail } from './respond.js';
 import { chaosRoutes } from './routes/chaos.js';
 import { exportRoutes } from './routes/export.js';
+import { htmlCheckRoutes } from './routes/html-check.js';
 import { infoRoutes } from './routes/info.js';
 import { messageRoutes } from './routes/message.js';
 import { messagesRoutes } from './routes/messages.js';
@@ -34,6 +35,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   exportRoutes,
   chaosRoutes,
   releaseRoutes,
+  htmlCheckRoutes,
 ];
 
 export interface AppOptions {
