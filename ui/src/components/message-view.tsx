@@ -4,6 +4,7 @@ import { formatAddress, formatSize, fullDate } from '../format.js';
 import { countRemote } from '../remote-content.js';
 import type { Address, Message } from '../types.js';
 import { AttachmentsTab } from './attachments-tab.js';
+import { HtmlCheckTab } from './html-check-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
 import { ReleaseDialog } from './release-dialog.js';
@@ -11,7 +12,7 @@ import { LinksTab } from './links-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
 import { TagsEditor } from './tags-editor.js';
 
-type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links';
+type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'html-check';
 
 interface Props {
   id: string;
@@ -83,6 +84,7 @@ export function MessageView(props: Props) {
   tabs.push(['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']);
   if (parts > 0) tabs.push(['attachments', `Attachments (${parts})`]);
   tabs.push(['links', 'Link check']);
+  if (message.HTML) tabs.push(['html-check', 'HTML check']);
   const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
   const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
 
@@ -203,6 +205,7 @@ export function MessageView(props: Props) {
         {current === 'raw' && <RawTab id={message.ID} />}
         {current === 'attachments' && <AttachmentsTab message={message} />}
         {current === 'links' && <LinksTab id={message.ID} />}
+        {current === 'html-check' && <HtmlCheckTab id={message.ID} html={message.HTML} />}
       </div>
       {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
     </article>
