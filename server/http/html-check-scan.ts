@@ -16,6 +16,8 @@ export type Emit = (token: string, offset: number) => void;
 export interface ScanLimits {
   /** Elements read at most; the rest of the document is not checked. */
   maxElements: number;
+  /** CSS rules, at-rules and declarations read at most, over all style sheets and attributes. */
+  maxCssItems: number;
 }
 
 export interface ScanResult {
@@ -23,12 +25,20 @@ export interface ScanResult {
   elements: number;
   /** The document had more elements than maxElements. */
   truncated: boolean;
+  /** The CSS had more items than maxCssItems. */
+  cssTruncated: boolean;
+}
+
+/** What is left of the CSS allowance; shared by every style sheet and attribute of a document. */
+export interface CssBudget {
+  left: number;
 }
 
 export function scanHtml(html: string, emit: Emit, limits: ScanLimits): ScanResult {
   let elements = 0;
   let truncated = false;
   let style: { text: string; offset: number } | undefined;
+  const budget: CssBudget = { left: limits.maxCssItems };
   const parser: Parser = new Parser(
     {
       onopentag(name, attributes) {
@@ -43,7 +53,7 @@ export function scanHtml(html: string, emit: Emit, limits: ScanLimits): ScanResu
         for (const [attribute, value] of Object.entries(attributes)) {
           emit(`attr:${attribute}`, at);
           if (attribute === 'type') emit(`element-type:${name}:${value.trim().toLowerCase()}`, at);
-          if (attribute === 'style') scanCss(value, at, emit, { inline: true });
+          if (attribute === 'style') scanCss(value, at, emit, { inline: true }, budget);
           if (attribute === 'href') linkTokens(value, at, emit);
           if (attribute === 'srcset') for (const url of value.split(',')) imageTokens(url.trim().split(/\s+/)[0] ?? '', at, emit);
         }
@@ -58,7 +68,7 @@ export function scanHtml(html: string, emit: Emit, limits: ScanLimits): ScanResu
       },
       onclosetag(name) {
         if (name !== 'style' || !style) return;
-        if (style.offset >= 0) scanCss(style.text, style.offset, emit, { inline: false });
+        if (style.offset >= 0) scanCss(style.text, style.offset, emit, { inline: false }, budget);
         style = undefined;
       },
       oncomment() {
@@ -72,7 +82,7 @@ export function scanHtml(html: string, emit: Emit, limits: ScanLimits): ScanResu
   );
   parser.write(html);
   if (!truncated) parser.end();
-  return { elements, truncated };
+  return { elements, truncated, cssTruncated: budget.left < 0 };
 }
 
 function linkTokens(href: string, at: number, emit: Emit): void {
@@ -83,7 +93,7 @@ function linkTokens(href: string, at: number, emit: Emit): void {
 
 /** An image's format, by its data: type or its file name's extension. */
 function imageTokens(url: string, at: number, emit: Emit): void {
-  const value = url.trim().toLowerCase();
+  const value = url.trim().slice(0, 2048).toLowerCase();
   if (value === '') return;
   const data = /^data:image\/([a-z0-9.+-]+)/.exec(value);
   if (data) {
@@ -91,16 +101,22 @@ function imageTokens(url: string, at: number, emit: Emit): void {
     emit(`image:${(data[1] ?? '').replace(/\+xml$/, '')}`, at);
     return;
   }
-  const extension = /\.([a-z0-9]{2,5})(?:[?#].*)?$/.exec(value);
+  const path = value.split(/[?#]/, 1)[0] ?? '';
+  const extension = /\.([a-z0-9]{2,5})$/.exec(path);
   if (extension) emit(`image:${extension[1]}`, at);
 }
 
 /**
+ * Every pattern below is linear in its input (no two unbounded quantifiers can share
+ * characters, and each repeated start is ruled out by a lookbehind or a character class),
+ * since the text is the sender's and may be half a megabyte of one rule.
+ *
  * Reads a style sheet (or, inline, a style attribute's declarations) and emits what it
  * uses. Comments are blanked first so offsets stay true; strings and parentheses are
  * skipped over so a `;` or `{` inside `url(data:...;base64,...)` ends nothing.
  */
-export function scanCss(source: string, base: number, emit: Emit, options: { inline: boolean }): void {
+export function scanCss(source: string, base: number, emit: Emit, options: { inline: boolean }, budget: CssBudget): void {
+  if (budget.left < 0) return;
   const css = source.replace(/\/\*[\s\S]*?(?:\*\/|$)/g, (comment, offset: number) => {
     emit('comment:css', base + offset);
     return ' '.repeat(comment.length);
@@ -118,6 +134,7 @@ export function scanCss(source: string, base: number, emit: Emit, options: { inl
     else if (char === ')') depth = Math.max(0, depth - 1);
     else if (depth > 0) continue;
     else if (char === '{' && !options.inline) {
+      if (--budget.left < 0) return;
       const prelude = css.slice(start, i);
       const at = base + start + leadingSpace(prelude);
       const text = prelude.trim();
@@ -131,6 +148,7 @@ export function scanCss(source: string, base: number, emit: Emit, options: { inl
       }
       start = i + 1;
     } else if (char === ';' || char === '}') {
+      if (--budget.left < 0) return;
       const segment = css.slice(start, i);
       const at = base + start + leadingSpace(segment);
       const text = segment.trim();
@@ -166,25 +184,25 @@ function selectorTokens(prelude: string, at: number, emit: Emit): void {
   const selectors = prelude.split(',');
   if (selectors.length > 1) emit('selector:grouping', at);
   for (const raw of selectors) {
-    const selector = raw.trim().toLowerCase();
+    const selector = raw.trim().toLowerCase().replace(/\s+/g, ' ');
     for (const match of selector.matchAll(/(::?)([a-z-]+)/g)) {
       const name = match[2] ?? '';
       emit(match[1] === '::' || LEGACY_PSEUDO_ELEMENTS.has(name) ? `pseudo-element:${name}` : `pseudo-class:${name}`, at);
     }
     // The structure, with attribute tests, arguments and pseudos taken out.
-    if (/\[[^\]]*\]/.test(selector)) emit('selector:attribute', at);
+    if (/\[[^[\]]*\]/.test(selector)) emit('selector:attribute', at);
     const shape = selector
-      .replace(/\[[^\]]*\]/g, '[]')
-      .replace(/\([^)]*\)/g, '')
+      .replace(/\[[^[\]]*\]/g, '[]')
+      .replace(/\([^()]*\)/g, '')
       .replace(/::?[a-z-]+/g, '')
-      .replace(/\s*([>+~])\s*/g, '$1');
+      .replace(/ ?([>+~]) ?/g, '$1');
     if (/\.[a-z_-]/.test(shape)) emit('selector:class', at);
     if (/#[a-z_-]/.test(shape)) emit('selector:id', at);
     if (shape.includes('*')) emit('selector:universal', at);
     if (shape.includes('>')) emit('selector:child', at);
     if (shape.includes('+')) emit('selector:adjacent-sibling', at);
     if (shape.includes('~')) emit('selector:general-sibling', at);
-    if (/\S\s+\S/.test(shape)) emit('selector:descendant', at);
+    if (/\S \S/.test(shape)) emit('selector:descendant', at);
     if (/(^|[\s>+~])[a-z][a-z0-9-]*/.test(shape)) emit('selector:type', at);
     if (/[\w\-\]*][.#[]/.test(shape)) emit('selector:chaining', at);
   }
@@ -206,7 +224,8 @@ function declaration(text: string, at: number, emit: Emit): void {
     emit(`keyword:${word[1]}`, at);
     emit(`pair:${property}:${word[1]}`, at);
   }
-  for (const fn of lower.matchAll(/([a-z-]+)\(/g)) emit(`fn:${fn[1]}`, at);
-  for (const unit of lower.matchAll(/(?<![\w#-])-?(?:\d+\.?\d*|\.\d+)(%|[a-z]+)/g)) emit(`unit:${unit[1]}`, at);
-  for (const url of value.matchAll(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*))\)/gi)) imageTokens(url[1] ?? url[2] ?? url[3] ?? '', at, emit);
+  for (const fn of lower.matchAll(/(?<![a-z-])([a-z-]+)\(/g)) emit(`fn:${fn[1]}`, at);
+  for (const unit of lower.matchAll(/(?<![\w#.-])-?(?:\d+(?:\.\d*)?|\.\d+)(%|[a-z]+)/g)) emit(`unit:${unit[1]}`, at);
+  // Only the start of the address matters (its data: type or extension), so no closing ")" is needed.
+  for (const url of value.matchAll(/url\(\s*["']?([^"'()\s]{0,2048})/gi)) imageTokens(url[1] ?? '', at, emit);
 }

@@ -11,6 +11,8 @@ type HtmlCheckResult = HtmlCheckWarning['Results'][number];
 export const MAX_CHECK_CHARS = 500_000;
 /** Elements read at most. */
 export const MAX_CHECK_ELEMENTS = 10_000;
+/** CSS rules and declarations read at most: a long newsletter has a few thousand. */
+export const MAX_CHECK_CSS_ITEMS = 20_000;
 /** Line numbers kept per warning. */
 export const MAX_LINES = 100;
 
@@ -33,7 +35,7 @@ export function checkHtml(html: string, data: FeatureData = featureData()): Html
         else found.set(feature, [offset]);
       }
     },
-    { maxElements: MAX_CHECK_ELEMENTS },
+    { maxElements: MAX_CHECK_ELEMENTS, maxCssItems: MAX_CHECK_CSS_ITEMS },
   );
   const lineOf = lineIndex(source);
   const warnings = [...found].map(([feature, offsets]) => warning(feature, offsets, lineOf, data));
@@ -45,6 +47,7 @@ export function checkHtml(html: string, data: FeatureData = featureData()): Html
   const notices: string[] = [];
   if (source.length < html.length) notices.push(`only the first ${MAX_CHECK_CHARS} of ${html.length} characters were checked`);
   if (scan.truncated) notices.push(`only the first ${MAX_CHECK_ELEMENTS} elements were checked`);
+  if (scan.cssTruncated) notices.push(`only the first ${MAX_CHECK_CSS_ITEMS} CSS rules and declarations were checked`);
   return {
     Platforms: data.platforms,
     Total: {

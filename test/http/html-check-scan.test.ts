@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { checkHtml, MAX_CHECK_CHARS, MAX_CHECK_CSS_ITEMS } from '../../server/http/html-check.js';
 import { featureData } from '../../server/http/html-check-features.js';
 import { scanCss, scanHtml } from '../../server/http/html-check-scan.js';
 
 const tokens = (css: string, inline = false) => {
   const seen: string[] = [];
-  scanCss(css, 0, (token) => seen.push(token), { inline });
+  scanCss(css, 0, (token) => seen.push(token), { inline }, { left: 1_000 });
   return seen;
 };
 
@@ -57,8 +58,41 @@ describe('caniemail features as scanner tokens', () => {
 
   it('stops at the element limit without reading further', () => {
     const seen: string[] = [];
-    const result = scanHtml('<div><p>a</p><svg></svg></div>', (token) => seen.push(token), { maxElements: 2 });
-    expect(result).toEqual({ elements: 2, truncated: true });
+    const result = scanHtml('<div><p>a</p><svg></svg></div>', (token) => seen.push(token), { maxElements: 2, maxCssItems: 10 });
+    expect(result).toEqual({ elements: 2, truncated: true, cssTruncated: false });
     expect(seen).not.toContain('element:svg');
   });
+
+  it('stops reading CSS past its allowance, over all style sheets and attributes together', () => {
+    const css = 'a { color: red }';
+    const result = scanHtml(`<style>${css}</style><p style="margin: 0"></p><style>${css}</style>`, () => undefined, { maxElements: 10, maxCssItems: 3 });
+    expect(result.cssTruncated).toBe(true);
+    const check = checkHtml(`<style>${'a { color: red; margin: 0 }\n'.repeat(MAX_CHECK_CSS_ITEMS)}</style>`);
+    expect(check.Truncated).toBe(true);
+    expect(check.Notice).toContain(`first ${MAX_CHECK_CSS_ITEMS} CSS rules`);
+  });
+});
+
+/**
+ * Sender-written text that would make a backtracking pattern quadratic: each must be read
+ * in one pass (a regression shows as this test timing out, not as a timed assertion).
+ */
+describe('html-check on pathological text of the full checked size', () => {
+  const n = MAX_CHECK_CHARS;
+  const cases: Record<string, string> = {
+    'unclosed attribute selectors': `<style>a${'['.repeat(n)}{}</style>`,
+    'a run of spaces in a selector': `<style>a${' '.repeat(n)}b{}</style>`,
+    'one long word as a value': `<style>x{a:${'a'.repeat(n)}}</style>`,
+    'one long number as a value': `<style>x{a:${'1'.repeat(n)}}</style>`,
+    'unclosed url( calls': `<p style="background:${'url('.repeat(n / 4)}">`,
+    'unclosed quoted url( calls': `<style>x{a:${'url("'.repeat(n / 5)}}</style>`,
+    'a query string of question marks': `<img src="a.png${'?'.repeat(n)}">`,
+    'unclosed comments': '<!--'.repeat(n / 4),
+  };
+  for (const [name, html] of Object.entries(cases)) {
+    it(name, () => {
+      const check = checkHtml(html);
+      expect(check.Total.Supported + check.Total.Partial + check.Total.Unsupported).toBeCloseTo(100, 9);
+    });
+  }
 });
