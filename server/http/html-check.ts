@@ -73,7 +73,7 @@ function warning(feature: Feature, offsets: number[], lineOf: (offset: number) =
     Title: feature.title,
     Description: feature.description,
     URL: feature.url,
-    // Image formats are checked on <img> and url(); Mailpit files them under html.
+    // Mailpit's API (and the mailpit-api client) knows only css and html, so image formats go under html.
     Category: feature.category === 'css' ? 'css' : 'html',
     Tags: feature.tags,
     Keywords: feature.keywords,
