@@ -4,6 +4,7 @@ import type {
   ChaosPause,
   ChaosTriggers,
   Extracted,
+  HtmlCheckResponse,
   LinkCheckResponse,
   Message,
   MessagesSummary,
@@ -151,6 +152,11 @@ export class LetterboxClient {
   /** The HTTP status of each link in a message (the server sends the requests). */
   linkCheck(id = 'latest', follow = false): Promise<LinkCheckResponse> {
     return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/link-check` + queryString({ follow: follow ? 'true' : undefined }));
+  }
+
+  /** Which caniemail.com features the message's HTML uses, and how email clients support them. */
+  htmlCheck(id = 'latest'): Promise<HtmlCheckResponse> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/html-check`);
   }
 
   /** The ID of the newest message, or undefined when the mailbox is empty: a mark for `after`. */

@@ -141,6 +141,52 @@ export interface LinkCheckResponse {
   Links: Array<{ URL: string; StatusCode: number; Status: string }>;
 }
 
+/**
+ * GET /api/v1/message/{ID}/html-check: Mailpit's HTMLCheckResponse. Percentages are of
+ * the known client results; NodeLines (1-based lines of the HTML body), Truncated and
+ * Notice are Letterbox's additions.
+ */
+export interface HtmlCheckResponse {
+  Platforms: Record<string, string[]>;
+  Total: { Nodes: number; Tests: number; Supported: number; Partial: number; Unsupported: number };
+  Warnings: HtmlCheckWarning[];
+  /** The HTML was larger than the check reads (characters or elements), so only its start was checked. */
+  Truncated: boolean;
+  /** Why Truncated, or ''. */
+  Notice: string;
+}
+
+export interface HtmlCheckWarning {
+  Slug: string;
+  Title: string;
+  /** caniemail's description, as caniemail writes it (Markdown). */
+  Description: string;
+  /** The feature's caniemail.com page. */
+  URL: string;
+  /** Image formats are filed under html, as Mailpit does. */
+  Category: 'html' | 'css';
+  Tags: string[];
+  Keywords: string;
+  NotesByNumber: Record<string, string>;
+  Score: { Found: number; Supported: number; Partial: number; Unsupported: number };
+  Results: Array<{
+    /** e.g. "Gmail Android (2023-09)". */
+    Name: string;
+    Platform: string;
+    /** The family's display name, as in Platforms. */
+    Family: string;
+    Version: string;
+    Support: 'yes' | 'no' | 'partial';
+    NoteNumber: string;
+  }>;
+  /**
+   * The 1-based lines of the HTML body (split at LF) where the feature occurs, ascending,
+   * at most 100. CSS in a `style` attribute counts on its element's line; in a `<style>`
+   * block, on the line of its rule or declaration.
+   */
+  NodeLines: number[];
+}
+
 /** What `extract` finds in a message: links and one-time codes, in order of appearance. */
 export interface Extracted {
   ID: string;

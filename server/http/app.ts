@@ -4,6 +4,7 @@ import type { Api, HttpEnv, RouteModule } from './api.js';
 import { fail, jsonFail, notFound } from './respond.js';
 import { chaosRoutes } from './routes/chaos.js';
 import { exportRoutes } from './routes/export.js';
+import { htmlCheckRoutes } from './routes/html-check.js';
 import { infoRoutes } from './routes/info.js';
 import { messageRoutes } from './routes/message.js';
 import { messagesRoutes } from './routes/messages.js';
@@ -37,6 +38,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   chaosRoutes,
   releaseRoutes,
   spamCheckRoutes,
+  htmlCheckRoutes,
 ];
 
 export interface AppOptions {

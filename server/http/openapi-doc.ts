@@ -67,6 +67,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
       errors: [404],
     },
   },
+  '/api/v1/message/{ID}/html-check': {
+    get: {
+      summary: 'Which caniemail.com HTML and CSS features the HTML uses, and their support per email client (with the lines where each occurs)',
+      params: [ID, LATEST_QUERY],
+      ok: { type: JSON_T, description: '{Platforms, Total, Warnings: [{Slug, Title, Category, Score, Results, NodeLines, ...}], Truncated, Notice}' },
+      errors: [400, 404],
+    },
+  },
   '/api/v1/wait': {
     get: {
       summary: 'Wait until a message matching the search (newer than after) exists',

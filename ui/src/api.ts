@@ -1,3 +1,4 @@
+import { type HtmlCheck, toHtmlCheck } from './html-check.js';
 import { bool, isObject, num, objects, str } from './json.js';
 import { type ListPage, type Message, type WebUi, toListPage, toMessage, toWebUi } from './types.js';
 
@@ -138,4 +139,9 @@ export async function release(id: string, to: string[]): Promise<string> {
 
 export async function releases(id: string): Promise<unknown> {
   return json(`api/v1/message/${encodeURIComponent(id)}/releases`);
+}
+
+/** Mailpit's HTML check: the caniemail.com features the message's HTML uses, per email client. */
+export async function getHtmlCheck(id: string): Promise<HtmlCheck> {
+  return toHtmlCheck(await json(`api/v1/message/${encodeURIComponent(id)}/html-check`));
 }

@@ -4,6 +4,7 @@ import { formatAddress, formatSize, fullDate } from '../format.js';
 import { countRemote } from '../remote-content.js';
 import type { Address, Message } from '../types.js';
 import { AttachmentsTab } from './attachments-tab.js';
+import { HtmlCheckTab } from './html-check-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
 import { ReleaseDialog } from './release-dialog.js';
@@ -12,7 +13,7 @@ import { SpamTab } from './spam-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
 import { TagsEditor } from './tags-editor.js';
 
-type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'spam';
+type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'html-check' | 'spam';
 
 interface Props {
   id: string;
@@ -90,6 +91,7 @@ export function MessageView(props: Props) {
   tabs.push(['text', 'Text'], ['headers', 'Headers'], ['raw', 'Raw']);
   if (parts > 0) tabs.push(['attachments', `Attachments (${parts})`]);
   tabs.push(['links', 'Link check']);
+  if (message.HTML) tabs.push(['html-check', 'HTML check']);
   if (props.spamEnabled) tabs.push(['spam', 'Spam']);
   const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
   const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
@@ -217,6 +219,7 @@ export function MessageView(props: Props) {
         {current === 'raw' && <RawTab id={message.ID} />}
         {current === 'attachments' && <AttachmentsTab message={message} />}
         {current === 'links' && <LinksTab id={message.ID} />}
+        {current === 'html-check' && <HtmlCheckTab id={message.ID} html={message.HTML} />}
         {current === 'spam' && <SpamTab id={message.ID} />}
       </div>
       {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}

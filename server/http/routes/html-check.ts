@@ -1,0 +1,15 @@
+import type { RouteModule } from '../api.js';
+import { checkHtml } from '../html-check.js';
+import { resolveMessage } from '../resolve.js';
+import { fail } from '../respond.js';
+
+/** Mailpit's HTML check: the caniemail.com features a message's HTML uses, per email client. */
+export const htmlCheckRoutes: RouteModule = (app, api) => {
+  app.get('/api/v1/message/:ID/html-check', async (c) => {
+    const resolved = resolveMessage(c, api);
+    if (!resolved.ok) return fail(c, resolved.status, resolved.message);
+    const parsed = await api.parsed.get(resolved.message);
+    if (parsed.html.trim() === '') return fail(c, 400, 'message does not contain HTML');
+    return c.json(checkHtml(parsed.html));
+  });
+};
