@@ -19,7 +19,10 @@ const WAIT_DEFAULT_S = 30;
 const WAIT_MAX_S = 300;
 
 const messageId = z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a message ID (letters and digits, as list_messages shows)');
-const idOrLatest = z.union([z.literal('latest'), messageId]).describe('A message ID, or "latest" for the newest message');
+const idOrLatest = z
+  .string()
+  .regex(/^(latest|[0-9A-Za-z]{1,64})$/, 'must be a message ID (letters and digits) or "latest"')
+  .describe('A message ID, or "latest" for the newest message');
 const ids = z.array(messageId).min(1).max(BULK_MAX).describe(`Message IDs (1 to ${BULK_MAX})`);
 const query = z.string().max(1000);
 const timeZone = z.string().max(64).optional().describe('IANA time zone for before:/after: in the query, e.g. Europe/Berlin');
