@@ -76,6 +76,16 @@ describe('/mcp over streamable HTTP', () => {
     expect(await listedOf(id)).toBeUndefined();
   });
 
+  it('checks links without touching the network, and says when release is not configured', async () => {
+    const sent = await api.send({ to: 'links@example.test', subject: 'Links', text: 'See http://127.0.0.1:9/private for details.' });
+    const checked = await callJson<{ Errors: number; Links: Array<{ URL: string; StatusCode: number; Status: string }> }>(client, 'check_links', { id: sent.id });
+    expect(checked.Links).toEqual([{ URL: 'http://127.0.0.1:9/private', StatusCode: 0, Status: expect.stringMatching(/loopback/) }]);
+    const release = await callTool(client, 'release_message', { id: sent.id, to: ['someone@example.com'] });
+    expect(release.isError).toBe(true);
+    expect(release.text).toMatch(/^Letterbox refused api\/v1\/message\/\w+\/release \(HTTP 400\): Release is not configured/);
+    expect(api.box.store.get(sent.id)).toBeDefined();
+  });
+
   it('refuses bad tool input with a tool error and keeps answering', async () => {
     const unknownKey = await callTool(client, 'list_messages', { limit: 5, everything: true });
     expect(unknownKey.isError).toBe(true);
