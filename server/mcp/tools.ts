@@ -1,9 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { LetterboxApiError, WaitTimeoutError, type LetterboxClient } from '../client/client.js';
-import type { Address, Message, MessagesSummary, MessageSummary } from '../client/types.js';
-import { capBytes, capText, RAW_DEFAULT, RAW_MAX, readableHtml, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
+import type { LetterboxClient } from '../client/client.js';
+import { capBytes, capText, RAW_DEFAULT, RAW_MAX, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
+import { describeFailure } from './failure.js';
+import { brief, messageText, page } from './render.js';
 
 /**
  * The tools an AI agent gets, defined once over the typed API client: the stdio command
@@ -31,6 +32,11 @@ const paging = {
   limit: z.number().int().min(1).max(LIST_MAX).default(20).describe(`How many messages to return (1 to ${LIST_MAX})`),
 };
 
+/** Hints for the client (which calls want the user's consent): what a tool changes and what it reaches. */
+const READS: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+const CHANGES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+const DELETES: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false };
+
 /** Text in, text out: what a tool returns, or the failure an agent can act on. */
 type Run<T> = (args: T) => Promise<string>;
 
@@ -38,86 +44,15 @@ function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError && { isError: true }) };
 }
 
-/** An expected failure said plainly; the server keeps answering whatever goes wrong. */
-function describeFailure(error: unknown, baseUrl: string): string {
-  if (error instanceof WaitTimeoutError) return error.message;
-  if (error instanceof LetterboxApiError) {
-    const said = serverError(error.body).slice(0, 300);
-    if (error.status === 401) return `Letterbox at ${baseUrl} wants credentials (start the MCP server with --auth USER:PASSWORD)`;
-    return `Letterbox refused ${error.path} (HTTP ${error.status})${said ? `: ${said}` : ''}`;
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  if (error instanceof TypeError) return `cannot reach Letterbox at ${baseUrl}${cause || `: ${error.message}`}`;
-  return `failed: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** The text of the API's `{"Error": "…"}` answer, or its body as it came. */
-function serverError(body: string): string {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'Error' in parsed && typeof parsed.Error === 'string') return parsed.Error;
-  } catch {
-    // a plain-text answer, said as it is
-  }
-  return body.trim();
-}
-
-function address(a: Address | null): string {
-  if (!a) return '';
-  return a.Name ? `${a.Name} <${a.Address}>` : a.Address;
-}
-
-function addresses(list: Address[] | null): string {
-  return (list ?? []).map(address).join(', ');
-}
-
-/** A list item without the fields an agent does not need, to spend fewer tokens. */
-function brief(m: MessageSummary) {
-  return {
-    ID: m.ID, Read: m.Read, From: address(m.From), To: addresses(m.To), Subject: m.Subject,
-    Created: m.Created, Tags: m.Tags, Size: m.Size, Attachments: m.Attachments, Snippet: m.Snippet,
-  };
-}
-
-function page(summary: MessagesSummary): string {
-  const { total, unread, start, messages } = summary;
-  return JSON.stringify({ total, unread, start, count: messages.length, messages: messages.map(brief) }, null, 1);
-}
-
-type BodyForm = 'text' | 'html_as_text' | 'html';
-
-function body(message: Message, form: BodyForm): string {
-  if (form === 'html') return message.HTML || '(this message has no HTML part)';
-  if (form === 'text' && message.Text.trim() !== '') return message.Text;
-  if (message.HTML) return readableHtml(message.HTML);
-  return message.Text || '(this message has no text)';
-}
-
-function messageText(message: Message, form: BodyForm, maxChars: number): string {
-  const files = [...message.Attachments, ...message.Inline].map((a) => `${a.FileName || '(unnamed)'} (${a.ContentType}, ${a.Size} bytes, part ${a.PartID})`);
-  const head = [
-    `ID: ${message.ID}`,
-    `From: ${address(message.From)}`,
-    `To: ${addresses(message.To)}`,
-    ...(message.Cc.length ? [`Cc: ${addresses(message.Cc)}`] : []),
-    ...(message.ReplyTo.length ? [`Reply-To: ${addresses(message.ReplyTo)}`] : []),
-    `Subject: ${message.Subject}`,
-    `Date: ${message.Date}`,
-    `Tags: ${message.Tags.join(', ')}`,
-    ...(files.length ? [`Attachments: ${files.join('; ')}`] : []),
-  ];
-  return `${head.join('\n')}\n\n${capText(body(message, form), maxChars)}`;
-}
-
 /** An McpServer whose tools act on the Letterbox `client` talks to. */
 export function createMcpServer(client: LetterboxClient, version: string): McpServer {
   const server = new McpServer({ name: 'letterbox', version }, { instructions: INSTRUCTIONS });
 
-  function tool<S extends z.ZodRawShape>(name: string, description: string, shape: S, run: Run<z.output<ReturnType<typeof z.strictObject<S>>>>, readOnly = true): void {
+  function tool<S extends z.ZodRawShape>(name: string, description: string, shape: S, run: Run<z.output<ReturnType<typeof z.strictObject<S>>>>, annotations = READS): void {
     const inputSchema = z.strictObject(shape);
     server.registerTool<z.ZodRawShape, typeof inputSchema>(
       name,
-      { description, inputSchema, annotations: { readOnlyHint: readOnly, openWorldHint: false } },
+      { description, inputSchema, annotations },
       async (args) => {
         try {
           return textResult(await run(args));
@@ -148,7 +83,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
       max_chars: z.number().int().min(100).max(TEXT_MAX).default(TEXT_DEFAULT).describe(`Longest body returned (up to ${TEXT_MAX})`),
     },
     async ({ id, body: form, max_chars }) => messageText(await client.get(id), form, max_chars),
-    false,
+    CHANGES,
   );
 
   tool('get_message_headers', 'Every header field of a message, by name.', { id: idOrLatest }, async ({ id }) =>
@@ -164,7 +99,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
 
   tool(
     'wait_for_message',
-    'Wait on the server until a message matching the search arrives, and return it. Pass after = the newest ID seen before triggering the email, so an older message does not count; without it an existing match answers at once.',
+    'Wait on the server until a message matching the search arrives, and return it. Pass after = the newest ID seen before triggering the email, so an older message does not count; without it an existing match answers at once. Keep timeout_seconds under your client\'s own request timeout (often 60 s).',
     {
       query: query.default('').describe('A search (same syntax as search_messages); empty = any message'),
       after: messageId.optional().describe('Only a message that arrived after this one counts'),
@@ -184,6 +119,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
     'Ask each http(s) link in a message and report its HTTP status (the Letterbox server sends the requests).',
     { id: idOrLatest, follow_redirects: z.boolean().default(false) },
     async ({ id, follow_redirects }) => JSON.stringify(await client.linkCheck(id, follow_redirects), null, 1),
+    { ...READS, openWorldHint: true },
   );
 
   tool('list_tags', 'Every tag in use.', {}, async () => JSON.stringify(await client.tags()));
@@ -196,7 +132,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
       await client.setTags(which, tags);
       return `tags of ${which.length} message(s) set to [${tags.join(', ')}]`;
     },
-    false,
+    CHANGES,
   );
 
   tool(
@@ -207,7 +143,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
       await client.markRead({ ids: which }, read);
       return `${which.length} message(s) marked ${read ? 'read' : 'unread'}`;
     },
-    false,
+    CHANGES,
   );
 
   tool(
@@ -218,7 +154,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
       await client.delete(which);
       return `${which.length} message(s) deleted`;
     },
-    false,
+    DELETES,
   );
 
   tool(
@@ -229,7 +165,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
       await client.release(id, to);
       return `message ${id} released to ${to.join(', ')}`;
     },
-    false,
+    { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   );
 
   tool('server_info', 'Letterbox version, message and unread counts, tags and runtime statistics.', {}, async () => JSON.stringify(await client.info(), null, 1));

@@ -35,6 +35,10 @@ describe('letterbox mcp over stdio', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
     for (const tool of tools) expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+    const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+    expect(hints.list_messages).toMatchObject({ readOnlyHint: true });
+    expect(hints.delete_messages).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(hints.release_message).toMatchObject({ readOnlyHint: false, openWorldHint: true });
   });
 
   it('does the signup round trip: wait on the server, then extract the code', async () => {
