@@ -17,6 +17,7 @@ import { viewRoutes } from './routes/view.js';
 import { waitRoutes } from './routes/wait.js';
 import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
 import { hostGuard, type HostCheck } from './host-guard.js';
+import { mcpRoutes } from '../mcp/http-endpoint.js';
 import { requestLog } from './request-log.js';
 import { serveUi } from './serve-ui.js';
 import { refuseOtherMethods } from './wrong-method.js';
@@ -66,6 +67,8 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   routes.use('*', basicAuth(api.uiCredentials, probes));
   const inner = new Hono<HttpEnv>();
   for (const mount of ROUTE_MODULES) mount(inner, api);
+  // The MCP tools call the API back through the whole app, middleware and all.
+  mcpRoutes(inner, api, (request) => routes.fetch(request));
   refuseOtherMethods(inner);
   serveUi(inner, { dir: options.uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);

@@ -3,11 +3,11 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import type { Server, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
+import { packageVersion } from '../lib/package-version.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { ParseCache } from '../mime/parse.js';
 import { loadAuthFile } from '../security/auth-file.js';
@@ -23,23 +23,6 @@ import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
 import { Waiters } from './waiters.js';
 import { SpamChecker } from '../spam/spam-checker.js';
-
-function packageVersion(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    for (const path of ['../../package.json', '../../../package.json']) {
-      try {
-        const pkg = require(path) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'letterbox-mail' && typeof pkg.version === 'string') return pkg.version;
-      } catch {
-        // try the next layout (source or built)
-      }
-    }
-  } catch {
-    // fall through
-  }
-  return '0.0.0';
-}
 
 /**
  * Node's own whole-request clock (server.requestTimeout, headersTimeout), set to one

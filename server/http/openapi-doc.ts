@@ -135,6 +135,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
       errors: [404],
     },
   },
+  '/mcp': {
+    post: {
+      summary: 'Model Context Protocol for AI agents (streamable HTTP, stateless): tools to list, search, read, wait for and act on messages',
+      body: 'JSON-RPC 2.0 message (Accept: application/json, text/event-stream)',
+      ok: { type: 'text/event-stream', description: 'the JSON-RPC response as a server-sent event' },
+      errors: [400, 413],
+    },
+  },
   '/livez': { get: { summary: 'Liveness probe', ok: { type: TEXT_T, description: 'ok' } } },
   '/readyz': { get: { summary: 'Readiness probe', ok: { type: TEXT_T, description: 'ok' } } },
   '/metrics': { get: { summary: 'Prometheus metrics', ok: { type: 'text/plain; version=0.0.4', description: 'metrics' } } },

@@ -1,0 +1,179 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { LetterboxClient } from '../client/client.js';
+import { capBytes, capText, RAW_DEFAULT, RAW_MAX, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
+import { describeFailure } from './failure.js';
+import { brief, messageText, page } from './render.js';
+
+/**
+ * The tools an AI agent gets, defined once over the typed API client: the stdio command
+ * points the client at a Letterbox by URL, the /mcp endpoint at its own server, so both
+ * transports answer exactly alike. Every input object is strict (an unknown key is an
+ * error, not silently dropped) and every id, list and number is bounded.
+ */
+
+const LIST_MAX = 200;
+const BULK_MAX = 500;
+const WAIT_DEFAULT_S = 30;
+/** The API's own ceiling (--wait-max-timeout) is 5 minutes by default. */
+const WAIT_MAX_S = 300;
+
+const messageId = z.string().regex(/^[0-9A-Za-z]{1,64}$/, 'must be a message ID (letters and digits, as list_messages shows)');
+const idOrLatest = z
+  .string()
+  .regex(/^(latest|[0-9A-Za-z]{1,64})$/, 'must be a message ID (letters and digits) or "latest"')
+  .describe('A message ID, or "latest" for the newest message');
+const ids = z.array(messageId).min(1).max(BULK_MAX).describe(`Message IDs (1 to ${BULK_MAX})`);
+const query = z.string().max(1000);
+const timeZone = z.string().max(64).optional().describe('IANA time zone for before:/after: in the query, e.g. Europe/Berlin');
+const paging = {
+  start: z.number().int().min(0).max(1_000_000).default(0).describe('How many of the newest messages to skip'),
+  limit: z.number().int().min(1).max(LIST_MAX).default(20).describe(`How many messages to return (1 to ${LIST_MAX})`),
+};
+
+/** Hints for the client (which calls want the user's consent): what a tool changes and what it reaches. */
+const READS: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
+const CHANGES: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+const DELETES: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false };
+
+/** Text in, text out: what a tool returns, or the failure an agent can act on. */
+type Run<T> = (args: T) => Promise<string>;
+
+function textResult(text: string, isError = false): CallToolResult {
+  return { content: [{ type: 'text', text }], ...(isError && { isError: true }) };
+}
+
+/** An McpServer whose tools act on the Letterbox `client` talks to. */
+export function createMcpServer(client: LetterboxClient, version: string): McpServer {
+  const server = new McpServer({ name: 'letterbox', version }, { instructions: INSTRUCTIONS });
+
+  function tool<S extends z.ZodRawShape>(name: string, description: string, shape: S, run: Run<z.output<ReturnType<typeof z.strictObject<S>>>>, annotations = READS): void {
+    const inputSchema = z.strictObject(shape);
+    server.registerTool<z.ZodRawShape, typeof inputSchema>(
+      name,
+      { description, inputSchema, annotations },
+      async (args) => {
+        try {
+          return textResult(await run(args));
+        } catch (error) {
+          return textResult(describeFailure(error, client.baseUrl), true);
+        }
+      },
+    );
+  }
+
+  tool('list_messages', 'List caught messages, newest first: ID, sender, recipients, subject, time, tags, a snippet.', paging, async ({ start, limit }) =>
+    page(await client.list({ start, limit })),
+  );
+
+  tool(
+    'search_messages',
+    'Search messages, newest first, with the web inbox syntax: words, "exact phrase", from:, to:, subject:, tag:, is:read, is:unread, has:attachment, before:, after:, and -term to exclude.',
+    { query: query.min(1).describe('The search'), ...paging, tz: timeZone },
+    async ({ query: q, start, limit, tz }) => page(await client.search({ query: q, start, limit, ...(tz && { tz }) })),
+  );
+
+  tool(
+    'get_message',
+    'Read one message: its main headers, attachments and body. body = "text" (the text part, or the HTML shown as text when there is none), "html_as_text", or "html" (the HTML source). Reading marks it read.',
+    {
+      id: idOrLatest,
+      body: z.enum(['text', 'html_as_text', 'html']).default('text'),
+      max_chars: z.number().int().min(100).max(TEXT_MAX).default(TEXT_DEFAULT).describe(`Longest body returned (up to ${TEXT_MAX})`),
+    },
+    async ({ id, body: form, max_chars }) => messageText(await client.get(id), form, max_chars),
+    CHANGES,
+  );
+
+  tool('get_message_headers', 'Every header field of a message, by name.', { id: idOrLatest }, async ({ id }) =>
+    capText(JSON.stringify(await client.headers(id), null, 1), TEXT_MAX),
+  );
+
+  tool(
+    'get_message_source',
+    'The raw message exactly as received (RFC 5322 source), cut at max_bytes.',
+    { id: idOrLatest, max_bytes: z.number().int().min(100).max(RAW_MAX).default(RAW_DEFAULT).describe(`Most bytes returned (up to ${RAW_MAX})`) },
+    async ({ id, max_bytes }) => capBytes(await client.raw(id), max_bytes),
+  );
+
+  tool(
+    'wait_for_message',
+    'Wait on the server until a message matching the search arrives, and return it. Pass after = the newest ID seen before triggering the email, so an older message does not count; without it an existing match answers at once. Keep timeout_seconds under your client\'s own request timeout (often 60 s).',
+    {
+      query: query.default('').describe('A search (same syntax as search_messages); empty = any message'),
+      after: messageId.optional().describe('Only a message that arrived after this one counts'),
+      timeout_seconds: z.number().int().min(1).max(WAIT_MAX_S).default(WAIT_DEFAULT_S).describe(`How long to wait (1 to ${WAIT_MAX_S})`),
+    },
+    async ({ query: q, after, timeout_seconds }) =>
+      JSON.stringify(brief(await client.waitForMessage({ query: q, timeout: timeout_seconds * 1000, ...(after && { after }) })), null, 1),
+  );
+
+  tool('extract_links_and_codes', 'The links and likely one-time codes (verification, login, OTP) in a message, in order of appearance.', { id: idOrLatest }, async ({ id }) => {
+    const found = await client.extract(id);
+    return JSON.stringify({ ID: found.ID, Codes: found.Codes, Links: found.Links }, null, 1);
+  });
+
+  tool(
+    'check_links',
+    'Ask each http(s) link in a message and report its HTTP status (the Letterbox server sends the requests).',
+    { id: idOrLatest, follow_redirects: z.boolean().default(false) },
+    async ({ id, follow_redirects }) => JSON.stringify(await client.linkCheck(id, follow_redirects), null, 1),
+    { ...READS, openWorldHint: true },
+  );
+
+  tool('list_tags', 'Every tag in use.', {}, async () => JSON.stringify(await client.tags()));
+
+  tool(
+    'set_tags',
+    'Replace the tags of messages ([] clears them).',
+    { ids, tags: z.array(z.string().min(1).max(100)).max(50) },
+    async ({ ids: which, tags }) => {
+      await client.setTags(which, tags);
+      return `tags of ${which.length} message(s) set to [${tags.join(', ')}]`;
+    },
+    CHANGES,
+  );
+
+  tool(
+    'mark_read',
+    'Mark messages read, or unread with read = false.',
+    { ids, read: z.boolean().default(true) },
+    async ({ ids: which, read }) => {
+      await client.markRead({ ids: which }, read);
+      return `${which.length} message(s) marked ${read ? 'read' : 'unread'}`;
+    },
+    CHANGES,
+  );
+
+  tool(
+    'delete_messages',
+    'Delete messages for good (from every front: web inbox, API, POP3, IMAP).',
+    { ids },
+    async ({ ids: which }) => {
+      await client.delete(which);
+      return `${which.length} message(s) deleted`;
+    },
+    DELETES,
+  );
+
+  tool(
+    'release_message',
+    'Send a caught message on to real recipients through the relay Letterbox is configured with (off unless configured).',
+    { id: messageId, to: z.array(z.string().min(3).max(254)).min(1).max(50).describe('Recipient addresses') },
+    async ({ id, to }) => {
+      await client.release(id, to);
+      return `message ${id} released to ${to.join(', ')}`;
+    },
+    { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  );
+
+  tool('server_info', 'Letterbox version, message and unread counts, tags and runtime statistics.', {}, async () => JSON.stringify(await client.info(), null, 1));
+
+  return server;
+}
+
+const INSTRUCTIONS = `Letterbox is a mail sandbox: it catches every email an application sends over SMTP.
+To test an email flow (signup, password reset, login code): note the newest message ID with
+list_messages (limit 1), trigger the email, call wait_for_message with after = that ID and a
+search such as to:user@example.com, then extract_links_and_codes on the ID it returns.`;
