@@ -5,6 +5,7 @@ import type {
   ChaosTriggers,
   Extracted,
   HtmlCheckResponse,
+  SpamAssassinResponse,
   LinkCheckResponse,
   Message,
   MessagesSummary,
@@ -157,6 +158,11 @@ export class LetterboxClient {
   /** Which caniemail.com features the message's HTML uses, and how email clients support them. */
   htmlCheck(id = 'latest'): Promise<HtmlCheckResponse> {
     return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/html-check`);
+  }
+
+  /** SpamAssassin's verdict on a message (a server started with --enable-spamassassin). */
+  spamAssassinCheck(id = 'latest'): Promise<SpamAssassinResponse> {
+    return this.#json('GET', `api/v1/message/${encodeURIComponent(id)}/sa-check`);
   }
 
   /** The ID of the newest message, or undefined when the mailbox is empty: a mark for `after`. */

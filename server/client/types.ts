@@ -141,6 +141,14 @@ export interface LinkCheckResponse {
   Links: Array<{ URL: string; StatusCode: number; Status: string }>;
 }
 
+/** GET /api/v1/message/{ID}/sa-check: Mailpit's SpamAssassinResponse; Error says why spamd could not answer. */
+export interface SpamAssassinResponse {
+  IsSpam: boolean;
+  Score: number;
+  Error: string;
+  Rules: Array<{ Name: string; Score: number; Description: string }>;
+}
+
 /**
  * GET /api/v1/message/{ID}/html-check: Mailpit's HTMLCheckResponse. Percentages are of
  * the known client results; NodeLines (1-based lines of the HTML body), Truncated and

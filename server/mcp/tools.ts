@@ -122,6 +122,20 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
     { ...READS, openWorldHint: true },
   );
 
+  tool(
+    'check_html',
+    "Which HTML and CSS features the message's HTML uses, how well email clients support each (caniemail.com data), and the lines that use them.",
+    { id: idOrLatest },
+    async ({ id }) => JSON.stringify(await client.htmlCheck(id), null, 1),
+  );
+
+  tool(
+    'check_spam',
+    "SpamAssassin's score for the message and the rules that matched (the server needs --enable-spamassassin).",
+    { id: idOrLatest },
+    async ({ id }) => JSON.stringify(await client.spamAssassinCheck(id), null, 1),
+  );
+
   tool('list_tags', 'Every tag in use.', {}, async () => JSON.stringify(await client.tags()));
 
   tool(

@@ -5,21 +5,11 @@
  * read: a misbehaving spamd gives an `Error`, never a hang or a crash.
  */
 import { connect } from 'node:net';
+import type { SpamAssassinResponse as SpamReport } from '../client/types.js';
 import type { HostPort } from '../lib/host-port.js';
 
-export interface SpamRule {
-  Name: string;
-  Score: number;
-  Description: string;
-}
-
-/** Mailpit's SpamAssassinResponse. */
-export interface SpamReport {
-  IsSpam: boolean;
-  Score: number;
-  Error: string;
-  Rules: SpamRule[];
-}
+export type { SpamReport };
+type SpamRule = SpamReport['Rules'][number];
 
 export interface SpamdOptions {
   /** The whole exchange: connect, send, wait for the verdict. */

@@ -86,6 +86,16 @@ describe('/mcp over streamable HTTP', () => {
     expect(api.box.store.get(sent.id)).toBeDefined();
   });
 
+  it("checks a message's HTML against email clients, and says the spam check needs spamd", async () => {
+    const sent = await api.send({ to: 'html@example.test', subject: 'Styled', html: '<div style="display:flex"><svg width="1" height="1"></svg></div>' });
+    const checked = await callJson<{ Total: { Tests: number }; Warnings: Array<{ Slug: string; NodeLines: number[] }> }>(client, 'check_html', { id: sent.id });
+    expect(checked.Total.Tests).toBeGreaterThan(0);
+    expect(checked.Warnings.map((w) => w.Slug)).toEqual(expect.arrayContaining(['css-display-flex', 'html-svg']));
+    const spam = await callTool(client, 'check_spam', { id: sent.id });
+    expect(spam.isError).toBe(true);
+    expect(spam.text).toMatch(/HTTP 404/);
+  });
+
   it('refuses bad tool input with a tool error and keeps answering', async () => {
     const unknownKey = await callTool(client, 'list_messages', { limit: 5, everything: true });
     expect(unknownKey.isError).toBe(true);

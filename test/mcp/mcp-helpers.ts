@@ -4,7 +4,7 @@ import type { ApiBox } from '../http/http-helpers.js';
 
 /** Every tool both transports offer. */
 export const TOOL_NAMES = [
-  'check_links', 'delete_messages', 'extract_links_and_codes', 'get_message', 'get_message_headers', 'get_message_source',
+  'check_html', 'check_links', 'check_spam', 'delete_messages', 'extract_links_and_codes', 'get_message', 'get_message_headers', 'get_message_source',
   'list_messages', 'list_tags', 'mark_read', 'release_message', 'search_messages', 'server_info', 'set_tags', 'wait_for_message',
 ];
 

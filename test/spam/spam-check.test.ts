@@ -1,9 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MailpitClient } from 'mailpit-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAnswer, reportRules } from '../../server/spam/spamd-client.js';
 import { hasSpamd, startSpamd, type Spamd } from '../helpers/spamd.js';
+import { callJson } from '../mcp/mcp-helpers.js';
 import { startApi, type ApiBox } from '../http/http-helpers.js';
 
 const JSON_ACCEPT = { accept: 'application/json' };
@@ -42,6 +45,19 @@ describe.runIf(hasSpamd())('SpamAssassin check against a real spamd', () => {
     expect(report.Error).toBe('');
     expect(report.IsSpam).toBe(false);
     expect(report.Score).toBeLessThan(5);
+  });
+
+  it("an MCP agent gets the same verdict from the check_spam tool", async () => {
+    const message = await api.send(SPAMMY);
+    const agent = new Client({ name: 'spam-test', version: '1.0.0' });
+    await agent.connect(new StreamableHTTPClientTransport(new URL(`${api.base}/mcp`)));
+    try {
+      const report = await callJson<{ IsSpam: boolean; Rules: Array<{ Name: string }> }>(agent, 'check_spam', { id: message.id });
+      expect(report.IsSpam).toBe(true);
+      expect(report.Rules.map((rule) => rule.Name)).toContain('SUBJ_ALL_CAPS');
+    } finally {
+      await agent.close();
+    }
   });
 
   it('says spamd is enabled to the web inbox, and 404s an unknown message', async () => {
