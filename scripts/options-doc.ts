@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { optionTable } from '../server/config.js';
+import { optionGroups } from '../server/config.js';
 import { markdownTable } from '../server/lib/options.js';
 
 export const README = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -16,7 +16,7 @@ export function withOptionsTable(readme: string): string {
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md lacks the ${START} … ${END} markers`);
-  return readme.slice(0, start + START.length) + '\n' + markdownTable(optionTable) + '\n' + readme.slice(end);
+  return readme.slice(0, start + START.length) + '\n' + markdownTable(optionGroups) + '\n' + readme.slice(end);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

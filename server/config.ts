@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { HostPort } from './lib/host-port.js';
-import { duration, flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionValues } from './lib/options.js';
+import { duration, file, flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionGroup, type OptionValues } from './lib/options.js';
 import { LOG_LEVELS } from './lib/log.js';
 import { httpOptions } from './http/options.js';
 import { imapOptions } from './imap/options.js';
@@ -17,14 +17,14 @@ import { spamOptions } from './spam/options.js';
  */
 const coreOptions = {
   listenAll: flag('Listeners given without a host listen on every interface instead of 127.0.0.1'),
-  portsFile: text('Write the bound addresses to this file as JSON once listening'),
+  portsFile: file('Write the bound addresses to this file as JSON once listening'),
   label: text('A label for this instance, shown in the web inbox'),
-  hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'), shown: "this machine's host name" },
+  hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox', 'NAME'), shown: "this machine's host name" },
   maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
   maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
   maxConnections: integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000),
   maxConnectionsPerIp: integer('Most connections open at once from one client address on each protocol; 0 = no limit', 1_000),
-  dataDir: text('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)'),
+  dataDir: file('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)', 'DIR'),
   shutdownGrace: duration('On SIGINT/SIGTERM, how long open SMTP transactions may take to finish', 10_000),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),
   logFormat: oneOf('Log format', 'pretty', ['pretty', 'json'] as const),
@@ -41,6 +41,17 @@ export const optionTable = {
   ...webhookOptions,
   ...spamOptions,
 };
+
+/** The same options by front, as --help and the README list them. */
+export const optionGroups: readonly OptionGroup[] = [
+  { title: 'General', options: coreOptions },
+  { title: 'SMTP (and the TLS every protocol shares)', options: smtpOptions },
+  { title: 'HTTP: web inbox and API', options: httpOptions },
+  { title: 'POP3', options: pop3Options },
+  { title: 'IMAP', options: imapOptions },
+  { title: 'Release', options: relayOptions },
+  { title: 'Test tools: webhooks, SpamAssassin, SMTP faults', options: { ...webhookOptions, ...spamOptions, ...chaosOptions } },
+];
 
 export type Config = OptionValues<typeof optionTable>;
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { loadConfig, optionTable } from './config.js';
+import { loadConfig, optionGroups } from './config.js';
 import { formatHostPort } from './lib/host-port.js';
 import { ListenError } from './lib/listen.js';
 import { helpText, OptionError } from './lib/options.js';
@@ -31,14 +31,14 @@ const COMMANDS: Record<string, CommandEntry> = {
 
 function usage(): string {
   const commands = Object.entries(COMMANDS)
-    .map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`)
+    .map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`)
     .join('\n');
   return (
     'Usage: letterbox [command] [options]\n\n' +
     'A mail sandbox for developers: SMTP catch-all, web inbox, Mailpit-compatible API, POP3 and IMAP.\n\n' +
     `Commands:\n${commands}\n\n` +
-    'Options (every one also as the LETTERBOX_* variable shown):\n' +
-    helpText(optionTable) +
+    'Options (every one also as the LETTERBOX_* variable shown), by what they set:\n\n' +
+    helpText(optionGroups) +
     '\n'
   );
 }

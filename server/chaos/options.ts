@@ -6,6 +6,7 @@ function triggers(description: string): OptionSpec<Partial<Record<ChaosStage, Ch
     description,
     default: null,
     shown: 'none',
+    metavar: 'STAGE:CODE:PERCENT,…',
     parse: (text, name) => {
       try {
         return parseTriggers(text);

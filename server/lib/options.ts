@@ -16,6 +16,14 @@ export interface OptionSpec<T> {
   parse: (text: string, name: string) => T;
   /** A switch: `--flag` alone means true, `--no-flag` false. */
   switch?: true;
+  /** What the value looks like in --help: `HOST:PORT`, `SIZE`, `DURATION`, `FILE`… (default VALUE). */
+  metavar?: string;
+}
+
+/** A titled part of the option table, as --help and the README show it. */
+export interface OptionGroup {
+  title: string;
+  options: OptionTable;
 }
 
 export type OptionTable = Record<string, OptionSpec<unknown>>;
@@ -66,26 +74,42 @@ function shownDefault(spec: OptionSpec<unknown>): string {
   return spec.shown ?? (spec.switch ? String(spec.default) : JSON.stringify(spec.default));
 }
 
-export function helpText(table: OptionTable): string {
-  const rows = Object.entries(table).map(([key, spec]) => {
-    return `  --${flagName(key)}${spec.switch ? '' : ' VALUE'}\n      ${spec.description} (default: ${shownDefault(spec)}; env ${envName(key)})`;
-  });
-  return rows.join('\n');
+function usageOf(key: string, spec: OptionSpec<unknown>): string {
+  return `--${flagName(key)}${spec.switch ? '' : ` ${spec.metavar ?? 'VALUE'}`}`;
 }
 
-/** The same options as a Markdown table, for the README. */
-export function markdownTable(table: OptionTable): string {
+/** --help's option list: a heading per group, each option with its value's shape, default and variable. */
+export function helpText(groups: readonly OptionGroup[]): string {
+  return groups
+    .map(({ title, options }) => {
+      const rows = Object.entries(options).map(([key, spec]) => `  ${usageOf(key, spec)}\n      ${spec.description} (default: ${shownDefault(spec)}; env ${envName(key)})`);
+      return `${title}:\n${rows.join('\n')}`;
+    })
+    .join('\n\n');
+}
+
+/** The same options as Markdown tables, one per group, for the README. */
+export function markdownTable(groups: readonly OptionGroup[]): string {
   const cell = (text: string) => text.replace(/\|/g, '\\|');
-  const rows = Object.entries(table).map(
-    ([key, spec]) => `| \`--${flagName(key)}\` | \`${envName(key)}\` | ${cell(shownDefault(spec))} | ${cell(spec.description)} |`,
-  );
-  return ['| flag | environment | default | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return groups
+    .map(({ title, options }) => {
+      const rows = Object.entries(options).map(
+        ([key, spec]) => `| \`${usageOf(key, spec)}\` | \`${envName(key)}\` | ${cell(shownDefault(spec))} | ${cell(spec.description)} |`,
+      );
+      return [`**${title}**`, '', '| flag | environment | default | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
+    })
+    .join('\n\n');
 }
 
 // ---- Parsers shared by every option table -------------------------------------------------
 
-export function text(description: string, value = ''): OptionSpec<string> {
-  return { description, default: value, parse: (t) => t };
+export function text(description: string, value = '', metavar = 'TEXT'): OptionSpec<string> {
+  return { description, default: value, metavar, parse: (t) => t };
+}
+
+/** A path to a file (or, with metavar DIR, a folder); '' = none. */
+export function file(description: string, metavar: 'FILE' | 'DIR' = 'FILE'): OptionSpec<string> {
+  return text(description, '', metavar);
 }
 
 export function flag(description: string, value = false): OptionSpec<boolean> {
@@ -102,17 +126,21 @@ export function flag(description: string, value = false): OptionSpec<boolean> {
 }
 
 export function integer(description: string, value: number, min = 0, max = Number.MAX_SAFE_INTEGER): OptionSpec<number> {
+  // Past 2^53 a number no longer counts one by one; no option here needs one that large.
+  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}, with at most 15 digits` : `from ${min} to ${max}`;
   return {
     description,
     default: value,
+    metavar: 'N',
     parse: (t, name) => {
       const n = Number(t);
-      if (!/^-?\d+$/.test(t.trim()) || n < min || n > max) throw new OptionError(`${name}: expected a whole number from ${min} to ${max}, got "${t}"`);
+      if (!/^-?\d+$/.test(t.trim()) || n < min || n > max) throw new OptionError(`${name}: expected a whole number ${range}, got "${t}"`);
       return n;
     },
   };
 }
 
+const MAX_SIZE = 1024 ** 4;
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 
 /** A byte size such as `50MB`, `512k` or `1048576`. */
@@ -121,11 +149,14 @@ export function size(description: string, value: number): OptionSpec<number> {
     description,
     default: value,
     shown: formatSize(value),
+    metavar: 'SIZE',
     parse: (t, name) => {
       const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(t.trim());
       const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
       if (!match || unit === undefined) throw new OptionError(`${name}: expected a size such as 50MB, got "${t}"`);
-      return Math.round(Number(match[1]) * unit);
+      const bytes = Math.round(Number(match[1]) * unit);
+      if (bytes > MAX_SIZE) throw new OptionError(`${name}: "${t}" is more than 1024GB, larger than any limit here can mean`);
+      return bytes;
     },
   };
 }
@@ -137,6 +168,7 @@ function formatSize(bytes: number): string {
   return String(bytes);
 }
 
+const MAX_DURATION_MS = 2 ** 31 - 1;
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration in milliseconds, written `30s`, `10m`, `500ms` or plain seconds. */
@@ -145,9 +177,12 @@ export function duration(description: string, valueMs: number): OptionSpec<numbe
     description,
     default: valueMs,
     shown: valueMs % 1000 === 0 ? `${valueMs / 1000}s` : `${valueMs}ms`,
+    metavar: 'DURATION',
     parse: (t, name) => {
       const ms = parseDuration(t);
       if (ms === undefined) throw new OptionError(`${name}: expected a duration such as 30s or 10m, got "${t}"`);
+      // Node's timers hold 32 bits of milliseconds: a longer wait would fire at once.
+      if (ms > MAX_DURATION_MS) throw new OptionError(`${name}: "${t}" is longer than 24 days, the longest wait a timer here can hold`);
       return ms;
     },
   };
@@ -169,6 +204,7 @@ export function listener(description: string, port: number | null): OptionSpec<H
     description: description + '; HOST:PORT, or "off"',
     default: port === null ? null : { host: '', port },
     shown: port === null ? 'off' : `127.0.0.1:${port}`,
+    metavar: 'HOST:PORT',
     parse: (t, name) => {
       if (/^(off|false|no|none)$/i.test(t.trim())) return null;
       try {
@@ -184,6 +220,7 @@ export function oneOf<const T extends string>(description: string, value: T, cho
   return {
     description: `${description} (${choices.join(', ')})`,
     default: value,
+    metavar: choices.join('|'),
     parse: (t, name) => {
       if (!(choices as readonly string[]).includes(t)) throw new OptionError(`${name}: expected one of ${choices.join(', ')}, got "${t}"`);
       return t as T;
@@ -197,6 +234,7 @@ export function list(description: string, value: string[] = []): OptionSpec<stri
     description,
     default: value,
     shown: value.join(',') || 'none',
+    metavar: 'LIST',
     parse: (t) => t.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

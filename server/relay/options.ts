@@ -8,6 +8,7 @@ function smarthost(description: string): OptionSpec<HostPort | null> {
     description: description + '; HOST:PORT (port 587 = STARTTLS, 465 = implicit TLS)',
     default: null,
     shown: 'off',
+    metavar: 'HOST:PORT',
     parse: (t, name) => {
       if (!t.trim()) return null;
       if (!/:\d+$/.test(t.trim())) throw new OptionError(`${name}: expected HOST:PORT, got "${t}"`);
@@ -26,6 +27,7 @@ function dnsServer(description: string): OptionSpec<string> {
     description,
     default: '',
     shown: 'system resolver',
+    metavar: 'IP[:PORT]',
     parse: (t, name) => {
       const value = t.trim();
       const ok = /^(\d{1,3}\.){3}\d{1,3}(:\d{1,5})?$/.test(value) || /^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(value) || /^[0-9a-f:]+$/i.test(value);
@@ -41,6 +43,7 @@ function schedule(description: string, value: number[]): OptionSpec<number[]> {
     description,
     default: value,
     shown: value.map((ms) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`)).join(','),
+    metavar: 'DURATION,…',
     parse: (t, name) => {
       const parts = t.split(',').map((s) => s.trim()).filter(Boolean);
       const delays = parts.map((part) => parseDuration(part));
@@ -62,6 +65,7 @@ function rate(description: string, value: ReleaseRate): OptionSpec<ReleaseRate |
     description: description + '; N/s, N/min or N/h, 0 = no limit',
     default: value,
     shown: value.text,
+    metavar: 'N/min',
     parse: (t, name) => {
       const trimmed = t.trim();
       if (trimmed === '0') return null;
@@ -83,8 +87,8 @@ function rate(description: string, value: ReleaseRate): OptionSpec<ReleaseRate |
  */
 export const relayOptions = {
   releaseSmarthost: smarthost('Release through this SMTP relay'),
-  releaseSmarthostUser: text('User name for AUTH PLAIN/LOGIN at the smarthost'),
-  releaseSmarthostPassword: text('Password for AUTH at the smarthost'),
+  releaseSmarthostUser: text('User name for AUTH PLAIN/LOGIN at the smarthost', '', 'USER'),
+  releaseSmarthostPassword: text('Password for AUTH at the smarthost', '', 'PASSWORD'),
   releaseSmarthostTls: flag('Connect to the smarthost with implicit TLS (RFC 8314); port 465 always does, others use STARTTLS'),
   releaseAllowInsecure: flag('Let smarthost release go without TLS and accept certificates that do not verify'),
   releaseMx: flag('Release by DNS MX lookup, straight to each recipient domain (needs --release-allow)'),
@@ -95,10 +99,10 @@ export const relayOptions = {
   dnsTimeout: duration('How long one DNS query may take', 5_000),
   dnsCache: duration('How long DNS answers are reused by release (failures never are); 0 = ask every time', 30_000),
   releaseKeepAlive: duration('How long a connection to a destination stays open for the next release; 0 = QUIT after each', 5_000),
-  releaseSender: text('Envelope sender (MAIL FROM) of released mail; default: the message\'s own MAIL FROM'),
+  releaseSender: text('Envelope sender (MAIL FROM) of released mail; default: the message\'s own MAIL FROM', '', 'ADDRESS'),
   releaseNewMessageId: flag('Give released mail a new Message-ID'),
-  releaseOverrideFrom: text('Rewrite the From address of released mail (the original goes to X-Original-From)'),
-  releaseAuto: text('Release every arriving message that matches this search (e.g. "to:@blue.com"), in the background'),
+  releaseOverrideFrom: text('Rewrite the From address of released mail (the original goes to X-Original-From)', '', 'ADDRESS'),
+  releaseAuto: text('Release every arriving message that matches this search (e.g. "to:@blue.com"), in the background', '', 'SEARCH'),
   releaseAutoYield: duration('Auto-release waits until arriving mail has paused this long (catching mail comes first; at most 2s); 0 = release at once', 100),
   releaseAutoQueue: integer('Most messages waiting for auto-release; past it new ones are skipped and logged', 10_000, 1),
   releaseRate: rate('Most releases started (API, web inbox, auto-release); past it the API answers 429 and auto-release records the message as not released', { count: 60, windowMs: 60_000, text: '60/min' }),

@@ -6,6 +6,7 @@ function spamd(description: string): OptionSpec<HostPort | null> {
     description,
     default: null,
     shown: 'off',
+    metavar: 'HOST:PORT',
     parse: (text, name) => {
       if (/^postmark$/i.test(text.trim())) throw new OptionError(`${name}: Postmark's spam check service is not supported; give the HOST:PORT of a spamd`);
       try {

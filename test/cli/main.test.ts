@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { optionTable } from '../../server/config.js';
+import { optionGroups, optionTable } from '../../server/config.js';
 import { envName, flagName } from '../../server/lib/options.js';
 import { numbered, queuedId } from '../smtp/fixtures.js';
 import { dotStuff, ehlo, SmtpDialogue } from '../smtp/smtp-dialogue.js';
@@ -97,8 +97,22 @@ describe('letterbox CLI', () => {
       expect(cli.stdout).toContain(envName(key));
     }
     expect(cli.stdout.match(/\(default: /g)).toHaveLength(Object.keys(optionTable).length);
-    expect(cli.stdout).toContain('--smtp VALUE');
+    expect(cli.stdout).toContain('  --smtp HOST:PORT\n');
+    expect(cli.stdout).toContain('  --smtp-max-size SIZE\n');
+    expect(cli.stdout).toContain('  --smtp-timeout DURATION\n');
+    expect(cli.stdout).toContain('  --smtp-auth-file FILE\n');
     expect(cli.stdout).toContain('(default: 127.0.0.1:1025;');
+    expect(cli.stdout).not.toContain('9007199254740991');
+  });
+
+  it('--help groups the options by front, each option in exactly one group', async () => {
+    const grouped = optionGroups.flatMap((group) => Object.keys(group.options));
+    expect([...grouped].sort()).toEqual(Object.keys(optionTable).sort());
+    const cli = new Cli(['--help']);
+    expect(await cli.exited).toBe(0);
+    const headings = cli.stdout.split('\n').filter((line) => /^[A-Z].*:$/.test(line) && !/^(Commands|Options)\b/.test(line));
+    expect(headings).toEqual(optionGroups.map((group) => `${group.title}:`));
+    expect(headings.map((h) => h.split(/[ :]/)[0])).toEqual(['General', 'SMTP', 'HTTP', 'POP3', 'IMAP', 'Release', 'Test']);
   });
 
   it.concurrent.each([

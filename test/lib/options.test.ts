@@ -91,7 +91,7 @@ describe('option tables', () => {
   });
 
   it('lists every option in the help with its default and variable', () => {
-    const help = helpText(table);
+    const help = helpText([{ title: 'All', options: table }]);
     for (const key of Object.keys(table)) {
       expect(help).toContain(`--${flagName(key)}`);
       expect(help).toContain(envName(key));
@@ -100,6 +100,19 @@ describe('option tables', () => {
     expect(help).toContain('(default: off;');
     expect(help).toContain('(default: 50MB;');
     expect(help).toContain('(default: 300s;');
+  });
+
+  it('shows what each value looks like, under the heading of its group', () => {
+    const help = helpText([{ title: 'Listeners', options: { smtp: table.smtp } }, { title: 'Limits', options: { maxSize: table.maxSize, timeout: table.timeout } }]);
+    expect(help.split('\n').filter((line) => !line.startsWith('      '))).toEqual(['Listeners:', '  --smtp HOST:PORT', '', 'Limits:', '  --max-size SIZE', '  --timeout DURATION']);
+  });
+
+  it('names no bound past what an option can mean, and refuses values past it', () => {
+    expect(() => parseOptions({ count: integer('Count', 1) }, ['--count', '99999999999999999999'], {})).toThrow('--count: expected a whole number of at least 0, with at most 15 digits, got "99999999999999999999"');
+    expect(() => parseOptions(table, ['--max-size', '99999999GB'], {})).toThrow(/more than 1024GB/);
+    // Node's timers overflow past 2^31 - 1 ms and would fire at once.
+    expect(() => parseOptions(table, ['--timeout', '600h'], {})).toThrow(/longer than 24 days/);
+    expect(parseOptions(table, ['--timeout', '500h'], {}).timeout).toBe(500 * 3_600_000);
   });
 });
 

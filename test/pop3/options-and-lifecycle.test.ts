@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig, optionTable } from '../../server/config.js';
+import { defaultConfig, loadConfig, optionGroups } from '../../server/config.js';
 import { helpText, OptionError } from '../../server/lib/options.js';
 import { SEEN } from '../../server/store/memory-store.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
@@ -30,7 +30,7 @@ describe('POP3 options', () => {
   });
 
   it('--help lists every POP3 option', () => {
-    const help = helpText(optionTable);
+    const help = helpText(optionGroups);
     for (const flag of ['--pop3 ', '--pop3s ', '--pop3-require-tls', '--pop3-mark-read', '--pop3-timeout', '--pop3-max-line', '--pop3-max-bad-commands']) {
       expect(help).toContain(flag);
     }
