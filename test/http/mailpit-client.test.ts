@@ -19,7 +19,7 @@ afterAll(async () => {
  * The published mailpit-api client, unchanged, driving every method that maps to a
  * route Letterbox implements, against mail sent over SMTP by nodemailer.
  * Release and chaos are driven by the same client in test/relay/release-api.test.ts and
- * test/chaos/chaos.test.ts; html-check, link-check and sa-check are not routes of this API.
+ * test/chaos/chaos.test.ts, spamAssassinCheck against a real spamd in test/spam/.
  */
 describe('mailpit-api client', () => {
   let id = '';
@@ -72,6 +72,14 @@ describe('mailpit-api client', () => {
   it('renders HTML and text', async () => {
     expect(await client.renderMessageHTML(id)).toContain('<b>order</b>');
     expect(await client.renderMessageText(id)).toContain('Thanks for your order.');
+  });
+
+  it('checks the HTML and the links of a message', async () => {
+    const html = await client.htmlCheck(id);
+    expect(html.Total.Tests).toBeGreaterThan(0);
+    expect(Object.keys(html.Platforms).length).toBeGreaterThan(0);
+    const links = await client.linkCheck(id);
+    expect(links).toEqual({ Errors: 0, Links: [] });
   });
 
   it('sets read status by IDs and by search', async () => {
