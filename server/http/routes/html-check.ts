@@ -1,5 +1,4 @@
 import type { RouteModule } from '../api.js';
-import { checkHtml } from '../html-check.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
 
@@ -10,6 +9,8 @@ export const htmlCheckRoutes: RouteModule = (app, api) => {
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const parsed = await api.parsed.get(resolved.message);
     if (parsed.html.trim() === '') return fail(c, 400, 'message does not contain HTML');
+    // Loaded on first use: the HTML parser and caniemail's data are needed by no other route.
+    const { checkHtml } = await import('../html-check.js');
     return c.json(checkHtml(parsed.html));
   });
 };
