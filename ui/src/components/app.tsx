@@ -4,7 +4,7 @@ import { shortAddress } from '../format.js';
 import { ListModel } from '../list-model.js';
 import { type ConnectionState, connectLive } from '../live-events.js';
 import { applyTheme, enableNotify, loadNotify, loadTheme, type Theme } from '../prefs.js';
-import type { WebUi } from '../types.js';
+import { NO_WEBUI, type WebUi } from '../types.js';
 import { pushRoute, readRoute, type Route } from '../url-state.js';
 import { HelpDialog } from './help-dialog.js';
 import { Icon } from './icons.js';
@@ -26,7 +26,7 @@ export function App() {
   const [, setTick] = useState(0);
   const firstQuery = useRef(true);
   const [draft, setDraft] = useState(route.q);
-  const [ui, setUi] = useState<WebUi>({ label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false });
+  const [ui, setUi] = useState<WebUi>(NO_WEBUI);
   const [connection, setConnection] = useState<ConnectionState>('connecting');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [allSelected, setAllSelected] = useState(false);
@@ -199,7 +199,7 @@ export function App() {
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
-    <div class={`app${route.m ? ' has-open' : ''}`}>
+    <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q ? ' is-empty' : ''}`}>
       <header class="topbar">
         <a
           class="brand"
@@ -214,7 +214,7 @@ export function App() {
             <rect x="1" y="3" width="14" height="10" rx="2" fill="currentColor" />
             <path d="M2 4.5l6 4.5 6-4.5" stroke="var(--bg)" stroke-width="1.4" fill="none" />
           </svg>
-          <span>Letterbox</span>
+          <span class="brand-name">Letterbox</span>
           {ui.label && <span class="instance-label">{ui.label}</span>}
         </a>
         <form
@@ -335,13 +335,14 @@ export function App() {
             onToggle={toggle}
             onOpen={open}
             onRetry={() => void model.reset()}
+            smtpAddress={ui.smtpAddress}
           />
         </section>
         <section class="view-pane" aria-label="Message">
           {route.m ? (
             <MessageView
               id={route.m}
-              releaseEnabled={ui.releaseEnabled}
+              relay={ui.releaseEnabled ? { server: ui.relayServer, allowed: ui.allowedRecipients } : null}
               spamEnabled={ui.spamAssassin}
               prevId={neighbour(-1)}
               nextId={neighbour(1)}

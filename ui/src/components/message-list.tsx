@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { listDate, shortAddress } from '../format.js';
 import type { ListModel } from '../list-model.js';
+import { EmptyInbox } from './empty-inbox.js';
 import { Icon } from './icons.js';
 import { routeHref } from '../url-state.js';
 
@@ -17,6 +18,8 @@ interface Props {
   onToggle: (id: string, index: number, range: boolean) => void;
   onOpen: (id: string, index: number) => void;
   onRetry: () => void;
+  /** Where SMTP listens, for the empty inbox's advice. */
+  smtpAddress: string;
 }
 
 /**
@@ -84,10 +87,7 @@ export function MessageList(props: Props) {
         </p>
       </div>
     ) : (
-      <div class="state">
-        <p class="state-title">No messages yet</p>
-        <p>Point your application's SMTP at this server; mail appears here as it arrives.</p>
-      </div>
+      <EmptyInbox smtpAddress={props.smtpAddress} />
     );
   }
 

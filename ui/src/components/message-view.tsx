@@ -7,7 +7,7 @@ import { AttachmentsTab } from './attachments-tab.js';
 import { HtmlCheckTab } from './html-check-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
-import { ReleaseDialog } from './release-dialog.js';
+import { type Relay, ReleaseDialog } from './release-dialog.js';
 import { LinksTab } from './links-tab.js';
 import { SpamTab } from './spam-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
@@ -17,7 +17,8 @@ type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'html
 
 interface Props {
   id: string;
-  releaseEnabled: boolean;
+  /** Where release delivers, or null when release is off. */
+  relay: Relay | null;
   spamEnabled: boolean;
   prevId: string | null;
   nextId: string | null;
@@ -114,7 +115,7 @@ export function MessageView(props: Props) {
           <Icon name="next" />
         </button>
         <span class="spacer" />
-        {props.releaseEnabled && (
+        {props.relay && (
           <button type="button" class="btn" onClick={() => setReleasing(true)}>
             <Icon name="send" /> Release
           </button>
@@ -222,7 +223,7 @@ export function MessageView(props: Props) {
         {current === 'html-check' && <HtmlCheckTab id={message.ID} html={message.HTML} />}
         {current === 'spam' && <SpamTab id={message.ID} />}
       </div>
-      {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
+      {releasing && props.relay && <ReleaseDialog id={message.ID} recipients={recipients} relay={props.relay} onClose={() => setReleasing(false)} />}
     </article>
   );
 }
