@@ -11,6 +11,9 @@ import { Icon } from './icons.js';
 import { MessageList } from './message-list.js';
 import { MessageView } from './message-view.js';
 import { useShortcuts } from './shortcuts.js';
+import { SplitHandle, useListWidth } from './split-handle.js';
+import { TagPanel } from './tag-panel.js';
+import { tagQuery } from '../tag-query.js';
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline, retrying' };
 
@@ -36,6 +39,7 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(loadTheme);
   const [notify, setNotify] = useState(loadNotify);
   const [status, setStatus] = useState('');
+  const [listWidth, setListWidth] = useListWidth();
   const searchInput = useRef<HTMLInputElement>(null);
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
@@ -104,6 +108,11 @@ export function App() {
 
   openRef.current = (id) => open(id);
 
+  const searchFor = (q: string) => {
+    setDraft(q);
+    navigate({ q, m: '' });
+  };
+
   const targets = (): { ids: string[] } | { search: string } | 'all' =>
     allSelected ? (route.q ? { search: route.q } : 'all') : { ids: [...selected] };
   const hasSelection = allSelected || selected.size > 0;
@@ -145,6 +154,11 @@ export function App() {
     setAllSelected(false);
     navigate({ q: route.q, m: '' }, true);
     await model.reset();
+  };
+
+  const markUnread = async (id: string) => {
+    model.markLocal(new Set([id]), false);
+    await run('Marked unread', () => setRead(false, { ids: [id] }));
   };
 
   const mark = async (read: boolean) => {
@@ -282,8 +296,8 @@ export function App() {
         </div>
       </header>
 
-      <main class="panes">
-        <section class="list-pane" aria-label="Message list">
+      <main class="panes" style={{ '--list-width': `${listWidth}px` }}>
+        <section class="list-pane" id="list-pane" aria-label="Message list">
           <div class="list-bar" role="toolbar" aria-label="List actions">
             <input
               type="checkbox"
@@ -301,14 +315,14 @@ export function App() {
             {hasSelection ? (
               <>
                 <span class="count">{count} selected</span>
-                <button type="button" class="btn icon-btn" onClick={() => void mark(true)} aria-label="Mark selected read" title="Mark read">
-                  <Icon name="read" />
+                <button type="button" class="btn" onClick={() => void mark(true)} aria-label="Mark selected read" title="Mark the selected messages read">
+                  <Icon name="read" /> Read
                 </button>
-                <button type="button" class="btn icon-btn" onClick={() => void mark(false)} aria-label="Mark selected unread" title="Mark unread">
-                  <Icon name="unread" />
+                <button type="button" class="btn" onClick={() => void mark(false)} aria-label="Mark selected unread" title="Mark the selected messages unread">
+                  <Icon name="unread" /> Unread
                 </button>
-                <button type="button" class="btn icon-btn danger" onClick={() => void deleteSelected()} aria-label="Delete selected" title="Delete">
-                  <Icon name="trash" />
+                <button type="button" class="btn danger" onClick={() => void deleteSelected()} aria-label="Delete selected" title="Delete the selected messages">
+                  <Icon name="trash" /> Delete
                 </button>
               </>
             ) : (
@@ -325,6 +339,7 @@ export function App() {
               </>
             )}
           </div>
+          <TagPanel changes={model.version} query={route.q} onSearch={searchFor} />
           <MessageList
             model={model}
             query={route.q}
@@ -335,9 +350,11 @@ export function App() {
             onToggle={toggle}
             onOpen={open}
             onRetry={() => void model.reset()}
+            onTag={(tag) => searchFor(tagQuery(tag))}
             smtpAddress={ui.smtpAddress}
           />
         </section>
+        <SplitHandle width={listWidth} onChange={setListWidth} controls="list-pane" />
         <section class="view-pane" aria-label="Message">
           {route.m ? (
             <MessageView
@@ -350,6 +367,8 @@ export function App() {
               onClose={() => navigate({ q: route.q, m: '' })}
               onDelete={(id) => void removeIds([id])}
               onLoaded={(id) => model.markLocal(new Set([id]), true)}
+              onMarkUnread={(id) => void markUnread(id)}
+              onTag={(tag) => searchFor(tagQuery(tag))}
             />
           ) : (
             <div class="state muted placeholder-view">

@@ -26,6 +26,9 @@ interface Props {
   onClose: () => void;
   onDelete: (id: string) => void;
   onLoaded: (id: string) => void;
+  onMarkUnread: (id: string) => void;
+  /** Lists the messages carrying a tag. */
+  onTag: (tag: string) => void;
 }
 
 function AddressRow({ label, list, total = list.length }: { label: string; list: Array<Address | null> | string[]; total?: number }) {
@@ -115,6 +118,9 @@ export function MessageView(props: Props) {
           <Icon name="next" />
         </button>
         <span class="spacer" />
+        <button type="button" class="btn" onClick={() => props.onMarkUnread(message.ID)} title="Mark unread and keep it open">
+          <Icon name="unread" /> Mark unread
+        </button>
         {props.relay && (
           <button type="button" class="btn" onClick={() => setReleasing(true)}>
             <Icon name="send" /> Release
@@ -147,7 +153,7 @@ export function MessageView(props: Props) {
           )}
           <dt>Tags</dt>
           <dd>
-            <TagsEditor tags={message.Tags} onChange={saveTags} />
+            <TagsEditor tags={message.Tags} onChange={saveTags} onOpen={props.onTag} />
           </dd>
         </dl>
       </header>
