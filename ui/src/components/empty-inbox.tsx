@@ -15,7 +15,12 @@ export function dialableAddress(address: string): { host: string; port: string }
 export function nodemailerSnippet(host: string, port: string): string {
   return `import nodemailer from 'nodemailer';
 
-const transport = nodemailer.createTransport({ host: '${host}', port: ${port}, secure: false });
+// The sandbox needs no TLS and no login.
+const transport = nodemailer.createTransport({
+  host: '${host}',
+  port: ${port},
+  secure: false,
+});
 await transport.sendMail({
   from: 'app@example.test',
   to: 'someone@example.test',
