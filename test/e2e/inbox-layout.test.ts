@@ -85,6 +85,18 @@ describe.runIf(hasChromium())('web inbox: layout on desktop and phone', () => {
     await page.close();
   });
 
+  it('draws the raw view’s part picker in the dark theme', async () => {
+    const page = await inbox.open('', { ...DESKTOP, colorScheme: 'dark' });
+    await openMessage(page, 'Re: compiler meeting notes');
+    await page.getByRole('tab', { name: 'Raw' }).click();
+    const picker = page.getByLabel('Show');
+    await picker.waitFor();
+    const colours = await picker.evaluate((el) => ({ select: getComputedStyle(el).backgroundColor, scheme: getComputedStyle(el).colorScheme, body: getComputedStyle(document.body).backgroundColor }));
+    expect(colours.select).toBe(colours.body);
+    expect(colours.scheme).toBe('dark');
+    await page.close();
+  });
+
   it('resizes the list with the keyboard and keeps the width across a reload', async () => {
     const page = await inbox.open('', DESKTOP);
     const separator = page.getByRole('separator', { name: 'Resize the message list' });

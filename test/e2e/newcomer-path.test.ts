@@ -20,6 +20,7 @@ describe.runIf(hasChromium())('web inbox: the newcomer’s path', () => {
 
   it('shows the real SMTP address on an empty inbox, and copies a nodemailer snippet for it', async () => {
     const port = inbox.box.port('smtp');
+    expect(await inbox.api('api/v1/webui')).toMatchObject({ SMTPAddress: `127.0.0.1:${port}` });
     const page = await inbox.open('', { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.locator('.smtp-address', { hasText: `127.0.0.1:${port}` }).waitFor();
     await page.getByRole('button', { name: 'Copy snippet' }).click();

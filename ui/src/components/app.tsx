@@ -213,7 +213,7 @@ export function App() {
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
-    <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q ? ' is-empty' : ''}`}>
+    <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q && !route.m ? ' is-empty' : ''}`}>
       <header class="topbar">
         <a
           class="brand"

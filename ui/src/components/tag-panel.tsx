@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { getTagCounts } from '../api.js';
 import { tagQuery } from '../tag-query.js';
 
@@ -8,14 +8,17 @@ const COALESCE_MS = 300;
 /** Tag counts, asked for again a moment after the list changes (`changes` moves). */
 function useTagCounts(changes: number): Array<[string, number]> {
   const [counts, setCounts] = useState<Array<[string, number]>>([]);
+  const asked = useRef(false);
   useEffect(() => {
     let live = true;
-    const timer = setTimeout(() => {
+    const ask = () =>
       getTagCounts().then(
         (next) => live && setCounts(next),
         () => undefined,
       );
-    }, COALESCE_MS);
+    // The first answer is wanted at once, so the panel does not pop in late.
+    const timer = setTimeout(ask, asked.current ? COALESCE_MS : 0);
+    asked.current = true;
     return () => {
       live = false;
       clearTimeout(timer);
