@@ -178,6 +178,7 @@ describe.runIf(hasChromium())('web inbox: layout on desktop and phone', () => {
     expect(await bar.getByRole('button', { name: 'Mark selected read' }).innerText()).toBe('Read');
     expect(await bar.getByRole('button', { name: 'Mark selected unread' }).innerText()).toBe('Unread');
     expect(await bar.getByRole('button', { name: 'Delete selected' }).innerText()).toBe('Delete');
+    await bar.screenshot({ path: `${ARTIFACTS}/layout-bulk-actions.png` });
     await page.close();
   });
 });
