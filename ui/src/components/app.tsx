@@ -8,6 +8,7 @@ import { NO_WEBUI, type WebUi } from '../types.js';
 import { pushRoute, readRoute, type Route } from '../url-state.js';
 import { HelpDialog } from './help-dialog.js';
 import { Icon } from './icons.js';
+import { ListToolbar } from './list-toolbar.js';
 import { MessageList } from './message-list.js';
 import { MessageView } from './message-view.js';
 import { useShortcuts } from './shortcuts.js';
@@ -298,47 +299,21 @@ export function App() {
 
       <main class="panes" style={{ '--list-width': `${listWidth}px` }}>
         <section class="list-pane" id="list-pane" aria-label="Message list">
-          <div class="list-bar" role="toolbar" aria-label="List actions">
-            <input
-              type="checkbox"
-              class="row-check"
-              aria-label={allSelected ? 'Unselect all' : 'Select all'}
-              checked={allSelected}
-              ref={(el) => {
-                if (el) el.indeterminate = !allSelected && selected.size > 0;
-              }}
-              onChange={(e) => {
-                setAllSelected(e.currentTarget.checked);
-                setSelected(new Set());
-              }}
-            />
-            {hasSelection ? (
-              <>
-                <span class="count">{count} selected</span>
-                <button type="button" class="btn" onClick={() => void mark(true)} aria-label="Mark selected read" title="Mark the selected messages read">
-                  <Icon name="read" /> Read
-                </button>
-                <button type="button" class="btn" onClick={() => void mark(false)} aria-label="Mark selected unread" title="Mark the selected messages unread">
-                  <Icon name="unread" /> Unread
-                </button>
-                <button type="button" class="btn danger" onClick={() => void deleteSelected()} aria-label="Delete selected" title="Delete the selected messages">
-                  <Icon name="trash" /> Delete
-                </button>
-              </>
-            ) : (
-              <>
-                <span class="count">
-                  {listCount}
-                  {model.unread > 0 && <span class="badge">{model.unread} unread</span>}
-                </span>
-                {!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q && (
-                  <button type="button" class="btn subtle" onClick={() => void deleteAll()}>
-                    Delete all
-                  </button>
-                )}
-              </>
-            )}
-          </div>
+          <ListToolbar
+            allSelected={allSelected}
+            picked={selected.size}
+            count={count}
+            summary={listCount}
+            unread={model.unread}
+            showDeleteAll={!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q}
+            onSelectAll={(all) => {
+              setAllSelected(all);
+              setSelected(new Set());
+            }}
+            onMark={(read) => void mark(read)}
+            onDelete={() => void deleteSelected()}
+            onDeleteAll={() => void deleteAll()}
+          />
           <TagPanel changes={model.version} query={route.q} onSearch={searchFor} />
           <MessageList
             model={model}
