@@ -151,6 +151,11 @@ describe.runIf(hasChromium())('web inbox: layout on desktop and phone', () => {
     await panel.getByRole('button', { name: /^marketing/, pressed: true }).click();
     await page.getByRole('list', { name: 'Messages' }).waitFor();
     await page.locator('.row', { hasText: 'Build #381' }).waitFor();
+    // A tag on the open message lists its messages too.
+    await openMessage(page, 'Your sign-in code is 482913');
+    await page.getByRole('list', { name: 'Tags' }).getByRole('button', { name: 'otp', exact: true }).click();
+    await page.getByRole('list', { name: 'Search results' }).waitFor();
+    expect(await page.getByLabel('Search messages').inputValue()).toBe('tag:otp');
     await page.close();
   });
 

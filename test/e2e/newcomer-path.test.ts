@@ -55,4 +55,20 @@ describe.runIf(hasChromium())('web inbox: the newcomer’s path', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.close();
   });
+
+  it('names a smarthost by host and port, and says when anyone may receive', async () => {
+    // Nothing is released here, so the smarthost need not exist.
+    const other = await startInbox({ releaseSmarthost: { host: 'relay.example.test', port: 2525 } });
+    try {
+      await other.send({ subject: 'Through the smarthost', text: 'x' });
+      const page = await other.open();
+      await page.locator('.row-link', { hasText: 'Through the smarthost' }).click();
+      await page.getByRole('button', { name: 'Release' }).click();
+      const facts = page.getByRole('dialog', { name: 'Release message' }).locator('.relay-facts');
+      await facts.getByText('relay.example.test:2525').waitFor();
+      expect(await facts.innerText()).toMatch(/Allowed recipients\s+any address/);
+    } finally {
+      await other.stop();
+    }
+  });
 });
