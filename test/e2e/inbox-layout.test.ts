@@ -127,8 +127,9 @@ describe.runIf(hasChromium())('web inbox: layout on desktop and phone', () => {
     await page.close();
   });
 
-  it('shows each row’s recipient and size', async () => {
+  it('shows each row’s recipient and size, and where mail arrives beside the list', async () => {
     const page = await inbox.open('', DESKTOP);
+    await page.locator('.placeholder-view', { hasText: `127.0.0.1:${inbox.box.port('smtp')}` }).waitFor();
     const row = page.locator('.row', { hasText: 'Re: compiler meeting notes' });
     await row.waitFor();
     expect(await row.locator('.to').innerText()).toContain('bob@blue.test +1');

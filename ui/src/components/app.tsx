@@ -5,6 +5,7 @@ import { ListModel } from '../list-model.js';
 import { type ConnectionState, connectLive } from '../live-events.js';
 import { applyTheme, enableNotify, loadNotify, loadTheme, type Theme } from '../prefs.js';
 import { NO_WEBUI, type WebUi } from '../types.js';
+import { dialableAddress } from '../smtp-address.js';
 import { pushRoute, readRoute, type Route } from '../url-state.js';
 import { HelpDialog } from './help-dialog.js';
 import { Icon } from './icons.js';
@@ -211,6 +212,7 @@ export function App() {
     },
   });
 
+  const smtpAt = dialableAddress(ui.smtpAddress);
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
@@ -348,6 +350,11 @@ export function App() {
           ) : (
             <div class="state muted placeholder-view">
               <p>Select a message to read it.</p>
+              {smtpAt && (
+                <p>
+                  Mail sent over SMTP to <code>{smtpAt.text}</code> appears in the list as it arrives.
+                </p>
+              )}
               <p>
                 Press <kbd>?</kbd> for keyboard shortcuts.
               </p>

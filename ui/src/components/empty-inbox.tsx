@@ -1,21 +1,10 @@
 import { useState } from 'preact/hooks';
 import { copyText } from '../clipboard.js';
-
-/**
- * The address an app should use. A listener bound to every interface reports 0.0.0.0
- * or ::, which no app can dial, so the host the page was loaded from stands in.
- */
-export function dialableAddress(address: string): { host: string; port: string } | null {
-  const match = /^(\[.*\]|[^:]*):(\d+)$/.exec(address);
-  if (!match?.[1] || !match[2]) return null;
-  const host = match[1] === '0.0.0.0' || match[1] === '[::]' ? location.hostname || 'localhost' : match[1];
-  return { host: host.replace(/^\[|\]$/g, ''), port: match[2] };
-}
+import { dialableAddress } from '../smtp-address.js';
 
 export function nodemailerSnippet(host: string, port: string): string {
   return `import nodemailer from 'nodemailer';
 
-// The sandbox needs no TLS and no login.
 const transport = nodemailer.createTransport({
   host: '${host}',
   port: ${port},
@@ -40,8 +29,7 @@ export function EmptyInbox({ smtpAddress }: { smtpAddress: string }) {
       {at ? (
         <>
           <p>
-            Point your application's SMTP at <code class="smtp-address">{`${at.host}:${at.port}`}</code> (no TLS, any login); mail appears here as it
-            arrives.
+            Point your application's SMTP at <code class="smtp-address">{at.text}</code>; mail appears here as it arrives.
           </p>
           <div class="snippet-head">
             <span id="snippet-label">Node.js, with nodemailer</span>
