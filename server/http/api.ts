@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Chaos } from '../chaos/chaos.js';
 import type { Config } from '../config.js';
+import type { BoundListener } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
 import type { Credentials } from '../security/auth-file.js';
@@ -26,6 +27,8 @@ export interface Api {
   version: string;
   /** Credentials for HTTP Basic auth (--ui-auth-file), or null when the UI is open. */
   uiCredentials: Credentials | null;
+  /** Every bound listener of the instance, once started (the inbox shows where SMTP listens). */
+  listeners?: () => readonly BoundListener[];
   /** SMTP fault injection, when enabled (routes/chaos.ts). */
   chaos?: Chaos;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */

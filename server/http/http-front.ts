@@ -81,6 +81,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       version: packageVersion(),
       uiCredentials,
       chaos: context.chaos,
+      ...(context.listeners && { listeners: context.listeners }),
       ...(config.enableSpamassassin && { spam: new SpamChecker(config.enableSpamassassin) }),
     };
     const app = createApp(api, {

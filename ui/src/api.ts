@@ -145,3 +145,12 @@ export async function releases(id: string): Promise<unknown> {
 export async function getHtmlCheck(id: string): Promise<HtmlCheck> {
   return toHtmlCheck(await json(`api/v1/message/${encodeURIComponent(id)}/html-check`));
 }
+
+/** Tags in use with how many messages carry each, from Mailpit's `/api/v1/info` (`Tags: {name: count}`). */
+export async function getTagCounts(): Promise<Array<[string, number]>> {
+  const body = await json('api/v1/info');
+  const tags = isObject(body) && isObject(body['Tags']) ? body['Tags'] : {};
+  return Object.keys(tags)
+    .map((name): [string, number] => [name, num(tags, name)])
+    .sort(([a], [b]) => a.localeCompare(b));
+}

@@ -1,4 +1,4 @@
-/** Reader preferences kept in localStorage: theme and browser notifications. */
+/** Reader preferences kept in localStorage: theme, browser notifications, the list's width. */
 export type Theme = 'auto' | 'light' | 'dark';
 
 function read(key: string): string | null {
@@ -38,4 +38,14 @@ export async function enableNotify(on: boolean): Promise<boolean> {
   }
   write('letterbox.notify', on ? '1' : '0');
   return on;
+}
+
+/** The message list's width in pixels on a wide screen, as the reader last dragged it (null: the default). */
+export function loadListWidth(): number | null {
+  const v = Number(read('letterbox.listWidth'));
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+export function saveListWidth(px: number): void {
+  write('letterbox.listWidth', String(Math.round(px)));
 }

@@ -84,7 +84,15 @@ export interface WebUi {
   hideDeleteAll: boolean;
   /** Whether the server checks mail with SpamAssassin (--enable-spamassassin). */
   spamAssassin: boolean;
+  /** Where release delivers: a smarthost `host:port`, `MX` for MX lookup, '' when off. */
+  relayServer: string;
+  /** The release allow-list as a pattern, '' when any recipient may be released to. */
+  allowedRecipients: string;
+  /** `host:port` of the SMTP listener (a Letterbox addition to Mailpit's shape), '' when unknown. */
+  smtpAddress: string;
 }
+
+export const NO_WEBUI: WebUi = { label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false, relayServer: '', allowedRecipients: '', smtpAddress: '' };
 
 export function toAddress(v: unknown): Address | null {
   if (!isObject(v)) return null;
@@ -179,7 +187,15 @@ export function toListPage(v: unknown): ListPage | null {
 }
 
 export function toWebUi(v: unknown): WebUi {
-  if (!isObject(v)) return { label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false };
+  if (!isObject(v)) return NO_WEBUI;
   const relay = isObject(v['MessageRelay']) ? v['MessageRelay'] : {};
-  return { label: str(v, 'Label'), releaseEnabled: bool(relay, 'Enabled'), hideDeleteAll: bool(v, 'HideDeleteAllButton'), spamAssassin: bool(v, 'SpamAssassin') };
+  return {
+    label: str(v, 'Label'),
+    releaseEnabled: bool(relay, 'Enabled'),
+    hideDeleteAll: bool(v, 'HideDeleteAllButton'),
+    spamAssassin: bool(v, 'SpamAssassin'),
+    relayServer: str(relay, 'SMTPServer'),
+    allowedRecipients: str(relay, 'AllowedRecipients'),
+    smtpAddress: str(v, 'SMTPAddress'),
+  };
 }

@@ -1,5 +1,12 @@
 import { allowListRegex } from '../../relay/allow-list.js';
-import type { RouteModule } from '../api.js';
+import type { Api, RouteModule } from '../api.js';
+
+/** `host:port` of the first SMTP listener (IPv6 hosts in brackets), or '' before start or without one. */
+function smtpAddress(api: Api): string {
+  const smtp = api.listeners?.().find((l) => l.name === 'smtp');
+  if (!smtp) return '';
+  return `${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port}`;
+}
 
 export const infoRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/info', (c) => {
@@ -44,6 +51,8 @@ export const infoRoutes: RouteModule = (app, api) => {
       ChaosEnabled: api.chaos !== undefined,
       DuplicatesIgnored: false,
       HideDeleteAllButton: false,
+      // A Letterbox addition: where an app should send its mail, for the empty inbox.
+      SMTPAddress: smtpAddress(api),
     });
   });
 };

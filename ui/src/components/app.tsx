@@ -4,13 +4,18 @@ import { shortAddress } from '../format.js';
 import { ListModel } from '../list-model.js';
 import { type ConnectionState, connectLive } from '../live-events.js';
 import { applyTheme, enableNotify, loadNotify, loadTheme, type Theme } from '../prefs.js';
-import type { WebUi } from '../types.js';
+import { NO_WEBUI, type WebUi } from '../types.js';
+import { dialableAddress } from '../smtp-address.js';
 import { pushRoute, readRoute, type Route } from '../url-state.js';
 import { HelpDialog } from './help-dialog.js';
 import { Icon } from './icons.js';
+import { ListToolbar } from './list-toolbar.js';
 import { MessageList } from './message-list.js';
 import { MessageView } from './message-view.js';
 import { useShortcuts } from './shortcuts.js';
+import { SplitHandle, useListWidth } from './split-handle.js';
+import { TagPanel } from './tag-panel.js';
+import { tagQuery } from '../tag-query.js';
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline, retrying' };
 
@@ -26,7 +31,7 @@ export function App() {
   const [, setTick] = useState(0);
   const firstQuery = useRef(true);
   const [draft, setDraft] = useState(route.q);
-  const [ui, setUi] = useState<WebUi>({ label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false });
+  const [ui, setUi] = useState<WebUi>(NO_WEBUI);
   const [connection, setConnection] = useState<ConnectionState>('connecting');
   const [selected, setSelected] = useState<Set<string>>(() => new Set());
   const [allSelected, setAllSelected] = useState(false);
@@ -36,6 +41,7 @@ export function App() {
   const [theme, setTheme] = useState<Theme>(loadTheme);
   const [notify, setNotify] = useState(loadNotify);
   const [status, setStatus] = useState('');
+  const [listWidth, setListWidth] = useListWidth();
   const searchInput = useRef<HTMLInputElement>(null);
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
@@ -104,6 +110,11 @@ export function App() {
 
   openRef.current = (id) => open(id);
 
+  const searchFor = (q: string) => {
+    setDraft(q);
+    navigate({ q, m: '' });
+  };
+
   const targets = (): { ids: string[] } | { search: string } | 'all' =>
     allSelected ? (route.q ? { search: route.q } : 'all') : { ids: [...selected] };
   const hasSelection = allSelected || selected.size > 0;
@@ -145,6 +156,11 @@ export function App() {
     setAllSelected(false);
     navigate({ q: route.q, m: '' }, true);
     await model.reset();
+  };
+
+  const markUnread = async (id: string) => {
+    model.markLocal(new Set([id]), false);
+    await run('Marked unread', () => setRead(false, { ids: [id] }));
   };
 
   const mark = async (read: boolean) => {
@@ -196,10 +212,11 @@ export function App() {
     },
   });
 
+  const smtpAt = dialableAddress(ui.smtpAddress);
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
-    <div class={`app${route.m ? ' has-open' : ''}`}>
+    <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q && !route.m ? ' is-empty' : ''}`}>
       <header class="topbar">
         <a
           class="brand"
@@ -214,7 +231,7 @@ export function App() {
             <rect x="1" y="3" width="14" height="10" rx="2" fill="currentColor" />
             <path d="M2 4.5l6 4.5 6-4.5" stroke="var(--bg)" stroke-width="1.4" fill="none" />
           </svg>
-          <span>Letterbox</span>
+          <span class="brand-name">Letterbox</span>
           {ui.label && <span class="instance-label">{ui.label}</span>}
         </a>
         <form
@@ -282,49 +299,24 @@ export function App() {
         </div>
       </header>
 
-      <main class="panes">
-        <section class="list-pane" aria-label="Message list">
-          <div class="list-bar" role="toolbar" aria-label="List actions">
-            <input
-              type="checkbox"
-              class="row-check"
-              aria-label={allSelected ? 'Unselect all' : 'Select all'}
-              checked={allSelected}
-              ref={(el) => {
-                if (el) el.indeterminate = !allSelected && selected.size > 0;
-              }}
-              onChange={(e) => {
-                setAllSelected(e.currentTarget.checked);
-                setSelected(new Set());
-              }}
-            />
-            {hasSelection ? (
-              <>
-                <span class="count">{count} selected</span>
-                <button type="button" class="btn icon-btn" onClick={() => void mark(true)} aria-label="Mark selected read" title="Mark read">
-                  <Icon name="read" />
-                </button>
-                <button type="button" class="btn icon-btn" onClick={() => void mark(false)} aria-label="Mark selected unread" title="Mark unread">
-                  <Icon name="unread" />
-                </button>
-                <button type="button" class="btn icon-btn danger" onClick={() => void deleteSelected()} aria-label="Delete selected" title="Delete">
-                  <Icon name="trash" />
-                </button>
-              </>
-            ) : (
-              <>
-                <span class="count">
-                  {listCount}
-                  {model.unread > 0 && <span class="badge">{model.unread} unread</span>}
-                </span>
-                {!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q && (
-                  <button type="button" class="btn subtle" onClick={() => void deleteAll()}>
-                    Delete all
-                  </button>
-                )}
-              </>
-            )}
-          </div>
+      <main class="panes" style={{ '--list-width': `${listWidth}px` }}>
+        <section class="list-pane" id="list-pane" aria-label="Message list">
+          <ListToolbar
+            allSelected={allSelected}
+            picked={selected.size}
+            count={count}
+            summary={listCount}
+            unread={model.unread}
+            showDeleteAll={!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q}
+            onSelectAll={(all) => {
+              setAllSelected(all);
+              setSelected(new Set());
+            }}
+            onMark={(read) => void mark(read)}
+            onDelete={() => void deleteSelected()}
+            onDeleteAll={() => void deleteAll()}
+          />
+          <TagPanel changes={model.version} query={route.q} onSearch={searchFor} />
           <MessageList
             model={model}
             query={route.q}
@@ -335,13 +327,16 @@ export function App() {
             onToggle={toggle}
             onOpen={open}
             onRetry={() => void model.reset()}
+            onTag={(tag) => searchFor(tagQuery(tag))}
+            smtpAddress={ui.smtpAddress}
           />
         </section>
+        <SplitHandle width={listWidth} onChange={setListWidth} controls="list-pane" />
         <section class="view-pane" aria-label="Message">
           {route.m ? (
             <MessageView
               id={route.m}
-              releaseEnabled={ui.releaseEnabled}
+              relay={ui.releaseEnabled ? { server: ui.relayServer, allowed: ui.allowedRecipients } : null}
               spamEnabled={ui.spamAssassin}
               prevId={neighbour(-1)}
               nextId={neighbour(1)}
@@ -349,10 +344,17 @@ export function App() {
               onClose={() => navigate({ q: route.q, m: '' })}
               onDelete={(id) => void removeIds([id])}
               onLoaded={(id) => model.markLocal(new Set([id]), true)}
+              onMarkUnread={(id) => void markUnread(id)}
+              onTag={(tag) => searchFor(tagQuery(tag))}
             />
           ) : (
             <div class="state muted placeholder-view">
               <p>Select a message to read it.</p>
+              {smtpAt && (
+                <p>
+                  Mail sent over SMTP to <code>{smtpAt.text}</code> appears in the list as it arrives.
+                </p>
+              )}
               <p>
                 Press <kbd>?</kbd> for keyboard shortcuts.
               </p>

@@ -7,6 +7,7 @@ const KEYS: Array<[string, string]> = [
   ['Delete', 'Delete the open or selected messages'],
   ['/', 'Search'],
   ['Esc', 'Close the message or dialog'],
+  ['← / →', 'On the divider beside the list: narrow or widen the list (Shift: by more)'],
   ['?', 'This help'],
 ];
 

@@ -1,11 +1,21 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { listDate, shortAddress } from '../format.js';
+import { formatSize, listDate, shortAddress } from '../format.js';
 import type { ListModel } from '../list-model.js';
+import type { Summary } from '../types.js';
+import { EmptyInbox } from './empty-inbox.js';
 import { Icon } from './icons.js';
 import { routeHref } from '../url-state.js';
 
 export const ROW_HEIGHT = 68;
 const OVERSCAN = 8;
+
+/** The first recipient, and how many more (the list entry may carry only the first few). */
+function recipients(m: Summary): string {
+  const first = m.To[0] ?? m.Cc[0];
+  if (!first) return '';
+  const total = m.ToCount + m.CcCount;
+  return total > 1 ? `${shortAddress(first)} +${total - 1}` : shortAddress(first);
+}
 
 interface Props {
   model: ListModel;
@@ -17,6 +27,10 @@ interface Props {
   onToggle: (id: string, index: number, range: boolean) => void;
   onOpen: (id: string, index: number) => void;
   onRetry: () => void;
+  /** Lists the messages carrying a tag. */
+  onTag: (tag: string) => void;
+  /** Where SMTP listens, for the empty inbox's advice. */
+  smtpAddress: string;
 }
 
 /**
@@ -84,10 +98,7 @@ export function MessageList(props: Props) {
         </p>
       </div>
     ) : (
-      <div class="state">
-        <p class="state-title">No messages yet</p>
-        <p>Point your application's SMTP at this server; mail appears here as it arrives.</p>
-      </div>
+      <EmptyInbox smtpAddress={props.smtpAddress} />
     );
   }
 
@@ -107,6 +118,7 @@ export function MessageList(props: Props) {
     const checked = props.allSelected || props.selected.has(m.ID);
     const classes = ['row', m.Read ? 'read' : 'unread', checked ? 'checked' : '', m.ID === props.openId ? 'open' : '', i === props.cursor ? 'cursor' : ''];
     const subject = m.Subject || '(no subject)';
+    const to = recipients(m);
     rows.push(
       <li key={m.ID} class={classes.join(' ')} style={style} aria-setsize={total} aria-posinset={i + 1} data-id={m.ID}>
         <input
@@ -116,39 +128,56 @@ export function MessageList(props: Props) {
           checked={checked}
           onClick={(e) => props.onToggle(m.ID, i, e.shiftKey)}
         />
-        <a
-          class="row-link"
-          href={routeHref({ q: props.query, m: m.ID })}
-          aria-current={m.ID === props.openId ? 'true' : undefined}
-          onClick={(e) => {
-            if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-            e.preventDefault();
-            props.onOpen(m.ID, i);
-          }}
-        >
-          <span class="row-top">
-            <span class="from">
-              {!m.Read && <span class="sr-only">Unread: </span>}
-              {shortAddress(m.From) || '(no sender)'}
-            </span>
-            {m.Attachments > 0 && (
-              <span class="clip" title={`${m.Attachments} attachment(s)`}>
-                <Icon name="clip" />
-                <span class="sr-only">{m.Attachments} attachments</span>
+        <div class="row-body">
+          <a
+            class="row-link"
+            href={routeHref({ q: props.query, m: m.ID })}
+            aria-current={m.ID === props.openId ? 'true' : undefined}
+            onClick={(e) => {
+              if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+              e.preventDefault();
+              props.onOpen(m.ID, i);
+            }}
+          >
+            <span class="row-top">
+              <span class="people">
+                <span class="from">
+                  {!m.Read && <span class="sr-only">Unread: </span>}
+                  {shortAddress(m.From) || '(no sender)'}
+                </span>
+                {to && (
+                  <span class="to">
+                    <span aria-hidden="true"> → </span>
+                    <span class="sr-only">, to </span>
+                    {to}
+                  </span>
+                )}
               </span>
-            )}
-            <time dateTime={m.Created}>{listDate(m.Created)}</time>
-          </span>
-          <span class="subject">{subject}</span>
+              {m.Attachments > 0 && (
+                <span class="clip" title={`${m.Attachments} attachment(s)`}>
+                  <Icon name="clip" />
+                  <span class="sr-only">{m.Attachments} attachments</span>
+                </span>
+              )}
+              <time dateTime={m.Created}>{listDate(m.Created)}</time>
+            </span>
+            <span class="subject-line">
+              <span class="subject">{subject}</span>
+              <span class="size">
+                <span class="sr-only">, </span>
+                {formatSize(m.Size)}
+              </span>
+            </span>
+          </a>
           <span class="snippet">
             {m.Tags.map((t) => (
-              <span class="tag" key={t}>
+              <button type="button" class="tag tag-filter" key={t} title={`Show messages tagged ${t}`} onClick={() => props.onTag(t)}>
                 {t}
-              </span>
+              </button>
             ))}
             {m.Snippet}
           </span>
-        </a>
+        </div>
       </li>,
     );
   }

@@ -7,7 +7,7 @@ import { AttachmentsTab } from './attachments-tab.js';
 import { HtmlCheckTab } from './html-check-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
-import { ReleaseDialog } from './release-dialog.js';
+import { type Relay, ReleaseDialog } from './release-dialog.js';
 import { LinksTab } from './links-tab.js';
 import { SpamTab } from './spam-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
@@ -17,7 +17,8 @@ type Tab = 'html' | 'text' | 'headers' | 'raw' | 'attachments' | 'links' | 'html
 
 interface Props {
   id: string;
-  releaseEnabled: boolean;
+  /** Where release delivers, or null when release is off. */
+  relay: Relay | null;
   spamEnabled: boolean;
   prevId: string | null;
   nextId: string | null;
@@ -25,6 +26,9 @@ interface Props {
   onClose: () => void;
   onDelete: (id: string) => void;
   onLoaded: (id: string) => void;
+  onMarkUnread: (id: string) => void;
+  /** Lists the messages carrying a tag. */
+  onTag: (tag: string) => void;
 }
 
 function AddressRow({ label, list, total = list.length }: { label: string; list: Array<Address | null> | string[]; total?: number }) {
@@ -114,7 +118,10 @@ export function MessageView(props: Props) {
           <Icon name="next" />
         </button>
         <span class="spacer" />
-        {props.releaseEnabled && (
+        <button type="button" class="btn" onClick={() => props.onMarkUnread(message.ID)} title="Mark unread and keep it open">
+          <Icon name="unread" /> Mark unread
+        </button>
+        {props.relay && (
           <button type="button" class="btn" onClick={() => setReleasing(true)}>
             <Icon name="send" /> Release
           </button>
@@ -146,7 +153,7 @@ export function MessageView(props: Props) {
           )}
           <dt>Tags</dt>
           <dd>
-            <TagsEditor tags={message.Tags} onChange={saveTags} />
+            <TagsEditor tags={message.Tags} onChange={saveTags} onOpen={props.onTag} />
           </dd>
         </dl>
       </header>
@@ -222,7 +229,7 @@ export function MessageView(props: Props) {
         {current === 'html-check' && <HtmlCheckTab id={message.ID} html={message.HTML} />}
         {current === 'spam' && <SpamTab id={message.ID} />}
       </div>
-      {releasing && <ReleaseDialog id={message.ID} recipients={recipients} onClose={() => setReleasing(false)} />}
+      {releasing && props.relay && <ReleaseDialog id={message.ID} recipients={recipients} relay={props.relay} onClose={() => setReleasing(false)} />}
     </article>
   );
 }

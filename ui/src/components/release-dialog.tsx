@@ -3,10 +3,47 @@ import { release, releases } from '../api.js';
 import { fullDate } from '../format.js';
 import { isObject, objects, str, strings } from '../json.js';
 
+/** Where release delivers: `server` is a smarthost `host:port` or `MX`; `allowed` the allow-list pattern ('' = anyone). */
+export interface Relay {
+  server: string;
+  allowed: string;
+}
+
 interface Props {
   id: string;
   recipients: string[];
+  relay: Relay;
   onClose: () => void;
+}
+
+/**
+ * The server reports its allow-list as one regular expression (Mailpit's form); the
+ * patterns it is built from read better: `^a@b\.c$` is a@b.c, `@b\.c$` is @b.c and
+ * `@.+\.b\.c$` is *.b.c. A pattern of another shape is shown as it is.
+ */
+export function readableAllowList(pattern: string): string {
+  if (!pattern) return '';
+  const unescape = (text: string) => text.replace(/\\(.)/g, '$1');
+  return pattern
+    .split('|')
+    .map((rule) => {
+      const sub = /^@\.\+\\\.(.+)\$$/.exec(rule);
+      if (sub?.[1]) return `*.${unescape(sub[1])}`;
+      const exact = /^\^(.+)\$$/.exec(rule) ?? /^(@.+)\$$/.exec(rule);
+      return exact?.[1] ? unescape(exact[1]) : rule;
+    })
+    .join(', ');
+}
+
+function RelayFacts({ relay }: { relay: Relay }) {
+  return (
+    <dl class="relay-facts">
+      <dt>Relay</dt>
+      <dd>{relay.server === 'MX' || relay.server === '' ? "MX lookup (each recipient's own mail server)" : <code>{relay.server}</code>}</dd>
+      <dt>Allowed recipients</dt>
+      <dd>{relay.allowed ? readableAllowList(relay.allowed) : 'any address'}</dd>
+    </dl>
+  );
 }
 
 interface ReleaseView {
@@ -26,7 +63,7 @@ function toReleases(value: unknown): ReleaseView[] {
 }
 
 /** Release a caught message to real recipients, then show each attempt's outcome and SMTP transcript. */
-export function ReleaseDialog({ id, recipients, onClose }: Props) {
+export function ReleaseDialog({ id, recipients, relay, onClose }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [to, setTo] = useState(recipients.join(', '));
   const [busy, setBusy] = useState(false);
@@ -66,7 +103,8 @@ export function ReleaseDialog({ id, recipients, onClose }: Props) {
     <dialog ref={dialog} class="dialog" aria-labelledby="release-title" onClose={onClose}>
       <form onSubmit={submit}>
         <h2 id="release-title">Release message</h2>
-        <p class="muted">Deliver this message for real, to the recipients below, through the configured relay or their MX.</p>
+        <p class="muted">Deliver this message for real, to the recipients below.</p>
+        <RelayFacts relay={relay} />
         <label class="field">
           Recipients
           <input type="text" value={to} onInput={(e) => setTo(e.currentTarget.value)} autoFocus />

@@ -50,7 +50,7 @@ export function RawTab({ id }: { id: string }) {
         {parts.length > 0 && (
           <label>
             Show{' '}
-            <select value={part} onChange={(e) => setPart(e.currentTarget.value)}>
+            <select class="select" value={part} onChange={(e) => setPart(e.currentTarget.value)}>
               <option value="">Whole message</option>
               {parts.map((p) => (
                 <option key={p.id} value={p.id}>

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 
 const VALID = /^[\p{L}\p{N}\-._ @]{1,100}$/u;
 
-/** Tags on one message: remove with a button, add by typing and Enter. */
-export function TagsEditor({ tags, onChange }: { tags: string[]; onChange: (tags: string[]) => void }) {
+/** Tags on one message: a tag's name lists its messages; remove with ×, add by typing and Enter. */
+export function TagsEditor({ tags, onChange, onOpen }: { tags: string[]; onChange: (tags: string[]) => void; onOpen: (tag: string) => void }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState('');
   const add = () => {
@@ -22,7 +22,9 @@ export function TagsEditor({ tags, onChange }: { tags: string[]; onChange: (tags
       <ul class="tag-list" aria-label="Tags">
         {tags.map((t) => (
           <li key={t} class="tag">
-            {t}
+            <button type="button" class="tag-open" title={`Show messages tagged ${t}`} onClick={() => onOpen(t)}>
+              {t}
+            </button>
             <button type="button" class="tag-remove" aria-label={`Remove tag ${t}`} onClick={() => onChange(tags.filter((x) => x !== t))}>
               ×
             </button>
