@@ -45,13 +45,13 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
     get: { summary: 'The exact bytes received', params: [ID, LATEST_QUERY, { name: 'dl', in: 'query', description: '1 = as a download' }], ok: { type: TEXT_T, description: 'RFC 5322 source' }, errors: [404] },
   },
   '/api/v1/message/{ID}/release': {
-    post: { summary: 'Release the message to real recipients (smarthost or MX)', params: [ID], body: '{ "To": string[] }', ok: { type: TEXT_T, description: 'ok (202 while retrying a temporary failure)' }, errors: [400, 404] },
+    post: { summary: 'Release the message to real recipients (smarthost or MX)', params: [ID], body: '{ "To": string[] }', ok: { type: TEXT_T, description: 'ok (202 while retrying a temporary failure)' }, errors: [400, 404, 429] },
   },
   '/api/v1/message/{ID}/releases': {
     get: { summary: 'Every release of the message: attempts, outcomes and SMTP transcripts', params: [ID, LATEST_QUERY], ok: { type: JSON_T, description: '{ Enabled, Releases }' }, errors: [404] },
   },
   '/api/v1/message/{ID}/part/{PartID}': {
-    get: { summary: 'One attachment or inline part', params: [ID, PART], ok: { type: 'application/octet-stream', description: 'part content' }, errors: [404] },
+    get: { summary: 'One attachment or inline part: a verified raster image or plain text shown in place, anything else a download', params: [ID, PART], ok: { type: 'application/octet-stream', description: 'part content' }, errors: [404] },
   },
   '/api/v1/message/{ID}/part/{PartID}/thumb': {
     get: { summary: 'A 180x120 JPEG thumbnail of an image part', params: [ID, PART], ok: { type: 'image/jpeg', description: 'thumbnail' }, errors: [404] },
@@ -116,7 +116,7 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
     post: { summary: 'Store a message given as JSON, as if received over SMTP', body: 'SendRequest', ok: { type: JSON_T, description: '{ID}' }, errors: [400, 413] },
   },
   '/api/v1/info': { get: { summary: 'Application information and runtime statistics', ok: { type: JSON_T, description: 'AppInformation' } } },
-  '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration' } } },
+  '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration, plus SMTPAddress (where mail is received)' } } },
   '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
   '/api/v1/message/{ID}/sa-check': {
     get: { summary: 'SpamAssassin verdict and rules (with --enable-spamassassin; 404 without)', params: [ID], ok: { type: JSON_T, description: 'SpamAssassinResponse' }, errors: [404] },
@@ -148,7 +148,7 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/metrics': { get: { summary: 'Prometheus metrics', ok: { type: 'text/plain; version=0.0.4', description: 'metrics' } } },
 };
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 408: 'Timed out', 413: 'Body too large' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 408: 'Timed out', 413: 'Body too large', 429: 'Too many releases (--release-rate)' };
 
 /** The document served at /api/v1/openapi.json. */
 export function openApiDocument(version: string, webroot: string) {

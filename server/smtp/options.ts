@@ -5,7 +5,7 @@ export const smtpOptions = {
   smtp: listener('SMTP listener', 1025),
   smtps: listener('SMTP listener with implicit TLS (RFC 8314)', null),
   smtpMaxSize: size('Largest message accepted (SMTP SIZE); larger ones get 552. 0 = no limit', 50 * 1024 * 1024),
-  smtpMaxRecipients: integer('Most recipients per message; more get 452', 100, 1),
+  smtpMaxRecipients: integer('Most recipients per message (more get 452), and per release', 100, 1),
   smtpAuthFile: file('htpasswd-style file of SMTP credentials (bcrypt or plain); when set, AUTH is required'),
   smtpAuthAcceptAny: flag('Offer AUTH and accept any credentials'),
   smtpRequireTls: flag('Refuse MAIL and AUTH until the client has started TLS'),
