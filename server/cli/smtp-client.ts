@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Envelope } from '../store/types.js';
-import { dotStuff } from '../transfer/dot-stuff.js';
+import { encodeData } from '../transfer/dot-stuff.js';
 
 /**
  * A small SMTP submission client for `letterbox sendmail` and `letterbox import`. It
@@ -111,9 +111,8 @@ export class SmtpClient {
       throw new SmtpReplyError(Number(first?.reply.slice(0, 3)) || 554, first?.reply ?? 'no recipients', 'RCPT TO');
     }
     await this.#step('DATA', [354], 'DATA');
-    const endsInLine = raw.length >= 2 && raw[raw.length - 2] === 0x0d && raw[raw.length - 1] === 0x0a;
     // Message and terminator in one write: a separate small write would wait on the server's delayed ACK.
-    this.#socket.write(Buffer.concat([dotStuff(raw), endsInLine ? END : CRLF_END]));
+    this.#socket.write(encodeData(raw, 'keep'));
     const final = await this.#read();
     if (final.code !== 250) throw new SmtpReplyError(final.code, final.text, 'end of DATA');
     return { reply: final.text, accepted, rejected };
@@ -188,5 +187,3 @@ export class SmtpClient {
   }
 }
 
-const END = Buffer.from('.\r\n');
-const CRLF_END = Buffer.from('\r\n.\r\n');
