@@ -6,6 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rfc5322Date } from '../lib/rfc5322-date.js';
+import { findField, readHeaderBlock } from '../mime/header-block.js';
+import { editHeaderBlock } from '../mime/header-edit.js';
 import { headerEnd } from '../mime/headers.js';
 import type { StoredMessage } from '../store/types.js';
 
@@ -52,33 +54,24 @@ export function outgoingBytes(message: StoredMessage, options: OutgoingOptions):
   return Buffer.concat([Buffer.from(receivedLine(message, options), 'latin1'), raw]);
 }
 
-/** Replaces whole header fields (with their folded continuation lines) in the header block. */
+/**
+ * Replaces whole header fields (with their folded lines) on the bytes: the old ones go,
+ * the new ones end the header block (mime/header-edit.ts); the body is never touched.
+ */
 function rewriteHeaders(raw: Buffer, options: OutgoingOptions): Buffer {
-  const end = headerEnd(raw);
-  const head = raw.subarray(0, end).toString('latin1');
-  const eol = head.includes('\r\n') ? '\r\n' : '\n';
-  // Split into fields: a line starting with space or tab continues the one before (RFC 5322 §2.2.3).
-  let out = head
-    .replace(/(\r?\n)+$/, '')
-    .split(/\r?\n(?![ \t])/)
-    .filter((field) => field !== '');
-  const nameOf = (field: string) => field.slice(0, field.indexOf(':')).trim().toLowerCase();
-
+  const drop = new Set<string>();
+  const add: string[] = [];
   if (options.newMessageId) {
-    const id = `<${randomBytes(12).toString('hex')}@${clean(options.hostname)}>`;
-    const at = out.findIndex((f) => nameOf(f) === 'message-id');
-    if (at >= 0) out[at] = `Message-ID: ${id}`;
-    else out.push(`Message-ID: ${id}`);
+    drop.add('message-id');
+    add.push(`Message-ID: <${randomBytes(12).toString('hex')}@${clean(options.hostname)}>`);
   }
   if (options.overrideFrom) {
-    const at = out.findIndex((f) => nameOf(f) === 'from');
-    const original = at >= 0 ? (out[at] as string).slice((out[at] as string).indexOf(':') + 1).trim() : '';
-    const replaced = `From: <${clean(options.overrideFrom)}>`;
-    if (at >= 0) out[at] = replaced;
-    else out.push(replaced);
-    out = out.filter((f) => nameOf(f) !== 'x-original-from');
-    if (original) out.push(`X-Original-From: ${original}`);
+    const from = findField(readHeaderBlock(raw, 0, raw.length).fields, 'from');
+    // The original value as written, folds and all (RFC 5322 §2.2.3).
+    const original = from ? raw.toString('latin1', raw.indexOf(0x3a, from.start) + 1, from.end).trim() : '';
+    drop.add('from').add('x-original-from');
+    add.push(`From: <${clean(options.overrideFrom)}>`);
+    if (original) add.push(`X-Original-From: ${original}`);
   }
-  const block = out.join(eol) + eol + eol;
-  return Buffer.concat([Buffer.from(block, 'latin1'), raw.subarray(end)]);
+  return editHeaderBlock(raw, { drop: (key) => drop.has(key), add });
 }
