@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { loadConfig, resolveListenHost } from '../config.js';
+import { formatHostPort } from '../lib/host-port.js';
 import { OptionError } from '../lib/options.js';
 import type { Command } from './io.js';
 
@@ -43,7 +44,7 @@ export const healthcheck: Command = async (argv, io) => {
     io.stderr.write(`letterbox healthcheck: ${error.message}\n`);
     return 2;
   }
-  const url = `${target.scheme}://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}${target.path}`;
+  const url = `${target.scheme}://${formatHostPort(target)}${target.path}`;
   const answer = await ask(target);
   if (answer === 'ok') return 0;
   io.stderr.write(`letterbox healthcheck: ${url}: ${answer}\n`);

@@ -1,3 +1,4 @@
+import { formatHostPort } from '../../lib/host-port.js';
 import { allowListRegex } from '../../relay/allow-list.js';
 import type { Api, RouteModule } from '../api.js';
 
@@ -5,7 +6,7 @@ import type { Api, RouteModule } from '../api.js';
 function smtpAddress(api: Api): string {
   const smtp = api.listeners?.().find((l) => l.name === 'smtp');
   if (!smtp) return '';
-  return `${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port}`;
+  return formatHostPort(smtp);
 }
 
 export const infoRoutes: RouteModule = (app, api) => {
