@@ -6,16 +6,13 @@ import { createMcpServer } from './tools.js';
 /** The HTTP app itself, called in-process: its middleware runs again on every tool's API call. */
 export type SelfFetch = (request: Request) => Response | Promise<Response>;
 
-/** Larger JSON-RPC bodies are refused with 413 before parsing; no tool input comes near it. */
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /**
- * Answers one MCP request. The tools' client calls this server's own API in-process,
+ * Answers one MCP request, whose body the endpoint has read and parsed. The tools' client calls this server's own API in-process,
  * under the caller's URL and with the caller's credentials, so a tool can do exactly
  * what the caller could do with the API, and a call the caller abandons is abandoned
  * inside too (a long wait_for_message ends when the client goes away).
  */
-export async function answerMcp(request: Request, api: Api, self: SelfFetch): Promise<Response> {
+export async function answerMcp(request: Request, message: unknown, api: Api, self: SelfFetch): Promise<Response> {
   const authorization = request.headers.get('authorization');
   const client = new LetterboxClient(new URL(api.config.webroot, request.url), {
     headers: authorization ? { authorization } : {},
@@ -25,7 +22,7 @@ export async function answerMcp(request: Request, api: Api, self: SelfFetch): Pr
     },
   });
   const server = createMcpServer(client, api.version);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, maxRequestBodySize: MAX_BODY_BYTES });
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   await server.connect(transport);
-  return transport.handleRequest(request);
+  return transport.handleRequest(request, { parsedBody: message });
 }

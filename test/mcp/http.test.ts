@@ -114,6 +114,22 @@ describe('/mcp over streamable HTTP', () => {
     expect((await callJson<{ Messages: number }>(client, 'server_info')).Messages).toBeGreaterThanOrEqual(0);
   });
 
+  it('reads its body as the API does: bounded, strict JSON, a JSON-RPC parse error otherwise', async () => {
+    const post = (body: string | Buffer) => fetch(`${api.base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body });
+    for (const [body, status] of [
+      ['', 400],
+      ['{"jsonrpc":', 400],
+      ['{"jsonrpc":"2.0","jsonrpc":"1.0","id":1,"method":"ping"}', 400],
+      [Buffer.from([0x7b, 0xff, 0x7d]), 400],
+      [Buffer.alloc(2 * 1024 * 1024, 0x20), 413],
+    ] as const) {
+      const response = await post(body);
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 }, id: null });
+    }
+    expect((await post(INITIALIZE)).status).toBe(200);
+  });
+
   it('takes only POST, refuses cross-site browsers and foreign Host names', async () => {
     const get = await fetch(`${api.base}/mcp`, { headers: { accept: 'text/event-stream' } });
     expect(get.status).toBe(405);
