@@ -57,6 +57,17 @@ export class Session {
     this.summary = new SessionLog(ctx.logger.child({ front: 'imap' }), 'imap', { client: conn.remoteAddress });
   }
 
+  /**
+   * Turns CONDSTORE on for a command that uses it (RFC 7162 §3.1). The first such
+   * command on a selected mailbox first sends OK [HIGHESTMODSEQ], so a client that did
+   * not SELECT (CONDSTORE) still learns where the mailbox stands.
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.view.highestModseq()}] Highest`);
+  }
+
   get rev2(): boolean {
     return this.enabled.has('IMAP4REV2');
   }

@@ -111,7 +111,7 @@ function fetchCommand(uid: boolean) {
       // RFC 3501 §6.4.8: UID FETCH always reports the UID.
       if (uid && !has('UID')) items.unshift({ kind: 'simple', name: 'UID' });
       if (request.changedSince !== null && !has('MODSEQ')) items.push({ kind: 'simple', name: 'MODSEQ' });
-      if (has('MODSEQ')) session.condstore = true;
+      if (has('MODSEQ')) session.enableCondstore();
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
       await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);

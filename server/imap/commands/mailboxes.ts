@@ -290,7 +290,7 @@ function writeStatus(session: Session, folder: FolderInfo, items: readonly strin
   const values: string[] = [];
   for (const item of items) {
     values.push(`${item} ${statusValue(session, folder, item)}`);
-    if (item === 'HIGHESTMODSEQ') session.condstore = true;
+    if (item === 'HIGHESTMODSEQ') session.enableCondstore();
   }
   session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
 }

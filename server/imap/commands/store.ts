@@ -42,7 +42,7 @@ function storeCommand(uid: boolean) {
       if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
       const indexes = session.resolve(args.set, uid);
       if (indexes === 'invalid') return no('No such message');
-      if (args.unchangedSince !== null) session.condstore = true;
+      if (args.unchangedSince !== null) session.enableCondstore();
       // \Recent is the server's to set (RFC 3501 §2.3.2); everything else is the client's.
       const flags = args.flags.filter((f) => f.toLowerCase() !== '\\recent');
       const modified: number[] = [];
