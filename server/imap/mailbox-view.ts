@@ -59,10 +59,9 @@ export class MailboxView {
   ) {
     this.login = mailboxKey(login);
     for (const entry of folder.entries) this.#add(entry);
-    if (!readOnly) {
-      const from = claims.claim(folder, folder.uidNext - 1);
-      for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
-    }
+    // RFC 3501 §6.3.2: EXAMINE reports the recent messages but leaves them recent.
+    const from = readOnly ? claims.claimed(folder) : claims.claim(folder, folder.uidNext - 1);
+    for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
     const here = (login: string, name: string) => login === this.login && name === this.folder.name;
     this.#unsubscribe = [
       store.on('filed', (e) => {
@@ -148,9 +147,8 @@ export class MailboxView {
       for (const entry of this.#arrived.splice(0)) {
         if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
         this.#add(entry);
-        if (!this.readOnly && this.claims.claim(this.folder, entry.uid) < entry.uid) {
-          this.recent.add(entry.uid);
-        }
+        const claimedBefore = this.readOnly ? this.claims.claimed(this.folder) : this.claims.claim(this.folder, entry.uid);
+        if (claimedBefore < entry.uid) this.recent.add(entry.uid);
       }
       if (this.uids.length !== before) {
         updates.push({ kind: 'exists', count: this.uids.length });
