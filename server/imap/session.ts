@@ -245,8 +245,22 @@ export class Session {
     }
   }
 
-  /** A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1 only). */
+  /**
+   * RFC 3501 §7.2.6: a keyword new to the mailbox is announced in FLAGS and
+   * PERMANENTFLAGS before any response shows it.
+   */
+  announceKeywords(view: MailboxView, message: StoredMessage): void {
+    if (!view.learnKeywords(message.flags)) return;
+    this.untagged(`FLAGS (${view.flagNames()})`);
+    this.untagged(`OK [PERMANENTFLAGS (${view.permanentFlags()})] Flags permitted`);
+  }
+
+  /**
+   * A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1
+   * only), its new keywords announced first.
+   */
   flagList(view: MailboxView, uid: number, message: StoredMessage): string {
+    this.announceKeywords(view, message);
     const flags = [...message.flags];
     if (!this.rev2 && view.recent.has(uid)) flags.push('\\Recent');
     return `(${flags.join(' ')})`;

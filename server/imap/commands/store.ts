@@ -58,6 +58,8 @@ function storeCommand(uid: boolean) {
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;
         view.reported(message);
+        // Even a silent STORE tells of a keyword it made (RFC 3501 §7.2.6).
+        session.announceKeywords(view, message);
         const items: string[] = [];
         if (call.uid) items.push(`UID ${messageUid}`);
         if (!args.silent) items.push(`FLAGS ${session.flagList(view, messageUid, message)}`);
