@@ -53,4 +53,14 @@ describe('a new keyword is announced in FLAGS before a FETCH shows it (RFC 3501 
     a.close();
     b.close();
   });
+
+  it('announces at most 1000 keywords, however many a client invents', async () => {
+    const { c } = await freshMailbox(box, 1, 'kw');
+    const many = Array.from({ length: 1005 }, (_, i) => `k${i}`);
+    const reply = await c.command('A1', `STORE 1 +FLAGS.SILENT (${many.join(' ')})`);
+    expect(reply.at(-1)).toBe('A1 OK STORE completed');
+    const flags = reply.find((line) => line.startsWith('* FLAGS ('));
+    expect(flags?.split(' ').filter((flag) => /^\(?k\d/.test(flag))).toHaveLength(1000);
+    c.close();
+  });
 });
