@@ -10,6 +10,7 @@ import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-mat
 import { fold, headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
+import { addressHaystack } from './search-address.js';
 import { sentDay } from './sent-day.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
 
@@ -21,6 +22,7 @@ export type SearchKey =
   | { kind: 'old' }
   | { kind: 'recent'; set: boolean }
   | { kind: 'header'; field: string; text: string }
+  | { kind: 'address'; field: string; text: string }
   | { kind: 'subject'; text: string }
   | { kind: 'body'; query: BodyQuery }
   | { kind: 'text'; text: string; query: BodyQuery }
@@ -74,7 +76,7 @@ export function readSearchKey(r: Reader): SearchKey {
   }
   if (ADDRESS_KEYS.has(key)) {
     r.sp();
-    return { kind: 'header', field: key, text: r.astring().toLowerCase() };
+    return { kind: 'address', field: key, text: r.astring().toLowerCase() };
   }
   switch (key) {
     case 'ALL':
@@ -220,6 +222,8 @@ export function matches(key: SearchKey, c: Candidate): boolean {
       return c.recent === key.set;
     case 'header':
       return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : headerText(c.message, key.field).includes(key.text);
+    case 'address':
+      return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : addressHaystack(c.message.raw, key.field).includes(key.text);
     case 'subject':
       return headerHaystack(c.message).subject.includes(key.text);
     case 'body':

@@ -57,6 +57,17 @@ export class Session {
     this.summary = new SessionLog(ctx.logger.child({ front: 'imap' }), 'imap', { client: conn.remoteAddress });
   }
 
+  /**
+   * Turns CONDSTORE on for a command that uses it (RFC 7162 §3.1). The first such
+   * command on a selected mailbox first sends OK [HIGHESTMODSEQ], so a client that did
+   * not SELECT (CONDSTORE) still learns where the mailbox stands.
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.view.highestModseq()}] Highest`);
+  }
+
   get rev2(): boolean {
     return this.enabled.has('IMAP4REV2');
   }
@@ -234,8 +245,22 @@ export class Session {
     }
   }
 
-  /** A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1 only). */
+  /**
+   * RFC 3501 §7.2.6: a keyword new to the mailbox is announced in FLAGS and
+   * PERMANENTFLAGS before any response shows it.
+   */
+  announceKeywords(view: MailboxView, message: StoredMessage): void {
+    if (!view.learnKeywords(message.flags)) return;
+    this.untagged(`FLAGS (${view.flagNames()})`);
+    this.untagged(`OK [PERMANENTFLAGS (${view.permanentFlags()})] Flags permitted`);
+  }
+
+  /**
+   * A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1
+   * only), its new keywords announced first.
+   */
   flagList(view: MailboxView, uid: number, message: StoredMessage): string {
+    this.announceKeywords(view, message);
     const flags = [...message.flags];
     if (!this.rev2 && view.recent.has(uid)) flags.push('\\Recent');
     return `(${flags.join(' ')})`;

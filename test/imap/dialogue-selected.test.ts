@@ -106,7 +106,12 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
       'A003 OK STORE completed',
     ]);
     expect(await c.command('A004', 'STORE 2 -FLAGS.SILENT (\\Deleted)')).toEqual(['A004 OK STORE completed']);
-    expect(await c.command('A005', 'STORE 1 FLAGS (\\Flagged $Label1)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Recent))', 'A005 OK STORE completed']);
+    expect(await c.command('A005', 'STORE 1 FLAGS (\\Flagged $Label1)')).toEqual([
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted',
+      '* 1 FETCH (FLAGS (\\Flagged $Label1 \\Recent))',
+      'A005 OK STORE completed',
+    ]);
     expect(await c.command('A006', 'UID STORE 1 +FLAGS \\Seen')).toEqual(['* 1 FETCH (UID 1 FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A006 OK UID STORE completed']);
     expect(await c.command('A007', 'STORE 1 +FLAGS (\\Recent)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A007 OK STORE completed']);
     const messages = box.store.folders.get(user, 'INBOX')?.entries.map((e) => [...e.message.flags].sort());

@@ -72,7 +72,7 @@ const enable = command({
     for (const name of names) {
       if (!ENABLEABLE.has(name) || session.enabled.has(name)) continue;
       session.enabled.add(name);
-      if (name === 'CONDSTORE') session.condstore = true;
+      if (name === 'CONDSTORE') session.enableCondstore();
       enabled.push(name === 'IMAP4REV2' ? 'IMAP4rev2' : name);
     }
     session.untagged(`ENABLED${enabled.map((n) => ' ' + n).join('')}`);

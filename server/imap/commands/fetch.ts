@@ -1,7 +1,7 @@
 import { SEEN } from '../../store/memory-store.js';
 import type { StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
-import { literalPrefix, type ImapOutput } from '../encode.js';
+import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
 import { binaryBytes, prepareFetch, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
@@ -22,6 +22,14 @@ const EMPTY = Buffer.alloc(0);
 /** A literal of stored bytes: the prefix as text, the bytes as they are (no copy). */
 function literalOf(bytes: Buffer): ImapOutput[] {
   return [literalPrefix(bytes.length), bytes];
+}
+
+/**
+ * A plain literal of stored bytes, for a client that did not ask for BINARY: a NUL
+ * cannot travel in it (RFC 3516 §4.2), so any is sent as 0x80.
+ */
+function textLiteralOf(bytes: Buffer): ImapOutput[] {
+  return literalOf(withoutNul(bytes));
 }
 
 function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: number, message: StoredMessage): ImapOutput[] {
@@ -50,7 +58,7 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
     case 'rfc822': {
       const section = item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT';
       const bytes = sectionBytes(message, { part: [], text: section, fields: [] });
-      return [`${item.name} `, ...literalOf(bytes)];
+      return [`${item.name} `, ...textLiteralOf(bytes)];
     }
     case 'section': {
       let bytes = sectionBytes(message, item.section);
@@ -59,9 +67,9 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
         // RFC 3501 §6.4.5: the response names the origin octet only.
         const { offset, length } = item.partial;
         bytes = offset >= bytes.length ? EMPTY : bytes.subarray(offset, offset + length);
-        return [`${name}<${offset}> `, ...literalOf(bytes)];
+        return [`${name}<${offset}> `, ...textLiteralOf(bytes)];
       }
-      return [`${name} `, ...literalOf(bytes)];
+      return [`${name} `, ...textLiteralOf(bytes)];
     }
     case 'binary': {
       const label = `[${item.part.join('.')}]`;
@@ -103,7 +111,7 @@ function fetchCommand(uid: boolean) {
       // RFC 3501 §6.4.8: UID FETCH always reports the UID.
       if (uid && !has('UID')) items.unshift({ kind: 'simple', name: 'UID' });
       if (request.changedSince !== null && !has('MODSEQ')) items.push({ kind: 'simple', name: 'MODSEQ' });
-      if (has('MODSEQ')) session.condstore = true;
+      if (has('MODSEQ')) session.enableCondstore();
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
       await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);

@@ -5,7 +5,6 @@ import { quoted } from '../encode.js';
 import { highestModseq, MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
-import { SYSTEM_FLAGS } from '../system-flags.js';
 
 export function readMailbox(r: Reader, session: Session): string {
   return session.mailboxName(r.astring());
@@ -52,17 +51,11 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       const view = new MailboxView(session.store, session.user, folder, readOnly, session.ctx.claims);
       session.view = view;
       session.state = 'selected';
-      const keywords = new Set<string>();
-      let firstUnseen = 0;
-      view.messages.forEach((message, i) => {
-        for (const flag of message.flags) if (!flag.startsWith('\\')) keywords.add(flag);
-        if (firstUnseen === 0 && !message.flags.has(SEEN)) firstUnseen = i + 1;
-      });
-      const flags = [...SYSTEM_FLAGS, ...keywords].join(' ');
+      const firstUnseen = view.messages.findIndex((message) => !message.flags.has(SEEN)) + 1;
       session.untagged(`${view.count} EXISTS`);
       if (!session.rev2) session.untagged(`${view.recent.size} RECENT`);
-      session.untagged(`FLAGS (${flags})`);
-      session.untagged(`OK [PERMANENTFLAGS (${readOnly ? '' : flags + ' \\*'})] Flags permitted`);
+      session.untagged(`FLAGS (${view.flagNames()})`);
+      session.untagged(`OK [PERMANENTFLAGS (${view.permanentFlags()})] Flags permitted`);
       if (firstUnseen > 0 && !session.rev2) session.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`);
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
@@ -290,7 +283,7 @@ function writeStatus(session: Session, folder: FolderInfo, items: readonly strin
   const values: string[] = [];
   for (const item of items) {
     values.push(`${item} ${statusValue(session, folder, item)}`);
-    if (item === 'HIGHESTMODSEQ') session.condstore = true;
+    if (item === 'HIGHESTMODSEQ') session.enableCondstore();
   }
   session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
 }

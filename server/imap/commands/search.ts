@@ -59,6 +59,21 @@ function savedPart(found: number[], returns: ReadonlySet<string>): number[] {
   return [min ? first : last];
 }
 
+/**
+ * The MODSEQ a search with a MODSEQ criterion reports (RFC 7162 §3.1.5): with MIN or
+ * MAX alone, that message's; otherwise the highest of every match; 0 when none matched.
+ */
+function reportedModseq(view: MailboxView, found: readonly number[], returns: ReadonlySet<string> | null): number {
+  if (found.length === 0) return 0;
+  const modseqAt = (i: number) => view.messages[i]?.modseq ?? 0;
+  const min = returns?.has('MIN') ?? false;
+  const max = returns?.has('MAX') ?? false;
+  if (min !== max && !returns?.has('ALL') && !returns?.has('COUNT')) return modseqAt((min ? found[0] : found[found.length - 1]) as number);
+  let highest = 0;
+  for (const i of found) highest = Math.max(highest, modseqAt(i));
+  return highest;
+}
+
 /** Runs a search over the view; returns matching 0-based indexes in order. */
 async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
   const seqCache = new Map<SequenceSet, Set<number>>();
@@ -115,11 +130,11 @@ function searchCommand(uid: boolean) {
         return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       }
       const modseq = usesModseq(key);
-      if (modseq) session.condstore = true;
+      if (modseq) session.enableCondstore();
       const found = await evaluate(session, view, key);
       if (returns && save) session.searchResult = savedPart(found, returns).map((i) => view.uids[i] as number);
       const numbers = found.map((i) => (uid ? (view.uids[i] as number) : i + 1));
-      const highest = modseq && found.length > 0 ? Math.max(...found.map((i) => view.messages[i]?.modseq ?? 0)) : 0;
+      const highest = modseq ? reportedModseq(view, found, returns) : 0;
       // RFC 5182 §2.4: SAVE alone answers with the tagged OK only.
       if (returns && save && returns.size === 1) return ok(`${call.name} completed, result saved`);
       if (returns) {
