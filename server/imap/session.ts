@@ -8,12 +8,13 @@ import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
 import type { Connection } from './connection.js';
+import type { ExpungeHistory } from './expunge-history.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import { ParseError, Reader } from './parser.js';
-import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
+import { formatUidSet, LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -23,6 +24,7 @@ export interface ImapContext {
   tls: TlsMaterial | null;
   credentials: Credentials | null;
   claims: RecentClaims;
+  history: ExpungeHistory;
   commands: ReadonlyMap<string, CommandEntry>;
 }
 
@@ -57,6 +59,11 @@ export class Session {
     this.summary = new SessionLog(ctx.logger.child({ front: 'imap' }), 'imap', { client: conn.remoteAddress });
   }
 
+  /** RFC 7162 §3.2.3: QRESYNC is on once ENABLEd (it turns CONDSTORE on too). */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
+  }
+
   get rev2(): boolean {
     return this.enabled.has('IMAP4REV2');
   }
@@ -75,7 +82,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -215,7 +222,14 @@ export class Session {
   sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view) return;
-    for (const update of view.drain(expunges)) this.#sendUpdate(view, update);
+    const updates = view.drain(expunges);
+    if (this.qresync) {
+      // RFC 7162 §3.2.10: with QRESYNC on, expunges are told as one VANISHED by UID (the
+      // view drains them first, so it still comes before the EXISTS that counts without them).
+      const vanished = updates.flatMap((u) => (u.kind === 'expunge' ? [u.uid] : []));
+      if (vanished.length > 0) this.untagged(`VANISHED ${formatUidSet(vanished)}`);
+    }
+    for (const update of updates) if (!(update.kind === 'expunge' && this.qresync)) this.#sendUpdate(view, update);
   }
 
   #sendUpdate(view: MailboxView, update: ViewUpdate): void {

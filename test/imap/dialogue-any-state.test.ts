@@ -14,7 +14,7 @@ describe('IMAP any-state commands (RFC 3501 §6.1)', () => {
     const greeting = await c.line();
     expect(greeting).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 /);
     const reply = await c.command('abcd', 'CAPABILITY');
-    expect(reply[0]).toMatch(/^\* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL\+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE CONDSTORE ESEARCH SEARCHRES BINARY UTF8=ACCEPT LIST-STATUS APPENDLIMIT=\d+ AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5$/);
+    expect(reply[0]).toMatch(/^\* CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL\+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN SPECIAL-USE CONDSTORE QRESYNC ESEARCH SEARCHRES BINARY UTF8=ACCEPT LIST-STATUS APPENDLIMIT=\d+ AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5$/);
     expect(reply[0]).not.toContain('STARTTLS');
     expect(reply[1]).toBe('abcd OK CAPABILITY completed');
     c.close();

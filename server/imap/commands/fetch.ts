@@ -7,6 +7,7 @@ import { binaryBytes, prepareFetch, renderBodyStructure, renderEnvelope, section
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
+import { knownUids, sendVanishedEarlier } from '../qresync.js';
 import type { Session } from '../session.js';
 
 /** Messages written between checks for a slow reader (backpressure). */
@@ -81,17 +82,20 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
   return [];
 }
 
-/** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ and CHANGEDSINCE. */
+/** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ, CHANGEDSINCE and VANISHED. */
 function fetchCommand(uid: boolean) {
   return command<{ set: SequenceSet; request: FetchRequest }>({
     name: uid ? 'UID FETCH' : 'FETCH',
     states: SELECTED,
     holdsExpunges: !uid,
-    parse(r) {
+    parse(r, session) {
       r.sp();
       const set = readSequenceSet(r);
       r.sp();
-      return { set, request: readFetchRequest(r) };
+      const request = readFetchRequest(r);
+      // RFC 7162 §3.2.6: VANISHED is a UID FETCH modifier, once QRESYNC is enabled.
+      if (request.vanished && !(uid && session.qresync)) r.fail('VANISHED needs UID FETCH and ENABLE QRESYNC');
+      return { set, request };
     },
     async run(session, { set, request }, call) {
       const view = session.view;
@@ -106,6 +110,7 @@ function fetchCommand(uid: boolean) {
       if (has('MODSEQ')) session.condstore = true;
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
+      if (request.vanished && changedSince !== null) sendVanishedEarlier(session, changedSince, knownUids(session, set));
       await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);
       // RFC 3516 §4.3 / RFC 9051 §7.1: a part that cannot be decoded fails the whole
       // FETCH before any of it is sent (and before \Seen is set).

@@ -2,8 +2,9 @@ import { SEPARATOR, type FolderError, type FolderInfo } from '../../store/folder
 import { SEEN } from '../../store/memory-store.js';
 import { AUTHENTICATED, command, no, none, ok, type CommandEntry, type Status } from '../command.js';
 import { quoted } from '../encode.js';
-import { highestModseq, MailboxView } from '../mailbox-view.js';
+import { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
+import { readQresyncParams, resync, type QresyncParams } from '../qresync.js';
 import type { Session } from '../session.js';
 import { SYSTEM_FLAGS } from '../system-flags.js';
 
@@ -24,7 +25,7 @@ function folderError(error: FolderError, name: string): Status {
   }
 }
 
-/** RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.1.8 (CONDSTORE). */
+/** RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.1.8 (CONDSTORE) and §3.2.5 (QRESYNC). */
 function selectCommand(name: 'SELECT' | 'EXAMINE') {
   const readOnly = name === 'EXAMINE';
   return command({
@@ -34,15 +35,22 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       r.sp();
       const mailbox = readMailbox(r, session);
       let condstore = false;
+      let qresync: QresyncParams | null = null;
       if (r.maybeSp()) {
-        for (const param of r.list(() => r.atom().toUpperCase())) {
+        r.list(() => {
+          const param = r.atom().toUpperCase();
           if (param === 'CONDSTORE') condstore = true;
-          else r.fail(`unknown ${name} parameter ${param}`);
-        }
+          else if (param === 'QRESYNC') {
+            // RFC 7162 §3.2.5: only after ENABLE QRESYNC.
+            if (!session.qresync) r.fail('QRESYNC must be enabled first (ENABLE QRESYNC)');
+            r.sp();
+            qresync = readQresyncParams(r);
+          } else r.fail(`unknown ${name} parameter ${param}`);
+        });
       }
-      return { mailbox, condstore };
+      return { mailbox, condstore, qresync: qresync as QresyncParams | null };
     },
-    run(session, { mailbox, condstore }) {
+    run(session, { mailbox, condstore, qresync }) {
       // RFC 7162 §3.2.11 / RFC 9051 §7.1: a client selecting anew is told the old one closed.
       if (session.view) session.untagged('OK [CLOSED] Previous mailbox closed');
       session.deselect();
@@ -66,8 +74,9 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       if (firstUnseen > 0 && !session.rev2) session.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`);
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
-      session.untagged(`OK [HIGHESTMODSEQ ${view.highestModseq()}] Highest`);
+      session.untagged(`OK [HIGHESTMODSEQ ${session.ctx.history.highestModseq(folder)}] Highest`);
       if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.folders.list(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
+      if (qresync) resync(session, qresync);
       return ok(`${name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   });
@@ -315,7 +324,7 @@ function statusValue(session: Session, folder: FolderInfo, item: string): number
     case 'DELETED':
       return entries.filter((e) => e.message.flags.has('\\Deleted')).length;
     default:
-      return highestModseq(folder);
+      return session.ctx.history.highestModseq(folder);
   }
 }
 
