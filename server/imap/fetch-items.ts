@@ -104,10 +104,15 @@ export interface FetchRequest {
   vanished: boolean;
 }
 
+/** A parenthesised fetch-att list (also what RFC 5465 §8 MessageNew carries). */
+export function readFetchItemList(r: Reader): FetchItem[] {
+  return r.list(() => readItem(r), false);
+}
+
 /** fetch-att list, a macro, or a single item; then optional modifiers. */
 export function readFetchRequest(r: Reader): FetchRequest {
   let items: FetchItem[];
-  if (r.peek() === 0x28) items = r.list(() => readItem(r), false);
+  if (r.peek() === 0x28) items = readFetchItemList(r);
   else {
     const start = r.pos;
     const word = r.atom().toUpperCase();

@@ -82,6 +82,24 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
   return [];
 }
 
+/** `* n FETCH (item…` for the message at a view index, without the closing parenthesis. */
+function fetchItems(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): ImapOutput[] {
+  const message = view.messages[index] as StoredMessage;
+  const uid = view.uids[index] as number;
+  const chunks: ImapOutput[] = [`* ${index + 1} FETCH (`];
+  items.forEach((item, n) => {
+    if (n > 0) chunks.push(' ');
+    chunks.push(...renderItem(session, view, item, uid, message));
+  });
+  return chunks;
+}
+
+/** A whole unsolicited FETCH response (RFC 5465 §5.2): it reports, never sets \Seen. */
+export function renderFetch(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): Buffer {
+  const chunks = [...fetchItems(session, view, items, index), ')\r\n'];
+  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+}
+
 /** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ, CHANGEDSINCE and VANISHED. */
 function fetchCommand(uid: boolean) {
   return command<{ set: SequenceSet; request: FetchRequest }>({
@@ -129,11 +147,7 @@ function fetchCommand(uid: boolean) {
       for (const i of indexes) {
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;
-        const chunks: ImapOutput[] = [`* ${i + 1} FETCH (`];
-        items.forEach((item, n) => {
-          if (n > 0) chunks.push(' ');
-          chunks.push(...renderItem(session, view, item, messageUid, message));
-        });
+        const chunks = fetchItems(session, view, items, i);
         if (seen.has(message)) {
           // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
           if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);

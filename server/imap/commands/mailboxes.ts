@@ -82,7 +82,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
   });
 }
 
-function toText(part: string | Buffer): string {
+export function toText(part: string | Buffer): string {
   return typeof part === 'string' ? part : part.toString('utf8');
 }
 
@@ -304,7 +304,7 @@ function writeStatus(session: Session, folder: FolderInfo, items: readonly strin
   session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
 }
 
-function statusValue(session: Session, folder: FolderInfo, item: string): number {
+export function statusValue(session: Session, folder: FolderInfo, item: string): number {
   const entries = folder.entries;
   switch (item) {
     case 'MESSAGES':
