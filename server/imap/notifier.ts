@@ -48,6 +48,7 @@ export class Notifier {
       store.on('filed', (e) => this.#message(folderOf(e.login, e.folder), 'MessageNew', 'new')),
       store.on('unfiled', (e) => this.#message(folderOf(e.login, e.folder), 'MessageExpunge', 'expunge')),
       store.on('flags', (e) => {
+        if (!this.#hears('FlagChange')) return;
         for (const message of e.messages) {
           for (const place of store.folders.placementsOf(message)) this.#message(folderOf(place.login, place.folder), 'FlagChange', 'flags');
         }
@@ -56,6 +57,11 @@ export class Notifier {
         if (e.login === this.#login) this.#foldersChanged();
       }),
     ];
+  }
+
+  /** Whether any group asks for an event (a bulk flag change costs nothing otherwise). */
+  #hears(event: NotifyEvent): boolean {
+    return Boolean(this.spec.selected?.events.has(event)) || this.spec.others.some((g) => g.events.has(event));
   }
 
   #message(folder: FolderInfo | undefined, event: NotifyEvent, change: Change): void {
@@ -135,7 +141,8 @@ export class Notifier {
   flush(): void {
     const condstore = this.session.condstore;
     for (const [folder, changes] of this.#pending) {
-      if (!this.session.store.folders.get(this.#login, folder.name)) continue;
+      // A folder deleted since (or deleted and made anew under its name) has nothing to tell.
+      if (this.session.store.folders.get(this.#login, folder.name) !== folder) continue;
       const items = new Set<string>();
       if (changes.has('new') || changes.has('expunge')) items.add('MESSAGES').add('UIDNEXT');
       if (changes.has('flags')) items.add('UIDVALIDITY').add('UNSEEN');

@@ -30,6 +30,9 @@ export interface ImapContext {
   commands: ReadonlyMap<string, CommandEntry>;
 }
 
+/** Bytes a client may leave unread before NOTIFY stops pushing to it. */
+const NOTIFY_BACKLOG = 1024 * 1024;
+
 /** Tags are at most this long in replies to lines that could not be read whole. */
 const TAG_IN_HEAD = /^([^\s(){%*"\\+]{1,64}) /;
 
@@ -239,6 +242,14 @@ export class Session {
    */
   notifyChanged(): void {
     if (this.busy && !this.idling) return;
+    if (this.conn.socket.writableLength > NOTIFY_BACKLOG && this.notifier) {
+      // RFC 5465 §9: a client that does not read must not make the server hold
+      // notifications without bound; §5.8 says how to stop.
+      this.notifier.overflowed = true;
+      this.#flushNotifications();
+      this.conn.writer.flush();
+      return;
+    }
     const selected = this.notifier?.spec.selected;
     if (selected && this.view && this.state === 'selected') this.sendUpdates(this.idling || !selected.delayed);
     this.#flushNotifications();
@@ -248,7 +259,7 @@ export class Session {
   #flushNotifications(): void {
     const notifier = this.notifier;
     if (!notifier) return;
-    notifier.flush();
+    if (!notifier.overflowed) notifier.flush();
     if (notifier.overflowed) {
       // RFC 5465 §5.8: too much to keep; the client is told and NOTIFY is off.
       this.untagged('OK [NOTIFICATIONOVERFLOW] Too many notifications; NOTIFY is off');

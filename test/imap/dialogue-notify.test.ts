@@ -155,4 +155,33 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     a.close();
     b.close();
   });
+
+  it('a client that stops reading is told NOTIFICATIONOVERFLOW and NOTIFY stops, instead of the server holding its backlog (§5.8, §9)', async () => {
+    const user = fresh();
+    const a = await loggedIn(box.port('imap'), user);
+    await a.command('A1', 'SELECT INBOX');
+    await a.command('A2', 'NOTIFY SET (selected (MessageNew (UID BODY.PEEK[]) MessageExpunge))');
+    a.socket.pause();
+    const big = 'x'.repeat(76) + '\r\n';
+    const sent = 60;
+    for (let i = 0; i < sent; i++) {
+      deliver(box.store, `big ${i}`, { to: user, body: big.repeat(4000) });
+      // Let the server push what it owes before the next message arrives.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    a.socket.resume();
+    const seen: string[] = [];
+    for (;;) {
+      const line = await a.line();
+      if (line.includes('FETCH')) seen.push('FETCH');
+      if (line.startsWith('* OK [NOTIFICATIONOVERFLOW]')) break;
+    }
+    expect(seen.length).toBeLessThan(sent);
+    // NOTIFY is off; the session goes on, and the rest is told at the next command.
+    const noop = await a.command('A3', 'NOOP');
+    expect(noop.at(-1)).toBe('A3 OK NOOP completed');
+    expect(noop.some((l) => / FETCH /.test(l))).toBe(false);
+    expect(noop).toContain(`* ${sent} EXISTS`);
+    a.close();
+  });
 });
