@@ -24,7 +24,7 @@ export function createImapFront(context: FrontContext): Front | null {
   if (config.imaps && tls) listeners.push({ name: 'imaps', at: resolveListenHost(config.imaps, config), secure: true });
   if (listeners.length === 0) return null;
 
-  const history = new ExpungeHistory(context.store);
+  const history = new ExpungeHistory(context.store, { restored: Boolean(config.dataDir) });
   const shared: ImapContext = { ...context, claims: new RecentClaims(), history, commands: COMMANDS };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   /** Each open session, and when it has ended. */

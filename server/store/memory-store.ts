@@ -295,10 +295,12 @@ export class MemoryStore {
 
   /**
    * A fresh mod-sequence for a change that is not a message's own (RFC 7162 §3.2.7: an
-   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones.
+   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
+   * leaves a gap, so values handed out before can be told from those after.
    */
-  nextModseq(): number {
-    return ++this.#modseq;
+  nextModseq(step = 1): number {
+    this.#modseq += step;
+    return this.#modseq;
   }
 
   /** The highest mod-sequence given out so far. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPUNGE_HISTORY_RANGES } from '../../server/imap/expunge-history.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -156,5 +159,43 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
     const sample = await c.command('S4', `EXAMINE INBOX (QRESYNC (${uidValidity} ${before} 1:${count} (10 20)))`);
     expect(vanishedOf(sample)).toEqual(odd.filter((uid) => uid > 20));
     c.close();
+  });
+});
+
+describe('QRESYNC across a restart from --data-dir', () => {
+  it('a client resyncing with a mod-sequence from before the restart is told every known UID that is gone, and later changes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qresync-'));
+    try {
+      const user = 'restart@blue.com';
+      const before = await startTestSandbox({ dataDir: dir });
+      for (const n of [1, 2, 3, 4]) deliver(before.store, `m${n}`, { to: user });
+      const uidValidity = before.store.folders.get(user, 'INBOX')?.uidValidity ?? 0;
+      const c = await loggedIn(before.port('imap'), user);
+      await c.command('E1', 'ENABLE QRESYNC');
+      await c.command('S1', 'SELECT INBOX');
+      await c.command('S2', 'STORE 1,4 +FLAGS.SILENT (\\Deleted)');
+      await c.command('S3', 'EXPUNGE');
+      // The client's last word: HIGHESTMODSEQ after an expunge, a value no journal record holds.
+      const known = highestModseq(await c.command('S4', 'SELECT INBOX'));
+      await c.command('S5', 'LOGOUT');
+      await before.stop(0);
+
+      const after = await startTestSandbox({ dataDir: dir });
+      try {
+        after.store.expunge(user, 'INBOX', [2]);
+        const flagged = after.store.folders.entry(user, 'INBOX', 3)?.message;
+        after.store.setFlags([flagged?.id ?? ''], 'add', ['\\Flagged']);
+        const again = await loggedIn(after.port('imap'), user);
+        await again.command('E1', 'ENABLE QRESYNC');
+        const select = await again.command('S1', `SELECT INBOX (QRESYNC (${uidValidity} ${known} 1:4))`);
+        expect(changes(select)).toEqual(['* VANISHED (EARLIER) 1:2,4', `* 1 FETCH (UID 3 FLAGS (\\Flagged \\Recent) MODSEQ (${flagged?.modseq}))`]);
+        expect(highestModseq(select)).toBeGreaterThan(known);
+        again.close();
+      } finally {
+        await after.stop(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
