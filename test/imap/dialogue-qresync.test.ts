@@ -134,6 +134,12 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
     const modseq = highestModseq(expunge);
     expect(modseq).toBeGreaterThan(before);
     expect(await b.command('B4', 'STATUS INBOX (HIGHESTMODSEQ)')).toEqual([`* STATUS INBOX (HIGHESTMODSEQ ${modseq})`, '* 2 EXPUNGE', 'B4 OK STATUS completed']);
+    // RFC 6851 §4.4: MOVE too tells VANISHED and completes with the new HIGHESTMODSEQ.
+    const archive = box.store.folders.get(user, 'Archive');
+    const move = await a.command('A6', 'UID MOVE 3 Archive');
+    expect(move.slice(0, 2)).toEqual([`* OK [COPYUID ${archive?.uidValidity} 3 1] Moved`, '* VANISHED 3']);
+    expect(highestModseq(move.slice(2))).toBeGreaterThan(modseq);
+    expect(move[2]).toMatch(/^A6 OK \[HIGHESTMODSEQ \d+\] UID MOVE completed$/);
     a.close();
     b.close();
   });

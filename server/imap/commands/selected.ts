@@ -21,7 +21,13 @@ export function expungeUids(session: Session, uids: number[], name: string): Sta
   const view = session.view;
   if (!view || uids.length === 0) return ok(`${name} completed`);
   session.store.expunge(session.user, view.name, uids);
-  return session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.ctx.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
+  return expunged(session, name);
+}
+
+/** The completion of a command that expunged (EXPUNGE, MOVE): HIGHESTMODSEQ for QRESYNC. */
+export function expunged(session: Session, name: string): Status {
+  const view = session.view;
+  return view && session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.ctx.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
 }
 
 /** RFC 3501 §6.4.1: nothing to write to disk in memory. */
