@@ -34,6 +34,15 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
       `* STATUS Archive (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ${archive?.uidValidity} HIGHESTMODSEQ ${box.store.folders.get(user, 'Archive')?.entries[0]?.message.modseq})`,
       'A4 OK NOTIFY completed',
     ]);
+    // INBOXES is where mail is delivered: INBOX; SUBSCRIBED follows the subscriptions.
+    expect(await c.command('A7', 'NOTIFY SET STATUS (inboxes (MessageExpunge))')).toEqual(['* STATUS INBOX (MESSAGES 1)', 'A7 OK NOTIFY completed']);
+    await c.command('A8', 'UNSUBSCRIBE Archive');
+    const subscribed = box.store.folders.list(user).filter((f) => f.subscribed);
+    expect(await c.command('A9', 'NOTIFY SET STATUS (subscribed (MessageExpunge))')).toEqual([
+      ...subscribed.map((f) => `* STATUS ${f.name} (MESSAGES ${f.entries.length})`),
+      'A9 OK NOTIFY completed',
+    ]);
+    expect(subscribed.map((f) => f.name)).not.toContain('Archive');
     // Without STATUS nothing is sent now; SELECTED names no mailbox until one is selected.
     expect(await c.command('A5', 'NOTIFY SET (selected (MessageNew MessageExpunge)) (personal (MessageNew MessageExpunge))')).toEqual(['A5 OK NOTIFY completed']);
     expect(await c.command('A6', 'NOTIFY NONE')).toEqual(['A6 OK NOTIFY completed']);
