@@ -87,6 +87,9 @@ export function readNotify(r: Reader, session: Session): NotifySpec | null {
     const events = new Set<NotifyEvent>();
     let fetch: FetchItem[] = [];
     const onSelected = filter === 'selected' || filter === 'selected-delayed';
+    // §5 would have MessageNew and MessageExpunge only together, FlagChange only with
+    // both, else BAD; Dovecot takes any of them alone (imaptest's notify script relies
+    // on it), and so does this: each event stands for itself here.
     if (!r.word('NONE')) {
       r.list(() => {
         const name = r.atom();

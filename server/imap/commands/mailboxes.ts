@@ -34,21 +34,20 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
     parse(r, session) {
       r.sp();
       const mailbox = readMailbox(r, session);
-      let condstore = false;
-      let qresync: QresyncParams | null = null;
+      const args: { mailbox: string; condstore: boolean; qresync: QresyncParams | null } = { mailbox, condstore: false, qresync: null };
       if (r.maybeSp()) {
         r.list(() => {
           const param = r.atom().toUpperCase();
-          if (param === 'CONDSTORE') condstore = true;
+          if (param === 'CONDSTORE') args.condstore = true;
           else if (param === 'QRESYNC') {
             // RFC 7162 §3.2.5: only after ENABLE QRESYNC.
             if (!session.qresync) r.fail('QRESYNC must be enabled first (ENABLE QRESYNC)');
             r.sp();
-            qresync = readQresyncParams(r);
+            args.qresync = readQresyncParams(r);
           } else r.fail(`unknown ${name} parameter ${param}`);
         });
       }
-      return { mailbox, condstore, qresync: qresync as QresyncParams | null };
+      return args;
     },
     run(session, { mailbox, condstore, qresync }) {
       // RFC 7162 §3.2.11 / RFC 9051 §7.1: a client selecting anew is told the old one closed.
