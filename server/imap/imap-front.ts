@@ -8,6 +8,7 @@ import { closeServer, dropConnections, listenAll, type NamedListener } from '../
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
+import { ExpungeHistory } from './expunge-history.js';
 import { RecentClaims } from './mailbox-view.js';
 import { Session, type ImapContext } from './session.js';
 
@@ -23,7 +24,8 @@ export function createImapFront(context: FrontContext): Front | null {
   if (config.imaps && tls) listeners.push({ name: 'imaps', at: resolveListenHost(config.imaps, config), secure: true });
   if (listeners.length === 0) return null;
 
-  const shared: ImapContext = { ...context, claims: new RecentClaims(), commands: COMMANDS };
+  const history = new ExpungeHistory(context.store, { restored: Boolean(config.dataDir) });
+  const shared: ImapContext = { ...context, claims: new RecentClaims(), history, commands: COMMANDS };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   /** Each open session, and when it has ended. */
   const sessions = new Map<Session, Promise<void>>();
@@ -79,6 +81,7 @@ export function createImapFront(context: FrontContext): Front | null {
       clearTimeout(timer);
       for (const { server } of servers) dropConnections(server);
       await closing;
+      history.close();
     },
   };
 }

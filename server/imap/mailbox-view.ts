@@ -34,7 +34,7 @@ export class RecentClaims {
 
 /** One untagged response the view owes its session. */
 export type ViewUpdate =
-  | { kind: 'expunge'; seq: number }
+  | { kind: 'expunge'; seq: number; uid: number }
   | { kind: 'exists'; count: number }
   | { kind: 'recent'; count: number }
   | { kind: 'flags'; seq: number; uid: number; message: StoredMessage };
@@ -215,7 +215,7 @@ export class MailboxView {
       const uid = this.uids[i] as number;
       const message = this.messages[i] as StoredMessage;
       if (this.#expunged.has(uid)) {
-        updates.push({ kind: 'expunge', seq: i + 1 - removed });
+        updates.push({ kind: 'expunge', seq: i + 1 - removed, uid });
         removed++;
         this.recent.delete(uid);
         this.#forget(message.id, uid);
@@ -250,19 +250,8 @@ export class MailboxView {
     for (const off of this.#unsubscribe) off();
   }
 
-  /** RFC 7162 HIGHESTMODSEQ: the highest mod-sequence of any message in the folder. */
-  highestModseq(): number {
-    return highestModseq(this.folder);
-  }
-
   /** Store access for commands acting on this view. */
   get source(): MemoryStore {
     return this.store;
   }
-}
-
-export function highestModseq(folder: FolderInfo): number {
-  let max = 1;
-  for (const entry of folder.entries) if (entry.message.modseq > max) max = entry.message.modseq;
-  return max;
 }

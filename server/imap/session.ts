@@ -7,13 +7,16 @@ import type { MemoryStore } from '../store/memory-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
+import { renderFetch } from './commands/fetch.js';
 import type { Connection } from './connection.js';
+import type { ExpungeHistory } from './expunge-history.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
+import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
-import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
+import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -23,8 +26,12 @@ export interface ImapContext {
   tls: TlsMaterial | null;
   credentials: Credentials | null;
   claims: RecentClaims;
+  history: ExpungeHistory;
   commands: ReadonlyMap<string, CommandEntry>;
 }
+
+/** Bytes a client may leave unread before NOTIFY stops pushing to it. */
+const NOTIFY_BACKLOG = 1024 * 1024;
 
 /** Tags are at most this long in replies to lines that could not be read whole. */
 const TAG_IN_HEAD = /^([^\s(){%*"\\+]{1,64}) /;
@@ -43,6 +50,12 @@ export class Session {
   readonly enabled = new Set<string>();
   /** RFC 7162 §3.1: CONDSTORE is on once the client used it. */
   condstore = false;
+  /** RFC 5465 NOTIFY: the events the client asked to hear of, or null (NOTIFY NONE). */
+  notifier: Notifier | null = null;
+  /** A command is running: unsolicited responses wait for its end (IDLE excepted). */
+  busy = false;
+  /** IDLE is waiting for DONE: updates go out at once (RFC 2177, RFC 5465 §4). */
+  idling = false;
   /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
   searchResult: readonly number[] = [];
   readonly log: Logger;
@@ -65,7 +78,12 @@ export class Session {
   enableCondstore(): void {
     if (this.condstore) return;
     this.condstore = true;
-    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.view.highestModseq()}] Highest`);
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.ctx.history.highestModseq(this.view.folder)}] Highest`);
+  }
+
+  /** RFC 7162 §3.2.3: QRESYNC is on once ENABLEd (it turns CONDSTORE on too). */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
   }
 
   get rev2(): boolean {
@@ -86,7 +104,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC', 'NOTIFY', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -143,6 +161,8 @@ export class Session {
         if (this.state === 'logout') break;
       }
     } finally {
+      this.notifier?.close();
+      this.notifier = null;
       this.view?.close();
       this.view = null;
       if (this.state === 'logout') this.conn.close();
@@ -202,6 +222,7 @@ export class Session {
       return;
     }
     let status: Status;
+    this.busy = true;
     try {
       const runner = entry.prepare(r, this);
       status = await runner({ tag, name, uid });
@@ -211,8 +232,11 @@ export class Session {
         this.log.error('imap command failed', { command: name, error });
         status = no('Internal error', 'SERVERBUG');
       }
+    } finally {
+      this.busy = false;
     }
     if (this.view && this.state === 'selected') this.sendUpdates(!entry.holdsExpunges);
+    this.#flushNotifications();
     this.#status(tag, status);
   }
 
@@ -222,11 +246,57 @@ export class Session {
     this.write(`${tag} ${status.type} ${code}${status.text}\r\n`);
   }
 
+  /**
+   * A NOTIFY event is waiting (RFC 5465 §3.1): between commands and during IDLE it is
+   * sent at once; while a command runs, after it. SELECTED-DELAYED keeps expunges for
+   * a command that may renumber (§6.1.2).
+   */
+  notifyChanged(): void {
+    if (this.busy && !this.idling) return;
+    if (this.conn.socket.writableLength > NOTIFY_BACKLOG && this.notifier) {
+      // RFC 5465 §9: a client that does not read must not make the server hold
+      // notifications without bound; §5.8 says how to stop.
+      this.notifier.overflowed = true;
+      this.#flushNotifications();
+      this.conn.writer.flush();
+      return;
+    }
+    const selected = this.notifier?.spec.selected;
+    if (selected && this.view && this.state === 'selected') this.sendUpdates(this.idling || !selected.delayed);
+    this.#flushNotifications();
+    this.conn.writer.flush();
+  }
+
+  #flushNotifications(): void {
+    const notifier = this.notifier;
+    if (!notifier) return;
+    if (!notifier.overflowed) notifier.flush();
+    if (notifier.overflowed) {
+      // RFC 5465 §5.8: too much to keep; the client is told and NOTIFY is off.
+      this.untagged('OK [NOTIFICATIONOVERFLOW] Too many notifications; NOTIFY is off');
+      notifier.close();
+      this.notifier = null;
+    }
+  }
+
   /** Sends what changed in the selected folder since the client was last told. */
   sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view) return;
-    for (const update of view.drain(expunges)) this.#sendUpdate(view, update);
+    const lastUid = view.uids[view.uids.length - 1] ?? 0;
+    const updates = view.drain(expunges);
+    if (this.qresync) {
+      // RFC 7162 §3.2.10: with QRESYNC on, expunges are told as one VANISHED by UID (the
+      // view drains them first, so it still comes before the EXISTS that counts without them).
+      const vanished = updates.flatMap((u) => (u.kind === 'expunge' ? [u.uid] : []));
+      if (vanished.length > 0) this.untagged(`VANISHED ${formatUidSet(vanished)}`);
+    }
+    for (const update of updates) if (!(update.kind === 'expunge' && this.qresync)) this.#sendUpdate(view, update);
+    // RFC 5465 §5.2: NOTIFY's MessageNew fetch-att follow the EXISTS, one FETCH per new message.
+    const selected = this.notifier?.spec.selected;
+    if (selected?.events.has('MessageNew') && selected.fetch.length > 0) {
+      for (let i = lowerBound(view.uids, lastUid + 1); i < view.count; i++) this.write(renderFetch(this, view, selected.fetch, i));
+    }
   }
 
   #sendUpdate(view: MailboxView, update: ViewUpdate): void {

@@ -293,6 +293,21 @@ export class MemoryStore {
     this.#removeSeqs(new Set(orphans.map((m) => m.seq)), 'expunged');
   }
 
+  /**
+   * A fresh mod-sequence for a change that is not a message's own (RFC 7162 §3.2.7: an
+   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
+   * leaves a gap, so values handed out before can be told from those after.
+   */
+  nextModseq(step = 1): number {
+    this.#modseq += step;
+    return this.#modseq;
+  }
+
+  /** The highest mod-sequence given out so far. */
+  get modseq(): number {
+    return this.#modseq;
+  }
+
   /** Removes messages whose folder deletion left them held by nothing. */
   removeOrphans(messages: readonly StoredMessage[]): void {
     this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');

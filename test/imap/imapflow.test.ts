@@ -85,4 +85,47 @@ describe('imapflow against the IMAP front', () => {
       await flow.logout();
     }
   });
+
+  it('with qresync: true, reconnects and resyncs: deletions arrive as VANISHED (EARLIER), changed flags as FETCH', async () => {
+    const user = 'resync@blue.com';
+    for (const n of [1, 2, 3, 4]) await send(user, `Note ${n}`, `note ${n}`);
+    const first = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: false, qresync: true });
+    await first.connect();
+    const opened = await first.mailboxOpen('INBOX');
+    const { uidValidity, highestModseq } = opened;
+    expect(first.enabled.has('QRESYNC')).toBe(true);
+    await first.logout();
+
+    // While the client is away, another one deletes two messages and flags one.
+    const other = client(user);
+    await other.connect();
+    await other.mailboxOpen('INBOX');
+    await other.messageFlagsAdd({ uid: '3' }, ['\\Answered'], { uid: true });
+    await other.messageDelete({ uid: '1,4' }, { uid: true });
+    await other.logout();
+
+    const again = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: false, qresync: true });
+    const vanished: Array<{ uid?: number; earlier?: boolean }> = [];
+    const flagged: Array<{ uid?: number; flags: Set<string> }> = [];
+    again.on('expunge', (event: { uid?: number; earlier?: boolean }) => vanished.push(event));
+    again.on('flags', (event: { uid?: number; flags: Set<string> }) => flagged.push(event));
+    await again.connect();
+    try {
+      const resynced = await again.mailboxOpen('INBOX', { uidValidity, changedSince: highestModseq });
+      expect(resynced.highestModseq).toBeGreaterThan(highestModseq ?? 0n);
+      expect(vanished.map((e) => [e.uid, e.earlier])).toEqual([
+        [1, true],
+        [4, true],
+      ]);
+      expect(flagged.map((e) => [e.uid, [...e.flags]])).toEqual([[3, ['\\Answered']]]);
+
+      // Live: an expunge by someone else reaches the open client as a plain VANISHED.
+      const live = new Promise<{ uid?: number; earlier?: boolean }>((resolve) => again.on('expunge', resolve));
+      box.store.expunge(user, 'INBOX', [2]);
+      await again.noop();
+      expect(await live).toMatchObject({ uid: 2, earlier: false });
+    } finally {
+      await again.logout();
+    }
+  });
 });

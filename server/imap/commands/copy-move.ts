@@ -3,6 +3,7 @@ import type { StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
 import { readMailbox } from './mailboxes.js';
+import { expunged } from './selected.js';
 
 /** RFC 3501 §6.4.7 COPY and RFC 6851 MOVE, with RFC 4315 COPYUID. */
 function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
@@ -42,7 +43,8 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
         // The catch-all's INBOX holds every message; leaving it must not delete what was just filed elsewhere.
         session.store.folders.unfile(session.user, view.name, leaving);
       } else session.store.expunge(session.user, view.name, leaving);
-      return ok(`${call.name} completed`);
+      // RFC 6851 §4.4 with RFC 7162 §3.2.7: the source's new HIGHESTMODSEQ.
+      return expunged(session, call.name);
     },
   });
 }

@@ -20,7 +20,11 @@ const idle = command({
       view.onChange = push;
       if (view.pending) push();
     }
+    // RFC 5465 §4: NOTIFY's events for other mailboxes go out during IDLE too.
+    session.idling = true;
+    if (session.notifier) session.notifyChanged();
     const line = await session.readLine();
+    session.idling = false;
     if (view) view.onChange = null;
     if (line === null) return ok('IDLE ended');
     if (line.trim().toUpperCase() !== 'DONE') return bad('Expected DONE');

@@ -6,6 +6,7 @@ import { copyMoveCommands } from './copy-move.js';
 import { fetchCommands } from './fetch.js';
 import { idleCommands } from './idle.js';
 import { mailboxCommands } from './mailboxes.js';
+import { notifyCommands } from './notify.js';
 import { searchCommands } from './search.js';
 import { selectedCommands } from './selected.js';
 import { storeCommands } from './store.js';
@@ -23,5 +24,6 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...storeCommands,
     ...copyMoveCommands,
     ...idleCommands,
+    ...notifyCommands,
   ].map((entry) => [entry.name, entry]),
 );

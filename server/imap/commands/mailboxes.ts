@@ -2,8 +2,9 @@ import { SEPARATOR, type FolderError, type FolderInfo } from '../../store/folder
 import { SEEN } from '../../store/memory-store.js';
 import { AUTHENTICATED, command, no, none, ok, type CommandEntry, type Status } from '../command.js';
 import { quoted } from '../encode.js';
-import { highestModseq, MailboxView } from '../mailbox-view.js';
+import { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
+import { readQresyncParams, resync, type QresyncParams } from '../qresync.js';
 import type { Session } from '../session.js';
 
 export function readMailbox(r: Reader, session: Session): string {
@@ -23,7 +24,7 @@ function folderError(error: FolderError, name: string): Status {
   }
 }
 
-/** RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.1.8 (CONDSTORE). */
+/** RFC 3501 §6.3.1 SELECT and §6.3.2 EXAMINE, with RFC 7162 §3.1.8 (CONDSTORE) and §3.2.5 (QRESYNC). */
 function selectCommand(name: 'SELECT' | 'EXAMINE') {
   const readOnly = name === 'EXAMINE';
   return command({
@@ -32,16 +33,22 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
     parse(r, session) {
       r.sp();
       const mailbox = readMailbox(r, session);
-      let condstore = false;
+      const args: { mailbox: string; condstore: boolean; qresync: QresyncParams | null } = { mailbox, condstore: false, qresync: null };
       if (r.maybeSp()) {
-        for (const param of r.list(() => r.atom().toUpperCase())) {
-          if (param === 'CONDSTORE') condstore = true;
-          else r.fail(`unknown ${name} parameter ${param}`);
-        }
+        r.list(() => {
+          const param = r.atom().toUpperCase();
+          if (param === 'CONDSTORE') args.condstore = true;
+          else if (param === 'QRESYNC') {
+            // RFC 7162 §3.2.5: only after ENABLE QRESYNC.
+            if (!session.qresync) r.fail('QRESYNC must be enabled first (ENABLE QRESYNC)');
+            r.sp();
+            args.qresync = readQresyncParams(r);
+          } else r.fail(`unknown ${name} parameter ${param}`);
+        });
       }
-      return { mailbox, condstore };
+      return args;
     },
-    run(session, { mailbox, condstore }) {
+    run(session, { mailbox, condstore, qresync }) {
       // RFC 7162 §3.2.11 / RFC 9051 §7.1: a client selecting anew is told the old one closed.
       if (session.view) session.untagged('OK [CLOSED] Previous mailbox closed');
       session.deselect();
@@ -59,14 +66,15 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       if (firstUnseen > 0 && !session.rev2) session.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`);
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
-      session.untagged(`OK [HIGHESTMODSEQ ${view.highestModseq()}] Highest`);
+      session.untagged(`OK [HIGHESTMODSEQ ${session.ctx.history.highestModseq(folder)}] Highest`);
       if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.folders.list(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
+      if (qresync) resync(session, qresync);
       return ok(`${name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   });
 }
 
-function toText(part: string | Buffer): string {
+export function toText(part: string | Buffer): string {
   return typeof part === 'string' ? part : part.toString('utf8');
 }
 
@@ -288,7 +296,7 @@ function writeStatus(session: Session, folder: FolderInfo, items: readonly strin
   session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
 }
 
-function statusValue(session: Session, folder: FolderInfo, item: string): number {
+export function statusValue(session: Session, folder: FolderInfo, item: string): number {
   const entries = folder.entries;
   switch (item) {
     case 'MESSAGES':
@@ -308,7 +316,7 @@ function statusValue(session: Session, folder: FolderInfo, item: string): number
     case 'DELETED':
       return entries.filter((e) => e.message.flags.has('\\Deleted')).length;
     default:
-      return highestModseq(folder);
+      return session.ctx.history.highestModseq(folder);
   }
 }
 
