@@ -41,14 +41,21 @@ export interface FolderInfo {
 
 class Folder implements FolderInfo {
   readonly entries: FolderEntry[] = [];
-  subscribed = true;
   constructor(
     public name: string,
     readonly specialUse: string,
     readonly uidValidity: number,
+    private readonly subscriptions: ReadonlySet<string>,
     public uidNext = 1,
   ) {}
+
+  get subscribed(): boolean {
+    return this.subscriptions.has(this.name);
+  }
 }
+
+/** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
+export const MAX_SUBSCRIPTIONS = 10_000;
 
 /** What a login's folder looks like apart from its entries, for saving and restoring. */
 export interface FolderSnapshot {
@@ -67,7 +74,7 @@ export interface PlacementRecord {
   counts: boolean;
 }
 
-export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid';
+export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid' | 'limit';
 
 /**
  * INBOX is case-insensitive (RFC 3501 §5.1), and so is it as the first level of a
@@ -81,6 +88,11 @@ export function normaliseFolderName(name: string): string {
 
 export class Folders {
   readonly #byLogin = new Map<string, Map<string, Folder>>();
+  /**
+   * Subscribed names per login (RFC 3501 §6.3.6). A name, not a folder: it outlives a
+   * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
+   */
+  readonly #subscriptions = new Map<string, Set<string>>();
   /** Where each message is filed, for removal without a scan. */
   readonly #placesOf = new Map<string, Array<{ folder: Folder; uid: number }>>();
   /** Counting placements per message id. */
@@ -243,22 +255,46 @@ export class Folders {
     // The source is renamed in this loop too, so its old name is kept for the inferiors.
     const oldName = source.name;
     const prefix = oldName + SEPARATOR;
+    const subscriptions = this.#subscribed(key);
     for (const folder of [...folders.values()]) {
       if (folder.name !== oldName && !folder.name.startsWith(prefix)) continue;
       folders.delete(folder.name);
+      const wasSubscribed = subscriptions.delete(folder.name);
       folder.name = target + folder.name.slice(oldName.length);
       folders.set(folder.name, folder);
+      // A renamed folder keeps its subscription under its new name.
+      if (wasSubscribed) subscriptions.add(folder.name);
     }
     this.events.emit('folders', { login: key });
     return source;
   }
 
-  subscribe(login: string, name: string, subscribed: boolean): boolean {
-    const folder = this.#folder(mailboxKey(login), name);
-    if (!folder) return false;
-    folder.subscribed = subscribed;
-    this.events.emit('folders', { login: mailboxKey(login) });
+  /**
+   * SUBSCRIBE needs an existing folder; UNSUBSCRIBE takes any subscribed name, so a
+   * deleted folder's subscription can still be dropped (RFC 3501 §6.3.6, §6.3.7).
+   */
+  subscribe(login: string, name: string, subscribed: boolean): true | FolderError {
+    const key = mailboxKey(login);
+    const subscriptions = this.#subscribed(key);
+    const clean = normaliseFolderName(name);
+    if (subscribed) {
+      const folder = this.#folder(key, clean);
+      if (!folder) return 'missing';
+      if (!subscriptions.has(folder.name) && subscriptions.size >= MAX_SUBSCRIPTIONS) return 'limit';
+      subscriptions.add(folder.name);
+    } else if (!subscriptions.delete(clean)) return 'missing';
+    this.events.emit('folders', { login: key });
     return true;
+  }
+
+  /** The names a login subscribed to, whether or not each is a folder now. */
+  subscriptions(login: string): ReadonlySet<string> {
+    return this.#subscribed(mailboxKey(login));
+  }
+
+  #subscribed(key: string): Set<string> {
+    this.#mailbox(key);
+    return this.#subscriptions.get(key) as Set<string>;
   }
 
   // ---- Saving and restoring (the --data-dir journal) ----------------------------------
@@ -295,12 +331,14 @@ export class Folders {
     try {
       const key = mailboxKey(login);
       const byValidity = new Map([...this.#mailbox(key).values()].map((f) => [f.uidValidity, f]));
+      const subscriptions = this.#subscribed(key);
+      subscriptions.clear();
       const next = new Map<string, Folder>();
       for (const saved of snapshot) {
-        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity);
+        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity, subscriptions);
         folder.name = saved.name;
         folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
-        folder.subscribed = saved.subscribed;
+        if (saved.subscribed) subscriptions.add(saved.name);
         this.#loginOf.set(folder, key);
         next.set(saved.name, folder);
       }
@@ -357,6 +395,8 @@ export class Folders {
     if (!folders) {
       folders = new Map();
       this.#byLogin.set(key, folders);
+      // The standard folders start subscribed; folders a client creates do not (RFC 3501 §6.3.3).
+      this.#subscriptions.set(key, new Set(SPECIAL_FOLDERS.map((special) => special.name)));
       for (const special of SPECIAL_FOLDERS) this.#add(key, folders, special.name, special.use);
       if (!this.#restoring) this.events.emit('folders', { login: key });
     }
@@ -364,7 +404,7 @@ export class Folders {
   }
 
   #add(key: string, folders: Map<string, Folder>, name: string, use: string): Folder {
-    const folder = new Folder(name, use, this.#nextValidity++);
+    const folder = new Folder(name, use, this.#nextValidity++, this.#subscriptions.get(key) as Set<string>);
     this.#loginOf.set(folder, key);
     folders.set(name, folder);
     return folder;

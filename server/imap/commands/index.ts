@@ -5,6 +5,7 @@ import { authCommands } from './auth.js';
 import { copyMoveCommands } from './copy-move.js';
 import { fetchCommands } from './fetch.js';
 import { idleCommands } from './idle.js';
+import { listCommands } from './list.js';
 import { mailboxCommands } from './mailboxes.js';
 import { searchCommands } from './search.js';
 import { selectedCommands } from './selected.js';
@@ -16,6 +17,7 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...anyStateCommands,
     ...authCommands,
     ...mailboxCommands,
+    ...listCommands,
     ...appendCommands,
     ...selectedCommands,
     ...searchCommands,
