@@ -26,6 +26,11 @@ export const SPECIAL_FOLDERS: ReadonlyArray<{ name: string; use: string }> = [
   { name: 'Junk', use: '\\Junk' },
 ];
 
+/** INBOX and the special folders every login has stay: they cannot be deleted or renamed away. */
+function isStandardFolder(name: string): boolean {
+  return SPECIAL_FOLDERS.some((special) => special.name === name);
+}
+
 export interface FolderInfo {
   readonly name: string;
   /** RFC 6154 attribute such as `\Sent`, or ''. */
@@ -199,7 +204,8 @@ export class Folders {
     this.#holds.clear();
   }
 
-  create(login: string, name: string): FolderInfo | FolderError {
+  /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
+  create(login: string, name: string, use = ''): FolderInfo | FolderError {
     const key = mailboxKey(login);
     const clean = normaliseFolderName(name.replace(/\/+$/, ''));
     if (!clean || clean.split(SEPARATOR).some((part) => part === '')) return 'invalid';
@@ -210,21 +216,21 @@ export class Folders {
     let created: Folder | undefined;
     for (let i = 1; i <= parts.length; i++) {
       const path = parts.slice(0, i).join(SEPARATOR);
-      if (!folders.has(path)) created = this.#add(key, folders, path, '');
+      if (!folders.has(path)) created = this.#add(key, folders, path, i === parts.length ? use : '');
     }
     this.events.emit('folders', { login: key });
     return created as Folder;
   }
 
   /**
-   * Deletes a folder and its placements (RFC 3501 §6.3.4). INBOX and special-use
+   * Deletes a folder and its placements (RFC 3501 §6.3.4). INBOX and the standard special-use
    * folders stay. Returns the messages that nothing holds any more.
    */
   delete(login: string, name: string): StoredMessage[] | FolderError {
     const key = mailboxKey(login);
     const folder = this.#folder(key, name);
     if (!folder) return 'missing';
-    if (folder.specialUse || folder.name === 'INBOX') return 'protected';
+    if (isStandardFolder(folder.name)) return 'protected';
     const orphans = this.unfile(key, folder.name, folder.entries.map((e) => e.uid));
     this.#mailbox(key).delete(folder.name);
     this.events.emit('folders', { login: key });
@@ -243,7 +249,7 @@ export class Folders {
     if (!source) return 'missing';
     if (!target || target === 'INBOX' || target.split(SEPARATOR).some((p) => p === '')) return 'invalid';
     if (folders.has(target)) return 'exists';
-    if (source.specialUse) return 'protected';
+    if (isStandardFolder(source.name) && source.name !== 'INBOX') return 'protected';
     if (source.name === 'INBOX') {
       const moved = this.create(key, target) as Folder;
       for (const entry of [...source.entries]) this.#place(moved, entry.message, entry.counts);

@@ -126,4 +126,20 @@ describe('LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 615
     expect(await rows(c, 'A3', 'LIST (SPECIAL-USE SUBSCRIBED) "" "*" RETURN (STATUS (MESSAGES))')).toContain('* STATUS Junk (MESSAGES 0)');
     c.close();
   });
+
+  it('CREATE … (USE (\\Drafts)) makes a special-use folder (RFC 6154 §3); a use it cannot give is NO [USEATTR]', async () => {
+    const c = await loggedIn(box.port('imap'), 'create-use@blue.com');
+    expect((await c.command('A0', 'CAPABILITY'))[0]).toContain(' CREATE-SPECIAL-USE ');
+    expect(await c.command('A1', 'CREATE "Old Drafts" (USE (\\Drafts))')).toEqual(['A1 OK CREATE completed']);
+    expect(await rows(c, 'A2', 'LIST (SPECIAL-USE) "" Old*')).toEqual(['* LIST (\\HasNoChildren \\Drafts) "/" "Old Drafts"']);
+    expect(await c.command('A3', 'CREATE Everything (USE (\\All))')).toEqual(['A3 NO [USEATTR] Cannot create a mailbox with the use \\All']);
+    expect(await c.command('A4', 'CREATE Both (USE (\\Sent \\Trash))')).toEqual(['A4 NO [USEATTR] Cannot create a mailbox with the use \\Sent \\Trash']);
+    expect(await rows(c, 'A5', 'LIST "" Everything')).toEqual([]);
+    expect(await c.command('A6', 'CREATE Odd (COLOR (red))')).toEqual(['A6 BAD CREATE: unknown CREATE parameter']);
+    expect(await c.command('A7', 'CREATE Odd (USE ())')).toEqual(['A7 BAD CREATE: empty list']);
+    // A folder given a use can be deleted again; the standard ones cannot.
+    expect(await c.command('A8', 'DELETE "Old Drafts"')).toEqual(['A8 OK DELETE completed']);
+    expect(await c.command('A9', 'DELETE Drafts')).toEqual(['A9 NO [CANNOT] Mailbox Drafts cannot be changed']);
+    c.close();
+  });
 });
