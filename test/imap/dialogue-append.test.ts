@@ -78,6 +78,16 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     c.close();
   });
 
+  it('a URL names its mailbox in percent-encoded UTF-8 (RFC 5092 §3.3) and may take HEADER.FIELDS', async () => {
+    const user = 'cat-utf8@blue.com';
+    const c = await loggedIn(box.port('imap'), user);
+    expect(await c.command('A1', 'CREATE "R&AOk-sum&AOk-"')).toEqual(['A1 OK CREATE completed']);
+    expect(await c.command('A2', `APPEND "R&AOk-sum&AOk-" ${lit(SOURCE)}`)).toEqual([expect.stringMatching(/^A2 OK \[APPENDUID \d+ 1\] APPEND completed$/)]);
+    expect(await c.command('A3', `APPEND Drafts CATENATE (URL "/R%C3%A9sum%C3%A9/;UID=1/;SECTION=HEADER.FIELDS%20(SUBJECT)" TEXT ${lit('body\r\n')})`)).toEqual([expect.stringMatching(/^A3 OK \[APPENDUID \d+ 1\] APPEND completed$/)]);
+    expect(folderTexts(user, 'Drafts')).toEqual(['Subject: parts\r\n\r\nbody\r\n']);
+    c.close();
+  });
+
   it('a URL to another account, a missing message or a stale UIDVALIDITY is NO [BADURL], and nothing is stored', async () => {
     const user = 'cat-bad@blue.com';
     deliverRaw(user, SOURCE);
