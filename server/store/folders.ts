@@ -330,9 +330,10 @@ export class Folders {
   /**
    * Makes a login's folders exactly as saved. Folders are matched by UIDVALIDITY,
    * which a folder keeps through a rename and a new folder never shares; entries are
-   * restored separately.
+   * restored separately. `subscribed` lists the saved subscriptions, which may name no
+   * folder; journals written before it mark the subscribed folders themselves.
    */
-  restoreFolders(login: string, snapshot: readonly FolderSnapshot[]): void {
+  restoreFolders(login: string, snapshot: readonly FolderSnapshot[], subscribed?: readonly string[]): void {
     this.#restoring = true;
     try {
       const key = mailboxKey(login);
@@ -344,11 +345,12 @@ export class Folders {
         const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity, subscriptions);
         folder.name = saved.name;
         folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
-        if (saved.subscribed) subscriptions.add(saved.name);
+        if (saved.subscribed && !subscribed) subscriptions.add(saved.name);
         this.#loginOf.set(folder, key);
         next.set(saved.name, folder);
       }
       this.#byLogin.set(key, next);
+      for (const name of (subscribed ?? []).slice(0, MAX_SUBSCRIPTIONS)) subscriptions.add(name);
       this.#nextValidity = Math.max(this.#nextValidity, ...snapshot.map((f) => f.uidValidity + 1));
     } finally {
       this.#restoring = false;
