@@ -24,7 +24,7 @@ const MACROS: Record<string, string[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 
-function readSection(r: Reader): SectionSpec {
+export function readSection(r: Reader): SectionSpec {
   r.expect('[');
   const part: number[] = [];
   let text: SectionSpec['text'] = '';

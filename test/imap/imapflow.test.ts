@@ -63,6 +63,39 @@ describe('imapflow against the IMAP front', () => {
     }
   });
 
+  it('list() asks for STATUS, SUBSCRIBED and SPECIAL-USE in one LIST-EXTENDED command (RFC 5258, 5819, 6154)', async () => {
+    const user = 'flow-list@blue.com';
+    await send(user, 'Counted', 'one unseen message');
+    const sent: string[] = [];
+    // imapflow logs each command it sends at debug level, marked `src: 'c'`.
+    const log = (entry: { msg?: string; src?: string }) => {
+      if (entry.src === 'c' && typeof entry.msg === 'string') sent.push(entry.msg);
+    };
+    const flow = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: { debug: log, info: log, warn: log, error: log } });
+    await flow.connect();
+    try {
+      // Made by another client: CREATE does not subscribe (RFC 3501 §6.3.3).
+      box.store.folders.create(user, 'Projects/Alpha');
+      let list = await flow.list({ statusQuery: { messages: true, unseen: true } });
+      const byPath = new Map(list.map((m) => [m.path, m]));
+      expect(byPath.get('INBOX')).toMatchObject({ subscribed: true, status: { messages: 1, unseen: 1 } });
+      expect(byPath.get('Junk')).toMatchObject({ specialUse: '\\Junk', subscribed: true, status: { messages: 0 } });
+      expect(byPath.get('Projects/Alpha')).toMatchObject({ status: { messages: 0 } });
+      // imapflow leaves `subscribed` unset for a mailbox without \Subscribed.
+      expect(byPath.get('Projects/Alpha')?.subscribed ?? false).toBe(false);
+      expect(sent.filter((line) => / LIST /.test(line))).toEqual([expect.stringMatching(/ LIST "" "\*" RETURN \(.*STATUS \(MESSAGES UNSEEN\).*\)/)]);
+      expect(sent.some((line) => / (STATUS|LSUB) /.test(line))).toBe(false);
+      await flow.mailboxSubscribe('Projects/Alpha');
+      list = await flow.list();
+      expect(list.find((m) => m.path === 'Projects/Alpha')?.subscribed).toBe(true);
+      await flow.mailboxUnsubscribe('Projects/Alpha');
+      list = await flow.list();
+      expect(list.find((m) => m.path === 'Projects/Alpha')?.subscribed ?? false).toBe(false);
+    } finally {
+      await flow.logout();
+    }
+  });
+
   it('hears of a message arriving by SMTP while idling', async () => {
     const user = 'idler@blue.com';
     const flow = client(user);

@@ -25,5 +25,11 @@ out["copy"] = typ
 imap.store("1", "+FLAGS", "(\\Deleted)")
 typ, data = imap.expunge()
 out["expunge"] = [d.decode() for d in data if d]
+imap.create("Py/Child")
+imap.subscribe("Py/Child")
+lsub = lambda pattern: [d.decode() for d in imap.lsub('""', pattern)[1] if d]
+out["lsub"] = lsub("Py*") + lsub("P%")
+imap.unsubscribe("Py/Child")
+out["lsub_after"] = lsub("P*")
 out["logout"] = imap.logout()[0]
 print(json.dumps(out))

@@ -18,7 +18,7 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
   });
   afterAll(() => box.stop(0));
 
-  it('logs in, lists, searches, fetches, stores, appends, copies and expunges', async () => {
+  it('logs in, lists, searches, fetches, stores, appends, copies, expunges and subscribes', async () => {
     const user = 'py@blue.com';
     deliver(box.store, 'hello python', { to: user, body: 'snake' });
     deliver(box.store, 'second', { to: user });
@@ -33,6 +33,9 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
       search: '1',
       copy: 'OK',
       expunge: ['1'],
+      // RFC 3501 §6.3.9: `%` stops at Py, which is not subscribed itself.
+      lsub: ['() "/" Py/Child', '(\\Noselect) "/" Py'],
+      lsub_after: [],
       logout: 'BYE',
     });
     expect(out.capabilities).toContain('IMAP4REV1');

@@ -5,6 +5,7 @@ import { authCommands } from './auth.js';
 import { copyMoveCommands } from './copy-move.js';
 import { fetchCommands } from './fetch.js';
 import { idleCommands } from './idle.js';
+import { listCommands } from './list.js';
 import { mailboxCommands } from './mailboxes.js';
 import { notifyCommands } from './notify.js';
 import { searchCommands } from './search.js';
@@ -17,6 +18,7 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...anyStateCommands,
     ...authCommands,
     ...mailboxCommands,
+    ...listCommands,
     ...appendCommands,
     ...selectedCommands,
     ...searchCommands,

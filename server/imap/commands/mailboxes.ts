@@ -1,4 +1,5 @@
 import { SEPARATOR, type FolderError, type FolderInfo } from '../../store/folders.js';
+import { listAttributes, superiorsOf } from '../list-select.js';
 import { SEEN } from '../../store/memory-store.js';
 import { AUTHENTICATED, command, no, none, ok, type CommandEntry, type Status } from '../command.js';
 import { quoted } from '../encode.js';
@@ -21,6 +22,8 @@ function folderError(error: FolderError, name: string): Status {
       return no(`Mailbox ${name} cannot be changed`, 'CANNOT');
     case 'invalid':
       return no(`Invalid mailbox name ${name}`, 'CANNOT');
+    case 'limit':
+      return no(`Too many subscriptions to add ${name}`, 'LIMIT');
   }
 }
 
@@ -78,16 +81,38 @@ export function toText(part: string | Buffer): string {
   return typeof part === 'string' ? part : part.toString('utf8');
 }
 
-/** RFC 3501 §6.3.3 */
+/** RFC 6154 §2 uses a folder may be created with; \All and \Flagged would need virtual folders. */
+const CREATABLE_USES = new Set(['\\Archive', '\\Drafts', '\\Junk', '\\Sent', '\\Trash']);
+
+/** use-attr (RFC 6154 §6): a backslash and an atom. */
+function readUseAttribute(r: Reader): string {
+  r.expect('\\');
+  return '\\' + r.atom();
+}
+
+/** RFC 3501 §6.3.3 CREATE, with RFC 6154 §3 `(USE (…))` (CREATE-SPECIAL-USE). */
 const create = command({
   name: 'CREATE',
   states: AUTHENTICATED,
   parse(r, session) {
     r.sp();
-    return readMailbox(r, session);
+    const name = readMailbox(r, session);
+    const uses: string[] = [];
+    if (r.maybeSp()) {
+      // RFC 4466 create-params: USE is the only one known here.
+      r.list(() => {
+        if (!r.word('USE ')) r.fail('unknown CREATE parameter');
+        uses.push(...r.list(() => readUseAttribute(r), false));
+      }, false);
+    }
+    return { name, uses };
   },
-  run(session, name) {
-    const created = session.store.folders.create(session.user, name);
+  run(session, { name, uses }) {
+    const use = uses[0] ?? '';
+    const known = [...CREATABLE_USES].find((u) => u.toLowerCase() === use.toLowerCase());
+    // RFC 6154 §3: a use the server cannot give is NO [USEATTR], and nothing is created.
+    if (uses.length > 1 || (use && !known)) return no(`Cannot create a mailbox with the use ${uses.join(' ')}`, 'USEATTR');
+    const created = session.store.folders.create(session.user, name, known ?? '');
     if (typeof created === 'string') return folderError(created, name);
     return ok('CREATE completed');
   },
@@ -136,115 +161,8 @@ function subscribeCommand(name: 'SUBSCRIBE' | 'UNSUBSCRIBE') {
       return readMailbox(r, session);
     },
     run(session, mailbox) {
-      if (!session.store.folders.subscribe(session.user, mailbox, name === 'SUBSCRIBE')) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
-      return ok(`${name} completed`);
-    },
-  });
-}
-
-/** A LIST pattern (RFC 3501 §6.3.8): `*` matches anything, `%` anything but the separator. */
-function patternToRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/%/g, `[^${SEPARATOR}]*`);
-  return new RegExp(`^${body}$`, 's');
-}
-
-function matches(folder: string, pattern: RegExp): boolean {
-  if (pattern.test(folder)) return true;
-  // INBOX is case-insensitive (RFC 3501 §5.1): `inbox` and `In%` find it too.
-  return folder === 'INBOX' && new RegExp(pattern.source, 'si').test(folder);
-}
-
-function listAttributes(folder: FolderInfo, superiors: ReadonlySet<string>, subscribed = false): string {
-  const attrs = [superiors.has(folder.name) ? '\\HasChildren' : '\\HasNoChildren'];
-  if (folder.specialUse) attrs.push(folder.specialUse);
-  if (subscribed && folder.subscribed) attrs.push('\\Subscribed');
-  return attrs.join(' ');
-}
-
-/** Every hierarchy level that has inferiors (RFC 3501 §5.1.1), whether or not it is a folder. */
-function superiorsOf(folders: readonly FolderInfo[]): Set<string> {
-  const superiors = new Set<string>();
-  for (const { name } of folders) {
-    for (let at = name.indexOf(SEPARATOR); at !== -1; at = name.indexOf(SEPARATOR, at + 1)) superiors.add(name.slice(0, at));
-  }
-  return superiors;
-}
-
-/** Hierarchy levels that have inferiors but no folder of their own. */
-function missingSuperiors(folders: readonly FolderInfo[], superiors: ReadonlySet<string>): string[] {
-  const present = new Set(folders.map((f) => f.name));
-  return [...superiors].filter((name) => !present.has(name));
-}
-
-interface ListArgs {
-  reference: string;
-  patterns: string[];
-  subscribedOnly: boolean;
-  specialUseOnly: boolean;
-  returnSubscribed: boolean;
-  /** RFC 5819 LIST-STATUS: STATUS items to send with each listed folder. */
-  returnStatus: string[];
-  lsub: boolean;
-}
-
-/** RFC 3501 §6.3.8 LIST, with RFC 5258 selection/return options as RFC 6154 uses them. */
-function listCommand(name: 'LIST' | 'LSUB') {
-  return command<ListArgs>({
-    name,
-    states: AUTHENTICATED,
-    parse(r, session) {
-      const args: ListArgs = { reference: '', patterns: [], subscribedOnly: name === 'LSUB', specialUseOnly: false, returnSubscribed: false, returnStatus: [], lsub: name === 'LSUB' };
-      r.sp();
-      if (name === 'LIST' && r.peek() === 0x28) {
-        for (const option of r.list(() => r.atom().toUpperCase())) {
-          if (option === 'SUBSCRIBED') args.subscribedOnly = args.returnSubscribed = true;
-          else if (option === 'SPECIAL-USE') args.specialUseOnly = true;
-        }
-        r.sp();
-      }
-      args.reference = readMailbox(r, session);
-      r.sp();
-      const patterns = name === 'LIST' && r.peek() === 0x28 ? r.list(() => r.listMailbox(), false) : [r.listMailbox()];
-      args.patterns = patterns.map((p) => session.mailboxName(p));
-      if (name === 'LIST' && r.maybeSp()) {
-        if (!r.word('RETURN')) r.fail('expected RETURN');
-        r.sp();
-        r.list(() => {
-          const option = r.atom().toUpperCase();
-          if (option === 'SUBSCRIBED') args.returnSubscribed = true;
-          if (option === 'STATUS') {
-            r.sp();
-            args.returnStatus = readStatusItems(r);
-          }
-          return option;
-        });
-      }
-      return args;
-    },
-    run(session, args) {
-      if (args.patterns.length === 1 && args.patterns[0] === '') {
-        // RFC 3501 §6.3.8: an empty pattern asks for the hierarchy delimiter.
-        session.untagged(`${name} (\\Noselect) "${SEPARATOR}" ""`);
-        return ok(`${name} completed`);
-      }
-      // RFC 3501 §6.3.8: the reference name is prefixed to the pattern.
-      const regexps = args.patterns.map((p) => patternToRegExp(args.reference + p));
-      const folders = session.store.folders.list(session.user);
-      const superiors = superiorsOf(folders);
-      for (const folder of folders) {
-        if (args.subscribedOnly && !folder.subscribed) continue;
-        if (args.specialUseOnly && !folder.specialUse) continue;
-        if (!regexps.some((regexp) => matches(folder.name, regexp))) continue;
-        const attrs = args.lsub ? '' : listAttributes(folder, superiors, args.returnSubscribed);
-        session.write(`* ${name} (${attrs}) "${SEPARATOR}" ${toText(session.wireName(folder.name))}\r\n`);
-        if (args.returnStatus.length > 0) writeStatus(session, folder, args.returnStatus);
-      }
-      // RFC 3501 §6.3.4/§6.3.8: a superior left behind by a DELETE is listed as \Noselect.
-      if (!args.lsub && !args.subscribedOnly && !args.specialUseOnly) {
-        for (const missing of missingSuperiors(folders, superiors)) {
-          if (regexps.some((regexp) => regexp.test(missing))) session.write(`* LIST (\\Noselect \\HasChildren) "${SEPARATOR}" ${toText(session.wireName(missing))}\r\n`);
-        }
-      }
+      const done = session.store.folders.subscribe(session.user, mailbox, name === 'SUBSCRIBE');
+      if (done !== true) return name === 'SUBSCRIBE' ? folderError(done, mailbox) : no(`${mailbox} is not subscribed`, 'NONEXISTENT');
       return ok(`${name} completed`);
     },
   });
@@ -281,13 +199,13 @@ const status = command({
   },
 });
 
-function readStatusItems(r: Reader): string[] {
+export function readStatusItems(r: Reader): string[] {
   const items = r.list(() => r.atom().toUpperCase(), false);
   for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item}`);
   return items;
 }
 
-function writeStatus(session: Session, folder: FolderInfo, items: readonly string[]): void {
+export function writeStatus(session: Session, folder: FolderInfo, items: readonly string[]): void {
   const values: string[] = [];
   for (const item of items) {
     values.push(`${item} ${statusValue(session, folder, item)}`);
@@ -328,8 +246,6 @@ export const mailboxCommands: CommandEntry[] = [
   rename,
   subscribeCommand('SUBSCRIBE'),
   subscribeCommand('UNSUBSCRIBE'),
-  listCommand('LIST'),
-  listCommand('LSUB'),
   namespace,
   status,
 ];

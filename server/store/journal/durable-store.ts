@@ -66,7 +66,7 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
   for (const r of records) {
     switch (r.t) {
       case 'folders':
-        store.folders.restoreFolders(r.login, r.folders);
+        store.folders.restoreFolders(r.login, r.folders, r.subscriptions);
         break;
       case 'msg': {
         const message = store.restore({ ...r, receivedAt: new Date(r.receivedAt) });
@@ -101,11 +101,15 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
  * the journal as records of their own); only the encoding waits for the reader.
  */
 function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
-  const records: JournalRecord[] = store.folders.logins().map((login) => ({ t: 'folders', login, folders: store.folders.snapshot(login) }));
+  const records: JournalRecord[] = store.folders.logins().map((login) => foldersRecord(store, login));
   for (const message of store.messages()) records.push(messageRecord(store, message));
   return (function* () {
     for (const r of records) yield encodeRecord(r);
   })();
+}
+
+function foldersRecord(store: MemoryStore, login: string): JournalRecord {
+  return { t: 'folders', login, folders: store.folders.snapshot(login), subscriptions: [...store.folders.subscriptions(login)] };
 }
 
 function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
@@ -134,7 +138,7 @@ function record(store: MemoryStore, journal: JournalFile, compaction: Compaction
   let lastSeq = store.messages().at(-1)?.seq ?? 0;
   const state = (m: StoredMessage) => write({ t: 'state', id: m.id, flags: [...m.flags], tags: [...m.tags], modseq: m.modseq });
   const offs = [
-    store.on('folders', ({ login }) => write({ t: 'folders', login, folders: store.folders.snapshot(login) })),
+    store.on('folders', ({ login }) => write(foldersRecord(store, login))),
     store.on('filed', ({ login, folder, entry }) => {
       if (entry.message.seq > lastSeq) return;
       write({ t: 'file', id: entry.message.id, place: { login, folder, uid: entry.uid, counts: entry.counts } });
