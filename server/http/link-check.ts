@@ -3,20 +3,7 @@ import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isSpecialUseAddress } from '../security/special-use-address.js';
-
-/** Mailpit's LinkCheckResponse. */
-export interface LinkCheckResponse {
-  Errors: number;
-  Links: LinkStatus[];
-}
-
-export interface LinkStatus {
-  URL: string;
-  /** The HTTP status, or 0 when no answer came (refused, blocked, timed out, bad TLS). */
-  StatusCode: number;
-  /** The status text ("OK", "Not Found"), or why there was no answer. */
-  Status: string;
-}
+import type { LinkCheckResponse, LinkStatus } from '../shapes/wire-types.js';
 
 export interface LinkCheckOptions {
   /** Follow redirects (up to MAX_REDIRECTS) and report where they end. */

@@ -16,6 +16,7 @@ import type { Api, RouteModule } from '../api.js';
 import { bodyBytes } from '../body-bytes.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
+import type { Extracted, Message } from '../../shapes/wire-types.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
 
@@ -90,7 +91,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       Envelope: { From: message.envelope.mailFrom, To: [...message.envelope.rcptTo] },
       // Not in Mailpit's shape: why this view is not the whole message; '' when it is.
       ParseError: parseErrorOf(s, parsed),
-    });
+    } satisfies Message);
   });
 
   app.get('/api/v1/message/:ID/headers', async (c) => {
@@ -140,7 +141,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
     const parsed = await api.parsed.get(found.message);
-    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) });
+    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) } satisfies Extracted);
   });
 
   // Mailpit's link check: the status of each http(s) link (href, src, text) of the message.

@@ -91,7 +91,7 @@ export function App() {
     setCursor(0);
   }, [model, route.q]);
 
-  const label = ui.label ? `${ui.label} · Letterbox` : 'Letterbox';
+  const label = ui.Label ? `${ui.Label} · Letterbox` : 'Letterbox';
   useEffect(() => {
     document.title = model.mailboxUnread > 0 ? `(${model.mailboxUnread}) ${label}` : label;
   }, [label, model.mailboxUnread]);
@@ -212,7 +212,7 @@ export function App() {
     },
   });
 
-  const smtpAt = dialableAddress(ui.smtpAddress);
+  const smtpAt = dialableAddress(ui.SMTPAddress);
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
@@ -232,7 +232,7 @@ export function App() {
             <path d="M2 4.5l6 4.5 6-4.5" stroke="var(--bg)" stroke-width="1.4" fill="none" />
           </svg>
           <span class="brand-name">Letterbox</span>
-          {ui.label && <span class="instance-label">{ui.label}</span>}
+          {ui.Label && <span class="instance-label">{ui.Label}</span>}
         </a>
         <form
           role="search"
@@ -307,7 +307,7 @@ export function App() {
             count={count}
             summary={listCount}
             unread={model.unread}
-            showDeleteAll={!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q}
+            showDeleteAll={!ui.HideDeleteAllButton && model.mailboxTotal > 0 && !route.q}
             onSelectAll={(all) => {
               setAllSelected(all);
               setSelected(new Set());
@@ -328,7 +328,7 @@ export function App() {
             onOpen={open}
             onRetry={() => void model.reset()}
             onTag={(tag) => searchFor(tagQuery(tag))}
-            smtpAddress={ui.smtpAddress}
+            smtpAddress={ui.SMTPAddress}
           />
         </section>
         <SplitHandle width={listWidth} onChange={setListWidth} controls="list-pane" />
@@ -336,8 +336,8 @@ export function App() {
           {route.m ? (
             <MessageView
               id={route.m}
-              relay={ui.releaseEnabled ? { server: ui.relayServer, allowed: ui.allowedRecipients } : null}
-              spamEnabled={ui.spamAssassin}
+              relay={ui.MessageRelay.Enabled ? { server: ui.MessageRelay.SMTPServer, allowed: ui.MessageRelay.AllowedRecipients } : null}
+              spamEnabled={ui.SpamAssassin}
               prevId={neighbour(-1)}
               nextId={neighbour(1)}
               onGo={(id) => open(id)}

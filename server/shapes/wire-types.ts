@@ -1,6 +1,10 @@
 /**
- * The shapes of Mailpit's REST API v1 as Letterbox serves them (PascalCase fields, the
- * list envelope in snake case), so the client reads a real Mailpit just as well.
+ * Mailpit's JSON, declared once: what the HTTP front writes (shapes/mailpit-json.ts and
+ * the routes), what the typed client reads (client/) and what the web inbox decodes
+ * (ui/src/types.ts) all import these types. Fields are settled against Mailpit's own
+ * behaviour (mailpit-api.md: Go struct names, so PascalCase, and the list envelope in
+ * snake case), so the client reads a real Mailpit just as well; a field Letterbox adds
+ * is optional here, since a Mailpit never sends it. Types only: nothing here runs.
  */
 
 export interface Address {
@@ -8,8 +12,23 @@ export interface Address {
   Address: string;
 }
 
-/** A list item, a search hit, a WebSocket `new` event, a webhook payload. */
-export interface MessageSummary {
+/**
+ * Letterbox only (absent from a Mailpit): how many addresses each list has in the
+ * header. A list entry carries at most 50 of each, the full message at most 1,000.
+ */
+export interface AddressCounts {
+  ToCount: number;
+  CcCount: number;
+  BccCount: number;
+  ReplyToCount: number;
+}
+
+/**
+ * A list item, a search hit, a WebSocket `new` event, a webhook payload. Mailpit leaves
+ * From, To, Cc and Bcc null in a list entry when the header is absent; its live event
+ * and webhook send `{}` and `[]` instead, as Letterbox always does.
+ */
+export interface MessageSummary extends Partial<AddressCounts> {
   ID: string;
   MessageID: string;
   Read: boolean;
@@ -17,31 +36,29 @@ export interface MessageSummary {
   To: Address[] | null;
   Cc: Address[] | null;
   Bcc: Address[] | null;
+  /** Always an array, even in a Mailpit's list entry. */
   ReplyTo: Address[];
-  /**
-   * Letterbox only (absent from a Mailpit): how many addresses each list has in the
-   * header; a list entry carries at most 50 of them.
-   */
-  ToCount?: number;
-  CcCount?: number;
-  BccCount?: number;
-  ReplyToCount?: number;
   Subject: string;
+  /** RFC 3339, the time received. */
   Created: string;
+  /** The SMTP or send-API login; '' when there was none. */
   Username: string;
   Tags: string[];
+  /** Bytes of the whole raw message. */
   Size: number;
+  /** Attachments, not inline parts. */
   Attachments: number;
   Snippet: string;
 }
 
 export interface Attachment {
+  /** The MIME path, e.g. `2` or `1.2`. */
   PartID: string;
   FileName: string;
   ContentType: string;
   ContentID: string;
   Size: number;
-  Checksums?: { MD5: string; SHA1: string; SHA256: string };
+  Checksums: { MD5: string; SHA1: string; SHA256: string };
 }
 
 export interface ListUnsubscribe {
@@ -51,23 +68,26 @@ export interface ListUnsubscribe {
   HeaderPost: string;
 }
 
+/** Letterbox only: the SMTP envelope (MAIL FROM, RCPT TO) the message came with. */
+export interface MessageEnvelope {
+  From: string;
+  To: string[];
+}
+
 /** The full message (`GET /api/v1/message/{ID}`; fetching it marks it read). */
-export interface Message {
+export interface Message extends Partial<AddressCounts> {
   ID: string;
   MessageID: string;
-  From: Address | null;
+  /** An empty address when the header has none. */
+  From: Address;
   To: Address[];
   Cc: Address[];
   Bcc: Address[];
   ReplyTo: Address[];
-  /** Letterbox only: the full count of each list; the message carries at most 1,000 of each. */
-  ToCount?: number;
-  CcCount?: number;
-  BccCount?: number;
-  ReplyToCount?: number;
   ReturnPath: string;
   Subject: string;
-  ListUnsubscribe?: ListUnsubscribe;
+  ListUnsubscribe: ListUnsubscribe;
+  /** RFC 3339: the Date header, else the time received. */
   Date: string;
   Tags: string[];
   Username: string;
@@ -76,6 +96,7 @@ export interface Message {
   Size: number;
   Inline: Attachment[];
   Attachments: Attachment[];
+  Envelope?: MessageEnvelope;
   /**
    * Letterbox only: why this view is not the whole message (the parser failed, or a cap
    * cut it); '' when it is. Raw, POP3 and IMAP serve the bytes unchanged either way.
@@ -83,27 +104,70 @@ export interface Message {
   ParseError?: string;
 }
 
-/** The list and search envelope. */
+/** The list and search envelope, newest first. */
 export interface MessagesSummary {
+  /** Every message in the mailbox. */
   total: number;
+  /** Every unread message in the mailbox. */
   unread: number;
+  /** Mailpit's undocumented legacy field: the entries on this page. */
   count: number;
+  /** A list: `total`; a search: how many match. */
   messages_count: number;
+  /** A list: `unread`; a search: how many matches are unread. */
   messages_unread: number;
   start: number;
+  /** Every tag in the mailbox. */
   tags: string[];
   messages: MessageSummary[];
 }
 
+/** `GET /api/v1/info`. */
 export interface AppInformation {
   Version: string;
+  /** '' when the lookup failed, `disabled` when there is none (Letterbox never looks). */
   LatestVersion: string;
   Database: string;
   DatabaseSize: number;
   Messages: number;
   Unread: number;
+  /** Messages per tag. */
   Tags: Record<string, number>;
-  RuntimeStats: Record<string, number>;
+  RuntimeStats: {
+    /** Seconds. */
+    Uptime: number;
+    /** Bytes. */
+    Memory: number;
+    MessagesDeleted: number;
+    SMTPAccepted: number;
+    SMTPAcceptedSize: number;
+    SMTPRejected: number;
+    SMTPIgnored: number;
+  };
+}
+
+/** `GET /api/v1/webui`: what the web inbox needs to know of the server. */
+export interface WebUIConfiguration {
+  Label: string;
+  MessageRelay: {
+    Enabled: boolean;
+    /** `host:port` of the smarthost; Letterbox writes `MX` when it releases by MX lookup. */
+    SMTPServer: string;
+    ReturnPath: string;
+    /** A pattern; '' when any recipient may be released to. */
+    AllowedRecipients: string;
+    BlockedRecipients: string;
+    OverrideFrom: string;
+    PreserveMessageIDs: boolean;
+    /** Mailpit's deprecated name for AllowedRecipients. */
+    RecipientAllowlist: string;
+  };
+  SpamAssassin: boolean;
+  ChaosEnabled: boolean;
+  DuplicatesIgnored: boolean;
+  HideDeleteAllButton: boolean;
+  /** Letterbox only: `host:port` of the SMTP listener, for the empty inbox; '' when unknown. */
+  SMTPAddress?: string;
 }
 
 export interface SendAddress {
@@ -135,10 +199,18 @@ export interface SendRequest {
   Tags?: string[];
 }
 
-/** GET /api/v1/message/{ID}/link-check. StatusCode 0: no answer (Status says why). */
+/** `GET /api/v1/message/{ID}/link-check`: Mailpit's LinkCheckResponse. */
 export interface LinkCheckResponse {
   Errors: number;
-  Links: Array<{ URL: string; StatusCode: number; Status: string }>;
+  Links: LinkStatus[];
+}
+
+export interface LinkStatus {
+  URL: string;
+  /** The HTTP status, or 0 when no answer came (refused, blocked, timed out, bad TLS). */
+  StatusCode: number;
+  /** The status text ("OK", "Not Found"), or why there was no answer. */
+  Status: string;
 }
 
 /** GET /api/v1/message/{ID}/sa-check: Mailpit's SpamAssassinResponse; Error says why spamd could not answer. */
