@@ -297,3 +297,65 @@ export interface ChaosPause {
   /** `off`: mail flows; `discard`: accepted and thrown away; `refuse`: 421 to everything. */
   Mode: 'off' | 'discard' | 'refuse';
 }
+
+/** Letterbox only: one recipient of a release and where its delivery stands. */
+export interface ReleaseRecipient {
+  Address: string;
+  Status: 'pending' | 'delivered' | 'retrying' | 'failed';
+  /** The SMTP reply that decided it, or what went wrong. */
+  Reply: string;
+  Attempts: number;
+  /** RFC 3339, or null when no retry is due. */
+  NextAttempt: string | null;
+}
+
+/** Letterbox only: one delivery attempt of a release, with its SMTP transcript. */
+export interface ReleaseAttempt {
+  Created: string;
+  Recipients: Array<{ Address: string; Status: 'delivered' | 'temporary' | 'permanent'; Reply: string }>;
+  /** The host tried; '' when DNS found none. */
+  Host: string;
+  Address: string;
+  Outcome: 'delivered' | 'partial' | 'temporary' | 'permanent';
+  TLS: boolean;
+  DNS: string[];
+  Transcript: string[];
+}
+
+/** Letterbox only: a release (`GET /api/v1/message/{ID}/releases`, the live `release` event). */
+export interface Release {
+  ID: string;
+  Created: string;
+  Trigger: 'api' | 'auto';
+  Mode: 'smarthost' | 'mx';
+  Sender: string;
+  Status: 'running' | 'retrying' | 'done' | 'cancelled';
+  Recipients: ReleaseRecipient[];
+  Attempts: ReleaseAttempt[];
+  /** Every attempt's transcript in one. */
+  Transcript: string[];
+}
+
+/** Letterbox only: `GET /api/v1/message/{ID}/releases`. */
+export interface ReleasesResponse {
+  /** Whether release is configured at all. */
+  Enabled: boolean;
+  Releases: Release[];
+}
+
+/**
+ * The `Data` of each frame of the live event stream (`<webroot>api/events`, frames
+ * `{"Type", "Data"}`, mailpit-api.md §3). Mailpit promises only `new` to be stable;
+ * `release` is Letterbox's own.
+ */
+export interface LiveEventData {
+  new: MessageSummary;
+  stats: { Total: number; Unread: number; Version: string };
+  update: { ID: string; Read: boolean } | { ID: string; Tags: string[] };
+  delete: { ID: string };
+  /** Many messages changed or went at once: reload. */
+  prune: null;
+  /** Every message was deleted. */
+  truncate: null;
+  release: { ID: string; Release: Release };
+}
