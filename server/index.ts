@@ -147,6 +147,6 @@ function unboundClient(): LetterboxClient {
 
 export { createClient, LetterboxApiError, LetterboxClient, WaitTimeoutError } from './client/client.js';
 export type { ClientOptions, PageOptions, SearchOptions, Selection, WaitOptions } from './client/client.js';
-export type * from './client/types.js';
+export type * from './shapes/wire-types.js';
 export type { Config } from './config.js';
 export type { StoreEvents, StoredMessage } from './store/types.js';

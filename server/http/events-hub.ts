@@ -5,6 +5,7 @@ import type { MemoryStore } from '../store/memory-store.js';
 import { SEEN } from '../store/memory-store.js';
 import { releaseServiceFor } from '../relay/release-registry.js';
 import { eventSummaryDto } from '../shapes/mailpit-json.js';
+import type { LiveEventData } from '../shapes/wire-types.js';
 import { releaseDto } from './release-dto.js';
 import type { Metrics } from './metrics.js';
 
@@ -132,7 +133,7 @@ export class EventsHub {
     this.#send(ws, this.#frame('stats', this.#statsData()));
   }
 
-  #frame(type: string, data: unknown): string {
+  #frame<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): string {
     return JSON.stringify({ Type: type, Data: data });
   }
 
@@ -147,13 +148,13 @@ export class EventsHub {
     ws.send(frame);
   }
 
-  #broadcast(type: string, data: unknown): void {
+  #broadcast<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): void {
     if (this.#clients.size === 0) return;
     const frame = this.#frame(type, data);
     for (const ws of this.#clients) this.#send(ws, frame);
   }
 
-  #statsData() {
+  #statsData(): LiveEventData['stats'] {
     const stats = this.options.store.stats();
     return { Total: stats.messages, Unread: stats.unread, Version: this.options.version };
   }

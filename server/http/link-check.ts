@@ -1,19 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import { requestPinned, resolvePinned } from '../security/pinned-request.js';
-
-/** Mailpit's LinkCheckResponse. */
-export interface LinkCheckResponse {
-  Errors: number;
-  Links: LinkStatus[];
-}
-
-export interface LinkStatus {
-  URL: string;
-  /** The HTTP status, or 0 when no answer came (refused, blocked, timed out, bad TLS). */
-  StatusCode: number;
-  /** The status text ("OK", "Not Found"), or why there was no answer. */
-  Status: string;
-}
+import type { LinkCheckResponse, LinkStatus } from '../shapes/wire-types.js';
 
 export interface LinkCheckOptions {
   /** Follow redirects (up to MAX_REDIRECTS) and report where they end. */

@@ -13,8 +13,10 @@ import { DOWNLOAD, partPresentation, type PartPresentation } from '../../securit
 import { SEEN } from '../../store/memory-store.js';
 import type { StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
+import { bodyBytes } from '../body-bytes.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
+import type { Extracted, Message } from '../../shapes/wire-types.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
 
@@ -89,7 +91,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       Envelope: { From: message.envelope.mailFrom, To: [...message.envelope.rcptTo] },
       // Not in Mailpit's shape: why this view is not the whole message; '' when it is.
       ParseError: parseErrorOf(s, parsed),
-    });
+    } satisfies Message);
   });
 
   app.get('/api/v1/message/:ID/headers', async (c) => {
@@ -106,7 +108,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     if ('response' in found) return found.response;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
     if (c.req.query('dl') === '1') headers['Content-Disposition'] = `attachment; filename="${found.message.id}.eml"`;
-    return c.body(new Uint8Array(found.message.raw), 200, headers);
+    return c.body(bodyBytes(found.message.raw), 200, headers);
   });
 
   app.get('/api/v1/message/:ID/part/:PartID', async (c) => {
@@ -115,7 +117,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const shown = presentation(found.message, part);
-    return c.body(new Uint8Array(part.content), 200, {
+    return c.body(bodyBytes(part.content), 200, {
       'Content-Type': shown.contentType,
       'Content-Disposition': contentDisposition(shown.inline ? 'inline' : 'attachment', part.fileName, part.contentId || `part-${part.partId}`),
       'Content-Security-Policy': PART_CSP,
@@ -129,7 +131,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const name = safeFileName(part.fileName) || `part-${part.partId}`;
-    return c.body(new Uint8Array(await thumbnail(part.content, part.contentType)), 200, {
+    return c.body(bodyBytes(await thumbnail(part.content, part.contentType)), 200, {
       'Content-Type': 'image/jpeg',
       'Content-Disposition': contentDisposition('inline', `${name}.jpg`, ''),
     });
@@ -139,7 +141,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
     const parsed = await api.parsed.get(found.message);
-    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) });
+    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) } satisfies Extracted);
   });
 
   // Mailpit's link check: the status of each http(s) link (href, src, text) of the message.

@@ -7,6 +7,7 @@ import type { RouteModule } from '../api.js';
 import { arrayOf, line, object, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
 import { fail, jsonFail, notFound, ok } from '../respond.js';
+import type { ReleasesResponse } from '../../shapes/wire-types.js';
 import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
@@ -86,6 +87,6 @@ export const releaseRoutes: RouteModule = (app, api) => {
     const resolved = resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const service = releaseServiceFor(api.store);
-    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) });
+    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) } satisfies ReleasesResponse);
   });
 };
