@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { BoundListener } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
 import type { MemoryStore } from '../store/memory-store.js';
@@ -31,6 +32,8 @@ export interface Api {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection, when enabled (routes/chaos.ts). */
   chaos?: Chaos;
+  /** The release service, handed in by the composition root; absent when release is off. */
+  release?: ReleaseService;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
   spam?: SpamChecker;
 }

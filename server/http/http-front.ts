@@ -10,6 +10,7 @@ import { closeServer, dropConnections, listen } from '../lib/listen.js';
 import { packageVersion } from '../lib/package-version.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
 import { createApp } from './app.js';
@@ -55,7 +56,7 @@ function closeLateRequest(socket: Duplex, response: ServerResponse | undefined):
  * upgrade to a WebSocket. No HSTS: the listener is a local sandbox, and a browser that
  * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
-export function createHttpFront(context: FrontContext): Front | null {
+export function createHttpFront(context: FrontContext, release: ReleaseService | undefined): Front | null {
   const { config, store, logger, clock } = context;
   if (!config.listen) return null;
   const at = resolveListenHost(config.listen, config);
@@ -81,6 +82,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       version: packageVersion(),
       uiCredentials,
       chaos: context.chaos,
+      ...(release && { release }),
       ...(context.listeners && { listeners: context.listeners }),
       ...(config.enableSpamassassin && { spam: new SpamChecker(config.enableSpamassassin) }),
     };
@@ -88,7 +90,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       uiDir: config.uiDir || defaultUiDir(),
       allowedHost,
     });
-    hub = new EventsHub({ store, metrics, version: api.version, maxBuffered: config.wsMaxBuffer });
+    hub = new EventsHub({ store, metrics, ...(release && { release }), version: api.version, maxBuffered: config.wsMaxBuffer });
     const parsed = api.parsed;
     unsubscribe = [
       store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),

@@ -12,7 +12,6 @@ import { AutoRelease } from './auto-release.js';
 import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';
 import { releaseMode } from './options.js';
-import { registerReleaseService, unregisterReleaseService } from './release-registry.js';
 import { ReleaseJournal } from './release-journal.js';
 import { ReleaseService, type ReleaseSettings } from './release-service.js';
 import { createSmtpClient } from './smtp-client.js';
@@ -60,7 +59,12 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
   };
 }
 
-export function createRelayFront(context: FrontContext): Front | null {
+/** The release front, with the service the composition root hands the HTTP front. */
+export interface RelayFront extends Front {
+  readonly service: ReleaseService;
+}
+
+export function createRelayFront(context: FrontContext): RelayFront | null {
   const { config, store, logger, clock } = context;
   const settings = releaseSettings(config);
   if (!settings) return null;
@@ -78,10 +82,10 @@ export function createRelayFront(context: FrontContext): Front | null {
   const auto = config.releaseAuto
     ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
-  registerReleaseService(store, service);
   let journal: Promise<ReleaseJournal> | undefined;
   return {
     name: 'release',
+    service,
     async start() {
       // The store's journal was replayed before any front was built, so the saved
       // history can be matched against the messages that are still there.
@@ -92,7 +96,6 @@ export function createRelayFront(context: FrontContext): Front | null {
     async stop() {
       auto?.stop();
       service.stop();
-      unregisterReleaseService(store, service);
       await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined)]);
     },
   };
