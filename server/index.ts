@@ -17,9 +17,12 @@ import { createSandbox } from './sandbox.js';
 import type { MemoryStore } from './store/memory-store.js';
 import type { StoreEvents } from './store/types.js';
 
+/** A value as the Config holds it, or the text its flag takes (`'10MB'`, `'30s'`). */
+type Given<T> = T | string;
+
 /** Options of one group: `smtpMaxSize` is `smtp: { maxSize }`. */
 type Group<P extends string> = {
-  [K in keyof Config as K extends `${P}${infer Rest}` ? (Rest extends Capitalize<Rest> ? (Rest extends '' ? never : Uncapitalize<Rest>) : never) : never]?: Config[K];
+  [K in keyof Config as K extends `${P}${infer Rest}` ? (Rest extends Capitalize<Rest> ? (Rest extends '' ? never : Uncapitalize<Rest>) : never) : never]?: Given<Config[K]>;
 };
 
 /** A listener group: where it binds (port 0 by default) plus that protocol's options; `false` turns it off. */
@@ -40,9 +43,9 @@ type GroupName = keyof typeof LISTENER_KEYS;
 
 /**
  * Nested options: a group per listener, plus any flat Config option (`maxMessages`,
- * `hostname`, `webhookUrl`, …) as the CLI knows it.
+ * `hostname`, `webhookUrl`, …) as the CLI knows it. Each is checked as its flag is.
  */
-export type LetterboxOptions = Partial<Omit<Config, GroupName | 'listen' | 'logLevel'>> & {
+export type LetterboxOptions = { [K in Exclude<keyof Config, GroupName | 'listen' | 'logLevel'>]?: Given<Config[K]> } & {
   [G in GroupName]?: ListenerGroup<G>;
 } & {
   /** Default `silent`: a test's output stays its own. */

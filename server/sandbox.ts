@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { settleConfig, type Config } from './config.js';
+import { frontConfigs, settleConfig, type Config } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -51,18 +51,19 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const context: FrontContext = { store, config, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(config) };
+  const slices = frontConfigs(config);
+  const context: FrontContext = { store, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
   // Each front is built from the shared context; a front whose listeners are all off is null.
   // Release comes first: the HTTP front is handed its service (the one http → relay edge).
-  const relay = createRelayFront(context);
+  const relay = createRelayFront(context, slices.relay);
   const fronts = [
     createMailProcessing(context),
-    createHttpFront(context, relay?.service),
-    createSmtpFront(context),
+    createHttpFront(context, slices.http, relay?.service),
+    createSmtpFront(context, slices.smtp),
     relay,
-    createPop3Front(context),
-    createImapFront(context),
-    createWebhooks(context),
+    createPop3Front(context, slices.pop3),
+    createImapFront(context, slices.imap),
+    createWebhooks(context, slices.webhooks),
   ].filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];

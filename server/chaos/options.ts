@@ -1,4 +1,4 @@
-import { flag, oneOf, OptionError, type OptionSpec } from '../lib/options.js';
+import { flag, oneOf, OptionError, type OptionSpec, type OptionValues } from '../lib/options.js';
 import { ChaosError, parseTriggers, PAUSE_MODES, STAGE_NAMES, type ChaosStage, type ChaosTrigger } from './chaos.js';
 
 /** Triggers given in code, `{ mail: { code: 451, probability: 50 } }`, as option text. */
@@ -35,3 +35,5 @@ export const chaosOptions = {
   chaosTriggers: triggers('SMTP faults from the start (enables chaos): Stage:code:percent,… with stages Connect, Sender, Recipient, Data, Authentication, e.g. Sender:451:50'),
   chaosPause: oneOf('Start paused (enables chaos): discard accepts and drops mail, refuse answers 421', 'off', PAUSE_MODES),
 };
+
+export type ChaosConfig = OptionValues<typeof chaosOptions>;

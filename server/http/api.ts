@@ -1,6 +1,5 @@
 import type { Hono } from 'hono';
 import type { Chaos } from '../chaos/chaos.js';
-import type { Config } from '../config.js';
 import type { BoundListener } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
@@ -10,13 +9,14 @@ import type { SpamChecker } from '../spam/spam-checker.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
+import type { HttpConfig } from './options.js';
 import type { TagCounts } from './tag-counts.js';
 import type { Waiters } from './waiters.js';
 
 /** What every route module is handed: the store and the HTTP front's shared pieces. */
 export interface Api {
   store: MemoryStore;
-  config: Config;
+  config: HttpConfig;
   logger: Logger;
   parsed: ParseCache;
   metrics: Metrics;

@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
@@ -8,6 +7,7 @@ import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
 import type { Connection } from './connection.js';
+import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
@@ -18,7 +18,7 @@ import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } fr
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
   store: MemoryStore;
-  config: Config;
+  config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;
   credentials: Credentials | null;

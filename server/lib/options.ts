@@ -24,6 +24,8 @@ export interface OptionSpec<T> {
    * The text then goes through `parse`, so code is checked as flags are, word for word.
    */
   format?: (value: unknown) => string | undefined;
+  /** A cap where 0 means none: settleLimits turns that 0 into Infinity, once for every reader. */
+  limit?: true;
 }
 
 /** A titled part of the option table, as --help and the README show it. */
@@ -143,6 +145,24 @@ export function markdownTable(groups: readonly OptionGroup[]): string {
       return [`**${title}**`, '', '| flag | environment | default | what it does |', '| --- | --- | --- | --- |', ...rows].join('\n');
     })
     .join('\n\n');
+}
+
+/** A size or count option where 0 means no limit (see settleLimits). */
+export function noLimitAtZero(spec: OptionSpec<number>): OptionSpec<number> {
+  return { ...spec, limit: true };
+}
+
+/**
+ * The one place "0 = no limit" is read: every limit option of the table that holds 0
+ * becomes Infinity, so whoever enforces it compares against the number and nothing
+ * else. Settled values (Infinity) stay as they are.
+ */
+export function settleLimits<Values extends Record<string, unknown>>(table: OptionTable, values: Values): Values {
+  const settled: Record<string, unknown> = { ...values };
+  for (const [key, spec] of Object.entries(table)) {
+    if (spec.limit && settled[key] === 0) settled[key] = Infinity;
+  }
+  return settled as Values;
 }
 
 // ---- Parsers shared by every option table -------------------------------------------------

@@ -1,5 +1,5 @@
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
-import { duration, flag, hostPortText, integer, list, numberText, OptionError, parseDuration, text, type OptionSpec } from '../lib/options.js';
+import { duration, flag, hostPortText, integer, list, numberText, OptionError, parseDuration, text, type OptionSpec, type OptionValues } from '../lib/options.js';
 import type { ReleaseRate } from './release-rate.js';
 
 /** `host:port` of a smarthost, or null when not given. */
@@ -128,6 +128,12 @@ export const relayOptions = {
   releaseCommandTimeout: duration('Release: time to wait for the reply to each command', 60_000),
   releaseDataTimeout: duration('Release: time to wait for the reply after the message data (RFC 5321 §4.5.3.2: 10m)', 600_000),
 };
+
+/** What release reads beyond its own options: the name it gives in EHLO, the recipient cap, and where its journal goes. */
+export const RELAY_READS = ['hostname', 'smtpMaxRecipients', 'dataDir'] as const;
+
+/** What the release front reads: its options and RELAY_READS. */
+export type RelayConfig = OptionValues<typeof relayOptions> & { hostname: string; smtpMaxRecipients: number; dataDir: string };
 
 export type ReleaseMode = 'off' | 'smarthost' | 'mx';
 
