@@ -146,8 +146,8 @@ function applyGroup(config: Record<string, unknown>, group: GroupName, value: un
   const { host, port, ...rest } = value as { host?: unknown; port?: unknown } & Record<string, unknown>;
   config[listenerKey] = acceptValue(listenerKey, optionTable[listenerKey], { host: host === undefined || host === '' ? '127.0.0.1' : host, port: port ?? 0 });
   const fields = Object.keys(optionTable).flatMap((key) => {
-    const rest = key.slice(group.length);
-    return key.startsWith(group) && /^[A-Z]/.test(rest) ? [rest.charAt(0).toLowerCase() + rest.slice(1)] : [];
+    const tail = key.slice(group.length);
+    return key.startsWith(group) && /^[A-Z]/.test(tail) ? [tail.charAt(0).toLowerCase() + tail.slice(1)] : [];
   });
   for (const [field, fieldValue] of Object.entries(rest)) {
     // Only the field as written in the group is its option: `MaxSize` is not `maxSize`.
