@@ -1,21 +1,22 @@
 import type { Hono } from 'hono';
 import type { Chaos } from '../chaos/chaos.js';
-import type { Config } from '../config.js';
 import type { BoundListener } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
+import type { HttpConfig } from './options.js';
 import type { TagCounts } from './tag-counts.js';
 import type { Waiters } from './waiters.js';
 
 /** What every route module is handed: the store and the HTTP front's shared pieces. */
 export interface Api {
   store: MemoryStore;
-  config: Config;
+  config: HttpConfig;
   logger: Logger;
   parsed: ParseCache;
   metrics: Metrics;
@@ -31,6 +32,8 @@ export interface Api {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection, when enabled (routes/chaos.ts). */
   chaos?: Chaos;
+  /** The release service, handed in by the composition root; absent when release is off. */
+  release?: ReleaseService;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
   spam?: SpamChecker;
 }

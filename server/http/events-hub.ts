@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MemoryStore } from '../store/memory-store.js';
 import { SEEN } from '../store/memory-store.js';
-import { releaseServiceFor } from '../relay/release-registry.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import type { LiveEventData } from '../shapes/wire-types.js';
 import { releaseDto } from './release-dto.js';
@@ -23,6 +23,8 @@ const PING_INTERVAL_MS = 30_000;
 export interface EventsHubOptions {
   store: MemoryStore;
   metrics: Metrics;
+  /** Its progress is streamed as `release` frames; absent when release is off. */
+  release?: ReleaseService;
   version: string;
   /** Bytes queued for one client before it is disconnected as stalled. */
   maxBuffered: number;
@@ -92,7 +94,7 @@ export class EventsHub {
   }
 
   #releaseProgress(): Array<() => void> {
-    const service = releaseServiceFor(this.options.store);
+    const service = this.options.release;
     if (!service) return [];
     // The DTO (every transcript line) is made only when someone listens.
     const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => {

@@ -9,9 +9,6 @@ import { intersect, normalise, rangesOf, without, type UidRange } from './uid-ra
  */
 export const EXPUNGE_HISTORY_RANGES = 1024;
 
-/** How far mod-sequences jump when a journaled store is read back (see the constructor). */
-const RESTART_GAP = 2 ** 32;
-
 interface Expunge {
   modseq: number;
   uids: readonly UidRange[];
@@ -56,11 +53,8 @@ export class ExpungeHistory {
   readonly #start: number;
   readonly #off: () => void;
 
-  constructor(store: MemoryStore, options: { restored: boolean }) {
-    // A store read back from its journal may have handed out mod-sequences that were
-    // not saved (the expunges' own): jumping past any of them keeps a client's value
-    // from before the restart below #start, where it gets the all-known-UIDs answer.
-    if (options.restored) store.nextModseq(RESTART_GAP);
+  constructor(store: MemoryStore) {
+    // Mod-sequences below #start (from before a restart: the journal jumps past them) get the all-known-UIDs answer.
     this.#start = store.modseq;
     this.#off = store.on('unfiled', (e) => {
       const folder = store.folders.get(e.login, e.folder);

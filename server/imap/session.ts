@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
@@ -10,6 +9,7 @@ import { bad, no, type CommandEntry, type State, type Status } from './command.j
 import { renderFetch } from './commands/fetch.js';
 import type { Connection } from './connection.js';
 import type { ExpungeHistory } from './expunge-history.js';
+import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
@@ -21,7 +21,7 @@ import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveU
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
   store: MemoryStore;
-  config: Config;
+  config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;
   credentials: Credentials | null;

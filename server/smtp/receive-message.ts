@@ -42,7 +42,7 @@ export function makeOnData(options: {
     let oversized = false;
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (maxSize > 0 && bytes > maxSize) {
+      if (bytes > maxSize) {
         // Stop keeping bytes past the limit; smtp-server drains the rest and answers 552.
         oversized = true;
         chunks.length = 0;

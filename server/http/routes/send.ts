@@ -11,12 +11,12 @@ export const sendRoutes: RouteModule = (app, api) => {
   app.post('/api/v1/send', async (c) => {
     const limit = api.config.smtpMaxSize;
     // The JSON carries base64 (4/3 of the bytes) plus the text; allow for it, then check the rendering.
-    const body = await requestBody(c, SEND_BODY, limit > 0 ? Math.ceil(limit * 1.4) + 64 * 1024 : 0);
+    const body = await requestBody(c, SEND_BODY, Math.ceil(limit * 1.4) + 64 * 1024);
     if (!body.ok) return body.response;
     const request = checkSendRequest(body.value);
     if (!request.ok) return jsonFail(c, 400, request.error);
     const raw = await renderSendRequest(request.value, api.config.hostname);
-    if (limit > 0 && raw.length > limit) return jsonFail(c, 413, `message exceeds the maximum size of ${limit} bytes`);
+    if (raw.length > limit) return jsonFail(c, 413, `message exceeds the maximum size of ${limit} bytes`);
     const v = request.value;
     const message = api.store.deliver({
       raw,

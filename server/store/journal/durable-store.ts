@@ -30,6 +30,9 @@ export interface Durable {
  * and rewritten compactly, holding only what is still there; while running it is
  * compacted the same way whenever churn has grown it well past the live data.
  */
+/** How far mod-sequences jump when a journal is read back (see makeDurable). */
+const MODSEQ_RESTART_GAP = 2 ** 32;
+
 export async function makeDurable(store: MemoryStore, dataDir: string, logger: Logger, options: DurableOptions = {}): Promise<Durable> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, JOURNAL);
@@ -37,6 +40,10 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   const { records, validLength } = decodeRecords(data);
   if (validLength < data.length) logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
   replay(store, records);
+  // Mod-sequences handed out but never saved (an expunge's own, RFC 7162 §3.2.10) must not
+  // be handed out again: jumping past them keeps an IMAP client's value from before the
+  // restart below anything new, so QRESYNC answers it from what it knows to be gone.
+  if (records.length > 0) store.nextModseq(MODSEQ_RESTART_GAP);
   const journal = await JournalFile.create(path, snapshotFrames(store));
   const compaction = new Compaction(journal, {
     liveBytes: () => {
