@@ -75,7 +75,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'SORT', 'SORT=DISPLAY', 'ESORT', 'PARTIAL', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'WITHIN', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');

@@ -8,7 +8,9 @@ import { idleCommands } from './idle.js';
 import { mailboxCommands } from './mailboxes.js';
 import { searchCommands } from './search.js';
 import { selectedCommands } from './selected.js';
+import { sortCommands } from './sort.js';
 import { storeCommands } from './store.js';
+import { threadCommands } from './thread.js';
 
 /** The command table: every command by name (`UID FETCH` for UID variants). */
 export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
@@ -19,6 +21,8 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...appendCommands,
     ...selectedCommands,
     ...searchCommands,
+    ...sortCommands,
+    ...threadCommands,
     ...fetchCommands,
     ...storeCommands,
     ...copyMoveCommands,

@@ -1,0 +1,207 @@
+/**
+ * RFC 5256 §3 THREAD=REFERENCES: threads from Message-ID, References and In-Reply-To,
+ * with dummies for messages referred to but absent, pruned; threads whose base
+ * subjects agree are then gathered, and siblings ordered by sent date. Pure, and
+ * without recursion, so a reply chain of any length cannot overflow the stack.
+ */
+import type { BaseSubject } from './base-subject.js';
+import type { ThreadNode } from './thread-tree.js';
+
+/** One message to thread, in mailbox order. */
+export interface ThreadItem {
+  /** What the response names it by: sequence number or UID. */
+  number: number;
+  /** Message-ID without brackets, or '' for none. */
+  id: string;
+  references: readonly string[];
+  /** RFC 5256 §2.2 sent date, in ms. */
+  date: number;
+  subject: BaseSubject;
+}
+
+interface Container {
+  item: ThreadItem | null;
+  /** Place in the mailbox (ties in date go by it, RFC 5256 §2.2). */
+  order: number;
+  parent: Container | null;
+  children: Container[];
+}
+
+function container(item: ThreadItem | null, order: number): Container {
+  return { item, order, parent: null, children: [] };
+}
+
+/** Whether making `parent` the parent of `child` would close a loop (RFC 5256 §3 step 1.A). */
+function wouldLoop(parent: Container, child: Container): boolean {
+  for (let p: Container | null = parent; p; p = p.parent) if (p === child) return true;
+  return false;
+}
+
+function link(parent: Container, child: Container): void {
+  child.parent = parent;
+  parent.children.push(child);
+}
+
+function unlink(child: Container): void {
+  const parent = child.parent;
+  if (!parent) return;
+  parent.children.splice(parent.children.indexOf(child), 1);
+  child.parent = null;
+}
+
+/** The message a container stands for in date order and subject: itself, or a dummy's first child's. */
+function representative(c: Container): Container {
+  let r = c;
+  while (!r.item && r.children.length > 0) r = r.children[0] as Container;
+  return r;
+}
+
+function byDate(a: Container, b: Container): number {
+  const x = representative(a);
+  const y = representative(b);
+  const dx = x.item?.date ?? 0;
+  const dy = y.item?.date ?? 0;
+  return dx !== dy ? dx - dy : x.order - y.order;
+}
+
+/** Every container under `roots`, parents before their children. */
+function preorder(roots: readonly Container[]): Container[] {
+  const out: Container[] = [];
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const c = stack.pop() as Container;
+    out.push(c);
+    for (const child of c.children) stack.push(child);
+  }
+  return out;
+}
+
+/** Step 3: dummies without children go; others give their children to their own level (at the top, only a lone child). */
+function prune(list: readonly Container[], top: boolean, parent: Container | null): Container[] {
+  const out: Container[] = [];
+  for (const c of list) {
+    if (c.item) out.push(c);
+    else if (c.children.length === 0) continue;
+    else if (!top || c.children.length === 1) {
+      for (const child of c.children) {
+        child.parent = parent;
+        out.push(child);
+      }
+    } else out.push(c);
+  }
+  return out;
+}
+
+export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
+  const byId = new Map<string, Container>();
+  const all: Container[] = [];
+  // Step 1.
+  items.forEach((item, order) => {
+    let c = item.id ? byId.get(item.id) : undefined;
+    if (c && !c.item) {
+      c.item = item;
+      c.order = order;
+    } else {
+      // No Message-ID, or a duplicate of an earlier message's: a unique id of its own.
+      const fresh = !c && item.id !== '';
+      c = container(item, order);
+      if (fresh) byId.set(item.id, c);
+      all.push(c);
+    }
+    // 1.A: each reference is the parent of the next, unless it has one already or a loop would form.
+    let previous: Container | null = null;
+    for (const ref of item.references) {
+      let r = byId.get(ref);
+      if (!r) {
+        r = container(null, order);
+        byId.set(ref, r);
+        all.push(r);
+      }
+      if (previous && r.parent === null && !wouldLoop(previous, r)) link(previous, r);
+      previous = r;
+    }
+    // 1.B: the last reference is the message's parent, replacing any it had.
+    if (previous && (previous === c || wouldLoop(previous, c))) previous = null;
+    if (c.parent !== previous) {
+      unlink(c);
+      if (previous) link(previous, c);
+    }
+  });
+  // Step 2: the messages without a parent are the top level.
+  let roots = all.filter((c) => c.parent === null);
+  // Step 3, children before parents.
+  const everything = preorder(roots);
+  for (let i = everything.length - 1; i >= 0; i--) {
+    const c = everything[i] as Container;
+    c.children = prune(c.children, false, c);
+  }
+  roots = prune(roots, true, null);
+  // Step 4: a dummy's children are ordered so that its first child dates it.
+  for (const c of roots) if (!c.item) c.children.sort(byDate);
+  roots.sort(byDate);
+  roots = gatherBySubject(roots);
+  // Step 6: every set of siblings by date, the deepest first.
+  const final = preorder(roots);
+  for (let i = final.length - 1; i >= 0; i--) (final[i] as Container).children.sort(byDate);
+  roots.sort(byDate);
+  return toNodes(roots);
+}
+
+/** Step 5: threads at the top level whose base subjects agree are merged. */
+function gatherBySubject(roots: readonly Container[]): Container[] {
+  const subjectOf = (c: Container): BaseSubject | undefined => representative(c).item?.subject;
+  const table = new Map<string, Container>();
+  for (const c of roots) {
+    const subject = subjectOf(c);
+    if (!subject || subject.text === '') continue;
+    const held = table.get(subject.text);
+    if (!held) table.set(subject.text, c);
+    else if (held.item && (!c.item || (held.item.subject.reply && !subject.reply))) table.set(subject.text, c);
+  }
+  const gone = new Set<Container>();
+  const replaced = new Map<Container, Container>();
+  for (const c of roots) {
+    const subject = subjectOf(c);
+    if (!subject || subject.text === '') continue;
+    const held = table.get(subject.text) as Container;
+    if (held === c) continue;
+    gone.add(c);
+    if (!held.item && !c.item) {
+      for (const child of c.children) link(held, child);
+      c.children = [];
+    } else if (!held.item || (c.item && subject.reply && !held.item.subject.reply)) {
+      link(held, c);
+    } else {
+      const dummy = container(null, held.order);
+      link(dummy, held);
+      link(dummy, c);
+      replaced.set(held, dummy);
+      table.set(subject.text, dummy);
+    }
+  }
+  const out: Container[] = [];
+  for (const c of roots) {
+    if (gone.has(c)) continue;
+    const top = replaced.get(c) ?? c;
+    top.parent = null;
+    out.push(top);
+  }
+  return out;
+}
+
+function toNodes(roots: readonly Container[]): ThreadNode[] {
+  const made = new Map<Container, ThreadNode>();
+  const node = (c: Container): ThreadNode => {
+    let n = made.get(c);
+    if (!n) {
+      n = { number: c.item?.number ?? 0, children: [] };
+      made.set(c, n);
+    }
+    return n;
+  };
+  for (const c of preorder(roots)) {
+    const n = node(c);
+    for (const child of c.children) n.children.push(node(child));
+  }
+  return roots.map(node);
+}
