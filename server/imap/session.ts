@@ -13,6 +13,7 @@ import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import { ParseError, Reader } from './parser.js';
+import { SearchContexts } from './search-context.js';
 import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
@@ -45,6 +46,8 @@ export class Session {
   condstore = false;
   /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
   searchResult: readonly number[] = [];
+  /** RFC 5267 §4 results kept live (SEARCH/SORT RETURN (UPDATE)). */
+  readonly contexts = new SearchContexts();
   readonly log: Logger;
   /** The session's one line in the log, written when it ends. */
   readonly summary: SessionLog;
@@ -75,7 +78,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'SORT', 'SORT=DISPLAY', 'ESORT', 'PARTIAL', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'WITHIN', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'PARTIAL', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'WITHIN', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -201,7 +204,10 @@ export class Session {
         status = no('Internal error', 'SERVERBUG');
       }
     }
-    if (this.view && this.state === 'selected') this.sendUpdates(!entry.holdsExpunges);
+    if (this.view && this.state === 'selected') {
+      this.sendUpdates(!entry.holdsExpunges);
+      await this.refreshContexts();
+    }
     this.#status(tag, status);
   }
 
@@ -215,7 +221,20 @@ export class Session {
   sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view) return;
+    // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
+    if (expunges && this.contexts.size > 0) this.contexts.expunging(view, (line) => this.untagged(line));
     for (const update of view.drain(expunges)) this.#sendUpdate(view, update);
+  }
+
+  #refreshing: Promise<void> = Promise.resolve();
+
+  /** Tells what changed in each live search result (RFC 5267 §4.3); one refresh at a time (IDLE may ask again meanwhile). */
+  refreshContexts(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(async () => {
+      const view = this.view;
+      if (view && this.contexts.size > 0) await this.contexts.refresh(view, (line) => this.untagged(line));
+    });
+    return this.#refreshing;
   }
 
   #sendUpdate(view: MailboxView, update: ViewUpdate): void {
@@ -273,6 +292,7 @@ export class Session {
    */
   deselect(): void {
     this.searchResult = [];
+    this.contexts.clear();
     this.view?.close();
     this.view = null;
     if (this.state === 'selected') this.state = 'authenticated';

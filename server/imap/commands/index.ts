@@ -2,6 +2,7 @@ import type { CommandEntry } from '../command.js';
 import { anyStateCommands } from './any-state.js';
 import { appendCommands } from './append.js';
 import { authCommands } from './auth.js';
+import { cancelUpdateCommands } from './cancel-update.js';
 import { copyMoveCommands } from './copy-move.js';
 import { fetchCommands } from './fetch.js';
 import { idleCommands } from './idle.js';
@@ -23,6 +24,7 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...searchCommands,
     ...sortCommands,
     ...threadCommands,
+    ...cancelUpdateCommands,
     ...fetchCommands,
     ...storeCommands,
     ...copyMoveCommands,

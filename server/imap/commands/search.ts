@@ -1,14 +1,16 @@
 import { command, no, ok, SELECTED, type CommandEntry, type Invocation } from '../command.js';
+import { quoted } from '../encode.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
 import { bodySummary, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
+import type { SearchContext } from '../search-context.js';
 import { esearchLine, partialSlice, readReturnOptions, type ReturnOptions } from '../search-return.js';
 import type { SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
-/** RFC 4731 result options, RFC 5182 SAVE, and RFC 9394 PARTIAL. */
-const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL']);
+/** RFC 4731 result options, RFC 5182 SAVE, RFC 9394 PARTIAL and RFC 5267 UPDATE. */
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL', 'UPDATE']);
 
 /** The search program of SEARCH, SORT and THREAD: a charset and the keys. */
 export interface SearchCriteria {
@@ -108,6 +110,12 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
   return out;
 }
 
+/** RFC 5267 §4.1: keeps a result live; past the limit, says so with NOUPDATE (§4.4). */
+export function keepContext(session: Session, key: SearchKey, kept: Omit<SearchContext, 'search'>): void {
+  const context = { ...kept, search: (view: MailboxView) => evaluate(session, view, key) };
+  if (!session.contexts.add(context)) session.untagged(`NO [NOUPDATE ${quoted(context.tag)}] Too many live searches; this result will not be updated`);
+}
+
 /**
  * A command that runs a search program over the selected mailbox, then answers from
  * the matching view indexes with one untagged line (SORT, THREAD and their UID forms).
@@ -115,7 +123,7 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
 export function searchingCommand<Args extends SearchCriteria>(
   name: string,
   parse: (r: Reader, session: Session) => Args,
-  answer: (view: MailboxView, found: number[], args: Args, call: Invocation) => string,
+  answer: (view: MailboxView, found: number[], args: Args, call: Invocation, session: Session) => string,
 ): CommandEntry {
   const uid = name.startsWith('UID ');
   return command<Args>({
@@ -127,7 +135,7 @@ export function searchingCommand<Args extends SearchCriteria>(
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (args.badCharset) return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
-      session.untagged(answer(view, await evaluate(session, view, args.key), args, call));
+      session.untagged(answer(view, await evaluate(session, view, args.key), args, call, session));
       return ok(`${call.name} completed`);
     },
   });
@@ -159,6 +167,7 @@ function searchCommand(uid: boolean) {
       if (returns) {
         // RFC 4731 §3.1 / RFC 9051 §7.3.4
         session.untagged(esearchLine(call.tag, uid, numbers, returns, highest > 0 ? [`MODSEQ ${highest}`] : []));
+        if (returns.options.has('UPDATE')) keepContext(session, key, { tag: call.tag, uid, sort: null, result: found.map((i) => view.uids[i] as number) });
       } else {
         const list = numbers.length > 0 ? ' ' + numbers.join(' ') : '';
         session.untagged(`SEARCH${list}${highest > 0 ? ` (MODSEQ ${highest})` : ''}`);

@@ -3,10 +3,10 @@ import type { Reader } from '../parser.js';
 import { esearchLine, readReturnOptions, type ReturnOptions } from '../search-return.js';
 import type { Session } from '../session.js';
 import { isSortKey, sortMessages, type SortCriterion } from '../sort/sort-keys.js';
-import { readCharset, readSearchKeys, searchingCommand, type SearchCriteria } from './search.js';
+import { keepContext, readCharset, readSearchKeys, searchingCommand, type SearchCriteria } from './search.js';
 
-/** RFC 5267 §3.2 ESORT result options, and RFC 5267 §4.4 / RFC 9394 PARTIAL. */
-const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL']);
+/** RFC 5267 §3.2 ESORT result options, RFC 5267 §4.4 / RFC 9394 PARTIAL, and RFC 5267 §4.1 UPDATE. */
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'PARTIAL', 'UPDATE']);
 
 interface SortArgs extends SearchCriteria {
   criteria: SortCriterion[];
@@ -41,8 +41,10 @@ function readSort(r: Reader, session: Session): SortArgs {
 
 /** RFC 5256 SORT and UID SORT, with RFC 5267 ESORT (RETURN) and RFC 5957 DISPLAYFROM/DISPLAYTO. */
 function sortCommand(name: string): CommandEntry {
-  return searchingCommand<SortArgs>(name, readSort, (view, found, { criteria, returns }, call) => {
-    const numbers = sortMessages(view.messages, found, criteria).map((i) => (call.uid ? (view.uids[i] as number) : i + 1));
+  return searchingCommand<SortArgs>(name, readSort, (view, found, { criteria, returns, key }, call, session) => {
+    const sorted = sortMessages(view.messages, found, criteria);
+    const numbers = sorted.map((i) => (call.uid ? (view.uids[i] as number) : i + 1));
+    if (returns?.options.has('UPDATE')) keepContext(session, key, { tag: call.tag, uid: call.uid, sort: criteria, result: sorted.map((i) => view.uids[i] as number) });
     if (returns) return esearchLine(call.tag, call.uid, numbers, returns);
     return `SORT${numbers.length > 0 ? ' ' + numbers.join(' ') : ''}`;
   });
