@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { deliver } from './fixtures.js';
+import { deliver, selectedInbox } from './fixtures.js';
 import { loggedIn, type ImapLineClient } from './imap-client.js';
 
 let box: TestSandbox;
@@ -10,13 +10,9 @@ beforeAll(async () => {
 afterAll(() => box.stop(0));
 
 let users = 0;
-/** A fresh login with `count` messages in INBOX (message i is about "topic i", sized by i), selected. */
 async function mailbox(count: number): Promise<{ c: ImapLineClient; user: string }> {
   const user = `ctx${++users}@blue.com`;
-  for (let i = 1; i <= count; i++) deliver(box.store, `topic ${i}`, { to: user, body: 'x'.repeat(10 * (count - i + 1)) });
-  const c = await loggedIn(box.port('imap'), user);
-  await c.command('S0', 'SELECT INBOX');
-  return { c, user };
+  return { c: await selectedInbox(box, user, count), user };
 }
 
 describe('IMAP CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4)', () => {
@@ -68,10 +64,10 @@ describe('IMAP CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4)', () => {
   });
 
   it('SORT RETURN (UPDATE) places each change by its position in the sorted result', async () => {
-    // Sizes fall with the message number, so (SIZE) orders them 5 4 3 2 1.
+    // Message i arrived on i January: (REVERSE ARRIVAL) orders them 5 4 3 2 1.
     const { c } = await mailbox(5);
     await c.command('P1', 'STORE 2,4 +FLAGS.SILENT (\\Flagged)');
-    expect(await c.command('A1', 'SORT RETURN (UPDATE ALL) (SIZE) UTF-8 FLAGGED')).toEqual(['* ESEARCH (TAG "A1") ALL 4,2', 'A1 OK SORT completed']);
+    expect(await c.command('A1', 'SORT RETURN (UPDATE ALL) (REVERSE ARRIVAL) UTF-8 FLAGGED')).toEqual(['* ESEARCH (TAG "A1") ALL 4,2', 'A1 OK SORT completed']);
     expect(await c.command('A2', 'STORE 1,3,5 +FLAGS.SILENT (\\Flagged)')).toEqual([
       '* ESEARCH (TAG "A1") ADDTO (1 5)',
       '* ESEARCH (TAG "A1") ADDTO (3 3)',
