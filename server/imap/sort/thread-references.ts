@@ -19,7 +19,8 @@ export interface ThreadItem {
   subject: BaseSubject;
 }
 
-interface Container {
+/** A node of the tree being built; it is the ThreadNode answered with, so nothing is copied at the end. */
+interface Container extends ThreadNode {
   item: ThreadItem | null;
   /** Place in the mailbox (ties in date go by it, RFC 5256 §2.2). */
   order: number;
@@ -28,7 +29,7 @@ interface Container {
 }
 
 function container(item: ThreadItem | null, order: number): Container {
-  return { item, order, parent: null, children: [] };
+  return { number: item?.number ?? 0, item, order, parent: null, children: [] };
 }
 
 /** Whether making `parent` the parent of `child` would close a loop (RFC 5256 §3 step 1.A). */
@@ -100,6 +101,7 @@ export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
     let c = item.id ? byId.get(item.id) : undefined;
     if (c && !c.item) {
       c.item = item;
+      c.number = item.number;
       c.order = order;
     } else {
       // No Message-ID, or a duplicate of an earlier message's: a unique id of its own.
@@ -144,7 +146,7 @@ export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
   const final = preorder(roots);
   for (let i = final.length - 1; i >= 0; i--) (final[i] as Container).children.sort(byDate);
   roots.sort(byDate);
-  return toNodes(roots);
+  return roots;
 }
 
 /** Step 5: threads at the top level whose base subjects agree are merged. */
@@ -187,21 +189,4 @@ function gatherBySubject(roots: readonly Container[]): Container[] {
     out.push(top);
   }
   return out;
-}
-
-function toNodes(roots: readonly Container[]): ThreadNode[] {
-  const made = new Map<Container, ThreadNode>();
-  const node = (c: Container): ThreadNode => {
-    let n = made.get(c);
-    if (!n) {
-      n = { number: c.item?.number ?? 0, children: [] };
-      made.set(c, n);
-    }
-    return n;
-  };
-  for (const c of preorder(roots)) {
-    const n = node(c);
-    for (const child of c.children) n.children.push(node(child));
-  }
-  return roots.map(node);
 }
