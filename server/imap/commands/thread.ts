@@ -3,21 +3,19 @@ import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
 import { factsOf } from '../sort/message-facts.js';
 import { threadByOrderedSubject } from '../sort/thread-ordered-subject.js';
-import { threadByReferences, type ThreadItem } from '../sort/thread-references.js';
-import { formatThreads, type ThreadNode } from '../sort/thread-tree.js';
+import { threadByReferences, type ThreadAlgorithm } from '../sort/thread-references.js';
+import { formatThreads } from '../sort/thread-tree.js';
 import type { StoredMessage } from '../../store/types.js';
 import { readCharset, readSearchKeys, searchingCommand, type SearchCriteria } from './search.js';
 
-type Algorithm = (items: readonly ThreadItem[]) => ThreadNode[];
-
 /** RFC 5256 §3 threading algorithms, as advertised in THREAD=… capabilities. */
-const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
+const ALGORITHMS: Readonly<Record<string, ThreadAlgorithm>> = {
   REFERENCES: threadByReferences,
   ORDEREDSUBJECT: threadByOrderedSubject,
 };
 
 interface ThreadArgs extends SearchCriteria {
-  algorithm: Algorithm;
+  algorithm: ThreadAlgorithm;
 }
 
 /** thread (RFC 5256 §5): "THREAD" SP thread-alg SP search-charset 1*(SP search-key). */
@@ -35,11 +33,8 @@ function readThread(r: Reader, session: Session): ThreadArgs {
 /** RFC 5256 THREAD and UID THREAD. */
 function threadCommand(name: string): CommandEntry {
   return searchingCommand<ThreadArgs>(name, readThread, (view, found, { algorithm }, call) => {
-    const items = found.map((i): ThreadItem => {
-      const facts = factsOf(view.messages[i] as StoredMessage);
-      return { number: call.uid ? (view.uids[i] as number) : i + 1, id: facts.messageId, references: facts.references, date: facts.sentDate, subject: facts.subject };
-    });
-    const threads = formatThreads(algorithm(items));
+    const items = found.map((i) => factsOf(view.messages[i] as StoredMessage));
+    const threads = formatThreads(algorithm(items, found.map((i) => (call.uid ? (view.uids[i] as number) : i + 1))));
     return `THREAD${threads ? ' ' + threads : ''}`;
   });
 }

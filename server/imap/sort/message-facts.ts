@@ -28,11 +28,11 @@ export class MessageFacts {
   #addresses: [AddressKeys, AddressKeys, AddressKeys] | undefined;
   #ids: { id: string; references: string[] } | undefined;
 
-  constructor(readonly message: StoredMessage) {}
-
   /** RFC 5256 §2.2 sent date: the Date field's instant, else INTERNALDATE, in ms. */
-  get sentDate(): number {
-    return (this.message.summary.date ?? this.message.receivedAt).getTime();
+  readonly sentDate: number;
+
+  constructor(readonly message: StoredMessage) {
+    this.sentDate = (message.summary.date ?? message.receivedAt).getTime();
   }
 
   get subject(): BaseSubject {

@@ -3,17 +3,17 @@
  * thread, its oldest message the parent of all the others (in date order); threads
  * are ordered by the date of their first message. Pure.
  */
-import type { ThreadItem } from './thread-references.js';
+import type { ThreadAlgorithm, ThreadItem } from './thread-references.js';
 import type { ThreadNode } from './thread-tree.js';
 
-export function threadByOrderedSubject(items: readonly ThreadItem[]): ThreadNode[] {
+export const threadByOrderedSubject: ThreadAlgorithm = (items, numbers) => {
   // Sort by (base subject, sent date, mailbox order), as SORT (SUBJECT DATE) does.
   const order = items.map((_, i) => i);
   order.sort((a, b) => {
     const x = items[a] as ThreadItem;
     const y = items[b] as ThreadItem;
     if (x.subject.text !== y.subject.text) return x.subject.text < y.subject.text ? -1 : 1;
-    return x.date !== y.date ? x.date - y.date : a - b;
+    return x.sentDate !== y.sentDate ? x.sentDate - y.sentDate : a - b;
   });
   const threads: Array<{ first: number; node: ThreadNode }> = [];
   let subject: string | undefined;
@@ -21,17 +21,17 @@ export function threadByOrderedSubject(items: readonly ThreadItem[]): ThreadNode
   for (const i of order) {
     const item = items[i] as ThreadItem;
     if (current && item.subject.text === subject) {
-      current.children.push({ number: item.number, children: [] });
+      current.children.push({ number: numbers[i] as number, children: [] });
       continue;
     }
     subject = item.subject.text;
-    current = { number: item.number, children: [] };
+    current = { number: numbers[i] as number, children: [] };
     threads.push({ first: i, node: current });
   }
   threads.sort((a, b) => {
     const x = items[a.first] as ThreadItem;
     const y = items[b.first] as ThreadItem;
-    return x.date !== y.date ? x.date - y.date : a.first - b.first;
+    return x.sentDate !== y.sentDate ? x.sentDate - y.sentDate : a.first - b.first;
   });
   return threads.map((t) => t.node);
-}
+};

@@ -7,17 +7,18 @@
 import type { BaseSubject } from './base-subject.js';
 import type { ThreadNode } from './thread-tree.js';
 
-/** One message to thread, in mailbox order. */
+/** What threading reads of one message (a message's cached facts are one). */
 export interface ThreadItem {
-  /** What the response names it by: sequence number or UID. */
-  number: number;
   /** Message-ID without brackets, or '' for none. */
-  id: string;
-  references: readonly string[];
+  readonly messageId: string;
+  readonly references: readonly string[];
   /** RFC 5256 §2.2 sent date, in ms. */
-  date: number;
-  subject: BaseSubject;
+  readonly sentDate: number;
+  readonly subject: BaseSubject;
 }
+
+/** Threads messages given in mailbox order, each named in the answer by its number (sequence number or UID). */
+export type ThreadAlgorithm = (items: readonly ThreadItem[], numbers: readonly number[]) => ThreadNode[];
 
 /** A node of the tree being built; it is the ThreadNode answered with, so nothing is copied at the end. */
 interface Container extends ThreadNode {
@@ -28,8 +29,8 @@ interface Container extends ThreadNode {
   children: Container[];
 }
 
-function container(item: ThreadItem | null, order: number): Container {
-  return { number: item?.number ?? 0, item, order, parent: null, children: [] };
+function container(item: ThreadItem | null, number: number, order: number): Container {
+  return { number, item, order, parent: null, children: [] };
 }
 
 /** Whether making `parent` the parent of `child` would close a loop (RFC 5256 §3 step 1.A). */
@@ -60,8 +61,8 @@ function representative(c: Container): Container {
 function byDate(a: Container, b: Container): number {
   const x = representative(a);
   const y = representative(b);
-  const dx = x.item?.date ?? 0;
-  const dy = y.item?.date ?? 0;
+  const dx = x.item?.sentDate ?? 0;
+  const dy = y.item?.sentDate ?? 0;
   return dx !== dy ? dx - dy : x.order - y.order;
 }
 
@@ -78,7 +79,9 @@ function preorder(roots: readonly Container[]): Container[] {
 }
 
 /** Step 3: dummies without children go; others give their children to their own level (at the top, only a lone child). */
-function prune(list: readonly Container[], top: boolean, parent: Container | null): Container[] {
+function prune(list: Container[], top: boolean, parent: Container | null): Container[] {
+  // Most sibling lists hold no dummy: kept as they are, with nothing allocated.
+  if (list.every((c) => c.item !== null)) return list;
   const out: Container[] = [];
   for (const c of list) {
     if (c.item) out.push(c);
@@ -93,21 +96,22 @@ function prune(list: readonly Container[], top: boolean, parent: Container | nul
   return out;
 }
 
-export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
+export const threadByReferences: ThreadAlgorithm = (items, numbers) => {
   const byId = new Map<string, Container>();
   const all: Container[] = [];
   // Step 1.
   items.forEach((item, order) => {
-    let c = item.id ? byId.get(item.id) : undefined;
+    const id = item.messageId;
+    let c = id ? byId.get(id) : undefined;
     if (c && !c.item) {
       c.item = item;
-      c.number = item.number;
+      c.number = numbers[order] as number;
       c.order = order;
     } else {
       // No Message-ID, or a duplicate of an earlier message's: a unique id of its own.
-      const fresh = !c && item.id !== '';
-      c = container(item, order);
-      if (fresh) byId.set(item.id, c);
+      const fresh = !c && id !== '';
+      c = container(item, numbers[order] as number, order);
+      if (fresh) byId.set(id, c);
       all.push(c);
     }
     // 1.A: each reference is the parent of the next, unless it has one already or a loop would form.
@@ -115,7 +119,7 @@ export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
     for (const ref of item.references) {
       let r = byId.get(ref);
       if (!r) {
-        r = container(null, order);
+        r = container(null, 0, order);
         byId.set(ref, r);
         all.push(r);
       }
@@ -139,15 +143,18 @@ export function threadByReferences(items: readonly ThreadItem[]): ThreadNode[] {
   }
   roots = prune(roots, true, null);
   // Step 4: a dummy's children are ordered so that its first child dates it.
-  for (const c of roots) if (!c.item) c.children.sort(byDate);
+  for (const c of roots) if (!c.item && c.children.length > 1) c.children.sort(byDate);
   roots.sort(byDate);
   roots = gatherBySubject(roots);
   // Step 6: every set of siblings by date, the deepest first.
   const final = preorder(roots);
-  for (let i = final.length - 1; i >= 0; i--) (final[i] as Container).children.sort(byDate);
+  for (let i = final.length - 1; i >= 0; i--) {
+    const { children } = final[i] as Container;
+    if (children.length > 1) children.sort(byDate);
+  }
   roots.sort(byDate);
   return roots;
-}
+};
 
 /** Step 5: threads at the top level whose base subjects agree are merged. */
 function gatherBySubject(roots: readonly Container[]): Container[] {
@@ -174,7 +181,7 @@ function gatherBySubject(roots: readonly Container[]): Container[] {
     } else if (!held.item || (c.item && subject.reply && !held.item.subject.reply)) {
       link(held, c);
     } else {
-      const dummy = container(null, held.order);
+      const dummy = container(null, 0, held.order);
       link(dummy, held);
       link(dummy, c);
       replaced.set(held, dummy);
