@@ -88,6 +88,9 @@ describe('IMAP SORT (RFC 5256, RFC 5957)', () => {
     expect(await sortLine(c, 'REVERSE ARRIVAL')).toBe('* SORT 1 2 3 4');
     // A message without Date sorts by its INTERNALDATE (noon on 1 January).
     expect(await sortLine(c, 'DATE')).toBe('* SORT 2 1 3 4');
+    // A key named again changes nothing, however often it is repeated.
+    expect(await sortLine(c, 'SUBJECT REVERSE SUBJECT DATE')).toBe('* SORT 4 2 1 3');
+    expect(await sortLine(c, Array.from({ length: 5000 }, (_, i) => (i % 2 ? 'REVERSE SIZE' : 'ARRIVAL')).join(' '))).toBe('* SORT 3 1 2 4');
     c.close();
   });
 
@@ -143,6 +146,16 @@ describe('IMAP THREAD (RFC 5256 §3)', () => {
     expect(await c.command('A2', 'THREAD REFERENCES UTF-8 NOT SUBJECT lunch')).toEqual(['* THREAD (1 (3)(2)(7))(8)', 'A2 OK THREAD completed']);
     expect(await c.command('A3', 'UID THREAD REFERENCES US-ASCII 4:5')).toEqual(['* THREAD (4 5)', 'A3 OK UID THREAD completed']);
     expect(await c.command('A4', 'THREAD REFERENCES UTF-8 SUBJECT nothing-like-this')).toEqual(['* THREAD', 'A4 OK THREAD completed']);
+    c.close();
+  });
+
+  it('a reply chain thousands of messages long is one thread', async () => {
+    const length = 3000;
+    const { c } = await mailbox(
+      Array.from({ length }, (_, i) => ({ headers: [`Message-ID: <chain${i}@x>`, ...(i > 0 ? [`In-Reply-To: <chain${i - 1}@x>`] : []), `Subject: Re: chain`, at(1)], arrived: '2024-01-01' })),
+    );
+    const numbers = Array.from({ length }, (_, i) => i + 1).join(' ');
+    expect(await c.command('A1', 'THREAD REFERENCES UTF-8 ALL')).toEqual([`* THREAD (${numbers})`, 'A1 OK THREAD completed']);
     c.close();
   });
 

@@ -15,7 +15,7 @@ interface SortArgs extends SearchCriteria {
 
 /** sort-criteria (RFC 5256 §5): "(" sort-criterion *(SP sort-criterion) ")", each [REVERSE SP] sort-key. */
 function readCriteria(r: Reader): SortCriterion[] {
-  return r.list(() => {
+  const criteria = r.list((): SortCriterion => {
     let word = r.atom().toUpperCase();
     const reverse = word === 'REVERSE';
     if (reverse) {
@@ -25,6 +25,10 @@ function readCriteria(r: Reader): SortCriterion[] {
     if (!isSortKey(word)) return r.fail(`unknown sort key ${word.slice(0, 30)}`);
     return { key: word, reverse };
   }, false);
+  // A key named again can only compare what it already found equal: kept once, so a
+  // line of thousands of keys costs no more than the nine there are.
+  const seen = new Set<string>();
+  return criteria.filter((c) => !seen.has(c.key) && seen.add(c.key));
 }
 
 /** sort (RFC 5256 §5, RFC 5267 §3.2): "SORT" [SP "RETURN" SP options] SP sort-criteria SP charset 1*(SP search-key). */

@@ -35,6 +35,9 @@ function container(item: ThreadItem | null, number: number, order: number): Cont
 
 /** Whether making `parent` the parent of `child` would close a loop (RFC 5256 §3 step 1.A). */
 function wouldLoop(parent: Container, child: Container): boolean {
+  if (parent === child) return true;
+  // Without children, `child` is no one's ancestor: no walk up a chain of any length.
+  if (child.children.length === 0) return false;
   for (let p: Container | null = parent; p; p = p.parent) if (p === child) return true;
   return false;
 }
