@@ -29,8 +29,11 @@ interface Container extends ThreadNode {
   children: Container[];
 }
 
+/** The children of every container that has none: shared, never added to (link gives a container its own list). */
+const NO_CHILDREN: Container[] = [];
+
 function container(item: ThreadItem | null, number: number, order: number): Container {
-  return { number, item, order, parent: null, children: [] };
+  return { number, item, order, parent: null, children: NO_CHILDREN };
 }
 
 /** Whether making `parent` the parent of `child` would close a loop (RFC 5256 §3 step 1.A). */
@@ -44,7 +47,8 @@ function wouldLoop(parent: Container, child: Container): boolean {
 
 function link(parent: Container, child: Container): void {
   child.parent = parent;
-  parent.children.push(child);
+  if (parent.children === NO_CHILDREN) parent.children = [child];
+  else parent.children.push(child);
 }
 
 function unlink(child: Container): void {
@@ -103,7 +107,8 @@ export const threadByReferences: ThreadAlgorithm = (items, numbers) => {
   const byId = new Map<string, Container>();
   const all: Container[] = [];
   // Step 1.
-  items.forEach((item, order) => {
+  for (let order = 0; order < items.length; order++) {
+    const item = items[order] as ThreadItem;
     const id = item.messageId;
     let c = id ? byId.get(id) : undefined;
     if (c && !c.item) {
@@ -135,7 +140,7 @@ export const threadByReferences: ThreadAlgorithm = (items, numbers) => {
       unlink(c);
       if (previous) link(previous, c);
     }
-  });
+  }
   // Step 2: the messages without a parent are the top level.
   let roots = all.filter((c) => c.parent === null);
   // Step 3, children before parents.
