@@ -32,7 +32,7 @@ export class MessageFacts {
   readonly sentDate: number;
 
   constructor(readonly message: StoredMessage) {
-    this.sentDate = (message.summary.date ?? message.receivedAt).getTime();
+    this.sentDate = sentDate(message);
   }
 
   get subject(): BaseSubject {
@@ -103,6 +103,11 @@ function addressKeys(value: string | undefined): AddressKeys {
   const name = first.name ? decodeWords(first.name).trim() : '';
   const spec = `${first.mailbox}@${first.host}`;
   return { mailbox: first.mailbox.toUpperCase(), display: (name || spec).toUpperCase() };
+}
+
+/** RFC 5256 §2.2 sent date: the Date field's instant, else INTERNALDATE, in ms. */
+export function sentDate(message: StoredMessage): number {
+  return (message.summary.date ?? message.receivedAt).getTime();
 }
 
 const facts = new WeakMap<StoredMessage, MessageFacts>();

@@ -4,7 +4,7 @@
  * order is total (RFC 5256 §2.2: ties go by sequence number).
  */
 import type { StoredMessage } from '../../store/types.js';
-import { factsOf } from './message-facts.js';
+import { factsOf, sentDate } from './message-facts.js';
 
 export type SortKeyName = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 
@@ -27,7 +27,8 @@ export function sortValue(key: SortKeyName, message: StoredMessage): number | st
     case 'SIZE':
       return message.raw.length;
     case 'DATE':
-      return factsOf(message).sentDate;
+      // Read straight from the summary: no cached facts to look up.
+      return sentDate(message);
     case 'SUBJECT':
       return factsOf(message).subject.text;
     case 'FROM':
@@ -50,6 +51,14 @@ export function sortValue(key: SortKeyName, message: StoredMessage): number | st
 export function sortMessages(messages: readonly StoredMessage[], indexes: readonly number[], criteria: readonly SortCriterion[]): number[] {
   const columns = criteria.map((c) => ({ sign: c.reverse ? -1 : 1, values: indexes.map((i) => sortValue(c.key, messages[i] as StoredMessage)) }));
   const order = indexes.map((_, position) => position);
+  const [only] = columns;
+  if (columns.length === 1 && only && typeof only.values[0] === 'number') {
+    // The common single time or size key: a plain numeric comparison, no loop over keys.
+    const { sign } = only;
+    const values = only.values as number[];
+    order.sort((a, b) => sign * ((values[a] as number) - (values[b] as number)) || a - b);
+    return order.map((position) => indexes[position] as number);
+  }
   order.sort((a, b) => {
     for (const { sign, values } of columns) {
       const x = values[a] as number | string;
