@@ -16,22 +16,22 @@ export interface ThreadNode {
  * stack.
  */
 export function formatThreads(roots: readonly ThreadNode[]): string {
-  const out: string[] = [];
+  let out = '';
   // Work items: a node to open as "(…)", or a literal closing parenthesis.
   const work: Array<ThreadNode | ')'> = [...roots].reverse();
   while (work.length > 0) {
     const item = work.pop() as ThreadNode | ')';
     if (item === ')') {
-      out.push(')');
+      out += ')';
       continue;
     }
-    out.push('(');
+    out += '(';
     let node = item;
     let first = true;
     // Follow the chain while each node has exactly one child.
     for (;;) {
       if (node.number !== 0) {
-        out.push(first ? String(node.number) : ` ${node.number}`);
+        out += first ? node.number : ` ${node.number}`;
         first = false;
       }
       if (node.children.length !== 1) break;
@@ -39,9 +39,9 @@ export function formatThreads(roots: readonly ThreadNode[]): string {
     }
     work.push(')');
     if (node.children.length > 0) {
-      if (!first) out.push(' ');
+      if (!first) out += ' ';
       for (let i = node.children.length - 1; i >= 0; i--) work.push(node.children[i] as ThreadNode);
     }
   }
-  return out.join('');
+  return out;
 }
