@@ -72,6 +72,8 @@ function savedPart(found: number[], returns: ReturnOptions): number[] {
 
 /** Runs a search over the view; returns matching 0-based indexes in order. */
 export async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
+  // ALL (what SORT and THREAD are most often given) needs no look at any message.
+  if (key.kind === 'all') return Array.from(view.messages, (_, i) => i);
   const seqCache = new Map<SequenceSet, Set<number>>();
   const uidCache = new Map<SequenceSet, Set<number>>();
   const inSet = (cache: Map<SequenceSet, Set<number>>, set: SequenceSet, index: number, byUid: boolean) => {
