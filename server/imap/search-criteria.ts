@@ -28,6 +28,7 @@ export type SearchKey =
   | { kind: 'text'; text: string; query: BodyQuery }
   | { kind: 'date'; on: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
   | { kind: 'size'; op: 'larger' | 'smaller'; bytes: number }
+  | { kind: 'age'; op: 'younger' | 'older'; cutoff: number }
   | { kind: 'seq'; set: SequenceSet }
   | { kind: 'uid'; set: SequenceSet }
   | { kind: 'modseq'; value: number }
@@ -114,6 +115,11 @@ export function readSearchKey(r: Reader): SearchKey {
     case 'UID':
       r.sp();
       return { kind: 'uid', set: readSequenceSet(r) };
+    case 'YOUNGER':
+    case 'OLDER':
+      // RFC 5032 §3: an interval in seconds back from now, compared with INTERNALDATE.
+      r.sp();
+      return { kind: 'age', op: key === 'YOUNGER' ? 'younger' : 'older', cutoff: Date.now() - r.number32() * 1000 };
     case 'NOT':
       r.sp();
       r.enter();
@@ -237,6 +243,8 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     }
     case 'size':
       return key.op === 'larger' ? c.message.raw.length > key.bytes : c.message.raw.length < key.bytes;
+    case 'age':
+      return key.op === 'younger' ? c.message.receivedAt.getTime() >= key.cutoff : c.message.receivedAt.getTime() <= key.cutoff;
     case 'seq':
       return c.inSeq(key.set);
     case 'uid':

@@ -16,6 +16,7 @@ import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
 import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
+import { SearchContexts } from './search-context.js';
 import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
@@ -58,6 +59,8 @@ export class Session {
   idling = false;
   /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
   searchResult: readonly number[] = [];
+  /** RFC 5267 §4 results kept live (SEARCH/SORT RETURN (UPDATE)). */
+  readonly contexts = new SearchContexts();
   readonly log: Logger;
   /** The session's one line in the log, written when it ends. */
   readonly summary: SessionLog;
@@ -104,7 +107,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC', 'NOTIFY', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'LIST-EXTENDED', 'MULTIAPPEND', 'CATENATE', 'CREATE-SPECIAL-USE', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC', 'NOTIFY', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'LIST-EXTENDED', 'MULTIAPPEND', 'CATENATE', 'CREATE-SPECIAL-USE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'PARTIAL', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'WITHIN', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -235,7 +238,10 @@ export class Session {
     } finally {
       this.busy = false;
     }
-    if (this.view && this.state === 'selected') this.sendUpdates(!entry.holdsExpunges);
+    if (this.view && this.state === 'selected') {
+      this.sendUpdates(!entry.holdsExpunges);
+      await this.refreshContexts();
+    }
     this.#flushNotifications();
     this.#status(tag, status);
   }
@@ -283,6 +289,8 @@ export class Session {
   sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view) return;
+    // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
+    if (expunges && this.contexts.size > 0) this.contexts.expunging(view, (line) => this.untagged(line));
     const lastUid = view.uids[view.uids.length - 1] ?? 0;
     const updates = view.drain(expunges);
     if (this.qresync) {
@@ -297,6 +305,17 @@ export class Session {
     if (selected?.events.has('MessageNew') && selected.fetch.length > 0) {
       for (let i = lowerBound(view.uids, lastUid + 1); i < view.count; i++) this.write(renderFetch(this, view, selected.fetch, i));
     }
+  }
+
+  #refreshing: Promise<void> = Promise.resolve();
+
+  /** Tells what changed in each live search result (RFC 5267 §4.3); one refresh at a time (IDLE may ask again meanwhile). */
+  refreshContexts(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(async () => {
+      const view = this.view;
+      if (view && this.contexts.size > 0) await this.contexts.refresh(view, (line) => this.untagged(line));
+    });
+    return this.#refreshing;
   }
 
   #sendUpdate(view: MailboxView, update: ViewUpdate): void {
@@ -368,6 +387,7 @@ export class Session {
    */
   deselect(): void {
     this.searchResult = [];
+    this.contexts.clear();
     this.view?.close();
     this.view = null;
     if (this.state === 'selected') this.state = 'authenticated';

@@ -18,7 +18,7 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
   });
   afterAll(() => box.stop(0));
 
-  it('logs in, lists, searches, fetches, stores, appends, copies, expunges and subscribes', async () => {
+  it('logs in, lists, searches, sorts, threads, fetches, stores, appends, copies, expunges and subscribes', async () => {
     const user = 'py@blue.com';
     deliver(box.store, 'hello python', { to: user, body: 'snake' });
     deliver(box.store, 'second', { to: user });
@@ -31,6 +31,8 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
       login: 'OK',
       exists: 2,
       search: '1',
+      sort: '2 1',
+      thread: '(1)(2)',
       copy: 'OK',
       expunge: ['1'],
       // RFC 3501 §6.3.9: `%` stops at Py, which is not subscribed itself.

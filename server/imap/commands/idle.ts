@@ -15,6 +15,8 @@ const idle = command({
     const push = () => {
       session.sendUpdates(true);
       session.conn.writer.flush();
+      // RFC 5267 §4.3: live search results change with the mailbox, in IDLE too.
+      if (session.contexts.size > 0) void session.refreshContexts().then(() => session.conn.writer.flush());
     };
     if (view) {
       view.onChange = push;

@@ -2,6 +2,7 @@ import type { CommandEntry } from '../command.js';
 import { anyStateCommands } from './any-state.js';
 import { appendCommands } from './append.js';
 import { authCommands } from './auth.js';
+import { cancelUpdateCommands } from './cancel-update.js';
 import { copyMoveCommands } from './copy-move.js';
 import { fetchCommands } from './fetch.js';
 import { idleCommands } from './idle.js';
@@ -10,7 +11,9 @@ import { mailboxCommands } from './mailboxes.js';
 import { notifyCommands } from './notify.js';
 import { searchCommands } from './search.js';
 import { selectedCommands } from './selected.js';
+import { sortCommands } from './sort.js';
 import { storeCommands } from './store.js';
+import { threadCommands } from './thread.js';
 
 /** The command table: every command by name (`UID FETCH` for UID variants). */
 export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
@@ -22,6 +25,9 @@ export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map(
     ...appendCommands,
     ...selectedCommands,
     ...searchCommands,
+    ...sortCommands,
+    ...threadCommands,
+    ...cancelUpdateCommands,
     ...fetchCommands,
     ...storeCommands,
     ...copyMoveCommands,
