@@ -11,12 +11,14 @@ export class ImapBytesClient {
   #wake: (() => void) | undefined;
   #closed = false;
   #tag = 0;
+  /** Enough of the stream's end to hold a whole tagged line (LOGIN's OK carries every capability). */
+  static readonly TAIL = 4096;
 
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
-      this.#tail = (this.#tail + chunk.toString('latin1', Math.max(0, chunk.length - 300))).slice(-300);
+      this.#tail = (this.#tail + chunk.toString('latin1', Math.max(0, chunk.length - ImapBytesClient.TAIL))).slice(-ImapBytesClient.TAIL);
       this.#notify();
     });
     socket.on('close', () => {
@@ -64,7 +66,7 @@ export class ImapBytesClient {
     this.socket.write(`${tag} ${text}\r\n`);
     await this.#until(new RegExp(`(^|\\r\\n)${tag} [^\\r\\n]*\\r\\n$`));
     const bytes = this.#take();
-    const status = /\r?\n?([^\r\n]*)\r\n$/.exec(bytes.toString('latin1', Math.max(0, bytes.length - 300)))?.[1] ?? '';
+    const status = /\r?\n?([^\r\n]*)\r\n$/.exec(bytes.toString('latin1', Math.max(0, bytes.length - ImapBytesClient.TAIL)))?.[1] ?? '';
     return { status: status.slice(tag.length + 1), bytes };
   }
 
