@@ -4,11 +4,14 @@ import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { Credentials } from './security/auth-file.js';
-import type { MemoryStore } from './store/memory-store.js';
+import type { DeliveryService } from './store/delivery.js';
+import type { MailStore } from './store/mail-store.js';
 
 /** What the composition root hands every front: the store and the shared pieces. */
 export interface FrontContext {
-  store: MemoryStore;
+  store: MailStore;
+  /** The only way fronts put a message in the store (size limit, tags, commit before the answer). */
+  delivery: DeliveryService;
   config: Config;
   logger: Logger;
   /** Key and certificate for STARTTLS and implicit TLS, or null when TLS is off. */

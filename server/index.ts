@@ -12,7 +12,7 @@ import type { BoundListener } from './front.js';
 import { createLogger, type LogLevel } from './lib/log.js';
 import type { Listener } from './lib/typed-emitter.js';
 import { createSandbox } from './sandbox.js';
-import type { MemoryStore } from './store/memory-store.js';
+import type { MailStore } from './store/mail-store.js';
 import type { StoreEvents } from './store/types.js';
 
 /** Options of one group: `smtpMaxSize` is `smtp: { maxSize }`. */
@@ -61,7 +61,7 @@ export interface Letterbox {
   /** A client bound to this instance (throws on use when HTTP is off). */
   readonly client: LetterboxClient;
   /** The store itself, for assertions that need no HTTP. */
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly config: Config;
   /** The store's typed events; returns an unsubscribe function. */
   on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void;

@@ -12,6 +12,8 @@ import { createSmtpFront } from './smtp/smtp-front.js';
 import { createHttpFront } from './http/http-front.js';
 import { createMailProcessing } from './mime/body-indexer.js';
 import { makeDurable } from './store/journal/durable-store.js';
+import { DeliveryService } from './store/delivery.js';
+import type { MailStore } from './store/mail-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
@@ -23,7 +25,7 @@ export interface SandboxDeps {
 }
 
 export interface Sandbox {
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly config: Config;
   /** Binds every listener; resolves with their addresses. Idempotent. */
   start(): Promise<BoundListener[]>;
@@ -51,7 +53,8 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const context: FrontContext = { store, config, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(config) };
+  const delivery = new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
+  const context: FrontContext = { store, delivery, config, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(config) };
   const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];

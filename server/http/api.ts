@@ -6,7 +6,8 @@ import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { DeliveryService } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
 import type { TagCounts } from './tag-counts.js';
@@ -14,7 +15,9 @@ import type { Waiters } from './waiters.js';
 
 /** What every route module is handed: the store and the HTTP front's shared pieces. */
 export interface Api {
-  store: MemoryStore;
+  store: MailStore;
+  /** How POST /api/v1/send puts a message in the store, as SMTP does. */
+  delivery: DeliveryService;
   config: Config;
   logger: Logger;
   parsed: ParseCache;

@@ -15,7 +15,7 @@ import { LineReader, type LineEvent } from '../lib/line-reader.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { Credentials } from '../security/auth-file.js';
 import { mailboxKey } from '../store/login.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { Pop3SessionView, Pop3Settings } from './commands/command.js';
 import { COMMANDS } from './commands/table.js';
 import { failureLine, isBadCommand, type Pop3Failure } from './failures.js';
@@ -27,7 +27,7 @@ export interface Pop3SessionOptions {
   socket: Socket;
   /** Implicit TLS (POP3S): secure from the first byte. */
   secure: boolean;
-  store: MemoryStore;
+  store: MailStore;
   credentials: Credentials | null;
   settings: Pop3Settings;
   /** For STLS; null when TLS is not configured. */
@@ -46,7 +46,7 @@ export class Pop3Session implements Pop3SessionView {
   pendingUser: string | undefined;
   readonly timestamp: string;
   readonly settings: Pop3Settings;
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly credentials: Credentials | null;
   /** Resolves when the connection has closed. */
   readonly closed: Promise<void>;

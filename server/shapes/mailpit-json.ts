@@ -1,7 +1,6 @@
 import type { ParsedMessage, ParsedPart } from '../mime/parse.js';
 import { safeFileName } from '../security/file-name.js';
-import { SEEN } from '../store/memory-store.js';
-import type { Address, HeaderSummary, StoredMessage } from '../store/types.js';
+import { SEEN, type Address, type HeaderSummary, type StoredMessage } from '../store/types.js';
 
 /**
  * Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs), shared by every
@@ -107,7 +106,7 @@ export function summaryDto(message: StoredMessage): MessageSummaryDto {
     Created: rfc3339(message.receivedAt),
     Username: message.client.username,
     Tags: [...message.tags],
-    Size: message.raw.length,
+    Size: message.size,
     Attachments: message.body?.attachments ?? 0,
     Snippet: message.body?.snippet ?? '',
   };

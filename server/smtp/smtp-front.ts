@@ -28,7 +28,7 @@ const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
  * RFC 8314).
  */
 export function createSmtpFront(context: FrontContext): Front | null {
-  const { config, store, logger, tls, credentials } = context;
+  const { config, logger, tls, credentials } = context;
   const log = logger.child({ front: 'smtp' });
   const listeners: Array<{ name: string; at: HostPort; secure: boolean }> = [];
   if (config.smtp) listeners.push({ name: 'smtp', at: resolveListenHost(config.smtp, config), secure: false });
@@ -54,7 +54,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
       secure,
       // RFC 1870: SIZE is advertised and a larger declared SIZE= is refused at MAIL;
       // what actually arrives is counted while it streams (receive-message.ts).
-      size: config.smtpMaxSize || undefined,
+      size: context.delivery.maxSize || undefined,
       rejectOversized: true,
       // smtp-server keeps one entry per distinct recipient and answers 452 past this (RFC 5321 §4.5.3.1.10).
       maxRecipients: config.smtpMaxRecipients,
@@ -76,14 +76,13 @@ export function createSmtpFront(context: FrontContext): Front | null {
       logger: false,
       onAuth,
       onData: makeOnData({
-        store,
-        maxSize: config.smtpMaxSize,
+        delivery: context.delivery,
         log,
         onRefused: refused,
         onAccepted: (session, message) => {
           const line = sessionLogs.get(session.id);
           line?.count('messages');
-          line?.count('bytes', message.raw.length);
+          line?.count('bytes', message.size);
         },
         afterTransaction: (session) => drain?.transactionEnded(session),
       }),

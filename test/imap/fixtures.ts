@@ -1,4 +1,4 @@
-import type { MemoryStore } from '../../server/store/memory-store.js';
+import type { MailStore } from '../../server/store/mail-store.js';
 import type { StoredMessage } from '../../server/store/types.js';
 
 /** A small RFC 5322 message with CRLF line ends. */
@@ -17,8 +17,8 @@ export function rawMessage(options: { subject: string; from?: string; to?: strin
   return Buffer.from(lines.join('\r\n'));
 }
 
-/** Stores a message as SMTP would: filed in each recipient's INBOX. */
-export function deliver(store: MemoryStore, subject: string, options: { to?: string; from?: string; body?: string; receivedAt?: Date; extra?: string } = {}): StoredMessage {
+/** Stores a message as SMTP would: filed in each recipient's INBOX (at once; resolves once committed). */
+export function deliver(store: MailStore, subject: string, options: { to?: string; from?: string; body?: string; receivedAt?: Date; extra?: string } = {}): Promise<StoredMessage> {
   const to = options.to ?? 'bob@blue.com';
   return store.deliver({
     raw: rawMessage({ subject, to, ...(options.from ? { from: options.from } : {}), ...(options.body ? { body: options.body } : {}), ...(options.extra ? { extra: options.extra } : {}) }),

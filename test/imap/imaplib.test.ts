@@ -26,7 +26,7 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
     const run = await promisify(execFile)('python3', [script, String(box.port('imap')), user], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
-    const stored = box.store.folders.get(user, 'Archive')?.entries[0]?.message;
+    const stored = box.store.folder(user, 'Archive')?.entries[0]?.message;
     expect(out).toMatchObject({
       login: 'OK',
       exists: 2,
@@ -41,8 +41,8 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
     expect(out.store).toEqual(['1 (FLAGS (\\Flagged \\Recent))']);
     expect(String((out.append as string[])[0])).toMatch(/^\[APPENDUID \d+ 1\] APPEND completed$/);
     expect(stored?.summary.subject).toBe('hello python');
-    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(1);
-    expect(box.store.folders.get(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
+    expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(1);
+    expect(box.store.folder(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
   });
 });
 

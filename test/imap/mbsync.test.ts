@@ -55,8 +55,8 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
   const files = (folder: string) => readdirSync(join(dir, 'mail', folder, 'cur')).concat(readdirSync(join(dir, 'mail', folder, 'new')).map((f) => `../new/${f}`));
 
   it('syncs the account into a Maildir and pushes a flag change back', async () => {
-    const a = deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
-    const b = deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
+    const a = await deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
+    const b = await deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
     box.store.setFlags([a.id], 'add', ['\\Seen']);
     await sync();
     const inbox = files('INBOX');

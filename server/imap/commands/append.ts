@@ -38,12 +38,13 @@ const append = command({
     }
     return { mailbox, flags: flags.filter((f) => f.toLowerCase() !== '\\recent'), date, raw: Buffer.from(readMessage(r, session)) };
   },
-  run(session, { mailbox, flags, date, raw }) {
-    const folder = session.store.folders.get(session.user, mailbox);
+  async run(session, { mailbox, flags, date, raw }) {
+    const folder = session.store.folder(session.user, mailbox);
     // RFC 3501 §6.3.11: TRYCREATE tells the client it may CREATE and retry.
     if (!folder) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
     if (raw.length === 0) return no('Empty message');
-    const message = session.store.deliver({
+    // The same delivery service as SMTP: size limit, tags, and the OK only once committed.
+    const result = await session.ctx.delivery.deliver({
       raw,
       envelope: { mailFrom: '', rcptTo: [] },
       flags,
@@ -51,6 +52,9 @@ const append = command({
       filing: { login: session.user, folder: folder.name },
       client: { via: 'imap', address: session.conn.remoteAddress, username: session.user, secure: session.conn.secure },
     });
+    // RFC 4469 §5 / RFC 5530 §3: TOOBIG for a message past the limit; UNAVAILABLE for a failure worth retrying.
+    if (!result.ok) return result.refusal.reason === 'too-large' ? no(`Message exceeds the maximum size of ${result.refusal.maxSize} bytes`, 'TOOBIG') : no('Could not save the message, try again', 'UNAVAILABLE');
+    const { message } = result;
     let entry;
     for (let i = folder.entries.length - 1; i >= 0 && !entry; i--) if (folder.entries[i]?.message === message) entry = folder.entries[i];
     return ok('APPEND completed', entry ? `APPENDUID ${folder.uidValidity} ${entry.uid}` : undefined);

@@ -1,5 +1,5 @@
 import { SEPARATOR, type FolderError, type FolderInfo } from '../../store/folders.js';
-import { SEEN } from '../../store/memory-store.js';
+import { SEEN } from '../../store/types.js';
 import { AUTHENTICATED, command, no, none, ok, type CommandEntry, type Status } from '../command.js';
 import { quoted } from '../encode.js';
 import { highestModseq, MailboxView } from '../mailbox-view.js';
@@ -46,7 +46,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       // RFC 7162 §3.2.11 / RFC 9051 §7.1: a client selecting anew is told the old one closed.
       if (session.view) session.untagged('OK [CLOSED] Previous mailbox closed');
       session.deselect();
-      const folder = session.store.folders.get(session.user, mailbox);
+      const folder = session.store.folder(session.user, mailbox);
       if (!folder) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
       if (condstore) session.condstore = true;
       const view = new MailboxView(session.store, session.user, folder, readOnly, session.ctx.claims);
@@ -67,7 +67,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
       session.untagged(`OK [HIGHESTMODSEQ ${view.highestModseq()}] Highest`);
-      if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.folders.list(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
+      if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.listFolders(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
       return ok(`${name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');
     },
   });
@@ -86,7 +86,7 @@ const create = command({
     return readMailbox(r, session);
   },
   run(session, name) {
-    const created = session.store.folders.create(session.user, name);
+    const created = session.store.createFolder(session.user, name);
     if (typeof created === 'string') return folderError(created, name);
     return ok('CREATE completed');
   },
@@ -101,9 +101,8 @@ const del = command({
     return readMailbox(r, session);
   },
   run(session, name) {
-    const orphans = session.store.folders.delete(session.user, name);
-    if (typeof orphans === 'string') return folderError(orphans, name);
-    session.store.removeOrphans(orphans);
+    const error = session.store.deleteFolder(session.user, name);
+    if (error) return folderError(error, name);
     return ok('DELETE completed');
   },
 });
@@ -119,7 +118,7 @@ const rename = command({
     return { from, to: readMailbox(r, session) };
   },
   run(session, { from, to }) {
-    const renamed = session.store.folders.rename(session.user, from, to);
+    const renamed = session.store.renameFolder(session.user, from, to);
     if (typeof renamed === 'string') return folderError(renamed, renamed === 'exists' ? to : from);
     return ok('RENAME completed');
   },
@@ -135,7 +134,7 @@ function subscribeCommand(name: 'SUBSCRIBE' | 'UNSUBSCRIBE') {
       return readMailbox(r, session);
     },
     run(session, mailbox) {
-      if (!session.store.folders.subscribe(session.user, mailbox, name === 'SUBSCRIBE')) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
+      if (!session.store.subscribeFolder(session.user, mailbox, name === 'SUBSCRIBE')) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
       return ok(`${name} completed`);
     },
   });
@@ -228,7 +227,7 @@ function listCommand(name: 'LIST' | 'LSUB') {
       }
       // RFC 3501 §6.3.8: the reference name is prefixed to the pattern.
       const regexps = args.patterns.map((p) => patternToRegExp(args.reference + p));
-      const folders = session.store.folders.list(session.user);
+      const folders = session.store.listFolders(session.user);
       const superiors = superiorsOf(folders);
       for (const folder of folders) {
         if (args.subscribedOnly && !folder.subscribed) continue;
@@ -273,7 +272,7 @@ const status = command({
     return { mailbox, items: readStatusItems(r) };
   },
   run(session, { mailbox, items }) {
-    const folder = session.store.folders.get(session.user, mailbox);
+    const folder = session.store.folder(session.user, mailbox);
     if (!folder) return no(`No mailbox ${mailbox}`, 'NONEXISTENT');
     writeStatus(session, folder, items);
     return ok('STATUS completed');
@@ -311,7 +310,7 @@ function statusValue(session: Session, folder: FolderInfo, item: string): number
     case 'UNSEEN':
       return entries.filter((e) => !e.message.flags.has(SEEN)).length;
     case 'SIZE':
-      return entries.reduce((n, e) => n + e.message.raw.length, 0);
+      return entries.reduce((n, e) => n + e.message.size, 0);
     case 'DELETED':
       return entries.filter((e) => e.message.flags.has('\\Deleted')).length;
     default:
