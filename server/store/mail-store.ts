@@ -37,8 +37,8 @@ export interface FolderMove {
  *   through a bounded cache instead of holding every body in memory.
  *
  * Writes change the index at once and announce it; they are durable when the promise
- * they return (deliver) or `flushed()` resolves. A front acknowledges a change to its
- * client only after that (the SMTP 250, HTTP send's 200, IMAP APPEND's OK, POP3 QUIT).
+ * they return (deliver) or `flushed()` resolves. A new message is acknowledged only
+ * after that (the SMTP 250, HTTP send's 200, IMAP APPEND's OK: see delivery.ts).
  */
 export interface MailStore {
   /** Subscribes to a store event; returns the unsubscribe. Events follow the change they announce. */

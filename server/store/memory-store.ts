@@ -360,8 +360,7 @@ export class MemoryStore implements MailStore {
 
   /**
    * Resolves once every change made so far is durable: at once for a memory-only
-   * store, after the journal's fsync with --data-dir. Fronts await it before they
-   * acknowledge a change (the SMTP 250, a POP3 QUIT).
+   * store, after the journal's fsync with --data-dir.
    */
   flushed(): Promise<void> {
     return this.#commit();
