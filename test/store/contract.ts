@@ -297,6 +297,32 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(removed).toEqual([{ kind: 'removed', payload: { messages: [message], reason: 'expunged' } }]);
       });
 
+      it('moves entries between folders (RFC 6851), keeping what the catch-all INBOX moves out', async () => {
+        const store = await open();
+        const login = 'bob@blue.example';
+        const [one, two] = await deliverEach(store, [1, 2]);
+        const moved = store.moveToFolder(login, 'INBOX', [2, 1, 9], 'Archive');
+        expect(typeof moved === 'object' && moved.from).toEqual([2, 1]);
+        expect(typeof moved === 'object' && moved.to.map((e) => [e.uid, e.message])).toEqual([[1, two], [2, one]]);
+        expect(store.folder(login, 'INBOX')?.entries).toEqual([]);
+        expect(store.get(one!.id)).toBe(one);
+        expect(store.moveToFolder(login, 'INBOX', [1], 'Nope')).toBe('missing');
+        // Out of the catch-all's INBOX into a folder of its own: the message stays in the store.
+        const fromCatchAll = store.moveToFolder('catchall', 'INBOX', [two!.seq], 'Archive');
+        expect(typeof fromCatchAll === 'object' && fromCatchAll.to.map((e) => e.message)).toEqual([two]);
+        expect(store.get(two!.id)).toBe(two);
+        expect(store.folder('catchall', 'INBOX')?.entries.map((e) => e.message)).toEqual([one]);
+      });
+
+      it('serves the exact bytes of a message through readRaw until it is gone', async () => {
+        const store = await open();
+        const message = await deliver(store, 1);
+        expect((await store.readRaw(message.id))?.equals(mail(1))).toBe(true);
+        expect(message.size).toBe(mail(1).length);
+        store.remove([message.id]);
+        expect(await store.readRaw(message.id)).toBeUndefined();
+      });
+
       it('keeps UIDs increasing in a folder after removals (RFC 3501 §2.3.1.1)', async () => {
         const store = await open();
         const login = 'bob@blue.example';
