@@ -39,7 +39,6 @@ async function serve(role: Role, options: { dns?: string; destinationPort?: numb
   const { defaultConfig } = await import('../server/config.js');
   const { createSandbox } = await import('../server/sandbox.js');
   const { silentLogger } = await import('../server/lib/log.js');
-  const { releaseServiceFor } = await import('../server/relay/release-registry.js');
   const config: Record<string, unknown> = { ...defaultConfig(), listen: null, pop3: null, imap: null, smtp: { host: '127.0.0.1', port: 0 }, maxMessages: 0, maxBytes: 0 };
   if (role === 'source-on') {
     Object.assign(config, {
@@ -54,7 +53,7 @@ async function serve(role: Role, options: { dns?: string; destinationPort?: numb
   }
   const box = await createSandbox(config as never, { logger: silentLogger });
   const listeners = await box.start();
-  const service = releaseServiceFor(box.store);
+  const service = box.release;
   let released = 0;
   let failed = 0;
   const waiting: Array<{ count: number; done: () => void }> = [];

@@ -16,7 +16,6 @@ import { createTransport } from 'nodemailer';
 import type { Logger as MailLogger } from 'nodemailer/lib/shared/index.js';
 import { defaultConfig, type Config } from '../server/config.js';
 import { silentLogger } from '../server/lib/log.js';
-import { releaseServiceFor } from '../server/relay/release-registry.js';
 import type { ReleaseAttempt } from '../server/relay/release-history.js';
 import { createSandbox, type Sandbox } from '../server/sandbox.js';
 import type { StoredMessage } from '../server/store/types.js';
@@ -166,7 +165,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
     boxes.push(red);
     print(`DNS server for blue.com on ${dns.address}; red.com SMTP :${portOf(red, 'smtp')}; ${gateway ? `mx.blue.com SMTP :${mxPort}; ` : ''}blue.com SMTP :${portOf(blue, 'smtp')}, IMAP :${portOf(blue, 'imap')}, POP3 :${portOf(blue, 'pop3')}`);
 
-    const redService = releaseServiceFor(red.store);
+    const redService = red.release;
     if (!redService) throw new Error('red.com has no release service');
     let dnsShown = false;
     let handedOver: () => void = () => undefined;
@@ -182,7 +181,7 @@ export async function playStory(options: { print: (line: string) => void; relayH
       printAttempt(print, 'red.com', attempt);
       handedOver();
     });
-    const gatewayService = gateway ? releaseServiceFor(gateway.store) : undefined;
+    const gatewayService = gateway ? gateway.release : undefined;
     // The hop is printed when its transaction is over, which is after blue.com filed the mail.
     const passedOn = new Promise<void>((resolve) => {
       if (!gatewayService) return resolve();

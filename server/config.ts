@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
-import type { HostPort } from './lib/host-port.js';
-import { duration, file, flag, integer, oneOf, parseOptions, size, text, OptionError, type OptionGroup, type OptionValues } from './lib/options.js';
+import { duration, file, flag, integer, noLimitAtZero, oneOf, parseOptions, settleLimits, size, text, OptionError, type OptionGroup, type OptionValues } from './lib/options.js';
 import { LOG_LEVELS } from './lib/log.js';
-import { httpOptions } from './http/options.js';
-import { imapOptions } from './imap/options.js';
-import { pop3Options } from './pop3/options.js';
-import { relayOptions } from './relay/options.js';
-import { smtpOptions } from './smtp/options.js';
-import { chaosOptions } from './chaos/options.js';
-import { webhookOptions } from './webhooks/options.js';
+import { HTTP_READS, httpOptions, type HttpConfig } from './http/options.js';
+import { imapOptions, type ImapConfig } from './imap/options.js';
+import { pop3Options, type Pop3Config } from './pop3/options.js';
+import { RELAY_READS, relayOptions, type RelayConfig } from './relay/options.js';
+import { smtpOptions, type SmtpConfig } from './smtp/options.js';
+import { chaosOptions, type ChaosConfig } from './chaos/options.js';
+import { webhookOptions, type WebhookConfig } from './webhooks/options.js';
 import { spamOptions } from './spam/options.js';
 
 /**
@@ -20,10 +19,10 @@ const coreOptions = {
   portsFile: file('Write the bound addresses to this file as JSON once listening'),
   label: text('A label for this instance, shown in the web inbox'),
   hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox', 'NAME'), shown: "this machine's host name" },
-  maxMessages: integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000),
-  maxBytes: size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3),
-  maxConnections: integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000),
-  maxConnectionsPerIp: integer('Most connections open at once from one client address on each protocol; 0 = no limit', 1_000),
+  maxMessages: noLimitAtZero(integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000)),
+  maxBytes: noLimitAtZero(size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3)),
+  maxConnections: noLimitAtZero(integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000)),
+  maxConnectionsPerIp: noLimitAtZero(integer('Most connections open at once from one client address on each protocol; 0 = no limit', 1_000)),
   dataDir: file('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)', 'DIR'),
   shutdownGrace: duration('On SIGINT/SIGTERM, how long open SMTP transactions may take to finish', 10_000),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),
@@ -62,12 +61,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
 
 /**
  * Fills in what options imply (a certificate file turns its TLS on; the web root gets
- * its slashes) and checks how they combine; throws OptionError. The composition root
- * calls it too, so a Config built in code (embedding, tests) means what the same
- * flags would. Settling a settled Config changes nothing.
+ * its slashes; a limit of 0 becomes Infinity) and checks how they combine; throws
+ * OptionError. The composition root calls it too, so a Config built in code
+ * (embedding, tests) means what the same flags would. Settling a settled Config
+ * changes nothing.
  */
 export function settleConfig(given: Config): Config {
-  const config = { ...given };
+  const config = settleLimits(optionTable, given);
   if ((config.smtpTlsCert || config.smtpTlsKey) && config.smtpTls === 'off') config.smtpTls = 'files';
   if ((config.uiTlsCert || config.uiTlsKey) && config.uiTls === 'off') config.uiTls = 'files';
   if (!config.webroot.startsWith('/')) config.webroot = '/' + config.webroot;
@@ -106,8 +106,41 @@ export function defaultConfig(): Config {
   return loadConfig([], {});
 }
 
-/** Where a listener binds: its own host, else loopback, or every interface with --listen-all. */
-export function resolveListenHost(at: HostPort, config: Pick<Config, 'listenAll'>): HostPort {
-  if (at.host) return at;
-  return { host: config.listenAll ? '0.0.0.0' : '127.0.0.1', port: at.port };
+/** The options every listening front reads besides its own. */
+const SHARED = ['hostname', 'listenAll', 'maxConnections', 'maxConnectionsPerIp'] as const;
+
+function keysOf<Table extends object>(table: Table): Array<keyof Table & string> {
+  return Object.keys(table) as Array<keyof Table & string>;
+}
+
+function pick<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
+  return Object.fromEntries(keys.map((key) => [key, config[key]])) as Pick<Config, K>;
+}
+
+/** Each front's slice, as the composition root hands them out. */
+export interface FrontConfigs {
+  smtp: SmtpConfig;
+  pop3: Pop3Config;
+  imap: ImapConfig;
+  http: HttpConfig;
+  relay: RelayConfig;
+  webhooks: WebhookConfig;
+  chaos: ChaosConfig;
+}
+
+/**
+ * Each front's own slice of a settled Config: its table's options and the few shared
+ * ones it reads, and nothing else. A front's slice type lives beside its options; the
+ * compiler checks here that each slice holds what its front asks for.
+ */
+export function frontConfigs(config: Config): FrontConfigs {
+  return {
+    smtp: pick(config, [...keysOf(smtpOptions), ...SHARED]),
+    pop3: pick(config, [...keysOf(pop3Options), ...SHARED]),
+    imap: pick(config, [...keysOf(imapOptions), ...SHARED]),
+    http: pick(config, [...keysOf(httpOptions), ...SHARED, ...HTTP_READS]),
+    relay: pick(config, [...keysOf(relayOptions), ...RELAY_READS]),
+    webhooks: pick(config, [...keysOf(webhookOptions), 'label']),
+    chaos: pick(config, keysOf(chaosOptions)),
+  };
 }

@@ -1,5 +1,4 @@
 import type { Chaos } from './chaos/chaos.js';
-import type { Config } from './config.js';
 import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
@@ -7,12 +6,25 @@ import type { Credentials } from './security/auth-file.js';
 import type { DeliveryService } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
 
-/** What the composition root hands every front: the store and the shared pieces. */
+/**
+ * The options every listening front reads besides its own (part of its config slice).
+ * Limits are settled: Infinity where 0 was given.
+ */
+export interface SharedConfig {
+  hostname: string;
+  listenAll: boolean;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+}
+
+/**
+ * What the composition root hands every front: the store and the shared pieces. Each
+ * front's options come beside it, as its own slice of the Config.
+ */
 export interface FrontContext {
   store: MailStore;
   /** The only way fronts put a message in the store (size limit, tags, commit before the answer). */
   delivery: DeliveryService;
-  config: Config;
   logger: Logger;
   /** Key and certificate for STARTTLS and implicit TLS, or null when TLS is off. */
   tls: TlsMaterial | null;

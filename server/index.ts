@@ -6,18 +6,23 @@
  *   const hit = await box.client.waitForMessage({ query: 'to:bob@blue.com' });
  *   await box.stop();
  */
-import { defaultConfig, type Config } from './config.js';
+import { defaultConfig, optionTable, type Config } from './config.js';
 import { createClient, type LetterboxClient } from './client/client.js';
 import type { BoundListener } from './front.js';
+import { listenFailure } from './lib/listen.js';
 import { createLogger, type LogLevel } from './lib/log.js';
+import { acceptValue, OptionError, type OptionSpec } from './lib/options.js';
 import type { Listener } from './lib/typed-emitter.js';
 import { createSandbox } from './sandbox.js';
 import type { MailStore } from './store/mail-store.js';
 import type { StoreEvents } from './store/types.js';
 
+/** A value as the Config holds it, or the text its flag takes (`'10MB'`, `'30s'`). */
+type Given<T> = T | string;
+
 /** Options of one group: `smtpMaxSize` is `smtp: { maxSize }`. */
 type Group<P extends string> = {
-  [K in keyof Config as K extends `${P}${infer Rest}` ? (Rest extends Capitalize<Rest> ? (Rest extends '' ? never : Uncapitalize<Rest>) : never) : never]?: Config[K];
+  [K in keyof Config as K extends `${P}${infer Rest}` ? (Rest extends Capitalize<Rest> ? (Rest extends '' ? never : Uncapitalize<Rest>) : never) : never]?: Given<Config[K]>;
 };
 
 /** A listener group: where it binds (port 0 by default) plus that protocol's options; `false` turns it off. */
@@ -38,17 +43,30 @@ type GroupName = keyof typeof LISTENER_KEYS;
 
 /**
  * Nested options: a group per listener, plus any flat Config option (`maxMessages`,
- * `hostname`, `webhookUrl`, …) as the CLI knows it.
+ * `hostname`, `webhookUrl`, …) as the CLI knows it. Each is checked as its flag is.
  */
-export type LetterboxOptions = Partial<Omit<Config, GroupName | 'listen' | 'logLevel'>> & {
+export type LetterboxOptions = { [K in Exclude<keyof Config, GroupName | 'listen' | 'logLevel'>]?: Given<Config[K]> } & {
   [G in GroupName]?: ListenerGroup<G>;
 } & {
   /** Default `silent`: a test's output stays its own. */
   logLevel?: LogLevel;
 };
 
-export class LetterboxOptionError extends Error {
+/**
+ * An option Letterbox cannot run with: a bad value (in the words the same flag gets on
+ * the command line), an unknown key, options that do not combine, or a listener that
+ * cannot bind (naming the flag that moves it).
+ */
+export class LetterboxOptionError extends OptionError {
   override name = 'LetterboxOptionError';
+}
+
+/** A failure the caller can fix by changing options, as a LetterboxOptionError; anything else unchanged. */
+function asOptionError(error: unknown): unknown {
+  if (error instanceof LetterboxOptionError) return error;
+  if (error instanceof OptionError) return new LetterboxOptionError(error.message, { cause: error });
+  const line = listenFailure(error);
+  return line === undefined ? error : new LetterboxOptionError(line, { cause: error });
 }
 
 export interface Letterbox {
@@ -73,9 +91,12 @@ export interface Letterbox {
 export async function startLetterbox(options: LetterboxOptions = {}): Promise<Letterbox> {
   const given = toConfig(options);
   const logger = createLogger({ level: given.logLevel, format: given.logFormat });
-  const sandbox = await createSandbox(given, { logger });
+  const { sandbox, listeners } = await createSandbox(given, { logger })
+    .then(async (sandbox) => ({ sandbox, listeners: await sandbox.start() }))
+    .catch((error: unknown) => {
+      throw asOptionError(error);
+    });
   const config = sandbox.config;
-  const listeners = await sandbox.start();
   const addresses = Object.fromEntries(listeners.map((l) => [l.name, { host: l.host, port: l.port }]));
   const http = listeners.find((l) => l.name === 'http');
   const url = http ? httpUrl(http, config.webroot) : undefined;
@@ -92,45 +113,57 @@ export async function startLetterbox(options: LetterboxOptions = {}): Promise<Le
   };
 }
 
-/** Maps nested options onto the flat Config, with embedding defaults (loopback, port 0, silent). */
+/**
+ * Maps nested options onto the flat Config, with embedding defaults (loopback, port 0,
+ * silent). Every value is checked as its flag would be; an unknown or misspelt key is
+ * refused, never ignored. Throws LetterboxOptionError.
+ */
 export function toConfig(options: LetterboxOptions = {}): Config {
   const config: Record<string, unknown> = { ...defaultConfig(), logLevel: 'silent' };
-  const known = new Set(Object.keys(config));
   for (const key of Object.values(LISTENER_KEYS)) {
     // Listeners on by default move to an ephemeral loopback port; those off stay off unless asked for.
     if (config[key]) config[key] = { host: '127.0.0.1', port: 0 };
   }
-  for (const [name, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const listenerKey = LISTENER_KEYS[name as GroupName] as string | undefined;
-    if (listenerKey !== undefined) {
-      applyGroup(config, known, name, listenerKey, value);
-    } else if (known.has(name)) {
-      config[name] = value;
-    } else {
-      throw new LetterboxOptionError(`unknown option "${name}"`);
+  try {
+    for (const [name, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      if (Object.hasOwn(LISTENER_KEYS, name)) applyGroup(config, name as GroupName, value);
+      else setOption(config, name, value, name, [...Object.keys(LISTENER_KEYS), ...Object.keys(optionTable)]);
     }
+  } catch (error) {
+    throw asOptionError(error);
   }
   return config as Config;
 }
 
-function applyGroup(config: Record<string, unknown>, known: Set<string>, group: string, listenerKey: string, value: unknown): void {
+function applyGroup(config: Record<string, unknown>, group: GroupName, value: unknown): void {
+  const listenerKey = LISTENER_KEYS[group];
   if (value === false || value === null) {
     config[listenerKey] = null;
     return;
   }
-  if (typeof value !== 'object') throw new LetterboxOptionError(`option "${group}" must be an object or false`);
+  if (typeof value !== 'object' || Array.isArray(value)) throw new LetterboxOptionError(`option "${group}" must be an object or false`);
   const { host, port, ...rest } = value as { host?: unknown; port?: unknown } & Record<string, unknown>;
-  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new LetterboxOptionError(`${group}.port must be a whole number from 0 to 65535`);
-  }
-  if (host !== undefined && typeof host !== 'string') throw new LetterboxOptionError(`${group}.host must be a string`);
-  config[listenerKey] = { host: host || '127.0.0.1', port: port ?? 0 };
+  config[listenerKey] = acceptValue(listenerKey, optionTable[listenerKey], { host: host === undefined || host === '' ? '127.0.0.1' : host, port: port ?? 0 });
+  const fields = Object.keys(optionTable).flatMap((key) => {
+    const tail = key.slice(group.length);
+    return key.startsWith(group) && /^[A-Z]/.test(tail) ? [tail.charAt(0).toLowerCase() + tail.slice(1)] : [];
+  });
   for (const [field, fieldValue] of Object.entries(rest)) {
-    const flatKey = group + field.charAt(0).toUpperCase() + field.slice(1);
-    if (!known.has(flatKey)) throw new LetterboxOptionError(`unknown option "${group}.${field}"`);
-    if (fieldValue !== undefined) config[flatKey] = fieldValue;
+    // Only the field as written in the group is its option: `MaxSize` is not `maxSize`.
+    const key = fields.includes(field) ? group + field.charAt(0).toUpperCase() + field.slice(1) : `${group}.${field}`;
+    if (fieldValue !== undefined) setOption(config, key, fieldValue, `${group}.${field}`, ['host', 'port', ...fields].map((f) => `${group}.${f}`));
   }
+}
+
+/** Sets one flat option after checking its value; an unknown key is refused with the nearest spelling it may mean. */
+function setOption(config: Record<string, unknown>, key: string, value: unknown, shown: string, known: readonly string[]): void {
+  const spec: OptionSpec<unknown> | undefined = Object.hasOwn(optionTable, key) ? optionTable[key as keyof typeof optionTable] : undefined;
+  if (!spec) {
+    const meant = known.find((name) => name.toLowerCase() === shown.toLowerCase());
+    throw new LetterboxOptionError(`unknown option "${shown}"${meant ? ` (did you mean "${meant}"?)` : ''}`);
+  }
+  config[key] = acceptValue(key, spec, value);
 }
 
 function httpUrl(listener: BoundListener, webroot: string): string {
@@ -147,6 +180,6 @@ function unboundClient(): LetterboxClient {
 
 export { createClient, LetterboxApiError, LetterboxClient, WaitTimeoutError } from './client/client.js';
 export type { ClientOptions, PageOptions, SearchOptions, Selection, WaitOptions } from './client/client.js';
-export type * from './client/types.js';
+export type * from './shapes/wire-types.js';
 export type { Config } from './config.js';
 export type { StoreEvents, StoredMessage } from './store/types.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { loadConfig, optionGroups } from './config.js';
 import { formatHostPort } from './lib/host-port.js';
-import { ListenError } from './lib/listen.js';
+import { listenFailure } from './lib/listen.js';
 import { helpText, OptionError } from './lib/options.js';
 import type { Command } from './cli/io.js';
 import { AuthFileError } from './security/auth-file.js';
@@ -92,14 +92,7 @@ async function main(argv: string[]): Promise<number> {
 /** One clear line, no stack trace, for anything the user can fix. */
 function describeStartupError(error: unknown): string | undefined {
   if (error instanceof OptionError || error instanceof AuthFileError) return error.message;
-  const e = error as Partial<NodeJS.ErrnoException> & { address?: string; port?: number; hostname?: string };
-  const at = `${e.address}:${e.port}`;
-  const move = error instanceof ListenError ? ` (move it with ${error.option} HOST:PORT, or turn it off with ${error.option} off)` : '';
-  if (e.code === 'EADDRINUSE') return `cannot listen on ${at}: address already in use${move}`;
-  if (e.code === 'EACCES') return `cannot listen on ${at}: permission denied${move}`;
-  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${at}: address not available${move}`;
-  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen on ${e.hostname ?? at}: unknown host`;
-  return undefined;
+  return listenFailure(error);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { settleConfig, type Config } from './config.js';
+import { frontConfigs, settleConfig, type Config } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -7,6 +7,7 @@ import { loadTls, type TlsMaterial } from './lib/tls.js';
 import { loadAuthFile, type Credentials } from './security/auth-file.js';
 import { createPop3Front } from './pop3/pop3-front.js';
 import { createRelayFront } from './relay/relay-front.js';
+import type { ReleaseService } from './relay/release-service.js';
 import { createImapFront } from './imap/imap-front.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
 import { createHttpFront } from './http/http-front.js';
@@ -27,6 +28,8 @@ export interface SandboxDeps {
 export interface Sandbox {
   readonly store: MailStore;
   readonly config: Config;
+  /** The release service, when release is configured. */
+  readonly release: ReleaseService | undefined;
   /** Binds every listener; resolves with their addresses. Idempotent. */
   start(): Promise<BoundListener[]>;
   /** Stops every front (open SMTP transactions get `graceMs` to finish). Idempotent. */
@@ -34,9 +37,6 @@ export interface Sandbox {
   /** The bound listeners once started. */
   readonly listeners: readonly BoundListener[];
 }
-
-/** Each front is built from the shared context; a front whose listeners are all off is null. */
-const FRONT_FACTORIES: ReadonlyArray<(context: FrontContext) => Front | null> = [createMailProcessing, createHttpFront, createSmtpFront, createRelayFront, createPop3Front, createImapFront, createWebhooks];
 
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
@@ -54,8 +54,20 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
   const delivery = new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
-  const context: FrontContext = { store, delivery, config, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(config) };
-  const fronts = FRONT_FACTORIES.map((make) => make(context)).filter((front): front is Front => front !== null);
+  const slices = frontConfigs(config);
+  const context: FrontContext = { store, delivery, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  // Each front is built from the shared context; a front whose listeners are all off is null.
+  // Release comes first: the HTTP front is handed its service (the one http → relay edge).
+  const relay = createRelayFront(context, slices.relay);
+  const fronts = [
+    createMailProcessing(context),
+    createHttpFront(context, slices.http, relay?.service),
+    createSmtpFront(context, slices.smtp),
+    relay,
+    createPop3Front(context, slices.pop3),
+    createImapFront(context, slices.imap),
+    createWebhooks(context, slices.webhooks),
+  ].filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];
   let starting: Promise<BoundListener[]> | undefined;
@@ -84,6 +96,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   return {
     store,
     config,
+    release: relay?.service,
     start,
     stop,
     get listeners() {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { README, withOptionsTable } from '../scripts/options-doc.js';
 
@@ -12,5 +12,15 @@ describe('README', () => {
     const readme = readFileSync(README, 'utf8');
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm ci && npm test');
+  });
+
+  it('gives every folder of server/ its own line in Layout', () => {
+    const readme = readFileSync(README, 'utf8');
+    const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('## License'));
+    const listed = [...layout.matchAll(/^ {2}([a-z0-9-]+)\/ /gm)].map((match) => match[1]);
+    const folders = readdirSync(new URL('../server/', import.meta.url), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    expect(listed.sort()).toEqual(folders.sort());
   });
 });

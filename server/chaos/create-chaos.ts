@@ -1,8 +1,8 @@
-import type { Config } from '../config.js';
+import type { ChaosConfig } from './options.js';
 import { Chaos } from './chaos.js';
 
 /** The instance's chaos, when enabled by --enable-chaos, --chaos-triggers or --chaos-pause; else undefined. */
-export function createChaos(config: Pick<Config, 'enableChaos' | 'chaosTriggers' | 'chaosPause'>): Chaos | undefined {
+export function createChaos(config: ChaosConfig): Chaos | undefined {
   if (!config.enableChaos && !config.chaosTriggers && config.chaosPause === 'off') return undefined;
   return new Chaos({ triggers: config.chaosTriggers ?? {}, pause: config.chaosPause });
 }

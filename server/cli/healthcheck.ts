@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { loadConfig, resolveListenHost } from '../config.js';
+import { loadConfig } from '../config.js';
+import { resolveListenHost } from '../lib/host-port.js';
 import { formatHostPort } from '../lib/host-port.js';
 import { OptionError } from '../lib/options.js';
 import type { Command } from './io.js';

@@ -11,7 +11,7 @@ import type {
   MessagesSummary,
   MessageSummary,
   SendRequest,
-} from './types.js';
+} from '../shapes/wire-types.js';
 
 /** A reply other than 2xx: the status and the server's error text. */
 export class LetterboxApiError extends Error {

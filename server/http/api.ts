@@ -1,15 +1,16 @@
 import type { Hono } from 'hono';
 import type { Chaos } from '../chaos/chaos.js';
-import type { Config } from '../config.js';
 import type { BoundListener } from '../front.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
 import type { DeliveryService } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
+import type { HttpConfig } from './options.js';
 import type { TagCounts } from './tag-counts.js';
 import type { Waiters } from './waiters.js';
 
@@ -18,7 +19,7 @@ export interface Api {
   store: MailStore;
   /** How POST /api/v1/send puts a message in the store, as SMTP does. */
   delivery: DeliveryService;
-  config: Config;
+  config: HttpConfig;
   logger: Logger;
   parsed: ParseCache;
   metrics: Metrics;
@@ -34,6 +35,8 @@ export interface Api {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection, when enabled (routes/chaos.ts). */
   chaos?: Chaos;
+  /** The release service, handed in by the composition root; absent when release is off. */
+  release?: ReleaseService;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
   spam?: SpamChecker;
 }

@@ -9,6 +9,7 @@ import { infoRoutes } from './routes/info.js';
 import { messageRoutes } from './routes/message.js';
 import { messagesRoutes } from './routes/messages.js';
 import { releaseRoutes } from './routes/release.js';
+import { remoteImageRoutes } from './routes/remote-image.js';
 import { sendRoutes } from './routes/send.js';
 import { serviceRoutes } from './routes/service.js';
 import { spamCheckRoutes } from './routes/spam-check.js';
@@ -40,6 +41,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   releaseRoutes,
   spamCheckRoutes,
   htmlCheckRoutes,
+  remoteImageRoutes,
 ];
 
 export interface AppOptions {

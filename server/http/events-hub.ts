@@ -3,8 +3,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MailStore } from '../store/mail-store.js';
 import { SEEN } from '../store/types.js';
-import { releaseServiceFor } from '../relay/release-registry.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import { eventSummaryDto } from '../shapes/mailpit-json.js';
+import type { LiveEventData } from '../shapes/wire-types.js';
 import { releaseDto } from './release-dto.js';
 import type { Metrics } from './metrics.js';
 
@@ -22,6 +23,8 @@ const PING_INTERVAL_MS = 30_000;
 export interface EventsHubOptions {
   store: MailStore;
   metrics: Metrics;
+  /** Its progress is streamed as `release` frames; absent when release is off. */
+  release?: ReleaseService;
   version: string;
   /** Bytes queued for one client before it is disconnected as stalled. */
   maxBuffered: number;
@@ -91,7 +94,7 @@ export class EventsHub {
   }
 
   #releaseProgress(): Array<() => void> {
-    const service = releaseServiceFor(this.options.store);
+    const service = this.options.release;
     if (!service) return [];
     // The DTO (every transcript line) is made only when someone listens.
     const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => {
@@ -132,7 +135,7 @@ export class EventsHub {
     this.#send(ws, this.#frame('stats', this.#statsData()));
   }
 
-  #frame(type: string, data: unknown): string {
+  #frame<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): string {
     return JSON.stringify({ Type: type, Data: data });
   }
 
@@ -147,13 +150,13 @@ export class EventsHub {
     ws.send(frame);
   }
 
-  #broadcast(type: string, data: unknown): void {
+  #broadcast<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): void {
     if (this.#clients.size === 0) return;
     const frame = this.#frame(type, data);
     for (const ws of this.#clients) this.#send(ws, frame);
   }
 
-  #statsData() {
+  #statsData(): LiveEventData['stats'] {
     const stats = this.options.store.stats();
     return { Total: stats.messages, Unread: stats.unread, Version: this.options.version };
   }

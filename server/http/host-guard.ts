@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
-import type { Config } from '../config.js';
+import type { HttpConfig } from './options.js';
 import type { HttpEnv } from './api.js';
 
 /** Whether a request's Host header names this server; undefined = no Host header. */
@@ -35,7 +35,7 @@ export function hostName(value: string): string | undefined {
  * listed (a container's, a LAN address), so it checks only when --allowed-hosts is
  * given. Returns null when any Host is accepted.
  */
-export function hostCheck(config: Pick<Config, 'allowedHosts' | 'hostname'>, bindHost: string): HostCheck | null {
+export function hostCheck(config: Pick<HttpConfig, 'allowedHosts' | 'hostname'>, bindHost: string): HostCheck | null {
   if (config.allowedHosts.includes('*')) return null;
   if (config.allowedHosts.length === 0 && !isLoopbackName(bindHost)) return null;
   const named = new Set([config.hostname, ...config.allowedHosts].map(hostName).filter((name) => name !== undefined));

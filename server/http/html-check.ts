@@ -1,4 +1,4 @@
-import type { HtmlCheckResponse, HtmlCheckWarning } from '../client/types.js';
+import type { HtmlCheckResponse, HtmlCheckWarning } from '../shapes/wire-types.js';
 import { featureData, type Feature, type FeatureData } from './html-check-features.js';
 import { scanHtml } from './html-check-scan.js';
 

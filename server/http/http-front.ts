@@ -3,19 +3,21 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createAdaptorServer, type HttpBindings, type Http2Bindings } from '@hono/node-server';
 import type { Server, ServerResponse } from 'node:http';
-import { resolveListenHost } from '../config.js';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
+import { resolveListenHost } from '../lib/host-port.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
 import { packageVersion } from '../lib/package-version.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Api } from './api.js';
 import { createApp } from './app.js';
 import { EventsHub } from './events-hub.js';
 import { eventsUpgrade, refuse } from './events-upgrade.js';
 import { hostCheck } from './host-guard.js';
+import type { HttpConfig } from './options.js';
 import { Metrics } from './metrics.js';
 import { TagCounts } from './tag-counts.js';
 import { SearchIndex } from '../store/search/search-index.js';
@@ -55,8 +57,8 @@ function closeLateRequest(socket: Duplex, response: ServerResponse | undefined):
  * upgrade to a WebSocket. No HSTS: the listener is a local sandbox, and a browser that
  * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
-export function createHttpFront(context: FrontContext): Front | null {
-  const { config, store, logger, clock } = context;
+export function createHttpFront(context: FrontContext, config: HttpConfig, release: ReleaseService | undefined): Front | null {
+  const { store, logger, clock } = context;
   if (!config.listen) return null;
   const at = resolveListenHost(config.listen, config);
   const log = logger.child({ front: 'http' });
@@ -81,6 +83,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       version: packageVersion(),
       uiCredentials,
       chaos: context.chaos,
+      ...(release && { release }),
       ...(context.listeners && { listeners: context.listeners }),
       ...(config.enableSpamassassin && { spam: new SpamChecker(config.enableSpamassassin) }),
     };
@@ -88,7 +91,7 @@ export function createHttpFront(context: FrontContext): Front | null {
       uiDir: config.uiDir || defaultUiDir(),
       allowedHost,
     });
-    hub = new EventsHub({ store, metrics, version: api.version, maxBuffered: config.wsMaxBuffer });
+    hub = new EventsHub({ store, metrics, ...(release && { release }), version: api.version, maxBuffered: config.wsMaxBuffer });
     const parsed = api.parsed;
     unsubscribe = [
       store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),

@@ -75,6 +75,14 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
       errors: [400, 404],
     },
   },
+  '/api/v1/message/{ID}/remote-image': {
+    get: {
+      summary: "One remote image the message's HTML names, fetched by the server for the web inbox's screenshot (loopback and private addresses refused unless --allow-internal-http-requests)",
+      params: [ID, { name: 'url', in: 'query', description: 'the image URL as the HTML writes it' }],
+      ok: { type: 'image/*', description: 'the image' },
+      errors: [400, 404, 502],
+    },
+  },
   '/api/v1/wait': {
     get: {
       summary: 'Wait until a message matching the search (newer than after) exists',

@@ -1,4 +1,7 @@
-import { duration, file, flag, list, listener, oneOf, OptionError, size, text, type OptionSpec } from '../lib/options.js';
+import type { SharedConfig } from '../front.js';
+import type { HostPort } from '../lib/host-port.js';
+import { duration, file, flag, list, listener, oneOf, OptionError, size, text, type OptionSpec, type OptionValues } from '../lib/options.js';
+import type { RelayConfig } from '../relay/options.js';
 
 /** Node keeps request timeouts in 32 bits of milliseconds; a day is far past any upload. */
 const LONGEST_REQUEST = 24 * 3_600_000;
@@ -34,3 +37,15 @@ export const httpOptions = {
   allowInternalHttpRequests: flag('Let the link check reach loopback, private and other special-use addresses (off: a caught message cannot make Letterbox probe your network)'),
   wsMaxBuffer: size('Most bytes queued for one WebSocket client; a client that falls further behind is disconnected', 1024 * 1024),
 };
+
+/** What the HTTP front reads beyond its own options: the send API's size limit, the spam check, and release settings /api/v1/info shows. */
+export const HTTP_READS = ['label', 'smtpMaxSize', 'enableSpamassassin', 'releaseSmarthost', 'releaseMx', 'releaseSender', 'releaseAllow', 'releaseOverrideFrom', 'releaseNewMessageId'] as const;
+
+/** What the HTTP front reads: its options, the shared ones and HTTP_READS (limits settled, Infinity = none). */
+export type HttpConfig = OptionValues<typeof httpOptions> &
+  SharedConfig &
+  Pick<RelayConfig, 'releaseSmarthost' | 'releaseMx' | 'releaseSender' | 'releaseAllow' | 'releaseOverrideFrom' | 'releaseNewMessageId'> & {
+    label: string;
+    smtpMaxSize: number;
+    enableSpamassassin: HostPort | null;
+  };

@@ -15,13 +15,13 @@ const FIRST_BUFFER = 16 * 1024;
 
 /**
  * Reads a JSON request body, counting bytes as they arrive and stopping at `limit`
- * (0 = no limit). The bytes go into one buffer that grows up to the limit, never into
+ * (Infinity = no limit). The bytes go into one buffer that grows up to the limit, never into
  * an object per chunk, so a body sent a byte at a time costs what the same body sent
  * at once does. JSON text is UTF-8 (RFC 8259 §8.1); a body that is not is refused.
  */
 export async function readJsonBody(c: Context, limit = JSON_BODY_LIMIT): Promise<BodyResult> {
   const declared = declaredLength(c.req.header('content-length'));
-  if (limit > 0 && declared !== undefined && declared > limit) return tooLarge(limit);
+  if (declared !== undefined && declared > limit) return tooLarge(limit);
   const body = new BodyBuffer(limit, declared);
   const incoming = nodeRequest(c.env);
   const collected = incoming ? await collectIncoming(incoming, body) : await collectStream(c.req.raw.body, body);
@@ -71,7 +71,7 @@ class BodyBuffer {
   readonly #ceiling: number;
 
   constructor(limit: number, declared: number | undefined) {
-    this.#limit = limit > 0 ? limit : Infinity;
+    this.#limit = limit;
     this.#ceiling = Math.min(this.#limit, declared ?? Infinity);
     this.#bytes = Buffer.allocUnsafe(Math.min(FIRST_BUFFER, this.#ceiling));
   }

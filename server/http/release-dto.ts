@@ -1,7 +1,8 @@
 import type { ReleaseAttempt, ReleaseRecord } from '../relay/release-history.js';
+import type { Release, ReleaseAttempt as ReleaseAttemptDto } from '../shapes/wire-types.js';
 
 /** A release as the API and the live events show it: every attempt with its transcript. */
-function attemptDto(attempt: ReleaseAttempt) {
+function attemptDto(attempt: ReleaseAttempt): ReleaseAttemptDto {
   return {
     Created: attempt.time.toISOString(),
     Recipients: attempt.results.map((r) => ({ Address: r.address, Status: r.status, Reply: r.reply })),
@@ -14,7 +15,7 @@ function attemptDto(attempt: ReleaseAttempt) {
   };
 }
 
-export function releaseDto(record: ReleaseRecord) {
+export function releaseDto(record: ReleaseRecord): Release {
   return {
     ID: record.id,
     Created: record.requestedAt.toISOString(),

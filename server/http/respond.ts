@@ -4,7 +4,7 @@ import type { Context } from 'hono';
  * Mailpit answers most errors with a text/plain body; a client that asks for JSON
  * (`Accept: application/json`) gets `{"Error": "..."}` with the same status instead.
  */
-export function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 500, message: string): Response {
+export function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 408 | 413 | 415 | 500 | 502, message: string): Response {
   const accept = c.req.header('accept') ?? '';
   if (/application\/json/i.test(accept)) return c.json({ Error: message }, status);
   return c.text(message, status);

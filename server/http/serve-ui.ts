@@ -4,6 +4,7 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import type { HttpEnv } from './api.js';
+import { bodyBytes } from './body-bytes.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,8 +64,8 @@ function gzipOnce(path: string, mtimeMs: number, body: Buffer): Buffer {
 function fileResponse(c: Context, path: string, mtimeMs: number, body: Buffer, headers: Record<string, string>): Response {
   const compress = COMPRESSIBLE.has(extname(path).toLowerCase()) && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
   const vary = { ...headers, Vary: 'Accept-Encoding' };
-  if (!compress) return c.body(new Uint8Array(body), 200, vary);
-  return c.body(new Uint8Array(gzipOnce(path, mtimeMs, body)), 200, { ...vary, 'Content-Encoding': 'gzip' });
+  if (!compress) return c.body(bodyBytes(body), 200, vary);
+  return c.body(bodyBytes(gzipOnce(path, mtimeMs, body)), 200, { ...vary, 'Content-Encoding': 'gzip' });
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { HttpConfig } from './options.js';
 import { loadTls, type TlsMaterial } from '../lib/tls.js';
 
 /**
@@ -6,7 +6,7 @@ import { loadTls, type TlsMaterial } from '../lib/tls.js';
  * plain HTTP. When SMTP already made a self-signed certificate it is reused, so one
  * instance presents one certificate to trust.
  */
-export async function loadUiTls(config: Pick<Config, 'uiTls' | 'uiTlsCert' | 'uiTlsKey' | 'hostname'>, mailTls: TlsMaterial | null): Promise<TlsMaterial | null> {
+export async function loadUiTls(config: Pick<HttpConfig, 'uiTls' | 'uiTlsCert' | 'uiTlsKey' | 'hostname'>, mailTls: TlsMaterial | null): Promise<TlsMaterial | null> {
   if (config.uiTls === 'self-signed' && mailTls?.selfSigned) return mailTls;
   return loadTls({ mode: config.uiTls, certFile: config.uiTlsCert, keyFile: config.uiTlsKey, hostname: config.hostname, option: '--ui-tls' });
 }

@@ -97,12 +97,25 @@ export function literalPrefix(length: number, options: Pick<StringOptions, 'nonS
 
 /**
  * A literal (RFC 3501 §4.3). Text becomes one string (its UTF-8 byte count
- * announced); bytes become one Buffer. Note a literal cannot carry NUL (CHAR8 is
- * %x01-ff); stored bytes are passed through unchanged rather than altered.
+ * announced); bytes become one Buffer. A literal cannot carry NUL (CHAR8 is
+ * %x01-ff): stored bytes that may hold one go through `withoutNul` first.
  */
 export function literal(value: ImapValue, options: Pick<StringOptions, 'nonSync'> = {}): ImapOutput {
   if (typeof value === 'string') return literalPrefix(Buffer.byteLength(value, 'utf8'), options) + value;
   return Buffer.concat([Buffer.from(literalPrefix(value.length, options), 'latin1'), value]);
+}
+
+/**
+ * Bytes fit for a plain literal: each NUL (which only a literal8 may carry, RFC 3516
+ * §4.2) becomes 0x80, so the length and every other byte stay as stored. A copy is
+ * made only when there is a NUL.
+ */
+export function withoutNul(bytes: Buffer): Buffer {
+  let at = bytes.indexOf(0);
+  if (at === -1) return bytes;
+  const copy = Buffer.from(bytes);
+  for (; at !== -1; at = copy.indexOf(0, at + 1)) copy[at] = 0x80;
+  return copy;
 }
 
 /** An IMAP `string`: quoted when safe and short, else a literal. */

@@ -24,7 +24,7 @@ const MACROS: Record<string, string[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 
-function readSection(r: Reader): SectionSpec {
+export function readSection(r: Reader): SectionSpec {
   r.expect('[');
   const part: number[] = [];
   let text: SectionSpec['text'] = '';
@@ -100,12 +100,19 @@ export interface FetchRequest {
   items: FetchItem[];
   /** RFC 7162 §3.1.4 CHANGEDSINCE. */
   changedSince: number | null;
+  /** RFC 7162 §3.2.6: also report expunged UIDs of the set (UID FETCH, QRESYNC only). */
+  vanished: boolean;
+}
+
+/** A parenthesised fetch-att list (also what RFC 5465 §8 MessageNew carries). */
+export function readFetchItemList(r: Reader): FetchItem[] {
+  return r.list(() => readItem(r), false);
 }
 
 /** fetch-att list, a macro, or a single item; then optional modifiers. */
 export function readFetchRequest(r: Reader): FetchRequest {
   let items: FetchItem[];
-  if (r.peek() === 0x28) items = r.list(() => readItem(r), false);
+  if (r.peek() === 0x28) items = readFetchItemList(r);
   else {
     const start = r.pos;
     const word = r.atom().toUpperCase();
@@ -117,13 +124,18 @@ export function readFetchRequest(r: Reader): FetchRequest {
     }
   }
   let changedSince: number | null = null;
+  let vanished = false;
   if (r.maybeSp()) {
-    for (const modifier of r.list(() => {
+    r.list(() => {
       const name = r.atom().toUpperCase();
-      if (name !== 'CHANGEDSINCE') r.fail(`unknown FETCH modifier ${name.slice(0, 30)}`);
-      r.sp();
-      return r.number64();
-    }, false)) changedSince = modifier;
+      if (name === 'VANISHED') vanished = true;
+      else if (name === 'CHANGEDSINCE') {
+        r.sp();
+        changedSince = r.number64();
+      } else r.fail(`unknown FETCH modifier ${name.slice(0, 30)}`);
+    }, false);
   }
-  return { items, changedSince };
+  // RFC 7162 §3.2.6: VANISHED only with CHANGEDSINCE.
+  if (vanished && changedSince === null) r.fail('VANISHED needs CHANGEDSINCE');
+  return { items, changedSince, vanished };
 }

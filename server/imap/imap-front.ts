@@ -1,13 +1,14 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
-import type { HostPort } from '../lib/host-port.js';
+import { resolveListenHost, type HostPort } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
+import { ExpungeHistory } from './expunge-history.js';
+import type { ImapConfig } from './options.js';
 import { RecentClaims } from './mailbox-view.js';
 import { Session, type ImapContext } from './session.js';
 
@@ -15,15 +16,16 @@ import { Session, type ImapContext } from './session.js';
  * The IMAP front (RFC 3501, RFC 9051 on ENABLE): a plain listener with STARTTLS and
  * an optional implicit-TLS one, each socket a Session over the shared store.
  */
-export function createImapFront(context: FrontContext): Front | null {
-  const { config, logger, tls } = context;
+export function createImapFront(context: FrontContext, config: ImapConfig): Front | null {
+  const { logger, tls } = context;
   const log = logger.child({ front: 'imap' });
   const listeners: Array<{ name: string; at: HostPort; secure: boolean }> = [];
   if (config.imap) listeners.push({ name: 'imap', at: resolveListenHost(config.imap, config), secure: false });
   if (config.imaps && tls) listeners.push({ name: 'imaps', at: resolveListenHost(config.imaps, config), secure: true });
   if (listeners.length === 0) return null;
 
-  const shared: ImapContext = { ...context, claims: new RecentClaims(), commands: COMMANDS };
+  const history = new ExpungeHistory(context.store);
+  const shared: ImapContext = { ...context, config, claims: new RecentClaims(), history, commands: COMMANDS };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   /** Each open session, and when it has ended. */
   const sessions = new Map<Session, Promise<void>>();
@@ -79,6 +81,7 @@ export function createImapFront(context: FrontContext): Front | null {
       clearTimeout(timer);
       for (const { server } of servers) dropConnections(server);
       await closing;
+      history.close();
     },
   };
 }

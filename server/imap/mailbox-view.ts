@@ -3,6 +3,14 @@ import { mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { FolderEntry, StoredMessage } from '../store/types.js';
 import { lowerBound } from './sequence-set.js';
+import { SYSTEM_FLAGS } from './system-flags.js';
+
+/**
+ * Keywords a view keeps track of announcing. Past this many (a client inventing
+ * keyword after keyword), further ones are shown without a new FLAGS response rather
+ * than growing the list and every FLAGS line without bound.
+ */
+const MAX_KEYWORDS = 1000;
 
 /**
  * Who has seen which messages as \Recent (RFC 3501 §2.3.2: recent to exactly one
@@ -26,7 +34,7 @@ export class RecentClaims {
 
 /** One untagged response the view owes its session. */
 export type ViewUpdate =
-  | { kind: 'expunge'; seq: number }
+  | { kind: 'expunge'; seq: number; uid: number }
   | { kind: 'exists'; count: number }
   | { kind: 'recent'; count: number }
   | { kind: 'flags'; seq: number; uid: number; message: StoredMessage };
@@ -43,6 +51,8 @@ export class MailboxView {
   uids: number[] = [];
   messages: StoredMessage[] = [];
   readonly recent = new Set<number>();
+  /** The keywords this session was told of in FLAGS (RFC 3501 §7.2.6), in that order. */
+  readonly keywords = new Set<string>();
   readonly #byId = new Map<string, number[]>();
   readonly #expunged = new Set<number>();
   readonly #arrived: FolderEntry[] = [];
@@ -58,11 +68,13 @@ export class MailboxView {
     private readonly claims: RecentClaims,
   ) {
     this.login = mailboxKey(login);
-    for (const entry of folder.entries) this.#add(entry);
-    if (!readOnly) {
-      const from = claims.claim(folder, folder.uidNext - 1);
-      for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
+    for (const entry of folder.entries) {
+      this.#add(entry);
+      this.learnKeywords(entry.message.flags);
     }
+    // RFC 3501 §6.3.2: EXAMINE reports the recent messages but leaves them recent.
+    const from = readOnly ? claims.claimed(folder) : claims.claim(folder, folder.uidNext - 1);
+    for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
     const here = (login: string, name: string) => login === this.login && name === this.folder.name;
     this.#unsubscribe = [
       store.on('filed', (e) => {
@@ -119,6 +131,27 @@ export class MailboxView {
     return this.#arrived.length > 0 || this.#expunged.size > 0 || this.#flagged.size > 0;
   }
 
+  /** Records the keywords among `flags` not known yet; true when there were any (FLAGS is then due). */
+  learnKeywords(flags: Iterable<string>): boolean {
+    let learned = false;
+    for (const flag of flags) {
+      if (flag.startsWith('\\') || this.keywords.has(flag) || this.keywords.size >= MAX_KEYWORDS) continue;
+      this.keywords.add(flag);
+      learned = true;
+    }
+    return learned;
+  }
+
+  /** The FLAGS response's list: the system flags and the known keywords. */
+  flagNames(): string {
+    return [...SYSTEM_FLAGS, ...this.keywords].join(' ');
+  }
+
+  /** The PERMANENTFLAGS list: nothing when read-only, else every flag and `\*` (new keywords allowed). */
+  permanentFlags(): string {
+    return this.readOnly ? '' : `${this.flagNames()} \\*`;
+  }
+
   /** Sequence number of a UID, or 0. */
   seqOf(uid: number): number {
     const i = lowerBound(this.uids, uid);
@@ -148,9 +181,8 @@ export class MailboxView {
       for (const entry of this.#arrived.splice(0)) {
         if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
         this.#add(entry);
-        if (!this.readOnly && this.claims.claim(this.folder, entry.uid) < entry.uid) {
-          this.recent.add(entry.uid);
-        }
+        const claimedBefore = this.readOnly ? this.claims.claimed(this.folder) : this.claims.claim(this.folder, entry.uid);
+        if (claimedBefore < entry.uid) this.recent.add(entry.uid);
       }
       if (this.uids.length !== before) {
         updates.push({ kind: 'exists', count: this.uids.length });
@@ -183,7 +215,7 @@ export class MailboxView {
       const uid = this.uids[i] as number;
       const message = this.messages[i] as StoredMessage;
       if (this.#expunged.has(uid)) {
-        updates.push({ kind: 'expunge', seq: i + 1 - removed });
+        updates.push({ kind: 'expunge', seq: i + 1 - removed, uid });
         removed++;
         this.recent.delete(uid);
         this.#forget(message.id, uid);
@@ -218,19 +250,8 @@ export class MailboxView {
     for (const off of this.#unsubscribe) off();
   }
 
-  /** RFC 7162 HIGHESTMODSEQ: the highest mod-sequence of any message in the folder. */
-  highestModseq(): number {
-    return highestModseq(this.folder);
-  }
-
   /** Store access for commands acting on this view. */
   get source(): MailStore {
     return this.store;
   }
-}
-
-export function highestModseq(folder: FolderInfo): number {
-  let max = 1;
-  for (const entry of folder.entries) if (entry.message.modseq > max) max = entry.message.modseq;
-  return max;
 }

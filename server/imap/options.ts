@@ -1,4 +1,5 @@
-import { duration, flag, listener, size } from '../lib/options.js';
+import type { SharedConfig } from '../front.js';
+import { duration, flag, listener, size, type OptionValues } from '../lib/options.js';
 
 export const imapOptions = {
   imap: listener('IMAP listener', 1143),
@@ -9,3 +10,6 @@ export const imapOptions = {
   imapMaxLiteral: size('Largest IMAP literal, and so the largest APPEND (advertised as APPENDLIMIT)', 50 * 1024 ** 2),
   imapMaxLine: size('Longest IMAP command line outside literals', 64 * 1024),
 };
+
+/** What the IMAP front and its sessions read: its options and the shared ones. */
+export type ImapConfig = OptionValues<typeof imapOptions> & SharedConfig;

@@ -10,6 +10,7 @@ import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-mat
 import { fold, headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
+import { addressHaystack } from './search-address.js';
 import { sentDay } from './sent-day.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
 
@@ -21,11 +22,13 @@ export type SearchKey =
   | { kind: 'old' }
   | { kind: 'recent'; set: boolean }
   | { kind: 'header'; field: string; text: string }
+  | { kind: 'address'; field: string; text: string }
   | { kind: 'subject'; text: string }
   | { kind: 'body'; query: BodyQuery }
   | { kind: 'text'; text: string; query: BodyQuery }
   | { kind: 'date'; on: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
   | { kind: 'size'; op: 'larger' | 'smaller'; bytes: number }
+  | { kind: 'age'; op: 'younger' | 'older'; cutoff: number }
   | { kind: 'seq'; set: SequenceSet }
   | { kind: 'uid'; set: SequenceSet }
   | { kind: 'modseq'; value: number }
@@ -74,7 +77,7 @@ export function readSearchKey(r: Reader): SearchKey {
   }
   if (ADDRESS_KEYS.has(key)) {
     r.sp();
-    return { kind: 'header', field: key, text: r.astring().toLowerCase() };
+    return { kind: 'address', field: key, text: r.astring().toLowerCase() };
   }
   switch (key) {
     case 'ALL':
@@ -112,6 +115,11 @@ export function readSearchKey(r: Reader): SearchKey {
     case 'UID':
       r.sp();
       return { kind: 'uid', set: readSequenceSet(r) };
+    case 'YOUNGER':
+    case 'OLDER':
+      // RFC 5032 §3: an interval in seconds back from now, compared with INTERNALDATE.
+      r.sp();
+      return { kind: 'age', op: key === 'YOUNGER' ? 'younger' : 'older', cutoff: Date.now() - r.number32() * 1000 };
     case 'NOT':
       r.sp();
       r.enter();
@@ -220,6 +228,8 @@ export function matches(key: SearchKey, c: Candidate): boolean {
       return c.recent === key.set;
     case 'header':
       return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : headerText(c.message, key.field).includes(key.text);
+    case 'address':
+      return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : addressHaystack(c.message.raw, key.field).includes(key.text);
     case 'subject':
       return headerHaystack(c.message).subject.includes(key.text);
     case 'body':
@@ -233,6 +243,8 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     }
     case 'size':
       return key.op === 'larger' ? c.message.size > key.bytes : c.message.size < key.bytes;
+    case 'age':
+      return key.op === 'younger' ? c.message.receivedAt.getTime() >= key.cutoff : c.message.receivedAt.getTime() <= key.cutoff;
     case 'seq':
       return c.inSeq(key.set);
     case 'uid':

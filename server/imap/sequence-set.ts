@@ -1,4 +1,5 @@
 import type { Reader } from './parser.js';
+import { formatRanges, rangesOf } from './uid-ranges.js';
 
 /** RFC 3501 §9 seq-number: a number, or `*` for the largest in use. */
 export type SeqNumber = number | '*';
@@ -121,14 +122,5 @@ export function resolveUids(set: SequenceSet, uids: readonly number[], saved: re
 
 /** A compact UID set for responses (COPYUID, SEARCH results in ESEARCH style): `1:3,7`. */
 export function formatUidSet(uids: readonly number[]): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < uids.length) {
-    const start = uids[i] as number;
-    let end = start;
-    while (i + 1 < uids.length && uids[i + 1] === end + 1) end = uids[++i] as number;
-    parts.push(start === end ? String(start) : `${start}:${end}`);
-    i++;
-  }
-  return parts.join(',');
+  return formatRanges(rangesOf(uids));
 }

@@ -1,4 +1,3 @@
-import type { Config } from '../config.js';
 import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
@@ -8,26 +7,35 @@ import type { MailStore } from '../store/mail-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
+import { renderFetch } from './commands/fetch.js';
 import type { Connection } from './connection.js';
+import type { ExpungeHistory } from './expunge-history.js';
+import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
+import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
-import { LAST_RESULT, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
+import { SearchContexts } from './search-context.js';
+import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
   store: MailStore;
   /** How APPEND puts a message in the store (as SMTP does). */
   delivery: DeliveryService;
-  config: Config;
+  config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;
   credentials: Credentials | null;
   claims: RecentClaims;
+  history: ExpungeHistory;
   commands: ReadonlyMap<string, CommandEntry>;
 }
+
+/** Bytes a client may leave unread before NOTIFY stops pushing to it. */
+const NOTIFY_BACKLOG = 1024 * 1024;
 
 /** Tags are at most this long in replies to lines that could not be read whole. */
 const TAG_IN_HEAD = /^([^\s(){%*"\\+]{1,64}) /;
@@ -46,8 +54,16 @@ export class Session {
   readonly enabled = new Set<string>();
   /** RFC 7162 §3.1: CONDSTORE is on once the client used it. */
   condstore = false;
+  /** RFC 5465 NOTIFY: the events the client asked to hear of, or null (NOTIFY NONE). */
+  notifier: Notifier | null = null;
+  /** A command is running: unsolicited responses wait for its end (IDLE excepted). */
+  busy = false;
+  /** IDLE is waiting for DONE: updates go out at once (RFC 2177, RFC 5465 §4). */
+  idling = false;
   /** RFC 5182 search result variable (`$`): UIDs in the selected folder, ascending. */
   searchResult: readonly number[] = [];
+  /** RFC 5267 §4 results kept live (SEARCH/SORT RETURN (UPDATE)). */
+  readonly contexts = new SearchContexts();
   readonly log: Logger;
   /** The session's one line in the log, written when it ends. */
   readonly summary: SessionLog;
@@ -58,6 +74,22 @@ export class Session {
   ) {
     this.log = ctx.logger.child({ front: 'imap', client: conn.remoteAddress });
     this.summary = new SessionLog(ctx.logger.child({ front: 'imap' }), 'imap', { client: conn.remoteAddress });
+  }
+
+  /**
+   * Turns CONDSTORE on for a command that uses it (RFC 7162 §3.1). The first such
+   * command on a selected mailbox first sends OK [HIGHESTMODSEQ], so a client that did
+   * not SELECT (CONDSTORE) still learns where the mailbox stands.
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.condstore = true;
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.ctx.history.highestModseq(this.view.folder)}] Highest`);
+  }
+
+  /** RFC 7162 §3.2.3: QRESYNC is on once ENABLEd (it turns CONDSTORE on too). */
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
   }
 
   get rev2(): boolean {
@@ -78,7 +110,7 @@ export class Session {
   }
 
   capabilities(): string[] {
-    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
+    const caps = ['IMAP4rev1', 'IMAP4rev2', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'CHILDREN', 'SPECIAL-USE', 'CONDSTORE', 'QRESYNC', 'NOTIFY', 'ESEARCH', 'SEARCHRES', 'BINARY', 'UTF8=ACCEPT', 'LIST-STATUS', 'LIST-EXTENDED', 'MULTIAPPEND', 'CATENATE', 'CREATE-SPECIAL-USE', 'SORT', 'SORT=DISPLAY', 'ESORT', 'CONTEXT=SEARCH', 'CONTEXT=SORT', 'PARTIAL', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'WITHIN', `APPENDLIMIT=${this.ctx.config.imapMaxLiteral}`];
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
@@ -135,6 +167,8 @@ export class Session {
         if (this.state === 'logout') break;
       }
     } finally {
+      this.notifier?.close();
+      this.notifier = null;
       this.view?.close();
       this.view = null;
       if (this.state === 'logout') this.conn.close();
@@ -194,6 +228,7 @@ export class Session {
       return;
     }
     let status: Status;
+    this.busy = true;
     try {
       const runner = entry.prepare(r, this);
       status = await runner({ tag, name, uid });
@@ -203,8 +238,14 @@ export class Session {
         this.log.error('imap command failed', { command: name, error });
         status = no('Internal error', 'SERVERBUG');
       }
+    } finally {
+      this.busy = false;
     }
-    if (this.view && this.state === 'selected') this.sendUpdates(!entry.holdsExpunges);
+    if (this.view && this.state === 'selected') {
+      this.sendUpdates(!entry.holdsExpunges);
+      await this.refreshContexts();
+    }
+    this.#flushNotifications();
     this.#status(tag, status);
   }
 
@@ -214,11 +255,70 @@ export class Session {
     this.write(`${tag} ${status.type} ${code}${status.text}\r\n`);
   }
 
+  /**
+   * A NOTIFY event is waiting (RFC 5465 §3.1): between commands and during IDLE it is
+   * sent at once; while a command runs, after it. SELECTED-DELAYED keeps expunges for
+   * a command that may renumber (§6.1.2).
+   */
+  notifyChanged(): void {
+    if (this.busy && !this.idling) return;
+    if (this.conn.socket.writableLength > NOTIFY_BACKLOG && this.notifier) {
+      // RFC 5465 §9: a client that does not read must not make the server hold
+      // notifications without bound; §5.8 says how to stop.
+      this.notifier.overflowed = true;
+      this.#flushNotifications();
+      this.conn.writer.flush();
+      return;
+    }
+    const selected = this.notifier?.spec.selected;
+    if (selected && this.view && this.state === 'selected') this.sendUpdates(this.idling || !selected.delayed);
+    this.#flushNotifications();
+    this.conn.writer.flush();
+  }
+
+  #flushNotifications(): void {
+    const notifier = this.notifier;
+    if (!notifier) return;
+    if (!notifier.overflowed) notifier.flush();
+    if (notifier.overflowed) {
+      // RFC 5465 §5.8: too much to keep; the client is told and NOTIFY is off.
+      this.untagged('OK [NOTIFICATIONOVERFLOW] Too many notifications; NOTIFY is off');
+      notifier.close();
+      this.notifier = null;
+    }
+  }
+
   /** Sends what changed in the selected folder since the client was last told. */
   sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view) return;
-    for (const update of view.drain(expunges)) this.#sendUpdate(view, update);
+    // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
+    if (expunges && this.contexts.size > 0) this.contexts.expunging(view, (line) => this.untagged(line));
+    const lastUid = view.uids[view.uids.length - 1] ?? 0;
+    const updates = view.drain(expunges);
+    if (this.qresync) {
+      // RFC 7162 §3.2.10: with QRESYNC on, expunges are told as one VANISHED by UID (the
+      // view drains them first, so it still comes before the EXISTS that counts without them).
+      const vanished = updates.flatMap((u) => (u.kind === 'expunge' ? [u.uid] : []));
+      if (vanished.length > 0) this.untagged(`VANISHED ${formatUidSet(vanished)}`);
+    }
+    for (const update of updates) if (!(update.kind === 'expunge' && this.qresync)) this.#sendUpdate(view, update);
+    // RFC 5465 §5.2: NOTIFY's MessageNew fetch-att follow the EXISTS, one FETCH per new message.
+    const selected = this.notifier?.spec.selected;
+    if (selected?.events.has('MessageNew') && selected.fetch.length > 0) {
+      for (let i = lowerBound(view.uids, lastUid + 1); i < view.count; i++) this.write(renderFetch(this, view, selected.fetch, i));
+    }
+  }
+
+  #refreshing: Promise<void> = Promise.resolve();
+
+  /** Tells what changed in each live search result (RFC 5267 §4.3); one refresh at a time (IDLE may ask again meanwhile). */
+  refreshContexts(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(async () => {
+      const view = this.view;
+      if (view && this.contexts.size > 0) await this.contexts.refresh(view, (line) => this.untagged(line));
+    });
+    return this.#refreshing;
   }
 
   #sendUpdate(view: MailboxView, update: ViewUpdate): void {
@@ -237,8 +337,22 @@ export class Session {
     }
   }
 
-  /** A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1 only). */
+  /**
+   * RFC 3501 §7.2.6: a keyword new to the mailbox is announced in FLAGS and
+   * PERMANENTFLAGS before any response shows it.
+   */
+  announceKeywords(view: MailboxView, message: StoredMessage): void {
+    if (!view.learnKeywords(message.flags)) return;
+    this.untagged(`FLAGS (${view.flagNames()})`);
+    this.untagged(`OK [PERMANENTFLAGS (${view.permanentFlags()})] Flags permitted`);
+  }
+
+  /**
+   * A message's flags as a parenthesised list, with \Recent for this session (IMAP4rev1
+   * only), its new keywords announced first.
+   */
   flagList(view: MailboxView, uid: number, message: StoredMessage): string {
+    this.announceKeywords(view, message);
     const flags = [...message.flags];
     if (!this.rev2 && view.recent.has(uid)) flags.push('\\Recent');
     return `(${flags.join(' ')})`;
@@ -276,6 +390,7 @@ export class Session {
    */
   deselect(): void {
     this.searchResult = [];
+    this.contexts.clear();
     this.view?.close();
     this.view = null;
     if (this.state === 'selected') this.state = 'authenticated';

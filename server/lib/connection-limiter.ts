@@ -5,9 +5,9 @@
  * HTTP 503) before closing.
  */
 export interface ConnectionCaps {
-  /** Most connections open at once; 0 = no cap. */
+  /** Most connections open at once; Infinity = no cap (the option's 0, settled by settleConfig). */
   total: number;
-  /** Most connections open at once from one client address; 0 = no cap. */
+  /** Most connections open at once from one client address; Infinity = no cap. */
   perAddress: number;
 }
 
@@ -31,8 +31,8 @@ export class ConnectionLimiter {
   admit(address: string | undefined): Admission {
     const key = address ?? '';
     const fromAddress = this.#byAddress.get(key) ?? 0;
-    if (this.caps.total > 0 && this.#open >= this.caps.total) return { ok: false, reason: 'total' };
-    if (this.caps.perAddress > 0 && fromAddress >= this.caps.perAddress) return { ok: false, reason: 'per-address' };
+    if (this.#open >= this.caps.total) return { ok: false, reason: 'total' };
+    if (fromAddress >= this.caps.perAddress) return { ok: false, reason: 'per-address' };
     this.#open++;
     this.#byAddress.set(key, fromAddress + 1);
     let released = false;

@@ -28,3 +28,9 @@ export function parseHostPort(value: string, defaultHost = '127.0.0.1'): HostPor
 export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** Where a listener binds: its own host, else loopback, or every interface with --listen-all. */
+export function resolveListenHost(at: HostPort, config: { listenAll: boolean }): HostPort {
+  if (at.host) return at;
+  return { host: config.listenAll ? '0.0.0.0' : '127.0.0.1', port: at.port };
+}

@@ -49,6 +49,21 @@ export class ListenError extends Error {
 }
 
 /**
+ * The one line a user reads when a listener could not bind: where, why, and (for a
+ * ListenError) the flag that moves or turns it off; undefined for any other error.
+ */
+export function listenFailure(error: unknown): string | undefined {
+  const e = error as Partial<NodeJS.ErrnoException> & { address?: string; port?: number; hostname?: string };
+  const at = `${e.address}:${e.port}`;
+  const move = error instanceof ListenError ? ` (move it with ${error.option} HOST:PORT, or turn it off with ${error.option} off)` : '';
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${at}: address already in use${move}`;
+  if (e.code === 'EACCES') return `cannot listen on ${at}: permission denied${move}`;
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${at}: address not available${move}`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `cannot listen on ${e.hostname ?? at}: unknown host`;
+  return undefined;
+}
+
+/**
  * Starts listening and resolves with the bound address (port 0 becomes the real port).
  * `option` is the flag that places this listener (`--smtp`, `--listen`, …).
  */

@@ -3,7 +3,7 @@
  * `LETTERBOX_SNAKE` variable derived from its camelCase key, with a parser, a
  * default and help text. Flags win over the environment, which wins over defaults.
  */
-import { parseHostPort, type HostPort } from './host-port.js';
+import { formatHostPort, parseHostPort, type HostPort } from './host-port.js';
 
 export class OptionError extends Error {}
 
@@ -18,6 +18,14 @@ export interface OptionSpec<T> {
   switch?: true;
   /** What the value looks like in --help: `HOST:PORT`, `SIZE`, `DURATION`, `FILE`… (default VALUE). */
   metavar?: string;
+  /**
+   * The option text a typed value given in code stands for (a number of bytes, a
+   * boolean, a host and port…), or undefined when a value of that type cannot be one.
+   * The text then goes through `parse`, so code is checked as flags are, word for word.
+   */
+  format?: (value: unknown) => string | undefined;
+  /** A cap where 0 means none: settleLimits turns that 0 into Infinity, once for every reader. */
+  limit?: true;
 }
 
 /** A titled part of the option table, as --help and the README show it. */
@@ -70,6 +78,44 @@ export function parseOptions<Table extends OptionTable>(
   return values as OptionValues<Table>;
 }
 
+/**
+ * A value given in code (the embedding API) for option `key`, checked as the same
+ * `--flag` would be and refused with the same words; throws OptionError. Text is
+ * parsed as a flag's text; null means "none" for an option whose default is none.
+ */
+export function acceptValue<T>(key: string, spec: OptionSpec<T>, value: unknown): T {
+  const name = `--${flagName(key)}`;
+  if (typeof value === 'string') return spec.parse(value, name);
+  if (value === null && spec.default === null) return spec.default;
+  const text = spec.format?.(value);
+  if (text === undefined) throw new OptionError(`${name}: expected ${spec.switch ? 'true or false' : (spec.metavar ?? 'TEXT')}, got ${shownValue(value)}`);
+  return spec.parse(text, name);
+}
+
+function shownValue(value: unknown): string {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return 'an object that cannot be written as JSON';
+  }
+}
+
+/** A finite number as option text, or undefined for anything else. */
+export function numberText(value: unknown, unit = ''): string | undefined {
+  if (typeof value !== 'number') return undefined;
+  // Negative, infinite and NaN keep their own spelling, which parse refuses as it would on a command line.
+  return Number.isFinite(value) && value >= 0 ? `${value}${unit}` : String(value);
+}
+
+/** A `{ host, port }` (host optional) as option text, or undefined for anything else. */
+export function hostPortText(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { host, port } = value as { host?: unknown; port?: unknown };
+  if ((host !== undefined && typeof host !== 'string') || typeof port !== 'number') return undefined;
+  return formatHostPort({ host: host ?? '', port });
+}
+
 function shownDefault(spec: OptionSpec<unknown>): string {
   return spec.shown ?? (spec.switch ? String(spec.default) : JSON.stringify(spec.default));
 }
@@ -101,6 +147,24 @@ export function markdownTable(groups: readonly OptionGroup[]): string {
     .join('\n\n');
 }
 
+/** A size or count option where 0 means no limit (see settleLimits). */
+export function noLimitAtZero(spec: OptionSpec<number>): OptionSpec<number> {
+  return { ...spec, limit: true };
+}
+
+/**
+ * The one place "0 = no limit" is read: every limit option of the table that holds 0
+ * becomes Infinity, so whoever enforces it compares against the number and nothing
+ * else. Settled values (Infinity) stay as they are.
+ */
+export function settleLimits<Values extends Record<string, unknown>>(table: OptionTable, values: Values): Values {
+  const settled: Record<string, unknown> = { ...values };
+  for (const [key, spec] of Object.entries(table)) {
+    if (spec.limit && settled[key] === 0) settled[key] = Infinity;
+  }
+  return settled as Values;
+}
+
 // ---- Parsers shared by every option table -------------------------------------------------
 
 export function text(description: string, value = '', metavar = 'TEXT'): OptionSpec<string> {
@@ -117,6 +181,7 @@ export function flag(description: string, value = false): OptionSpec<boolean> {
     description,
     default: value,
     switch: true,
+    format: (v) => (typeof v === 'boolean' ? String(v) : undefined),
     parse: (t, name) => {
       if (/^(1|true|yes|on)$/i.test(t)) return true;
       if (/^(0|false|no|off)$/i.test(t)) return false;
@@ -132,6 +197,7 @@ export function integer(description: string, value: number, min = 0, max = Numbe
     description,
     default: value,
     metavar: 'N',
+    format: (v) => numberText(v),
     parse: (t, name) => {
       const n = Number(t);
       if (!/^-?\d+$/.test(t.trim()) || n < min || n > max) throw new OptionError(`${name}: expected a whole number ${range}, got "${t}"`);
@@ -150,6 +216,7 @@ export function size(description: string, value: number): OptionSpec<number> {
     default: value,
     shown: formatSize(value),
     metavar: 'SIZE',
+    format: (v) => numberText(v),
     parse: (t, name) => {
       const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(t.trim());
       const unit = SIZE_UNITS[(match?.[2] ?? '').toLowerCase()];
@@ -178,6 +245,8 @@ export function duration(description: string, valueMs: number): OptionSpec<numbe
     default: valueMs,
     shown: valueMs % 1000 === 0 ? `${valueMs / 1000}s` : `${valueMs}ms`,
     metavar: 'DURATION',
+    // In code a duration is a number of milliseconds, as the Config holds it.
+    format: (v) => numberText(v, 'ms'),
     parse: (t, name) => {
       const ms = parseDuration(t);
       if (ms === undefined) throw new OptionError(`${name}: expected a duration such as 30s or 10m, got "${t}"`);
@@ -205,6 +274,7 @@ export function listener(description: string, port: number | null): OptionSpec<H
     default: port === null ? null : { host: '', port },
     shown: port === null ? 'off' : `127.0.0.1:${port}`,
     metavar: 'HOST:PORT',
+    format: (v) => (v === null || v === false ? 'off' : hostPortText(v)),
     parse: (t, name) => {
       if (/^(off|false|no|none)$/i.test(t.trim())) return null;
       try {
@@ -235,6 +305,7 @@ export function list(description: string, value: string[] = []): OptionSpec<stri
     default: value,
     shown: value.join(',') || 'none',
     metavar: 'LIST',
+    format: (v) => (Array.isArray(v) && v.every((item) => typeof item === 'string') ? v.join(',') : undefined),
     parse: (t) => t.split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

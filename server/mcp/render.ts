@@ -1,5 +1,5 @@
 /** How tool answers read: compact, in the order an agent looks for things. */
-import type { Address, Message, MessagesSummary, MessageSummary } from '../client/types.js';
+import type { Address, Message, MessagesSummary, MessageSummary } from '../shapes/wire-types.js';
 import { capText, readableHtml } from './bounds.js';
 
 function address(a: Address | null): string {

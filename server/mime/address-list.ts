@@ -11,8 +11,8 @@ export type AddressEntry =
   | { kind: 'group-end' };
 
 /** What reference servers put where RFC 5322 requires a part the address lacks. */
-const MISSING_MAILBOX = 'MISSING_MAILBOX';
-const MISSING_DOMAIN = 'MISSING_DOMAIN';
+export const MISSING_MAILBOX = 'MISSING_MAILBOX';
+export const MISSING_DOMAIN = 'MISSING_DOMAIN';
 
 type Token =
   | { t: 'atom'; v: string }

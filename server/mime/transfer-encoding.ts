@@ -23,26 +23,49 @@ export function decodeTransfer(body: Buffer, encoding: string): Buffer | undefin
   return undefined;
 }
 
-/** RFC 2045 §6.7: `=XX` octets and soft line breaks (`=` at the end of a line). */
+/**
+ * RFC 2045 §6.7: `=XX` octets; white space at the end of an encoded line is padding
+ * a transport may have added, so it is dropped (rule 3); a line ending in `=`, white
+ * space allowed after it, is a soft break that joins the next line (rule 5). Hard
+ * line breaks are kept as written (CRLF or a bare LF).
+ */
 export function decodeQuotedPrintable(body: Buffer): Buffer {
   const out = Buffer.alloc(body.length);
   let n = 0;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i] as number;
-    if (byte !== 0x3d) {
-      out[n++] = byte;
-      continue;
+  let start = 0;
+  while (start < body.length) {
+    const lf = body.indexOf(0x0a, start);
+    const next = lf === -1 ? body.length : lf + 1;
+    let end = lf === -1 ? body.length : lf > start && body[lf - 1] === 0x0d ? lf - 1 : lf;
+    while (end > start && isWhite(body[end - 1] as number)) end--;
+    // The last `=` of a line can only be a soft break: `=XX` ends in a hex digit.
+    const soft = end > start && body[end - 1] === 0x3d;
+    n = decodeLine(body, start, soft ? end - 1 : end, out, n);
+    if (!soft && lf !== -1) {
+      const breakStart = body[lf - 1] === 0x0d && lf - 1 >= start ? lf - 1 : lf;
+      for (let i = breakStart; i <= lf; i++) out[n++] = body[i] as number;
     }
+    start = next;
+  }
+  return out.subarray(0, n);
+}
+
+/** Decodes `=XX` in `[start, end)` into `out` at `n`; a `=` not followed by two hex digits is kept. */
+function decodeLine(body: Buffer, start: number, end: number, out: Buffer, n: number): number {
+  for (let i = start; i < end; i++) {
+    const byte = body[i] as number;
     const a = body[i + 1];
     const b = body[i + 2];
-    if (a === 0x0d && b === 0x0a) i += 2;
-    else if (a === 0x0a) i += 1;
-    else if (a !== undefined && b !== undefined && isHex(a) && isHex(b)) {
+    if (byte === 0x3d && i + 2 < end && a !== undefined && b !== undefined && isHex(a) && isHex(b)) {
       out[n++] = parseInt(String.fromCharCode(a, b), 16);
       i += 2;
     } else out[n++] = byte;
   }
-  return out.subarray(0, n);
+  return n;
+}
+
+function isWhite(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 function isHex(c: number): boolean {

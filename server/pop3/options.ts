@@ -1,4 +1,5 @@
-import { duration, flag, integer, listener } from '../lib/options.js';
+import type { SharedConfig } from '../front.js';
+import { duration, flag, integer, listener, type OptionValues } from '../lib/options.js';
 
 /** POP3 options. TLS material and the auth file are shared with SMTP (--smtp-tls*, --smtp-auth-file). */
 export const pop3Options = {
@@ -10,3 +11,6 @@ export const pop3Options = {
   pop3MaxLine: integer('Longest POP3 command line in octets; longer ones get -ERR and are skipped', 1024, 64, 65_536),
   pop3MaxBadCommands: integer('Unknown, malformed or failed commands (including failed logins) after which a POP3 session is closed', 20, 1),
 };
+
+/** What the POP3 front reads: its options and the shared ones. */
+export type Pop3Config = OptionValues<typeof pop3Options> & SharedConfig;

@@ -4,13 +4,14 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
-import { resolveListenHost } from '../config.js';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
+import { resolveListenHost } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import type { Pop3Settings } from './commands/command.js';
 import { MaildropLocks } from './maildrop.js';
+import type { Pop3Config } from './options.js';
 import { Pop3Session } from './session.js';
 
 /**
@@ -20,8 +21,8 @@ import { Pop3Session } from './session.js';
  */
 const SOCKET_BUFFER = 64 * 1024;
 
-export function createPop3Front(context: FrontContext): Front | null {
-  const { config, store, logger, tls, credentials } = context;
+export function createPop3Front(context: FrontContext, config: Pop3Config): Front | null {
+  const { store, logger, tls, credentials } = context;
   if (!config.pop3 && !config.pop3s) return null;
   const log = logger.child({ front: 'pop3' });
   const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert }) : null;

@@ -1,5 +1,5 @@
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
-import { duration, flag, integer, list, OptionError, parseDuration, text, type OptionSpec } from '../lib/options.js';
+import { duration, flag, hostPortText, integer, list, numberText, OptionError, parseDuration, text, type OptionSpec, type OptionValues } from '../lib/options.js';
 import type { ReleaseRate } from './release-rate.js';
 
 /** `host:port` of a smarthost, or null when not given. */
@@ -9,6 +9,7 @@ function smarthost(description: string): OptionSpec<HostPort | null> {
     default: null,
     shown: 'off',
     metavar: 'HOST:PORT',
+    format: hostPortText,
     parse: (t, name) => {
       if (!t.trim()) return null;
       if (!/:\d+$/.test(t.trim())) throw new OptionError(`${name}: expected HOST:PORT, got "${t}"`);
@@ -44,6 +45,10 @@ function schedule(description: string, value: number[]): OptionSpec<number[]> {
     default: value,
     shown: value.map((ms) => (ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`)).join(','),
     metavar: 'DURATION,…',
+    format: (v) => {
+      const parts = Array.isArray(v) ? v.map((ms) => numberText(ms, 'ms')) : [];
+      return Array.isArray(v) && parts.every((part) => part !== undefined) ? parts.join(',') : undefined;
+    },
     parse: (t, name) => {
       const parts = t.split(',').map((s) => s.trim()).filter(Boolean);
       const delays = parts.map((part) => parseDuration(part));
@@ -59,6 +64,15 @@ const RATE_WINDOWS: Record<string, number> = { s: 1_000, min: 60_000, h: 3_600_0
 /** Past this a limit is no limit; a typo such as 1e9999 is refused rather than read as Infinity. */
 const MAX_RATE = 1_000_000;
 
+/** A rate given in code, `{ count, windowMs }` or null/0 for none, as option text. */
+function rateText(value: unknown): string | undefined {
+  if (value === null || value === 0) return '0';
+  if (typeof value !== 'object') return undefined;
+  const { count, windowMs } = value as { count?: unknown; windowMs?: unknown };
+  const unit = Object.entries(RATE_WINDOWS).find(([, ms]) => ms === windowMs)?.[0];
+  return unit === undefined ? undefined : `${numberText(count) ?? String(count)}/${unit}`;
+}
+
 /** Releases per time, `N/s`, `N/min` or `N/h`; `0` turns the limit off (null). */
 function rate(description: string, value: ReleaseRate): OptionSpec<ReleaseRate | null> {
   return {
@@ -66,6 +80,7 @@ function rate(description: string, value: ReleaseRate): OptionSpec<ReleaseRate |
     default: value,
     shown: value.text,
     metavar: 'N/min',
+    format: rateText,
     parse: (t, name) => {
       const trimmed = t.trim();
       if (trimmed === '0') return null;
@@ -113,6 +128,12 @@ export const relayOptions = {
   releaseCommandTimeout: duration('Release: time to wait for the reply to each command', 60_000),
   releaseDataTimeout: duration('Release: time to wait for the reply after the message data (RFC 5321 §4.5.3.2: 10m)', 600_000),
 };
+
+/** What release reads beyond its own options: the name it gives in EHLO, the recipient cap, and where its journal goes. */
+export const RELAY_READS = ['hostname', 'smtpMaxRecipients', 'dataDir'] as const;
+
+/** What the release front reads: its options and RELAY_READS. */
+export type RelayConfig = OptionValues<typeof relayOptions> & { hostname: string; smtpMaxRecipients: number; dataDir: string };
 
 export type ReleaseMode = 'off' | 'smarthost' | 'mx';
 

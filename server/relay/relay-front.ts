@@ -3,7 +3,6 @@
  * from the release options; null (off) until a smarthost or MX delivery is set.
  */
 import { Resolver } from 'node:dns/promises';
-import type { Config } from '../config.js';
 import type { Front, FrontContext } from '../front.js';
 import { OptionError } from '../lib/options.js';
 import { isMailbox } from '../security/mailbox.js';
@@ -11,22 +10,21 @@ import { compileAllowList, isAllowPattern } from './allow-list.js';
 import { AutoRelease } from './auto-release.js';
 import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';
-import { releaseMode } from './options.js';
-import { registerReleaseService, unregisterReleaseService } from './release-registry.js';
+import { releaseMode, type RelayConfig } from './options.js';
 import { ReleaseJournal } from './release-journal.js';
 import { ReleaseService, type ReleaseSettings } from './release-service.js';
 import { createSmtpClient } from './smtp-client.js';
 import { cachingResolver } from './dns-cache.js';
 
 /** The system resolver, or the one --dns-server names (node:dns takes `ip:port`). */
-export function dnsResolverFor(config: Pick<Config, 'dnsServer' | 'dnsTimeout' | 'dnsCache'>): DnsResolver {
+export function dnsResolverFor(config: Pick<RelayConfig, 'dnsServer' | 'dnsTimeout' | 'dnsCache'>): DnsResolver {
   const resolver = new Resolver({ timeout: config.dnsTimeout, tries: 2 });
   if (config.dnsServer) resolver.setServers([config.dnsServer]);
   return cachingResolver(resolver, config.dnsCache);
 }
 
 /** The release settings a config asks for, or null when release is off. Throws OptionError. */
-export function releaseSettings(config: Config): ReleaseSettings | null {
+export function releaseSettings(config: RelayConfig): ReleaseSettings | null {
   const mode = releaseMode(config);
   if (mode === 'off') return null;
   // These end up on SMTP command lines and in headers: refuse anything that could break them.
@@ -60,8 +58,13 @@ export function releaseSettings(config: Config): ReleaseSettings | null {
   };
 }
 
-export function createRelayFront(context: FrontContext): Front | null {
-  const { config, store, logger, clock } = context;
+/** The release front, with the service the composition root hands the HTTP front. */
+export interface RelayFront extends Front {
+  readonly service: ReleaseService;
+}
+
+export function createRelayFront(context: FrontContext, config: RelayConfig): RelayFront | null {
+  const { store, logger, clock } = context;
   const settings = releaseSettings(config);
   if (!settings) return null;
   const log = logger.child({ front: 'release' });
@@ -78,10 +81,10 @@ export function createRelayFront(context: FrontContext): Front | null {
   const auto = config.releaseAuto
     ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
-  registerReleaseService(store, service);
   let journal: Promise<ReleaseJournal> | undefined;
   return {
     name: 'release',
+    service,
     async start() {
       // The store's journal was replayed before any front was built, so the saved
       // history can be matched against the messages that are still there.
@@ -92,7 +95,6 @@ export function createRelayFront(context: FrontContext): Front | null {
     async stop() {
       auto?.stop();
       service.stop();
-      unregisterReleaseService(store, service);
       await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined)]);
     },
   };

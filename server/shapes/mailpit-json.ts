@@ -1,47 +1,12 @@
 import type { ParsedMessage, ParsedPart } from '../mime/parse.js';
 import { safeFileName } from '../security/file-name.js';
 import { SEEN, type Address, type HeaderSummary, type StoredMessage } from '../store/types.js';
+import type { AddressCounts, Address as AddressDto, Attachment, Message, MessageSummary } from './wire-types.js';
 
 /**
- * Mailpit's JSON shapes (PascalCase, as Go's encoder writes its structs), shared by every
- * part that speaks them: the HTTP API and its live events, and the webhooks.
+ * Mailpit's JSON (types in wire-types.ts) built from stored messages, for every part that
+ * speaks it: the HTTP API and its live events, and the webhooks.
  */
-export interface AddressDto {
-  Name: string;
-  Address: string;
-}
-
-export interface MessageSummaryDto {
-  ID: string;
-  MessageID: string;
-  Read: boolean;
-  From: AddressDto | null;
-  To: AddressDto[];
-  Cc: AddressDto[];
-  Bcc: AddressDto[];
-  ReplyTo: AddressDto[];
-  /** Not in Mailpit's shape: how many addresses each list has; the lists above hold at most LIST_ADDRESSES. */
-  ToCount: number;
-  CcCount: number;
-  BccCount: number;
-  ReplyToCount: number;
-  Subject: string;
-  Created: string;
-  Username: string;
-  Tags: string[];
-  Size: number;
-  Attachments: number;
-  Snippet: string;
-}
-
-export interface AttachmentDto {
-  PartID: string;
-  FileName: string;
-  ContentType: string;
-  ContentID: string;
-  Size: number;
-  Checksums: { MD5: string; SHA1: string; SHA256: string };
-}
 
 export function addressDto(address: Address): AddressDto {
   return { Name: address.name, Address: address.address };
@@ -58,7 +23,7 @@ export const LIST_ADDRESSES = 50;
  * Each address list with its full count beside it (`To` and `ToCount`, …), the list cut
  * to `max` entries. The counts are Letterbox's own fields; Mailpit clients ignore them.
  */
-export function addressListsDto(s: HeaderSummary, max: number) {
+export function addressListsDto(s: HeaderSummary, max: number): Pick<Message, 'To' | 'Cc' | 'Bcc' | 'ReplyTo'> & AddressCounts {
   const cut = (list: readonly Address[]) => list.slice(0, max).map(addressDto);
   return {
     To: cut(s.to),
@@ -94,7 +59,7 @@ export function rfc3339(date: Date): string {
   return local.toISOString().slice(0, 23) + zone;
 }
 
-export function summaryDto(message: StoredMessage): MessageSummaryDto {
+export function summaryDto(message: StoredMessage): MessageSummary {
   const s = message.summary;
   return {
     ID: message.id,
@@ -113,12 +78,12 @@ export function summaryDto(message: StoredMessage): MessageSummaryDto {
 }
 
 /** The WebSocket `new` event normalises a missing From to an empty address (as Mailpit). */
-export function eventSummaryDto(message: StoredMessage): MessageSummaryDto {
+export function eventSummaryDto(message: StoredMessage): MessageSummary {
   const dto = summaryDto(message);
   return { ...dto, From: dto.From ?? { Name: '', Address: '' } };
 }
 
-export function attachmentDto(part: ParsedPart): AttachmentDto {
+export function attachmentDto(part: ParsedPart): Attachment {
   return {
     PartID: part.partId,
     FileName: safeFileName(part.fileName),

@@ -1,10 +1,11 @@
-import { duration, file, flag, integer, listener, oneOf, size } from '../lib/options.js';
+import type { SharedConfig } from '../front.js';
+import { duration, file, flag, integer, listener, noLimitAtZero, oneOf, size, type OptionValues } from '../lib/options.js';
 
 /** SMTP listener options, and the TLS settings every protocol shares. */
 export const smtpOptions = {
   smtp: listener('SMTP listener', 1025),
   smtps: listener('SMTP listener with implicit TLS (RFC 8314)', null),
-  smtpMaxSize: size('Largest message accepted (SMTP SIZE); larger ones get 552. 0 = no limit', 50 * 1024 * 1024),
+  smtpMaxSize: noLimitAtZero(size('Largest message accepted (SMTP SIZE); larger ones get 552. 0 = no limit', 50 * 1024 * 1024)),
   smtpMaxRecipients: integer('Most recipients per message (more get 452), and per release', 100, 1),
   smtpAuthFile: file('htpasswd-style file of SMTP credentials (bcrypt or plain); when set, AUTH is required'),
   smtpAuthAcceptAny: flag('Offer AUTH and accept any credentials'),
@@ -15,3 +16,6 @@ export const smtpOptions = {
   smtpTlsCert: file('PEM certificate file (implies --smtp-tls files)'),
   smtpTlsKey: file('PEM private key file'),
 };
+
+/** What the SMTP front reads: its options (smtpMaxSize settled, Infinity = none) and the shared ones. */
+export type SmtpConfig = OptionValues<typeof smtpOptions> & SharedConfig;

@@ -1,8 +1,7 @@
 import type { Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { resolveListenHost } from '../config.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
-import type { HostPort } from '../lib/host-port.js';
+import { resolveListenHost, type HostPort } from '../lib/host-port.js';
 import { ConnectionLimiter, connectionCaps, refusalText } from '../lib/connection-limiter.js';
 import { listenAll } from '../lib/listen.js';
 import { SessionLog } from '../lib/session-log.js';
@@ -16,6 +15,7 @@ import { makeOnData, smtpError } from './receive-message.js';
 import { gateBeforeHandshake, onEachConnection } from './smtp-internals.js';
 import { resumeInOrder } from './resume-in-order.js';
 import { makeOnAuth } from './smtp-auth.js';
+import type { SmtpConfig } from './options.js';
 import { strictCommands } from './strict-commands.js';
 
 /** The text smtp-server 3.21.x answers with when a session has been idle too long. */
@@ -27,8 +27,8 @@ const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
  * listener: `smtp` (STARTTLS when TLS is configured) and `smtps` (implicit TLS,
  * RFC 8314).
  */
-export function createSmtpFront(context: FrontContext): Front | null {
-  const { config, logger, tls, credentials } = context;
+export function createSmtpFront(context: FrontContext, config: SmtpConfig): Front | null {
+  const { logger, tls, credentials } = context;
   const log = logger.child({ front: 'smtp' });
   const listeners: Array<{ name: string; at: HostPort; secure: boolean }> = [];
   if (config.smtp) listeners.push({ name: 'smtp', at: resolveListenHost(config.smtp, config), secure: false });
@@ -54,7 +54,7 @@ export function createSmtpFront(context: FrontContext): Front | null {
       secure,
       // RFC 1870: SIZE is advertised and a larger declared SIZE= is refused at MAIL;
       // what actually arrives is counted while it streams (receive-message.ts).
-      size: context.delivery.maxSize || undefined,
+      size: Number.isFinite(config.smtpMaxSize) ? config.smtpMaxSize : undefined,
       rejectOversized: true,
       // smtp-server keeps one entry per distinct recipient and answers 452 past this (RFC 5321 §4.5.3.1.10).
       maxRecipients: config.smtpMaxRecipients,

@@ -1,5 +1,5 @@
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
-import { OptionError, type OptionSpec } from '../lib/options.js';
+import { hostPortText, OptionError, type OptionSpec } from '../lib/options.js';
 
 function spamd(description: string): OptionSpec<HostPort | null> {
   return {
@@ -7,6 +7,7 @@ function spamd(description: string): OptionSpec<HostPort | null> {
     default: null,
     shown: 'off',
     metavar: 'HOST:PORT',
+    format: hostPortText,
     parse: (text, name) => {
       if (/^postmark$/i.test(text.trim())) throw new OptionError(`${name}: Postmark's spam check service is not supported; give the HOST:PORT of a spamd`);
       try {

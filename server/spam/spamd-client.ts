@@ -5,7 +5,7 @@
  * read: a misbehaving spamd gives an `Error`, never a hang or a crash.
  */
 import { connect } from 'node:net';
-import type { SpamAssassinResponse as SpamReport } from '../client/types.js';
+import type { SpamAssassinResponse as SpamReport } from '../shapes/wire-types.js';
 import type { HostPort } from '../lib/host-port.js';
 
 export type { SpamReport };

@@ -11,6 +11,7 @@ export type DeliveryRefusal =
   | { reason: 'not-saved' };
 
 export type DeliveryResult = { ok: true; message: StoredMessage } | { ok: false; refusal: DeliveryRefusal };
+export type DeliveryBatchResult = { ok: true; messages: StoredMessage[] } | { ok: false; refusal: DeliveryRefusal };
 
 export interface DeliveryOptions {
   store: MailStore;
@@ -21,9 +22,9 @@ export interface DeliveryOptions {
 
 /**
  * The one way a message enters the store, whichever front brought it (SMTP and so
- * `letterbox import`, HTTP send, IMAP APPEND): the same size limit, the same delivery
- * tags (X-Tags, plus-addressing), and an answer only once the store has committed the
- * message, so an acknowledgement always means the message survives a restart with
+ * `letterbox import`, HTTP send, IMAP APPEND and MULTIAPPEND): the same size limit, the
+ * same delivery tags (X-Tags, plus-addressing), and an answer only once the store has
+ * committed the message, so an acknowledgement always means the message survives a restart with
  * --data-dir (RFC 5321 §6.1: a 250 takes responsibility for the message).
  */
 export class DeliveryService {
@@ -43,14 +44,35 @@ export class DeliveryService {
   }
 
   async deliver(input: DeliverInput): Promise<DeliveryResult> {
-    if (this.tooLarge(input.raw.length)) return { ok: false, refusal: { reason: 'too-large', maxSize: this.maxSize } };
-    const tags = deliveryTags(input.raw, input.envelope);
+    const result = await this.deliverAll([input]);
+    return result.ok ? { ok: true, message: result.messages[0] as StoredMessage } : result;
+  }
+
+  /**
+   * Several messages kept all or none (RFC 3502 §3 MULTIAPPEND): every size is checked
+   * before the first is stored, they enter the store in the order given, and if any
+   * cannot be committed, those that were are taken out again before the refusal.
+   */
+  async deliverAll(inputs: readonly DeliverInput[]): Promise<DeliveryBatchResult> {
+    if (inputs.some((input) => this.tooLarge(input.raw.length))) return { ok: false, refusal: { reason: 'too-large', maxSize: this.maxSize } };
+    // Each deliver enters the index at once (MailStore), so starting them in turn keeps their order.
+    const pending = inputs.map((input) => this.#tagAndStore(input));
+    const settled = await Promise.allSettled(pending);
+    const messages = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (messages.length === inputs.length) return { ok: true, messages };
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    this.#logger.error('storing a message failed', { error: failure?.reason, via: inputs[0]?.client?.via ?? 'smtp' });
+    if (messages.length > 0) this.#store.remove(messages.map((m) => m.id));
+    return { ok: false, refusal: { reason: 'not-saved' } };
+  }
+
+  /** Tags the message and hands it to the store; a store that throws is a failed delivery, not a crash. */
+  #tagAndStore(input: DeliverInput): Promise<StoredMessage> {
     try {
-      const message = await this.#store.deliver(tags.length > 0 ? { ...input, tags: [...(input.tags ?? []), ...tags] } : input);
-      return { ok: true, message };
+      const tags = deliveryTags(input.raw, input.envelope);
+      return this.#store.deliver(tags.length > 0 ? { ...input, tags: [...(input.tags ?? []), ...tags] } : input);
     } catch (error) {
-      this.#logger.error('storing a message failed', { error, via: input.client?.via ?? 'smtp' });
-      return { ok: false, refusal: { reason: 'not-saved' } };
+      return Promise.reject(error);
     }
   }
 }

@@ -26,6 +26,11 @@ export const SPECIAL_FOLDERS: ReadonlyArray<{ name: string; use: string }> = [
   { name: 'Junk', use: '\\Junk' },
 ];
 
+/** INBOX and the special folders every login has stay: they cannot be deleted or renamed away. */
+function isStandardFolder(name: string): boolean {
+  return SPECIAL_FOLDERS.some((special) => special.name === name);
+}
+
 export interface FolderInfo {
   readonly name: string;
   /** RFC 6154 attribute such as `\Sent`, or ''. */
@@ -41,14 +46,21 @@ export interface FolderInfo {
 
 class Folder implements FolderInfo {
   readonly entries: FolderEntry[] = [];
-  subscribed = true;
   constructor(
     public name: string,
     readonly specialUse: string,
     readonly uidValidity: number,
+    private readonly subscriptions: ReadonlySet<string>,
     public uidNext = 1,
   ) {}
+
+  get subscribed(): boolean {
+    return this.subscriptions.has(this.name);
+  }
 }
+
+/** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
+export const MAX_SUBSCRIPTIONS = 10_000;
 
 /** What a login's folder looks like apart from its entries, for saving and restoring. */
 export interface FolderSnapshot {
@@ -67,7 +79,7 @@ export interface PlacementRecord {
   counts: boolean;
 }
 
-export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid';
+export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid' | 'limit';
 
 /**
  * INBOX is case-insensitive (RFC 3501 §5.1), and so is it as the first level of a
@@ -81,6 +93,11 @@ export function normaliseFolderName(name: string): string {
 
 export class Folders {
   readonly #byLogin = new Map<string, Map<string, Folder>>();
+  /**
+   * Subscribed names per login (RFC 3501 §6.3.6). A name, not a folder: it outlives a
+   * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
+   */
+  readonly #subscriptions = new Map<string, Set<string>>();
   /** Where each message is filed, for removal without a scan. */
   readonly #placesOf = new Map<string, Array<{ folder: Folder; uid: number }>>();
   /** Counting placements per message id. */
@@ -187,7 +204,8 @@ export class Folders {
     this.#holds.clear();
   }
 
-  create(login: string, name: string): FolderInfo | FolderError {
+  /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
+  create(login: string, name: string, use = ''): FolderInfo | FolderError {
     const key = mailboxKey(login);
     const clean = normaliseFolderName(name.replace(/\/+$/, ''));
     if (!clean || clean.split(SEPARATOR).some((part) => part === '')) return 'invalid';
@@ -198,21 +216,21 @@ export class Folders {
     let created: Folder | undefined;
     for (let i = 1; i <= parts.length; i++) {
       const path = parts.slice(0, i).join(SEPARATOR);
-      if (!folders.has(path)) created = this.#add(key, folders, path, '');
+      if (!folders.has(path)) created = this.#add(key, folders, path, i === parts.length ? use : '');
     }
     this.events.emit('folders', { login: key });
     return created as Folder;
   }
 
   /**
-   * Deletes a folder and its placements (RFC 3501 §6.3.4). INBOX and special-use
+   * Deletes a folder and its placements (RFC 3501 §6.3.4). INBOX and the standard special-use
    * folders stay. Returns the messages that nothing holds any more.
    */
   delete(login: string, name: string): StoredMessage[] | FolderError {
     const key = mailboxKey(login);
     const folder = this.#folder(key, name);
     if (!folder) return 'missing';
-    if (folder.specialUse || folder.name === 'INBOX') return 'protected';
+    if (isStandardFolder(folder.name)) return 'protected';
     const orphans = this.unfile(key, folder.name, folder.entries.map((e) => e.uid));
     this.#mailbox(key).delete(folder.name);
     this.events.emit('folders', { login: key });
@@ -231,7 +249,7 @@ export class Folders {
     if (!source) return 'missing';
     if (!target || target === 'INBOX' || target.split(SEPARATOR).some((p) => p === '')) return 'invalid';
     if (folders.has(target)) return 'exists';
-    if (source.specialUse) return 'protected';
+    if (isStandardFolder(source.name) && source.name !== 'INBOX') return 'protected';
     if (source.name === 'INBOX') {
       const moved = this.create(key, target) as Folder;
       for (const entry of [...source.entries]) this.#place(moved, entry.message, entry.counts);
@@ -243,22 +261,46 @@ export class Folders {
     // The source is renamed in this loop too, so its old name is kept for the inferiors.
     const oldName = source.name;
     const prefix = oldName + SEPARATOR;
+    const subscriptions = this.#subscribed(key);
     for (const folder of [...folders.values()]) {
       if (folder.name !== oldName && !folder.name.startsWith(prefix)) continue;
       folders.delete(folder.name);
+      const wasSubscribed = subscriptions.delete(folder.name);
       folder.name = target + folder.name.slice(oldName.length);
       folders.set(folder.name, folder);
+      // A renamed folder keeps its subscription under its new name.
+      if (wasSubscribed) subscriptions.add(folder.name);
     }
     this.events.emit('folders', { login: key });
     return source;
   }
 
-  subscribe(login: string, name: string, subscribed: boolean): boolean {
-    const folder = this.#folder(mailboxKey(login), name);
-    if (!folder) return false;
-    folder.subscribed = subscribed;
-    this.events.emit('folders', { login: mailboxKey(login) });
+  /**
+   * SUBSCRIBE needs an existing folder; UNSUBSCRIBE takes any subscribed name, so a
+   * deleted folder's subscription can still be dropped (RFC 3501 §6.3.6, §6.3.7).
+   */
+  subscribe(login: string, name: string, subscribed: boolean): true | FolderError {
+    const key = mailboxKey(login);
+    const subscriptions = this.#subscribed(key);
+    const clean = normaliseFolderName(name);
+    if (subscribed) {
+      const folder = this.#folder(key, clean);
+      if (!folder) return 'missing';
+      if (!subscriptions.has(folder.name) && subscriptions.size >= MAX_SUBSCRIPTIONS) return 'limit';
+      subscriptions.add(folder.name);
+    } else if (!subscriptions.delete(clean)) return 'missing';
+    this.events.emit('folders', { login: key });
     return true;
+  }
+
+  /** The names a login subscribed to, whether or not each is a folder now. */
+  subscriptions(login: string): ReadonlySet<string> {
+    return this.#subscribed(mailboxKey(login));
+  }
+
+  #subscribed(key: string): Set<string> {
+    this.#mailbox(key);
+    return this.#subscriptions.get(key) as Set<string>;
   }
 
   // ---- Saving and restoring (the --data-dir journal) ----------------------------------
@@ -288,23 +330,27 @@ export class Folders {
   /**
    * Makes a login's folders exactly as saved. Folders are matched by UIDVALIDITY,
    * which a folder keeps through a rename and a new folder never shares; entries are
-   * restored separately.
+   * restored separately. `subscribed` lists the saved subscriptions, which may name no
+   * folder; journals written before it mark the subscribed folders themselves.
    */
-  restoreFolders(login: string, snapshot: readonly FolderSnapshot[]): void {
+  restoreFolders(login: string, snapshot: readonly FolderSnapshot[], subscribed?: readonly string[]): void {
     this.#restoring = true;
     try {
       const key = mailboxKey(login);
       const byValidity = new Map([...this.#mailbox(key).values()].map((f) => [f.uidValidity, f]));
+      const subscriptions = this.#subscribed(key);
+      subscriptions.clear();
       const next = new Map<string, Folder>();
       for (const saved of snapshot) {
-        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity);
+        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity, subscriptions);
         folder.name = saved.name;
         folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
-        folder.subscribed = saved.subscribed;
+        if (saved.subscribed && !subscribed) subscriptions.add(saved.name);
         this.#loginOf.set(folder, key);
         next.set(saved.name, folder);
       }
       this.#byLogin.set(key, next);
+      for (const name of (subscribed ?? []).slice(0, MAX_SUBSCRIPTIONS)) subscriptions.add(name);
       this.#nextValidity = Math.max(this.#nextValidity, ...snapshot.map((f) => f.uidValidity + 1));
     } finally {
       this.#restoring = false;
@@ -357,6 +403,8 @@ export class Folders {
     if (!folders) {
       folders = new Map();
       this.#byLogin.set(key, folders);
+      // The standard folders start subscribed; folders a client creates do not (RFC 3501 §6.3.3).
+      this.#subscriptions.set(key, new Set(SPECIAL_FOLDERS.map((special) => special.name)));
       for (const special of SPECIAL_FOLDERS) this.#add(key, folders, special.name, special.use);
       if (!this.#restoring) this.events.emit('folders', { login: key });
     }
@@ -364,7 +412,7 @@ export class Folders {
   }
 
   #add(key: string, folders: Map<string, Folder>, name: string, use: string): Folder {
-    const folder = new Folder(name, use, this.#nextValidity++);
+    const folder = new Folder(name, use, this.#nextValidity++, this.#subscriptions.get(key) as Set<string>);
     this.#loginOf.set(folder, key);
     folders.set(name, folder);
     return folder;

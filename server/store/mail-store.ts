@@ -15,11 +15,24 @@ import type {
   StoreStats,
 } from './types.js';
 
+/** One folder a message is filed in, and its UID there. */
+export interface FolderPlacement {
+  readonly login: string;
+  readonly folder: string;
+  readonly uid: number;
+}
+
 export interface FolderMove {
   /** Source UIDs that were found and moved. */
   readonly from: number[];
   /** Their entries in the target folder, in the same order. */
   readonly to: FolderEntry[];
+  /**
+   * The source UIDs taken out of the source: all of `from`, except where a move within
+   * the catch-all's INBOX kept a message's UID (RFC 6851 §3.1). A client is told of an
+   * expunge (and, with QRESYNC, the new HIGHESTMODSEQ) only when this is not empty.
+   */
+  readonly left: number[];
 }
 
 /**
@@ -93,11 +106,21 @@ export interface MailStore {
   folder(login: string, name: string): FolderInfo | undefined;
   /** The entry with this UID in a folder, if any. */
   folderEntry(login: string, name: string, uid: number): FolderEntry | undefined;
-  createFolder(login: string, name: string): FolderInfo | FolderError;
+  /** Creates a folder, with an RFC 6154 special-use attribute (`\Drafts`…) or ''. */
+  createFolder(login: string, name: string, specialUse?: string): FolderInfo | FolderError;
   /** Deletes a folder; messages it alone held leave the store (reason `expunged`). */
   deleteFolder(login: string, name: string): FolderError | undefined;
   renameFolder(login: string, from: string, to: string): FolderInfo | FolderError;
-  subscribeFolder(login: string, name: string, subscribed: boolean): boolean;
+  /**
+   * SUBSCRIBE needs an existing folder ('missing' otherwise, 'limit' past
+   * MAX_SUBSCRIPTIONS); UNSUBSCRIBE takes any subscribed name, so a deleted folder's
+   * subscription can still be dropped (RFC 3501 §6.3.6, §6.3.7). Announced as `folders`.
+   */
+  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError;
+  /** The names a login subscribed to, whether or not each is a folder now (RFC 3501 §6.3.9). */
+  subscriptions(login: string): ReadonlySet<string>;
+  /** Every folder (of every login) a message is filed in: what a flag change touches (RFC 5465 FlagChange). */
+  placementsOf(message: StoredMessage): FolderPlacement[];
   /** Files messages in another folder too (IMAP COPY); returns the new entries in order. */
   copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError;
   /**
@@ -111,4 +134,19 @@ export interface MailStore {
    * folder holds any more leave the store (reason `expunged`).
    */
   expunge(login: string, folder: string, uids: Iterable<number>): void;
+
+  // ---- Mod-sequences (RFC 7162 CONDSTORE/QRESYNC) -------------------------------------
+
+  /**
+   * The highest mod-sequence given out so far: to every message change (a message's own
+   * `modseq`) and by `nextModseq`. A backend shared by several nodes hands them out from
+   * one sequence, so they stay comparable across nodes.
+   */
+  readonly modseq: number;
+  /**
+   * A fresh mod-sequence for a change that is not a message's own (RFC 7162 §3.2.7: an
+   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
+   * leaves a gap, so values handed out before can be told from those after.
+   */
+  nextModseq(step?: number): number;
 }

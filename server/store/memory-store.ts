@@ -1,7 +1,7 @@
 import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
 import { summarizeHeaders } from '../mime/summary.js';
 import { Folders, type FolderError, type FolderInfo } from './folders.js';
-import type { FolderMove, MailStore } from './mail-store.js';
+import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
 import { removeByKeys } from './sorted.js';
@@ -305,8 +305,8 @@ export class MemoryStore implements MailStore {
     return this.folders.entry(login, name, uid);
   }
 
-  createFolder(login: string, name: string): FolderInfo | FolderError {
-    return this.folders.create(login, name);
+  createFolder(login: string, name: string, specialUse = ''): FolderInfo | FolderError {
+    return this.folders.create(login, name, specialUse);
   }
 
   /** RFC 3501 §6.3.4; a message that only this folder held leaves the store. */
@@ -321,8 +321,16 @@ export class MemoryStore implements MailStore {
     return this.folders.rename(login, from, to);
   }
 
-  subscribeFolder(login: string, name: string, subscribed: boolean): boolean {
+  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError {
     return this.folders.subscribe(login, name, subscribed);
+  }
+
+  subscriptions(login: string): ReadonlySet<string> {
+    return this.folders.subscriptions(login);
+  }
+
+  placementsOf(message: StoredMessage): FolderPlacement[] {
+    return this.folders.placementsOf(message);
   }
 
   copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError {
@@ -346,7 +354,7 @@ export class MemoryStore implements MailStore {
     // just filed elsewhere, so its entries are unfiled without removing orphans.
     if (mailboxKey(login) === CATCH_ALL && source.name === 'INBOX') this.folders.unfile(login, source.name, leaving);
     else this.expunge(login, source.name, leaving);
-    return { from: moved, to: entries };
+    return { from: moved, to: entries, left: leaving };
   }
 
   expunge(login: string, folder: string, uids: Iterable<number>): void {
@@ -356,6 +364,17 @@ export class MemoryStore implements MailStore {
   /** Messages that no folder holds any more leave the store. */
   #removeOrphans(messages: readonly StoredMessage[]): void {
     if (messages.length > 0) this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');
+  }
+
+  // ---- Mod-sequences --------------------------------------------------------------------
+
+  nextModseq(step = 1): number {
+    this.#modseq += step;
+    return this.#modseq;
+  }
+
+  get modseq(): number {
+    return this.#modseq;
   }
 
   /**

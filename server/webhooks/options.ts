@@ -1,4 +1,4 @@
-import { duration, integer, OptionError, text, type OptionSpec } from '../lib/options.js';
+import { duration, integer, OptionError, text, type OptionSpec, type OptionValues } from '../lib/options.js';
 
 function httpUrl(description: string): OptionSpec<string> {
   return {
@@ -28,3 +28,6 @@ export const webhookOptions = {
   webhookBackoff: duration('Wait before the first retry; doubled for each retry after, up to 1 minute', 1_000),
   webhookTimeout: duration('Longest wait for the webhook receiver to answer one call', 5_000),
 };
+
+/** What the webhook service reads: its options and the instance's label (sent in each payload). */
+export type WebhookConfig = OptionValues<typeof webhookOptions> & { label: string };

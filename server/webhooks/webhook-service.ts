@@ -4,6 +4,7 @@ import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import type { Logger } from '../lib/log.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
+import type { WebhookConfig } from './options.js';
 
 const MAX_BACKOFF_MS = 60_000;
 /** How long a message's body summary (snippet, attachment count) is awaited before it is sent without. */
@@ -194,8 +195,8 @@ export class WebhookService implements Front {
 }
 
 /** The webhook service when --webhook-url is set; else none. */
-export function createWebhooks(context: FrontContext): Front | null {
-  const { config, store, logger } = context;
+export function createWebhooks(context: FrontContext, config: WebhookConfig): Front | null {
+  const { store, logger } = context;
   if (!config.webhookUrl) return null;
   return new WebhookService(
     store,

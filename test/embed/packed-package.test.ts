@@ -35,16 +35,18 @@ try {
 /** Compiled with the package's own .d.ts files only: any type the package fails to ship is an error here. */
 const TYPED_CONSUMER = `
 import { startLetterbox, type Letterbox, type MessageSummary } from 'letterbox-mail';
-import { createClient, type LetterboxClient } from 'letterbox-mail/client';
+import { createClient, type LetterboxClient, type Message } from 'letterbox-mail/client';
 
 export async function firstSubject(): Promise<string> {
   const box: Letterbox = await startLetterbox({ smtp: { port: 0 }, http: { port: 0 }, maxMessages: 10 });
   const client: LetterboxClient = createClient(box.url ?? '');
   const hit: MessageSummary = await client.waitForMessage({ query: 'to:bob@blue.com', timeout: 1000 });
+  // The wire types reach the client's own entry point too.
+  const message: Message = await client.get(hit.ID);
   await box.stop();
   // @ts-expect-error an unknown option is a type error, so the options are really typed
   await startLetterbox({ noSuchOption: true });
-  return hit.Subject;
+  return hit.Subject + message.From.Address;
 }
 `;
 

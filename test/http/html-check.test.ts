@@ -1,7 +1,7 @@
 import { MailpitClient } from 'mailpit-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, LetterboxApiError } from '../../server/client/index.js';
-import type { HtmlCheckResponse, HtmlCheckWarning } from '../../server/client/types.js';
+import type { HtmlCheckResponse, HtmlCheckWarning } from '../../server/shapes/wire-types.js';
 import { MAX_CHECK_CHARS, MAX_CHECK_ELEMENTS } from '../../server/http/html-check.js';
 import { startApi, type ApiBox } from './http-helpers.js';
 

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../server/client/index.js';
-import { checkLinks, MAX_LINKS, type LinkCheckResponse } from '../../server/http/link-check.js';
+import { checkLinks, MAX_LINKS } from '../../server/http/link-check.js';
+import type { LinkCheckResponse } from '../../server/shapes/wire-types.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A site on 127.0.0.1 with one path per answer the link check must tell apart. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { deliver } from './fixtures.js';
+import { selectedInbox } from './fixtures.js';
 import { loggedIn, type ImapLineClient } from './imap-client.js';
 
 let box: TestSandbox;
@@ -10,13 +10,9 @@ beforeAll(async () => {
 afterAll(() => box.stop(0));
 
 let users = 0;
-/** A fresh login with `count` messages in INBOX (message i says `text number i`), selected. */
 async function mailbox(count: number): Promise<{ c: ImapLineClient; user: string }> {
   const user = `res${++users}@blue.com`;
-  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}`, receivedAt: new Date(Date.UTC(2004, 0, i)) });
-  const c = await loggedIn(box.port('imap'), user);
-  await c.command('S0', 'SELECT INBOX');
-  return { c, user };
+  return { c: await selectedInbox(box, user, count), user };
 }
 
 describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {

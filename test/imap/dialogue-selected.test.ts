@@ -13,7 +13,7 @@ let users = 0;
 /** A fresh login with `count` messages, selected. */
 async function mailbox(count: number, options: { select?: boolean } = {}): Promise<{ c: ImapLineClient; user: string }> {
   const user = `sel${++users}@blue.com`;
-  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}` });
+  for (let i = 1; i <= count; i++) await deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}` });
   const c = await loggedIn(box.port('imap'), user);
   if (options.select !== false) await c.command('S0', 'SELECT INBOX');
   return { c, user };
@@ -60,7 +60,7 @@ describe('IMAP BINARY (RFC 3516)', () => {
   it('decodes a base64 part, reports its size, and uses literal8 for NUL bytes', async () => {
     const user = 'binary@blue.com';
     const payload = Buffer.from([0x00, 0x01, 0x02, 0xff, 0x41]);
-    box.store.deliver({
+    await box.store.deliver({
       raw: Buffer.from(
         ['Subject: bin', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', 'Content-Transfer-Encoding: quoted-printable', '', 'caf=C3=A9', '--b', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', payload.toString('base64'), '--b--', ''].join('\r\n'),
       ),
@@ -106,7 +106,12 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
       'A003 OK STORE completed',
     ]);
     expect(await c.command('A004', 'STORE 2 -FLAGS.SILENT (\\Deleted)')).toEqual(['A004 OK STORE completed']);
-    expect(await c.command('A005', 'STORE 1 FLAGS (\\Flagged $Label1)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Recent))', 'A005 OK STORE completed']);
+    expect(await c.command('A005', 'STORE 1 FLAGS (\\Flagged $Label1)')).toEqual([
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1)',
+      '* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label1 \\*)] Flags permitted',
+      '* 1 FETCH (FLAGS (\\Flagged $Label1 \\Recent))',
+      'A005 OK STORE completed',
+    ]);
     expect(await c.command('A006', 'UID STORE 1 +FLAGS \\Seen')).toEqual(['* 1 FETCH (UID 1 FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A006 OK UID STORE completed']);
     expect(await c.command('A007', 'STORE 1 +FLAGS (\\Recent)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A007 OK STORE completed']);
     const messages = box.store.folder(user, 'INBOX')?.entries.map((e) => [...e.message.flags].sort());
@@ -138,7 +143,7 @@ async function searching(user: string): Promise<{ c: ImapLineClient; search(crit
 describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
   it('finds by every kind of key', async () => {
     const user = `search@blue.com`;
-    deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
+    await deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
     const b = await deliver(box.store, '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=', { to: user, body: 'lazy dog', receivedAt: new Date('2024-02-02T10:00:00Z'), extra: 'X-Ticket: 42' });
     const c3 = await deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
     box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
@@ -199,7 +204,7 @@ describe('IMAP SEARCH by sent date', () => {
     const user = 'sent-day@blue.com';
     // Each of these is a different day in UTC from the one it states.
     const dates = ['Mon, 1 Jan 2024 23:30:00 -0500', 'Tue, 2 Jan 2024 00:30:00 +0100', 'Tue, 2 Jan 2024 20:00:00 PST', 'Tue, 2 Jan 2024 00:10:00 +0030 (odd zone)'];
-    for (const date of dates) box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
+    for (const date of dates) await box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
     const { c, search } = await searching(user);
     expect(await search('SENTON 1-Jan-2024')).toBe('* SEARCH 1');
     expect(await search('SENTON 2-Jan-2024')).toBe('* SEARCH 2 3 4');
@@ -243,7 +248,7 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
   });
 
   it('the catch-all MOVE from INBOX to INBOX leaves every message where it is', async () => {
-    deliver(box.store, 'for the catch-all', { to: 'anyone@blue.com' });
+    await deliver(box.store, 'for the catch-all', { to: 'anyone@blue.com' });
     const c = await loggedIn(box.port('imap'), 'everyone');
     const before = box.store.folder('everyone', 'INBOX')?.entries.length ?? 0;
     await c.command('S', 'SELECT INBOX');

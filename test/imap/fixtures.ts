@@ -1,5 +1,7 @@
 import type { MailStore } from '../../server/store/mail-store.js';
 import type { StoredMessage } from '../../server/store/types.js';
+import type { TestSandbox } from '../helpers/sandbox.js';
+import { loggedIn, type ImapLineClient } from './imap-client.js';
 
 /** A small RFC 5322 message with CRLF line ends. */
 export function rawMessage(options: { subject: string; from?: string; to?: string; body?: string; date?: string; extra?: string }): Buffer {
@@ -25,4 +27,12 @@ export function deliver(store: MailStore, subject: string, options: { to?: strin
     envelope: { mailFrom: options.from ?? 'alice@red.com', rcptTo: [to] },
     ...(options.receivedAt ? { receivedAt: options.receivedAt } : {}),
   });
+}
+
+/** Logs `user` in with `count` messages in INBOX (message i says `text number i`, arrived on i January 2004), selected. */
+export async function selectedInbox(box: TestSandbox, user: string, count: number): Promise<ImapLineClient> {
+  for (let i = 1; i <= count; i++) await deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}`, receivedAt: new Date(Date.UTC(2004, 0, i)) });
+  const c = await loggedIn(box.port('imap'), user);
+  await c.command('S0', 'SELECT INBOX');
+  return c;
 }

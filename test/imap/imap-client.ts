@@ -57,6 +57,11 @@ export class ImapLineClient {
 
   /** One response line; a literal it announces is read and kept inline. */
   async line(): Promise<string> {
+    return (await this.lineBytes()).toString('utf8').replace(/\r\n$/, '');
+  }
+
+  /** One response line as the bytes sent (CRLF included), literals inline. */
+  async lineBytes(): Promise<Buffer> {
     let from = 0;
     for (;;) {
       const lf = this.#buffer.indexOf(0x0a, from);
@@ -72,9 +77,9 @@ export class ImapLineClient {
         from = need;
         continue;
       }
-      const text = this.#buffer.toString('utf8', 0, lf + 1).replace(/\r\n$/, '');
+      const bytes = this.#buffer.subarray(0, lf + 1);
       this.#buffer = this.#buffer.subarray(lf + 1);
-      return text;
+      return bytes;
     }
   }
 

@@ -63,6 +63,39 @@ describe('imapflow against the IMAP front', () => {
     }
   });
 
+  it('list() asks for STATUS, SUBSCRIBED and SPECIAL-USE in one LIST-EXTENDED command (RFC 5258, 5819, 6154)', async () => {
+    const user = 'flow-list@blue.com';
+    await send(user, 'Counted', 'one unseen message');
+    const sent: string[] = [];
+    // imapflow logs each command it sends at debug level, marked `src: 'c'`.
+    const log = (entry: { msg?: string; src?: string }) => {
+      if (entry.src === 'c' && typeof entry.msg === 'string') sent.push(entry.msg);
+    };
+    const flow = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: { debug: log, info: log, warn: log, error: log } });
+    await flow.connect();
+    try {
+      // Made by another client: CREATE does not subscribe (RFC 3501 §6.3.3).
+      box.store.createFolder(user, 'Projects/Alpha');
+      let list = await flow.list({ statusQuery: { messages: true, unseen: true } });
+      const byPath = new Map(list.map((m) => [m.path, m]));
+      expect(byPath.get('INBOX')).toMatchObject({ subscribed: true, status: { messages: 1, unseen: 1 } });
+      expect(byPath.get('Junk')).toMatchObject({ specialUse: '\\Junk', subscribed: true, status: { messages: 0 } });
+      expect(byPath.get('Projects/Alpha')).toMatchObject({ status: { messages: 0 } });
+      // imapflow leaves `subscribed` unset for a mailbox without \Subscribed.
+      expect(byPath.get('Projects/Alpha')?.subscribed ?? false).toBe(false);
+      expect(sent.filter((line) => / LIST /.test(line))).toEqual([expect.stringMatching(/ LIST "" "\*" RETURN \(.*STATUS \(MESSAGES UNSEEN\).*\)/)]);
+      expect(sent.some((line) => / (STATUS|LSUB) /.test(line))).toBe(false);
+      await flow.mailboxSubscribe('Projects/Alpha');
+      list = await flow.list();
+      expect(list.find((m) => m.path === 'Projects/Alpha')?.subscribed).toBe(true);
+      await flow.mailboxUnsubscribe('Projects/Alpha');
+      list = await flow.list();
+      expect(list.find((m) => m.path === 'Projects/Alpha')?.subscribed ?? false).toBe(false);
+    } finally {
+      await flow.logout();
+    }
+  });
+
   it('hears of a message arriving by SMTP while idling', async () => {
     const user = 'idler@blue.com';
     const flow = client(user);
@@ -83,6 +116,49 @@ describe('imapflow against the IMAP front', () => {
       await idling;
     } finally {
       await flow.logout();
+    }
+  });
+
+  it('with qresync: true, reconnects and resyncs: deletions arrive as VANISHED (EARLIER), changed flags as FETCH', async () => {
+    const user = 'resync@blue.com';
+    for (const n of [1, 2, 3, 4]) await send(user, `Note ${n}`, `note ${n}`);
+    const first = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: false, qresync: true });
+    await first.connect();
+    const opened = await first.mailboxOpen('INBOX');
+    const { uidValidity, highestModseq } = opened;
+    expect(first.enabled.has('QRESYNC')).toBe(true);
+    await first.logout();
+
+    // While the client is away, another one deletes two messages and flags one.
+    const other = client(user);
+    await other.connect();
+    await other.mailboxOpen('INBOX');
+    await other.messageFlagsAdd({ uid: '3' }, ['\\Answered'], { uid: true });
+    await other.messageDelete({ uid: '1,4' }, { uid: true });
+    await other.logout();
+
+    const again = new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass: 'x' }, logger: false, qresync: true });
+    const vanished: Array<{ uid?: number; earlier?: boolean }> = [];
+    const flagged: Array<{ uid?: number; flags: Set<string> }> = [];
+    again.on('expunge', (event: { uid?: number; earlier?: boolean }) => vanished.push(event));
+    again.on('flags', (event: { uid?: number; flags: Set<string> }) => flagged.push(event));
+    await again.connect();
+    try {
+      const resynced = await again.mailboxOpen('INBOX', { uidValidity, changedSince: highestModseq });
+      expect(resynced.highestModseq).toBeGreaterThan(highestModseq ?? 0n);
+      expect(vanished.map((e) => [e.uid, e.earlier])).toEqual([
+        [1, true],
+        [4, true],
+      ]);
+      expect(flagged.map((e) => [e.uid, [...e.flags]])).toEqual([[3, ['\\Answered']]]);
+
+      // Live: an expunge by someone else reaches the open client as a plain VANISHED.
+      const live = new Promise<{ uid?: number; earlier?: boolean }>((resolve) => again.on('expunge', resolve));
+      box.store.expunge(user, 'INBOX', [2]);
+      await again.noop();
+      expect(await live).toMatchObject({ uid: 2, earlier: false });
+    } finally {
+      await again.logout();
     }
   });
 });

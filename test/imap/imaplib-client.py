@@ -14,6 +14,10 @@ typ, data = imap.select("INBOX")
 out["exists"] = int(data[0])
 typ, data = imap.search(None, "SUBJECT", '"python"')
 out["search"] = data[0].decode()
+typ, data = imap.sort("(REVERSE SUBJECT)", "UTF-8", "ALL")
+out["sort"] = data[0].decode()
+typ, data = imap.thread("REFERENCES", "UTF-8", "ALL")
+out["thread"] = data[0].decode()
 typ, data = imap.uid("FETCH", "1:*", "(UID RFC822.SIZE BODY.PEEK[])")
 out["bodies"] = [part[1].decode() for part in data if isinstance(part, tuple)]
 typ, data = imap.store("1", "+FLAGS", "(\\Flagged)")
@@ -25,5 +29,11 @@ out["copy"] = typ
 imap.store("1", "+FLAGS", "(\\Deleted)")
 typ, data = imap.expunge()
 out["expunge"] = [d.decode() for d in data if d]
+imap.create("Py/Child")
+imap.subscribe("Py/Child")
+lsub = lambda pattern: [d.decode() for d in imap.lsub('""', pattern)[1] if d]
+out["lsub"] = lsub("Py*") + lsub("P%")
+imap.unsubscribe("Py/Child")
+out["lsub_after"] = lsub("P*")
 out["logout"] = imap.logout()[0]
 print(json.dumps(out))

@@ -18,10 +18,10 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
   });
   afterAll(() => box.stop(0));
 
-  it('logs in, lists, searches, fetches, stores, appends, copies and expunges', async () => {
+  it('logs in, lists, searches, sorts, threads, fetches, stores, appends, copies, expunges and subscribes', async () => {
     const user = 'py@blue.com';
-    deliver(box.store, 'hello python', { to: user, body: 'snake' });
-    deliver(box.store, 'second', { to: user });
+    await deliver(box.store, 'hello python', { to: user, body: 'snake' });
+    await deliver(box.store, 'second', { to: user });
     // Asynchronously: a synchronous spawn would block the event loop the server runs on.
     const run = await promisify(execFile)('python3', [script, String(box.port('imap')), user], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
@@ -31,8 +31,13 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
       login: 'OK',
       exists: 2,
       search: '1',
+      sort: '2 1',
+      thread: '(1)(2)',
       copy: 'OK',
       expunge: ['1'],
+      // RFC 3501 §6.3.9: `%` stops at Py, which is not subscribed itself.
+      lsub: ['() "/" Py/Child', '(\\Noselect) "/" Py'],
+      lsub_after: [],
       logout: 'BYE',
     });
     expect(out.capabilities).toContain('IMAP4REV1');
@@ -43,6 +48,55 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
     expect(stored?.summary.subject).toBe('hello python');
     expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(1);
     expect(box.store.folder(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
+  });
+});
+
+describe.runIf(requireTool('python3'))('python3 imaplib: keywords announced to two sessions, BINARY with NUL', () => {
+  let box: TestSandbox;
+  beforeAll(async () => {
+    box = await startTestSandbox();
+  });
+  afterAll(() => box.stop(0));
+
+  /** Two sessions on INBOX: one sets a new keyword, the other hears of it at NOOP; then a binary part. */
+  const flow = `
+import imaplib, json, sys
+port, user = int(sys.argv[1]), sys.argv[2]
+a, b = imaplib.IMAP4("127.0.0.1", port), imaplib.IMAP4("127.0.0.1", port)
+out = {}
+for imap in (a, b):
+    imap.login(user, "x")
+    imap.select("INBOX")
+a.store("1", "+FLAGS", "($Py)")
+out["a_flags"] = a.response("FLAGS")[1][-1].decode()
+b.noop()
+out["b_flags"] = b.response("FLAGS")[1][-1].decode()
+out["b_fetch"] = [d.decode() for d in b.response("FETCH")[1]]
+typ, data = a.fetch("2", "(BINARY.PEEK[1])")
+out["binary"] = list(data[0][1])
+typ, data = a.fetch("2", "(BODY.PEEK[1])")
+out["body"] = list(data[0][1])
+for imap in (a, b):
+    imap.logout()
+print(json.dumps(out))
+`;
+
+  it('both sessions get FLAGS with the keyword; a NUL comes whole in a literal8, as 0x80 in BODY[1]', async () => {
+    const user = 'pykw@blue.com';
+    await deliver(box.store, 'one', { to: user });
+    const part = Buffer.from([0x00, 0x41, 0x0d, 0x0a]);
+    await box.store.deliver({
+      raw: Buffer.concat([Buffer.from('Subject: bin\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: binary\r\n\r\n'), part, Buffer.from('\r\n--b--\r\n')]),
+      envelope: { mailFrom: 'a@red.com', rcptTo: [user] },
+    });
+    const run = await promisify(execFile)('python3', ['-c', flow, String(box.port('imap')), user], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(out.a_flags).toBe('(\\Answered \\Flagged \\Deleted \\Seen \\Draft $Py)');
+    expect(out.b_flags).toBe(out.a_flags);
+    expect(out.b_fetch).toEqual(['1 (UID 1 FLAGS ($Py))']);
+    expect(out.binary).toEqual([...part]);
+    expect(out.body).toEqual([0x80, 0x41, 0x0d, 0x0a]);
   });
 });
 

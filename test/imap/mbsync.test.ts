@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,7 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
         'Patterns *',
         'Create Near',
         'Sync All',
+        'Expunge Both',
         'SyncState *',
         '',
       ].join('\n'),
@@ -75,5 +76,28 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
     await sync();
     expect(box.store.get(b.id)?.flags.has('\\Flagged')).toBe(true);
     expect(box.store.get(a.id)?.flags.has('\\Seen')).toBe(true);
+  });
+
+  it('with QRESYNC advertised, carries deletions both ways', async () => {
+    const kept = await deliver(box.store, 'kept by both', { to: 'mb@blue.com' });
+    const goneFar = await deliver(box.store, 'deleted on the server', { to: 'mb@blue.com' });
+    const goneNear = await deliver(box.store, 'deleted in the Maildir', { to: 'mb@blue.com' });
+    const { stdout } = await run('mbsync', ['-Dn', '--config', config, '--all'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    expect(stdout).toMatch(/CAPABILITY [^\n]* QRESYNC /);
+    const subject = (f: string) => /^Subject: (.*)$/m.exec(readFileSync(join(dir, 'mail', 'INBOX', f.startsWith('../') ? 'new' : 'cur', f.replace(/^\.\.\/new\//, '')), 'utf8'))?.[1];
+    expect(files('INBOX').map(subject)).toEqual(expect.arrayContaining(['kept by both', 'deleted on the server', 'deleted in the Maildir']));
+
+    const uid = box.store.folder('mb@blue.com', 'INBOX')?.entries.find((e) => e.message.id === goneFar.id)?.uid ?? 0;
+    box.store.expunge('mb@blue.com', 'INBOX', [uid]);
+    const near = files('INBOX').find((f) => subject(f) === 'deleted in the Maildir') ?? '';
+    rmSync(join(dir, 'mail', 'INBOX', near.startsWith('../') ? 'new' : 'cur', near.replace(/^\.\.\/new\//, '')));
+    await sync();
+
+    const left = files('INBOX').map(subject);
+    expect(left).toContain('kept by both');
+    expect(left).not.toContain('deleted on the server');
+    const remote = box.store.folder('mb@blue.com', 'INBOX')?.entries.map((e) => e.message.id) ?? [];
+    expect(remote).toContain(kept.id);
+    expect(remote).not.toContain(goneNear.id);
   });
 });

@@ -9,9 +9,11 @@ import {
   integer,
   list,
   listener,
+  noLimitAtZero,
   OptionError,
   parseDuration,
   parseOptions,
+  settleLimits,
   size,
   text,
 } from '../../server/lib/options.js';
@@ -134,5 +136,18 @@ describe('HOST:PORT', () => {
   it('writes IPv6 hosts in brackets', () => {
     expect(formatHostPort({ host: '::1', port: 25 })).toBe('[::1]:25');
     expect(formatHostPort({ host: '127.0.0.1', port: 25 })).toBe('127.0.0.1:25');
+  });
+});
+
+describe('limits', () => {
+  const limits = { maxBytes: noLimitAtZero(size('Most bytes', 1024)), maxCount: noLimitAtZero(integer('Most things', 10)), retries: integer('Tries', 3) };
+
+  it('settle a 0 into Infinity once, for limit options only, and leave settled values alone', () => {
+    const parsed = parseOptions(limits, ['--max-bytes', '0', '--max-count', '7', '--retries', '0'], {});
+    const settled = settleLimits(limits, parsed);
+    expect(settled).toEqual({ maxBytes: Infinity, maxCount: 7, retries: 0 });
+    expect(settleLimits(limits, settled)).toEqual(settled);
+    // The help still shows the number given as the default.
+    expect(helpText([{ title: 'Limits', options: limits }])).toContain('(default: 1KB; env LETTERBOX_MAX_BYTES)');
   });
 });

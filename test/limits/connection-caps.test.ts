@@ -111,3 +111,16 @@ describe('connection caps per client address', () => {
     }
   });
 });
+
+describe('connection caps of 0', () => {
+  it('mean no cap: every session is greeted, past any number a cap would have', async () => {
+    const own = await startTestSandbox({ maxConnections: 0, maxConnectionsPerIp: 0 });
+    try {
+      const held = await Promise.all(Array.from({ length: 5 }, () => open(own.port('pop3'))));
+      for (const { first } of held) expect(first).toMatch(/^\+OK /);
+      await Promise.all(held.map(({ socket }) => close(socket)));
+    } finally {
+      await own.stop(0);
+    }
+  });
+});

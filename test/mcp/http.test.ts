@@ -115,7 +115,7 @@ describe('/mcp over streamable HTTP', () => {
   });
 
   it('reads its body as the API does: bounded, strict JSON, a JSON-RPC parse error otherwise', async () => {
-    const post = (body: string | Buffer) => fetch(`${api.base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body });
+    const post = (body: string | Buffer) => fetch(`${api.base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: MCP_ACCEPT }, body: typeof body === 'string' ? body : new Uint8Array(body) });
     for (const [body, status] of [
       ['', 400],
       ['{"jsonrpc":', 400],

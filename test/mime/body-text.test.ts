@@ -6,7 +6,10 @@ import { decodeQuotedPrintable } from '../../server/mime/transfer-encoding.js';
 describe('fast body text', () => {
   it('decodes quoted-printable with soft breaks (RFC 2045 §6.7)', () => {
     expect(decodeQuotedPrintable(Buffer.from('Caf=C3=A9 soft=\r\nbreak =3D done=\nx')).toString()).toBe('Café softbreak = donex');
-    expect(decodeQuotedPrintable(Buffer.from('bad =ZZ and end=')).toString()).toBe('bad =ZZ and end=');
+    // A body's last line ending in "=" is a soft break too: it keeps the CRLF before a boundary out.
+    expect(decodeQuotedPrintable(Buffer.from('bad =ZZ and end=')).toString()).toBe('bad =ZZ and end');
+    // Rule 3: trailing white space on an encoded line is dropped; rule 5: "=" then white space then CRLF is soft.
+    expect(decodeQuotedPrintable(Buffer.from('pad \t\r\nsoft= \t\r\nly\nbare  \n')).toString()).toBe('pad\r\nsoftly\nbare\n');
   });
 
   test.prop([fc.uint8Array({ maxLength: 300 })])('QP round-trips any bytes', (bytes) => {

@@ -1,6 +1,5 @@
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -47,7 +46,7 @@ describe('auto-release', () => {
       releasePort: blue.port('smtp'),
     });
     boxes.push(red);
-    const service = releaseServiceFor(red.store) as ReleaseService;
+    const service = red.release as ReleaseService;
     const total = 1_000;
     const expected = total - total / 10;
     let finished = 0;
@@ -80,7 +79,7 @@ describe('auto-release', () => {
     boxes.push(blue);
     const red = await startTestSandbox({ releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['bob@blue.com'], releaseAuto: 'to:@blue.com', releaseAutoYield: 0, dnsServer: dns.address, releasePort: blue.port('smtp') });
     boxes.push(red);
-    const service = releaseServiceFor(red.store) as ReleaseService;
+    const service = red.release as ReleaseService;
     const finished: string[] = [];
     const both = new Promise<void>((resolve) => {
       service.on('finished', ({ record }) => {
@@ -109,7 +108,7 @@ describe('auto-release', () => {
       releasePort: stalled.port,
     });
     boxes.push(red);
-    const service = releaseServiceFor(red.store) as ReleaseService;
+    const service = red.release as ReleaseService;
     const transport = createTransport({ host: '127.0.0.1', port: red.port('smtp'), secure: false });
     for (let i = 0; i < 10; i++) {
       const info = await transport.sendMail({ from: 'alice@red.com', to: 'bob@blue.com', subject: `s-${i}`, text: 'x' });

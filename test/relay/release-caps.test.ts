@@ -10,7 +10,6 @@ import { defaultConfig, loadConfig, type Config } from '../../server/config.js';
 import { silentLogger } from '../../server/lib/log.js';
 import type { ReleaseRecord } from '../../server/relay/release-history.js';
 import { RateLimiter } from '../../server/relay/release-rate.js';
-import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import { createSandbox, type Sandbox } from '../../server/sandbox.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSink, type SmtpSink } from './smtp-sink.js';
@@ -115,7 +114,7 @@ describe('release caps over the API', () => {
 describe('auto-release under the rate', () => {
   it('releases what the rate allows and records the rest as not released', async () => {
     const { box, http, smtp } = await stoppedClockBox({ releaseAuto: 'to:@blue.com', releaseAutoYield: 0, releaseRate: { count: 1, windowMs: 60_000, text: '1/min' } });
-    const service = releaseServiceFor(box.store);
+    const service = box.release;
     if (!service) throw new Error('release is off');
     const finished: ReleaseRecord[] = [];
     const both = new Promise<void>((resolve) => service.on('finished', ({ record }) => finished.push(record) === 2 && resolve()));
@@ -135,7 +134,7 @@ describe('auto-release under the rate', () => {
 
   it('spends none of the rate on a message it cannot send to anyone', async () => {
     const { box } = await stoppedClockBox({ releaseAllow: ['bob@blue.com'], releaseRate: { count: 1, windowMs: 60_000, text: '1/min' } });
-    const service = releaseServiceFor(box.store);
+    const service = box.release;
     if (!service) throw new Error('release is off');
     const to = async (rcpt: string) => (await box.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: [rcpt] } })).id;
     const before = sink.messages.length;

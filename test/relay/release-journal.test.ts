@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/lib/log.js';
 import { ReleaseJournal } from '../../server/relay/release-journal.js';
-import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
 import { decodeFrames, encodeFrame } from '../../server/store/journal/frame-codec.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
@@ -25,7 +24,7 @@ beforeAll(async () => {
   sink = await startSink();
   // 300 releases in a row: no --release-rate here.
   box = await startTestSandbox({ releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: sink.port, releaseRate: null });
-  service = releaseServiceFor(box.store)!;
+  service = box.release!;
   dir = await mkdtemp(join(tmpdir(), 'letterbox-release-journal-'));
 });
 afterAll(async () => {

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../server/config.js';
 import { loadTls } from '../../server/lib/tls.js';
-import { releaseServiceFor } from '../../server/relay/release-registry.js';
 import type { ReleaseRecord } from '../../server/relay/release-history.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
 import type { StoredMessage } from '../../server/store/types.js';
@@ -46,7 +45,7 @@ const fast = { releaseConnectTimeout: 2_000, releaseGreetingTimeout: 500, releas
 async function mxBox(port: number, overrides: Partial<Config> = {}): Promise<{ box: TestSandbox; service: ReleaseService }> {
   const box = await startTestSandbox({ hostname: 'red.test', releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com', 'green.com', 'null.com', 'servfail.com', 'two.com'], dnsServer: dns.address, dnsTimeout: 500, releasePort: port, ...fast, ...overrides });
   boxes.push(box);
-  const service = releaseServiceFor(box.store);
+  const service = box.release;
   if (!service) throw new Error('release service not running');
   return { box, service };
 }
@@ -211,7 +210,7 @@ describe('release by MX', () => {
     // The MX of blue.com is 127.0.0.1 and the release port is this instance's own SMTP port.
     const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, hostname: 'red.test', releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: ownPort, ...fast });
     boxes.push(box);
-    const service = releaseServiceFor(box.store) as ReleaseService;
+    const service = box.release as ReleaseService;
     const message = await deliver(box);
     const record = asRecord(await service.release(message.id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('mail loop') });
@@ -307,7 +306,7 @@ describe('release through a smarthost', () => {
     const s = await sink({ auth: { user: 'relay', password: 'pw' } });
     const box = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: s.port }, releaseSmarthostUser: 'relay', releaseSmarthostPassword: 'pw', releaseAllowInsecure: true, ...fast });
     boxes.push(box);
-    const service = releaseServiceFor(box.store) as ReleaseService;
+    const service = box.release as ReleaseService;
     const record = asRecord(await service.release((await deliver(box, ['bob@blue.com', 'x@anywhere.org'])).id, undefined, 'api'));
     expect(record.recipients.every((r) => r.state === 'delivered')).toBe(true);
     expect(s.messages[0]).toMatchObject({ user: 'relay', rcptTo: ['bob@blue.com', 'x@anywhere.org'] });
@@ -321,7 +320,7 @@ describe('release through a smarthost', () => {
     boxes = [];
     const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, releaseSmarthost: { host: '127.0.0.1', port: ownPort }, releaseAllowInsecure: true, ...fast });
     boxes.push(box);
-    const service = releaseServiceFor(box.store) as ReleaseService;
+    const service = box.release as ReleaseService;
     const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('mail loop') });
     expect(box.store.stats().messages).toBe(1);
@@ -331,7 +330,7 @@ describe('release through a smarthost', () => {
     const s = await sink();
     const box = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: s.port }, ...fast, releaseRetry: [] });
     boxes.push(box);
-    const service = releaseServiceFor(box.store) as ReleaseService;
+    const service = box.release as ReleaseService;
     const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('does not offer STARTTLS') });
     expect(s.messages).toHaveLength(0);

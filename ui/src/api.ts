@@ -117,13 +117,16 @@ export async function getWebUi(): Promise<WebUi> {
   return toWebUi(await json('api/v1/webui'));
 }
 
+/** What a bulk change applies to: these IDs, what a search finds, or every message. */
+export type Selection = { ids: string[] } | { search: string } | 'all';
+
 /** Mark read or unread: by IDs, by search, or (neither) everything. */
-export async function setRead(read: boolean, target: { ids: string[] } | { search: string } | 'all'): Promise<void> {
+export async function setRead(read: boolean, target: Selection): Promise<void> {
   const body = target === 'all' ? { Read: read } : 'ids' in target ? { IDs: target.ids, Read: read } : { Search: target.search, Read: read };
   await send('PUT', 'api/v1/messages', body);
 }
 
-export async function deleteMessages(target: { ids: string[] } | { search: string } | 'all'): Promise<void> {
+export async function deleteMessages(target: Selection): Promise<void> {
   if (target === 'all') await send('DELETE', 'api/v1/messages');
   else if ('ids' in target) await send('DELETE', 'api/v1/messages', { IDs: target.ids });
   else await send('DELETE', `api/v1/search?${new URLSearchParams({ query: target.search })}`);

@@ -71,14 +71,14 @@ export class ListModel {
     try {
       const result = await listPage(this.query, page * PAGE_SIZE, PAGE_SIZE);
       if (generation !== this.generation) return;
-      if (replace || result.messagesCount !== this.items.length) {
+      if (replace || result.messages_count !== this.items.length) {
         // A fresh start, or the result changed size under us: keep only this page.
-        this.items = new Array<Summary | null>(result.messagesCount).fill(null);
+        this.items = new Array<Summary | null>(result.messages_count).fill(null);
       }
       result.messages.forEach((m, i) => {
         if (result.start + i < this.items.length) this.items[result.start + i] = m;
       });
-      this.unread = result.messagesUnread;
+      this.unread = result.messages_unread;
       this.mailboxTotal = result.total;
       this.mailboxUnread = result.unread;
       this.loaded = true;

@@ -4,7 +4,8 @@
  * Content-Security-Policy on /view/{ID}.html; this only reads. DOMParser documents run no
  * script and fetch nothing, so parsing hostile HTML here is inert.
  */
-const REMOTE = /^\s*(?:https?:)?\/\//i;
+/** A URL that reaches another host: http(s), or protocol-relative. */
+export const REMOTE = /^\s*(?:https?:)?\/\//i;
 const CSS_REMOTE = /(?:url\(\s*['"]?\s*(?:https?:)?\/\/|@import\s+['"]?(?:https?:)?\/\/)/gi;
 const URL_ATTRS = ['src', 'srcset', 'background', 'poster', 'data', 'href', 'xlink:href'];
 

@@ -1,98 +1,53 @@
+import type {
+  Address,
+  AddressCounts,
+  Attachment,
+  ListUnsubscribe,
+  MessageEnvelope,
+  MessagesSummary,
+  MessageSummary,
+  Message as WireMessage,
+  WebUIConfiguration,
+} from '../../server/shapes/wire-types.js';
 import { type Json, isObject, num, objects, str, strings, bool } from './json.js';
 
-/** Mailpit's shapes (PascalCase), as the API and the WebSocket send them. */
-export interface Address {
-  Name: string;
-  Address: string;
-}
+export type { Address, Attachment };
 
-export interface Summary {
-  ID: string;
-  MessageID: string;
-  Read: boolean;
-  From: Address | null;
-  To: Address[];
-  Cc: Address[];
-  Bcc: Address[];
-  /** How many addresses each list has (Letterbox caps the lists of a list entry at 50). */
-  ToCount: number;
-  CcCount: number;
-  BccCount: number;
-  ReplyToCount: number;
-  Subject: string;
-  Created: string;
-  Tags: string[];
-  Size: number;
-  Attachments: number;
-  Snippet: string;
-}
+/** `T` with the fields `K` always present and never null: the decoders below fill them in. */
+type Settled<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 
-export interface Part {
-  PartID: string;
-  FileName: string;
-  ContentType: string;
-  ContentID: string;
-  Size: number;
-  Checksums: { MD5: string; SHA1: string; SHA256: string };
-}
+/**
+ * A list entry as the inbox keeps it: a Mailpit's null lists read as empty, and the
+ * counts Letterbox adds beside its capped lists are the lists' lengths when absent.
+ */
+export type Summary = Settled<MessageSummary, 'To' | 'Cc' | 'Bcc' | keyof AddressCounts>;
 
-export interface Envelope {
-  From: string;
-  To: string[];
-}
+/** The message as the inbox keeps it; Envelope stays absent when the server sends none. */
+export type Message = Settled<WireMessage, keyof AddressCounts | 'ParseError'>;
 
-export interface Message {
-  ID: string;
-  MessageID: string;
-  From: Address | null;
-  To: Address[];
-  Cc: Address[];
-  Bcc: Address[];
-  ReplyTo: Address[];
-  /** How many addresses each list has (the message carries at most 1,000 of each). */
-  ToCount: number;
-  CcCount: number;
-  BccCount: number;
-  ReplyToCount: number;
-  ReturnPath: string;
-  Subject: string;
-  Date: string;
-  Tags: string[];
-  Text: string;
-  HTML: string;
-  Size: number;
-  Inline: Part[];
-  Attachments: Part[];
-  /** The SMTP envelope, when the server reports it (a Letterbox extension of Mailpit's shape). */
-  Envelope: Envelope | null;
-  /** Why the message could not be shown whole (a Letterbox extension); '' when it can. */
-  ParseError: string;
-}
+export type ListPage = Omit<MessagesSummary, 'messages'> & { messages: Summary[] };
 
-export interface ListPage {
-  total: number;
-  unread: number;
-  messagesCount: number;
-  messagesUnread: number;
-  start: number;
-  messages: Summary[];
-}
+/** SMTPAddress, a Letterbox addition, is '' when the server (a Mailpit) sends none. */
+export type WebUi = Settled<WebUIConfiguration, 'SMTPAddress'>;
 
-export interface WebUi {
-  label: string;
-  releaseEnabled: boolean;
-  hideDeleteAll: boolean;
-  /** Whether the server checks mail with SpamAssassin (--enable-spamassassin). */
-  spamAssassin: boolean;
-  /** Where release delivers: a smarthost `host:port`, `MX` for MX lookup, '' when off. */
-  relayServer: string;
-  /** The release allow-list as a pattern, '' when any recipient may be released to. */
-  allowedRecipients: string;
-  /** `host:port` of the SMTP listener (a Letterbox addition to Mailpit's shape), '' when unknown. */
-  smtpAddress: string;
-}
-
-export const NO_WEBUI: WebUi = { label: '', releaseEnabled: false, hideDeleteAll: false, spamAssassin: false, relayServer: '', allowedRecipients: '', smtpAddress: '' };
+export const NO_WEBUI: WebUi = {
+  Label: '',
+  MessageRelay: {
+    Enabled: false,
+    SMTPServer: '',
+    ReturnPath: '',
+    AllowedRecipients: '',
+    BlockedRecipients: '',
+    OverrideFrom: '',
+    PreserveMessageIDs: false,
+    RecipientAllowlist: '',
+  },
+  SpamAssassin: false,
+  ChaosEnabled: false,
+  DuplicatesIgnored: false,
+  HideDeleteAllButton: false,
+  SMTPAddress: '',
+};
 
 export function toAddress(v: unknown): Address | null {
   if (!isObject(v)) return null;
@@ -105,7 +60,7 @@ function addresses(o: Json, key: string): Address[] {
 }
 
 /** The `<key>Count` Letterbox adds beside each address list; a Mailpit sends none, so it is the list's length. */
-function counts(o: Json): Pick<Summary, 'ToCount' | 'CcCount' | 'BccCount' | 'ReplyToCount'> {
+function counts(o: Json): AddressCounts {
   const count = (key: string) => (typeof o[`${key}Count`] === 'number' ? num(o, `${key}Count`) : objects(o, key).length);
   return { ToCount: count('To'), CcCount: count('Cc'), BccCount: count('Bcc'), ReplyToCount: count('ReplyTo') };
 }
@@ -120,9 +75,11 @@ export function toSummary(v: unknown): Summary | null {
     To: addresses(v, 'To'),
     Cc: addresses(v, 'Cc'),
     Bcc: addresses(v, 'Bcc'),
+    ReplyTo: addresses(v, 'ReplyTo'),
     ...counts(v),
     Subject: str(v, 'Subject'),
     Created: str(v, 'Created'),
+    Username: str(v, 'Username'),
     Tags: strings(v, 'Tags'),
     Size: num(v, 'Size'),
     Attachments: num(v, 'Attachments'),
@@ -130,7 +87,7 @@ export function toSummary(v: unknown): Summary | null {
   };
 }
 
-function toPart(v: Json): Part {
+function toAttachment(v: Json): Attachment {
   const sums = isObject(v['Checksums']) ? v['Checksums'] : {};
   return {
     PartID: str(v, 'PartID'),
@@ -142,19 +99,25 @@ function toPart(v: Json): Part {
   };
 }
 
-function toEnvelope(v: unknown): Envelope | null {
+function toEnvelope(v: unknown): MessageEnvelope | null {
   if (!isObject(v)) return null;
   const from = typeof v['From'] === 'string' ? v['From'] : (toAddress(v['From'])?.Address ?? str(v, 'MailFrom'));
   const to = strings(v, 'To').length > 0 ? strings(v, 'To') : strings(v, 'RcptTo');
   return { From: from, To: to.length > 0 ? to : addresses(v, 'To').map((a) => a.Address) };
 }
 
+function toListUnsubscribe(v: unknown): ListUnsubscribe {
+  const o = isObject(v) ? v : {};
+  return { Header: str(o, 'Header'), Links: strings(o, 'Links'), Errors: str(o, 'Errors'), HeaderPost: str(o, 'HeaderPost') };
+}
+
 export function toMessage(v: unknown): Message | null {
   if (!isObject(v) || !str(v, 'ID')) return null;
+  const envelope = toEnvelope(v['Envelope']);
   return {
     ID: str(v, 'ID'),
     MessageID: str(v, 'MessageID'),
-    From: toAddress(v['From']),
+    From: toAddress(v['From']) ?? { Name: '', Address: '' },
     To: addresses(v, 'To'),
     Cc: addresses(v, 'Cc'),
     Bcc: addresses(v, 'Bcc'),
@@ -162,27 +125,32 @@ export function toMessage(v: unknown): Message | null {
     ...counts(v),
     ReturnPath: str(v, 'ReturnPath'),
     Subject: str(v, 'Subject'),
+    ListUnsubscribe: toListUnsubscribe(v['ListUnsubscribe']),
     Date: str(v, 'Date'),
     Tags: strings(v, 'Tags'),
+    Username: str(v, 'Username'),
     Text: str(v, 'Text'),
     HTML: str(v, 'HTML'),
     Size: num(v, 'Size'),
-    Inline: objects(v, 'Inline').map(toPart),
-    Attachments: objects(v, 'Attachments').map(toPart),
-    Envelope: toEnvelope(v['Envelope']),
+    Inline: objects(v, 'Inline').map(toAttachment),
+    Attachments: objects(v, 'Attachments').map(toAttachment),
+    ...(envelope ? { Envelope: envelope } : {}),
     ParseError: str(v, 'ParseError'),
   };
 }
 
 export function toListPage(v: unknown): ListPage | null {
   if (!isObject(v) || !Array.isArray(v['messages'])) return null;
+  const messages = v['messages'].map(toSummary).filter((s): s is Summary => s !== null);
   return {
     total: num(v, 'total'),
     unread: num(v, 'unread'),
-    messagesCount: num(v, 'messages_count'),
-    messagesUnread: num(v, 'messages_unread'),
+    count: typeof v['count'] === 'number' ? num(v, 'count') : messages.length,
+    messages_count: num(v, 'messages_count'),
+    messages_unread: num(v, 'messages_unread'),
     start: num(v, 'start'),
-    messages: v['messages'].map(toSummary).filter((s): s is Summary => s !== null),
+    tags: strings(v, 'tags'),
+    messages,
   };
 }
 
@@ -190,12 +158,21 @@ export function toWebUi(v: unknown): WebUi {
   if (!isObject(v)) return NO_WEBUI;
   const relay = isObject(v['MessageRelay']) ? v['MessageRelay'] : {};
   return {
-    label: str(v, 'Label'),
-    releaseEnabled: bool(relay, 'Enabled'),
-    hideDeleteAll: bool(v, 'HideDeleteAllButton'),
-    spamAssassin: bool(v, 'SpamAssassin'),
-    relayServer: str(relay, 'SMTPServer'),
-    allowedRecipients: str(relay, 'AllowedRecipients'),
-    smtpAddress: str(v, 'SMTPAddress'),
+    Label: str(v, 'Label'),
+    MessageRelay: {
+      Enabled: bool(relay, 'Enabled'),
+      SMTPServer: str(relay, 'SMTPServer'),
+      ReturnPath: str(relay, 'ReturnPath'),
+      AllowedRecipients: str(relay, 'AllowedRecipients'),
+      BlockedRecipients: str(relay, 'BlockedRecipients'),
+      OverrideFrom: str(relay, 'OverrideFrom'),
+      PreserveMessageIDs: bool(relay, 'PreserveMessageIDs'),
+      RecipientAllowlist: str(relay, 'RecipientAllowlist'),
+    },
+    SpamAssassin: bool(v, 'SpamAssassin'),
+    ChaosEnabled: bool(v, 'ChaosEnabled'),
+    DuplicatesIgnored: bool(v, 'DuplicatesIgnored'),
+    HideDeleteAllButton: bool(v, 'HideDeleteAllButton'),
+    SMTPAddress: str(v, 'SMTPAddress'),
   };
 }

@@ -1,12 +1,11 @@
 import { Chaos, CHAOS_STAGES, ChaosError, PAUSE_MODES, STAGE_NAMES, type ChaosStage, type ChaosTrigger } from '../../chaos/chaos.js';
+import type { ChaosPause, ChaosTriggers } from '../../shapes/wire-types.js';
 import type { RouteModule } from '../api.js';
 import { integer, nullable, object, oneOf, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
 import { fail, jsonFail } from '../respond.js';
 
-type TriggersDto = Record<string, { ErrorCode: number; Probability: number }>;
-
-function triggersDto(chaos: Chaos): TriggersDto {
+function triggersDto(chaos: Chaos): ChaosTriggers {
   const triggers = chaos.triggers();
   return Object.fromEntries(CHAOS_STAGES.map((stage) => [STAGE_NAMES[stage], { ErrorCode: triggers[stage].code, Probability: triggers[stage].probability }]));
 }
@@ -56,6 +55,6 @@ export const chaosRoutes: RouteModule = (app, api) => {
     const mode = body.value.Mode;
     chaos.setPause(mode);
     api.logger.info('chaos pause set', { mode });
-    return c.json({ Mode: chaos.pause });
+    return c.json({ Mode: chaos.pause } satisfies ChaosPause);
   });
 };

@@ -1,5 +1,6 @@
 import { formatHostPort } from '../../lib/host-port.js';
 import { allowListRegex } from '../../relay/allow-list.js';
+import type { AppInformation, WebUIConfiguration } from '../../shapes/wire-types.js';
 import type { Api, RouteModule } from '../api.js';
 
 /** `host:port` of the first SMTP listener (IPv6 hosts in brackets), or '' before start or without one. */
@@ -30,7 +31,7 @@ export const infoRoutes: RouteModule = (app, api) => {
         SMTPRejected: api.metrics.activity.rejections('smtp'),
         SMTPIgnored: 0,
       },
-    });
+    } satisfies AppInformation);
   });
 
   app.get('/api/v1/webui', (c) => {
@@ -54,6 +55,6 @@ export const infoRoutes: RouteModule = (app, api) => {
       HideDeleteAllButton: false,
       // A Letterbox addition: where an app should send its mail, for the empty inbox.
       SMTPAddress: smtpAddress(api),
-    });
+    } satisfies WebUIConfiguration);
   });
 };

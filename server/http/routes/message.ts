@@ -12,8 +12,10 @@ import { contentDisposition, safeFileName } from '../../security/file-name.js';
 import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
 import { SEEN, type StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
+import { bodyBytes } from '../body-bytes.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
+import type { Extracted, Message } from '../../shapes/wire-types.js';
 import { resolveMessage } from '../resolve.js';
 import { fail, notFound } from '../respond.js';
 
@@ -88,7 +90,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       Envelope: { From: message.envelope.mailFrom, To: [...message.envelope.rcptTo] },
       // Not in Mailpit's shape: why this view is not the whole message; '' when it is.
       ParseError: parseErrorOf(s, parsed),
-    });
+    } satisfies Message);
   });
 
   app.get('/api/v1/message/:ID/headers', async (c) => {
@@ -108,7 +110,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     // Bytes come through the store's body read, which a backend may serve from elsewhere.
     const raw = await api.store.readRaw(found.message.id);
     if (!raw) return notFound(c);
-    return c.body(new Uint8Array(raw), 200, headers);
+    return c.body(bodyBytes(raw), 200, headers);
   });
 
   app.get('/api/v1/message/:ID/part/:PartID', async (c) => {
@@ -117,7 +119,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const shown = presentation(found.message, part);
-    return c.body(new Uint8Array(part.content), 200, {
+    return c.body(bodyBytes(part.content), 200, {
       'Content-Type': shown.contentType,
       'Content-Disposition': contentDisposition(shown.inline ? 'inline' : 'attachment', part.fileName, part.contentId || `part-${part.partId}`),
       'Content-Security-Policy': PART_CSP,
@@ -131,7 +133,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const name = safeFileName(part.fileName) || `part-${part.partId}`;
-    return c.body(new Uint8Array(await thumbnail(part.content, part.contentType)), 200, {
+    return c.body(bodyBytes(await thumbnail(part.content, part.contentType)), 200, {
       'Content-Type': 'image/jpeg',
       'Content-Disposition': contentDisposition('inline', `${name}.jpg`, ''),
     });
@@ -141,7 +143,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
     const parsed = await api.parsed.get(found.message);
-    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) });
+    return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) } satisfies Extracted);
   });
 
   // Mailpit's link check: the status of each http(s) link (href, src, text) of the message.

@@ -3,6 +3,7 @@ import { SEEN, type Page, type StoredMessage } from '../../store/types.js';
 import type { CompiledSearch } from '../../store/search/compile.js';
 import type { Api, RouteModule } from '../api.js';
 import { summaryDto } from '../../shapes/mailpit-json.js';
+import type { MessagesSummary } from '../../shapes/wire-types.js';
 import { arrayOf, boolean, line, object, optional } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
 import { beforeParam, paging, searchFrom } from '../resolve.js';
@@ -17,7 +18,7 @@ const MARK_BODY = object({ IDs: optional(arrayOf(line)), Read: optional(boolean)
 const DELETE_BODY = object({ IDs: optional(arrayOf(line)) });
 
 /** Mailpit's list/search envelope (§1.4 of the API reference): lower-case keys. */
-export function listEnvelope(api: Api, page: Page<StoredMessage>, start: number) {
+export function listEnvelope(api: Api, page: Page<StoredMessage>, start: number): MessagesSummary {
   const stats = api.store.stats();
   return {
     total: stats.messages,

@@ -7,10 +7,10 @@ import type { RouteModule } from '../api.js';
 import { arrayOf, line, object, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
 import { fail, jsonFail, notFound, ok } from '../respond.js';
+import type { ReleasesResponse } from '../../shapes/wire-types.js';
 import { releaseDto } from '../release-dto.js';
 import { resolveMessage } from '../resolve.js';
 import type { ReleaseRecord } from '../../relay/release-history.js';
-import { releaseServiceFor } from '../../relay/release-registry.js';
 import type { ReleaseRefusal } from '../../relay/release-service.js';
 import { printable } from '../../security/mailbox.js';
 
@@ -70,7 +70,7 @@ function outcomeResponse(c: Context, record: ReleaseRecord): Response {
 
 export const releaseRoutes: RouteModule = (app, api) => {
   app.post('/api/v1/message/:ID/release', async (c) => {
-    const service = releaseServiceFor(api.store);
+    const service = api.release;
     // Mailpit does not resolve `latest` here; neither do we.
     const id = c.req.param('ID');
     if (!api.store.get(id)) return notFound(c);
@@ -85,7 +85,7 @@ export const releaseRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/releases', (c) => {
     const resolved = resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
-    const service = releaseServiceFor(api.store);
-    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) });
+    const service = api.release;
+    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) } satisfies ReleasesResponse);
   });
 };

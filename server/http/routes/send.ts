@@ -12,7 +12,7 @@ export const sendRoutes: RouteModule = (app, api) => {
   app.post('/api/v1/send', async (c) => {
     const limit = api.delivery.maxSize;
     // The JSON carries base64 (4/3 of the bytes) plus the text; allow for it, then check the rendering.
-    const body = await requestBody(c, SEND_BODY, limit > 0 ? Math.ceil(limit * 1.4) + 64 * 1024 : 0);
+    const body = await requestBody(c, SEND_BODY, Math.ceil(limit * 1.4) + 64 * 1024);
     if (!body.ok) return body.response;
     const request = checkSendRequest(body.value);
     if (!request.ok) return jsonFail(c, 400, request.error);

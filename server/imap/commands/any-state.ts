@@ -55,7 +55,7 @@ const id = command({
 });
 
 /** What ENABLE can turn on (RFC 5161 §3.1: unknown names are ignored). */
-const ENABLEABLE = new Set(['IMAP4REV2', 'CONDSTORE', 'UTF8=ACCEPT']);
+const ENABLEABLE = new Set(['IMAP4REV2', 'CONDSTORE', 'QRESYNC', 'UTF8=ACCEPT']);
 
 /** RFC 5161 */
 const enable = command({
@@ -72,7 +72,8 @@ const enable = command({
     for (const name of names) {
       if (!ENABLEABLE.has(name) || session.enabled.has(name)) continue;
       session.enabled.add(name);
-      if (name === 'CONDSTORE') session.condstore = true;
+      // RFC 7162 §3.2.3: enabling QRESYNC enables CONDSTORE as well.
+      if (name === 'CONDSTORE' || name === 'QRESYNC') session.enableCondstore();
       enabled.push(name === 'IMAP4REV2' ? 'IMAP4rev2' : name);
     }
     session.untagged(`ENABLED${enabled.map((n) => ' ' + n).join('')}`);

@@ -1,7 +1,19 @@
 import { AUTHENTICATED, command, no, ok, type CommandEntry } from '../command.js';
+import { catenate, MAX_CAT_PARTS, type CatPart } from '../catenate.js';
 import { readDateTime, type Reader } from '../parser.js';
+import { formatUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 import { readMailbox } from './mailboxes.js';
+
+/** Most messages one MULTIAPPEND may carry (their bytes together are held to the literal limit by the framer). */
+export const MAX_APPEND_MESSAGES = 1_000;
+
+interface AppendMessage {
+  flags: string[];
+  date: Date | undefined;
+  /** The message's literal, or its RFC 4469 CATENATE parts. */
+  parts: CatPart[];
+}
 
 /**
  * The message: a literal; a literal8 `~{n}` (RFC 3516 §4.4: binary content, NUL
@@ -18,46 +30,89 @@ function readMessage(r: Reader, session: Session): Buffer {
   return raw;
 }
 
-/** RFC 3501 §6.3.11 APPEND, with RFC 4315 APPENDUID; the literal may be LITERAL+ (RFC 7888). */
+/** RFC 4469 §5: `CATENATE (TEXT literal / URL astring …)`. */
+function readCatenate(r: Reader): CatPart[] {
+  const parts = r.list((): CatPart => {
+    if (r.word('TEXT ')) return { kind: 'text', bytes: r.peek() === 0x7e ? r.literal8Bytes() : r.literalBytes() };
+    if (r.word('URL ')) return { kind: 'url', url: r.astring() };
+    return r.fail('expected TEXT or URL');
+  }, false);
+  if (parts.length > MAX_CAT_PARTS) r.fail(`at most ${MAX_CAT_PARTS} CATENATE parts`);
+  return parts;
+}
+
+/** RFC 3502 append-message: `[flag-list SP] [date-time SP] (literal / CATENATE (…))`. */
+function readAppendMessage(r: Reader, session: Session): AppendMessage {
+  let flags: string[] = [];
+  if (r.peek() === 0x28) {
+    flags = r.list(() => r.flag());
+    r.sp();
+  }
+  let date: Date | undefined;
+  if (r.peek() === 0x22) {
+    date = readDateTime(r);
+    r.sp();
+  }
+  const parts = r.word('CATENATE ') ? readCatenate(r) : [{ kind: 'text' as const, bytes: readMessage(r, session) }];
+  return { flags: flags.filter((f) => f.toLowerCase() !== '\\recent'), date, parts };
+}
+
+/**
+ * RFC 3501 §6.3.11 APPEND, with RFC 4315 APPENDUID; the literal may be LITERAL+ (RFC 7888).
+ * RFC 3502 MULTIAPPEND: several messages in one command, kept all or none (§3), so every
+ * message is built and checked before the first is stored.
+ */
 const append = command({
   name: 'APPEND',
   states: AUTHENTICATED,
   parse(r, session) {
     r.sp();
     const mailbox = readMailbox(r, session);
+    const messages: AppendMessage[] = [];
     r.sp();
-    let flags: string[] = [];
-    if (r.peek() === 0x28) {
-      flags = r.list(() => r.flag());
-      r.sp();
+    messages.push(readAppendMessage(r, session));
+    while (r.maybeSp()) {
+      if (messages.length === MAX_APPEND_MESSAGES) r.fail(`at most ${MAX_APPEND_MESSAGES} messages in one APPEND`);
+      messages.push(readAppendMessage(r, session));
     }
-    let date: Date | undefined;
-    if (r.peek() === 0x22) {
-      date = readDateTime(r);
-      r.sp();
-    }
-    return { mailbox, flags: flags.filter((f) => f.toLowerCase() !== '\\recent'), date, raw: Buffer.from(readMessage(r, session)) };
+    return { mailbox, messages };
   },
-  async run(session, { mailbox, flags, date, raw }) {
+  async run(session, { mailbox, messages }) {
     const folder = session.store.folder(session.user, mailbox);
     // RFC 3501 §6.3.11: TRYCREATE tells the client it may CREATE and retry.
     if (!folder) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
-    if (raw.length === 0) return no('Empty message');
-    // The same delivery service as SMTP: size limit, tags, and the OK only once committed.
-    const result = await session.ctx.delivery.deliver({
-      raw,
-      envelope: { mailFrom: '', rcptTo: [] },
-      flags,
-      ...(date ? { receivedAt: date } : {}),
-      filing: { login: session.user, folder: folder.name },
-      client: { via: 'imap', address: session.conn.remoteAddress, username: session.user, secure: session.conn.secure },
-    });
+    const raws: Buffer[] = [];
+    for (const message of messages) {
+      const only = message.parts[0];
+      // A plain literal is copied out of the command's buffer; CATENATE builds a new one.
+      const raw = message.parts.length === 1 && only?.kind === 'text' ? Buffer.from(only.bytes) : catenate(session, message.parts, session.ctx.config.imapMaxLiteral);
+      if (!Buffer.isBuffer(raw)) return raw;
+      if (raw.length === 0) return no('Empty message');
+      raws.push(raw);
+    }
+    // The same delivery service as SMTP: size limit, tags, all or none, and the OK only once committed.
+    const result = await session.ctx.delivery.deliverAll(
+      messages.map(({ flags, date }, i) => ({
+        raw: raws[i] as Buffer,
+        envelope: { mailFrom: '', rcptTo: [] },
+        flags,
+        ...(date ? { receivedAt: date } : {}),
+        filing: { login: session.user, folder: folder.name },
+        client: { via: 'imap', address: session.conn.remoteAddress, username: session.user, secure: session.conn.secure },
+      })),
+    );
     // RFC 4469 §5 / RFC 5530 §3: TOOBIG for a message past the limit; UNAVAILABLE for a failure worth retrying.
     if (!result.ok) return result.refusal.reason === 'too-large' ? no(`Message exceeds the maximum size of ${result.refusal.maxSize} bytes`, 'TOOBIG') : no('Could not save the message, try again', 'UNAVAILABLE');
-    const { message } = result;
-    let entry;
-    for (let i = folder.entries.length - 1; i >= 0 && !entry; i--) if (folder.entries[i]?.message === message) entry = folder.entries[i];
-    return ok('APPEND completed', entry ? `APPENDUID ${folder.uidValidity} ${entry.uid}` : undefined);
+    const uids: number[] = [];
+    for (const stored of result.messages) {
+      const entries = folder.entries;
+      for (let at = entries.length - 1; at >= 0; at--) {
+        if (entries[at]?.message !== stored) continue;
+        uids.push(entries[at]?.uid as number);
+        break;
+      }
+    }
+    return ok('APPEND completed', uids.length === messages.length ? `APPENDUID ${folder.uidValidity} ${formatUidSet(uids)}` : undefined);
   },
 });
 

@@ -2,6 +2,7 @@ import type { FolderEntry, StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
 import { readMailbox } from './mailboxes.js';
+import { expunged } from './selected.js';
 
 /** RFC 4315 §3: source UIDs and the UIDs they got in the target, in the same order. */
 function copyUidCode(uidValidity: number, sourceUids: readonly number[], entries: readonly FolderEntry[]): string {
@@ -40,7 +41,9 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       if (typeof moved === 'string') return no(`No mailbox ${mailbox}`, 'TRYCREATE');
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
       if (moved.from.length > 0) session.untagged(`OK [${copyUidCode(target.uidValidity, moved.from, moved.to)}] Moved`);
-      return ok(`${call.name} completed`);
+      if (moved.left.length === 0) return ok(`${call.name} completed`);
+      // RFC 6851 §4.4 with RFC 7162 §3.2.7: the source's new HIGHESTMODSEQ.
+      return expunged(session, call.name);
     },
   });
 }

@@ -1,11 +1,12 @@
 import { SEEN, type StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
-import { literalPrefix, type ImapOutput } from '../encode.js';
+import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
 import { binaryBytes, prepareFetch, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
+import { knownUids, sendVanishedEarlier } from '../qresync.js';
 import type { Session } from '../session.js';
 
 /** Messages written between checks for a slow reader (backpressure). */
@@ -21,6 +22,14 @@ const EMPTY = Buffer.alloc(0);
 /** A literal of stored bytes: the prefix as text, the bytes as they are (no copy). */
 function literalOf(bytes: Buffer): ImapOutput[] {
   return [literalPrefix(bytes.length), bytes];
+}
+
+/**
+ * A plain literal of stored bytes, for a client that did not ask for BINARY: a NUL
+ * cannot travel in it (RFC 3516 §4.2), so any is sent as 0x80.
+ */
+function textLiteralOf(bytes: Buffer): ImapOutput[] {
+  return literalOf(withoutNul(bytes));
 }
 
 function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: number, message: StoredMessage): ImapOutput[] {
@@ -49,7 +58,7 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
     case 'rfc822': {
       const section = item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT';
       const bytes = sectionBytes(message, { part: [], text: section, fields: [] });
-      return [`${item.name} `, ...literalOf(bytes)];
+      return [`${item.name} `, ...textLiteralOf(bytes)];
     }
     case 'section': {
       let bytes = sectionBytes(message, item.section);
@@ -58,9 +67,9 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
         // RFC 3501 §6.4.5: the response names the origin octet only.
         const { offset, length } = item.partial;
         bytes = offset >= bytes.length ? EMPTY : bytes.subarray(offset, offset + length);
-        return [`${name}<${offset}> `, ...literalOf(bytes)];
+        return [`${name}<${offset}> `, ...textLiteralOf(bytes)];
       }
-      return [`${name} `, ...literalOf(bytes)];
+      return [`${name} `, ...textLiteralOf(bytes)];
     }
     case 'binary': {
       const label = `[${item.part.join('.')}]`;
@@ -80,17 +89,38 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
   return [];
 }
 
-/** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ and CHANGEDSINCE. */
+/** `* n FETCH (item…` for the message at a view index, without the closing parenthesis. */
+function fetchItems(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): ImapOutput[] {
+  const message = view.messages[index] as StoredMessage;
+  const uid = view.uids[index] as number;
+  const chunks: ImapOutput[] = [`* ${index + 1} FETCH (`];
+  items.forEach((item, n) => {
+    if (n > 0) chunks.push(' ');
+    chunks.push(...renderItem(session, view, item, uid, message));
+  });
+  return chunks;
+}
+
+/** A whole unsolicited FETCH response (RFC 5465 §5.2): it reports, never sets \Seen. */
+export function renderFetch(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): Buffer {
+  const chunks = [...fetchItems(session, view, items, index), ')\r\n'];
+  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+}
+
+/** RFC 3501 §6.4.5 FETCH and §6.4.8 UID FETCH, with RFC 7162 MODSEQ, CHANGEDSINCE and VANISHED. */
 function fetchCommand(uid: boolean) {
   return command<{ set: SequenceSet; request: FetchRequest }>({
     name: uid ? 'UID FETCH' : 'FETCH',
     states: SELECTED,
     holdsExpunges: !uid,
-    parse(r) {
+    parse(r, session) {
       r.sp();
       const set = readSequenceSet(r);
       r.sp();
-      return { set, request: readFetchRequest(r) };
+      const request = readFetchRequest(r);
+      // RFC 7162 §3.2.6: VANISHED is a UID FETCH modifier, once QRESYNC is enabled.
+      if (request.vanished && !(uid && session.qresync)) r.fail('VANISHED needs UID FETCH and ENABLE QRESYNC');
+      return { set, request };
     },
     async run(session, { set, request }, call) {
       const view = session.view;
@@ -102,9 +132,10 @@ function fetchCommand(uid: boolean) {
       // RFC 3501 §6.4.8: UID FETCH always reports the UID.
       if (uid && !has('UID')) items.unshift({ kind: 'simple', name: 'UID' });
       if (request.changedSince !== null && !has('MODSEQ')) items.push({ kind: 'simple', name: 'MODSEQ' });
-      if (has('MODSEQ')) session.condstore = true;
+      if (has('MODSEQ')) session.enableCondstore();
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
+      if (request.vanished && changedSince !== null) sendVanishedEarlier(session, changedSince, knownUids(session, set));
       await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);
       // RFC 3516 §4.3 / RFC 9051 §7.1: a part that cannot be decoded fails the whole
       // FETCH before any of it is sent (and before \Seen is set).
@@ -123,11 +154,7 @@ function fetchCommand(uid: boolean) {
       for (const i of indexes) {
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;
-        const chunks: ImapOutput[] = [`* ${i + 1} FETCH (`];
-        items.forEach((item, n) => {
-          if (n > 0) chunks.push(' ');
-          chunks.push(...renderItem(session, view, item, messageUid, message));
-        });
+        const chunks = fetchItems(session, view, items, i);
         if (seen.has(message)) {
           // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
           if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);

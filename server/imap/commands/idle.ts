@@ -15,12 +15,18 @@ const idle = command({
     const push = () => {
       session.sendUpdates(true);
       session.conn.writer.flush();
+      // RFC 5267 §4.3: live search results change with the mailbox, in IDLE too.
+      if (session.contexts.size > 0) void session.refreshContexts().then(() => session.conn.writer.flush());
     };
     if (view) {
       view.onChange = push;
       if (view.pending) push();
     }
+    // RFC 5465 §4: NOTIFY's events for other mailboxes go out during IDLE too.
+    session.idling = true;
+    if (session.notifier) session.notifyChanged();
     const line = await session.readLine();
+    session.idling = false;
     if (view) view.onChange = null;
     if (line === null) return ok('IDLE ended');
     if (line.trim().toUpperCase() !== 'DONE') return bad('Expected DONE');

@@ -4,54 +4,65 @@ import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
 import { bodySummary, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
-import { formatUidSet, type SequenceSet } from '../sequence-set.js';
+import type { SearchContext } from '../search-context.js';
+import { esearchLine, partialSlice, readReturnOptions, type ReturnOptions } from '../search-return.js';
+import type { SequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
-/** RFC 4731 result options, and RFC 5182 SAVE. */
-const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE']);
+/** RFC 4731 result options, RFC 5182 SAVE, RFC 9394 PARTIAL and RFC 5267 UPDATE. */
+const RETURN_OPTIONS = new Set(['MIN', 'MAX', 'ALL', 'COUNT', 'SAVE', 'PARTIAL', 'UPDATE']);
 
-interface SearchArgs {
+/** The search program of SEARCH, SORT and THREAD: a charset and the keys. */
+export interface SearchCriteria {
   key: SearchKey;
-  /** RFC 4731 ESEARCH result options; null = plain `* SEARCH`. */
-  returns: Set<string> | null;
   /** A CHARSET other than UTF-8 or US-ASCII was named. */
   badCharset: boolean;
 }
 
-function readSearch(r: Reader, session: Session): SearchArgs {
-  r.sp();
-  let returns: Set<string> | null = null;
-  if (r.word('RETURN ')) {
-    returns = new Set(r.list(() => r.atom().toUpperCase()));
-    for (const option of returns) if (!RETURN_OPTIONS.has(option)) r.fail(`unsupported RETURN option ${option}`);
-    // RFC 4731 §3.1: `RETURN ()` means ALL.
-    if (returns.size === 0) returns.add('ALL');
-    r.sp();
-  }
-  let badCharset = false;
-  if (r.word('CHARSET ')) {
-    // RFC 3501 §6.4.4: US-ASCII must be supported; UTF-8 is what text is compared in.
-    const charset = r.astring().toUpperCase();
-    // RFC 6855 §3 (erratum 4029): after ENABLE UTF8=ACCEPT strings are UTF-8, so another
-    // charset label conflicts with them.
-    if (session.enabled.has('UTF8=ACCEPT') && charset !== 'UTF-8') r.fail(`CHARSET ${charset.slice(0, 40)} conflicts with UTF8=ACCEPT`);
-    badCharset = charset !== 'UTF-8' && charset !== 'US-ASCII';
-    r.sp();
-  }
+interface SearchArgs extends SearchCriteria {
+  /** RFC 4731 ESEARCH result options; null = plain `* SEARCH`. */
+  returns: ReturnOptions | null;
+}
+
+/** A charset name (RFC 3501 §6.4.4: US-ASCII must be supported; UTF-8 is what text is compared in). */
+export function readCharset(r: Reader, session: Session): boolean {
+  const charset = r.astring().toUpperCase();
+  // RFC 6855 §3 (erratum 4029): after ENABLE UTF8=ACCEPT strings are UTF-8, so another
+  // charset label conflicts with them.
+  if (session.enabled.has('UTF8=ACCEPT') && charset !== 'UTF-8') r.fail(`CHARSET ${charset.slice(0, 40)} conflicts with UTF8=ACCEPT`);
+  return charset !== 'UTF-8' && charset !== 'US-ASCII';
+}
+
+/** One or more search keys, ANDed. */
+export function readSearchKeys(r: Reader): SearchKey {
   const keys: SearchKey[] = [readSearchKey(r)];
   while (r.maybeSp()) keys.push(readSearchKey(r));
+  return keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys };
+}
+
+function readSearch(r: Reader, session: Session): SearchArgs {
+  r.sp();
+  let returns = readReturnOptions(r, RETURN_OPTIONS);
+  let badCharset = false;
+  if (r.word('CHARSET ')) {
+    badCharset = readCharset(r, session);
+    r.sp();
+  }
+  const key = readSearchKeys(r);
   // RFC 9051: an IMAP4rev2 client always gets ESEARCH.
-  if (!returns && session.rev2) returns = new Set(['ALL']);
-  return { key: keys.length === 1 ? (keys[0] as SearchKey) : { kind: 'and', keys }, returns, badCharset };
+  if (!returns && session.rev2) returns = { options: new Set(['ALL']), partial: null };
+  return { key, returns, badCharset };
 }
 
 /**
  * What `SEARCH RETURN (SAVE …)` keeps in `$` (RFC 5182 §2.4): with MIN and/or MAX
  * only those messages, otherwise every match.
  */
-function savedPart(found: number[], returns: ReadonlySet<string>): number[] {
-  const min = returns.has('MIN');
-  const max = returns.has('MAX');
+function savedPart(found: number[], returns: ReturnOptions): number[] {
+  // RFC 9394 §3.2: with PARTIAL, what is saved is what was returned.
+  if (returns.partial) return partialSlice(found, returns.partial);
+  const min = returns.options.has('MIN');
+  const max = returns.options.has('MAX');
   if (found.length === 0 || (!min && !max)) return found;
   const first = found[0] as number;
   const last = found[found.length - 1] as number;
@@ -59,8 +70,26 @@ function savedPart(found: number[], returns: ReadonlySet<string>): number[] {
   return [min ? first : last];
 }
 
+/**
+ * The MODSEQ a search with a MODSEQ criterion reports (RFC 7162 §3.1.5): with MIN or
+ * MAX alone, that message's; otherwise the highest of every match; 0 when none matched.
+ */
+function reportedModseq(view: MailboxView, found: readonly number[], returns: ReturnOptions | null): number {
+  if (found.length === 0) return 0;
+  const modseqAt = (i: number) => view.messages[i]?.modseq ?? 0;
+  const options = returns?.options;
+  const min = options?.has('MIN') ?? false;
+  const max = options?.has('MAX') ?? false;
+  if (min !== max && !options?.has('ALL') && !options?.has('COUNT') && !returns?.partial) return modseqAt((min ? found[0] : found[found.length - 1]) as number);
+  let highest = 0;
+  for (const i of found) highest = Math.max(highest, modseqAt(i));
+  return highest;
+}
+
 /** Runs a search over the view; returns matching 0-based indexes in order. */
-async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
+export async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
+  // ALL (what SORT and THREAD are most often given) needs no look at any message.
+  if (key.kind === 'all') return Array.from(view.messages, (_, i) => i);
   const seqCache = new Map<SequenceSet, Set<number>>();
   const uidCache = new Map<SequenceSet, Set<number>>();
   const inSet = (cache: Map<SequenceSet, Set<number>>, set: SequenceSet, index: number, byUid: boolean) => {
@@ -99,6 +128,37 @@ async function evaluate(session: Session, view: MailboxView, key: SearchKey): Pr
   return out;
 }
 
+/** RFC 5267 §4.1: keeps a result live; past the limit, says so with NOUPDATE (§4.4). */
+export function keepContext(session: Session, key: SearchKey, kept: Omit<SearchContext, 'search'>): void {
+  const context = { ...kept, search: (view: MailboxView) => evaluate(session, view, key) };
+  if (!session.contexts.add(context)) session.untagged(`NO [NOUPDATE ${quoted(context.tag)}] Too many live searches; this result will not be updated`);
+}
+
+/**
+ * A command that runs a search program over the selected mailbox, then answers from
+ * the matching view indexes with one untagged line (SORT, THREAD and their UID forms).
+ */
+export function searchingCommand<Args extends SearchCriteria>(
+  name: string,
+  parse: (r: Reader, session: Session) => Args,
+  answer: (view: MailboxView, found: number[], args: Args, call: Invocation, session: Session) => string,
+): CommandEntry {
+  const uid = name.startsWith('UID ');
+  return command<Args>({
+    name,
+    states: SELECTED,
+    holdsExpunges: !uid,
+    parse,
+    async run(session, args, call) {
+      const view = session.view;
+      if (!view) return no('No mailbox selected');
+      if (args.badCharset) return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
+      session.untagged(answer(view, await evaluate(session, view, args.key), args, call, session));
+      return ok(`${call.name} completed`);
+    },
+  });
+}
+
 function searchCommand(uid: boolean) {
   return command<SearchArgs>({
     name: uid ? 'UID SEARCH' : 'SEARCH',
@@ -108,32 +168,24 @@ function searchCommand(uid: boolean) {
     async run(session, { key, returns, badCharset }, call: Invocation) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
-      const save = returns?.has('SAVE') ?? false;
+      const save = returns?.options.has('SAVE') ?? false;
       if (badCharset) {
         // RFC 5182 §2.1: a failed SEARCH with SAVE leaves `$` empty.
         if (save) session.searchResult = [];
         return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
       }
       const modseq = usesModseq(key);
-      if (modseq) session.condstore = true;
+      if (modseq) session.enableCondstore();
       const found = await evaluate(session, view, key);
       if (returns && save) session.searchResult = savedPart(found, returns).map((i) => view.uids[i] as number);
       const numbers = found.map((i) => (uid ? (view.uids[i] as number) : i + 1));
-      const highest = modseq && found.length > 0 ? Math.max(...found.map((i) => view.messages[i]?.modseq ?? 0)) : 0;
+      const highest = modseq ? reportedModseq(view, found, returns) : 0;
       // RFC 5182 §2.4: SAVE alone answers with the tagged OK only.
-      if (returns && save && returns.size === 1) return ok(`${call.name} completed, result saved`);
+      if (returns && save && returns.options.size === 1) return ok(`${call.name} completed, result saved`);
       if (returns) {
         // RFC 4731 §3.1 / RFC 9051 §7.3.4
-        const parts = [`(TAG ${quoted(call.tag)})`];
-        if (uid) parts.push('UID');
-        if (numbers.length > 0) {
-          if (returns.has('MIN')) parts.push(`MIN ${numbers[0]}`);
-          if (returns.has('MAX')) parts.push(`MAX ${numbers[numbers.length - 1]}`);
-          if (returns.has('ALL')) parts.push(`ALL ${formatUidSet(numbers)}`);
-        }
-        if (returns.has('COUNT')) parts.push(`COUNT ${numbers.length}`);
-        if (highest > 0) parts.push(`MODSEQ ${highest}`);
-        session.untagged(`ESEARCH ${parts.join(' ')}`);
+        session.untagged(esearchLine(call.tag, uid, numbers, returns, highest > 0 ? [`MODSEQ ${highest}`] : []));
+        if (returns.options.has('UPDATE')) keepContext(session, key, { tag: call.tag, uid, sort: null, result: found.map((i) => view.uids[i] as number) });
       } else {
         const list = numbers.length > 0 ? ' ' + numbers.join(' ') : '';
         session.untagged(`SEARCH${list}${highest > 0 ? ` (MODSEQ ${highest})` : ''}`);

@@ -1,4 +1,4 @@
-import { command, no, none, ok, SELECTED, type CommandEntry } from '../command.js';
+import { command, no, none, ok, SELECTED, type CommandEntry, type Status } from '../command.js';
 import { readSequenceSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
 
@@ -12,11 +12,22 @@ function deletedUids(session: Session, only?: number[]): number[] {
   return indexes.filter((i) => view.messages[i]?.flags.has(DELETED) && !view.isExpunged(view.uids[i] as number)).map((i) => view.uids[i] as number);
 }
 
-/** Takes messages out of the selected folder (the store decides whether they leave it entirely). */
-export function expungeUids(session: Session, uids: number[]): void {
+/**
+ * Takes messages out of the selected folder (the store decides whether they leave it
+ * entirely). RFC 7162 §3.2.7: with QRESYNC on, an EXPUNGE that removed anything
+ * completes with the folder's new HIGHESTMODSEQ.
+ */
+export function expungeUids(session: Session, uids: number[], name: string): Status {
   const view = session.view;
-  if (!view || uids.length === 0) return;
+  if (!view || uids.length === 0) return ok(`${name} completed`);
   session.store.expunge(session.user, view.name, uids);
+  return expunged(session, name);
+}
+
+/** The completion of a command that expunged (EXPUNGE, MOVE): HIGHESTMODSEQ for QRESYNC. */
+export function expunged(session: Session, name: string): Status {
+  const view = session.view;
+  return view && session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.ctx.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
 }
 
 /** RFC 3501 §6.4.1: nothing to write to disk in memory. */
@@ -54,8 +65,7 @@ const expunge = command({
   parse: none,
   run(session) {
     if (session.view?.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
-    expungeUids(session, deletedUids(session));
-    return ok('EXPUNGE completed');
+    return expungeUids(session, deletedUids(session), 'EXPUNGE');
   },
 });
 
@@ -72,8 +82,7 @@ const uidExpunge = command({
     if (!view) return no('No mailbox selected');
     if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
     const found = session.resolve(set, true);
-    expungeUids(session, deletedUids(session, found === 'invalid' ? [] : found));
-    return ok('UID EXPUNGE completed');
+    return expungeUids(session, deletedUids(session, found === 'invalid' ? [] : found), 'UID EXPUNGE');
   },
 });
 

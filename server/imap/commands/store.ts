@@ -42,7 +42,7 @@ function storeCommand(uid: boolean) {
       if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
       const indexes = session.resolve(args.set, uid);
       if (indexes === 'invalid') return no('No such message');
-      if (args.unchangedSince !== null) session.condstore = true;
+      if (args.unchangedSince !== null) session.enableCondstore();
       // \Recent is the server's to set (RFC 3501 §2.3.2); everything else is the client's.
       const flags = args.flags.filter((f) => f.toLowerCase() !== '\\recent');
       const modified: number[] = [];
@@ -58,6 +58,8 @@ function storeCommand(uid: boolean) {
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;
         view.reported(message);
+        // Even a silent STORE tells of a keyword it made (RFC 3501 §7.2.6).
+        session.announceKeywords(view, message);
         const items: string[] = [];
         if (call.uid) items.push(`UID ${messageUid}`);
         if (!args.silent) items.push(`FLAGS ${session.flagList(view, messageUid, message)}`);

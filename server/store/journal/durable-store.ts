@@ -30,6 +30,9 @@ export interface Durable {
  * and rewritten compactly, holding only what is still there; while running it is
  * compacted the same way whenever churn has grown it well past the live data.
  */
+/** How far mod-sequences jump when a journal is read back (see makeDurable). */
+const MODSEQ_RESTART_GAP = 2 ** 32;
+
 export async function makeDurable(store: MemoryStore, dataDir: string, logger: Logger, options: DurableOptions = {}): Promise<Durable> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, JOURNAL);
@@ -37,6 +40,10 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   const { records, validLength } = decodeRecords(data);
   if (validLength < data.length) logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
   replay(store, records);
+  // Mod-sequences handed out but never saved (an expunge's own, RFC 7162 §3.2.10) must not
+  // be handed out again: jumping past them keeps an IMAP client's value from before the
+  // restart below anything new, so QRESYNC answers it from what it knows to be gone.
+  if (records.length > 0) store.nextModseq(MODSEQ_RESTART_GAP);
   const journal = await JournalFile.create(path, snapshotFrames(store));
   const compaction = new Compaction(journal, {
     liveBytes: () => {
@@ -66,7 +73,7 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
   for (const r of records) {
     switch (r.t) {
       case 'folders':
-        store.folders.restoreFolders(r.login, r.folders);
+        store.folders.restoreFolders(r.login, r.folders, r.subscriptions);
         break;
       case 'msg': {
         const message = store.restore({ ...r, receivedAt: new Date(r.receivedAt) });
@@ -101,11 +108,15 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
  * the journal as records of their own); only the encoding waits for the reader.
  */
 function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
-  const records: JournalRecord[] = store.folders.logins().map((login) => ({ t: 'folders', login, folders: store.folders.snapshot(login) }));
+  const records: JournalRecord[] = store.folders.logins().map((login) => foldersRecord(store, login));
   for (const message of store.messages()) records.push(messageRecord(store, message));
   return (function* () {
     for (const r of records) yield encodeRecord(r);
   })();
+}
+
+function foldersRecord(store: MemoryStore, login: string): JournalRecord {
+  return { t: 'folders', login, folders: store.folders.snapshot(login), subscriptions: [...store.folders.subscriptions(login)] };
 }
 
 function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
@@ -134,7 +145,7 @@ function record(store: MemoryStore, journal: JournalFile, compaction: Compaction
   let lastSeq = store.messages().at(-1)?.seq ?? 0;
   const state = (m: StoredMessage) => write({ t: 'state', id: m.id, flags: [...m.flags], tags: [...m.tags], modseq: m.modseq });
   const offs = [
-    store.on('folders', ({ login }) => write({ t: 'folders', login, folders: store.folders.snapshot(login) })),
+    store.on('folders', ({ login }) => write(foldersRecord(store, login))),
     store.on('filed', ({ login, folder, entry }) => {
       if (entry.message.seq > lastSeq) return;
       write({ t: 'file', id: entry.message.id, place: { login, folder, uid: entry.uid, counts: entry.counts } });

@@ -25,7 +25,8 @@ export type JournalRecord =
   | { t: 'unfile'; login: string; folder: string; uids: number[] }
   | { t: 'remove'; ids: string[] }
   | { t: 'clear' }
-  | { t: 'folders'; login: string; folders: FolderSnapshot[] };
+  /** `subscriptions` may name no folder (RFC 3501 §6.3.9); journals written before it lack it. */
+  | { t: 'folders'; login: string; folders: FolderSnapshot[]; subscriptions?: string[] };
 
 export function encodeRecord(record: JournalRecord): Buffer {
   if (record.t !== 'msg') return encodeFrame(record);

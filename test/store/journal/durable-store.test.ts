@@ -42,12 +42,18 @@ describe('--data-dir journal', () => {
     expect(store.get(delivered[5]!.id)).toBeDefined();
     store.remove([delivered[7]!.id]);
     store.subscribeFolder('bob@blue.com', 'Junk', false);
+    // A subscription outlives its folder (RFC 3501 §6.3.9), and a restart.
+    store.createFolder('bob@blue.com', 'Gone');
+    store.subscribeFolder('bob@blue.com', 'Gone', true);
+    store.deleteFolder('bob@blue.com', 'Gone');
     await store.flushed();
     const before = picture(store);
     await first.durable.close();
 
     const second = await open();
     expect(picture(second.store)).toEqual(before);
+    expect(before.subscriptions['bob@blue.com']).toContain('Gone');
+    expect(before.subscriptions['bob@blue.com']).not.toContain('Junk');
     // New mail after a restart continues the numbering instead of reusing it.
     const next = await second.store.deliver({ raw: mail(99), envelope: { mailFrom: 'x@y.z', rcptTo: ['bob@blue.com'] } });
     expect(next.seq).toBeGreaterThan(Math.max(...before.messages.map((m) => m.seq)));

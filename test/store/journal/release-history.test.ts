@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../../server/config.js';
-import { releaseServiceFor } from '../../../server/relay/release-registry.js';
 import type { ReleaseService } from '../../../server/relay/release-service.js';
 import { startDnsServer, type TestDnsServer } from '../../helpers/dns-server.js';
 import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
@@ -57,7 +56,7 @@ describe('release history with --data-dir', () => {
     };
     const box = await startTestSandbox(config);
     boxes.push(box);
-    const service = releaseServiceFor(box.store);
+    const service = box.release;
     if (!service) throw new Error('release is not running');
     return { box, service };
   }

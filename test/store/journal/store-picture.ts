@@ -25,6 +25,7 @@ export function picture(store: MemoryStore) {
         })),
       ]),
     ),
+    subscriptions: Object.fromEntries(store.folders.logins().map((login) => [login, [...store.folders.subscriptions(login)].sort()])),
     stats: store.stats(),
   };
 }

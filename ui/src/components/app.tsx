@@ -1,105 +1,38 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { deleteMessages, getWebUi, setRead } from '../api.js';
-import { shortAddress } from '../format.js';
-import { ListModel } from '../list-model.js';
-import { type ConnectionState, connectLive } from '../live-events.js';
-import { applyTheme, enableNotify, loadNotify, loadTheme, type Theme } from '../prefs.js';
-import { NO_WEBUI, type WebUi } from '../types.js';
+import { useRef, useState } from 'preact/hooks';
+import { useDocumentTitle } from '../hooks/use-document-title.js';
+import { useListModel } from '../hooks/use-list-model.js';
+import { useLiveEvents } from '../hooks/use-live-events.js';
+import { useMessageActions } from '../hooks/use-message-actions.js';
+import { useNotify } from '../hooks/use-notify.js';
+import { useRoute } from '../hooks/use-route.js';
+import { useSelection } from '../hooks/use-selection.js';
+import { useTheme } from '../hooks/use-theme.js';
+import { useWebUi } from '../hooks/use-web-ui.js';
 import { dialableAddress } from '../smtp-address.js';
-import { pushRoute, readRoute, type Route } from '../url-state.js';
 import { HelpDialog } from './help-dialog.js';
-import { Icon } from './icons.js';
 import { ListToolbar } from './list-toolbar.js';
 import { MessageList } from './message-list.js';
 import { MessageView } from './message-view.js';
 import { useShortcuts } from './shortcuts.js';
 import { SplitHandle, useListWidth } from './split-handle.js';
 import { TagPanel } from './tag-panel.js';
+import { TopBar } from './top-bar.js';
 import { tagQuery } from '../tag-query.js';
 
-const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', live: 'Live', offline: 'Offline, retrying' };
-
+/** The inbox: the top bar, the list pane, the message pane, wired to the hooks that hold their state. */
 export function App() {
-  const [route, setRoute] = useState<Route>(readRoute);
-  // The first page is asked for before the first render, so it can arrive (from the
-  // preload in index.html) while the app paints its frame.
-  const model = useMemo(() => {
-    const created = new ListModel();
-    void created.reset(route.q);
-    return created;
-  }, []);
-  const [, setTick] = useState(0);
-  const firstQuery = useRef(true);
-  const [draft, setDraft] = useState(route.q);
-  const [ui, setUi] = useState<WebUi>(NO_WEBUI);
-  const [connection, setConnection] = useState<ConnectionState>('connecting');
-  const [selected, setSelected] = useState<Set<string>>(() => new Set());
-  const [allSelected, setAllSelected] = useState(false);
-  const [cursor, setCursor] = useState(0);
-  const [anchor, setAnchor] = useState(-1);
+  const routing = useRoute();
+  const { route, navigate, searchFor } = routing;
+  const model = useListModel(route.q);
+  const selection = useSelection(model, route.q);
+  const { selected, allSelected, cursor, setCursor, hasSelection, count, toggle } = selection;
+  const ui = useWebUi();
+  const [theme, setTheme] = useTheme();
+  const [notify, setNotify] = useNotify();
   const [help, setHelp] = useState(false);
-  const [theme, setTheme] = useState<Theme>(loadTheme);
-  const [notify, setNotify] = useState(loadNotify);
-  const [status, setStatus] = useState('');
   const [listWidth, setListWidth] = useListWidth();
   const searchInput = useRef<HTMLInputElement>(null);
-  const notifyRef = useRef(notify);
-  notifyRef.current = notify;
-  const openRef = useRef<(id: string) => void>(() => undefined);
-
-  useEffect(() => model.subscribe(() => setTick((n) => n + 1)), [model]);
-
-  useEffect(() => {
-    getWebUi().then(setUi, () => undefined);
-    const onPop = () => {
-      const next = readRoute();
-      setRoute(next);
-      setDraft(next.q);
-    };
-    addEventListener('popstate', onPop);
-    const stop = connectLive(
-      (event) => {
-        model.apply(event);
-        if (event.type === 'delete') setSelected((s) => (s.has(event.id) ? new Set([...s].filter((x) => x !== event.id)) : s));
-        if (event.type === 'new' && notifyRef.current && document.hidden) {
-          const note = new Notification(event.summary.Subject || '(no subject)', { body: `From ${shortAddress(event.summary.From)}`, tag: event.summary.ID });
-          note.onclick = () => {
-            window.focus();
-            openRef.current(event.summary.ID);
-          };
-        }
-      },
-      (state, reconnected) => {
-        setConnection(state);
-        if (reconnected) void model.reset();
-      },
-    );
-    return () => {
-      stop();
-      removeEventListener('popstate', onPop);
-    };
-  }, [model]);
-
-  useEffect(() => {
-    if (firstQuery.current) {
-      firstQuery.current = false;
-      return;
-    }
-    void model.reset(route.q);
-    setSelected(new Set());
-    setAllSelected(false);
-    setCursor(0);
-  }, [model, route.q]);
-
-  const label = ui.label ? `${ui.label} · Letterbox` : 'Letterbox';
-  useEffect(() => {
-    document.title = model.mailboxUnread > 0 ? `(${model.mailboxUnread}) ${label}` : label;
-  }, [label, model.mailboxUnread]);
-
-  const navigate = (next: Route, replace = false) => {
-    pushRoute(next, replace);
-    setRoute(next);
-  };
+  useDocumentTitle(ui.Label, model.mailboxUnread);
 
   const openIndex = route.m ? model.indexOf(route.m) : -1;
   const neighbour = (offset: number): string | null => (openIndex >= 0 ? (model.items[openIndex + offset]?.ID ?? null) : null);
@@ -108,81 +41,8 @@ export function App() {
     navigate({ q: route.q, m: id });
   };
 
-  openRef.current = (id) => open(id);
-
-  const searchFor = (q: string) => {
-    setDraft(q);
-    navigate({ q, m: '' });
-  };
-
-  const targets = (): { ids: string[] } | { search: string } | 'all' =>
-    allSelected ? (route.q ? { search: route.q } : 'all') : { ids: [...selected] };
-  const hasSelection = allSelected || selected.size > 0;
-  const count = allSelected ? model.total : selected.size;
-
-  const run = async (what: string, action: () => Promise<void>) => {
-    try {
-      await action();
-      setStatus(what);
-    } catch (err) {
-      setStatus(`Failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  };
-
-  const removeIds = async (ids: string[]) => {
-    if (route.m && ids.includes(route.m)) {
-      const next = neighbour(1) ?? neighbour(-1);
-      navigate({ q: route.q, m: next ?? '' }, true);
-    }
-    await run(`Deleted ${ids.length} message${ids.length === 1 ? '' : 's'}`, () => deleteMessages({ ids }));
-    setSelected(new Set());
-  };
-
-  const deleteSelected = async () => {
-    if (allSelected) {
-      if (!confirm(`Delete all ${model.total} ${route.q ? 'matching ' : ''}messages?`)) return;
-      const target = targets();
-      await run('Deleted', () => deleteMessages(target));
-      setAllSelected(false);
-      navigate({ q: route.q, m: '' }, true);
-      await model.reset();
-    } else await removeIds([...selected]);
-  };
-
-  const deleteAll = async () => {
-    if (!confirm('Delete every message in the inbox?')) return;
-    await run('Deleted all messages', () => deleteMessages('all'));
-    setSelected(new Set());
-    setAllSelected(false);
-    navigate({ q: route.q, m: '' }, true);
-    await model.reset();
-  };
-
-  const markUnread = async (id: string) => {
-    model.markLocal(new Set([id]), false);
-    await run('Marked unread', () => setRead(false, { ids: [id] }));
-  };
-
-  const mark = async (read: boolean) => {
-    const target = targets();
-    model.markLocal(target === 'all' || 'search' in target ? 'all' : new Set(target.ids), read);
-    await run(read ? 'Marked read' : 'Marked unread', () => setRead(read, target));
-  };
-
-  const toggle = (id: string, index: number, range: boolean) => {
-    const next = new Set(allSelected ? model.items.filter((m) => m !== null).map((m) => m.ID) : selected);
-    if (range && anchor >= 0) {
-      const on = !next.has(id);
-      for (let i = Math.min(anchor, index); i <= Math.max(anchor, index); i++) {
-        const m = model.items[i];
-        if (m) on ? next.add(m.ID) : next.delete(m.ID);
-      }
-    } else if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setAnchor(index);
-    setAllSelected(false);
-    setSelected(next);
-  };
+  const connection = useLiveEvents(model, { notify, deleted: selection.forget, open: (id) => open(id) });
+  const { status, removeIds, deleteSelected, deleteAll, markUnread, mark } = useMessageActions(model, selection, { route, navigate, neighbour });
 
   useShortcuts({
     next: () => {
@@ -212,92 +72,22 @@ export function App() {
     },
   });
 
-  const smtpAt = dialableAddress(ui.smtpAddress);
+  const smtpAt = dialableAddress(ui.SMTPAddress);
   const listCount = route.q ? `${model.total} match${model.total === 1 ? '' : 'es'}` : `${model.total} message${model.total === 1 ? '' : 's'}`;
 
   return (
     <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q && !route.m ? ' is-empty' : ''}`}>
-      <header class="topbar">
-        <a
-          class="brand"
-          href="./"
-          onClick={(e) => {
-            e.preventDefault();
-            setDraft('');
-            navigate({ q: '', m: '' });
-          }}
-        >
-          <svg viewBox="0 0 16 16" width="22" height="22" aria-hidden="true">
-            <rect x="1" y="3" width="14" height="10" rx="2" fill="currentColor" />
-            <path d="M2 4.5l6 4.5 6-4.5" stroke="var(--bg)" stroke-width="1.4" fill="none" />
-          </svg>
-          <span class="brand-name">Letterbox</span>
-          {ui.label && <span class="instance-label">{ui.label}</span>}
-        </a>
-        <form
-          role="search"
-          class="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            navigate({ q: draft.trim(), m: '' });
-          }}
-        >
-          <Icon name="search" />
-          <input
-            ref={searchInput}
-            id="search"
-            type="search"
-            aria-label="Search messages"
-            placeholder="Search   from:  subject:  is:unread  has:attachment …"
-            value={draft}
-            onInput={(e) => {
-              setDraft(e.currentTarget.value);
-              if (e.currentTarget.value === '' && route.q) navigate({ q: '', m: route.m });
-            }}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape') e.currentTarget.blur();
-            }}
-          />
-        </form>
-        <div class="top-tools">
-          <span class={`conn conn-${connection}`} role="status" aria-live="polite">
-            <span class="dot" aria-hidden="true" />
-            {CONNECTION_TEXT[connection]}
-          </span>
-          <label class="sr-only" for="theme">
-            Theme
-          </label>
-          <select
-            id="theme"
-            class="select"
-            value={theme}
-            onChange={(e) => {
-              const t = e.currentTarget.value as Theme;
-              setTheme(t);
-              applyTheme(t);
-            }}
-          >
-            <option value="auto">Auto</option>
-            <option value="light">Light</option>
-            <option value="dark">Dark</option>
-          </select>
-          {'Notification' in window && (
-            <button
-              type="button"
-              class="btn icon-btn"
-              aria-pressed={notify}
-              aria-label="Browser notifications for new mail"
-              title="Browser notifications for new mail"
-              onClick={() => void enableNotify(!notify).then(setNotify)}
-            >
-              <Icon name="bell" />
-            </button>
-          )}
-          <button type="button" class="btn icon-btn" aria-label="Keyboard shortcuts and search help" title="Keyboard shortcuts (?)" onClick={() => setHelp(true)}>
-            ?
-          </button>
-        </div>
-      </header>
+      <TopBar
+        label={ui.Label}
+        routing={routing}
+        searchInput={searchInput}
+        connection={connection}
+        theme={theme}
+        onTheme={setTheme}
+        notify={notify}
+        onNotify={setNotify}
+        onHelp={() => setHelp(true)}
+      />
 
       <main class="panes" style={{ '--list-width': `${listWidth}px` }}>
         <section class="list-pane" id="list-pane" aria-label="Message list">
@@ -307,11 +97,8 @@ export function App() {
             count={count}
             summary={listCount}
             unread={model.unread}
-            showDeleteAll={!ui.hideDeleteAll && model.mailboxTotal > 0 && !route.q}
-            onSelectAll={(all) => {
-              setAllSelected(all);
-              setSelected(new Set());
-            }}
+            showDeleteAll={!ui.HideDeleteAllButton && model.mailboxTotal > 0 && !route.q}
+            onSelectAll={selection.selectAll}
             onMark={(read) => void mark(read)}
             onDelete={() => void deleteSelected()}
             onDeleteAll={() => void deleteAll()}
@@ -328,7 +115,7 @@ export function App() {
             onOpen={open}
             onRetry={() => void model.reset()}
             onTag={(tag) => searchFor(tagQuery(tag))}
-            smtpAddress={ui.smtpAddress}
+            smtpAddress={ui.SMTPAddress}
           />
         </section>
         <SplitHandle width={listWidth} onChange={setListWidth} controls="list-pane" />
@@ -336,8 +123,8 @@ export function App() {
           {route.m ? (
             <MessageView
               id={route.m}
-              relay={ui.releaseEnabled ? { server: ui.relayServer, allowed: ui.allowedRecipients } : null}
-              spamEnabled={ui.spamAssassin}
+              relay={ui.MessageRelay.Enabled ? { server: ui.MessageRelay.SMTPServer, allowed: ui.MessageRelay.AllowedRecipients } : null}
+              spamEnabled={ui.SpamAssassin}
               prevId={neighbour(-1)}
               nextId={neighbour(1)}
               onGo={(id) => open(id)}

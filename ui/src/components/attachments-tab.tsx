@@ -1,10 +1,10 @@
 import { partUrl } from '../api.js';
 import { formatSize } from '../format.js';
-import type { Message, Part } from '../types.js';
+import type { Attachment, Message } from '../types.js';
 
 const PREVIEWABLE = /^image\/(png|gif|jpe?g|webp|bmp|avif)$/i;
 
-function PartRow({ id, part, inline }: { id: string; part: Part; inline: boolean }) {
+function PartRow({ id, part, inline }: { id: string; part: Attachment; inline: boolean }) {
   const url = partUrl(id, part.PartID);
   const name = part.FileName || part.ContentID || `part ${part.PartID}`;
   return (

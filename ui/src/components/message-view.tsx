@@ -8,6 +8,7 @@ import { HtmlCheckTab } from './html-check-tab.js';
 import { HtmlPreview, type PreviewWidth } from './html-preview.js';
 import { Icon } from './icons.js';
 import { type Relay, ReleaseDialog } from './release-dialog.js';
+import { ScreenshotButton } from './screenshot-button.js';
 import { LinksTab } from './links-tab.js';
 import { SpamTab } from './spam-tab.js';
 import { HeadersTab, RawTab } from './source-tabs.js';
@@ -193,6 +194,7 @@ export function MessageView(props: Props) {
                 </button>
               ))}
             </div>
+            {message.HTML && <ScreenshotButton id={message.ID} subject={message.Subject} allowRemote={allowRemote} width={width} />}
           </div>
         )}
       </div>
