@@ -312,6 +312,48 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(typeof fromCatchAll === 'object' && fromCatchAll.to.map((e) => e.message)).toEqual([two]);
         expect(store.get(two!.id)).toBe(two);
         expect(store.folder('catchall', 'INBOX')?.entries.map((e) => e.message)).toEqual([one]);
+        // Only what left the source is reported as taken out of it.
+        expect(typeof moved === 'object' && moved.left).toEqual([2, 1]);
+        expect(typeof fromCatchAll === 'object' && fromCatchAll.left).toEqual([two!.seq]);
+        const withinCatchAll = store.moveToFolder('catchall', 'INBOX', [one!.seq], 'INBOX');
+        expect(typeof withinCatchAll === 'object' && withinCatchAll.left).toEqual([]);
+      });
+
+      it('keeps subscriptions apart from folders (RFC 3501 §6.3.6–6.3.9) and creates special-use folders (RFC 6154)', async () => {
+        const store = await open();
+        const login = 'bob@blue.example';
+        const drafts = store.createFolder(login, 'Notes', '\\Drafts');
+        expect(typeof drafts === 'object' && drafts.specialUse).toBe('\\Drafts');
+        expect(store.subscribeFolder(login, 'Notes', true)).toBe(true);
+        expect(store.folder(login, 'Notes')?.subscribed).toBe(true);
+        expect(store.subscribeFolder(login, 'Nope', true)).toBe('missing');
+        store.deleteFolder(login, 'Notes');
+        // A subscription outlives its folder, and can still be dropped.
+        expect(store.subscriptions(login).has('Notes')).toBe(true);
+        expect(store.subscribeFolder(login, 'Notes', false)).toBe(true);
+        expect(store.subscriptions(login).has('Notes')).toBe(false);
+        expect(store.subscribeFolder(login, 'Notes', false)).toBe('missing');
+      });
+
+      it('tells every folder a message is filed in', async () => {
+        const store = await open();
+        const message = await deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
+        store.copyToFolder('bob@blue.example', 'Archive', [message]);
+        const places = store.placementsOf(message).map(({ login, folder, uid }) => `${login} ${folder} ${uid}`);
+        expect(places).toEqual(expect.arrayContaining(['bob@blue.example INBOX 1', 'carol@blue.example INBOX 1', 'bob@blue.example Archive 1']));
+      });
+
+      it('hands out mod-sequences above every one given before (RFC 7162 §3.1)', async () => {
+        const store = await open();
+        const message = await deliver(store, 1);
+        const start = store.modseq;
+        expect(start).toBeGreaterThanOrEqual(message.modseq);
+        const expunge = store.nextModseq();
+        expect(expunge).toBeGreaterThan(start);
+        expect(store.modseq).toBe(expunge);
+        expect(store.nextModseq(10)).toBeGreaterThanOrEqual(expunge + 10);
+        const [changed] = store.setFlags([message.id], 'add', ['\\Flagged']);
+        expect(changed?.modseq).toBeGreaterThan(expunge + 9);
       });
 
       it('serves the exact bytes of a message through readRaw until it is gone', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeRecords } from '../../../server/store/journal/record-codec.js';
 import { MemoryStore } from '../../../server/store/memory-store.js';
 import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
+import { loggedIn } from '../../imap/imap-client.js';
 
 /** Small enough that a test message can go past it on every path. */
 const MAX_SIZE = 4_096;
@@ -113,5 +114,18 @@ describe('one delivery service for SMTP, HTTP send and IMAP APPEND', () => {
     expect(box.store.stats().messages).toBe(0);
     await box.store.flushed();
     expect(await journaledMessages(dir)).toEqual([]);
+  });
+
+  it('IMAP MULTIAPPEND keeps all or none: one message past the limit refuses the batch (RFC 3502 §3)', async () => {
+    const box = await start();
+    const c = await loggedIn(box.port('imap'), 'bob@blue.com');
+    const lit = (text: string) => `{${Buffer.byteLength(text)}+}\r\n${text}`;
+    const [small, large] = [message('batch-small'), message('batch-large', MAX_SIZE)];
+    expect(await c.command('A1', `APPEND INBOX ${lit(small)} ${lit(large)}`)).toEqual([`A1 NO [TOOBIG] Message exceeds the maximum size of ${MAX_SIZE} bytes`]);
+    expect(box.store.stats().messages).toBe(0);
+    expect(await c.command('A2', `APPEND INBOX ${lit(small)} ${lit(small)}`)).toEqual([expect.stringMatching(/^A2 OK \[APPENDUID \d+ 1:2\] APPEND completed$/)]);
+    // Both are in the journal at the moment of the OK.
+    expect((await journaledMessages(dir)).filter((r) => r.raw.includes('batch-small'))).toHaveLength(2);
+    c.close();
   });
 });
