@@ -1,7 +1,8 @@
 import type { FolderInfo } from '../store/folders.js';
 import { SEPARATOR } from '../store/folders.js';
 import { mailboxKey } from '../store/login.js';
-import { statusValue, toText } from './commands/mailboxes.js';
+import { toText } from './commands/mailbox-args.js';
+import { statusValue } from './commands/status.js';
 import { covers, eventsFor, type NotifyEvent, type NotifySpec } from './notify-spec.js';
 import type { Session } from './session.js';
 

@@ -3,7 +3,7 @@ import { catenate, MAX_CAT_PARTS, type CatPart } from '../catenate.js';
 import { readDateTime, type Reader } from '../parser.js';
 import { formatUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
-import { readMailbox } from './mailboxes.js';
+import { readMailbox } from './mailbox-args.js';
 
 /** Most messages one MULTIAPPEND may carry (their bytes together are held to the literal limit by the framer). */
 export const MAX_APPEND_MESSAGES = 1_000;

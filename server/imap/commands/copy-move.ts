@@ -1,7 +1,7 @@
 import type { FolderEntry, StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
-import { readMailbox } from './mailboxes.js';
+import { readMailbox } from './mailbox-args.js';
 import { expunged } from './selected.js';
 
 /** RFC 4315 §3: source UIDs and the UIDs they got in the target, in the same order. */

@@ -3,7 +3,8 @@ import { AUTHENTICATED, command, ok, type CommandEntry } from '../command.js';
 import { listAttributes, selectMailboxes, superiorsOf, type ListRow } from '../list-select.js';
 import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
-import { readMailbox, readStatusItems, toText, writeStatus } from './mailboxes.js';
+import { readMailbox, toText } from './mailbox-args.js';
+import { readStatusItems, writeStatus } from './status.js';
 
 interface ListArgs {
   reference: string;
