@@ -3,7 +3,8 @@ import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { Credentials } from './security/auth-file.js';
-import type { MemoryStore } from './store/memory-store.js';
+import type { DeliveryService } from './store/delivery.js';
+import type { MailStore } from './store/mail-store.js';
 
 /**
  * The options every listening front reads besides its own (part of its config slice).
@@ -21,7 +22,9 @@ export interface SharedConfig {
  * front's options come beside it, as its own slice of the Config.
  */
 export interface FrontContext {
-  store: MemoryStore;
+  store: MailStore;
+  /** The only way fronts put a message in the store (size limit, tags, commit before the answer). */
+  delivery: DeliveryService;
   logger: Logger;
   /** Key and certificate for STARTTLS and implicit TLS, or null when TLS is off. */
   tls: TlsMaterial | null;

@@ -14,7 +14,7 @@ import { createLogger, type LogLevel } from './lib/log.js';
 import { acceptValue, OptionError, type OptionSpec } from './lib/options.js';
 import type { Listener } from './lib/typed-emitter.js';
 import { createSandbox } from './sandbox.js';
-import type { MemoryStore } from './store/memory-store.js';
+import type { MailStore } from './store/mail-store.js';
 import type { StoreEvents } from './store/types.js';
 
 /** A value as the Config holds it, or the text its flag takes (`'10MB'`, `'30s'`). */
@@ -79,7 +79,7 @@ export interface Letterbox {
   /** A client bound to this instance (throws on use when HTTP is off). */
   readonly client: LetterboxClient;
   /** The store itself, for assertions that need no HTTP. */
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly config: Config;
   /** The store's typed events; returns an unsubscribe function. */
   on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void;

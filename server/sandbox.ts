@@ -13,6 +13,8 @@ import { createSmtpFront } from './smtp/smtp-front.js';
 import { createHttpFront } from './http/http-front.js';
 import { createMailProcessing } from './mime/body-indexer.js';
 import { makeDurable } from './store/journal/durable-store.js';
+import { DeliveryService } from './store/delivery.js';
+import type { MailStore } from './store/mail-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
@@ -24,7 +26,7 @@ export interface SandboxDeps {
 }
 
 export interface Sandbox {
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly config: Config;
   /** The release service, when release is configured. */
   readonly release: ReleaseService | undefined;
@@ -51,8 +53,9 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   });
   const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
+  const delivery = new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
   const slices = frontConfigs(config);
-  const context: FrontContext = { store, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  const context: FrontContext = { store, delivery, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
   // Each front is built from the shared context; a front whose listeners are all off is null.
   // Release comes first: the HTTP front is handed its service (the one http → relay edge).
   const relay = createRelayFront(context, slices.relay);

@@ -6,7 +6,8 @@ import type { ParseCache } from '../mime/parse.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { DeliveryService } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
 import type { HttpConfig } from './options.js';
@@ -15,7 +16,9 @@ import type { Waiters } from './waiters.js';
 
 /** What every route module is handed: the store and the HTTP front's shared pieces. */
 export interface Api {
-  store: MemoryStore;
+  store: MailStore;
+  /** How POST /api/v1/send puts a message in the store, as SMTP does. */
+  delivery: DeliveryService;
   config: HttpConfig;
   logger: Logger;
   parsed: ParseCache;

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { MemoryStore } from '../store/memory-store.js';
-import { SEEN } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
+import { SEEN } from '../store/types.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import type { LiveEventData } from '../shapes/wire-types.js';
@@ -21,7 +21,7 @@ const STATS_INTERVAL_MS = 250;
 const PING_INTERVAL_MS = 30_000;
 
 export interface EventsHubOptions {
-  store: MemoryStore;
+  store: MailStore;
   metrics: Metrics;
   /** Its progress is streamed as `release` frames; absent when release is off. */
   release?: ReleaseService;

@@ -74,7 +74,7 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
     const allowedHost = hostCheck(config, at.host);
     const metrics = new Metrics(store, context.activity);
     api = {
-      store, config, logger: log, clock, metrics,
+      store, delivery: context.delivery, config, logger: log, clock, metrics,
       parsed: new ParseCache(),
       waiters: new Waiters(store),
       tags: new TagCounts(store),

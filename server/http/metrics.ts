@@ -1,5 +1,5 @@
 import type { Activity } from '../lib/activity.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 
 /**
  * Counters the HTTP front keeps from store events (the store's own totals come from
@@ -18,13 +18,13 @@ export class Metrics {
   readonly #unsubscribe: Array<() => void>;
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MailStore,
     readonly activity: Activity,
   ) {
     this.#unsubscribe = [
       store.on('delivered', ({ message }) => {
         this.accepted++;
-        this.acceptedBytes += message.raw.length;
+        this.acceptedBytes += message.size;
         this.acceptedVia.set(message.client.via, (this.acceptedVia.get(message.client.via) ?? 0) + 1);
       }),
       store.on('removed', ({ messages, reason }) => {

@@ -1,4 +1,4 @@
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 
 /**
  * Tags in use with their message counts, recomputed only after a change that can
@@ -10,7 +10,7 @@ export class TagCounts {
   #sorted: string[] | undefined;
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(private readonly store: MemoryStore) {
+  constructor(private readonly store: MailStore) {
     const invalidate = () => {
       this.#counts = undefined;
       this.#sorted = undefined;

@@ -1,5 +1,5 @@
 import type { MessagePredicate } from '../store/search/compile.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 
 interface Waiter {
@@ -16,7 +16,7 @@ export class Waiters {
   readonly #waiting = new Set<Waiter>();
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(private readonly store: MemoryStore) {
+  constructor(private readonly store: MailStore) {
     const offer = (messages: readonly StoredMessage[]) => {
       if (this.#waiting.size === 0) return;
       for (const message of messages) {

@@ -23,9 +23,9 @@ function urlBytes(session: Session, url: string): Buffer | null {
   if (!parsed) return null;
   // An absolute URL must name this login (RFC 4469 §5: a URL outside the account is BADURL).
   if (parsed.user !== undefined && mailboxKey(parsed.user) !== mailboxKey(session.user)) return null;
-  const folder = session.store.folders.get(session.user, normaliseFolderName(parsed.mailbox));
+  const folder = session.store.folder(session.user, normaliseFolderName(parsed.mailbox));
   if (!folder || (parsed.uidValidity !== undefined && parsed.uidValidity !== folder.uidValidity)) return null;
-  const entry = session.store.folders.entry(session.user, folder.name, parsed.uid);
+  const entry = session.store.folderEntry(session.user, folder.name, parsed.uid);
   if (!entry) return null;
   let bytes = entry.message.raw;
   if (parsed.section) {

@@ -1,5 +1,5 @@
 import type { FolderInfo } from '../store/folders.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import { intersect, normalise, rangesOf, without, type UidRange } from './uid-ranges.js';
 
 /**
@@ -53,11 +53,11 @@ export class ExpungeHistory {
   readonly #start: number;
   readonly #off: () => void;
 
-  constructor(store: MemoryStore) {
+  constructor(store: MailStore) {
     // Mod-sequences below #start (from before a restart: the journal jumps past them) get the all-known-UIDs answer.
     this.#start = store.modseq;
     this.#off = store.on('unfiled', (e) => {
-      const folder = store.folders.get(e.login, e.folder);
+      const folder = store.folder(e.login, e.folder);
       if (!folder || e.uids.length === 0) return;
       const uids = normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
       this.#history(folder).add({ modseq: store.nextModseq(), uids });

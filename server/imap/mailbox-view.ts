@@ -1,6 +1,6 @@
 import type { FolderInfo } from '../store/folders.js';
 import { mailboxKey } from '../store/login.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { FolderEntry, StoredMessage } from '../store/types.js';
 import { lowerBound } from './sequence-set.js';
 import { SYSTEM_FLAGS } from './system-flags.js';
@@ -61,7 +61,7 @@ export class MailboxView {
   readonly login: string;
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MailStore,
     login: string,
     readonly folder: FolderInfo,
     readonly readOnly: boolean,
@@ -251,7 +251,7 @@ export class MailboxView {
   }
 
   /** Store access for commands acting on this view. */
-  get source(): MemoryStore {
+  get source(): MailStore {
     return this.store;
   }
 }

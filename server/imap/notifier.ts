@@ -1,7 +1,8 @@
 import type { FolderInfo } from '../store/folders.js';
 import { SEPARATOR } from '../store/folders.js';
 import { mailboxKey } from '../store/login.js';
-import { statusValue, toText } from './commands/mailboxes.js';
+import { toText } from './commands/mailbox-args.js';
+import { statusValue } from './commands/status.js';
 import { covers, eventsFor, type NotifyEvent, type NotifySpec } from './notify-spec.js';
 import type { Session } from './session.js';
 
@@ -43,14 +44,14 @@ export class Notifier {
     const store = session.store;
     this.#login = mailboxKey(session.user);
     this.#folders = this.#snapshot();
-    const folderOf = (login: string, name: string) => (login === this.#login ? store.folders.get(login, name) : undefined);
+    const folderOf = (login: string, name: string) => (login === this.#login ? store.folder(login, name) : undefined);
     this.#off = [
       store.on('filed', (e) => this.#message(folderOf(e.login, e.folder), 'MessageNew', 'new')),
       store.on('unfiled', (e) => this.#message(folderOf(e.login, e.folder), 'MessageExpunge', 'expunge')),
       store.on('flags', (e) => {
         if (!this.#hears('FlagChange')) return;
         for (const message of e.messages) {
-          for (const place of store.folders.placementsOf(message)) this.#message(folderOf(place.login, place.folder), 'FlagChange', 'flags');
+          for (const place of store.placementsOf(message)) this.#message(folderOf(place.login, place.folder), 'FlagChange', 'flags');
         }
       }),
       store.on('folders', (e) => {
@@ -79,7 +80,7 @@ export class Notifier {
   }
 
   #snapshot(): Map<number, FolderState> {
-    return new Map(this.session.store.folders.list(this.#login).map((f) => [f.uidValidity, { name: f.name, subscribed: f.subscribed }]));
+    return new Map(this.session.store.listFolders(this.#login).map((f) => [f.uidValidity, { name: f.name, subscribed: f.subscribed }]));
   }
 
   /** §5.4 MailboxName and §5.5 SubscriptionChange: LIST responses for what a change did to the folder list. */
@@ -126,7 +127,7 @@ export class Notifier {
 
   /** §3.1 STATUS indicator: each watched mailbox's state now, as its events need it. */
   sendInitialStatus(): void {
-    for (const folder of this.session.store.folders.list(this.#login)) {
+    for (const folder of this.session.store.listFolders(this.#login)) {
       if (this.session.view?.folder === folder) continue;
       const events = eventsFor(this.spec, folder);
       const items = new Set<string>();
@@ -142,7 +143,7 @@ export class Notifier {
     const condstore = this.session.condstore;
     for (const [folder, changes] of this.#pending) {
       // A folder deleted since (or deleted and made anew under its name) has nothing to tell.
-      if (this.session.store.folders.get(this.#login, folder.name) !== folder) continue;
+      if (this.session.store.folder(this.#login, folder.name) !== folder) continue;
       const items = new Set<string>();
       if (changes.has('new') || changes.has('expunge')) items.add('MESSAGES').add('UIDNEXT');
       if (changes.has('flags')) items.add('UIDVALIDITY').add('UNSEEN');

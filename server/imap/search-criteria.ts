@@ -5,7 +5,7 @@ import { parsesOffThread } from '../mime/off-thread.js';
 import { parseRaw } from '../mime/parse.js';
 import { readPool } from '../mime/read-pool.js';
 import { decodeWords } from '../mime/summary.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-match.js';
 import { fold, headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
@@ -242,7 +242,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
       return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
     }
     case 'size':
-      return key.op === 'larger' ? c.message.raw.length > key.bytes : c.message.raw.length < key.bytes;
+      return key.op === 'larger' ? c.message.size > key.bytes : c.message.size < key.bytes;
     case 'age':
       return key.op === 'younger' ? c.message.receivedAt.getTime() >= key.cutoff : c.message.receivedAt.getTime() <= key.cutoff;
     case 'seq':
@@ -267,7 +267,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
  * if that parse is given up, as the indexer's would be), which is stored in `store`
  * when given, so the message is not parsed again.
  */
-export async function bodySummary(message: StoredMessage, store?: MemoryStore): Promise<BodySummary> {
+export async function bodySummary(message: StoredMessage, store?: MailStore): Promise<BodySummary> {
   if (message.body) return message.body;
   if (parsesOffThread(message.raw)) {
     const summary = (await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);

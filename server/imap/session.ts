@@ -2,7 +2,8 @@ import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import type { Credentials } from '../security/auth-file.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { DeliveryService } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
@@ -21,7 +22,9 @@ import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveU
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
-  store: MemoryStore;
+  store: MailStore;
+  /** How APPEND puts a message in the store (as SMTP does). */
+  delivery: DeliveryService;
   config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;
@@ -98,7 +101,7 @@ export class Session {
     return this.rev2 || this.enabled.has('UTF8=ACCEPT');
   }
 
-  get store(): MemoryStore {
+  get store(): MailStore {
     return this.ctx.store;
   }
 

@@ -1,7 +1,6 @@
 import type { Front, FrontContext } from '../front.js';
 import type { Logger } from '../lib/log.js';
-import { deliveryTags } from './delivery-tags.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { AsciiTextBody } from './ascii-text-body.js';
 import { simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
@@ -41,7 +40,7 @@ export class BodyIndexer {
   readonly #maxParsing: number;
 
   constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MailStore,
     private readonly logger?: Logger,
     /** The indexer's own workers (closed by stop()). */
     pool = new ParsePool(),
@@ -155,12 +154,10 @@ export class BodyIndexer {
 }
 
 /**
- * The indexer and delivery tagging as a background service of the sandbox, so mail is
- * indexed and tagged whichever fronts are on.
+ * The indexer as a background service of the sandbox, so mail is indexed whichever
+ * fronts are on.
  */
 export function createMailProcessing(context: FrontContext): Front {
-  // Hooked in when the sandbox is built, before any front can deliver.
-  const untag = context.store.addDeliveryTagger(deliveryTags);
   const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }));
   return {
     name: 'mail-processing',
@@ -169,7 +166,6 @@ export function createMailProcessing(context: FrontContext): Front {
     },
     async stop() {
       await indexer.stop();
-      untag();
     },
   };
 }

@@ -3,7 +3,7 @@
  * session enters TRANSACTION. Message numbers stay the same for the whole session
  * (RFC 1939 §5); DELE only marks, and the marks are applied in the UPDATE state.
  */
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { FolderEntry, StoredMessage } from '../store/types.js';
 import type { Pop3Failure } from './failures.js';
 import { wireInfo } from './wire-form.js';
@@ -25,7 +25,7 @@ export class Maildrop {
   readonly #deleted = new Set<number>();
 
   private constructor(
-    private readonly store: MemoryStore,
+    private readonly store: MailStore,
     readonly login: string,
     entries: MaildropEntry[],
   ) {
@@ -33,8 +33,8 @@ export class Maildrop {
   }
 
   /** The login's INBOX as it is now. */
-  static open(store: MemoryStore, login: string): Maildrop {
-    const folder = store.folders.get(login, INBOX);
+  static open(store: MailStore, login: string): Maildrop {
+    const folder = store.folder(login, INBOX);
     const entries = (folder?.entries ?? []).map((entry, index) => ({
       number: index + 1,
       uid: entry.uid,
@@ -62,7 +62,7 @@ export class Maildrop {
   /** Messages neither marked deleted nor removed since the snapshot, in order. */
   *live(): Generator<MaildropEntry> {
     // One merge walk over the snapshot and the folder as it is now, both in UID order.
-    const current = this.store.folders.get(this.login, INBOX)?.entries ?? [];
+    const current = this.store.folder(this.login, INBOX)?.entries ?? [];
     let at = 0;
     for (const entry of this.#entries) {
       while (at < current.length && (current[at] as FolderEntry).uid < entry.uid) at++;
@@ -103,7 +103,7 @@ export class Maildrop {
   }
 
   #present(entry: MaildropEntry): boolean {
-    return this.store.folders.entry(this.login, INBOX, entry.uid)?.message === entry.message;
+    return this.store.folderEntry(this.login, INBOX, entry.uid)?.message === entry.message;
   }
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../lib/log.js';
 import type { LineEvent } from '../lib/line-reader.js';
 import type { Credentials } from '../security/auth-file.js';
 import { mailboxKey } from '../store/login.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { Pop3SessionView, Pop3Settings } from './commands/command.js';
 import { COMMANDS } from './commands/table.js';
 import { Pop3Connection } from './connection.js';
@@ -24,7 +24,7 @@ export interface Pop3SessionOptions {
   socket: Socket;
   /** Implicit TLS (POP3S): secure from the first byte. */
   secure: boolean;
-  store: MemoryStore;
+  store: MailStore;
   credentials: Credentials | null;
   settings: Pop3Settings;
   /** For STLS; null when TLS is not configured. */
@@ -42,7 +42,7 @@ export class Pop3Session implements Pop3SessionView {
   pendingUser: string | undefined;
   readonly timestamp: string;
   readonly settings: Pop3Settings;
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   readonly credentials: Credentials | null;
   /** Resolves when the connection has closed. */
   readonly closed: Promise<void>;

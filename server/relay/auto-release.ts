@@ -7,13 +7,13 @@
  * once the oldest has waited MAX_DEFER_MS), then run at full concurrency.
  */
 import type { Logger } from '../lib/log.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 import type { MessageFilter } from './auto-release-filter.js';
 import type { ReleaseService } from './release-service.js';
 
 export interface AutoReleaseOptions {
-  store: MemoryStore;
+  store: MailStore;
   service: ReleaseService;
   filter: MessageFilter;
   /** Most ids waiting; past it, arrivals are skipped and logged. */

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import { Compaction, COMPACTION_FLOOR } from '../store/journal/compaction.js';
 import { decodeFrames, encodeFrame } from '../store/journal/frame-codec.js';
 import { JournalFile } from '../store/journal/journal-file.js';
@@ -30,7 +30,7 @@ export interface ReleaseJournalOptions {
 export class ReleaseJournal {
   readonly #journal: JournalFile;
   readonly #compaction: Compaction;
-  readonly #store: MemoryStore;
+  readonly #store: MailStore;
   readonly #history: ReleaseHistory;
   /** Every frame encoded so far, for the mean size of a release's record. */
   #framedBytes = 0;
@@ -39,7 +39,7 @@ export class ReleaseJournal {
   #closed = false;
 
   /** Loads the saved history into the service's and starts recording its changes. */
-  static async open(dataDir: string, service: ReleaseService, store: MemoryStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
+  static async open(dataDir: string, service: ReleaseService, store: MailStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
     const path = join(dataDir, FILE);
     const data = await JournalFile.read(path);
     const { frames, validLength } = decodeFrames(data);
@@ -71,7 +71,7 @@ export class ReleaseJournal {
     }
   }
 
-  private constructor(journal: JournalFile, service: ReleaseService, store: MemoryStore, logger: Logger, floor: number) {
+  private constructor(journal: JournalFile, service: ReleaseService, store: MailStore, logger: Logger, floor: number) {
     this.#journal = journal;
     this.#store = store;
     this.#history = service.history;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostPort } from '../lib/host-port.js';
 import type { Logger } from '../lib/log.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { domainOf, type AllowList } from './allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
@@ -48,7 +48,7 @@ export interface ReleaseSettings {
 }
 
 export interface ReleaseDeps {
-  store: MemoryStore;
+  store: MailStore;
   resolver: DnsResolver;
   smtp: SmtpClient;
   clock: () => Date;

@@ -1,7 +1,6 @@
 import type { ParsedMessage, ParsedPart } from '../mime/parse.js';
 import { safeFileName } from '../security/file-name.js';
-import { SEEN } from '../store/memory-store.js';
-import type { Address, HeaderSummary, StoredMessage } from '../store/types.js';
+import { SEEN, type Address, type HeaderSummary, type StoredMessage } from '../store/types.js';
 import type { AddressCounts, Address as AddressDto, Attachment, Message, MessageSummary } from './wire-types.js';
 
 /**
@@ -72,7 +71,7 @@ export function summaryDto(message: StoredMessage): MessageSummary {
     Created: rfc3339(message.receivedAt),
     Username: message.client.username,
     Tags: [...message.tags],
-    Size: message.raw.length,
+    Size: message.size,
     Attachments: message.body?.attachments ?? 0,
     Snippet: message.body?.snippet ?? '',
   };

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../lib/log.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { DeliveryService } from '../store/delivery.js';
 import type { StoredMessage } from '../store/types.js';
 
 /** An error carrying the SMTP reply code smtp-server should send. */
@@ -24,8 +24,7 @@ type DataCallback = (error?: Error | null, message?: string) => void;
  * directory), and names its id.
  */
 export function makeOnData(options: {
-  store: MemoryStore;
-  maxSize: number;
+  delivery: DeliveryService;
   log: Logger;
   /** Called when a message is refused (for the rejected-messages count). */
   onRefused: () => void;
@@ -34,15 +33,20 @@ export function makeOnData(options: {
   /** Called after the reply to each finished transaction (graceful stop hooks in here). */
   afterTransaction: (session: SMTPServerSession) => void;
 }): (stream: Readable, session: SMTPServerSession, callback: DataCallback) => void {
-  const { store, maxSize, log, onRefused, onAccepted, afterTransaction } = options;
+  const { delivery, log, onRefused, onAccepted, afterTransaction } = options;
+  const { maxSize } = delivery;
 
   return (stream, session, callback) => {
+    const refuseTooLarge = () => {
+      onRefused();
+      callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
+    };
     const chunks: Buffer[] = [];
     let bytes = 0;
     let oversized = false;
     stream.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > maxSize) {
+      if (delivery.tooLarge(bytes)) {
         // Stop keeping bytes past the limit; smtp-server drains the rest and answers 552.
         oversized = true;
         chunks.length = 0;
@@ -58,13 +62,12 @@ export function makeOnData(options: {
     stream.on('end', () => {
       if (oversized) {
         log.info('message refused: too large', { client: session.remoteAddress, bytes, maxSize });
-        onRefused();
-        callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
+        refuseTooLarge();
         return afterTransaction(session);
       }
-      let message: StoredMessage;
-      try {
-        message = store.deliver({
+      // With --data-dir the 250 waits for the journal to have the message (RFC 5321 §6.1).
+      delivery
+        .deliver({
           raw: messageBytes(chunks, bytes),
           envelope: {
             mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
@@ -77,25 +80,14 @@ export function makeOnData(options: {
             secure: session.secure,
             via: 'smtp',
           },
-        });
-      } catch (error) {
-        log.error('storing a message failed', { error });
-        callback(smtpError(451, 'Could not store the message, try again'));
-        return afterTransaction(session);
-      }
-      // With --data-dir the 250 waits for the journal to have the message (RFC 5321 §6.1).
-      store
-        .flushed()
-        .then(
-          () => {
-            callback(null, `Ok: queued as ${message.id}`);
-            onAccepted(session, message);
-          },
-          (error: unknown) => {
-            log.error('saving a message failed', { error, id: message.id });
-            callback(smtpError(451, 'Could not save the message, try again'));
-          },
-        )
+        })
+        .then((result) => {
+          if (result.ok) {
+            callback(null, `Ok: queued as ${result.message.id}`);
+            onAccepted(session, result.message);
+          } else if (result.refusal.reason === 'too-large') refuseTooLarge();
+          else callback(smtpError(451, 'Could not save the message, try again'));
+        })
         .then(() => afterTransaction(session))
         .catch((error: unknown) => log.error('bug after a DATA reply', { error }));
     });

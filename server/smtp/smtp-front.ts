@@ -28,7 +28,7 @@ const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
  * RFC 8314).
  */
 export function createSmtpFront(context: FrontContext, config: SmtpConfig): Front | null {
-  const { store, logger, tls, credentials } = context;
+  const { logger, tls, credentials } = context;
   const log = logger.child({ front: 'smtp' });
   const listeners: Array<{ name: string; at: HostPort; secure: boolean }> = [];
   if (config.smtp) listeners.push({ name: 'smtp', at: resolveListenHost(config.smtp, config), secure: false });
@@ -76,14 +76,13 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
       logger: false,
       onAuth,
       onData: makeOnData({
-        store,
-        maxSize: config.smtpMaxSize,
+        delivery: context.delivery,
         log,
         onRefused: refused,
         onAccepted: (session, message) => {
           const line = sessionLogs.get(session.id);
           line?.count('messages');
-          line?.count('bytes', message.raw.length);
+          line?.count('bytes', message.size);
         },
         afterTransaction: (session) => drain?.transactionEnded(session),
       }),

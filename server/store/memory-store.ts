@@ -1,15 +1,19 @@
 import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
 import { summarizeHeaders } from '../mime/summary.js';
-import { Folders } from './folders.js';
+import { Folders, type FolderError, type FolderInfo } from './folders.js';
+import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
+import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
 import { removeByKeys } from './sorted.js';
 import { intern } from './intern.js';
+import { SEEN } from './types.js';
 import type {
   BodySummary,
   ClientInfo,
   DeliverInput,
   Envelope,
   FlagOperation,
+  FolderEntry,
   HeaderSummary,
   ListQuery,
   MessageId,
@@ -20,8 +24,6 @@ import type {
   StoreLimits,
   StoreStats,
 } from './types.js';
-
-export const SEEN = '\\Seen';
 
 /**
  * The store's own record; fronts only ever see it as a readonly StoredMessage.
@@ -54,6 +56,10 @@ class MessageRecord implements StoredMessage {
     return new Date(this.#receivedAt);
   }
 
+  get size(): number {
+    return this.raw.length;
+  }
+
   get summary(): HeaderSummary {
     return (this.#summary ??= summarizeHeaders(this.raw, this.envelope));
   }
@@ -82,22 +88,22 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * The one store: messages in memory, newest last, with their flags, tags and folder
- * placements. Every change is announced as a typed event after it is made.
+ * The memory backend: messages in memory, newest last, with their flags, tags and
+ * folder placements. Every change is announced as a typed event after it is made;
+ * with --data-dir the journal (journal/durable-store.ts) makes changes durable.
  */
-export class MemoryStore {
+export class MemoryStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
   readonly #ordered: MessageRecord[] = [];
   readonly #byId = new Map<MessageId, MessageRecord>();
   readonly #clock: () => Date;
-  readonly #taggers: Array<(raw: Buffer, envelope: Envelope) => string[]> = [];
   #limits: StoreLimits;
   #seq = 0;
   #modseq = 0;
   #bytes = 0;
   #unread = 0;
   #commit: () => Promise<void> = () => Promise.resolve();
-  /** Per-login folders, kept in step with the messages. */
+  /** Per-login folders, kept in step with the messages; the journal saves and restores them. */
   readonly folders: Folders;
 
   constructor(options: MemoryStoreOptions) {
@@ -110,21 +116,20 @@ export class MemoryStore {
     return this.#events.on(event, listener);
   }
 
-  /** Adds tags to each message at delivery (X-Tags, plus-addressing); returns the undo. */
-  addDeliveryTagger(tagger: (raw: Buffer, envelope: Envelope) => string[]): () => void {
-    this.#taggers.push(tagger);
-    return () => {
-      const at = this.#taggers.indexOf(tagger);
-      if (at >= 0) this.#taggers.splice(at, 1);
-    };
-  }
-
   get limits(): StoreLimits {
     return { ...this.#limits };
   }
 
-  /** Stores a message, files it, announces it, then prunes the oldest past the limits. */
-  deliver(input: DeliverInput): StoredMessage {
+  /**
+   * Stores a message, files it, announces it, then prunes the oldest past the limits;
+   * all at once, so it is in the index before this returns. Resolves once committed.
+   */
+  deliver(input: DeliverInput): Promise<StoredMessage> {
+    const record = this.#add(input);
+    return this.#commit().then(() => record);
+  }
+
+  #add(input: DeliverInput): MessageRecord {
     const given = input.client;
     // Senders, recipients and client names repeat from message to message: one copy each.
     const client: ClientInfo = {
@@ -136,9 +141,7 @@ export class MemoryStore {
     };
     const envelope = { mailFrom: intern(input.envelope.mailFrom), rcptTo: input.envelope.rcptTo.map(intern) };
     const flags = input.flags ? new Set(input.flags) : NO_FLAGS;
-    const wantedTags = [...(input.tags ?? [])];
-    for (const tagger of this.#taggers) wantedTags.push(...tagger(input.raw, envelope));
-    const tags = normaliseTags(wantedTags);
+    const tags = normaliseTags(input.tags ?? []);
     const record = new MessageRecord(
       newMessageId(),
       ++this.#seq,
@@ -162,6 +165,10 @@ export class MemoryStore {
 
   get(id: MessageId): StoredMessage | undefined {
     return this.#byId.get(id);
+  }
+
+  readRaw(id: MessageId): Promise<Buffer | undefined> {
+    return Promise.resolve(this.#byId.get(id)?.raw);
   }
 
   /** Every message, oldest first. Do not mutate. */
@@ -284,39 +291,95 @@ export class MemoryStore {
     return count;
   }
 
-  /**
-   * Takes entries out of a login's folder; messages that no folder holds any more
-   * leave the store (reason `expunged`).
-   */
-  expunge(login: string, folder: string, uids: Iterable<number>): void {
-    const orphans = this.folders.unfile(login, folder, uids);
-    this.#removeSeqs(new Set(orphans.map((m) => m.seq)), 'expunged');
+  // ---- Folders ------------------------------------------------------------------------
+
+  listFolders(login: string): FolderInfo[] {
+    return this.folders.list(login);
   }
 
-  /**
-   * A fresh mod-sequence for a change that is not a message's own (RFC 7162 §3.2.7: an
-   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
-   * leaves a gap, so values handed out before can be told from those after.
-   */
+  folder(login: string, name: string): FolderInfo | undefined {
+    return this.folders.get(login, name);
+  }
+
+  folderEntry(login: string, name: string, uid: number): FolderEntry | undefined {
+    return this.folders.entry(login, name, uid);
+  }
+
+  createFolder(login: string, name: string, specialUse = ''): FolderInfo | FolderError {
+    return this.folders.create(login, name, specialUse);
+  }
+
+  /** RFC 3501 §6.3.4; a message that only this folder held leaves the store. */
+  deleteFolder(login: string, name: string): FolderError | undefined {
+    const orphans = this.folders.delete(login, name);
+    if (typeof orphans === 'string') return orphans;
+    this.#removeOrphans(orphans);
+    return undefined;
+  }
+
+  renameFolder(login: string, from: string, to: string): FolderInfo | FolderError {
+    return this.folders.rename(login, from, to);
+  }
+
+  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError {
+    return this.folders.subscribe(login, name, subscribed);
+  }
+
+  subscriptions(login: string): ReadonlySet<string> {
+    return this.folders.subscriptions(login);
+  }
+
+  placementsOf(message: StoredMessage): FolderPlacement[] {
+    return this.folders.placementsOf(message);
+  }
+
+  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError {
+    return this.folders.copy(login, name, [...messages]);
+  }
+
+  moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError {
+    const source = this.folders.get(login, from);
+    const target = this.folders.get(login, to);
+    if (!source || !target) return 'missing';
+    const moving = uids.map((uid) => this.folders.entry(login, source.name, uid)).filter((e): e is FolderEntry => e !== undefined);
+    const entries = this.folders.copy(login, target.name, moving.map((e) => e.message));
+    if (typeof entries === 'string') return entries;
+    const moved = moving.map((e) => e.uid);
+    // A move within one folder gives the messages new UIDs and expunges the old ones
+    // (RFC 6851 §3.1: MOVE is COPY, then expunging the source). Only where the copy
+    // kept a message's UID (the catch-all's INBOX) does the message stay where it is.
+    const kept = new Set(target.name === source.name ? entries.map((e) => e.uid) : []);
+    const leaving = moved.filter((u) => !kept.has(u));
+    // The catch-all's INBOX holds every message: leaving it must not delete what was
+    // just filed elsewhere, so its entries are unfiled without removing orphans.
+    if (mailboxKey(login) === CATCH_ALL && source.name === 'INBOX') this.folders.unfile(login, source.name, leaving);
+    else this.expunge(login, source.name, leaving);
+    return { from: moved, to: entries, left: leaving };
+  }
+
+  expunge(login: string, folder: string, uids: Iterable<number>): void {
+    this.#removeOrphans(this.folders.unfile(login, folder, uids));
+  }
+
+  /** Messages that no folder holds any more leave the store. */
+  #removeOrphans(messages: readonly StoredMessage[]): void {
+    if (messages.length > 0) this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');
+  }
+
+  // ---- Mod-sequences --------------------------------------------------------------------
+
   nextModseq(step = 1): number {
     this.#modseq += step;
     return this.#modseq;
   }
 
-  /** The highest mod-sequence given out so far. */
   get modseq(): number {
     return this.#modseq;
   }
 
-  /** Removes messages whose folder deletion left them held by nothing. */
-  removeOrphans(messages: readonly StoredMessage[]): void {
-    this.#removeSeqs(new Set(messages.map((m) => m.seq)), 'expunged');
-  }
-
   /**
    * Resolves once every change made so far is durable: at once for a memory-only
-   * store, after the journal's fsync with --data-dir. Fronts await it before they
-   * acknowledge a change (the SMTP 250, a POP3 QUIT).
+   * store, after the journal's fsync with --data-dir.
    */
   flushed(): Promise<void> {
     return this.#commit();
@@ -408,4 +471,3 @@ function normaliseTags(tags: Iterable<string>): readonly string[] {
   return clean.length > 0 ? clean.sort((a, b) => a.localeCompare(b)) : NO_TAGS;
 }
 
-export type MailStore = MemoryStore;

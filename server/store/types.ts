@@ -79,12 +79,21 @@ export interface BodySummary {
 
 export type ReadonlyFlags = ReadonlySet<string>;
 
+/** RFC 3501 §2.3.2: the flag that means "read" everywhere (web inbox, API, POP3, IMAP). */
+export const SEEN = '\\Seen';
+
 export interface StoredMessage {
   readonly id: MessageId;
   /** Arrival order: strictly increasing across the store, never reused. */
   readonly seq: number;
-  /** The exact bytes received (DATA, APPEND, or the send API's rendering). */
+  /**
+   * The exact bytes received (DATA, APPEND, or the send API's rendering).
+   * Kept on the entry by the memory backend only; new readers use `MailStore.readRaw`,
+   * which a backend holding bodies elsewhere serves through its cache.
+   */
   readonly raw: Buffer;
+  /** How many bytes `raw` holds; part of the index, so counting never needs the bytes. */
+  readonly size: number;
   readonly envelope: Envelope;
   readonly receivedAt: Date;
   readonly client: ClientInfo;

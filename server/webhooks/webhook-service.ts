@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Front, FrontContext } from '../front.js';
 import { eventSummaryDto } from '../shapes/mailpit-json.js';
 import type { Logger } from '../lib/log.js';
-import type { MemoryStore } from '../store/memory-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 import type { WebhookConfig } from './options.js';
 
@@ -54,7 +54,7 @@ export class WebhookService implements Front {
   readonly name = 'webhooks';
   readonly counts: WebhookCounts = { delivered: 0, retried: 0, dropped: 0 };
   readonly #queue: StoredMessage[] = [];
-  readonly #store: MemoryStore;
+  readonly #store: MailStore;
   readonly #settings: WebhookSettings;
   readonly #log: Logger;
   #unsubscribe: (() => void) | undefined;
@@ -62,7 +62,7 @@ export class WebhookService implements Front {
   /** Aborts the call or backoff in progress when stopping. */
   #abort = new AbortController();
 
-  constructor(store: MemoryStore, settings: WebhookSettings, logger: Logger) {
+  constructor(store: MailStore, settings: WebhookSettings, logger: Logger) {
     this.#store = store;
     this.#settings = settings;
     this.#log = logger.child({ service: 'webhooks' });

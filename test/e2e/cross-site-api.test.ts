@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEEN } from '../../server/store/memory-store.js';
+import { SEEN } from '../../server/store/types.js';
 import { hasChromium, launchChromium, newPage } from '../helpers/browser.js';
 import { startApi, type ApiBox } from '../http/http-helpers.js';
 

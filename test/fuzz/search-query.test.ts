@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { compileSearch } from '../../server/store/search/compile.js';
 import { tokenize, type SearchTerm } from '../../server/store/search/tokenize.js';
+import type { StoredMessage } from '../../server/store/types.js';
 import { deliver } from '../imap/fixtures.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
@@ -17,16 +18,16 @@ const query = fc.array(piece, { maxLength: 10 }).map((p) => p.join(''));
 const timeZone = fc.constantFrom(undefined, 'UTC', 'Europe/Paris', 'Pacific/Kiritimati', 'Not/AZone', '');
 
 describe('search query parser: any query is compiled or refused with a message', () => {
-  const box = { messages: [] as ReturnType<typeof deliver>[] };
+  const box = { messages: [] as StoredMessage[] };
   let sandbox: TestSandbox;
 
   beforeAll(async () => {
     sandbox = await startTestSandbox();
-    box.messages = [
+    box.messages = await Promise.all([
       deliver(sandbox.store, 'Grüße aus Köln', { from: 'a@red.com', to: 'b@blue.com', body: 'hello world' }),
       deliver(sandbox.store, '', { extra: 'Cc: =?utf-8?q?=C3=A9?= <c@x>\r\nReply-To: <>', body: '' }),
       deliver(sandbox.store, 'x'.repeat(2000), { from: '"weird, name" <@x:y@z>', body: '\u0000\u00ff' }),
-    ];
+    ]);
   });
   afterAll(async () => {
     await sandbox?.stop(0);

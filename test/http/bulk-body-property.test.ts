@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { SEEN } from '../../server/store/memory-store.js';
+import { SEEN } from '../../server/store/types.js';
 import { startApi, type ApiBox } from './http-helpers.js';
 
 /**
@@ -152,7 +152,7 @@ describe('PUT/DELETE /api/v1/messages: refused untouched, or exactly the documen
     async (method, template, seenAtStart) => {
       const store = api.box.store;
       store.clear();
-      const ids = SUBJECTS.map((subject) => store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\nx\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['b@blue.com'] } }).id);
+      const ids = await Promise.all(SUBJECTS.map(async (subject) => (await store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\nx\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['b@blue.com'] } })).id));
       store.setFlags(ids.filter((_, i) => seenAtStart[i]), 'add', [SEEN]);
       store.setTags([ids[0] as string], ['kept']);
       const text = template?.replace(/"@(\d)"/g, (_m, i: string) => JSON.stringify(ids[Number(i)]));

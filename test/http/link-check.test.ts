@@ -39,10 +39,10 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
   });
 
   /** Stores a message whose HTML and text hold these links; returns its id. */
-  const deliver = (box: TestSandbox, links: string[]) => {
+  const deliver = async (box: TestSandbox, links: string[]) => {
     const html = links.map((l) => `<a href="${l}">x</a>`).join(' ');
     const raw = `From: a@red.example\r\nTo: b@blue.example\r\nSubject: links\r\nContent-Type: text/html\r\n\r\n<p>${html}</p>\r\n`;
-    return box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } }).id;
+    return (await box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } })).id;
   };
   const linkCheck = async (box: TestSandbox, id: string, query = '') => {
     const response = await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${id}/link-check${query}`);
@@ -52,7 +52,7 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
 
   it('reports each link as Mailpit does: status code, status text, and a count of errors', async () => {
     const links = [`${site.base}/ok`, `${site.base}/gone`, `${site.base}/moved`, `${site.base}/get-only`];
-    const result = await linkCheck(open, deliver(open, links));
+    const result = await linkCheck(open, await deliver(open, links));
     expect(result.Links).toEqual([
       { URL: `${site.base}/ok`, StatusCode: 200, Status: 'OK' },
       { URL: `${site.base}/gone`, StatusCode: 404, Status: 'Not Found' },
@@ -67,7 +67,7 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
   });
 
   it('follows redirects with ?follow=true, and gives up on a loop', async () => {
-    const result = await linkCheck(open, deliver(open, [`${site.base}/moved`, `${site.base}/loop`]), '?follow=true');
+    const result = await linkCheck(open, await deliver(open, [`${site.base}/moved`, `${site.base}/loop`]), '?follow=true');
     expect(result.Links.map((l) => [l.StatusCode, l.Status])).toEqual([
       [200, 'OK'],
       [0, 'more than 10 redirects'],
@@ -80,7 +80,7 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
     const port = new URL(site.base).port;
     // Loopback spelled every way a URL allows (hex, one number, short form, IPv4-mapped), and the cloud metadata address.
     const links = [`${site.base}/ok`, `http://localhost:${port}/ok`, `http://0x7f000001:${port}/`, `http://2130706433:${port}/`, `http://127.1:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, 'http://[::1]:9/', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/'];
-    const result = await linkCheck(guarded, deliver(guarded, links));
+    const result = await linkCheck(guarded, await deliver(guarded, links));
     expect(result.Errors).toBe(links.length);
     for (const link of result.Links) {
       expect(link.StatusCode).toBe(0);
@@ -91,7 +91,7 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
 
   it('answers 404 for an unknown message, and an empty check for a message without links', async () => {
     expect((await fetch(`http://127.0.0.1:${open.port('http')}/api/v1/message/nope/link-check`)).status).toBe(404);
-    expect(await linkCheck(open, deliver(open, []))).toEqual({ Errors: 0, Links: [] });
+    expect(await linkCheck(open, await deliver(open, []))).toEqual({ Errors: 0, Links: [] });
   });
 });
 

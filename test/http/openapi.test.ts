@@ -9,6 +9,7 @@ import { ROUTES } from '../../server/http/openapi-doc.js';
 import { TagCounts } from '../../server/http/tag-counts.js';
 import { Waiters } from '../../server/http/waiters.js';
 import { SearchIndex } from '../../server/store/search/search-index.js';
+import { DeliveryService } from '../../server/store/delivery.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { startApi, type ApiBox } from './http-helpers.js';
 
@@ -18,7 +19,7 @@ function routerOperations(): string[] {
   const metrics = new Metrics(store, new Activity());
   const app = createApp(
     {
-      store, config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
+      store, delivery: new DeliveryService({ store, maxSize: 0, logger: silentLogger }), config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
       waiters: new Waiters(store), tags: new TagCounts(store), search: new SearchIndex(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
     },
     { uiDir: '/nonexistent' },

@@ -64,16 +64,16 @@ describe('GET /api/v1/message/{ID}/remote-image', () => {
     await Promise.all([open.stop(), guarded.stop(), new Promise((resolve) => site.server.close(resolve))]);
   });
 
-  const deliver = (box: TestSandbox, html: string) => {
+  const deliver = async (box: TestSandbox, html: string) => {
     const raw = `From: a@red.example\r\nTo: b@blue.example\r\nSubject: images\r\nContent-Type: text/html\r\n\r\n${html}\r\n`;
-    return box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } }).id;
+    return (await box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } })).id;
   };
   const get = (box: TestSandbox, id: string, query: string) =>
     fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${id}/remote-image${query}`, { headers: { accept: 'application/json' } });
   const images = (base: string) => ['logo', 'moved', 'page', 'huge', 'missing'].map((n) => `<img src="${base}/${n}.png">`).join('');
 
   it('serves an image the message names, inert, after following a redirect', async () => {
-    const id = deliver(open, images(site.base));
+    const id = await deliver(open, images(site.base));
     for (const path of ['/logo.png', '/moved.png']) {
       const response = await get(open, id, `?url=${encodeURIComponent(site.base + path)}`);
       expect(response.status).toBe(200);
@@ -85,7 +85,7 @@ describe('GET /api/v1/message/{ID}/remote-image', () => {
   });
 
   it('refuses what is not an image of this message, or not an image at all, with a JSON error', async () => {
-    const id = deliver(open, images(site.base));
+    const id = await deliver(open, images(site.base));
     const cases: Array<[string, number, RegExp]> = [
       ['', 400, /one url query parameter/],
       [`?url=${encodeURIComponent(site.base + '/other.png')}`, 400, /not a remote image of this message/],
@@ -107,7 +107,7 @@ describe('GET /api/v1/message/{ID}/remote-image', () => {
 
   it('never reaches a loopback or private address unless --allow-internal-http-requests', async () => {
     const before = site.requests.length;
-    const id = deliver(guarded, images(site.base));
+    const id = await deliver(guarded, images(site.base));
     const response = await get(guarded, id, `?url=${encodeURIComponent(site.base + '/logo.png')}`);
     expect(response.status).toBe(502);
     expect(((await response.json()) as { Error: string }).Error).toMatch(/loopback, private or special-use/);

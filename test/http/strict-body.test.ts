@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SEEN } from '../../server/store/memory-store.js';
+import { SEEN } from '../../server/store/types.js';
 import { startSink, type SmtpSink } from '../relay/smtp-sink.js';
 import { startApi, type ApiBox } from './http-helpers.js';
 
@@ -26,11 +26,11 @@ afterAll(async () => {
 });
 
 /** Three messages, all unread. */
-beforeEach(() => {
+beforeEach(async () => {
   api.box.store.clear();
-  ids = ['one', 'two', 'three'].map(
-    (subject) => api.box.store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\n${subject}\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['bob@blue.com'] } }).id,
-  );
+  ids = await Promise.all(['one', 'two', 'three'].map(
+    async (subject) => (await api.box.store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\n${subject}\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['bob@blue.com'] } })).id,
+  ));
 });
 
 const call = (method: string, path: string, body?: string) =>

@@ -11,8 +11,8 @@ afterAll(() => box.stop(0));
 
 describe('IMAP logins and mailboxes (DESIGN.md "Mailboxes")', () => {
   it('an address login sees its own mail; a login without @ sees every message in INBOX', async () => {
-    const forBob = deliver(box.store, 'to bob', { to: 'bob@blue.com' });
-    const forCarol = deliver(box.store, 'to carol', { to: 'carol@blue.com' });
+    const forBob = await deliver(box.store, 'to bob', { to: 'bob@blue.com' });
+    const forCarol = await deliver(box.store, 'to carol', { to: 'carol@blue.com' });
     const bob = await loggedIn(box.port('imap'), 'Bob@Blue.com');
     expect((await bob.command('A1', 'SELECT INBOX'))[0]).toBe('* 1 EXISTS');
     expect((await bob.command('A2', 'UID FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])'))[0]).toContain('Subject: to bob');
@@ -33,7 +33,7 @@ describe('IMAP logins and mailboxes (DESIGN.md "Mailboxes")', () => {
   });
 
   it('an address login EXPUNGE removes a single-recipient message from the store', async () => {
-    const only = deliver(box.store, 'only dave', { to: 'dave@blue.com' });
+    const only = await deliver(box.store, 'only dave', { to: 'dave@blue.com' });
     const dave = await loggedIn(box.port('imap'), 'dave@blue.com');
     await dave.command('A1', 'SELECT INBOX');
     await dave.command('A2', 'UID STORE 1 +FLAGS.SILENT (\\Deleted)');

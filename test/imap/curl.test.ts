@@ -18,7 +18,7 @@ describe.runIf(requireTool('curl'))('curl imap:// against the IMAP front', () =>
     run('curl', ['--silent', '--show-error', '--max-time', '10', '--user', 'curl@blue.com:pw', ...args, `imap://127.0.0.1:${box.port('imap')}/${path}`], { encoding: 'latin1' });
 
   it('lists folders, fetches a message by UID byte for byte, and runs a search', async () => {
-    const first = deliver(box.store, 'from curl', { to: 'curl@blue.com', body: 'caf\u00e9 8-bit body' });
+    const first = await deliver(box.store, 'from curl', { to: 'curl@blue.com', body: 'caf\u00e9 8-bit body' });
     deliver(box.store, 'another', { to: 'curl@blue.com' });
     const list = await curl('');
     expect(list.stdout).toContain('* LIST (\\HasNoChildren \\Archive) "/" Archive');

@@ -18,12 +18,12 @@ const ONE = 'From: one@example.test\r\nSubject: one\r\n\r\nfirst body\r\n';
 const TWO = 'From: two@example.test\r\nSubject: two\r\n\r\nsecond body\r\n';
 
 /** Files exact bytes in a recipient's INBOX, as SMTP would. */
-function deliverRaw(to: string, raw: string): void {
-  box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'sender@red.com', rcptTo: [to] } });
+async function deliverRaw(to: string, raw: string): Promise<void> {
+  await box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'sender@red.com', rcptTo: [to] } });
 }
 
 function folderTexts(user: string, name: string): string[] {
-  return (box.store.folders.get(user, name)?.entries ?? []).map((e) => e.message.raw.toString());
+  return (box.store.folder(user, name)?.entries ?? []).map((e) => e.message.raw.toString());
 }
 
 describe('MULTIAPPEND (RFC 3502)', () => {
@@ -32,7 +32,7 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     const c = await loggedIn(box.port('imap'), user);
     expect((await c.command('A0', 'CAPABILITY'))[0]).toContain(' MULTIAPPEND ');
     await c.command('A1', 'CREATE Batch');
-    const folder = box.store.folders.get(user, 'Batch');
+    const folder = box.store.folder(user, 'Batch');
     expect(await c.command('A2', `APPEND Batch (\\Seen) ${lit(ONE)} (\\Flagged) "07-Feb-1994 21:52:25 -0800" ${lit(TWO)}`)).toEqual([`A2 OK [APPENDUID ${folder?.uidValidity} 1:2] APPEND completed`]);
     expect(folderTexts(user, 'Batch')).toEqual([ONE, TWO]);
     const [first, second] = folder?.entries ?? [];
@@ -62,11 +62,11 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
 
   it('joins TEXT literals and URL parts: whole message, HEADER, a part, its MIME header, a partial range', async () => {
     const user = 'cat@blue.com';
-    deliverRaw(user, SOURCE);
+    await deliverRaw(user, SOURCE);
     const c = await loggedIn(box.port('imap'), user);
     expect((await c.command('A0', 'CAPABILITY'))[0]).toContain(' CATENATE ');
-    const inbox = box.store.folders.get(user, 'INBOX');
-    const drafts = box.store.folders.get(user, 'Drafts');
+    const inbox = box.store.folder(user, 'INBOX');
+    const drafts = box.store.folder(user, 'Drafts');
     const v = inbox?.uidValidity;
     expect(await c.command('A1', `APPEND Drafts CATENATE (URL "/INBOX;UIDVALIDITY=${v}/;UID=1/;SECTION=HEADER" TEXT ${lit('new body\r\n')})`)).toEqual([`A1 OK [APPENDUID ${drafts?.uidValidity} 1] APPEND completed`]);
     expect(await c.command('A2', `APPEND Drafts CATENATE (TEXT ${lit('X: 1\r\n')} URL "/INBOX/;UID=1/;SECTION=2.MIME" URL "/INBOX/;uid=1/;section=2")`)).toEqual([`A2 OK [APPENDUID ${drafts?.uidValidity} 2] APPEND completed`]);
@@ -90,10 +90,10 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
 
   it('a URL to another account, a missing message or a stale UIDVALIDITY is NO [BADURL], and nothing is stored', async () => {
     const user = 'cat-bad@blue.com';
-    deliverRaw(user, SOURCE);
-    deliverRaw('alice@blue.com', SOURCE);
+    await deliverRaw(user, SOURCE);
+    await deliverRaw('alice@blue.com', SOURCE);
     const c = await loggedIn(box.port('imap'), user);
-    const v = box.store.folders.get(user, 'INBOX')?.uidValidity ?? 0;
+    const v = box.store.folder(user, 'INBOX')?.uidValidity ?? 0;
     const refused = [
       'imap://alice%40blue.com@localhost/INBOX/;UID=1',
       'imap://localhost/INBOX/;UID=1',
@@ -116,7 +116,7 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
 
   it('bounds: past the size limit is NO [TOOBIG]; too many parts, an empty list or an unknown part is BAD', async () => {
     const user = 'cat-bounds@blue.com';
-    deliverRaw(user, `Subject: big\r\n\r\n${'x'.repeat(LIMIT - 100)}\r\n`);
+    await deliverRaw(user, `Subject: big\r\n\r\n${'x'.repeat(LIMIT - 100)}\r\n`);
     const c = await loggedIn(box.port('imap'), user);
     expect(await c.command('T1', 'APPEND Drafts CATENATE (URL "/INBOX/;UID=1" URL "/INBOX/;UID=1")')).toEqual([`T1 NO [TOOBIG] Message larger than ${LIMIT} bytes`]);
     const many = Array.from({ length: 101 }, () => 'URL "/INBOX/;UID=1/;SECTION=HEADER"').join(' ');

@@ -12,7 +12,7 @@ let users = 0;
 /** A fresh login holding one message with these bytes, INBOX selected. */
 async function withMessage(raw: Buffer): Promise<ImapLineClient> {
   const user = `bin${++users}@blue.com`;
-  box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
+  await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
   const c = await loggedIn(box.port('imap'), user);
   await c.command('S0', 'SELECT INBOX');
   return c;
@@ -51,7 +51,7 @@ describe('IMAP BINARY of content holding NUL (RFC 3516 §4.2)', () => {
     expect(whole.includes(Buffer.from(`{${raw.length}}\r\n`))).toBe(true);
     expect((await firstLineBytes(c, 'B3', 'FETCH 1 RFC822')).includes(0)).toBe(false);
     // The stored bytes stay as received.
-    expect(box.store.folders.get(`bin${users}@blue.com`, 'INBOX')?.entries[0]?.message.raw).toEqual(raw);
+    expect(box.store.folder(`bin${users}@blue.com`, 'INBOX')?.entries[0]?.message.raw).toEqual(raw);
     c.close();
   });
 

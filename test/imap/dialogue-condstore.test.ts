@@ -10,7 +10,7 @@ afterAll(() => box.stop(0));
 
 const mailbox = (count: number) => freshMailbox(box, count, 'cs');
 
-const highest = (user: string) => Math.max(...(box.store.folders.get(user, 'INBOX')?.entries ?? []).map((e) => e.message.modseq));
+const highest = (user: string) => Math.max(...(box.store.folder(user, 'INBOX')?.entries ?? []).map((e) => e.message.modseq));
 
 describe('CONDSTORE enabled by a command on a selected mailbox (RFC 7162 §3.1)', () => {
   it('the first FETCH (MODSEQ) sends OK [HIGHESTMODSEQ] before its FETCH responses, once', async () => {

@@ -47,11 +47,11 @@ describe('IMAP CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4)', () => {
   it('new mail and another session’s changes reach the result, in IDLE too', async () => {
     const { c, user } = await mailbox(2);
     expect(await c.command('A1', 'UID SEARCH RETURN (UPDATE) OR SUBJECT news FLAGGED')).toEqual(['* ESEARCH (TAG "A1") UID', 'A1 OK UID SEARCH completed']);
-    deliver(box.store, 'news today', { to: user });
+    await deliver(box.store, 'news today', { to: user });
     expect(await c.command('A2', 'NOOP')).toEqual(['* 3 EXISTS', '* 3 RECENT', '* ESEARCH (TAG "A1") UID ADDTO (0 3)', 'A2 OK NOOP completed']);
     c.write('A3 IDLE\r\n');
     expect(await c.line()).toBe('+ idling');
-    deliver(box.store, 'more news', { to: user });
+    await deliver(box.store, 'more news', { to: user });
     expect([await c.line(), await c.line(), await c.line()]).toEqual(['* 4 EXISTS', '* 4 RECENT', '* ESEARCH (TAG "A1") UID ADDTO (0 4)']);
     const other = await loggedIn(box.port('imap'), user);
     await other.command('B1', 'SELECT INBOX');

@@ -19,7 +19,7 @@ describe('EXAMINE and \\Recent (RFC 3501 §6.3.2, §2.3.2)', () => {
     // Another session examining sees them recent too; mail arriving meanwhile is recent as well.
     const other = await loggedIn(box.port('imap'), user);
     expect(await other.command('O1', 'EXAMINE INBOX')).toContain('* 2 RECENT');
-    box.store.deliver({ raw: Buffer.from('Subject: m3\r\n\r\nthree\r\n'), envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
+    await box.store.deliver({ raw: Buffer.from('Subject: m3\r\n\r\nthree\r\n'), envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
     expect(await other.command('O2', 'NOOP')).toEqual(['* 3 EXISTS', '* 3 RECENT', 'O2 OK NOOP completed']);
     expect(await c.command('S1', 'SELECT INBOX')).toContain('* 3 RECENT');
     expect(await other.command('O3', 'EXAMINE INBOX')).toContain('* 0 RECENT');

@@ -104,7 +104,7 @@ describe('LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 615
 
   it('RETURN (STATUS …) answers each selectable listed mailbox; SPECIAL-USE selects and returns the special folders', async () => {
     const user = 'liststatus@blue.com';
-    deliver(box.store, 'hello', { to: user });
+    await deliver(box.store, 'hello', { to: user });
     const c = await loggedIn(box.port('imap'), user);
     await c.command('C1', 'CREATE Projects/Alpha');
     await c.command('C2', 'DELETE Projects');

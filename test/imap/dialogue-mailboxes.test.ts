@@ -13,10 +13,10 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
   it('SELECT reports the mailbox as in the RFC example; EXAMINE is read-only (§6.3.1, §6.3.2)', async () => {
     const user = 'select@blue.com';
     deliver(box.store, 'one', { to: user });
-    const second = deliver(box.store, 'two', { to: user });
+    const second = await deliver(box.store, 'two', { to: user });
     box.store.setFlags([second.id], 'add', ['\\Seen', '$Important']);
     const c = await loggedIn(box.port('imap'), user);
-    const folder = box.store.folders.get(user, 'INBOX');
+    const folder = box.store.folder(user, 'INBOX');
     const reply = await c.command('A142', 'SELECT INBOX');
     expect(reply).toEqual([
       '* 2 EXISTS',
@@ -116,10 +116,10 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
 
   it('NAMESPACE (RFC 2342) and STATUS (§6.3.10, RFC 9051 SIZE/DELETED, RFC 7162)', async () => {
     const user = 'status@blue.com';
-    const a = deliver(box.store, 'a', { to: user });
+    const a = await deliver(box.store, 'a', { to: user });
     deliver(box.store, 'b', { to: user });
     box.store.setFlags([a.id], 'add', ['\\Seen', '\\Deleted']);
-    const folder = box.store.folders.get(user, 'INBOX');
+    const folder = box.store.folder(user, 'INBOX');
     const c = await loggedIn(box.port('imap'), user);
     expect(await c.command('A001', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL NIL', 'A001 OK NAMESPACE completed']);
     expect(await c.command('A042', 'STATUS INBOX (MESSAGES UNSEEN)')).toEqual(['* STATUS INBOX (MESSAGES 2 UNSEEN 1)', 'A042 OK STATUS completed']);
@@ -134,7 +134,7 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
   it('APPEND with flags, date, synchronising and non-synchronising literals (§6.3.11, RFC 4315, RFC 7888)', async () => {
     const user = 'append@blue.com';
     const c = await loggedIn(box.port('imap'), user);
-    const drafts = box.store.folders.get(user, 'Drafts');
+    const drafts = box.store.folder(user, 'Drafts');
     const message = 'Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\nFrom: Fred Foobar <foobar@Blurdybloop.COM>\r\nSubject: afternoon meeting\r\nTo: mooch@owatagu.siam.edu\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n';
     c.write(`A003 APPEND Drafts (\\Seen \\Draft) "07-Feb-1994 21:52:25 -0800" {${Buffer.byteLength(message)}}\r\n`);
     expect(await c.line()).toBe('+ Ready for literal data');
@@ -155,7 +155,7 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
   it('mailbox names in modified UTF-7, and in UTF-8 after ENABLE IMAP4rev2 (RFC 3501 §5.1.3)', async () => {
     const c = await loggedIn(box.port('imap'), 'utf7@blue.com');
     expect(await c.command('A1', 'CREATE "~peter/mail/&U,BTFw-/&ZeVnLIqe-"')).toEqual(['A1 OK CREATE completed']);
-    expect(box.store.folders.get('utf7@blue.com', '~peter/mail/台北/日本語')).toBeDefined();
+    expect(box.store.folder('utf7@blue.com', '~peter/mail/台北/日本語')).toBeDefined();
     expect(await c.command('A2', 'LIST "" "~peter/mail/&U,BTFw-/*"')).toEqual(['* LIST (\\HasNoChildren) "/" ~peter/mail/&U,BTFw-/&ZeVnLIqe-', 'A2 OK LIST completed']);
     await c.command('A3', 'ENABLE IMAP4rev2');
     expect(await c.command('A4', 'LIST "" "~peter/mail/台北/*"')).toEqual(['* LIST (\\HasNoChildren) "/" "~peter/mail/台北/日本語"', 'A4 OK LIST completed']);

@@ -11,13 +11,13 @@ afterAll(() => box.stop(0));
 
 let users = 0;
 const fresh = () => `notify${++users}@blue.com`;
-const folder = (user: string, name: string) => box.store.folders.get(user, name);
+const folder = (user: string, name: string) => box.store.folder(user, name);
 const BADEVENT = '[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]';
 
 describe('IMAP NOTIFY (RFC 5465)', () => {
   it('NOTIFY SET STATUS sends each watched mailbox what its events need (§3.1)', async () => {
     const user = fresh();
-    deliver(box.store, 'one', { to: user });
+    await deliver(box.store, 'one', { to: user });
     const c = await loggedIn(box.port('imap'), user);
     await c.command('A0', 'APPEND Archive {4+}\r\nhi\r\n');
     const archive = folder(user, 'Archive');
@@ -31,13 +31,13 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     const flags = await c.command('A3', 'NOTIFY SET STATUS (subtree Arch (FlagChange))');
     expect(flags).toHaveLength(1);
     expect(await c.command('A4', 'NOTIFY SET STATUS (subtree Archive (FlagChange MessageNew MessageExpunge))')).toEqual([
-      `* STATUS Archive (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ${archive?.uidValidity} HIGHESTMODSEQ ${box.store.folders.get(user, 'Archive')?.entries[0]?.message.modseq})`,
+      `* STATUS Archive (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ${archive?.uidValidity} HIGHESTMODSEQ ${box.store.folder(user, 'Archive')?.entries[0]?.message.modseq})`,
       'A4 OK NOTIFY completed',
     ]);
     // INBOXES is where mail is delivered: INBOX; SUBSCRIBED follows the subscriptions.
     expect(await c.command('A7', 'NOTIFY SET STATUS (inboxes (MessageExpunge))')).toEqual(['* STATUS INBOX (MESSAGES 1)', 'A7 OK NOTIFY completed']);
     await c.command('A8', 'UNSUBSCRIBE Archive');
-    const subscribed = box.store.folders.list(user).filter((f) => f.subscribed);
+    const subscribed = box.store.listFolders(user).filter((f) => f.subscribed);
     expect(await c.command('A9', 'NOTIFY SET STATUS (subscribed (MessageExpunge))')).toEqual([
       ...subscribed.map((f) => `* STATUS ${f.name} (MESSAGES ${f.entries.length})`),
       'A9 OK NOTIFY completed',
@@ -72,7 +72,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
 
   it('an idling client hears of new mail in the selected mailbox with its fetch-att, and of changes elsewhere as STATUS', async () => {
     const user = fresh();
-    deliver(box.store, 'first', { to: user });
+    await deliver(box.store, 'first', { to: user });
     const a = await loggedIn(box.port('imap'), user);
     const b = await loggedIn(box.port('imap'), user);
     await a.command('A1', 'SELECT INBOX');
@@ -80,7 +80,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     a.write('A3 IDLE\r\n');
     expect(await a.line()).toBe('+ idling');
 
-    deliver(box.store, 'second', { to: user });
+    await deliver(box.store, 'second', { to: user });
     expect(await a.line()).toBe('* 2 EXISTS');
     expect(await a.line()).toBe('* 2 RECENT');
     expect(await a.line()).toBe('* 2 FETCH (UID 2 BODY[HEADER.FIELDS (SUBJECT)] {19}\r\nSubject: second\r\n\r\n)');
@@ -107,7 +107,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
 
   it('with QRESYNC and CONDSTORE on, another session sees VANISHED and HIGHESTMODSEQ in STATUS', async () => {
     const user = fresh();
-    for (const n of [1, 2, 3]) deliver(box.store, `m${n}`, { to: user });
+    for (const n of [1, 2, 3]) await deliver(box.store, `m${n}`, { to: user });
     const a = await loggedIn(box.port('imap'), user);
     const b = await loggedIn(box.port('imap'), user);
     await a.command('A1', 'ENABLE QRESYNC');
@@ -121,7 +121,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     await b.command('B4', 'MOVE 1 Junk');
     expect(await a.line()).toBe('* VANISHED 1');
     const junk = folder(user, 'Junk');
-    expect(await a.line()).toBe(`* STATUS Junk (MESSAGES 1 UIDNEXT 2 HIGHESTMODSEQ ${box.store.folders.get(user, 'Junk')?.entries[0]?.message.modseq})`);
+    expect(await a.line()).toBe(`* STATUS Junk (MESSAGES 1 UIDNEXT 2 HIGHESTMODSEQ ${box.store.folder(user, 'Junk')?.entries[0]?.message.modseq})`);
     expect(junk?.entries).toHaveLength(1);
     a.close();
     b.close();
@@ -129,12 +129,12 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
 
   it('SELECTED-DELAYED keeps expunges for a command that may renumber (§6.1.2)', async () => {
     const user = fresh();
-    for (const n of [1, 2]) deliver(box.store, `m${n}`, { to: user });
+    for (const n of [1, 2]) await deliver(box.store, `m${n}`, { to: user });
     const a = await loggedIn(box.port('imap'), user);
     await a.command('A1', 'EXAMINE INBOX');
     await a.command('A2', 'NOTIFY SET (selected-delayed (MessageNew MessageExpunge))');
     box.store.expunge(user, 'INBOX', [1]);
-    deliver(box.store, 'm3', { to: user });
+    await deliver(box.store, 'm3', { to: user });
     // The new message is told at once; the expunged one keeps its number until NOOP.
     expect(await a.line()).toBe('* 3 EXISTS');
     // EXAMINE claims no \Recent, so all three (the expunged one still counts until NOOP) are recent.
@@ -175,7 +175,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     const big = 'x'.repeat(76) + '\r\n';
     const sent = 60;
     for (let i = 0; i < sent; i++) {
-      deliver(box.store, `big ${i}`, { to: user, body: big.repeat(4000) });
+      await deliver(box.store, `big ${i}`, { to: user, body: big.repeat(4000) });
       // Let the server push what it owes before the next message arrives.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

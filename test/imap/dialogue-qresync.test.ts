@@ -15,10 +15,10 @@ afterAll(() => box.stop(0));
 
 let users = 0;
 /** A fresh login with `count` messages; its INBOX's UIDVALIDITY. */
-function mailbox(count: number): { user: string; uidValidity: number } {
+async function mailbox(count: number): Promise<{ user: string; uidValidity: number }> {
   const user = `qr${++users}@blue.com`;
-  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user });
-  return { user, uidValidity: box.store.folders.get(user, 'INBOX')?.uidValidity ?? 0 };
+  for (let i = 1; i <= count; i++) await deliver(box.store, `message ${i}`, { to: user });
+  return { user, uidValidity: box.store.folder(user, 'INBOX')?.uidValidity ?? 0 };
 }
 
 async function qresyncClient(user: string): Promise<ImapLineClient> {
@@ -36,12 +36,12 @@ function highestModseq(lines: readonly string[]): number {
 const changes = (lines: readonly string[]) => lines.filter((l) => l.startsWith('* VANISHED') || / FETCH /.test(l));
 
 function modseqOf(user: string, uid: number): number {
-  return box.store.folders.entry(user, 'INBOX', uid)?.message.modseq ?? 0;
+  return box.store.folderEntry(user, 'INBOX', uid)?.message.modseq ?? 0;
 }
 
 describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
   it('is advertised, enabled by ENABLE, and needed before SELECT … (QRESYNC …) or VANISHED', async () => {
-    const { user, uidValidity } = mailbox(2);
+    const { user, uidValidity } = await mailbox(2);
     const c = await loggedIn(box.port('imap'), user);
     expect((await c.command('A1', 'CAPABILITY'))[0]).toMatch(/ QRESYNC /);
     // §3.2.5: a tagged BAD, and the connection goes on.
@@ -58,7 +58,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   it('refuses malformed QRESYNC parameters with BAD and keeps the connection', async () => {
-    const { user, uidValidity } = mailbox(3);
+    const { user, uidValidity } = await mailbox(3);
     const c = await qresyncClient(user);
     const bad = [
       `SELECT INBOX (QRESYNC (${uidValidity} 1 1:*))`,
@@ -79,7 +79,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   it('a reconnecting client learns what vanished and what changed since its HIGHESTMODSEQ', async () => {
-    const { user, uidValidity } = mailbox(6);
+    const { user, uidValidity } = await mailbox(6);
     const first = await qresyncClient(user);
     const known = highestModseq(await first.command('S1', 'SELECT INBOX'));
     await first.command('S2', 'LOGOUT');
@@ -118,7 +118,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
   });
 
   it('a QRESYNC session is told VANISHED in place of EXPUNGE, and its own EXPUNGE completes with HIGHESTMODSEQ', async () => {
-    const { user } = mailbox(5);
+    const { user } = await mailbox(5);
     const a = await qresyncClient(user);
     const b = await loggedIn(box.port('imap'), user);
     await a.command('A1', 'SELECT INBOX');
@@ -142,7 +142,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
       'B4 OK STATUS completed',
     ]);
     // RFC 6851 §4.4: MOVE too tells VANISHED and completes with the new HIGHESTMODSEQ.
-    const archive = box.store.folders.get(user, 'Archive');
+    const archive = box.store.folder(user, 'Archive');
     const move = await a.command('A6', 'UID MOVE 3 Archive');
     expect(move.slice(0, 2)).toEqual([`* OK [COPYUID ${archive?.uidValidity} 3 1] Moved`, '* VANISHED 3']);
     expect(highestModseq(move.slice(2))).toBeGreaterThan(modseq);
@@ -153,7 +153,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
 
   it('past its bound the history is forgotten oldest first, and an older mod-sequence gets every known UID not present', async () => {
     const count = 2 * EXPUNGE_HISTORY_RANGES + 10;
-    const { user, uidValidity } = mailbox(count);
+    const { user, uidValidity } = await mailbox(count);
     const c = await qresyncClient(user);
     const before = highestModseq(await c.command('S1', 'EXAMINE INBOX'));
     // One expunge per odd UID: each a range of its own, more than the history keeps.
@@ -181,8 +181,8 @@ describe('QRESYNC across a restart from --data-dir', () => {
     try {
       const user = 'restart@blue.com';
       const before = await startTestSandbox({ dataDir: dir });
-      for (const n of [1, 2, 3, 4]) deliver(before.store, `m${n}`, { to: user });
-      const uidValidity = before.store.folders.get(user, 'INBOX')?.uidValidity ?? 0;
+      for (const n of [1, 2, 3, 4]) await deliver(before.store, `m${n}`, { to: user });
+      const uidValidity = before.store.folder(user, 'INBOX')?.uidValidity ?? 0;
       const c = await loggedIn(before.port('imap'), user);
       await c.command('E1', 'ENABLE QRESYNC');
       await c.command('S1', 'SELECT INBOX');
@@ -196,7 +196,7 @@ describe('QRESYNC across a restart from --data-dir', () => {
       const after = await startTestSandbox({ dataDir: dir });
       try {
         after.store.expunge(user, 'INBOX', [2]);
-        const flagged = after.store.folders.entry(user, 'INBOX', 3)?.message;
+        const flagged = after.store.folderEntry(user, 'INBOX', 3)?.message;
         after.store.setFlags([flagged?.id ?? ''], 'add', ['\\Flagged']);
         const again = await loggedIn(after.port('imap'), user);
         await again.command('E1', 'ENABLE QRESYNC');

@@ -23,7 +23,7 @@ describe('SEARCH FROM/TO/CC/BCC match the parsed addresses (RFC 3501 §6.4.4)', 
   it('matches local@domain with comments and white space removed, display names, comments as names, and groups', async () => {
     const user = 'addr@blue.com';
     for (const [i, header] of headers.entries()) {
-      box.store.deliver({ raw: Buffer.from(`${header}\r\nSubject: m${i + 1}\r\n\r\nbody\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
+      await box.store.deliver({ raw: Buffer.from(`${header}\r\nSubject: m${i + 1}\r\n\r\nbody\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
     }
     const c = await loggedIn(box.port('imap'), user);
     // A quoted string may carry UTF-8 once enabled (RFC 6855 §3).

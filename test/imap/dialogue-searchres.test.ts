@@ -33,7 +33,7 @@ describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {
     const { c, user } = await mailbox(4);
     await c.command('C0', 'CREATE foo');
     expect(await c.command('A301', 'UID SEARCH RETURN (SAVE) SINCE 1-Jan-2004 NOT FROM "Smith" UID 2:3')).toEqual(['A301 OK UID SEARCH completed, result saved']);
-    const validity = box.store.folders.get(user, 'foo')?.uidValidity;
+    const validity = box.store.folder(user, 'foo')?.uidValidity;
     expect(await c.command('A302', 'UID COPY $ "foo"')).toEqual([`A302 OK [COPYUID ${validity} 2:3 1:2] UID COPY completed`]);
     expect(await c.command('A303', 'COPY $ foo')).toEqual([`A303 OK [COPYUID ${validity} 2:3 3:4] COPY completed`]);
     expect(await c.command('A304', 'MOVE $ foo')).toEqual([`* OK [COPYUID ${validity} 2:3 5:6] Moved`, '* 2 EXPUNGE', '* 2 EXPUNGE', 'A304 OK MOVE completed']);

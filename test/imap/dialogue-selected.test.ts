@@ -13,7 +13,7 @@ let users = 0;
 /** A fresh login with `count` messages, selected. */
 async function mailbox(count: number, options: { select?: boolean } = {}): Promise<{ c: ImapLineClient; user: string }> {
   const user = `sel${++users}@blue.com`;
-  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}` });
+  for (let i = 1; i <= count; i++) await deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}` });
   const c = await loggedIn(box.port('imap'), user);
   if (options.select !== false) await c.command('S0', 'SELECT INBOX');
   return { c, user };
@@ -22,14 +22,14 @@ async function mailbox(count: number, options: { select?: boolean } = {}): Promi
 describe('IMAP FETCH (RFC 3501 §6.4.5)', () => {
   it('returns FLAGS, UID, sizes, dates, BODY[] equal to the stored bytes, and sets \\Seen unless PEEK', async () => {
     const { c, user } = await mailbox(2);
-    const entry = box.store.folders.get(user, 'INBOX')?.entries[0];
+    const entry = box.store.folder(user, 'INBOX')?.entries[0];
     const raw = entry?.message.raw.toString() ?? '';
     expect(await c.command('A1', 'FETCH 1 (UID RFC822.SIZE)')).toEqual([`* 1 FETCH (UID 1 RFC822.SIZE ${raw.length})`, 'A1 OK FETCH completed']);
     expect(await c.command('A2', 'FETCH 1 BODY.PEEK[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw})`, 'A2 OK FETCH completed']);
     expect(entry?.message.flags.has('\\Seen')).toBe(false);
     expect(await c.command('A3', 'FETCH 1 BODY[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw} FLAGS (\\Seen \\Recent))`, 'A3 OK FETCH completed']);
     expect(entry?.message.flags.has('\\Seen')).toBe(true);
-    const raw2 = box.store.folders.get(user, 'INBOX')?.entries[1]?.message.raw.toString() ?? '';
+    const raw2 = box.store.folder(user, 'INBOX')?.entries[1]?.message.raw.toString() ?? '';
     const header = raw2.slice(0, raw2.indexOf('\r\n\r\n') + 4);
     expect(await c.command('A4', 'FETCH 2 RFC822.HEADER')).toEqual([`* 2 FETCH (RFC822.HEADER {${header.length}}\r\n${header})`, 'A4 OK FETCH completed']);
     expect(await c.command('A5', 'FETCH 2 (BODY.PEEK[TEXT]<0.4> BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).toEqual([
@@ -60,7 +60,7 @@ describe('IMAP BINARY (RFC 3516)', () => {
   it('decodes a base64 part, reports its size, and uses literal8 for NUL bytes', async () => {
     const user = 'binary@blue.com';
     const payload = Buffer.from([0x00, 0x01, 0x02, 0xff, 0x41]);
-    box.store.deliver({
+    await box.store.deliver({
       raw: Buffer.from(
         ['Subject: bin', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', '--b', 'Content-Type: text/plain', 'Content-Transfer-Encoding: quoted-printable', '', 'caf=C3=A9', '--b', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', payload.toString('base64'), '--b--', ''].join('\r\n'),
       ),
@@ -80,7 +80,7 @@ describe('IMAP BINARY (RFC 3516)', () => {
     const user = 'cte@blue.com';
     const parts = ['--b', 'Content-Type: text/plain', 'Content-Transfer-Encoding: quoted-printable', '', 'caf=C3=A9', '--b', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: x-uuencode', '', 'begin 644 a', '--b--', ''];
     const raw = Buffer.from(['Subject: cte', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary=b', '', ...parts].join('\r\n'));
-    const message = box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
+    const message = await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } });
     const c = await loggedIn(box.port('imap'), user);
     await c.command('S', 'SELECT INBOX');
     const refused = 'NO [UNKNOWN-CTE] Cannot decode the Content-Transfer-Encoding of a requested part';
@@ -114,7 +114,7 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
     ]);
     expect(await c.command('A006', 'UID STORE 1 +FLAGS \\Seen')).toEqual(['* 1 FETCH (UID 1 FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A006 OK UID STORE completed']);
     expect(await c.command('A007', 'STORE 1 +FLAGS (\\Recent)')).toEqual(['* 1 FETCH (FLAGS (\\Flagged $Label1 \\Seen \\Recent))', 'A007 OK STORE completed']);
-    const messages = box.store.folders.get(user, 'INBOX')?.entries.map((e) => [...e.message.flags].sort());
+    const messages = box.store.folder(user, 'INBOX')?.entries.map((e) => [...e.message.flags].sort());
     expect(messages).toEqual([['$Label1', '\\Flagged', '\\Seen'], [], ['\\Deleted'], ['\\Deleted']]);
     expect((await c.command('A008', 'STORE 1 FLAGS'))[0]).toMatch(/^A008 BAD /);
     c.close();
@@ -124,7 +124,7 @@ describe('IMAP STORE (RFC 3501 §6.4.6)', () => {
     const { c, user } = await mailbox(1);
     // Flags are atoms, case-insensitive: \seen is \Seen, so the web inbox sees it read too.
     expect(await c.command('A1', 'STORE 1 +FLAGS (\\seen \\FLAGGED)')).toEqual(['* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent))', 'A1 OK STORE completed']);
-    const message = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
+    const message = box.store.folder(user, 'INBOX')?.entries[0]?.message;
     expect([...(message?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
     // A server must not report a flag-extension (RFC 3501 §9), so it does not take one.
     expect((await c.command('A2', 'STORE 1 +FLAGS (\\Bogus)'))[0]).toMatch(/^A2 BAD .*unknown system flag \\Bogus/);
@@ -143,9 +143,9 @@ async function searching(user: string): Promise<{ c: ImapLineClient; search(crit
 describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
   it('finds by every kind of key', async () => {
     const user = `search@blue.com`;
-    deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
-    const b = deliver(box.store, '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=', { to: user, body: 'lazy dog', receivedAt: new Date('2024-02-02T10:00:00Z'), extra: 'X-Ticket: 42' });
-    const c3 = deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
+    await deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
+    const b = await deliver(box.store, '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=', { to: user, body: 'lazy dog', receivedAt: new Date('2024-02-02T10:00:00Z'), extra: 'X-Ticket: 42' });
+    const c3 = await deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
     box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
     box.store.setFlags([c3.id], 'add', ['\\Flagged', 'urgent']);
     const { c, search } = await searching(user);
@@ -204,7 +204,7 @@ describe('IMAP SEARCH by sent date', () => {
     const user = 'sent-day@blue.com';
     // Each of these is a different day in UTC from the one it states.
     const dates = ['Mon, 1 Jan 2024 23:30:00 -0500', 'Tue, 2 Jan 2024 00:30:00 +0100', 'Tue, 2 Jan 2024 20:00:00 PST', 'Tue, 2 Jan 2024 00:10:00 +0030 (odd zone)'];
-    for (const date of dates) box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
+    for (const date of dates) await box.store.deliver({ raw: rawMessage({ subject: date, to: user, date }), envelope: { mailFrom: 'alice@red.com', rcptTo: [user] } });
     const { c, search } = await searching(user);
     expect(await search('SENTON 1-Jan-2024')).toBe('* SEARCH 1');
     expect(await search('SENTON 2-Jan-2024')).toBe('* SEARCH 2 3 4');
@@ -218,7 +218,7 @@ describe('IMAP SEARCH by sent date', () => {
 describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
   it('COPY answers COPYUID and files copies (§6.4.7, RFC 4315)', async () => {
     const { c, user } = await mailbox(3);
-    const archive = box.store.folders.get(user, 'Archive');
+    const archive = box.store.folder(user, 'Archive');
     expect(await c.command('A003', 'COPY 2:3 Archive')).toEqual([`A003 OK [COPYUID ${archive?.uidValidity} 2:3 1:2] COPY completed`]);
     expect(await c.command('A004', 'UID COPY 1 Archive')).toEqual([`A004 OK [COPYUID ${archive?.uidValidity} 1 3] UID COPY completed`]);
     expect(await c.command('A005', 'COPY 1 nowhere')).toEqual(['A005 NO [TRYCREATE] No mailbox nowhere']);
@@ -228,7 +228,7 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
 
   it('MOVE sends COPYUID then EXPUNGE (RFC 6851 §4.3)', async () => {
     const { c, user } = await mailbox(3);
-    const trash = box.store.folders.get(user, 'Trash');
+    const trash = box.store.folder(user, 'Trash');
     expect(await c.command('a', 'UID MOVE 2:3 Trash')).toEqual([`* OK [COPYUID ${trash?.uidValidity} 2:3 1:2] Moved`, '* 2 EXPUNGE', '* 2 EXPUNGE', 'a OK UID MOVE completed']);
     expect(await c.command('b', 'FETCH 1:* UID')).toEqual(['* 1 FETCH (UID 1)', 'b OK FETCH completed']);
     expect(trash?.entries).toHaveLength(2);
@@ -238,7 +238,7 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
 
   it('MOVE into the selected folder itself renumbers the messages instead of doubling them (RFC 6851 §3.1)', async () => {
     const { c, user } = await mailbox(3);
-    const inbox = box.store.folders.get(user, 'INBOX');
+    const inbox = box.store.folder(user, 'INBOX');
     const moved = inbox?.entries[0]?.message;
     expect(await c.command('a', 'MOVE 1 INBOX')).toEqual([`* OK [COPYUID ${inbox?.uidValidity} 1 4] Moved`, '* 1 EXPUNGE', '* 3 EXISTS', '* 3 RECENT', 'a OK MOVE completed']);
     expect(await c.command('b', 'FETCH 1:* UID')).toEqual(['* 1 FETCH (UID 2)', '* 2 FETCH (UID 3)', '* 3 FETCH (UID 4)', 'b OK FETCH completed']);
@@ -248,12 +248,12 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
   });
 
   it('the catch-all MOVE from INBOX to INBOX leaves every message where it is', async () => {
-    deliver(box.store, 'for the catch-all', { to: 'anyone@blue.com' });
+    await deliver(box.store, 'for the catch-all', { to: 'anyone@blue.com' });
     const c = await loggedIn(box.port('imap'), 'everyone');
-    const before = box.store.folders.get('everyone', 'INBOX')?.entries.length ?? 0;
+    const before = box.store.folder('everyone', 'INBOX')?.entries.length ?? 0;
     await c.command('S', 'SELECT INBOX');
     expect(await c.command('a', 'MOVE 1 INBOX')).toEqual([expect.stringMatching(/^\* OK \[COPYUID \d+ 1 1\] Moved$/), 'a OK MOVE completed']);
-    expect(box.store.folders.get('everyone', 'INBOX')?.entries.length).toBe(before);
+    expect(box.store.folder('everyone', 'INBOX')?.entries.length).toBe(before);
     c.close();
   });
 
@@ -271,10 +271,10 @@ describe('IMAP COPY, MOVE, EXPUNGE, CLOSE, UNSELECT', () => {
     const { c, user } = await mailbox(2);
     await c.command('A1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
     expect(await c.command('A2', 'UNSELECT')).toEqual(['A2 OK UNSELECT completed']);
-    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(2);
+    expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(2);
     await c.command('A3', 'SELECT INBOX');
     expect(await c.command('A341', 'CLOSE')).toEqual(['A341 OK CLOSE completed']);
-    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(1);
+    expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(1);
     expect(await c.command('A4', 'CLOSE')).toEqual(['A4 BAD CLOSE is not valid in the authenticated state']);
     c.close();
   });
@@ -290,7 +290,7 @@ describe('IMAP CONDSTORE (RFC 7162)', () => {
   it('reports MODSEQ, filters by CHANGEDSINCE, refuses a STORE past UNCHANGEDSINCE', async () => {
     const { c, user } = await mailbox(3, { select: false });
     const select = await c.command('A1', 'SELECT INBOX (CONDSTORE)');
-    const entries = box.store.folders.get(user, 'INBOX')?.entries ?? [];
+    const entries = box.store.folder(user, 'INBOX')?.entries ?? [];
     const [m1, m2, m3] = entries.map((e) => e.message);
     expect(select).toContain(`* OK [HIGHESTMODSEQ ${m3?.modseq}] Highest`);
     expect(await c.command('A2', 'FETCH 1 (MODSEQ)')).toEqual([`* 1 FETCH (MODSEQ (${m1?.modseq}))`, 'A2 OK FETCH completed']);
@@ -311,7 +311,7 @@ describe('IMAP CONDSTORE (RFC 7162)', () => {
 
   it('a FETCH that sets \\Seen reports the UID and the new MODSEQ once CONDSTORE is on (§3.1)', async () => {
     const { c, user } = await mailbox(3);
-    const [m1, m2, m3] = (box.store.folders.get(user, 'INBOX')?.entries ?? []).map((e) => e.message);
+    const [m1, m2, m3] = (box.store.folder(user, 'INBOX')?.entries ?? []).map((e) => e.message);
     // Before CONDSTORE is enabled the implicit \Seen comes with FLAGS alone (RFC 3501 §6.4.5).
     expect((await c.command('A1', 'FETCH 1 BODY[TEXT]'))[0]).toMatch(/\n FLAGS \(\\Seen \\Recent\)\)$/);
     await c.command('A2', 'ENABLE CONDSTORE');

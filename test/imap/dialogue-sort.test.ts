@@ -21,7 +21,7 @@ async function mailbox(mails: readonly Mail[]): Promise<{ c: ImapLineClient; use
   const user = `sort${++users}@blue.com`;
   for (const mail of mails) {
     const raw = Buffer.from([...mail.headers, '', mail.body ?? 'body', ''].join('\r\n'));
-    box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(`${mail.arrived}T12:00:00Z`) });
+    await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(`${mail.arrived}T12:00:00Z`) });
   }
   const c = await loggedIn(box.port('imap'), user);
   await c.command('S0', 'SELECT INBOX');
@@ -178,7 +178,7 @@ describe('IMAP WITHIN (RFC 5032)', () => {
     const user = `sort${++users}@blue.com`;
     const now = Date.now();
     for (const ago of [3 * 86_400_000, 60_000]) {
-      box.store.deliver({ raw: Buffer.from('Subject: x\r\n\r\nx\r\n'), envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(now - ago) });
+      await box.store.deliver({ raw: Buffer.from('Subject: x\r\n\r\nx\r\n'), envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(now - ago) });
     }
     const c = await loggedIn(box.port('imap'), user);
     await c.command('S0', 'SELECT INBOX');

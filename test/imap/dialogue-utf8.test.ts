@@ -22,7 +22,7 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     expect(await c.command('A3', 'ENABLE UTF8=ACCEPT')).toEqual(['* ENABLED UTF8=ACCEPT', 'A3 OK ENABLE completed']);
     expect(await c.command('A4', 'LIST "" ~peter/mail/%/%')).toEqual(['* LIST (\\HasNoChildren) "/" "~peter/mail/台北/日本語"', 'A4 OK LIST completed']);
     expect((await c.command('A5', 'SELECT "~peter/mail/台北/日本語"')).at(-1)).toBe('A5 OK [READ-WRITE] SELECT completed');
-    expect(box.store.folders.get(user, '~peter/mail/台北/日本語')).toBeDefined();
+    expect(box.store.folder(user, '~peter/mail/台北/日本語')).toBeDefined();
     c.close();
   });
 
@@ -33,9 +33,9 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     c.write(`A1 APPEND INBOX UTF8 (~{${MESSAGE.length}+}\r\n`);
     c.write(Buffer.concat([MESSAGE, Buffer.from(')\r\n')]));
     expect(await c.until('A1')).toEqual(['A1 BAD APPEND: APPEND UTF8 needs ENABLE UTF8=ACCEPT first']);
-    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(0);
+    expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(0);
     expect(await c.command('A2', 'ENABLE UTF8=ACCEPT')).toEqual(['* ENABLED UTF8=ACCEPT', 'A2 OK ENABLE completed']);
-    const validity = box.store.folders.get(user, 'INBOX')?.uidValidity;
+    const validity = box.store.folder(user, 'INBOX')?.uidValidity;
     // Non-synchronising (RFC 7888) …
     c.write(`A3 APPEND INBOX (\\Seen) UTF8 (~{${MESSAGE.length}+}\r\n`);
     c.write(Buffer.concat([MESSAGE, Buffer.from(')\r\n')]));
@@ -45,7 +45,7 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     expect(await c.line()).toMatch(/^\+ /);
     c.write(Buffer.concat([MESSAGE, Buffer.from(')\r\n')]));
     expect(await c.until('A4')).toEqual([`A4 OK [APPENDUID ${validity} 2] APPEND completed`]);
-    const stored = box.store.folders.get(user, 'INBOX')?.entries.map((e) => e.message.raw);
+    const stored = box.store.folder(user, 'INBOX')?.entries.map((e) => e.message.raw);
     expect(stored).toEqual([MESSAGE, MESSAGE]);
 
     await c.command('S1', 'SELECT INBOX');
@@ -74,7 +74,7 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
       c.write(`${tag} ${head}\r\nHello${tail}\r\n`);
       expect((await c.until(tag))[0]).toMatch(new RegExp(`^${tag} BAD `));
     }
-    expect(box.store.folders.get('utf8-bad@blue.com', 'INBOX')?.entries).toHaveLength(0);
+    expect(box.store.folder('utf8-bad@blue.com', 'INBOX')?.entries).toHaveLength(0);
     expect(await c.command('N1', 'NOOP')).toEqual(['N1 OK NOOP completed']);
     c.close();
   });
@@ -85,9 +85,9 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     const raw = Buffer.concat([Buffer.from('Subject: bin\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n'), Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a])]);
     c.write(`A1 APPEND INBOX ~{${raw.length}+}\r\n`);
     c.write(Buffer.concat([raw, Buffer.from('\r\n')]));
-    const validity = box.store.folders.get(user, 'INBOX')?.uidValidity;
+    const validity = box.store.folder(user, 'INBOX')?.uidValidity;
     expect(await c.until('A1')).toEqual([`A1 OK [APPENDUID ${validity} 1] APPEND completed`]);
-    expect(box.store.folders.get(user, 'INBOX')?.entries[0]?.message.raw.equals(raw)).toBe(true);
+    expect(box.store.folder(user, 'INBOX')?.entries[0]?.message.raw.equals(raw)).toBe(true);
     await c.command('S1', 'SELECT INBOX');
     expect(await c.command('A2', 'FETCH 1 BINARY.SIZE[1]')).toEqual(['* 1 FETCH (BINARY.SIZE[1] 6)', 'A2 OK FETCH completed']);
     // A literal8 announcement with nothing usable after it is BAD, and the session goes on.

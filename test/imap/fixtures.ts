@@ -1,4 +1,4 @@
-import type { MemoryStore } from '../../server/store/memory-store.js';
+import type { MailStore } from '../../server/store/mail-store.js';
 import type { StoredMessage } from '../../server/store/types.js';
 import type { TestSandbox } from '../helpers/sandbox.js';
 import { loggedIn, type ImapLineClient } from './imap-client.js';
@@ -19,8 +19,8 @@ export function rawMessage(options: { subject: string; from?: string; to?: strin
   return Buffer.from(lines.join('\r\n'));
 }
 
-/** Stores a message as SMTP would: filed in each recipient's INBOX. */
-export function deliver(store: MemoryStore, subject: string, options: { to?: string; from?: string; body?: string; receivedAt?: Date; extra?: string } = {}): StoredMessage {
+/** Stores a message as SMTP would: filed in each recipient's INBOX (at once; resolves once committed). */
+export function deliver(store: MailStore, subject: string, options: { to?: string; from?: string; body?: string; receivedAt?: Date; extra?: string } = {}): Promise<StoredMessage> {
   const to = options.to ?? 'bob@blue.com';
   return store.deliver({
     raw: rawMessage({ subject, to, ...(options.from ? { from: options.from } : {}), ...(options.body ? { body: options.body } : {}), ...(options.extra ? { extra: options.extra } : {}) }),
@@ -31,7 +31,7 @@ export function deliver(store: MemoryStore, subject: string, options: { to?: str
 
 /** Logs `user` in with `count` messages in INBOX (message i says `text number i`, arrived on i January 2004), selected. */
 export async function selectedInbox(box: TestSandbox, user: string, count: number): Promise<ImapLineClient> {
-  for (let i = 1; i <= count; i++) deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}`, receivedAt: new Date(Date.UTC(2004, 0, i)) });
+  for (let i = 1; i <= count; i++) await deliver(box.store, `message ${i}`, { to: user, body: `text number ${i}`, receivedAt: new Date(Date.UTC(2004, 0, i)) });
   const c = await loggedIn(box.port('imap'), user);
   await c.command('S0', 'SELECT INBOX');
   return c;

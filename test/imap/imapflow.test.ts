@@ -37,7 +37,7 @@ describe('imapflow against the IMAP front', () => {
       for await (const m of flow.fetch('1:*', { uid: true, flags: true, envelope: true, bodyStructure: true, source: true })) fetched.push(m);
       expect(fetched.map((m) => m.envelope?.subject)).toEqual(['Invoice 1', 'Ticket ✓']);
       expect(fetched[1]?.envelope?.from?.[0]?.address).toBe('alice@red.com');
-      const stored = box.store.folders.get(user, 'INBOX')?.entries.map((e) => e.message.raw);
+      const stored = box.store.folder(user, 'INBOX')?.entries.map((e) => e.message.raw);
       expect(fetched.map((m) => m.source)).toEqual(stored);
 
       expect(await flow.search({ subject: 'ticket' }, { uid: true })).toEqual([2]);
@@ -45,7 +45,7 @@ describe('imapflow against the IMAP front', () => {
       expect(await flow.search({ seen: false })).toEqual([1, 2]);
 
       await flow.messageFlagsAdd({ uid: '1' }, ['\\Seen', '$Processed'], { uid: true });
-      const flags = [...(box.store.folders.get(user, 'INBOX')?.entries[0]?.message.flags ?? [])];
+      const flags = [...(box.store.folder(user, 'INBOX')?.entries[0]?.message.flags ?? [])];
       expect(flags.sort()).toEqual(['$Processed', '\\Seen']);
       await flow.messageFlagsRemove({ uid: '1' }, ['$Processed'], { uid: true });
       expect(await flow.search({ seen: true }, { uid: true })).toEqual([1]);
@@ -55,7 +55,7 @@ describe('imapflow against the IMAP front', () => {
 
       const moved = await flow.messageMove({ uid: '1' }, 'Archive', { uid: true });
       expect(moved && moved.uidMap?.get(1)).toBe(1);
-      expect(box.store.folders.get(user, 'Archive')?.entries[0]?.message.summary.subject).toBe('Invoice 1');
+      expect(box.store.folder(user, 'Archive')?.entries[0]?.message.summary.subject).toBe('Invoice 1');
       const status = await flow.status('INBOX', { messages: true, uidNext: true, unseen: true });
       expect(status).toMatchObject({ messages: 1, uidNext: 3, unseen: 1 });
     } finally {
@@ -75,7 +75,7 @@ describe('imapflow against the IMAP front', () => {
     await flow.connect();
     try {
       // Made by another client: CREATE does not subscribe (RFC 3501 §6.3.3).
-      box.store.folders.create(user, 'Projects/Alpha');
+      box.store.createFolder(user, 'Projects/Alpha');
       let list = await flow.list({ statusQuery: { messages: true, unseen: true } });
       const byPath = new Map(list.map((m) => [m.path, m]));
       expect(byPath.get('INBOX')).toMatchObject({ subscribed: true, status: { messages: 1, unseen: 1 } });
@@ -108,7 +108,7 @@ describe('imapflow against the IMAP front', () => {
       expect(await exists).toBe(1);
       const flagged = new Promise<{ uid?: number; flags: Set<string> }>((resolve) => flow.on('flags', resolve));
       // The web inbox marks it read.
-      const message = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
+      const message = box.store.folder(user, 'INBOX')?.entries[0]?.message;
       box.store.setFlags([message?.id ?? ''], 'add', ['\\Seen']);
       const change = await flagged;
       expect([...change.flags]).toContain('\\Seen');

@@ -20,13 +20,13 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
 
   it('logs in, lists, searches, sorts, threads, fetches, stores, appends, copies, expunges and subscribes', async () => {
     const user = 'py@blue.com';
-    deliver(box.store, 'hello python', { to: user, body: 'snake' });
-    deliver(box.store, 'second', { to: user });
+    await deliver(box.store, 'hello python', { to: user, body: 'snake' });
+    await deliver(box.store, 'second', { to: user });
     // Asynchronously: a synchronous spawn would block the event loop the server runs on.
     const run = await promisify(execFile)('python3', [script, String(box.port('imap')), user], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
-    const stored = box.store.folders.get(user, 'Archive')?.entries[0]?.message;
+    const stored = box.store.folder(user, 'Archive')?.entries[0]?.message;
     expect(out).toMatchObject({
       login: 'OK',
       exists: 2,
@@ -46,8 +46,8 @@ describe.runIf(requireTool('python3'))('python3 imaplib against the IMAP front',
     expect(out.store).toEqual(['1 (FLAGS (\\Flagged \\Recent))']);
     expect(String((out.append as string[])[0])).toMatch(/^\[APPENDUID \d+ 1\] APPEND completed$/);
     expect(stored?.summary.subject).toBe('hello python');
-    expect(box.store.folders.get(user, 'INBOX')?.entries).toHaveLength(1);
-    expect(box.store.folders.get(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
+    expect(box.store.folder(user, 'INBOX')?.entries).toHaveLength(1);
+    expect(box.store.folder(user, 'Drafts')?.entries[0]?.message.raw.toString()).toBe('Subject: from python\r\n\r\nhi\r\n');
   });
 });
 
@@ -83,9 +83,9 @@ print(json.dumps(out))
 
   it('both sessions get FLAGS with the keyword; a NUL comes whole in a literal8, as 0x80 in BODY[1]', async () => {
     const user = 'pykw@blue.com';
-    deliver(box.store, 'one', { to: user });
+    await deliver(box.store, 'one', { to: user });
     const part = Buffer.from([0x00, 0x41, 0x0d, 0x0a]);
-    box.store.deliver({
+    await box.store.deliver({
       raw: Buffer.concat([Buffer.from('Subject: bin\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: binary\r\n\r\n'), part, Buffer.from('\r\n--b--\r\n')]),
       envelope: { mailFrom: 'a@red.com', rcptTo: [user] },
     });

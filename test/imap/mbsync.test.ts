@@ -56,8 +56,8 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
   const files = (folder: string) => readdirSync(join(dir, 'mail', folder, 'cur')).concat(readdirSync(join(dir, 'mail', folder, 'new')).map((f) => `../new/${f}`));
 
   it('syncs the account into a Maildir and pushes a flag change back', async () => {
-    const a = deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
-    const b = deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
+    const a = await deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
+    const b = await deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
     box.store.setFlags([a.id], 'add', ['\\Seen']);
     await sync();
     const inbox = files('INBOX');
@@ -79,15 +79,15 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
   });
 
   it('with QRESYNC advertised, carries deletions both ways', async () => {
-    const kept = deliver(box.store, 'kept by both', { to: 'mb@blue.com' });
-    const goneFar = deliver(box.store, 'deleted on the server', { to: 'mb@blue.com' });
-    const goneNear = deliver(box.store, 'deleted in the Maildir', { to: 'mb@blue.com' });
+    const kept = await deliver(box.store, 'kept by both', { to: 'mb@blue.com' });
+    const goneFar = await deliver(box.store, 'deleted on the server', { to: 'mb@blue.com' });
+    const goneNear = await deliver(box.store, 'deleted in the Maildir', { to: 'mb@blue.com' });
     const { stdout } = await run('mbsync', ['-Dn', '--config', config, '--all'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     expect(stdout).toMatch(/CAPABILITY [^\n]* QRESYNC /);
     const subject = (f: string) => /^Subject: (.*)$/m.exec(readFileSync(join(dir, 'mail', 'INBOX', f.startsWith('../') ? 'new' : 'cur', f.replace(/^\.\.\/new\//, '')), 'utf8'))?.[1];
     expect(files('INBOX').map(subject)).toEqual(expect.arrayContaining(['kept by both', 'deleted on the server', 'deleted in the Maildir']));
 
-    const uid = box.store.folders.get('mb@blue.com', 'INBOX')?.entries.find((e) => e.message.id === goneFar.id)?.uid ?? 0;
+    const uid = box.store.folder('mb@blue.com', 'INBOX')?.entries.find((e) => e.message.id === goneFar.id)?.uid ?? 0;
     box.store.expunge('mb@blue.com', 'INBOX', [uid]);
     const near = files('INBOX').find((f) => subject(f) === 'deleted in the Maildir') ?? '';
     rmSync(join(dir, 'mail', 'INBOX', near.startsWith('../') ? 'new' : 'cur', near.replace(/^\.\.\/new\//, '')));
@@ -96,7 +96,7 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
     const left = files('INBOX').map(subject);
     expect(left).toContain('kept by both');
     expect(left).not.toContain('deleted on the server');
-    const remote = box.store.folders.get('mb@blue.com', 'INBOX')?.entries.map((e) => e.message.id) ?? [];
+    const remote = box.store.folder('mb@blue.com', 'INBOX')?.entries.map((e) => e.message.id) ?? [];
     expect(remote).toContain(kept.id);
     expect(remote).not.toContain(goneNear.id);
   });

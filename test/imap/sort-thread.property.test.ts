@@ -86,7 +86,7 @@ function keyOf(key: Key, m: SortMail, raw: Buffer): number | string {
 let users = 0;
 async function selectedMailbox(raws: readonly Buffer[], arrived: (i: number) => number) {
   const user = `prop${++users}@blue.com`;
-  raws.forEach((raw, i) => box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(arrived(i)) }));
+  for (const [i, raw] of raws.entries()) await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] }, receivedAt: new Date(arrived(i)) });
   const c = await loggedIn(box.port('imap'), user);
   await c.command('S0', 'SELECT INBOX');
   return c;

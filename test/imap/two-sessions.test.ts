@@ -60,7 +60,7 @@ describe('two sessions on one mailbox', () => {
     expect(await b.line()).toBe('* 2 EXISTS');
     expect(await b.line()).toBe('* 1 RECENT');
     // The web inbox marks the message read through the API it uses (Mailpit's PUT /api/v1/messages).
-    const first = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
+    const first = box.store.folder(user, 'INBOX')?.entries[0]?.message;
     const marked = await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/messages`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -69,7 +69,7 @@ describe('two sessions on one mailbox', () => {
     expect(marked.status).toBe(200);
     expect(await b.line()).toBe('* 1 FETCH (UID 1 FLAGS (\\Seen))');
     // Opening a message in the web inbox reads it too.
-    const second = box.store.folders.get(user, 'INBOX')?.entries[1]?.message;
+    const second = box.store.folder(user, 'INBOX')?.entries[1]?.message;
     expect((await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${second?.id}`)).status).toBe(200);
     expect(await b.line()).toBe('* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))');
     await a.command('A1', 'STORE 1 +FLAGS.SILENT (\\Deleted)');
@@ -85,7 +85,7 @@ describe('two sessions on one mailbox', () => {
 
   it('deleting in the web inbox (store.remove) expunges from every session', async () => {
     const { a, user } = await pair(2);
-    const first = box.store.folders.get(user, 'INBOX')?.entries[0]?.message;
+    const first = box.store.folder(user, 'INBOX')?.entries[0]?.message;
     box.store.remove([first?.id ?? '']);
     expect(await a.command('A1', 'NOOP')).toEqual(['* 1 EXPUNGE', 'A1 OK NOOP completed']);
     a.close();

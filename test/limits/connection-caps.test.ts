@@ -67,7 +67,7 @@ describe('connection caps per client address', () => {
   it('HTTP answers 503 with a JSON error past the cap, before any route runs', async () => {
     const port = box.port('http');
     const held = [await open(port, false), await open(port, false)];
-    const message = box.store.deliver({ raw: Buffer.from('Subject: keep me\r\n\r\nx\r\n'), envelope: { mailFrom: '', rcptTo: ['a@b.c'] } });
+    const message = await box.store.deliver({ raw: Buffer.from('Subject: keep me\r\n\r\nx\r\n'), envelope: { mailFrom: '', rcptTo: ['a@b.c'] } });
     const third = await open(port, false);
     const reply = readAll(third.socket);
     third.socket.write(`DELETE /api/v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);

@@ -21,7 +21,7 @@ describe('body indexer', () => {
     const indexer = new BodyIndexer(store);
     const big = Buffer.from(`Subject: big\r\nContent-Type: text/html\r\n\r\n<p>${'Large body. '.repeat(30_000)}</p>\r\n`);
     const all = { ...fixtures, big };
-    const ids = Object.entries(all).map(([name, raw]) => [name, store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['a@x.example'] } }).id] as const);
+    const ids = await Promise.all(Object.entries(all).map(async ([name, raw]) => [name, (await store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['a@x.example'] } })).id] as const));
     await indexer.idle();
     for (const [name, id] of ids) {
       const body = store.get(id)?.body;
@@ -38,7 +38,7 @@ describe('body indexer', () => {
     const flood = Array.from({ length: 4_000 }, (_, i) => `X-Field-${i}: value ${i}`).join('\r\n');
     const raw = Buffer.from(`Subject: flood\r\n${flood}\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nthe words\r\n--b--\r\n`);
     expect(raw.length).toBeLessThan(128 * 1024);
-    const { id } = store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['a@x.example'] } });
+    const { id } = await store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['a@x.example'] } });
     await indexer.idle();
     expect(store.get(id)?.body?.snippet).toBe('the words');
     expect(pool.answered.summary).toBe(1);

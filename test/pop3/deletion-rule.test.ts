@@ -14,24 +14,24 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     store.on('removed', ({ messages, reason }) => removed.push({ ids: messages.map((m) => m.id), reason }));
     const deliver = (to: string[], from = 'alice@red.com') =>
       store.deliver({ raw: Buffer.from(`Subject: ${to.join(',')}\r\n\r\nx\r\n`), envelope: { mailFrom: from, rcptTo: to } });
-    const uid = (login: string, message: StoredMessage) => store.folders.get(login, 'INBOX')?.entries.find((e) => e.message === message)?.uid ?? -1;
-    const inbox = (login: string) => store.folders.get(login, 'INBOX')?.entries.map((e) => e.message.id);
+    const uid = (login: string, message: StoredMessage) => store.folder(login, 'INBOX')?.entries.find((e) => e.message === message)?.uid ?? -1;
+    const inbox = (login: string) => store.folder(login, 'INBOX')?.entries.map((e) => e.message.id);
     return { store, removed, deliver, uid, inbox };
   }
 
-  it('a message for one recipient leaves the store when that recipient deletes it', () => {
+  it('a message for one recipient leaves the store when that recipient deletes it', async () => {
     const { store, removed, deliver, uid } = setup();
-    const message = deliver(['bob@blue.com']);
+    const message = await deliver(['bob@blue.com']);
     store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeUndefined();
     expect(removed).toEqual([{ ids: [message.id], reason: 'expunged' }]);
     // Its placement in the sender's Sent does not keep it (Sent is derived from MAIL FROM).
-    expect(store.folders.get('alice@red.com', 'Sent')?.entries).toHaveLength(0);
+    expect(store.folder('alice@red.com', 'Sent')?.entries).toHaveLength(0);
   });
 
-  it('a message for two recipients stays for the other one', () => {
+  it('a message for two recipients stays for the other one', async () => {
     const { store, removed, deliver, uid, inbox } = setup();
-    const message = deliver(['bob@blue.com', 'Carol@Blue.com']);
+    const message = await deliver(['bob@blue.com', 'Carol@Blue.com']);
     store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeDefined();
     expect(inbox('bob@blue.com')).toEqual([]);
@@ -42,27 +42,27 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     expect(store.get(message.id)).toBeUndefined();
   });
 
-  it('a recipient listed twice (in any case) holds the message once', () => {
+  it('a recipient listed twice (in any case) holds the message once', async () => {
     const { store, deliver, uid } = setup();
-    const message = deliver(['bob@blue.com', 'BOB@blue.com']);
-    expect(store.folders.get('bob@blue.com', 'INBOX')?.entries).toHaveLength(1);
+    const message = await deliver(['bob@blue.com', 'BOB@blue.com']);
+    expect(store.folder('bob@blue.com', 'INBOX')?.entries).toHaveLength(1);
     store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeUndefined();
   });
 
-  it('a copy in another folder of the same login keeps the message', () => {
+  it('a copy in another folder of the same login keeps the message', async () => {
     const { store, deliver, uid } = setup();
-    const message = deliver(['bob@blue.com']);
-    store.folders.copy('bob@blue.com', 'Archive', [message]);
+    const message = await deliver(['bob@blue.com']);
+    store.copyToFolder('bob@blue.com', 'Archive', [message]);
     store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeDefined();
-    expect(store.folders.get('bob@blue.com', 'Archive')?.entries.map((e) => e.message.id)).toEqual([message.id]);
+    expect(store.folder('bob@blue.com', 'Archive')?.entries.map((e) => e.message.id)).toEqual([message.id]);
   });
 
-  it('the catch-all deletes everywhere, like the web inbox', () => {
+  it('the catch-all deletes everywhere, like the web inbox', async () => {
     const { store, removed, deliver, uid, inbox } = setup();
-    const message = deliver(['bob@blue.com', 'carol@blue.com']);
-    const other = deliver(['dan@red.com']);
+    const message = await deliver(['bob@blue.com', 'carol@blue.com']);
+    const other = await deliver(['dan@red.com']);
     store.expunge('admin', 'INBOX', [uid('admin', message)]);
     expect(store.get(message.id)).toBeUndefined();
     expect(inbox('bob@blue.com')).toEqual([]);
@@ -71,9 +71,9 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     expect(removed).toEqual([{ ids: [message.id], reason: 'expunged' }]);
   });
 
-  it('expunging a UID twice, or one that never existed, changes nothing', () => {
+  it('expunging a UID twice, or one that never existed, changes nothing', async () => {
     const { store, removed, deliver, uid } = setup();
-    const message = deliver(['bob@blue.com', 'carol@blue.com']);
+    const message = await deliver(['bob@blue.com', 'carol@blue.com']);
     const bobUid = uid('bob@blue.com', message);
     store.expunge('bob@blue.com', 'INBOX', [bobUid]);
     store.expunge('bob@blue.com', 'INBOX', [bobUid, 999]);

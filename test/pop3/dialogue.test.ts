@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEEN } from '../../server/store/memory-store.js';
-import type { StoredMessage } from '../../server/store/types.js';
+import { SEEN, type StoredMessage } from '../../server/store/types.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { Pop3Dialogue } from './pop3-dialogue.js';
 
@@ -21,18 +20,18 @@ describe('POP3 dialogue', () => {
   afterAll(() => box.stop(0));
 
   /** A fresh login with `count` messages addressed to it. */
-  function mailbox(count: number, body = (n: number) => `Body of message ${n}\r\n`): { login: string; messages: StoredMessage[] } {
+  async function mailbox(count: number, body = (n: number) => `Body of message ${n}\r\n`): Promise<{ login: string; messages: StoredMessage[] }> {
     const login = `user${++counter}@blue.example`;
     const messages: StoredMessage[] = [];
     for (let n = 1; n <= count; n++) {
       const raw = Buffer.from(`From: a@red.example\r\nTo: ${login}\r\nSubject: m${n}\r\n\r\n${body(n)}`);
-      messages.push(box.store.deliver({ raw, envelope: { mailFrom: 'a@red.example', rcptTo: [login] } }));
+      messages.push(await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.example', rcptTo: [login] } }));
     }
     return { login, messages };
   }
 
   async function session(count: number, body?: (n: number) => string) {
-    const { login, messages } = mailbox(count, body);
+    const { login, messages } = await mailbox(count, body);
     const pop = await Pop3Dialogue.open(port);
     await pop.login(login);
     return { pop, login, messages };

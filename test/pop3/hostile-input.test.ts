@@ -86,7 +86,7 @@ describe('POP3 under hostile input', () => {
   it('1,000 pipelined commands in one write get 1,000 answers in order (RFC 2449 PIPELINING)', async () => {
     const pop = await Pop3Dialogue.open(port);
     await pop.login('pipeline@blue.example');
-    const size = box.store.folders.get('pipeline@blue.example', 'INBOX')?.entries[0]?.message.raw.length;
+    const size = box.store.folder('pipeline@blue.example', 'INBOX')?.entries[0]?.message.raw.length;
     const commands = Array.from({ length: 1000 }, (_, i) => ['NOOP', 'STAT', 'LIST 1', 'RETR 1', 'RETR 2'][i % 5] as string);
     pop.send(commands.map((c) => c + '\r\n').join(''));
     for (const command of commands) {
@@ -123,14 +123,14 @@ describe('POP3 under hostile input', () => {
     expect(await pop.command('DELE 1')).toBe('+OK Message 1 deleted');
     expect(await pop.readLine()).toBe('-ERR Idle for too long, closing connection');
     await pop.closed;
-    expect(box.store.folders.get('idle@blue.example', 'INBOX')?.entries).toHaveLength(1);
+    expect(box.store.folder('idle@blue.example', 'INBOX')?.entries).toHaveLength(1);
   });
 
   it('a client that never reads a big RETR costs a bounded amount of memory, and is closed when idle', async () => {
     // 5 MB of lines that all need stuffing, so every RETR would need a fresh copy if it were built whole.
     const raw = Buffer.from('Subject: dots\r\n\r\n' + '.dot line that needs stuffing\r\n'.repeat(170_000));
     // Let the body indexer finish with it first, so its work neither stalls the session nor shows in the figures.
-    const message = box.store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['sloth@blue.example'] } });
+    const message = await box.store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['sloth@blue.example'] } });
     await new Promise<void>((resolve) => {
       const off = box.store.on('indexed', ({ message: m }) => m.id === message.id && (off(), resolve()));
     });

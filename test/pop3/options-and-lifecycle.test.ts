@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig, optionGroups } from '../../server/config.js';
 import { helpText, OptionError } from '../../server/lib/options.js';
-import { SEEN } from '../../server/store/memory-store.js';
+import { SEEN } from '../../server/store/types.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
 import { Pop3Dialogue } from './pop3-dialogue.js';
 
@@ -46,8 +46,8 @@ describe('POP3 options', () => {
 describe('POP3 sessions and the server around them', () => {
   it('--pop3-mark-read: RETR marks the message read for every front; TOP does not', async () => {
     const box = await startTestSandbox({ pop3MarkRead: true });
-    const top = box.store.deliver({ raw: Buffer.from('Subject: a\r\n\r\na\r\n'), envelope: { mailFrom: '', rcptTo: ['reader@blue.example'] } });
-    const retr = box.store.deliver({ raw: Buffer.from('Subject: b\r\n\r\nb\r\n'), envelope: { mailFrom: '', rcptTo: ['reader@blue.example'] } });
+    const top = await box.store.deliver({ raw: Buffer.from('Subject: a\r\n\r\na\r\n'), envelope: { mailFrom: '', rcptTo: ['reader@blue.example'] } });
+    const retr = await box.store.deliver({ raw: Buffer.from('Subject: b\r\n\r\nb\r\n'), envelope: { mailFrom: '', rcptTo: ['reader@blue.example'] } });
     const pop = await Pop3Dialogue.open(box.port('pop3'));
     await pop.login('reader@blue.example');
     await pop.multiline('TOP 1 5');
@@ -60,7 +60,7 @@ describe('POP3 sessions and the server around them', () => {
 
   it('stopping the server tells idle sessions [SYS/TEMP] and deletes nothing marked', async () => {
     const box = await startTestSandbox();
-    const message = box.store.deliver({ raw: Buffer.from('Subject: a\r\n\r\na\r\n'), envelope: { mailFrom: '', rcptTo: ['stop@blue.example'] } });
+    const message = await box.store.deliver({ raw: Buffer.from('Subject: a\r\n\r\na\r\n'), envelope: { mailFrom: '', rcptTo: ['stop@blue.example'] } });
     const pop = await Pop3Dialogue.open(box.port('pop3'));
     await pop.login('stop@blue.example');
     await pop.command('DELE 1');

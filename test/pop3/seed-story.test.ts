@@ -87,8 +87,8 @@ describe('the seed story over POP3', () => {
     await carol.login('carol@blue.com');
     expect(await subjects(carol)).toEqual(['for Bob and Carol', 'for Carol']);
     carol.close();
-    expect(box.store.folders.get('bob@blue.com', 'INBOX')?.entries).toHaveLength(0);
-    expect(box.store.folders.get('carol@blue.com', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([ids['for Bob and Carol'], ids['for Carol']]);
+    expect(box.store.folder('bob@blue.com', 'INBOX')?.entries).toHaveLength(0);
+    expect(box.store.folder('carol@blue.com', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([ids['for Bob and Carol'], ids['for Carol']]);
   });
 
   it('the catch-all login sees everything, and its DELE deletes everywhere (like the web inbox)', async () => {
@@ -99,7 +99,7 @@ describe('the seed story over POP3', () => {
     await admin.command('QUIT');
     await admin.closed;
     expect(box.store.get(ids['for Bob and Carol'] ?? '')).toBeUndefined();
-    expect(box.store.folders.get('carol@blue.com', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([ids['for Carol']]);
+    expect(box.store.folder('carol@blue.com', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([ids['for Carol']]);
     expect((await api<ApiList>('messages')).body.total).toBe(2);
   });
 });

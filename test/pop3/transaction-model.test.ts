@@ -27,8 +27,10 @@ describe('TRANSACTION state against a model', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 5 }), fc.array(command, { maxLength: 25 }), async (count, commands) => {
         const login = `model${++counter}@blue.example`;
-        const messages = Array.from({ length: count }, (_, i) =>
-          box.store.deliver({ raw: Buffer.from(`Subject: ${i}\r\n\r\n${'.'.repeat(i)}body ${i}\r\n`), envelope: { mailFrom: '', rcptTo: [login] } }),
+        const messages = await Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            box.store.deliver({ raw: Buffer.from(`Subject: ${i}\r\n\r\n${'.'.repeat(i)}body ${i}\r\n`), envelope: { mailFrom: '', rcptTo: [login] } }),
+          ),
         );
         const deleted = new Set<number>();
         const size = (n: number) => (messages[n - 1]?.raw.length ?? 0);

@@ -9,16 +9,16 @@ const message = (raw: string, client = {}) =>
 const options = { hostname: 'red.test', recipients: ['bob@blue.com'], newMessageId: false, overrideFrom: '' };
 
 describe('what release sends', () => {
-  it('prepends one Received line and keeps every stored byte', () => {
+  it('prepends one Received line and keeps every stored byte', async () => {
     const raw = 'From: a@red.com\r\nSubject: x\r\n\r\nbody\r\n';
-    const m = message(raw);
+    const m = await message(raw);
     const out = outgoingBytes(m, options).toString('latin1');
     expect(out).toBe(`Received: from laptop ([10.0.0.7])\r\n\tby red.test (Letterbox) with ESMTP id ${m.id}\r\n\tfor <bob@blue.com>;\r\n\tSat, 28 Nov 2026 10:00:00 +0000\r\n${raw}`);
     expect(countReceived(Buffer.from(out, 'latin1'))).toBe(1);
   });
 
-  it('names the protocol as RFC 3848 does and keeps client text out of the header structure', () => {
-    const m = message('Subject: x\r\n\r\n', { helo: 'evil\r\nX-Injected: yes (', secure: true, username: 'u', address: '2001:db8::1' });
+  it('names the protocol as RFC 3848 does and keeps client text out of the header structure', async () => {
+    const m = await message('Subject: x\r\n\r\n', { helo: 'evil\r\nX-Injected: yes (', secure: true, username: 'u', address: '2001:db8::1' });
     const line = receivedLine(m, { hostname: 'red.test', recipients: ['a@b.c', 'd@e.f'] });
     expect(line).toContain('with ESMTPSA');
     expect(line).toContain('[IPv6:2001:db8::1]');
@@ -26,9 +26,9 @@ describe('what release sends', () => {
     expect(line).not.toContain('for <');
   });
 
-  it('replaces a folded Message-ID and From only when asked', () => {
+  it('replaces a folded Message-ID and From only when asked', async () => {
     const raw = 'From: "Alice"\r\n <alice@red.com>\r\nMessage-ID:\r\n <old@red.com>\r\nSubject: s\r\n\r\nFrom: not a header\r\n';
-    const out = outgoingBytes(message(raw), { ...options, newMessageId: true, overrideFrom: 'robot@red.com' }).toString('latin1');
+    const out = outgoingBytes(await message(raw), { ...options, newMessageId: true, overrideFrom: 'robot@red.com' }).toString('latin1');
     const head = out.slice(0, out.indexOf('\r\n\r\n'));
     expect(head).not.toContain('old@red.com');
     expect(head).toMatch(/\r\nMessage-ID: <[0-9a-f]{24}@red\.test>/);
@@ -37,14 +37,14 @@ describe('what release sends', () => {
     expect(out.endsWith('\r\n\r\nFrom: not a header\r\n')).toBe(true);
   });
 
-  it('adds a Message-ID when the message has none', () => {
-    const out = outgoingBytes(message('Subject: s\n\nbare LF body\n'), { ...options, newMessageId: true }).toString('latin1');
+  it('adds a Message-ID when the message has none', async () => {
+    const out = outgoingBytes(await message('Subject: s\n\nbare LF body\n'), { ...options, newMessageId: true }).toString('latin1');
     expect(out).toMatch(/\nSubject: s\nMessage-ID: <[0-9a-f]+@red\.test>\n\nbare LF body\n$/);
   });
 });
 
 describe('DATA on the wire', () => {
-  it('ends every line with CRLF, doubles leading dots, and terminates with a lone dot', () => {
+  it('ends every line with CRLF, doubles leading dots, and terminates with a lone dot', async () => {
     expect(dataForWire(Buffer.from('a\r\n.b\n..c\r\nd')).toString()).toBe('a\r\n..b\r\n...c\r\nd\r\n.\r\n');
     expect(dataForWire(Buffer.from('.\r\n')).toString()).toBe('..\r\n.\r\n');
     expect(dataForWire(Buffer.alloc(0)).toString()).toBe('.\r\n');

@@ -35,7 +35,7 @@ afterAll(async () => {
   await dns.close();
 });
 
-const deliver = (target: TestSandbox): StoredMessage => target.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
+const deliver = (target: TestSandbox): Promise<StoredMessage> => target.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
 
 async function post(path: string, body: string, at = base): Promise<{ status: number; text: string }> {
   const response = await fetch(at + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -44,7 +44,7 @@ async function post(path: string, body: string, at = base): Promise<{ status: nu
 
 describe('POST /api/v1/message/{ID}/release', () => {
   it('releases through the mailpit-api client and answers ok', async () => {
-    const message = deliver(box);
+    const message = await deliver(box);
     const client = new MailpitClient(base);
     expect(await client.releaseMessage(message.id, { To: ['bob@blue.com'] })).toBe('ok');
     expect(sink.messages.at(-1)?.rcptTo).toEqual(['bob@blue.com']);
@@ -65,7 +65,7 @@ describe('POST /api/v1/message/{ID}/release', () => {
   });
 
   it('answers Mailpit\'s 400 texts for bad recipients, and sends nothing', async () => {
-    const message = deliver(box);
+    const message = await deliver(box);
     const before = sink.messages.length;
     expect(await post(`/api/v1/message/${message.id}/release`, '{"To":["eve@evil.com","bob@blue.com"]}')).toEqual({ status: 400, text: 'Failed: Address(es) do not match the allowlist: eve@evil.com' });
     expect(await post(`/api/v1/message/${message.id}/release`, '{"To":["not an address"]}')).toEqual({ status: 400, text: 'Invalid email address: not an address' });
@@ -76,7 +76,7 @@ describe('POST /api/v1/message/{ID}/release', () => {
   });
 
   it('reports a 5xx as an SMTP error and a 4xx as accepted for retry', async () => {
-    const message = deliver(box);
+    const message = await deliver(box);
     expect(await post(`/api/v1/message/${message.id}/release`, '{"To":["gone@blue.com"]}')).toEqual({ status: 400, text: 'SMTP error: gone@blue.com: 550 5.1.1 No such user' });
     const retry = await post(`/api/v1/message/${message.id}/release`, '{"To":["later@blue.com"]}');
     expect(retry.status).toBe(202);
@@ -89,14 +89,14 @@ describe('POST /api/v1/message/{ID}/release', () => {
 
   it('answers 404 for an unknown or deleted message', async () => {
     expect(await post('/api/v1/message/nope/release', '{"To":["bob@blue.com"]}')).toEqual({ status: 404, text: '404 page not found' });
-    const message = deliver(box);
+    const message = await deliver(box);
     box.store.remove([message.id]);
     expect((await post(`/api/v1/message/${message.id}/release`, '{"To":["bob@blue.com"]}')).status).toBe(404);
     expect((await fetch(`${base}/api/v1/message/${message.id}/releases`)).status).toBe(404);
   });
 
   it('says release is not configured when it is off', async () => {
-    const message = deliver(off);
+    const message = await deliver(off);
     const at = `http://127.0.0.1:${off.port('http')}`;
     const refused = await post(`/api/v1/message/${message.id}/release`, '{"To":["bob@blue.com"]}', at);
     expect(refused.status).toBe(400);
@@ -118,7 +118,7 @@ describe('release progress on the WebSocket', () => {
     const frames: Array<{ Type: string; Data: { ID: string; Release: { Status: string; Attempts: unknown[] } } }> = [];
     socket.on('message', (data) => frames.push(JSON.parse(data.toString())));
     await new Promise((resolve) => socket.once('open', resolve));
-    const message = deliver(box);
+    const message = await deliver(box);
     const finished = new Promise<void>((resolve) =>
       socket.on('message', (data) => {
         const frame = JSON.parse(data.toString()) as { Type: string; Data: { ID: string; Release: { Status: string } } };

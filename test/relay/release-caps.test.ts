@@ -82,7 +82,7 @@ describe('the release rate bucket', () => {
 describe('release caps over the API', () => {
   it('refuses more recipients than --smtp-max-recipients with a JSON 400, sending nothing', async () => {
     const { box, http } = await stoppedClockBox({ smtpMaxRecipients: 2, releaseRate: null });
-    const message = deliver(box);
+    const message = await deliver(box);
     sink.clearWire();
     const response = await release(http, message.id, ['a@blue.com', 'b@blue.com', 'c@blue.com']);
     expect(response.status).toBe(400);
@@ -94,7 +94,7 @@ describe('release caps over the API', () => {
 
   it('answers 429 with Retry-After past the rate, and sends nothing more', async () => {
     const { box, http } = await stoppedClockBox({ releaseRate: { count: 2, windowMs: 60_000, text: '2/min' } });
-    const message = deliver(box);
+    const message = await deliver(box);
     const before = sink.messages.length;
     expect(await (await release(http, message.id, ['bob@blue.com'])).text()).toBe('ok');
     expect(await (await release(http, message.id, ['bob@blue.com'])).text()).toBe('ok');
@@ -136,11 +136,11 @@ describe('auto-release under the rate', () => {
     const { box } = await stoppedClockBox({ releaseAllow: ['bob@blue.com'], releaseRate: { count: 1, windowMs: 60_000, text: '1/min' } });
     const service = box.release;
     if (!service) throw new Error('release is off');
-    const to = (rcpt: string) => box.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: [rcpt] } }).id;
+    const to = async (rcpt: string) => (await box.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: [rcpt] } })).id;
     const before = sink.messages.length;
-    const outside = await service.release(to('eve@blue.com'), undefined, 'auto');
+    const outside = await service.release(await to('eve@blue.com'), undefined, 'auto');
     expect('recipients' in outside && outside.recipients.map((r) => r.reply)).toEqual(['not in the release allow-list (--release-allow); nothing sent']);
-    const allowed = await service.release(to('bob@blue.com'), undefined, 'auto');
+    const allowed = await service.release(await to('bob@blue.com'), undefined, 'auto');
     expect('recipients' in allowed && allowed.recipients.map((r) => r.state)).toEqual(['delivered']);
     expect(sink.messages.length).toBe(before + 1);
   });

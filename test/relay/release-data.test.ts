@@ -48,7 +48,7 @@ const crlfLines = (text: string) => {
 const isValidData = (data: string) => !/\r(?!\n)|(?<!\r)\n/.test(data);
 
 async function releaseAndRead(raw: Buffer): Promise<{ message: StoredMessage; data: string }> {
-  const message = box.store.deliver({ raw, envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
+  const message = await box.store.deliver({ raw, envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
   sink.clearWire();
   const response = await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${message.id}/release`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"To":["bob@blue.com"]}' });
   expect(await response.text()).toBe('ok');

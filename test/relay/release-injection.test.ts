@@ -30,8 +30,8 @@ afterAll(async () => {
   await dns.close();
 });
 
-function deliver(box: TestSandbox, mailFrom = 'alice@red.com'): StoredMessage {
-  return box.store.deliver({ raw: RAW, envelope: { mailFrom, rcptTo: ['bob@blue.com'] } });
+async function deliver(box: TestSandbox, mailFrom = 'alice@red.com'): Promise<StoredMessage> {
+  return await box.store.deliver({ raw: RAW, envelope: { mailFrom, rcptTo: ['bob@blue.com'] } });
 }
 
 async function release(box: TestSandbox, id: string, to: unknown): Promise<{ status: number; text: string }> {
@@ -48,7 +48,7 @@ const commandLines = (wire: string) => wire.split('\r\n').filter((line) => /^(MA
 
 describe('release recipients are read by the one mailbox check', () => {
   it('refuses a recipient that carries a second RCPT TO, and the destination hears nothing', async () => {
-    const message = deliver(mx);
+    const message = await deliver(mx);
     sink.clearWire();
     const before = sink.messages.length;
     const answer = await release(mx, message.id, ['bob@blue.com\r\nRCPT TO:<alice@blue.com>']);
@@ -59,7 +59,7 @@ describe('release recipients are read by the one mailbox check', () => {
   });
 
   it('refuses control characters in every place a recipient can hold them', async () => {
-    const message = deliver(mx);
+    const message = await deliver(mx);
     sink.clearWire();
     for (const to of ['Bob\r\n <bob@blue.com>', '<bob@blue.com>\n', 'bob@blue.com\0', '\tbob@blue.com', 'bob@blue.com\u0085', 'bo\u200bb@blue.com', 'bob\x7f@blue.com']) {
       expect((await release(mx, message.id, [to])).status, JSON.stringify(to)).toBe(400);
@@ -68,14 +68,14 @@ describe('release recipients are read by the one mailbox check', () => {
   });
 
   it('still takes the forms Mailpit takes, and sends exactly the RCPT TO asked for', async () => {
-    const message = deliver(mx);
+    const message = await deliver(mx);
     sink.clearWire();
     expect(await release(mx, message.id, ['Bob <bob@blue.com>', ' carol@blue.com '])).toEqual({ status: 200, text: 'ok' });
     expect(commandLines(sink.wire()).filter((line) => line.startsWith('RCPT'))).toEqual(['RCPT TO:<bob@blue.com>', 'RCPT TO:<carol@blue.com>']);
   });
 
   it('refuses a stored sender that would break the smarthost MAIL FROM line', async () => {
-    const message = deliver(smarthost, 'alice@red.com>\r\nRCPT TO:<eve@evil.com');
+    const message = await deliver(smarthost, 'alice@red.com>\r\nRCPT TO:<eve@evil.com');
     sink.clearWire();
     const answer = await release(smarthost, message.id, ['bob@blue.com']);
     expect(answer.status).toBe(400);
@@ -84,7 +84,7 @@ describe('release recipients are read by the one mailbox check', () => {
   });
 
   it('releases a message with the null reverse-path as MAIL FROM:<>', async () => {
-    const message = deliver(smarthost, '');
+    const message = await deliver(smarthost, '');
     sink.clearWire();
     expect(await release(smarthost, message.id, ['bob@blue.com'])).toEqual({ status: 200, text: 'ok' });
     expect(commandLines(sink.wire()).filter((line) => line.startsWith('MAIL'))).toEqual(['MAIL FROM:<>']);
@@ -99,7 +99,7 @@ describe('release recipients are read by the one mailbox check', () => {
   test.prop([fc.array(poisoned, { minLength: 1, maxLength: 3 }), fc.array(fc.constantFrom('bob@blue.com', 'dan@blue.com'), { maxLength: 2 })], { numRuns: 60 })(
     'any control character anywhere in any recipient: 400, and the destination hears nothing',
     async (bad, good) => {
-      const message = mx.store.latest() ?? deliver(mx);
+      const message = mx.store.latest() ?? (await deliver(mx));
       sink.clearWire();
       const answer = await release(mx, message.id, [...good, ...bad]);
       expect(answer.status).toBe(400);

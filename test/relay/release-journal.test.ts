@@ -38,13 +38,13 @@ describe('release journal', () => {
     const journal = await ReleaseJournal.open(dir, service, box.store, silentLogger, { compactionFloor: FLOOR });
     const path = join(dir, 'releases.lbx');
     const deliver = () => box.store.deliver({ raw: RAW, envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
-    const keeper = deliver();
+    const keeper = await deliver();
     let largest = 0;
     for (let n = 0; n < ROUNDS; n++) {
       // One message released over and over (its history keeps the latest 50)…
       await service.release(keeper.id, undefined, 'api');
       // …and others released, then deleted, taking their history with them.
-      const passing = deliver();
+      const passing = await deliver();
       await service.release(passing.id, undefined, 'api');
       box.store.remove([passing.id]);
       // Sampled every few rounds once compaction is idle: how fast it runs beside a busy

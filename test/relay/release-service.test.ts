@@ -50,8 +50,8 @@ async function mxBox(port: number, overrides: Partial<Config> = {}): Promise<{ b
   return { box, service };
 }
 
-function deliver(box: TestSandbox, rcptTo = ['bob@blue.com'], raw = RAW): StoredMessage {
-  return box.store.deliver({ raw, envelope: { mailFrom: 'alice@red.com', rcptTo }, client: { address: '127.0.0.9', helo: 'alice-laptop', via: 'smtp' } });
+async function deliver(box: TestSandbox, rcptTo = ['bob@blue.com'], raw = RAW): Promise<StoredMessage> {
+  return await box.store.deliver({ raw, envelope: { mailFrom: 'alice@red.com', rcptTo }, client: { address: '127.0.0.9', helo: 'alice-laptop', via: 'smtp' } });
 }
 
 function finished(service: ReleaseService, messageId: string): Promise<ReleaseRecord> {
@@ -73,7 +73,7 @@ describe('release by MX', () => {
   it('looks up the MX and delivers the stored bytes with one Received line on top', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
-    const message = deliver(box);
+    const message = await deliver(box);
     const record = asRecord(await service.release(message.id, undefined, 'api'));
     expect(record.recipients).toEqual([expect.objectContaining({ address: 'bob@blue.com', state: 'delivered', attempts: 1 })]);
     expect(record.state).toBe('done');
@@ -95,7 +95,7 @@ describe('release by MX', () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
     // Nothing listens on 127.0.0.2: the preferred host refuses the connection.
-    const record = asRecord(await service.release(deliver(box, ['bob@two.com']).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, ['bob@two.com'])).id, undefined, 'api'));
     expect(record.attempts.map((a) => [a.host, a.address, a.outcome])).toEqual([
       ['down.two.com', `127.0.0.2:${s.port}`, 'temporary'],
       ['backup.two.com', `127.0.0.1:${s.port}`, 'delivered'],
@@ -108,7 +108,7 @@ describe('release by MX', () => {
     const tls = await loadTls({ mode: 'self-signed', certFile: '', keyFile: '', hostname: 'mx.blue.com' });
     const s = await sink({ tls: tls ?? undefined });
     const { box, service } = await mxBox(s.port);
-    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.attempts[0]).toMatchObject({ outcome: 'delivered', tls: true });
     expect(record.attempts[0]?.transcript).toContain('C: STARTTLS');
     expect(s.messages[0]?.secure).toBe(true);
@@ -117,7 +117,7 @@ describe('release by MX', () => {
   it('makes one transaction per domain', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
-    const record = asRecord(await service.release(deliver(box, ['bob@blue.com', 'carol@green.com', 'dan@blue.com']).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, ['bob@blue.com', 'carol@green.com', 'dan@blue.com'])).id, undefined, 'api'));
     expect(record.attempts.map((a) => [a.host, a.recipients])).toEqual(
       expect.arrayContaining([
         ['mx.blue.com', ['bob@blue.com', 'dan@blue.com']],
@@ -131,7 +131,7 @@ describe('release by MX', () => {
     const s = await sink({ rcpt: (_address, session) => (session.envelope.rcptTo.length >= 100 ? { code: 452, message: '4.5.3 Too many recipients' } : null) });
     const { box, service } = await mxBox(s.port, { smtpMaxRecipients: 150 });
     const everyone = Array.from({ length: 150 }, (_, i) => `user${i}@blue.com`);
-    const record = asRecord(await service.release(deliver(box, everyone).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, everyone)).id, undefined, 'api'));
     expect(record.recipients.filter((r) => r.state !== 'delivered')).toEqual([]);
     expect(s.messages.map((m) => m.rcptTo.length).sort()).toEqual([100, 50]);
     expect(s.messages.flatMap((m) => m.rcptTo).sort()).toEqual([...everyone].sort());
@@ -141,7 +141,7 @@ describe('release by MX', () => {
     let refusals = 0;
     const s = await sink({ rcpt: () => (refusals++ === 0 ? { code: 451, message: '4.7.1 Greylisted, try again' } : null) });
     const { box, service } = await mxBox(s.port);
-    const message = deliver(box);
+    const message = await deliver(box);
     const done = finished(service, message.id);
     const first = asRecord(await service.release(message.id, undefined, 'api'));
     expect(first.recipients[0]).toMatchObject({ state: 'retrying', reply: '451 4.7.1 Greylisted, try again' });
@@ -154,7 +154,7 @@ describe('release by MX', () => {
   it('gives up after the last retry of the schedule', async () => {
     const s = await sink({ rcpt: () => ({ code: 452, message: '4.2.2 Mailbox full' }) });
     const { box, service } = await mxBox(s.port);
-    const message = deliver(box);
+    const message = await deliver(box);
     const done = finished(service, message.id);
     await service.release(message.id, undefined, 'api');
     const record = await done;
@@ -165,7 +165,7 @@ describe('release by MX', () => {
   it('does not retry a 5xx', async () => {
     const s = await sink({ rcpt: () => ({ code: 550, message: '5.1.1 No such user' }) });
     const { box, service } = await mxBox(s.port);
-    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: '550 5.1.1 No such user' });
     expect(record.state).toBe('done');
     expect(record.attempts).toHaveLength(1);
@@ -174,7 +174,7 @@ describe('release by MX', () => {
   it('refuses one recipient of three and delivers the others', async () => {
     const s = await sink({ rcpt: (address) => (address.startsWith('nobody') ? { code: 550, message: '5.1.1 No such user' } : null) });
     const { box, service } = await mxBox(s.port);
-    const record = asRecord(await service.release(deliver(box, ['bob@blue.com', 'nobody@blue.com', 'carol@blue.com']).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, ['bob@blue.com', 'nobody@blue.com', 'carol@blue.com'])).id, undefined, 'api'));
     expect(record.recipients.map((r) => [r.address, r.state])).toEqual([
       ['bob@blue.com', 'delivered'],
       ['nobody@blue.com', 'failed'],
@@ -186,7 +186,7 @@ describe('release by MX', () => {
   it('fails permanently for a null MX, without connecting anywhere', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
-    const record = asRecord(await service.release(deliver(box, ['x@null.com']).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, ['x@null.com'])).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('null MX') });
     expect(record.attempts[0]).toMatchObject({ host: '', address: '', outcome: 'permanent', dns: ['null.com MX 0 .'] });
   });
@@ -194,7 +194,7 @@ describe('release by MX', () => {
   it('retries a DNS SERVFAIL', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port, { releaseRetry: [20] });
-    const message = deliver(box, ['x@servfail.com']);
+    const message = await deliver(box, ['x@servfail.com']);
     const done = finished(service, message.id);
     await service.release(message.id, undefined, 'api');
     const record = await done;
@@ -211,7 +211,7 @@ describe('release by MX', () => {
     const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, hostname: 'red.test', releaseMx: true, releaseAllowPrivate: true, releaseAllow: ['blue.com'], dnsServer: dns.address, releasePort: ownPort, ...fast });
     boxes.push(box);
     const service = box.release as ReleaseService;
-    const message = deliver(box);
+    const message = await deliver(box);
     const record = asRecord(await service.release(message.id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('mail loop') });
     expect(box.store.stats().messages).toBe(1);
@@ -220,7 +220,7 @@ describe('release by MX', () => {
   it('sends with a new Message-ID and an overridden From when asked, and the configured sender', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port, { releaseNewMessageId: true, releaseOverrideFrom: 'robot@red.com', releaseSender: 'bounces@red.com' });
-    await service.release(deliver(box).id, undefined, 'api');
+    await service.release((await deliver(box)).id, undefined, 'api');
     const sent = s.messages[0];
     const text = sent?.raw.toString('latin1') ?? '';
     expect(sent?.mailFrom).toBe('bounces@red.com');
@@ -237,7 +237,7 @@ describe('what release refuses', () => {
     let connections = 0;
     const s = await sink({ connect: () => (connections++, null) });
     const { box, service } = await mxBox(s.port, { releaseAllowPrivate: false });
-    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('--release-allow-private') });
     expect(connections).toBe(0);
   });
@@ -246,7 +246,7 @@ describe('what release refuses', () => {
     let connections = 0;
     const s = await sink({ connect: () => (connections++, null) });
     const { box, service } = await mxBox(s.port, { releaseAllow: ['bob@blue.com', '*@green.com'] });
-    const message = deliver(box);
+    const message = await deliver(box);
     expect(await service.release(message.id, ['bob@blue.com', 'eve@blue.com', 'x@evil.com'], 'api')).toEqual({ refused: 'not-allowed', addresses: ['eve@blue.com', 'x@evil.com'] });
     expect(await service.release(message.id, ['carol@green.com', 'Bob <BOB@blue.com>'], 'api')).toMatchObject({ state: 'done' });
     expect(connections).toBe(2);
@@ -256,7 +256,7 @@ describe('what release refuses', () => {
   it('refuses addresses that would break the SMTP command line', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
-    const message = deliver(box);
+    const message = await deliver(box);
     for (const bad of ['bob@blue.com>\r\nRCPT TO:<x@evil.com', 'not an address', 'bob@', '']) {
       expect(await service.release(message.id, [bad], 'api')).toEqual({ refused: 'invalid-address', address: bad });
     }
@@ -268,7 +268,7 @@ describe('what release refuses', () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
     expect(await service.release('nope', ['bob@blue.com'], 'api')).toEqual({ refused: 'not-found' });
-    const message = deliver(box);
+    const message = await deliver(box);
     box.store.remove([message.id]);
     expect(await service.release(message.id, ['bob@blue.com'], 'api')).toEqual({ refused: 'not-found' });
   });
@@ -276,7 +276,7 @@ describe('what release refuses', () => {
   it('copes with the message being deleted while it is released, and forgets its history', async () => {
     const s = await sink();
     const { box, service } = await mxBox(s.port);
-    const message = deliver(box);
+    const message = await deliver(box);
     const releasing = service.release(message.id, undefined, 'api');
     box.store.remove([message.id]);
     const record = asRecord(await releasing);
@@ -289,7 +289,7 @@ describe('what release refuses', () => {
   it('cancels retries when the message is deleted', async () => {
     const s = await sink({ rcpt: () => ({ code: 451, message: '4.3.0 Later' }) });
     const { box, service } = await mxBox(s.port, { releaseRetry: [60_000] });
-    const message = deliver(box);
+    const message = await deliver(box);
     const done = finished(service, message.id);
     await service.release(message.id, undefined, 'api');
     box.store.clear();
@@ -307,7 +307,7 @@ describe('release through a smarthost', () => {
     const box = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: s.port }, releaseSmarthostUser: 'relay', releaseSmarthostPassword: 'pw', releaseAllowInsecure: true, ...fast });
     boxes.push(box);
     const service = box.release as ReleaseService;
-    const record = asRecord(await service.release(deliver(box, ['bob@blue.com', 'x@anywhere.org']).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box, ['bob@blue.com', 'x@anywhere.org'])).id, undefined, 'api'));
     expect(record.recipients.every((r) => r.state === 'delivered')).toBe(true);
     expect(s.messages[0]).toMatchObject({ user: 'relay', rcptTo: ['bob@blue.com', 'x@anywhere.org'] });
     expect(record.attempts[0]?.transcript).toContain('C: AUTH PLAIN ****');
@@ -321,7 +321,7 @@ describe('release through a smarthost', () => {
     const box = await startTestSandbox({ smtp: { host: '127.0.0.1', port: ownPort }, releaseSmarthost: { host: '127.0.0.1', port: ownPort }, releaseAllowInsecure: true, ...fast });
     boxes.push(box);
     const service = box.release as ReleaseService;
-    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('mail loop') });
     expect(box.store.stats().messages).toBe(1);
   });
@@ -331,7 +331,7 @@ describe('release through a smarthost', () => {
     const box = await startTestSandbox({ releaseSmarthost: { host: '127.0.0.1', port: s.port }, ...fast, releaseRetry: [] });
     boxes.push(box);
     const service = box.release as ReleaseService;
-    const record = asRecord(await service.release(deliver(box).id, undefined, 'api'));
+    const record = asRecord(await service.release((await deliver(box)).id, undefined, 'api'));
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('does not offer STARTTLS') });
     expect(s.messages).toHaveLength(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MailStore } from '../../server/store/memory-store.js';
+import type { MailStore } from '../../server/store/mail-store.js';
 import type { RemoveReason, StoredMessage, StoreEvents, StoreLimits } from '../../server/store/types.js';
 
 /**
@@ -28,6 +28,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
   const open = (limits: Partial<StoreLimits> = {}) => makeStore({ limits: { maxMessages: 0, maxBytes: 0, ...limits }, clock });
   const deliver = (store: MailStore, n: number, to = ['bob@blue.example'], from = 'alice@red.example') =>
     store.deliver({ raw: mail(n), envelope: { mailFrom: from, rcptTo: to }, client: { address: '127.0.0.1', helo: 'client.test' } });
+  /** Messages n = 0… (or those given), one after the other: each is committed before the next arrives. */
+  const deliverEach = async (store: MailStore, ns: number | number[]) => {
+    const delivered: StoredMessage[] = [];
+    for (const n of typeof ns === 'number' ? Array.from({ length: ns }, (_, i) => i) : ns) delivered.push(await deliver(store, n));
+    return delivered;
+  };
 
   describe(`store contract: ${name}`, () => {
     describe('delivery', () => {
@@ -36,7 +42,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const events = record(store, 'delivered');
         now += 1000;
         const raw = Buffer.from('Subject: =?UTF-8?Q?h=C3=A9?=\r\nTo: Bob <bob@blue.example>\r\n\r\n\u00e9\n.\r\n', 'utf8');
-        const message = store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['bob@blue.example', 'x@y.example'] }, client: { address: '10.0.0.1' } });
+        const message = await store.deliver({ raw, envelope: { mailFrom: '', rcptTo: ['bob@blue.example', 'x@y.example'] }, client: { address: '10.0.0.1' } });
         expect(message.raw.equals(raw)).toBe(true);
         expect(message.envelope).toEqual({ mailFrom: '', rcptTo: ['bob@blue.example', 'x@y.example'] });
         expect(message.receivedAt.getTime()).toBe(now);
@@ -50,7 +56,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       it('gives unique, URL-safe ids', async () => {
         const store = await open();
-        const ids = Array.from({ length: 2_000 }, (_, n) => deliver(store, n).id);
+        const ids = (await deliverEach(store, 2_000)).map((m) => m.id);
         expect(new Set(ids).size).toBe(ids.length);
         for (const id of ids) {
           expect(id).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -60,9 +66,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       it('numbers messages with a strictly increasing seq that is never reused', async () => {
         const store = await open();
-        const first = [1, 2, 3].map((n) => deliver(store, n));
+        const first = await deliverEach(store, [1, 2, 3]);
         store.remove([first[2]?.id ?? ''], 'deleted');
-        const next = deliver(store, 4);
+        const next = await deliver(store, 4);
         const seqs = [...first, next].map((m) => m.seq);
         expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] ?? Infinity))).toBe(true);
         expect(store.messages().map((m) => m.seq)).toEqual([first[0]?.seq, first[1]?.seq, next.seq]);
@@ -72,7 +78,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe('reading', () => {
       it('pages newest first with match counts', async () => {
         const store = await open();
-        const all = Array.from({ length: 10 }, (_, n) => deliver(store, n));
+        const all = await deliverEach(store, 10);
         const newest = [...all].reverse();
         expect(store.list({ start: 0, limit: 3 }).items).toEqual(newest.slice(0, 3));
         expect(store.list({ start: 3, limit: 3 }).items).toEqual(newest.slice(3, 6));
@@ -89,9 +95,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       it('lists only messages received before a time', async () => {
         const store = await open();
-        const early = deliver(store, 1);
+        const early = await deliver(store, 1);
         now += 60_000;
-        deliver(store, 2);
+        await deliver(store, 2);
         expect(store.list({ before: new Date(now) }).items).toEqual([early]);
       });
     });
@@ -99,7 +105,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe('flags and tags', () => {
       it('counts unread messages and announces only real flag changes', async () => {
         const store = await open();
-        const [a, b, c] = [1, 2, 3].map((n) => deliver(store, n)) as [StoredMessage, StoredMessage, StoredMessage];
+        const [a, b, c] = (await deliverEach(store, [1, 2, 3])) as [StoredMessage, StoredMessage, StoredMessage];
         const events = record(store, 'flags');
         const modseq = a.modseq;
         expect(store.setFlags([a.id, b.id], 'add', ['\\Seen'])).toHaveLength(2);
@@ -117,7 +123,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       it('normalises tags, announces changes and lists every tag in use', async () => {
         const store = await open();
-        const [a, b] = [1, 2].map((n) => deliver(store, n)) as [StoredMessage, StoredMessage];
+        const [a, b] = (await deliverEach(store, [1, 2])) as [StoredMessage, StoredMessage];
         const events = record(store, 'tags');
         store.setTags([a.id], [' urgent ', 'billing', 'urgent', '']);
         expect(store.get(a.id)?.tags).toEqual(['billing', 'urgent']);
@@ -131,7 +137,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
     describe('removal', () => {
       it('removes by id with a reason, ignoring unknown ids', async () => {
         const store = await open();
-        const [a, b] = [1, 2].map((n) => deliver(store, n)) as [StoredMessage, StoredMessage];
+        const [a, b] = (await deliverEach(store, [1, 2])) as [StoredMessage, StoredMessage];
         const events = record(store, 'removed');
         expect(store.remove([a.id, 'nope', a.id], 'deleted')).toBe(1);
         expect(store.get(a.id)).toBeUndefined();
@@ -142,13 +148,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
 
       it('clears everything with one event and keeps numbering', async () => {
         const store = await open();
-        const last = [1, 2, 3].map((n) => deliver(store, n))[2];
+        const last = (await deliverEach(store, [1, 2, 3]))[2];
         const events = record(store, 'cleared', 'removed');
         expect(store.clear()).toBe(3);
         expect(events).toEqual([{ kind: 'cleared', payload: { count: 3 } }]);
         expect(store.stats()).toEqual({ messages: 0, unread: 0, bytes: 0 });
-        expect(store.folders.get('bob@blue.example', 'INBOX')?.entries).toEqual([]);
-        expect(deliver(store, 4).seq).toBeGreaterThan(last?.seq ?? Infinity);
+        expect(store.folder('bob@blue.example', 'INBOX')?.entries).toEqual([]);
+        expect((await deliver(store, 4)).seq).toBeGreaterThan(last?.seq ?? Infinity);
       });
     });
 
@@ -159,27 +165,27 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       it('prunes the oldest past the most messages and announces it', async () => {
         const store = await open({ maxMessages: 3 });
         const events = record(store, 'removed');
-        const all = Array.from({ length: 5 }, (_, n) => deliver(store, n));
+        const all = await deliverEach(store, 5);
         expect(store.messages()).toEqual(all.slice(2));
         expect(prunedIds(events)).toEqual(all.slice(0, 2).map((m) => m.id));
-        expect(store.folders.get('bob@blue.example', 'INBOX')?.entries.map((e) => e.message)).toEqual(all.slice(2));
+        expect(store.folder('bob@blue.example', 'INBOX')?.entries.map((e) => e.message)).toEqual(all.slice(2));
       });
 
       it('prunes the oldest past the most bytes, always keeping the newest', async () => {
         const size = mail(0).length;
         const store = await open({ maxBytes: size * 2 + 1 });
         const events = record(store, 'removed');
-        const all = Array.from({ length: 4 }, (_, n) => deliver(store, n));
+        const all = await deliverEach(store, 4);
         expect(store.messages()).toEqual(all.slice(2));
         expect(store.stats().bytes).toBe(size * 2);
         expect(prunedIds(events)).toEqual(all.slice(0, 2).map((m) => m.id));
-        const huge = store.deliver({ raw: Buffer.alloc(size * 10, 0x61), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } });
+        const huge = await store.deliver({ raw: Buffer.alloc(size * 10, 0x61), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } });
         expect(store.messages()).toEqual([huge]);
       });
 
       it('prunes at once when the limits are lowered', async () => {
         const store = await open();
-        const all = Array.from({ length: 4 }, (_, n) => deliver(store, n));
+        const all = await deliverEach(store, 4);
         const events = record(store, 'removed');
         store.setLimits({ maxMessages: 1 });
         expect(store.messages()).toEqual(all.slice(3));
@@ -191,115 +197,184 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       it("files each message in its recipients' INBOX and its sender's Sent, with per-folder UIDs", async () => {
         const store = await open();
         const filed = record(store, 'filed');
-        const one = deliver(store, 1, ['bob@blue.example', 'Carol@Blue.Example']);
-        const two = deliver(store, 2, ['bob@blue.example']);
-        const bob = store.folders.get('bob@blue.example', 'INBOX');
-        const carol = store.folders.get('carol@blue.example', 'inbox');
-        const sent = store.folders.get('ALICE@red.example', 'Sent');
+        const one = await deliver(store, 1, ['bob@blue.example', 'Carol@Blue.Example']);
+        const two = await deliver(store, 2, ['bob@blue.example']);
+        const bob = store.folder('bob@blue.example', 'INBOX');
+        const carol = store.folder('carol@blue.example', 'inbox');
+        const sent = store.folder('ALICE@red.example', 'Sent');
         expect(bob?.entries.map((e) => [e.uid, e.message])).toEqual([[1, one], [2, two]]);
         expect(bob?.uidNext).toBe(3);
         expect(carol?.entries.map((e) => [e.uid, e.message])).toEqual([[1, one]]);
         expect(carol?.uidNext).toBe(2);
         expect(sent?.entries.map((e) => e.message)).toEqual([one, two]);
-        expect(store.folders.get('anything', 'INBOX')?.entries.map((e) => e.message)).toEqual([one, two]);
-        expect(bob?.uidValidity).toBe(store.folders.get('bob@blue.example', 'INBOX')?.uidValidity);
+        expect(store.folder('anything', 'INBOX')?.entries.map((e) => e.message)).toEqual([one, two]);
+        expect(bob?.uidValidity).toBe(store.folder('bob@blue.example', 'INBOX')?.uidValidity);
         expect(filed.some((e) => e.payload.login === 'carol@blue.example' && e.payload.folder === 'INBOX')).toBe(true);
-        expect(store.folders.list('dan@blue.example').map((f) => f.name)).toEqual(expect.arrayContaining(['INBOX', 'Sent', 'Drafts', 'Trash']));
+        expect(store.listFolders('dan@blue.example').map((f) => f.name)).toEqual(expect.arrayContaining(['INBOX', 'Sent', 'Drafts', 'Trash']));
       });
 
       it('removes a message that its only recipient expunges, and keeps one another recipient still holds', async () => {
         const store = await open();
-        const single = deliver(store, 1, ['bob@blue.example']);
-        const shared = deliver(store, 2, ['bob@blue.example', 'carol@blue.example']);
+        const single = await deliver(store, 1, ['bob@blue.example']);
+        const shared = await deliver(store, 2, ['bob@blue.example', 'carol@blue.example']);
         const removed = record(store, 'removed');
         store.expunge('bob@blue.example', 'INBOX', [1, 2]);
         expect(store.get(single.id)).toBeUndefined();
         expect(removed).toEqual([{ kind: 'removed', payload: { messages: [single], reason: 'expunged' } }]);
         expect(store.get(shared.id)).toBe(shared);
-        expect(store.folders.get('carol@blue.example', 'INBOX')?.entries.map((e) => e.message)).toEqual([shared]);
-        expect(store.folders.get('alice@red.example', 'Sent')?.entries.map((e) => e.message)).toEqual([shared]);
+        expect(store.folder('carol@blue.example', 'INBOX')?.entries.map((e) => e.message)).toEqual([shared]);
+        expect(store.folder('alice@red.example', 'Sent')?.entries.map((e) => e.message)).toEqual([shared]);
         store.expunge('carol@blue.example', 'INBOX', [1]);
         expect(store.get(shared.id)).toBeUndefined();
       });
 
       it('keeps a message copied to another folder when it leaves the INBOX, and unfiles it everywhere on removal', async () => {
         const store = await open();
-        const message = deliver(store, 1, ['bob@blue.example']);
-        const copied = store.folders.copy('bob@blue.example', 'Archive', [message]);
+        const message = await deliver(store, 1, ['bob@blue.example']);
+        const copied = store.copyToFolder('bob@blue.example', 'Archive', [message]);
         expect(Array.isArray(copied) && copied.map((e) => e.uid)).toEqual([1]);
-        expect(store.folders.copy('bob@blue.example', 'Nope', [message])).toBe('missing');
+        expect(store.copyToFolder('bob@blue.example', 'Nope', [message])).toBe('missing');
         store.expunge('bob@blue.example', 'INBOX', [1]);
         expect(store.get(message.id)).toBe(message);
         const unfiled = record(store, 'unfiled');
         store.remove([message.id], 'deleted');
-        expect(store.folders.get('bob@blue.example', 'Archive')?.entries).toEqual([]);
+        expect(store.folder('bob@blue.example', 'Archive')?.entries).toEqual([]);
         expect(unfiled.map((e) => e.payload.folder).sort()).toEqual(['Archive', 'INBOX', 'Sent']);
       });
 
       it('expunging in the catch-all INBOX deletes everywhere', async () => {
         const store = await open();
-        const message = deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
+        const message = await deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
         store.expunge('catchall', 'INBOX', [message.seq]);
         expect(store.get(message.id)).toBeUndefined();
-        expect(store.folders.get('carol@blue.example', 'INBOX')?.entries).toEqual([]);
+        expect(store.folder('carol@blue.example', 'INBOX')?.entries).toEqual([]);
       });
 
       it('creates, renames and deletes folders (RFC 3501 §6.3)', async () => {
         const store = await open();
         const changes = record(store, 'folders');
         const login = 'bob@blue.example';
-        const created = store.folders.create(login, 'Projects/2026');
+        const created = store.createFolder(login, 'Projects/2026');
         expect(typeof created === 'object' && created.name).toBe('Projects/2026');
-        expect(store.folders.get(login, 'Projects')).toBeDefined();
-        expect(store.folders.create(login, 'Projects')).toBe('exists');
-        expect(store.folders.create(login, 'a//b')).toBe('invalid');
-        const message = deliver(store, 1, [login]);
-        store.folders.copy(login, 'Projects/2026', [message]);
-        const renamed = store.folders.rename(login, 'Projects', 'Work');
+        expect(store.folder(login, 'Projects')).toBeDefined();
+        expect(store.createFolder(login, 'Projects')).toBe('exists');
+        expect(store.createFolder(login, 'a//b')).toBe('invalid');
+        const message = await deliver(store, 1, [login]);
+        store.copyToFolder(login, 'Projects/2026', [message]);
+        const renamed = store.renameFolder(login, 'Projects', 'Work');
         expect(typeof renamed === 'object' && renamed.name).toBe('Work');
-        expect(store.folders.get(login, 'Work/2026')?.entries.map((e) => e.message)).toEqual([message]);
-        expect(store.folders.get(login, 'Projects/2026')).toBeUndefined();
-        expect(store.folders.rename(login, 'Sent', 'Elsewhere')).toBe('protected');
-        expect(store.folders.rename(login, 'Work', 'Work/2026/Work')).toBe('invalid');
+        expect(store.folder(login, 'Work/2026')?.entries.map((e) => e.message)).toEqual([message]);
+        expect(store.folder(login, 'Projects/2026')).toBeUndefined();
+        expect(store.renameFolder(login, 'Sent', 'Elsewhere')).toBe('protected');
+        expect(store.renameFolder(login, 'Work', 'Work/2026/Work')).toBe('invalid');
         // INBOX as the first level of a name is INBOX in any case (RFC 3501 §5.1).
-        const underInbox = store.folders.create(login, 'inbox/Done');
+        const underInbox = store.createFolder(login, 'inbox/Done');
         expect(typeof underInbox === 'object' && underInbox.name).toBe('INBOX/Done');
-        expect(store.folders.get(login, 'Inbox/Done')).toBeDefined();
-        expect(store.folders.list(login).map((f) => f.name)).not.toContain('inbox');
-        expect(store.folders.get(login, 'inboxes')).toBeUndefined();
-        expect(store.folders.delete(login, 'INBOX')).toBe('protected');
-        expect(store.folders.delete(login, 'Nope')).toBe('missing');
+        expect(store.folder(login, 'Inbox/Done')).toBeDefined();
+        expect(store.listFolders(login).map((f) => f.name)).not.toContain('inbox');
+        expect(store.folder(login, 'inboxes')).toBeUndefined();
+        expect(store.deleteFolder(login, 'INBOX')).toBe('protected');
+        expect(store.deleteFolder(login, 'Nope')).toBe('missing');
         // The message is still in the INBOX, so deleting the folder orphans nothing.
-        expect(store.folders.delete(login, 'Work/2026')).toEqual([]);
+        expect(store.deleteFolder(login, 'Work/2026')).toBeUndefined();
         expect(store.get(message.id)).toBe(message);
-        expect(store.folders.get(login, 'Work/2026')).toBeUndefined();
+        expect(store.folder(login, 'Work/2026')).toBeUndefined();
         expect(changes.length).toBeGreaterThanOrEqual(3);
       });
 
       it('renaming INBOX moves its messages to the new folder and leaves INBOX empty', async () => {
         const store = await open();
         const login = 'bob@blue.example';
-        const message = deliver(store, 1, [login]);
-        store.folders.rename(login, 'INBOX', 'Old');
-        expect(store.folders.get(login, 'INBOX')?.entries).toEqual([]);
-        expect(store.folders.get(login, 'Old')?.entries.map((e) => e.message)).toEqual([message]);
+        const message = await deliver(store, 1, [login]);
+        store.renameFolder(login, 'INBOX', 'Old');
+        expect(store.folder(login, 'INBOX')?.entries).toEqual([]);
+        expect(store.folder(login, 'Old')?.entries.map((e) => e.message)).toEqual([message]);
         expect(store.get(message.id)).toBe(message);
-        const orphans = store.folders.delete(login, 'Old');
-        expect(orphans).toEqual([message]);
-        store.removeOrphans(Array.isArray(orphans) ? orphans : []);
+        // The folder alone held it: deleting the folder removes it from the store (RFC 3501 §6.3.4).
+        const removed = record(store, 'removed');
+        expect(store.deleteFolder(login, 'Old')).toBeUndefined();
         expect(store.get(message.id)).toBeUndefined();
+        expect(removed).toEqual([{ kind: 'removed', payload: { messages: [message], reason: 'expunged' } }]);
+      });
+
+      it('moves entries between folders (RFC 6851), keeping what the catch-all INBOX moves out', async () => {
+        const store = await open();
+        const login = 'bob@blue.example';
+        const [one, two] = await deliverEach(store, [1, 2]);
+        const moved = store.moveToFolder(login, 'INBOX', [2, 1, 9], 'Archive');
+        expect(typeof moved === 'object' && moved.from).toEqual([2, 1]);
+        expect(typeof moved === 'object' && moved.to.map((e) => [e.uid, e.message])).toEqual([[1, two], [2, one]]);
+        expect(store.folder(login, 'INBOX')?.entries).toEqual([]);
+        expect(store.get(one!.id)).toBe(one);
+        expect(store.moveToFolder(login, 'INBOX', [1], 'Nope')).toBe('missing');
+        // Out of the catch-all's INBOX into a folder of its own: the message stays in the store.
+        const fromCatchAll = store.moveToFolder('catchall', 'INBOX', [two!.seq], 'Archive');
+        expect(typeof fromCatchAll === 'object' && fromCatchAll.to.map((e) => e.message)).toEqual([two]);
+        expect(store.get(two!.id)).toBe(two);
+        expect(store.folder('catchall', 'INBOX')?.entries.map((e) => e.message)).toEqual([one]);
+        // Only what left the source is reported as taken out of it.
+        expect(typeof moved === 'object' && moved.left).toEqual([2, 1]);
+        expect(typeof fromCatchAll === 'object' && fromCatchAll.left).toEqual([two!.seq]);
+        const withinCatchAll = store.moveToFolder('catchall', 'INBOX', [one!.seq], 'INBOX');
+        expect(typeof withinCatchAll === 'object' && withinCatchAll.left).toEqual([]);
+      });
+
+      it('keeps subscriptions apart from folders (RFC 3501 §6.3.6–6.3.9) and creates special-use folders (RFC 6154)', async () => {
+        const store = await open();
+        const login = 'bob@blue.example';
+        const drafts = store.createFolder(login, 'Notes', '\\Drafts');
+        expect(typeof drafts === 'object' && drafts.specialUse).toBe('\\Drafts');
+        expect(store.subscribeFolder(login, 'Notes', true)).toBe(true);
+        expect(store.folder(login, 'Notes')?.subscribed).toBe(true);
+        expect(store.subscribeFolder(login, 'Nope', true)).toBe('missing');
+        store.deleteFolder(login, 'Notes');
+        // A subscription outlives its folder, and can still be dropped.
+        expect(store.subscriptions(login).has('Notes')).toBe(true);
+        expect(store.subscribeFolder(login, 'Notes', false)).toBe(true);
+        expect(store.subscriptions(login).has('Notes')).toBe(false);
+        expect(store.subscribeFolder(login, 'Notes', false)).toBe('missing');
+      });
+
+      it('tells every folder a message is filed in', async () => {
+        const store = await open();
+        const message = await deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
+        store.copyToFolder('bob@blue.example', 'Archive', [message]);
+        const places = store.placementsOf(message).map(({ login, folder, uid }) => `${login} ${folder} ${uid}`);
+        expect(places).toEqual(expect.arrayContaining(['bob@blue.example INBOX 1', 'carol@blue.example INBOX 1', 'bob@blue.example Archive 1']));
+      });
+
+      it('hands out mod-sequences above every one given before (RFC 7162 §3.1)', async () => {
+        const store = await open();
+        const message = await deliver(store, 1);
+        const start = store.modseq;
+        expect(start).toBeGreaterThanOrEqual(message.modseq);
+        const expunge = store.nextModseq();
+        expect(expunge).toBeGreaterThan(start);
+        expect(store.modseq).toBe(expunge);
+        expect(store.nextModseq(10)).toBeGreaterThanOrEqual(expunge + 10);
+        const [changed] = store.setFlags([message.id], 'add', ['\\Flagged']);
+        expect(changed?.modseq).toBeGreaterThan(expunge + 9);
+      });
+
+      it('serves the exact bytes of a message through readRaw until it is gone', async () => {
+        const store = await open();
+        const message = await deliver(store, 1);
+        expect((await store.readRaw(message.id))?.equals(mail(1))).toBe(true);
+        expect(message.size).toBe(mail(1).length);
+        store.remove([message.id]);
+        expect(await store.readRaw(message.id)).toBeUndefined();
       });
 
       it('keeps UIDs increasing in a folder after removals (RFC 3501 §2.3.1.1)', async () => {
         const store = await open();
         const login = 'bob@blue.example';
-        deliver(store, 1, [login]);
-        deliver(store, 2, [login]);
+        await deliver(store, 1, [login]);
+        await deliver(store, 2, [login]);
         store.expunge(login, 'INBOX', [2]);
-        const third = deliver(store, 3, [login]);
-        expect(store.folders.get(login, 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, expect.any(String)], [3, third.id]]);
+        const third = await deliver(store, 3, [login]);
+        expect(store.folder(login, 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, expect.any(String)], [3, third.id]]);
         store.clear();
-        expect(store.folders.get(login, 'INBOX')?.uidNext).toBe(4);
+        expect(store.folder(login, 'INBOX')?.uidNext).toBe(4);
       });
     });
   });

@@ -151,7 +151,7 @@ export async function fixtureStore(): Promise<{ store: MemoryStore; nameOf: (m: 
   const indexer = new BodyIndexer(store);
   const names = new Map<string, string>();
   for (const [name, f] of Object.entries(FIXTURES)) {
-    const message = store.deliver({
+    const message = await store.deliver({
       raw: f.raw,
       envelope: { mailFrom: 'sender@test', rcptTo: f.rcptTo },
       receivedAt: new Date(f.receivedAt),

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSearch, parseSearchDate } from '../../server/store/search/compile.js';
-import type { MemoryStore } from '../../server/store/memory-store.js';
+import type { MailStore } from '../../server/store/mail-store.js';
 import type { StoredMessage } from '../../server/store/types.js';
 import { fixtureStore } from './search-fixtures.js';
 
-let store: MemoryStore;
+let store: MailStore;
 let nameOf: (m: StoredMessage) => string;
 
 beforeAll(async () => {
@@ -102,7 +102,7 @@ describe('search index', () => {
     if (!compiled.ok) throw new Error(compiled.error);
     const viaList = () => store.list({ limit: 0, filter: compiled.filter }).items.map((m) => m.id);
     expect(index.page(compiled, { limit: 0 }).items.map((m) => m.id)).toEqual(viaList());
-    const added = store.deliver({ raw: Buffer.from('To: alice@example.com\r\nSubject: late\r\n\r\nx'), envelope: { mailFrom: '', rcptTo: ['alice@example.com'] } });
+    const added = await store.deliver({ raw: Buffer.from('To: alice@example.com\r\nSubject: late\r\n\r\nx'), envelope: { mailFrom: '', rcptTo: ['alice@example.com'] } });
     expect(index.page(compiled, { limit: 1 }).items[0]?.id).toBe(added.id);
     store.remove([added.id]);
     const page = index.page(compiled, { start: 1, limit: 2 });

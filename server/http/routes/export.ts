@@ -25,7 +25,7 @@ export const exportRoutes: RouteModule = (app, api) => {
     }
     if (format === 'zip') {
       // Refused before the first byte rather than broken half-way: a zip without ZIP64 stops at 4 GiB and 65,535 entries.
-      const bytes = messages.reduce((sum, m) => sum + m.raw.length + 128, 22);
+      const bytes = messages.reduce((sum, m) => sum + m.size + 128, 22);
       if (messages.length > ZIP_MAX_ENTRIES || bytes > ZIP_MAX_BYTES) return fail(c, 413, 'too much mail for a zip (4 GiB, 65,535 messages at most); use format=mbox or a query');
     }
     const chunks = archiveChunks(messages, format);

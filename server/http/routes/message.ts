@@ -10,15 +10,14 @@ import { STORED_ADDRESSES } from '../../mime/summary.js';
 import { thumbnail } from '../../mime/thumbnail.js';
 import { contentDisposition, safeFileName } from '../../security/file-name.js';
 import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
-import { SEEN } from '../../store/memory-store.js';
-import type { StoredMessage } from '../../store/types.js';
+import { SEEN, type StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { bodyBytes } from '../body-bytes.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
 import type { Extracted, Message } from '../../shapes/wire-types.js';
 import { resolveMessage } from '../resolve.js';
-import { fail } from '../respond.js';
+import { fail, notFound } from '../respond.js';
 
 /** Go's textproto canonical header name: `message-id` → `Message-Id`. */
 export function canonicalHeaderName(name: string): string {
@@ -84,7 +83,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       Username: message.client.username,
       Text: parsed.text,
       HTML: parsed.html,
-      Size: message.raw.length,
+      Size: message.size,
       Inline: parsed.inline.map(attachmentDto),
       Attachments: parsed.attachments.map(attachmentDto),
       // Not in Mailpit's shape: the SMTP envelope (MAIL FROM, RCPT TO), which the web inbox shows.
@@ -108,7 +107,10 @@ export const messageRoutes: RouteModule = (app, api) => {
     if ('response' in found) return found.response;
     const headers: Record<string, string> = { 'Content-Type': 'text/plain; charset=utf-8' };
     if (c.req.query('dl') === '1') headers['Content-Disposition'] = `attachment; filename="${found.message.id}.eml"`;
-    return c.body(bodyBytes(found.message.raw), 200, headers);
+    // Bytes come through the store's body read, which a backend may serve from elsewhere.
+    const raw = await api.store.readRaw(found.message.id);
+    if (!raw) return notFound(c);
+    return c.body(bodyBytes(raw), 200, headers);
   });
 
   app.get('/api/v1/message/:ID/part/:PartID', async (c) => {

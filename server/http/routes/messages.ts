@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
-import { SEEN } from '../../store/memory-store.js';
+import { SEEN, type Page, type StoredMessage } from '../../store/types.js';
 import type { CompiledSearch } from '../../store/search/compile.js';
-import type { Page, StoredMessage } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { summaryDto } from '../../shapes/mailpit-json.js';
 import type { MessagesSummary } from '../../shapes/wire-types.js';

@@ -3,7 +3,7 @@ import { catenate, MAX_CAT_PARTS, type CatPart } from '../catenate.js';
 import { readDateTime, type Reader } from '../parser.js';
 import { formatUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
-import { readMailbox } from './mailboxes.js';
+import { readMailbox } from './mailbox-args.js';
 
 /** Most messages one MULTIAPPEND may carry (their bytes together are held to the literal limit by the framer). */
 export const MAX_APPEND_MESSAGES = 1_000;
@@ -77,8 +77,8 @@ const append = command({
     }
     return { mailbox, messages };
   },
-  run(session, { mailbox, messages }) {
-    const folder = session.store.folders.get(session.user, mailbox);
+  async run(session, { mailbox, messages }) {
+    const folder = session.store.folder(session.user, mailbox);
     // RFC 3501 §6.3.11: TRYCREATE tells the client it may CREATE and retry.
     if (!folder) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
     const raws: Buffer[] = [];
@@ -90,23 +90,28 @@ const append = command({
       if (raw.length === 0) return no('Empty message');
       raws.push(raw);
     }
-    const uids: number[] = [];
-    messages.forEach(({ flags, date }, i) => {
-      const stored = session.store.deliver({
+    // The same delivery service as SMTP: size limit, tags, all or none, and the OK only once committed.
+    const result = await session.ctx.delivery.deliverAll(
+      messages.map(({ flags, date }, i) => ({
         raw: raws[i] as Buffer,
         envelope: { mailFrom: '', rcptTo: [] },
         flags,
         ...(date ? { receivedAt: date } : {}),
         filing: { login: session.user, folder: folder.name },
         client: { via: 'imap', address: session.conn.remoteAddress, username: session.user, secure: session.conn.secure },
-      });
+      })),
+    );
+    // RFC 4469 §5 / RFC 5530 §3: TOOBIG for a message past the limit; UNAVAILABLE for a failure worth retrying.
+    if (!result.ok) return result.refusal.reason === 'too-large' ? no(`Message exceeds the maximum size of ${result.refusal.maxSize} bytes`, 'TOOBIG') : no('Could not save the message, try again', 'UNAVAILABLE');
+    const uids: number[] = [];
+    for (const stored of result.messages) {
       const entries = folder.entries;
       for (let at = entries.length - 1; at >= 0; at--) {
         if (entries[at]?.message !== stored) continue;
         uids.push(entries[at]?.uid as number);
         break;
       }
-    });
+    }
     return ok('APPEND completed', uids.length === messages.length ? `APPENDUID ${folder.uidValidity} ${formatUidSet(uids)}` : undefined);
   },
 });

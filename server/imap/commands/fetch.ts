@@ -1,5 +1,4 @@
-import { SEEN } from '../../store/memory-store.js';
-import type { StoredMessage } from '../../store/types.js';
+import { SEEN, type StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
@@ -45,7 +44,7 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
         case 'INTERNALDATE':
           return [`INTERNALDATE ${formatDateTime(message.receivedAt)}`];
         case 'RFC822.SIZE':
-          return [`RFC822.SIZE ${message.raw.length}`];
+          return [`RFC822.SIZE ${message.size}`];
         case 'MODSEQ':
           return [`MODSEQ (${message.modseq})`];
         case 'ENVELOPE':

@@ -3,7 +3,8 @@ import { AUTHENTICATED, command, ok, type CommandEntry } from '../command.js';
 import { listAttributes, selectMailboxes, superiorsOf, type ListRow } from '../list-select.js';
 import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
-import { readMailbox, readStatusItems, toText, writeStatus } from './mailboxes.js';
+import { readMailbox, toText } from './mailbox-args.js';
+import { readStatusItems, writeStatus } from './status.js';
 
 interface ListArgs {
   reference: string;
@@ -83,9 +84,9 @@ const list = command<ListArgs>({
       session.untagged(`LIST (\\Noselect) "${SEPARATOR}" ""`);
       return ok('LIST completed');
     }
-    const folders = session.store.folders.list(session.user);
+    const folders = session.store.listFolders(session.user);
     const superiors = superiorsOf(folders);
-    const rows = selectMailboxes(folders, session.store.folders.subscriptions(session.user), {
+    const rows = selectMailboxes(folders, session.store.subscriptions(session.user), {
       patterns: args.patterns.map((p) => args.reference + p),
       subscribed: args.subscribedOnly,
       specialUse: args.specialUseOnly,
@@ -132,8 +133,8 @@ const lsub = command({
       session.untagged(`LSUB (\\Noselect) "${SEPARATOR}" ""`);
       return ok('LSUB completed');
     }
-    const folders = session.store.folders.list(session.user);
-    const rows = selectMailboxes(folders, session.store.folders.subscriptions(session.user), {
+    const folders = session.store.listFolders(session.user);
+    const rows = selectMailboxes(folders, session.store.subscriptions(session.user), {
       patterns: [reference + pattern],
       subscribed: true,
       specialUse: false,

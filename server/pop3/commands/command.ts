@@ -1,5 +1,5 @@
 import type { Credentials } from '../../security/auth-file.js';
-import type { MemoryStore } from '../../store/memory-store.js';
+import type { MailStore } from '../../store/mail-store.js';
 import type { Pop3Failure } from '../failures.js';
 import type { Maildrop } from '../maildrop.js';
 import type { Pop3Outcome, Pop3State } from '../outcome.js';
@@ -19,7 +19,7 @@ export interface Pop3SessionView {
   readonly state: Pop3State;
   readonly secure: boolean;
   readonly settings: Pop3Settings;
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   /** null: any password is accepted (no auth file). */
   readonly credentials: Credentials | null;
   /** The `<…>` timestamp of the greeting, the APOP challenge (RFC 1939 §7). */

@@ -2,7 +2,7 @@
  * TRANSACTION-state commands (RFC 1939 §5, §7): STAT, LIST, RETR, DELE, NOOP,
  * RSET, TOP, UIDL.
  */
-import { SEEN } from '../../store/memory-store.js';
+import { SEEN } from '../../store/types.js';
 import type { Pop3Failure } from '../failures.js';
 import type { MaildropEntry } from '../maildrop.js';
 import { ok } from '../outcome.js';

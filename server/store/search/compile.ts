@@ -1,5 +1,4 @@
-import { SEEN } from '../memory-store.js';
-import type { StoredMessage } from '../types.js';
+import { SEEN, type StoredMessage } from '../types.js';
 import { bodyMatches, bodyQuery } from './body-match.js';
 import { fold, headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
@@ -88,7 +87,7 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
     case 'smaller': {
       const bytes = parseSize(needle);
       if (bytes === undefined) return `"${term.prefix}:" needs a size such as 2M or 500KB, got "${term.value}"`;
-      return term.prefix === 'larger' ? (m) => m.raw.length > bytes : (m) => m.raw.length < bytes;
+      return term.prefix === 'larger' ? (m) => m.size > bytes : (m) => m.size < bytes;
     }
     case 'before':
     case 'after': {

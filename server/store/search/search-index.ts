@@ -1,5 +1,5 @@
-import { SEEN, type MemoryStore } from '../memory-store.js';
-import type { Page, StoredMessage } from '../types.js';
+import type { MailStore } from '../mail-store.js';
+import { SEEN, type Page, type StoredMessage } from '../types.js';
 import type { CompiledSearch } from './compile.js';
 import { headerHaystack, type HeaderHaystack } from './haystack.js';
 
@@ -24,7 +24,7 @@ export class SearchIndex {
   #stale = true;
   readonly #unsubscribe: Array<() => void>;
 
-  constructor(private readonly store: MemoryStore) {
+  constructor(private readonly store: MailStore) {
     this.#unsubscribe = [
       store.on('delivered', ({ message }) => {
         if (!this.#stale) this.#messages.push(message);

@@ -32,7 +32,7 @@ describe('journal compaction while running', () => {
     let written = 0;
     let largest = 0;
     for (let n = 0; n < 50 * MAX_MESSAGES; n++) {
-      const message = store.deliver({ raw: mail(n), envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
+      const message = await store.deliver({ raw: mail(n), envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } });
       written += message.raw.length;
       // Flags flipped over and over: records that a compacted journal no longer needs.
       const older = store.messages()[n % store.messages().length]!;
@@ -68,8 +68,9 @@ describe('journal compaction while running', () => {
     // writes its snapshot over several turns. Everything below lands while it runs.
     await Promise.resolve();
     // More than the writer copies over in its final step (256 KiB), so it catches up first.
-    const during = Array.from({ length: 150 }, (_, n) => store.deliver({ raw: mail(1_000 + n), envelope: { mailFrom: 'carol@red.com', rcptTo: ['dave@blue.com'] } }));
-    store.setFlags([during.at(-1)!.id], 'add', ['\\Flagged']);
+    // Delivered in this same turn (the store takes each at once), so they land mid-compaction.
+    for (let n = 0; n < 150; n++) void store.deliver({ raw: mail(1_000 + n), envelope: { mailFrom: 'carol@red.com', rcptTo: ['dave@blue.com'] } });
+    store.setFlags([store.latest()!.id], 'add', ['\\Flagged']);
     store.expunge('dave@blue.com', 'INBOX', [1]);
     await store.flushed();
     await durable.compacted();

@@ -27,23 +27,25 @@ describe('--data-dir journal', () => {
   it('brings back messages, flags, tags, folders, ids and UIDs after a restart', async () => {
     const first = await open();
     const { store } = first;
-    const delivered = Array.from({ length: 12 }, (_, n) =>
-      store.deliver({ raw: mail(n, n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'), envelope: { mailFrom: 'alice@red.com', rcptTo: [n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'] } }),
+    const delivered = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        store.deliver({ raw: mail(n, n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'), envelope: { mailFrom: 'alice@red.com', rcptTo: [n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'] } }),
+      ),
     );
     store.setFlags([delivered[1]!.id, delivered[2]!.id], 'add', ['\\Seen', '\\Flagged']);
     store.setTags([delivered[4]!.id], ['invoice', 'urgent']);
-    expect(store.folders.create('bob@blue.com', 'Projects/2026')).not.toBe('exists');
-    store.folders.copy('bob@blue.com', 'Projects/2026', [delivered[5]!]);
-    store.folders.rename('bob@blue.com', 'Projects', 'Work');
+    expect(store.createFolder('bob@blue.com', 'Projects/2026')).not.toBe('exists');
+    store.copyToFolder('bob@blue.com', 'Projects/2026', [delivered[5]!]);
+    store.renameFolder('bob@blue.com', 'Projects', 'Work');
     // UID 4 is message 5, still held by its copy in Work/2026: it leaves INBOX only.
     store.expunge('bob@blue.com', 'INBOX', [1, 2, 4]);
     expect(store.get(delivered[5]!.id)).toBeDefined();
     store.remove([delivered[7]!.id]);
-    store.folders.subscribe('bob@blue.com', 'Junk', false);
+    store.subscribeFolder('bob@blue.com', 'Junk', false);
     // A subscription outlives its folder (RFC 3501 §6.3.9), and a restart.
-    store.folders.create('bob@blue.com', 'Gone');
-    store.folders.subscribe('bob@blue.com', 'Gone', true);
-    store.folders.delete('bob@blue.com', 'Gone');
+    store.createFolder('bob@blue.com', 'Gone');
+    store.subscribeFolder('bob@blue.com', 'Gone', true);
+    store.deleteFolder('bob@blue.com', 'Gone');
     await store.flushed();
     const before = picture(store);
     await first.durable.close();
@@ -53,9 +55,9 @@ describe('--data-dir journal', () => {
     expect(before.subscriptions['bob@blue.com']).toContain('Gone');
     expect(before.subscriptions['bob@blue.com']).not.toContain('Junk');
     // New mail after a restart continues the numbering instead of reusing it.
-    const next = second.store.deliver({ raw: mail(99), envelope: { mailFrom: 'x@y.z', rcptTo: ['bob@blue.com'] } });
+    const next = await second.store.deliver({ raw: mail(99), envelope: { mailFrom: 'x@y.z', rcptTo: ['bob@blue.com'] } });
     expect(next.seq).toBeGreaterThan(Math.max(...before.messages.map((m) => m.seq)));
-    const inbox = second.store.folders.get('bob@blue.com', 'INBOX')!;
+    const inbox = second.store.folder('bob@blue.com', 'INBOX')!;
     expect(inbox.entries.at(-1)?.uid).toBe(before.folders['bob@blue.com']!.find((f) => f.name === 'INBOX')!.uidNext);
     await second.store.flushed();
     await second.durable.close();

@@ -71,12 +71,12 @@ describe('release history with --data-dir', () => {
 
   it('keeps each message\'s releases across a restart, closes the unfinished ones, and drops a deleted message\'s', async () => {
     const first = await start();
-    const kept = deliver(first.box, ['bob@blue.com']);
+    const kept = await deliver(first.box, ['bob@blue.com']);
     await first.service.release(kept.id, undefined, 'api');
     await first.service.release(kept.id, ['gone@blue.com'], 'api');
-    const waiting = deliver(first.box, ['later@blue.com']);
+    const waiting = await deliver(first.box, ['later@blue.com']);
     await first.service.release(waiting.id, undefined, 'api');
-    const deleted = deliver(first.box, ['bob@blue.com']);
+    const deleted = await deliver(first.box, ['bob@blue.com']);
     await first.service.release(deleted.id, undefined, 'api');
     first.box.store.remove([deleted.id]);
     const keptBefore = await releasesOf(first.box, kept.id);

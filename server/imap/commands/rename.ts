@@ -1,0 +1,21 @@
+import { AUTHENTICATED, command, ok, type CommandEntry } from '../command.js';
+import { folderError, readMailbox } from './mailbox-args.js';
+
+/** RFC 3501 §6.3.5 */
+const rename = command({
+  name: 'RENAME',
+  states: AUTHENTICATED,
+  parse(r, session) {
+    r.sp();
+    const from = readMailbox(r, session);
+    r.sp();
+    return { from, to: readMailbox(r, session) };
+  },
+  run(session, { from, to }) {
+    const renamed = session.store.renameFolder(session.user, from, to);
+    if (typeof renamed === 'string') return folderError(renamed, renamed === 'exists' ? to : from);
+    return ok('RENAME completed');
+  },
+});
+
+export const renameCommands: CommandEntry[] = [rename];

@@ -1,0 +1,78 @@
+import type { Logger } from '../lib/log.js';
+import { deliveryTags } from '../mime/delivery-tags.js';
+import type { MailStore } from './mail-store.js';
+import type { DeliverInput, StoredMessage } from './types.js';
+
+/** Why a message was not taken; each front maps it to its protocol's reply once. */
+export type DeliveryRefusal =
+  /** Larger than the size limit (SMTP 552, HTTP 413, IMAP NO [TOOBIG]). */
+  | { reason: 'too-large'; maxSize: number }
+  /** Storing or committing it failed; the client may try again (SMTP 451, HTTP 503, IMAP NO [UNAVAILABLE]). */
+  | { reason: 'not-saved' };
+
+export type DeliveryResult = { ok: true; message: StoredMessage } | { ok: false; refusal: DeliveryRefusal };
+export type DeliveryBatchResult = { ok: true; messages: StoredMessage[] } | { ok: false; refusal: DeliveryRefusal };
+
+export interface DeliveryOptions {
+  store: MailStore;
+  /** Largest message accepted, in bytes; 0 = no limit. */
+  maxSize: number;
+  logger: Logger;
+}
+
+/**
+ * The one way a message enters the store, whichever front brought it (SMTP and so
+ * `letterbox import`, HTTP send, IMAP APPEND and MULTIAPPEND): the same size limit, the
+ * same delivery tags (X-Tags, plus-addressing), and an answer only once the store has
+ * committed the message, so an acknowledgement always means the message survives a restart with
+ * --data-dir (RFC 5321 §6.1: a 250 takes responsibility for the message).
+ */
+export class DeliveryService {
+  readonly #store: MailStore;
+  readonly #logger: Logger;
+  readonly maxSize: number;
+
+  constructor(options: DeliveryOptions) {
+    this.#store = options.store;
+    this.#logger = options.logger;
+    this.maxSize = options.maxSize;
+  }
+
+  /** Whether a message of this many bytes is past the limit (fronts that count bytes as they arrive ask early). */
+  tooLarge(bytes: number): boolean {
+    return this.maxSize > 0 && bytes > this.maxSize;
+  }
+
+  async deliver(input: DeliverInput): Promise<DeliveryResult> {
+    const result = await this.deliverAll([input]);
+    return result.ok ? { ok: true, message: result.messages[0] as StoredMessage } : result;
+  }
+
+  /**
+   * Several messages kept all or none (RFC 3502 §3 MULTIAPPEND): every size is checked
+   * before the first is stored, they enter the store in the order given, and if any
+   * cannot be committed, those that were are taken out again before the refusal.
+   */
+  async deliverAll(inputs: readonly DeliverInput[]): Promise<DeliveryBatchResult> {
+    if (inputs.some((input) => this.tooLarge(input.raw.length))) return { ok: false, refusal: { reason: 'too-large', maxSize: this.maxSize } };
+    // Each deliver enters the index at once (MailStore), so starting them in turn keeps their order.
+    const pending = inputs.map((input) => this.#tagAndStore(input));
+    const settled = await Promise.allSettled(pending);
+    const messages = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (messages.length === inputs.length) return { ok: true, messages };
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    this.#logger.error('storing a message failed', { error: failure?.reason, via: inputs[0]?.client?.via ?? 'smtp' });
+    if (messages.length > 0) this.#store.remove(messages.map((m) => m.id));
+    return { ok: false, refusal: { reason: 'not-saved' } };
+  }
+
+  /** Tags the message and hands it to the store; a store that throws is a failed delivery, not a crash. */
+  #tagAndStore(input: DeliverInput): Promise<StoredMessage> {
+    try {
+      const tags = deliveryTags(input.raw, input.envelope);
+      return this.#store.deliver(tags.length > 0 ? { ...input, tags: [...(input.tags ?? []), ...tags] } : input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import type { Listener } from '../lib/typed-emitter.js';
+import type { FolderError, FolderInfo } from './folders.js';
+import type {
+  BodySummary,
+  DeliverInput,
+  FlagOperation,
+  FolderEntry,
+  ListQuery,
+  MessageId,
+  Page,
+  RemoveReason,
+  StoredMessage,
+  StoreEvents,
+  StoreLimits,
+  StoreStats,
+} from './types.js';
+
+/** One folder a message is filed in, and its UID there. */
+export interface FolderPlacement {
+  readonly login: string;
+  readonly folder: string;
+  readonly uid: number;
+}
+
+export interface FolderMove {
+  /** Source UIDs that were found and moved. */
+  readonly from: number[];
+  /** Their entries in the target folder, in the same order. */
+  readonly to: FolderEntry[];
+  /**
+   * The source UIDs taken out of the source: all of `from`, except where a move within
+   * the catch-all's INBOX kept a message's UID (RFC 6851 §3.1). A client is told of an
+   * expunge (and, with QRESYNC, the new HIGHESTMODSEQ) only when this is not empty.
+   */
+  readonly left: number[];
+}
+
+/**
+ * What every front and service knows of the store: one interface, implemented by the
+ * memory store (memory-store.ts) and by any other backend, all of which pass the same
+ * contract suite (test/store/contract.ts).
+ *
+ * Two kinds of reads, chosen so a backend whose messages live elsewhere (a database
+ * shared by several nodes) can serve them:
+ * - The index is synchronous: ids, envelopes, header summaries, flags, tags, sizes,
+ *   folders, UIDs and counts. Every node keeps it in memory and keeps it current from
+ *   the store's events, so listing, searching a summary, IMAP views and POP3 scan
+ *   lists never wait.
+ * - Message bytes are asynchronous (`readRaw`): a backend may fetch them on demand
+ *   through a bounded cache instead of holding every body in memory.
+ *
+ * Writes change the index at once and announce it; they are durable when the promise
+ * they return (deliver) or `flushed()` resolves. A new message is acknowledged only
+ * after that (the SMTP 250, HTTP send's 200, IMAP APPEND's OK: see delivery.ts).
+ */
+export interface MailStore {
+  /** Subscribes to a store event; returns the unsubscribe. Events follow the change they announce. */
+  on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void;
+
+  // ---- Writing --------------------------------------------------------------------
+
+  /**
+   * Stores a message, files it (by envelope, or in one folder), announces it and prunes
+   * the oldest past the limits. Resolves once the message is durable. Only the
+   * delivery service (delivery.ts) calls this in a running sandbox: it owns the size
+   * limit and tagging.
+   */
+  deliver(input: DeliverInput): Promise<StoredMessage>;
+  /** Changes flags; announces and returns only the messages that actually changed. */
+  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): StoredMessage[];
+  /** Replaces the tags of messages (trimmed, de-duplicated, sorted); returns those that changed. */
+  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): StoredMessage[];
+  /** Attaches the body summary computed after delivery (announced as `indexed`). */
+  setBody(id: MessageId, body: BodySummary): void;
+  /** Removes messages from the store and every folder; returns how many were removed. */
+  remove(ids: Iterable<MessageId>, reason?: RemoveReason): number;
+  /** Removes everything, announced as one `cleared` event; numbering goes on. */
+  clear(): number;
+  setLimits(limits: Partial<StoreLimits>): void;
+  /** Resolves once every change made so far is durable. */
+  flushed(): Promise<void>;
+
+  // ---- The index (synchronous) --------------------------------------------------------
+
+  get(id: MessageId): StoredMessage | undefined;
+  /** Every message, oldest first. Do not mutate. */
+  messages(): readonly StoredMessage[];
+  /** The newest message (matching the filter, if one is given). */
+  latest(filter?: (message: StoredMessage) => boolean): StoredMessage | undefined;
+  /** A page of messages, newest first, with match counts. */
+  list(query?: ListQuery): Page<StoredMessage>;
+  stats(): StoreStats;
+  /** Every tag in use, sorted. */
+  tags(): string[];
+  readonly limits: StoreLimits;
+
+  // ---- Message bytes (asynchronous) ---------------------------------------------------
+
+  /** The exact bytes of a message, or undefined once it is gone. */
+  readRaw(id: MessageId): Promise<Buffer | undefined>;
+
+  // ---- Folders (DESIGN.md "Mailboxes"; RFC 3501 §6.3) ----------------------------------
+
+  /** The folders of a login, special-use ones first. Every login has INBOX and the RFC 6154 ones. */
+  listFolders(login: string): FolderInfo[];
+  folder(login: string, name: string): FolderInfo | undefined;
+  /** The entry with this UID in a folder, if any. */
+  folderEntry(login: string, name: string, uid: number): FolderEntry | undefined;
+  /** Creates a folder, with an RFC 6154 special-use attribute (`\Drafts`…) or ''. */
+  createFolder(login: string, name: string, specialUse?: string): FolderInfo | FolderError;
+  /** Deletes a folder; messages it alone held leave the store (reason `expunged`). */
+  deleteFolder(login: string, name: string): FolderError | undefined;
+  renameFolder(login: string, from: string, to: string): FolderInfo | FolderError;
+  /**
+   * SUBSCRIBE needs an existing folder ('missing' otherwise, 'limit' past
+   * MAX_SUBSCRIPTIONS); UNSUBSCRIBE takes any subscribed name, so a deleted folder's
+   * subscription can still be dropped (RFC 3501 §6.3.6, §6.3.7). Announced as `folders`.
+   */
+  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError;
+  /** The names a login subscribed to, whether or not each is a folder now (RFC 3501 §6.3.9). */
+  subscriptions(login: string): ReadonlySet<string>;
+  /** Every folder (of every login) a message is filed in: what a flag change touches (RFC 5465 FlagChange). */
+  placementsOf(message: StoredMessage): FolderPlacement[];
+  /** Files messages in another folder too (IMAP COPY); returns the new entries in order. */
+  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError;
+  /**
+   * Moves entries of one folder to another (RFC 6851 MOVE): files them in the target,
+   * then takes them out of the source, never leaving a moved message in no folder.
+   * Returns the source UIDs that moved and their new entries, in the same order.
+   */
+  moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError;
+  /**
+   * Takes entries out of a login's folder (IMAP EXPUNGE, POP3 UPDATE); messages no
+   * folder holds any more leave the store (reason `expunged`).
+   */
+  expunge(login: string, folder: string, uids: Iterable<number>): void;
+
+  // ---- Mod-sequences (RFC 7162 CONDSTORE/QRESYNC) -------------------------------------
+
+  /**
+   * The highest mod-sequence given out so far: to every message change (a message's own
+   * `modseq`) and by `nextModseq`. A backend shared by several nodes hands them out from
+   * one sequence, so they stay comparable across nodes.
+   */
+  readonly modseq: number;
+  /**
+   * A fresh mod-sequence for a change that is not a message's own (RFC 7162 §3.2.7: an
+   * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
+   * leaves a gap, so values handed out before can be told from those after.
+   */
+  nextModseq(step?: number): number;
+}
