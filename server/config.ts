@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { duration, file, flag, integer, noLimitAtZero, oneOf, parseOptions, settleLimits, size, text, OptionError, type OptionGroup, type OptionValues } from './lib/options.js';
+import { duration, file, flag, integer, noLimitAtZero, oneOf, parseOptions, settleLimits, size, text, OptionError, type OptionGroup, type OptionSpec, type OptionValues } from './lib/options.js';
 import { LOG_LEVELS } from './lib/log.js';
 import { HTTP_READS, httpOptions, type HttpConfig } from './http/options.js';
 import { imapOptions, type ImapConfig } from './imap/options.js';
@@ -14,11 +14,28 @@ import { spamOptions } from './spam/options.js';
  * Every option of Letterbox, as flags and LETTERBOX_* variables. Each front keeps its
  * own table beside its code; this file only gathers them and checks how they combine.
  */
+/**
+ * The host name goes verbatim into the SMTP and POP3 greetings, the HELO of a release
+ * and trace headers: a space, CR, LF or NUL in it would split or forge a protocol line
+ * (RFC 5321 §4.1.2 Domain), so only what a domain or address literal is made of passes.
+ */
+function hostName(description: string, value: string): OptionSpec<string> {
+  const spec = text(description, value, 'NAME');
+  return {
+    ...spec,
+    shown: "this machine's host name",
+    parse: (t, name) => {
+      if (!/^[A-Za-z0-9_.:[\]-]{1,253}$/.test(t)) throw new OptionError(`${name}: expected a host name such as mail.example.com, got ${JSON.stringify(t.slice(0, 100))}`);
+      return t;
+    },
+  };
+}
+
 const coreOptions = {
   listenAll: flag('Listeners given without a host listen on every interface instead of 127.0.0.1'),
   portsFile: file('Write the bound addresses to this file as JSON once listening'),
   label: text('A label for this instance, shown in the web inbox'),
-  hostname: { ...text('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox', 'NAME'), shown: "this machine's host name" },
+  hostname: hostName('The name this instance uses in protocol greetings and trace headers', hostname() || 'letterbox'),
   maxMessages: noLimitAtZero(integer('Most messages kept; the oldest are pruned first. 0 = no limit', 5_000)),
   maxBytes: noLimitAtZero(size('Most bytes of mail kept; the oldest are pruned first. 0 = no limit', 1024 ** 3)),
   maxConnections: noLimitAtZero(integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000)),

@@ -52,3 +52,13 @@ describe('config slices', () => {
     expect(unread).toEqual([]);
   });
 });
+
+describe('--hostname', () => {
+  it('takes a domain or an address, and refuses what would split a greeting or a HELO line', () => {
+    expect(loadConfig(['--hostname', 'mail.red.example'], {}).hostname).toBe('mail.red.example');
+    expect(loadConfig([], { LETTERBOX_HOSTNAME: '127.0.0.1' }).hostname).toBe('127.0.0.1');
+    for (const bad of ['mail\r\n250 forged', 'a b', 'a\u0000b', '', 'x'.repeat(254)]) {
+      expect(() => loadConfig(['--hostname', bad], {})).toThrow(/--hostname: expected a host name/);
+    }
+  });
+});

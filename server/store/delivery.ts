@@ -15,7 +15,7 @@ export type DeliveryBatchResult = { ok: true; messages: StoredMessage[] } | { ok
 
 export interface DeliveryOptions {
   store: MailStore;
-  /** Largest message accepted, in bytes; 0 = no limit. */
+  /** Largest message accepted, in bytes; Infinity = no limit (the option's 0, settled once by settleConfig). */
   maxSize: number;
   logger: Logger;
 }
@@ -40,7 +40,7 @@ export class DeliveryService {
 
   /** Whether a message of this many bytes is past the limit (fronts that count bytes as they arrive ask early). */
   tooLarge(bytes: number): boolean {
-    return this.maxSize > 0 && bytes > this.maxSize;
+    return bytes > this.maxSize;
   }
 
   async deliver(input: DeliverInput): Promise<DeliveryResult> {

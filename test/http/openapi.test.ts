@@ -19,7 +19,7 @@ function routerOperations(): string[] {
   const metrics = new Metrics(store, new Activity());
   const app = createApp(
     {
-      store, delivery: new DeliveryService({ store, maxSize: 0, logger: silentLogger }), config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
+      store, delivery: new DeliveryService({ store, maxSize: Infinity, logger: silentLogger }), config: defaultConfig(), logger: silentLogger, parsed: new ParseCache(), metrics,
       waiters: new Waiters(store), tags: new TagCounts(store), search: new SearchIndex(store), clock: () => new Date(), startedAt: new Date(), version: 'test', uiCredentials: null,
     },
     { uiDir: '/nonexistent' },

@@ -1,4 +1,5 @@
 import type { RouteModule } from '../api.js';
+import { bodyBytes } from '../body-bytes.js';
 import { fetchRemoteImage } from '../remote-image.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
@@ -30,8 +31,7 @@ export const remoteImageRoutes: RouteModule = (app, api) => {
     if (!href || !remoteImageUrls(parsed.html).has(href)) return fail(c, 400, 'url is not a remote image of this message');
     const image = await fetchRemoteImage(href, { allowInternal: api.config.allowInternalHttpRequests });
     if (typeof image === 'string') return fail(c, 502, image);
-    // The fetched bytes go out as they are; Hono's typing wants an ArrayBuffer-backed view, which a Buffer is.
-    return c.body(image.body as Uint8Array<ArrayBuffer>, 200, {
+    return c.body(bodyBytes(image.body), 200, {
       'Content-Type': image.contentType,
       'X-Content-Type-Options': 'nosniff',
       // An SVG opened at the top level must run nothing and reach nothing.
