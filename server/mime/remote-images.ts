@@ -13,7 +13,6 @@ const IMAGE_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   th: ['background'],
   tr: ['background'],
 };
-const CSS_URL = /url\(\s*(['"]?)([^'")]*)\1\s*\)/gi;
 /** CSS read per style element; a larger sheet is cut here, its later images left out. */
 const MAX_STYLE_TEXT = 1 << 20;
 /** A message with more remote images than this is a flood, not a layout. */
@@ -32,9 +31,7 @@ export function remoteImageUrls(html: string): Set<string> {
     const href = absoluteHttpUrl(value);
     if (href) urls.add(href);
   };
-  const addCss = (css: string) => {
-    for (const match of css.matchAll(CSS_URL)) add(match[2] ?? '');
-  };
+  const addCss = (css: string) => cssUrls(css, add);
   let style: string | undefined;
   const parser = new Parser(
     {
@@ -61,6 +58,25 @@ export function remoteImageUrls(html: string): Set<string> {
   );
   parser.end(html);
   return urls;
+}
+
+/**
+ * Calls `add` with the value of each CSS `url(…)` (quotes, if paired, taken off): one
+ * pass, each `)` searched for once. A regular expression with a `[^)]*` after `url(`
+ * rescans to the end for every unclosed `url(`, the square of the text's length
+ * (160 KB of `url(` in one style attribute took 18 s of the event loop).
+ */
+function cssUrls(css: string, add: (value: string) => void): void {
+  const lower = css.toLowerCase();
+  for (let at = lower.indexOf('url(', 0); at >= 0; ) {
+    const close = lower.indexOf(')', at + 4);
+    if (close < 0) return;
+    let value = css.slice(at + 4, close).trim();
+    const quote = value[0];
+    if ((quote === '"' || quote === "'") && value.length >= 2 && value.endsWith(quote)) value = value.slice(1, -1);
+    if (!/['"]/.test(value)) add(value);
+    at = lower.indexOf('url(', close + 1);
+  }
 }
 
 /** The URL as the browser resolves it (protocol-relative ones count as https), or undefined when it is not remote. */

@@ -1,17 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../server/client/index.js';
 import { checkLinks, MAX_LINKS } from '../../server/http/link-check.js';
 import type { LinkCheckResponse } from '../../server/shapes/wire-types.js';
+import { startLocalSite, type LocalSite } from '../helpers/local-site.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A site on 127.0.0.1 with one path per answer the link check must tell apart. */
-async function startSite(): Promise<{ server: Server; base: string; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    const path = new URL(req.url ?? '/', 'http://site').pathname;
+function startSite(): Promise<LocalSite> {
+  return startLocalSite((path, req, res) => {
     if (path === '/ok') return res.writeHead(200).end();
     if (path === '/moved') return res.writeHead(301, { location: '/ok' }).end();
     if (path === '/loop') return res.writeHead(302, { location: '/loop' }).end();
@@ -19,12 +15,10 @@ async function startSite(): Promise<{ server: Server; base: string; requests: st
     if (path === '/silent') return; // never answers
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
 describe('GET /api/v1/message/{ID}/link-check', () => {
-  let site: Awaited<ReturnType<typeof startSite>>;
+  let site: LocalSite;
   let open: TestSandbox;
   let guarded: TestSandbox;
 
@@ -34,8 +28,7 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
     guarded = await startTestSandbox();
   });
   afterAll(async () => {
-    site.server.closeAllConnections();
-    await Promise.all([open.stop(), guarded.stop(), new Promise((resolve) => site.server.close(resolve))]);
+    await Promise.all([open.stop(), guarded.stop(), site.stop()]);
   });
 
   /** Stores a message whose HTML and text hold these links; returns its id. */
@@ -107,8 +100,7 @@ describe('checkLinks', () => {
       expect(new Set(checked.Links.map((l) => l.URL)).size).toBe(MAX_LINKS);
       expect(checked.Errors).toBe(0);
     } finally {
-      site.server.closeAllConnections();
-      await new Promise((resolve) => site.server.close(resolve));
+      await site.stop();
     }
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { deliver, selectedInbox } from './fixtures.js';
-import { loggedIn, type ImapLineClient } from './imap-client.js';
+import { deliver, freshInboxes } from './fixtures.js';
+import { loggedIn } from './imap-client.js';
 
 let box: TestSandbox;
 beforeAll(async () => {
@@ -9,11 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => box.stop(0));
 
-let users = 0;
-async function mailbox(count: number): Promise<{ c: ImapLineClient; user: string }> {
-  const user = `ctx${++users}@blue.com`;
-  return { c: await selectedInbox(box, user, count), user };
-}
+const mailbox = freshInboxes(() => box, 'ctx');
 
 describe('IMAP CONTEXT=SEARCH and CONTEXT=SORT (RFC 5267 §4)', () => {
   it('SEARCH RETURN (UPDATE) reports ADDTO and REMOVEFROM as flags change, until CANCELUPDATE', async () => {

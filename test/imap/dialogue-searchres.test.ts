@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { selectedInbox } from './fixtures.js';
-import { loggedIn, type ImapLineClient } from './imap-client.js';
+import { freshInboxes } from './fixtures.js';
+import { loggedIn } from './imap-client.js';
 
 let box: TestSandbox;
 beforeAll(async () => {
@@ -9,11 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => box.stop(0));
 
-let users = 0;
-async function mailbox(count: number): Promise<{ c: ImapLineClient; user: string }> {
-  const user = `res${++users}@blue.com`;
-  return { c: await selectedInbox(box, user, count), user };
-}
+const mailbox = freshInboxes(() => box, 'res');
 
 describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {
   it('SEARCH RETURN (SAVE) answers with the tagged OK alone, and FETCH $ reads what it saved (RFC 5182 §2.2 example)', async () => {
@@ -43,7 +39,7 @@ describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {
   });
 
   it('STORE $, UID STORE $ and UID EXPUNGE $; expunged messages leave $', async () => {
-    const { c } = await mailbox(5);
+    const { c, user } = await mailbox(5);
     expect(await c.command('A1', 'SEARCH RETURN (SAVE) OR BODY "number 2" BODY "number 5"')).toEqual(['A1 OK SEARCH completed, result saved']);
     expect(await c.command('A2', 'STORE $ +FLAGS (\\Deleted)')).toEqual([
       '* 2 FETCH (FLAGS (\\Deleted \\Recent))',
@@ -55,7 +51,7 @@ describe('IMAP SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1)', () => {
     expect(await c.command('A5', 'UID EXPUNGE $')).toEqual(['* 5 EXPUNGE', 'A5 OK UID EXPUNGE completed']);
     expect(await c.command('A6', 'FETCH $ (UID FLAGS)')).toEqual(['* 2 FETCH (UID 2 FLAGS (\\Seen \\Recent))', 'A6 OK FETCH completed']);
     // A message expunged by another session leaves `$` too.
-    const other = await loggedIn(box.port('imap'), `res${users}@blue.com`);
+    const other = await loggedIn(box.port('imap'), user);
     await other.command('B1', 'SELECT INBOX');
     await other.command('B2', 'STORE 2 +FLAGS.SILENT (\\Deleted)');
     await other.command('B3', 'EXPUNGE');

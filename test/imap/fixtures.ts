@@ -36,3 +36,15 @@ export async function selectedInbox(box: TestSandbox, user: string, count: numbe
   await c.command('S0', 'SELECT INBOX');
   return c;
 }
+
+/**
+ * Fresh logins `${prefix}N@blue.com` in `box()`, N counting up, each with `count` messages
+ * in its INBOX, selected (see selectedInbox): one mailbox per test, never shared.
+ */
+export function freshInboxes(box: () => TestSandbox, prefix: string): (count: number) => Promise<{ c: ImapLineClient; user: string }> {
+  let users = 0;
+  return async (count) => {
+    const user = `${prefix}${++users}@blue.com`;
+    return { c: await selectedInbox(box(), user, count), user };
+  };
+}

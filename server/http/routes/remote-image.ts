@@ -3,6 +3,14 @@ import { bodyBytes } from '../body-bytes.js';
 import { fetchRemoteImage } from '../remote-image.js';
 import { resolveMessage } from '../resolve.js';
 import { fail } from '../respond.js';
+import type { ParsedMessage } from '../../mime/parse.js';
+
+/**
+ * The image URLs of each parsed view still held by the parse cache: the screenshot asks
+ * for every image of a message at once, and reading a large HTML body again for each
+ * one made the work the image count times the HTML size.
+ */
+const imagesOfView = new WeakMap<ParsedMessage, Set<string>>();
 
 /** Longer than any URL a mail client would keep; a longer one is not an image reference. */
 const MAX_URL_LENGTH = 8192;
@@ -28,7 +36,9 @@ export const remoteImageRoutes: RouteModule = (app, api) => {
     const parsed = await api.parsed.get(resolved.message);
     const { remoteImageUrls, absoluteHttpUrl } = await import('../../mime/remote-images.js');
     const href = absoluteHttpUrl(wanted);
-    if (!href || !remoteImageUrls(parsed.html).has(href)) return fail(c, 400, 'url is not a remote image of this message');
+    let images = imagesOfView.get(parsed);
+    if (!images) imagesOfView.set(parsed, (images = remoteImageUrls(parsed.html)));
+    if (!href || !images.has(href)) return fail(c, 400, 'url is not a remote image of this message');
     const image = await fetchRemoteImage(href, { allowInternal: api.config.allowInternalHttpRequests });
     if (typeof image === 'string') return fail(c, 502, image);
     return c.body(bodyBytes(image.body), 200, {
