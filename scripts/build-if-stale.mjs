@@ -3,8 +3,8 @@
  * `npm start`'s first step: runs `npm run build` only when a source is newer than the
  * build, so a start after `npm ci` (whose `prepare` builds) takes a fraction of a second
  * and a start after an edit still runs what was edited. Plain JavaScript, so the check
- * itself loads nothing but Node. scripts/start.mjs runs it in its own process; run
- * alone, it checks (and builds) and exits with the build's status.
+ * itself loads nothing but Node. scripts/start.mjs calls it in the process that then
+ * runs the server; run alone, it checks (and builds) and exits with the build's status.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';

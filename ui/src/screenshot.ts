@@ -103,13 +103,13 @@ const PARALLEL = 4;
 
 /** Each remote image URL of the document → its data: URL; empty when remote content is blocked. */
 async function inlineRemoteImages(doc: Document, request: ScreenshotRequest): Promise<Map<string, string>> {
+  const inlined = new Map<string, string>();
+  if (!request.allowRemote) return inlined;
   const urls = new Set<string>();
   rewriteRemoteImages(doc, (url) => {
     urls.add(url);
     return url;
   });
-  const inlined = new Map<string, string>();
-  if (!request.allowRemote) return inlined;
   const queue = [...urls];
   const worker = async () => {
     for (let url = queue.shift(); url !== undefined; url = queue.shift()) {

@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { getHtmlCheck } from '../api.js';
-import { clientScores, percent, type CheckWarning, type HtmlCheck, type Score } from '../html-check.js';
-
-type State = { kind: 'checking' } | { kind: 'done'; check: HtmlCheck } | { kind: 'failed'; error: string };
+import { useLoad } from '../hooks/use-load.js';
+import { clientScores, percent, type CheckWarning, type Score } from '../html-check.js';
 
 const SUPPORT_TEXT = { yes: 'Supported', partial: 'Partial', no: 'Not supported' } as const;
 /** Characters of an offending line shown; the rest is in the Raw tab. */
@@ -88,25 +87,13 @@ function Warning({ warning, lines }: { warning: CheckWarning; lines: string[] })
  * how well each email client supports them, and the lines of the HTML that use them.
  */
 export function HtmlCheckTab({ id, html }: { id: string; html: string }) {
-  const [state, setState] = useState<State>({ kind: 'checking' });
-  useEffect(() => {
-    let live = true;
-    setState({ kind: 'checking' });
-    getHtmlCheck(id).then(
-      (check) => live && setState({ kind: 'done', check }),
-      (err: unknown) => live && setState({ kind: 'failed', error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
+  const { value: check, error } = useLoad(() => getHtmlCheck(id), id);
   // The server counts lines of the same HTML body, split at LF.
   const lines = useMemo(() => html.split('\n'), [html]);
-  const clients = useMemo(() => (state.kind === 'done' ? clientScores(state.check) : []), [state]);
+  const clients = useMemo(() => (check ? clientScores(check) : []), [check]);
 
-  if (state.kind === 'checking') return <p class="muted check-state">Checking the HTML…</p>;
-  if (state.kind === 'failed') return <p role="alert" class="check-state">Could not check the HTML: {state.error}</p>;
-  const { check } = state;
+  if (error !== null) return <p role="alert" class="check-state">Could not check the HTML: {error}</p>;
+  if (!check) return <p class="muted check-state">Checking the HTML…</p>;
   return (
     <div class="html-check">
       {check.truncated && (

@@ -1,22 +1,7 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { getHeaders, getRaw, rawUrl } from '../api.js';
 import { mimeParts } from '../mime-parts.js';
-
-function useLoad<T>(load: () => Promise<T>, key: string): { value: T | null; error: string | null } {
-  const [state, setState] = useState<{ value: T | null; error: string | null }>({ value: null, error: null });
-  useEffect(() => {
-    let live = true;
-    setState({ value: null, error: null });
-    load().then(
-      (value) => live && setState({ value, error: null }),
-      (err: unknown) => live && setState({ value: null, error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [key]);
-  return state;
-}
+import { useLoad } from '../hooks/use-load.js';
 
 export function HeadersTab({ id }: { id: string }) {
   const { value, error } = useLoad(() => getHeaders(id), id);

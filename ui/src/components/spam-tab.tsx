@@ -1,26 +1,19 @@
-import { useEffect, useState } from 'preact/hooks';
-import { checkSpam, type SpamReport } from '../api.js';
-
-type State = { kind: 'checking' } | { kind: 'done'; report: SpamReport } | { kind: 'failed'; error: string };
+import { checkSpam } from '../api.js';
+import { useLoad } from '../hooks/use-load.js';
 
 /** SpamAssassin's verdict, asked of the server's spamd when the tab opens (it stays on this machine). */
 export function SpamTab({ id }: { id: string }) {
-  const [state, setState] = useState<State>({ kind: 'checking' });
-  useEffect(() => {
-    let live = true;
-    setState({ kind: 'checking' });
-    checkSpam(id).then(
-      (report) => live && setState(report.error ? { kind: 'failed', error: report.error } : { kind: 'done', report }),
-      (err: unknown) => live && setState({ kind: 'failed', error: err instanceof Error ? err.message : String(err) }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [id]);
-
-  if (state.kind === 'checking') return <p class="muted" role="status">Asking SpamAssassin…</p>;
-  if (state.kind === 'failed') return <p role="alert">SpamAssassin could not check this message: {state.error}</p>;
-  const { report } = state;
+  const { value: report, error } = useLoad(
+    () =>
+      checkSpam(id).then((answer) => {
+        // spamd's own failure (unreachable, too slow, refused) comes back as a report with an error.
+        if (answer.error) throw new Error(answer.error);
+        return answer;
+      }),
+    id,
+  );
+  if (error !== null) return <p role="alert">SpamAssassin could not check this message: {error}</p>;
+  if (!report) return <p class="muted" role="status">Asking SpamAssassin…</p>;
   return (
     <div class="spam">
       <p role="status" class={report.isSpam ? 'spam-verdict spam-yes' : 'spam-verdict spam-no'}>
