@@ -81,7 +81,13 @@ export const importCommand: Command = async (argv, io) => {
     client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });
     for await (const source of readSources(args.paths)) {
       const raw = args.keepLineEndings ? source.raw : unixToWire(source.raw);
-      const header = envelopeFromHeader(raw);
+      const read = envelopeFromHeader(raw);
+      if (!read.ok) {
+        failed++;
+        io.stderr.write(`letterbox import: ${source.origin}: ${read.error}\n`);
+        continue;
+      }
+      const header = read.envelope;
       const envelope = { mailFrom: args.from ?? (source.sender || header.mailFrom), rcptTo: args.to ? [args.to] : header.rcptTo };
       if (envelope.rcptTo.length === 0) {
         failed++;

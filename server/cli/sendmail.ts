@@ -139,7 +139,12 @@ export const sendmail: Command = async (argv, io) => {
   let raw = await readAll(io.stdin);
   if (args.dotEnds) raw = cutAtDotLine(raw);
   raw = bareLfToCrlf(raw);
-  const fromHeader = envelopeFromHeader(raw);
+  const fromMessage = envelopeFromHeader(raw);
+  if (!fromMessage.ok) {
+    io.stderr.write(`letterbox sendmail: ${fromMessage.error}\n`);
+    return EX.DATAERR;
+  }
+  const fromHeader = fromMessage.envelope;
   const rcptTo = [...args.recipients, ...(args.headerRecipients ? fromHeader.rcptTo : [])];
   const seen = new Set<string>();
   const unique = rcptTo.filter((r) => !seen.has(r.toLowerCase()) && seen.add(r.toLowerCase()));

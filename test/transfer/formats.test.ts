@@ -120,11 +120,20 @@ describe('line endings', () => {
 describe('envelope from the header', () => {
   it('takes To, Cc and Bcc once each, and the sender from From', () => {
     const raw = Buffer.from('From: "A" <a@red.com>\r\nTo: b@blue.com, "C" <c@blue.com>\r\nCc: B@blue.com\r\nBcc: d@blue.com\r\n\r\nx\r\n');
-    expect(envelopeFromHeader(raw)).toEqual({ mailFrom: 'a@red.com', rcptTo: ['b@blue.com', 'c@blue.com', 'd@blue.com'] });
+    expect(envelopeFromHeader(raw)).toEqual({ ok: true, envelope: { mailFrom: 'a@red.com', rcptTo: ['b@blue.com', 'c@blue.com', 'd@blue.com'] } });
   });
   it('prefers Return-Path, and Resent- fields when present', () => {
     const raw = Buffer.from('Return-Path: <bounce@red.com>\r\nFrom: a@red.com\r\nTo: old@blue.com\r\nResent-To: new@blue.com\r\n\r\n');
-    expect(envelopeFromHeader(raw)).toEqual({ mailFrom: 'bounce@red.com', rcptTo: ['new@blue.com'] });
+    expect(envelopeFromHeader(raw)).toEqual({ ok: true, envelope: { mailFrom: 'bounce@red.com', rcptTo: ['new@blue.com'] } });
+  });
+  it('refuses a control character in an address field, so a bare CR cannot turn one recipient into another', () => {
+    for (const [field, byte] of [['To', '\r'], ['Cc', '\u0000'], ['From', '\u007f'], ['Resent-Bcc', '\u001b']] as const) {
+      const raw = Buffer.from(`From: a@red.com\r\nTo: bob@blue.com\r\n${field}: bob@blue.com${byte}cc: eve@evil.com\r\n\r\nx\r\n`);
+      const read = envelopeFromHeader(raw);
+      expect(read).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^the ${field} field holds a control character \\(0x`)) });
+    }
+    // A header the envelope does not read may hold what it likes.
+    expect(envelopeFromHeader(Buffer.from('X-Note: a\rb\r\nTo: bob@blue.com\r\n\r\n')).ok).toBe(true);
   });
 });
 
