@@ -28,7 +28,7 @@ const status = command({
 /** The parenthesised STATUS items (also LIST's RETURN (STATUS …), RFC 5819). */
 export function readStatusItems(r: Reader): string[] {
   const items = r.list(() => r.atom().toUpperCase(), false);
-  for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item}`);
+  for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item.slice(0, 30)}`);
   return items;
 }
 
