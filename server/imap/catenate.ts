@@ -50,8 +50,8 @@ export function catenate(session: Session, parts: readonly CatPart[], limit: num
   let size = 0;
   for (const part of parts) {
     const bytes = part.kind === 'text' ? part.bytes : urlBytes(session, part.url);
-    // RFC 4469 §6: the code carries the URL; `]` cannot appear inside a response code.
-    if (!bytes) return no('CATENATE URL names no message of this account', `BADURL ${part.kind === 'url' ? part.url.replace(/[\]\r\n]/g, '') : ''}`);
+    // RFC 4469 §6: the code carries the URL (APPEND refused control bytes); `]` cannot appear inside a response code.
+    if (!bytes) return no('CATENATE URL names no message of this account', `BADURL ${part.kind === 'url' ? part.url.replaceAll(']', '') : ''}`);
     size += bytes.length;
     if (size > limit) return no(`Message larger than ${limit} bytes`, 'TOOBIG');
     chunks.push(bytes);

@@ -34,19 +34,48 @@ export interface ListRow {
   childInfo: boolean;
 }
 
-/** A LIST pattern (RFC 3501 §6.3.8): `*` matches anything, `%` anything but the separator. */
-function patternToRegExp(pattern: string, percent = `[^${SEPARATOR}]*`): RegExp {
-  // A run of wildcards matches what its widest member does; one is enough (and keeps backtracking down).
-  const body = pattern
-    .replace(/[*%]*\*[*%]*/g, '*')
-    .replace(/%+/g, '%').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/%/g, percent);
-  return new RegExp(`^${body}$`, 's');
-}
-
-function matches(name: string, pattern: RegExp): boolean {
-  if (pattern.test(name)) return true;
+/**
+ * A LIST pattern (RFC 3501 §6.3.8): `*` matches anything, `%` anything but the
+ * separator (or anything, with `percentCrosses`). Run as a set of pattern positions
+ * over the name, so its cost is at most name × pattern: a regular expression
+ * backtracks exponentially on `*a*a*a…b` against a long name of `a`s, and one LIST
+ * could hold the whole server for minutes.
+ */
+function patternMatcher(pattern: string, percentCrosses = false): (name: string) => boolean {
+  // A run of wildcards matches what its widest member does; one is enough.
+  const p = pattern.replace(/[*%]*\*[*%]*/g, '*').replace(/%+/g, '%');
+  const m = p.length;
+  const wild = (i: number) => p[i] === '*' || p[i] === '%';
+  const run = (name: string, caseless: boolean): boolean => {
+    let now = new Uint8Array(m + 1);
+    let next = new Uint8Array(m + 1);
+    // Wildcards match the empty string: a position before one is also the position after it.
+    const close = (set: Uint8Array) => {
+      for (let i = 0; i < m; i++) if (set[i] && wild(i)) set[i + 1] = 1;
+    };
+    now[0] = 1;
+    close(now);
+    // By UTF-16 unit, as the pattern is read: a wildcard takes a surrogate pair as two.
+    for (let k = 0; k < name.length; k++) {
+      const c = name[k] as string;
+      next.fill(0);
+      let any = false;
+      for (let i = 0; i < m; i++) {
+        if (!now[i]) continue;
+        const t = p[i] as string;
+        if (t === '*' || (t === '%' && (percentCrosses || c !== SEPARATOR))) next[i] = 1;
+        else if (t === c || (caseless && t.toUpperCase() === c.toUpperCase())) next[i + 1] = 1;
+        else continue;
+        any = true;
+      }
+      if (!any) return false;
+      close(next);
+      [now, next] = [next, now];
+    }
+    return now[m] === 1;
+  };
   // INBOX is case-insensitive (RFC 3501 §5.1): `inbox` and `In%` find it too.
-  return name === 'INBOX' && new RegExp(pattern.source, 'si').test(name);
+  return (name) => run(name, false) || (name === 'INBOX' && run(name, true));
 }
 
 /** Every hierarchy level that has inferiors (RFC 3501 §5.1.1), whether or not it is a folder. */
@@ -67,11 +96,11 @@ export function listAttributes(folder: FolderInfo, superiors: ReadonlySet<string
 }
 
 export function selectMailboxes(folders: readonly FolderInfo[], subscriptions: ReadonlySet<string>, selection: ListSelection): ListRow[] {
-  const regexps = selection.patterns.map((pattern) => patternToRegExp(pattern));
-  const matchesAny = (name: string) => regexps.some((regexp) => matches(name, regexp));
+  const matchers = selection.patterns.map((pattern) => patternMatcher(pattern));
+  const matchesAny = (name: string) => matchers.some((match) => match(name));
   // The same patterns with `%` crossing levels: what a `%` alone kept from matching.
-  const loose = selection.recursiveMatch === 'percent' ? selection.patterns.map((pattern) => patternToRegExp(pattern, '.*')) : [];
-  const recurses = (name: string) => selection.recursiveMatch === 'any' || loose.some((regexp) => matches(name, regexp));
+  const loose = selection.recursiveMatch === 'percent' ? selection.patterns.map((pattern) => patternMatcher(pattern, true)) : [];
+  const recurses = (name: string) => selection.recursiveMatch === 'any' || loose.some((match) => match(name));
   const byName = new Map(folders.map((folder) => [folder.name, folder]));
   const superiors = superiorsOf(folders);
   const passes = (name: string) => !selection.specialUse || Boolean(byName.get(name)?.specialUse);

@@ -2,7 +2,7 @@ import type { FolderInfo } from '../store/folders.js';
 import { SEPARATOR } from '../store/folders.js';
 import { mailboxKey } from '../store/login.js';
 import { toText } from './commands/mailbox-args.js';
-import { statusValue } from './commands/status.js';
+import { statusLine } from './commands/status.js';
 import { covers, eventsFor, type NotifyEvent, type NotifySpec } from './notify-spec.js';
 import type { Session } from './session.js';
 
@@ -155,8 +155,7 @@ export class Notifier {
   }
 
   #status(folder: FolderInfo, items: ReadonlySet<string>): void {
-    const values = ITEM_ORDER.filter((item) => items.has(item)).map((item) => `${item} ${statusValue(this.session, folder, item)}`);
-    this.session.write(`* STATUS ${wireText(this.session, folder.name)} (${values.join(' ')})\r\n`);
+    this.session.write(statusLine(this.session, folder, ITEM_ORDER.filter((item) => items.has(item))));
   }
 
   close(): void {

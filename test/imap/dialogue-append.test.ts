@@ -124,6 +124,10 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     expect(await c.command('T3', 'APPEND Drafts CATENATE ()')).toEqual(['T3 BAD APPEND: empty list']);
     expect(await c.command('T4', 'APPEND Drafts CATENATE (FILE "x")')).toEqual(['T4 BAD APPEND: expected TEXT or URL']);
     expect(folderTexts(user, 'Drafts')).toEqual([]);
+    // RFC 5092 §3: a URL is printable; NUL or a bare CR is refused, not echoed in BADURL.
+    expect(await c.command('T6', `APPEND Drafts CATENATE (URL {7+}\r\n/\0/;U=1)`)).toEqual(['T6 BAD APPEND: CATENATE URL holds a control character']);
+    expect(await c.command('T7', `APPEND Drafts CATENATE (URL {7+}\r\n/\r/;U=1)`)).toEqual(['T7 BAD APPEND: CATENATE URL holds a control character']);
+    expect(await c.command('T8', `APPEND Drafts CATENATE (URL "${'/'.repeat(8193)}")`)).toEqual(['T8 BAD APPEND: CATENATE URL longer than 8192 characters']);
     expect(await c.command('T5', 'NOOP')).toEqual(['T5 OK NOOP completed']);
     c.close();
   });

@@ -142,4 +142,26 @@ describe('LIST-EXTENDED (RFC 5258), LIST-STATUS (RFC 5819), SPECIAL-USE (RFC 615
     expect(await c.command('A9', 'DELETE Drafts')).toEqual(['A9 NO [CANNOT] Mailbox Drafts cannot be changed']);
     c.close();
   });
+
+  it('a pattern of many wildcards against a long name costs name × pattern, not a regular expression backtracking (it took 20 s)', async () => {
+    const c = await loggedIn(box.port('imap'), 'list-wild@blue.com');
+    const long = 'a'.repeat(40);
+    expect(await c.command('A1', `CREATE ${long}`)).toEqual(['A1 OK CREATE completed']);
+    const started = Date.now();
+    expect(await c.command('A2', `LIST "" "${'*a'.repeat(12)}b"`)).toEqual(['A2 OK LIST completed']);
+    expect(await c.command('A3', `LIST "" "${'%a'.repeat(12)}%"`)).toEqual([`* LIST (\\HasNoChildren) "/" ${long}`, 'A3 OK LIST completed']);
+    expect(Date.now() - started).toBeLessThan(2000);
+    // The same matcher keeps `%` inside one level and INBOX caseless.
+    expect(await c.command('A4', 'LIST "" "i%X"')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX', 'A4 OK LIST completed']);
+    c.close();
+  });
+
+  it('an unknown option or STATUS item of any length is BAD naming at most 30 characters of it', async () => {
+    const c = await loggedIn(box.port('imap'), 'list-long@blue.com');
+    const long = 'X'.repeat(5000);
+    expect(await c.command('A1', `LIST (${long}) "" *`)).toEqual([`A1 BAD LIST: unknown LIST selection option ${'X'.repeat(30)}`]);
+    expect(await c.command('A2', `LIST "" * RETURN (${long})`)).toEqual([`A2 BAD LIST: unknown LIST return option ${'X'.repeat(30)}`]);
+    expect(await c.command('A3', `STATUS INBOX (${long})`)).toEqual([`A3 BAD STATUS: unknown STATUS item ${'X'.repeat(30)}`]);
+    c.close();
+  });
 });

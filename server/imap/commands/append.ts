@@ -30,11 +30,25 @@ function readMessage(r: Reader, session: Session): Buffer {
   return raw;
 }
 
+/** The longest CATENATE URL taken: BADURL echoes it, so a 50 MB literal must not pass. */
+const MAX_URL = 8192;
+
+/**
+ * RFC 5092 §3: an IMAP URL is printable text (anything else percent-encoded), so a
+ * control byte (NUL, bare CR) or an oversized URL is refused before BADURL would echo it.
+ */
+function readUrl(r: Reader): string {
+  const url = r.astring();
+  if (url.length > MAX_URL) r.fail(`CATENATE URL longer than ${MAX_URL} characters`);
+  if (/[\x00-\x1f\x7f]/.test(url)) r.fail('CATENATE URL holds a control character');
+  return url;
+}
+
 /** RFC 4469 §5: `CATENATE (TEXT literal / URL astring …)`. */
 function readCatenate(r: Reader): CatPart[] {
   const parts = r.list((): CatPart => {
     if (r.word('TEXT ')) return { kind: 'text', bytes: r.peek() === 0x7e ? r.literal8Bytes() : r.literalBytes() };
-    if (r.word('URL ')) return { kind: 'url', url: r.astring() };
+    if (r.word('URL ')) return { kind: 'url', url: readUrl(r) };
     return r.fail('expected TEXT or URL');
   }, false);
   if (parts.length > MAX_CAT_PARTS) r.fail(`at most ${MAX_CAT_PARTS} CATENATE parts`);

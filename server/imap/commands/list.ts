@@ -30,7 +30,7 @@ function readSelection(r: Reader, args: ListArgs): void {
     else if (option === 'SPECIAL-USE') base = args.specialUseOnly = true;
     else if (option === 'RECURSIVEMATCH') args.recursiveMatch = true;
     // REMOTE (§3.1): every mailbox here is local, so it changes nothing.
-    else if (option !== 'REMOTE') r.fail(`unknown LIST selection option ${option}`);
+    else if (option !== 'REMOTE') r.fail(`unknown LIST selection option ${option.slice(0, 30)}`);
   }
   // §3.1: RECURSIVEMATCH alone, or with only REMOTE, is an error.
   if (args.recursiveMatch && !base) r.fail('RECURSIVEMATCH needs another selection option');
@@ -46,7 +46,7 @@ function readReturn(r: Reader, args: ListArgs): void {
       args.returnStatus = readStatusItems(r);
     }
     // CHILDREN (RFC 3348) and special-use attributes are always sent.
-    else if (option !== 'CHILDREN' && option !== 'SPECIAL-USE') r.fail(`unknown LIST return option ${option}`);
+    else if (option !== 'CHILDREN' && option !== 'SPECIAL-USE') r.fail(`unknown LIST return option ${option.slice(0, 30)}`);
     return option;
   });
 }

@@ -28,18 +28,20 @@ const status = command({
 /** The parenthesised STATUS items (also LIST's RETURN (STATUS …), RFC 5819). */
 export function readStatusItems(r: Reader): string[] {
   const items = r.list(() => r.atom().toUpperCase(), false);
-  for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item}`);
+  for (const item of items) if (!STATUS_ITEMS.has(item)) r.fail(`unknown STATUS item ${item.slice(0, 30)}`);
   return items;
 }
 
-/** One untagged STATUS response for a folder. */
+/** One untagged STATUS response for a folder; asking for HIGHESTMODSEQ turns CONDSTORE on (RFC 7162 §3.1). */
 export function writeStatus(session: Session, folder: FolderInfo, items: readonly string[]): void {
-  const values: string[] = [];
-  for (const item of items) {
-    values.push(`${item} ${statusValue(session, folder, item)}`);
-    if (item === 'HIGHESTMODSEQ') session.enableCondstore();
-  }
-  session.write(`* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`);
+  if (items.includes('HIGHESTMODSEQ')) session.enableCondstore();
+  session.write(statusLine(session, folder, items));
+}
+
+/** `* STATUS name (item value …)` with the items in the order given (also NOTIFY's, RFC 5465 §5). */
+export function statusLine(session: Session, folder: FolderInfo, items: readonly string[]): string {
+  const values = items.map((item) => `${item} ${statusValue(session, folder, item)}`);
+  return `* STATUS ${toText(session.wireName(folder.name))} (${values.join(' ')})\r\n`;
 }
 
 export function statusValue(session: Session, folder: FolderInfo, item: string): number {

@@ -42,9 +42,11 @@ export function baseSubject(decoded: string): BaseSubject {
           s = s.slice(leader[0].length);
         }
       }
-      // Step 4: a blob is removed only when something is left after it.
-      const blob = BLOB.exec(s);
-      if (blob && blob[0].length < s.length) s = s.slice(blob[0].length);
+      // Step 4: a blob is removed only when something is left after it. No leader
+      // starts after a blob when none started before it (LEADER skips blobs itself), so
+      // every such blob goes at once: one at a time re-ran LEADER over all the rest,
+      // and a subject of 40,000 blobs took 5 s.
+      for (let blob = BLOB.exec(s); blob && blob[0].length < s.length; blob = BLOB.exec(s)) s = s.slice(blob[0].length);
       if (s === before) break;
     }
     // Step 6: "[fwd:" … "]" wraps a forwarded subject; unwrap and start again at step 2.
