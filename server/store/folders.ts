@@ -82,6 +82,15 @@ export interface PlacementRecord {
 export type FolderError = 'exists' | 'missing' | 'protected' | 'invalid' | 'limit';
 
 /**
+ * A name a folder may have: no empty level, and no control character. IMAP would send
+ * such a name back safely as a literal, but the web inbox, POP3 and logs show it as it
+ * is, and a CR in it could end a line there.
+ */
+function isFolderPath(name: string): boolean {
+  return name !== '' && !/[\u0000-\u001f\u007f]/.test(name) && name.split(SEPARATOR).every((part) => part !== '');
+}
+
+/**
  * INBOX is case-insensitive (RFC 3501 §5.1), and so is it as the first level of a
  * hierarchy name: `inbox/Done` is `INBOX/Done`, as Dovecot reads it (else CREATE
  * inbox/Done would make a second top-level inbox). Every other name is exact.
@@ -208,7 +217,7 @@ export class Folders {
   create(login: string, name: string, use = ''): FolderInfo | FolderError {
     const key = mailboxKey(login);
     const clean = normaliseFolderName(name.replace(/\/+$/, ''));
-    if (!clean || clean.split(SEPARATOR).some((part) => part === '')) return 'invalid';
+    if (!isFolderPath(clean)) return 'invalid';
     const folders = this.#mailbox(key);
     if (folders.has(clean)) return 'exists';
     // RFC 3501 §6.3.3: creating a/b/c also creates the missing superiors.
@@ -247,7 +256,7 @@ export class Folders {
     const source = this.#folder(key, from);
     const target = normaliseFolderName(to.replace(/\/+$/, ''));
     if (!source) return 'missing';
-    if (!target || target === 'INBOX' || target.split(SEPARATOR).some((p) => p === '')) return 'invalid';
+    if (!isFolderPath(target) || target === 'INBOX') return 'invalid';
     if (folders.has(target)) return 'exists';
     if (isStandardFolder(source.name) && source.name !== 'INBOX') return 'protected';
     if (source.name === 'INBOX') {

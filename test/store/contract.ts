@@ -259,6 +259,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folder(login, 'Projects')).toBeDefined();
         expect(store.createFolder(login, 'Projects')).toBe('exists');
         expect(store.createFolder(login, 'a//b')).toBe('invalid');
+        for (const bad of ['a\rb', 'a\u0000b', 'x/\nInjected', 'del\u007f']) expect(store.createFolder(login, bad)).toBe('invalid');
         const message = await deliver(store, 1, [login]);
         store.copyToFolder(login, 'Projects/2026', [message]);
         const renamed = store.renameFolder(login, 'Projects', 'Work');
@@ -267,6 +268,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folder(login, 'Projects/2026')).toBeUndefined();
         expect(store.renameFolder(login, 'Sent', 'Elsewhere')).toBe('protected');
         expect(store.renameFolder(login, 'Work', 'Work/2026/Work')).toBe('invalid');
+        expect(store.renameFolder(login, 'Work', 'Work\r2')).toBe('invalid');
         // INBOX as the first level of a name is INBOX in any case (RFC 3501 §5.1).
         const underInbox = store.createFolder(login, 'inbox/Done');
         expect(typeof underInbox === 'object' && underInbox.name).toBe('INBOX/Done');
