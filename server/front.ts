@@ -3,7 +3,7 @@ import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { Credentials } from './security/auth-file.js';
-import type { DeliveryService } from './store/delivery.js';
+import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
 
 /**
@@ -24,7 +24,7 @@ export interface SharedConfig {
 export interface FrontContext {
   store: MailStore;
   /** The only way fronts put a message in the store (size limit, tags, commit before the answer). */
-  delivery: DeliveryService;
+  delivery: Delivery;
   logger: Logger;
   /** Key and certificate for STARTTLS and implicit TLS, or null when TLS is off. */
   tls: TlsMaterial | null;

@@ -6,7 +6,7 @@ import type { ParseCache } from '../mime/parse.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
-import type { DeliveryService } from '../store/delivery.js';
+import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
 import type { Metrics } from './metrics.js';
@@ -18,7 +18,7 @@ import type { Waiters } from './waiters.js';
 export interface Api {
   store: MailStore;
   /** How POST /api/v1/send puts a message in the store, as SMTP does. */
-  delivery: DeliveryService;
+  delivery: Delivery;
   config: HttpConfig;
   logger: Logger;
   parsed: ParseCache;

@@ -2,7 +2,7 @@ import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import type { Credentials } from '../security/auth-file.js';
-import type { DeliveryService } from '../store/delivery.js';
+import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
@@ -24,7 +24,7 @@ import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveU
 export interface ImapContext {
   store: MailStore;
   /** How APPEND puts a message in the store (as SMTP does). */
-  delivery: DeliveryService;
+  delivery: Delivery;
   config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../lib/log.js';
-import type { DeliveryService } from '../store/delivery.js';
+import type { Delivery } from '../store/delivery.js';
 import type { StoredMessage } from '../store/types.js';
 
 /** An error carrying the SMTP reply code smtp-server should send. */
@@ -24,7 +24,7 @@ type DataCallback = (error?: Error | null, message?: string) => void;
  * directory), and names its id.
  */
 export function makeOnData(options: {
-  delivery: DeliveryService;
+  delivery: Delivery;
   log: Logger;
   /** Called when a message is refused (for the rejected-messages count). */
   onRefused: () => void;

@@ -13,6 +13,20 @@ export type DeliveryRefusal =
 export type DeliveryResult = { ok: true; message: StoredMessage } | { ok: false; refusal: DeliveryRefusal };
 export type DeliveryBatchResult = { ok: true; messages: StoredMessage[] } | { ok: false; refusal: DeliveryRefusal };
 
+/**
+ * What fronts deliver through: a store's DeliveryService, or with --inboxes the router
+ * that picks the inboxes a message goes to (server/inboxes).
+ */
+export interface Delivery {
+  /** Largest message accepted, in bytes; Infinity = no limit. */
+  readonly maxSize: number;
+  /** Whether a message of this many bytes is past the limit (fronts that count bytes as they arrive ask early). */
+  tooLarge(bytes: number): boolean;
+  deliver(input: DeliverInput): Promise<DeliveryResult>;
+  /** Several messages kept all or none (RFC 3502 §3 MULTIAPPEND). */
+  deliverAll(inputs: readonly DeliverInput[]): Promise<DeliveryBatchResult>;
+}
+
 export interface DeliveryOptions {
   store: MailStore;
   /** Largest message accepted, in bytes; Infinity = no limit (the option's 0, settled once by settleConfig). */
@@ -27,7 +41,7 @@ export interface DeliveryOptions {
  * committed the message, so an acknowledgement always means the message survives a restart with
  * --data-dir (RFC 5321 §6.1: a 250 takes responsibility for the message).
  */
-export class DeliveryService {
+export class DeliveryService implements Delivery {
   readonly #store: MailStore;
   readonly #logger: Logger;
   readonly maxSize: number;
@@ -38,7 +52,6 @@ export class DeliveryService {
     this.maxSize = options.maxSize;
   }
 
-  /** Whether a message of this many bytes is past the limit (fronts that count bytes as they arrive ask early). */
   tooLarge(bytes: number): boolean {
     return bytes > this.maxSize;
   }
