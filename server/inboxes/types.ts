@@ -8,6 +8,7 @@
  * Without --inboxes there is no directory: one store, today's behaviour.
  */
 import type { Listener } from '../lib/typed-emitter.js';
+import type { ReleaseService } from '../relay/release-service.js';
 import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { Envelope } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface Inbox {
   readonly store: MailStore;
   /** Puts a message in this inbox only (size limit, tags, commit before the answer). */
   readonly delivery: Delivery;
+  /** This inbox's release service (its own history and auto-release), when release is configured. */
+  readonly release: ReleaseService | undefined;
   /** When an inbox made through the admin API with a TTL removes itself; undefined otherwise. */
   readonly expiresAt: Date | undefined;
   /** Made through the admin API (or createInbox()), not read from the file. */
