@@ -86,17 +86,19 @@ export async function runPostfixReference(letterbox: MeasuredServer, options: Op
   }
 
   console.log(`\nAgainst Postfix's smtp-sink, both driven by Postfix's smtp-source (${SESSIONS} sessions, no pipelining), ${options.seconds} s per cell, ${options.rounds} rounds`);
-  console.log('msgs/s and µs/msg (server CPU per message) are medians; ratio = Letterbox / smtp-sink per round: median [lowest–highest]');
-  console.log('message  mode         sess | letterbox msgs/s  µs/msg | smtp-sink msgs/s  µs/msg | rate ratio');
+  console.log('msgs/s and µs/msg (server CPU per message) are medians; rate ratio = Letterbox / smtp-sink per round: median [lowest–highest];');
+  console.log('CPU ratio = smtp-sink µs/msg / Letterbox µs/msg (medians), which depends less on what else the machine runs');
+  console.log('message  mode         sess | letterbox msgs/s  µs/msg | smtp-sink msgs/s  µs/msg | rate ratio              CPU ratio');
   for (const cell of cells) {
     const ours = rounds.get(`letterbox|${cell.name}`) ?? [];
     const theirs = rounds.get(`smtp-sink|${cell.name}`) ?? [];
     const ratios = ours.map((m, i) => m.rate / (theirs[i]?.rate ?? NaN));
     const [message = '', mode = ''] = cell.name.split('|');
-    const figures = (measured: Measured[]) =>
-      `${median(measured.map((m) => m.rate)).toFixed(0).padStart(16)} ${median(measured.map((m) => m.cpuPerMessage)).toFixed(0).padStart(7)}`;
+    const cpu = (measured: Measured[]) => median(measured.map((m) => m.cpuPerMessage));
+    const figures = (measured: Measured[]) => `${median(measured.map((m) => m.rate)).toFixed(0).padStart(16)} ${cpu(measured).toFixed(0).padStart(7)}`;
+    const spread = `${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]`;
     console.log(
-      `${message.padEnd(8)} ${mode.padEnd(12)} ${String(cell.run.sessions).padStart(4)} | ${figures(ours)} | ${figures(theirs)} | ${median(ratios).toFixed(2)} [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]`,
+      `${message.padEnd(8)} ${mode.padEnd(12)} ${String(cell.run.sessions).padStart(4)} | ${figures(ours)} | ${figures(theirs)} | ${spread.padEnd(23)} ${(cpu(theirs) / cpu(ours)).toFixed(2)}`,
     );
   }
   return true;
