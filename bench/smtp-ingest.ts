@@ -1,12 +1,15 @@
 /**
  * SMTP ingest: messages/s into Letterbox against a do-nothing smtp-server sink, in
- * the same run, and memory per stored message.
+ * the same run; then against Postfix's smtp-sink with Postfix's smtp-source as the
+ * generator (bench/lib/postfix-reference.ts; left out, saying so, when Postfix's tools
+ * are not installed); and memory per stored message.
  *
  *   npm run bench smtp-ingest              (about four minutes)
  *   BENCH_SECONDS=1 BENCH_ROUNDS=1 npm run bench smtp-ingest   (shorter cells, one round)
  *   BENCH_CPU_PROF=dir npm run bench smtp-ingest (writes the servers' --cpu-prof there)
  *   BENCH_TRACE_GC=1 npm run bench smtp-ingest   (the servers print V8's --trace-gc lines)
  *   BENCH_ONLY='2 KB\|kept-open' npm run bench smtp-ingest  (some cells only)
+ *   BENCH_ONLY=postfix npm run bench smtp-ingest  (the Postfix cells only)
  *
  * Each server runs in its own process (one core), the load generator in this one (the
  * other core). The client is a lean raw-socket SMTP client so it is not what limits:
@@ -20,6 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { runPostfixReference } from './lib/postfix-reference.js';
 import { Replies } from './lib/smtp-replies.js';
 import { median } from './lib/stats.js';
 
@@ -79,6 +83,11 @@ async function serve(kind: ServerKind): Promise<void> {
     port = listeners.find((l) => l.name === 'smtp')?.port ?? 0;
     stored = () => box.store.stats().messages;
   }
+  // tsx turns on source-mapped stack traces, which the built server (dist/, run by
+  // `npm start` and the Docker image) does not have. They make every error costly to
+  // format, and smtp-source ends each connection with a reset (SO_LINGER 0), whose
+  // ECONNRESET error Node formats a stack for: left on, the bench would measure tsx.
+  process.setSourceMapsEnabled(false);
   const report = (): ServerReport => {
     (globalThis as { gc?: () => void }).gc?.();
     const usage = process.memoryUsage();
@@ -279,7 +288,6 @@ async function main(): Promise<void> {
       }
     }
   }
-  await Promise.all(Object.values(servers).map(({ server }) => server.stop()));
   const rates = new Map<string, Cell>();
   for (const [key, cells] of rounds) rates.set(key, { rate: median(cells.map((c) => c.rate)), cpuPerMessage: median(cells.map((c) => c.cpuPerMessage)) });
   /** Per cell, the median over rounds of Letterbox's rate over the sink's in that round. */
@@ -304,6 +312,10 @@ async function main(): Promise<void> {
       }
     }
   }
+
+  const { server: letterbox, port: letterboxPort } = servers.letterbox;
+  await runPostfixReference({ port: letterboxPort, cpu: () => letterbox.cpu() }, { seconds: SECONDS, rounds: ROUNDS, warmUpSeconds: WARM_UP_SECONDS, only: ONLY });
+  await Promise.all(Object.values(servers).map(({ server }) => server.stop()));
 
   // Memory: 20,000 × 2 KB into a store without limits.
   if (ONLY && !ONLY.test('rss')) return;

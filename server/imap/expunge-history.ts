@@ -59,7 +59,9 @@ export class ExpungeHistory {
     this.#off = store.on('unfiled', (e) => {
       const folder = store.folder(e.login, e.folder);
       if (!folder || e.uids.length === 0) return;
-      const uids = normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
+      // Pruning unfiles one message at a time, on the SMTP path: its range needs no sorting.
+      const only = e.uids.length === 1 ? (e.uids[0] as number) : undefined;
+      const uids = only !== undefined ? [[only, only] as const] : normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
       this.#history(folder).add({ modseq: store.nextModseq(), uids });
     });
   }

@@ -5,17 +5,20 @@
 export type Listener<T> = (payload: T) => void;
 
 export class TypedEmitter<Events extends Record<string, unknown>> {
-  readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
+  /**
+   * Each event's listeners as an array that is replaced, never changed, when one is
+   * added or removed: an emit runs the listeners there were when it began, without
+   * copying them (the store emits several events per message delivered).
+   */
+  readonly #listeners = new Map<keyof Events, ReadonlyArray<Listener<never>>>();
 
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(event, set);
-    }
-    set.add(listener as Listener<never>);
+    const added = listener as Listener<never>;
+    const current = this.#listeners.get(event) ?? [];
+    if (!current.includes(added)) this.#listeners.set(event, [...current, added]);
     return () => {
-      set.delete(listener as Listener<never>);
+      const now = this.#listeners.get(event) ?? [];
+      if (now.includes(added)) this.#listeners.set(event, now.filter((l) => l !== added));
     };
   }
 
@@ -25,9 +28,9 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
    * front cannot stop the store from telling the rest.
    */
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    const set = this.#listeners.get(event);
-    if (!set) return;
-    for (const listener of [...set]) {
+    const listeners = this.#listeners.get(event);
+    if (!listeners) return;
+    for (const listener of listeners) {
       try {
         (listener as Listener<Events[K]>)(payload);
       } catch (error) {
@@ -37,7 +40,7 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
   }
 
   listenerCount(event: keyof Events): number {
-    return this.#listeners.get(event)?.size ?? 0;
+    return this.#listeners.get(event)?.length ?? 0;
   }
 
   onListenerError: (error: unknown, event: string) => void = (error, event) => {

@@ -58,7 +58,10 @@ const MAX_ECHOED = 40;
 export function refusedParameter(verb: 'MAIL' | 'RCPT', line: string, offered: OfferedExtensions): string | undefined {
   const colon = line.indexOf(':');
   if (colon < 0) return undefined;
-  const parameters = line.slice(colon + 1).trim().split(/\s+/).slice(1);
+  const rest = line.slice(colon + 1).trim();
+  // Most lines are the path alone (`MAIL FROM:<a@b>`): nothing to split.
+  if (!/\s/.test(rest)) return undefined;
+  const parameters = rest.split(/\s+/).slice(1);
   for (const parameter of parameters) {
     const equals = parameter.indexOf('=');
     const keyword = equals < 0 ? parameter : parameter.slice(0, equals);

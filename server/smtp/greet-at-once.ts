@@ -49,15 +49,17 @@ export function greetAfter(smtp: SMTPServer, delayMs: number): void {
 function batchReplies(connection: ConnectionInternals): void {
   const send = connection.send.bind(connection);
   let corked: Socket | undefined;
+  const uncork = () => {
+    const socket = corked;
+    corked = undefined;
+    socket?.uncork();
+  };
   connection.send = (code, text, context) => {
     const socket = connection._socket;
     if (!corked && !socket.destroyed) {
       corked = socket;
       socket.cork();
-      process.nextTick(() => {
-        corked = undefined;
-        socket.uncork();
-      });
+      process.nextTick(uncork);
     }
     send(code, text, context);
   };

@@ -36,11 +36,12 @@ export function makeOnData(options: {
   const { delivery, log, onRefused, onAccepted, afterTransaction } = options;
   const { maxSize } = delivery;
 
+  const refuseTooLarge = (callback: DataCallback) => {
+    onRefused();
+    callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
+  };
+
   return (stream, session, callback) => {
-    const refuseTooLarge = () => {
-      onRefused();
-      callback(smtpError(552, `Message exceeds the maximum size of ${maxSize} bytes`));
-    };
     const chunks: Buffer[] = [];
     let bytes = 0;
     let oversized = false;
@@ -62,7 +63,7 @@ export function makeOnData(options: {
     stream.on('end', () => {
       if (oversized) {
         log.info('message refused: too large', { client: session.remoteAddress, bytes, maxSize });
-        refuseTooLarge();
+        refuseTooLarge(callback);
         return afterTransaction(session);
       }
       // With --data-dir the 250 waits for the journal to have the message (RFC 5321 §6.1).
@@ -85,10 +86,10 @@ export function makeOnData(options: {
           if (result.ok) {
             callback(null, `Ok: queued as ${result.message.id}`);
             onAccepted(session, result.message);
-          } else if (result.refusal.reason === 'too-large') refuseTooLarge();
+          } else if (result.refusal.reason === 'too-large') refuseTooLarge(callback);
           else callback(smtpError(451, 'Could not save the message, try again'));
+          afterTransaction(session);
         })
-        .then(() => afterTransaction(session))
         .catch((error: unknown) => log.error('bug after a DATA reply', { error }));
     });
   };

@@ -56,9 +56,13 @@ export class DeliveryService implements Delivery {
     return bytes > this.maxSize;
   }
 
-  async deliver(input: DeliverInput): Promise<DeliveryResult> {
-    const result = await this.deliverAll([input]);
-    return result.ok ? { ok: true, message: result.messages[0] as StoredMessage } : result;
+  /** One message: the rules of deliverAll, without its batch bookkeeping on the SMTP path. */
+  deliver(input: DeliverInput): Promise<DeliveryResult> {
+    if (this.tooLarge(input.raw.length)) return Promise.resolve({ ok: false, refusal: { reason: 'too-large', maxSize: this.maxSize } });
+    return this.#tagAndStore(input).then(
+      (message) => ({ ok: true, message }),
+      (error: unknown) => this.#notSaved(error, input),
+    );
   }
 
   /**
@@ -74,8 +78,12 @@ export class DeliveryService implements Delivery {
     const messages = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (messages.length === inputs.length) return { ok: true, messages };
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    this.#logger.error('storing a message failed', { error: failure?.reason, via: inputs[0]?.client?.via ?? 'smtp' });
     if (messages.length > 0) this.#store.remove(messages.map((m) => m.id));
+    return this.#notSaved(failure?.reason, inputs[0]);
+  }
+
+  #notSaved(error: unknown, input: DeliverInput | undefined): { ok: false; refusal: DeliveryRefusal } {
+    this.#logger.error('storing a message failed', { error, via: input?.client?.via ?? 'smtp' });
     return { ok: false, refusal: { reason: 'not-saved' } };
   }
 
