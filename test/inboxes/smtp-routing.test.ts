@@ -1,29 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import bcrypt from 'bcryptjs';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { ehlo } from '../smtp/smtp-dialogue.js';
-
-export const TEAM = {
-  inboxes: {
-    shop: { smtp: ['shop-app:s3cret'], recipients: ['*@shop.test'], maxMessages: 2 },
-    billing: { smtp: [`billing-app:${bcrypt.hashSync('b-pass', 4)}`], recipients: ['*@billing.test', '*@both.test'] },
-    crm: { recipients: ['*@both.test'] },
-    srs: { headers: { 'X-Application': '/^srs$/i' } },
-  },
-  users: { ops: { password: 'pw-ops', inboxes: ['*'] } },
-};
-
-export async function inboxesFile(value: unknown = TEAM): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
-  const path = join(dir, 'inboxes.json');
-  await writeFile(path, JSON.stringify(value));
-  return path;
-}
+import { inboxesFile, TEAM } from './fixtures.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const message = (subject: string, headers = '') => `From: app@x.test\r\nTo: bob@x.test\r\n${headers}Subject: ${subject}\r\n\r\nHello\r\n`;
