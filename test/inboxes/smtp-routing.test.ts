@@ -115,3 +115,31 @@ describe('SMTP with an unrouted inbox', () => {
     }
   });
 });
+
+describe('the services of each inbox', () => {
+  it('index every inbox’s mail, run release per inbox, and stop with the inbox', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile(), releaseSmarthost: { host: '127.0.0.1', port: 9 } });
+    try {
+      const shop = box.inboxes?.get('shop');
+      const billing = box.inboxes?.get('billing');
+      if (!shop || !billing) throw new Error('missing inboxes');
+      // Each inbox has a release service of its own, so its history stays inside it.
+      expect(shop.release).toBeDefined();
+      expect(billing.release).toBeDefined();
+      expect(shop.release).not.toBe(billing.release);
+      expect(box.release).toBeUndefined();
+      const indexed = new Promise<string | undefined>((resolve) => billing.store.on('indexed', ({ message }) => resolve(message.body?.snippet)));
+      await sendAs(box, undefined, ['a@billing.test'], message('indexed one'));
+      expect(await indexed).toBe('Hello');
+      // An inbox made at run time gets its own indexer too.
+      const made = box.inboxes?.create('late', undefined);
+      if (!made || 'error' in made) throw new Error('not made');
+      expect(made.inbox.release).toBeDefined();
+      const late = new Promise<string | undefined>((resolve) => made.inbox.store.on('indexed', ({ message }) => resolve(message.body?.snippet)));
+      await sendAs(box, { user: made.smtpUser, pass: made.smtpPassword }, ['a@x.test'], message('late one'));
+      expect(await late).toBe('Hello');
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
