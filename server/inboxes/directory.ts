@@ -108,13 +108,17 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     }
     // A file credential wins over a dynamic one of the same user name (create() refuses such a name).
     for (const spec of file.inboxes.values()) {
+      if (!live.has(spec.name)) continue;
       for (const { user, secret } of spec.smtp) {
         secrets.set(user, secret);
         owners.set(user, spec.name);
       }
     }
     smtp = credentialsOf(secrets);
-    table = routingTable(file, owners);
+    // Only live inboxes route: a file inbox removed through the API takes nothing until the file is read again.
+    const inboxes = new Map([...file.inboxes].filter(([name]) => live.has(name)));
+    const unrouted = file.unrouted.refuse || live.has(file.unrouted.inbox) ? file.unrouted : ({ refuse: true } as const);
+    table = routingTable({ ...file, inboxes, unrouted }, owners);
   };
 
   const limitsOf = (spec: InboxSpec | undefined): StoreLimits => ({ maxMessages: spec?.maxMessages ?? 0, maxBytes: spec?.maxBytes ?? 0 });

@@ -143,3 +143,24 @@ describe('the services of each inbox', () => {
     }
   });
 });
+
+describe('HTTP send with team inboxes', () => {
+  it('answers 422 with the reason when no rule routes the message, and files one that a rule routes', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile() });
+    try {
+      const send = (to: string) =>
+        fetch(`http://127.0.0.1:${box.port('http')}/api/v1/send`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Basic ${b64('ops:pw-ops')}` },
+          body: JSON.stringify({ From: { Email: 'app@x.test' }, To: [{ Email: to }], Subject: 'over http', Text: 'hi' }),
+        });
+      const refused = await send('nobody@elsewhere.test');
+      expect(refused.status).toBe(422);
+      expect(await refused.json()).toEqual({ Error: UNROUTED_TEXT });
+      expect((await send('bob@shop.test')).status).toBe(200);
+      expect(subjects(box, 'shop')).toEqual(['over http']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
