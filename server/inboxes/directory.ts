@@ -33,7 +33,8 @@ export interface InboxServices {
   stop(): Promise<void>;
 }
 
-export type InboxServicesFactory = (inbox: { name: string; store: MailStore; delivery: Delivery }) => InboxServices;
+/** `ready`: the inbox's journal is open (start nothing that writes in its folder before). */
+export type InboxServicesFactory = (inbox: { name: string; store: MailStore; delivery: Delivery; ready: Promise<void> }) => InboxServices;
 
 /** Timers, injected so tests can run a TTL out without waiting. */
 export interface Timers {
@@ -106,7 +107,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
         owners.set(l.saved.smtpUser, l.saved.name);
       }
     }
-    // A file credential wins over a dynamic one of the same user name (create() refuses such a name).
+    // A file credential wins over a dynamic one of the same user name (which holds 8 random hex digits, so only a file naming it can clash).
     for (const spec of file.inboxes.values()) {
       if (!live.has(spec.name)) continue;
       for (const { user, secret } of spec.smtp) {
@@ -127,7 +128,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
     const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger });
     const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
-    const services = options.services?.({ name, store: opened.store, delivery }) ?? { stop: () => Promise.resolve() };
+    const services = options.services?.({ name, store: opened.store, delivery, ready: opened.ready }) ?? { stop: () => Promise.resolve() };
     const inbox: Inbox = {
       name,
       store: opened.store,
