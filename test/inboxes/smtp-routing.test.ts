@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { requireTool } from '../helpers/tools.js';
 import { ehlo } from '../smtp/smtp-dialogue.js';
 import { inboxesFile, TEAM } from './fixtures.js';
 
@@ -159,6 +161,30 @@ describe('HTTP send with team inboxes', () => {
       expect(await refused.json()).toEqual({ Error: UNROUTED_TEXT });
       expect((await send('bob@shop.test')).status).toBe(200);
       expect(subjects(box, 'shop')).toEqual(['over http']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
+
+describe.runIf(requireTool('swaks'))('swaks with team inboxes', () => {
+  /** swaks to the sandbox; resolves with its exit code and what it printed of the dialogue. */
+  const swaks = (box: TestSandbox, args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('swaks', ['--server', `127.0.0.1:${box.port('smtp')}`, '--from', 'app@x.test', '--helo', 'swaks.test', ...args], (error, stdout) => {
+        resolve({ code: error ? Number(error.code) : 0, out: stdout });
+      });
+    });
+
+  it('files mail sent with AUTH LOGIN as an inbox credential there, and shows the 550 5.7.1 of mail no rule takes', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile() });
+    try {
+      const sent = await swaks(box, ['--to', 'bob@elsewhere.test', '--header', 'Subject: from swaks', '--auth', 'LOGIN', '--auth-user', 'billing-app', '--auth-password', 'b-pass']);
+      expect(sent.code).toBe(0);
+      expect(subjects(box, 'billing')).toEqual(['from swaks']);
+      const refused = await swaks(box, ['--to', 'bob@elsewhere.test', '--header', 'Subject: stray']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.out).toContain(`<** 550 5.7.1 ${UNROUTED_TEXT}`);
     } finally {
       await box.stop(0);
     }
