@@ -1,4 +1,5 @@
 import type { Chaos } from './chaos/chaos.js';
+import type { InboxDirectory } from './inboxes/types.js';
 import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
@@ -37,6 +38,8 @@ export interface FrontContext {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */
   chaos?: Chaos;
+  /** Team inboxes (--inboxes), when configured: POP3 and IMAP logins sign in through it and read one inbox's store. */
+  inboxes?: InboxDirectory;
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */
