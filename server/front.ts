@@ -1,8 +1,8 @@
 import type { Chaos } from './chaos/chaos.js';
-import type { InboxDirectory } from './inboxes/types.js';
 import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
+import type { InboxDirectory } from './inboxes/types.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
@@ -38,7 +38,10 @@ export interface FrontContext {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */
   chaos?: Chaos;
-  /** Team inboxes (--inboxes), when configured: POP3 and IMAP logins sign in through it and read one inbox's store. */
+  /**
+   * With --inboxes: every inbox, its users and routing. `store` is then the union of all
+   * inboxes and `delivery` the router (server/inboxes/routing-delivery.ts).
+   */
   inboxes?: InboxDirectory;
 }
 
