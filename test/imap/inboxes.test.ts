@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OUTSIDE_SUBJECT, startInboxFronts, type InboxFronts } from '../helpers/inbox-fronts.js';
+import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { requireTool } from '../helpers/tools.js';
 import { ImapLineClient } from './imap-client.js';
 
@@ -23,18 +23,18 @@ const FILE = {
   unrouted: 'refuse',
 };
 
-let fronts: InboxFronts;
+let box: InboxSandbox;
 beforeAll(async () => {
-  fronts = await startInboxFronts(FILE);
-  expect(await fronts.send('buyer@shop.test', 'Order 1')).toEqual(['shop']);
-  expect(await fronts.send('bob@blue.com', 'For Bob')).toEqual(['shop']);
-  expect(await fronts.send('ap@billing.test', 'Invoice 9')).toEqual(['billing']);
-  expect(await fronts.send('runner@ci.test', 'Build green')).toEqual(['ci']);
+  box = await startInboxSandbox(FILE);
+  await box.send('buyer@shop.test', 'Order 1');
+  await box.send('bob@blue.com', 'For Bob');
+  await box.send('ap@billing.test', 'Invoice 9');
+  await box.send('runner@ci.test', 'Build green');
 });
-afterAll(() => fronts.stop());
+afterAll(() => box.stop(0));
 
 function flow(user: string, pass: string): ImapFlow {
-  return new ImapFlow({ host: '127.0.0.1', port: fronts.port('imap'), secure: false, auth: { user, pass }, logger: false });
+  return new ImapFlow({ host: '127.0.0.1', port: box.port('imap'), secure: false, auth: { user, pass }, logger: false });
 }
 
 /** The subjects of a login's INBOX, in UID order. */
@@ -53,7 +53,7 @@ async function inboxSubjects(user: string, pass: string): Promise<string[]> {
 
 /** The tagged reply to LOGIN, and to AUTHENTICATE PLAIN with the same name and password. */
 async function refusals(user: string, pass: string): Promise<string[]> {
-  const c = await ImapLineClient.open(fronts.port('imap'));
+  const c = await ImapLineClient.open(box.port('imap'));
   try {
     await c.line();
     const login = (await c.command('a', `LOGIN "${user}" "${pass}"`)).at(-1) ?? '';
@@ -86,7 +86,7 @@ describe('IMAP logins with team inboxes', () => {
       expect(counts).toEqual({ INBOX: 2, Sent: 0, Drafts: 0, Trash: 0, Archive: 0, Junk: 0 });
       await client.mailboxOpen('INBOX');
       expect(await client.search({ all: true })).toEqual([1, 2]);
-      for (const subject of ['Invoice 9', 'Build green', OUTSIDE_SUBJECT]) expect(await client.search({ subject })).toEqual([]);
+      for (const subject of ['Invoice 9', 'Build green']) expect(await client.search({ subject })).toEqual([]);
     } finally {
       await client.logout();
     }
@@ -100,7 +100,7 @@ describe('IMAP logins with team inboxes', () => {
     } finally {
       await client.logout();
     }
-    const drafts = (name: string) => fronts.directory.get(name)?.store.folder('*', 'Drafts')?.entries.map((e) => e.message.summary.subject);
+    const drafts = (name: string) => box.directory.get(name)?.store.folder('*', 'Drafts')?.entries.map((e) => e.message.summary.subject);
     expect(drafts('ci')).toEqual(['Draft in ci']);
     expect(drafts('shop')).toEqual([]);
     expect(drafts('billing')).toEqual([]);
@@ -121,8 +121,8 @@ describe('IMAP logins with team inboxes', () => {
       );
       const idling = client.idle();
       // Billing's message is filed first: had it reached this session, it would be heard first.
-      expect(await fronts.send('late@billing.test', 'Billing while idle')).toEqual(['billing']);
-      expect(await fronts.send('late@shop.test', 'Shop while idle')).toEqual(['shop']);
+      await box.send('late@billing.test', 'Billing while idle');
+      await box.send('late@shop.test', 'Shop while idle');
       await heard;
       await client.noop();
       await idling;
@@ -135,14 +135,14 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('NOTIFY tells of the inbox own folders only', async () => {
-    const c = await ImapLineClient.open(fronts.port('imap'));
+    const c = await ImapLineClient.open(box.port('imap'));
     try {
       await c.line();
       expect((await c.command('a', 'LOGIN alice/shop pw-alice')).at(-1)).toMatch(/^a OK/);
       expect((await c.command('b', 'NOTIFY SET STATUS (personal (MessageNew MessageExpunge))')).at(-1)).toMatch(/^b OK/);
-      const before = fronts.directory.get('shop')?.store.folder('*', 'INBOX')?.entries.length ?? 0;
-      await fronts.send('notify@billing.test', 'Billing for notify');
-      await fronts.send('notify@shop.test', 'Shop for notify');
+      const before = box.directory.get('shop')?.store.folder('*', 'INBOX')?.entries.length ?? 0;
+      await box.send('notify@billing.test', 'Billing for notify');
+      await box.send('notify@shop.test', 'Shop for notify');
       // The first unsolicited line is shop's INBOX; billing's message came before it and told nothing.
       expect(await c.line()).toMatch(new RegExp(`^\\* STATUS INBOX \\(MESSAGES ${before + 1} UIDNEXT \\d+\\)$`));
       expect((await c.command('c', 'LOGOUT')).at(-1)).toMatch(/^c OK/);
@@ -166,7 +166,7 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('offers no CRAM-MD5 (the directory keeps no plain secret) and promises no any-password login', async () => {
-    const c = await ImapLineClient.open(fronts.port('imap'));
+    const c = await ImapLineClient.open(box.port('imap'));
     try {
       const greeting = await c.line();
       expect(greeting).toMatch(/AUTH=PLAIN AUTH=LOGIN\]/);
@@ -178,11 +178,11 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('ends the sessions of a removed inbox with BYE and leaves the others be', async () => {
-    const created = fronts.directory.create('mr-7', undefined);
+    const created = box.directory.create('mr-7', undefined);
     if ('error' in created) throw new Error(created.text);
     await created.inbox.delivery.deliver({ raw: Buffer.from('Subject: In mr-7\r\n\r\nbody\r\n'), envelope: { mailFrom: '', rcptTo: ['dev@mr.test'] } });
-    const doomed = await ImapLineClient.open(fronts.port('imap'));
-    const other = await ImapLineClient.open(fronts.port('imap'));
+    const doomed = await ImapLineClient.open(box.port('imap'));
+    const other = await ImapLineClient.open(box.port('imap'));
     try {
       await doomed.line();
       await other.line();
@@ -191,7 +191,7 @@ describe('IMAP logins with team inboxes', () => {
       expect((await other.command('a', 'LOGIN ops/shop pw-ops')).at(-1)).toMatch(/^a OK/);
       doomed.write('c IDLE\r\n');
       expect(await doomed.line()).toBe('+ idling');
-      expect(fronts.directory.remove('mr-7')).toBe(true);
+      expect(box.directory.remove('mr-7')).toBe(true);
       expect(await doomed.line()).toBe('* BYE Inbox mr-7 was removed');
       await doomed.closedByServer();
       expect((await other.command('b', 'STATUS INBOX (MESSAGES)')).at(-1)).toMatch(/^b OK/);
@@ -235,7 +235,7 @@ describe.runIf(requireTool('python3'))('python3 imaplib with team inboxes', () =
       ['bob', 'pw-bob', 'login'],
       ['alice/shop', 'pw-alice', 'cram'],
     ];
-    const { stdout } = await promisify(execFile)('python3', ['-c', IMAPLIB, String(fronts.port('imap')), JSON.stringify(attempts)], { encoding: 'utf8' });
+    const { stdout } = await promisify(execFile)('python3', ['-c', IMAPLIB, String(box.port('imap')), JSON.stringify(attempts)], { encoding: 'utf8' });
     const refused = { error: "b'[AUTHENTICATIONFAILED] Invalid credentials'" };
     expect(JSON.parse(stdout)).toEqual([
       { subjects: ['Invoice 9', 'Billing while idle', 'Billing for notify'] },

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInboxFronts, type InboxFronts } from '../helpers/inbox-fronts.js';
+import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { requireTool } from '../helpers/tools.js';
 import { Pop3Dialogue } from './pop3-dialogue.js';
 
@@ -36,22 +36,22 @@ interface PoplibReport {
   subjects?: string[];
 }
 
-let fronts: InboxFronts;
+let box: InboxSandbox;
 beforeAll(async () => {
-  fronts = await startInboxFronts(FILE);
-  await fronts.send('buyer@shop.test', 'Order 1');
-  await fronts.send('bob@blue.com', 'For Bob');
-  await fronts.send('ap@billing.test', 'Invoice 9');
+  box = await startInboxSandbox(FILE);
+  await box.send('buyer@shop.test', 'Order 1');
+  await box.send('bob@blue.com', 'For Bob');
+  await box.send('ap@billing.test', 'Invoice 9');
 });
-afterAll(() => fronts.stop());
+afterAll(() => box.stop(0));
 
 async function poplib(attempts: Array<{ user: string; password: string; mode?: 'pass' | 'apop' }>): Promise<PoplibReport[]> {
-  const { stdout } = await run('python3', [POPLIB_INBOXES, String(fronts.port('pop3')), JSON.stringify(attempts.map((a) => ({ mode: 'pass', ...a })))]);
+  const { stdout } = await run('python3', [POPLIB_INBOXES, String(box.port('pop3')), JSON.stringify(attempts.map((a) => ({ mode: 'pass', ...a })))]);
   return JSON.parse(stdout) as PoplibReport[];
 }
 
 async function dialogue(): Promise<Pop3Dialogue> {
-  return Pop3Dialogue.open(fronts.port('pop3'));
+  return Pop3Dialogue.open(box.port('pop3'));
 }
 
 /** The replies to USER/PASS and to AUTH PLAIN with the same name and password, on one connection. */
@@ -148,8 +148,8 @@ describe('POP3 logins with team inboxes', () => {
   });
 
   it('DELE and QUIT delete from that inbox only', async () => {
-    await fronts.send('gone@shop.test', 'To delete');
-    await fronts.send('gone@billing.test', 'To keep');
+    await box.send('gone@shop.test', 'To delete');
+    await box.send('gone@billing.test', 'To keep');
     const d = await dialogue();
     try {
       const [count] = (await d.login('ops/shop', 'pw-ops')).match(/\d+/) ?? [];
@@ -158,13 +158,13 @@ describe('POP3 logins with team inboxes', () => {
     } finally {
       d.socket.destroy();
     }
-    const subjects = (name: string) => fronts.directory.get(name)?.store.folder('*', 'INBOX')?.entries.map((e) => e.message.summary.subject);
+    const subjects = (name: string) => box.directory.get(name)?.store.folder('*', 'INBOX')?.entries.map((e) => e.message.summary.subject);
     expect(subjects('shop')).toEqual(['Order 1', 'For Bob']);
     expect(subjects('billing')).toEqual(['Invoice 9', 'To keep']);
   });
 
   it('ends the session of a removed inbox with -ERR and leaves the others be', async () => {
-    const created = fronts.directory.create('mr-8', undefined);
+    const created = box.directory.create('mr-8', undefined);
     if ('error' in created) throw new Error(created.text);
     await created.inbox.delivery.deliver({ raw: Buffer.from('Subject: In mr-8\r\n\r\nbody\r\n'), envelope: { mailFrom: '', rcptTo: ['dev@mr.test'] } });
     const doomed = await dialogue();
@@ -173,7 +173,7 @@ describe('POP3 logins with team inboxes', () => {
       expect(await doomed.login('ops/mr-8', 'pw-ops')).toMatch(/^\+OK Maildrop has 1 message /);
       expect(await doomed.command('DELE 1')).toMatch(/^\+OK/);
       await other.login('ops/billing', 'pw-ops');
-      expect(fronts.directory.remove('mr-8')).toBe(true);
+      expect(box.directory.remove('mr-8')).toBe(true);
       expect(await doomed.readLine()).toBe('-ERR [SYS/PERM] Inbox mr-8 was removed');
       await doomed.closed;
       expect(await other.command('STAT')).toMatch(/^\+OK 2 /);
@@ -187,6 +187,6 @@ describe('POP3 logins with team inboxes', () => {
 
 /** Octets of a mailbox's INBOX in an inbox, as STAT counts them (CRLF mail: the stored size). */
 function octets(inbox: string, login: string): number {
-  const entries = fronts.directory.get(inbox)?.store.folder(login, 'INBOX')?.entries ?? [];
+  const entries = box.directory.get(inbox)?.store.folder(login, 'INBOX')?.entries ?? [];
   return entries.reduce((sum, e) => sum + e.message.raw.length, 0);
 }
