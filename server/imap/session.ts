@@ -132,6 +132,17 @@ export class Session {
   }
 
   /**
+   * Whether the login may no longer read its inbox (a reload of the inbox file took it
+   * from the user); the session is then ended, and nothing more of the inbox is sent.
+   */
+  withdrawn(): boolean {
+    const access = this.#access;
+    if (!access || access.stillAllowed()) return false;
+    if (this.state !== 'logout') this.end(`Access to inbox ${access.inbox?.name ?? ''} was withdrawn`, 'access withdrawn');
+    return true;
+  }
+
+  /**
    * Ends the session from outside, between or during commands: BYE (RFC 3501 §7.1.5),
    * then no further command is read and the socket closes.
    */
@@ -262,6 +273,7 @@ export class Session {
       this.#status(tag, bad(`${name} is not valid in the ${this.state} state`));
       return;
     }
+    if (this.withdrawn()) return;
     let status: Status;
     this.busy = true;
     try {
@@ -296,7 +308,7 @@ export class Session {
    * a command that may renumber (§6.1.2).
    */
   notifyChanged(): void {
-    if (this.busy && !this.idling) return;
+    if ((this.busy && !this.idling) || this.withdrawn()) return;
     if (this.conn.socket.writableLength > NOTIFY_BACKLOG && this.notifier) {
       // RFC 5465 §9: a client that does not read must not make the server hold
       // notifications without bound; §5.8 says how to stop.
@@ -326,7 +338,7 @@ export class Session {
   /** Sends what changed in the selected folder since the client was last told. */
   sendUpdates(expunges: boolean): void {
     const view = this.view;
-    if (!view) return;
+    if (!view || this.withdrawn()) return;
     // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
     if (expunges && this.contexts.size > 0) this.contexts.expunging(view, (line) => this.untagged(line));
     const lastUid = view.uids[view.uids.length - 1] ?? 0;

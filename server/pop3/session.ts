@@ -125,6 +125,14 @@ export class Pop3Session implements Pop3SessionView {
 
   async #handle(event: LineEvent): Promise<void> {
     this.#connection.sessionLog.count('commands');
+    const access = this.#access;
+    if (access && !access.stillAllowed()) {
+      // A reload of the inbox file took the inbox from this user: nothing more is read, nothing marked is deleted.
+      this.#connection.sessionLog.set({ ended: 'access withdrawn' });
+      await this.#connection.line(`-ERR [SYS/PERM] Access to inbox ${access.inbox?.name ?? ''} was withdrawn`);
+      this.#connection.closeAfterFlush();
+      return;
+    }
     let outcome: Pop3Outcome;
     if (event.kind === 'too-long') {
       this.#continuation = undefined;

@@ -12,7 +12,7 @@
  * exist get the one same refusal, so a login attempt learns nothing of other inboxes.
  */
 import type { FrontContext } from '../front.js';
-import type { Inbox, InboxDirectory } from '../inboxes/types.js';
+import type { Inbox, InboxDirectory, Reader } from '../inboxes/types.js';
 import type { Delivery } from '../store/delivery.js';
 import { CATCH_ALL, mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
@@ -26,6 +26,12 @@ export interface MailboxAccess {
   readonly login: string;
   /** The inbox signed into; undefined without a directory. */
   readonly inbox: Inbox | undefined;
+  /**
+   * Whether the session may still read it: a reload of the file may take the inbox from
+   * the user (or the user away), and the fronts ask at every command and update as the
+   * HTTP front asks at every request.
+   */
+  stillAllowed(): boolean;
 }
 
 export type SignInResult =
@@ -60,7 +66,7 @@ export function mailboxSignIn(context: Pick<FrontContext, 'store' | 'delivery' |
 }
 
 function storeSignIn({ store, delivery, credentials }: Pick<FrontContext, 'store' | 'delivery' | 'credentials'>): MailboxSignIn {
-  const access = (login: string): MailboxAccess => ({ store, delivery, login, inbox: undefined });
+  const access = (login: string): MailboxAccess => ({ store, delivery, login, inbox: undefined, stillAllowed: () => true });
   return {
     anyPassword: credentials === null,
     async withPassword(name, password) {
@@ -111,19 +117,20 @@ function inboxSignIn(directory: InboxDirectory): MailboxSignIn {
         const readable = directory.readable(reader);
         if (readable.length > 1) return { ok: false, refusal: 'choose', user: login.user, inboxes: readable.map((inbox) => inbox.name) };
         const only = readable[0];
-        return only ? { ok: true, access: inboxAccess(only, CATCH_ALL) } : FAILED;
+        return only ? { ok: true, access: inboxAccess(directory, reader, only, CATCH_ALL) } : FAILED;
       }
       const inbox = directory.get(login.inbox);
       if (!inbox || !directory.mayRead(reader, inbox.name)) return FAILED;
-      return { ok: true, access: inboxAccess(inbox, login.address ?? CATCH_ALL) };
+      return { ok: true, access: inboxAccess(directory, reader, inbox, login.address ?? CATCH_ALL) };
     },
     withChallenge: undefined,
     sameMailbox: (a, b) => key(a) !== undefined && key(a) === key(b),
   };
 }
 
-function inboxAccess(inbox: Inbox, login: string): MailboxAccess {
-  return { store: inbox.store, delivery: inbox.delivery, login, inbox };
+function inboxAccess(directory: InboxDirectory, reader: Reader, inbox: Inbox, login: string): MailboxAccess {
+  const stillAllowed = () => directory.get(inbox.name) === inbox && directory.mayRead(reader, inbox.name);
+  return { store: inbox.store, delivery: inbox.delivery, login, inbox, stillAllowed };
 }
 
 /** Most characters of inbox names a refusal lists (a POP3 reply line is at most 512 octets, RFC 1939 §3). */

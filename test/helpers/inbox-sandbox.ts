@@ -10,6 +10,8 @@ export interface InboxSandbox extends TestSandbox {
   readonly directory: ManagedInboxDirectory;
   /** Sends a message over SMTP, without AUTH: the recipient patterns route it. */
   send(to: string, subject: string, text?: string): Promise<void>;
+  /** Writes a new inbox file and reloads it, as SIGHUP does. */
+  rewrite(file: object): Promise<void>;
 }
 
 /**
@@ -33,6 +35,10 @@ export async function startInboxSandbox(file: object, overrides: Partial<Config>
       } finally {
         transport.close();
       }
+    },
+    async rewrite(next: object) {
+      await writeFile(path, JSON.stringify(next));
+      if (!(await box.reloadInboxes())) throw new Error('the new inbox file was refused');
     },
     async stop(graceMs?: number) {
       await stop(graceMs);

@@ -19,6 +19,7 @@ const FILE = {
     bob: { password: bcrypt.hashSync('pw-bob', 4), inboxes: ['shop', 'billing'] },
     ops: { password: 'pw-ops', inboxes: ['*'] },
     idle: { password: 'pw-idle', inboxes: [] },
+    carol: { password: 'pw-carol', inboxes: ['shop'] },
   },
   unrouted: 'refuse',
 };
@@ -172,6 +173,24 @@ describe('IMAP logins with team inboxes', () => {
       expect(greeting).toMatch(/AUTH=PLAIN AUTH=LOGIN\]/);
       expect(greeting).not.toMatch(/CRAM-MD5|any password/);
       expect((await c.command('a', 'AUTHENTICATE CRAM-MD5')).at(-1)).toBe('a NO Unsupported mechanism CRAM-MD5');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('ends the session of a user who lost the inbox in a reload, before telling any more of it', async () => {
+    const c = await ImapLineClient.open(box.port('imap'));
+    try {
+      await c.line();
+      expect((await c.command('a', 'LOGIN carol/shop pw-carol')).at(-1)).toMatch(/^a OK/);
+      expect((await c.command('b', 'SELECT INBOX')).at(-1)).toMatch(/^b OK/);
+      c.write('c IDLE\r\n');
+      expect(await c.line()).toBe('+ idling');
+      await box.rewrite({ ...FILE, users: { ...FILE.users, carol: { password: 'pw-carol', inboxes: ['billing'] } } });
+      await box.send('after@shop.test', 'After carol left');
+      expect(await c.line()).toBe('* BYE Access to inbox shop was withdrawn');
+      await c.closedByServer();
+      expect(await refusals('carol/shop', 'pw-carol')).toEqual(['NO [AUTHENTICATIONFAILED] Invalid credentials', 'NO [AUTHENTICATIONFAILED] Invalid credentials']);
     } finally {
       c.close();
     }

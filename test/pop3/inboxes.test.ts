@@ -21,6 +21,7 @@ const FILE = {
     alice: { password: 'pw-alice', inboxes: ['shop'] },
     bob: { password: bcrypt.hashSync('pw-bob', 4), inboxes: ['shop', 'billing'] },
     ops: { password: 'pw-ops', inboxes: ['*'] },
+    carol: { password: 'pw-carol', inboxes: ['shop'] },
   },
   unrouted: 'refuse',
 };
@@ -161,6 +162,21 @@ describe('POP3 logins with team inboxes', () => {
     const subjects = (name: string) => box.directory.get(name)?.store.folder('*', 'INBOX')?.entries.map((e) => e.message.summary.subject);
     expect(subjects('shop')).toEqual(['Order 1', 'For Bob']);
     expect(subjects('billing')).toEqual(['Invoice 9', 'To keep']);
+  });
+
+  it('ends the session of a user who lost the inbox in a reload, deleting nothing she marked', async () => {
+    const d = await dialogue();
+    try {
+      await d.login('carol/shop', 'pw-carol');
+      expect(await d.command('DELE 1')).toMatch(/^\+OK/);
+      await box.rewrite({ ...FILE, users: { ...FILE.users, carol: { password: 'pw-carol', inboxes: ['billing'] } } });
+      expect(await d.command('QUIT')).toBe('-ERR [SYS/PERM] Access to inbox shop was withdrawn');
+      await d.closed;
+    } finally {
+      d.socket.destroy();
+    }
+    expect(box.directory.get('shop')?.store.folder('*', 'INBOX')?.entries.map((e) => e.message.summary.subject)).toEqual(['Order 1', 'For Bob']);
+    expect(await refusals('carol/shop', 'pw-carol')).toEqual([FAILED, FAILED]);
   });
 
   it('ends the session of a removed inbox with -ERR and leaves the others be', async () => {
