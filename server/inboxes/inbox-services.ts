@@ -14,13 +14,14 @@ import type { InboxServices, InboxServicesFactory } from './directory.js';
 import { inboxFolder } from './inbox-store.js';
 
 export function inboxServices(context: Omit<FrontContext, 'store' | 'delivery'>, slices: Pick<FrontConfigs, 'relay' | 'webhooks'>, pool: ParsePool): InboxServicesFactory {
-  return ({ name, store, delivery }): InboxServices => {
+  return ({ name, store, delivery, ready }): InboxServices => {
     const logger = context.logger.child({ inbox: name });
     const inboxContext: FrontContext = { ...context, store, delivery, logger };
     const dataDir = slices.relay.dataDir ? inboxFolder(slices.relay.dataDir, name) : slices.relay.dataDir;
     const relay = createRelayFront(inboxContext, { ...slices.relay, dataDir });
-    const fronts = [createMailProcessing(inboxContext, pool), relay, createWebhooks(inboxContext, slices.webhooks)].filter((f): f is Front => f !== null);
-    const started = Promise.all(fronts.map((front) => front.start())).catch((error: unknown) => logger.error('starting the services of an inbox failed', { error }));
+    const fronts = [createMailProcessing(inboxContext, pool), relay, createWebhooks(inboxContext, slices.webhooks, name)].filter((f): f is Front => f !== null);
+    // Release keeps its history in the inbox's folder: started once the inbox's journal has made it.
+    const started = ready.then(() => Promise.all(fronts.map((front) => front.start()))).catch((error: unknown) => logger.error('starting the services of an inbox failed', { error }));
     return {
       release: relay?.service,
       async stop() {

@@ -35,7 +35,7 @@ export function inboxesReloader(path: string, directory: ManagedInboxDirectory, 
       logger.info('inboxes file reloaded', { file: path, inboxes: file.inboxes.size, users: file.users.size });
       return true;
     } catch (error) {
-      logger.error(`inboxes file refused, the configuration in force is kept: ${(error as Error).message}`);
+      logger.error('inboxes file refused; the configuration in force is kept', { reason: (error as Error).message });
       return false;
     }
   };

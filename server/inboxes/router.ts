@@ -7,12 +7,13 @@
  *   3. recipient patterns — every inbox one of the envelope recipients matches;
  *   4. `unrouted` — its inbox, or a refusal.
  * The table is built once per configuration, so routing a message reads its header
- * once for all header rules and never allocates per inbox.
+ * once for all header rules and looks its recipients up in one index.
  */
 import { fieldNames, firstFieldValues, type FieldNames } from '../mime/field-value.js';
 import type { AllowList } from '../relay/allow-list.js';
 import type { HeaderRule } from './header-rule.js';
 import type { InboxesFile } from './inboxes-file.js';
+import { recipientIndex } from './recipient-index.js';
 import type { Route, RouteInput } from './types.js';
 
 /** What the SMTP front answers (550 5.7.1) and HTTP send (422) when nothing routes a message. */
@@ -42,6 +43,7 @@ export function routingTable(file: InboxesFile, smtpOwners: ReadonlyMap<string, 
     if (spec.recipients.patterns.length > 0) byRecipients.push({ inbox: spec.name, patterns: spec.recipients });
   }
   const names: FieldNames = fieldNames([...fields.keys()]);
+  const recipients = recipientIndex(byRecipients.map((r) => r.patterns));
   const fallback: Route = file.unrouted.refuse ? { ok: false, text: UNROUTED_TEXT } : { ok: true, inboxes: [file.unrouted.inbox] };
 
   return {
@@ -54,8 +56,8 @@ export function routingTable(file: InboxesFile, smtpOwners: ReadonlyMap<string, 
       const owner = authUser === '' ? undefined : smtpOwners.get(authUser);
       if (owner !== undefined) return { ok: true, inboxes: [owner] };
       if (byRecipients.length > 0) {
-        const matched = byRecipients.filter(({ patterns }) => envelope.rcptTo.some((rcpt) => patterns.allows(rcpt)));
-        if (matched.length > 0) return { ok: true, inboxes: matched.map((m) => m.inbox) };
+        const matched = recipients.match(envelope.rcptTo);
+        if (matched.length > 0) return { ok: true, inboxes: matched.map((i) => (byRecipients[i] as (typeof byRecipients)[number]).inbox) };
       }
       return fallback.ok ? { ok: true, inboxes: [...fallback.inboxes] } : fallback;
     },

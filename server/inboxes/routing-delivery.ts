@@ -25,6 +25,17 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
     return { ok: true as const, routes };
   };
 
+  /** One message for one inbox, the usual case: straight to that inbox's delivery. */
+  const deliverOne = async (input: DeliverInput): Promise<DeliveryResult | undefined> => {
+    if (tooLarge(input.raw.length)) return { ok: false, refusal: { reason: 'too-large', maxSize } };
+    const routed = routeAll([input]);
+    if (!routed.ok) return { ok: false, refusal: { reason: 'unrouted', text: routed.text } };
+    const names = routed.routes[0] as string[];
+    if (names.length !== 1) return undefined;
+    const inbox = directory.get(names[0] as string);
+    return inbox ? inbox.delivery.deliver(input) : { ok: false, refusal: { reason: 'not-saved' } };
+  };
+
   const deliverAll = async (inputs: readonly DeliverInput[]): Promise<DeliveryBatchResult> => {
     if (inputs.some((input) => tooLarge(input.raw.length))) return { ok: false, refusal: { reason: 'too-large', maxSize } };
     const routed = routeAll(inputs);
@@ -58,6 +69,8 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
     maxSize,
     tooLarge,
     async deliver(input): Promise<DeliveryResult> {
+      const one = await deliverOne(input);
+      if (one) return one;
       const result = await deliverAll([input]);
       return result.ok ? { ok: true, message: result.messages[0] as StoredMessage } : result;
     },

@@ -13,7 +13,7 @@ export interface AllowList {
 }
 
 export function compileAllowList(patterns: readonly string[]): AllowList {
-  const rules = patterns.map(parseAllowPattern).filter((rule): rule is AllowRule => rule !== undefined);
+  const rules = allowRules(patterns);
   return {
     patterns: [...patterns],
     allows(address) {
@@ -27,7 +27,7 @@ export function compileAllowList(patterns: readonly string[]): AllowList {
 }
 
 /** One allow-list pattern, read: an address, a domain, or every subdomain of one. */
-interface AllowRule {
+export interface AllowRule {
   kind: 'address' | 'domain' | 'subdomains';
   /** Lower-cased; for domain kinds the domain itself. */
   value: string;
@@ -46,6 +46,11 @@ function parseAllowPattern(raw: string): AllowRule | undefined {
   return isMailDomain(pattern) ? { kind: 'domain', value: pattern } : undefined;
 }
 
+/** The patterns as rules, those of no known form left out (for callers that index many lists at once). */
+export function allowRules(patterns: readonly string[]): AllowRule[] {
+  return patterns.map(parseAllowPattern).filter((rule): rule is AllowRule => rule !== undefined);
+}
+
 /** Whether a pattern is one of the forms the allow-list knows. */
 export function isAllowPattern(raw: string): boolean {
   return parseAllowPattern(raw) !== undefined;
@@ -57,7 +62,7 @@ export function isAllowPattern(raw: string): boolean {
  */
 export function allowListRegex(patterns: readonly string[]): string {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const rules = patterns.map(parseAllowPattern).filter((rule): rule is AllowRule => rule !== undefined);
+  const rules = allowRules(patterns);
   return rules
     .map(({ kind, value }) => (kind === 'address' ? `^${escape(value)}$` : kind === 'domain' ? `@${escape(value)}$` : `@.+\\.${escape(value)}$`))
     .join('|');

@@ -181,6 +181,15 @@ describe('the inbox directory', () => {
     expect(made.inbox.store.stats().messages).toBe(0);
   });
 
+  it('stops routing to a file inbox removed at run time', async () => {
+    const dir = await directory({ file: file({ ...FILE, unrouted: 'srs' }) });
+    expect(dir.remove('shop')).toBe(true);
+    expect(dir.route(input(['bob@shop.test']))).toEqual({ ok: true, inboxes: ['billing'] });
+    expect(await dir.smtpSignIn('shop-app', 's3cret')).toBe(false);
+    expect(dir.remove('srs')).toBe(true);
+    expect(dir.route(input(['x@elsewhere.test']))).toEqual({ ok: false, text: UNROUTED_TEXT });
+  });
+
   it('removes an inbox by itself when its TTL runs out', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     const timers = new ManualTimers();

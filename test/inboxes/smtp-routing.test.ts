@@ -1,29 +1,14 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import bcrypt from 'bcryptjs';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { requireTool } from '../helpers/tools.js';
 import { ehlo } from '../smtp/smtp-dialogue.js';
-
-export const TEAM = {
-  inboxes: {
-    shop: { smtp: ['shop-app:s3cret'], recipients: ['*@shop.test'], maxMessages: 2 },
-    billing: { smtp: [`billing-app:${bcrypt.hashSync('b-pass', 4)}`], recipients: ['*@billing.test', '*@both.test'] },
-    crm: { recipients: ['*@both.test'] },
-    srs: { headers: { 'X-Application': '/^srs$/i' } },
-  },
-  users: { ops: { password: 'pw-ops', inboxes: ['*'] } },
-};
-
-export async function inboxesFile(value: unknown = TEAM): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
-  const path = join(dir, 'inboxes.json');
-  await writeFile(path, JSON.stringify(value));
-  return path;
-}
+import { inboxesFile, TEAM } from './fixtures.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const message = (subject: string, headers = '') => `From: app@x.test\r\nTo: bob@x.test\r\n${headers}Subject: ${subject}\r\n\r\nHello\r\n`;
@@ -130,6 +115,101 @@ describe('SMTP with an unrouted inbox', () => {
       await sendAs(box, undefined, ['a@shop.test'], message('four'));
       expect(subjects(box, 'billing')).toEqual(['three']);
       expect(subjects(box, 'shop')).toEqual(['two', 'four']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
+
+describe('the services of each inbox', () => {
+  it('index every inbox’s mail, run release per inbox, and stop with the inbox', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile(), releaseSmarthost: { host: '127.0.0.1', port: 9 } });
+    try {
+      const shop = box.inboxes?.get('shop');
+      const billing = box.inboxes?.get('billing');
+      if (!shop || !billing) throw new Error('missing inboxes');
+      // Each inbox has a release service of its own, so its history stays inside it.
+      expect(shop.release).toBeDefined();
+      expect(billing.release).toBeDefined();
+      expect(shop.release).not.toBe(billing.release);
+      expect(box.release).toBeUndefined();
+      const indexed = new Promise<string | undefined>((resolve) => billing.store.on('indexed', ({ message }) => resolve(message.body?.snippet)));
+      await sendAs(box, undefined, ['a@billing.test'], message('indexed one'));
+      expect(await indexed).toBe('Hello');
+      // An inbox made at run time gets its own indexer too.
+      const made = box.inboxes?.create('late', undefined);
+      if (!made || 'error' in made) throw new Error('not made');
+      expect(made.inbox.release).toBeDefined();
+      const late = new Promise<string | undefined>((resolve) => made.inbox.store.on('indexed', ({ message }) => resolve(message.body?.snippet)));
+      await sendAs(box, { user: made.smtpUser, pass: made.smtpPassword }, ['a@x.test'], message('late one'));
+      expect(await late).toBe('Hello');
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
+
+describe('webhooks with team inboxes', () => {
+  it('are called by the inbox that took the message, which names itself', async () => {
+    const calls: IncomingHttpHeaders[] = [];
+    const server = createServer((request, response) => {
+      calls.push(request.headers);
+      request.resume().on('end', () => response.end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const box = await startTestSandbox({ inboxes: await inboxesFile(), webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` });
+    try {
+      const called = once(server, 'request');
+      await sendAs(box, undefined, ['a@shop.test'], message('hooked'));
+      await called;
+      expect(calls.map((h) => h['x-letterbox-inbox'])).toEqual(['shop']);
+    } finally {
+      await box.stop(0);
+      server.close();
+    }
+  });
+});
+
+describe('HTTP send with team inboxes', () => {
+  it('answers 422 with the reason when no rule routes the message, and files one that a rule routes', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile() });
+    try {
+      const send = (to: string) =>
+        fetch(`http://127.0.0.1:${box.port('http')}/api/v1/send`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Basic ${b64('ops:pw-ops')}` },
+          body: JSON.stringify({ From: { Email: 'app@x.test' }, To: [{ Email: to }], Subject: 'over http', Text: 'hi' }),
+        });
+      const refused = await send('nobody@elsewhere.test');
+      expect(refused.status).toBe(422);
+      expect(await refused.json()).toEqual({ Error: UNROUTED_TEXT });
+      expect((await send('bob@shop.test')).status).toBe(200);
+      expect(subjects(box, 'shop')).toEqual(['over http']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
+
+describe.runIf(requireTool('swaks'))('swaks with team inboxes', () => {
+  /** swaks to the sandbox; resolves with its exit code and what it printed of the dialogue. */
+  const swaks = (box: TestSandbox, args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      execFile('swaks', ['--server', `127.0.0.1:${box.port('smtp')}`, '--from', 'app@x.test', '--helo', 'swaks.test', ...args], (error, stdout) => {
+        resolve({ code: error ? Number(error.code) : 0, out: stdout });
+      });
+    });
+
+  it('files mail sent with AUTH LOGIN as an inbox credential there, and shows the 550 5.7.1 of mail no rule takes', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile() });
+    try {
+      const sent = await swaks(box, ['--to', 'bob@elsewhere.test', '--header', 'Subject: from swaks', '--auth', 'LOGIN', '--auth-user', 'billing-app', '--auth-password', 'b-pass']);
+      expect(sent.code).toBe(0);
+      expect(subjects(box, 'billing')).toEqual(['from swaks']);
+      const refused = await swaks(box, ['--to', 'bob@elsewhere.test', '--header', 'Subject: stray']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.out).toContain(`<** 550 5.7.1 ${UNROUTED_TEXT}`);
     } finally {
       await box.stop(0);
     }
