@@ -2,6 +2,7 @@ import type { Context, Hono } from 'hono';
 import { INBOX_NAME, type CreateInboxError, type Inbox, type InboxDirectory, type Reader } from '../../inboxes/types.js';
 import type { Logger } from '../../lib/log.js';
 import { parseDuration } from '../../lib/options.js';
+import type { CreatedInbox as CreatedDto, InboxSummary } from '../../shapes/wire-types.js';
 import type { HttpEnv } from '../api.js';
 import { line, object, optional, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
@@ -41,7 +42,7 @@ export function inboxesRoutes(app: Hono<HttpEnv>, directory: InboxDirectory, web
 
   app.get('/api/v1/inboxes', (c) =>
     c.json(
-      directory.readable(readerOf(c)).map((inbox) => {
+      directory.readable(readerOf(c)).map((inbox): InboxSummary => {
         const { messages, unread } = inbox.store.stats();
         return { Name: inbox.name, Messages: messages, Unread: unread, URL: url(c, inbox.name), ExpiresAt: expiry(inbox) };
       }),
@@ -62,10 +63,8 @@ export function inboxesRoutes(app: Hono<HttpEnv>, directory: InboxDirectory, web
     const made = directory.create(Name, ttl);
     if ('error' in made) return c.json({ Error: made.text }, CREATE_STATUS[made.error]);
     log.info('inbox created', { inbox: Name, by: reader.name, ...(ttl !== undefined && { ttlMs: ttl }) });
-    return c.json(
-      { Name, URL: url(c, Name), ExpiresAt: expiry(made.inbox), SMTP: { Username: made.smtpUser, Password: made.smtpPassword } },
-      201,
-    );
+    const created: CreatedDto = { Name, URL: url(c, Name), ExpiresAt: expiry(made.inbox), SMTP: { Username: made.smtpUser, Password: made.smtpPassword } };
+    return c.json(created, 201);
   });
 
   app.delete('/api/v1/inboxes/:Name', (c) => {
