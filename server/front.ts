@@ -38,7 +38,10 @@ export interface FrontContext {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */
   chaos?: Chaos;
-  /** Team inboxes (--inboxes): `store` is then the union of every inbox and `delivery` routes. */
+  /**
+   * With --inboxes: every inbox, its users and routing. `store` is then the union of all
+   * inboxes and `delivery` the router (server/inboxes/routing-delivery.ts).
+   */
   inboxes?: InboxDirectory;
 }
 

@@ -68,16 +68,15 @@ export class InboxApp {
     this.roots = new InboxRoots(directory, options.shared, (root) => this.rootApp(root));
     const top = (this.#top = this.roots.all().root.api);
     const roots = this.roots;
-    const webroot = top.config.webroot;
+    const webroot = options.shared.config.webroot;
     const probes = probePaths(webroot);
-    requestShell(this.app, top, allowedHost, probes);
+    requestShell(this.app, { ...top, config: options.shared.config }, allowedHost, probes);
     this.app.use('*', inboxAuth(directory, probes));
     const routes = new Hono<HttpEnv>();
     routes.get('/livez', (c) => c.text('ok'));
     routes.get('/readyz', (c) => c.text('ok'));
     routes.get('/metrics', (c) => (readerOf(c).all ? this.#metrics(c) : notFound(c)));
     routes.get('/api/v1/openapi.json', (c) => c.json(openApiDocument(top.version, webroot, INBOX_ROUTES)));
-    routes.get('/', (c) => this.#picker(c));
     inboxesRoutes(routes, directory, webroot, top.logger);
     refuseOtherMethods(routes);
     routes.all('/inbox/:name', (c) => (directory.mayRead(readerOf(c), c.req.param('name')) ? c.redirect(`${c.req.param('name')}/`, 308) : noInbox(c)));
@@ -88,6 +87,8 @@ export class InboxApp {
     });
     routes.all('/all', (c) => (readerOf(c).all ? c.redirect('all/', 308) : noInbox(c)));
     routes.all('/all/*', (c) => (readerOf(c).all ? this.#serve(c, roots.all()) : noInbox(c)));
+    // At the webroot itself, trailing slash and all (a route mounted at `/mail` would answer `/mail` only).
+    this.app.get(webroot, (c) => this.#picker(c));
     this.app.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), routes);
     unmatched(this.app, webroot);
   }

@@ -10,8 +10,8 @@ import { noInbox, ok } from '../respond.js';
 
 const CREATE_BODY = object({ Name: required(line), TTL: optional(line) });
 
-/** Node's timers hold 32 bits of milliseconds: a longer TTL would expire at once. */
-const LONGEST_TTL_MS = 2 ** 31 - 1;
+/** An inbox kept longer than a year is not short-lived: make it in the inboxes file. */
+const LONGEST_TTL_MS = 365 * 24 * 3_600_000;
 
 const CREATE_STATUS: Record<CreateInboxError['error'], 400 | 409> = { 'invalid-name': 400, exists: 409, limit: 409 };
 
@@ -22,11 +22,11 @@ export function readerOf(c: Context<HttpEnv>): Reader {
   return reader;
 }
 
-/** A TTL such as "24h", "90m" or "3600" (seconds), more than zero and at most 24 days. */
+/** A TTL such as "24h", "90m" or "3600" (seconds), more than zero and at most a year. */
 function ttlMs(text: string): number | string {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) return `"TTL" must be a duration such as "24h", "90m" or "30s", not ${JSON.stringify(text)}`;
-  if (ms > LONGEST_TTL_MS) return `"TTL" is longer than 24 days, the longest an inbox may be kept before it expires`;
+  if (ms > LONGEST_TTL_MS) return `"TTL" is longer than a year (365 days): an inbox meant to last belongs in the inboxes file`;
   return ms;
 }
 
