@@ -21,7 +21,6 @@ import { InboxApp, signIn } from './inbox-app.js';
 import { eventsUpgrade, refuse, singleRootEvents, type UpgradeOptions } from './events-upgrade.js';
 import { hostCheck, type HostCheck } from './host-guard.js';
 import type { HttpConfig } from './options.js';
-import { Metrics } from './metrics.js';
 import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
 import { SpamChecker } from '../spam/spam-checker.js';
@@ -58,12 +57,11 @@ function closeLateRequest(socket: Duplex, response: ServerResponse | undefined):
  * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
 export function createHttpFront(context: FrontContext, config: HttpConfig, release: ReleaseService | undefined): Front | null {
-  const { store, logger, clock } = context;
+  const { logger, clock } = context;
   if (!config.listen) return null;
   const at = resolveListenHost(config.listen, config);
   const log = logger.child({ front: 'http' });
   let server: Server | undefined;
-  let metrics: Metrics | undefined;
   let stopRoots: (() => void) | undefined;
   let started: Promise<BoundListener[]> | undefined;
 
@@ -71,9 +69,8 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
     const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
     const tls = await loadUiTls(config, context.tls);
     const allowedHost = hostCheck(config, at.host);
-    metrics = new Metrics(store, context.activity);
     const shared: SharedParts = {
-      context, config, logger: log, metrics,
+      context, config, logger: log,
       parsed: new ParseCache(),
       version: packageVersion(),
       startedAt: clock(),
@@ -134,7 +131,6 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
     },
     async stop() {
       stopRoots?.();
-      metrics?.stop();
       if (!server) return;
       const closing = closeServer(server);
       server.closeAllConnections();

@@ -9,17 +9,16 @@ import type { MailStore } from '../store/mail-store.js';
 import { SearchIndex } from '../store/search/search-index.js';
 import type { Api } from './api.js';
 import { EventsHub } from './events-hub.js';
-import type { Metrics } from './metrics.js';
+import { Metrics } from './metrics.js';
 import type { HttpConfig } from './options.js';
 import { TagCounts } from './tag-counts.js';
 import { Waiters } from './waiters.js';
 
-/** What every root of one HTTP front shares: one parse cache, one metrics set, one spam check. */
+/** What every root of one HTTP front shares: one parse cache and one spam check. */
 export interface SharedParts {
   context: FrontContext;
   config: HttpConfig;
   logger: Logger;
-  metrics: Metrics;
   parsed: ParseCache;
   version: string;
   startedAt: Date;
@@ -44,14 +43,16 @@ export interface HttpRoot {
 }
 
 /**
- * The API and WebSocket hub over one store. Without --inboxes there is one root at the
+ * The API and WebSocket hub over one store. Its metrics count that store only, so an
+ * inbox's /api/v1/info shows its own totals, never the sandbox's. Without --inboxes there is one root at the
  * webroot; with them, one per inbox (made on first use) and one over every inbox.
  * The parse cache is shared: it keys entries by id and checks the raw Buffer, and a
  * message filed in several inboxes is one Buffer, parsed once.
  */
 export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   const { store, release } = source;
-  const { context, config, metrics, parsed } = shared;
+  const { context, config, parsed } = shared;
+  const metrics = new Metrics(store, context.activity);
   const api: Api = {
     store,
     delivery: source.delivery,
@@ -84,6 +85,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
       api.waiters.stop();
       api.tags.stop();
       api.search.stop();
+      metrics.stop();
       for (const off of unsubscribe) off();
     },
   };
