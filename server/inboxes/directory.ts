@@ -33,7 +33,8 @@ export interface InboxServices {
   stop(): Promise<void>;
 }
 
-export type InboxServicesFactory = (inbox: { name: string; store: MailStore; delivery: Delivery }) => InboxServices;
+/** `ready`: the inbox's journal is open (start nothing that writes in its folder before). */
+export type InboxServicesFactory = (inbox: { name: string; store: MailStore; delivery: Delivery; ready: Promise<void> }) => InboxServices;
 
 /** Timers, injected so tests can run a TTL out without waiting. */
 export interface Timers {
@@ -106,15 +107,19 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
         owners.set(l.saved.smtpUser, l.saved.name);
       }
     }
-    // A file credential wins over a dynamic one of the same user name (create() refuses such a name).
+    // A file credential wins over a dynamic one of the same user name (which holds 8 random hex digits, so only a file naming it can clash).
     for (const spec of file.inboxes.values()) {
+      if (!live.has(spec.name)) continue;
       for (const { user, secret } of spec.smtp) {
         secrets.set(user, secret);
         owners.set(user, spec.name);
       }
     }
     smtp = credentialsOf(secrets);
-    table = routingTable(file, owners);
+    // Only live inboxes route: a file inbox removed through the API takes nothing until the file is read again.
+    const inboxes = new Map([...file.inboxes].filter(([name]) => live.has(name)));
+    const unrouted = file.unrouted.refuse || live.has(file.unrouted.inbox) ? file.unrouted : ({ refuse: true } as const);
+    table = routingTable({ ...file, inboxes, unrouted }, owners);
   };
 
   const limitsOf = (spec: InboxSpec | undefined): StoreLimits => ({ maxMessages: spec?.maxMessages ?? 0, maxBytes: spec?.maxBytes ?? 0 });
@@ -123,7 +128,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
     const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger });
     const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
-    const services = options.services?.({ name, store: opened.store, delivery }) ?? { stop: () => Promise.resolve() };
+    const services = options.services?.({ name, store: opened.store, delivery, ready: opened.ready }) ?? { stop: () => Promise.resolve() };
     const inbox: Inbox = {
       name,
       store: opened.store,
@@ -217,7 +222,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
       if (!INBOX_NAME.test(name)) return { error: 'invalid-name', text: 'an inbox name is a-z, 0-9 and "-", at most 63 characters, starting with a letter or digit' };
       if (live.has(name) || file.inboxes.has(name)) return { error: 'exists', text: `there is already an inbox named ${name}` };
       if ([...live.values()].filter((l) => l.saved).length >= MAX_DYNAMIC_INBOXES) return { error: 'limit', text: `at most ${MAX_DYNAMIC_INBOXES} inboxes can be made through the API` };
-      if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) return { error: 'invalid-name', text: 'the TTL must be a positive number of milliseconds' };
+      if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) return { error: 'invalid-ttl', text: 'the TTL must be a positive whole number of milliseconds' };
       // The user name carries the inbox name for logs, and a random part so it never matches a file credential.
       const smtpUser = `${name}.${randomBytes(4).toString('hex')}`;
       const smtpPassword = randomBytes(24).toString('base64url');

@@ -159,7 +159,7 @@ describe('the inbox directory', () => {
     const dir = await directory();
     expect(dir.create('Bad Name', undefined)).toMatchObject({ error: 'invalid-name' });
     expect(dir.create('shop', undefined)).toMatchObject({ error: 'exists' });
-    expect(dir.create('ok', -5)).toMatchObject({ error: 'invalid-name' });
+    expect(dir.create('ok', -5)).toMatchObject({ error: 'invalid-ttl' });
     expect(dir.create('ok', undefined)).not.toHaveProperty('error');
     expect(dir.create('ok', undefined)).toMatchObject({ error: 'exists' });
   });
@@ -179,6 +179,15 @@ describe('the inbox directory', () => {
     expect(await dir.smtpSignIn(made.smtpUser, made.smtpPassword)).toBe(false);
     await new Promise((resolve) => setImmediate(resolve));
     expect(made.inbox.store.stats().messages).toBe(0);
+  });
+
+  it('stops routing to a file inbox removed at run time', async () => {
+    const dir = await directory({ file: file({ ...FILE, unrouted: 'srs' }) });
+    expect(dir.remove('shop')).toBe(true);
+    expect(dir.route(input(['bob@shop.test']))).toEqual({ ok: true, inboxes: ['billing'] });
+    expect(await dir.smtpSignIn('shop-app', 's3cret')).toBe(false);
+    expect(dir.remove('srs')).toBe(true);
+    expect(dir.route(input(['x@elsewhere.test']))).toEqual({ ok: false, text: UNROUTED_TEXT });
   });
 
   it('removes an inbox by itself when its TTL runs out', async () => {

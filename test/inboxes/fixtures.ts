@@ -1,0 +1,23 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+
+/** A team's inboxes: credentials, recipient patterns, a header rule, one limit. */
+export const TEAM = {
+  inboxes: {
+    shop: { smtp: ['shop-app:s3cret'], recipients: ['*@shop.test'], maxMessages: 2 },
+    billing: { smtp: [`billing-app:${bcrypt.hashSync('b-pass', 4)}`], recipients: ['*@billing.test', '*@both.test'] },
+    crm: { recipients: ['*@both.test'] },
+    srs: { headers: { 'X-Application': '/^srs$/i' } },
+  },
+  users: { ops: { password: 'pw-ops', inboxes: ['*'] } },
+};
+
+/** Writes an inboxes file in a new temporary folder; returns its path. */
+export async function inboxesFile(value: unknown = TEAM): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+  const path = join(dir, 'inboxes.json');
+  await writeFile(path, JSON.stringify(value));
+  return path;
+}
