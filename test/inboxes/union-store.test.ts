@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { createUnionStore } from '../../server/inboxes/union-store.js';
+import type { DirectoryEvents, Inbox, InboxDirectory } from '../../server/inboxes/types.js';
+import { silentLogger } from '../../server/lib/log.js';
+import { TypedEmitter } from '../../server/lib/typed-emitter.js';
+import { DeliveryService } from '../../server/store/delivery.js';
+import type { MailStore } from '../../server/store/mail-store.js';
+import { MemoryStore } from '../../server/store/memory-store.js';
+import type { StoredMessage, StoreEvents } from '../../server/store/types.js';
+
+let now = Date.UTC(2026, 11, 7, 9, 0, 0);
+const clock = () => new Date(now);
+
+/**
+ * Inboxes of real memory stores behind the directory's add/remove events: what the
+ * union follows. Sign-in and routing are not the union's business.
+ */
+function directoryOf(names: string[], maxMessages = 0) {
+  const events = new TypedEmitter<DirectoryEvents>();
+  const inboxes = new Map<string, Inbox>();
+  const make = (name: string): Inbox => {
+    const store = new MemoryStore({ limits: { maxMessages, maxBytes: 0 }, clock });
+    return { name, store, delivery: new DeliveryService({ store, maxSize: Infinity, logger: silentLogger }), release: undefined, expiresAt: undefined, dynamic: false };
+  };
+  for (const name of names) inboxes.set(name, make(name));
+  const unused = () => {
+    throw new Error('not part of what the union reads');
+  };
+  const directory: InboxDirectory = {
+    on: (event, listener) => events.on(event, listener),
+    list: () => [...inboxes.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    get: (name) => inboxes.get(name),
+    signIn: unused,
+    readable: unused,
+    mayRead: unused,
+    smtpSignIn: unused,
+    route: unused,
+    create: (name) => {
+      const inbox = make(name);
+      inboxes.set(name, inbox);
+      events.emit('added', { inbox });
+      return { inbox, smtpUser: name, smtpPassword: 'pw' };
+    },
+    remove: (name) => {
+      const inbox = inboxes.get(name);
+      if (!inbox) return false;
+      inboxes.delete(name);
+      events.emit('removed', { inbox });
+      inbox.store.clear();
+      return true;
+    },
+  };
+  const store = (name: string): MailStore => {
+    const inbox = inboxes.get(name);
+    if (!inbox) throw new Error(`no inbox ${name}`);
+    return inbox.store;
+  };
+  return { directory, store };
+}
+
+const mail = (subject: string) => Buffer.from(`From: app@shop.test\r\nTo: bob@blue.test\r\nSubject: ${subject}\r\n\r\nbody of ${subject}\r\n`);
+
+/** Delivers through the inbox's own store, a second apart, as routing would. */
+async function send(store: MailStore, subject: string): Promise<StoredMessage> {
+  now += 1000;
+  return store.deliver({ raw: mail(subject), envelope: { mailFrom: 'app@shop.test', rcptTo: ['bob@blue.test'] } });
+}
+
+/** One recorded event, told apart by its kind. */
+type Seen<K extends keyof StoreEvents> = { [P in K]: { kind: P; payload: StoreEvents[P] } }[K];
+
+function record<K extends keyof StoreEvents>(store: MailStore, ...kinds: K[]): Array<Seen<K>> {
+  const seen: Array<Seen<K>> = [];
+  for (const kind of kinds) store.on(kind, (payload) => seen.push({ kind, payload } as Seen<K>));
+  return seen;
+}
+
+const subjects = (messages: readonly StoredMessage[]) => messages.map((m) => m.summary.subject);
+
+describe('the union of every inbox', () => {
+  it('merges the inboxes oldest first and pages them newest first, with counts', async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    await send(store('shop'), 's1');
+    await send(store('billing'), 'b1');
+    await send(store('shop'), 's2');
+    await send(store('billing'), 'b2');
+    expect(subjects(union.messages())).toEqual(['s1', 'b1', 's2', 'b2']);
+    expect(subjects(union.list({ limit: 3 }).items)).toEqual(['b2', 's2', 'b1']);
+    expect(subjects(union.list({ start: 3, limit: 3 }).items)).toEqual(['s1']);
+    expect(union.list({ limit: 1 })).toMatchObject({ matched: 4, matchedUnread: 4 });
+    const filtered = union.list({ filter: (m) => m.summary.subject.startsWith('s') });
+    expect(subjects(filtered.items)).toEqual(['s2', 's1']);
+    expect(filtered.matched).toBe(2);
+    expect(union.latest()?.summary.subject).toBe('b2');
+    expect(union.latest((m) => m.summary.subject === 's1')?.summary.subject).toBe('s1');
+    expect(union.stats()).toEqual({ messages: 4, unread: 4, bytes: ['s1', 'b1', 's2', 'b2'].reduce((n, s) => n + mail(s).length, 0) });
+  });
+
+  it('finds any inbox message by id with its inbox, and numbers messages across inboxes without a repeat', async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    const one = await send(store('shop'), 'one');
+    const two = await send(store('billing'), 'two');
+    // Each inbox numbers from 1; the union's numbers stay unique and increasing (wait-for's `after`).
+    expect(one.seq).toBe(two.seq);
+    const seqs = union.messages().map((m) => m.seq);
+    expect(seqs[1]).toBeGreaterThan(seqs[0] ?? Infinity);
+    const found = union.get(two.id);
+    expect(found?.id).toBe(two.id);
+    expect(found?.raw.equals(mail('two'))).toBe(true);
+    expect(found?.envelope).toEqual(two.envelope);
+    expect(union.inboxOf(one.id)).toBe('shop');
+    expect(union.inboxOf(two.id)).toBe('billing');
+    expect(union.get('no-such-id')).toBeUndefined();
+    expect((await union.readRaw(one.id))?.equals(mail('one'))).toBe(true);
+    expect(await union.readRaw('no-such-id')).toBeUndefined();
+  });
+
+  it('merges what the inboxes already hold by arrival time', async () => {
+    const { directory, store } = directoryOf(['a', 'b', 'c']);
+    await send(store('b'), 'first');
+    await send(store('a'), 'second');
+    await send(store('c'), 'third');
+    await send(store('b'), 'fourth');
+    const union = createUnionStore(directory);
+    expect(subjects(union.messages())).toEqual(['first', 'second', 'third', 'fourth']);
+    expect(union.inboxOf(union.messages()[0]?.id ?? '')).toBe('b');
+  });
+
+  it("re-announces every inbox's changes as its own", async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    const events = record(union, 'delivered', 'flags', 'tags', 'indexed', 'removed', 'cleared');
+    const a = await send(store('shop'), 'a');
+    const b = await send(store('billing'), 'b');
+    store('shop').setFlags([a.id], 'add', ['\\Seen']);
+    store('billing').setTags([b.id], ['invoice']);
+    store('billing').setBody(b.id, { snippet: 'hi', attachments: 0, inline: 0, searchText: 'hi' });
+    store('shop').remove([a.id]);
+    expect(events.map((e) => e.kind)).toEqual(['delivered', 'delivered', 'flags', 'tags', 'indexed', 'removed']);
+    const [delivered, , flags, tags, indexed, removed] = events;
+    expect(delivered?.kind === 'delivered' && delivered.payload.message.id).toBe(a.id);
+    expect(flags?.kind === 'flags' && flags.payload.messages.map((m) => [m.id, m.flags.has('\\Seen')])).toEqual([[a.id, true]]);
+    expect(tags?.kind === 'tags' && tags.payload.messages.map((m) => [m.id, m.tags])).toEqual([[b.id, ['invoice']]]);
+    expect(indexed?.kind === 'indexed' && indexed.payload.message.body?.snippet).toBe('hi');
+    expect(removed?.kind === 'removed' && [removed.payload.reason, removed.payload.messages.map((m) => m.id)]).toEqual(['deleted', [a.id]]);
+    expect(union.get(a.id)).toBeUndefined();
+    // The message an event names is the one the union serves.
+    expect(indexed?.kind === 'indexed' && indexed.payload.message).toBe(union.get(b.id));
+  });
+
+  it("follows an inbox's own limit: what it prunes leaves the union, announced as pruned", async () => {
+    const { directory, store } = directoryOf(['shop', 'billing'], 2);
+    const union = createUnionStore(directory);
+    const removed = record(union, 'removed');
+    const first = await send(store('shop'), 's1');
+    await send(store('billing'), 'b1');
+    await send(store('shop'), 's2');
+    await send(store('shop'), 's3');
+    expect(subjects(union.messages())).toEqual(['b1', 's2', 's3']);
+    expect(removed.map((e) => [e.payload.reason, e.payload.messages.map((m) => m.id)])).toEqual([['pruned', [first.id]]]);
+  });
+
+  it('makes each change in the inbox holding the message', async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    const a = await send(store('shop'), 'a');
+    const b = await send(store('billing'), 'b');
+    const c = await send(store('billing'), 'c');
+    const changed = union.setFlags([a.id, b.id, 'no-such-id', a.id], 'add', ['\\Seen']);
+    expect(changed.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
+    expect(changed.every((m) => union.get(m.id) === m)).toBe(true);
+    expect(store('shop').get(a.id)?.flags.has('\\Seen')).toBe(true);
+    expect(store('billing').get(b.id)?.flags.has('\\Seen')).toBe(true);
+    expect(union.stats().unread).toBe(1);
+    expect(union.list({ limit: 1 }).matchedUnread).toBe(1);
+    expect(union.setFlags([a.id], 'add', ['\\Seen'])).toEqual([]);
+
+    expect(union.setTags([a.id, c.id], [' urgent ', 'ops']).map((m) => m.tags)).toEqual([['ops', 'urgent'], ['ops', 'urgent']]);
+    expect(store('billing').tags()).toEqual(['ops', 'urgent']);
+    store('billing').setTags([b.id], ['alpha']);
+    expect(union.tags()).toEqual(['alpha', 'ops', 'urgent']);
+
+    union.setBody(c.id, { snippet: 'indexed', attachments: 1, inline: 0, searchText: 'indexed' });
+    expect(store('billing').get(c.id)?.body?.attachments).toBe(1);
+
+    expect(union.remove([a.id, c.id, 'no-such-id'])).toBe(2);
+    expect(store('shop').stats().messages).toBe(0);
+    expect(store('billing').messages().map((m) => m.id)).toEqual([b.id]);
+    expect(union.messages().map((m) => m.id)).toEqual([b.id]);
+  });
+
+  it('clears every inbox, announced as one cleared', async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    await send(store('shop'), 'a');
+    await send(store('billing'), 'b');
+    await send(store('billing'), 'c');
+    const events = record(union, 'cleared', 'removed');
+    expect(union.clear()).toBe(3);
+    expect(events).toEqual([{ kind: 'cleared', payload: { count: 3 } }]);
+    expect(union.stats()).toEqual({ messages: 0, unread: 0, bytes: 0 });
+    expect(store('shop').stats().messages + store('billing').stats().messages).toBe(0);
+    // One inbox emptied on its own is, for the union, that inbox's messages removed.
+    const kept = await send(store('shop'), 'kept');
+    const gone = await send(store('billing'), 'gone');
+    store('billing').clear();
+    expect(events.slice(1).map((e) => e.kind === 'removed' && e.payload.messages.map((m) => m.id))).toEqual([[gone.id]]);
+    expect(union.messages().map((m) => m.id)).toEqual([kept.id]);
+  });
+
+  it('refuses new mail: it enters through routing', async () => {
+    const { directory } = directoryOf(['shop']);
+    const union = createUnionStore(directory);
+    await expect(union.deliver({ raw: mail('x'), envelope: { mailFrom: '', rcptTo: ['bob@blue.test'] } })).rejects.toThrow(/routing/);
+    expect(union.stats().messages).toBe(0);
+  });
+
+  it('follows inboxes as they come and go', async () => {
+    const { directory, store } = directoryOf(['shop']);
+    const union = createUnionStore(directory);
+    const events = record(union, 'delivered', 'removed');
+    const kept = await send(store('shop'), 'kept');
+    directory.create('mr-1', undefined);
+    const fresh = await send(store('mr-1'), 'fresh');
+    expect(subjects(union.list().items)).toEqual(['fresh', 'kept']);
+    expect(union.inboxOf(fresh.id)).toBe('mr-1');
+    const gone = store('mr-1');
+    directory.remove('mr-1');
+    expect(union.messages().map((m) => m.id)).toEqual([kept.id]);
+    expect(events.map((e) => e.kind)).toEqual(['delivered', 'delivered', 'removed']);
+    expect(events[2]?.kind === 'removed' && events[2].payload.messages.map((m) => m.id)).toEqual([fresh.id]);
+    // A removed inbox is no longer followed: nothing it does reaches the union.
+    await send(gone, 'late');
+    expect(events).toHaveLength(3);
+    expect(union.stats().messages).toBe(1);
+    union.close();
+    await send(store('shop'), 'after close');
+    expect(events).toHaveLength(3);
+  });
+
+  it('has no folders, and its mod-sequence is the highest of its inboxes', async () => {
+    const { directory, store } = directoryOf(['shop', 'billing']);
+    const union = createUnionStore(directory);
+    const a = await send(store('shop'), 'a');
+    await send(store('billing'), 'b');
+    store('shop').setFlags([a.id], 'add', ['\\Flagged']);
+    expect(union.modseq).toBe(Math.max(store('shop').modseq, store('billing').modseq));
+    const next = union.nextModseq(5);
+    expect(next).toBeGreaterThanOrEqual(store('shop').modseq + 5);
+    expect(union.modseq).toBe(next);
+    expect(union.listFolders('bob@blue.test')).toEqual([]);
+    expect(union.folder('bob@blue.test', 'INBOX')).toBeUndefined();
+    expect(union.folderEntry('bob@blue.test', 'INBOX', 1)).toBeUndefined();
+    expect(union.createFolder('bob@blue.test', 'Work')).toBe('missing');
+    expect(union.copyToFolder('bob@blue.test', 'Work', union.messages())).toBe('missing');
+    expect(union.moveToFolder('bob@blue.test', 'INBOX', [1], 'Work')).toBe('missing');
+    expect(union.placementsOf(union.messages()[0] as StoredMessage)).toEqual([]);
+    union.expunge('bob@blue.test', 'INBOX', [1]);
+    expect(union.stats().messages).toBe(2);
+    await union.flushed();
+  });
+});
