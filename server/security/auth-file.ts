@@ -26,6 +26,11 @@ export function parseAuthFile(text: string): Credentials {
     if (colon <= 0) throw new AuthFileError(`auth file line ${index + 1}: expected user:password`);
     secrets.set(line.slice(0, colon), line.slice(colon + 1));
   }
+  return credentialsOf(secrets);
+}
+
+/** Credentials from user → secret pairs, each secret written as in an auth file (plain, bcrypt or {SHA}). */
+export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials {
   return {
     users: secrets.size,
     plainSecret: (user) => {

@@ -1,0 +1,283 @@
+/**
+ * The live inboxes of a sandbox (types.ts InboxDirectory): one store per inbox, the
+ * users who may read them, routing, inboxes made and removed at run time (with a TTL),
+ * and reloads of the file. The fronts ask it on every sign-in and request and keep no
+ * copy, so a change here is seen at once.
+ */
+import { randomBytes } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import type { Logger } from '../lib/log.js';
+import { TypedEmitter } from '../lib/typed-emitter.js';
+import type { ReleaseService } from '../relay/release-service.js';
+import { credentialsOf, type Credentials } from '../security/auth-file.js';
+import { DeliveryService, type Delivery } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
+import type { StoreLimits } from '../store/types.js';
+import { dynamicInboxWriter, readDynamicInboxes, type DynamicInbox } from './dynamic-inboxes.js';
+import { globalPruner } from './global-limits.js';
+import { gatedDelivery, openInboxStore, type InboxStore } from './inbox-store.js';
+import type { InboxesFile, InboxSpec } from './inboxes-file.js';
+import { routingTable, type RoutingTable } from './router.js';
+import { INBOX_NAME, type CreatedInbox, type CreateInboxError, type DirectoryEvents, type Inbox, type InboxDirectory, type Reader, type Route, type RouteInput } from './types.js';
+
+/** Inboxes made through the admin API at once, at most: each holds a store and its services. */
+export const MAX_DYNAMIC_INBOXES = 1_000;
+/** bcrypt cost of a dynamic inbox's SMTP password: it is 24 random bytes, so the hash needs no strength of its own. */
+const DYNAMIC_HASH_COST = 6;
+/** Node's timers hold 32 bits of milliseconds; a longer TTL is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The background work of one inbox (body indexer, webhooks, release), started with it and stopped when it goes. */
+export interface InboxServices {
+  readonly release?: ReleaseService;
+  stop(): Promise<void>;
+}
+
+export type InboxServicesFactory = (inbox: { name: string; store: MailStore; delivery: Delivery }) => InboxServices;
+
+/** Timers, injected so tests can run a TTL out without waiting. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (run, ms) => setTimeout(run, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface InboxDirectoryOptions {
+  file: InboxesFile;
+  logger: Logger;
+  /** Largest message each inbox takes (the settled --smtp-max-size: Infinity = none). */
+  maxSize: number;
+  clock?: () => Date;
+  /** --data-dir: each inbox journaled under `<dir>/inboxes/<name>/`, dynamic inboxes listed beside them. */
+  dataDir?: string | null;
+  /** --max-messages / --max-bytes over all inboxes together (0 or Infinity = none). */
+  globalLimits?: StoreLimits;
+  services?: InboxServicesFactory;
+  timers?: Timers;
+}
+
+/** The directory as the composition root holds it: reloads and shutdown besides the fronts' interface. */
+export interface ManagedInboxDirectory extends InboxDirectory {
+  /** The configuration now in force. */
+  readonly file: InboxesFile;
+  /** Applies a new file: inboxes gone are removed, new ones added, limits changed; routing and users swapped at once. */
+  apply(file: InboxesFile): Promise<void>;
+  /** Stops every inbox's services and closes the journals (mail kept). Idempotent. */
+  close(): Promise<void>;
+}
+
+interface Live {
+  inbox: Inbox;
+  opened: InboxStore;
+  services: InboxServices;
+  /** Dynamic inboxes only. */
+  saved?: DynamicInbox;
+  offDelivered: () => void;
+  timer?: unknown;
+}
+
+export async function createInboxDirectory(options: InboxDirectoryOptions): Promise<ManagedInboxDirectory> {
+  const { logger, maxSize } = options;
+  const clock = options.clock ?? (() => new Date());
+  const dataDir = options.dataDir || null;
+  const timers = options.timers ?? realTimers;
+  const events = new TypedEmitter<DirectoryEvents>();
+  const live = new Map<string, Live>();
+  let file = options.file;
+  let readers: Credentials = credentialsOf(new Map());
+  let smtp: Credentials = credentialsOf(new Map());
+  let table: RoutingTable = routingTable(file, new Map());
+  let closed = false;
+  const save = dataDir ? dynamicInboxWriter(dataDir, logger) : undefined;
+  const pruneGlobally = globalPruner(options.globalLimits ?? { maxMessages: 0, maxBytes: 0 }, () => [...live.values()].map((l) => l.inbox.store));
+
+  /** Users, SMTP credentials and routing from the file and the dynamic inboxes now. */
+  const rebuild = () => {
+    readers = credentialsOf(new Map([...file.users.values()].map((u) => [u.name, u.password])));
+    const secrets = new Map<string, string>();
+    const owners = new Map<string, string>();
+    for (const l of live.values()) {
+      if (l.saved) {
+        secrets.set(l.saved.smtpUser, l.saved.smtpHash);
+        owners.set(l.saved.smtpUser, l.saved.name);
+      }
+    }
+    // A file credential wins over a dynamic one of the same user name (create() refuses such a name).
+    for (const spec of file.inboxes.values()) {
+      for (const { user, secret } of spec.smtp) {
+        secrets.set(user, secret);
+        owners.set(user, spec.name);
+      }
+    }
+    smtp = credentialsOf(secrets);
+    table = routingTable(file, owners);
+  };
+
+  const limitsOf = (spec: InboxSpec | undefined): StoreLimits => ({ maxMessages: spec?.maxMessages ?? 0, maxBytes: spec?.maxBytes ?? 0 });
+
+  /** Opens an inbox's store and starts its services; `fresh` for one made now through the API. */
+  const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
+    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger });
+    const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
+    const services = options.services?.({ name, store: opened.store, delivery }) ?? { stop: () => Promise.resolve() };
+    const inbox: Inbox = {
+      name,
+      store: opened.store,
+      delivery,
+      release: services.release,
+      expiresAt: saved?.expiresAt != null ? new Date(saved.expiresAt) : undefined,
+      dynamic: saved !== undefined,
+    };
+    return { inbox, opened, services, saved, offDelivered: opened.store.on('delivered', pruneGlobally) };
+  };
+
+  const add = (entry: Live) => {
+    live.set(entry.inbox.name, entry);
+    if (entry.saved?.expiresAt != null) arm(entry, entry.saved.expiresAt);
+    events.emit('added', { inbox: entry.inbox });
+  };
+
+  /** Removes the inbox after its TTL; a TTL past a timer's reach is waited for in steps. */
+  const arm = (entry: Live, at: number) => {
+    const left = at - clock().getTime();
+    if (left <= 0) {
+      queueMicrotask(() => {
+        if (live.get(entry.inbox.name) === entry && remove(entry.inbox.name)) logger.info('an inbox expired and was removed', { inbox: entry.inbox.name });
+      });
+      return;
+    }
+    entry.timer = timers.setTimeout(() => arm(entry, at), Math.min(left, MAX_TIMER_MS));
+  };
+
+  /** Saving the dynamic list and closing removed inboxes run on; close() waits for them. */
+  const inFlight = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+  const persist = () => {
+    if (save) track(save([...live.values()].flatMap((l) => (l.saved ? [l.saved] : []))));
+  };
+
+  const drop = async (entry: Live, discard: boolean) => {
+    if (entry.timer !== undefined) timers.clearTimeout(entry.timer);
+    entry.offDelivered();
+    await entry.services.stop().catch((error: unknown) => logger.error('stopping the services of an inbox failed', { inbox: entry.inbox.name, error }));
+    if (discard) entry.inbox.store.clear();
+    await entry.opened.close(discard).catch((error: unknown) => logger.error('closing the journal of an inbox failed', { inbox: entry.inbox.name, error }));
+  };
+
+  /** Removes an inbox and its mail: gone from routing at once, `removed` announced, then its store closed. */
+  const remove = (name: string): boolean => {
+    const entry = live.get(name);
+    if (!entry) return false;
+    live.delete(name);
+    rebuild();
+    if (entry.saved) persist();
+    events.emit('removed', { inbox: entry.inbox });
+    track(drop(entry, true));
+    return true;
+  };
+
+  const readerSpec = (reader: Reader) => file.users.get(reader.name);
+
+  const directory: ManagedInboxDirectory = {
+    on: (event, listener) => events.on(event, listener),
+    get file() {
+      return file;
+    },
+
+    list: () => [...live.values()].map((l) => l.inbox).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    get: (name) => live.get(name)?.inbox,
+
+    async signIn(user, password) {
+      if (!(await readers.verify(user, password))) return undefined;
+      const spec = file.users.get(user);
+      return spec ? { name: spec.name, all: spec.all } : undefined;
+    },
+    readable(reader) {
+      const spec = readerSpec(reader);
+      if (!spec) return [];
+      return directory.list().filter((inbox) => spec.all || spec.inboxes.includes(inbox.name));
+    },
+    mayRead(reader, name) {
+      const spec = readerSpec(reader);
+      return spec !== undefined && live.has(name) && (spec.all || spec.inboxes.includes(name));
+    },
+
+    smtpSignIn: (user, password) => smtp.verify(user, password),
+    route: (input: RouteInput): Route => table.route(input),
+
+    create(name, ttlMs): CreatedInbox | CreateInboxError {
+      if (closed) return { error: 'limit', text: 'the sandbox is stopping' };
+      if (!INBOX_NAME.test(name)) return { error: 'invalid-name', text: 'an inbox name is a-z, 0-9 and "-", at most 63 characters, starting with a letter or digit' };
+      if (live.has(name) || file.inboxes.has(name)) return { error: 'exists', text: `there is already an inbox named ${name}` };
+      if ([...live.values()].filter((l) => l.saved).length >= MAX_DYNAMIC_INBOXES) return { error: 'limit', text: `at most ${MAX_DYNAMIC_INBOXES} inboxes can be made through the API` };
+      if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) return { error: 'invalid-name', text: 'the TTL must be a positive number of milliseconds' };
+      // The user name carries the inbox name for logs, and a random part so it never matches a file credential.
+      const smtpUser = `${name}.${randomBytes(4).toString('hex')}`;
+      const smtpPassword = randomBytes(24).toString('base64url');
+      const saved: DynamicInbox = {
+        name,
+        smtpUser,
+        smtpHash: bcrypt.hashSync(smtpPassword, DYNAMIC_HASH_COST),
+        expiresAt: ttlMs === undefined ? null : clock().getTime() + ttlMs,
+      };
+      const entry = open(name, undefined, saved, true);
+      add(entry);
+      rebuild();
+      persist();
+      logger.info('an inbox was made', { inbox: name, ...(saved.expiresAt !== null && { expiresAt: new Date(saved.expiresAt).toISOString() }) });
+      return { inbox: entry.inbox, smtpUser, smtpPassword };
+    },
+    remove,
+
+    async apply(next) {
+      const clash = [...next.inboxes.keys()].find((name) => live.get(name)?.saved);
+      if (clash !== undefined) throw new Error(`the inbox ${clash} was made through the API; remove it first to define it in the file`);
+      const gone = [...live.values()].filter((l) => !l.saved && !next.inboxes.has(l.inbox.name));
+      const added = [...next.inboxes.values()].filter((spec) => !live.has(spec.name));
+      // New inboxes' journals are read before the inboxes go live, so nothing delivered races the replay.
+      const opened = added.map((spec) => open(spec.name, spec, undefined, false));
+      const failed = (await Promise.allSettled(opened.map((entry) => entry.opened.ready))).some((r) => r.status === 'rejected');
+      if (failed || closed) {
+        await Promise.all(opened.map((entry) => drop(entry, false)));
+        if (failed) throw new Error('the journal of a new inbox could not be opened');
+        return;
+      }
+      file = next;
+      for (const spec of next.inboxes.values()) live.get(spec.name)?.inbox.store.setLimits(limitsOf(spec));
+      for (const entry of opened) add(entry);
+      rebuild();
+      for (const entry of gone) remove(entry.inbox.name);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const all = [...live.values()];
+      live.clear();
+      await Promise.all([...all.map((entry) => drop(entry, false)), ...inFlight]);
+    },
+  };
+
+  rebuild();
+  const saved = dataDir ? await readDynamicInboxes(dataDir, logger) : [];
+  const initial = [
+    ...[...file.inboxes.values()].map((spec) => open(spec.name, spec, undefined, false)),
+    ...saved.filter((s) => !file.inboxes.has(s.name)).map((s) => open(s.name, undefined, s, false)),
+  ];
+  const results = await Promise.allSettled(initial.map((entry) => entry.opened.ready));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    await Promise.all(initial.map((entry) => drop(entry, false)));
+    throw failure.reason;
+  }
+  for (const entry of initial) add(entry);
+  rebuild();
+  return directory;
+}

@@ -1,0 +1,71 @@
+/**
+ * Inboxes made through the admin API, kept in `<data-dir>/inboxes/dynamic.json` so they
+ * (and their SMTP credential, as a bcrypt hash) survive a restart as their mail does.
+ * The file is written whole to a temporary name and renamed, so a crash leaves the old
+ * list or the new one, never half of one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import { INBOX_NAME } from './types.js';
+
+export interface DynamicInbox {
+  readonly name: string;
+  readonly smtpUser: string;
+  /** bcrypt hash of the SMTP password. */
+  readonly smtpHash: string;
+  /** Epoch milliseconds, or null for no TTL. */
+  readonly expiresAt: number | null;
+}
+
+const FILE = 'dynamic.json';
+
+/** The saved list; an unreadable or damaged file is logged and read as empty rather than stopping the start. */
+export async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
+  let text: string;
+  try {
+    text = await readFile(join(dataDir, 'inboxes', FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const list: unknown = JSON.parse(text);
+    if (!Array.isArray(list)) throw new Error('not a list');
+    return list.filter(isDynamicInbox);
+  } catch (error) {
+    logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: join(dataDir, 'inboxes', FILE), error });
+    return [];
+  }
+}
+
+function isDynamicInbox(value: unknown): value is DynamicInbox {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.name === 'string' &&
+    INBOX_NAME.test(v.name) &&
+    typeof v.smtpUser === 'string' &&
+    typeof v.smtpHash === 'string' &&
+    (v.expiresAt === null || (typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)))
+  );
+}
+
+/** Writes the list; calls are queued so the last one wins on disk as it did in memory. */
+export function dynamicInboxWriter(dataDir: string, logger: Logger): (list: readonly DynamicInbox[]) => Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  const folder = join(dataDir, 'inboxes');
+  return (list) => {
+    const text = JSON.stringify(list, null, 2) + '\n';
+    chain = chain
+      .then(async () => {
+        await mkdir(folder, { recursive: true });
+        const temporary = join(folder, `${FILE}.${randomBytes(4).toString('hex')}.tmp`);
+        await writeFile(temporary, text, { mode: 0o600 });
+        await rename(temporary, join(folder, FILE));
+      })
+      .catch((error: unknown) => logger.error('cannot save the list of inboxes made through the API', { error }));
+    return chain;
+  };
+}

@@ -1,0 +1,65 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.js';
+import type { Delivery } from '../store/delivery.js';
+import { makeDurable, type Durable } from '../store/journal/durable-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import type { StoreLimits } from '../store/types.js';
+
+/** One inbox's store, journaled under `<data-dir>/inboxes/<name>/` when there is a data directory. */
+export interface InboxStore {
+  readonly store: MemoryStore;
+  /** Resolves once the journal is open (at once without a data directory); rejects if it cannot be. */
+  readonly ready: Promise<void>;
+  /** Closes the journal; with `discard` its folder goes too (the inbox and its mail are gone). */
+  close(discard: boolean): Promise<void>;
+}
+
+export function inboxFolder(dataDir: string, name: string): string {
+  return join(dataDir, 'inboxes', name);
+}
+
+/**
+ * `fresh`: an inbox made now (admin API), whose folder, if one is left from an inbox of
+ * the same name removed while the process was down, is emptied first. Nothing may be
+ * delivered before `ready`: the journal's first snapshot would miss it (see gatedDelivery).
+ */
+export function openInboxStore(options: { name: string; limits: StoreLimits; clock: () => Date; dataDir: string | null; fresh: boolean; logger: Logger }): InboxStore {
+  const { name, dataDir, logger } = options;
+  const store = new MemoryStore({ limits: options.limits, clock: options.clock });
+  if (!dataDir) return { store, ready: Promise.resolve(), close: () => Promise.resolve() };
+  const folder = inboxFolder(dataDir, name);
+  const log = logger.child({ inbox: name });
+  const opening: Promise<Durable> = (options.fresh ? rm(folder, { recursive: true, force: true }) : Promise.resolve()).then(() => makeDurable(store, folder, log));
+  const ready = opening.then(() => undefined);
+  ready.catch((error: unknown) => log.error('cannot open the journal of an inbox; its mail is refused until restart', { error }));
+  return {
+    store,
+    ready,
+    async close(discard) {
+      const durable = await opening.catch(() => undefined);
+      await durable?.close();
+      if (discard) await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * An inbox's delivery that holds messages until its journal is open, so an inbox made
+ * through the API takes mail at once and still acknowledges none before it is on disk
+ * (RFC 5321 §6.1). Once open, it is the delivery itself.
+ */
+export function gatedDelivery(delivery: Delivery, ready: Promise<void>): Delivery {
+  let open = false;
+  void ready.then(
+    () => (open = true),
+    () => undefined,
+  );
+  const notSaved = { ok: false, refusal: { reason: 'not-saved' } } as const;
+  return {
+    maxSize: delivery.maxSize,
+    tooLarge: (bytes) => delivery.tooLarge(bytes),
+    deliver: (input) => (open ? delivery.deliver(input) : ready.then(() => delivery.deliver(input), () => notSaved)),
+    deliverAll: (inputs) => (open ? delivery.deliverAll(inputs) : ready.then(() => delivery.deliverAll(inputs), () => notSaved)),
+  };
+}
