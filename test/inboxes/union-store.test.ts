@@ -1,57 +1,27 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInboxDirectory, type ManagedInboxDirectory } from '../../server/inboxes/directory.js';
+import { parseInboxesFile } from '../../server/inboxes/inboxes-file.js';
 import { createUnionStore } from '../../server/inboxes/union-store.js';
-import type { DirectoryEvents, Inbox, InboxDirectory } from '../../server/inboxes/types.js';
 import { silentLogger } from '../../server/lib/log.js';
-import { TypedEmitter } from '../../server/lib/typed-emitter.js';
-import { DeliveryService } from '../../server/store/delivery.js';
 import type { MailStore } from '../../server/store/mail-store.js';
-import { MemoryStore } from '../../server/store/memory-store.js';
 import type { StoredMessage, StoreEvents } from '../../server/store/types.js';
 
 let now = Date.UTC(2026, 11, 7, 9, 0, 0);
 const clock = () => new Date(now);
 
-/**
- * Inboxes of real memory stores behind the directory's add/remove events: what the
- * union follows. Sign-in and routing are not the union's business.
- */
-function directoryOf(names: string[], maxMessages = 0) {
-  const events = new TypedEmitter<DirectoryEvents>();
-  const inboxes = new Map<string, Inbox>();
-  const make = (name: string): Inbox => {
-    const store = new MemoryStore({ limits: { maxMessages, maxBytes: 0 }, clock });
-    return { name, store, delivery: new DeliveryService({ store, maxSize: Infinity, logger: silentLogger }), release: undefined, expiresAt: undefined, dynamic: false };
-  };
-  for (const name of names) inboxes.set(name, make(name));
-  const unused = () => {
-    throw new Error('not part of what the union reads');
-  };
-  const directory: InboxDirectory = {
-    on: (event, listener) => events.on(event, listener),
-    list: () => [...inboxes.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    get: (name) => inboxes.get(name),
-    signIn: unused,
-    readable: unused,
-    mayRead: unused,
-    smtpSignIn: unused,
-    route: unused,
-    create: (name) => {
-      const inbox = make(name);
-      inboxes.set(name, inbox);
-      events.emit('added', { inbox });
-      return { inbox, smtpUser: name, smtpPassword: 'pw' };
-    },
-    remove: (name) => {
-      const inbox = inboxes.get(name);
-      if (!inbox) return false;
-      inboxes.delete(name);
-      events.emit('removed', { inbox });
-      inbox.store.clear();
-      return true;
-    },
-  };
+let opened: ManagedInboxDirectory[] = [];
+afterEach(async () => {
+  await Promise.all(opened.map((d) => d.close()));
+  opened = [];
+});
+
+/** A directory of the named inboxes (each with `maxMessages` of its own), and a way to reach each inbox's store. */
+async function directoryOf(names: string[], maxMessages = 0) {
+  const inboxes = Object.fromEntries(names.map((name) => [name, { recipients: [`*@${name}.test`], maxMessages }]));
+  const directory = await createInboxDirectory({ file: parseInboxesFile(JSON.stringify({ inboxes })), logger: silentLogger, maxSize: Infinity, clock });
+  opened.push(directory);
   const store = (name: string): MailStore => {
-    const inbox = inboxes.get(name);
+    const inbox = directory.get(name);
     if (!inbox) throw new Error(`no inbox ${name}`);
     return inbox.store;
   };
@@ -79,7 +49,7 @@ const subjects = (messages: readonly StoredMessage[]) => messages.map((m) => m.s
 
 describe('the union of every inbox', () => {
   it('merges the inboxes oldest first and pages them newest first, with counts', async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     await send(store('shop'), 's1');
     await send(store('billing'), 'b1');
@@ -98,7 +68,7 @@ describe('the union of every inbox', () => {
   });
 
   it('finds any inbox message by id with its inbox, and numbers messages across inboxes without a repeat', async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     const one = await send(store('shop'), 'one');
     const two = await send(store('billing'), 'two');
@@ -118,7 +88,7 @@ describe('the union of every inbox', () => {
   });
 
   it('merges what the inboxes already hold by arrival time', async () => {
-    const { directory, store } = directoryOf(['a', 'b', 'c']);
+    const { directory, store } = await directoryOf(['a', 'b', 'c']);
     await send(store('b'), 'first');
     await send(store('a'), 'second');
     await send(store('c'), 'third');
@@ -129,7 +99,7 @@ describe('the union of every inbox', () => {
   });
 
   it("re-announces every inbox's changes as its own", async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     const events = record(union, 'delivered', 'flags', 'tags', 'indexed', 'removed', 'cleared');
     const a = await send(store('shop'), 'a');
@@ -151,7 +121,7 @@ describe('the union of every inbox', () => {
   });
 
   it("follows an inbox's own limit: what it prunes leaves the union, announced as pruned", async () => {
-    const { directory, store } = directoryOf(['shop', 'billing'], 2);
+    const { directory, store } = await directoryOf(['shop', 'billing'], 2);
     const union = createUnionStore(directory);
     const removed = record(union, 'removed');
     const first = await send(store('shop'), 's1');
@@ -163,7 +133,7 @@ describe('the union of every inbox', () => {
   });
 
   it('makes each change in the inbox holding the message', async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     const a = await send(store('shop'), 'a');
     const b = await send(store('billing'), 'b');
@@ -192,7 +162,7 @@ describe('the union of every inbox', () => {
   });
 
   it('clears every inbox, announced as one cleared', async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     await send(store('shop'), 'a');
     await send(store('billing'), 'b');
@@ -211,14 +181,14 @@ describe('the union of every inbox', () => {
   });
 
   it('refuses new mail: it enters through routing', async () => {
-    const { directory } = directoryOf(['shop']);
+    const { directory } = await directoryOf(['shop']);
     const union = createUnionStore(directory);
     await expect(union.deliver({ raw: mail('x'), envelope: { mailFrom: '', rcptTo: ['bob@blue.test'] } })).rejects.toThrow(/routing/);
     expect(union.stats().messages).toBe(0);
   });
 
   it('follows inboxes as they come and go', async () => {
-    const { directory, store } = directoryOf(['shop']);
+    const { directory, store } = await directoryOf(['shop']);
     const union = createUnionStore(directory);
     const events = record(union, 'delivered', 'removed');
     const kept = await send(store('shop'), 'kept');
@@ -241,7 +211,7 @@ describe('the union of every inbox', () => {
   });
 
   it('has no folders, and its mod-sequence is the highest of its inboxes', async () => {
-    const { directory, store } = directoryOf(['shop', 'billing']);
+    const { directory, store } = await directoryOf(['shop', 'billing']);
     const union = createUnionStore(directory);
     const a = await send(store('shop'), 'a');
     await send(store('billing'), 'b');
