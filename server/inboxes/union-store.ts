@@ -2,7 +2,6 @@ import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
 import type { FolderError, FolderInfo } from '../store/folders.js';
 import type { FolderMove, FolderPlacement, MailStore } from '../store/mail-store.js';
 import { newestMatch, pageNewestFirst } from '../store/page.js';
-import { removeByKeys } from '../store/sorted.js';
 import type {
   BodySummary,
   FlagOperation,
@@ -26,6 +25,9 @@ import type { Inbox, InboxDirectory } from './types.js';
  * seen here at once.
  */
 class UnionMessage implements StoredMessage {
+  /** Taken out of the union, but not yet swept out of its order. */
+  gone = false;
+
   constructor(
     readonly seq: number,
     public record: StoredMessage,
@@ -93,8 +95,15 @@ export function createUnionStore(directory: InboxDirectory): UnionStore {
 
 class InboxUnion implements UnionStore {
   readonly #events = new TypedEmitter<StoreEvents>();
-  /** Oldest first, by the union's seq. */
+  /**
+   * Oldest first, by the union's seq. A message removed from an inbox is only marked
+   * here (`gone`) and swept out before the order is next read, or once half of it is
+   * gone: taking one entry out of an array this large moves every entry after it (V8
+   * cannot trim an array in its large-object space from the front), which at 100,000
+   * messages cost more per pruned message than the rest of a delivery.
+   */
   readonly #ordered: UnionMessage[] = [];
+  #gone = 0;
   readonly #byId = new Map<MessageId, UnionMessage>();
   /** The inboxes followed, each with its unsubscribes. */
   readonly #followed = new Map<Inbox, Array<() => void>>();
@@ -197,24 +206,42 @@ class InboxUnion implements UnionStore {
 
   #forget(messages: UnionMessage[], reason: RemoveReason): void {
     if (messages.length === 0) return;
-    const removed = removeByKeys(this.#ordered, new Set(messages.map((m) => m.seq)), (m) => m.seq);
-    for (const message of removed) this.#byId.delete(message.id);
-    this.#events.emit('removed', { messages: removed, reason });
+    for (const message of messages) {
+      message.gone = true;
+      this.#byId.delete(message.id);
+    }
+    this.#gone += messages.length;
+    if (this.#gone * 2 > this.#ordered.length) this.#sweep();
+    this.#events.emit('removed', { messages, reason });
   }
 
   /** Takes every message of one inbox out of the union in one pass; announced unless `silently`. */
   #forgetInbox(inbox: Inbox, silently: boolean): void {
     const removed: UnionMessage[] = [];
-    let write = 0;
     for (const message of this.#ordered) {
-      if (message.inbox !== inbox) this.#ordered[write++] = message;
-      else {
-        removed.push(message);
-        this.#byId.delete(message.id);
-      }
+      if (message.inbox !== inbox || message.gone) continue;
+      message.gone = true;
+      this.#byId.delete(message.id);
+      removed.push(message);
     }
-    this.#ordered.length = write;
+    this.#gone += removed.length;
+    this.#sweep();
     if (!silently && removed.length > 0) this.#events.emit('removed', { messages: removed, reason: 'deleted' });
+  }
+
+  /** Drops the entries marked gone, in one pass. */
+  #sweep(): void {
+    if (this.#gone === 0) return;
+    let write = 0;
+    for (const message of this.#ordered) if (!message.gone) this.#ordered[write++] = message;
+    this.#ordered.length = write;
+    this.#gone = 0;
+  }
+
+  /** The order, swept. */
+  #live(): readonly UnionMessage[] {
+    this.#sweep();
+    return this.#ordered;
   }
 
   /** The messages of `ids` that the union holds, grouped by the inbox holding each. */
@@ -294,15 +321,15 @@ class InboxUnion implements UnionStore {
   }
 
   messages(): readonly StoredMessage[] {
-    return this.#ordered;
+    return this.#live();
   }
 
   latest(filter?: (message: StoredMessage) => boolean): StoredMessage | undefined {
-    return newestMatch(this.#ordered, filter);
+    return newestMatch(this.#live(), filter);
   }
 
   list(query: ListQuery = {}): Page<StoredMessage> {
-    return pageNewestFirst(this.#ordered, query, this.stats().unread);
+    return pageNewestFirst(this.#live(), query, this.stats().unread);
   }
 
   /** The inboxes' own counts, summed: one O(1) call per inbox. */
@@ -380,22 +407,34 @@ class InboxUnion implements UnionStore {
   }
 }
 
+interface Arrival {
+  readonly record: StoredMessage;
+  readonly inbox: Inbox;
+  readonly time: number;
+}
+
 /**
- * The messages of inboxes read at start, oldest first by arrival time; each inbox's
- * own order is kept (a k-way merge, ties to the inbox named first).
+ * The messages of inboxes read at start, oldest first by arrival time, each inbox's own
+ * order kept (its times need not be in order: an import may carry old dates). Merged two
+ * runs at a time, so 100 inboxes cost seven passes, not a hundred comparisons a message.
  */
-function mergeByArrival(inboxes: readonly Inbox[]): Array<{ record: StoredMessage; inbox: Inbox }> {
-  const timeAt = (messages: readonly StoredMessage[], i: number) => messages[i]?.receivedAt.getTime() ?? Infinity;
-  const heads = inboxes.map((inbox) => {
-    const messages = inbox.store.messages();
-    return { inbox, messages, next: 0, time: timeAt(messages, 0) };
-  });
-  const merged: Array<{ record: StoredMessage; inbox: Inbox }> = [];
-  for (;;) {
-    let best: (typeof heads)[number] | undefined;
-    for (const head of heads) if (head.time < (best?.time ?? Infinity)) best = head;
-    if (!best) return merged;
-    merged.push({ record: best.messages[best.next] as StoredMessage, inbox: best.inbox });
-    best.time = timeAt(best.messages, ++best.next);
+function mergeByArrival(inboxes: readonly Inbox[]): Arrival[] {
+  let runs = inboxes.map((inbox) => inbox.store.messages().map((record): Arrival => ({ record, inbox, time: record.receivedAt.getTime() })));
+  while (runs.length > 1) {
+    const next: Arrival[][] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(mergeTwo(runs[i] as Arrival[], runs[i + 1] ?? []));
+    runs = next;
   }
+  return runs[0] ?? [];
+}
+
+/** Two runs as one; on equal times the first run's message comes first. */
+function mergeTwo(a: readonly Arrival[], b: readonly Arrival[]): Arrival[] {
+  const merged: Arrival[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push((b[j] as Arrival).time < (a[i] as Arrival).time ? (b[j++] as Arrival) : (a[i++] as Arrival));
+  while (i < a.length) merged.push(a[i++] as Arrival);
+  while (j < b.length) merged.push(b[j++] as Arrival);
+  return merged;
 }
