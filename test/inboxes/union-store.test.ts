@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInboxDirectory, type ManagedInboxDirectory } from '../../server/inboxes/directory.js';
 import { parseInboxesFile } from '../../server/inboxes/inboxes-file.js';
@@ -230,5 +231,43 @@ describe('the union of every inbox', () => {
     union.expunge('bob@blue.test', 'INBOX', [1]);
     expect(union.stats().messages).toBe(2);
     await union.flushed();
+  });
+
+  const LIMIT = 3;
+  const step = fc.oneof(
+    fc.record({ op: fc.constant('send' as const), inbox: fc.nat(2) }),
+    fc.record({ op: fc.constant('remove' as const), pick: fc.nat(), viaUnion: fc.boolean() }),
+    fc.record({ op: fc.constant('clear' as const), inbox: fc.nat(2) }),
+  );
+
+  // Against a model (every message with its inbox, in arrival order): deliveries, each
+  // inbox's own pruning at LIMIT, removals through the union or the inbox, an inbox emptied.
+  test.prop([fc.array(step, { maxLength: 40 })], { numRuns: 60 })('keeps the merged order, pages and lookups equal to a model', async (steps) => {
+    const names = ['a', 'b', 'c'];
+    const { directory, store } = await directoryOf(names, LIMIT);
+    const union = createUnionStore(directory);
+    let model: Array<{ id: string; inbox: string }> = [];
+    for (const s of steps) {
+      if (s.op === 'send') {
+        const inbox = names[s.inbox] as string;
+        model.push({ id: (await send(store(inbox), `m${model.length}`)).id, inbox });
+        const held = model.filter((m) => m.inbox === inbox);
+        if (held.length > LIMIT) model = model.filter((m) => m !== held[0]);
+      } else if (s.op === 'remove' && model.length > 0) {
+        const gone = model[s.pick % model.length] as { id: string; inbox: string };
+        expect(s.viaUnion ? union.remove([gone.id]) : store(gone.inbox).remove([gone.id])).toBe(1);
+        model = model.filter((m) => m !== gone);
+      } else if (s.op === 'clear') {
+        store(names[s.inbox] as string).clear();
+        model = model.filter((m) => m.inbox !== names[s.inbox]);
+      }
+      const ids = model.map((m) => m.id);
+      expect(union.messages().map((m) => m.id)).toEqual(ids);
+      expect(union.list({ start: 1, limit: 2 }).items.map((m) => m.id)).toEqual([...ids].reverse().slice(1, 3));
+      expect(union.stats().messages).toBe(ids.length);
+      for (const m of model) expect(union.inboxOf(m.id)).toBe(m.inbox);
+      const seqs = union.messages().map((m) => m.seq);
+      expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] as number))).toBe(true);
+    }
   });
 });
