@@ -41,6 +41,7 @@ const coreOptions = {
   maxConnections: noLimitAtZero(integer('Most connections open at once on each protocol (SMTP, POP3, IMAP, HTTP); 0 = no limit', 2_000)),
   maxConnectionsPerIp: noLimitAtZero(integer('Most connections open at once from one client address on each protocol; 0 = no limit', 1_000)),
   dataDir: file('Keep the mail in this folder too, so it survives a restart or a crash (off: memory only)', 'DIR'),
+  inboxes: file('Team inboxes: a JSON file of inboxes, their SMTP credentials and routing rules, and the users who may read them; re-read on SIGHUP and when it changes (off: one inbox)'),
   shutdownGrace: duration('On SIGINT/SIGTERM, how long open SMTP transactions may take to finish', 10_000),
   logLevel: oneOf('Log level', 'info', LOG_LEVELS),
   logFormat: oneOf('Log format', 'pretty', ['pretty', 'json'] as const),

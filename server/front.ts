@@ -2,6 +2,7 @@ import type { Chaos } from './chaos/chaos.js';
 import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
+import type { InboxDirectory } from './inboxes/types.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
@@ -37,6 +38,11 @@ export interface FrontContext {
   listeners?: () => readonly BoundListener[];
   /** SMTP fault injection (server/chaos), when enabled; the SMTP front consults it at each stage. */
   chaos?: Chaos;
+  /**
+   * With --inboxes: every inbox, its users and routing. `store` is then the union of all
+   * inboxes and `delivery` the router (server/inboxes/routing-delivery.ts).
+   */
+  inboxes?: InboxDirectory;
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */

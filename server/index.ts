@@ -11,7 +11,8 @@ import { createClient, type LetterboxClient } from './client/client.js';
 import type { BoundListener } from './front.js';
 import { listenFailure } from './lib/listen.js';
 import { createLogger, type LogLevel } from './lib/log.js';
-import { acceptValue, OptionError, type OptionSpec } from './lib/options.js';
+import { acceptValue, OptionError, parseDuration, type OptionSpec } from './lib/options.js';
+import type { CreatedInbox, CreateInboxError, InboxDirectory } from './inboxes/types.js';
 import type { Listener } from './lib/typed-emitter.js';
 import { createSandbox } from './sandbox.js';
 import type { MailStore } from './store/mail-store.js';
@@ -81,6 +82,16 @@ export interface Letterbox {
   /** The store itself, for assertions that need no HTTP. */
   readonly store: MailStore;
   readonly config: Config;
+  /** With the `inboxes` option: every inbox, its users and routing; undefined without. */
+  readonly inboxes: InboxDirectory | undefined;
+  /**
+   * Makes an inbox, as `POST /api/v1/inboxes` does, with a fresh SMTP credential (shown
+   * only here); with `ttl` (milliseconds or `'24h'`) it removes itself after that long.
+   * Throws LetterboxInboxError (no `inboxes` option, a bad name or TTL, a name in use).
+   */
+  createInbox(name: string, options?: { ttl?: number | string }): CreatedInbox;
+  /** Removes an inbox and its mail; false when there is none of that name. */
+  deleteInbox(name: string): boolean;
   /** The store's typed events; returns an unsubscribe function. */
   on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void;
   /** Stops every listener; open SMTP transactions get `graceMs` (default 0). Idempotent. */
@@ -108,9 +119,34 @@ export async function startLetterbox(options: LetterboxOptions = {}): Promise<Le
     client,
     store: sandbox.store,
     config,
+    inboxes: sandbox.inboxes,
+    createInbox: (name, options = {}) => createInbox(sandbox.inboxes, name, options.ttl),
+    deleteInbox: (name) => sandbox.inboxes?.remove(name) ?? false,
     on: (event, listener) => sandbox.store.on(event, listener),
     stop: (graceMs = 0) => sandbox.stop(graceMs),
   };
+}
+
+/** Why createInbox() made no inbox. */
+export class LetterboxInboxError extends Error {
+  override name = 'LetterboxInboxError';
+  constructor(
+    readonly reason: CreateInboxError['error'] | 'no-inboxes',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function createInbox(directory: InboxDirectory | undefined, name: string, ttl: number | string | undefined): CreatedInbox {
+  if (!directory) throw new LetterboxInboxError('no-inboxes', 'this Letterbox was started without the inboxes option');
+  const ttlMs = typeof ttl === 'string' ? parseDuration(ttl) : ttl;
+  if (ttl !== undefined && (ttlMs === undefined || !Number.isSafeInteger(ttlMs) || ttlMs <= 0)) {
+    throw new LetterboxInboxError('invalid-ttl', `ttl: expected a duration such as 24h or a number of milliseconds above 0, got ${JSON.stringify(ttl)}`);
+  }
+  const made = directory.create(name, ttlMs);
+  if ('error' in made) throw new LetterboxInboxError(made.error, made.text);
+  return made;
 }
 
 /**
@@ -183,3 +219,4 @@ export type { ClientOptions, PageOptions, SearchOptions, Selection, WaitOptions 
 export type * from './shapes/wire-types.js';
 export type { Config } from './config.js';
 export type { StoreEvents, StoredMessage } from './store/types.js';
+export type { CreatedInbox, Inbox, InboxDirectory, Reader } from './inboxes/types.js';

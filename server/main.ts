@@ -54,6 +54,8 @@ async function serve(argv: string[]): Promise<number> {
   const sandbox = await createSandbox(config);
   const listeners = await sandbox.start();
   for (const l of listeners) process.stdout.write(`${l.name.padEnd(6)} listening on ${l.scheme ? `${l.scheme}://` : ''}${formatHostPort(l)}\n`);
+  // SIGHUP re-reads the --inboxes file (a refused file is logged and the old one kept).
+  if (sandbox.inboxes) process.on('SIGHUP', () => void sandbox.reloadInboxes());
 
   // First signal: stop accepting, let open SMTP transactions finish (bounded), exit 0.
   // A second one stops at once.

@@ -18,6 +18,8 @@ import type { MailStore } from './store/mail-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
+import type { ManagedInboxDirectory } from './inboxes/directory.js';
+import { startInboxesMode } from './inboxes/inboxes-mode.js';
 
 /** The outside world, injected so tests can replace it. */
 export interface SandboxDeps {
@@ -28,8 +30,12 @@ export interface SandboxDeps {
 export interface Sandbox {
   readonly store: MailStore;
   readonly config: Config;
-  /** The release service, when release is configured. */
+  /** The release service, when release is configured (without --inboxes; each inbox has its own). */
   readonly release: ReleaseService | undefined;
+  /** With --inboxes: the inboxes, their users and routing. */
+  readonly inboxes?: ManagedInboxDirectory;
+  /** Re-reads the --inboxes file (SIGHUP); false when it is refused (the configuration in force is kept) or there is none. */
+  reloadInboxes(): Promise<boolean>;
   /** Binds every listener; resolves with their addresses. Idempotent. */
   start(): Promise<BoundListener[]>;
   /** Stops every front (open SMTP transactions get `graceMs` to finish). Idempotent. */
@@ -43,7 +49,6 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   const config = settleConfig(given);
   const logger = deps.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const clock = deps.clock ?? (() => new Date());
-  const store = new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });
   const tls: TlsMaterial | null = await loadTls({
     mode: config.smtpTls,
     certFile: config.smtpTlsCert,
@@ -51,22 +56,28 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     hostname: config.hostname,
     option: '--smtp-tls',
   });
-  const durable = config.dataDir ? await makeDurable(store, config.dataDir, logger) : undefined;
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
-  const delivery = new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
   const slices = frontConfigs(config);
-  const context: FrontContext = { store, delivery, logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  const shared = { logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  // With --inboxes every inbox is a store of its own with its own background services;
+  // the fronts get the directory, the router and the union of all inboxes.
+  const inboxes = config.inboxes ? await startInboxesMode(config, shared) : undefined;
+  const store = inboxes?.store ?? new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });
+  const durable = config.dataDir && !inboxes && store instanceof MemoryStore ? await makeDurable(store, config.dataDir, logger) : undefined;
+  const delivery = inboxes?.delivery ?? new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
+  const context: FrontContext = { ...shared, store, delivery, ...(inboxes && { inboxes: inboxes.directory }) };
   // Each front is built from the shared context; a front whose listeners are all off is null.
   // Release comes first: the HTTP front is handed its service (the one http → relay edge).
-  const relay = createRelayFront(context, slices.relay);
+  // With inboxes, indexing, release and webhooks run per inbox (inbox-services.ts).
+  const relay = inboxes ? null : createRelayFront(context, slices.relay);
   const fronts = [
-    createMailProcessing(context),
+    inboxes ? inboxes.front : createMailProcessing(context),
     createHttpFront(context, slices.http, relay?.service),
     createSmtpFront(context, slices.smtp),
     relay,
     createPop3Front(context, slices.pop3),
     createImapFront(context, slices.imap),
-    createWebhooks(context, slices.webhooks),
+    inboxes ? null : createWebhooks(context, slices.webhooks),
   ].filter((front): front is Front => front !== null);
 
   let listeners: BoundListener[] = [];
@@ -74,7 +85,11 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   let stopping: Promise<void> | undefined;
 
   const stop = (graceMs = 10_000) => {
-    stopping ??= Promise.all(fronts.map((front) => front.stop(graceMs))).then(() => durable?.close());
+    // The inboxes (their services and journals) close once no front can deliver to them.
+    const [last, others] = [inboxes?.front, fronts.filter((front) => front !== inboxes?.front)];
+    stopping ??= Promise.all(others.map((front) => front.stop(graceMs)))
+      .then(() => last?.stop(graceMs))
+      .then(() => durable?.close());
     return stopping;
   };
 
@@ -97,6 +112,8 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     store,
     config,
     release: relay?.service,
+    inboxes: inboxes?.directory,
+    reloadInboxes: () => inboxes?.reloader.reload() ?? Promise.resolve(false),
     start,
     stop,
     get listeners() {

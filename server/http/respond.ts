@@ -10,7 +10,7 @@ export function fail(c: Context, status: 400 | 401 | 403 | 404 | 405 | 408 | 413
   return c.text(message, status);
 }
 
-export function jsonFail(c: Context, status: 400 | 404 | 405 | 408 | 413 | 415 | 503, message: string): Response {
+export function jsonFail(c: Context, status: 400 | 404 | 405 | 408 | 413 | 415 | 422 | 503, message: string): Response {
   return c.json({ Error: message }, status);
 }
 

@@ -217,7 +217,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
       if (!INBOX_NAME.test(name)) return { error: 'invalid-name', text: 'an inbox name is a-z, 0-9 and "-", at most 63 characters, starting with a letter or digit' };
       if (live.has(name) || file.inboxes.has(name)) return { error: 'exists', text: `there is already an inbox named ${name}` };
       if ([...live.values()].filter((l) => l.saved).length >= MAX_DYNAMIC_INBOXES) return { error: 'limit', text: `at most ${MAX_DYNAMIC_INBOXES} inboxes can be made through the API` };
-      if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) return { error: 'invalid-name', text: 'the TTL must be a positive number of milliseconds' };
+      if (ttlMs !== undefined && !(Number.isSafeInteger(ttlMs) && ttlMs > 0)) return { error: 'invalid-ttl', text: 'the TTL must be a positive whole number of milliseconds' };
       // The user name carries the inbox name for logs, and a random part so it never matches a file credential.
       const smtpUser = `${name}.${randomBytes(4).toString('hex')}`;
       const smtpPassword = randomBytes(24).toString('base64url');

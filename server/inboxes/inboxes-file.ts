@@ -19,7 +19,8 @@ export const MAX_ENTRIES = 10_000;
 const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 const MAX_SECRET = 1024;
 
-export class InboxesFileError extends Error {}
+/** An OptionError: a file refused at start stops it with one line, as a bad option does (exit 2). */
+export class InboxesFileError extends OptionError {}
 
 export interface SmtpCredential {
   readonly user: string;

@@ -60,7 +60,7 @@ export interface CreatedInbox {
   readonly smtpPassword: string;
 }
 
-export type CreateInboxError = { error: 'invalid-name' | 'exists' | 'limit'; text: string };
+export type CreateInboxError = { error: 'invalid-name' | 'invalid-ttl' | 'exists' | 'limit'; text: string };
 
 export interface DirectoryEvents extends Record<string, unknown> {
   /** An inbox appeared (file reload, admin API, start). */

@@ -36,17 +36,20 @@ export class BodyIndexer {
   #idle: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void>;
   readonly #pool: ParsePool;
+  /** Closed by stop() only when the indexer made it; a pool handed in is shared (one for every inbox). */
+  readonly #ownPool: boolean;
   /** Parses handed to the pool at once: enough to keep every worker busy. */
   readonly #maxParsing: number;
 
   constructor(
     private readonly store: MailStore,
     private readonly logger?: Logger,
-    /** The indexer's own workers (closed by stop()). */
-    pool = new ParsePool(),
+    /** Workers shared with others; by default the indexer's own (closed by stop()). */
+    pool?: ParsePool,
   ) {
-    this.#pool = pool;
-    this.#maxParsing = pool.size * 2;
+    this.#pool = pool ?? new ParsePool();
+    this.#ownPool = pool === undefined;
+    this.#maxParsing = this.#pool.size * 2;
     this.#unsubscribe = [store.on('delivered', ({ message }) => this.enqueue(message))];
     for (const message of store.messages()) if (!message.body) this.enqueue(message);
   }
@@ -66,7 +69,7 @@ export class BodyIndexer {
     for (const off of this.#unsubscribe) off();
     this.#queue.length = 0;
     this.#head = 0;
-    return this.#pool.close();
+    return this.#ownPool ? this.#pool.close() : Promise.resolve();
   }
 
   #pending(): number {
@@ -157,8 +160,8 @@ export class BodyIndexer {
  * The indexer as a background service of the sandbox, so mail is indexed whichever
  * fronts are on.
  */
-export function createMailProcessing(context: FrontContext): Front {
-  const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }));
+export function createMailProcessing(context: FrontContext, sharedPool?: ParsePool): Front {
+  const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }), sharedPool);
   return {
     name: 'mail-processing',
     async start() {

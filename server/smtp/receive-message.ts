@@ -86,7 +86,12 @@ export function makeOnData(options: {
             callback(null, `Ok: queued as ${result.message.id}`);
             onAccepted(session, result.message);
           } else if (result.refusal.reason === 'too-large') refuseTooLarge();
-          else callback(smtpError(451, 'Could not save the message, try again'));
+          else if (result.refusal.reason === 'unrouted') {
+            // RFC 3463 §3.8: X.7.1, delivery not authorized, message refused.
+            onRefused();
+            log.info('message refused: no inbox takes it', { client: session.remoteAddress, user: typeof session.user === 'string' ? session.user : '' });
+            callback(smtpError(550, `5.7.1 ${result.refusal.text}`));
+          } else callback(smtpError(451, 'Could not save the message, try again'));
         })
         .then(() => afterTransaction(session))
         .catch((error: unknown) => log.error('bug after a DATA reply', { error }));

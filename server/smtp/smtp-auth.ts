@@ -1,6 +1,16 @@
 import type { SMTPServerAuthentication, SMTPServerOptions } from 'smtp-server';
 import type { Logger } from '../lib/log.js';
+import type { InboxDirectory } from '../inboxes/types.js';
 import type { Credentials } from '../security/auth-file.js';
+
+/**
+ * With --inboxes, SMTP AUTH names an inbox: the credentials are the inboxes' `smtp`
+ * entries and those of inboxes made through the API. Their secrets may be hashed, so
+ * CRAM-MD5, which needs the password itself, is not answered for them.
+ */
+export function inboxCredentials(directory: InboxDirectory): Credentials {
+  return { verify: (user, password) => directory.smtpSignIn(user, password), plainSecret: () => undefined, users: 0 };
+}
 
 /**
  * SMTP AUTH (RFC 4954) for PLAIN, LOGIN and CRAM-MD5: any credentials when there is no

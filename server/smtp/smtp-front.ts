@@ -14,9 +14,12 @@ import { frameDataNatively } from './data-framing.js';
 import { makeOnData, smtpError } from './receive-message.js';
 import { gateBeforeHandshake, onEachConnection } from './smtp-internals.js';
 import { resumeInOrder } from './resume-in-order.js';
-import { makeOnAuth } from './smtp-auth.js';
+import { inboxCredentials, makeOnAuth } from './smtp-auth.js';
 import type { SmtpConfig } from './options.js';
 import { strictCommands } from './strict-commands.js';
+
+/** A reply text that starts with its own enhanced status code (RFC 3463 §2: class.subject.detail). */
+const ENHANCED_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
 
 /** The text smtp-server 3.21.x answers with when a session has been idle too long. */
 const IDLE_TIMEOUT_REPLY = 'Timeout - closing connection';
@@ -35,14 +38,17 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
   if (config.smtps && tls) listeners.push({ name: 'smtps', at: resolveListenHost(config.smtps, config), secure: true });
   if (listeners.length === 0) return null;
 
-  const authRequired = credentials !== null;
-  const authOffered = authRequired || config.smtpAuthAcceptAny;
+  // With inboxes, AUTH checks the inboxes' SMTP credentials; a client that does not
+  // authenticate is still heard, and routing refuses at the end of DATA what no rule takes.
+  const smtpCredentials = context.inboxes ? inboxCredentials(context.inboxes) : credentials;
+  const authRequired = credentials !== null && !context.inboxes;
+  const authOffered = authRequired || config.smtpAuthAcceptAny || context.inboxes !== undefined;
   const refused = () => context.activity.rejected('smtp');
   // One cap for both listeners; smtp-server calls onClose for every session it opened.
   const limiter = new ConnectionLimiter(connectionCaps(config));
   const admitted = new Map<string, () => void>();
   const sessionLogs = new Map<string, SessionLog>();
-  const onAuth = makeOnAuth(credentials, log, refused);
+  const onAuth = makeOnAuth(smtpCredentials, log, refused);
   const handshakes = rawTlsGate(connectionCaps(config), refused);
 
   const makeServer = (secure: boolean) => {
@@ -59,7 +65,7 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
       // smtp-server keeps one entry per distinct recipient and answers 452 past this (RFC 5321 §4.5.3.1.10).
       maxRecipients: config.smtpMaxRecipients,
       authOptional: !authRequired,
-      authMethods: ['PLAIN', 'LOGIN', 'CRAM-MD5'],
+      authMethods: context.inboxes ? ['PLAIN', 'LOGIN'] : ['PLAIN', 'LOGIN', 'CRAM-MD5'],
       allowInsecureAuth: !config.smtpRequireTls,
       disabledCommands: authOffered ? [] : ['AUTH'],
       hideSTARTTLS: !tls || secure,
@@ -133,6 +139,8 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
     onEachConnection(server, (connection) => {
       const send = connection.send.bind(connection);
       connection.send = (code, text, context) => {
+        // A reply that carries its own RFC 3463 code (550 5.7.1 …) gets no second one.
+        if (ENHANCED_CODE.test(text)) return send(code, text, false);
         if (code === 221) sessionLogs.get(connection.id)?.set({ ended: 'quit' });
         else if (code === 421 && text === IDLE_TIMEOUT_REPLY) sessionLogs.get(connection.id)?.set({ ended: 'idle' });
         else if (code === 421 && drain?.draining) sessionLogs.get(connection.id)?.set({ ended: 'shutdown' });

@@ -8,7 +8,9 @@ export type DeliveryRefusal =
   /** Larger than the size limit (SMTP 552, HTTP 413, IMAP NO [TOOBIG]). */
   | { reason: 'too-large'; maxSize: number }
   /** Storing or committing it failed; the client may try again (SMTP 451, HTTP 503, IMAP NO [UNAVAILABLE]). */
-  | { reason: 'not-saved' };
+  | { reason: 'not-saved' }
+  /** With --inboxes, no rule routes it and `unrouted` is "refuse" (SMTP 550 5.7.1, HTTP 422); `text` says why. */
+  | { reason: 'unrouted'; text: string };
 
 export type DeliveryResult = { ok: true; message: StoredMessage } | { ok: false; refusal: DeliveryRefusal };
 export type DeliveryBatchResult = { ok: true; messages: StoredMessage[] } | { ok: false; refusal: DeliveryRefusal };

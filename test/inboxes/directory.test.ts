@@ -159,7 +159,7 @@ describe('the inbox directory', () => {
     const dir = await directory();
     expect(dir.create('Bad Name', undefined)).toMatchObject({ error: 'invalid-name' });
     expect(dir.create('shop', undefined)).toMatchObject({ error: 'exists' });
-    expect(dir.create('ok', -5)).toMatchObject({ error: 'invalid-name' });
+    expect(dir.create('ok', -5)).toMatchObject({ error: 'invalid-ttl' });
     expect(dir.create('ok', undefined)).not.toHaveProperty('error');
     expect(dir.create('ok', undefined)).toMatchObject({ error: 'exists' });
   });

@@ -25,6 +25,7 @@ export const sendRoutes: RouteModule = (app, api) => {
     });
     if (result.ok) return c.json({ ID: result.message.id });
     if (result.refusal.reason === 'too-large') return jsonFail(c, 413, `message exceeds the maximum size of ${limit} bytes`);
+    if (result.refusal.reason === 'unrouted') return jsonFail(c, 422, result.refusal.text);
     return jsonFail(c, 503, 'could not save the message, try again');
   });
 };

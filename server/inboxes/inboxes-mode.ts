@@ -1,0 +1,72 @@
+/**
+ * The sandbox with --inboxes: the directory built from the file, the routing delivery
+ * the fronts use, one parse pool for every inbox's indexer, and the reloads. The
+ * composition root (sandbox.ts) calls this instead of building its one store.
+ */
+import { frontConfigs, type Config } from '../config.js';
+import type { Front, FrontContext } from '../front.js';
+import { ParsePool } from '../mime/worker-pool.js';
+import { releaseSettings } from '../relay/relay-front.js';
+import type { Delivery } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { createInboxDirectory, type ManagedInboxDirectory } from './directory.js';
+import { inboxServices } from './inbox-services.js';
+import { loadInboxesFile } from './inboxes-file.js';
+import { inboxesReloader, type InboxesReloader } from './inboxes-reload.js';
+import { routingDelivery } from './routing-delivery.js';
+
+export interface InboxesMode {
+  readonly directory: ManagedInboxDirectory;
+  readonly delivery: Delivery;
+  /** `context.store`: every inbox's mail, read-mostly (the admin "all inboxes" view, embedding). */
+  readonly store: MailStore;
+  readonly reloader: InboxesReloader;
+  /** Watches the file while running; stopping closes every inbox (mail kept) and the pool. */
+  readonly front: Front;
+}
+
+/** Throws InboxesFileError for a file that is refused at start. */
+export async function startInboxesMode(config: Config, shared: Omit<FrontContext, 'store' | 'delivery' | 'inboxes'>): Promise<InboxesMode> {
+  const slices = frontConfigs(config);
+  // Checked once here rather than by each inbox's release service, halfway through opening them.
+  releaseSettings(slices.relay);
+  const file = await loadInboxesFile(config.inboxes);
+  const pool = new ParsePool();
+  const directory = await createInboxDirectory({
+    file,
+    logger: shared.logger.child({ service: 'inboxes' }),
+    maxSize: config.smtpMaxSize,
+    clock: shared.clock,
+    dataDir: config.dataDir || null,
+    globalLimits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes },
+    services: inboxServices(shared, slices, pool),
+  });
+  const reloader = inboxesReloader(config.inboxes, directory, shared.logger.child({ service: 'inboxes' }));
+  return {
+    directory,
+    delivery: routingDelivery(directory, config.smtpMaxSize),
+    store: allInboxesStore(directory),
+    reloader,
+    front: {
+      name: 'inboxes',
+      async start() {
+        reloader.watch();
+        return [];
+      },
+      async stop() {
+        reloader.close();
+        await directory.close();
+        await pool.close();
+      },
+    },
+  };
+}
+
+/**
+ * INTEGRATOR: replace this stand-in by `createUnionStore(directory)` from
+ * server/inboxes/union-store.ts; until then `context.store` is the first inbox's store.
+ */
+function allInboxesStore(directory: ManagedInboxDirectory): MailStore {
+  return directory.list()[0]?.store ?? new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
+}

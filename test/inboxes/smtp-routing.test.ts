@@ -1,0 +1,137 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
+import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { ehlo } from '../smtp/smtp-dialogue.js';
+
+export const TEAM = {
+  inboxes: {
+    shop: { smtp: ['shop-app:s3cret'], recipients: ['*@shop.test'], maxMessages: 2 },
+    billing: { smtp: [`billing-app:${bcrypt.hashSync('b-pass', 4)}`], recipients: ['*@billing.test', '*@both.test'] },
+    crm: { recipients: ['*@both.test'] },
+    srs: { headers: { 'X-Application': '/^srs$/i' } },
+  },
+  users: { ops: { password: 'pw-ops', inboxes: ['*'] } },
+};
+
+export async function inboxesFile(value: unknown = TEAM): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+  const path = join(dir, 'inboxes.json');
+  await writeFile(path, JSON.stringify(value));
+  return path;
+}
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const message = (subject: string, headers = '') => `From: app@x.test\r\nTo: bob@x.test\r\n${headers}Subject: ${subject}\r\n\r\nHello\r\n`;
+
+function sendAs(box: TestSandbox, auth: { user: string; pass: string } | undefined, to: string[], raw: string) {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
+  return transport.sendMail({ envelope: { from: 'app@x.test', to }, raw }).finally(() => transport.close());
+}
+
+const subjects = (box: TestSandbox, inbox: string) =>
+  box.inboxes
+    ?.get(inbox)
+    ?.store.messages()
+    .map((m) => m.summary.subject) ?? [];
+
+describe('SMTP with team inboxes', () => {
+  let box: TestSandbox;
+  beforeAll(async () => {
+    box = await startTestSandbox({ inboxes: await inboxesFile() });
+  });
+  afterAll(() => box.stop(0));
+
+  it('offers AUTH and files a message sent with an inbox credential in that inbox, recording the user', async () => {
+    await sendAs(box, { user: 'billing-app', pass: 'b-pass' }, ['someone@elsewhere.test'], message('billing one'));
+    const [stored] = box.inboxes?.get('billing')?.store.messages() ?? [];
+    expect(stored?.summary.subject).toBe('billing one');
+    expect(stored?.client.username).toBe('billing-app');
+    expect(subjects(box, 'shop')).not.toContain('billing one');
+  });
+
+  it('answers 535 to a wrong inbox credential and to a reader password', async () => {
+    await expect(sendAs(box, { user: 'shop-app', pass: 'b-pass' }, ['a@shop.test'], message('x'))).rejects.toMatchObject({ responseCode: 535 });
+    await expect(sendAs(box, { user: 'ops', pass: 'pw-ops' }, ['a@shop.test'], message('x'))).rejects.toMatchObject({ responseCode: 535 });
+  });
+
+  it('routes a header rule before the AUTH credential, and the credential before the recipients', async () => {
+    await sendAs(box, { user: 'shop-app', pass: 's3cret' }, ['a@billing.test'], message('by header', 'X-Application: SRS\r\n'));
+    expect(subjects(box, 'srs')).toContain('by header');
+    expect(subjects(box, 'shop')).not.toContain('by header');
+    await sendAs(box, { user: 'shop-app', pass: 's3cret' }, ['a@billing.test'], message('by credential'));
+    expect(subjects(box, 'shop')).toContain('by credential');
+    expect(subjects(box, 'billing')).not.toContain('by credential');
+  });
+
+  it('takes a client that did not authenticate when a recipient rule routes its message, into every inbox it names with one Buffer', async () => {
+    await sendAs(box, undefined, ['a@both.test'], message('to two'));
+    const inBilling = box.inboxes?.get('billing')?.store.messages().find((m) => m.summary.subject === 'to two');
+    const inCrm = box.inboxes?.get('crm')?.store.messages().find((m) => m.summary.subject === 'to two');
+    expect(inBilling && inCrm).toBeTruthy();
+    expect(inBilling?.raw).toBe(inCrm?.raw);
+    expect(inBilling?.client.username).toBe('');
+  });
+
+  it('refuses at the end of DATA with 550 5.7.1 what no rule routes, and the session goes on', async () => {
+    const { smtp, ehlo: reply } = await ehlo(box.port('smtp'));
+    expect(reply.lines).toContain('AUTH PLAIN LOGIN');
+    const refused = await smtp.send('app@x.test', ['nobody@elsewhere.test'], message('lost'));
+    expect(refused.code).toBe(550);
+    expect(refused.text).toBe(`550 5.7.1 ${UNROUTED_TEXT}`);
+    const next = await smtp.send('app@x.test', ['a@shop.test'], message('after refusal'));
+    expect(next.code).toBe(250);
+    await smtp.quit();
+    for (const inbox of box.inboxes?.list() ?? []) expect(subjects(box, inbox.name)).not.toContain('lost');
+    expect(subjects(box, 'shop')).toContain('after refusal');
+  });
+
+  it('authenticates with AUTH PLAIN in a raw dialogue and prunes only the inbox past its own limit', async () => {
+    const { smtp } = await ehlo(box.port('smtp'));
+    expect((await smtp.command(`AUTH PLAIN ${b64('\0shop-app\0s3cret')}`)).code).toBe(235);
+    const billingBefore = box.inboxes?.get('billing')?.store.stats().messages;
+    for (let i = 0; i < 4; i++) expect((await smtp.send('app@x.test', ['a@shop.test'], message(`shop ${i}`))).code).toBe(250);
+    await smtp.quit();
+    expect(subjects(box, 'shop')).toEqual(['shop 2', 'shop 3']);
+    expect(box.inboxes?.get('billing')?.store.stats().messages).toBe(billingBefore);
+  });
+
+  it('takes mail from a dynamic inbox credential at once', async () => {
+    const made = box.inboxes?.create('ci-42', undefined);
+    if (!made || 'error' in made) throw new Error('not made');
+    await sendAs(box, { user: made.smtpUser, pass: made.smtpPassword }, ['a@shop.test'], message('from ci'));
+    expect(subjects(box, 'ci-42')).toEqual(['from ci']);
+    expect(box.inboxes?.remove('ci-42')).toBe(true);
+    await expect(sendAs(box, { user: made.smtpUser, pass: made.smtpPassword }, ['a@shop.test'], message('x'))).rejects.toMatchObject({ responseCode: 535 });
+  });
+});
+
+describe('SMTP with an unrouted inbox', () => {
+  it('files mail no rule routes in the unrouted inbox', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile({ ...TEAM, unrouted: 'crm' }) });
+    try {
+      await sendAs(box, undefined, ['nobody@elsewhere.test'], message('stray'));
+      expect(subjects(box, 'crm')).toEqual(['stray']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+
+  it('keeps --max-messages across all inboxes, the oldest of all pruned first', async () => {
+    const box = await startTestSandbox({ inboxes: await inboxesFile(), maxMessages: 3 });
+    try {
+      await sendAs(box, undefined, ['a@billing.test'], message('one'));
+      await sendAs(box, undefined, ['a@shop.test'], message('two'));
+      await sendAs(box, undefined, ['a@billing.test'], message('three'));
+      await sendAs(box, undefined, ['a@shop.test'], message('four'));
+      expect(subjects(box, 'billing')).toEqual(['three']);
+      expect(subjects(box, 'shop')).toEqual(['two', 'four']);
+    } finally {
+      await box.stop(0);
+    }
+  });
+});
