@@ -13,7 +13,7 @@ const CREATE_BODY = object({ Name: required(line), TTL: optional(line) });
 /** An inbox kept longer than a year is not short-lived: make it in the inboxes file. */
 const LONGEST_TTL_MS = 365 * 24 * 3_600_000;
 
-const CREATE_STATUS: Record<CreateInboxError['error'], 400 | 409> = { 'invalid-name': 400, exists: 409, limit: 409 };
+const CREATE_STATUS: Record<CreateInboxError['error'], 400 | 409> = { 'invalid-name': 400, 'invalid-ttl': 400, exists: 409, limit: 409 };
 
 /** The signed-in user; the inbox app's auth runs before every route that reaches here. */
 export function readerOf(c: Context<HttpEnv>): Reader {
