@@ -17,7 +17,6 @@ import { connect, type Socket } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, type Config } from '../server/config.js';
-import type { InboxDirectory } from '../server/inboxes/types.js';
 import { silentLogger } from '../server/lib/log.js';
 import { createSandbox, type Sandbox } from '../server/sandbox.js';
 import { Replies } from './lib/smtp-replies.js';
@@ -193,7 +192,7 @@ await writeFile(file, inboxesFile());
 // The single inbox takes AUTH from anyone, so both do the same client work in the AUTH cell.
 const single = await start({ smtpAuthAcceptAny: true });
 const teams = await start({ inboxes: file });
-const directory = (teams as Sandbox & { inboxes?: InboxDirectory }).inboxes;
+const directory = teams.inboxes;
 if (!directory) throw new Error('the Letterbox started with --inboxes has no inbox directory');
 
 const filling = performance.now();
