@@ -42,8 +42,12 @@ function inboxAuth(directory: InboxDirectory, probes: ReadonlySet<string>): Midd
   };
 }
 
-/** Whether a path below a root is its metrics, which count every inbox: "*" users only. */
-const isMetrics = (below: string) => below === 'metrics';
+/**
+ * Whether a path below a root reaches the whole instance rather than its inbox: the
+ * metrics (they count every inbox) and the SMTP chaos triggers (they change what every
+ * inbox's senders get). "*" users only.
+ */
+const isInstanceWide = (below: string) => below === 'metrics' || below === 'api/v1/chaos';
 
 /**
  * The HTTP app with --inboxes. At the webroot: the picker, the inboxes API, the probes,
@@ -109,7 +113,7 @@ export class InboxApp {
 
   #serve(c: Context<HttpEnv>, served: ServedRoot): Response | Promise<Response> {
     const below = c.req.path.slice(served.root.api.config.webroot.length);
-    if (isMetrics(below) && !readerOf(c).all) return notFound(c);
+    if (isInstanceWide(below) && !readerOf(c).all) return notFound(c);
     this.#carried.set(c.req.raw, { username: c.get('username'), clientAddress: c.get('clientAddress'), reader: c.get('reader') });
     return served.app.fetch(c.req.raw, c.env);
   }

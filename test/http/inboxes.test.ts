@@ -124,12 +124,15 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     expect(after.RuntimeStats.SMTPAccepted - before.RuntimeStats.SMTPAccepted).toBe(1);
   });
 
-  it('keeps all/ and the metrics to "*" users', async () => {
+  it('keeps all/, the metrics and the SMTP chaos triggers to "*" users', async () => {
     const notMine = await answer(await http.call('/inbox/nope/', AS.alice));
     expect(await answer(await http.call('/all/api/v1/messages', AS.alice))).toEqual(notMine);
     expect(await answer(await http.call('/all/', AS.bob))).toEqual(notMine);
     expect((await http.call('/metrics', AS.alice)).status).toBe(404);
     expect((await http.call('/inbox/shop/metrics', AS.alice)).status).toBe(404);
+    // Chaos changes what every inbox's senders get: not an inbox reader's to set, or to see.
+    expect((await http.call('/inbox/shop/api/v1/chaos', AS.alice)).status).toBe(404);
+    expect((await http.call('/inbox/shop/api/v1/chaos', AS.ops)).status).not.toBe(404);
     expect((await http.call('/all/api/v1/info', AS.ops)).status).toBe(200);
     const metrics = await http.call('/metrics', AS.ops);
     expect(metrics.status).toBe(200);

@@ -74,7 +74,7 @@ describe('the CLI with --inboxes', () => {
       cli.child.kill('SIGTERM');
       await cli.exited;
     }
-  });
+  }, 90_000);
 
   it('refuses to start with a bad file, in one line naming the place', async () => {
     const path = await inboxesFile({ inboxes: { shop: {} }, users: { al: { password: 'x', inboxes: ['nowhere'] } } });

@@ -171,12 +171,12 @@ describe('webhooks with team inboxes', () => {
   });
 });
 
-describe('HTTP send with team inboxes', () => {
+describe('HTTP send to all inboxes with team inboxes', () => {
   it('answers 422 with the reason when no rule routes the message, and files one that a rule routes', async () => {
     const box = await startTestSandbox({ inboxes: await inboxesFile() });
     try {
       const send = (to: string) =>
-        fetch(`http://127.0.0.1:${box.port('http')}/api/v1/send`, {
+        fetch(`http://127.0.0.1:${box.port('http')}/all/api/v1/send`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Basic ${b64('ops:pw-ops')}` },
           body: JSON.stringify({ From: { Email: 'app@x.test' }, To: [{ Email: to }], Subject: 'over http', Text: 'hi' }),
