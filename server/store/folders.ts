@@ -45,7 +45,7 @@ export interface FolderInfo {
 }
 
 class Folder implements FolderInfo {
-  readonly entries: FolderEntry[] = [];
+  readonly entries: Placement[] = [];
   constructor(
     public name: string,
     readonly specialUse: string,
@@ -57,6 +57,21 @@ class Folder implements FolderInfo {
   get subscribed(): boolean {
     return this.subscriptions.has(this.name);
   }
+}
+
+/**
+ * A message's entry in one folder, and a link to the message's next placement: a store
+ * of hundreds of thousands of messages keeps one object per placement, with no
+ * per-message list or counter beside it.
+ */
+class Placement implements FolderEntry {
+  next: Placement | undefined = undefined;
+  constructor(
+    readonly folder: Folder,
+    readonly uid: number,
+    readonly message: StoredMessage,
+    readonly counts: boolean,
+  ) {}
 }
 
 /** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
@@ -107,10 +122,8 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
-  /** Where each message is filed, for removal without a scan. */
-  readonly #placesOf = new Map<string, Array<{ folder: Folder; uid: number }>>();
-  /** Counting placements per message id. */
-  readonly #holds = new Map<string, number>();
+  /** Each message's first placement (the others follow by `next`), for removal without a scan. */
+  readonly #placesOf = new Map<string, Placement>();
   readonly #loginOf = new WeakMap<Folder, string>();
   #nextValidity: number;
   #restoring = false;
@@ -173,9 +186,9 @@ export class Folders {
     this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid) });
     const orphans: StoredMessage[] = [];
     for (const entry of removed) {
-      this.#unplace(entry.message.id, folder, entry.uid);
+      const left = this.#unplace(entry);
       if (key === CATCH_ALL && folder.name === 'INBOX') orphans.push(entry.message);
-      else if (entry.counts && this.#release(entry.message.id)) orphans.push(entry.message);
+      else if (entry.counts && !holds(left)) orphans.push(entry.message);
     }
     return orphans;
   }
@@ -184,13 +197,12 @@ export class Folders {
   forget(messages: readonly StoredMessage[]): void {
     const byFolder = new Map<Folder, Set<number>>();
     for (const message of messages) {
-      for (const { folder, uid } of this.#placesOf.get(message.id) ?? []) {
-        let uids = byFolder.get(folder);
-        if (!uids) byFolder.set(folder, (uids = new Set()));
-        uids.add(uid);
+      for (let place = this.#placesOf.get(message.id); place; place = place.next) {
+        let uids = byFolder.get(place.folder);
+        if (!uids) byFolder.set(place.folder, (uids = new Set()));
+        uids.add(place.uid);
       }
       this.#placesOf.delete(message.id);
-      this.#holds.delete(message.id);
     }
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
@@ -210,7 +222,6 @@ export class Folders {
       }
     }
     this.#placesOf.clear();
-    this.#holds.clear();
   }
 
   /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
@@ -330,10 +341,11 @@ export class Folders {
   }
 
   placementsOf(message: StoredMessage): PlacementRecord[] {
-    return (this.#placesOf.get(message.id) ?? []).map(({ folder, uid }) => {
-      const entry = folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
-      return { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, uid, counts: entry?.counts ?? false };
-    });
+    const places: PlacementRecord[] = [];
+    for (let place = this.#placesOf.get(message.id); place; place = place.next) {
+      places.push({ login: this.#loginOf.get(place.folder) ?? CATCH_ALL, folder: place.folder.name, uid: place.uid, counts: place.counts });
+    }
+    return places;
   }
 
   /**
@@ -378,33 +390,36 @@ export class Folders {
   }
 
   #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
-    const entry: FolderEntry = { uid, message, counts };
+    const entry = new Placement(folder, uid, message, counts);
     folder.entries.push(entry);
     folder.uidNext = Math.max(folder.uidNext, uid + 1);
-    let places = this.#placesOf.get(message.id);
-    if (!places) this.#placesOf.set(message.id, (places = []));
-    places.push({ folder, uid });
-    if (counts) this.#holds.set(message.id, (this.#holds.get(message.id) ?? 0) + 1);
+    let last = this.#placesOf.get(message.id);
+    if (!last) this.#placesOf.set(message.id, entry);
+    else {
+      while (last.next) last = last.next;
+      last.next = entry;
+    }
     if (this.#restoring) return entry;
     this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
     return entry;
   }
 
-  #unplace(id: string, folder: Folder, uid: number): void {
-    const places = this.#placesOf.get(id);
-    const index = places?.findIndex((p) => p.folder === folder && p.uid === uid) ?? -1;
-    if (places && index >= 0) places.splice(index, 1);
-  }
-
-  /** Drops one hold; true when it was the last one. */
-  #release(id: string): boolean {
-    const left = (this.#holds.get(id) ?? 0) - 1;
-    if (left > 0) {
-      this.#holds.set(id, left);
-      return false;
+  /** Takes one placement out of its message's chain; returns the message's first placement left. */
+  #unplace(entry: Placement): Placement | undefined {
+    const id = entry.message.id;
+    const first = this.#placesOf.get(id);
+    if (first === entry) {
+      if (entry.next) this.#placesOf.set(id, entry.next);
+      else this.#placesOf.delete(id);
+      return entry.next;
     }
-    this.#holds.delete(id);
-    return true;
+    for (let place = first; place; place = place.next) {
+      if (place.next === entry) {
+        place.next = entry.next;
+        break;
+      }
+    }
+    return first;
   }
 
   #mailbox(key: string): Map<string, Folder> {
@@ -438,4 +453,10 @@ export class Folders {
     if (!folder) return undefined;
     return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
   }
+}
+
+/** Whether a chain of placements holds its message in the store (has a counting placement). */
+function holds(first: Placement | undefined): boolean {
+  for (let place = first; place; place = place.next) if (place.counts) return true;
+  return false;
 }
