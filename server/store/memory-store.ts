@@ -5,7 +5,8 @@ import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
 import { removeByKeys } from './sorted.js';
-import { intern } from './intern.js';
+import { intern, internRecord } from './intern.js';
+import { RawArena, type RawHolder } from './raw-arena.js';
 import { SEEN } from './types.js';
 import type {
   BodySummary,
@@ -33,7 +34,7 @@ import type {
  * empty flag set and tag list are shared until changed, and the header summary is made
  * from the bytes on first use rather than on the SMTP path (it depends on nothing else).
  */
-class MessageRecord implements StoredMessage {
+class MessageRecord implements StoredMessage, RawHolder {
   body: BodySummary | undefined = undefined;
   #summary: HeaderSummary | undefined;
   readonly #receivedAt: number;
@@ -41,7 +42,8 @@ class MessageRecord implements StoredMessage {
   constructor(
     readonly id: MessageId,
     readonly seq: number,
-    readonly raw: Buffer,
+    /** Where the bytes live: the store's arena (raw-arena.ts), which moves them when compacting. */
+    public raw: Buffer,
     readonly envelope: Envelope,
     receivedAt: Date,
     readonly client: ClientInfo,
@@ -96,6 +98,7 @@ export class MemoryStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
   readonly #ordered: MessageRecord[] = [];
   readonly #byId = new Map<MessageId, MessageRecord>();
+  readonly #arena = new RawArena<MessageRecord>((record) => this.#byId.get(record.id) === record);
   readonly #clock: () => Date;
   #limits: StoreLimits;
   #seq = 0;
@@ -131,15 +134,14 @@ export class MemoryStore implements MailStore {
 
   #add(input: DeliverInput): MessageRecord {
     const given = input.client;
-    // Senders, recipients and client names repeat from message to message: one copy each.
-    const client: ClientInfo = {
-      address: intern(given?.address ?? ''),
-      helo: intern(given?.helo ?? ''),
-      username: intern(given?.username ?? ''),
+    const client = sharedClient({
+      address: given?.address ?? '',
+      helo: given?.helo ?? '',
+      username: given?.username ?? '',
       secure: given?.secure ?? false,
       via: given?.via ?? 'smtp',
-    };
-    const envelope = { mailFrom: intern(input.envelope.mailFrom), rcptTo: input.envelope.rcptTo.map(intern) };
+    });
+    const envelope = sharedEnvelope(input.envelope);
     const flags = input.flags ? new Set(input.flags) : NO_FLAGS;
     const tags = normaliseTags(input.tags ?? []);
     const record = new MessageRecord(
@@ -153,6 +155,7 @@ export class MemoryStore implements MailStore {
       tags,
       ++this.#modseq,
     );
+    record.raw = this.#arena.keep(record.raw, record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
@@ -286,6 +289,7 @@ export class MemoryStore implements MailStore {
     this.#byId.clear();
     this.#bytes = 0;
     this.#unread = 0;
+    this.#arena.clear();
     this.folders.forgetAll();
     this.#events.emit('cleared', { count });
     return count;
@@ -399,13 +403,14 @@ export class MemoryStore implements MailStore {
       saved.id,
       saved.seq,
       saved.raw,
-      { mailFrom: intern(saved.envelope.mailFrom), rcptTo: saved.envelope.rcptTo.map(intern) },
+      sharedEnvelope(saved.envelope),
       saved.receivedAt,
-      saved.client,
+      sharedClient(saved.client),
       saved.flags.length > 0 ? new Set(saved.flags) : NO_FLAGS,
       normaliseTags(saved.tags),
       saved.modseq,
     );
+    record.raw = this.#arena.keep(record.raw, record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
@@ -445,6 +450,8 @@ export class MemoryStore implements MailStore {
       this.#bytes -= record.raw.length;
       if (!record.flags.has(SEEN)) this.#unread--;
     }
+    // Once all are gone from the index, so compacting a slab does not move their bytes.
+    for (const record of removed) this.#arena.release(record.raw);
     this.folders.forget(removed);
     this.#events.emit('removed', { messages: removed, reason });
   }
@@ -471,3 +478,16 @@ function normaliseTags(tags: Iterable<string>): readonly string[] {
   return clean.length > 0 ? clean.sort((a, b) => a.localeCompare(b)) : NO_TAGS;
 }
 
+/**
+ * Senders, recipients and clients repeat from message to message: one frozen copy of
+ * each envelope and client record (and of each address in them) serves them all.
+ */
+function sharedEnvelope(envelope: Envelope): Envelope {
+  const { mailFrom, rcptTo } = envelope;
+  return internRecord(JSON.stringify([mailFrom, rcptTo]), () => ({ mailFrom: intern(mailFrom), rcptTo: Object.freeze(rcptTo.map(intern)) as string[] }));
+}
+
+function sharedClient(client: ClientInfo): ClientInfo {
+  const { address, helo, username, secure, via } = client;
+  return internRecord(JSON.stringify([address, helo, username, secure, via]), () => ({ address: intern(address), helo: intern(helo), username: intern(username), secure, via }));
+}
