@@ -17,12 +17,13 @@
  * limit; past it the bench fails instead of waiting.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { Replies } from './lib/smtp-replies.js';
 
 const COUNTS = (process.env.BENCH_COUNTS ?? '10000,100000').split(',').map(Number);
@@ -111,6 +112,10 @@ interface Report {
   heapUsed?: number;
   external?: number;
   arrayBuffers?: number;
+  /** Bytes each V8 heap space has committed. */
+  spaces?: Record<string, number>;
+  /** Resident bytes by kind of mapping (Linux), see residentByKind. */
+  mappings?: Record<string, number>;
   snapshot?: string;
 }
 
@@ -146,7 +151,8 @@ async function serve(): Promise<void> {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const usage = process.memoryUsage();
-    return { stored: box.store.stats().messages, rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers };
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size]));
+    return { stored: box.store.stats().messages, rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, spaces, mappings: residentByKind() };
   };
   process.on('message', (request) => {
     if (request === 'measure') void measure().then((report) => process.send?.(report));
@@ -154,6 +160,29 @@ async function serve(): Promise<void> {
     if (request === 'exit') void box.stop(0).then(() => process.exit(0));
   });
   process.send?.({ port: listeners.find((l) => l.name === 'smtp')?.port });
+}
+
+/**
+ * Resident bytes by kind of mapping, from /proc/self/smaps (empty elsewhere): `[heap]`
+ * is malloc's main arena; anonymous mappings hold V8's heap pages, large malloc blocks
+ * and thread arenas; the rest are files and stacks.
+ */
+function residentByKind(): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  let kind = '';
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'latin1');
+  } catch {
+    return kinds;
+  }
+  for (const line of text.split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) kind = mapping[1] === '' ? 'anonymous' : mapping[1]?.startsWith('[') ? (mapping[1] as string) : 'files';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) * 1024;
+  }
+  return kinds;
 }
 
 class Server {
@@ -295,7 +324,13 @@ async function run(count: number): Promise<Result> {
     console.log(
       `${String(count).padStart(7)} | ${String(MESSAGE_BYTES).padStart(5)} B | ${bytes(result.rss)} ${ratio(result.rss)} | ${bytes(result.heap)} ${ratio(result.heap)} | ${bytes(result.external)} ${ratio(result.external)} | sent in${seconds(sent - started)}, indexed +${seconds(performance.now() - sent)}`,
     );
-    if (HEAP) await printHeap(server, count);
+    if (HEAP) {
+      const grown = Object.entries(after.spaces ?? {}).map(([name, size]) => `${name} ${(((size - (before.spaces?.[name] ?? 0)) / count) | 0)}`);
+      console.log(`  V8 heap spaces, committed bytes grown per message: ${grown.join(', ')}`);
+      const resident = Object.entries(after.mappings ?? {}).map(([name, size]) => `${name} ${(((size - (before.mappings?.[name] ?? 0)) / count) | 0)}`);
+      console.log(`  resident bytes grown per message by mapping: ${resident.join(', ')}`);
+      await printHeap(server, count);
+    }
     return result;
   } finally {
     clearTimeout(limit);
