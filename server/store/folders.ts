@@ -45,7 +45,8 @@ export interface FolderInfo {
 }
 
 class Folder implements FolderInfo {
-  readonly entries: Placement[] = [];
+  /** Placements, and in the catch-all INBOX the messages themselves (see FiledMessage). */
+  readonly entries: Array<Placement | FiledMessage> = [];
   constructor(
     public name: string,
     readonly specialUse: string,
@@ -62,16 +63,33 @@ class Folder implements FolderInfo {
 /**
  * A message's entry in one folder, and a link to the message's next placement: a store
  * of hundreds of thousands of messages keeps one object per placement, with no
- * per-message list or counter beside it.
+ * per-message list, map or counter beside it.
  */
 class Placement implements FolderEntry {
   next: Placement | undefined = undefined;
   constructor(
     readonly folder: Folder,
     readonly uid: number,
-    readonly message: StoredMessage,
+    readonly message: FiledMessage,
     readonly counts: boolean,
   ) {}
+}
+
+/** The first of a message's placements, as the store's record keeps it for Folders. */
+export type PlacementChain = Placement | undefined;
+
+/**
+ * A message as the store hands it to Folders: its record carries Folders' bookkeeping,
+ * so that no map beside the messages is needed. It keeps the first of its placements
+ * (the rest follow by `next`), and it is its own entry in the catch-all INBOX, which
+ * holds every message with its arrival seq as UID and does not count (so that folder
+ * costs no object per message).
+ */
+export interface FiledMessage extends StoredMessage, FolderEntry {
+  placements: PlacementChain;
+  readonly uid: number;
+  readonly message: FiledMessage;
+  readonly counts: false;
 }
 
 /** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
@@ -122,8 +140,6 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
-  /** Each message's first placement (the others follow by `next`), for removal without a scan. */
-  readonly #placesOf = new Map<string, Placement>();
   readonly #loginOf = new WeakMap<Folder, string>();
   #nextValidity: number;
   #restoring = false;
@@ -136,7 +152,7 @@ export class Folders {
   }
 
   /** Files a new message: the catch-all INBOX (UID = arrival seq), then by envelope or in one folder. */
-  route(message: StoredMessage, filing: 'route' | { login: string; folder: string }): void {
+  route(message: FiledMessage, filing: 'route' | { login: string; folder: string }): void {
     this.#place(this.#folder(CATCH_ALL, 'INBOX') as Folder, message, false, message.seq);
     if (filing !== 'route') {
       const key = mailboxKey(filing.login);
@@ -161,7 +177,7 @@ export class Folders {
   }
 
   /** Files existing messages in another folder (IMAP COPY); returns the new entries in order. */
-  copy(login: string, name: string, messages: StoredMessage[]): FolderEntry[] | FolderError {
+  copy(login: string, name: string, messages: FiledMessage[]): FolderEntry[] | FolderError {
     const key = mailboxKey(login);
     const folder = this.#folder(key, name);
     if (!folder) return 'missing';
@@ -186,26 +202,32 @@ export class Folders {
     this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid) });
     const orphans: StoredMessage[] = [];
     for (const entry of removed) {
-      const left = this.#unplace(entry);
       if (key === CATCH_ALL && folder.name === 'INBOX') orphans.push(entry.message);
-      else if (entry.counts && !holds(left)) orphans.push(entry.message);
+      if (!(entry instanceof Placement)) continue;
+      this.#unplace(entry);
+      if (entry.counts && !holds(entry.message.placements) && !(key === CATCH_ALL && folder.name === 'INBOX')) orphans.push(entry.message);
     }
     return orphans;
   }
 
   /** Drops every placement of messages that left the store. */
-  forget(messages: readonly StoredMessage[]): void {
+  forget(messages: readonly FiledMessage[]): void {
     const byFolder = new Map<Folder, Set<number>>();
+    const add = (folder: Folder, uid: number) => {
+      let uids = byFolder.get(folder);
+      if (!uids) byFolder.set(folder, (uids = new Set()));
+      uids.add(uid);
+    };
+    const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
     for (const message of messages) {
-      for (let place = this.#placesOf.get(message.id); place; place = place.next) {
-        let uids = byFolder.get(place.folder);
-        if (!uids) byFolder.set(place.folder, (uids = new Set()));
-        uids.add(place.uid);
-      }
-      this.#placesOf.delete(message.id);
+      // Its own entry in the catch-all INBOX, if it is still there (a rename of that INBOX moves them out).
+      add(catchAll, message.seq);
+      for (let place = message.placements; place; place = place.next) add(place.folder, place.uid);
+      message.placements = undefined;
     }
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
+      if (removed.length === 0) continue;
       const login = this.#loginOf.get(folder) ?? CATCH_ALL;
       this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid) });
     }
@@ -217,11 +239,11 @@ export class Folders {
       for (const folder of folders.values()) {
         if (folder.entries.length === 0) continue;
         const uids = folder.entries.map((e) => e.uid);
+        for (const entry of folder.entries) if (entry instanceof Placement) entry.message.placements = undefined;
         folder.entries.length = 0;
         this.events.emit('unfiled', { login, folder: folder.name, uids });
       }
     }
-    this.#placesOf.clear();
   }
 
   /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
@@ -340,9 +362,11 @@ export class Folders {
     }));
   }
 
-  placementsOf(message: StoredMessage): PlacementRecord[] {
+  placementsOf(message: FiledMessage): PlacementRecord[] {
     const places: PlacementRecord[] = [];
-    for (let place = this.#placesOf.get(message.id); place; place = place.next) {
+    const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
+    if (indexByKey(catchAll.entries, message.seq, (e) => e.uid) >= 0) places.push({ login: CATCH_ALL, folder: catchAll.name, uid: message.seq, counts: false });
+    for (let place = message.placements; place; place = place.next) {
       places.push({ login: this.#loginOf.get(place.folder) ?? CATCH_ALL, folder: place.folder.name, uid: place.uid, counts: place.counts });
     }
     return places;
@@ -379,7 +403,7 @@ export class Folders {
   }
 
   /** Puts a message back exactly where it was filed. */
-  restorePlacement(message: StoredMessage, placement: PlacementRecord): void {
+  restorePlacement(message: FiledMessage, placement: PlacementRecord): void {
     this.#restoring = true;
     try {
       const folder = this.#folder(mailboxKey(placement.login), placement.folder);
@@ -389,37 +413,37 @@ export class Folders {
     }
   }
 
-  #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
-    const entry = new Placement(folder, uid, message, counts);
+  #place(folder: Folder, message: FiledMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
+    const own = !counts && uid === message.seq && folder === this.#byLogin.get(CATCH_ALL)?.get('INBOX');
+    const entry = own ? message : new Placement(folder, uid, message, counts);
     folder.entries.push(entry);
     folder.uidNext = Math.max(folder.uidNext, uid + 1);
-    let last = this.#placesOf.get(message.id);
-    if (!last) this.#placesOf.set(message.id, entry);
-    else {
-      while (last.next) last = last.next;
-      last.next = entry;
+    if (entry instanceof Placement) {
+      let last = message.placements;
+      if (!last) message.placements = entry;
+      else {
+        while (last.next) last = last.next;
+        last.next = entry;
+      }
     }
     if (this.#restoring) return entry;
     this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
     return entry;
   }
 
-  /** Takes one placement out of its message's chain; returns the message's first placement left. */
-  #unplace(entry: Placement): Placement | undefined {
-    const id = entry.message.id;
-    const first = this.#placesOf.get(id);
-    if (first === entry) {
-      if (entry.next) this.#placesOf.set(id, entry.next);
-      else this.#placesOf.delete(id);
-      return entry.next;
+  /** Takes one placement out of its message's chain. */
+  #unplace(entry: Placement): void {
+    const message = entry.message;
+    if (message.placements === entry) {
+      message.placements = entry.next;
+      return;
     }
-    for (let place = first; place; place = place.next) {
+    for (let place = message.placements; place; place = place.next) {
       if (place.next === entry) {
         place.next = entry.next;
-        break;
+        return;
       }
     }
-    return first;
   }
 
   #mailbox(key: string): Map<string, Folder> {

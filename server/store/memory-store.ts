@@ -1,7 +1,7 @@
 import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
 import { summarizeHeaders } from '../mime/summary.js';
-import { Folders, type FolderError, type FolderInfo } from './folders.js';
-import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
+import { Folders, type FiledMessage, type FolderError, type FolderInfo, type PlacementChain, type PlacementRecord } from './folders.js';
+import type { FolderMove, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
 import { removeByKeys } from './sorted.js';
@@ -34,8 +34,9 @@ import type {
  * empty flag set and tag list are shared until changed, and the header summary is made
  * from the bytes on first use rather than on the SMTP path (it depends on nothing else).
  */
-class MessageRecord implements StoredMessage, RawHolder {
+class MessageRecord implements FiledMessage, RawHolder {
   body: BodySummary | undefined = undefined;
+  placements: PlacementChain = undefined;
   #summary: HeaderSummary | undefined;
   readonly #receivedAt: number;
 
@@ -64,6 +65,19 @@ class MessageRecord implements StoredMessage, RawHolder {
 
   get summary(): HeaderSummary {
     return (this.#summary ??= summarizeHeaders(this.raw, this.envelope));
+  }
+
+  // The record is its own entry in the catch-all INBOX (see FiledMessage in folders.ts).
+  get uid(): number {
+    return this.seq;
+  }
+
+  get message(): this {
+    return this;
+  }
+
+  get counts(): false {
+    return false;
   }
 }
 
@@ -333,12 +347,29 @@ export class MemoryStore implements MailStore {
     return this.folders.subscriptions(login);
   }
 
-  placementsOf(message: StoredMessage): FolderPlacement[] {
-    return this.folders.placementsOf(message);
+  placementsOf(message: StoredMessage): PlacementRecord[] {
+    const record = this.#byId.get(message.id);
+    return record ? this.folders.placementsOf(record) : [];
+  }
+
+  /** Puts a restored message back where it was filed (the journal's replay). */
+  restorePlacement(id: MessageId, placement: PlacementRecord): void {
+    const record = this.#byId.get(id);
+    if (record) this.folders.restorePlacement(record, placement);
   }
 
   copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError {
-    return this.folders.copy(login, name, [...messages]);
+    return this.folders.copy(login, name, this.#records(messages));
+  }
+
+  /** The store's records of messages a caller names (those still stored). */
+  #records(messages: readonly StoredMessage[]): MessageRecord[] {
+    const records: MessageRecord[] = [];
+    for (const message of messages) {
+      const record = this.#byId.get(message.id);
+      if (record) records.push(record);
+    }
+    return records;
   }
 
   moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError {
@@ -346,7 +377,7 @@ export class MemoryStore implements MailStore {
     const target = this.folders.get(login, to);
     if (!source || !target) return 'missing';
     const moving = uids.map((uid) => this.folders.entry(login, source.name, uid)).filter((e): e is FolderEntry => e !== undefined);
-    const entries = this.folders.copy(login, target.name, moving.map((e) => e.message));
+    const entries = this.folders.copy(login, target.name, this.#records(moving.map((e) => e.message)));
     if (typeof entries === 'string') return entries;
     const moved = moving.map((e) => e.uid);
     // A move within one folder gives the messages new UIDs and expunges the old ones

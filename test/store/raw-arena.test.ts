@@ -11,9 +11,9 @@ describe('RawArena', () => {
     const arena = new RawArena<RawHolder>(() => true);
     const read = Buffer.concat([bytes(1), Buffer.from('MAIL FROM:<next@example.test>\r\n')]);
     const given = read.subarray(0, 2000);
-    const holder = { raw: given };
+    const holder: RawHolder = { raw: given };
     holder.raw = arena.keep(given, holder);
-    const other = { raw: bytes(2) };
+    const other: RawHolder = { raw: bytes(2) };
     other.raw = arena.keep(other.raw, other);
     expect(holder.raw.equals(bytes(1))).toBe(true);
     expect(holder.raw.buffer).not.toBe(read.buffer);
@@ -34,7 +34,7 @@ describe('RawArena', () => {
     const alive = new Set<RawHolder>();
     const arena = new RawArena<RawHolder>((holder) => alive.has(holder));
     const holders = Array.from({ length: 600 }, (_, i) => {
-      const holder = { raw: bytes(i) };
+      const holder: RawHolder = { raw: bytes(i) };
       holder.raw = arena.keep(holder.raw, holder);
       alive.add(holder);
       return holder;
@@ -49,7 +49,7 @@ describe('RawArena', () => {
     for (const [i, holder] of holders.entries()) if (alive.has(holder)) expect(holder.raw.equals(bytes(i))).toBe(true);
     expect(holders[0]?.raw.buffer).not.toBe(firstSlab);
     for (let i = 600; i < 1200; i++) {
-      const holder = { raw: bytes(i) };
+      const holder: RawHolder = { raw: bytes(i) };
       holder.raw = arena.keep(holder.raw, holder);
     }
     expect(heldByReader.equals(bytes(4))).toBe(true);
