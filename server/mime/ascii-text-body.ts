@@ -10,11 +10,13 @@ import { fold } from '../store/search/haystack.js';
  * copy of the text would cost about as much memory as the message itself.
  */
 export class AsciiTextBody implements BodySummary {
-  readonly attachments = 0;
-  readonly inline = 0;
-
   constructor(
-    private readonly raw: Buffer,
+    /**
+     * The bytes, or the stored message holding them: read through the message, since
+     * the store may move a message's bytes (store/raw-arena.ts) and the old ones must
+     * not be kept alive by this summary.
+     */
+    private readonly source: Buffer | { readonly raw: Buffer },
     /** Offset of the body in raw (just past the header's blank line). */
     private readonly start: number,
     /** Whether the body has any of A–Z: without, its bytes are already their folded form. */
@@ -26,10 +28,23 @@ export class AsciiTextBody implements BodySummary {
    * `scanCase: false` skips looking for capitals (a JavaScript loop over every byte) for
    * a large body; its searches then fold the text, which is correct, only slower.
    */
-  static of(raw: Buffer, start: number, scanCase = true): AsciiTextBody | undefined {
-    const body = raw.subarray(start);
+  static of(source: Buffer | { readonly raw: Buffer }, start: number, scanCase = true): AsciiTextBody | undefined {
+    const body = bytesOf(source).subarray(start);
     if (!isAscii(body)) return undefined;
-    return new AsciiTextBody(raw, start, scanCase ? hasUpperCase(body) : true);
+    return new AsciiTextBody(source, start, scanCase ? hasUpperCase(body) : true);
+  }
+
+  // On the prototype rather than on each of (up to) hundreds of thousands of summaries.
+  get attachments(): number {
+    return 0;
+  }
+
+  get inline(): number {
+    return 0;
+  }
+
+  private get raw(): Buffer {
+    return bytesOf(this.source);
   }
 
   /**
@@ -40,8 +55,9 @@ export class AsciiTextBody implements BodySummary {
   get snippet(): string {
     const out: number[] = [];
     let space = false;
-    for (let i = this.start; i < this.raw.length && out.length < SNIPPET_LENGTH; i++) {
-      const byte = this.raw[i] as number;
+    const raw = this.raw;
+    for (let i = this.start; i < raw.length && out.length < SNIPPET_LENGTH; i++) {
+      const byte = raw[i] as number;
       if (byte === 0x20 || (byte >= 0x09 && byte <= 0x0d)) {
         space = out.length > 0;
         continue;
@@ -106,6 +122,10 @@ export function bodyNeedle(folded: string): BodyNeedle {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function bytesOf(source: Buffer | { readonly raw: Buffer }): Buffer {
+  return Buffer.isBuffer(source) ? source : source.raw;
 }
 
 function hasUpperCase(bytes: Buffer): boolean {

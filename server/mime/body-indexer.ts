@@ -113,7 +113,7 @@ export class BodyIndexer {
     const small = raw.length <= MAIN_THREAD_MAX_BYTES;
     const form = simpleBodyForm(raw);
     // Plain ASCII text at any size: nothing is decoded or copied (isAscii is native).
-    const ascii = form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(raw, form.start, small) : undefined;
+    const ascii = form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(message, form.start, small) : undefined;
     if (ascii || (form && small)) {
       this.store.setBody(message.id, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
       return true;

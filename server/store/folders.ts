@@ -45,7 +45,8 @@ export interface FolderInfo {
 }
 
 class Folder implements FolderInfo {
-  readonly entries: FolderEntry[] = [];
+  /** Placements, and in the catch-all INBOX the messages themselves (see FiledMessage). */
+  readonly entries: Array<Placement | FiledMessage> = [];
   constructor(
     public name: string,
     readonly specialUse: string,
@@ -57,6 +58,38 @@ class Folder implements FolderInfo {
   get subscribed(): boolean {
     return this.subscriptions.has(this.name);
   }
+}
+
+/**
+ * A message's entry in one folder, and a link to the message's next placement: a store
+ * of hundreds of thousands of messages keeps one object per placement, with no
+ * per-message list, map or counter beside it.
+ */
+class Placement implements FolderEntry {
+  next: Placement | undefined = undefined;
+  constructor(
+    readonly folder: Folder,
+    readonly uid: number,
+    readonly message: FiledMessage,
+    readonly counts: boolean,
+  ) {}
+}
+
+/** The first of a message's placements, as the store's record keeps it for Folders. */
+export type PlacementChain = Placement | undefined;
+
+/**
+ * A message as the store hands it to Folders: its record carries Folders' bookkeeping,
+ * so that no map beside the messages is needed. It keeps the first of its placements
+ * (the rest follow by `next`), and it is its own entry in the catch-all INBOX, which
+ * holds every message with its arrival seq as UID and does not count (so that folder
+ * costs no object per message).
+ */
+export interface FiledMessage extends StoredMessage, FolderEntry {
+  placements: PlacementChain;
+  readonly uid: number;
+  readonly message: FiledMessage;
+  readonly counts: false;
 }
 
 /** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
@@ -107,10 +140,6 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
-  /** Where each message is filed, for removal without a scan. */
-  readonly #placesOf = new Map<string, Array<{ folder: Folder; uid: number }>>();
-  /** Counting placements per message id. */
-  readonly #holds = new Map<string, number>();
   readonly #loginOf = new WeakMap<Folder, string>();
   #nextValidity: number;
   #restoring = false;
@@ -123,7 +152,7 @@ export class Folders {
   }
 
   /** Files a new message: the catch-all INBOX (UID = arrival seq), then by envelope or in one folder. */
-  route(message: StoredMessage, filing: 'route' | { login: string; folder: string }): void {
+  route(message: FiledMessage, filing: 'route' | { login: string; folder: string }): void {
     this.#place(this.#folder(CATCH_ALL, 'INBOX') as Folder, message, false, message.seq);
     if (filing !== 'route') {
       const key = mailboxKey(filing.login);
@@ -148,7 +177,7 @@ export class Folders {
   }
 
   /** Files existing messages in another folder (IMAP COPY); returns the new entries in order. */
-  copy(login: string, name: string, messages: StoredMessage[]): FolderEntry[] | FolderError {
+  copy(login: string, name: string, messages: FiledMessage[]): FolderEntry[] | FolderError {
     const key = mailboxKey(login);
     const folder = this.#folder(key, name);
     if (!folder) return 'missing';
@@ -173,27 +202,32 @@ export class Folders {
     this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid) });
     const orphans: StoredMessage[] = [];
     for (const entry of removed) {
-      this.#unplace(entry.message.id, folder, entry.uid);
       if (key === CATCH_ALL && folder.name === 'INBOX') orphans.push(entry.message);
-      else if (entry.counts && this.#release(entry.message.id)) orphans.push(entry.message);
+      if (!(entry instanceof Placement)) continue;
+      this.#unplace(entry);
+      if (entry.counts && !holds(entry.message.placements) && !(key === CATCH_ALL && folder.name === 'INBOX')) orphans.push(entry.message);
     }
     return orphans;
   }
 
   /** Drops every placement of messages that left the store. */
-  forget(messages: readonly StoredMessage[]): void {
+  forget(messages: readonly FiledMessage[]): void {
     const byFolder = new Map<Folder, Set<number>>();
+    const add = (folder: Folder, uid: number) => {
+      let uids = byFolder.get(folder);
+      if (!uids) byFolder.set(folder, (uids = new Set()));
+      uids.add(uid);
+    };
+    const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
     for (const message of messages) {
-      for (const { folder, uid } of this.#placesOf.get(message.id) ?? []) {
-        let uids = byFolder.get(folder);
-        if (!uids) byFolder.set(folder, (uids = new Set()));
-        uids.add(uid);
-      }
-      this.#placesOf.delete(message.id);
-      this.#holds.delete(message.id);
+      // Its own entry in the catch-all INBOX, if it is still there (a rename of that INBOX moves them out).
+      add(catchAll, message.seq);
+      for (let place = message.placements; place; place = place.next) add(place.folder, place.uid);
+      message.placements = undefined;
     }
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
+      if (removed.length === 0) continue;
       const login = this.#loginOf.get(folder) ?? CATCH_ALL;
       this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid) });
     }
@@ -205,12 +239,11 @@ export class Folders {
       for (const folder of folders.values()) {
         if (folder.entries.length === 0) continue;
         const uids = folder.entries.map((e) => e.uid);
+        for (const entry of folder.entries) if (entry instanceof Placement) entry.message.placements = undefined;
         folder.entries.length = 0;
         this.events.emit('unfiled', { login, folder: folder.name, uids });
       }
     }
-    this.#placesOf.clear();
-    this.#holds.clear();
   }
 
   /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
@@ -329,11 +362,14 @@ export class Folders {
     }));
   }
 
-  placementsOf(message: StoredMessage): PlacementRecord[] {
-    return (this.#placesOf.get(message.id) ?? []).map(({ folder, uid }) => {
-      const entry = folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
-      return { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, uid, counts: entry?.counts ?? false };
-    });
+  placementsOf(message: FiledMessage): PlacementRecord[] {
+    const places: PlacementRecord[] = [];
+    const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
+    if (indexByKey(catchAll.entries, message.seq, (e) => e.uid) >= 0) places.push({ login: CATCH_ALL, folder: catchAll.name, uid: message.seq, counts: false });
+    for (let place = message.placements; place; place = place.next) {
+      places.push({ login: this.#loginOf.get(place.folder) ?? CATCH_ALL, folder: place.folder.name, uid: place.uid, counts: place.counts });
+    }
+    return places;
   }
 
   /**
@@ -367,7 +403,7 @@ export class Folders {
   }
 
   /** Puts a message back exactly where it was filed. */
-  restorePlacement(message: StoredMessage, placement: PlacementRecord): void {
+  restorePlacement(message: FiledMessage, placement: PlacementRecord): void {
     this.#restoring = true;
     try {
       const folder = this.#folder(mailboxKey(placement.login), placement.folder);
@@ -377,34 +413,37 @@ export class Folders {
     }
   }
 
-  #place(folder: Folder, message: StoredMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
-    const entry: FolderEntry = { uid, message, counts };
+  #place(folder: Folder, message: FiledMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
+    const own = !counts && uid === message.seq && folder === this.#byLogin.get(CATCH_ALL)?.get('INBOX');
+    const entry = own ? message : new Placement(folder, uid, message, counts);
     folder.entries.push(entry);
     folder.uidNext = Math.max(folder.uidNext, uid + 1);
-    let places = this.#placesOf.get(message.id);
-    if (!places) this.#placesOf.set(message.id, (places = []));
-    places.push({ folder, uid });
-    if (counts) this.#holds.set(message.id, (this.#holds.get(message.id) ?? 0) + 1);
+    if (entry instanceof Placement) {
+      let last = message.placements;
+      if (!last) message.placements = entry;
+      else {
+        while (last.next) last = last.next;
+        last.next = entry;
+      }
+    }
     if (this.#restoring) return entry;
     this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
     return entry;
   }
 
-  #unplace(id: string, folder: Folder, uid: number): void {
-    const places = this.#placesOf.get(id);
-    const index = places?.findIndex((p) => p.folder === folder && p.uid === uid) ?? -1;
-    if (places && index >= 0) places.splice(index, 1);
-  }
-
-  /** Drops one hold; true when it was the last one. */
-  #release(id: string): boolean {
-    const left = (this.#holds.get(id) ?? 0) - 1;
-    if (left > 0) {
-      this.#holds.set(id, left);
-      return false;
+  /** Takes one placement out of its message's chain. */
+  #unplace(entry: Placement): void {
+    const message = entry.message;
+    if (message.placements === entry) {
+      message.placements = entry.next;
+      return;
     }
-    this.#holds.delete(id);
-    return true;
+    for (let place = message.placements; place; place = place.next) {
+      if (place.next === entry) {
+        place.next = entry.next;
+        return;
+      }
+    }
   }
 
   #mailbox(key: string): Map<string, Folder> {
@@ -438,4 +477,10 @@ export class Folders {
     if (!folder) return undefined;
     return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
   }
+}
+
+/** Whether a chain of placements holds its message in the store (has a counting placement). */
+function holds(first: Placement | undefined): boolean {
+  for (let place = first; place; place = place.next) if (place.counts) return true;
+  return false;
 }

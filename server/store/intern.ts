@@ -1,13 +1,15 @@
 /**
- * One shared copy of strings that repeat across messages (senders, recipients, client
- * addresses and HELO names), so a store of many similar messages holds each once.
- * Bounded: past the cap the table starts over, which only costs some duplicates.
+ * One shared copy of what repeats across messages (senders, recipients, client
+ * addresses and HELO names, and the envelope and client records made of them), so a
+ * store of many similar messages holds each once. Bounded: past the cap a table starts
+ * over, which only costs some duplicates.
  */
 const MAX_ENTRIES = 10_000;
 /** Longer strings are rarely repeated and would make the table's own memory grow. */
 const MAX_LENGTH = 320;
 
 let table = new Map<string, string>();
+let records = new Map<string, object>();
 
 export function intern(text: string): string {
   if (text.length > MAX_LENGTH) return text;
@@ -16,4 +18,18 @@ export function intern(text: string): string {
   if (table.size >= MAX_ENTRIES) table = new Map();
   table.set(text, text);
   return text;
+}
+
+/**
+ * One frozen record per `key` (which must say everything the record holds): shared by
+ * every message it describes, so none may change it.
+ */
+export function internRecord<T extends object>(key: string, make: () => T): Readonly<T> {
+  if (key.length > MAX_LENGTH * 4) return Object.freeze(make());
+  const known = records.get(key);
+  if (known !== undefined) return known as T;
+  if (records.size >= MAX_ENTRIES) records = new Map();
+  const made = Object.freeze(make());
+  records.set(key, made);
+  return made;
 }

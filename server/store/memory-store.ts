@@ -1,12 +1,13 @@
 import { TypedEmitter, type Listener } from '../lib/typed-emitter.js';
 import { summarizeHeaders } from '../mime/summary.js';
-import { Folders, type FolderError, type FolderInfo } from './folders.js';
-import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
+import { Folders, type FiledMessage, type FolderError, type FolderInfo, type PlacementChain, type PlacementRecord } from './folders.js';
+import type { FolderMove, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
 import { newestMatch, pageNewestFirst } from './page.js';
 import { removeByKeys } from './sorted.js';
-import { intern } from './intern.js';
+import { intern, internRecord } from './intern.js';
+import { RawArena, type RawHolder } from './raw-arena.js';
 import { SEEN } from './types.js';
 import type {
   BodySummary,
@@ -34,15 +35,17 @@ import type {
  * empty flag set and tag list are shared until changed, and the header summary is made
  * from the bytes on first use rather than on the SMTP path (it depends on nothing else).
  */
-class MessageRecord implements StoredMessage {
+class MessageRecord implements FiledMessage, RawHolder {
   body: BodySummary | undefined = undefined;
+  placements: PlacementChain = undefined;
   #summary: HeaderSummary | undefined;
   readonly #receivedAt: number;
 
   constructor(
     readonly id: MessageId,
     readonly seq: number,
-    readonly raw: Buffer,
+    /** Where the bytes live: the store's arena (raw-arena.ts), which moves them when compacting. */
+    public raw: Buffer,
     readonly envelope: Envelope,
     receivedAt: Date,
     readonly client: ClientInfo,
@@ -63,6 +66,19 @@ class MessageRecord implements StoredMessage {
 
   get summary(): HeaderSummary {
     return (this.#summary ??= summarizeHeaders(this.raw, this.envelope));
+  }
+
+  // The record is its own entry in the catch-all INBOX (see FiledMessage in folders.ts).
+  get uid(): number {
+    return this.seq;
+  }
+
+  get message(): this {
+    return this;
+  }
+
+  get counts(): false {
+    return false;
   }
 }
 
@@ -97,6 +113,7 @@ export class MemoryStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
   readonly #ordered: MessageRecord[] = [];
   readonly #byId = new Map<MessageId, MessageRecord>();
+  readonly #arena = new RawArena<MessageRecord>((record) => this.#byId.get(record.id) === record);
   readonly #clock: () => Date;
   #limits: StoreLimits;
   #seq = 0;
@@ -132,15 +149,14 @@ export class MemoryStore implements MailStore {
 
   #add(input: DeliverInput): MessageRecord {
     const given = input.client;
-    // Senders, recipients and client names repeat from message to message: one copy each.
-    const client: ClientInfo = {
-      address: intern(given?.address ?? ''),
-      helo: intern(given?.helo ?? ''),
-      username: intern(given?.username ?? ''),
+    const client = sharedClient({
+      address: given?.address ?? '',
+      helo: given?.helo ?? '',
+      username: given?.username ?? '',
       secure: given?.secure ?? false,
       via: given?.via ?? 'smtp',
-    };
-    const envelope = { mailFrom: intern(input.envelope.mailFrom), rcptTo: input.envelope.rcptTo.map(intern) };
+    });
+    const envelope = sharedEnvelope(input.envelope);
     const flags = input.flags ? new Set(input.flags) : NO_FLAGS;
     const tags = normaliseTags(input.tags ?? []);
     const record = new MessageRecord(
@@ -154,6 +170,7 @@ export class MemoryStore implements MailStore {
       tags,
       ++this.#modseq,
     );
+    record.raw = this.#arena.keep(record.raw, record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
@@ -262,6 +279,7 @@ export class MemoryStore implements MailStore {
     this.#byId.clear();
     this.#bytes = 0;
     this.#unread = 0;
+    this.#arena.clear();
     this.folders.forgetAll();
     this.#events.emit('cleared', { count });
     return count;
@@ -305,12 +323,29 @@ export class MemoryStore implements MailStore {
     return this.folders.subscriptions(login);
   }
 
-  placementsOf(message: StoredMessage): FolderPlacement[] {
-    return this.folders.placementsOf(message);
+  placementsOf(message: StoredMessage): PlacementRecord[] {
+    const record = this.#byId.get(message.id);
+    return record ? this.folders.placementsOf(record) : [];
+  }
+
+  /** Puts a restored message back where it was filed (the journal's replay). */
+  restorePlacement(id: MessageId, placement: PlacementRecord): void {
+    const record = this.#byId.get(id);
+    if (record) this.folders.restorePlacement(record, placement);
   }
 
   copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError {
-    return this.folders.copy(login, name, [...messages]);
+    return this.folders.copy(login, name, this.#records(messages));
+  }
+
+  /** The store's records of messages a caller names (those still stored). */
+  #records(messages: readonly StoredMessage[]): MessageRecord[] {
+    const records: MessageRecord[] = [];
+    for (const message of messages) {
+      const record = this.#byId.get(message.id);
+      if (record) records.push(record);
+    }
+    return records;
   }
 
   moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError {
@@ -318,7 +353,7 @@ export class MemoryStore implements MailStore {
     const target = this.folders.get(login, to);
     if (!source || !target) return 'missing';
     const moving = uids.map((uid) => this.folders.entry(login, source.name, uid)).filter((e): e is FolderEntry => e !== undefined);
-    const entries = this.folders.copy(login, target.name, moving.map((e) => e.message));
+    const entries = this.folders.copy(login, target.name, this.#records(moving.map((e) => e.message)));
     if (typeof entries === 'string') return entries;
     const moved = moving.map((e) => e.uid);
     // A move within one folder gives the messages new UIDs and expunges the old ones
@@ -375,13 +410,14 @@ export class MemoryStore implements MailStore {
       saved.id,
       saved.seq,
       saved.raw,
-      { mailFrom: intern(saved.envelope.mailFrom), rcptTo: saved.envelope.rcptTo.map(intern) },
+      sharedEnvelope(saved.envelope),
       saved.receivedAt,
-      saved.client,
+      sharedClient(saved.client),
       saved.flags.length > 0 ? new Set(saved.flags) : NO_FLAGS,
       normaliseTags(saved.tags),
       saved.modseq,
     );
+    record.raw = this.#arena.keep(record.raw, record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
     this.#bytes += record.raw.length;
@@ -421,6 +457,8 @@ export class MemoryStore implements MailStore {
       this.#bytes -= record.raw.length;
       if (!record.flags.has(SEEN)) this.#unread--;
     }
+    // Once all are gone from the index, so compacting a slab does not move their bytes.
+    for (const record of removed) this.#arena.release(record.raw);
     this.folders.forget(removed);
     this.#events.emit('removed', { messages: removed, reason });
   }
@@ -447,3 +485,16 @@ function normaliseTags(tags: Iterable<string>): readonly string[] {
   return clean.length > 0 ? clean.sort((a, b) => a.localeCompare(b)) : NO_TAGS;
 }
 
+/**
+ * Senders, recipients and clients repeat from message to message: one frozen copy of
+ * each envelope and client record (and of each address in them) serves them all.
+ */
+function sharedEnvelope(envelope: Envelope): Envelope {
+  const { mailFrom, rcptTo } = envelope;
+  return internRecord(JSON.stringify([mailFrom, rcptTo]), () => ({ mailFrom: intern(mailFrom), rcptTo: Object.freeze(rcptTo.map(intern)) as string[] }));
+}
+
+function sharedClient(client: ClientInfo): ClientInfo {
+  const { address, helo, username, secure, via } = client;
+  return internRecord(JSON.stringify([address, helo, username, secure, via]), () => ({ address: intern(address), helo: intern(helo), username: intern(username), secure, via }));
+}

@@ -77,12 +77,11 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
         break;
       case 'msg': {
         const message = store.restore({ ...r, receivedAt: new Date(r.receivedAt) });
-        for (const place of r.places) store.folders.restorePlacement(message, place);
+        for (const place of r.places) store.restorePlacement(message.id, place);
         break;
       }
       case 'file': {
-        const message = store.get(r.id);
-        if (message) store.folders.restorePlacement(message, r.place);
+        store.restorePlacement(r.id, r.place);
         break;
       }
       case 'unfile':
@@ -130,7 +129,7 @@ function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecor
     flags: [...message.flags],
     tags: [...message.tags],
     modseq: message.modseq,
-    places: store.folders.placementsOf(message),
+    places: store.placementsOf(message),
     raw: message.raw,
   };
 }
