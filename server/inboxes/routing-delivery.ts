@@ -48,7 +48,16 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
       // An inbox removed between routing and delivery takes nothing.
       return inbox ? [{ inbox, indexes }] : [];
     });
-    const results = await Promise.all(batches.map(({ inbox, indexes }) => inbox.delivery.deliverAll(indexes.map((i) => inputs[i] as DeliverInput))));
+    // Inbox after inbox, each handed the bytes the first one kept, so a message in
+    // several inboxes holds its bytes once (raw-arena.ts keeps bytes already kept).
+    const kept: Array<Buffer | undefined> = inputs.map(() => undefined);
+    const results: DeliveryBatchResult[] = [];
+    for (const { inbox, indexes } of batches) {
+      const result = await inbox.delivery.deliverAll(indexes.map((i) => ({ ...(inputs[i] as DeliverInput), raw: kept[i] ?? (inputs[i] as DeliverInput).raw })));
+      results.push(result);
+      if (!result.ok) break;
+      result.messages.forEach((message, k) => (kept[indexes[k] as number] ??= message.raw));
+    }
     const first: Array<StoredMessage | undefined> = inputs.map(() => undefined);
     results.forEach((result, b) => {
       if (!result.ok) return;

@@ -16,6 +16,15 @@ const SHARED_MAX = 16 * 1024;
 /** A slab whose live bytes fall under this share of its filled bytes has them moved out. */
 const MOVE_BELOW = 0.25;
 
+/**
+ * Every live slab of every arena in this process. Bytes already in a slab are kept as
+ * they are by any store: with team inboxes a message filed in several inboxes (each a
+ * store with its own arena) holds its bytes once. Its first store's arena accounts for
+ * them; the other stores hold a view, which keeps the slab alive for as long as they
+ * hold it (its bytes are never reused, so the view stays right).
+ */
+const SLABS = new WeakSet<ArrayBufferLike>();
+
 /** Something that keeps bytes from the arena; its bytes are replaced when they move. */
 export interface RawHolder {
   raw: Buffer;
@@ -37,11 +46,13 @@ export class RawArena<T extends RawHolder> {
 
   /** The bytes `holder` keeps: a copy of `raw` in a slab, or `raw` itself (right-sized) when large. */
   keep(raw: Buffer, holder: T): Buffer {
+    if (SLABS.has(raw.buffer)) return raw;
     if (raw.length > SHARED_MAX) return raw.byteOffset === 0 && raw.buffer.byteLength === raw.length ? raw : Buffer.from(raw);
     let slab = this.#current;
     if (!slab || slab.used + raw.length > slab.bytes.length) {
       slab = { bytes: Buffer.allocUnsafeSlow(SLAB_BYTES), used: 0, live: 0, holders: [] };
       this.#slabs.set(slab.bytes.buffer, slab);
+      SLABS.add(slab.bytes.buffer);
       this.#current = slab;
     }
     const kept = slab.bytes.subarray(slab.used, slab.used + raw.length);
@@ -59,6 +70,8 @@ export class RawArena<T extends RawHolder> {
     slab.live -= raw.length;
     if (slab.live > 0 && (slab === this.#current || slab.live >= slab.used * MOVE_BELOW)) return;
     this.#slabs.delete(raw.buffer);
+    // Retired first, so moving its holders below copies their bytes out of it.
+    SLABS.delete(raw.buffer);
     if (slab === this.#current) this.#current = undefined;
     for (const holder of slab.holders) {
       if (holder.raw.buffer === slab.bytes.buffer && this.alive(holder)) holder.raw = this.keep(holder.raw, holder);
