@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ParseCache, parseRaw } from '../../server/mime/parse.js';
+import { ParseCache } from '../../server/derived/parse-cache.js';
+import { parseRaw } from '../../server/mime/parse.js';
 import type { StoredMessage } from '../../server/store/types.js';
 
 const MIXED = Buffer.from(
