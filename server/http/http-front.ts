@@ -94,8 +94,7 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
     hub = new EventsHub({ store, metrics, ...(release && { release }), version: api.version, maxBuffered: config.wsMaxBuffer });
     const parsed = api.parsed;
     unsubscribe = [
-      store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
-      store.on('cleared', () => parsed.clear()),
+      store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m))),
     ];
     // Past the connection caps a socket still gets an HTTP answer: every request on it is
     // a 503 JSON error, decided before any route runs, and the connection then closes.

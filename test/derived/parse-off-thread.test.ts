@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DerivedCache } from '../../server/derived/derived-cache.js';
 import { ParseCache } from '../../server/derived/parse-cache.js';
 import { viewOffThread } from '../../server/derived/parse-jobs.js';
 import { parseRaw } from '../../server/mime/parse.js';
@@ -45,7 +46,7 @@ describe('parsed views made on a worker thread', () => {
 
   it('are what ParseCache gives for a heavy message, while a light one is parsed in place', async () => {
     pool = new WorkerPool({ size: 1 });
-    const cache = new ParseCache(64, 64 * 1024 * 1024, pool);
+    const cache = new ParseCache(new DerivedCache(), pool);
     expect(await cache.get(stored('light', fixtures.mixedAttachment))).toEqual(await parseRaw(fixtures.mixedAttachment));
     expect(pool.answered.view).toBeUndefined();
     const view = await cache.get(stored('heavy', heavy));
@@ -57,7 +58,7 @@ describe('parsed views made on a worker thread', () => {
 
   it('are empty when the parse is given up, and the cache still answers', async () => {
     pool = new WorkerPool({ size: 1, timeLimitMs: 1 });
-    const cache = new ParseCache(64, 64 * 1024 * 1024, pool);
+    const cache = new ParseCache(new DerivedCache(), pool);
     const view = await cache.get(stored('heavy', heavy));
     expect(view).toMatchObject({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
     expect(view.error).toMatch(/time limit/);
