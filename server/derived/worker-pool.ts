@@ -104,10 +104,19 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
-    for (let index = 0; index < this.#slots.length; index++) {
-      if (this.#slots[index]?.job) continue;
+    for (;;) {
+      let warm: number | undefined;
+      let cold: number | undefined;
+      this.#slots.forEach((slot, index) => {
+        if (!slot) cold ??= index;
+        else if (!slot.job) warm ??= index;
+      });
+      if (warm === undefined && cold === undefined) return;
       const job = this.#next();
       if (!job) return;
+      // A worker starting up spends a while loading its code: that wait falls on the
+      // indexer's job, and a reader's job goes to a worker already running.
+      const index = (job.background ? (cold ?? warm) : (warm ?? cold)) as number;
       const slot = (this.#slots[index] ??= this.#start(index));
       slot.job = { ...job, id: ++this.#ids, timer: undefined };
       void this.#send(index, slot);
