@@ -55,7 +55,9 @@ export class WorkerPool {
   readonly answered: Partial<Record<string, number>> = {};
 
   constructor(options: PoolOptions = {}) {
-    const size = options.size ?? Math.max(2, Math.min(3, availableParallelism() - 1));
+    // As many threads as the three pools this one replaced had (indexer, views, FETCH), each
+    // of up to two workers, one fewer than the cores.
+    const size = options.size ?? 3 * Math.max(1, Math.min(2, availableParallelism() - 1));
     this.#slots = Array.from({ length: size }, () => undefined);
     this.#timeLimitMs = options.timeLimitMs ?? TIME_LIMIT_MS;
   }
@@ -65,9 +67,12 @@ export class WorkerPool {
     return this.#slots.length;
   }
 
-  /** How many workers background jobs may hold at once: all but one, when there is more than one. */
+  /**
+   * How many workers background jobs may hold at once: a third of them (the indexer's
+   * share when it had a pool of its own), and never the last free one of a larger pool.
+   */
   get backgroundSize(): number {
-    return Math.max(1, this.size - 1);
+    return Math.max(1, Math.min(Math.floor(this.size / 3), this.size - 1));
   }
 
   /** Messages handed over and not yet answered. */
