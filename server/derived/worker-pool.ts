@@ -110,18 +110,20 @@ export class WorkerPool {
 
   #dispatch(): void {
     for (;;) {
-      let warm: number | undefined;
+      const warm: number[] = [];
       let cold: number | undefined;
       this.#slots.forEach((slot, index) => {
         if (!slot) cold ??= index;
-        else if (!slot.job) warm ??= index;
+        else if (!slot.job) warm.push(index);
       });
-      if (warm === undefined && cold === undefined) return;
+      if (warm.length === 0 && cold === undefined) return;
       const job = this.#next();
       if (!job) return;
-      // A worker starting up spends a while loading its code: that wait falls on the
-      // indexer's job, and a reader's job goes to a worker already running.
-      const index = (job.background ? (cold ?? warm) : (warm ?? cold)) as number;
+      // A worker starting up spends a while loading its code. A reader's job goes to a
+      // worker already running; the indexer's starts a new one rather than take the last
+      // running one free, so that wait falls on the indexer, not on a FETCH or a view.
+      const spare = cold !== undefined && warm.length < 2;
+      const index = (job.background && spare ? cold : (warm[0] ?? cold)) as number;
       const slot = (this.#slots[index] ??= this.#start(index));
       slot.job = { ...job, id: ++this.#ids, timer: undefined };
       void this.#send(index, slot);
