@@ -11,7 +11,7 @@ import type { ReleaseService } from './relay/release-service.js';
 import { createImapFront } from './imap/imap-front.js';
 import { createSmtpFront } from './smtp/smtp-front.js';
 import { createHttpFront } from './http/http-front.js';
-import { createMailProcessing } from './mime/body-indexer.js';
+import { createMailProcessing } from './derived/body-indexer.js';
 import { makeDurable } from './store/journal/durable-store.js';
 import { DeliveryService } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';

@@ -3,7 +3,7 @@ import type { Chaos } from '../chaos/chaos.js';
 import type { BoundListener } from '../front.js';
 import type { Reader } from '../inboxes/types.js';
 import type { Logger } from '../lib/log.js';
-import type { ParseCache } from '../mime/parse.js';
+import type { ParseCache } from '../derived/parse-cache.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';

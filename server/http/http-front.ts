@@ -9,7 +9,7 @@ import { resolveListenHost } from '../lib/host-port.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
 import { packageVersion } from '../lib/package-version.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
-import { ParseCache } from '../mime/parse.js';
+import { ParseCache } from '../derived/parse-cache.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import { loadAuthFile } from '../security/auth-file.js';
 import type { Hono } from 'hono';

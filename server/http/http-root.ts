@@ -1,6 +1,6 @@
 import type { FrontContext } from '../front.js';
 import type { Logger } from '../lib/log.js';
-import type { ParseCache } from '../mime/parse.js';
+import type { ParseCache } from '../derived/parse-cache.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import type { Credentials } from '../security/auth-file.js';
 import type { SpamChecker } from '../spam/spam-checker.js';
@@ -74,8 +74,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   };
   const hub = new EventsHub({ store, metrics, ...(release && { release }), version: shared.version, maxBuffered: config.wsMaxBuffer });
   const unsubscribe = [
-    store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
-    store.on('cleared', () => parsed.clear()),
+    store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m))),
   ];
   return {
     api,

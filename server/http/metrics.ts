@@ -1,3 +1,5 @@
+import { derivedCache, type DerivedCache } from '../derived/derived-cache.js';
+import { sharedPool, type WorkerPool } from '../derived/worker-pool.js';
 import type { Activity } from '../lib/activity.js';
 import type { MailStore } from '../store/mail-store.js';
 
@@ -20,6 +22,8 @@ export class Metrics {
   constructor(
     private readonly store: MailStore,
     readonly activity: Activity,
+    /** The process's derived-data cache and worker pool, shared with every sandbox in it. */
+    private readonly derived: { cache: DerivedCache; pool: WorkerPool } = { cache: derivedCache(), pool: sharedPool() },
   ) {
     this.#unsubscribe = [
       store.on('delivered', ({ message }) => {
@@ -69,6 +73,18 @@ export class Metrics {
     ]);
     metric('letterbox_websocket_dropped_total', 'counter', 'WebSocket clients closed for falling behind.', [['', this.wsDropped]]);
     metric('letterbox_waiters', 'gauge', 'GET /api/v1/wait requests waiting.', [['', this.waiters]]);
+    const cache = this.derived.cache.stats();
+    metric('letterbox_derived_cache_bytes', 'gauge', 'Bytes counted for what the derived-data cache holds (parsed views), of letterbox_derived_cache_max_bytes.', [['', cache.bytes]]);
+    metric('letterbox_derived_cache_max_bytes', 'gauge', 'Most bytes the derived-data cache holds.', [['', cache.maxBytes]]);
+    metric('letterbox_derived_cache_entries', 'gauge', 'Entries the derived-data cache holds.', [['', cache.entries]]);
+    metric('letterbox_derived_cache_hits_total', 'counter', 'Derived-data cache lookups answered from the cache.', [['', cache.hits]]);
+    metric('letterbox_derived_cache_misses_total', 'counter', 'Derived-data cache lookups that had to make the value.', [['', cache.misses]]);
+    metric('letterbox_derived_cache_evictions_total', 'counter', 'Entries pushed out of the derived-data cache by its bounds.', [['', cache.evictions]]);
+    metric(
+      'letterbox_worker_jobs_total', 'counter', 'Jobs answered by the worker pool, by kind (summary, view, fetch).',
+      Object.entries(this.derived.pool.answered).map(([kind, n]) => [`{kind="${kind}"}`, n ?? 0] as [string, number]),
+    );
+    metric('letterbox_worker_jobs_pending', 'gauge', 'Jobs handed to the worker pool and not yet answered.', [['', this.derived.pool.pending]]);
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', process.memoryUsage().rss]]);
     return lines.join('\n') + '\n';
   }

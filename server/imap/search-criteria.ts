@@ -3,11 +3,12 @@ import { simpleBodyForm, simpleBodyText, htmlToText, summaryOfText } from '../mi
 import { firstFieldValue } from '../mime/field-value.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import { parseRaw } from '../mime/parse.js';
-import { readPool } from '../mime/read-pool.js';
+import { summariseOffThread } from '../derived/parse-jobs.js';
 import { decodeWords } from '../mime/summary.js';
 import type { MailStore } from '../store/mail-store.js';
 import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-match.js';
-import { fold, headerHaystack } from '../store/search/haystack.js';
+import { fold } from '../mime/fold.js';
+import { headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
 import { addressHaystack } from './search-address.js';
@@ -270,7 +271,7 @@ export function matches(key: SearchKey, c: Candidate): boolean {
 export async function bodySummary(message: StoredMessage, store?: MailStore): Promise<BodySummary> {
   if (message.body) return message.body;
   if (parsesOffThread(message.raw)) {
-    const summary = (await readPool().summarise(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
+    const summary = (await summariseOffThread(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
     if (store?.get(message.id) === message && !message.body) store.setBody(message.id, summary);
     return summary;
   }

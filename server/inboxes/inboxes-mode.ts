@@ -1,11 +1,10 @@
 /**
  * The sandbox with --inboxes: the directory built from the file, the routing delivery
- * the fronts use, one parse pool for every inbox's indexer, and the reloads. The
- * composition root (sandbox.ts) calls this instead of building its one store.
+ * the fronts use, and the reloads. The composition root (sandbox.ts) calls this
+ * instead of building its one store.
  */
 import { frontConfigs, type Config } from '../config.js';
 import type { Front, FrontContext } from '../front.js';
-import { ParsePool } from '../mime/worker-pool.js';
 import { releaseSettings } from '../relay/relay-front.js';
 import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
@@ -22,7 +21,7 @@ export interface InboxesMode {
   /** `context.store`: every inbox's mail, read-mostly (the admin "all inboxes" view, embedding). */
   readonly store: MailStore;
   readonly reloader: InboxesReloader;
-  /** Watches the file while running; stopping closes every inbox (mail kept) and the pool. */
+  /** Watches the file while running; stopping closes every inbox (mail kept). */
   readonly front: Front;
 }
 
@@ -32,7 +31,6 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
   // Checked once here rather than by each inbox's release service, halfway through opening them.
   releaseSettings(slices.relay);
   const file = await loadInboxesFile(config.inboxes);
-  const pool = new ParsePool();
   const directory = await createInboxDirectory({
     file,
     logger: shared.logger.child({ service: 'inboxes' }),
@@ -40,7 +38,7 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
     clock: shared.clock,
     dataDir: config.dataDir || null,
     globalLimits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes },
-    services: inboxServices(shared, slices, pool),
+    services: inboxServices(shared, slices),
   });
   const union = createUnionStore(directory);
   const reloader = inboxesReloader(config.inboxes, directory, shared.logger.child({ service: 'inboxes' }));
@@ -59,7 +57,6 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
         reloader.close();
         union.close();
         await directory.close();
-        await pool.close();
       },
     },
   };

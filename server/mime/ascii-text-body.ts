@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
-import type { BodySummary } from '../store/types.js';
-import { fold } from '../store/search/haystack.js';
+import type { BodySummary } from './types.js';
+import { fold } from './fold.js';
 
 /**
  * The body summary of a single-part text/plain message whose body is stored as plain

@@ -1,5 +1,5 @@
-import type { BodySummary } from '../store/types.js';
-import { fold } from '../store/search/haystack.js';
+import type { BodySummary } from './types.js';
+import { fold } from './fold.js';
 import { firstFieldValue } from './field-value.js';
 import { headerEnd } from './headers.js';
 import { decodeTransfer, isKnownEncoding, transferEncoding } from './transfer-encoding.js';

@@ -1,5 +1,5 @@
 import { firstFieldValue } from './field-value.js';
-import type { Envelope } from '../store/types.js';
+import type { Envelope } from './types.js';
 
 /**
  * Mailpit's tag rule: letters, digits, `-`, `.`, space, `_`, `@`, 1–100 characters.

@@ -1,6 +1,6 @@
 import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import type { Address, Envelope, HeaderSummary } from '../store/types.js';
+import type { Address, Envelope, HeaderSummary } from './types.js';
 import { forEachAddressEntry } from './address-split.js';
 import { fieldNames, firstFieldValues } from './field-value.js';
 

@@ -1,4 +1,4 @@
-import type { BodySummary } from '../store/types.js';
+import type { BodySummary } from './types.js';
 import { summaryOfText } from './body-text.js';
 import { decodeTransfer, transferEncoding } from './transfer-encoding.js';
 import { paramValue } from './content-type.js';

@@ -2,20 +2,13 @@
  * The store's vocabulary. Every front speaks to the store in these terms and
  * nothing else; the store imports no front.
  */
+import type { BodySummary, Envelope, HeaderSummary } from '../mime/types.js';
 
 /** URL-safe, unique for the life of the store (22 base-62 characters, as Mailpit's). */
 export type MessageId = string;
 
-export interface Address {
-  name: string;
-  address: string;
-}
-
-/** The SMTP envelope: MAIL FROM (empty string for the null reverse-path `<>`) and RCPT TO. */
-export interface Envelope {
-  mailFrom: string;
-  rcptTo: string[];
-}
+/** What mime reads out of a message, and the envelope it reads it against. */
+export type { Address, AddressCounts, BodySummary, Envelope, HeaderSummary } from '../mime/types.js';
 
 /** Who handed the message over. */
 export interface ClientInfo {
@@ -29,52 +22,6 @@ export interface ClientInfo {
   secure: boolean;
   /** Which front delivered it. */
   via: 'smtp' | 'api' | 'imap' | 'import';
-}
-
-/** Header-derived facts, computed once at delivery from the header block only. */
-export interface HeaderSummary {
-  /** Message-ID without angle brackets, or ''. */
-  messageId: string;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  /** Envelope recipients that appear in neither To nor Cc. */
-  bcc: Address[];
-  replyTo: Address[];
-  /** Decoded from RFC 2047 encoded-words. */
-  subject: string;
-  /** The Date header, or null when missing or unparsable. */
-  date: Date | null;
-  returnPath: string;
-  /**
-   * How many addresses each list holds in the header: the lists above keep at most the
-   * first STORED_ADDRESSES (mime/summary.ts) of them.
-   */
-  counts: AddressCounts;
-  /** What a cap left out of this summary, in a sentence; '' when it read everything. */
-  truncated: string;
-}
-
-export interface AddressCounts {
-  to: number;
-  cc: number;
-  bcc: number;
-  replyTo: number;
-}
-
-/**
- * Body-derived facts. Costly to compute, so they are filled in after delivery, off the
- * SMTP hot path; `undefined` on a message until then.
- */
-export interface BodySummary {
-  /** Up to 250 characters of body text, whitespace collapsed. */
-  snippet: string;
-  /** Count of attachments (not inline parts). */
-  attachments: number;
-  /** Count of inline parts. */
-  inline: number;
-  /** Lower-cased decoded text used by full-text search: text body, or HTML reduced to text. */
-  searchText: string;
 }
 
 export type ReadonlyFlags = ReadonlySet<string>;

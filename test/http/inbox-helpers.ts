@@ -5,7 +5,7 @@ import { createInboxDirectory, type ManagedInboxDirectory } from '../../server/i
 import { parseInboxesFile } from '../../server/inboxes/inboxes-file.js';
 import { Activity } from '../../server/lib/activity.js';
 import { silentLogger } from '../../server/lib/log.js';
-import { createMailProcessing } from '../../server/mime/body-indexer.js';
+import { createMailProcessing } from '../../server/derived/body-indexer.js';
 import { DeliveryService } from '../../server/store/delivery.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import type { StoredMessage } from '../../server/store/types.js';

@@ -40,4 +40,23 @@ describe('/metrics and /api/v1/info see the protocol fronts', () => {
     const info = (await (await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/info`)).json()) as { RuntimeStats: { SMTPRejected: number } };
     expect(info.RuntimeStats.SMTPRejected).toBe(1);
   });
+
+  it('shows the derived-data cache and the worker pool: a parsed view is made once, then read from the cache', async () => {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp') });
+    const sent = await transport.sendMail({ from: 'a@red.com', to: 'b@blue.com', subject: 'cached', text: 'a body to parse' });
+    transport.close();
+    const id = /queued as (\S+)/i.exec(sent.response)?.[1];
+    const before = await metrics();
+    const read = () => fetch(`http://127.0.0.1:${box.port('http')}/api/v1/message/${id}`).then((response) => response.json());
+    await read();
+    await read();
+    const after = await metrics();
+    const delta = (name: string) => sample(after, name) - sample(before, name);
+    expect(delta('letterbox_derived_cache_misses_total')).toBe(1);
+    expect(delta('letterbox_derived_cache_hits_total')).toBe(1);
+    expect(sample(after, 'letterbox_derived_cache_bytes')).toBeGreaterThan(0);
+    expect(sample(after, 'letterbox_derived_cache_max_bytes')).toBeGreaterThanOrEqual(sample(after, 'letterbox_derived_cache_bytes'));
+    expect(after).toMatch(/^# TYPE letterbox_worker_jobs_total counter$/m);
+    expect(sample(after, 'letterbox_worker_jobs_pending')).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../server/config.js';
 import { Activity } from '../../server/lib/activity.js';
 import { silentLogger } from '../../server/lib/log.js';
-import { ParseCache } from '../../server/mime/parse.js';
+import { ParseCache } from '../../server/derived/parse-cache.js';
 import { createApp } from '../../server/http/app.js';
 import { Metrics } from '../../server/http/metrics.js';
 import { ROUTES } from '../../server/http/openapi-doc.js';

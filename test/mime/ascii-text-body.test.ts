@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AsciiTextBody, bodyNeedle } from '../../server/mime/ascii-text-body.js';
 import { summaryOfText } from '../../server/mime/body-text.js';
-import { fold } from '../../server/store/search/haystack.js';
+import { fold } from '../../server/mime/fold.js';
 
 const HEAD = 'Subject: x\r\nContent-Type: text/plain\r\n\r\n';
 const piece = fc.constantFrom('a', 'b', 'A', 'B', 'ab', 'Ab', 'aB', ' ', '  ', '\t', '\r\n', '\n', '\v', '\f', '.', '*', '(', '[', '\\', '$', 'x y', 'K');

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ParseCache, parseRaw } from '../../server/mime/parse.js';
+import { DerivedCache } from '../../server/derived/derived-cache.js';
+import { ParseCache } from '../../server/derived/parse-cache.js';
+import { parseRaw } from '../../server/mime/parse.js';
 import type { StoredMessage } from '../../server/store/types.js';
 
 const MIXED = Buffer.from(
@@ -49,7 +51,7 @@ describe('mailparser adapter', () => {
   });
 
   it('caches a bounded number of parses', async () => {
-    const cache = new ParseCache(2, 1024 * 1024);
+    const cache = new ParseCache(new DerivedCache({ maxEntries: 2, maxBytes: 1024 * 1024 }));
     const message = (id: string) => ({ id, raw: Buffer.from(`Subject: ${id}\r\n\r\nbody ${id}`) }) as unknown as StoredMessage;
     const a = message('a');
     const first = cache.get(a);

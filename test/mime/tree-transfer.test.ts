@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bodyStructure } from '../../server/imap/bodystructure.js';
 import { outputBytes, type ImapOutput } from '../../server/imap/encode.js';
 import { envelope } from '../../server/imap/envelope.js';
-import { fetchOffThread, fetchPool } from '../../server/imap/fetch-offload.js';
+import { sharedPool } from '../../server/derived/worker-pool.js';
+import { fetchOffThread } from '../../server/imap/fetch-offload.js';
 import { buildMimeTree, SERVED_TREE_LIMITS, type MimeNode, type MimeTree } from '../../server/mime/mime-tree.js';
 import { flattenTree, inflateTree } from '../../server/mime/tree-transfer.js';
 import { fixtures } from '../fixtures/mime/messages.js';
@@ -48,6 +49,6 @@ describe('MIME trees crossing threads', () => {
         expect(text(made!.bodystructure[i]!), name).toBe(text(bodyStructure(tree, true, { utf8 })));
       }
     }
-    expect(fetchPool().answered.fetch).toBe(Object.keys(samples).length);
+    expect(sharedPool().answered.fetch).toBe(Object.keys(samples).length);
   });
 });

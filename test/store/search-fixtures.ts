@@ -1,4 +1,4 @@
-import { BodyIndexer } from '../../server/mime/body-indexer.js';
+import { BodyIndexer } from '../../server/derived/body-indexer.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import type { StoredMessage } from '../../server/store/types.js';
 

@@ -1,6 +1,6 @@
 import { AsciiTextBody, bodyNeedle, type BodyNeedle } from '../../mime/ascii-text-body.js';
 import type { BodySummary } from '../types.js';
-import { fold } from './haystack.js';
+import { fold } from '../../mime/fold.js';
 
 /**
  * A body search, prepared once per query the way the indexer keeps body text: folded

@@ -1,6 +1,7 @@
 import { SEEN, type StoredMessage } from '../types.js';
 import { bodyMatches, bodyQuery } from './body-match.js';
-import { fold, headerHaystack, type HeaderHaystack } from './haystack.js';
+import { fold } from '../../mime/fold.js';
+import { headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
 export type MessagePredicate = (message: StoredMessage) => boolean;

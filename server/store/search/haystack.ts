@@ -1,3 +1,4 @@
+import { fold } from '../../mime/fold.js';
 import type { Address, StoredMessage } from '../types.js';
 
 /** Lower-cased header fields of a message, computed once per message and kept beside it. */
@@ -14,14 +15,6 @@ export interface HeaderHaystack {
 }
 
 const cache = new WeakMap<StoredMessage, HeaderHaystack>();
-
-/** Lower-casing for search: Unicode-aware, and NFC so composed and decomposed letters meet. */
-export function fold(text: string): string {
-  // Pure ASCII is already in NFC; skipping the ICU call matters at 100,000 messages.
-  return (NON_ASCII.test(text) ? text.normalize('NFC') : text).toLowerCase();
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
 
 function addresses(list: readonly Address[]): string {
   return fold(list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', '));

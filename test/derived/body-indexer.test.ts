@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BodyIndexer } from '../../server/mime/body-indexer.js';
+import { BodyIndexer } from '../../server/derived/body-indexer.js';
 import { htmlToText, simpleBodyText, summaryOfText } from '../../server/mime/body-text.js';
 import { parseRaw } from '../../server/mime/parse.js';
-import { ParsePool } from '../../server/mime/worker-pool.js';
+import { WorkerPool } from '../../server/derived/worker-pool.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { fixtures } from '../fixtures/mime/messages.js';
 
@@ -33,7 +33,7 @@ describe('body indexer', () => {
 
   it('reads a multipart whose MIME tree is heavy to build (a header flood) on a worker, not in place', async () => {
     const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
-    const pool = new ParsePool();
+    const pool = new WorkerPool();
     const indexer = new BodyIndexer(store, undefined, pool);
     const flood = Array.from({ length: 4_000 }, (_, i) => `X-Field-${i}: value ${i}`).join('\r\n');
     const raw = Buffer.from(`Subject: flood\r\n${flood}\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nthe words\r\n--b--\r\n`);

@@ -1,13 +1,14 @@
 import type { Front, FrontContext } from '../front.js';
 import type { Logger } from '../lib/log.js';
+import { AsciiTextBody } from '../mime/ascii-text-body.js';
+import { simpleBodyForm, simpleBodyText, summaryOfText } from '../mime/body-text.js';
+import { parsesOffThread } from '../mime/off-thread.js';
+import { isIdentityEncoding } from '../mime/transfer-encoding.js';
+import { treeSummary } from '../mime/tree-summary.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
-import { AsciiTextBody } from './ascii-text-body.js';
-import { simpleBodyForm, simpleBodyText, summaryOfText } from './body-text.js';
-import { parsesOffThread } from './off-thread.js';
-import { isIdentityEncoding } from './transfer-encoding.js';
-import { treeSummary } from './tree-summary.js';
-import { ParsePool } from './worker-pool.js';
+import { summariseOffThread } from './parse-jobs.js';
+import { sharedPool, type WorkerPool } from './worker-pool.js';
 
 /**
  * How long one turn may hold the event loop. Turns run from setImmediate, after the
@@ -26,7 +27,7 @@ const MAIN_THREAD_MAX_BYTES = 256 * 1024;
  * place (AsciiTextBody: nothing copied, search runs on the bytes), a small single-part
  * text body is decoded, a multipart of text and attachments whose tree is light to build
  * (see parsesOffThread) is read from it (tree-summary.ts). Everything else — mailparser, large messages — goes to
- * the worker pool, which has a time limit per message (worker-pool.ts).
+ * the process's worker pool, which has a time limit per message (worker-pool.ts).
  */
 export class BodyIndexer {
   readonly #queue: StoredMessage[] = [];
@@ -34,22 +35,20 @@ export class BodyIndexer {
   #scheduled = false;
   #parsing = 0;
   #idle: Array<() => void> = [];
+  #stopped = false;
   readonly #unsubscribe: Array<() => void>;
-  readonly #pool: ParsePool;
-  /** Closed by stop() only when the indexer made it; a pool handed in is shared (one for every inbox). */
-  readonly #ownPool: boolean;
+  readonly #pool: WorkerPool;
   /** Parses handed to the pool at once: enough to keep every worker busy. */
   readonly #maxParsing: number;
 
   constructor(
     private readonly store: MailStore,
     private readonly logger?: Logger,
-    /** Workers shared with others; by default the indexer's own (closed by stop()). */
-    pool?: ParsePool,
+    /** Workers shared with every other indexer and reader of the process; stop() leaves them running. */
+    pool: WorkerPool = sharedPool(),
   ) {
-    this.#pool = pool ?? new ParsePool();
-    this.#ownPool = pool === undefined;
-    this.#maxParsing = this.#pool.size * 2;
+    this.#pool = pool;
+    this.#maxParsing = pool.backgroundSize * 2;
     this.#unsubscribe = [store.on('delivered', ({ message }) => this.enqueue(message))];
     for (const message of store.messages()) if (!message.body) this.enqueue(message);
   }
@@ -65,11 +64,14 @@ export class BodyIndexer {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /** Stops taking messages; a parse still on a worker is dropped when it answers. */
   stop(): Promise<void> {
+    this.#stopped = true;
     for (const off of this.#unsubscribe) off();
     this.#queue.length = 0;
     this.#head = 0;
-    return this.#ownPool ? this.#pool.close() : Promise.resolve();
+    this.#settle();
+    return Promise.resolve();
   }
 
   #pending(): number {
@@ -132,10 +134,9 @@ export class BodyIndexer {
 
   #parse(message: StoredMessage, mode: 'simple' | 'full'): void {
     this.#parsing++;
-    this.#pool
-      .summarise(message.raw, mode)
+    summariseOffThread(message.raw, mode, this.#pool, { background: true })
       .then((body) => {
-        if (this.store.get(message.id) !== message) return;
+        if (this.#stopped || this.store.get(message.id) !== message) return;
         // Still give the message a (blank) summary: waiters and live events key on it.
         if (!body) this.logger?.warn('indexing a message gave up (time limit or worker failure)', { id: message.id, bytes: message.raw.length });
         this.store.setBody(message.id, body ?? summaryOfText('', 0, 0));
@@ -160,8 +161,8 @@ export class BodyIndexer {
  * The indexer as a background service of the sandbox, so mail is indexed whichever
  * fronts are on.
  */
-export function createMailProcessing(context: FrontContext, sharedPool?: ParsePool): Front {
-  const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }), sharedPool);
+export function createMailProcessing(context: FrontContext): Front {
+  const indexer = new BodyIndexer(context.store, context.logger.child({ service: 'indexer' }));
   return {
     name: 'mail-processing',
     async start() {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const pool = fileURLToPath(new URL('../../server/mime/worker-pool.ts', import.meta.url));
+const jobs = fileURLToPath(new URL('../../server/derived/parse-jobs.ts', import.meta.url));
 
 /** Runs an ES module script under tsx in a process of its own: its exit code and output. */
 function run(script: string): Promise<{ code: number | null; stdout: string }> {
@@ -19,9 +19,8 @@ describe('worker pool lifetime', () => {
     // Nothing else holds the event loop: an unreferenced busy worker would end the process
     // before the answer (exit code 13, an unsettled await); a referenced idle one never would.
     const script = `
-      const { ParsePool } = await import(${JSON.stringify(pool)});
-      const pool = new ParsePool({ size: 1 });
-      const view = await pool.view(Buffer.from('Subject: x\\r\\n\\r\\nhello from a worker\\r\\n'));
+      const { viewOffThread } = await import(${JSON.stringify(jobs)});
+      const view = await viewOffThread(Buffer.from('Subject: x\\r\\n\\r\\nhello from a worker\\r\\n'));
       console.log(view.text.trim());
     `;
     const { code, stdout } = await run(script);

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { htmlToText, summaryOfText } from '../../server/mime/body-text.js';
 import { parseRaw } from '../../server/mime/parse.js';
-import { ParsePool } from '../../server/mime/worker-pool.js';
+import { summariseOffThread } from '../../server/derived/parse-jobs.js';
+import { WorkerPool } from '../../server/derived/worker-pool.js';
 import { fixtures } from '../fixtures/mime/messages.js';
 
-let pool: ParsePool | undefined;
+let pool: WorkerPool | undefined;
 afterEach(async () => {
   await pool?.close();
   pool = undefined;
@@ -19,9 +20,9 @@ async function onMainThread(raw: Buffer) {
 
 describe('parse pool (worker threads)', () => {
   it('summarises every fixture as the main-thread parse does', async () => {
-    pool = new ParsePool({ size: 2 });
+    pool = new WorkerPool({ size: 2 });
     const names = Object.keys(fixtures) as Array<keyof typeof fixtures>;
-    const results = await Promise.all(names.map((name) => pool!.summarise(fixtures[name])));
+    const results = await Promise.all(names.map((name) => summariseOffThread(fixtures[name], 'full', pool)));
     for (const [i, name] of names.entries()) {
       expect(results[i], name).toEqual(await onMainThread(fixtures[name]));
     }
@@ -34,11 +35,11 @@ describe('parse pool (worker threads)', () => {
       ...Array.from({ length: 3000 }, (_, i) => Buffer.from(`--b\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`)),
       Buffer.from('--b--\r\n'),
     ]);
-    pool = new ParsePool({ size: 1, timeLimitMs: 1 });
-    expect(await pool.summarise(big)).toBeUndefined();
+    pool = new WorkerPool({ size: 1, timeLimitMs: 1 });
+    expect(await summariseOffThread(big, 'full', pool)).toBeUndefined();
     await pool.close();
-    pool = new ParsePool({ size: 1 });
-    const summary = await pool.summarise(fixtures.mixedAttachment);
+    pool = new WorkerPool({ size: 1 });
+    const summary = await summariseOffThread(fixtures.mixedAttachment, 'full', pool);
     expect(summary).toEqual(await onMainThread(fixtures.mixedAttachment));
   });
 });

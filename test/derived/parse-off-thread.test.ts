@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ParseCache, parseRaw } from '../../server/mime/parse.js';
+import { DerivedCache } from '../../server/derived/derived-cache.js';
+import { ParseCache } from '../../server/derived/parse-cache.js';
+import { viewOffThread } from '../../server/derived/parse-jobs.js';
+import { parseRaw } from '../../server/mime/parse.js';
 import type { StoredMessage } from '../../server/store/types.js';
-import { ParsePool } from '../../server/mime/worker-pool.js';
+import { WorkerPool } from '../../server/derived/worker-pool.js';
 import { fixtures } from '../fixtures/mime/messages.js';
 
-let pool: ParsePool | undefined;
+let pool: WorkerPool | undefined;
 afterEach(async () => {
   await pool?.close();
   pool = undefined;
@@ -33,17 +36,17 @@ const stored = (id: string, raw: Buffer) => ({ id, raw }) as unknown as StoredMe
 
 describe('parsed views made on a worker thread', () => {
   it('equal the main thread’s parse, attachment bytes and header lines included', async () => {
-    pool = new ParsePool({ size: 1 });
+    pool = new WorkerPool({ size: 1 });
     for (const [name, raw] of Object.entries({ ...fixtures, heavy })) {
-      const view = await pool.view(raw);
+      const view = await viewOffThread(raw, pool);
       expect(view, name).toEqual(await parseRaw(raw));
     }
     expect(pool.answered.view).toBe(Object.keys(fixtures).length + 1);
   });
 
   it('are what ParseCache gives for a heavy message, while a light one is parsed in place', async () => {
-    pool = new ParsePool({ size: 1 });
-    const cache = new ParseCache(64, 64 * 1024 * 1024, () => pool as ParsePool);
+    pool = new WorkerPool({ size: 1 });
+    const cache = new ParseCache(new DerivedCache(), pool);
     expect(await cache.get(stored('light', fixtures.mixedAttachment))).toEqual(await parseRaw(fixtures.mixedAttachment));
     expect(pool.answered.view).toBeUndefined();
     const view = await cache.get(stored('heavy', heavy));
@@ -54,8 +57,8 @@ describe('parsed views made on a worker thread', () => {
   });
 
   it('are empty when the parse is given up, and the cache still answers', async () => {
-    pool = new ParsePool({ size: 1, timeLimitMs: 1 });
-    const cache = new ParseCache(64, 64 * 1024 * 1024, () => pool as ParsePool);
+    pool = new WorkerPool({ size: 1, timeLimitMs: 1 });
+    const cache = new ParseCache(new DerivedCache(), pool);
     const view = await cache.get(stored('heavy', heavy));
     expect(view).toMatchObject({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
     expect(view.error).toMatch(/time limit/);
