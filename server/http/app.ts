@@ -73,7 +73,7 @@ export function probePaths(webroot: string): ReadonlySet<string> {
 export function requestShell(routes: Hono<HttpEnv>, api: Pick<Api, 'logger' | 'metrics' | 'config'>, allowedHost: HostCheck | null, probes: ReadonlySet<string>): void {
   routes.use('*', requestLog(api.logger));
   routes.use('*', async (c, next) => {
-    api.metrics.httpRequests++;
+    api.metrics.front.httpRequests++;
     c.set('clientAddress', clientAddress(c));
     await next();
   });

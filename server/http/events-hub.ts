@@ -116,23 +116,27 @@ export class EventsHub {
     for (const off of this.#unsubscribe) off();
     clearInterval(this.#ping);
     clearTimeout(this.#statsTimer);
-    for (const ws of this.#clients) ws.terminate();
-    this.#clients.clear();
+    for (const ws of this.#clients) {
+      this.#forget(ws);
+      ws.terminate();
+    }
     this.#wss.close();
   }
 
   #accept(ws: WebSocket): void {
     this.#clients.add(ws);
     this.#alive.add(ws);
-    this.options.metrics.wsClients = this.#clients.size;
+    this.options.metrics.front.wsClients++;
     ws.on('pong', () => this.#alive.add(ws));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => {
-      this.#clients.delete(ws);
-      this.options.metrics.wsClients = this.#clients.size;
-    });
+    ws.on('close', () => this.#forget(ws));
     // Clients send nothing meaningful; messages are ignored (Mailpit's clients send none).
     this.#send(ws, this.#frame('stats', this.#statsData()));
+  }
+
+  /** Counted out once, whether it closed or was dropped (a dropped client closes too). */
+  #forget(ws: WebSocket): void {
+    if (this.#clients.delete(ws)) this.options.metrics.front.wsClients--;
   }
 
   #frame<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): string {
@@ -142,8 +146,8 @@ export class EventsHub {
   #send(ws: WebSocket, frame: string): void {
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount + frame.length > this.options.maxBuffered) {
-      this.options.metrics.wsDropped++;
-      this.#clients.delete(ws);
+      this.options.metrics.front.wsDropped++;
+      this.#forget(ws);
       ws.terminate();
       return;
     }

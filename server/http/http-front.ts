@@ -24,6 +24,7 @@ import type { HttpConfig } from './options.js';
 import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
 import { SpamChecker } from '../spam/spam-checker.js';
+import { FrontCounters } from './metrics.js';
 
 /**
  * Node's own whole-request clock (server.requestTimeout, headersTimeout), set to one
@@ -76,6 +77,7 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
       startedAt: clock(),
       uiCredentials,
       spam: config.enableSpamassassin ? new SpamChecker(config.enableSpamassassin) : undefined,
+      counters: new FrontCounters(),
     };
     const uiDir = config.uiDir || defaultUiDir();
     const served = context.inboxes

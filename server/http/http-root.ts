@@ -9,7 +9,7 @@ import type { MailStore } from '../store/mail-store.js';
 import { SearchIndex } from '../store/search/search-index.js';
 import type { Api } from './api.js';
 import { EventsHub } from './events-hub.js';
-import { Metrics } from './metrics.js';
+import { Metrics, type FrontCounters } from './metrics.js';
 import type { HttpConfig } from './options.js';
 import { TagCounts } from './tag-counts.js';
 import { Waiters } from './waiters.js';
@@ -24,6 +24,8 @@ export interface SharedParts {
   startedAt: Date;
   uiCredentials: Credentials | null;
   spam: SpamChecker | undefined;
+  /** Requests, WebSockets and waiters of every root together. */
+  counters: FrontCounters;
 }
 
 /** What one root serves: a store, how mail gets into it, its release service, its path. */
@@ -52,7 +54,7 @@ export interface HttpRoot {
 export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   const { store, release } = source;
   const { context, config, parsed } = shared;
-  const metrics = new Metrics(store, context.activity);
+  const metrics = new Metrics(store, context.activity, shared.counters);
   const api: Api = {
     store,
     delivery: source.delivery,

@@ -4,6 +4,17 @@ import type { Activity } from '../lib/activity.js';
 import type { MailStore } from '../store/mail-store.js';
 
 /**
+ * What the HTTP front counts across all its roots: with --inboxes each inbox is a root
+ * with Metrics of its own store, but requests, WebSockets and waiters are the front's.
+ */
+export class FrontCounters {
+  httpRequests = 0;
+  wsClients = 0;
+  wsDropped = 0;
+  waiters = 0;
+}
+
+/**
  * Counters the HTTP front keeps from store events (the store's own totals come from
  * stats()), rendered in the Prometheus text format (version 0.0.4).
  */
@@ -13,15 +24,13 @@ export class Metrics {
   readonly acceptedVia = new Map<string, number>();
   deleted = 0;
   pruned = 0;
-  httpRequests = 0;
-  wsClients = 0;
-  wsDropped = 0;
-  waiters = 0;
   readonly #unsubscribe: Array<() => void>;
 
   constructor(
     private readonly store: MailStore,
     readonly activity: Activity,
+    /** Shared by every root of the front. */
+    readonly front: FrontCounters = new FrontCounters(),
     /** The process's derived-data cache and worker pool, shared with every sandbox in it. */
     private readonly derived: { cache: DerivedCache; pool: WorkerPool } = { cache: derivedCache(), pool: sharedPool() },
   ) {
@@ -62,17 +71,17 @@ export class Metrics {
     metric('letterbox_messages_accepted_bytes_total', 'counter', 'Bytes of the messages accepted.', [['', this.acceptedBytes]]);
     metric('letterbox_messages_deleted_total', 'counter', 'Messages deleted (API, POP3, IMAP).', [['', this.deleted]]);
     metric('letterbox_messages_pruned_total', 'counter', 'Messages pruned by the store limits.', [['', this.pruned]]);
-    metric('letterbox_http_requests_total', 'counter', 'HTTP requests served.', [['', this.httpRequests]]);
+    metric('letterbox_http_requests_total', 'counter', 'HTTP requests served.', [['', this.front.httpRequests]]);
     metric('letterbox_messages_rejected_total', 'counter', 'Messages and logins refused (oversize, AUTH failures, TLS required), by protocol.', [
       ['{protocol="smtp"}', this.activity.rejections('smtp')],
       ...[...this.activity.rejectionsByProtocol()].filter(([p]) => p !== 'smtp').map(([p, n]) => [`{protocol="${p}"}`, n] as [string, number]),
     ]);
     metric('letterbox_connections', 'gauge', 'Open connections by protocol.', [
       ...[...this.activity.open()].map(([p, n]) => [`{protocol="${p}"}`, n] as [string, number]),
-      ['{protocol="websocket"}', this.wsClients],
+      ['{protocol="websocket"}', this.front.wsClients],
     ]);
-    metric('letterbox_websocket_dropped_total', 'counter', 'WebSocket clients closed for falling behind.', [['', this.wsDropped]]);
-    metric('letterbox_waiters', 'gauge', 'GET /api/v1/wait requests waiting.', [['', this.waiters]]);
+    metric('letterbox_websocket_dropped_total', 'counter', 'WebSocket clients closed for falling behind.', [['', this.front.wsDropped]]);
+    metric('letterbox_waiters', 'gauge', 'GET /api/v1/wait requests waiting.', [['', this.front.waiters]]);
     const cache = this.derived.cache.stats();
     metric('letterbox_derived_cache_bytes', 'gauge', 'Bytes counted for what the derived-data cache holds (parsed views), of letterbox_derived_cache_max_bytes.', [['', cache.bytes]]);
     metric('letterbox_derived_cache_max_bytes', 'gauge', 'Most bytes the derived-data cache holds.', [['', cache.maxBytes]]);

@@ -139,6 +139,24 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     expect(await metrics.text()).toContain('letterbox_http_requests_total');
   });
 
+  it('counts the WebSockets of every inbox in the metrics, and counts each out once', async () => {
+    const sample = async () => {
+      const text = await (await http.call('/metrics', AS.ops)).text();
+      return Number(/^letterbox_connections\{protocol="websocket"\} (\d+)$/m.exec(text)?.[1]);
+    };
+    const before = await sample();
+    const open = (path: string) =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${http.port}${path}`, { headers: { authorization: AS.ops } });
+        socket.once('message', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    const sockets = [await open('/inbox/shop/api/events'), await open('/inbox/billing/api/events'), await open('/all/api/events')];
+    expect(await sample()).toBe(before + 3);
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve).close())));
+    await expect.poll(sample).toBe(before);
+  });
+
   it('refuses the events of an inbox alice may not read as those of one that does not exist', async () => {
     const missing = await upgrade('/inbox/nope/api/events', AS.alice);
     expect(missing).toEqual({ status: 404, body: '{"Error":"no such inbox"}' });

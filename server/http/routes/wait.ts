@@ -31,13 +31,13 @@ export const waitRoutes: RouteModule = (app, api) => {
     const timeoutText = c.req.query('timeout');
     const timeoutMs = timeoutText ? parseDuration(timeoutText) : DEFAULT_TIMEOUT_MS;
     if (timeoutMs === undefined) return jsonFail(c, 400, `timeout must be a duration such as 30s or 500ms, got "${timeoutText}"`);
-    api.metrics.waiters++;
+    api.metrics.front.waiters++;
     try {
       const found = await api.waiters.wait(filter, afterSeq, Math.min(timeoutMs, api.config.waitMaxTimeout), c.req.raw.signal);
       if (!found) return jsonFail(c, 408, 'no matching message arrived before the timeout');
       return c.json(summaryDto(found));
     } finally {
-      api.metrics.waiters--;
+      api.metrics.front.waiters--;
     }
   });
 };
