@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseInboxesFile } from '../server/inboxes/inboxes-file.js';
 import { README, withOptionsTable } from '../scripts/options-doc.js';
 
 describe('README', () => {
@@ -22,5 +23,14 @@ describe('README', () => {
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name);
     expect(listed.sort()).toEqual(folders.sort());
+  });
+
+  it('shows an inboxes file that --inboxes accepts', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf('## Team inboxes'));
+    const example = /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const file = parseInboxesFile(example);
+    expect([...file.inboxes.keys()]).toEqual(['billing', 'shop', 'srs']);
+    expect(file.users.get('ops')?.all).toBe(true);
   });
 });

@@ -3,8 +3,10 @@ import type {
   Attachment,
   ChaosPause,
   ChaosTriggers,
+  CreatedInbox,
   Extracted,
   HtmlCheckResponse,
+  InboxSummary,
   SpamAssassinResponse,
   LinkCheckResponse,
   Message,
@@ -46,6 +48,11 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
+export interface InboxOptions {
+  /** How long until the inbox removes itself with its mail, e.g. `24h`, `90m`; none = until deleted. */
+  ttl?: string;
+}
+
 export interface PageOptions {
   start?: number;
   limit?: number;
@@ -83,6 +90,7 @@ export class LetterboxClient {
   readonly baseUrl: string;
   readonly #headers: Record<string, string>;
   readonly #fetch: typeof fetch;
+  readonly #options: ClientOptions;
   /** Whether the server has GET /api/v1/wait (Letterbox does, Mailpit does not); unknown until asked. */
   #hasWaitRoute: boolean | undefined;
 
@@ -95,6 +103,7 @@ export class LetterboxClient {
       this.#headers.authorization = 'Basic ' + base64(`${options.auth.username}:${options.auth.password}`);
     }
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#options = options;
   }
 
   // ---- reading ------------------------------------------------------------------------------
@@ -285,6 +294,28 @@ export class LetterboxClient {
   /** Sends a stored message on to real recipients through the configured relay. */
   async release(id: string, to: readonly string[]): Promise<void> {
     await this.#request('POST', `api/v1/message/${encodeURIComponent(id)}/release`, { To: to });
+  }
+
+  // ---- team inboxes (a server started with --inboxes) ----------------------------------------
+
+  /** The inboxes this user may read, with their counts and base URLs. */
+  listInboxes(): Promise<InboxSummary[]> {
+    return this.#json('GET', 'api/v1/inboxes');
+  }
+
+  /** Makes an inbox (users with "*"): its base URL and a fresh SMTP credential, shown only now. */
+  createInbox(name: string, options: InboxOptions = {}): Promise<CreatedInbox> {
+    return this.#json('POST', 'api/v1/inboxes', { Name: name, ...(options.ttl !== undefined && { TTL: options.ttl }) });
+  }
+
+  /** Removes an inbox and all its mail (users with "*"). */
+  async deleteInbox(name: string): Promise<void> {
+    await this.#request('DELETE', `api/v1/inboxes/${encodeURIComponent(name)}`);
+  }
+
+  /** A client of one inbox (`inbox/{name}/`), with this client's credentials: every other method works inside it. */
+  inbox(name: string): LetterboxClient {
+    return new LetterboxClient(new URL(`inbox/${encodeURIComponent(name)}/`, this.baseUrl), this.#options);
   }
 
   // ---- chaos --------------------------------------------------------------------------------

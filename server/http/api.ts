@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { Chaos } from '../chaos/chaos.js';
 import type { BoundListener } from '../front.js';
+import type { Reader } from '../inboxes/types.js';
 import type { Logger } from '../lib/log.js';
 import type { ParseCache } from '../mime/parse.js';
 import type { ReleaseService } from '../relay/release-service.js';
@@ -47,6 +48,8 @@ export interface HttpEnv {
     /** The HTTP Basic user, or '' when auth is off. */
     username: string;
     clientAddress: string;
+    /** With --inboxes: the signed-in user of the `users` section (absent on the open probes). */
+    reader?: Reader;
   };
 }
 

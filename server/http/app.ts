@@ -53,10 +53,24 @@ export interface AppOptions {
 
 /** The Hono app: middleware, then the API, then the web inbox, all under the webroot. */
 export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
-  const webroot = api.config.webroot;
-  // Health probes reveal no mail: they answer without credentials and under any Host.
-  const probes = new Set([`${webroot}livez`, `${webroot}readyz`]);
+  const probes = probePaths(api.config.webroot);
   const routes = new Hono<HttpEnv>();
+  requestShell(routes, api, options.allowedHost ?? null, probes);
+  routes.use('*', basicAuth(api.uiCredentials, probes));
+  mountRoot(routes, api, options.uiDir, (request) => routes.fetch(request));
+  return routes;
+}
+
+/** Health probes reveal no mail: they answer without credentials and under any Host. */
+export function probePaths(webroot: string): ReadonlySet<string> {
+  return new Set([`${webroot}livez`, `${webroot}readyz`]);
+}
+
+/**
+ * What runs before any route, whatever the route: the request log (outermost), the
+ * request count, the security headers, the Host guard and the cross-site rules.
+ */
+export function requestShell(routes: Hono<HttpEnv>, api: Pick<Api, 'logger' | 'metrics' | 'config'>, allowedHost: HostCheck | null, probes: ReadonlySet<string>): void {
   routes.use('*', requestLog(api.logger));
   routes.use('*', async (c, next) => {
     api.metrics.httpRequests++;
@@ -64,22 +78,32 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
     await next();
   });
   routes.use('*', securityHeaders());
-  routes.use('*', hostGuard(options.allowedHost ?? null, probes));
+  routes.use('*', hostGuard(allowedHost, probes));
   routes.use('*', corsAndCsrf(api.config.apiCors));
-  routes.use('*', basicAuth(api.uiCredentials, probes));
+}
+
+/**
+ * One Mailpit-compatible root at `api.config.webroot`: every route module, the MCP
+ * endpoint (calling the API back through `self`, middleware and all) and the web inbox,
+ * then the 404 and 500 answers.
+ */
+export function mountRoot(routes: Hono<HttpEnv>, api: Api, uiDir: string, self: (request: Request) => Response | Promise<Response>): void {
+  const webroot = api.config.webroot;
   const inner = new Hono<HttpEnv>();
   for (const mount of ROUTE_MODULES) mount(inner, api);
-  // The MCP tools call the API back through the whole app, middleware and all.
-  mcpRoutes(inner, api, (request) => routes.fetch(request));
+  mcpRoutes(inner, api, self);
   refuseOtherMethods(inner);
-  serveUi(inner, { dir: options.uiDir, webroot });
+  serveUi(inner, { dir: uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
-  // An API client always gets JSON; any other path keeps Mailpit's plain 404.
+  unmatched(routes, webroot);
+}
+
+/** An API client always gets JSON; any other path keeps Mailpit's plain 404. */
+export function unmatched(routes: Hono<HttpEnv>, webroot: string): void {
   const apiPrefix = `${webroot}api/`;
   routes.notFound((c) => (c.req.path.startsWith(apiPrefix) ? jsonFail(c, 404, `no API route ${c.req.path}`) : notFound(c)));
   // A bug, not bad input: the request log records it once; the client never sees a stack trace.
   routes.onError((_error, c) => fail(c, 500, 'internal error'));
-  return routes;
 }
 
 function clientAddress(c: Context): string {

@@ -7,15 +7,27 @@ import type { EventsHub } from './events-hub.js';
 import { HOST_REFUSAL, type HostCheck } from './host-guard.js';
 import { logRequest } from './request-log.js';
 import { authorised, originAllowed } from './security.js';
+import { NO_INBOX } from './respond.js';
+
+/** Where an upgrade to an events path goes once the caller is known: a hub, or a refusal. */
+export type UpgradeTarget = EventsHub | 401 | 404;
 
 export interface UpgradeOptions {
-  /** `<webroot>api/events`, the one path that may upgrade. */
-  eventsPath: string;
-  hub: EventsHub;
+  /** Whether a path is an events path (`<webroot>api/events`, or an inbox's); any other path is 404. */
+  isEventsPath: (path: string) => boolean;
+  /** The hub that serves this caller at this path, or why not (Basic auth, an inbox not theirs). */
+  target: (path: string, authorization: string | undefined) => Promise<UpgradeTarget>;
   allowedHost: HostCheck | null;
   apiCors: readonly string[];
-  uiCredentials: Credentials | null;
   log: Logger;
+}
+
+/** The one events path of a sandbox without inboxes, behind --ui-auth-file when set. */
+export function singleRootEvents(eventsPath: string, hub: EventsHub, uiCredentials: Credentials | null): Pick<UpgradeOptions, 'isEventsPath' | 'target'> {
+  return {
+    isEventsPath: (path) => path === eventsPath,
+    target: async (_path, authorization) => (!uiCredentials || (await authorised(uiCredentials, authorization)) !== undefined ? hub : 401),
+  };
 }
 
 /**
@@ -24,7 +36,7 @@ export interface UpgradeOptions {
  * bypasses the Hono app, so each refusal is written to the socket here.
  */
 export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
-  const { eventsPath, hub, allowedHost, apiCors, uiCredentials, log } = options;
+  const { isEventsPath, target, allowedHost, apiCors, log } = options;
   return (request, socket, head) => {
     const startedAt = performance.now();
     socket.on('error', () => socket.destroy());
@@ -35,19 +47,22 @@ export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessag
       logged(status);
       refuse(socket, status, reason, message, extra);
     };
-    const accept = () => {
+    const accept = (hub: EventsHub) => {
       logged(101);
       hub.upgrade(request, socket, head);
     };
     if (allowedHost && !allowedHost(request.headers.host)) return deny(403, 'Forbidden', HOST_REFUSAL);
-    if (path !== eventsPath) return deny(404, 'Not Found', '404 page not found');
+    if (!isEventsPath(path)) return deny(404, 'Not Found', '404 page not found');
     const origin = request.headers.origin;
     if (origin && !originAllowed(origin, request.headers.host, apiCors)) {
       return deny(403, 'Forbidden', 'Blocked due to CORS violation');
     }
-    if (!uiCredentials) return accept();
-    authorised(uiCredentials, request.headers.authorization)
-      .then((user) => (user === undefined ? deny(401, 'Unauthorized', 'Unauthorised', 'WWW-Authenticate: Basic realm="Login"\r\n') : accept()))
+    target(path, request.headers.authorization)
+      .then((found) => {
+        if (found === 401) deny(401, 'Unauthorized', 'Unauthorised', 'WWW-Authenticate: Basic realm="Login"\r\n');
+        else if (found === 404) deny(404, 'Not Found', NO_INBOX);
+        else accept(found);
+      })
       .catch((error: unknown) => {
         logged(500, error);
         refuse(socket, 500, 'Internal Server Error', 'internal error');

@@ -12,18 +12,17 @@ import { connectionCaps } from '../lib/connection-limiter.js';
 import { ParseCache } from '../mime/parse.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import { loadAuthFile } from '../security/auth-file.js';
-import type { Api } from './api.js';
+import type { Hono } from 'hono';
+import type { InboxDirectory } from '../inboxes/types.js';
+import type { HttpEnv } from './api.js';
 import { createApp } from './app.js';
-import { EventsHub } from './events-hub.js';
-import { eventsUpgrade, refuse } from './events-upgrade.js';
-import { hostCheck } from './host-guard.js';
+import { createRoot, type SharedParts } from './http-root.js';
+import { InboxApp, signIn } from './inbox-app.js';
+import { eventsUpgrade, refuse, singleRootEvents, type UpgradeOptions } from './events-upgrade.js';
+import { hostCheck, type HostCheck } from './host-guard.js';
 import type { HttpConfig } from './options.js';
-import { Metrics } from './metrics.js';
-import { TagCounts } from './tag-counts.js';
-import { SearchIndex } from '../store/search/search-index.js';
 import { defaultUiDir } from './serve-ui.js';
 import { loadUiTls } from './ui-tls.js';
-import { Waiters } from './waiters.js';
 import { SpamChecker } from '../spam/spam-checker.js';
 
 /**
@@ -58,45 +57,32 @@ function closeLateRequest(socket: Duplex, response: ServerResponse | undefined):
  * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
 export function createHttpFront(context: FrontContext, config: HttpConfig, release: ReleaseService | undefined): Front | null {
-  const { store, logger, clock } = context;
+  const { logger, clock } = context;
   if (!config.listen) return null;
   const at = resolveListenHost(config.listen, config);
   const log = logger.child({ front: 'http' });
   let server: Server | undefined;
-  let hub: EventsHub | undefined;
-  let api: Api | undefined;
+  let stopRoots: (() => void) | undefined;
   let started: Promise<BoundListener[]> | undefined;
-  let unsubscribe: Array<() => void> = [];
 
   const start = async (): Promise<BoundListener[]> => {
     const uiCredentials = config.uiAuthFile ? await loadAuthFile(config.uiAuthFile) : null;
     const tls = await loadUiTls(config, context.tls);
     const allowedHost = hostCheck(config, at.host);
-    const metrics = new Metrics(store, context.activity);
-    api = {
-      store, delivery: context.delivery, config, logger: log, clock, metrics,
+    const shared: SharedParts = {
+      context, config, logger: log,
       parsed: new ParseCache(),
-      waiters: new Waiters(store),
-      tags: new TagCounts(store),
-      search: new SearchIndex(store),
-      startedAt: clock(),
       version: packageVersion(),
+      startedAt: clock(),
       uiCredentials,
-      chaos: context.chaos,
-      ...(release && { release }),
-      ...(context.listeners && { listeners: context.listeners }),
-      ...(config.enableSpamassassin && { spam: new SpamChecker(config.enableSpamassassin) }),
+      spam: config.enableSpamassassin ? new SpamChecker(config.enableSpamassassin) : undefined,
     };
-    const app = createApp(api, {
-      uiDir: config.uiDir || defaultUiDir(),
-      allowedHost,
-    });
-    hub = new EventsHub({ store, metrics, ...(release && { release }), version: api.version, maxBuffered: config.wsMaxBuffer });
-    const parsed = api.parsed;
-    unsubscribe = [
-      store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
-      store.on('cleared', () => parsed.clear()),
-    ];
+    const uiDir = config.uiDir || defaultUiDir();
+    const served = context.inboxes
+      ? inboxFront(context.inboxes, shared, uiDir, allowedHost)
+      : singleFront(shared, release, uiDir, allowedHost);
+    const app = served.app;
+    stopRoots = served.stop;
     // Past the connection caps a socket still gets an HTTP answer: every request on it is
     // a 503 JSON error, decided before any route runs, and the connection then closes.
     const refusedSockets = new WeakMap<Socket, string>();
@@ -122,7 +108,7 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
     // their own (lib/tls-cap.ts).
     server.prependListener(tls ? 'secureConnection' : 'connection', (socket: Socket) => void gate.admit(socket));
     if (tls) gate.capHandshakes(server);
-    server.on('upgrade', eventsUpgrade({ eventsPath: `${config.webroot}api/events`, hub, allowedHost, apiCors: config.apiCors, uiCredentials, log }));
+    server.on('upgrade', eventsUpgrade({ ...served.events, allowedHost, apiCors: config.apiCors, log }));
     // The response of the request each socket is on, to tell whether a deadline passed
     // before or after its answer began.
     const responses = new WeakMap<Duplex, ServerResponse>();
@@ -144,12 +130,7 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
       return started;
     },
     async stop() {
-      hub?.close();
-      api?.waiters.stop();
-      api?.tags.stop();
-      api?.search.stop();
-      api?.metrics.stop();
-      for (const off of unsubscribe) off();
+      stopRoots?.();
       if (!server) return;
       const closing = closeServer(server);
       server.closeAllConnections();
@@ -158,4 +139,52 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
       await closing;
     },
   };
+}
+
+/** The app, the WebSocket routing and the teardown of one way of serving. */
+interface Served {
+  app: Hono<HttpEnv>;
+  events: Pick<UpgradeOptions, 'isEventsPath' | 'target'>;
+  stop: () => void;
+}
+
+/** Without --inboxes: one root at the webroot, behind --ui-auth-file when set. */
+function singleFront(shared: SharedParts, release: ReleaseService | undefined, uiDir: string, allowedHost: HostCheck | null): Served {
+  const { context, config } = shared;
+  const root = createRoot(shared, { store: context.store, delivery: context.delivery, release, webroot: config.webroot });
+  return {
+    app: createApp(root.api, { uiDir, allowedHost }),
+    events: singleRootEvents(`${config.webroot}api/events`, root.hub, shared.uiCredentials),
+    stop: () => root.stop(),
+  };
+}
+
+/**
+ * With --inboxes: the picker and inboxes API at the webroot, a root per inbox and one
+ * over them all. An events path of an inbox the user may not read is refused as one
+ * that does not exist.
+ */
+function inboxFront(directory: InboxDirectory, shared: SharedParts, uiDir: string, allowedHost: HostCheck | null): Served {
+  const inboxApp = new InboxApp({ directory, shared, uiDir, allowedHost });
+  const prefix = shared.config.webroot;
+  const eventsPath = new RegExp(`^${escapeRegExp(prefix)}(?:inbox/([a-z0-9][a-z0-9-]{0,62})|(all))/api/events$`);
+  return {
+    app: inboxApp.app,
+    events: {
+      isEventsPath: (path) => eventsPath.test(path),
+      target: async (path, authorization) => {
+        const reader = await signIn(directory, authorization);
+        if (!reader) return 401;
+        const [, name, all] = eventsPath.exec(path) ?? [];
+        if (all) return reader.all ? inboxApp.roots.all().root.hub : 404;
+        const served = name !== undefined && directory.mayRead(reader, name) ? inboxApp.roots.inbox(name) : undefined;
+        return served?.root.hub ?? 404;
+      },
+    },
+    stop: () => inboxApp.roots.stop(),
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -156,12 +156,33 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
   '/metrics': { get: { summary: 'Prometheus metrics', ok: { type: 'text/plain; version=0.0.4', description: 'metrics' } } },
 };
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 404: 'Not found', 408: 'Timed out', 413: 'Body too large', 429: 'Too many releases (--release-rate)' };
+const INBOX_NAME: Param = { name: 'Name', in: 'path', required: true, description: 'Inbox name, [a-z0-9][a-z0-9-]{0,62}' };
 
-/** The document served at /api/v1/openapi.json. */
-export function openApiDocument(version: string, webroot: string) {
+/**
+ * With --inboxes, the routes at the webroot itself; every inbox is then a root of its own
+ * at `inbox/{name}/` (and every inbox together at `all/`), each serving ROUTES.
+ */
+export const INBOX_ROUTES: Record<string, Record<string, Operation>> = {
+  '/': { get: { summary: 'The inbox picker: the inboxes this user may read, with their counts', ok: { type: 'text/html', description: 'HTML page' } } },
+  '/api/v1/inboxes': {
+    get: { summary: 'The inboxes this user may read: [{Name, Messages, Unread, URL, ExpiresAt}]', ok: { type: JSON_T, description: 'array of inboxes' } },
+    post: { summary: 'Create an inbox (users with "*" only); TTL such as "24h" removes it by itself', body: '{Name, TTL?}', ok: { type: JSON_T, description: '201 {Name, URL, ExpiresAt, SMTP: {Username, Password}}' }, errors: [400, 403, 409] },
+  },
+  '/api/v1/inboxes/{Name}': {
+    delete: { summary: 'Remove an inbox and all its mail (users with "*" only)', params: [INBOX_NAME], ok: { type: TEXT_T, description: 'ok' }, errors: [403, 404] },
+  },
+  '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
+  '/livez': ROUTES['/livez'] ?? {},
+  '/readyz': ROUTES['/readyz'] ?? {},
+  '/metrics': { get: { summary: 'Prometheus metrics over every inbox (users with "*" only)', ok: { type: 'text/plain; version=0.0.4', description: 'metrics' }, errors: [404] } },
+};
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 408: 'Timed out', 409: 'Conflict', 413: 'Body too large', 429: 'Too many releases (--release-rate)' };
+
+/** The document served at /api/v1/openapi.json (with --inboxes: INBOX_ROUTES at the webroot). */
+export function openApiDocument(version: string, webroot: string, routes = ROUTES) {
   const paths: Record<string, unknown> = {};
-  for (const [path, methods] of Object.entries(ROUTES)) {
+  for (const [path, methods] of Object.entries(routes)) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => [
         method,

@@ -22,3 +22,13 @@ export function notFound(c: Context): Response {
 export function ok(c: Context): Response {
   return c.text('ok', 200);
 }
+
+/**
+ * With --inboxes: the one answer for an inbox that does not exist and for one the user
+ * may not read, on every route and the WebSocket, so nothing tells them apart.
+ */
+export const NO_INBOX = 'no such inbox';
+
+export function noInbox(c: Context): Response {
+  return c.json({ Error: NO_INBOX }, 404);
+}

@@ -3,7 +3,6 @@
  * the same account. Every URL is checked before anything is stored (§5: BADURL), and
  * the whole is held to the APPEND size limit as it grows (§5: TOOBIG).
  */
-import { mailboxKey } from '../store/login.js';
 import { normaliseFolderName } from '../store/folders.js';
 import { no, type Status } from './command.js';
 import { readSection } from './fetch-items.js';
@@ -22,7 +21,7 @@ function urlBytes(session: Session, url: string): Buffer | null {
   const parsed = parseMessageUrl(url);
   if (!parsed) return null;
   // An absolute URL must name this login (RFC 4469 §5: a URL outside the account is BADURL).
-  if (parsed.user !== undefined && mailboxKey(parsed.user) !== mailboxKey(session.user)) return null;
+  if (parsed.user !== undefined && !session.ctx.signIn.sameMailbox(parsed.user, session.account)) return null;
   const folder = session.store.folder(session.user, normaliseFolderName(parsed.mailbox));
   if (!folder || (parsed.uidValidity !== undefined && parsed.uidValidity !== folder.uidValidity)) return null;
   const entry = session.store.folderEntry(session.user, folder.name, parsed.uid);

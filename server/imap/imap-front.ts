@@ -7,14 +7,15 @@ import { closeServer, dropConnections, listenAll, type NamedListener } from '../
 import { connectionCaps } from '../lib/connection-limiter.js';
 import { COMMANDS } from './commands/index.js';
 import { Connection } from './connection.js';
-import { ExpungeHistory } from './expunge-history.js';
+import { mailboxSignIn } from '../security/mailbox-sign-in.js';
+import { MailboxSpaces } from './mailbox-spaces.js';
 import type { ImapConfig } from './options.js';
-import { RecentClaims } from './mailbox-view.js';
 import { Session, type ImapContext } from './session.js';
 
 /**
  * The IMAP front (RFC 3501, RFC 9051 on ENABLE): a plain listener with STARTTLS and
- * an optional implicit-TLS one, each socket a Session over the shared store.
+ * an optional implicit-TLS one, each socket a Session over the store its login reads
+ * (the one store, or with team inboxes the inbox it signed in to).
  */
 export function createImapFront(context: FrontContext, config: ImapConfig): Front | null {
   const { logger, tls } = context;
@@ -24,8 +25,11 @@ export function createImapFront(context: FrontContext, config: ImapConfig): Fron
   if (config.imaps && tls) listeners.push({ name: 'imaps', at: resolveListenHost(config.imaps, config), secure: true });
   if (listeners.length === 0) return null;
 
-  const history = new ExpungeHistory(context.store);
-  const shared: ImapContext = { ...context, config, claims: new RecentClaims(), history, commands: COMMANDS };
+  const spaces = new MailboxSpaces();
+  const directory = context.inboxes;
+  // Without inboxes the one store's expunges are known from the start, as they always were.
+  if (!directory) spaces.of(context.store);
+  const shared: ImapContext = { logger, tls, config, signIn: mailboxSignIn(context), spaces, commands: COMMANDS };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   /** Each open session, and when it has ended. */
   const sessions = new Map<Session, Promise<void>>();
@@ -51,6 +55,12 @@ export function createImapFront(context: FrontContext, config: ImapConfig): Fron
       });
     sessions.set(session, ended);
   };
+
+  // A removed inbox takes its sessions with it (its store closes after the event).
+  const offRemoved = directory?.on('removed', ({ inbox }) => {
+    for (const session of sessions.keys()) if (session.reads(inbox.store)) session.end(`Inbox ${inbox.name} was removed`, 'inbox removed');
+    spaces.drop(inbox.store);
+  });
 
   const servers: NamedListener[] = listeners.map(({ name, at, secure }) => {
     const server = secure && tls ? createTlsServer({ key: tls.key, cert: tls.cert }, (s) => accept(s, true)) : createServer((s) => accept(s, false));
@@ -81,7 +91,8 @@ export function createImapFront(context: FrontContext, config: ImapConfig): Fron
       clearTimeout(timer);
       for (const { server } of servers) dropConnections(server);
       await closing;
-      history.close();
+      offRemoved?.();
+      spaces.close();
     },
   };
 }

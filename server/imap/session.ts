@@ -1,20 +1,19 @@
 import type { Logger } from '../lib/log.js';
 import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
-import type { Credentials } from '../security/auth-file.js';
-import type { Delivery } from '../store/delivery.js';
+import type { MailboxAccess, MailboxSignIn } from '../security/mailbox-sign-in.js';
 import type { MailStore } from '../store/mail-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
 import { renderFetch } from './commands/fetch.js';
 import type { Connection } from './connection.js';
-import type { ExpungeHistory } from './expunge-history.js';
 import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
-import type { MailboxView, RecentClaims, ViewUpdate } from './mailbox-view.js';
+import type { MailboxSpace, MailboxSpaces } from './mailbox-spaces.js';
+import type { MailboxView, ViewUpdate } from './mailbox-view.js';
 import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
 import { SearchContexts } from './search-context.js';
@@ -22,15 +21,13 @@ import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveU
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
-  store: MailStore;
-  /** How APPEND puts a message in the store (as SMTP does). */
-  delivery: Delivery;
   config: ImapConfig;
   logger: Logger;
   tls: TlsMaterial | null;
-  credentials: Credentials | null;
-  claims: RecentClaims;
-  history: ExpungeHistory;
+  /** How a login is checked and which store it reads. */
+  signIn: MailboxSignIn;
+  /** Expunge history and \Recent claims, per store. */
+  spaces: MailboxSpaces;
   commands: ReadonlyMap<string, CommandEntry>;
 }
 
@@ -47,8 +44,12 @@ const TAG_IN_HEAD = /^([^\s(){%*"\\+]{1,64}) /;
  */
 export class Session {
   state: State = 'not-authenticated';
-  /** The login name as given (an address, or anything else for the catch-all). */
+  /** The login name as the client gave it. */
+  account = '';
+  /** The login the store keeps folders under (an address, or anything else for the catch-all). */
   user = '';
+  #access: MailboxAccess | undefined;
+  #space: MailboxSpace | undefined;
   view: MailboxView | null = null;
   /** ENABLEd extensions (RFC 5161), upper case. */
   readonly enabled = new Set<string>();
@@ -84,7 +85,7 @@ export class Session {
   enableCondstore(): void {
     if (this.condstore) return;
     this.condstore = true;
-    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.ctx.history.highestModseq(this.view.folder)}] Highest`);
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.space.history.highestModseq(this.view.folder)}] Highest`);
   }
 
   /** RFC 7162 §3.2.3: QRESYNC is on once ENABLEd (it turns CONDSTORE on too). */
@@ -101,8 +102,55 @@ export class Session {
     return this.rev2 || this.enabled.has('UTF8=ACCEPT');
   }
 
+  /** Enters the authenticated state, reading the store the login was given. */
+  signedIn(account: string, access: MailboxAccess): void {
+    this.account = account;
+    this.user = access.login;
+    this.#access = access;
+    this.#space = this.ctx.spaces.of(access.store);
+    this.state = 'authenticated';
+  }
+
+  /** What the login reads; commands that touch mail run only once it is set. */
+  get access(): MailboxAccess {
+    if (!this.#access) throw new Error('no mailbox before login');
+    return this.#access;
+  }
+
+  get space(): MailboxSpace {
+    if (!this.#space) throw new Error('no mailbox before login');
+    return this.#space;
+  }
+
   get store(): MailStore {
-    return this.ctx.store;
+    return this.access.store;
+  }
+
+  /** Whether this session reads that store (its inbox was removed: the session ends). */
+  reads(store: MailStore): boolean {
+    return this.#access?.store === store;
+  }
+
+  /**
+   * Whether the login may no longer read its inbox (a reload of the inbox file took it
+   * from the user); the session is then ended, and nothing more of the inbox is sent.
+   */
+  withdrawn(): boolean {
+    const access = this.#access;
+    if (!access || access.stillAllowed()) return false;
+    if (this.state !== 'logout') this.end(`Access to inbox ${access.inbox?.name ?? ''} was withdrawn`, 'access withdrawn');
+    return true;
+  }
+
+  /**
+   * Ends the session from outside, between or during commands: BYE (RFC 3501 §7.1.5),
+   * then no further command is read and the socket closes.
+   */
+  end(text: string, why: string): void {
+    this.summary.set({ ended: why });
+    this.untagged(`BYE ${text}`);
+    this.state = 'logout';
+    this.conn.close();
   }
 
   get loginDisabled(): boolean {
@@ -114,7 +162,7 @@ export class Session {
     if (this.ctx.tls && !this.conn.secure) caps.push('STARTTLS');
     if (this.state === 'not-authenticated') {
       if (this.loginDisabled) caps.push('LOGINDISABLED');
-      else caps.push('AUTH=PLAIN', 'AUTH=LOGIN', 'AUTH=CRAM-MD5');
+      else caps.push('AUTH=PLAIN', 'AUTH=LOGIN', ...(this.ctx.signIn.withChallenge ? ['AUTH=CRAM-MD5'] : []));
     }
     return caps;
   }
@@ -148,14 +196,12 @@ export class Session {
 
   /** Runs commands until the client leaves or logs out. */
   async run(): Promise<void> {
-    this.conn.onTimeout((why) => {
-      this.summary.set({ ended: why === 'idle' ? 'idle' : 'line too slow' });
-      // RFC 3501 §5.4: autologout after at least 30 minutes of silence; the same time
-      // is the most one line may take to arrive.
-      this.untagged(why === 'idle' ? 'BYE Autologout; idle for too long' : 'BYE Autologout; a command line took too long to arrive');
-      this.conn.close();
-    });
-    const greeting = this.loginDisabled || this.ctx.credentials ? 'Letterbox IMAP ready' : 'Letterbox IMAP ready (any password)';
+    // RFC 3501 §5.4: autologout after at least 30 minutes of silence; the same time
+    // is the most one line may take to arrive.
+    this.conn.onTimeout((why) =>
+      why === 'idle' ? this.end('Autologout; idle for too long', 'idle') : this.end('Autologout; a command line took too long to arrive', 'line too slow'),
+    );
+    const greeting = this.loginDisabled || !this.ctx.signIn.anyPassword ? 'Letterbox IMAP ready' : 'Letterbox IMAP ready (any password)';
     this.untagged(`OK [CAPABILITY ${this.capabilities().join(' ')}] ${greeting}`);
     this.conn.writer.flush();
     try {
@@ -172,7 +218,7 @@ export class Session {
       this.view?.close();
       this.view = null;
       if (this.state === 'logout') this.conn.close();
-      this.summary.set({ tls: this.conn.secure, ...(this.user ? { user: this.user } : {}) });
+      this.summary.set({ tls: this.conn.secure, ...(this.account ? { user: this.account } : {}) });
       this.summary.end(this.state === 'logout' ? 'logout' : 'dropped');
     }
   }
@@ -227,6 +273,7 @@ export class Session {
       this.#status(tag, bad(`${name} is not valid in the ${this.state} state`));
       return;
     }
+    if (this.withdrawn()) return;
     let status: Status;
     this.busy = true;
     try {
@@ -261,7 +308,7 @@ export class Session {
    * a command that may renumber (§6.1.2).
    */
   notifyChanged(): void {
-    if (this.busy && !this.idling) return;
+    if ((this.busy && !this.idling) || this.withdrawn()) return;
     if (this.conn.socket.writableLength > NOTIFY_BACKLOG && this.notifier) {
       // RFC 5465 §9: a client that does not read must not make the server hold
       // notifications without bound; §5.8 says how to stop.
@@ -291,7 +338,7 @@ export class Session {
   /** Sends what changed in the selected folder since the client was last told. */
   sendUpdates(expunges: boolean): void {
     const view = this.view;
-    if (!view) return;
+    if (!view || this.withdrawn()) return;
     // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
     if (expunges && this.contexts.size > 0) this.contexts.expunging(view, (line) => this.untagged(line));
     const lastUid = view.uids[view.uids.length - 1] ?? 0;

@@ -9,12 +9,12 @@ import { ParsePool } from '../mime/worker-pool.js';
 import { releaseSettings } from '../relay/relay-front.js';
 import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
-import { MemoryStore } from '../store/memory-store.js';
 import { createInboxDirectory, type ManagedInboxDirectory } from './directory.js';
 import { inboxServices } from './inbox-services.js';
 import { loadInboxesFile } from './inboxes-file.js';
 import { inboxesReloader, type InboxesReloader } from './inboxes-reload.js';
 import { routingDelivery } from './routing-delivery.js';
+import { createUnionStore } from './union-store.js';
 
 export interface InboxesMode {
   readonly directory: ManagedInboxDirectory;
@@ -42,11 +42,12 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
     globalLimits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes },
     services: inboxServices(shared, slices, pool),
   });
+  const union = createUnionStore(directory);
   const reloader = inboxesReloader(config.inboxes, directory, shared.logger.child({ service: 'inboxes' }));
   return {
     directory,
     delivery: routingDelivery(directory, config.smtpMaxSize),
-    store: allInboxesStore(directory),
+    store: union,
     reloader,
     front: {
       name: 'inboxes',
@@ -56,17 +57,10 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
       },
       async stop() {
         reloader.close();
+        union.close();
         await directory.close();
         await pool.close();
       },
     },
   };
-}
-
-/**
- * INTEGRATOR: replace this stand-in by `createUnionStore(directory)` from
- * server/inboxes/union-store.ts; until then `context.store` is the first inbox's store.
- */
-function allInboxesStore(directory: ManagedInboxDirectory): MailStore {
-  return directory.list()[0]?.store ?? new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
 }

@@ -88,14 +88,14 @@ export class Pop3Connection {
 
   /**
    * Stops taking lines; the one being answered gets up to `graceMs` to finish, then
-   * the client is told and the connection closed.
+   * the client is told (`line`) and the connection closed.
    */
-  async shutdown(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number, line = '-ERR [SYS/TEMP] Letterbox is shutting down'): Promise<void> {
     if (this.#isClosed) return;
     this.#stopping = true;
     const grace = deadline(graceMs);
     if (this.#busy) await Promise.race([new Promise<void>((resolve) => (this.#whenIdle = resolve)), grace.promise]);
-    if (!this.#busy && this.#writer.pending === 0) void this.#writer.line('-ERR [SYS/TEMP] Letterbox is shutting down');
+    if (!this.#busy && this.#writer.pending === 0) void this.#writer.line(line);
     this.#socket.end();
     await Promise.race([this.closed, grace.promise]);
     grace.cancel();

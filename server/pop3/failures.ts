@@ -15,6 +15,10 @@ export type Pop3Failure =
   | { kind: 'removed'; number: number }
   | { kind: 'user-first' }
   | { kind: 'auth-failed' }
+  /** Team inboxes: the password was right, but the user name alone names no one inbox. */
+  | { kind: 'choose-inbox'; text: string }
+  /** Team inboxes: APOP needs a plain secret, which the directory does not give. */
+  | { kind: 'apop-unavailable' }
   | { kind: 'auth-cancelled' }
   | { kind: 'mechanism'; name: string }
   | { kind: 'plaintext-refused' }
@@ -31,6 +35,7 @@ export function isBadCommand(f: Pop3Failure): boolean {
     case 'invalid-bytes':
     case 'line-too-long':
     case 'auth-failed':
+    case 'choose-inbox':
       return true;
     default:
       return false;
@@ -61,6 +66,10 @@ export function failureLine(f: Pop3Failure): string {
     case 'auth-failed':
       // RFC 3206 §4: [AUTH] means the credentials are wrong; retrying them will not help.
       return '-ERR [AUTH] Authentication failed';
+    case 'choose-inbox':
+      return `-ERR [AUTH] ${f.text}`;
+    case 'apop-unavailable':
+      return '-ERR APOP is not offered here; use USER and PASS, or AUTH PLAIN';
     case 'auth-cancelled':
       return '-ERR Authentication cancelled';
     case 'mechanism':

@@ -1,6 +1,7 @@
 /**
  * The POP3 front: a plain listener offering STLS (RFC 2595) and an optional implicit
- * TLS listener (POP3S, RFC 8314), both serving each login its INBOX from the store.
+ * TLS listener (POP3S, RFC 8314), both serving each login its INBOX from the store it
+ * reads (the one store, or with team inboxes the inbox it signed in to).
  */
 import { createServer, type Socket } from 'node:net';
 import { createSecureContext, createServer as createTlsServer } from 'node:tls';
@@ -10,6 +11,7 @@ import { resolveListenHost } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
 import type { Pop3Settings } from './commands/command.js';
+import { mailboxSignIn } from '../security/mailbox-sign-in.js';
 import { MaildropLocks } from './maildrop.js';
 import type { Pop3Config } from './options.js';
 import { Pop3Session } from './session.js';
@@ -22,12 +24,13 @@ import { Pop3Session } from './session.js';
 const SOCKET_BUFFER = 64 * 1024;
 
 export function createPop3Front(context: FrontContext, config: Pop3Config): Front | null {
-  const { store, logger, tls, credentials } = context;
+  const { logger, tls } = context;
   if (!config.pop3 && !config.pop3s) return null;
   const log = logger.child({ front: 'pop3' });
   const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert }) : null;
   const settings: Pop3Settings = { markRead: config.pop3MarkRead, requireTls: config.pop3RequireTls, tlsAvailable: tls !== null };
   const locks = new MaildropLocks();
+  const signIn = mailboxSignIn(context);
   const sessions = new Set<Pop3Session>();
   let stopping = false;
 
@@ -45,8 +48,7 @@ export function createPop3Front(context: FrontContext, config: Pop3Config): Fron
     const session = new Pop3Session({
       socket,
       secure,
-      store,
-      credentials,
+      signIn,
       settings,
       secureContext,
       locks,
@@ -60,6 +62,11 @@ export function createPop3Front(context: FrontContext, config: Pop3Config): Fron
     void session.closed.then(() => sessions.delete(session));
     session.start();
   };
+
+  // A removed inbox takes its sessions with it (its store closes after the event); nothing they marked is deleted.
+  const offRemoved = context.inboxes?.on('removed', ({ inbox }) => {
+    for (const session of sessions) if (session.reads(inbox.store)) void session.end(`-ERR [SYS/PERM] Inbox ${inbox.name} was removed`, 'inbox removed');
+  });
 
   const servers: NamedListener[] = [];
   if (config.pop3) {
@@ -85,6 +92,7 @@ export function createPop3Front(context: FrontContext, config: Pop3Config): Fron
     },
     stop(graceMs) {
       stopping = true;
+      offRemoved?.();
       stopped ??= (async () => {
         const closing = Promise.all(servers.map(({ server }) => closeServer(server)));
         await Promise.all([...sessions].map((session) => session.shutdown(graceMs)));

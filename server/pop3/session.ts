@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../lib/log.js';
 import type { LineEvent } from '../lib/line-reader.js';
-import type { Credentials } from '../security/auth-file.js';
+import type { MailboxAccess, MailboxSignIn } from '../security/mailbox-sign-in.js';
 import { mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { Pop3SessionView, Pop3Settings } from './commands/command.js';
@@ -24,8 +24,8 @@ export interface Pop3SessionOptions {
   socket: Socket;
   /** Implicit TLS (POP3S): secure from the first byte. */
   secure: boolean;
-  store: MailStore;
-  credentials: Credentials | null;
+  /** How a login is checked and which store it reads. */
+  signIn: MailboxSignIn;
   settings: Pop3Settings;
   /** For STLS; null when TLS is not configured. */
   secureContext: SecureContext | null;
@@ -42,14 +42,14 @@ export class Pop3Session implements Pop3SessionView {
   pendingUser: string | undefined;
   readonly timestamp: string;
   readonly settings: Pop3Settings;
-  readonly store: MailStore;
-  readonly credentials: Credentials | null;
+  readonly signIn: MailboxSignIn;
   /** Resolves when the connection has closed. */
   readonly closed: Promise<void>;
 
   readonly #options: Pop3SessionOptions;
   readonly #connection: Pop3Connection;
   #maildrop: Maildrop | undefined;
+  #access: MailboxAccess | undefined;
   #lockKey: string | undefined;
   #continuation: Pop3Continuation | undefined;
   #badCommands = 0;
@@ -57,8 +57,7 @@ export class Pop3Session implements Pop3SessionView {
   constructor(options: Pop3SessionOptions) {
     this.#options = options;
     this.settings = options.settings;
-    this.store = options.store;
-    this.credentials = options.credentials;
+    this.signIn = options.signIn;
     this.#connection = new Pop3Connection(options, {
       state: () => this.state,
       handle: (event) => this.#handle(event),
@@ -78,9 +77,20 @@ export class Pop3Session implements Pop3SessionView {
     return this.#maildrop;
   }
 
+  get store(): MailStore {
+    if (!this.#access) throw new Error('no store before login');
+    return this.#access.store;
+  }
+
+  /** Whether this session reads that store (its inbox was removed: the session ends). */
+  reads(store: MailStore): boolean {
+    return this.#access?.store === store;
+  }
+
   /** Greets and starts reading commands. */
   start(): void {
-    this.#connection.start(`+OK Letterbox POP3 ready ${this.timestamp}`);
+    // RFC 1939 §7: the timestamp in the greeting is what says APOP is offered.
+    this.#connection.start(this.signIn.withChallenge ? `+OK Letterbox POP3 ready ${this.timestamp}` : '+OK Letterbox POP3 ready');
   }
 
   /** Stops taking commands (the one in progress gets up to `graceMs`); nothing marked is deleted. */
@@ -88,14 +98,21 @@ export class Pop3Session implements Pop3SessionView {
     return this.#connection.shutdown(graceMs);
   }
 
-  enterTransaction(login: string): Pop3Failure | undefined {
-    const key = mailboxKey(login);
-    // RFC 1939 §4 and RFC 2449 §8.1.1: one session per maildrop, else [IN-USE].
+  /** Ends the session from outside (its inbox was removed): the client is told, nothing marked is deleted. */
+  end(line: string, why: string): Promise<void> {
+    this.#connection.sessionLog.set({ ended: why });
+    return this.#connection.shutdown(END_GRACE_MS, line);
+  }
+
+  enterTransaction(account: string, access: MailboxAccess): Pop3Failure | undefined {
+    // RFC 1939 §4 and RFC 2449 §8.1.1: one session per maildrop, else [IN-USE]; a maildrop is a mailbox of one inbox.
+    const key = access.inbox ? `${access.inbox.name}/${mailboxKey(access.login)}` : mailboxKey(access.login);
     if (!this.#options.locks.acquire(key)) return { kind: 'in-use' };
     this.#lockKey = key;
-    this.#maildrop = Maildrop.open(this.store, login);
+    this.#access = access;
+    this.#maildrop = Maildrop.open(access.store, access.login);
     this.state = 'transaction';
-    this.#connection.sessionLog.set({ user: login });
+    this.#connection.sessionLog.set({ user: account, ...(access.inbox ? { inbox: access.inbox.name } : {}) });
     return undefined;
   }
 
@@ -108,6 +125,14 @@ export class Pop3Session implements Pop3SessionView {
 
   async #handle(event: LineEvent): Promise<void> {
     this.#connection.sessionLog.count('commands');
+    const access = this.#access;
+    if (access && !access.stillAllowed()) {
+      // A reload of the inbox file took the inbox from this user: nothing more is read, nothing marked is deleted.
+      this.#connection.sessionLog.set({ ended: 'access withdrawn' });
+      await this.#connection.line(`-ERR [SYS/PERM] Access to inbox ${access.inbox?.name ?? ''} was withdrawn`);
+      this.#connection.closeAfterFlush();
+      return;
+    }
     let outcome: Pop3Outcome;
     if (event.kind === 'too-long') {
       this.#continuation = undefined;
@@ -174,6 +199,9 @@ export class Pop3Session implements Pop3SessionView {
     }
   }
 }
+
+/** How long a command under way may go on once the session's inbox is removed. */
+const END_GRACE_MS = 2000;
 
 function hasControlBytes(line: Buffer): boolean {
   for (const byte of line) if ((byte < 0x20 && byte !== 0x09) || byte === 0x7f) return true;

@@ -1,33 +1,35 @@
 /**
- * Checking a login (USER/PASS, APOP, AUTH) and entering TRANSACTION. With an auth
- * file (the one SMTP uses) the secret must match; without one any password is
- * accepted (DESIGN.md "Mailboxes").
+ * Checking a login (USER/PASS, APOP, AUTH) and entering TRANSACTION. Who may log in
+ * and which store the login reads is security/mailbox-sign-in.ts's answer: the auth
+ * file (the one SMTP uses) or any password, or with team inboxes the directory.
  */
 import { createHash } from 'node:crypto';
-import { constantTimeEqual, type Credentials } from '../security/auth-file.js';
+import { constantTimeEqual } from '../security/auth-file.js';
+import { chooseInboxText, type SignInResult } from '../security/mailbox-sign-in.js';
 import type { Pop3SessionView } from './commands/command.js';
 import type { Pop3Outcome } from './outcome.js';
 import { ok } from './outcome.js';
 
-export async function passwordMatches(credentials: Credentials | null, user: string, password: string): Promise<boolean> {
-  return credentials === null || credentials.verify(user, password);
+export async function signInWithPassword(session: Pop3SessionView, name: string, password: string): Promise<Pop3Outcome> {
+  return enter(session, name, await session.signIn.withPassword(name, password));
 }
 
 /**
  * APOP (RFC 1939 §7): the digest is MD5(timestamp + secret) in hex. Only a plain
- * secret can be checked; a user whose secret is hashed cannot use APOP.
+ * secret can be checked; a user whose secret is hashed cannot use APOP, and with team
+ * inboxes it is not offered (the greeting carries no timestamp).
  */
-export function apopMatches(credentials: Credentials | null, user: string, timestamp: string, digest: string): boolean {
-  if (credentials === null) return true;
-  const secret = credentials.plainSecret(user);
-  if (secret === undefined) return false;
-  const expected = createHash('md5').update(timestamp + secret, 'utf8').digest('hex');
-  return constantTimeEqual(expected, digest.toLowerCase());
+export function signInWithApop(session: Pop3SessionView, name: string, digest: string): Pop3Outcome {
+  const { withChallenge } = session.signIn;
+  if (!withChallenge) return { kind: 'apop-unavailable' };
+  const proves = (secret: string) => constantTimeEqual(createHash('md5').update(session.timestamp + secret, 'utf8').digest('hex'), digest.toLowerCase());
+  return enter(session, name, withChallenge(name, proves));
 }
 
-/** After a successful check: lock and snapshot the maildrop, and say what is in it. */
-export function signIn(session: Pop3SessionView, login: string): Pop3Outcome {
-  const refused = session.enterTransaction(login);
+/** After the check: lock and snapshot the maildrop, and say what is in it. */
+function enter(session: Pop3SessionView, name: string, result: SignInResult): Pop3Outcome {
+  if (!result.ok) return result.refusal === 'choose' ? { kind: 'choose-inbox', text: chooseInboxText(result.user, result.inboxes) } : { kind: 'auth-failed' };
+  const refused = session.enterTransaction(name, result.access);
   if (refused) return refused;
   const { count, octets } = session.maildrop.stat();
   return ok(`Maildrop has ${count} message${count === 1 ? '' : 's'} (${octets} octets)`);

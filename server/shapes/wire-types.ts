@@ -359,3 +359,22 @@ export interface LiveEventData {
   truncate: null;
   release: { ID: string; Release: Release };
 }
+
+/** One inbox the user may read (GET /api/v1/inboxes, with --inboxes). */
+export interface InboxSummary {
+  Name: string;
+  Messages: number;
+  Unread: number;
+  /** The inbox's own Mailpit-compatible root: give it to any Mailpit client, with the same Basic auth. */
+  URL: string;
+  /** When an inbox made with a TTL removes itself (RFC 3339), or null. */
+  ExpiresAt: string | null;
+}
+
+/** A new inbox (POST /api/v1/inboxes): its SMTP credential is shown this once. */
+export interface CreatedInbox {
+  Name: string;
+  URL: string;
+  ExpiresAt: string | null;
+  SMTP: { Username: string; Password: string };
+}

@@ -4,6 +4,7 @@ import { Folders, type FolderError, type FolderInfo } from './folders.js';
 import type { FolderMove, FolderPlacement, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
 import { newMessageId } from './message-id.js';
+import { newestMatch, pageNewestFirst } from './page.js';
 import { removeByKeys } from './sorted.js';
 import { intern } from './intern.js';
 import { SEEN } from './types.js';
@@ -178,37 +179,12 @@ export class MemoryStore implements MailStore {
 
   /** The newest message (matching the filter, if one is given). */
   latest(filter?: (message: StoredMessage) => boolean): StoredMessage | undefined {
-    for (let i = this.#ordered.length - 1; i >= 0; i--) {
-      const message = this.#ordered[i] as MessageRecord;
-      if (!filter || filter(message)) return message;
-    }
-    return undefined;
+    return newestMatch(this.#ordered, filter);
   }
 
   /** A page of messages, newest first, with match counts for the list envelope. */
   list(query: ListQuery = {}): Page<StoredMessage> {
-    const start = Math.max(0, query.start ?? 0);
-    const limit = query.limit ?? 50;
-    const end = limit > 0 ? start + limit : Infinity;
-    const before = query.before?.getTime();
-    if (!query.filter && before === undefined) {
-      const total = this.#ordered.length;
-      const items: StoredMessage[] = [];
-      for (let i = total - 1 - start; i >= 0 && items.length < end - start; i--) items.push(this.#ordered[i] as MessageRecord);
-      return { items, matched: total, matchedUnread: this.#unread };
-    }
-    const items: StoredMessage[] = [];
-    let matched = 0;
-    let matchedUnread = 0;
-    for (let i = this.#ordered.length - 1; i >= 0; i--) {
-      const message = this.#ordered[i] as MessageRecord;
-      if (before !== undefined && message.receivedAt.getTime() >= before) continue;
-      if (query.filter && !query.filter(message)) continue;
-      if (matched >= start && matched < end) items.push(message);
-      matched++;
-      if (!message.flags.has(SEEN)) matchedUnread++;
-    }
-    return { items, matched, matchedUnread };
+    return pageNewestFirst(this.#ordered, query, this.#unread);
   }
 
   stats(): StoreStats {

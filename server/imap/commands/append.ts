@@ -105,14 +105,14 @@ const append = command({
       raws.push(raw);
     }
     // The same delivery service as SMTP: size limit, tags, all or none, and the OK only once committed.
-    const result = await session.ctx.delivery.deliverAll(
+    const result = await session.access.delivery.deliverAll(
       messages.map(({ flags, date }, i) => ({
         raw: raws[i] as Buffer,
         envelope: { mailFrom: '', rcptTo: [] },
         flags,
         ...(date ? { receivedAt: date } : {}),
         filing: { login: session.user, folder: folder.name },
-        client: { via: 'imap', address: session.conn.remoteAddress, username: session.user, secure: session.conn.secure },
+        client: { via: 'imap', address: session.conn.remoteAddress, username: session.account, secure: session.conn.secure },
       })),
     );
     // RFC 4469 §5 / RFC 5530 §3: TOOBIG for a message past the limit; UNAVAILABLE for a failure worth retrying.

@@ -1,24 +1,25 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../../security/auth-file.js';
+import { chooseInboxText, type ChallengeSignIn, type SignInResult } from '../../security/mailbox-sign-in.js';
 import { mailboxKey } from '../../store/login.js';
 import { bad, command, NOT_AUTHENTICATED, no, none, ok, SENT, type CommandEntry, type Status } from '../command.js';
 import type { Session } from '../session.js';
 
 async function logIn(session: Session, user: string, password: string): Promise<Status> {
   if (session.loginDisabled) return no('Log in after STARTTLS', 'PRIVACYREQUIRED');
-  const { credentials } = session.ctx;
-  return enter(session, user, !credentials || (await credentials.verify(user, password)));
+  return enter(session, user, await session.ctx.signIn.withPassword(user, password));
 }
 
 /** Enters the authenticated state when the check passed. */
-function enter(session: Session, user: string, passed: boolean): Status {
-  if (!user || !passed) {
+function enter(session: Session, user: string, result: SignInResult): Status {
+  if (!result.ok) {
     session.log.info('imap login failed', { user });
+    // RFC 5530 §3: the password was right, but the name does not say which inbox to open.
+    if (result.refusal === 'choose') return no(chooseInboxText(result.user, result.inboxes), 'AUTHORIZATIONFAILED');
     return no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
-  session.user = user;
-  session.state = 'authenticated';
-  session.log.debug('imap login', { user, mailbox: mailboxKey(user) });
+  session.signedIn(user, result.access);
+  session.log.debug('imap login', { user, ...(result.access.inbox ? { inbox: result.access.inbox.name } : {}), mailbox: mailboxKey(result.access.login) });
   // RFC 3501 §6.2.3 / RFC 9051: capabilities change after login; send them with the OK.
   return ok('Logged in', `CAPABILITY ${session.capabilities().join(' ')}`);
 }
@@ -71,7 +72,7 @@ async function saslResponse(session: Session, challenge: string): Promise<string
  * challenge)` in hex. Only a plain secret in the auth file can be checked (as for SMTP
  * and POP3's APOP); without an auth file any well-formed answer logs in.
  */
-async function cramMd5(session: Session): Promise<Status> {
+async function cramMd5(session: Session, withChallenge: ChallengeSignIn): Promise<Status> {
   const challenge = `<${randomBytes(12).toString('hex')}.${Date.now()}@letterbox>`;
   const response = await saslResponse(session, Buffer.from(challenge).toString('base64'));
   if (response === 'cancel') return bad('Authentication cancelled');
@@ -80,11 +81,7 @@ async function cramMd5(session: Session): Promise<Status> {
   const user = space > 0 ? response.slice(0, space) : '';
   const digest = response.slice(space + 1).toLowerCase();
   if (!user || !/^[0-9a-f]{32}$/.test(digest)) return bad('A CRAM-MD5 answer is "user digest"');
-  const { credentials } = session.ctx;
-  if (!credentials) return enter(session, user, true);
-  const secret = credentials.plainSecret(user);
-  const expected = createHmac('md5', secret ?? '').update(challenge).digest('hex');
-  return enter(session, user, constantTimeEqual(expected, digest) && secret !== undefined);
+  return enter(session, user, withChallenge(user, (secret) => constantTimeEqual(createHmac('md5', secret).update(challenge).digest('hex'), digest)));
 }
 
 /** RFC 3501 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616), LOGIN and CRAM-MD5 (RFC 2195). */
@@ -118,10 +115,12 @@ const authenticate = command({
       if (password === 'bad') return bad('Invalid base64');
       return logIn(session, user, password);
     }
-    if (mechanism === 'CRAM-MD5') {
+    // Offered only where a plain secret can be checked (not with team inboxes).
+    const { withChallenge } = session.ctx.signIn;
+    if (mechanism === 'CRAM-MD5' && withChallenge) {
       // RFC 4959 §3: the server speaks first in CRAM-MD5, so an initial response is BAD.
       if (initial !== undefined) return bad('CRAM-MD5 takes no initial response');
-      return cramMd5(session);
+      return cramMd5(session, withChallenge);
     }
     return no(`Unsupported mechanism ${mechanism.slice(0, 20)}`);
   },

@@ -27,7 +27,7 @@ export function expungeUids(session: Session, uids: number[], name: string): Sta
 /** The completion of a command that expunged (EXPUNGE, MOVE): HIGHESTMODSEQ for QRESYNC. */
 export function expunged(session: Session, name: string): Status {
   const view = session.view;
-  return view && session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.ctx.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
+  return view && session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
 }
 
 /** RFC 3501 §6.4.1: nothing to write to disk in memory. */

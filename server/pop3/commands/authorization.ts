@@ -5,7 +5,7 @@
 import type { Pop3Failure } from '../failures.js';
 import { ok, type Pop3Outcome } from '../outcome.js';
 import { CANCEL, LOGIN_PASSWORD_PROMPT, LOGIN_USER_PROMPT, MECHANISMS, decodeBase64, parsePlain } from '../sasl.js';
-import { apopMatches, passwordMatches, signIn } from '../sign-in.js';
+import { signInWithApop, signInWithPassword } from '../sign-in.js';
 import { words, type Pop3Command, type Pop3SessionView } from './command.js';
 
 const AUTHORIZATION = ['authorization'] as const;
@@ -37,8 +37,7 @@ const PASS: Pop3Command = {
     // RFC 1939 §7: after a failed PASS the client starts again with USER.
     session.pendingUser = undefined;
     // The password is the rest of the line, spaces included (RFC 1939 §7 notes servers may allow them).
-    if (!(await passwordMatches(session.credentials, user, args))) return { kind: 'auth-failed' };
-    return signIn(session, user);
+    return signInWithPassword(session, user, args);
   },
 };
 
@@ -52,8 +51,7 @@ const APOP: Pop3Command = {
     if (parts.length !== 2 || name === undefined || digest === undefined || !/^[0-9a-f]{32}$/i.test(digest)) {
       return { kind: 'bad-syntax', detail: 'APOP needs a name and a 32-digit hex MD5 digest' };
     }
-    if (!apopMatches(session.credentials, name, session.timestamp, digest)) return { kind: 'auth-failed' };
-    return signIn(session, name);
+    return signInWithApop(session, name, digest);
   },
 };
 
@@ -87,8 +85,7 @@ async function plain(session: Pop3SessionView, response: string): Promise<Pop3Ou
   if (!credentials) return { kind: 'bad-syntax', detail: 'Malformed PLAIN response' };
   // Acting for another user (authzid) is not supported (RFC 4616 §2 lets the server refuse).
   if (credentials.authzid && credentials.authzid !== credentials.user) return { kind: 'auth-failed' };
-  if (!(await passwordMatches(session.credentials, credentials.user, credentials.password))) return { kind: 'auth-failed' };
-  return signIn(session, credentials.user);
+  return signInWithPassword(session, credentials.user, credentials.password);
 }
 
 function loginUser(session: Pop3SessionView, response: string): Pop3Outcome {
@@ -102,8 +99,7 @@ async function loginPassword(session: Pop3SessionView, user: string, response: s
   if (response === CANCEL) return { kind: 'auth-cancelled' };
   const password = decodeBase64(response)?.toString('utf8');
   if (password === undefined) return { kind: 'bad-syntax', detail: 'Malformed LOGIN password' };
-  if (!(await passwordMatches(session.credentials, user, password))) return { kind: 'auth-failed' };
-  return signIn(session, user);
+  return signInWithPassword(session, user, password);
 }
 
 const STLS: Pop3Command = {

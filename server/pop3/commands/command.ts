@@ -1,4 +1,4 @@
-import type { Credentials } from '../../security/auth-file.js';
+import type { MailboxAccess, MailboxSignIn } from '../../security/mailbox-sign-in.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { Pop3Failure } from '../failures.js';
 import type { Maildrop } from '../maildrop.js';
@@ -19,9 +19,10 @@ export interface Pop3SessionView {
   readonly state: Pop3State;
   readonly secure: boolean;
   readonly settings: Pop3Settings;
+  /** How a login is checked and which store it reads. */
+  readonly signIn: MailboxSignIn;
+  /** The store the login reads; only in TRANSACTION. */
   readonly store: MailStore;
-  /** null: any password is accepted (no auth file). */
-  readonly credentials: Credentials | null;
   /** The `<…>` timestamp of the greeting, the APOP challenge (RFC 1939 §7). */
   readonly timestamp: string;
   /** The name given with USER, waiting for PASS. */
@@ -32,7 +33,7 @@ export interface Pop3SessionView {
    * Locks and snapshots the login's maildrop and enters TRANSACTION; fails with
    * `[IN-USE]` when another session holds it.
    */
-  enterTransaction(login: string): Pop3Failure | undefined;
+  enterTransaction(account: string, access: MailboxAccess): Pop3Failure | undefined;
   /** QUIT from TRANSACTION: enters UPDATE and applies the DELE marks; returns how many. */
   enterUpdate(): number;
 }

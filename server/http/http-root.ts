@@ -1,0 +1,92 @@
+import type { FrontContext } from '../front.js';
+import type { Logger } from '../lib/log.js';
+import type { ParseCache } from '../mime/parse.js';
+import type { ReleaseService } from '../relay/release-service.js';
+import type { Credentials } from '../security/auth-file.js';
+import type { SpamChecker } from '../spam/spam-checker.js';
+import type { Delivery } from '../store/delivery.js';
+import type { MailStore } from '../store/mail-store.js';
+import { SearchIndex } from '../store/search/search-index.js';
+import type { Api } from './api.js';
+import { EventsHub } from './events-hub.js';
+import { Metrics } from './metrics.js';
+import type { HttpConfig } from './options.js';
+import { TagCounts } from './tag-counts.js';
+import { Waiters } from './waiters.js';
+
+/** What every root of one HTTP front shares: one parse cache and one spam check. */
+export interface SharedParts {
+  context: FrontContext;
+  config: HttpConfig;
+  logger: Logger;
+  parsed: ParseCache;
+  version: string;
+  startedAt: Date;
+  uiCredentials: Credentials | null;
+  spam: SpamChecker | undefined;
+}
+
+/** What one root serves: a store, how mail gets into it, its release service, its path. */
+export interface RootSource {
+  store: MailStore;
+  delivery: Delivery;
+  release: ReleaseService | undefined;
+  webroot: string;
+}
+
+/** One Mailpit-compatible root: the API's pieces over one store, and its live event stream. */
+export interface HttpRoot {
+  readonly api: Api;
+  readonly hub: EventsHub;
+  /** Closes its WebSockets and lets go of the store's events. */
+  stop(): void;
+}
+
+/**
+ * The API and WebSocket hub over one store. Its metrics count that store only, so an
+ * inbox's /api/v1/info shows its own totals, never the sandbox's. Without --inboxes there is one root at the
+ * webroot; with them, one per inbox (made on first use) and one over every inbox.
+ * The parse cache is shared: it keys entries by id and checks the raw Buffer, and a
+ * message filed in several inboxes is one Buffer, parsed once.
+ */
+export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
+  const { store, release } = source;
+  const { context, config, parsed } = shared;
+  const metrics = new Metrics(store, context.activity);
+  const api: Api = {
+    store,
+    delivery: source.delivery,
+    config: { ...config, webroot: source.webroot },
+    logger: shared.logger,
+    clock: context.clock,
+    metrics,
+    parsed,
+    waiters: new Waiters(store),
+    tags: new TagCounts(store),
+    search: new SearchIndex(store),
+    startedAt: shared.startedAt,
+    version: shared.version,
+    uiCredentials: shared.uiCredentials,
+    chaos: context.chaos,
+    ...(release && { release }),
+    ...(context.listeners && { listeners: context.listeners }),
+    ...(shared.spam && { spam: shared.spam }),
+  };
+  const hub = new EventsHub({ store, metrics, ...(release && { release }), version: shared.version, maxBuffered: config.wsMaxBuffer });
+  const unsubscribe = [
+    store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
+    store.on('cleared', () => parsed.clear()),
+  ];
+  return {
+    api,
+    hub,
+    stop() {
+      hub.close();
+      api.waiters.stop();
+      api.tags.stop();
+      api.search.stop();
+      metrics.stop();
+      for (const off of unsubscribe) off();
+    },
+  };
+}

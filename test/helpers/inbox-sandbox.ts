@@ -1,0 +1,48 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../../server/config.js';
+import type { ManagedInboxDirectory } from '../../server/inboxes/directory.js';
+import { startTestSandbox, type TestSandbox } from './sandbox.js';
+
+export interface InboxSandbox extends TestSandbox {
+  readonly directory: ManagedInboxDirectory;
+  /** Sends a message over SMTP, without AUTH: the recipient patterns route it. */
+  send(to: string, subject: string, text?: string): Promise<void>;
+  /** Writes a new inbox file and reloads it, as SIGHUP does. */
+  rewrite(file: object): Promise<void>;
+}
+
+/**
+ * A whole sandbox (startTestSandbox) with team inboxes: `file` is written to a
+ * temporary folder and given as --inboxes. Stopping it removes the folder.
+ */
+export async function startInboxSandbox(file: object, overrides: Partial<Config> = {}): Promise<InboxSandbox> {
+  const folder = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+  const path = join(folder, 'inboxes.json');
+  await writeFile(path, JSON.stringify(file));
+  const box = await startTestSandbox({ inboxes: path, ...overrides });
+  const directory = box.inboxes;
+  if (!directory) throw new Error('the sandbox has no inbox directory');
+  const stop = box.stop.bind(box);
+  return Object.assign(box, {
+    directory,
+    async send(to: string, subject: string, text = 'hello') {
+      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), secure: false, ignoreTLS: true });
+      try {
+        await transport.sendMail({ from: 'a@red.com', to, subject, text });
+      } finally {
+        transport.close();
+      }
+    },
+    async rewrite(next: object) {
+      await writeFile(path, JSON.stringify(next));
+      if (!(await box.reloadInboxes())) throw new Error('the new inbox file was refused');
+    },
+    async stop(graceMs?: number) {
+      await stop(graceMs);
+      await rm(folder, { recursive: true, force: true });
+    },
+  });
+}

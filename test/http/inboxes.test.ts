@@ -1,0 +1,288 @@
+import { MailpitClient } from 'mailpit-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { LetterboxApiError, LetterboxClient } from '../../server/client/index.js';
+import { INBOX_ROUTES } from '../../server/http/openapi-doc.js';
+import type { StoredMessage } from '../../server/store/types.js';
+import { AS, basic, startInboxHttp, type InboxHttp } from './inbox-helpers.js';
+
+let http: InboxHttp;
+let shopMail: StoredMessage;
+let billingMail: StoredMessage;
+
+beforeAll(async () => {
+  http = await startInboxHttp();
+  shopMail = await http.deliver('shop', 'shop order 1');
+  await http.deliver('shop', 'shop order 2');
+  billingMail = await http.deliver('billing', 'invoice for ACME');
+});
+afterAll(async () => {
+  await http.stop();
+});
+
+/** Everything a response says: what must be identical for a missing inbox and one not yours. */
+async function answer(response: Response) {
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+}
+
+describe('Basic auth with --inboxes', () => {
+  const paths = ['/', '/api/v1/inboxes', '/inbox/shop/', '/inbox/shop/api/v1/messages', '/inbox/nope/api/v1/info', '/all/api/v1/messages', '/metrics', '/no/such/path', '/api/v1/openapi.json'];
+
+  it('refuses every route without credentials, or with wrong ones, with 401 JSON and a challenge', async () => {
+    for (const as of [undefined, basic('alice', 'wrong'), basic('nobody', 'pw-alice'), basic('shop-app', 's3cret'), 'Bearer abc']) {
+      for (const path of paths) {
+        const response = await http.call(path, as);
+        expect([path, response.status]).toEqual([path, 401]);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+        expect(await response.json()).toEqual({ Error: expect.stringMatching(/^Unauthorised/) });
+      }
+    }
+  });
+
+  it('leaves the health probes open: they reveal no mail', async () => {
+    expect((await http.call('/livez', undefined)).status).toBe(200);
+    expect((await http.call('/readyz', undefined)).status).toBe(200);
+  });
+
+  it('refuses the WebSocket upgrade without credentials', async () => {
+    expect(await upgrade('/inbox/shop/api/events', undefined)).toEqual({ status: 401, body: expect.stringContaining('Unauthorised') });
+  });
+});
+
+describe('the inbox picker', () => {
+  it('lists only the inboxes the user may read, with counts, each a link', async () => {
+    const response = await http.call('/', AS.alice);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const page = await response.text();
+    expect(page).toContain('href="inbox/shop/"');
+    expect(page).toMatch(/shop<\/span><span class="counts">2 messages, <strong>2 unread<\/strong>/);
+    expect(page).toContain('Signed in as alice');
+    expect(page).not.toContain('billing');
+    expect(page).not.toContain('srs');
+    expect(page).not.toContain('All inboxes');
+  });
+
+  it('shows a reader of two inboxes both, and a "*" user every inbox and All inboxes', async () => {
+    const bob = await (await http.call('/', AS.bob)).text();
+    expect(bob).toContain('href="inbox/billing/"');
+    expect(bob).toContain('href="inbox/shop/"');
+    expect(bob).not.toContain('srs');
+    const ops = await (await http.call('/', AS.ops)).text();
+    for (const name of ['billing', 'shop', 'srs']) expect(ops).toContain(`href="inbox/${name}/"`);
+    expect(ops).toContain('href="all/"');
+    expect(ops).toContain('All inboxes');
+  });
+
+  it('carries no script and keeps the strict Content-Security-Policy', async () => {
+    const response = await http.call('/', AS.ops);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await response.text()).not.toMatch(/<script|\son[a-z]+=/i);
+  });
+});
+
+describe('isolation: an inbox not yours is one that does not exist', () => {
+  it('answers the same 404 JSON on every route of an inbox alice may not read', async () => {
+    const missing = await answer(await http.call('/inbox/nope/api/v1/messages', AS.alice));
+    expect(missing).toEqual({ status: 404, type: expect.stringMatching(/^application\/json/), body: '{"Error":"no such inbox"}' });
+    const routes = ['api/v1/messages', `api/v1/message/${billingMail.id}`, `api/v1/message/${billingMail.id}/raw`, 'api/v1/tags', 'api/v1/search?query=invoice', 'api/v1/info', '', 'view/latest.html', 'mcp', 'metrics'];
+    for (const route of routes) {
+      for (const name of ['billing', 'nope', 'srs']) {
+        expect([name, route, await answer(await http.call(`/inbox/${name}/${route}`, AS.alice))]).toEqual([name, route, missing]);
+      }
+    }
+    for (const method of ['DELETE', 'PUT', 'POST']) {
+      const billing = await answer(await http.call('/inbox/billing/api/v1/messages', AS.alice, { method, body: '{}' }));
+      expect(billing).toEqual(await answer(await http.call('/inbox/nope/api/v1/messages', AS.alice, { method, body: '{}' })));
+    }
+    expect(await answer(await http.call('/inbox/billing', AS.alice))).toEqual(await answer(await http.call('/inbox/nope', AS.alice)));
+    expect(http.directory.get('billing')?.store.stats().messages).toBe(1);
+  });
+
+  it('shows alice only shop mail, and never a billing message through shop', async () => {
+    const list = (await (await http.call('/inbox/shop/api/v1/messages', AS.alice)).json()) as { total: number; messages: Array<{ Subject: string }> };
+    expect(list.total).toBe(2);
+    expect(list.messages.map((m) => m.Subject).sort()).toEqual(['shop order 1', 'shop order 2']);
+    expect((await http.call(`/inbox/shop/api/v1/message/${billingMail.id}`, AS.alice)).status).toBe(404);
+    const search = (await (await http.call('/inbox/shop/api/v1/search?query=invoice', AS.alice)).json()) as { messages_count: number };
+    expect(search.messages_count).toBe(0);
+    const inboxes = (await (await http.call('/api/v1/inboxes', AS.alice)).json()) as Array<{ Name: string }>;
+    expect(inboxes.map((i) => i.Name)).toEqual(['shop']);
+  });
+
+  it("counts an inbox's own mail in its info, never another's", async () => {
+    type Info = { Messages: number; RuntimeStats: { SMTPAccepted: number } };
+    const info = async () => (await (await http.call('/inbox/shop/api/v1/info', AS.alice)).json()) as Info;
+    const before = await info();
+    await http.deliver('billing', 'billing while alice looks');
+    await http.deliver('shop', 'shop while alice looks');
+    const after = await info();
+    expect(after.Messages).toBe(http.directory.get('shop')?.store.stats().messages);
+    expect(after.RuntimeStats.SMTPAccepted - before.RuntimeStats.SMTPAccepted).toBe(1);
+  });
+
+  it('keeps all/ and the metrics to "*" users', async () => {
+    const notMine = await answer(await http.call('/inbox/nope/', AS.alice));
+    expect(await answer(await http.call('/all/api/v1/messages', AS.alice))).toEqual(notMine);
+    expect(await answer(await http.call('/all/', AS.bob))).toEqual(notMine);
+    expect((await http.call('/metrics', AS.alice)).status).toBe(404);
+    expect((await http.call('/inbox/shop/metrics', AS.alice)).status).toBe(404);
+    expect((await http.call('/all/api/v1/info', AS.ops)).status).toBe(200);
+    const metrics = await http.call('/metrics', AS.ops);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('letterbox_http_requests_total');
+  });
+
+  it('refuses the events of an inbox alice may not read as those of one that does not exist', async () => {
+    const missing = await upgrade('/inbox/nope/api/events', AS.alice);
+    expect(missing).toEqual({ status: 404, body: '{"Error":"no such inbox"}' });
+    expect(await upgrade('/inbox/billing/api/events', AS.alice)).toEqual(missing);
+    expect(await upgrade('/all/api/events', AS.alice)).toEqual(missing);
+  });
+
+  it('streams an inbox its own new mail only', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${http.port}/inbox/shop/api/events`, { headers: { authorization: AS.alice } });
+    const frames: Array<{ Type: string; Data: { Subject?: string } }> = [];
+    const gotNew = new Promise<void>((resolve) =>
+      socket.on('message', (data: Buffer) => {
+        const frame = JSON.parse(data.toString()) as { Type: string; Data: { Subject?: string } };
+        frames.push(frame);
+        if (frame.Type === 'new') resolve();
+      }),
+    );
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    await http.deliver('billing', 'billing secret');
+    await http.deliver('shop', 'shop order 3');
+    await gotNew;
+    socket.close();
+    expect(frames.filter((f) => f.Type === 'new').map((f) => f.Data.Subject)).toEqual(['shop order 3']);
+    expect(JSON.stringify(frames)).not.toContain('billing');
+  });
+
+  it('sends /inbox/{name} on to /inbox/{name}/ for a reader, and serves the web inbox there', async () => {
+    const moved = await http.call('/inbox/shop', AS.alice);
+    expect(moved.status).toBe(308);
+    expect(moved.headers.get('location')).toBe('shop/');
+    const page = await http.call('/inbox/shop/', AS.alice);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+});
+
+describe('the inboxes API', () => {
+  it('lists the readable inboxes with counts and base URLs', async () => {
+    const list = (await (await http.call('/api/v1/inboxes', AS.bob)).json()) as unknown[];
+    expect(list).toEqual([
+      { Name: 'billing', Messages: expect.any(Number), Unread: expect.any(Number), URL: `${http.base}/inbox/billing/`, ExpiresAt: null },
+      { Name: 'shop', Messages: expect.any(Number), Unread: expect.any(Number), URL: `${http.base}/inbox/shop/`, ExpiresAt: null },
+    ]);
+  });
+
+  it('lets a "*" user create an inbox with a TTL and remove it; anyone else gets 403', async () => {
+    const body = JSON.stringify({ Name: 'mr-1234', TTL: '24h' });
+    const refused = await http.call('/api/v1/inboxes', AS.bob, { method: 'POST', body });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ Error: expect.stringContaining('"*"') });
+    const before = Date.now();
+    const created = await http.call('/api/v1/inboxes', AS.ops, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(created.status).toBe(201);
+    const made = (await created.json()) as { Name: string; URL: string; ExpiresAt: string; SMTP: { Username: string; Password: string } };
+    expect(made).toEqual({ Name: 'mr-1234', URL: `${http.base}/inbox/mr-1234/`, ExpiresAt: expect.any(String), SMTP: { Username: expect.any(String), Password: expect.any(String) } });
+    const expires = Date.parse(made.ExpiresAt) - before;
+    expect(expires).toBeGreaterThan(24 * 3_600_000 - 60_000);
+    expect(expires).toBeLessThanOrEqual(24 * 3_600_000 + 60_000);
+    expect(await http.directory.smtpSignIn(made.SMTP.Username, made.SMTP.Password)).toBe(true);
+    expect((await http.call('/inbox/mr-1234/api/v1/messages', AS.ops)).status).toBe(200);
+    expect((await http.call('/api/v1/inboxes', AS.ops, { method: 'POST', body })).status).toBe(409);
+    expect((await http.call('/api/v1/inboxes/mr-1234', AS.bob, { method: 'DELETE' })).status).toBe(403);
+    expect((await http.call('/api/v1/inboxes/mr-1234', AS.ops, { method: 'DELETE' })).status).toBe(200);
+    expect(http.directory.get('mr-1234')).toBeUndefined();
+    expect(await answer(await http.call('/inbox/mr-1234/api/v1/messages', AS.ops))).toEqual(await answer(await http.call('/inbox/nope/api/v1/messages', AS.ops)));
+    expect((await http.call('/api/v1/inboxes/mr-1234', AS.ops, { method: 'DELETE' })).status).toBe(404);
+    expect((await http.call('/api/v1/inboxes/NOT_A_NAME', AS.ops, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('refuses a bad body with 400 JSON that says why, and creates nothing', async () => {
+    const bodies: Array<[string, RegExp]> = [
+      ['{"Name":"ok-1","Colour":"red"}', /unknown key "Colour"/],
+      ['{"Name":"ok-1","name":"ok-2"}', /repeats/],
+      ['{"Name":"Bad_Name"}', /"Name" must be/],
+      ['{"Name":"-lead"}', /"Name" must be/],
+      ['{"Name":""}', /"Name" must be/],
+      [`{"Name":"${'a'.repeat(64)}"}`, /"Name" must be/],
+      ['{"Name":"ok-1\\n"}', /control character/],
+      ['{"Name":"ok-1","TTL":"forever"}', /"TTL" must be a duration/],
+      ['{"Name":"ok-1","TTL":"0"}', /"TTL" must be a duration/],
+      ['{"Name":"ok-1","TTL":"9000h"}', /longer than a year/],
+      ['{"Name":"ok-1","TTL":"1h\\u0007"}', /control character/],
+      ['{"Name":"ok-1","TTL":24}', /"TTL" must be a string/],
+      ['{"TTL":"1h"}', /missing key "Name"/],
+      ['["ok-1"]', /must be a JSON object/],
+      ['{"Name":', /./],
+    ];
+    for (const [body, error] of bodies) {
+      const response = await http.call('/api/v1/inboxes', AS.ops, { method: 'POST', body });
+      expect([body, response.status]).toEqual([body, 400]);
+      expect(((await response.json()) as { Error: string }).Error).toMatch(error);
+    }
+    expect(http.directory.list().map((i) => i.name)).toEqual(['billing', 'shop', 'srs']);
+  });
+
+  it('describes the webroot routes in its OpenAPI document', async () => {
+    const doc = (await (await http.call('/api/v1/openapi.json', AS.alice)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(INBOX_ROUTES).sort());
+    const inInbox = (await (await http.call('/inbox/shop/api/v1/openapi.json', AS.alice)).json()) as { servers: Array<{ url: string }> };
+    expect(inInbox.servers).toEqual([{ url: '/inbox/shop' }]);
+  });
+});
+
+describe('clients pointed at an inbox', () => {
+  it('mailpit-api works against /inbox/{name}/ with Basic auth and sees that inbox only', async () => {
+    const client = new MailpitClient(`${http.base}/inbox/shop/`, { auth: { username: 'alice', password: 'pw-alice' } });
+    const list = await client.listMessages();
+    expect(list.messages.map((m) => m.Subject).filter((s) => !s.startsWith('shop'))).toEqual([]);
+    expect(list.messages.length).toBeGreaterThanOrEqual(2);
+    const message = await client.getMessageSummary(shopMail.id);
+    expect(message.Subject).toBe('shop order 1');
+    await expect(client.getMessageSummary(billingMail.id)).rejects.toThrow(/404/);
+    const { ID } = await client.sendMessage({ From: { Email: 'a@shop.test' }, To: [{ Email: 'c@shop.test' }], Subject: 'sent through the API' });
+    expect(http.directory.get('shop')?.store.get(ID)?.summary.subject).toBe('sent through the API');
+    expect(http.directory.get('billing')?.store.get(ID)).toBeUndefined();
+    await expect(new MailpitClient(`${http.base}/inbox/billing/`, { auth: { username: 'alice', password: 'pw-alice' } }).listMessages()).rejects.toThrow(/404/);
+  });
+
+  it('the typed client lists, creates and deletes inboxes, and reads inside one', async () => {
+    const ops = new LetterboxClient(`${http.base}/`, { auth: { username: 'ops', password: 'pw-ops' } });
+    const made = await ops.createInbox('ci-job-7', { ttl: '90m' });
+    expect(made.URL).toBe(`${http.base}/inbox/ci-job-7/`);
+    expect((await ops.listInboxes()).map((i) => i.Name)).toContain('ci-job-7');
+    await http.deliver('ci-job-7', 'job mail');
+    const inside = ops.inbox('ci-job-7');
+    expect(inside.baseUrl).toBe(made.URL);
+    expect((await inside.list()).messages.map((m) => m.Subject)).toEqual(['job mail']);
+    await ops.deleteInbox('ci-job-7');
+    await expect(ops.deleteInbox('ci-job-7')).rejects.toBeInstanceOf(LetterboxApiError);
+    const alice = new LetterboxClient(http.base, { auth: { username: 'alice', password: 'pw-alice' } });
+    await expect(alice.createInbox('mine')).rejects.toMatchObject({ status: 403 });
+    expect((await alice.listInboxes()).map((i) => i.Name)).toEqual(['shop']);
+  });
+});
+
+/** A raw WebSocket upgrade; resolves with the refusal, or status 101. */
+function upgrade(path: string, authorization: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${http.port}${path}`, { headers: authorization ? { authorization } : {} });
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    socket.on('open', () => {
+      socket.close();
+      resolve({ status: 101, body: '' });
+    });
+    socket.on('error', (error) => {
+      if (!/Unexpected server response/.test(error.message)) reject(error);
+    });
+  });
+}
