@@ -126,7 +126,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
 
   /** Opens an inbox's store and starts its services; `fresh` for one made now through the API. */
   const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
-    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger });
+    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger, after: removing.get(name) });
     const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
     const services = options.services?.({ name, store: opened.store, delivery, ready: opened.ready }) ?? { stop: () => Promise.resolve() };
     const inbox: Inbox = {
@@ -158,6 +158,8 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     entry.timer = timers.setTimeout(() => arm(entry, at), Math.min(left, MAX_TIMER_MS));
   };
 
+  /** Removed inboxes whose folders are still being emptied, by name: a new inbox of that name waits. */
+  const removing = new Map<string, Promise<void>>();
   /** Saving the dynamic list and closing removed inboxes run on; close() waits for them. */
   const inFlight = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
@@ -184,7 +186,9 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     rebuild();
     if (entry.saved) persist();
     events.emit('removed', { inbox: entry.inbox });
-    track(drop(entry, true));
+    const work = drop(entry, true);
+    removing.set(name, work);
+    track(work.finally(() => removing.get(name) === work && removing.delete(name)));
     return true;
   };
 

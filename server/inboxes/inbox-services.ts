@@ -19,7 +19,7 @@ export function inboxServices(context: Omit<FrontContext, 'store' | 'delivery'>,
     const inboxContext: FrontContext = { ...context, store, delivery, logger };
     const dataDir = slices.relay.dataDir ? inboxFolder(slices.relay.dataDir, name) : slices.relay.dataDir;
     const relay = createRelayFront(inboxContext, { ...slices.relay, dataDir });
-    const fronts = [createMailProcessing(inboxContext, pool), relay, createWebhooks(inboxContext, slices.webhooks)].filter((f): f is Front => f !== null);
+    const fronts = [createMailProcessing(inboxContext, pool), relay, createWebhooks(inboxContext, slices.webhooks, name)].filter((f): f is Front => f !== null);
     // Release keeps its history in the inbox's folder: started once the inbox's journal has made it.
     const started = ready.then(() => Promise.all(fronts.map((front) => front.start()))).catch((error: unknown) => logger.error('starting the services of an inbox failed', { error }));
     return {

@@ -24,13 +24,24 @@ export function inboxFolder(dataDir: string, name: string): string {
  * the same name removed while the process was down, is emptied first. Nothing may be
  * delivered before `ready`: the journal's first snapshot would miss it (see gatedDelivery).
  */
-export function openInboxStore(options: { name: string; limits: StoreLimits; clock: () => Date; dataDir: string | null; fresh: boolean; logger: Logger }): InboxStore {
+export function openInboxStore(options: {
+  name: string;
+  limits: StoreLimits;
+  clock: () => Date;
+  dataDir: string | null;
+  fresh: boolean;
+  logger: Logger;
+  /** The removal of an inbox of the same name still emptying the folder: waited for first. */
+  after?: Promise<void>;
+}): InboxStore {
   const { name, dataDir, logger } = options;
   const store = new MemoryStore({ limits: options.limits, clock: options.clock });
   if (!dataDir) return { store, ready: Promise.resolve(), close: () => Promise.resolve() };
   const folder = inboxFolder(dataDir, name);
   const log = logger.child({ inbox: name });
-  const opening: Promise<Durable> = (options.fresh ? rm(folder, { recursive: true, force: true }) : Promise.resolve()).then(() => makeDurable(store, folder, log));
+  const opening: Promise<Durable> = (options.after ?? Promise.resolve())
+    .then(() => (options.fresh ? rm(folder, { recursive: true, force: true }) : undefined))
+    .then(() => makeDurable(store, folder, log));
   const ready = opening.then(() => undefined);
   ready.catch((error: unknown) => log.error('cannot open the journal of an inbox; its mail is refused until restart', { error }));
   return {

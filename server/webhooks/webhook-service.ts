@@ -18,6 +18,8 @@ export interface WebhookSettings {
   backoffMs: number;
   timeoutMs: number;
   label: string;
+  /** With --inboxes: the inbox this service reports for, sent as X-Letterbox-Inbox. */
+  inbox?: string;
 }
 
 export interface WebhookCounts {
@@ -30,7 +32,7 @@ export interface WebhookCounts {
 }
 
 /** Body and headers of one webhook call; the signature covers the exact body bytes. */
-export function webhookRequest(message: StoredMessage, settings: Pick<WebhookSettings, 'secret' | 'label'>): { body: string; headers: Record<string, string> } {
+export function webhookRequest(message: StoredMessage, settings: Pick<WebhookSettings, 'secret' | 'label' | 'inbox'>): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(eventSummaryDto(message));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -39,6 +41,7 @@ export function webhookRequest(message: StoredMessage, settings: Pick<WebhookSet
     'x-letterbox-message-id': message.id,
   };
   if (settings.label) headers['mailpit-label'] = settings.label;
+  if (settings.inbox) headers['x-letterbox-inbox'] = settings.inbox;
   if (settings.secret) headers['x-letterbox-signature-256'] = 'sha256=' + createHmac('sha256', settings.secret).update(body).digest('hex');
   return { body, headers };
 }
@@ -195,7 +198,7 @@ export class WebhookService implements Front {
 }
 
 /** The webhook service when --webhook-url is set; else none. */
-export function createWebhooks(context: FrontContext, config: WebhookConfig): Front | null {
+export function createWebhooks(context: FrontContext, config: WebhookConfig, inbox?: string): Front | null {
   const { store, logger } = context;
   if (!config.webhookUrl) return null;
   return new WebhookService(
@@ -208,6 +211,7 @@ export function createWebhooks(context: FrontContext, config: WebhookConfig): Fr
       backoffMs: config.webhookBackoff,
       timeoutMs: config.webhookTimeout,
       label: config.label,
+      ...(inbox !== undefined && { inbox }),
     },
     logger,
   );

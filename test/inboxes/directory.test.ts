@@ -274,6 +274,19 @@ describe('the inbox directory', () => {
     expect(fresh.inbox.store.stats().messages).toBe(1);
   });
 
+  it('keeps the mail of an inbox made again at once under the name of one just removed', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+    const first = await createInboxDirectory({ file: file(), logger: silentLogger, maxSize: Infinity, dataDir });
+    first.create('ci-1', undefined);
+    first.remove('ci-1');
+    const again = first.create('ci-1', undefined);
+    if ('error' in again) throw new Error(again.text);
+    const kept = await again.inbox.delivery.deliver({ raw: raw(), envelope: { mailFrom: '', rcptTo: [] } });
+    await first.close();
+    const second = await directory({ dataDir });
+    expect(kept.ok && second.get('ci-1')?.store.get(kept.message.id)).toBeTruthy();
+  });
+
   it('starts an inbox service with each inbox and stops it when the inbox goes', async () => {
     const running = new Set<string>();
     const dir = await directory({

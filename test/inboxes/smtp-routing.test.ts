@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
@@ -142,6 +145,28 @@ describe('the services of each inbox', () => {
       expect(await late).toBe('Hello');
     } finally {
       await box.stop(0);
+    }
+  });
+});
+
+describe('webhooks with team inboxes', () => {
+  it('are called by the inbox that took the message, which names itself', async () => {
+    const calls: IncomingHttpHeaders[] = [];
+    const server = createServer((request, response) => {
+      calls.push(request.headers);
+      request.resume().on('end', () => response.end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const box = await startTestSandbox({ inboxes: await inboxesFile(), webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` });
+    try {
+      const called = once(server, 'request');
+      await sendAs(box, undefined, ['a@shop.test'], message('hooked'));
+      await called;
+      expect(calls.map((h) => h['x-letterbox-inbox'])).toEqual(['shop']);
+    } finally {
+      await box.stop(0);
+      server.close();
     }
   });
 });
