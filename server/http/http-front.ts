@@ -52,8 +52,8 @@ function closeLateRequest(socket: Duplex, response: ServerResponse | undefined):
 
 /**
  * The HTTP front: the Mailpit-compatible API, the web inbox and the live WebSocket,
- * one node http (or, with --ui-tls, https) server. Only `<webroot>api/events` may
- * upgrade to a WebSocket. No HSTS: the listener is a local sandbox, and a browser that
+ * one node http (or, with --ui-tls, https) server. Only `<webroot>api/events` (with
+ * --inboxes, each inbox's own, and all/'s) may upgrade to a WebSocket. No HSTS: the listener is a local sandbox, and a browser that
  * pinned HTTPS for localhost would refuse every other plain-HTTP tool on it.
  */
 export function createHttpFront(context: FrontContext, config: HttpConfig, release: ReleaseService | undefined): Front | null {

@@ -1,9 +1,12 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MailpitClient } from 'mailpit-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LetterboxApiError, LetterboxClient } from '../../server/client/index.js';
 import { INBOX_ROUTES } from '../../server/http/openapi-doc.js';
 import type { StoredMessage } from '../../server/store/types.js';
+import { callJson } from '../mcp/mcp-helpers.js';
 import { AS, basic, startInboxHttp, type InboxHttp } from './inbox-helpers.js';
 
 let http: InboxHttp;
@@ -249,6 +252,19 @@ describe('clients pointed at an inbox', () => {
     expect(http.directory.get('shop')?.store.get(ID)?.summary.subject).toBe('sent through the API');
     expect(http.directory.get('billing')?.store.get(ID)).toBeUndefined();
     await expect(new MailpitClient(`${http.base}/inbox/billing/`, { auth: { username: 'alice', password: 'pw-alice' } }).listMessages()).rejects.toThrow(/404/);
+  });
+
+  it('the MCP endpoint of an inbox lists that inbox only', async () => {
+    const client = new Client({ name: 'letterbox-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${http.base}/inbox/shop/mcp`), { requestInit: { headers: { authorization: AS.alice } } }));
+    try {
+      const listed = await callJson<{ messages: Array<{ Subject: string }> }>(client, 'list_messages', { limit: 200 });
+      const shop = http.directory.get('shop')?.store.messages().map((m) => m.summary.subject) ?? [];
+      expect(listed.messages.length).toBeGreaterThanOrEqual(2);
+      expect(listed.messages.map((m) => m.Subject).sort()).toEqual(shop.sort());
+    } finally {
+      await client.close();
+    }
   });
 
   it('the typed client lists, creates and deletes inboxes, and reads inside one', async () => {
