@@ -122,10 +122,10 @@ export class ImapLineClient {
 }
 
 /** Opens a client, reads the greeting and logs in. */
-export async function loggedIn(port: number, user = 'bob@blue.com'): Promise<ImapLineClient> {
+export async function loggedIn(port: number, user = 'bob@blue.com', password = 'secret'): Promise<ImapLineClient> {
   const client = await ImapLineClient.open(port);
   await client.line();
-  const reply = await client.command('L0', `LOGIN ${user} secret`);
+  const reply = await client.command('L0', `LOGIN ${user} ${password}`);
   if (!reply.at(-1)?.startsWith('L0 OK')) throw new Error(reply.join('\n'));
   return client;
 }

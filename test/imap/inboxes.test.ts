@@ -5,7 +5,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { requireTool } from '../helpers/tools.js';
-import { ImapLineClient } from './imap-client.js';
+import { ImapLineClient, loggedIn } from './imap-client.js';
 
 /** Team inboxes: shop takes *@shop.test and *@blue.com, billing *@billing.test, ci *@ci.test. */
 const FILE = {
@@ -23,6 +23,8 @@ const FILE = {
   },
   unrouted: 'refuse',
 };
+
+const REFUSED = 'NO [AUTHENTICATIONFAILED] Invalid credentials';
 
 let box: InboxSandbox;
 beforeAll(async () => {
@@ -136,10 +138,8 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('NOTIFY tells of the inbox own folders only', async () => {
-    const c = await ImapLineClient.open(box.port('imap'));
+    const c = await loggedIn(box.port('imap'), 'alice/shop', 'pw-alice');
     try {
-      await c.line();
-      expect((await c.command('a', 'LOGIN alice/shop pw-alice')).at(-1)).toMatch(/^a OK/);
       expect((await c.command('b', 'NOTIFY SET STATUS (personal (MessageNew MessageExpunge))')).at(-1)).toMatch(/^b OK/);
       const before = box.directory.get('shop')?.store.folder('*', 'INBOX')?.entries.length ?? 0;
       await box.send('notify@billing.test', 'Billing for notify');
@@ -153,7 +153,7 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('refuses a wrong password, an unknown user, an inbox not hers and one that does not exist alike', async () => {
-    const refused = ['NO [AUTHENTICATIONFAILED] Invalid credentials', 'NO [AUTHENTICATIONFAILED] Invalid credentials'];
+    const refused = [REFUSED, REFUSED];
     expect(await refusals('alice/shop', 'wrong')).toEqual(refused);
     expect(await refusals('mallory/shop', 'pw-alice')).toEqual(refused);
     expect(await refusals('alice/billing', 'pw-alice')).toEqual(refused);
@@ -179,10 +179,8 @@ describe('IMAP logins with team inboxes', () => {
   });
 
   it('ends the session of a user who lost the inbox in a reload, before telling any more of it', async () => {
-    const c = await ImapLineClient.open(box.port('imap'));
+    const c = await loggedIn(box.port('imap'), 'carol/shop', 'pw-carol');
     try {
-      await c.line();
-      expect((await c.command('a', 'LOGIN carol/shop pw-carol')).at(-1)).toMatch(/^a OK/);
       expect((await c.command('b', 'SELECT INBOX')).at(-1)).toMatch(/^b OK/);
       c.write('c IDLE\r\n');
       expect(await c.line()).toBe('+ idling');
@@ -190,7 +188,7 @@ describe('IMAP logins with team inboxes', () => {
       await box.send('after@shop.test', 'After carol left');
       expect(await c.line()).toBe('* BYE Access to inbox shop was withdrawn');
       await c.closedByServer();
-      expect(await refusals('carol/shop', 'pw-carol')).toEqual(['NO [AUTHENTICATIONFAILED] Invalid credentials', 'NO [AUTHENTICATIONFAILED] Invalid credentials']);
+      expect(await refusals('carol/shop', 'pw-carol')).toEqual([REFUSED, REFUSED]);
     } finally {
       c.close();
     }
@@ -200,21 +198,17 @@ describe('IMAP logins with team inboxes', () => {
     const created = box.directory.create('mr-7', undefined);
     if ('error' in created) throw new Error(created.text);
     await created.inbox.delivery.deliver({ raw: Buffer.from('Subject: In mr-7\r\n\r\nbody\r\n'), envelope: { mailFrom: '', rcptTo: ['dev@mr.test'] } });
-    const doomed = await ImapLineClient.open(box.port('imap'));
-    const other = await ImapLineClient.open(box.port('imap'));
+    const doomed = await loggedIn(box.port('imap'), 'ops/mr-7', 'pw-ops');
+    const other = await loggedIn(box.port('imap'), 'ops/shop', 'pw-ops');
     try {
-      await doomed.line();
-      await other.line();
-      expect((await doomed.command('a', 'LOGIN ops/mr-7 pw-ops')).at(-1)).toMatch(/^a OK/);
       expect(await doomed.command('b', 'SELECT INBOX')).toContain('* 1 EXISTS');
-      expect((await other.command('a', 'LOGIN ops/shop pw-ops')).at(-1)).toMatch(/^a OK/);
       doomed.write('c IDLE\r\n');
       expect(await doomed.line()).toBe('+ idling');
       expect(box.directory.remove('mr-7')).toBe(true);
       expect(await doomed.line()).toBe('* BYE Inbox mr-7 was removed');
       await doomed.closedByServer();
       expect((await other.command('b', 'STATUS INBOX (MESSAGES)')).at(-1)).toMatch(/^b OK/);
-      expect(await refusals('ops/mr-7', 'pw-ops')).toEqual(['NO [AUTHENTICATIONFAILED] Invalid credentials', 'NO [AUTHENTICATIONFAILED] Invalid credentials']);
+      expect(await refusals('ops/mr-7', 'pw-ops')).toEqual([REFUSED, REFUSED]);
     } finally {
       doomed.close();
       other.close();
