@@ -9,7 +9,7 @@
  *   its own inbox, routed by recipient pattern and by SMTP AUTH credential, as a ratio of
  *   the single inbox's rate for the same client work (the same envelope; AUTH too).
  *
- *   npm run bench inboxes             (about two minutes)
+ *   npm run bench inboxes             (about five minutes)
  *   BENCH_INBOXES=20 BENCH_PER_INBOX=200 BENCH_ROUNDS=1 npm run bench inboxes   (a quick run)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
