@@ -18,6 +18,9 @@ import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
 const NAMES = ['box-alpha', 'box-beta', 'box-gamma'] as const;
 type Name = (typeof NAMES)[number];
+/** An inbox made at run time (as the admin API does): only "*" users read it. */
+const MADE = 'box-made';
+const INBOXES: readonly string[] = [...NAMES, MADE];
 /** An inbox name no file holds: what "not yours" must look like. */
 const NONE = 'box-none';
 const MARKER = /mk\d+n\d+z/g;
@@ -67,7 +70,7 @@ describe('team inboxes: nothing crosses', () => {
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const run = ++runs;
-        const users = c.users.map((u, i) => ({ name: `user${i}`, password: `pw-user${i}`, readable: u.all ? [...NAMES] : u.inboxes, all: u.all }));
+        const users = c.users.map((u, i) => ({ name: `user${i}`, password: `pw-user${i}`, readable: u.all ? [...INBOXES] : [...u.inboxes], all: u.all }));
         const box = await startInboxSandbox({
           inboxes: FILE_INBOXES,
           users: Object.fromEntries(users.map((u) => [u.name, { password: u.password, inboxes: u.all ? ['*'] : u.readable }])),
@@ -87,19 +90,21 @@ describe('team inboxes: nothing crosses', () => {
 interface Reader {
   name: string;
   password: string;
-  readable: Name[];
+  readable: string[];
   all: boolean;
 }
 
 async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[]): Promise<void> {
   const base = `http://127.0.0.1:${box.port('http')}`;
   /** Markers of the mail each inbox holds, by the model. */
-  const model = new Map<Name, Set<string>>(NAMES.map((n) => [n, new Set()]));
+  const model = new Map<string, Set<string>>(INBOXES.map((n) => [n, new Set()]));
   const every = new Set<string>();
+  const made = box.directory.create(MADE, undefined);
+  if ('error' in made) throw new Error(made.text);
 
   // Live views first: every event a user's socket hears must be of her own inboxes' mail.
   const sockets = await Promise.all(users.flatMap((u) => u.readable.map(async (n) => ({ user: u, inbox: n, heard: await listen(base, u, n) }))));
-  for (const u of users) for (const n of [...NAMES.filter((x) => !u.readable.includes(x)), NONE]) await expect(listen(base, u, n)).rejects.toThrow(/404/);
+  for (const u of users) for (const n of [...INBOXES.filter((x) => !u.readable.includes(x)), NONE]) await expect(listen(base, u, n)).rejects.toThrow(/404/);
 
   for (const [i, mail] of c.mails.entries()) {
     const marker = `mk${run}n${i}z`;
@@ -113,19 +118,23 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
     every.add(marker);
     for (const n of into) model.get(n)?.add(marker);
   }
-  // A last message for every inbox: once a socket hears it, it has heard all before it.
+  const madeMarker = `mk${run}n98z`;
+  await send(box, madeMarker, { header: undefined, auth: undefined, recipients: [] }, { user: made.smtpUser, pass: made.smtpPassword });
+  model.get(MADE)?.add(madeMarker);
+  every.add(madeMarker);
+  // A last message for every file inbox: once a socket hears it, it has heard all before it.
   const sentinel = `mk${run}n99z`;
   await send(box, sentinel, { header: undefined, auth: undefined, recipients: [...NAMES] });
   for (const n of NAMES) model.get(n)?.add(sentinel);
   every.add(sentinel);
 
   for (const s of sockets) {
-    const heard = await s.heard(sentinel);
+    const heard = await s.heard(s.inbox === MADE ? madeMarker : sentinel);
     expect(markersIn(heard), `${s.user.name} events of ${s.inbox}`).toEqual(sorted(model.get(s.inbox)));
   }
 
   /** Message ids of each inbox, with their markers: the ids a user of another inbox will try. */
-  const ids = NAMES.flatMap((n) => (box.directory.get(n)?.store.messages() ?? []).map((m) => ({ inbox: n, id: m.id, marker: m.summary.subject })));
+  const ids = INBOXES.flatMap((n) => (box.directory.get(n)?.store.messages() ?? []).map((m) => ({ inbox: n, id: m.id, marker: m.summary.subject })));
 
   for (const user of users) {
     const visible = new Set(user.readable.flatMap((n) => [...(model.get(n) ?? [])]));
@@ -142,14 +151,14 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
     }
     // Every inbox together holds each inbox's copy of a message routed to several.
     if (user.all) await http.checkInbox('all', copies([...model.values()]), [], []);
-    const hidden = NAMES.filter((n) => !user.readable.includes(n));
+    const hidden = INBOXES.filter((n) => !user.readable.includes(n));
     for (const root of [...hidden.map((n) => `inbox/${n}`), ...(user.all ? [] : ['all'])]) {
       await http.checkHidden(root, ids.filter((x) => `inbox/${x.inbox}` === root || root === 'all').map((x) => x.id));
     }
     await checkMailboxes(box, user, model, foreign);
   }
   // Nothing a user changed by id or tag reached an inbox she may not read ("*" users change nothing here).
-  for (const n of NAMES) {
+  for (const n of INBOXES) {
     const held = box.directory.get(n)?.store.messages() ?? [];
     expect(markersIn(held.map((m) => m.summary.subject).join(' ')), `${n} after every user`).toEqual(sorted(model.get(n)));
     expect(held.filter((m) => m.tags.includes(STOLEN) || m.flags.has(SEEN)).map((m) => m.summary.subject), n).toEqual([]);
@@ -157,7 +166,7 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
 }
 
 /** Sends one message over SMTP: a marker in its subject, body, addresses and tag; routed as `mail` says. */
-async function send(box: InboxSandbox, marker: string, mail: Mail): Promise<void> {
+async function send(box: InboxSandbox, marker: string, mail: Mail, credential?: { user: string; pass: string }): Promise<void> {
   const to = mail.recipients.length > 0 ? mail.recipients.map((n) => `to-${marker}@${n}.test`) : [`to-${marker}@nowhere.test`];
   const raw = [
     `From: from-${marker}@sender.test`,
@@ -170,7 +179,7 @@ async function send(box: InboxSandbox, marker: string, mail: Mail): Promise<void
     `<p>Body of ${marker} <a href="http://127.0.0.1:9/${marker}">link</a></p>`,
     '',
   ].join('\r\n');
-  const auth = mail.auth && { user: `${mail.auth}-app`, pass: `pw-${mail.auth}` };
+  const auth = credential ?? (mail.auth && { user: `${mail.auth}-app`, pass: `pw-${mail.auth}` });
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
   try {
     await transport.sendMail({ envelope: { from: `from-${marker}@sender.test`, to }, raw });
@@ -226,6 +235,9 @@ interface Answer {
 
 /** One user's HTTP reads; every answer is checked for the markers she must never see. */
 class HttpReader {
+  /** What an inbox that does not exist answers, by path below its root. */
+  readonly #none = new Map<string, Answer>();
+
   constructor(
     private readonly base: string,
     private readonly user: Reader,
@@ -261,11 +273,11 @@ class HttpReader {
   }
 
   /** The webroot: the inboxes API, the picker, the metrics. */
-  async checkTop(model: Map<Name, Set<string>>): Promise<void> {
+  async checkTop(model: Map<string, Set<string>>): Promise<void> {
     const inboxes = await this.json<Array<{ Name: string; Messages: number }>>('api/v1/inboxes');
     expect(inboxes.map((i) => [i.Name, i.Messages])).toEqual(this.user.readable.map((n) => [n, model.get(n)?.size]));
     const picker = await this.get('');
-    for (const n of NAMES) expect(picker.text.includes(`inbox/${n}/`), `picker of ${this.user.name} links ${n}`).toBe(this.user.readable.includes(n));
+    for (const n of INBOXES) expect(picker.text.includes(`inbox/${n}/`), `picker of ${this.user.name} links ${n}`).toBe(this.user.readable.includes(n));
     expect((await this.get('metrics')).status).toBe(this.user.all ? 200 : 404);
     // Routes of a root asked at the webroot itself belong to no inbox.
     for (const path of ['api/v1/messages', 'api/v1/search?query=mk', 'api/v1/tags', 'api/v1/info', 'view/latest']) expect((await this.get(path)).status, path).toBe(404);
@@ -295,7 +307,8 @@ class HttpReader {
     }
     const first = others[0];
     if (first) expect((await this.get(`${root}/api/v1/wait?query=${first}&timeout=20ms`)).status, `${who} wait for ${first}`).toBe(408);
-    for (const id of otherIds) {
+    // A few ids of other mail are enough: each route looks ids up the same way.
+    for (const id of otherIds.slice(0, 4)) {
       const paths = ['', '/raw', '/headers', '/part/1', '/link-check', '/html-check', '/extract', '/releases', '/sa-check'].map((r) => `api/v1/message/${id}${r}`);
       for (const path of [...paths, `view/${id}.html`, `view/${id}.txt`]) {
         expect((await this.get(`${root}/${path}`)).status, `${who} ${path}`).toBeGreaterThanOrEqual(400);
@@ -327,7 +340,8 @@ class HttpReader {
     for (const id of itsIds) paths.push(`api/v1/message/${id}`, `api/v1/message/${id}/raw`);
     for (const path of paths) {
       const hidden = await this.get(`${root}/${path}`);
-      const none = await this.get(`inbox/${NONE}/${path}`);
+      const none = this.#none.get(path) ?? (await this.get(`inbox/${NONE}/${path}`));
+      this.#none.set(path, none);
       expect(hidden, `${this.user.name} /${root}/${path}`).toEqual(none);
       expect(hidden.status).toBe(404);
     }
@@ -335,7 +349,7 @@ class HttpReader {
 }
 
 /** IMAP and POP3: each inbox she may read shows its mail and no other; others refuse her as a wrong password does. */
-async function checkMailboxes(box: InboxSandbox, user: Reader, model: Map<Name, Set<string>>, foreign: string[]): Promise<void> {
+async function checkMailboxes(box: InboxSandbox, user: Reader, model: Map<string, Set<string>>, foreign: string[]): Promise<void> {
   const clean = (what: string, text: string) => expect(markersIn(text).filter((m) => foreign.includes(m)), what).toEqual([]);
   for (const n of user.readable) {
     const own = model.get(n) ?? new Set<string>();
@@ -351,11 +365,11 @@ async function checkMailboxes(box: InboxSandbox, user: Reader, model: Map<Name, 
   const alone = await popLogin(box, user.name, user.password);
   clean(`${user.name} POP3 login alone`, alone);
   if (user.readable.length === 1) expect(alone).toMatch(/^\+OK/);
-  else for (const n of NAMES) if (!user.readable.includes(n)) expect(alone).not.toContain(n);
+  else for (const n of INBOXES) if (!user.readable.includes(n)) expect(alone).not.toContain(n);
   const imapAlone = await imapRefusal(box, user.name, user.password);
   clean(`${user.name} IMAP login alone`, imapAlone);
   if (user.readable.length === 1) expect(imapAlone).toBe('signed in');
-  else for (const n of NAMES) if (!user.readable.includes(n)) expect(imapAlone).not.toContain(n);
+  else for (const n of INBOXES) if (!user.readable.includes(n)) expect(imapAlone).not.toContain(n);
   // An address of another inbox's mail, as a view within hers, holds nothing.
   const [mine] = user.readable;
   const [stranger] = foreign;
@@ -365,7 +379,7 @@ async function checkMailboxes(box: InboxSandbox, user: Reader, model: Map<Name, 
   }
   const refusedNone = await popLogin(box, `${user.name}/${NONE}`, user.password);
   const imapNone = await imapRefusal(box, `${user.name}/${NONE}`, user.password);
-  for (const n of NAMES.filter((x) => !user.readable.includes(x))) {
+  for (const n of INBOXES.filter((x) => !user.readable.includes(x))) {
     expect(await popLogin(box, `${user.name}/${n}`, user.password), `${user.name} POP3 ${n}`).toBe(refusedNone);
     expect(await imapRefusal(box, `${user.name}/${n}`, user.password), `${user.name} IMAP ${n}`).toBe(imapNone);
   }
@@ -384,7 +398,7 @@ async function imapRead(box: InboxSandbox, login: string, password: string, fore
     if (all.length > 0) {
       for await (const message of client.fetch(all, { envelope: true, source: true }, { uid: true })) texts.push(message.envelope?.subject ?? '', message.source?.toString('latin1') ?? '');
     }
-    for (const marker of foreign) expect((await client.search({ body: marker })) || [], `${login} SEARCH BODY ${marker}`).toEqual([]);
+    for (const marker of foreign.slice(0, 3)) expect((await client.search({ body: marker })) || [], `${login} SEARCH BODY ${marker}`).toEqual([]);
     const text = texts.join('\n');
     return { markers: markersIn(text), exists: status ? (status.messages ?? -1) : -1, text };
   } finally {
