@@ -103,8 +103,11 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
   if ('error' in made) throw new Error(made.text);
 
   // Live views first: every event a user's socket hears must be of her own inboxes' mail.
-  const sockets = await Promise.all(users.flatMap((u) => u.readable.map(async (n) => ({ user: u, inbox: n, heard: await listen(base, u, n) }))));
-  for (const u of users) for (const n of [...INBOXES.filter((x) => !u.readable.includes(x)), NONE]) await expect(listen(base, u, n)).rejects.toThrow(/404/);
+  const sockets = await Promise.all(users.flatMap((u) => u.readable.map(async (n) => ({ user: u, inbox: n, heard: await listen(base, u, `inbox/${n}`) }))));
+  for (const u of users) {
+    const refused = [...INBOXES.filter((x) => !u.readable.includes(x)), NONE].map((n) => `inbox/${n}`);
+    for (const root of u.all ? refused : [...refused, 'all']) await expect(listen(base, u, root)).rejects.toThrow(/404/);
+  }
 
   for (const [i, mail] of c.mails.entries()) {
     const marker = `mk${run}n${i}z`;
@@ -157,6 +160,20 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
     }
     await checkMailboxes(box, user, model, foreign);
   }
+  // Mail a user sends through an inbox's API stays in that inbox, whatever its recipients match.
+  for (const [i, user] of users.entries()) {
+    const [inbox] = user.readable;
+    if (user.all || !inbox) continue;
+    const marker = `mk${run}n${90 + i}z`;
+    const to = NAMES.map((n) => ({ Email: `to-${marker}@${n}.test` }));
+    const answer = await fetch(`${base}/inbox/${inbox}/api/v1/send`, {
+      method: 'POST',
+      headers: basic(user),
+      body: JSON.stringify({ From: { Email: `from-${marker}@sender.test` }, To: to, Subject: marker, Text: marker }),
+    });
+    expect(answer.status, `${user.name} sends through ${inbox}`).toBe(200);
+    model.get(inbox)?.add(marker);
+  }
   // Nothing a user changed by id or tag reached an inbox she may not read ("*" users change nothing here).
   for (const n of INBOXES) {
     const held = box.directory.get(n)?.store.messages() ?? [];
@@ -188,9 +205,9 @@ async function send(box: InboxSandbox, marker: string, mail: Mail, credential?: 
   }
 }
 
-/** Opens a user's event socket on an inbox; the returned function waits for a marker and gives every frame heard until then. */
-async function listen(base: string, user: Reader, inbox: string): Promise<(until: string) => Promise<string>> {
-  const ws = new WebSocket(`${base.replace('http', 'ws')}/inbox/${inbox}/api/events`, { headers: basic(user) });
+/** Opens a user's event socket on a root (`inbox/NAME` or `all`); the returned function waits for a marker and gives every frame heard until then. */
+async function listen(base: string, user: Reader, root: string): Promise<(until: string) => Promise<string>> {
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/${root}/api/events`, { headers: basic(user) });
   const frames: string[] = [];
   let wake: (() => void) | undefined;
   ws.on('message', (data) => {
@@ -309,7 +326,7 @@ class HttpReader {
     if (first) expect((await this.get(`${root}/api/v1/wait?query=${first}&timeout=20ms`)).status, `${who} wait for ${first}`).toBe(408);
     // A few ids of other mail are enough: each route looks ids up the same way.
     for (const id of otherIds.slice(0, 4)) {
-      const paths = ['', '/raw', '/headers', '/part/1', '/link-check', '/html-check', '/extract', '/releases', '/sa-check'].map((r) => `api/v1/message/${id}${r}`);
+      const paths = ['', '/raw', '/headers', '/part/1', '/part/1/thumb', '/link-check', '/html-check', '/extract', '/releases', '/sa-check'].map((r) => `api/v1/message/${id}${r}`);
       for (const path of [...paths, `view/${id}.html`, `view/${id}.txt`]) {
         expect((await this.get(`${root}/${path}`)).status, `${who} ${path}`).toBeGreaterThanOrEqual(400);
       }
