@@ -174,7 +174,7 @@ async function checkCase(box: InboxSandbox, run: number, c: Case, users: Reader[
     expect(answer.status, `${user.name} sends through ${inbox}`).toBe(200);
     model.get(inbox)?.add(marker);
   }
-  // Nothing a user changed by id or tag reached an inbox she may not read ("*" users change nothing here).
+  // Nothing a user changed by id or tag through one inbox reached the mail of another.
   for (const n of INBOXES) {
     const held = box.directory.get(n)?.store.messages() ?? [];
     expect(markersIn(held.map((m) => m.summary.subject).join(' ')), `${n} after every user`).toEqual(sorted(model.get(n)));
