@@ -31,7 +31,8 @@ class Cli {
       this.stderr += d.toString();
       this.#notify();
     });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': the exit can be seen before the last of stderr is read.
+    this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code)));
   }
 
   #notify(): void {

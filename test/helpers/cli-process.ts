@@ -26,7 +26,8 @@ export async function startCli(args: string[], listeners: string[], env: NodeJS.
   let out = '';
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  // 'close', not 'exit': the exit can be seen before the last of stderr is read.
+  const exited = once(child, 'close').then(([code, signal]) => (code ?? signal) as number | string);
   const ports: Record<string, number> = {};
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -24,7 +24,7 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...portZeroFlags(), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null];
   return { code, stderr };
 }
 

@@ -81,7 +81,7 @@ describe('the CLI with --inboxes', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--inboxes', path], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = await once(child, 'exit');
+    const [code] = await once(child, 'close');
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([`letterbox: inboxes file ${path}: users.al.inboxes[0]: there is no inbox "nowhere"`]);
   });

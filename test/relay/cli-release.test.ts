@@ -46,7 +46,7 @@ describe('release from the command line', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', main, '--release-mx', '--smtp', '127.0.0.1:0', '--listen', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const [code] = await once(child, 'exit');
+    const [code] = await once(child, 'close');
     expect(code).toBe(2);
     expect(err).toMatch(/^letterbox: --release-mx needs --release-allow/);
   });
