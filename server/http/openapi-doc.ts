@@ -169,7 +169,7 @@ export const INBOX_ROUTES: Record<string, Record<string, Operation>> = {
     post: { summary: 'Create an inbox (users with "*" only); TTL such as "24h" removes it by itself', body: '{Name, TTL?}', ok: { type: JSON_T, description: '201 {Name, URL, ExpiresAt, SMTP: {Username, Password}}' }, errors: [400, 403, 409] },
   },
   '/api/v1/inboxes/{Name}': {
-    delete: { summary: 'Remove an inbox and all its mail (users with "*" only)', params: [INBOX_NAME], ok: { type: TEXT_T, description: 'ok' }, errors: [403, 404] },
+    delete: { summary: 'Remove an inbox made through this API and all its mail (users with "*" only; one of the inboxes file: 409)', params: [INBOX_NAME], ok: { type: TEXT_T, description: 'ok' }, errors: [403, 404, 409] },
   },
   '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
   '/livez': ROUTES['/livez'] ?? {},

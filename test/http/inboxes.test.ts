@@ -224,6 +224,10 @@ describe('the inboxes API', () => {
     expect(await answer(await http.call('/inbox/mr-1234/api/v1/messages', AS.ops))).toEqual(await answer(await http.call('/inbox/nope/api/v1/messages', AS.ops)));
     expect((await http.call('/api/v1/inboxes/mr-1234', AS.ops, { method: 'DELETE' })).status).toBe(404);
     expect((await http.call('/api/v1/inboxes/NOT_A_NAME', AS.ops, { method: 'DELETE' })).status).toBe(404);
+    const fromFile = await http.call('/api/v1/inboxes/shop', AS.ops, { method: 'DELETE' });
+    expect(fromFile.status).toBe(409);
+    expect(await fromFile.json()).toEqual({ Error: 'inbox shop is defined in the inboxes file: remove it there' });
+    expect(http.directory.get('shop')).toBeDefined();
   });
 
   it('refuses a bad body with 400 JSON that says why, and creates nothing', async () => {

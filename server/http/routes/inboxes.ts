@@ -71,6 +71,8 @@ export function inboxesRoutes(app: Hono<HttpEnv>, directory: InboxDirectory, web
     const reader = readerOf(c);
     if (!reader.all) return adminOnly(c);
     const name = c.req.param('Name');
+    // An inbox of the file would come back, empty, at the next reload: the file is where it goes.
+    if (directory.get(name)?.dynamic === false) return c.json({ Error: `inbox ${name} is defined in the inboxes file: remove it there` }, 409);
     if (!INBOX_NAME.test(name) || !directory.remove(name)) return noInbox(c);
     log.info('inbox removed', { inbox: name, by: reader.name });
     return ok(c);
