@@ -4,7 +4,7 @@
  * recipient costs a few map lookups however many inboxes there are, instead of one
  * pattern list per inbox.
  */
-import { allowRules, type AllowList } from '../relay/allow-list.js';
+import { allowRules, type AllowList } from '../security/allow-list.js';
 
 export interface RecipientIndex {
   /** The positions (in the order given) of the inboxes any of these recipients matches, ascending; empty when none. */

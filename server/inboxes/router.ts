@@ -10,7 +10,7 @@
  * once for all header rules and looks its recipients up in one index.
  */
 import { fieldNames, firstFieldValues, type FieldNames } from '../mime/field-value.js';
-import type { AllowList } from '../relay/allow-list.js';
+import type { AllowList } from '../security/allow-list.js';
 import type { HeaderRule } from './header-rule.js';
 import type { InboxesFile } from './inboxes-file.js';
 import { recipientIndex } from './recipient-index.js';

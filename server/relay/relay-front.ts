@@ -6,7 +6,7 @@ import { Resolver } from 'node:dns/promises';
 import type { Front, FrontContext } from '../front.js';
 import { OptionError } from '../lib/options.js';
 import { isMailbox } from '../security/mailbox.js';
-import { compileAllowList, isAllowPattern } from './allow-list.js';
+import { compileAllowList, isAllowPattern } from '../security/allow-list.js';
 import { AutoRelease } from './auto-release.js';
 import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
-import { domainOf, type AllowList } from './allow-list.js';
+import { domainOf, type AllowList } from '../security/allow-list.js';
 import { isOwnEndpoint, type Endpoint } from './mail-loop.js';
 import { resolveMx, type DnsResolver } from './mx-resolver.js';
 import { isMailbox, readRecipient } from '../security/mailbox.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recipientIndex } from '../../server/inboxes/recipient-index.js';
-import { compileAllowList } from '../../server/relay/allow-list.js';
+import { compileAllowList } from '../../server/security/allow-list.js';
 
 const LISTS = [['*@shop.test'], ['shop.test', 'bob@blue.test'], ['*.blue.test'], ['BOB@Blue.Test', 'x.y.test'], [], ['*.test']].map(compileAllowList);
 const ADDRESSES = ['a@shop.test', 'A@SHOP.TEST', 'bob@blue.test', 'bob@a.blue.test', 'eve@blue.test', 'c@x.y.test', 'c@z.x.y.test', 'c@test', 'no-at', '@blue.test', 'bob@', 'a@b@shop.test', 'a@shop.test.', 'z@a.b.c.blue.test'];

@@ -1,5 +1,5 @@
 import { formatHostPort } from '../../lib/host-port.js';
-import { allowListRegex } from '../../relay/allow-list.js';
+import { allowListRegex } from '../../security/allow-list.js';
 import type { AppInformation, WebUIConfiguration } from '../../shapes/wire-types.js';
 import type { Api, RouteModule } from '../api.js';
 

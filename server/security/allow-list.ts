@@ -3,7 +3,7 @@
  * `blue.com` and `*@blue.com` (anyone at blue.com), `*.blue.com` (anyone at a
  * subdomain of blue.com), `bob@blue.com` (that address only).
  */
-import { isMailbox, isMailDomain } from '../security/mailbox.js';
+import { isMailbox, isMailDomain } from './mailbox.js';
 
 export interface AllowList {
   /** Whether release may send to this address. */
