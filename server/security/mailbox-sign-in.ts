@@ -16,6 +16,7 @@ import type { Inbox, InboxDirectory, Reader } from '../inboxes/types.js';
 import type { Delivery } from '../store/delivery.js';
 import { CATCH_ALL, mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
+import { hasUnsafeCharacter } from './mailbox.js';
 
 /** What a signed-in session reads and writes. */
 export interface MailboxAccess {
@@ -94,6 +95,10 @@ export interface InboxLogin {
 
 /** The parts of a login name, or undefined when it has none of the three forms. */
 export function parseInboxLogin(name: string): InboxLogin | undefined {
+  // A user or inbox name never holds a control character (inboxes-file.ts); nor does an
+  // address (security/mailbox.ts): a NUL or CR in the ADDRESS part would otherwise open
+  // an empty mailbox of that name, and APPEND could file folders under it.
+  if (hasUnsafeCharacter(name)) return undefined;
   const [user = '', inbox, ...rest] = name.split('/');
   // An address may hold a `/` in its local part (RFC 5321 §4.1.2 atext): the rest is the address.
   const address = rest.length > 0 ? rest.join('/') : undefined;

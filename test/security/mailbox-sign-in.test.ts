@@ -14,6 +14,12 @@ describe('parseInboxLogin', () => {
   it('has no reading for an empty part or an address without @', () => {
     for (const name of ['', '/shop', 'alice/', 'alice//bob@blue.com', 'alice/shop/', 'alice/shop/bob']) expect(parseInboxLogin(name), name).toBeUndefined();
   });
+
+  it('has no reading for a name holding a control character (NUL, CR, LF) in any part', () => {
+    for (const name of ['alice/shop/bob\0@blue.com', 'alice/shop/bob\r@blue.com', 'alice/shop/bob@blue.com\n', 'alice\0/shop', 'alice/sh\rop']) {
+      expect(parseInboxLogin(name), JSON.stringify(name)).toBeUndefined();
+    }
+  });
 });
 
 describe('chooseInboxText', () => {
