@@ -42,6 +42,27 @@ describe('Basic auth with --inboxes', () => {
     }
   });
 
+  it('refuses a malformed Authorization header with 401 JSON, and reads the scheme in any case', async () => {
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    const malformed = [
+      'Basic',
+      'Basic !!!not-base64',
+      `Basic ${b64('alice')}`,
+      `Basic ${b64('alice\0:pw-alice')}`,
+      `Basic ${b64('alice:pw-alice\0')}`,
+      `Basic ${b64('alice:pw-alice:extra')}`,
+      `Basic ${b64(':pw-alice')}`,
+      `Basic ${'QUFB'.repeat(3000)}`,
+      `Basic ${b64('alice:pw-alice')} trailing`,
+    ];
+    for (const as of malformed) {
+      const response = await http.call('/api/v1/inboxes', as);
+      expect([as.slice(0, 40), response.status]).toEqual([as.slice(0, 40), 401]);
+      expect(await response.json()).toEqual({ Error: expect.stringMatching(/^Unauthorised/) });
+    }
+    expect((await http.call('/api/v1/inboxes', `basic ${b64('alice:pw-alice')}`)).status).toBe(200);
+  });
+
   it('leaves the health probes open: they reveal no mail', async () => {
     expect((await http.call('/livez', undefined)).status).toBe(200);
     expect((await http.call('/readyz', undefined)).status).toBe(200);
