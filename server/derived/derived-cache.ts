@@ -70,10 +70,11 @@ export class DerivedCache {
    * until the cache is within its bounds again (the newest entry always stays).
    */
   set(raw: Buffer, kind: string, value: unknown, bytes: number): void {
+    // Dropped first: dropping a message's last entry takes its map out of the index.
+    const old = this.#index.get(raw)?.get(kind);
+    if (old) this.#drop(old);
     let kinds = this.#index.get(raw);
     if (!kinds) this.#index.set(raw, (kinds = new Map()));
-    const old = kinds.get(kind);
-    if (old) this.#drop(old);
     const entry: Entry = { owner: new WeakRef(raw), kind, value, bytes };
     kinds.set(kind, entry);
     this.#order.add(entry);

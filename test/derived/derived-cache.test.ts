@@ -44,6 +44,16 @@ describe('derived-data cache', () => {
     expect(cache.stats()).toMatchObject({ entries: 2, bytes: 2, evictions: 1 });
   });
 
+  it('finds a replaced value, and forgets it, when it was the only kind kept for the message', () => {
+    const cache = new DerivedCache();
+    const a = bytes('a');
+    cache.set(a, 'view', 'v1', 10);
+    cache.set(a, 'view', 'v2', 20);
+    expect(cache.get(a, 'view')).toBe('v2');
+    cache.forget(a);
+    expect(cache.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+
   it('forgets every kind kept for a deleted message', () => {
     const cache = new DerivedCache();
     const a = bytes('a');

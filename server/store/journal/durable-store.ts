@@ -22,6 +22,9 @@ export interface Durable {
   close(): Promise<void>;
 }
 
+/** How far mod-sequences jump when a journal is read back (see makeDurable). */
+const MODSEQ_RESTART_GAP = 2 ** 32;
+
 /**
  * `--data-dir`: the store stays in memory and every change is also appended to a
  * journal in that folder. A message's record is fsynced before its SMTP 250 (the SMTP
@@ -30,9 +33,6 @@ export interface Durable {
  * and rewritten compactly, holding only what is still there; while running it is
  * compacted the same way whenever churn has grown it well past the live data.
  */
-/** How far mod-sequences jump when a journal is read back (see makeDurable). */
-const MODSEQ_RESTART_GAP = 2 ** 32;
-
 export async function makeDurable(store: MemoryStore, dataDir: string, logger: Logger, options: DurableOptions = {}): Promise<Durable> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, JOURNAL);
