@@ -95,6 +95,11 @@ export function settleConfig(given: Config): Config {
 }
 
 function checkConfig(config: Config): void {
+  // With --inboxes, SMTP AUTH checks the inboxes' own credentials: an auth file or
+  // accept-any given beside it would be silently ignored, so the pair is refused.
+  if (config.inboxes && (config.smtpAuthFile || config.smtpAuthAcceptAny)) {
+    throw new OptionError(`--inboxes and ${config.smtpAuthFile ? '--smtp-auth-file' : '--smtp-auth-accept-any'} cannot be combined: with --inboxes, SMTP credentials are the inboxes' "smtp" entries`);
+  }
   if (config.smtpTls === 'files' && !(config.smtpTlsCert && config.smtpTlsKey)) {
     throw new OptionError('--smtp-tls files needs both --smtp-tls-cert and --smtp-tls-key');
   }

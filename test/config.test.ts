@@ -62,3 +62,11 @@ describe('--hostname', () => {
     }
   });
 });
+
+describe('--inboxes with other SMTP AUTH options', () => {
+  it('refuses an auth file or accept-any beside it, which it would otherwise ignore', () => {
+    expect(() => loadConfig(['--inboxes', 'inboxes.json', '--smtp-auth-file', 'auth.txt'], {})).toThrow(/--inboxes and --smtp-auth-file cannot be combined/);
+    expect(() => loadConfig(['--inboxes', 'inboxes.json', '--smtp-auth-accept-any'], {})).toThrow(/--inboxes and --smtp-auth-accept-any cannot be combined/);
+    expect(loadConfig(['--inboxes', 'inboxes.json'], {}).inboxes).toBe('inboxes.json');
+  });
+});

@@ -10,8 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { loadConfig } from '../config.js';
-import { resolveListenHost } from '../lib/host-port.js';
-import { formatHostPort } from '../lib/host-port.js';
+import { formatHostPort, resolveListenHost } from '../lib/host-port.js';
 import { OptionError } from '../lib/options.js';
 import type { Command } from './io.js';
 
