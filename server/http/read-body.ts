@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { firstDuplicateKey } from './duplicate-key.js';
+import { firstDuplicateKey } from '../lib/duplicate-key.js';
 
 /** Mailpit caps JSON request bodies at 5 MB (the send route uses the message size limit). */
 export const JSON_BODY_LIMIT = 5 * 1024 * 1024;

@@ -5,7 +5,7 @@
  * silently empty inbox.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { firstDuplicateKey } from '../http/duplicate-key.js';
+import { firstDuplicateKey } from '../lib/duplicate-key.js';
 import { OptionError, size } from '../lib/options.js';
 import { compileAllowList, isAllowPattern, type AllowList } from '../relay/allow-list.js';
 import { compileHeaderRule, type HeaderRule } from './header-rule.js';

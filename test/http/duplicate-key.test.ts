@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { firstDuplicateKey } from '../../server/http/duplicate-key.js';
+import { firstDuplicateKey } from '../../server/lib/duplicate-key.js';
 
 describe('firstDuplicateKey', () => {
   it('finds a name repeated in one object, at any depth, escaped or not', () => {
