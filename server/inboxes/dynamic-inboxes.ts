@@ -21,11 +21,15 @@ export interface DynamicInbox {
 
 const FILE = 'dynamic.json';
 
-/** The saved list; an unreadable or damaged file is logged and read as empty rather than stopping the start. */
+/**
+ * The saved list; a damaged file is logged, moved aside (the next save would otherwise write
+ * over the only copy of those inboxes' credentials) and read as empty rather than stopping the start.
+ */
 export async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
+  const path = join(dataDir, 'inboxes', FILE);
   let text: string;
   try {
-    text = await readFile(join(dataDir, 'inboxes', FILE), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -35,7 +39,9 @@ export async function readDynamicInboxes(dataDir: string, logger: Logger): Promi
     if (!Array.isArray(list)) throw new Error('not a list');
     return list.filter(isDynamicInbox);
   } catch (error) {
-    logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: join(dataDir, 'inboxes', FILE), error });
+    const aside = `${path}.damaged-${Date.now()}`;
+    const kept = await rename(path, aside).then(() => aside, () => path);
+    logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: kept, error });
     return [];
   }
 }

@@ -4,9 +4,10 @@
  * (`/regex/i` ignores case).
  *
  * A regular expression from the file runs on every message, so it is kept from
- * backtracking without bound (a ReDoS): it is short, has no back-references and no
- * quantified group that itself holds a quantifier or an alternation (`(a+)+`, `(a|a)*`), and it only ever sees
- * the first MAX_VALUE characters of a field.
+ * backtracking without bound (a ReDoS): it is short, has no back-references, no
+ * quantified group that itself holds a quantifier or an alternation (`(a+)+`, `(a|a)*`), at most one
+ * repetition (`.*.*x` is polynomial: seconds per message on a 998-character value, minutes with a third),
+ * and it only ever sees the first MAX_VALUE characters of a field.
  */
 const MAX_PATTERN = 256;
 /** RFC 5322 §2.1.1: a line is at most 998 characters; longer values are cut before matching. */
@@ -44,6 +45,7 @@ function unsafeReason(source: string): string {
   // exponential forms ((a+)+, (a|a)*).
   const stack: boolean[] = [];
   let quantifiedInside = false;
+  let repeats = 0;
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') {
@@ -64,7 +66,10 @@ function unsafeReason(source: string): string {
       if (inner && /^[*+{]/.test(source.slice(i + 1))) return 'repeats a group that itself repeats or alternates (as (a+)+ or (a|a)*), which can take exponential time';
     } else if (c === '*' || c === '+' || c === '{' || c === '|') {
       quantifiedInside = true;
+      if (c !== '|') repeats++;
     }
   }
+  // Each further repetition multiplies the ways a failing match is tried (O(n^k) on an unanchored test).
+  if (repeats > 1) return 'repeats more than once (as .*.*x), which can take seconds per message on a long header';
   return '';
 }

@@ -25,24 +25,18 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
     return { ok: true as const, routes };
   };
 
-  /** One message for one inbox, the usual case: straight to that inbox's delivery. */
-  const deliverOne = async (input: DeliverInput): Promise<DeliveryResult | undefined> => {
-    if (tooLarge(input.raw.length)) return { ok: false, refusal: { reason: 'too-large', maxSize } };
-    const routed = routeAll([input]);
-    if (!routed.ok) return { ok: false, refusal: { reason: 'unrouted', text: routed.text } };
-    const names = routed.routes[0] as string[];
-    if (names.length !== 1) return undefined;
-    const inbox = directory.get(names[0] as string);
-    return inbox ? inbox.delivery.deliver(input) : { ok: false, refusal: { reason: 'not-saved' } };
-  };
-
   const deliverAll = async (inputs: readonly DeliverInput[]): Promise<DeliveryBatchResult> => {
     if (inputs.some((input) => tooLarge(input.raw.length))) return { ok: false, refusal: { reason: 'too-large', maxSize } };
     const routed = routeAll(inputs);
     if (!routed.ok) return { ok: false, refusal: { reason: 'unrouted', text: routed.text } };
+    return deliverRouted(inputs, routed.routes);
+  };
+
+  /** Inputs already routed (each header read once), to all their inboxes or to none. */
+  const deliverRouted = async (inputs: readonly DeliverInput[], routes: readonly string[][]): Promise<DeliveryBatchResult> => {
     // Per inbox, its inputs in order (MULTIAPPEND keeps order within each store).
     const byInbox = new Map<string, number[]>();
-    routed.routes.forEach((names, index) => names.forEach((name) => byInbox.set(name, [...(byInbox.get(name) ?? []), index])));
+    routes.forEach((names, index) => names.forEach((name) => byInbox.set(name, [...(byInbox.get(name) ?? []), index])));
     const batches = [...byInbox].flatMap(([name, indexes]) => {
       const inbox = directory.get(name);
       // An inbox removed between routing and delivery takes nothing.
@@ -78,9 +72,16 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
     maxSize,
     tooLarge,
     async deliver(input): Promise<DeliveryResult> {
-      const one = await deliverOne(input);
-      if (one) return one;
-      const result = await deliverAll([input]);
+      if (tooLarge(input.raw.length)) return { ok: false, refusal: { reason: 'too-large', maxSize } };
+      const routed = routeAll([input]);
+      if (!routed.ok) return { ok: false, refusal: { reason: 'unrouted', text: routed.text } };
+      const names = routed.routes[0] as string[];
+      if (names.length === 1) {
+        // One inbox, the usual case: straight to that inbox's delivery.
+        const inbox = directory.get(names[0] as string);
+        return inbox ? inbox.delivery.deliver(input) : { ok: false, refusal: { reason: 'not-saved' } };
+      }
+      const result = await deliverRouted([input], routed.routes);
       return result.ok ? { ok: true, message: result.messages[0] as StoredMessage } : result;
     },
     deliverAll,

@@ -76,6 +76,7 @@ describe('the inboxes file', () => {
     ['a bad regular expression', withInbox({ headers: { 'X-App': '/(/' } }), /inboxes\.shop\.headers\.X-App: not a regular expression/],
     ['an exponential regular expression', withInbox({ headers: { 'X-App': '/^(a+)+$/' } }), /inboxes\.shop\.headers\.X-App: the regular expression repeats a group/],
     ['an alternation repeated', withInbox({ headers: { 'X-App': '/(a|a)*b/' } }), /repeats a group/],
+    ['two repetitions (polynomial backtracking)', withInbox({ headers: { 'X-App': '/.*.*x/' } }), /repeats more than once/],
     ['a back-reference', withInbox({ headers: { 'X-App': '/(a)\\1/' } }), /back-reference/],
     ['a header name with a colon', withInbox({ headers: { 'X:App': 'x' } }), /is not a header field name/],
     ['"*" beside inbox names', { inboxes: { shop: {} }, users: { al: { password: 'x', inboxes: ['*', 'shop'] } } }, /"\*" already means every inbox/],
