@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../server/config.js';
 import type { ManagedInboxDirectory } from '../../server/inboxes/directory.js';
@@ -14,14 +14,20 @@ export interface InboxSandbox extends TestSandbox {
   rewrite(file: object): Promise<void>;
 }
 
+/** Writes an inboxes file in a new temporary folder; returns its path. */
+export async function writeInboxesFile(value: unknown): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+  const path = join(folder, 'inboxes.json');
+  await writeFile(path, JSON.stringify(value));
+  return path;
+}
+
 /**
  * A whole sandbox (startTestSandbox) with team inboxes: `file` is written to a
  * temporary folder and given as --inboxes. Stopping it removes the folder.
  */
 export async function startInboxSandbox(file: object, overrides: Partial<Config> = {}): Promise<InboxSandbox> {
-  const folder = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
-  const path = join(folder, 'inboxes.json');
-  await writeFile(path, JSON.stringify(file));
+  const path = await writeInboxesFile(file);
   const box = await startTestSandbox({ inboxes: path, ...overrides });
   const directory = box.inboxes;
   if (!directory) throw new Error('the sandbox has no inbox directory');
@@ -42,7 +48,7 @@ export async function startInboxSandbox(file: object, overrides: Partial<Config>
     },
     async stop(graceMs?: number) {
       await stop(graceMs);
-      await rm(folder, { recursive: true, force: true });
+      await rm(dirname(path), { recursive: true, force: true });
     },
   });
 }
