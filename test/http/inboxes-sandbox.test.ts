@@ -3,18 +3,17 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LetterboxClient } from '../../server/client/index.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { inboxesFile } from '../inboxes/fixtures.js';
+import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { INBOXES_FILE } from './inbox-helpers.js';
 
 const run = promisify(execFile);
 
 /** The whole sandbox with --inboxes: mail in over SMTP AUTH (nodemailer), read out over HTTP (curl, the typed client). */
 describe('team inboxes through the sandbox', () => {
-  let box: TestSandbox;
+  let box: InboxSandbox;
   let base: string;
   beforeAll(async () => {
-    box = await startTestSandbox({ inboxes: await inboxesFile(INBOXES_FILE) });
+    box = await startInboxSandbox(INBOXES_FILE);
     base = `http://127.0.0.1:${box.port('http')}`;
   });
   afterAll(async () => {
