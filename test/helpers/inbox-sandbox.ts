@@ -14,6 +14,16 @@ export interface InboxSandbox extends TestSandbox {
   rewrite(file: object): Promise<void>;
 }
 
+/** Sends one message to the SMTP port, with AUTH when given credentials (as an inbox's SMTP credential). */
+export async function sendSmtp(port: number | undefined, auth: { user: string; pass: string } | undefined, mail: nodemailer.SendMailOptions): Promise<void> {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...(auth && { auth }) });
+  try {
+    await transport.sendMail(mail);
+  } finally {
+    transport.close();
+  }
+}
+
 /** Writes an inboxes file in a new temporary folder; returns its path. */
 export async function writeInboxesFile(value: unknown): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
@@ -34,13 +44,8 @@ export async function startInboxSandbox(file: object, overrides: Partial<Config>
   const stop = box.stop.bind(box);
   return Object.assign(box, {
     directory,
-    async send(to: string, subject: string, text = 'hello') {
-      const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), secure: false, ignoreTLS: true });
-      try {
-        await transport.sendMail({ from: 'a@red.com', to, subject, text });
-      } finally {
-        transport.close();
-      }
+    send(to: string, subject: string, text = 'hello') {
+      return sendSmtp(box.port('smtp'), undefined, { from: 'a@red.com', to, subject, text });
     },
     async rewrite(next: object) {
       await writeFile(path, JSON.stringify(next));

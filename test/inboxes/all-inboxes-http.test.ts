@@ -1,7 +1,6 @@
-import nodemailer from 'nodemailer';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
+import { sendSmtp, startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 
 const FILE = {
   inboxes: {
@@ -31,8 +30,7 @@ describe('all inboxes over HTTP (/all/)', () => {
   const toShop = (subject: string) => send(undefined, 'bob@shop.test', subject);
   const toBilling = (subject: string) => send({ user: 'billing-app', pass: 'b-s3cret' }, 'someone@elsewhere.test', subject);
   async function send(auth: { user: string; pass: string } | undefined, to: string, subject: string): Promise<void> {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
-    await transport.sendMail({ envelope: { from: 'app@x.test', to: [to] }, raw: raw(subject) }).finally(() => transport.close());
+    await sendSmtp(box.port('smtp'), auth, { envelope: { from: 'app@x.test', to: [to] }, raw: raw(subject) });
   }
   const call = async (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { ...OPS, ...init.headers } });
   const list = async (root: string) => (await (await call(`/${root}/api/v1/messages`)).json()) as List;
