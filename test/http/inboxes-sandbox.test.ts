@@ -1,20 +1,18 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LetterboxClient } from '../../server/client/index.js';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { inboxesFile } from '../inboxes/fixtures.js';
+import { sendSmtp, startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { INBOXES_FILE } from './inbox-helpers.js';
 
 const run = promisify(execFile);
 
 /** The whole sandbox with --inboxes: mail in over SMTP AUTH (nodemailer), read out over HTTP (curl, the typed client). */
 describe('team inboxes through the sandbox', () => {
-  let box: TestSandbox;
+  let box: InboxSandbox;
   let base: string;
   beforeAll(async () => {
-    box = await startTestSandbox({ inboxes: await inboxesFile(INBOXES_FILE) });
+    box = await startInboxSandbox(INBOXES_FILE);
     base = `http://127.0.0.1:${box.port('http')}`;
   });
   afterAll(async () => {
@@ -22,8 +20,7 @@ describe('team inboxes through the sandbox', () => {
   });
 
   async function sendAs(user: string, pass: string, subject: string): Promise<void> {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, auth: { user, pass } });
-    await transport.sendMail({ from: 'app@x.test', to: 'someone@elsewhere.test', subject, text: 'hello' }).finally(() => transport.close());
+    await sendSmtp(box.port('smtp'), { user, pass }, { from: 'app@x.test', to: 'someone@elsewhere.test', subject, text: 'hello' });
   }
 
   it('files mail sent with an inbox credential in that inbox, visible to its readers only', async () => {

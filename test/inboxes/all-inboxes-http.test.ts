@@ -1,10 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { sendSmtp, startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 
 const FILE = {
   inboxes: {
@@ -28,23 +24,19 @@ interface List {
 
 /** The full sandbox with --inboxes: mail in over SMTP, the "all inboxes" view over HTTP, both on the union of the inboxes. */
 describe('all inboxes over HTTP (/all/)', () => {
-  let box: TestSandbox;
+  let box: InboxSandbox;
   let base: string;
   const raw = (subject: string) => `From: app@x.test\r\nTo: bob@x.test\r\nSubject: ${subject}\r\n\r\nHello ${subject}\r\n`;
   const toShop = (subject: string) => send(undefined, 'bob@shop.test', subject);
   const toBilling = (subject: string) => send({ user: 'billing-app', pass: 'b-s3cret' }, 'someone@elsewhere.test', subject);
   async function send(auth: { user: string; pass: string } | undefined, to: string, subject: string): Promise<void> {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
-    await transport.sendMail({ envelope: { from: 'app@x.test', to: [to] }, raw: raw(subject) }).finally(() => transport.close());
+    await sendSmtp(box.port('smtp'), auth, { envelope: { from: 'app@x.test', to: [to] }, raw: raw(subject) });
   }
   const call = async (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { ...OPS, ...init.headers } });
   const list = async (root: string) => (await (await call(`/${root}/api/v1/messages`)).json()) as List;
 
   beforeAll(async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'letterbox-all-inboxes-'));
-    const file = join(dir, 'inboxes.json');
-    await writeFile(file, JSON.stringify(FILE));
-    box = await startTestSandbox({ inboxes: file });
+    box = await startInboxSandbox(FILE);
     base = `http://127.0.0.1:${box.port('http')}`;
   });
   afterAll(() => box.stop(0));

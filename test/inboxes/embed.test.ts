@@ -1,14 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { LetterboxInboxError, LetterboxOptionError, startLetterbox, type Letterbox } from '../../server/index.js';
 import { inboxesFile } from './fixtures.js';
+import { sendSmtp } from '../helpers/inbox-sandbox.js';
 
 function send(box: Letterbox, auth: { user: string; pass: string } | undefined, to: string, subject: string) {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.smtp?.port, ignoreTLS: true, ...(auth && { auth }) });
-  return transport.sendMail({ from: 'app@x.test', to, subject, text: 'hello' }).finally(() => transport.close());
+  return sendSmtp(box.smtp?.port, auth, { from: 'app@x.test', to, subject, text: 'hello' });
 }
 
 const subjects = (box: Letterbox, inbox: string) =>

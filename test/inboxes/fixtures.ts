@@ -1,7 +1,5 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { writeInboxesFile } from '../helpers/inbox-sandbox.js';
 
 /** A team's inboxes: credentials, recipient patterns, a header rule, one limit. */
 export const TEAM = {
@@ -15,9 +13,6 @@ export const TEAM = {
 };
 
 /** Writes an inboxes file in a new temporary folder; returns its path. */
-export async function inboxesFile(value: unknown = TEAM): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
-  const path = join(dir, 'inboxes.json');
-  await writeFile(path, JSON.stringify(value));
-  return path;
+export function inboxesFile(value: unknown = TEAM): Promise<string> {
+  return writeInboxesFile(value);
 }

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { SEEN } from '../../server/store/types.js';
-import { startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
+import { sendSmtp, startInboxSandbox, type InboxSandbox } from '../helpers/inbox-sandbox.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
 /**
@@ -197,12 +196,7 @@ async function send(box: InboxSandbox, marker: string, mail: Mail, credential?: 
     '',
   ].join('\r\n');
   const auth = credential ?? (mail.auth && { user: `${mail.auth}-app`, pass: `pw-${mail.auth}` });
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
-  try {
-    await transport.sendMail({ envelope: { from: `from-${marker}@sender.test`, to }, raw });
-  } finally {
-    transport.close();
-  }
+  await sendSmtp(box.port('smtp'), auth, { envelope: { from: `from-${marker}@sender.test`, to }, raw });
 }
 
 /** Opens a user's event socket on a root (`inbox/NAME` or `all`); the returned function waits for a marker and gives every frame heard until then. */

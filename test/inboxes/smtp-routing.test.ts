@@ -2,20 +2,19 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNROUTED_TEXT } from '../../server/inboxes/router.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { requireTool } from '../helpers/tools.js';
 import { ehlo } from '../smtp/smtp-dialogue.js';
 import { inboxesFile, TEAM } from './fixtures.js';
+import { sendSmtp } from '../helpers/inbox-sandbox.js';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const message = (subject: string, headers = '') => `From: app@x.test\r\nTo: bob@x.test\r\n${headers}Subject: ${subject}\r\n\r\nHello\r\n`;
 
 function sendAs(box: TestSandbox, auth: { user: string; pass: string } | undefined, to: string[], raw: string) {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: box.port('smtp'), ignoreTLS: true, ...(auth && { auth }) });
-  return transport.sendMail({ envelope: { from: 'app@x.test', to }, raw }).finally(() => transport.close());
+  return sendSmtp(box.port('smtp'), auth, { envelope: { from: 'app@x.test', to }, raw });
 }
 
 const subjects = (box: TestSandbox, inbox: string) =>
