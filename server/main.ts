@@ -52,10 +52,11 @@ async function serve(argv: string[]): Promise<number> {
   // Loaded only now: --help, a bad option and the tools need none of the fronts.
   const { createSandbox } = await import('./sandbox.js');
   const sandbox = await createSandbox(config);
+  // SIGHUP re-reads the --inboxes file (a refused file is logged and the old one kept).
+  // Set before the listening lines: a SIGHUP sent on seeing them must not meet the default, which ends the process.
+  if (sandbox.inboxes) process.on('SIGHUP', () => void sandbox.reloadInboxes());
   const listeners = await sandbox.start();
   for (const l of listeners) process.stdout.write(`${l.name.padEnd(6)} listening on ${l.scheme ? `${l.scheme}://` : ''}${formatHostPort(l)}\n`);
-  // SIGHUP re-reads the --inboxes file (a refused file is logged and the old one kept).
-  if (sandbox.inboxes) process.on('SIGHUP', () => void sandbox.reloadInboxes());
 
   // First signal: stop accepting, let open SMTP transactions finish (bounded), exit 0.
   // A second one stops at once.

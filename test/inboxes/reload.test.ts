@@ -63,9 +63,10 @@ describe('the CLI with --inboxes', () => {
     const path = await inboxesFile();
     const cli = await startCli(['--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', '127.0.0.1:0', '--imap', '127.0.0.1:0', '--inboxes', path], ['smtp']);
     try {
-      const reloaded = new Promise<void>((resolve) => {
+      const reloaded = new Promise<void>((resolve, reject) => {
         const check = () => cli.stderr().includes(RELOADED) && resolve();
         cli.child.stderr?.on('data', check);
+        void cli.exited.then((code) => reject(new Error(`letterbox ended (${code}) instead of reloading: ${cli.stderr()}`)));
       });
       cli.child.kill('SIGHUP');
       await reloaded;
