@@ -68,7 +68,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const message = found.message;
     const parsed = await api.parsed.get(message);
     // Mailpit marks a message read when its full object is fetched (and announces it).
-    api.store.setFlags([message.id], 'add', [SEEN]);
+    await api.store.setFlags([message.id], 'add', [SEEN]);
     const s = message.summary;
     return c.json({
       ID: message.id,

@@ -80,11 +80,11 @@ function oneMessage(session: Pop3SessionView, args: string): MaildropEntry | Pop
 
 const RETR: Pop3Command = {
   states: TRANSACTION,
-  run(session, args) {
+  async run(session, args) {
     const entry = oneMessage(session, args);
     if (!('message' in entry)) return entry;
     // RETR leaves mail unread unless asked (Mailpit does the same); TOP never marks.
-    if (session.settings.markRead) session.store.setFlags([entry.message.id], 'add', [SEEN]);
+    if (session.settings.markRead) await session.store.setFlags([entry.message.id], 'add', [SEEN]);
     return ok(`${entry.size} octets`, { body: retrChunks(entry.message.raw) });
   },
 };
