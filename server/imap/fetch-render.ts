@@ -51,19 +51,13 @@ function readsTree(item: FetchItem): boolean {
  */
 export function readsBytes(message: StoredMessage, items: readonly FetchItem[], utf8: boolean): boolean {
   const at = utf8 ? 1 : 0;
-  return items.some((item) => {
+  for (const item of items) {
     if (item.kind !== 'simple') return true;
-    switch (item.name) {
-      case 'ENVELOPE':
-        return !envelopes[at]!.has(message);
-      case 'BODY':
-        return !bodies[at]!.has(message);
-      case 'BODYSTRUCTURE':
-        return !structures[at]!.has(message);
-      default:
-        return false;
-    }
-  });
+    if (item.name === 'ENVELOPE' && !envelopes[at]!.has(message)) return true;
+    if (item.name === 'BODY' && !bodies[at]!.has(message)) return true;
+    if (item.name === 'BODYSTRUCTURE' && !structures[at]!.has(message)) return true;
+  }
+  return false;
 }
 
 /**

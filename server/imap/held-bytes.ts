@@ -1,8 +1,5 @@
 import type { MailStore } from '../store/mail-store.js';
-import type { MessageId, StoredMessage } from '../store/types.js';
-
-/** Reads of message bytes one command has in flight at once. */
-const READS_IN_FLIGHT = 8;
+import type { StoredMessage } from '../store/types.js';
 
 /**
  * Messages a command reads the bytes of at one time: it renders or matches these,
@@ -13,32 +10,17 @@ const READS_IN_FLIGHT = 8;
 export const BYTES_WINDOW = 256;
 
 /**
- * The bytes of some messages one command renders or matches, read through the store
- * (`MailStore.readRaw`) before its synchronous work starts, and dropped with it, so no
- * body stays pinned once the command has answered.
+ * The bytes of these messages, read through the store (`MailStore.readRaw`) before a
+ * command's synchronous work on them, in their order: undefined for a message gone
+ * from the store meanwhile. At most a window's worth is asked for at once (together: a
+ * store answers from memory at once, or batches the reads). The command holds them
+ * while it renders or matches, and no longer, so no body stays pinned after it.
  */
-export class HeldBytes {
-  readonly #bytes = new Map<MessageId, Buffer>();
-
-  /** The message's bytes; undefined when they were not asked for, or the message was gone from the store. */
-  of(message: StoredMessage): Buffer | undefined {
-    return this.#bytes.get(message.id);
-  }
-
-  /** Reads the bytes of every message given, a few at a time; a message gone meanwhile has none. */
-  static async read(store: MailStore, messages: readonly StoredMessage[]): Promise<HeldBytes> {
-    const held = new HeldBytes();
-    let next = 0;
-    const reader = async (): Promise<void> => {
-      while (next < messages.length) {
-        const id = (messages[next++] as StoredMessage).id;
-        const raw = await store.readRaw(id);
-        if (raw) held.#bytes.set(id, raw);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, messages.length) }, reader));
-    return held;
-  }
+export async function readBytes(store: MailStore, messages: readonly StoredMessage[]): Promise<Array<Buffer | undefined>> {
+  if (messages.length <= BYTES_WINDOW) return Promise.all(messages.map((message) => store.readRaw(message.id)));
+  const bytes: Array<Buffer | undefined> = [];
+  for (const window of windows(messages)) bytes.push(...(await Promise.all(window.map((message) => store.readRaw(message.id)))));
+  return bytes;
 }
 
 /** What a renderer or matcher reads a message's bytes from; being without them is a bug in the command. */

@@ -157,31 +157,31 @@ export function readSearchKey(r: Reader): SearchKey {
 }
 
 /** Whether any key of the tree passes `test` (the keys under NOT, OR and AND looked into). */
-function anyKey(key: SearchKey, test: (key: SearchKey) => boolean): boolean {
+function anyKey<C>(key: SearchKey, test: (key: SearchKey, context: C) => boolean, context: C): boolean {
   switch (key.kind) {
     case 'not':
-      return anyKey(key.key, test);
+      return anyKey(key.key, test, context);
     case 'or':
-      return anyKey(key.a, test) || anyKey(key.b, test);
+      return anyKey(key.a, test, context) || anyKey(key.b, test, context);
     case 'and':
-      return key.keys.some((k) => anyKey(k, test));
+      return key.keys.some((k) => anyKey(k, test, context));
     default:
-      return test(key);
+      return test(key, context);
   }
 }
 
 /** Whether the tree names bodies (so the search needs decoded text). */
 export function needsBody(key: SearchKey): boolean {
-  return anyKey(key, (k) => k.kind === 'body' || k.kind === 'text');
+  return anyKey(key, (k) => k.kind === 'body' || k.kind === 'text', null);
 }
 
 export function usesModseq(key: SearchKey): boolean {
-  return anyKey(key, (k) => k.kind === 'modseq');
+  return anyKey(key, (k) => k.kind === 'modseq', null);
 }
 
 /** Whether any key of the tree may read a message's bytes (header fields, bodies, the Date's own day). */
 export function mayReadBytes(key: SearchKey): boolean {
-  return anyKey(key, (k) => k.kind === 'header' || k.kind === 'address' || k.kind === 'body' || k.kind === 'text' || (k.kind === 'date' && k.on === 'sent'));
+  return anyKey(key, (k) => k.kind === 'header' || k.kind === 'address' || k.kind === 'body' || k.kind === 'text' || (k.kind === 'date' && k.on === 'sent'), null);
 }
 
 /**
@@ -189,20 +189,22 @@ export function mayReadBytes(key: SearchKey): boolean {
  * summarised as text is matched in that text, a Date's day once worked out is kept.
  */
 export function readsBytes(key: SearchKey, message: StoredMessage): boolean {
-  return anyKey(key, (k) => {
-    switch (k.kind) {
-      case 'header':
-      case 'address':
-      case 'text':
-        return true;
-      case 'body':
-        return message.body === undefined || message.body instanceof AsciiTextBody;
-      case 'date':
-        return k.on === 'sent' && !sentDayKnown(message);
-      default:
-        return false;
-    }
-  });
+  return anyKey(key, keyReadsBytes, message);
+}
+
+function keyReadsBytes(key: SearchKey, message: StoredMessage): boolean {
+  switch (key.kind) {
+    case 'header':
+    case 'address':
+    case 'text':
+      return true;
+    case 'body':
+      return message.body === undefined || message.body instanceof AsciiTextBody;
+    case 'date':
+      return key.on === 'sent' && !sentDayKnown(message);
+    default:
+      return false;
+  }
 }
 
 /** One candidate message as the evaluator sees it. */

@@ -3,7 +3,7 @@ import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js
 import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
 import { binaryBytes, prepareFetch, readsBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
-import { bytesGiven, HeldBytes, windows } from '../held-bytes.js';
+import { bytesGiven, readBytes, windows } from '../held-bytes.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
@@ -113,8 +113,8 @@ export async function fetchTargets(session: Session, view: MailboxView, items: r
   const targets = indexes.map((i): FetchTarget => ({ seq: i + 1, uid: view.uids[i] as number, message: view.messages[i] as StoredMessage, raw: undefined }));
   const reading = targets.filter((t) => readsBytes(t.message, items, session.utf8));
   if (reading.length === 0) return targets;
-  const held = await HeldBytes.read(session.store, reading.map((t) => t.message));
-  for (const target of reading) target.raw = held.of(target.message);
+  const bytes = await readBytes(session.store, reading.map((t) => t.message));
+  reading.forEach((target, n) => (target.raw = bytes[n]));
   await prepareFetch(reading, items);
   return targets;
 }

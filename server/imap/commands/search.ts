@@ -3,7 +3,7 @@ import { quoted } from '../encode.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
-import { BYTES_WINDOW, HeldBytes } from '../held-bytes.js';
+import { BYTES_WINDOW, readBytes } from '../held-bytes.js';
 import { bodySummary, matches, mayReadBytes, needsBody, readSearchKey, readsBytes, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
 import type { SearchContext } from '../search-context.js';
 import { esearchLine, partialSlice, readReturnOptions, type ReturnOptions } from '../search-return.js';
@@ -87,7 +87,15 @@ function reportedModseq(view: MailboxView, found: readonly number[], returns: Re
   return highest;
 }
 
-const NOTHING_HELD = new HeldBytes();
+/** The bytes the key reads of the messages in [start, end), by index from start. */
+async function windowBytes(session: Session, key: SearchKey, messages: readonly StoredMessage[], start: number, end: number): Promise<Array<Buffer | undefined>> {
+  const at: number[] = [];
+  for (let i = start; i < end; i++) if (readsBytes(key, messages[i] as StoredMessage)) at.push(i);
+  const bytes = await readBytes(session.store, at.map((i) => messages[i] as StoredMessage));
+  const held: Array<Buffer | undefined> = new Array(end - start);
+  at.forEach((i, n) => (held[i - start] = bytes[n]));
+  return held;
+}
 
 /**
  * Runs a search over the view; returns matching 0-based indexes in order. The bytes the
@@ -124,9 +132,11 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
     raw: undefined,
   };
   const reads = mayReadBytes(key);
+  /** The window's bytes, by index from its start: none for a message the key reads nothing of. */
+  let held: Array<Buffer | undefined> = [];
   for (let start = 0; start < messages.length; start += BYTES_WINDOW) {
     const end = Math.min(start + BYTES_WINDOW, messages.length);
-    const held = reads ? await HeldBytes.read(session.store, messages.slice(start, end).filter((m) => readsBytes(key, m))) : NOTHING_HELD;
+    if (reads) held = await windowBytes(session, key, messages, start, end);
     for (index = start; index < end; index++) {
       const message = messages[index] as StoredMessage;
       const uid = uids[index] as number;
@@ -134,7 +144,7 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
       candidate.uid = uid;
       candidate.message = message;
       candidate.recent = view.recent.has(uid);
-      candidate.raw = held.of(message);
+      candidate.raw = held[index - start];
       if (candidate.raw === undefined && reads && readsBytes(key, message)) continue;
       if (body) candidate.body = await bodySummary(message, candidate.raw, session.store);
       if (matches(key, candidate)) out.push(index);

@@ -10,7 +10,7 @@ import { fieldNames, firstFieldValues } from '../../mime/field-value.js';
 import { decodeWords } from '../../mime/summary.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { StoredMessage } from '../../store/types.js';
-import { HeldBytes, windows } from '../held-bytes.js';
+import { readBytes, windows } from '../held-bytes.js';
 import { baseSubject, type BaseSubject } from './base-subject.js';
 
 const ADDRESS_FIELDS = fieldNames(['From', 'To', 'Cc']);
@@ -152,13 +152,12 @@ export async function learnFacts(store: MailStore, messages: readonly StoredMess
   if (kinds.length === 0 || !indexes.some(lacking)) return [...indexes];
   const known: number[] = [];
   for (const window of windows(indexes)) {
-    const reading = window.filter(lacking);
-    const held = await HeldBytes.read(store, reading.map((i) => messages[i] as StoredMessage));
-    for (const i of reading) {
-      const message = messages[i] as StoredMessage;
-      const raw = held.of(message);
+    const reading = window.filter(lacking).map((i) => messages[i] as StoredMessage);
+    const bytes = await readBytes(store, reading);
+    reading.forEach((message, n) => {
+      const raw = bytes[n];
       if (raw) for (const kind of kinds) if (factsOf(message).lacks(kind)) factsOf(message).learn(kind, raw);
-    }
+    });
     for (const i of window) if (!lacking(i)) known.push(i);
   }
   return known;
