@@ -3,7 +3,7 @@ import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js
 import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
 import { binaryBytes, prepareFetch, readsBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
-import { bytesGiven, readBytes, windows } from '../held-bytes.js';
+import { BYTES_WINDOW, bytesGiven, readBytes, windows } from '../held-bytes.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
@@ -179,32 +179,34 @@ function fetchCommand(uid: boolean) {
       const reportsFlags = has('FLAGS');
       let written = 0;
       let gone = 0;
-      // The bytes of a window of messages at a time (held-bytes.ts), let go once it is written.
-      for (const window of windows(indexes)) {
-        for (const target of await fetchTargets(session, view, items, window)) {
-          const { message, uid: messageUid } = target;
-          if (!renderable(target, items, session.utf8)) {
-            // Removed from the store by another session since this one was told of it:
-            // its FETCH response is left out and the command says why (RFC 2180 §4.1.2).
-            gone++;
-            continue;
-          }
-          const chunks = fetchItems(session, view, items, target);
-          if (seen.has(message)) {
-            // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
-            if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
-            // RFC 7162 §3.1: with CONDSTORE on, a FETCH that sets \Seen carries the UID and the
-            // new MODSEQ too, so a client that syncs by MODSEQ does not fetch the change again.
-            if (session.condstore) {
-              if (!has('UID')) chunks.push(` UID ${messageUid}`);
-              if (!has('MODSEQ')) chunks.push(` MODSEQ (${message.modseq})`);
-            }
-          }
-          if (seen.has(message) || reportsFlags) view.reported(message);
-          chunks.push(')\r\n');
-          for (const chunk of chunks) session.write(chunk);
-          if (++written % DRAIN_EVERY === 0) await session.conn.writer.drain();
+      let targets: FetchTarget[] = [];
+      for (const [n, i] of indexes.entries()) {
+        // The bytes of a window of messages at a time (held-bytes.ts), let go once it is written.
+        if (n % BYTES_WINDOW === 0) targets = await fetchTargets(session, view, items, indexes.slice(n, n + BYTES_WINDOW));
+        const target = targets[n % BYTES_WINDOW] as FetchTarget;
+        if (!renderable(target, items, session.utf8)) {
+          // Removed from the store by another session since this one was told of it:
+          // its FETCH response is left out and the command says why (RFC 2180 §4.1.2).
+          gone++;
+          continue;
         }
+        const message = view.messages[i] as StoredMessage;
+        const messageUid = view.uids[i] as number;
+        const chunks = fetchItems(session, view, items, target);
+        if (seen.has(message)) {
+          // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
+          if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
+          // RFC 7162 §3.1: with CONDSTORE on, a FETCH that sets \Seen carries the UID and the
+          // new MODSEQ too, so a client that syncs by MODSEQ does not fetch the change again.
+          if (session.condstore) {
+            if (!has('UID')) chunks.push(` UID ${messageUid}`);
+            if (!has('MODSEQ')) chunks.push(` MODSEQ (${message.modseq})`);
+          }
+        }
+        if (seen.has(message) || reportsFlags) view.reported(message);
+        chunks.push(')\r\n');
+        for (const chunk of chunks) session.write(chunk);
+        if (++written % DRAIN_EVERY === 0) await session.conn.writer.drain();
       }
       // RFC 5530 §3 EXPUNGEISSUED: the client learns of the expunge at its next command.
       if (gone > 0) return no('Some of the messages were expunged by another session', 'EXPUNGEISSUED');
