@@ -179,6 +179,31 @@ describe('IMAP reads message bytes through store.readRaw only', () => {
     }
   });
 
+  it('a mailbox of more messages than one window of bytes is fetched, searched and sorted whole, each read once', async () => {
+    const user = 'many@blue.com';
+    const count = 600;
+    const many: string[] = [];
+    for (let i = 1; i <= count; i++) {
+      const raw = crlf([`From: s${(i * 7) % count}@red.com`, `To: ${user}`, `Subject: n${i}`, '', `body ${i}`, '']);
+      many.push((await box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [user] } })).id);
+    }
+    const c = await ImapBytesClient.open(box.port('imap'), user);
+    try {
+      const fetched = await readsOf(() => answer(c, 'FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])'));
+      expect(fetched.read).toEqual(many);
+      const subjects = [...fetched.result.matchAll(/\* (\d+) FETCH \(BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{\d+\}\r\nSubject: n(\d+)\r\n/g)];
+      expect(subjects.map((m) => [Number(m[1]), Number(m[2])])).toEqual(many.map((_, n) => [n + 1, n + 1]));
+      expect(await answer(c, 'SEARCH BODY "body 599"')).toContain('* SEARCH 599\r\n');
+      const sorted = /\* SORT ([\d ]+)\r\n/.exec(await answer(c, 'SORT (FROM) UTF-8 ALL'))?.[1]?.split(' ').map(Number);
+      // RFC 5256 §2.2: the first From's mailbox, compared as octets; ties by sequence number.
+      const mailbox = (seq: number) => `S${(seq * 7) % count}`;
+      const expected = many.map((_, n) => n + 1).sort((a, b) => (mailbox(a) < mailbox(b) ? -1 : mailbox(a) > mailbox(b) ? 1 : a - b));
+      expect(sorted).toEqual(expected);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a message removed from the store before its bytes are read is left out, and FETCH says EXPUNGEISSUED', async () => {
     const c = await ImapBytesClient.open(box.port('imap'), USER);
     try {
