@@ -100,7 +100,7 @@ async function windowBytes(session: Session, key: SearchKey, messages: readonly 
 /**
  * Runs a search over the view; returns matching 0-based indexes in order. The bytes the
  * keys read are read a window of messages at a time; a message whose bytes are gone
- * from the store (expunged by another session) matches nothing (RFC 2180 §4.1.3).
+ * from the store (expunged by another session) matches nothing, as FETCH leaves it out (RFC 2180 §4.1).
  */
 export async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
   // ALL (what SORT and THREAD are most often given) needs no look at any message.
