@@ -16,8 +16,8 @@ export type CatPart = { kind: 'text'; bytes: Buffer } | { kind: 'url'; url: stri
 /** Most parts one CATENATE may have. */
 export const MAX_CAT_PARTS = 100;
 
-/** The bytes a URL names, or null when it names nothing this login may read. */
-function urlBytes(session: Session, url: string): Buffer | null {
+/** The bytes a URL names, or null when it names nothing this login may read (or the message is gone). */
+async function urlBytes(session: Session, url: string): Promise<Buffer | null> {
   const parsed = parseMessageUrl(url);
   if (!parsed) return null;
   // An absolute URL must name this login (RFC 4469 §5: a URL outside the account is BADURL).
@@ -26,13 +26,15 @@ function urlBytes(session: Session, url: string): Buffer | null {
   if (!folder || (parsed.uidValidity !== undefined && parsed.uidValidity !== folder.uidValidity)) return null;
   const entry = session.store.folderEntry(session.user, folder.name, parsed.uid);
   if (!entry) return null;
-  let bytes = entry.message.raw;
+  const raw = await session.store.readRaw(entry.message.id);
+  if (!raw) return null;
+  let bytes = raw;
   if (parsed.section) {
     try {
       const r = new Reader(Buffer.from(`[${parsed.section}]`, 'utf8'));
       const section = readSection(r);
       r.end();
-      bytes = sectionBytes(entry.message, section);
+      bytes = sectionBytes(entry.message, raw, section);
     } catch (error) {
       if (error instanceof ParseError) return null;
       throw error;
@@ -44,11 +46,11 @@ function urlBytes(session: Session, url: string): Buffer | null {
 }
 
 /** The catenated message, or the NO that refuses it. */
-export function catenate(session: Session, parts: readonly CatPart[], limit: number): Buffer | Status {
+export async function catenate(session: Session, parts: readonly CatPart[], limit: number): Promise<Buffer | Status> {
   const chunks: Buffer[] = [];
   let size = 0;
   for (const part of parts) {
-    const bytes = part.kind === 'text' ? part.bytes : urlBytes(session, part.url);
+    const bytes = part.kind === 'text' ? part.bytes : await urlBytes(session, part.url);
     // RFC 4469 §6: the code carries the URL (APPEND refused control bytes); `]` cannot appear inside a response code.
     if (!bytes) return no('CATENATE URL names no message of this account', `BADURL ${part.kind === 'url' ? part.url.replaceAll(']', '') : ''}`);
     size += bytes.length;

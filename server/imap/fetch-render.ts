@@ -1,5 +1,5 @@
 import { decodeTransfer, isKnownEncoding, transferEncoding } from '../mime/transfer-encoding.js';
-import { buildMimeTree, findPart, hasMimeTree, keepMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeTree } from '../mime/mime-tree.js';
+import { buildMimeTree, findPart, keepMimeTree, keptMimeTree, mimeTreeOf, SERVED_TREE_LIMITS, type MimeTree } from '../mime/mime-tree.js';
 import { parsesOffThread } from '../mime/off-thread.js';
 import type { StoredMessage } from '../store/types.js';
 import { bodySection } from './body-section.js';
@@ -8,10 +8,13 @@ import type { ImapOutput } from './encode.js';
 import { envelope } from './envelope.js';
 import type { FetchItem, SectionSpec } from './fetch-items.js';
 import { fetchOffThread } from './fetch-offload.js';
+import { bytesGiven } from './held-bytes.js';
 
 /**
- * FETCH data from the stored bytes and their MIME tree. ENVELOPE and BODYSTRUCTURE
- * never change for a message, so each rendering is kept with the message (weakly).
+ * FETCH data from the stored bytes and their MIME tree. The bytes are handed in by the
+ * command, which read them through the store (held-bytes.ts). ENVELOPE and
+ * BODYSTRUCTURE never change for a message, so each rendering is kept with the message
+ * (weakly), and a later FETCH of them reads no bytes at all.
  */
 const envelopes = [new WeakMap<StoredMessage, ImapOutput>(), new WeakMap<StoredMessage, ImapOutput>()];
 const structures = [new WeakMap<StoredMessage, ImapOutput>(), new WeakMap<StoredMessage, ImapOutput>()];
@@ -42,6 +45,22 @@ function readsTree(item: FetchItem): boolean {
 }
 
 /**
+ * Whether rendering the items for this message reads its bytes: every section does,
+ * ENVELOPE, BODY and BODYSTRUCTURE only until their rendering is kept; FLAGS, UID,
+ * INTERNALDATE, RFC822.SIZE and MODSEQ come from the store's index.
+ */
+export function readsBytes(message: StoredMessage, items: readonly FetchItem[], utf8: boolean): boolean {
+  const at = utf8 ? 1 : 0;
+  for (const item of items) {
+    if (item.kind !== 'simple') return true;
+    if (item.name === 'ENVELOPE' && !envelopes[at]!.has(message)) return true;
+    if (item.name === 'BODY' && !bodies[at]!.has(message)) return true;
+    if (item.name === 'BODYSTRUCTURE' && !structures[at]!.has(message)) return true;
+  }
+  return false;
+}
+
+/**
  * The top-level entity only, its body opaque: what a top-level section reads, and the
  * tree of a message the worker gave up (time limit, or it died) — still a valid
  * BODYSTRUCTURE, and every byte still served by BODY[].
@@ -51,12 +70,12 @@ const HEADER_ONLY_LIMITS = { maxDepth: 0, maxParts: 1, maxFields: SERVED_TREE_LI
 const preparing = new WeakMap<StoredMessage, Promise<void>>();
 
 /** Builds a heavy message's tree and renderings on a worker, and keeps them with it. */
-function prepare(message: StoredMessage): Promise<void> {
+function prepare(message: StoredMessage, raw: Buffer): Promise<void> {
   let pending = preparing.get(message);
   if (!pending) {
-    pending = fetchOffThread(message.raw).then((made) => {
+    pending = fetchOffThread(raw).then((made) => {
       preparing.delete(message);
-      if (!made) return keepMimeTree(message, buildMimeTree(message.raw, HEADER_ONLY_LIMITS));
+      if (!made) return keepMimeTree(message, buildMimeTree(raw, HEADER_ONLY_LIMITS));
       keepMimeTree(message, made.tree);
       for (const utf8 of [0, 1] as const) {
         envelopes[utf8]!.set(message, made.envelope[utf8]);
@@ -74,24 +93,24 @@ function prepare(message: StoredMessage): Promise<void> {
  * (see parsesOffThread): their MIME trees and renderings, on a worker thread. What is
  * left for the event loop is then a lookup; light messages are rendered in place.
  */
-export async function prepareFetch(messages: readonly StoredMessage[], items: readonly FetchItem[]): Promise<void> {
+export async function prepareFetch(targets: ReadonlyArray<{ message: StoredMessage; raw: Buffer | undefined }>, items: readonly FetchItem[]): Promise<void> {
   if (!items.some(readsTree)) return;
   const pending: Array<Promise<void>> = [];
-  for (const message of messages) {
-    if (!hasMimeTree(message) && parsesOffThread(message.raw)) pending.push(prepare(message));
+  for (const { message, raw } of targets) {
+    if (raw && !keptMimeTree(message) && parsesOffThread(raw)) pending.push(prepare(message, raw));
   }
   await Promise.all(pending);
 }
 
 /** ENVELOPE (RFC 3501 §7.4.2). */
-export function renderEnvelope(message: StoredMessage, utf8: boolean): ImapOutput {
-  return cached(envelopes[utf8 ? 1 : 0]!, message, () => envelope(mimeTreeOf(message).root.header, { utf8 }));
+export function renderEnvelope(message: StoredMessage, raw: Buffer | undefined, utf8: boolean): ImapOutput {
+  return cached(envelopes[utf8 ? 1 : 0]!, message, () => envelope(mimeTreeOf(message, bytesGiven(raw)).root.header, { utf8 }));
 }
 
 /** BODY (non-extensible) or BODYSTRUCTURE (RFC 3501 §7.4.2). */
-export function renderBodyStructure(message: StoredMessage, extended: boolean, utf8: boolean): ImapOutput {
+export function renderBodyStructure(message: StoredMessage, raw: Buffer | undefined, extended: boolean, utf8: boolean): ImapOutput {
   const cache = (extended ? structures : bodies)[utf8 ? 1 : 0]!;
-  return cached(cache, message, () => bodyStructure(mimeTreeOf(message), extended, { utf8 }));
+  return cached(cache, message, () => bodyStructure(mimeTreeOf(message, bytesGiven(raw)), extended, { utf8 }));
 }
 
 const topLevels = new WeakMap<StoredMessage, MimeTree>();
@@ -101,30 +120,29 @@ const topLevels = new WeakMap<StoredMessage, MimeTree>();
  * reads: the message's own header, its body opaque. The most common FETCH of a mail
  * client's sync (BODY.PEEK[HEADER.FIELDS (…)] for every message) so builds no tree of parts.
  */
-function topLevelOf(message: StoredMessage): MimeTree {
-  if (hasMimeTree(message)) return mimeTreeOf(message);
-  let tree = topLevels.get(message);
+function topLevelOf(message: StoredMessage, raw: Buffer): MimeTree {
+  let tree = keptMimeTree(message) ?? topLevels.get(message);
   if (!tree) {
-    tree = buildMimeTree(message.raw, HEADER_ONLY_LIMITS);
+    tree = buildMimeTree(raw, HEADER_ONLY_LIMITS);
     topLevels.set(message, tree);
   }
   return tree;
 }
 
 /** The stored bytes a BODY[section] names (empty when the message has no such part). */
-export function sectionBytes(message: StoredMessage, section: SectionSpec): Buffer {
-  if (section.part.length === 0 && section.text === '') return message.raw;
-  const tree = section.part.length === 0 ? topLevelOf(message) : mimeTreeOf(message);
-  return bodySection(message.raw, tree, { part: section.part, kind: section.text, fields: section.fields });
+export function sectionBytes(message: StoredMessage, raw: Buffer, section: SectionSpec): Buffer {
+  if (section.part.length === 0 && section.text === '') return raw;
+  const tree = section.part.length === 0 ? topLevelOf(message, raw) : mimeTreeOf(message, raw);
+  return bodySection(raw, tree, { part: section.part, kind: section.text, fields: section.fields });
 }
 
 /**
  * Whether BINARY[part] names a part whose Content-Transfer-Encoding is not one this
  * server can undo: RFC 3516 §4.3 / RFC 9051 §7.1 then want `NO [UNKNOWN-CTE]`.
  */
-export function unknownCte(message: StoredMessage, part: number[]): boolean {
+export function unknownCte(message: StoredMessage, raw: Buffer, part: number[]): boolean {
   if (part.length === 0) return false;
-  const node = findPart(mimeTreeOf(message), part);
+  const node = findPart(mimeTreeOf(message, raw), part);
   return node !== undefined && !isKnownEncoding(transferEncoding(node.encoding));
 }
 
@@ -133,9 +151,9 @@ export function unknownCte(message: StoredMessage, part: number[]): boolean {
  * null when the part does not exist or its encoding is unknown (checked first with
  * `unknownCte`).
  */
-export function binaryBytes(message: StoredMessage, part: number[]): Buffer | null {
-  if (part.length === 0) return message.raw;
-  const node = findPart(mimeTreeOf(message), part);
+export function binaryBytes(message: StoredMessage, raw: Buffer, part: number[]): Buffer | null {
+  if (part.length === 0) return raw;
+  const node = findPart(mimeTreeOf(message, raw), part);
   if (!node) return null;
-  return decodeTransfer(message.raw.subarray(node.bodyStart, node.bodyEnd), transferEncoding(node.encoding)) ?? null;
+  return decodeTransfer(raw.subarray(node.bodyStart, node.bodyEnd), transferEncoding(node.encoding)) ?? null;
 }

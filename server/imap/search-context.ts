@@ -4,10 +4,12 @@
  * `ESEARCH (TAG …) ADDTO (…)` and `REMOVEFROM (…)` until CANCELUPDATE or the mailbox
  * is left. A result is refreshed after every command and during IDLE.
  */
+import type { MailStore } from '../store/mail-store.js';
 import type { MailboxView } from './mailbox-view.js';
 import { quoted } from './encode.js';
 import { formatUidSet } from './sequence-set.js';
-import { sortMessages, type SortCriterion } from './sort/sort-keys.js';
+import { learnFacts } from './sort/message-facts.js';
+import { headerFactsOf, sortMessages, type SortCriterion } from './sort/sort-keys.js';
 
 /** Live results a session may keep at once; one more is refused with NOUPDATE (RFC 5267 §4.4). */
 export const MAX_CONTEXTS = 16;
@@ -59,10 +61,10 @@ export class SearchContexts {
   }
 
   /** Runs each kept search again and tells what entered or left its result. */
-  async refresh(view: MailboxView, send: (line: string) => void): Promise<void> {
+  async refresh(store: MailStore, view: MailboxView, send: (line: string) => void): Promise<void> {
     for (const context of [...this.#byTag.values()]) {
       const found = (await context.search(view)).filter((i) => !view.isExpunged(view.uids[i] as number));
-      const ordered = context.sort ? sortMessages(view.messages, found, context.sort) : found;
+      const ordered = context.sort ? sortMessages(view.messages, await learnFacts(store, view.messages, found, headerFactsOf(context.sort)), context.sort) : found;
       const now = ordered.map((i) => view.uids[i] as number);
       const nowSet = new Set(now);
       const gone = new Set(context.result.filter((uid) => !nowSet.has(uid)));

@@ -12,7 +12,9 @@ import { headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { readDate, type Reader } from './parser.js';
 import { addressHaystack } from './search-address.js';
-import { sentDay } from './sent-day.js';
+import { sentDay, sentDayKnown } from './sent-day.js';
+import { bytesGiven } from './held-bytes.js';
+import { AsciiTextBody } from '../mime/ascii-text-body.js';
 import { readSequenceSet, type SequenceSet } from './sequence-set.js';
 
 /** RFC 3501 §6.4.4 search keys, as a tree. */
@@ -154,33 +156,52 @@ export function readSearchKey(r: Reader): SearchKey {
   }
 }
 
-/** Whether the tree names bodies (so the search needs decoded text). */
-export function needsBody(key: SearchKey): boolean {
+/** Whether any key of the tree passes `test` (the keys under NOT, OR and AND looked into). */
+function anyKey<C>(key: SearchKey, test: (key: SearchKey, context: C) => boolean, context: C): boolean {
   switch (key.kind) {
-    case 'body':
-    case 'text':
-      return true;
     case 'not':
-      return needsBody(key.key);
+      return anyKey(key.key, test, context);
     case 'or':
-      return needsBody(key.a) || needsBody(key.b);
+      return anyKey(key.a, test, context) || anyKey(key.b, test, context);
     case 'and':
-      return key.keys.some(needsBody);
+      return key.keys.some((k) => anyKey(k, test, context));
     default:
-      return false;
+      return test(key, context);
   }
 }
 
+/** Whether the tree names bodies (so the search needs decoded text). */
+export function needsBody(key: SearchKey): boolean {
+  return anyKey(key, (k) => k.kind === 'body' || k.kind === 'text', null);
+}
+
 export function usesModseq(key: SearchKey): boolean {
+  return anyKey(key, (k) => k.kind === 'modseq', null);
+}
+
+/** Whether any key of the tree may read a message's bytes (header fields, bodies, the Date's own day). */
+export function mayReadBytes(key: SearchKey): boolean {
+  return anyKey(key, (k) => k.kind === 'header' || k.kind === 'address' || k.kind === 'body' || k.kind === 'text' || (k.kind === 'date' && k.on === 'sent'), null);
+}
+
+/**
+ * Whether matching the tree against this message reads its bytes: a body the indexer
+ * summarised as text is matched in that text, a Date's day once worked out is kept.
+ */
+export function readsBytes(key: SearchKey, message: StoredMessage): boolean {
+  return anyKey(key, keyReadsBytes, message);
+}
+
+function keyReadsBytes(key: SearchKey, message: StoredMessage): boolean {
   switch (key.kind) {
-    case 'modseq':
+    case 'header':
+    case 'address':
+    case 'text':
       return true;
-    case 'not':
-      return usesModseq(key.key);
-    case 'or':
-      return usesModseq(key.a) || usesModseq(key.b);
-    case 'and':
-      return key.keys.some(usesModseq);
+    case 'body':
+      return message.body === undefined || message.body instanceof AsciiTextBody;
+    case 'date':
+      return key.on === 'sent' && !sentDayKnown(message);
     default:
       return false;
   }
@@ -197,11 +218,13 @@ export interface Candidate {
   inUid: (set: SequenceSet) => boolean;
   /** The body summary, when the key needs it. */
   body: BodySummary | undefined;
+  /** The message's bytes, when the key reads them (see readsBytes). */
+  raw: Buffer | undefined;
 }
 
 /** Header text, decoded (RFC 2047) and lower-cased, of every field with this name. */
-function headerText(message: StoredMessage, field: string): string {
-  const fields = parseHeaderFields(message.raw.subarray(0, headerEnd(message.raw)));
+function headerText(raw: Buffer, field: string): string {
+  const fields = parseHeaderFields(raw.subarray(0, headerEnd(raw)));
   const lower = field.toLowerCase();
   return fields
     .filter((f) => f.name.toLowerCase() === lower)
@@ -227,18 +250,24 @@ export function matches(key: SearchKey, c: Candidate): boolean {
       return !c.recent;
     case 'recent':
       return c.recent === key.set;
-    case 'header':
-      return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : headerText(c.message, key.field).includes(key.text);
-    case 'address':
-      return key.text === '' ? firstFieldValue(c.message.raw, key.field) !== undefined : addressHaystack(c.message.raw, key.field).includes(key.text);
+    case 'header': {
+      const raw = bytesGiven(c.raw);
+      return key.text === '' ? firstFieldValue(raw, key.field) !== undefined : headerText(raw, key.field).includes(key.text);
+    }
+    case 'address': {
+      const raw = bytesGiven(c.raw);
+      return key.text === '' ? firstFieldValue(raw, key.field) !== undefined : addressHaystack(raw, key.field).includes(key.text);
+    }
     case 'subject':
       return headerHaystack(c.message).subject.includes(key.text);
     case 'body':
-      return c.body !== undefined && bodyMatches(c.body, key.query);
-    case 'text':
-      return (c.body !== undefined && bodyMatches(c.body, key.query)) || decodeWords(c.message.raw.subarray(0, headerEnd(c.message.raw)).toString('utf8')).toLowerCase().includes(key.text);
+      return c.body !== undefined && bodyMatches(c.body, key.query, c.raw);
+    case 'text': {
+      const raw = bytesGiven(c.raw);
+      return (c.body !== undefined && bodyMatches(c.body, key.query, raw)) || decodeWords(raw.subarray(0, headerEnd(raw)).toString('utf8')).toLowerCase().includes(key.text);
+    }
     case 'date': {
-      const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : sentDay(c.message);
+      const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : sentDay(c.message, c.raw);
       if (day === null) return false;
       return key.op === 'before' ? day < key.day : key.op === 'on' ? day === key.day : day >= key.day;
     }
@@ -262,21 +291,22 @@ export function matches(key: SearchKey, c: Candidate): boolean {
 }
 
 /**
- * The body summary to search: the indexer's when it has run, else made now (single-part
+ * The body summary to search: the indexer's when it has run, else made now from `raw` (single-part
  * text cheaply, anything else through the MIME parser). A heavy message not indexed
  * yet is read on a worker thread, into the same summary the indexer would make (blank
  * if that parse is given up, as the indexer's would be), which is stored in `store`
  * when given, so the message is not parsed again.
  */
-export async function bodySummary(message: StoredMessage, store?: MailStore): Promise<BodySummary> {
+export async function bodySummary(message: StoredMessage, bytes: Buffer | undefined, store?: MailStore): Promise<BodySummary> {
   if (message.body) return message.body;
-  if (parsesOffThread(message.raw)) {
-    const summary = (await summariseOffThread(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
+  const raw = bytesGiven(bytes);
+  if (parsesOffThread(raw)) {
+    const summary = (await summariseOffThread(raw, simpleBodyForm(raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
     if (store?.get(message.id) === message && !message.body) await store.setBody(message.id, summary);
     return summary;
   }
-  const simple = simpleBodyText(message.raw);
+  const simple = simpleBodyText(raw);
   if (simple) return summaryOfText(simple.text, 0, 0);
-  const parsed = await parseRaw(message.raw);
+  const parsed = await parseRaw(raw);
   return summaryOfText(parsed.text || htmlToText(parsed.html), 0, 0);
 }

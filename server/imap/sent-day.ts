@@ -6,6 +6,7 @@
  */
 import { firstFieldValue } from '../mime/field-value.js';
 import type { StoredMessage } from '../store/types.js';
+import { bytesGiven } from './held-bytes.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,12 +18,17 @@ const ZONE = /(?:([+-])(\d\d)(\d\d)|\b([A-Za-z]{1,3}))\s*(?:\([^)]*\)\s*)*$/;
 
 const days = new WeakMap<StoredMessage, number | null>();
 
-/** Days since the epoch of the Date field's own date, or null without a readable Date. */
-export function sentDay(message: StoredMessage): number | null {
+/** Whether `sentDay` can answer without the message's bytes (no Date, or worked out before). */
+export function sentDayKnown(message: StoredMessage): boolean {
+  return message.summary.date === null || days.has(message);
+}
+
+/** Days since the epoch of the Date field's own date, or null without a readable Date; `raw` is read unless sentDayKnown. */
+export function sentDay(message: StoredMessage, raw: Buffer | undefined): number | null {
   let day = days.get(message);
   if (day === undefined) {
     const date = message.summary.date;
-    day = date ? Math.floor((date.getTime() + zoneOffsetMinutes(firstFieldValue(message.raw, 'Date') ?? '') * 60_000) / DAY_MS) : null;
+    day = date ? Math.floor((date.getTime() + zoneOffsetMinutes(firstFieldValue(bytesGiven(raw), 'Date') ?? '') * 60_000) / DAY_MS) : null;
     days.set(message, day);
   }
   return day;

@@ -6,7 +6,7 @@ import type { MailStore } from '../store/mail-store.js';
 import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
-import { renderFetch } from './commands/fetch.js';
+import { fetchTargets, renderable, renderFetch, type FetchTarget } from './commands/fetch.js';
 import type { Connection } from './connection.js';
 import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
@@ -14,6 +14,7 @@ import type { Frame } from './framer.js';
 import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
 import type { MailboxSpace, MailboxSpaces } from './mailbox-spaces.js';
 import type { MailboxView, ViewUpdate } from './mailbox-view.js';
+import type { FetchItem } from './fetch-items.js';
 import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
 import { SearchContexts } from './search-context.js';
@@ -290,6 +291,8 @@ export class Session {
     }
     if (this.view && this.state === 'selected') {
       this.sendUpdates(!entry.holdsExpunges);
+      // RFC 5465 §5.2: a MessageNew FETCH this command brought comes before its tagged status.
+      await this.#announcing;
       await this.refreshContexts();
     }
     this.#flushNotifications();
@@ -335,8 +338,18 @@ export class Session {
     }
   }
 
+  /** MessageNew announcements still reading bytes (RFC 5465 §5.2); updates wait behind them, in order. */
+  #announcing: Promise<void> = Promise.resolve();
+  #announcements = 0;
+
   /** Sends what changed in the selected folder since the client was last told. */
   sendUpdates(expunges: boolean): void {
+    // After a FETCH still to come, so the client numbers each message as it was numbered there.
+    if (this.#announcements > 0) this.#afterAnnouncements(() => this.#sendUpdates(expunges));
+    else this.#sendUpdates(expunges);
+  }
+
+  #sendUpdates(expunges: boolean): void {
     const view = this.view;
     if (!view || this.withdrawn()) return;
     // RFC 5267 §4.3: REMOVEFROM names expunged messages by the numbers they still have.
@@ -352,9 +365,32 @@ export class Session {
     for (const update of updates) if (!(update.kind === 'expunge' && this.qresync)) this.#sendUpdate(view, update);
     // RFC 5465 §5.2: NOTIFY's MessageNew fetch-att follow the EXISTS, one FETCH per new message.
     const selected = this.notifier?.spec.selected;
-    if (selected?.events.has('MessageNew') && selected.fetch.length > 0) {
-      for (let i = lowerBound(view.uids, lastUid + 1); i < view.count; i++) this.write(renderFetch(this, view, selected.fetch, i));
+    const first = lowerBound(view.uids, lastUid + 1);
+    if (selected?.events.has('MessageNew') && selected.fetch.length > 0 && first < view.count) {
+      this.#announceNew(view, selected.fetch, Array.from({ length: view.count - first }, (_, n) => first + n));
     }
+  }
+
+  /** The FETCH of new messages, written once the bytes its items read are read. */
+  #announceNew(view: MailboxView, items: readonly FetchItem[], indexes: readonly number[]): void {
+    this.#announcements++;
+    const reading = fetchTargets(this, view, items, indexes).catch((error: unknown): FetchTarget[] => {
+      this.log.error('imap update failed', { error });
+      return [];
+    });
+    this.#afterAnnouncements(async () => {
+      const targets = await reading;
+      this.#announcements--;
+      // A new message already removed again from the store has nothing left to announce.
+      if (this.view === view) for (const target of targets) if (renderable(target, items, this.utf8)) this.write(renderFetch(this, view, items, target));
+    });
+  }
+
+  #afterAnnouncements(send: () => void | Promise<void>): void {
+    this.#announcing = this.#announcing
+      .then(send)
+      .catch((error: unknown) => this.log.error('imap update failed', { error }))
+      .then(() => this.conn.writer.flush());
   }
 
   #refreshing: Promise<void> = Promise.resolve();
@@ -363,7 +399,7 @@ export class Session {
   refreshContexts(): Promise<void> {
     this.#refreshing = this.#refreshing.then(async () => {
       const view = this.view;
-      if (view && this.contexts.size > 0) await this.contexts.refresh(view, (line) => this.untagged(line));
+      if (view && this.contexts.size > 0) await this.contexts.refresh(this.store, view, (line) => this.untagged(line));
     });
     return this.#refreshing;
   }

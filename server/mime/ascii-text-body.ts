@@ -78,16 +78,19 @@ export class AsciiTextBody implements BodySummary {
     return fold(this.#text().replace(/\s+/g, ' '));
   }
 
-  /** True when the folded, white-space-collapsed body contains the needle. */
-  contains(needle: BodyNeedle): boolean {
+  /**
+   * True when the folded, white-space-collapsed body contains the needle. `raw`: the
+   * message's bytes, when the caller has read them from the store (MailStore.readRaw).
+   */
+  contains(needle: BodyNeedle, raw: Buffer = this.raw): boolean {
     if (!needle.ascii) return false;
-    if (!this.upper && needle.bytes !== undefined) return this.raw.indexOf(needle.bytes, this.start) >= 0;
-    const text = this.upper ? this.#text().toLowerCase() : this.#text();
+    if (!this.upper && needle.bytes !== undefined) return raw.indexOf(needle.bytes, this.start) >= 0;
+    const text = this.upper ? this.#text(raw).toLowerCase() : this.#text(raw);
     return needle.plain !== undefined ? text.includes(needle.plain) : needle.pattern.test(text);
   }
 
-  #text(): string {
-    return this.raw.toString('latin1', this.start);
+  #text(raw: Buffer = this.raw): string {
+    return raw.toString('latin1', this.start);
   }
 }
 

@@ -118,25 +118,27 @@ export function buildMimeTree(raw: Buffer, limits: MimeTreeLimits = {}): MimeTre
 const trees = new WeakMap<object, MimeTree>();
 
 /**
- * The tree of a stored message within SERVED_TREE_LIMITS, built once and kept as long
- * as the message object lives (or the one handed to `keepMimeTree`).
+ * The tree of a stored message within SERVED_TREE_LIMITS, built once from its bytes
+ * `raw` and kept as long as the message object lives (or the one handed to
+ * `keepMimeTree`). The bytes are passed in, not read off the message: a store may
+ * keep them elsewhere and hand them out only on request (MailStore.readRaw).
  */
-export function mimeTreeOf(message: { readonly raw: Buffer }): MimeTree {
+export function mimeTreeOf(message: object, raw: Buffer): MimeTree {
   let tree = trees.get(message);
   if (!tree) {
-    tree = buildMimeTree(message.raw, SERVED_TREE_LIMITS);
+    tree = buildMimeTree(raw, SERVED_TREE_LIMITS);
     trees.set(message, tree);
   }
   return tree;
 }
 
-/** Whether `mimeTreeOf` has the message's tree already. */
-export function hasMimeTree(message: { readonly raw: Buffer }): boolean {
-  return trees.has(message);
+/** The tree `mimeTreeOf` keeps for the message, if it has made it already. */
+export function keptMimeTree(message: object): MimeTree | undefined {
+  return trees.get(message);
 }
 
 /** Keeps a tree built elsewhere (on a worker thread) as the message's `mimeTreeOf`. */
-export function keepMimeTree(message: { readonly raw: Buffer }, tree: MimeTree): void {
+export function keepMimeTree(message: object, tree: MimeTree): void {
   trees.set(message, tree);
 }
 

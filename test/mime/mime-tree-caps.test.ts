@@ -53,7 +53,7 @@ describe('served trees (mimeTreeOf)', () => {
   it('stop at SERVED_TREE_LIMITS parts, and still render a balanced BODYSTRUCTURE', () => {
     const parts = Array.from({ length: 1_500 }, (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\n${i}\r\n`).join('');
     const raw = Buffer.from(`Content-Type: multipart/mixed; boundary=p\r\n\r\n${parts}--p--\r\n`);
-    const tree = mimeTreeOf({ raw });
+    const tree = mimeTreeOf({}, raw);
     expect(tree.partCount).toBe(SERVED_TREE_LIMITS.maxParts);
     expect(tree.root.children).toHaveLength(SERVED_TREE_LIMITS.maxParts - 1);
     const out = outputBytes(bodyStructure(tree, true)).toString('latin1');
@@ -63,7 +63,7 @@ describe('served trees (mimeTreeOf)', () => {
 
   it('record at most SERVED_TREE_LIMITS header fields', () => {
     const raw = crlf([...Array.from({ length: 12_000 }, (_, i) => `X-Flood-${i}: ${i}`), 'From: a@red.example', '', 'body']);
-    const tree = mimeTreeOf({ raw });
+    const tree = mimeTreeOf({}, raw);
     expect(tree.root.header).toHaveLength(SERVED_TREE_LIMITS.maxFields);
     expect(tree.root.bodyStart).toBe(raw.indexOf('\r\n\r\nbody') + 4);
   });

@@ -116,10 +116,10 @@ describe('findPart', () => {
 
 describe('mimeTreeOf', () => {
   it('builds one tree per message object', () => {
-    const message = { raw: alternative };
-    const tree = mimeTreeOf(message);
-    expect(mimeTreeOf(message)).toBe(tree);
-    expect(mimeTreeOf({ raw: alternative })).not.toBe(tree);
+    const message = {};
+    const tree = mimeTreeOf(message, alternative);
+    expect(mimeTreeOf(message, alternative)).toBe(tree);
+    expect(mimeTreeOf({}, alternative)).not.toBe(tree);
   });
 });
 

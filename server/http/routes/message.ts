@@ -46,7 +46,7 @@ export const PART_CSP =
 function presentation(message: StoredMessage, part: ParsedPart): PartPresentation {
   if (!/^text\/plain$/i.test(part.contentType)) return partPresentation(part.contentType, part.content, undefined);
   const path = part.partId.split('.').map(Number);
-  const node = path.every((n) => Number.isInteger(n) && n > 0) ? findPart(mimeTreeOf(message), path) : undefined;
+  const node = path.every((n) => Number.isInteger(n) && n > 0) ? findPart(mimeTreeOf(message, message.raw), path) : undefined;
   if (!node || `${node.contentType.type}/${node.contentType.subtype}`.toLowerCase() !== 'text/plain') return DOWNLOAD;
   return partPresentation(part.contentType, part.content, paramValue(node.contentType.params, 'charset'));
 }

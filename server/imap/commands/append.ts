@@ -99,7 +99,7 @@ const append = command({
     for (const message of messages) {
       const only = message.parts[0];
       // A plain literal is copied out of the command's buffer; CATENATE builds a new one.
-      const raw = message.parts.length === 1 && only?.kind === 'text' ? Buffer.from(only.bytes) : catenate(session, message.parts, session.ctx.config.imapMaxLiteral);
+      const raw = message.parts.length === 1 && only?.kind === 'text' ? Buffer.from(only.bytes) : await catenate(session, message.parts, session.ctx.config.imapMaxLiteral);
       if (!Buffer.isBuffer(raw)) return raw;
       if (raw.length === 0) return no('Empty message');
       raws.push(raw);

@@ -2,7 +2,8 @@ import { SEEN, type StoredMessage } from '../../store/types.js';
 import { bad, command, no, ok, SELECTED, type CommandEntry } from '../command.js';
 import { literalPrefix, withoutNul, type ImapOutput } from '../encode.js';
 import { readFetchRequest, type FetchItem, type FetchRequest } from '../fetch-items.js';
-import { binaryBytes, prepareFetch, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
+import { binaryBytes, prepareFetch, readsBytes, renderBodyStructure, renderEnvelope, sectionBytes, unknownCte } from '../fetch-render.js';
+import { BYTES_WINDOW, bytesGiven, readBytes, windows } from '../held-bytes.js';
 import type { MailboxView } from '../mailbox-view.js';
 import { formatDateTime } from '../parser.js';
 import { readSequenceSet, type SequenceSet } from '../sequence-set.js';
@@ -32,7 +33,15 @@ function textLiteralOf(bytes: Buffer): ImapOutput[] {
   return literalOf(withoutNul(bytes));
 }
 
-function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: number, message: StoredMessage): ImapOutput[] {
+/** One message as a FETCH response names it, with its bytes when the items read them. */
+export interface FetchTarget {
+  seq: number;
+  uid: number;
+  message: StoredMessage;
+  raw: Buffer | undefined;
+}
+
+function renderItem(session: Session, view: MailboxView, item: FetchItem, { uid, message, raw }: FetchTarget): ImapOutput[] {
   const utf8 = session.utf8;
   switch (item.kind) {
     case 'simple':
@@ -48,20 +57,20 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
         case 'MODSEQ':
           return [`MODSEQ (${message.modseq})`];
         case 'ENVELOPE':
-          return ['ENVELOPE ', renderEnvelope(message, utf8)];
+          return ['ENVELOPE ', renderEnvelope(message, raw, utf8)];
         case 'BODY':
-          return ['BODY ', renderBodyStructure(message, false, utf8)];
+          return ['BODY ', renderBodyStructure(message, raw, false, utf8)];
         case 'BODYSTRUCTURE':
-          return ['BODYSTRUCTURE ', renderBodyStructure(message, true, utf8)];
+          return ['BODYSTRUCTURE ', renderBodyStructure(message, raw, true, utf8)];
       }
       break;
     case 'rfc822': {
       const section = item.name === 'RFC822' ? '' : item.name === 'RFC822.HEADER' ? 'HEADER' : 'TEXT';
-      const bytes = sectionBytes(message, { part: [], text: section, fields: [] });
+      const bytes = sectionBytes(message, bytesGiven(raw), { part: [], text: section, fields: [] });
       return [`${item.name} `, ...textLiteralOf(bytes)];
     }
     case 'section': {
-      let bytes = sectionBytes(message, item.section);
+      let bytes = sectionBytes(message, bytesGiven(raw), item.section);
       const name = `BODY${item.label}`;
       if (item.partial) {
         // RFC 3501 §6.4.5: the response names the origin octet only.
@@ -73,7 +82,7 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
     }
     case 'binary': {
       const label = `[${item.part.join('.')}]`;
-      let bytes = binaryBytes(message, item.part);
+      let bytes = binaryBytes(message, bytesGiven(raw), item.part);
       if (item.size) return [`BINARY.SIZE${label} ${bytes ? bytes.length : 0}`];
       if (!bytes) return [`BINARY${label} NIL`];
       let name = `BINARY${label}`;
@@ -89,21 +98,35 @@ function renderItem(session: Session, view: MailboxView, item: FetchItem, uid: n
   return [];
 }
 
-/** `* n FETCH (item…` for the message at a view index, without the closing parenthesis. */
-function fetchItems(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): ImapOutput[] {
-  const message = view.messages[index] as StoredMessage;
-  const uid = view.uids[index] as number;
-  const chunks: ImapOutput[] = [`* ${index + 1} FETCH (`];
+/** `* n FETCH (item…` for one message, without the closing parenthesis. */
+function fetchItems(session: Session, view: MailboxView, items: readonly FetchItem[], target: FetchTarget): ImapOutput[] {
+  const chunks: ImapOutput[] = [`* ${target.seq} FETCH (`];
   items.forEach((item, n) => {
     if (n > 0) chunks.push(' ');
-    chunks.push(...renderItem(session, view, item, uid, message));
+    chunks.push(...renderItem(session, view, item, target));
   });
   return chunks;
 }
 
+/** The view's messages at these indexes, with the bytes the items read of them (undefined for a message gone from the store). */
+export async function fetchTargets(session: Session, view: MailboxView, items: readonly FetchItem[], indexes: readonly number[]): Promise<FetchTarget[]> {
+  const targets = indexes.map((i): FetchTarget => ({ seq: i + 1, uid: view.uids[i] as number, message: view.messages[i] as StoredMessage, raw: undefined }));
+  const reading = targets.filter((t) => readsBytes(t.message, items, session.utf8));
+  if (reading.length === 0) return targets;
+  const bytes = await readBytes(session.store, reading.map((t) => t.message));
+  reading.forEach((target, n) => (target.raw = bytes[n]));
+  await prepareFetch(reading, items);
+  return targets;
+}
+
+/** Whether the target can be rendered: it has its bytes, or the items read none. */
+export function renderable(target: FetchTarget, items: readonly FetchItem[], utf8: boolean): boolean {
+  return target.raw !== undefined || !readsBytes(target.message, items, utf8);
+}
+
 /** A whole unsolicited FETCH response (RFC 5465 §5.2): it reports, never sets \Seen. */
-export function renderFetch(session: Session, view: MailboxView, items: readonly FetchItem[], index: number): Buffer {
-  const chunks = [...fetchItems(session, view, items, index), ')\r\n'];
+export function renderFetch(session: Session, view: MailboxView, items: readonly FetchItem[], target: FetchTarget): Buffer {
+  const chunks = [...fetchItems(session, view, items, target), ')\r\n'];
   return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
 }
 
@@ -136,12 +159,16 @@ function fetchCommand(uid: boolean) {
       const changedSince = request.changedSince;
       const indexes = changedSince === null ? found : found.filter((i) => (view.messages[i] as StoredMessage).modseq > changedSince);
       if (request.vanished && changedSince !== null) sendVanishedEarlier(session, changedSince, knownUids(session, set));
-      await prepareFetch(indexes.map((i) => view.messages[i] as StoredMessage), items);
       // RFC 3516 §4.3 / RFC 9051 §7.1: a part that cannot be decoded fails the whole
       // FETCH before any of it is sent (and before \Seen is set).
       const binaryParts = items.flatMap((item) => (item.kind === 'binary' ? [item.part] : []));
-      if (binaryParts.length > 0 && indexes.some((i) => binaryParts.some((part) => unknownCte(view.messages[i] as StoredMessage, part)))) {
-        return no('Cannot decode the Content-Transfer-Encoding of a requested part', 'UNKNOWN-CTE');
+      if (binaryParts.length > 0) {
+        for (const window of windows(indexes)) {
+          const targets = await fetchTargets(session, view, items, window);
+          if (targets.some((t) => t.raw !== undefined && binaryParts.some((part) => unknownCte(t.message, t.raw as Buffer, part)))) {
+            return no('Cannot decode the Content-Transfer-Encoding of a requested part', 'UNKNOWN-CTE');
+          }
+        }
       }
 
       let seen = new Set<StoredMessage>();
@@ -151,10 +178,21 @@ function fetchCommand(uid: boolean) {
       }
       const reportsFlags = has('FLAGS');
       let written = 0;
-      for (const i of indexes) {
+      let gone = 0;
+      let targets: FetchTarget[] = [];
+      for (const [n, i] of indexes.entries()) {
+        // The bytes of a window of messages at a time (held-bytes.ts), let go once it is written.
+        if (n % BYTES_WINDOW === 0) targets = await fetchTargets(session, view, items, indexes.slice(n, n + BYTES_WINDOW));
+        const target = targets[n % BYTES_WINDOW] as FetchTarget;
+        if (!renderable(target, items, session.utf8)) {
+          // Removed from the store by another session since this one was told of it:
+          // its FETCH response is left out and the command says why (RFC 2180 §4.1.2).
+          gone++;
+          continue;
+        }
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;
-        const chunks = fetchItems(session, view, items, i);
+        const chunks = fetchItems(session, view, items, target);
         if (seen.has(message)) {
           // RFC 3501 §6.4.5: a \Seen set by this FETCH is reported with it.
           if (!reportsFlags) chunks.push(` FLAGS ${session.flagList(view, messageUid, message)}`);
@@ -170,6 +208,8 @@ function fetchCommand(uid: boolean) {
         for (const chunk of chunks) session.write(chunk);
         if (++written % DRAIN_EVERY === 0) await session.conn.writer.drain();
       }
+      // RFC 5530 §3 EXPUNGEISSUED: the client learns of the expunge at its next command.
+      if (gone > 0) return no('Some of the messages were expunged by another session', 'EXPUNGEISSUED');
       return ok(`${call.name} completed`);
     },
   });

@@ -3,7 +3,8 @@ import { quoted } from '../encode.js';
 import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
-import { bodySummary, matches, needsBody, readSearchKey, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
+import { BYTES_WINDOW, readBytes } from '../held-bytes.js';
+import { bodySummary, matches, mayReadBytes, needsBody, readSearchKey, readsBytes, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
 import type { SearchContext } from '../search-context.js';
 import { esearchLine, partialSlice, readReturnOptions, type ReturnOptions } from '../search-return.js';
 import type { SequenceSet } from '../sequence-set.js';
@@ -86,7 +87,21 @@ function reportedModseq(view: MailboxView, found: readonly number[], returns: Re
   return highest;
 }
 
-/** Runs a search over the view; returns matching 0-based indexes in order. */
+/** The bytes the key reads of the messages in [start, end), by index from start. */
+async function windowBytes(session: Session, key: SearchKey, messages: readonly StoredMessage[], start: number, end: number): Promise<Array<Buffer | undefined>> {
+  const at: number[] = [];
+  for (let i = start; i < end; i++) if (readsBytes(key, messages[i] as StoredMessage)) at.push(i);
+  const bytes = await readBytes(session.store, at.map((i) => messages[i] as StoredMessage));
+  const held: Array<Buffer | undefined> = new Array(end - start);
+  at.forEach((i, n) => (held[i - start] = bytes[n]));
+  return held;
+}
+
+/**
+ * Runs a search over the view; returns matching 0-based indexes in order. The bytes the
+ * keys read are read a window of messages at a time; a message whose bytes are gone
+ * from the store (expunged by another session) matches nothing, as FETCH leaves it out (RFC 2180 §4.1).
+ */
 export async function evaluate(session: Session, view: MailboxView, key: SearchKey): Promise<number[]> {
   // ALL (what SORT and THREAD are most often given) needs no look at any message.
   if (key.kind === 'all') return Array.from(view.messages, (_, i) => i);
@@ -114,16 +129,26 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
     inSeq: (set: SequenceSet) => inSet(seqCache, set, index, false),
     inUid: (set: SequenceSet) => inSet(uidCache, set, index, true),
     body: undefined,
+    raw: undefined,
   };
-  for (index = 0; index < messages.length; index++) {
-    const message = messages[index] as StoredMessage;
-    const uid = uids[index] as number;
-    candidate.seq = index + 1;
-    candidate.uid = uid;
-    candidate.message = message;
-    candidate.recent = view.recent.has(uid);
-    if (body) candidate.body = await bodySummary(message, session.store);
-    if (matches(key, candidate)) out.push(index);
+  const reads = mayReadBytes(key);
+  /** The window's bytes, by index from its start: none for a message the key reads nothing of. */
+  let held: Array<Buffer | undefined> = [];
+  for (let start = 0; start < messages.length; start += BYTES_WINDOW) {
+    const end = Math.min(start + BYTES_WINDOW, messages.length);
+    if (reads) held = await windowBytes(session, key, messages, start, end);
+    for (index = start; index < end; index++) {
+      const message = messages[index] as StoredMessage;
+      const uid = uids[index] as number;
+      candidate.seq = index + 1;
+      candidate.uid = uid;
+      candidate.message = message;
+      candidate.recent = view.recent.has(uid);
+      candidate.raw = held[index - start];
+      if (candidate.raw === undefined && reads && readsBytes(key, message)) continue;
+      if (body) candidate.body = await bodySummary(message, candidate.raw, session.store);
+      if (matches(key, candidate)) out.push(index);
+    }
   }
   return out;
 }
@@ -141,7 +166,7 @@ export function keepContext(session: Session, key: SearchKey, kept: Omit<SearchC
 export function searchingCommand<Args extends SearchCriteria>(
   name: string,
   parse: (r: Reader, session: Session) => Args,
-  answer: (view: MailboxView, found: number[], args: Args, call: Invocation, session: Session) => string,
+  answer: (view: MailboxView, found: number[], args: Args, call: Invocation, session: Session) => Promise<string>,
 ): CommandEntry {
   const uid = name.startsWith('UID ');
   return command<Args>({
@@ -153,7 +178,7 @@ export function searchingCommand<Args extends SearchCriteria>(
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (args.badCharset) return no('Unsupported charset', 'BADCHARSET (UTF-8 US-ASCII)');
-      session.untagged(answer(view, await evaluate(session, view, args.key), args, call, session));
+      session.untagged(await answer(view, await evaluate(session, view, args.key), args, call, session));
       return ok(`${call.name} completed`);
     },
   });

@@ -2,7 +2,8 @@ import type { CommandEntry } from '../command.js';
 import type { Reader } from '../parser.js';
 import { esearchLine, readReturnOptions, type ReturnOptions } from '../search-return.js';
 import type { Session } from '../session.js';
-import { isSortKey, sortMessages, type SortCriterion } from '../sort/sort-keys.js';
+import { learnFacts } from '../sort/message-facts.js';
+import { headerFactsOf, isSortKey, sortMessages, type SortCriterion } from '../sort/sort-keys.js';
 import { keepContext, readCharset, readSearchKeys, searchingCommand, type SearchCriteria } from './search.js';
 
 /** RFC 5267 §3.2 ESORT result options, RFC 5267 §4.4 / RFC 9394 PARTIAL, and RFC 5267 §4.1 UPDATE. */
@@ -45,8 +46,8 @@ function readSort(r: Reader, session: Session): SortArgs {
 
 /** RFC 5256 SORT and UID SORT, with RFC 5267 ESORT (RETURN) and RFC 5957 DISPLAYFROM/DISPLAYTO. */
 function sortCommand(name: string): CommandEntry {
-  return searchingCommand<SortArgs>(name, readSort, (view, found, { criteria, returns, key }, call, session) => {
-    const sorted = sortMessages(view.messages, found, criteria);
+  return searchingCommand<SortArgs>(name, readSort, async (view, found, { criteria, returns, key }, call, session) => {
+    const sorted = sortMessages(view.messages, await learnFacts(session.store, view.messages, found, headerFactsOf(criteria)), criteria);
     const numbers = sorted.map((i) => (call.uid ? (view.uids[i] as number) : i + 1));
     if (returns?.options.has('UPDATE')) keepContext(session, key, { tag: call.tag, uid: call.uid, sort: criteria, result: sorted.map((i) => view.uids[i] as number) });
     if (returns) return esearchLine(call.tag, call.uid, numbers, returns);

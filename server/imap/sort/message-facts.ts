@@ -1,12 +1,16 @@
 /**
  * What SORT and THREAD compare, worked out once per message and kept beside it (a
  * message's bytes never change), so a SORT over 100,000 messages reads no header.
- * Each fact is computed the first time a command asks for it.
+ * The facts read from header fields are learnt from the message's bytes, which the
+ * command reads through the store first (`learnFacts`); the others come from the
+ * store's summary when first asked for.
  */
 import { parseAddressEntries, type AddressEntry } from '../../mime/address-list.js';
 import { fieldNames, firstFieldValues } from '../../mime/field-value.js';
 import { decodeWords } from '../../mime/summary.js';
+import type { MailStore } from '../../store/mail-store.js';
 import type { StoredMessage } from '../../store/types.js';
+import { readBytes, windows } from '../held-bytes.js';
 import { baseSubject, type BaseSubject } from './base-subject.js';
 
 const ADDRESS_FIELDS = fieldNames(['From', 'To', 'Cc']);
@@ -22,6 +26,9 @@ export interface AddressKeys {
   /** RFC 5957 §3: display name of the first address, else its addr-spec, upper-cased. */
   display: string;
 }
+
+/** The facts read from a message's header fields: its first From, To and Cc; its Message-ID and references. */
+export type HeaderFacts = 'addresses' | 'thread-ids';
 
 export class MessageFacts {
   #subject: BaseSubject | undefined;
@@ -61,23 +68,36 @@ export class MessageFacts {
     return this.#threadIds().references;
   }
 
-  #addressKeys(): [AddressKeys, AddressKeys, AddressKeys] {
-    if (!this.#addresses) {
-      const [from, to, cc] = firstFieldValues(this.message.raw, ADDRESS_FIELDS);
+  /** Whether the facts of this kind are still to be learnt from the message's bytes. */
+  lacks(kind: HeaderFacts): boolean {
+    return (kind === 'addresses' ? this.#addresses : this.#ids) === undefined;
+  }
+
+  /** Learns the facts of this kind from the message's bytes. */
+  learn(kind: HeaderFacts, raw: Buffer): void {
+    if (kind === 'addresses') {
+      const [from, to, cc] = firstFieldValues(raw, ADDRESS_FIELDS);
       this.#addresses = [addressKeys(from), addressKeys(to), addressKeys(cc)];
+      return;
     }
-    return this.#addresses;
+    const [id, references, inReplyTo] = firstFieldValues(raw, THREAD_FIELDS);
+    let refs = msgIds(references ?? '', MAX_REFERENCES);
+    if (refs.length === 0) refs = msgIds(inReplyTo ?? '', 1);
+    this.#ids = { id: msgIds(id ?? '', 1)[0] ?? '', references: refs };
+  }
+
+  #addressKeys(): [AddressKeys, AddressKeys, AddressKeys] {
+    return this.#addresses ?? unlearnt('addresses');
   }
 
   #threadIds(): { id: string; references: string[] } {
-    if (!this.#ids) {
-      const [id, references, inReplyTo] = firstFieldValues(this.message.raw, THREAD_FIELDS);
-      let refs = msgIds(references ?? '', MAX_REFERENCES);
-      if (refs.length === 0) refs = msgIds(inReplyTo ?? '', 1);
-      this.#ids = { id: msgIds(id ?? '', 1)[0] ?? '', references: refs };
-    }
-    return this.#ids;
+    return this.#ids ?? unlearnt('thread-ids');
   }
+}
+
+/** Asking for facts no command learnt first is a bug in that command. */
+function unlearnt(kind: HeaderFacts): never {
+  throw new Error(`message facts (${kind}) used before they were learnt`);
 }
 
 function msgIds(value: string, max: number): string[] {
@@ -119,4 +139,26 @@ export function factsOf(message: StoredMessage): MessageFacts {
     facts.set(message, found);
   }
   return found;
+}
+
+/**
+ * Learns the facts of these kinds for the view's messages at `indexes` that lack them,
+ * reading their bytes through the store a window at a time. Returns the indexes whose
+ * facts are known: a message gone from the store meanwhile (expunged by another
+ * session) is left out, as SEARCH leaves it out.
+ */
+export async function learnFacts(store: MailStore, messages: readonly StoredMessage[], indexes: readonly number[], kinds: readonly HeaderFacts[]): Promise<number[]> {
+  const lacking = (i: number) => kinds.some((kind) => factsOf(messages[i] as StoredMessage).lacks(kind));
+  if (kinds.length === 0 || !indexes.some(lacking)) return [...indexes];
+  const known: number[] = [];
+  for (const window of windows(indexes)) {
+    const reading = window.filter(lacking).map((i) => messages[i] as StoredMessage);
+    const bytes = await readBytes(store, reading);
+    reading.forEach((message, n) => {
+      const raw = bytes[n];
+      if (raw) for (const kind of kinds) if (factsOf(message).lacks(kind)) factsOf(message).learn(kind, raw);
+    });
+    for (const i of window) if (!lacking(i)) known.push(i);
+  }
+  return known;
 }

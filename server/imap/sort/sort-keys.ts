@@ -4,7 +4,7 @@
  * order is total (RFC 5256 §2.2: ties go by sequence number).
  */
 import type { StoredMessage } from '../../store/types.js';
-import { factsOf, sentDate } from './message-facts.js';
+import { factsOf, sentDate, type HeaderFacts } from './message-facts.js';
 
 export type SortKeyName = 'ARRIVAL' | 'CC' | 'DATE' | 'FROM' | 'SIZE' | 'SUBJECT' | 'TO' | 'DISPLAYFROM' | 'DISPLAYTO';
 
@@ -19,13 +19,20 @@ export function isSortKey(word: string): word is SortKeyName {
   return KEYS.has(word);
 }
 
+const ADDRESS_KEYS: ReadonlySet<SortKeyName> = new Set<SortKeyName>(['FROM', 'TO', 'CC', 'DISPLAYFROM', 'DISPLAYTO']);
+
+/** The header facts the criteria compare, which `learnFacts` must learn before `sortMessages`. */
+export function headerFactsOf(criteria: readonly SortCriterion[]): HeaderFacts[] {
+  return criteria.some((c) => ADDRESS_KEYS.has(c.key)) ? ['addresses'] : [];
+}
+
 /** The value a key compares for one message: numbers for times and sizes, upper-cased text otherwise. */
 export function sortValue(key: SortKeyName, message: StoredMessage): number | string {
   switch (key) {
     case 'ARRIVAL':
       return message.receivedAt.getTime();
     case 'SIZE':
-      return message.raw.length;
+      return message.size;
     case 'DATE':
       // Read straight from the summary: no cached facts to look up.
       return sentDate(message);

@@ -19,8 +19,9 @@ export function bodyQuery(value: string): BodyQuery {
 
 /**
  * Whether a body summary holds the query: a plain ASCII body in its stored bytes (it
- * keeps no folded copy, see AsciiTextBody), any other in the indexer's search text.
+ * keeps no folded copy, see AsciiTextBody; `raw` when the caller has read them), any
+ * other in the indexer's search text.
  */
-export function bodyMatches(body: BodySummary, query: BodyQuery): boolean {
-  return body instanceof AsciiTextBody ? body.contains(query.needle) : body.searchText.includes(query.text);
+export function bodyMatches(body: BodySummary, query: BodyQuery, raw?: Buffer): boolean {
+  return body instanceof AsciiTextBody ? body.contains(query.needle, raw) : body.searchText.includes(query.text);
 }
