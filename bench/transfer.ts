@@ -87,9 +87,9 @@ async function importRate(): Promise<void> {
   let ours = Infinity;
   let theirs = Infinity;
   for (let round = 0; round < 3; round++) {
-    sandbox.store.clear();
+    await sandbox.store.clear();
     theirs = Math.min(theirs, await runNodemailer());
-    sandbox.store.clear();
+    await sandbox.store.clear();
     ours = Math.min(ours, await runOurs());
   }
   await sandbox.stop(0);

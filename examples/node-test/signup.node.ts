@@ -15,8 +15,8 @@ describe('sign-up mail (node:test)', () => {
     box = await startLetterbox({ pop3: false, imap: false });
   });
   after(() => box.stop());
-  beforeEach(() => {
-    box.store.clear();
+  beforeEach(async () => {
+    await box.store.clear();
   });
 
   it('arrives with a code the test can read', async () => {

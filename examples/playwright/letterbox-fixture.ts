@@ -21,7 +21,7 @@ export const test = base.extend<{ letterbox: Letterbox & { smtp: Smtp } }, { let
     { scope: 'worker' },
   ],
   letterbox: async ({ letterboxWorker }, use) => {
-    letterboxWorker.store.clear();
+    await letterboxWorker.store.clear();
     await use(letterboxWorker);
   },
 });

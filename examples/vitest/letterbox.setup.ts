@@ -17,8 +17,8 @@ beforeAll(async () => {
   box = await startLetterbox({ pop3: false, imap: false });
 });
 
-beforeEach(() => {
-  box?.store.clear();
+beforeEach(async () => {
+  await box?.store.clear();
 });
 
 afterAll(async () => {

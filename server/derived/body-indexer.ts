@@ -6,7 +6,7 @@ import { parsesOffThread } from '../mime/off-thread.js';
 import { isIdentityEncoding } from '../mime/transfer-encoding.js';
 import { treeSummary } from '../mime/tree-summary.js';
 import type { MailStore } from '../store/mail-store.js';
-import type { StoredMessage } from '../store/types.js';
+import type { BodySummary, StoredMessage } from '../store/types.js';
 import { summariseOffThread } from './parse-jobs.js';
 import { sharedPool, type WorkerPool } from './worker-pool.js';
 
@@ -36,6 +36,8 @@ export class BodyIndexer {
   /** A turn is running (it may be awaiting bytes). */
   #turning = false;
   #parsing = 0;
+  /** Summaries handed to the store that it has not taken yet. */
+  #writing = 0;
   #idle: Array<() => void> = [];
   #stopped = false;
   readonly #unsubscribe: Array<() => void>;
@@ -77,7 +79,7 @@ export class BodyIndexer {
   }
 
   #pending(): number {
-    return this.#queue.length - this.#head + this.#parsing;
+    return this.#queue.length - this.#head + this.#parsing + this.#writing;
   }
 
   #schedule(): void {
@@ -134,14 +136,14 @@ export class BodyIndexer {
     // Plain ASCII text at any size: nothing is decoded or copied (isAscii is native).
     const ascii = form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(message, form.start, small) : undefined;
     if (ascii || (form && small)) {
-      this.store.setBody(message.id, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
+      this.#attach(message, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
       return true;
     }
     // Text with attachments, read from the MIME tree's offsets (no attachment is decoded),
     // unless building that tree is itself heavy (size, a header flood, many parts).
     const tree = !form && !parsesOffThread(raw) ? treeSummary(raw) : undefined;
     if (tree) {
-      this.store.setBody(message.id, tree);
+      this.#attach(message, tree);
       return true;
     }
     if (this.#parsing >= this.#maxParsing) return false;
@@ -156,12 +158,24 @@ export class BodyIndexer {
         if (this.#stopped || this.store.get(message.id) !== message) return;
         // Still give the message a (blank) summary: waiters and live events key on it.
         if (!body) this.logger?.warn('indexing a message gave up (time limit or worker failure)', { id: message.id, bytes: raw.length });
-        this.store.setBody(message.id, body ?? summaryOfText('', 0, 0));
+        this.#attach(message, body ?? summaryOfText('', 0, 0));
       })
       .catch((error: unknown) => this.logger?.error('bug while indexing a message', { id: message.id, error }))
       .finally(() => {
         this.#parsing--;
         if (this.#head < this.#queue.length) this.#schedule();
+        this.#settle();
+      });
+  }
+
+  /** Gives a message its summary; pending until the store has it, so idle() means indexed. */
+  #attach(message: StoredMessage, body: BodySummary): void {
+    this.#writing++;
+    this.store
+      .setBody(message.id, body)
+      .catch((error: unknown) => this.logger?.error('could not store the body summary of a message', { id: message.id, error }))
+      .finally(() => {
+        this.#writing--;
         this.#settle();
       });
   }

@@ -32,7 +32,7 @@ class FolderHistory {
     while (this.ranges > EXPUNGE_HISTORY_RANGES) {
       const dropped = this.expunges.shift() as Expunge;
       this.ranges -= dropped.uids.length;
-      this.floor = dropped.modseq;
+      this.floor = Math.max(this.floor, dropped.modseq);
     }
   }
 }
@@ -52,6 +52,8 @@ export class ExpungeHistory {
   /** Changes before this process (a journal replay) are not known. */
   readonly #start: number;
   readonly #off: () => void;
+  /** Expunges waiting for their mod-sequence; each leaves the set once recorded. */
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(store: MailStore) {
     // Mod-sequences below #start (from before a restart: the journal jumps past them) get the all-known-UIDs answer.
@@ -62,8 +64,21 @@ export class ExpungeHistory {
       // Pruning unfiles one message at a time, on the SMTP path: its range needs no sorting.
       const only = e.uids.length === 1 ? (e.uids[0] as number) : undefined;
       const uids = only !== undefined ? [[only, only] as const] : normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
-      this.#history(folder).add({ modseq: store.nextModseq(), uids });
+      const history = this.#history(folder);
+      const recorded = store.nextModseq().then(
+        (modseq) => history.add({ modseq, uids }),
+        // No mod-sequence, so the expunge cannot be placed: every client that may
+        // not know of it gets the answer for a history that does not reach back.
+        () => void (history.floor = Math.max(history.floor, store.modseq + 1)),
+      );
+      this.#pending.add(recorded);
+      void recorded.finally(() => this.#pending.delete(recorded));
     });
+  }
+
+  /** Resolves once every expunge announced so far is in the history. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#pending);
   }
 
   #history(folder: FolderInfo): FolderHistory {

@@ -272,7 +272,7 @@ export async function bodySummary(message: StoredMessage, store?: MailStore): Pr
   if (message.body) return message.body;
   if (parsesOffThread(message.raw)) {
     const summary = (await summariseOffThread(message.raw, simpleBodyForm(message.raw) ? 'simple' : 'full')) ?? summaryOfText('', 0, 0);
-    if (store?.get(message.id) === message && !message.body) store.setBody(message.id, summary);
+    if (store?.get(message.id) === message && !message.body) await store.setBody(message.id, summary);
     return summary;
   }
   const simple = simpleBodyText(message.raw);

@@ -94,7 +94,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   let table: RoutingTable = routingTable(file, new Map());
   let closed = false;
   const save = dataDir ? dynamicInboxWriter(dataDir, logger) : undefined;
-  const pruneGlobally = globalPruner(options.globalLimits ?? { maxMessages: 0, maxBytes: 0 }, () => [...live.values()].map((l) => l.inbox.store));
+  const pruneGlobally = globalPruner(options.globalLimits ?? { maxMessages: 0, maxBytes: 0 }, () => [...live.values()].map((l) => l.inbox.store), logger);
 
   /** Users, SMTP credentials and routing from the file and the dynamic inboxes now. */
   const rebuild = () => {
@@ -174,7 +174,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     if (entry.timer !== undefined) timers.clearTimeout(entry.timer);
     entry.offDelivered();
     await entry.services.stop().catch((error: unknown) => logger.error('stopping the services of an inbox failed', { inbox: entry.inbox.name, error }));
-    if (discard) entry.inbox.store.clear();
+    if (discard) await entry.inbox.store.clear().catch((error: unknown) => logger.error('emptying a removed inbox failed', { inbox: entry.inbox.name, error }));
     await entry.opened.close(discard).catch((error: unknown) => logger.error('closing the journal of an inbox failed', { inbox: entry.inbox.name, error }));
   };
 

@@ -31,9 +31,10 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
   // Checked once here rather than by each inbox's release service, halfway through opening them.
   releaseSettings(slices.relay);
   const file = await loadInboxesFile(config.inboxes);
+  const logger = shared.logger.child({ service: 'inboxes' });
   const directory = await createInboxDirectory({
     file,
-    logger: shared.logger.child({ service: 'inboxes' }),
+    logger,
     maxSize: config.smtpMaxSize,
     clock: shared.clock,
     dataDir: config.dataDir || null,
@@ -41,10 +42,10 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
     services: inboxServices(shared, slices),
   });
   const union = createUnionStore(directory);
-  const reloader = inboxesReloader(config.inboxes, directory, shared.logger.child({ service: 'inboxes' }));
+  const reloader = inboxesReloader(config.inboxes, directory, logger);
   return {
     directory,
-    delivery: routingDelivery(directory, config.smtpMaxSize),
+    delivery: routingDelivery(directory, config.smtpMaxSize, logger),
     store: union,
     reloader,
     front: {

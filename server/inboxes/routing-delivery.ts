@@ -5,11 +5,12 @@
  * message is taken by all its inboxes or none: if one cannot save it, the copies the
  * others saved are taken out again before the refusal.
  */
+import type { Logger } from '../lib/log.js';
 import type { Delivery, DeliveryBatchResult, DeliveryResult } from '../store/delivery.js';
 import type { DeliverInput, StoredMessage } from '../store/types.js';
 import type { InboxDirectory } from './types.js';
 
-export function routingDelivery(directory: InboxDirectory, maxSize: number): Delivery {
+export function routingDelivery(directory: InboxDirectory, maxSize: number, logger: Logger): Delivery {
   const tooLarge = (bytes: number) => bytes > maxSize;
 
   /** Each input's inboxes, or the refusal of the first that none takes. */
@@ -67,9 +68,9 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number): Del
     });
     const failed = results.find((r) => !r.ok);
     if (failed === undefined && first.every((m) => m !== undefined)) return { ok: true, messages: first as StoredMessage[] };
-    results.forEach((result, b) => {
-      if (result.ok) (batches[b] as (typeof batches)[number]).inbox.store.remove(result.messages.map((m) => m.id));
-    });
+    // The answer is the refusal either way: a copy that cannot be taken out is only logged.
+    const takenBack = results.map((result, b) => (result.ok ? (batches[b] as (typeof batches)[number]).inbox.store.remove(result.messages.map((m) => m.id)) : 0));
+    await Promise.all(takenBack).catch((error: unknown) => logger.error('taking back the copies of a message not saved in every inbox failed', { error }));
     return failed && !failed.ok ? failed : { ok: false, refusal: { reason: 'not-saved' } };
   };
 

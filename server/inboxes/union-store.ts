@@ -263,39 +263,41 @@ class InboxUnion implements UnionStore {
     return Promise.reject(new Error('the union of all inboxes takes no new mail: it enters through routing, into an inbox'));
   }
 
-  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): StoredMessage[] {
+  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): Promise<StoredMessage[]> {
     const wanted = [...flags];
     return this.#delegate(ids, (store, group) => store.setFlags(group, operation, wanted));
   }
 
-  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): StoredMessage[] {
+  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): Promise<StoredMessage[]> {
     const wanted = [...tags];
     return this.#delegate(ids, (store, group) => store.setTags(group, wanted));
   }
 
-  /** Runs a change in each inbox holding some of `ids` and answers with the union's messages it changed. */
-  #delegate(ids: Iterable<MessageId>, change: (store: MailStore, ids: MessageId[]) => StoredMessage[]): StoredMessage[] {
-    const changed: StoredMessage[] = [];
-    for (const [inbox, group] of this.#byInbox(ids)) changed.push(...this.#known(change(inbox.store, group)));
-    return changed;
+  /**
+   * Runs a change in each inbox holding some of `ids` and answers with the union's
+   * messages it changed. The inboxes are independent, so their writes run together.
+   */
+  async #delegate(ids: Iterable<MessageId>, change: (store: MailStore, ids: MessageId[]) => Promise<StoredMessage[]>): Promise<StoredMessage[]> {
+    const changed = await Promise.all([...this.#byInbox(ids)].map(([inbox, group]) => change(inbox.store, group)));
+    return changed.flatMap((records) => this.#known(records));
   }
 
-  setBody(id: MessageId, body: BodySummary): void {
-    this.#byId.get(id)?.inbox.store.setBody(id, body);
+  async setBody(id: MessageId, body: BodySummary): Promise<void> {
+    await this.#byId.get(id)?.inbox.store.setBody(id, body);
   }
 
-  remove(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): number {
-    let removed = 0;
-    for (const [inbox, group] of this.#byInbox(ids)) removed += inbox.store.remove(group, reason);
-    return removed;
+  async remove(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): Promise<number> {
+    const removed = await Promise.all([...this.#byInbox(ids)].map(([inbox, group]) => inbox.store.remove(group, reason)));
+    return sum(removed);
   }
 
   /** Empties every inbox, announced as one `cleared`. */
-  clear(): number {
+  async clear(): Promise<number> {
     let count = 0;
+    // Until every inbox has answered: a backend may announce its `cleared` late.
     this.#clearing = true;
     try {
-      for (const inbox of this.#followed.keys()) count += inbox.store.clear();
+      count = sum(await Promise.all([...this.#followed.keys()].map((inbox) => inbox.store.clear())));
     } finally {
       this.#clearing = false;
     }
@@ -366,16 +368,16 @@ class InboxUnion implements UnionStore {
   folderEntry(): FolderEntry | undefined {
     return undefined;
   }
-  createFolder(): FolderInfo | FolderError {
+  async createFolder(): Promise<FolderInfo | FolderError> {
     return 'missing';
   }
-  deleteFolder(): FolderError | undefined {
+  async deleteFolder(): Promise<FolderError | undefined> {
     return 'missing';
   }
-  renameFolder(): FolderInfo | FolderError {
+  async renameFolder(): Promise<FolderInfo | FolderError> {
     return 'missing';
   }
-  subscribeFolder(): true | FolderError {
+  async subscribeFolder(): Promise<true | FolderError> {
     return 'missing';
   }
   subscriptions(): ReadonlySet<string> {
@@ -384,13 +386,13 @@ class InboxUnion implements UnionStore {
   placementsOf(): FolderPlacement[] {
     return [];
   }
-  copyToFolder(): FolderEntry[] | FolderError {
+  async copyToFolder(): Promise<FolderEntry[] | FolderError> {
     return 'missing';
   }
-  moveToFolder(): FolderMove | FolderError {
+  async moveToFolder(): Promise<FolderMove | FolderError> {
     return 'missing';
   }
-  expunge(): void {}
+  async expunge(): Promise<void> {}
 
   // ---- Mod-sequences -------------------------------------------------------------------
 
@@ -401,10 +403,14 @@ class InboxUnion implements UnionStore {
     return highest;
   }
 
-  nextModseq(step = 1): number {
+  async nextModseq(step = 1): Promise<number> {
     this.#modseqFloor = this.modseq + step;
     return this.#modseqFloor;
   }
+}
+
+function sum(counts: readonly number[]): number {
+  return counts.reduce((total, count) => total + count, 0);
 }
 
 interface Arrival {

@@ -121,11 +121,11 @@ export class Maildrop {
   /**
    * The UPDATE state (RFC 1939 §6): takes the marked messages out of the login's
    * INBOX; the store removes those no other mailbox holds (DESIGN.md "Deleting").
-   * Returns how many were marked.
+   * Resolves with how many were marked.
    */
-  commit(): number {
+  async commit(): Promise<number> {
     const uids = [...this.#deleted].map((number) => (this.#entries[number - 1] as MaildropEntry).uid);
-    if (uids.length > 0) this.store.expunge(this.login, INBOX, uids);
+    if (uids.length > 0) await this.store.expunge(this.login, INBOX, uids);
     return uids.length;
   }
 

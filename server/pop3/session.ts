@@ -119,9 +119,9 @@ export class Pop3Session implements Pop3SessionView {
     return undefined;
   }
 
-  enterUpdate(): number {
+  async enterUpdate(): Promise<number> {
     this.state = 'update';
-    const deleted = this.maildrop.commit();
+    const deleted = await this.maildrop.commit();
     this.#connection.sessionLog.count('deleted', deleted);
     return deleted;
   }

@@ -80,7 +80,7 @@ export class DeliveryService implements Delivery {
     const messages = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (messages.length === inputs.length) return { ok: true, messages };
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (messages.length > 0) this.#store.remove(messages.map((m) => m.id));
+    if (messages.length > 0) await this.#store.remove(messages.map((m) => m.id)).catch((error: unknown) => this.#logger.error('taking back a batch that was not saved failed', { error }));
     return this.#notSaved(failure?.reason, inputs[0]);
   }
 

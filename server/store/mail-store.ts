@@ -49,9 +49,12 @@ export interface FolderMove {
  * - Message bytes are asynchronous (`readRaw`): a backend may fetch them on demand
  *   through a bounded cache instead of holding every body in memory.
  *
- * Writes change the index at once and announce it; they are durable when the promise
- * they return (deliver) or `flushed()` resolves. A new message is acknowledged only
- * after that (the SMTP 250, HTTP send's 200, IMAP APPEND's OK: see delivery.ts).
+ * Writes are asynchronous: a backend shared by several nodes orders them cluster-wide
+ * (seqs, UIDs and mod-sequences come from one place) before it applies them to its
+ * index. A write's promise resolves once the index holds the change and it has been
+ * announced; it is durable when `flushed()` resolves (deliver: when it resolves). A new
+ * message is acknowledged only after that (the SMTP 250, HTTP send's 200, IMAP
+ * APPEND's OK: see delivery.ts). `setLimits` is node configuration, not a write.
  */
 export interface MailStore {
   /** Subscribes to a store event; returns the unsubscribe. Events follow the change they announce. */
@@ -67,15 +70,15 @@ export interface MailStore {
    */
   deliver(input: DeliverInput): Promise<StoredMessage>;
   /** Changes flags; announces and returns only the messages that actually changed. */
-  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): StoredMessage[];
+  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): Promise<StoredMessage[]>;
   /** Replaces the tags of messages (trimmed, de-duplicated, sorted); returns those that changed. */
-  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): StoredMessage[];
+  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): Promise<StoredMessage[]>;
   /** Attaches the body summary computed after delivery (announced as `indexed`). */
-  setBody(id: MessageId, body: BodySummary): void;
-  /** Removes messages from the store and every folder; returns how many were removed. */
-  remove(ids: Iterable<MessageId>, reason?: RemoveReason): number;
+  setBody(id: MessageId, body: BodySummary): Promise<void>;
+  /** Removes messages from the store and every folder; resolves with how many were removed. */
+  remove(ids: Iterable<MessageId>, reason?: RemoveReason): Promise<number>;
   /** Removes everything, announced as one `cleared` event; numbering goes on. */
-  clear(): number;
+  clear(): Promise<number>;
   setLimits(limits: Partial<StoreLimits>): void;
   /** Resolves once every change made so far is durable. */
   flushed(): Promise<void>;
@@ -107,33 +110,33 @@ export interface MailStore {
   /** The entry with this UID in a folder, if any. */
   folderEntry(login: string, name: string, uid: number): FolderEntry | undefined;
   /** Creates a folder, with an RFC 6154 special-use attribute (`\Drafts`…) or ''. */
-  createFolder(login: string, name: string, specialUse?: string): FolderInfo | FolderError;
+  createFolder(login: string, name: string, specialUse?: string): Promise<FolderInfo | FolderError>;
   /** Deletes a folder; messages it alone held leave the store (reason `expunged`). */
-  deleteFolder(login: string, name: string): FolderError | undefined;
-  renameFolder(login: string, from: string, to: string): FolderInfo | FolderError;
+  deleteFolder(login: string, name: string): Promise<FolderError | undefined>;
+  renameFolder(login: string, from: string, to: string): Promise<FolderInfo | FolderError>;
   /**
    * SUBSCRIBE needs an existing folder ('missing' otherwise, 'limit' past
    * MAX_SUBSCRIPTIONS); UNSUBSCRIBE takes any subscribed name, so a deleted folder's
    * subscription can still be dropped (RFC 3501 §6.3.6, §6.3.7). Announced as `folders`.
    */
-  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError;
+  subscribeFolder(login: string, name: string, subscribed: boolean): Promise<true | FolderError>;
   /** The names a login subscribed to, whether or not each is a folder now (RFC 3501 §6.3.9). */
   subscriptions(login: string): ReadonlySet<string>;
   /** Every folder (of every login) a message is filed in: what a flag change touches (RFC 5465 FlagChange). */
   placementsOf(message: StoredMessage): FolderPlacement[];
   /** Files messages in another folder too (IMAP COPY); returns the new entries in order. */
-  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError;
+  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): Promise<FolderEntry[] | FolderError>;
   /**
    * Moves entries of one folder to another (RFC 6851 MOVE): files them in the target,
    * then takes them out of the source, never leaving a moved message in no folder.
    * Returns the source UIDs that moved and their new entries, in the same order.
    */
-  moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError;
+  moveToFolder(login: string, from: string, uids: readonly number[], to: string): Promise<FolderMove | FolderError>;
   /**
    * Takes entries out of a login's folder (IMAP EXPUNGE, POP3 UPDATE); messages no
    * folder holds any more leave the store (reason `expunged`).
    */
-  expunge(login: string, folder: string, uids: Iterable<number>): void;
+  expunge(login: string, folder: string, uids: Iterable<number>): Promise<void>;
 
   // ---- Mod-sequences (RFC 7162 CONDSTORE/QRESYNC) -------------------------------------
 
@@ -148,5 +151,5 @@ export interface MailStore {
    * expunge raises the folder's HIGHESTMODSEQ); later changes get higher ones. `step`
    * leaves a gap, so values handed out before can be told from those after.
    */
-  nextModseq(step?: number): number;
+  nextModseq(step?: number): Promise<number>;
 }

@@ -108,6 +108,8 @@ export interface MemoryStoreOptions {
  * The memory backend: messages in memory, newest last, with their flags, tags and
  * folder placements. Every change is announced as a typed event after it is made;
  * with --data-dir the journal (journal/durable-store.ts) makes changes durable.
+ * A write is applied and announced within the call, before its promise settles: the
+ * promise is the interface's (mail-store.ts), there is nothing here to wait for.
  */
 export class MemoryStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
@@ -209,7 +211,7 @@ export class MemoryStore implements MailStore {
   }
 
   /** Changes flags; announces and returns only the messages that actually changed. */
-  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): StoredMessage[] {
+  async setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): Promise<StoredMessage[]> {
     const wanted = [...new Set(flags)];
     const changed: MessageRecord[] = [];
     for (const id of new Set(ids)) {
@@ -234,7 +236,7 @@ export class MemoryStore implements MailStore {
   }
 
   /** Replaces the tags of messages; announces those that changed. */
-  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): StoredMessage[] {
+  async setTags(ids: Iterable<MessageId>, tags: Iterable<string>): Promise<StoredMessage[]> {
     const next = normaliseTags(tags);
     const changed: MessageRecord[] = [];
     for (const id of new Set(ids)) {
@@ -255,15 +257,20 @@ export class MemoryStore implements MailStore {
   }
 
   /** Attaches the body summary computed after delivery. */
-  setBody(id: MessageId, body: BodySummary): void {
+  async setBody(id: MessageId, body: BodySummary): Promise<void> {
     const record = this.#byId.get(id);
     if (!record) return;
     record.body = body;
     this.#events.emit('indexed', { message: record });
   }
 
-  /** Removes messages from the store and every folder; returns how many were removed. */
-  remove(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): number {
+  /** Removes messages from the store and every folder; resolves with how many were removed. */
+  async remove(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): Promise<number> {
+    return this.removeNow(ids, reason);
+  }
+
+  /** `remove`, applied before it returns: the journal's replay rebuilds the store in one go. */
+  removeNow(ids: Iterable<MessageId>, reason: RemoveReason = 'deleted'): number {
     const seqs = new Set<number>();
     for (const id of ids) {
       const record = this.#byId.get(id);
@@ -273,7 +280,12 @@ export class MemoryStore implements MailStore {
   }
 
   /** Removes everything (delete all), announced as one `cleared` event. */
-  clear(): number {
+  async clear(): Promise<number> {
+    return this.clearNow();
+  }
+
+  /** `clear`, applied before it returns (the journal's replay). */
+  clearNow(): number {
     const count = this.#ordered.length;
     this.#ordered.length = 0;
     this.#byId.clear();
@@ -299,23 +311,23 @@ export class MemoryStore implements MailStore {
     return this.folders.entry(login, name, uid);
   }
 
-  createFolder(login: string, name: string, specialUse = ''): FolderInfo | FolderError {
+  async createFolder(login: string, name: string, specialUse = ''): Promise<FolderInfo | FolderError> {
     return this.folders.create(login, name, specialUse);
   }
 
   /** RFC 3501 §6.3.4; a message that only this folder held leaves the store. */
-  deleteFolder(login: string, name: string): FolderError | undefined {
+  async deleteFolder(login: string, name: string): Promise<FolderError | undefined> {
     const orphans = this.folders.delete(login, name);
     if (typeof orphans === 'string') return orphans;
     this.#removeOrphans(orphans);
     return undefined;
   }
 
-  renameFolder(login: string, from: string, to: string): FolderInfo | FolderError {
+  async renameFolder(login: string, from: string, to: string): Promise<FolderInfo | FolderError> {
     return this.folders.rename(login, from, to);
   }
 
-  subscribeFolder(login: string, name: string, subscribed: boolean): true | FolderError {
+  async subscribeFolder(login: string, name: string, subscribed: boolean): Promise<true | FolderError> {
     return this.folders.subscribe(login, name, subscribed);
   }
 
@@ -334,7 +346,7 @@ export class MemoryStore implements MailStore {
     if (record) this.folders.restorePlacement(record, placement);
   }
 
-  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): FolderEntry[] | FolderError {
+  async copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): Promise<FolderEntry[] | FolderError> {
     return this.folders.copy(login, name, this.#records(messages));
   }
 
@@ -348,7 +360,7 @@ export class MemoryStore implements MailStore {
     return records;
   }
 
-  moveToFolder(login: string, from: string, uids: readonly number[], to: string): FolderMove | FolderError {
+  async moveToFolder(login: string, from: string, uids: readonly number[], to: string): Promise<FolderMove | FolderError> {
     const source = this.folders.get(login, from);
     const target = this.folders.get(login, to);
     if (!source || !target) return 'missing';
@@ -364,11 +376,11 @@ export class MemoryStore implements MailStore {
     // The catch-all's INBOX holds every message: leaving it must not delete what was
     // just filed elsewhere, so its entries are unfiled without removing orphans.
     if (mailboxKey(login) === CATCH_ALL && source.name === 'INBOX') this.folders.unfile(login, source.name, leaving);
-    else this.expunge(login, source.name, leaving);
+    else this.#removeOrphans(this.folders.unfile(login, source.name, leaving));
     return { from: moved, to: entries, left: leaving };
   }
 
-  expunge(login: string, folder: string, uids: Iterable<number>): void {
+  async expunge(login: string, folder: string, uids: Iterable<number>): Promise<void> {
     this.#removeOrphans(this.folders.unfile(login, folder, uids));
   }
 
@@ -379,7 +391,7 @@ export class MemoryStore implements MailStore {
 
   // ---- Mod-sequences --------------------------------------------------------------------
 
-  nextModseq(step = 1): number {
+  async nextModseq(step = 1): Promise<number> {
     this.#modseq += step;
     return this.#modseq;
   }

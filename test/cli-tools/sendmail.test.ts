@@ -23,8 +23,8 @@ describe('letterbox sendmail', () => {
     addr = `127.0.0.1:${box.port('smtp')}`;
   });
   afterAll(() => box.stop(0));
-  beforeEach(() => {
-    box.store.clear();
+  beforeEach(async () => {
+    await box.store.clear();
   });
   const only = () => {
     expect(box.store.messages()).toHaveLength(1);

@@ -151,10 +151,10 @@ describe('PUT/DELETE /api/v1/messages: refused untouched, or exactly the documen
     'answers as the model says',
     async (method, template, seenAtStart) => {
       const store = api.box.store;
-      store.clear();
+      await store.clear();
       const ids = await Promise.all(SUBJECTS.map(async (subject) => (await store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\nx\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['b@blue.com'] } })).id));
-      store.setFlags(ids.filter((_, i) => seenAtStart[i]), 'add', [SEEN]);
-      store.setTags([ids[0] as string], ['kept']);
+      await store.setFlags(ids.filter((_, i) => seenAtStart[i]), 'add', [SEEN]);
+      await store.setTags([ids[0] as string], ['kept']);
       const text = template?.replace(/"@(\d)"/g, (_m, i: string) => JSON.stringify(ids[Number(i)]));
       const before = state();
       const expected = model(method, text, ids);

@@ -106,14 +106,14 @@ describe('WebSocket /api/events', () => {
     const client = await connect();
     const ids = api.box.store.messages().map((m) => m.id);
     const few = client.next('update');
-    api.box.store.setFlags(ids.slice(0, 1), 'add', ['\\Seen']);
+    await api.box.store.setFlags(ids.slice(0, 1), 'add', ['\\Seen']);
     expect(await few).toMatchObject({ Data: { ID: ids[0], Read: true } });
     const before = client.frames.length;
     const prune = client.next('prune');
     await fetch(`${api.base}/api/v1/messages`, { method: 'PUT', body: JSON.stringify({ Read: true }), headers: { 'content-type': 'application/json' } });
     await prune;
     const tagsPrune = client.next('prune');
-    api.box.store.setTags(ids, ['bulk']);
+    await api.box.store.setTags(ids, ['bulk']);
     await tagsPrune;
     expect(client.frames.slice(before).filter((f) => f.Type === 'update')).toEqual([]);
     client.ws.close();

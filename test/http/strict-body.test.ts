@@ -27,7 +27,7 @@ afterAll(async () => {
 
 /** Three messages, all unread. */
 beforeEach(async () => {
-  api.box.store.clear();
+  await api.box.store.clear();
   ids = await Promise.all(['one', 'two', 'three'].map(
     async (subject) => (await api.box.store.deliver({ raw: Buffer.from(`From: a@red.com\r\nSubject: ${subject}\r\n\r\n${subject}\r\n`), envelope: { mailFrom: 'a@red.com', rcptTo: ['bob@blue.com'] } })).id,
   ));

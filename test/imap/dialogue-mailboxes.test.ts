@@ -14,7 +14,7 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     const user = 'select@blue.com';
     deliver(box.store, 'one', { to: user });
     const second = await deliver(box.store, 'two', { to: user });
-    box.store.setFlags([second.id], 'add', ['\\Seen', '$Important']);
+    await box.store.setFlags([second.id], 'add', ['\\Seen', '$Important']);
     const c = await loggedIn(box.port('imap'), user);
     const folder = box.store.folder(user, 'INBOX');
     const reply = await c.command('A142', 'SELECT INBOX');
@@ -118,7 +118,7 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     const user = 'status@blue.com';
     const a = await deliver(box.store, 'a', { to: user });
     deliver(box.store, 'b', { to: user });
-    box.store.setFlags([a.id], 'add', ['\\Seen', '\\Deleted']);
+    await box.store.setFlags([a.id], 'add', ['\\Seen', '\\Deleted']);
     const folder = box.store.folder(user, 'INBOX');
     const c = await loggedIn(box.port('imap'), user);
     expect(await c.command('A001', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL NIL', 'A001 OK NAMESPACE completed']);

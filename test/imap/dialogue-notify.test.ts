@@ -97,7 +97,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
 
     // The web inbox deletes a message in the selected mailbox: EXPUNGE at once.
     const first = folder(user, 'INBOX')?.entries[0]?.message;
-    box.store.remove([first?.id ?? '']);
+    await box.store.remove([first?.id ?? '']);
     expect(await a.line()).toBe('* 1 EXPUNGE');
     a.write('DONE\r\n');
     expect(await a.line()).toBe('A3 OK IDLE terminated');
@@ -133,7 +133,7 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
     const a = await loggedIn(box.port('imap'), user);
     await a.command('A1', 'EXAMINE INBOX');
     await a.command('A2', 'NOTIFY SET (selected-delayed (MessageNew MessageExpunge))');
-    box.store.expunge(user, 'INBOX', [1]);
+    await box.store.expunge(user, 'INBOX', [1]);
     await deliver(box.store, 'm3', { to: user });
     // The new message is told at once; the expunged one keeps its number until NOOP.
     expect(await a.line()).toBe('* 3 EXISTS');

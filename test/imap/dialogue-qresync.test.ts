@@ -161,7 +161,7 @@ describe('IMAP QRESYNC (RFC 7162 §3.2)', () => {
     let recent = 0;
     for (const uid of odd) {
       if (uid === count - 5) recent = box.store.modseq;
-      box.store.expunge(user, 'INBOX', [uid]);
+      await box.store.expunge(user, 'INBOX', [uid]);
     }
     const vanishedOf = (lines: readonly string[]) => lines.find((l) => l.startsWith('* VANISHED (EARLIER)'))?.slice(21).split(',').map(Number);
     expect(vanishedOf(await c.command('S2', `EXAMINE INBOX (QRESYNC (${uidValidity} ${before}))`))).toEqual(odd);
@@ -195,9 +195,9 @@ describe('QRESYNC across a restart from --data-dir', () => {
 
       const after = await startTestSandbox({ dataDir: dir });
       try {
-        after.store.expunge(user, 'INBOX', [2]);
+        await after.store.expunge(user, 'INBOX', [2]);
         const flagged = after.store.folderEntry(user, 'INBOX', 3)?.message;
-        after.store.setFlags([flagged?.id ?? ''], 'add', ['\\Flagged']);
+        await after.store.setFlags([flagged?.id ?? ''], 'add', ['\\Flagged']);
         const again = await loggedIn(after.port('imap'), user);
         await again.command('E1', 'ENABLE QRESYNC');
         const select = await again.command('S1', `SELECT INBOX (QRESYNC (${uidValidity} ${known} 1:4))`);

@@ -146,8 +146,8 @@ describe('IMAP SEARCH (RFC 3501 §6.4.4)', () => {
     await deliver(box.store, 'Hello world', { to: user, from: 'Smith <smith@example.com>', body: 'the quick brown fox', receivedAt: new Date('2024-02-01T10:00:00Z') });
     const b = await deliver(box.store, '=?UTF-8?Q?Gr=C3=BC=C3=9Fe?=', { to: user, body: 'lazy dog', receivedAt: new Date('2024-02-02T10:00:00Z'), extra: 'X-Ticket: 42' });
     const c3 = await deliver(box.store, 'third', { to: user, body: 'Fox again', receivedAt: new Date('2024-02-03T10:00:00Z') });
-    box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
-    box.store.setFlags([c3.id], 'add', ['\\Flagged', 'urgent']);
+    await box.store.setFlags([b.id], 'add', ['\\Seen', '\\Answered']);
+    await box.store.setFlags([c3.id], 'add', ['\\Flagged', 'urgent']);
     const { c, search } = await searching(user);
     expect(await search('ALL')).toBe('* SEARCH 1 2 3');
     expect(await search('FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"')).toBe('* SEARCH 3');
@@ -294,7 +294,7 @@ describe('IMAP CONDSTORE (RFC 7162)', () => {
     const [m1, m2, m3] = entries.map((e) => e.message);
     expect(select).toContain(`* OK [HIGHESTMODSEQ ${m3?.modseq}] Highest`);
     expect(await c.command('A2', 'FETCH 1 (MODSEQ)')).toEqual([`* 1 FETCH (MODSEQ (${m1?.modseq}))`, 'A2 OK FETCH completed']);
-    box.store.setFlags([m2?.id ?? ''], 'add', ['\\Flagged']);
+    await box.store.setFlags([m2?.id ?? ''], 'add', ['\\Flagged']);
     const since = m3?.modseq ?? 0;
     const changed = await c.command('A3', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${since})`);
     expect(changed).toContain(`* 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ (${m2?.modseq}))`);

@@ -75,7 +75,7 @@ describe('imapflow against the IMAP front', () => {
     await flow.connect();
     try {
       // Made by another client: CREATE does not subscribe (RFC 3501 §6.3.3).
-      box.store.createFolder(user, 'Projects/Alpha');
+      await box.store.createFolder(user, 'Projects/Alpha');
       let list = await flow.list({ statusQuery: { messages: true, unseen: true } });
       const byPath = new Map(list.map((m) => [m.path, m]));
       expect(byPath.get('INBOX')).toMatchObject({ subscribed: true, status: { messages: 1, unseen: 1 } });
@@ -109,7 +109,7 @@ describe('imapflow against the IMAP front', () => {
       const flagged = new Promise<{ uid?: number; flags: Set<string> }>((resolve) => flow.on('flags', resolve));
       // The web inbox marks it read.
       const message = box.store.folder(user, 'INBOX')?.entries[0]?.message;
-      box.store.setFlags([message?.id ?? ''], 'add', ['\\Seen']);
+      await box.store.setFlags([message?.id ?? ''], 'add', ['\\Seen']);
       const change = await flagged;
       expect([...change.flags]).toContain('\\Seen');
       await flow.noop();
@@ -154,7 +154,7 @@ describe('imapflow against the IMAP front', () => {
 
       // Live: an expunge by someone else reaches the open client as a plain VANISHED.
       const live = new Promise<{ uid?: number; earlier?: boolean }>((resolve) => again.on('expunge', resolve));
-      box.store.expunge(user, 'INBOX', [2]);
+      await box.store.expunge(user, 'INBOX', [2]);
       await again.noop();
       expect(await live).toMatchObject({ uid: 2, earlier: false });
     } finally {

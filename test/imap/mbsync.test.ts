@@ -58,7 +58,7 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
   it('syncs the account into a Maildir and pushes a flag change back', async () => {
     const a = await deliver(box.store, 'first for mbsync', { to: 'mb@blue.com' });
     const b = await deliver(box.store, 'second for mbsync', { to: 'mb@blue.com', body: 'second body' });
-    box.store.setFlags([a.id], 'add', ['\\Seen']);
+    await box.store.setFlags([a.id], 'add', ['\\Seen']);
     await sync();
     const inbox = files('INBOX');
     expect(inbox).toHaveLength(2);
@@ -88,7 +88,7 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
     expect(files('INBOX').map(subject)).toEqual(expect.arrayContaining(['kept by both', 'deleted on the server', 'deleted in the Maildir']));
 
     const uid = box.store.folder('mb@blue.com', 'INBOX')?.entries.find((e) => e.message.id === goneFar.id)?.uid ?? 0;
-    box.store.expunge('mb@blue.com', 'INBOX', [uid]);
+    await box.store.expunge('mb@blue.com', 'INBOX', [uid]);
     const near = files('INBOX').find((f) => subject(f) === 'deleted in the Maildir') ?? '';
     rmSync(join(dir, 'mail', 'INBOX', near.startsWith('../') ? 'new' : 'cur', near.replace(/^\.\.\/new\//, '')));
     await sync();

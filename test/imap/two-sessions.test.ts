@@ -86,7 +86,7 @@ describe('two sessions on one mailbox', () => {
   it('deleting in the web inbox (store.remove) expunges from every session', async () => {
     const { a, user } = await pair(2);
     const first = box.store.folder(user, 'INBOX')?.entries[0]?.message;
-    box.store.remove([first?.id ?? '']);
+    await box.store.remove([first?.id ?? '']);
     expect(await a.command('A1', 'NOOP')).toEqual(['* 1 EXPUNGE', 'A1 OK NOOP completed']);
     a.close();
   });

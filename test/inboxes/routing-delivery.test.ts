@@ -14,7 +14,7 @@ afterEach(() => directory.close());
 
 async function router(maxSize = Infinity) {
   directory = await createInboxDirectory({ file: parseInboxesFile(JSON.stringify(TEAM)), logger: silentLogger, maxSize });
-  return routingDelivery(directory, maxSize);
+  return routingDelivery(directory, maxSize, silentLogger);
 }
 
 const count = (name: string) => directory.get(name)?.store.stats().messages;

@@ -105,10 +105,10 @@ describe('the union of every inbox', () => {
     const events = record(union, 'delivered', 'flags', 'tags', 'indexed', 'removed', 'cleared');
     const a = await send(store('shop'), 'a');
     const b = await send(store('billing'), 'b');
-    store('shop').setFlags([a.id], 'add', ['\\Seen']);
-    store('billing').setTags([b.id], ['invoice']);
-    store('billing').setBody(b.id, { snippet: 'hi', attachments: 0, inline: 0, searchText: 'hi' });
-    store('shop').remove([a.id]);
+    await store('shop').setFlags([a.id], 'add', ['\\Seen']);
+    await store('billing').setTags([b.id], ['invoice']);
+    await store('billing').setBody(b.id, { snippet: 'hi', attachments: 0, inline: 0, searchText: 'hi' });
+    await store('shop').remove([a.id]);
     expect(events.map((e) => e.kind)).toEqual(['delivered', 'delivered', 'flags', 'tags', 'indexed', 'removed']);
     const [delivered, , flags, tags, indexed, removed] = events;
     expect(delivered?.kind === 'delivered' && delivered.payload.message.id).toBe(a.id);
@@ -139,24 +139,24 @@ describe('the union of every inbox', () => {
     const a = await send(store('shop'), 'a');
     const b = await send(store('billing'), 'b');
     const c = await send(store('billing'), 'c');
-    const changed = union.setFlags([a.id, b.id, 'no-such-id', a.id], 'add', ['\\Seen']);
+    const changed = await union.setFlags([a.id, b.id, 'no-such-id', a.id], 'add', ['\\Seen']);
     expect(changed.map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
     expect(changed.every((m) => union.get(m.id) === m)).toBe(true);
     expect(store('shop').get(a.id)?.flags.has('\\Seen')).toBe(true);
     expect(store('billing').get(b.id)?.flags.has('\\Seen')).toBe(true);
     expect(union.stats().unread).toBe(1);
     expect(union.list({ limit: 1 }).matchedUnread).toBe(1);
-    expect(union.setFlags([a.id], 'add', ['\\Seen'])).toEqual([]);
+    expect(await union.setFlags([a.id], 'add', ['\\Seen'])).toEqual([]);
 
-    expect(union.setTags([a.id, c.id], [' urgent ', 'ops']).map((m) => m.tags)).toEqual([['ops', 'urgent'], ['ops', 'urgent']]);
+    expect((await union.setTags([a.id, c.id], [' urgent ', 'ops'])).map((m) => m.tags)).toEqual([['ops', 'urgent'], ['ops', 'urgent']]);
     expect(store('billing').tags()).toEqual(['ops', 'urgent']);
-    store('billing').setTags([b.id], ['alpha']);
+    await store('billing').setTags([b.id], ['alpha']);
     expect(union.tags()).toEqual(['alpha', 'ops', 'urgent']);
 
-    union.setBody(c.id, { snippet: 'indexed', attachments: 1, inline: 0, searchText: 'indexed' });
+    await union.setBody(c.id, { snippet: 'indexed', attachments: 1, inline: 0, searchText: 'indexed' });
     expect(store('billing').get(c.id)?.body?.attachments).toBe(1);
 
-    expect(union.remove([a.id, c.id, 'no-such-id'])).toBe(2);
+    expect(await union.remove([a.id, c.id, 'no-such-id'])).toBe(2);
     expect(store('shop').stats().messages).toBe(0);
     expect(store('billing').messages().map((m) => m.id)).toEqual([b.id]);
     expect(union.messages().map((m) => m.id)).toEqual([b.id]);
@@ -169,14 +169,14 @@ describe('the union of every inbox', () => {
     await send(store('billing'), 'b');
     await send(store('billing'), 'c');
     const events = record(union, 'cleared', 'removed');
-    expect(union.clear()).toBe(3);
+    expect(await union.clear()).toBe(3);
     expect(events).toEqual([{ kind: 'cleared', payload: { count: 3 } }]);
     expect(union.stats()).toEqual({ messages: 0, unread: 0, bytes: 0 });
     expect(store('shop').stats().messages + store('billing').stats().messages).toBe(0);
     // One inbox emptied on its own is, for the union, that inbox's messages removed.
     const kept = await send(store('shop'), 'kept');
     const gone = await send(store('billing'), 'gone');
-    store('billing').clear();
+    await store('billing').clear();
     expect(events.slice(1).map((e) => e.kind === 'removed' && e.payload.messages.map((m) => m.id))).toEqual([[gone.id]]);
     expect(union.messages().map((m) => m.id)).toEqual([kept.id]);
   });
@@ -216,19 +216,19 @@ describe('the union of every inbox', () => {
     const union = createUnionStore(directory);
     const a = await send(store('shop'), 'a');
     await send(store('billing'), 'b');
-    store('shop').setFlags([a.id], 'add', ['\\Flagged']);
+    await store('shop').setFlags([a.id], 'add', ['\\Flagged']);
     expect(union.modseq).toBe(Math.max(store('shop').modseq, store('billing').modseq));
-    const next = union.nextModseq(5);
+    const next = await union.nextModseq(5);
     expect(next).toBeGreaterThanOrEqual(store('shop').modseq + 5);
     expect(union.modseq).toBe(next);
     expect(union.listFolders('bob@blue.test')).toEqual([]);
     expect(union.folder('bob@blue.test', 'INBOX')).toBeUndefined();
     expect(union.folderEntry('bob@blue.test', 'INBOX', 1)).toBeUndefined();
-    expect(union.createFolder('bob@blue.test', 'Work')).toBe('missing');
-    expect(union.copyToFolder('bob@blue.test', 'Work', union.messages())).toBe('missing');
-    expect(union.moveToFolder('bob@blue.test', 'INBOX', [1], 'Work')).toBe('missing');
+    expect(await union.createFolder('bob@blue.test', 'Work')).toBe('missing');
+    expect(await union.copyToFolder('bob@blue.test', 'Work', union.messages())).toBe('missing');
+    expect(await union.moveToFolder('bob@blue.test', 'INBOX', [1], 'Work')).toBe('missing');
     expect(union.placementsOf(union.messages()[0] as StoredMessage)).toEqual([]);
-    union.expunge('bob@blue.test', 'INBOX', [1]);
+    await union.expunge('bob@blue.test', 'INBOX', [1]);
     expect(union.stats().messages).toBe(2);
     await union.flushed();
   });
@@ -255,10 +255,10 @@ describe('the union of every inbox', () => {
         if (held.length > LIMIT) model = model.filter((m) => m !== held[0]);
       } else if (s.op === 'remove' && model.length > 0) {
         const gone = model[s.pick % model.length] as { id: string; inbox: string };
-        expect(s.viaUnion ? union.remove([gone.id]) : store(gone.inbox).remove([gone.id])).toBe(1);
+        expect(s.viaUnion ? await union.remove([gone.id]) : await store(gone.inbox).remove([gone.id])).toBe(1);
         model = model.filter((m) => m !== gone);
       } else if (s.op === 'clear') {
-        store(names[s.inbox] as string).clear();
+        await store(names[s.inbox] as string).clear();
         model = model.filter((m) => m.inbox !== names[s.inbox]);
       }
       const ids = model.map((m) => m.id);

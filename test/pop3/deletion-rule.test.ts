@@ -22,7 +22,7 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
   it('a message for one recipient leaves the store when that recipient deletes it', async () => {
     const { store, removed, deliver, uid } = setup();
     const message = await deliver(['bob@blue.com']);
-    store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
+    await store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeUndefined();
     expect(removed).toEqual([{ ids: [message.id], reason: 'expunged' }]);
     // Its placement in the sender's Sent does not keep it (Sent is derived from MAIL FROM).
@@ -32,13 +32,13 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
   it('a message for two recipients stays for the other one', async () => {
     const { store, removed, deliver, uid, inbox } = setup();
     const message = await deliver(['bob@blue.com', 'Carol@Blue.com']);
-    store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
+    await store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeDefined();
     expect(inbox('bob@blue.com')).toEqual([]);
     expect(inbox('carol@blue.com')).toEqual([message.id]);
     expect(inbox('catch-all')).toEqual([message.id]);
     expect(removed).toEqual([]);
-    store.expunge('carol@blue.com', 'INBOX', [uid('carol@blue.com', message)]);
+    await store.expunge('carol@blue.com', 'INBOX', [uid('carol@blue.com', message)]);
     expect(store.get(message.id)).toBeUndefined();
   });
 
@@ -46,15 +46,15 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     const { store, deliver, uid } = setup();
     const message = await deliver(['bob@blue.com', 'BOB@blue.com']);
     expect(store.folder('bob@blue.com', 'INBOX')?.entries).toHaveLength(1);
-    store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
+    await store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeUndefined();
   });
 
   it('a copy in another folder of the same login keeps the message', async () => {
     const { store, deliver, uid } = setup();
     const message = await deliver(['bob@blue.com']);
-    store.copyToFolder('bob@blue.com', 'Archive', [message]);
-    store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
+    await store.copyToFolder('bob@blue.com', 'Archive', [message]);
+    await store.expunge('bob@blue.com', 'INBOX', [uid('bob@blue.com', message)]);
     expect(store.get(message.id)).toBeDefined();
     expect(store.folder('bob@blue.com', 'Archive')?.entries.map((e) => e.message.id)).toEqual([message.id]);
   });
@@ -63,7 +63,7 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     const { store, removed, deliver, uid, inbox } = setup();
     const message = await deliver(['bob@blue.com', 'carol@blue.com']);
     const other = await deliver(['dan@red.com']);
-    store.expunge('admin', 'INBOX', [uid('admin', message)]);
+    await store.expunge('admin', 'INBOX', [uid('admin', message)]);
     expect(store.get(message.id)).toBeUndefined();
     expect(inbox('bob@blue.com')).toEqual([]);
     expect(inbox('carol@blue.com')).toEqual([]);
@@ -75,8 +75,8 @@ describe('the deletion rule behind POP3 DELE + QUIT', () => {
     const { store, removed, deliver, uid } = setup();
     const message = await deliver(['bob@blue.com', 'carol@blue.com']);
     const bobUid = uid('bob@blue.com', message);
-    store.expunge('bob@blue.com', 'INBOX', [bobUid]);
-    store.expunge('bob@blue.com', 'INBOX', [bobUid, 999]);
+    await store.expunge('bob@blue.com', 'INBOX', [bobUid]);
+    await store.expunge('bob@blue.com', 'INBOX', [bobUid, 999]);
     expect(store.get(message.id)).toBeDefined();
     expect(removed).toEqual([]);
   });

@@ -218,7 +218,7 @@ describe('POP3 dialogue', () => {
 
   it('answers -ERR for a message removed elsewhere after login, never wrong data', async () => {
     const { pop, login, messages } = await session(2);
-    box.store.remove([messages[0]?.id ?? '']);
+    await box.store.remove([messages[0]?.id ?? '']);
     expect(await pop.command('RETR 1')).toBe('-ERR Message 1 was removed from the server');
     expect(await pop.command('DELE 1')).toBe('-ERR Message 1 was removed from the server');
     expect(await pop.command('STAT')).toBe(`+OK 1 ${messages[1]?.raw.length}`);

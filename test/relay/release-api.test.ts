@@ -90,7 +90,7 @@ describe('POST /api/v1/message/{ID}/release', () => {
   it('answers 404 for an unknown or deleted message', async () => {
     expect(await post('/api/v1/message/nope/release', '{"To":["bob@blue.com"]}')).toEqual({ status: 404, text: '404 page not found' });
     const message = await deliver(box);
-    box.store.remove([message.id]);
+    await box.store.remove([message.id]);
     expect((await post(`/api/v1/message/${message.id}/release`, '{"To":["bob@blue.com"]}')).status).toBe(404);
     expect((await fetch(`${base}/api/v1/message/${message.id}/releases`)).status).toBe(404);
   });

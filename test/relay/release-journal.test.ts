@@ -46,7 +46,7 @@ describe('release journal', () => {
       // …and others released, then deleted, taking their history with them.
       const passing = await deliver();
       await service.release(passing.id, undefined, 'api');
-      box.store.remove([passing.id]);
+      await box.store.remove([passing.id]);
       // Sampled every few rounds once compaction is idle: how fast it runs beside a busy
       // test process is not what is under test, that it bounds the file is. Between
       // samples, releases go on while compactions write (the overlap the end state checks).

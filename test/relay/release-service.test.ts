@@ -269,7 +269,7 @@ describe('what release refuses', () => {
     const { box, service } = await mxBox(s.port);
     expect(await service.release('nope', ['bob@blue.com'], 'api')).toEqual({ refused: 'not-found' });
     const message = await deliver(box);
-    box.store.remove([message.id]);
+    await box.store.remove([message.id]);
     expect(await service.release(message.id, ['bob@blue.com'], 'api')).toEqual({ refused: 'not-found' });
   });
 
@@ -278,7 +278,7 @@ describe('what release refuses', () => {
     const { box, service } = await mxBox(s.port);
     const message = await deliver(box);
     const releasing = service.release(message.id, undefined, 'api');
-    box.store.remove([message.id]);
+    await box.store.remove([message.id]);
     const record = asRecord(await releasing);
     // The bytes taken when the release began are sent whole.
     expect(s.messages[0]?.raw.subarray(s.messages[0].raw.length - RAW.length).equals(RAW)).toBe(true);
@@ -292,7 +292,7 @@ describe('what release refuses', () => {
     const message = await deliver(box);
     const done = finished(service, message.id);
     await service.release(message.id, undefined, 'api');
-    box.store.clear();
+    await box.store.clear();
     const record = await done;
     expect(record.state).toBe('cancelled');
     expect(record.recipients[0]).toMatchObject({ state: 'failed', reply: expect.stringContaining('cancelled') });

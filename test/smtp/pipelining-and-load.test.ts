@@ -32,7 +32,7 @@ describe('SMTP pipelining and concurrency', () => {
   });
 
   it('stores exactly 1,000 messages from 20 concurrent sessions of 50 each, none lost or doubled', async () => {
-    box.store.clear();
+    await box.store.clear();
     const sessions = 20;
     const perSession = 50;
     const ids = await Promise.all(

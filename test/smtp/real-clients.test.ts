@@ -70,7 +70,7 @@ describe('real SMTP clients', () => {
 
   describe.runIf(requireTool('python3'))("python3's smtplib", () => {
     it('sends, gets 552 for oversize, authenticates, sends again', async () => {
-      box.store.clear();
+      await box.store.clear();
       const raw = 'From: py@red.example\r\nTo: bob@blue.example\r\nSubject: from python\r\n\r\n.leading dot\r\nbody\r\n';
       const result = await run('python3', ['-c', PYTHON_SEND, String(box.port('smtp'))], raw);
       expect(result.stderr).toBe('');
@@ -88,7 +88,7 @@ describe('real SMTP clients', () => {
 
   describe.runIf(requireTool('python3'))("python3's smtplib with MAIL and RCPT parameters", () => {
     it('sends with the parameters EHLO offers and is refused, 555, those it does not', async () => {
-      box.store.clear();
+      await box.store.clear();
       const raw = 'From: py@red.example\r\nTo: bob@blue.example\r\nSubject: caf\u00e9\r\n\r\n8-bit body: \u00e9\r\n';
       const result = await run('python3', ['-c', PYTHON_PARAMETERS, String(box.port('smtp'))], raw);
       expect(result.stderr).toBe('');
@@ -104,7 +104,7 @@ describe('real SMTP clients', () => {
 
   describe.runIf(requireTool('swaks'))('swaks', () => {
     it('sends a message with pipelining and AUTH PLAIN', async () => {
-      box.store.clear();
+      await box.store.clear();
       const result = await run('swaks', [
         '--server', `127.0.0.1:${box.port('smtp')}`,
         '--from', 'swaks@red.example',

@@ -67,7 +67,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       it('numbers messages with a strictly increasing seq that is never reused', async () => {
         const store = await open();
         const first = await deliverEach(store, [1, 2, 3]);
-        store.remove([first[2]?.id ?? ''], 'deleted');
+        await store.remove([first[2]?.id ?? ''], 'deleted');
         const next = await deliver(store, 4);
         const seqs = [...first, next].map((m) => m.seq);
         expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] ?? Infinity))).toBe(true);
@@ -108,13 +108,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const [a, b, c] = (await deliverEach(store, [1, 2, 3])) as [StoredMessage, StoredMessage, StoredMessage];
         const events = record(store, 'flags');
         const modseq = a.modseq;
-        expect(store.setFlags([a.id, b.id], 'add', ['\\Seen'])).toHaveLength(2);
+        expect(await store.setFlags([a.id, b.id], 'add', ['\\Seen'])).toHaveLength(2);
         expect(store.stats().unread).toBe(1);
         expect(store.get(a.id)?.flags.has('\\Seen')).toBe(true);
         expect(store.get(a.id)?.modseq).toBeGreaterThan(modseq);
-        expect(store.setFlags([a.id], 'add', ['\\Seen'])).toEqual([]);
-        expect(store.setFlags([a.id, 'no-such-id'], 'remove', ['\\Seen'])).toHaveLength(1);
-        expect(store.setFlags([c.id], 'replace', ['\\Flagged', '\\Seen'])).toHaveLength(1);
+        expect(await store.setFlags([a.id], 'add', ['\\Seen'])).toEqual([]);
+        expect(await store.setFlags([a.id, 'no-such-id'], 'remove', ['\\Seen'])).toHaveLength(1);
+        expect(await store.setFlags([c.id], 'replace', ['\\Flagged', '\\Seen'])).toHaveLength(1);
         expect([...(store.get(c.id)?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
         expect(store.stats().unread).toBe(1);
         expect(store.list({ limit: 0 }).matchedUnread).toBe(1);
@@ -125,10 +125,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const [a, b] = (await deliverEach(store, [1, 2])) as [StoredMessage, StoredMessage];
         const events = record(store, 'tags');
-        store.setTags([a.id], [' urgent ', 'billing', 'urgent', '']);
+        await store.setTags([a.id], [' urgent ', 'billing', 'urgent', '']);
         expect(store.get(a.id)?.tags).toEqual(['billing', 'urgent']);
-        expect(store.setTags([a.id], ['urgent', 'billing'])).toEqual([]);
-        store.setTags([b.id], ['alpha']);
+        expect(await store.setTags([a.id], ['urgent', 'billing'])).toEqual([]);
+        await store.setTags([b.id], ['alpha']);
         expect(store.tags()).toEqual(['alpha', 'billing', 'urgent']);
         expect(events).toHaveLength(2);
       });
@@ -139,7 +139,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const [a, b] = (await deliverEach(store, [1, 2])) as [StoredMessage, StoredMessage];
         const events = record(store, 'removed');
-        expect(store.remove([a.id, 'nope', a.id], 'deleted')).toBe(1);
+        expect(await store.remove([a.id, 'nope', a.id], 'deleted')).toBe(1);
         expect(store.get(a.id)).toBeUndefined();
         expect(store.messages()).toEqual([b]);
         expect(events).toEqual([{ kind: 'removed', payload: { messages: [a], reason: 'deleted' } }]);
@@ -150,7 +150,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const last = (await deliverEach(store, [1, 2, 3]))[2];
         const events = record(store, 'cleared', 'removed');
-        expect(store.clear()).toBe(3);
+        expect(await store.clear()).toBe(3);
         expect(events).toEqual([{ kind: 'cleared', payload: { count: 3 } }]);
         expect(store.stats()).toEqual({ messages: 0, unread: 0, bytes: 0 });
         expect(store.folder('bob@blue.example', 'INBOX')?.entries).toEqual([]);
@@ -218,26 +218,26 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const single = await deliver(store, 1, ['bob@blue.example']);
         const shared = await deliver(store, 2, ['bob@blue.example', 'carol@blue.example']);
         const removed = record(store, 'removed');
-        store.expunge('bob@blue.example', 'INBOX', [1, 2]);
+        await store.expunge('bob@blue.example', 'INBOX', [1, 2]);
         expect(store.get(single.id)).toBeUndefined();
         expect(removed).toEqual([{ kind: 'removed', payload: { messages: [single], reason: 'expunged' } }]);
         expect(store.get(shared.id)).toBe(shared);
         expect(store.folder('carol@blue.example', 'INBOX')?.entries.map((e) => e.message)).toEqual([shared]);
         expect(store.folder('alice@red.example', 'Sent')?.entries.map((e) => e.message)).toEqual([shared]);
-        store.expunge('carol@blue.example', 'INBOX', [1]);
+        await store.expunge('carol@blue.example', 'INBOX', [1]);
         expect(store.get(shared.id)).toBeUndefined();
       });
 
       it('keeps a message copied to another folder when it leaves the INBOX, and unfiles it everywhere on removal', async () => {
         const store = await open();
         const message = await deliver(store, 1, ['bob@blue.example']);
-        const copied = store.copyToFolder('bob@blue.example', 'Archive', [message]);
+        const copied = await store.copyToFolder('bob@blue.example', 'Archive', [message]);
         expect(Array.isArray(copied) && copied.map((e) => e.uid)).toEqual([1]);
-        expect(store.copyToFolder('bob@blue.example', 'Nope', [message])).toBe('missing');
-        store.expunge('bob@blue.example', 'INBOX', [1]);
+        expect(await store.copyToFolder('bob@blue.example', 'Nope', [message])).toBe('missing');
+        await store.expunge('bob@blue.example', 'INBOX', [1]);
         expect(store.get(message.id)).toBe(message);
         const unfiled = record(store, 'unfiled');
-        store.remove([message.id], 'deleted');
+        await store.remove([message.id], 'deleted');
         expect(store.folder('bob@blue.example', 'Archive')?.entries).toEqual([]);
         expect(unfiled.map((e) => e.payload.folder).sort()).toEqual(['Archive', 'INBOX', 'Sent']);
       });
@@ -245,7 +245,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       it('expunging in the catch-all INBOX deletes everywhere', async () => {
         const store = await open();
         const message = await deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
-        store.expunge('catchall', 'INBOX', [message.seq]);
+        await store.expunge('catchall', 'INBOX', [message.seq]);
         expect(store.get(message.id)).toBeUndefined();
         expect(store.folder('carol@blue.example', 'INBOX')?.entries).toEqual([]);
       });
@@ -254,31 +254,31 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const changes = record(store, 'folders');
         const login = 'bob@blue.example';
-        const created = store.createFolder(login, 'Projects/2026');
+        const created = await store.createFolder(login, 'Projects/2026');
         expect(typeof created === 'object' && created.name).toBe('Projects/2026');
         expect(store.folder(login, 'Projects')).toBeDefined();
-        expect(store.createFolder(login, 'Projects')).toBe('exists');
-        expect(store.createFolder(login, 'a//b')).toBe('invalid');
-        for (const bad of ['a\rb', 'a\u0000b', 'x/\nInjected', 'del\u007f']) expect(store.createFolder(login, bad)).toBe('invalid');
+        expect(await store.createFolder(login, 'Projects')).toBe('exists');
+        expect(await store.createFolder(login, 'a//b')).toBe('invalid');
+        for (const bad of ['a\rb', 'a\u0000b', 'x/\nInjected', 'del\u007f']) expect(await store.createFolder(login, bad)).toBe('invalid');
         const message = await deliver(store, 1, [login]);
-        store.copyToFolder(login, 'Projects/2026', [message]);
-        const renamed = store.renameFolder(login, 'Projects', 'Work');
+        await store.copyToFolder(login, 'Projects/2026', [message]);
+        const renamed = await store.renameFolder(login, 'Projects', 'Work');
         expect(typeof renamed === 'object' && renamed.name).toBe('Work');
         expect(store.folder(login, 'Work/2026')?.entries.map((e) => e.message)).toEqual([message]);
         expect(store.folder(login, 'Projects/2026')).toBeUndefined();
-        expect(store.renameFolder(login, 'Sent', 'Elsewhere')).toBe('protected');
-        expect(store.renameFolder(login, 'Work', 'Work/2026/Work')).toBe('invalid');
-        expect(store.renameFolder(login, 'Work', 'Work\r2')).toBe('invalid');
+        expect(await store.renameFolder(login, 'Sent', 'Elsewhere')).toBe('protected');
+        expect(await store.renameFolder(login, 'Work', 'Work/2026/Work')).toBe('invalid');
+        expect(await store.renameFolder(login, 'Work', 'Work\r2')).toBe('invalid');
         // INBOX as the first level of a name is INBOX in any case (RFC 3501 §5.1).
-        const underInbox = store.createFolder(login, 'inbox/Done');
+        const underInbox = await store.createFolder(login, 'inbox/Done');
         expect(typeof underInbox === 'object' && underInbox.name).toBe('INBOX/Done');
         expect(store.folder(login, 'Inbox/Done')).toBeDefined();
         expect(store.listFolders(login).map((f) => f.name)).not.toContain('inbox');
         expect(store.folder(login, 'inboxes')).toBeUndefined();
-        expect(store.deleteFolder(login, 'INBOX')).toBe('protected');
-        expect(store.deleteFolder(login, 'Nope')).toBe('missing');
+        expect(await store.deleteFolder(login, 'INBOX')).toBe('protected');
+        expect(await store.deleteFolder(login, 'Nope')).toBe('missing');
         // The message is still in the INBOX, so deleting the folder orphans nothing.
-        expect(store.deleteFolder(login, 'Work/2026')).toBeUndefined();
+        expect(await store.deleteFolder(login, 'Work/2026')).toBeUndefined();
         expect(store.get(message.id)).toBe(message);
         expect(store.folder(login, 'Work/2026')).toBeUndefined();
         expect(changes.length).toBeGreaterThanOrEqual(3);
@@ -288,13 +288,13 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const login = 'bob@blue.example';
         const message = await deliver(store, 1, [login]);
-        store.renameFolder(login, 'INBOX', 'Old');
+        await store.renameFolder(login, 'INBOX', 'Old');
         expect(store.folder(login, 'INBOX')?.entries).toEqual([]);
         expect(store.folder(login, 'Old')?.entries.map((e) => e.message)).toEqual([message]);
         expect(store.get(message.id)).toBe(message);
         // The folder alone held it: deleting the folder removes it from the store (RFC 3501 §6.3.4).
         const removed = record(store, 'removed');
-        expect(store.deleteFolder(login, 'Old')).toBeUndefined();
+        expect(await store.deleteFolder(login, 'Old')).toBeUndefined();
         expect(store.get(message.id)).toBeUndefined();
         expect(removed).toEqual([{ kind: 'removed', payload: { messages: [message], reason: 'expunged' } }]);
       });
@@ -303,44 +303,44 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const store = await open();
         const login = 'bob@blue.example';
         const [one, two] = await deliverEach(store, [1, 2]);
-        const moved = store.moveToFolder(login, 'INBOX', [2, 1, 9], 'Archive');
+        const moved = await store.moveToFolder(login, 'INBOX', [2, 1, 9], 'Archive');
         expect(typeof moved === 'object' && moved.from).toEqual([2, 1]);
         expect(typeof moved === 'object' && moved.to.map((e) => [e.uid, e.message])).toEqual([[1, two], [2, one]]);
         expect(store.folder(login, 'INBOX')?.entries).toEqual([]);
         expect(store.get(one!.id)).toBe(one);
-        expect(store.moveToFolder(login, 'INBOX', [1], 'Nope')).toBe('missing');
+        expect(await store.moveToFolder(login, 'INBOX', [1], 'Nope')).toBe('missing');
         // Out of the catch-all's INBOX into a folder of its own: the message stays in the store.
-        const fromCatchAll = store.moveToFolder('catchall', 'INBOX', [two!.seq], 'Archive');
+        const fromCatchAll = await store.moveToFolder('catchall', 'INBOX', [two!.seq], 'Archive');
         expect(typeof fromCatchAll === 'object' && fromCatchAll.to.map((e) => e.message)).toEqual([two]);
         expect(store.get(two!.id)).toBe(two);
         expect(store.folder('catchall', 'INBOX')?.entries.map((e) => e.message)).toEqual([one]);
         // Only what left the source is reported as taken out of it.
         expect(typeof moved === 'object' && moved.left).toEqual([2, 1]);
         expect(typeof fromCatchAll === 'object' && fromCatchAll.left).toEqual([two!.seq]);
-        const withinCatchAll = store.moveToFolder('catchall', 'INBOX', [one!.seq], 'INBOX');
+        const withinCatchAll = await store.moveToFolder('catchall', 'INBOX', [one!.seq], 'INBOX');
         expect(typeof withinCatchAll === 'object' && withinCatchAll.left).toEqual([]);
       });
 
       it('keeps subscriptions apart from folders (RFC 3501 §6.3.6–6.3.9) and creates special-use folders (RFC 6154)', async () => {
         const store = await open();
         const login = 'bob@blue.example';
-        const drafts = store.createFolder(login, 'Notes', '\\Drafts');
+        const drafts = await store.createFolder(login, 'Notes', '\\Drafts');
         expect(typeof drafts === 'object' && drafts.specialUse).toBe('\\Drafts');
-        expect(store.subscribeFolder(login, 'Notes', true)).toBe(true);
+        expect(await store.subscribeFolder(login, 'Notes', true)).toBe(true);
         expect(store.folder(login, 'Notes')?.subscribed).toBe(true);
-        expect(store.subscribeFolder(login, 'Nope', true)).toBe('missing');
-        store.deleteFolder(login, 'Notes');
+        expect(await store.subscribeFolder(login, 'Nope', true)).toBe('missing');
+        await store.deleteFolder(login, 'Notes');
         // A subscription outlives its folder, and can still be dropped.
         expect(store.subscriptions(login).has('Notes')).toBe(true);
-        expect(store.subscribeFolder(login, 'Notes', false)).toBe(true);
+        expect(await store.subscribeFolder(login, 'Notes', false)).toBe(true);
         expect(store.subscriptions(login).has('Notes')).toBe(false);
-        expect(store.subscribeFolder(login, 'Notes', false)).toBe('missing');
+        expect(await store.subscribeFolder(login, 'Notes', false)).toBe('missing');
       });
 
       it('tells every folder a message is filed in', async () => {
         const store = await open();
         const message = await deliver(store, 1, ['bob@blue.example', 'carol@blue.example']);
-        store.copyToFolder('bob@blue.example', 'Archive', [message]);
+        await store.copyToFolder('bob@blue.example', 'Archive', [message]);
         const places = store.placementsOf(message).map(({ login, folder, uid }) => `${login} ${folder} ${uid}`);
         expect(places).toEqual(expect.arrayContaining(['bob@blue.example INBOX 1', 'carol@blue.example INBOX 1', 'bob@blue.example Archive 1']));
       });
@@ -350,11 +350,11 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const message = await deliver(store, 1);
         const start = store.modseq;
         expect(start).toBeGreaterThanOrEqual(message.modseq);
-        const expunge = store.nextModseq();
+        const expunge = await store.nextModseq();
         expect(expunge).toBeGreaterThan(start);
         expect(store.modseq).toBe(expunge);
-        expect(store.nextModseq(10)).toBeGreaterThanOrEqual(expunge + 10);
-        const [changed] = store.setFlags([message.id], 'add', ['\\Flagged']);
+        expect(await store.nextModseq(10)).toBeGreaterThanOrEqual(expunge + 10);
+        const [changed] = await store.setFlags([message.id], 'add', ['\\Flagged']);
         expect(changed?.modseq).toBeGreaterThan(expunge + 9);
       });
 
@@ -363,7 +363,7 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const message = await deliver(store, 1);
         expect((await store.readRaw(message.id))?.equals(mail(1))).toBe(true);
         expect(message.size).toBe(mail(1).length);
-        store.remove([message.id]);
+        await store.remove([message.id]);
         expect(await store.readRaw(message.id)).toBeUndefined();
       });
 
@@ -372,10 +372,10 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         const login = 'bob@blue.example';
         await deliver(store, 1, [login]);
         await deliver(store, 2, [login]);
-        store.expunge(login, 'INBOX', [2]);
+        await store.expunge(login, 'INBOX', [2]);
         const third = await deliver(store, 3, [login]);
         expect(store.folder(login, 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, expect.any(String)], [3, third.id]]);
-        store.clear();
+        await store.clear();
         expect(store.folder(login, 'INBOX')?.uidNext).toBe(4);
       });
     });

@@ -61,7 +61,7 @@ describe('MemoryStore bytes', () => {
     const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
     const ids: string[] = [];
     for (let i = 0; i < 500; i++) ids.push((await store.deliver({ raw: bytes(i), envelope: { mailFrom: 'a@example.test', rcptTo: [`u${i % 7}@example.test`] } })).id);
-    store.remove(ids.filter((_, i) => i % 9 !== 0));
+    await store.remove(ids.filter((_, i) => i % 9 !== 0));
     for (const [i, id] of ids.entries()) {
       if (i % 9 === 0) expect((await store.readRaw(id))?.equals(bytes(i))).toBe(true);
       else expect(store.get(id)).toBeUndefined();

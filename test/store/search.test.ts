@@ -104,7 +104,7 @@ describe('search index', () => {
     expect(index.page(compiled, { limit: 0 }).items.map((m) => m.id)).toEqual(viaList());
     const added = await store.deliver({ raw: Buffer.from('To: alice@example.com\r\nSubject: late\r\n\r\nx'), envelope: { mailFrom: '', rcptTo: ['alice@example.com'] } });
     expect(index.page(compiled, { limit: 1 }).items[0]?.id).toBe(added.id);
-    store.remove([added.id]);
+    await store.remove([added.id]);
     const page = index.page(compiled, { start: 1, limit: 2 });
     expect(page.items.map((m) => m.id)).toEqual(viaList().slice(1, 3));
     expect(page.matched).toBe(viaList().length);

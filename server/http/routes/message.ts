@@ -80,7 +80,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     const raw = await api.store.readRaw(message.id);
     if (!raw) return notFound(c);
     // Mailpit marks a message read when its full object is fetched (and announces it).
-    api.store.setFlags([message.id], 'add', [SEEN]);
+    await api.store.setFlags([message.id], 'add', [SEEN]);
     const s = message.summary;
     return c.json({
       ID: message.id,

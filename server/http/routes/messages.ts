@@ -53,13 +53,13 @@ export const messagesRoutes: RouteModule = (app, api) => {
     return list(c, api, search);
   });
 
-  app.delete('/api/v1/search', (c) => {
+  app.delete('/api/v1/search', async (c) => {
     const query = c.req.query('query') ?? '';
     if (query.trim() === '') return fail(c, 400, 'Error: no search query');
     const search = searchFrom(c, query);
     if (!search.ok) return fail(c, 400, search.error);
     const ids = api.search.page(search, { limit: 0 }).items.map((m) => m.id);
-    api.store.remove(ids, 'deleted');
+    await api.store.remove(ids, 'deleted');
     return ok(c);
   });
 
@@ -79,7 +79,7 @@ export const messagesRoutes: RouteModule = (app, api) => {
       if (!search.ok) return jsonFail(c, 400, search.error);
       ids = api.store.list({ limit: 0, filter: search.filter }).items.map((m) => m.id);
     } else ids = api.store.messages().map((m) => m.id);
-    api.store.setFlags(ids, Read ? 'add' : 'remove', [SEEN]);
+    await api.store.setFlags(ids, Read ? 'add' : 'remove', [SEEN]);
     return ok(c);
   });
 
@@ -88,8 +88,8 @@ export const messagesRoutes: RouteModule = (app, api) => {
     const body = await requestBody(c, DELETE_BODY);
     if (!body.ok) return body.response;
     const { IDs = [] } = body.value;
-    if (IDs.length > 0) api.store.remove(IDs, 'deleted');
-    else api.store.clear();
+    if (IDs.length > 0) await api.store.remove(IDs, 'deleted');
+    else await api.store.clear();
     return ok(c);
   });
 };

@@ -1,4 +1,5 @@
 import { cleanTag, cleanTags } from '../../mime/delivery-tags.js';
+import type { MailStore } from '../../store/mail-store.js';
 import type { RouteModule } from '../api.js';
 import { arrayOf, line, nullable, object, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
@@ -17,7 +18,7 @@ export const tagsRoutes: RouteModule = (app, api) => {
     if (!body.ok) return body.response;
     const { IDs, Tags = [] } = body.value;
     if (IDs.length === 0) return jsonFail(c, 400, '"IDs" must name at least one message');
-    api.store.setTags(IDs, cleanTags(Tags));
+    await api.store.setTags(IDs, cleanTags(Tags));
     return ok(c);
   });
 
@@ -27,17 +28,22 @@ export const tagsRoutes: RouteModule = (app, api) => {
     if (!body.ok) return body.response;
     const to = cleanTag(body.value.Name);
     if (!to) return jsonFail(c, 400, `"Name" is not a tag name: ${JSON.stringify(body.value.Name)}`);
-    for (const message of api.store.list({ limit: 0, filter: (m) => m.tags.includes(from) }).items) {
-      api.store.setTags([message.id], [...message.tags.filter((t) => t !== from), to]);
-    }
+    await retag(api.store, from, (tags) => [...tags.filter((t) => t !== from), to]);
     return ok(c);
   });
 
-  app.delete('/api/v1/tags/:Tag', (c) => {
+  app.delete('/api/v1/tags/:Tag', async (c) => {
     const tag = c.req.param('Tag');
-    for (const message of api.store.list({ limit: 0, filter: (m) => m.tags.includes(tag) }).items) {
-      api.store.setTags([message.id], message.tags.filter((t) => t !== tag));
-    }
+    await retag(api.store, tag, (tags) => tags.filter((t) => t !== tag));
     return ok(c);
   });
 };
+
+/**
+ * Gives every message carrying `tag` the tags `change` makes of its own. The writes
+ * start together, so a backend may order them as one batch.
+ */
+async function retag(store: MailStore, tag: string, change: (tags: readonly string[]) => string[]): Promise<void> {
+  const carrying = store.list({ limit: 0, filter: (m) => m.tags.includes(tag) }).items;
+  await Promise.all(carrying.map((message) => store.setTags([message.id], change(message.tags))));
+}

@@ -20,7 +20,7 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       r.sp();
       return { set, mailbox: readMailbox(r, session) };
     },
-    run(session, { set, mailbox }, call) {
+    async run(session, { set, mailbox }, call) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (name === 'MOVE' && view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
@@ -32,12 +32,12 @@ function copyCommand(name: 'COPY' | 'MOVE', uid: boolean) {
       if (indexes.length === 0) return ok(`${call.name} completed`);
       const sourceUids = indexes.map((i) => view.uids[i] as number);
       if (name === 'COPY') {
-        const entries = session.store.copyToFolder(session.user, target.name, indexes.map((i) => view.messages[i] as StoredMessage));
+        const entries = await session.store.copyToFolder(session.user, target.name, indexes.map((i) => view.messages[i] as StoredMessage));
         if (typeof entries === 'string') return no(`No mailbox ${mailbox}`, 'TRYCREATE');
         return ok(`${call.name} completed`, copyUidCode(target.uidValidity, sourceUids, entries));
       }
       // The store files the messages in the target, then takes them out of the source.
-      const moved = session.store.moveToFolder(session.user, view.name, sourceUids, target.name);
+      const moved = await session.store.moveToFolder(session.user, view.name, sourceUids, target.name);
       if (typeof moved === 'string') return no(`No mailbox ${mailbox}`, 'TRYCREATE');
       // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
       if (moved.from.length > 0) session.untagged(`OK [${copyUidCode(target.uidValidity, moved.from, moved.to)}] Moved`);

@@ -28,12 +28,12 @@ const create = command({
     }
     return { name, uses };
   },
-  run(session, { name, uses }) {
+  async run(session, { name, uses }) {
     const use = uses[0] ?? '';
     const known = [...CREATABLE_USES].find((u) => u.toLowerCase() === use.toLowerCase());
     // RFC 6154 §3: a use the server cannot give is NO [USEATTR], and nothing is created.
     if (uses.length > 1 || (use && !known)) return no(`Cannot create a mailbox with the use ${uses.join(' ')}`, 'USEATTR');
-    const created = session.store.createFolder(session.user, name, known ?? '');
+    const created = await session.store.createFolder(session.user, name, known ?? '');
     if (typeof created === 'string') return folderError(created, name);
     return ok('CREATE completed');
   },

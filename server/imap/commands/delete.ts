@@ -9,8 +9,8 @@ const del = command({
     r.sp();
     return readMailbox(r, session);
   },
-  run(session, name) {
-    const error = session.store.deleteFolder(session.user, name);
+  async run(session, name) {
+    const error = await session.store.deleteFolder(session.user, name);
     if (error) return folderError(error, name);
     return ok('DELETE completed');
   },

@@ -147,7 +147,7 @@ function fetchCommand(uid: boolean) {
       let seen = new Set<StoredMessage>();
       if (!view.readOnly && items.some(setsSeen)) {
         const unseen = indexes.map((i) => view.messages[i] as StoredMessage).filter((m) => !m.flags.has(SEEN));
-        if (unseen.length > 0) seen = new Set(session.store.setFlags(unseen.map((m) => m.id), 'add', [SEEN]));
+        if (unseen.length > 0) seen = new Set(await session.store.setFlags(unseen.map((m) => m.id), 'add', [SEEN]));
       }
       const reportsFlags = has('FLAGS');
       let written = 0;

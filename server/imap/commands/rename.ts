@@ -11,8 +11,8 @@ const rename = command({
     r.sp();
     return { from, to: readMailbox(r, session) };
   },
-  run(session, { from, to }) {
-    const renamed = session.store.renameFolder(session.user, from, to);
+  async run(session, { from, to }) {
+    const renamed = await session.store.renameFolder(session.user, from, to);
     if (typeof renamed === 'string') return folderError(renamed, renamed === 'exists' ? to : from);
     return ok('RENAME completed');
   },

@@ -17,17 +17,20 @@ function deletedUids(session: Session, only?: number[]): number[] {
  * entirely). RFC 7162 §3.2.7: with QRESYNC on, an EXPUNGE that removed anything
  * completes with the folder's new HIGHESTMODSEQ.
  */
-export function expungeUids(session: Session, uids: number[], name: string): Status {
+export async function expungeUids(session: Session, uids: number[], name: string): Promise<Status> {
   const view = session.view;
   if (!view || uids.length === 0) return ok(`${name} completed`);
-  session.store.expunge(session.user, view.name, uids);
+  await session.store.expunge(session.user, view.name, uids);
   return expunged(session, name);
 }
 
 /** The completion of a command that expunged (EXPUNGE, MOVE): HIGHESTMODSEQ for QRESYNC. */
-export function expunged(session: Session, name: string): Status {
+export async function expunged(session: Session, name: string): Promise<Status> {
   const view = session.view;
-  return view && session.qresync ? ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.folder)}`) : ok(`${name} completed`);
+  if (!view || !session.qresync) return ok(`${name} completed`);
+  // The expunge's own mod-sequence must be in the history before it is told.
+  await session.space.history.settled();
+  return ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.folder)}`);
 }
 
 /** RFC 3501 §6.4.1: nothing to write to disk in memory. */
@@ -38,11 +41,11 @@ const close = command({
   name: 'CLOSE',
   states: SELECTED,
   parse: none,
-  run(session) {
+  async run(session) {
     const view = session.view;
     const uids = view && !view.readOnly ? deletedUids(session) : [];
     session.deselect();
-    if (view && uids.length > 0) session.store.expunge(session.user, view.name, uids);
+    if (view && uids.length > 0) await session.store.expunge(session.user, view.name, uids);
     return ok('CLOSE completed');
   },
 });

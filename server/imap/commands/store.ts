@@ -36,7 +36,7 @@ function storeCommand(uid: boolean) {
       while (r.maybeSp()) flags.push(r.flag());
       return { set, unchangedSince, operation, silent, flags };
     },
-    run(session, args, call) {
+    async run(session, args, call) {
       const view = session.view;
       if (!view) return no('No mailbox selected');
       if (view.readOnly) return no('Mailbox is read-only', 'READ-ONLY');
@@ -53,7 +53,7 @@ function storeCommand(uid: boolean) {
         if (args.unchangedSince !== null && message.modseq > args.unchangedSince) modified.push(uid ? (view.uids[i] as number) : i + 1);
         else targets.push(i);
       }
-      const changed = new Set(session.store.setFlags(targets.map((i) => (view.messages[i] as StoredMessage).id), args.operation, flags));
+      const changed = new Set(await session.store.setFlags(targets.map((i) => (view.messages[i] as StoredMessage).id), args.operation, flags));
       for (const i of targets) {
         const message = view.messages[i] as StoredMessage;
         const messageUid = view.uids[i] as number;

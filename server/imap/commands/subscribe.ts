@@ -10,8 +10,8 @@ function subscribeCommand(name: 'SUBSCRIBE' | 'UNSUBSCRIBE') {
       r.sp();
       return readMailbox(r, session);
     },
-    run(session, mailbox) {
-      const done = session.store.subscribeFolder(session.user, mailbox, name === 'SUBSCRIBE');
+    async run(session, mailbox) {
+      const done = await session.store.subscribeFolder(session.user, mailbox, name === 'SUBSCRIBE');
       if (done !== true) return name === 'SUBSCRIBE' ? folderError(done, mailbox) : no(`${mailbox} is not subscribed`, 'NONEXISTENT');
       return ok(`${name} completed`);
     },

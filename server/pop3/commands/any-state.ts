@@ -35,9 +35,9 @@ const CAPA: Pop3Command = {
 
 const QUIT: Pop3Command = {
   states: ['authorization', 'transaction'],
-  run(session) {
+  async run(session) {
     if (session.state === 'authorization') return ok('Letterbox POP3 server signing off', { then: 'close' });
-    const deleted = session.enterUpdate();
+    const deleted = await session.enterUpdate();
     return ok(`Letterbox POP3 server signing off (${deleted} message${deleted === 1 ? '' : 's'} deleted)`, { then: 'close' });
   },
 };

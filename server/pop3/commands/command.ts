@@ -35,7 +35,7 @@ export interface Pop3SessionView {
    */
   enterTransaction(account: string, access: MailboxAccess): Promise<Pop3Failure | undefined>;
   /** QUIT from TRANSACTION: enters UPDATE and applies the DELE marks; returns how many. */
-  enterUpdate(): number;
+  enterUpdate(): Promise<number>;
 }
 
 /** One entry of the command table (DESIGN.md habit 3): the states it runs in, and what it does. */

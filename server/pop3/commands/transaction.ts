@@ -94,7 +94,7 @@ const RETR: Pop3Command = {
     const raw = await bytesOf(session, entry);
     if (!Buffer.isBuffer(raw)) return raw;
     // RETR leaves mail unread unless asked (Mailpit does the same); TOP never marks.
-    if (session.settings.markRead) session.store.setFlags([entry.message.id], 'add', [SEEN]);
+    if (session.settings.markRead) await session.store.setFlags([entry.message.id], 'add', [SEEN]);
     return ok(`${entry.size} octets`, { body: retrChunks(raw) });
   },
 };

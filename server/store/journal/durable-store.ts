@@ -43,7 +43,7 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   // Mod-sequences handed out but never saved (an expunge's own, RFC 7162 §3.2.10) must not
   // be handed out again: jumping past them keeps an IMAP client's value from before the
   // restart below anything new, so QRESYNC answers it from what it knows to be gone.
-  if (records.length > 0) store.nextModseq(MODSEQ_RESTART_GAP);
+  if (records.length > 0) await store.nextModseq(MODSEQ_RESTART_GAP);
   const journal = await JournalFile.create(path, snapshotFrames(store));
   const compaction = new Compaction(journal, {
     liveBytes: () => {
@@ -89,10 +89,10 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
         store.folders.unfile(r.login, r.folder, r.uids);
         break;
       case 'remove':
-        store.remove(r.ids);
+        store.removeNow(r.ids);
         break;
       case 'clear':
-        store.clear();
+        store.clearNow();
         break;
       case 'state':
         store.restoreState(r.id, r);

@@ -36,8 +36,8 @@ describe('journal compaction while running', () => {
       written += message.raw.length;
       // Flags flipped over and over: records that a compacted journal no longer needs.
       const older = store.messages()[n % store.messages().length]!;
-      store.setFlags([older.id], n % 2 === 0 ? 'add' : 'remove', ['\\Seen']);
-      store.setTags([older.id], [`round-${n % 5}`]);
+      await store.setFlags([older.id], n % 2 === 0 ? 'add' : 'remove', ['\\Seen']);
+      await store.setTags([older.id], [`round-${n % 5}`]);
       // Awaiting each commit as the SMTP front does lets compactions run between deliveries.
       await store.flushed();
       largest = Math.max(largest, (await stat(path)).size);
@@ -70,8 +70,8 @@ describe('journal compaction while running', () => {
     // More than the writer copies over in its final step (256 KiB), so it catches up first.
     // Delivered in this same turn (the store takes each at once), so they land mid-compaction.
     for (let n = 0; n < 150; n++) void store.deliver({ raw: mail(1_000 + n), envelope: { mailFrom: 'carol@red.com', rcptTo: ['dave@blue.com'] } });
-    store.setFlags([store.latest()!.id], 'add', ['\\Flagged']);
-    store.expunge('dave@blue.com', 'INBOX', [1]);
+    await store.setFlags([store.latest()!.id], 'add', ['\\Flagged']);
+    await store.expunge('dave@blue.com', 'INBOX', [1]);
     await store.flushed();
     await durable.compacted();
     const before = picture(store);

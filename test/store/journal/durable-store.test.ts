@@ -32,20 +32,20 @@ describe('--data-dir journal', () => {
         store.deliver({ raw: mail(n, n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'), envelope: { mailFrom: 'alice@red.com', rcptTo: [n % 3 === 0 ? 'carol@blue.com' : 'bob@blue.com'] } }),
       ),
     );
-    store.setFlags([delivered[1]!.id, delivered[2]!.id], 'add', ['\\Seen', '\\Flagged']);
-    store.setTags([delivered[4]!.id], ['invoice', 'urgent']);
-    expect(store.createFolder('bob@blue.com', 'Projects/2026')).not.toBe('exists');
-    store.copyToFolder('bob@blue.com', 'Projects/2026', [delivered[5]!]);
-    store.renameFolder('bob@blue.com', 'Projects', 'Work');
+    await store.setFlags([delivered[1]!.id, delivered[2]!.id], 'add', ['\\Seen', '\\Flagged']);
+    await store.setTags([delivered[4]!.id], ['invoice', 'urgent']);
+    expect(await store.createFolder('bob@blue.com', 'Projects/2026')).not.toBe('exists');
+    await store.copyToFolder('bob@blue.com', 'Projects/2026', [delivered[5]!]);
+    await store.renameFolder('bob@blue.com', 'Projects', 'Work');
     // UID 4 is message 5, still held by its copy in Work/2026: it leaves INBOX only.
-    store.expunge('bob@blue.com', 'INBOX', [1, 2, 4]);
+    await store.expunge('bob@blue.com', 'INBOX', [1, 2, 4]);
     expect(store.get(delivered[5]!.id)).toBeDefined();
-    store.remove([delivered[7]!.id]);
-    store.subscribeFolder('bob@blue.com', 'Junk', false);
+    await store.remove([delivered[7]!.id]);
+    await store.subscribeFolder('bob@blue.com', 'Junk', false);
     // A subscription outlives its folder (RFC 3501 §6.3.9), and a restart.
-    store.createFolder('bob@blue.com', 'Gone');
-    store.subscribeFolder('bob@blue.com', 'Gone', true);
-    store.deleteFolder('bob@blue.com', 'Gone');
+    await store.createFolder('bob@blue.com', 'Gone');
+    await store.subscribeFolder('bob@blue.com', 'Gone', true);
+    await store.deleteFolder('bob@blue.com', 'Gone');
     await store.flushed();
     const before = picture(store);
     await first.durable.close();

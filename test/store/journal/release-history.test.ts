@@ -78,7 +78,7 @@ describe('release history with --data-dir', () => {
     await first.service.release(waiting.id, undefined, 'api');
     const deleted = await deliver(first.box, ['bob@blue.com']);
     await first.service.release(deleted.id, undefined, 'api');
-    first.box.store.remove([deleted.id]);
+    await first.box.store.remove([deleted.id]);
     const keptBefore = await releasesOf(first.box, kept.id);
     expect(keptBefore.Releases.map((r) => r.Recipients[0]?.Status)).toEqual(['delivered', 'failed']);
     expect((await releasesOf(first.box, waiting.id)).Releases[0]?.Recipients[0]?.Status).toBe('retrying');
