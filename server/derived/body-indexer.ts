@@ -33,6 +33,8 @@ export class BodyIndexer {
   readonly #queue: StoredMessage[] = [];
   #head = 0;
   #scheduled = false;
+  /** A turn is running (it may be awaiting bytes). */
+  #turning = false;
   #parsing = 0;
   /** Summaries handed to the store that it has not taken yet. */
   #writing = 0;
@@ -81,23 +83,34 @@ export class BodyIndexer {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    // One turn at a time: a turn awaits each message's bytes, and the next one starts after it.
+    if (this.#scheduled || this.#turning) return;
     this.#scheduled = true;
-    setImmediate(() => this.#turn());
+    setImmediate(() => {
+      this.#turn().catch((error: unknown) => {
+        this.#turning = false;
+        this.logger?.error('bug while indexing', { error });
+      });
+    });
   }
 
-  #turn(): void {
+  async #turn(): Promise<void> {
     this.#scheduled = false;
+    this.#turning = true;
     const until = performance.now() + TURN_BUDGET_MS;
-    while (this.#head < this.#queue.length && performance.now() < until) {
+    while (this.#head < this.#queue.length && performance.now() < until && !this.#stopped) {
       const message = this.#queue[this.#head] as StoredMessage;
-      if (this.store.get(message.id) !== message || message.body) {
+      // Bytes come through the store's body read; a message gone meanwhile is skipped.
+      const raw = this.#current(message) ? await this.store.readRaw(message.id) : undefined;
+      if (this.#stopped) break;
+      if (!raw || !this.#current(message)) {
         this.#head++;
         continue;
       }
-      if (!this.#index(message)) break;
+      if (!this.#index(message, raw)) break;
       this.#head++;
     }
+    this.#turning = false;
     // Drop what is done, so the queue never holds a message past its indexing (a
     // pruned one must be collectable): all of it once drained, else the done half.
     if (this.#head === this.#queue.length) {
@@ -111,9 +124,13 @@ export class BodyIndexer {
     this.#settle();
   }
 
+  /** Still in the store as queued, and not indexed yet. */
+  #current(message: StoredMessage): boolean {
+    return this.store.get(message.id) === message && !message.body;
+  }
+
   /** Indexes one message, or returns false when it needs a worker and all are busy. */
-  #index(message: StoredMessage): boolean {
-    const raw = message.raw;
+  #index(message: StoredMessage, raw: Buffer): boolean {
     const small = raw.length <= MAIN_THREAD_MAX_BYTES;
     const form = simpleBodyForm(raw);
     // Plain ASCII text at any size: nothing is decoded or copied (isAscii is native).
@@ -130,17 +147,17 @@ export class BodyIndexer {
       return true;
     }
     if (this.#parsing >= this.#maxParsing) return false;
-    this.#parse(message, form ? 'simple' : 'full');
+    this.#parse(message, raw, form ? 'simple' : 'full');
     return true;
   }
 
-  #parse(message: StoredMessage, mode: 'simple' | 'full'): void {
+  #parse(message: StoredMessage, raw: Buffer, mode: 'simple' | 'full'): void {
     this.#parsing++;
-    summariseOffThread(message.raw, mode, this.#pool, { background: true })
+    summariseOffThread(raw, mode, this.#pool, { background: true })
       .then((body) => {
         if (this.#stopped || this.store.get(message.id) !== message) return;
         // Still give the message a (blank) summary: waiters and live events key on it.
-        if (!body) this.logger?.warn('indexing a message gave up (time limit or worker failure)', { id: message.id, bytes: message.raw.length });
+        if (!body) this.logger?.warn('indexing a message gave up (time limit or worker failure)', { id: message.id, bytes: raw.length });
         this.#attach(message, body ?? summaryOfText('', 0, 0));
       })
       .catch((error: unknown) => this.logger?.error('bug while indexing a message', { id: message.id, error }))

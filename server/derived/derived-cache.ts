@@ -1,12 +1,14 @@
 /**
  * What is made from a message's bytes and costly to make again (a parsed view: decoded
- * text, HTML, attachments), kept for the messages read most recently. Keyed by the
- * stored bytes themselves, which never change and are unique to a message in every
- * store of the process, so one cache serves every sandbox and inbox.
+ * text, HTML, attachments), kept for the messages read most recently. Keyed by message
+ * id: a message's bytes never change, and ids are random and unique across every store
+ * of the process (a store rebuilt from a journal or a database gives the same id to the
+ * same bytes), so one cache serves every sandbox and inbox, whether or not the store
+ * keeps the bytes in memory.
  *
- * Bounded by bytes and by entries, least recently used out first. The key is held
- * weakly: a deleted message's bytes are not kept alive by the cache, and its entries
- * leave with the next evictions (or at once through `forget`).
+ * Bounded by bytes and by entries, least recently used out first. Nothing kept holds
+ * the message's bytes; a deleted message's entries leave with the next evictions (or
+ * at once through `forget`).
  */
 
 export interface CacheStats {
@@ -26,7 +28,7 @@ export interface CacheBounds {
 }
 
 interface Entry {
-  owner: WeakRef<Buffer>;
+  id: string;
   kind: string;
   value: unknown;
   bytes: number;
@@ -39,7 +41,7 @@ export class DerivedCache {
   readonly maxBytes: number;
   readonly maxEntries: number;
   /** Entries by message, then kind. */
-  readonly #index = new WeakMap<Buffer, Map<string, Entry>>();
+  readonly #index = new Map<string, Map<string, Entry>>();
   /** Every entry, least recently used first (a Set keeps insertion order). */
   readonly #order = new Set<Entry>();
   #bytes = 0;
@@ -52,9 +54,9 @@ export class DerivedCache {
     this.maxEntries = bounds.maxEntries ?? DEFAULT_MAX_ENTRIES;
   }
 
-  /** The value kept for these bytes under `kind`, or undefined (counted as a hit or a miss). */
-  get<T>(raw: Buffer, kind: string): T | undefined {
-    const entry = this.#index.get(raw)?.get(kind);
+  /** The value kept for this message under `kind`, or undefined (counted as a hit or a miss). */
+  get<T>(id: string, kind: string): T | undefined {
+    const entry = this.#index.get(id)?.get(kind);
     if (!entry) {
       this.#misses++;
       return undefined;
@@ -69,13 +71,13 @@ export class DerivedCache {
    * Keeps `value`, counted as `bytes`, then evicts the least recently used entries
    * until the cache is within its bounds again (the newest entry always stays).
    */
-  set(raw: Buffer, kind: string, value: unknown, bytes: number): void {
+  set(id: string, kind: string, value: unknown, bytes: number): void {
     // Dropped first: dropping a message's last entry takes its map out of the index.
-    const old = this.#index.get(raw)?.get(kind);
+    const old = this.#index.get(id)?.get(kind);
     if (old) this.#drop(old);
-    let kinds = this.#index.get(raw);
-    if (!kinds) this.#index.set(raw, (kinds = new Map()));
-    const entry: Entry = { owner: new WeakRef(raw), kind, value, bytes };
+    let kinds = this.#index.get(id);
+    if (!kinds) this.#index.set(id, (kinds = new Map()));
+    const entry: Entry = { id, kind, value, bytes };
     kinds.set(kind, entry);
     this.#order.add(entry);
     this.#bytes += bytes;
@@ -86,9 +88,9 @@ export class DerivedCache {
     }
   }
 
-  /** Drops everything kept for these bytes (their message was deleted). */
-  forget(raw: Buffer): void {
-    const kinds = this.#index.get(raw);
+  /** Drops everything kept for a message (it was deleted). */
+  forget(id: string): void {
+    const kinds = this.#index.get(id);
     if (!kinds) return;
     for (const entry of kinds.values()) this.#drop(entry);
   }
@@ -100,11 +102,10 @@ export class DerivedCache {
   #drop(entry: Entry): void {
     if (!this.#order.delete(entry)) return;
     this.#bytes -= entry.bytes;
-    const raw = entry.owner.deref();
-    const kinds = raw && this.#index.get(raw);
+    const kinds = this.#index.get(entry.id);
     if (!kinds) return;
     kinds.delete(entry.kind);
-    if (kinds.size === 0) this.#index.delete(raw);
+    if (kinds.size === 0) this.#index.delete(entry.id);
   }
 }
 

@@ -1,6 +1,7 @@
 import { parseRaw, type ParsedMessage } from '../mime/parse.js';
 import { parsesOffThread } from '../mime/off-thread.js';
-import type { StoredMessage } from '../store/types.js';
+import type { MailStore } from '../store/mail-store.js';
+import type { MessageId, StoredMessage } from '../store/types.js';
 import { derivedCache, type DerivedCache } from './derived-cache.js';
 import { viewOffThread } from './parse-jobs.js';
 import { sharedPool, type WorkerPool } from './worker-pool.js';
@@ -36,18 +37,30 @@ export class ParseCache {
     private readonly pool: WorkerPool = sharedPool(),
   ) {}
 
-  get(message: StoredMessage): Promise<ParsedMessage> {
-    const raw = message.raw;
-    const hit = this.cache.get<Promise<ParsedMessage>>(raw, VIEW);
+  /**
+   * The parsed view of a message of `store`, or undefined once the message is gone. Its
+   * bytes are read (store.readRaw) only when the view is not cached. One cache serves
+   * every store of the process, so the store is named per call.
+   */
+  get(store: Pick<MailStore, 'readRaw'>, message: Pick<StoredMessage, 'id' | 'size'>): Promise<ParsedMessage | undefined> {
+    const { id } = message;
+    const hit = this.cache.get<Promise<ParsedMessage | undefined>>(id, VIEW);
     if (hit) return hit;
-    const parsed = parsesOffThread(raw) ? viewOffThread(raw, this.pool).then((view) => view ?? GIVEN_UP) : parseRaw(raw);
+    const parsed = store.readRaw(id).then((raw) => {
+      if (!raw) return undefined;
+      return parsesOffThread(raw) ? viewOffThread(raw, this.pool).then((view) => view ?? GIVEN_UP) : parseRaw(raw);
+    });
+    // Kept before the bytes arrive, so reads of the same message meanwhile share one parse.
     // Counted as the message's size: a view holds about as much (text, HTML, decoded parts).
-    this.cache.set(raw, VIEW, parsed, raw.length);
+    this.cache.set(id, VIEW, parsed, message.size);
+    // Neither a message gone nor a failed read is remembered: the next read asks again.
+    const drop = () => this.cache.forget(id);
+    void parsed.then((view) => view ?? drop(), drop);
     return parsed;
   }
 
   /** Drops the view of a deleted message at once, rather than at its eviction. */
-  forget(message: StoredMessage): void {
-    this.cache.forget(message.raw);
+  forget(id: MessageId): void {
+    this.cache.forget(id);
   }
 }

@@ -48,8 +48,8 @@ export interface HttpRoot {
  * The API and WebSocket hub over one store. Its metrics count that store only, so an
  * inbox's /api/v1/info shows its own totals, never the sandbox's. Without --inboxes there is one root at the
  * webroot; with them, one per inbox (made on first use) and one over every inbox.
- * The parse cache is shared: it keys entries by id and checks the raw Buffer, and a
- * message filed in several inboxes is one Buffer, parsed once.
+ * The parse cache is shared: it keys entries by message id, which the all-inboxes
+ * root shares with the inbox holding the message.
  */
 export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   const { store, release } = source;
@@ -76,7 +76,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   };
   const hub = new EventsHub({ store, metrics, ...(release && { release }), version: shared.version, maxBuffered: config.wsMaxBuffer });
   const unsubscribe = [
-    store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m))),
+    store.on('removed', ({ messages }) => messages.forEach((m) => parsed.forget(m.id))),
   ];
   return {
     api,

@@ -1,9 +1,13 @@
 import type { Context } from 'hono';
 import { compileSearch, isTimeZone, type MessagePredicate } from '../store/search/compile.js';
+import type { ParsedMessage } from '../mime/parse.js';
 import type { StoredMessage } from '../store/types.js';
 import type { Api } from './api.js';
 
 export type Resolved = { ok: true; message: StoredMessage } | { ok: false; status: 400 | 404; message: string };
+
+/** Mailpit's answer for a message that is not there. */
+const MISSING = { ok: false, status: 404, message: '404 page not found' } as const;
 
 /** The message an `{ID}` path names; `latest` is the newest, or the newest matching `?query=`. */
 export function resolveMessage(c: Context, api: Api, id: string = c.req.param('ID') ?? ''): Resolved {
@@ -16,10 +20,24 @@ export function resolveMessage(c: Context, api: Api, id: string = c.req.param('I
       filter = search.filter;
     }
     const message = api.store.latest(filter);
-    return message ? { ok: true, message } : { ok: false, status: 404, message: '404 page not found' };
+    return message ? { ok: true, message } : MISSING;
   }
   const message = api.store.get(id);
-  return message ? { ok: true, message } : { ok: false, status: 404, message: '404 page not found' };
+  return message ? { ok: true, message } : MISSING;
+}
+
+
+export type ResolvedView = { ok: true; message: StoredMessage; parsed: ParsedMessage } | { ok: false; status: 400 | 404; message: string };
+
+/**
+ * The message an `{ID}` path names and its parsed view. A message gone before its
+ * bytes could be read is answered as any missing one.
+ */
+export async function resolveParsed(c: Context, api: Api, id?: string): Promise<ResolvedView> {
+  const resolved = resolveMessage(c, api, id);
+  if (!resolved.ok) return resolved;
+  const parsed = await api.parsed.get(api.store, resolved.message);
+  return parsed ? { ok: true, message: resolved.message, parsed } : MISSING;
 }
 
 /** Compiles a search with the request's `tz` (Mailpit's time zone for before:/after:). */

@@ -47,11 +47,16 @@ export function routingDelivery(directory: InboxDirectory, maxSize: number, logg
     // several inboxes holds its bytes once (raw-arena.ts keeps bytes already kept).
     const kept: Array<Buffer | undefined> = inputs.map(() => undefined);
     const results: DeliveryBatchResult[] = [];
-    for (const { inbox, indexes } of batches) {
+    for (const [b, { inbox, indexes }] of batches.entries()) {
       const result = await inbox.delivery.deliverAll(indexes.map((i) => ({ ...(inputs[i] as DeliverInput), raw: kept[i] ?? (inputs[i] as DeliverInput).raw })));
       results.push(result);
-      if (!result.ok) break;
-      result.messages.forEach((message, k) => (kept[indexes[k] as number] ??= message.raw));
+      if (!result.ok || b === batches.length - 1) break;
+      // The bytes the inbox kept, read back through its store (readRaw: the memory store
+      // answers with its own copy; one holding bodies elsewhere with what it stored).
+      for (const [k, message] of result.messages.entries()) {
+        const index = indexes[k] as number;
+        kept[index] ??= await inbox.store.readRaw(message.id);
+      }
     }
     const first: Array<StoredMessage | undefined> = inputs.map(() => undefined);
     results.forEach((result, b) => {

@@ -20,6 +20,32 @@ export interface MaildropEntry {
 
 export const INBOX = 'INBOX';
 
+/**
+ * Wire sizes (wire-form.ts) by message: measured from the bytes at a maildrop's first
+ * opening, then known from the index alone. Held weakly, so they leave with the message.
+ */
+const wireSizes = new WeakMap<StoredMessage, number>();
+/** Bodies read at once while measuring, so a store serving them from elsewhere is asked in parallel, boundedly. */
+const READS_AT_ONCE = 16;
+
+/**
+ * The wire size of every message, reading the bytes (store.readRaw) of those not
+ * measured before. A message gone meanwhile keeps its stored size: it is no longer
+ * live, so no listing counts it and RETR answers that it was removed.
+ */
+async function measureWireSizes(store: MailStore, messages: readonly StoredMessage[]): Promise<number[]> {
+  const unknown = messages.filter((message) => !wireSizes.has(message));
+  for (let at = 0; at < unknown.length; at += READS_AT_ONCE) {
+    await Promise.all(
+      unknown.slice(at, at + READS_AT_ONCE).map(async (message) => {
+        const raw = await store.readRaw(message.id);
+        if (raw) wireSizes.set(message, wireInfo(raw).size);
+      }),
+    );
+  }
+  return messages.map((message) => wireSizes.get(message) ?? message.size);
+}
+
 export class Maildrop {
   readonly #entries: MaildropEntry[];
   readonly #deleted = new Set<number>();
@@ -33,13 +59,14 @@ export class Maildrop {
   }
 
   /** The login's INBOX as it is now. */
-  static open(store: MailStore, login: string): Maildrop {
-    const folder = store.folder(login, INBOX);
-    const entries = (folder?.entries ?? []).map((entry, index) => ({
+  static async open(store: MailStore, login: string): Promise<Maildrop> {
+    const folder = store.folder(login, INBOX)?.entries ?? [];
+    const sizes = await measureWireSizes(store, folder.map((entry) => entry.message));
+    const entries = folder.map((entry, index) => ({
       number: index + 1,
       uid: entry.uid,
       message: entry.message,
-      size: wireInfo(entry.message.raw).size,
+      size: sizes[index] as number,
     }));
     return new Maildrop(store, login, entries);
   }

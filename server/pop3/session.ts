@@ -104,13 +104,16 @@ export class Pop3Session implements Pop3SessionView {
     return this.#connection.shutdown(END_GRACE_MS, line);
   }
 
-  enterTransaction(account: string, access: MailboxAccess): Pop3Failure | undefined {
+  async enterTransaction(account: string, access: MailboxAccess): Promise<Pop3Failure | undefined> {
     // RFC 1939 §4 and RFC 2449 §8.1.1: one session per maildrop, else [IN-USE]; a maildrop is a mailbox of one inbox.
     const key = access.inbox ? `${access.inbox.name}/${mailboxKey(access.login)}` : mailboxKey(access.login);
     if (!this.#options.locks.acquire(key)) return { kind: 'in-use' };
     this.#lockKey = key;
     this.#access = access;
-    this.#maildrop = Maildrop.open(access.store, access.login);
+    const maildrop = await Maildrop.open(access.store, access.login);
+    // The connection closed while the maildrop was read: its lock is released already.
+    if (this.#lockKey !== key) return { kind: 'sys-temp', detail: 'The connection closed' };
+    this.#maildrop = maildrop;
     this.state = 'transaction';
     this.#connection.sessionLog.set({ user: account, ...(access.inbox ? { inbox: access.inbox.name } : {}) });
     return undefined;

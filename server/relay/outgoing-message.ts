@@ -48,10 +48,10 @@ export function countReceived(raw: Buffer): number {
   return (head.match(/^received:/gim) ?? []).length;
 }
 
-export function outgoingBytes(message: StoredMessage, options: OutgoingOptions): Buffer {
-  let raw = message.raw;
-  if (options.newMessageId || options.overrideFrom) raw = rewriteHeaders(raw, options);
-  return Buffer.concat([Buffer.from(receivedLine(message, options), 'latin1'), raw]);
+/** `raw` is the message's stored bytes (store.readRaw). */
+export function outgoingBytes(message: StoredMessage, raw: Buffer, options: OutgoingOptions): Buffer {
+  const sent = options.newMessageId || options.overrideFrom ? rewriteHeaders(raw, options) : raw;
+  return Buffer.concat([Buffer.from(receivedLine(message, options), 'latin1'), sent]);
 }
 
 /**

@@ -79,6 +79,12 @@ export interface ReleaseEvents extends Record<string, unknown> {
   finished: { record: ReleaseRecord };
 }
 
+/** A message being released, with its bytes (store.readRaw) held until its last round. */
+interface Releasing {
+  readonly stored: StoredMessage;
+  readonly raw: Buffer;
+}
+
 /** RFC 5321 §6.3: a message that has passed this many hops is looping. */
 const MAX_HOPS = 30;
 /**
@@ -110,7 +116,7 @@ export class ReleaseService {
     this.#events.onListenerError = (error, event) => deps.logger.error('release listener failed', { event, error });
     this.#unsubscribe.push(
       deps.store.on('removed', ({ messages }) => {
-        for (const message of messages) this.#cancel(this.history.forget(message.id));
+        for (const message of messages) this.#forget(message.id);
       }),
       deps.store.on('cleared', () => this.#cancel(this.history.forgetAll())),
     );
@@ -135,10 +141,13 @@ export class ReleaseService {
    */
   async release(messageId: string, to: readonly string[] | undefined, trigger: ReleaseTrigger): Promise<ReleaseRecord | ReleaseRefusal> {
     if (this.#stopped) return { refused: 'stopped' };
-    const message = this.#deps.store.get(messageId);
-    if (!message) return { refused: 'not-found' };
+    const stored = this.#deps.store.get(messageId);
+    // The bytes are read once and kept in hand with the message through its retries.
+    const raw = stored && (await this.#deps.store.readRaw(messageId));
+    if (!stored || !raw) return { refused: 'not-found' };
+    const message: Releasing = { stored, raw };
 
-    const given = to ?? message.envelope.rcptTo;
+    const given = to ?? stored.envelope.rcptTo;
     const { maxRecipients } = this.#settings;
     if (given.length > maxRecipients) return { refused: 'too-many-recipients', count: given.length, max: maxRecipients };
     const wanted: string[] = [];
@@ -149,12 +158,12 @@ export class ReleaseService {
     }
     if (wanted.length === 0) return { refused: 'no-recipients' };
     // RFC 5321 §4.1.1.2: the null reverse-path is allowed; anything else must be a mailbox.
-    const sender = this.#settings.sender || message.envelope.mailFrom;
+    const sender = this.#settings.sender || stored.envelope.mailFrom;
     if (sender !== '' && !isMailbox(sender)) return { refused: 'invalid-sender', address: sender };
     const { allow } = this.#settings;
     const outside = allow.patterns.length > 0 ? wanted.filter((address) => !allow.allows(address)) : [];
     if (outside.length > 0 && trigger === 'api') return { refused: 'not-allowed', addresses: outside };
-    const hops = countReceived(message.raw);
+    const hops = countReceived(raw);
     if (hops >= MAX_HOPS) return { refused: 'loop', reason: `the message has passed ${hops} hops already (RFC 5321 §6.3)` };
     // A release that can send nothing (auto-release, everyone outside the allow-list) uses none of the rate.
     const sendsAny = outside.length < wanted.length;
@@ -183,6 +192,8 @@ export class ReleaseService {
     };
     this.history.add(record);
     this.#events.emit('started', { record });
+    // Deleted while its bytes were read: its history goes, as the `removed` listener does; the bytes in hand are still sent.
+    if (this.#deps.store.get(messageId) !== stored) this.#forget(messageId);
     const sendable = record.recipients.filter((r) => r.state === 'pending').map((r) => r.address);
     await Promise.all(this.#groups(sendable).map((group) => this.#round(record, message, group, 0)));
     // Also when nothing was sendable (auto-release over the rate, or with every recipient outside the allow-list).
@@ -215,7 +226,7 @@ export class ReleaseService {
     return chunks;
   }
 
-  async #round(record: ReleaseRecord, message: StoredMessage, group: string[], retryIndex: number): Promise<void> {
+  async #round(record: ReleaseRecord, message: Releasing, group: string[], retryIndex: number): Promise<void> {
     this.#inFlight.set(record, (this.#inFlight.get(record) ?? 0) + 1);
     try {
       await this.#withSlot(() => (this.#settings.mode === 'smarthost' ? this.#viaSmarthost(record, message, group) : this.#viaMx(record, message, group)));
@@ -230,7 +241,7 @@ export class ReleaseService {
     this.#finishIfDone(record);
   }
 
-  async #viaSmarthost(record: ReleaseRecord, message: StoredMessage, group: string[]): Promise<void> {
+  async #viaSmarthost(record: ReleaseRecord, message: Releasing, group: string[]): Promise<void> {
     const s = this.#settings;
     const at = s.smarthost as HostPort;
     const implicit = s.smarthostImplicitTls || at.port === 465;
@@ -250,7 +261,7 @@ export class ReleaseService {
     await this.#transaction(record, message, group, target, at.host, []);
   }
 
-  async #viaMx(record: ReleaseRecord, message: StoredMessage, group: string[]): Promise<void> {
+  async #viaMx(record: ReleaseRecord, message: Releasing, group: string[]): Promise<void> {
     const domain = domainOf(group[0] as string);
     const resolution = await resolveMx(this.#deps.resolver, domain, this.#deps.random);
     if (!resolution.ok) {
@@ -288,9 +299,9 @@ export class ReleaseService {
   }
 
   /** Runs one transaction and records it; returns the recipients the next host should be tried for. */
-  async #transaction(record: ReleaseRecord, message: StoredMessage, group: string[], target: SmtpTarget, hostName: string, dns: string[]): Promise<string[]> {
+  async #transaction(record: ReleaseRecord, message: Releasing, group: string[], target: SmtpTarget, hostName: string, dns: string[]): Promise<string[]> {
     const s = this.#settings;
-    const data = outgoingBytes(message, { hostname: s.hostname, recipients: group, newMessageId: s.newMessageId, overrideFrom: s.overrideFrom });
+    const data = outgoingBytes(message.stored, message.raw, { hostname: s.hostname, recipients: group, newMessageId: s.newMessageId, overrideFrom: s.overrideFrom });
     const result = await this.#deps.smtp.send({ target, helo: s.hostname, mailFrom: record.sender, rcptTo: group, data, timeouts: s.timeouts });
     this.#record(record, group, hostName, `${target.host}:${target.port}`, dns, result.tls, result.transcript, result.recipients);
     if (!result.tryNextHost) return [];
@@ -319,7 +330,7 @@ export class ReleaseService {
   }
 
   /** Temporary failures wait for the next step of the schedule; past its end they are permanent. */
-  #scheduleRetries(record: ReleaseRecord, message: StoredMessage, group: string[], retryIndex: number): void {
+  #scheduleRetries(record: ReleaseRecord, message: Releasing, group: string[], retryIndex: number): void {
     const again = record.recipients.filter((r) => group.includes(r.address) && r.state === 'pending');
     if (again.length === 0) return;
     const wait = this.#settings.retry[retryIndex];
@@ -358,6 +369,11 @@ export class ReleaseService {
     this.#inFlight.delete(record);
     record.state = 'done';
     this.#events.emit('finished', { record });
+  }
+
+  /** The message was deleted: its releases leave the history, and their retries stop. */
+  #forget(messageId: string): void {
+    this.#cancel(this.history.forget(messageId));
   }
 
   #cancel(records: ReleaseRecord[]): void {

@@ -1,25 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { DerivedCache } from '../../server/derived/derived-cache.js';
 
-const bytes = (text: string) => Buffer.from(text);
-
 describe('derived-data cache', () => {
-  it('keeps values by message bytes and kind, and counts hits and misses', () => {
+  it('keeps values by message id and kind, and counts hits and misses', () => {
     const cache = new DerivedCache({ maxBytes: 1000 });
-    const a = bytes('a');
+    const a = 'a';
     expect(cache.get(a, 'view')).toBeUndefined();
     cache.set(a, 'view', 'view of a', 10);
     cache.set(a, 'tree', 'tree of a', 5);
     expect(cache.get(a, 'view')).toBe('view of a');
     expect(cache.get(a, 'tree')).toBe('tree of a');
-    // The same text in other bytes is another message.
-    expect(cache.get(bytes('a'), 'view')).toBeUndefined();
+    // Another message's id finds nothing of this one.
+    expect(cache.get('b', 'view')).toBeUndefined();
     expect(cache.stats()).toEqual({ entries: 2, bytes: 15, maxBytes: 1000, hits: 2, misses: 2, evictions: 0 });
   });
 
   it('evicts the least recently used entries past its bytes, and keeps the newest however large', () => {
     const cache = new DerivedCache({ maxBytes: 100 });
-    const [a, b, c, huge] = [bytes('a'), bytes('b'), bytes('c'), bytes('huge')];
+    const [a, b, c, huge] = ['a', 'b', 'c', 'huge'];
     cache.set(a, 'view', 'a', 40);
     cache.set(b, 'view', 'b', 40);
     cache.get(a, 'view');
@@ -34,7 +32,7 @@ describe('derived-data cache', () => {
 
   it('evicts past its count of entries, and replacing a value counts its bytes once', () => {
     const cache = new DerivedCache({ maxEntries: 2 });
-    const [a, b, c] = [bytes('a'), bytes('b'), bytes('c')];
+    const [a, b, c] = ['a', 'b', 'c'];
     cache.set(a, 'view', 'a1', 10);
     cache.set(a, 'view', 'a2', 20);
     expect(cache.stats()).toMatchObject({ entries: 1, bytes: 20 });
@@ -46,7 +44,7 @@ describe('derived-data cache', () => {
 
   it('finds a replaced value, and forgets it, when it was the only kind kept for the message', () => {
     const cache = new DerivedCache();
-    const a = bytes('a');
+    const a = 'a';
     cache.set(a, 'view', 'v1', 10);
     cache.set(a, 'view', 'v2', 20);
     expect(cache.get(a, 'view')).toBe('v2');
@@ -56,7 +54,7 @@ describe('derived-data cache', () => {
 
   it('forgets every kind kept for a deleted message', () => {
     const cache = new DerivedCache();
-    const a = bytes('a');
+    const a = 'a';
     cache.set(a, 'view', 'v', 10);
     cache.set(a, 'tree', 't', 10);
     cache.forget(a);

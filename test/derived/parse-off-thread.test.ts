@@ -2,8 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DerivedCache } from '../../server/derived/derived-cache.js';
 import { ParseCache } from '../../server/derived/parse-cache.js';
 import { viewOffThread } from '../../server/derived/parse-jobs.js';
-import { parseRaw } from '../../server/mime/parse.js';
-import type { StoredMessage } from '../../server/store/types.js';
+import { parseRaw, type ParsedMessage } from '../../server/mime/parse.js';
 import { WorkerPool } from '../../server/derived/worker-pool.js';
 import { fixtures } from '../fixtures/mime/messages.js';
 
@@ -32,7 +31,8 @@ const heavy = Buffer.from(
   ].join('\r\n'),
 );
 
-const stored = (id: string, raw: Buffer) => ({ id, raw }) as unknown as StoredMessage;
+/** A store holding one message, and that message: what ParseCache.get is handed. */
+const stored = (id: string, raw: Buffer) => [{ readRaw: (asked: string) => Promise.resolve(asked === id ? raw : undefined) }, { id, size: raw.length }] as const;
 
 describe('parsed views made on a worker thread', () => {
   it('equal the main thread’s parse, attachment bytes and header lines included', async () => {
@@ -47,9 +47,9 @@ describe('parsed views made on a worker thread', () => {
   it('are what ParseCache gives for a heavy message, while a light one is parsed in place', async () => {
     pool = new WorkerPool({ size: 1 });
     const cache = new ParseCache(new DerivedCache(), pool);
-    expect(await cache.get(stored('light', fixtures.mixedAttachment))).toEqual(await parseRaw(fixtures.mixedAttachment));
+    expect(await cache.get(...stored('light', fixtures.mixedAttachment))).toEqual(await parseRaw(fixtures.mixedAttachment));
     expect(pool.answered.view).toBeUndefined();
-    const view = await cache.get(stored('heavy', heavy));
+    const view = (await cache.get(...stored('heavy', heavy))) as ParsedMessage;
     expect(pool.answered.view).toBe(1);
     expect(view.inline.map((p) => [p.partId, p.contentId])).toEqual([['2.2', 'logo@x']]);
     expect(view.attachments[0]?.content).toEqual(Buffer.alloc(30_000, 7));
@@ -59,7 +59,7 @@ describe('parsed views made on a worker thread', () => {
   it('are empty when the parse is given up, and the cache still answers', async () => {
     pool = new WorkerPool({ size: 1, timeLimitMs: 1 });
     const cache = new ParseCache(new DerivedCache(), pool);
-    const view = await cache.get(stored('heavy', heavy));
+    const view = (await cache.get(...stored('heavy', heavy))) as ParsedMessage;
     expect(view).toMatchObject({ text: '', html: '', attachments: [], inline: [], headerLines: [] });
     expect(view.error).toMatch(/time limit/);
     expect(pool.answered.view).toBeUndefined();

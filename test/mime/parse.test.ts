@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { DerivedCache } from '../../server/derived/derived-cache.js';
 import { ParseCache } from '../../server/derived/parse-cache.js';
 import { parseRaw } from '../../server/mime/parse.js';
-import type { StoredMessage } from '../../server/store/types.js';
 
 const MIXED = Buffer.from(
   [
@@ -52,13 +51,15 @@ describe('mailparser adapter', () => {
 
   it('caches a bounded number of parses', async () => {
     const cache = new ParseCache(new DerivedCache({ maxEntries: 2, maxBytes: 1024 * 1024 }));
-    const message = (id: string) => ({ id, raw: Buffer.from(`Subject: ${id}\r\n\r\nbody ${id}`) }) as unknown as StoredMessage;
+    const raw = (id: string) => Buffer.from(`Subject: ${id}\r\n\r\nbody ${id}`);
+    const store = { readRaw: (id: string) => Promise.resolve(raw(id)) };
+    const message = (id: string) => ({ id, size: raw(id).length });
     const a = message('a');
-    const first = cache.get(a);
-    expect(cache.get(a)).toBe(first);
-    cache.get(message('b'));
-    cache.get(message('c'));
-    expect(cache.get(a)).not.toBe(first);
-    expect((await cache.get(a)).text.trim()).toBe('body a');
+    const first = cache.get(store, a);
+    expect(cache.get(store, a)).toBe(first);
+    void cache.get(store, message('b'));
+    void cache.get(store, message('c'));
+    expect(cache.get(store, a)).not.toBe(first);
+    expect((await cache.get(store, a))?.text.trim()).toBe('body a');
   });
 });

@@ -6,13 +6,14 @@ import { dataForWire } from '../../server/relay/smtp-wire.js';
 const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 }, clock: () => new Date('2026-11-28T10:00:00Z') });
 const message = (raw: string, client = {}) =>
   store.deliver({ raw: Buffer.from(raw, 'latin1'), envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] }, client: { address: '::ffff:10.0.0.7', helo: 'laptop', ...client } });
+const stored = async (m: { id: string }) => (await store.readRaw(m.id)) as Buffer;
 const options = { hostname: 'red.test', recipients: ['bob@blue.com'], newMessageId: false, overrideFrom: '' };
 
 describe('what release sends', () => {
   it('prepends one Received line and keeps every stored byte', async () => {
     const raw = 'From: a@red.com\r\nSubject: x\r\n\r\nbody\r\n';
     const m = await message(raw);
-    const out = outgoingBytes(m, options).toString('latin1');
+    const out = outgoingBytes(m, await stored(m), options).toString('latin1');
     expect(out).toBe(`Received: from laptop ([10.0.0.7])\r\n\tby red.test (Letterbox) with ESMTP id ${m.id}\r\n\tfor <bob@blue.com>;\r\n\tSat, 28 Nov 2026 10:00:00 +0000\r\n${raw}`);
     expect(countReceived(Buffer.from(out, 'latin1'))).toBe(1);
   });
@@ -28,7 +29,8 @@ describe('what release sends', () => {
 
   it('replaces a folded Message-ID and From only when asked', async () => {
     const raw = 'From: "Alice"\r\n <alice@red.com>\r\nMessage-ID:\r\n <old@red.com>\r\nSubject: s\r\n\r\nFrom: not a header\r\n';
-    const out = outgoingBytes(await message(raw), { ...options, newMessageId: true, overrideFrom: 'robot@red.com' }).toString('latin1');
+    const m = await message(raw);
+    const out = outgoingBytes(m, await stored(m), { ...options, newMessageId: true, overrideFrom: 'robot@red.com' }).toString('latin1');
     const head = out.slice(0, out.indexOf('\r\n\r\n'));
     expect(head).not.toContain('old@red.com');
     expect(head).toMatch(/\r\nMessage-ID: <[0-9a-f]{24}@red\.test>/);
@@ -38,7 +40,8 @@ describe('what release sends', () => {
   });
 
   it('adds a Message-ID when the message has none', async () => {
-    const out = outgoingBytes(await message('Subject: s\n\nbare LF body\n'), { ...options, newMessageId: true }).toString('latin1');
+    const m = await message('Subject: s\n\nbare LF body\n');
+    const out = outgoingBytes(m, await stored(m), { ...options, newMessageId: true }).toString('latin1');
     expect(out).toMatch(/\nSubject: s\nMessage-ID: <[0-9a-f]+@red\.test>\n\nbare LF body\n$/);
   });
 });

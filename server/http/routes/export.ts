@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../../store/types.js';
-import { ARCHIVE_FORMATS, ARCHIVE_TYPES, archiveChunks, type ArchiveFormat } from '../../transfer/archive.js';
+import { ARCHIVE_FORMATS, ARCHIVE_TYPES, storedArchiveChunks, type ArchiveFormat } from '../../transfer/archive.js';
 import { ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, ZipLimitError } from '../../transfer/zip-writer.js';
 import type { RouteModule } from '../api.js';
 import { searchFrom } from '../resolve.js';
@@ -8,7 +8,8 @@ import { fail } from '../respond.js';
 /**
  * GET /api/v1/export?format=mbox|zip&query=: the messages (those a search finds, or
  * all), oldest first, as an mbox or a zip of .eml files, streamed one message at a
- * time. `X-Letterbox-Messages` tells how many. Letterbox only; Mailpit has `dump`.
+ * time. `X-Letterbox-Messages` tells how many were listed (one deleted before its turn
+ * is left out). Letterbox only; Mailpit has `dump`.
  */
 export const exportRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/export', (c) => {
@@ -28,12 +29,12 @@ export const exportRoutes: RouteModule = (app, api) => {
       const bytes = messages.reduce((sum, m) => sum + m.size + 128, 22);
       if (messages.length > ZIP_MAX_ENTRIES || bytes > ZIP_MAX_BYTES) return fail(c, 413, 'too much mail for a zip (4 GiB, 65,535 messages at most); use format=mbox or a query');
     }
-    const chunks = archiveChunks(messages, format);
+    const chunks = storedArchiveChunks(messages, format, (id) => api.store.readRaw(id));
     const log = api.logger.child({ route: 'export' });
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         try {
-          const next = chunks.next();
+          const next = await chunks.next();
           if (next.done) controller.close();
           else controller.enqueue(next.value);
         } catch (error) {
@@ -42,8 +43,8 @@ export const exportRoutes: RouteModule = (app, api) => {
           controller.error(error);
         }
       },
-      cancel() {
-        chunks.return(undefined);
+      async cancel() {
+        await chunks.return(undefined);
       },
     });
     const stamp = api.clock().toISOString().slice(0, 19).replace(/[:T]/g, '-');

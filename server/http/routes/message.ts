@@ -4,19 +4,19 @@ import { extractLinks, extractLinksAndCodes } from '../../mime/extract.js';
 import { firstFieldValue } from '../../mime/field-value.js';
 import { readHeaderFields } from '../../mime/headers.js';
 import { listUnsubscribe } from '../../mime/list-unsubscribe.js';
-import { findPart, mimeTreeOf } from '../../mime/mime-tree.js';
+import { buildMimeTree, findPart, SERVED_TREE_LIMITS } from '../../mime/mime-tree.js';
 import type { ParsedMessage, ParsedPart } from '../../mime/parse.js';
 import { STORED_ADDRESSES } from '../../mime/summary.js';
 import { thumbnail } from '../../mime/thumbnail.js';
 import { contentDisposition, safeFileName } from '../../security/file-name.js';
 import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
-import { SEEN, type StoredMessage } from '../../store/types.js';
+import { SEEN } from '../../store/types.js';
 import type { Api, RouteModule } from '../api.js';
 import { bodyBytes } from '../body-bytes.js';
 import { checkLinks } from '../link-check.js';
 import { addressDto, addressListsDto, attachmentDto, parseErrorOf, rfc3339 } from '../../shapes/mailpit-json.js';
 import type { Extracted, Message } from '../../shapes/wire-types.js';
-import { resolveMessage } from '../resolve.js';
+import { resolveMessage, resolveParsed } from '../resolve.js';
 import { fail, notFound } from '../respond.js';
 
 /** Go's textproto canonical header name: `message-id` → `Message-Id`. */
@@ -42,11 +42,15 @@ export const PART_CSP =
  * How a part is served (security/part-policy.ts). Plain text is vouched for by the
  * charset its own Content-Type names, read from the message's MIME tree at the part's
  * IMAP path (the parser's PartID); a path that leads elsewhere vouches for nothing.
+ * Undefined when the message is gone before its bytes could be read.
  */
-function presentation(message: StoredMessage, part: ParsedPart): PartPresentation {
+async function presentation(api: Api, id: string, part: ParsedPart): Promise<PartPresentation | undefined> {
   if (!/^text\/plain$/i.test(part.contentType)) return partPresentation(part.contentType, part.content, undefined);
   const path = part.partId.split('.').map(Number);
-  const node = path.every((n) => Number.isInteger(n) && n > 0) ? findPart(mimeTreeOf(message, message.raw), path) : undefined;
+  if (!path.every((n) => Number.isInteger(n) && n > 0)) return DOWNLOAD;
+  const raw = await api.store.readRaw(id);
+  if (!raw) return undefined;
+  const node = findPart(buildMimeTree(raw, SERVED_TREE_LIMITS), path);
   if (!node || `${node.contentType.type}/${node.contentType.subtype}`.toLowerCase() !== 'text/plain') return DOWNLOAD;
   return partPresentation(part.contentType, part.content, paramValue(node.contentType.params, 'charset'));
 }
@@ -61,12 +65,20 @@ async function withMessage(c: Context, api: Api) {
   return { message: resolved.message } as const;
 }
 
+async function withParsed(c: Context, api: Api) {
+  const resolved = await resolveParsed(c, api);
+  if (!resolved.ok) return { response: fail(c, resolved.status, resolved.message) } as const;
+  return resolved;
+}
+
 export const messageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID', async (c) => {
-    const found = await withMessage(c, api);
+    const found = await withParsed(c, api);
     if ('response' in found) return found.response;
-    const message = found.message;
-    const parsed = await api.parsed.get(message);
+    const { message, parsed } = found;
+    // Bytes come through the store's body read, which a backend may serve from elsewhere.
+    const raw = await api.store.readRaw(message.id);
+    if (!raw) return notFound(c);
     // Mailpit marks a message read when its full object is fetched (and announces it).
     await api.store.setFlags([message.id], 'add', [SEEN]);
     const s = message.summary;
@@ -77,7 +89,7 @@ export const messageRoutes: RouteModule = (app, api) => {
       ...addressListsDto(s, STORED_ADDRESSES),
       ReturnPath: s.returnPath,
       Subject: s.subject,
-      ListUnsubscribe: listUnsubscribe(headerValue(message.raw, 'List-Unsubscribe'), headerValue(message.raw, 'List-Unsubscribe-Post')),
+      ListUnsubscribe: listUnsubscribe(headerValue(raw, 'List-Unsubscribe'), headerValue(raw, 'List-Unsubscribe-Post')),
       Date: rfc3339(s.date ?? message.receivedAt),
       Tags: [...message.tags],
       Username: message.client.username,
@@ -96,8 +108,10 @@ export const messageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/headers', async (c) => {
     const found = await withMessage(c, api);
     if ('response' in found) return found.response;
+    const raw = await api.store.readRaw(found.message.id);
+    if (!raw) return notFound(c);
     const headers: Record<string, string[]> = {};
-    for (const field of readHeaderFields(found.message.raw)) (headers[canonicalHeaderName(field.name)] ??= []).push(field.value);
+    for (const field of readHeaderFields(raw)) (headers[canonicalHeaderName(field.name)] ??= []).push(field.value);
     const sorted = Object.fromEntries(Object.keys(headers).sort().map((k) => [k, headers[k] as string[]]));
     return c.json(sorted);
   });
@@ -114,11 +128,12 @@ export const messageRoutes: RouteModule = (app, api) => {
   });
 
   app.get('/api/v1/message/:ID/part/:PartID', async (c) => {
-    const found = await withMessage(c, api);
+    const found = await withParsed(c, api);
     if ('response' in found) return found.response;
-    const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
+    const part = findParsedPart(found.parsed, c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
-    const shown = presentation(found.message, part);
+    const shown = await presentation(api, found.message.id, part);
+    if (!shown) return notFound(c);
     return c.body(bodyBytes(part.content), 200, {
       'Content-Type': shown.contentType,
       'Content-Disposition': contentDisposition(shown.inline ? 'inline' : 'attachment', part.fileName, part.contentId || `part-${part.partId}`),
@@ -128,9 +143,9 @@ export const messageRoutes: RouteModule = (app, api) => {
   });
 
   app.get('/api/v1/message/:ID/part/:PartID/thumb', async (c) => {
-    const found = await withMessage(c, api);
+    const found = await withParsed(c, api);
     if ('response' in found) return found.response;
-    const part = findParsedPart(await api.parsed.get(found.message), c.req.param('PartID'));
+    const part = findParsedPart(found.parsed, c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const name = safeFileName(part.fileName) || `part-${part.partId}`;
     return c.body(bodyBytes(await thumbnail(part.content, part.contentType)), 200, {
@@ -140,17 +155,17 @@ export const messageRoutes: RouteModule = (app, api) => {
   });
 
   app.get('/api/v1/message/:ID/extract', async (c) => {
-    const found = await withMessage(c, api);
+    const found = await withParsed(c, api);
     if ('response' in found) return found.response;
-    const parsed = await api.parsed.get(found.message);
+    const { parsed } = found;
     return c.json({ ID: found.message.id, ...extractLinksAndCodes(parsed.text, parsed.html, found.message.summary.subject) } satisfies Extracted);
   });
 
   // Mailpit's link check: the status of each http(s) link (href, src, text) of the message.
   app.get('/api/v1/message/:ID/link-check', async (c) => {
-    const found = await withMessage(c, api);
+    const found = await withParsed(c, api);
     if ('response' in found) return found.response;
-    const parsed = await api.parsed.get(found.message);
+    const { parsed } = found;
     const follow = /^(1|true)$/i.test(c.req.query('follow') ?? '');
     return c.json(await checkLinks(extractLinks(parsed.text, parsed.html), { follow, allowInternal: api.config.allowInternalHttpRequests }));
   });

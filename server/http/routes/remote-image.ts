@@ -2,7 +2,7 @@ import type { RouteModule } from '../api.js';
 import { bodyBytes } from '../body-bytes.js';
 import { fetchRemoteImage } from '../remote-image.js';
 import { resolveMessage } from '../resolve.js';
-import { fail } from '../respond.js';
+import { fail, notFound } from '../respond.js';
 import type { ParsedMessage } from '../../mime/parse.js';
 
 /**
@@ -33,7 +33,8 @@ export const remoteImageRoutes: RouteModule = (app, api) => {
     if (urls.length !== 1 || wanted === undefined || wanted === '') return fail(c, 400, 'give the image as one url query parameter');
     if (wanted.length > MAX_URL_LENGTH) return fail(c, 400, `url is longer than ${MAX_URL_LENGTH} characters`);
     if (/[\u0000-\u001f\u007f]/.test(wanted)) return fail(c, 400, 'url holds a control character');
-    const parsed = await api.parsed.get(resolved.message);
+    const parsed = await api.parsed.get(api.store, resolved.message);
+    if (!parsed) return notFound(c);
     const { remoteImageUrls, absoluteHttpUrl } = await import('../../mime/remote-images.js');
     const href = absoluteHttpUrl(wanted);
     let images = imagesOfView.get(parsed);

@@ -12,6 +12,7 @@ export const spamCheckRoutes: RouteModule = (app, api) => {
     if (!api.spam) return notFound(c);
     const resolved = resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
-    return c.json(await api.spam.check(resolved.message));
+    const report = await api.spam.check(api.store, resolved.message.id);
+    return report ? c.json(report) : notFound(c);
   });
 };

@@ -1,5 +1,5 @@
 import type { RouteModule } from '../api.js';
-import { resolveMessage } from '../resolve.js';
+import { resolveMessage, resolveParsed } from '../resolve.js';
 import { fail } from '../respond.js';
 
 /**
@@ -44,9 +44,9 @@ export const viewRoutes: RouteModule = (app, api) => {
     const match = /^(.+)\.(html|txt)$/.exec(c.req.param('file'));
     if (!match) return fail(c, 404, '404 page not found');
     const [, id, kind] = match as unknown as [string, string, 'html' | 'txt'];
-    const resolved = resolveMessage(c, api, id);
+    const resolved = await resolveParsed(c, api, id);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
-    const parsed = await api.parsed.get(resolved.message);
+    const { parsed } = resolved;
     if (kind === 'txt') return c.text(parsed.text, 200, { 'Content-Type': 'text/plain; charset=utf-8' });
     if (!parsed.html) return fail(c, 404, 'message does not contain HTML');
     const base = `${api.config.webroot}api/v1/message/${encodeURIComponent(resolved.message.id)}/part/`;

@@ -78,20 +78,30 @@ function oneMessage(session: Pop3SessionView, args: string): MaildropEntry | Pop
   return session.maildrop.find(parts[0] as string);
 }
 
+/**
+ * The bytes of a maildrop entry (store.readRaw), or the failure to answer when the
+ * message left the store since the snapshot.
+ */
+async function bytesOf(session: Pop3SessionView, entry: MaildropEntry): Promise<Buffer | Pop3Failure> {
+  return (await session.store.readRaw(entry.message.id)) ?? { kind: 'removed', number: entry.number };
+}
+
 const RETR: Pop3Command = {
   states: TRANSACTION,
   async run(session, args) {
     const entry = oneMessage(session, args);
     if (!('message' in entry)) return entry;
+    const raw = await bytesOf(session, entry);
+    if (!Buffer.isBuffer(raw)) return raw;
     // RETR leaves mail unread unless asked (Mailpit does the same); TOP never marks.
     if (session.settings.markRead) await session.store.setFlags([entry.message.id], 'add', [SEEN]);
-    return ok(`${entry.size} octets`, { body: retrChunks(entry.message.raw) });
+    return ok(`${entry.size} octets`, { body: retrChunks(raw) });
   },
 };
 
 const TOP: Pop3Command = {
   states: TRANSACTION,
-  run(session, args) {
+  async run(session, args) {
     const parts = words(args);
     const [number, lines] = parts;
     if (parts.length !== 2 || number === undefined || lines === undefined) {
@@ -100,7 +110,9 @@ const TOP: Pop3Command = {
     if (!/^\d{1,10}$/.test(lines)) return { kind: 'bad-syntax', detail: 'The line count must be a non-negative number' };
     const entry = session.maildrop.find(number);
     if (!('message' in entry)) return entry;
-    return ok('Top of message follows', { body: topChunks(entry.message.raw, Number(lines)) });
+    const raw = await bytesOf(session, entry);
+    if (!Buffer.isBuffer(raw)) return raw;
+    return ok('Top of message follows', { body: topChunks(raw, Number(lines)) });
   },
 };
 
