@@ -114,7 +114,12 @@ export interface FolderEntry {
 }
 
 export interface StoreEvents extends Record<string, unknown> {
-  delivered: { message: StoredMessage };
+  /**
+   * A new message. `remote`: another node sharing the database accepted it and this
+   * node learnt of it from the log; what must happen once per cluster (webhooks,
+   * auto-release, body indexing) is done by the node that accepted it.
+   */
+  delivered: { message: StoredMessage; remote?: true };
   /** Body summary filled in (search and snippets can now see it). */
   indexed: { message: StoredMessage };
   flags: { messages: StoredMessage[] };
