@@ -19,17 +19,17 @@ export async function signInWithPassword(session: Pop3SessionView, name: string,
  * secret can be checked; a user whose secret is hashed cannot use APOP, and with team
  * inboxes it is not offered (the greeting carries no timestamp).
  */
-export function signInWithApop(session: Pop3SessionView, name: string, digest: string): Pop3Outcome {
+export function signInWithApop(session: Pop3SessionView, name: string, digest: string): Promise<Pop3Outcome> {
   const { withChallenge } = session.signIn;
-  if (!withChallenge) return { kind: 'apop-unavailable' };
+  if (!withChallenge) return Promise.resolve({ kind: 'apop-unavailable' });
   const proves = (secret: string) => constantTimeEqual(createHash('md5').update(session.timestamp + secret, 'utf8').digest('hex'), digest.toLowerCase());
   return enter(session, name, withChallenge(name, proves));
 }
 
 /** After the check: lock and snapshot the maildrop, and say what is in it. */
-function enter(session: Pop3SessionView, name: string, result: SignInResult): Pop3Outcome {
+async function enter(session: Pop3SessionView, name: string, result: SignInResult): Promise<Pop3Outcome> {
   if (!result.ok) return result.refusal === 'choose' ? { kind: 'choose-inbox', text: chooseInboxText(result.user, result.inboxes) } : { kind: 'auth-failed' };
-  const refused = session.enterTransaction(name, result.access);
+  const refused = await session.enterTransaction(name, result.access);
   if (refused) return refused;
   const { count, octets } = session.maildrop.stat();
   return ok(`Maildrop has ${count} message${count === 1 ? '' : 's'} (${octets} octets)`);

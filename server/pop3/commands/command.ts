@@ -33,7 +33,7 @@ export interface Pop3SessionView {
    * Locks and snapshots the login's maildrop and enters TRANSACTION; fails with
    * `[IN-USE]` when another session holds it.
    */
-  enterTransaction(account: string, access: MailboxAccess): Pop3Failure | undefined;
+  enterTransaction(account: string, access: MailboxAccess): Promise<Pop3Failure | undefined>;
   /** QUIT from TRANSACTION: enters UPDATE and applies the DELE marks; returns how many. */
   enterUpdate(): number;
 }
