@@ -115,11 +115,11 @@ export interface FolderEntry {
 
 export interface StoreEvents extends Record<string, unknown> {
   /**
-   * A new message. `remote`: another node sharing the database accepted it and this
-   * node learnt of it from the log; what must happen once per cluster (webhooks,
-   * auto-release, body indexing) is done by the node that accepted it.
+   * `remote`: another node of a shared store accepted it (this node learnt it from the
+   * shared log), so services that act once per sandbox (webhooks, auto-release, the
+   * body indexer) leave it to that node.
    */
-  delivered: { message: StoredMessage; remote?: true };
+  delivered: { message: StoredMessage; remote?: boolean };
   /** Body summary filled in (search and snippets can now see it). */
   indexed: { message: StoredMessage };
   flags: { messages: StoredMessage[] };
