@@ -5,8 +5,9 @@ import { listenFailure } from './lib/listen.js';
 import { helpText, OptionError } from './lib/options.js';
 import type { Command } from './cli/io.js';
 import { AuthFileError } from './security/auth-file.js';
+import { DatabaseUnreachableError } from './store/store-unavailable.js';
 
-/** Exit code for a configuration the process cannot run with (bad option, port in use). */
+/** Exit code for a configuration the process cannot run with (bad option, port in use, a database it cannot reach). */
 const EXIT_CONFIG = 2;
 
 /**
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** One clear line, no stack trace, for anything the user can fix. */
 function describeStartupError(error: unknown): string | undefined {
-  if (error instanceof OptionError || error instanceof AuthFileError) return error.message;
+  if (error instanceof OptionError || error instanceof AuthFileError || error instanceof DatabaseUnreachableError) return error.message;
   return listenFailure(error);
 }
 

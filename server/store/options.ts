@@ -23,7 +23,6 @@ export function databaseUrl(description: string): OptionSpec<string> {
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
         throw new OptionError(`${name}: expected a postgres:// or postgresql:// URL, got ${JSON.stringify(url.protocol.slice(0, 40))} (${redactedUrl(value)})`);
       }
-      if (url.hostname === '' && !url.searchParams.has('host')) throw new OptionError(`${name}: the URL names no host (${redactedUrl(value)})`);
       return value;
     },
   };

@@ -39,3 +39,12 @@ export function isStoreUnavailable(error: unknown): boolean {
  * balancer while its database is gone and put it back when it returns.
  */
 export type StoreReadiness = () => Promise<boolean>;
+
+/**
+ * At start, the database given with --database could not be reached or refused the
+ * node (refused, unknown host, wrong password): one line naming its host and port,
+ * never the password, safe to print as it is.
+ */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
