@@ -1,11 +1,4 @@
-/**
- * The store cannot be reached now (its database went away): a passing condition, not
- * a bug. Fronts answer it as "try again later" (SMTP 451 4.3.0 through the delivery
- * refusal `not-saved`, HTTP 503, IMAP NO [UNAVAILABLE]) and the connection goes on.
- */
-export class StoreUnavailableError extends Error {
-  override name = 'StoreUnavailableError';
-}
+import { StoreUnavailableError } from './unavailable.js';
 
 /** Socket errors that mean the database is not there (Node's system error codes). */
 const GONE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLetterbox, type Letterbox } from '../../server/index.js';
+import { startCli } from '../helpers/cli-process.js';
+import { sendSmtp } from '../helpers/inbox-sandbox.js';
+import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+
+const run = promisify(execFile);
+const SECRET = 'n0t-Sh0wn-pw';
+
+/**
+ * `pg_ctl stop` / `start` on the test cluster, as an operator restarting the database
+ * would: the cluster lives in the folder its socket is in (helpers/postgres.ts).
+ */
+async function pgCtl(postgres: Postgres, action: 'stop' | 'start'): Promise<void> {
+  const dir = decodeURIComponent(new URL(postgres.url).hostname);
+  const root = '/usr/lib/postgresql';
+  const version = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((x, y) => Number(y) - Number(x))[0] ?? '';
+  const pgCtlPath = join(root, version, 'bin', 'pg_ctl');
+  const args = [action, '-D', join(dir, 'data'), '-w', ...(action === 'stop' ? ['-m', 'fast'] : ['-l', join(dir, 'log')])];
+  if (userInfo().uid === 0) await run('runuser', ['-u', 'postgres', '--', pgCtlPath, ...args]);
+  else await run(pgCtlPath, args);
+}
+
+/** A port nothing listens on: bound, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('a database that cannot be reached at start', () => {
+  it('is one line on stderr naming host and port, never the password, and exit 2', async () => {
+    const port = await closedPort();
+    const failing = startCli(['--database', `postgres://letterbox:${SECRET}@127.0.0.1:${port}/mail`, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off'], ['smtp']);
+    const error = await failing.then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).toMatch(new RegExp(`exited \\(2\\) before listening: letterbox: cannot use the database at 127\\.0\\.0\\.1:${port}: connection refused\\n$`));
+    expect(error).not.toContain(SECRET);
+  }, 30_000);
+
+  it('an unknown host is said so, through startLetterbox too', async () => {
+    const failure = await startLetterbox({ database: `postgresql://u:${SECRET}@no-such-host.invalid:6543/mail` }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(failure?.message).toBe('cannot use the database at no-such-host.invalid:6543: unknown host');
+  }, 30_000);
+});
+
+describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
+  let postgres: Postgres;
+  let node: Letterbox;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    node = await startLetterbox({ database: postgres.url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    await postgres?.stop();
+  });
+
+  it('SMTP answers 451 4.3.0, the API 503 and /readyz not ready; all resumes by itself when it is back', async () => {
+    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'before', text: 'kept' });
+    const kept = await node.client.waitForMessage({ query: 'subject:before' });
+    await pgCtl(postgres, 'stop');
+    try {
+      const refused = await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'while gone', text: 'refused' }).then(
+        () => undefined,
+        (error: { responseCode?: number; response?: string }) => error,
+      );
+      expect(refused?.responseCode).toBe(451);
+      expect(refused?.response).toMatch(/^451 4\.3\.0 /);
+      const send = await fetch(`${node.url}api/v1/send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ From: { Email: 'a@red.example' }, To: [{ Email: 'b@blue.example' }], Subject: 'api while gone', Text: 'x' }),
+      });
+      expect(send.status).toBe(503);
+      expect(((await send.json()) as { Error: string }).Error).toMatch(/try again/);
+      const ready = await fetch(`${node.url}readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ Error: 'the store is unavailable' });
+      // The index is the node's own: listing still answers, from memory.
+      expect((await fetch(`${node.url}api/v1/messages`)).status).toBe(200);
+      expect((await fetch(`${node.url}livez`)).status).toBe(200);
+    } finally {
+      await pgCtl(postgres, 'start');
+    }
+    // Back: ready again (the pool reconnects on its own), and mail is taken without a restart.
+    while ((await fetch(`${node.url}readyz`)).status !== 200) await new Promise((resolve) => setImmediate(resolve));
+    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'after', text: 'taken' });
+    const after = await node.client.waitForMessage({ query: 'subject:after' });
+    expect(new TextDecoder().decode(await node.client.raw(after.ID))).toContain('taken');
+    expect(new TextDecoder().decode(await node.client.raw(kept.ID))).toContain('kept');
+    const rows = await postgres.sql('SELECT count(*)::int AS n FROM letterbox_bodies');
+    expect((rows.rows[0] as { n: number }).n).toBe(2);
+  }, 60_000);
+});
