@@ -102,7 +102,6 @@ function checkConfig(config: Config): void {
   if (config.database && config.dataDir) {
     throw new OptionError('--database and --data-dir cannot be combined: with --database the mail lives in PostgreSQL (move a --data-dir journal there with "letterbox migrate")');
   }
-  if (config.database && config.inboxes) throw new OptionError('--database and --inboxes cannot be combined yet: team inboxes keep their mail in this process');
   // With --inboxes, SMTP AUTH checks the inboxes' own credentials: an auth file or
   // accept-any given beside it would be silently ignored, so the pair is refused.
   if (config.inboxes && (config.smtpAuthFile || config.smtpAuthAcceptAny)) {

@@ -16,7 +16,7 @@ import { makeDurable } from './store/journal/durable-store.js';
 import { DeliveryService } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
 import { MemoryStore } from './store/memory-store.js';
-import type { SharedStore } from './store/shared-store.js';
+import type { DatabaseStore } from './store/shared-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
 import type { ManagedInboxDirectory } from './inboxes/directory.js';
@@ -60,15 +60,24 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
   const slices = frontConfigs(config);
   const common = { logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  // --database: every node on it is one sandbox (the stores, /readyz and POP3's locks are the database's).
+  // Loaded only then: a sandbox in memory needs no database client.
+  const database = config.database
+    ? await (await import('./store/shared-store.js')).connectSharedDatabase({ url: config.database, cacheBytes: config.cacheSize, logger, clock })
+    : undefined;
+  const limits = { maxMessages: config.maxMessages, maxBytes: config.maxBytes };
+  let single: DatabaseStore | undefined;
+  const abandon = async (error: unknown): Promise<never> => {
+    await single?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    throw error;
+  };
   // With --inboxes every inbox is a store of its own with its own background services;
   // the fronts get the directory, the router and the union of all inboxes.
-  const inboxes = config.inboxes ? await startInboxesMode(config, common) : undefined;
-  const limits = { maxMessages: config.maxMessages, maxBytes: config.maxBytes };
-  // --database: every node on it is one sandbox (the store, /readyz and POP3's locks are the database's).
-  // Loaded only then: a sandbox in memory needs no database client.
-  const shared: SharedStore | undefined =
-    config.database && !inboxes ? await (await import('./store/shared-store.js')).openSharedStore({ url: config.database, cacheBytes: config.cacheSize, limits, logger, clock }) : undefined;
-  const store = inboxes?.store ?? shared?.store ?? new MemoryStore({ limits, clock });
+  const inboxes = config.inboxes ? await startInboxesMode(config, common, database?.open).catch(abandon) : undefined;
+  single = database && !inboxes ? database.open('', limits) : undefined;
+  await single?.load().catch(abandon);
+  const store = inboxes?.store ?? single?.store ?? new MemoryStore({ limits, clock });
   const durable = config.dataDir && !inboxes && store instanceof MemoryStore ? await makeDurable(store, config.dataDir, logger) : undefined;
   const delivery = inboxes?.delivery ?? new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
   const context: FrontContext = {
@@ -76,7 +85,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     store,
     delivery,
     ...(inboxes && { inboxes: inboxes.directory }),
-    ...(shared && { ready: shared.ready, locks: shared.locks }),
+    ...(database && { ready: database.ready, locks: database.locks }),
   };
   // Each front is built from the shared context; a front whose listeners are all off is null.
   // Release comes first: the HTTP front is handed its service (the one http → relay edge).
@@ -102,7 +111,8 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     stopping ??= Promise.all(others.map((front) => front.stop(graceMs)))
       .then(() => last?.stop(graceMs))
       .then(() => durable?.close())
-      .then(() => shared?.close());
+      .then(() => single?.close())
+      .then(() => database?.close());
     return stopping;
   };
 

@@ -17,6 +17,7 @@ import { JournalFile } from '../store/journal/journal-file.js';
 import { decodeRecords } from '../store/journal/record-codec.js';
 import { databaseUrl } from '../store/options.js';
 import { DatabaseUnreachableError } from '../store/store-unavailable.js';
+import type { DatabaseStore } from '../store/shared-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { commandArgs, EX, UsageError, type Command } from './io.js';
 import { bytes, count } from './progress.js';
@@ -81,12 +82,17 @@ export const migrateCommand: Command = async (argv, io) => {
     return EX.NOINPUT;
   }
   const source = await readJournal(path, (line) => io.stderr.write(`letterbox migrate: ${line}\n`));
-  const { openSharedStore } = await import('../store/shared-store.js');
-  let target: Awaited<ReturnType<typeof openSharedStore>>;
+  const { connectSharedDatabase } = await import('../store/shared-store.js');
+  let shared: Awaited<ReturnType<typeof connectSharedDatabase>> | undefined;
+  let target: DatabaseStore | undefined;
   try {
+    shared = await connectSharedDatabase({ url: database, cacheBytes: 16 * 1024 ** 2, logger: silentLogger, clock: () => new Date() });
     // Nothing is pruned on the way: the limits are the nodes' business once they run.
-    target = await openSharedStore({ url: database, cacheBytes: 16 * 1024 ** 2, limits: { maxMessages: Infinity, maxBytes: Infinity }, logger: silentLogger, clock: () => new Date() });
+    target = shared.open('', { maxMessages: Infinity, maxBytes: Infinity });
+    await target.load();
   } catch (error) {
+    await target?.close().catch(() => undefined);
+    await shared?.close();
     if (!(error instanceof DatabaseUnreachableError)) throw error;
     io.stderr.write(`letterbox migrate: ${error.message}\n`);
     return EX.UNAVAILABLE;
@@ -107,6 +113,7 @@ export const migrateCommand: Command = async (argv, io) => {
     return EX.TEMPFAIL;
   } finally {
     await target.close();
+    await shared.close();
   }
 };
 

@@ -4,7 +4,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
-import { sendSmtp } from '../helpers/inbox-sandbox.js';
+import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
 import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
@@ -129,4 +129,41 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await hook.calledTimes(before + 3);
     expect(hook.subjects().sort()).toEqual(['across nodes', 'hook from A', 'hook from A again', 'hook from B', 'idle on B', 'live on B']);
   });
+});
+
+describe.runIf(hasPostgres())('several nodes with team inboxes on one database', () => {
+  let postgres: Postgres;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  it("each inbox is one store for every node: mail an inbox took on node A is that inbox's on node B, and no other's", async () => {
+    const file = {
+      inboxes: { shop: { smtp: ['shop-app:shop-secret'] }, billing: { smtp: ['billing-app:billing-secret'] } },
+      users: { ops: { password: 'ops-pw', inboxes: ['*'] } },
+    };
+    const a = await startInboxSandbox(file, { database: postgres.url });
+    const b = await startInboxSandbox(file, { database: postgres.url });
+    try {
+      await sendSmtp(a.port('smtp'), { user: 'shop-app', pass: 'shop-secret' }, { from: 'app@shop.example', to: 'bob@blue.example', subject: 'order 42', text: 'shop mail' });
+      const auth = { authorization: 'Basic ' + Buffer.from('ops:ops-pw').toString('base64') };
+      const base = `http://127.0.0.1:${b.port('http')}/`;
+      const waited = await fetch(`${base}inbox/shop/api/v1/wait?query=${encodeURIComponent('subject:"order 42"')}&timeout=10s`, { headers: auth });
+      expect(waited.status).toBe(200);
+      const listed = (await (await fetch(`${base}inbox/shop/api/v1/messages`, { headers: auth })).json()) as { messages: Array<{ ID: string; Subject: string }> };
+      expect(listed.messages.map((m) => m.Subject)).toEqual(['order 42']);
+      const id = listed.messages[0]?.ID ?? '';
+      expect(await (await fetch(`${base}inbox/shop/api/v1/message/${id}/raw`, { headers: auth })).text()).toContain('shop mail');
+      const billing = (await (await fetch(`${base}inbox/billing/api/v1/messages`, { headers: auth })).json()) as { messages: unknown[] };
+      expect(billing.messages).toEqual([]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 60_000);
 });
