@@ -64,7 +64,7 @@ export const optionTable = {
 /** The same options by front, as --help and the README list them. */
 export const optionGroups: readonly OptionGroup[] = [
   { title: 'General', options: coreOptions },
-  { title: 'Several nodes on PostgreSQL', options: storeOptions },
+  { title: 'Storage: several nodes on one PostgreSQL', options: storeOptions },
   { title: 'SMTP (and the TLS every protocol shares)', options: smtpOptions },
   { title: 'HTTP: web inbox and API', options: httpOptions },
   { title: 'POP3', options: pop3Options },
