@@ -34,6 +34,8 @@ export interface Postgres {
   url: string;
   /** Runs SQL as the superuser on the test database (to break things on purpose). */
   sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  /** A connection of its own to the test database, as the superuser; end() it after. */
+  connect(): Promise<pg.Client>;
   /** Makes another empty database on the same cluster; returns its connection string. */
   createDatabase(): Promise<string>;
   stop(): Promise<void>;
@@ -85,12 +87,17 @@ export async function startPostgres(): Promise<Postgres> {
       return admin(name);
     };
     const url = await createDatabase();
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    };
     return {
       url,
       createDatabase,
+      connect,
       async sql(text, values) {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
+        const client = await connect();
         try {
           return await client.query(text, values);
         } finally {

@@ -61,6 +61,9 @@ export interface LogTransaction {
 export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Promise<number | undefined> {
   const client = await pool.connect();
   let failure: Error | undefined;
+  // A connection lost mid-transaction fails the query at hand; unheard, its 'error' event would end the process.
+  const lost = (error: Error) => (failure ??= error);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(inbox)]);
@@ -94,7 +97,9 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
     await client.query('ROLLBACK').catch(() => undefined);
     throw failure;
   } finally {
-    // A connection that failed may be broken: the pool drops it rather than lend it again.
+    // A connection that failed may be broken: the pool drops it rather than lend it again
+    // (still heard, as it may yet announce its end).
+    if (!failure) client.off('error', lost);
     client.release(failure);
   }
 }

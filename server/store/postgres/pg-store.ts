@@ -288,6 +288,11 @@ export class PgStore implements MailStore {
     return this.#index.placementsOf(message);
   }
 
+  /** The last position of the shared log this node's index holds. */
+  get position(): number {
+    return this.#applied;
+  }
+
   /** Bytes the body cache holds now. */
   get cachedBytes(): number {
     return this.#cache.bytes;
@@ -422,15 +427,20 @@ export class PgStore implements MailStore {
   /** Applies rows other nodes wrote, announcing them. */
   #replay(rows: LogRow[]): void {
     if (rows.length === 0) return;
+    // Moved first, so a listener that compares positions sees where the index will be.
+    this.#applied = (rows[rows.length - 1] as LogRow).pos;
     this.#replaying = true;
     try {
       const records = rows.map((r) => r.record);
       for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
       applyRecords(this.#index, records, (event, payload) => this.#events.emit(event, payload));
+    } catch (error) {
+      // A record the index could not take: read the whole log again before anything else.
+      this.#stale = true;
+      throw error;
     } finally {
       this.#replaying = false;
     }
-    this.#applied = (rows[rows.length - 1] as LogRow).pos;
   }
 
   /**

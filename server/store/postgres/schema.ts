@@ -32,6 +32,9 @@ const MIGRATION_LOCK = '7308340227031359001';
  */
 export async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
+  // Lost mid-migration, the query at hand fails; unheard, the 'error' event would end the process.
+  const lost = () => undefined;
+  client.on('error', lost);
   try {
     await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK]);
     try {
@@ -56,6 +59,7 @@ export async function migrate(pool: pg.Pool): Promise<void> {
       await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK]);
     }
   } finally {
+    client.off('error', lost);
     client.release();
   }
 }
