@@ -63,7 +63,8 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
 
   beforeAll(async () => {
     postgres = await startPostgres();
-    node = await startLetterbox({ database: postgres.url });
+    // A body cache too small for any body: every read of bytes goes to the database.
+    node = await startLetterbox({ database: postgres.url, cacheSize: 1 });
   }, 60_000);
 
   afterAll(async () => {
@@ -92,6 +93,10 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
       const ready = await fetch(`${node.url}readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ Error: 'the store is unavailable' });
+      const raw = await fetch(`${node.url}api/v1/message/${kept.ID}/raw`);
+      expect(raw.status).toBe(503);
+      expect(raw.headers.get('retry-after')).toBe('1');
+      expect(((await raw.json()) as { Error: string }).Error).toMatch(/unavailable/);
       // The index is the node's own: listing still answers, from memory.
       expect((await fetch(`${node.url}api/v1/messages`)).status).toBe(200);
       expect((await fetch(`${node.url}livez`)).status).toBe(200);
