@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/lib/log.js';
 import { InProcessLocks } from '../../server/locks/exclusive-locks.js';
 import { PgAdvisoryLocks } from '../../server/locks/pg-advisory-locks.js';
-import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
 
 describe('InProcessLocks', () => {
   it('gives a name to one holder at a time, and again once it is let go', async () => {
@@ -22,19 +23,14 @@ describe('InProcessLocks', () => {
 });
 
 describe.runIf(hasPostgres())('PgAdvisoryLocks', () => {
-  let postgres: Postgres;
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await postgres?.stop();
-  });
+  const cluster = usePostgres();
 
   /** The backends holding a Letterbox lock (the two-key form, in its namespace). */
   const holders = async () =>
-    (await postgres.sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793 AND granted")).rows as Array<{ pid: number }>;
+    (await cluster().sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793 AND granted")).rows as Array<{ pid: number }>;
 
   it('holds across nodes, within a node, and lets go on release, on close and when its connection is lost', async () => {
+    const postgres = cluster();
     const nodeA = new PgAdvisoryLocks(postgres.url, silentLogger);
     const nodeB = new PgAdvisoryLocks(postgres.url, silentLogger);
     try {

@@ -1,31 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
-import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { pgCtl, usePostgres } from '../helpers/use-postgres.js';
 
-const run = promisify(execFile);
 const SECRET = 'n0t-Sh0wn-pw';
-
-/**
- * `pg_ctl stop` / `start` on the test cluster, as an operator restarting the database
- * would: the cluster lives in the folder its socket is in (helpers/postgres.ts).
- */
-async function pgCtl(postgres: Postgres, action: 'stop' | 'start'): Promise<void> {
-  const dir = decodeURIComponent(new URL(postgres.url).hostname);
-  const root = '/usr/lib/postgresql';
-  const version = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((x, y) => Number(y) - Number(x))[0] ?? '';
-  const pgCtlPath = join(root, version, 'bin', 'pg_ctl');
-  const args = [action, '-D', join(dir, 'data'), '-w', ...(action === 'stop' ? ['-m', 'fast'] : ['-l', join(dir, 'log')])];
-  if (userInfo().uid === 0) await run('runuser', ['-u', 'postgres', '--', pgCtlPath, ...args]);
-  else await run(pgCtlPath, args);
-}
 
 /** A port nothing listens on: bound, then let go. */
 async function closedPort(): Promise<number> {
@@ -58,22 +39,21 @@ describe('a database that cannot be reached at start', () => {
 });
 
 describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
-  let postgres: Postgres;
+  const cluster = usePostgres();
   let node: Letterbox;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
     // A body cache too small for any body: every read of bytes goes to the database.
-    node = await startLetterbox({ database: postgres.url, cacheSize: 1 });
+    node = await startLetterbox({ database: cluster().url, cacheSize: 1 });
   }, 60_000);
 
   afterAll(async () => {
     await node?.stop();
-    await postgres?.stop();
   });
 
   it('SMTP answers 451 4.3.0, the API 503 and /readyz not ready; all resumes by itself when it is back', async () => {
     await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'before', text: 'kept' });
+    const postgres = cluster();
     const kept = await node.client.waitForMessage({ query: 'subject:before' });
     await pgCtl(postgres, 'stop');
     try {
