@@ -1,4 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { startCli } from '../helpers/cli-process.js';
@@ -35,6 +37,27 @@ describe('a database that cannot be reached at start', () => {
       (e: Error) => e,
     );
     expect(failure?.message).toBe('cannot use the database at no-such-host.invalid:6543: unknown host');
+  }, 30_000);
+});
+
+describe.runIf(hasPostgres())('a database that refuses the password', () => {
+  const cluster = usePostgres();
+
+  it('is one line naming the socket and port, with the server\'s reason and never the password, and exit 2', async () => {
+    const postgres = cluster();
+    const dir = decodeURIComponent(new URL(postgres.url).hostname);
+    // This role must give a password (pg_hba.conf is read top down); everyone else stays trusted.
+    await postgres.sql("CREATE ROLE lbuser LOGIN PASSWORD 'the-right-one'");
+    const hba = join(dir, 'data', 'pg_hba.conf');
+    await writeFile(hba, `local all lbuser scram-sha-256\n${await readFile(hba, 'utf8')}`);
+    await postgres.sql('SELECT pg_reload_conf()');
+    const url = `postgresql://lbuser:${SECRET}@${encodeURIComponent(dir)}/${new URL(postgres.url).pathname.slice(1)}`;
+    const error = await startCli(['--database', url, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off'], ['smtp']).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).toContain(`exited (2) before listening: letterbox: cannot use the database at ${dir}:5432: password authentication failed for user "lbuser"\n`);
+    expect(error).not.toContain(SECRET);
   }, 30_000);
 });
 
