@@ -132,6 +132,22 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
   });
 
+  it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    // Queued first, applied after the read below has made erin's folders on b.
+    const delivered = b.deliver({ raw: mail(1), envelope: { mailFrom: 'alice@red.example', rcptTo: ['erin@blue.example'] } });
+    const made = b.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity]);
+    const message = await delivered;
+    await b.flushed();
+    await caughtUp(a, b);
+    expect(a.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+    expect(a.folder('erin@blue.example', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([message.id]);
+    // Logins with mail only: reading another login's folders would make them, on each node apart.
+    const logins = ['*', 'alice@red.example', 'erin@blue.example'];
+    expect(clusterPicture(a, logins)).toEqual(clusterPicture(b, logins));
+  });
+
   it('rejects a write the database refuses and keeps the index equal to the log', async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
