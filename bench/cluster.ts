@@ -13,6 +13,7 @@
  * Not yet here: SMTP sessions into two Letterbox processes, IDLE and WebSocket
  * latency, the API at 200,000 messages, the kill -9 run.
  */
+import { loadavg } from 'node:os';
 import { MemoryStore } from '../server/store/memory-store.js';
 import type { MailStore } from '../server/store/mail-store.js';
 import { openPgStore } from '../server/store/postgres/open-pg-store.js';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
       { backend: 'PostgreSQL, 2 nodes', 'msg/s committed': Math.round(pgRate), target: `≥ ${TARGET_RATE}`, met: pgRate >= TARGET_RATE ? 'yes' : 'NO' },
       { backend: 'memory, 1 node', 'msg/s committed': Math.round(memoryRate), target: '', met: '' },
     ]);
-    console.log(`PostgreSQL / memory: ${(pgRate / memoryRate).toFixed(3)}`);
+    console.log(`PostgreSQL / memory: ${(pgRate / memoryRate).toFixed(3)} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}: on a busy machine both share the cores with others)`);
     console.log(
       `announced on the other node (store events, ${latencies.length} messages): p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p95 ${quantile(latencies, 0.95).toFixed(1)} ms`,
     );

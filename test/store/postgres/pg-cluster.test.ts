@@ -148,6 +148,18 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(clusterPicture(a, logins)).toEqual(clusterPicture(b, logins));
   });
 
+  it('catches up by itself when its listening connection is lost', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    await postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN letterbox'");
+    // Sent while b may not be listening: b hears of it by catching up once it listens again.
+    const sent = await deliver(a, 1);
+    await until(b, () => b.get(sent.id) !== undefined);
+    const later = await deliver(a, 2);
+    await until(b, () => b.get(later.id) !== undefined);
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
   it('rejects a write the database refuses and keeps the index equal to the log', async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
