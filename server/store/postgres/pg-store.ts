@@ -350,8 +350,7 @@ export class PgStore implements MailStore {
           } finally {
             [this.#records, this.#held, this.#bodies] = [undefined, undefined, undefined];
           }
-          for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
-          return this.#batchOf(records, bodies);
+          return this.#batchOf(this.#foldersFirst(records), bodies);
         },
       });
       if (last !== undefined) this.#applied = last;
@@ -370,6 +369,27 @@ export class PgStore implements MailStore {
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+  }
+
+  /**
+   * A login's folders must be in the log before anything filed in them, or a node
+   * replaying the filing would make them with UIDVALIDITYs of its own. A read may have
+   * made them here, outside any write, just before this batch filed a message there:
+   * their record goes first then.
+   */
+  #foldersFirst(records: LogRecord[]): LogRecord[] {
+    const ordered: LogRecord[] = [];
+    for (const r of records) {
+      if (r.t === 'folders') this.#logged.add(r.login);
+      const logins = r.t === 'msg' ? r.places.map((p) => p.login) : r.t === 'file' ? [r.place.login] : [];
+      for (const login of logins) {
+        if (this.#logged.has(login)) continue;
+        this.#logged.add(login);
+        ordered.push(foldersRecord(this.#index, login));
+      }
+      ordered.push(r);
+    }
+    return ordered;
   }
 
   /** What a batch's records mean for the bodies table. */
