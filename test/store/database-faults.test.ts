@@ -1,12 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { pgCtl, usePostgres } from '../helpers/use-postgres.js';
+import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
 const SECRET = 'n0t-Sh0wn-pw';
 
@@ -74,12 +76,23 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
     await node?.stop();
   });
 
-  it('SMTP answers 451 4.3.0, the API 503 and /readyz not ready; all resumes by itself when it is back', async () => {
+  it('SMTP answers 451 4.3.0, the API 503, IMAP APPEND NO [UNAVAILABLE], a POP3 login [SYS/TEMP] and /readyz not ready; all resumes by itself', async () => {
     await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'before', text: 'kept' });
     const postgres = cluster();
     const kept = await node.client.waitForMessage({ query: 'subject:before' });
+    const imap = new ImapFlow({ host: '127.0.0.1', port: node.addresses.imap?.port ?? 0, secure: false, auth: { user: 'b@blue.example', pass: 'any' }, logger: false });
+    await imap.connect();
     await pgCtl(postgres, 'stop');
     try {
+      const appended = await imap.append('INBOX', 'Subject: appended while gone\r\n\r\nx\r\n').then(
+        () => undefined,
+        (error: { serverResponseCode?: string }) => error,
+      );
+      expect(appended?.serverResponseCode).toBe('UNAVAILABLE');
+      const pop3 = await Pop3Dialogue.open(node.addresses.pop3?.port ?? 0);
+      expect(await pop3.command('USER b@blue.example')).toMatch(/^\+OK/);
+      expect(await pop3.command('PASS any')).toBe('-ERR [SYS/TEMP] The maildrop cannot be locked now, try again later');
+      await pop3.command('QUIT');
       const refused = await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'while gone', text: 'refused' }).then(
         () => undefined,
         (error: { responseCode?: number; response?: string }) => error,
@@ -105,6 +118,7 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
       expect((await fetch(`${node.url}livez`)).status).toBe(200);
     } finally {
       await pgCtl(postgres, 'start');
+      await imap.logout().catch(() => undefined);
     }
     // Back: ready again (the pool reconnects on its own), and mail is taken without a restart.
     while ((await fetch(`${node.url}readyz`)).status !== 200) await new Promise((resolve) => setImmediate(resolve));
