@@ -55,7 +55,6 @@ export class Pop3Session implements Pop3SessionView {
   readonly #connection: Pop3Connection;
   #maildrop: Maildrop | undefined;
   #access: MailboxAccess | undefined;
-  #lockKey: string | undefined;
   #unlock: (() => void) | undefined;
   #closed = false;
   #continuation: Pop3Continuation | undefined;
@@ -128,7 +127,6 @@ export class Pop3Session implements Pop3SessionView {
       unlock();
       return { kind: 'sys-temp', detail: 'Connection closed' };
     }
-    this.#lockKey = key;
     this.#unlock = unlock;
     this.#access = access;
     this.#maildrop = Maildrop.open(access.store, access.login);
@@ -174,7 +172,6 @@ export class Pop3Session implements Pop3SessionView {
     this.#closed = true;
     this.#unlock?.();
     this.#unlock = undefined;
-    this.#lockKey = undefined;
     this.#maildrop = undefined;
   }
 

@@ -151,6 +151,8 @@ describe.runIf(hasPostgres())('several nodes with team inboxes on one database',
       expect(listed.messages.map((m) => m.Subject)).toEqual(['order 42']);
       const id = listed.messages[0]?.ID ?? '';
       expect(await (await fetch(`${base}inbox/shop/api/v1/message/${id}/raw`, { headers: auth })).text()).toContain('shop mail');
+      // Node B's probe asks the database, through the inboxes' front as without inboxes.
+      expect(await (await fetch(`${base}readyz`)).text()).toBe('ok');
       const billing = (await (await fetch(`${base}inbox/billing/api/v1/messages`, { headers: auth })).json()) as { messages: unknown[] };
       expect(billing.messages).toEqual([]);
     } finally {
