@@ -76,7 +76,7 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'bob@blue.example', subject: 'live on B', text: 'event' });
     expect((await heard).Data.Subject).toBe('live on B');
     socket.close();
-  });
+  }, 10_000);
 
   it('an IMAP client idling on node B sees EXISTS for a message node A accepted', async () => {
     const client = new ImapFlow({ host: '127.0.0.1', port: b.addresses.imap?.port ?? 0, secure: false, auth: { user: 'carol@blue.example', pass: 'any' }, logger: false });
