@@ -9,6 +9,7 @@ import { smtpOptions, type SmtpConfig } from './smtp/options.js';
 import { chaosOptions, type ChaosConfig } from './chaos/options.js';
 import { webhookOptions, type WebhookConfig } from './webhooks/options.js';
 import { spamOptions } from './spam/options.js';
+import { storeOptions } from './store/options.js';
 
 /**
  * Every option of Letterbox, as flags and LETTERBOX_* variables. Each front keeps its
@@ -49,6 +50,7 @@ const coreOptions = {
 
 export const optionTable = {
   ...coreOptions,
+  ...storeOptions,
   ...smtpOptions,
   ...httpOptions,
   ...pop3Options,
@@ -62,6 +64,7 @@ export const optionTable = {
 /** The same options by front, as --help and the README list them. */
 export const optionGroups: readonly OptionGroup[] = [
   { title: 'General', options: coreOptions },
+  { title: 'Storage: several nodes on one PostgreSQL', options: storeOptions },
   { title: 'SMTP (and the TLS every protocol shares)', options: smtpOptions },
   { title: 'HTTP: web inbox and API', options: httpOptions },
   { title: 'POP3', options: pop3Options },
@@ -95,6 +98,10 @@ export function settleConfig(given: Config): Config {
 }
 
 function checkConfig(config: Config): void {
+  // Both would be the one source of truth; a journal moves into the database with `letterbox migrate`.
+  if (config.database && config.dataDir) {
+    throw new OptionError('--database and --data-dir cannot be combined: with --database the mail lives in PostgreSQL (move a --data-dir journal there with "letterbox migrate")');
+  }
   // With --inboxes, SMTP AUTH checks the inboxes' own credentials: an auth file or
   // accept-any given beside it would be silently ignored, so the pair is refused.
   if (config.inboxes && (config.smtpAuthFile || config.smtpAuthAcceptAny)) {

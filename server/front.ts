@@ -3,9 +3,11 @@ import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { InboxDirectory } from './inboxes/types.js';
+import type { ExclusiveLocks } from './locks/exclusive-locks.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
+import type { StoreReadiness } from './store/store-unavailable.js';
 
 /**
  * The options every listening front reads besides its own (part of its config slice).
@@ -43,6 +45,10 @@ export interface FrontContext {
    * inboxes and `delivery` the router (server/inboxes/routing-delivery.ts).
    */
   inboxes?: InboxDirectory;
+  /** Whether the store can serve now (/readyz); absent: a store in this process, always ready. */
+  ready?: StoreReadiness;
+  /** Exclusive locks every node sharing the store honours (POP3 maildrops); absent: this process's own. */
+  locks?: ExclusiveLocks;
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */

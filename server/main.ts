@@ -5,8 +5,9 @@ import { listenFailure } from './lib/listen.js';
 import { helpText, OptionError } from './lib/options.js';
 import type { Command } from './cli/io.js';
 import { AuthFileError } from './security/auth-file.js';
+import { DatabaseUnreachableError } from './store/store-unavailable.js';
 
-/** Exit code for a configuration the process cannot run with (bad option, port in use). */
+/** Exit code for a configuration the process cannot run with (bad option, port in use, a database it cannot reach). */
 const EXIT_CONFIG = 2;
 
 /**
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   sendmail: { summary: 'Send the message on standard input over SMTP, as sendmail does (-t, -f, -i)', load: async () => (await import('./cli/sendmail.js')).sendmail },
   import: { summary: 'Send .eml, mbox, zip or Maildir messages to a running Letterbox', load: async () => (await import('./cli/import.js')).importCommand },
   export: { summary: 'Save the messages of a running Letterbox as mbox or a zip of .eml files', load: async () => (await import('./cli/export.js')).exportCommand },
+  migrate: { summary: 'Move the mail of a --data-dir folder into a PostgreSQL database (--database), for several nodes', load: async () => (await import('./cli/migrate.js')).migrateCommand },
   mcp: { summary: 'Serve the Model Context Protocol on stdio, for AI agents, over a running Letterbox', load: async () => (await import('./mcp/stdio-command.js')).mcpCommand },
   healthcheck: { summary: 'Exit 0 when the Letterbox these options describe is alive (for container health checks)', load: async () => (await import('./cli/healthcheck.js')).healthcheck },
   help: { summary: 'Show this help', load: async () => async (_argv, io) => (io.stdout.write(usage()), 0) },
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** One clear line, no stack trace, for anything the user can fix. */
 function describeStartupError(error: unknown): string | undefined {
-  if (error instanceof OptionError || error instanceof AuthFileError) return error.message;
+  if (error instanceof OptionError || error instanceof AuthFileError || error instanceof DatabaseUnreachableError) return error.message;
   return listenFailure(error);
 }
 

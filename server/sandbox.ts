@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { frontConfigs, settleConfig, type Config } from './config.js';
+import { frontConfigs, settleConfig, type Config, type FrontConfigs } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -16,10 +16,11 @@ import { makeDurable } from './store/journal/durable-store.js';
 import { DeliveryService } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import type { DatabaseStore } from './store/shared-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
 import type { ManagedInboxDirectory } from './inboxes/directory.js';
-import { startInboxesMode } from './inboxes/inboxes-mode.js';
+import { startInboxesMode, type InboxesMode } from './inboxes/inboxes-mode.js';
 
 /** The outside world, injected so tests can replace it. */
 export interface SandboxDeps {
@@ -58,27 +59,42 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   });
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
   const slices = frontConfigs(config);
-  const shared = { logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  const common = { logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
+  // --database: every node on it is one sandbox (the stores, /readyz and POP3's locks are the database's).
+  // Loaded only then: a sandbox in memory needs no database client.
+  const database = config.database
+    ? await (await import('./store/shared-store.js')).connectSharedDatabase({ url: config.database, cacheBytes: config.cacheSize, logger, clock })
+    : undefined;
+  const limits = { maxMessages: config.maxMessages, maxBytes: config.maxBytes };
+  let single: DatabaseStore | undefined;
+  const abandon = async (error: unknown): Promise<never> => {
+    await single?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    throw error;
+  };
   // With --inboxes every inbox is a store of its own with its own background services;
   // the fronts get the directory, the router and the union of all inboxes.
-  const inboxes = config.inboxes ? await startInboxesMode(config, shared) : undefined;
-  const store = inboxes?.store ?? new MemoryStore({ limits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes }, clock });
+  const inboxes = config.inboxes ? await startInboxesMode(config, common, database?.open).catch(abandon) : undefined;
+  single = database && !inboxes ? database.open('', limits) : undefined;
+  await single?.load().catch(abandon);
+  const store = inboxes?.store ?? single?.store ?? new MemoryStore({ limits, clock });
   const durable = config.dataDir && !inboxes && store instanceof MemoryStore ? await makeDurable(store, config.dataDir, logger) : undefined;
   const delivery = inboxes?.delivery ?? new DeliveryService({ store, maxSize: config.smtpMaxSize, logger });
-  const context: FrontContext = { ...shared, store, delivery, ...(inboxes && { inboxes: inboxes.directory }) };
-  // Each front is built from the shared context; a front whose listeners are all off is null.
-  // Release comes first: the HTTP front is handed its service (the one http → relay edge).
-  // With inboxes, indexing, release and webhooks run per inbox (inbox-services.ts).
-  const relay = inboxes ? null : createRelayFront(context, slices.relay);
-  const fronts = [
-    inboxes ? inboxes.front : createMailProcessing(context),
-    createHttpFront(context, slices.http, relay?.service),
-    createSmtpFront(context, slices.smtp),
-    relay,
-    createPop3Front(context, slices.pop3),
-    createImapFront(context, slices.imap),
-    inboxes ? null : createWebhooks(context, slices.webhooks),
-  ].filter((front): front is Front => front !== null);
+  const context: FrontContext = {
+    ...common,
+    store,
+    delivery,
+    ...(inboxes && { inboxes: inboxes.directory }),
+    ...(database && { ready: database.ready, locks: database.locks }),
+  };
+  // A front that cannot be built (a release setting refused) lets go of the stores and the database opened for it.
+  const { relay, fronts } = await Promise.resolve()
+    .then(() => buildFronts(context, slices, inboxes))
+    .catch(async (error: unknown) => {
+      await inboxes?.front.stop(0);
+      await durable?.close();
+      return abandon(error);
+    });
 
   let listeners: BoundListener[] = [];
   let starting: Promise<BoundListener[]> | undefined;
@@ -89,7 +105,9 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     const [last, others] = [inboxes?.front, fronts.filter((front) => front !== inboxes?.front)];
     stopping ??= Promise.all(others.map((front) => front.stop(graceMs)))
       .then(() => last?.stop(graceMs))
-      .then(() => durable?.close());
+      .then(() => durable?.close())
+      .then(() => single?.close())
+      .then(() => database?.close());
     return stopping;
   };
 
@@ -120,6 +138,25 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
       return listeners;
     },
   };
+}
+
+/**
+ * Each front built from the shared context; a front whose listeners are all off is null.
+ * Release comes first: the HTTP front is handed its service (the one http → relay edge).
+ * With inboxes, indexing, release and webhooks run per inbox (inbox-services.ts).
+ */
+function buildFronts(context: FrontContext, slices: FrontConfigs, inboxes: InboxesMode | undefined) {
+  const relay = inboxes ? null : createRelayFront(context, slices.relay);
+  const fronts = [
+    inboxes ? inboxes.front : createMailProcessing(context),
+    createHttpFront(context, slices.http, relay?.service),
+    createSmtpFront(context, slices.smtp),
+    relay,
+    createPop3Front(context, slices.pop3),
+    createImapFront(context, slices.imap),
+    inboxes ? null : createWebhooks(context, slices.webhooks),
+  ].filter((front): front is Front => front !== null);
+  return { relay, fronts };
 }
 
 /** `{ "smtp": { "host": …, "port": … }, "http": { …, "scheme": "https" }, … }`, the shape of --ports-file. */

@@ -25,6 +25,13 @@ describe('README', () => {
     expect(listed.sort()).toEqual(folders.sort());
   });
 
+  it('shows the compose file of examples/compose, word for word', () => {
+    const readme = readFileSync(README, 'utf8');
+    const section = readme.slice(readme.indexOf('## Run several nodes'));
+    const shown = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(shown).toBe(readFileSync(new URL('../examples/compose/compose.yaml', import.meta.url), 'utf8'));
+  });
+
   it('shows an inboxes file that --inboxes accepts', () => {
     const readme = readFileSync(README, 'utf8');
     const section = readme.slice(readme.indexOf('## Team inboxes'));

@@ -53,7 +53,12 @@ export class BodyIndexer {
   ) {
     this.#pool = pool;
     this.#maxParsing = pool.backgroundSize * 2;
-    this.#unsubscribe = [store.on('delivered', ({ message }) => this.enqueue(message))];
+    this.#unsubscribe = [
+      store.on('delivered', ({ message, remote }) => {
+        // The node that accepted a message indexes it once for the cluster; the summary reaches this node as an `indexed` event.
+        if (!remote) this.enqueue(message);
+      }),
+    ];
     for (const message of store.messages()) if (!message.body) this.enqueue(message);
   }
 

@@ -10,6 +10,7 @@ import type { SpamChecker } from '../spam/spam-checker.js';
 import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { SearchIndex } from '../store/search/search-index.js';
+import type { StoreReadiness } from '../store/store-unavailable.js';
 import type { Metrics } from './metrics.js';
 import type { HttpConfig } from './options.js';
 import type { TagCounts } from './tag-counts.js';
@@ -40,6 +41,8 @@ export interface Api {
   release?: ReleaseService;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
   spam?: SpamChecker;
+  /** Whether the store can serve now, for /readyz; absent: always. */
+  ready?: StoreReadiness;
 }
 
 /** Per-request values set by the front's middleware. */

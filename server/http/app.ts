@@ -1,7 +1,8 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Api, HttpEnv, RouteModule } from './api.js';
-import { fail, jsonFail, notFound } from './respond.js';
+import { fail, jsonFail, notFound, unavailable } from './respond.js';
+import { isStoreUnavailable } from '../store/store-unavailable.js';
 import { chaosRoutes } from './routes/chaos.js';
 import { exportRoutes } from './routes/export.js';
 import { htmlCheckRoutes } from './routes/html-check.js';
@@ -103,7 +104,8 @@ export function unmatched(routes: Hono<HttpEnv>, webroot: string): void {
   const apiPrefix = `${webroot}api/`;
   routes.notFound((c) => (c.req.path.startsWith(apiPrefix) ? jsonFail(c, 404, `no API route ${c.req.path}`) : notFound(c)));
   // A bug, not bad input: the request log records it once; the client never sees a stack trace.
-  routes.onError((_error, c) => fail(c, 500, 'internal error'));
+  // A store whose database is gone is a passing condition: 503, and the client may try again.
+  routes.onError((error, c) => (isStoreUnavailable(error) ? unavailable(c) : fail(c, 500, 'internal error')));
 }
 
 function clientAddress(c: Context): string {

@@ -72,6 +72,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
     chaos: context.chaos,
     ...(release && { release }),
     ...(context.listeners && { listeners: context.listeners }),
+    ...(context.ready && { ready: context.ready }),
     ...(shared.spam && { spam: shared.spam }),
   };
   const hub = new EventsHub({ store, metrics, ...(release && { release }), version: shared.version, maxBuffered: config.wsMaxBuffer });

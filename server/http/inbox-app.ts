@@ -8,6 +8,7 @@ import { pickerRow, renderPicker } from './inbox-picker.js';
 import { InboxRoots, type ServedRoot } from './inbox-roots.js';
 import { INBOX_ROUTES, openApiDocument } from './openapi-doc.js';
 import { noInbox, notFound } from './respond.js';
+import { readiness } from './routes/service.js';
 import { inboxesRoutes, readerOf } from './routes/inboxes.js';
 import { basicCredentials } from './security.js';
 import { refuseOtherMethods } from './wrong-method.js';
@@ -78,7 +79,7 @@ export class InboxApp {
     this.app.use('*', inboxAuth(directory, probes));
     const routes = new Hono<HttpEnv>();
     routes.get('/livez', (c) => c.text('ok'));
-    routes.get('/readyz', (c) => c.text('ok'));
+    routes.get('/readyz', readiness(top));
     routes.get('/metrics', (c) => (readerOf(c).all ? this.#metrics(c) : notFound(c)));
     routes.get('/api/v1/openapi.json', (c) => c.json(openApiDocument(top.version, webroot, INBOX_ROUTES)));
     inboxesRoutes(routes, directory, webroot, top.logger);

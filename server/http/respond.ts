@@ -14,6 +14,11 @@ export function jsonFail(c: Context, status: 400 | 404 | 405 | 408 | 413 | 415 |
   return c.json({ Error: message }, status);
 }
 
+/** The store cannot be reached now (store-unavailable.ts): try again shortly. */
+export function unavailable(c: Context): Response {
+  return c.json({ Error: 'the store is unavailable, try again' }, 503, { 'Retry-After': '1' });
+}
+
 /** Mailpit's body for an unknown message or route. */
 export function notFound(c: Context): Response {
   return fail(c, 404, '404 page not found');

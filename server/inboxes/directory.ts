@@ -12,6 +12,7 @@ import type { ReleaseService } from '../relay/release-service.js';
 import { credentialsOf, type Credentials } from '../security/auth-file.js';
 import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
+import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
 import { dynamicInboxWriter, readDynamicInboxes, type DynamicInbox } from './dynamic-inboxes.js';
 import { globalPruner } from './global-limits.js';
@@ -59,6 +60,8 @@ export interface InboxDirectoryOptions {
   globalLimits?: StoreLimits;
   services?: InboxServicesFactory;
   timers?: Timers;
+  /** With --database: each inbox's store is the one of that name in the database. */
+  database?: OpenDatabaseStore;
 }
 
 /** The directory as the composition root holds it: reloads and shutdown besides the fronts' interface. */
@@ -126,7 +129,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
 
   /** Opens an inbox's store and starts its services; `fresh` for one made now through the API. */
   const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
-    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, fresh, logger, after: removing.get(name) });
+    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, database: options.database, fresh, logger, after: removing.get(name) });
     const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
     const services = options.services?.({ name, store: opened.store, delivery, ready: opened.ready }) ?? { stop: () => Promise.resolve() };
     const inbox: Inbox = {

@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import type { Delivery } from '../store/delivery.js';
 import { makeDurable, type Durable } from '../store/journal/durable-store.js';
+import type { MailStore } from '../store/mail-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
 
-/** One inbox's store, journaled under `<data-dir>/inboxes/<name>/` when there is a data directory. */
+/**
+ * One inbox's store: journaled under `<data-dir>/inboxes/<name>/` when there is a data
+ * directory; with --database, the inbox's store in the database, shared by every node.
+ */
 export interface InboxStore {
-  readonly store: MemoryStore;
+  readonly store: MailStore;
   /** Resolves once the journal is open (at once without a data directory); rejects if it cannot be. */
   readonly ready: Promise<void>;
   /** Closes the journal; with `discard` its folder goes too (the inbox and its mail are gone). */
@@ -29,12 +34,15 @@ export function openInboxStore(options: {
   limits: StoreLimits;
   clock: () => Date;
   dataDir: string | null;
+  /** With --database (then there is no data directory). */
+  database?: OpenDatabaseStore | undefined;
   fresh: boolean;
   logger: Logger;
   /** The removal of an inbox of the same name still emptying the folder: waited for first. */
   after?: Promise<void>;
 }): InboxStore {
   const { name, dataDir, logger } = options;
+  if (options.database) return openDatabaseInbox(options.database, options);
   const store = new MemoryStore({ limits: options.limits, clock: options.clock });
   if (!dataDir) return { store, ready: Promise.resolve(), close: () => Promise.resolve() };
   const folder = inboxFolder(dataDir, name);
@@ -53,6 +61,25 @@ export function openInboxStore(options: {
       if (discard) await rm(folder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An inbox's store in the database, loaded in the background (deliveries wait for it,
+ * see gatedDelivery). A `fresh` inbox starts empty: mail an earlier inbox of that name
+ * left in the database goes. Discarding the inbox is its removal by the directory,
+ * which clears the store first, so every node sees the mail go.
+ */
+function openDatabaseInbox(open: OpenDatabaseStore, options: { name: string; limits: StoreLimits; fresh: boolean; logger: Logger; after?: Promise<void> }): InboxStore {
+  const { name } = options;
+  const opened = open(name, options.limits);
+  const log = options.logger.child({ inbox: name });
+  const ready = (options.after ?? Promise.resolve())
+    .then(() => opened.load())
+    .then(async () => {
+      if (options.fresh && opened.store.stats().messages > 0) await opened.store.clear();
+    });
+  ready.catch((error: unknown) => log.error('cannot load an inbox from the database; its mail is refused until restart', { error }));
+  return { store: opened.store, ready, close: () => ready.catch(() => undefined).then(() => opened.close()) };
 }
 
 /**

@@ -133,22 +133,3 @@ export class Maildrop {
     return this.store.folderEntry(this.login, INBOX, entry.uid)?.message === entry.message;
   }
 }
-
-/**
- * One session per maildrop at a time (RFC 1939 §4: the server acquires an exclusive
- * lock on the maildrop). Keyed by mailbox, so `Bob@blue.com` and `bob@blue.com` share
- * a lock, as do every catch-all login.
- */
-export class MaildropLocks {
-  readonly #held = new Set<string>();
-
-  acquire(key: string): boolean {
-    if (this.#held.has(key)) return false;
-    this.#held.add(key);
-    return true;
-  }
-
-  release(key: string): void {
-    this.#held.delete(key);
-  }
-}

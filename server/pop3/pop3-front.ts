@@ -12,7 +12,7 @@ import { closeServer, dropConnections, listenAll, type NamedListener } from '../
 import { connectionCaps } from '../lib/connection-limiter.js';
 import type { Pop3Settings } from './commands/command.js';
 import { mailboxSignIn } from '../security/mailbox-sign-in.js';
-import { MaildropLocks } from './maildrop.js';
+import { InProcessLocks } from '../locks/exclusive-locks.js';
 import type { Pop3Config } from './options.js';
 import { Pop3Session } from './session.js';
 
@@ -29,7 +29,7 @@ export function createPop3Front(context: FrontContext, config: Pop3Config): Fron
   const log = logger.child({ front: 'pop3' });
   const secureContext = tls ? createSecureContext({ key: tls.key, cert: tls.cert }) : null;
   const settings: Pop3Settings = { markRead: config.pop3MarkRead, requireTls: config.pop3RequireTls, tlsAvailable: tls !== null };
-  const locks = new MaildropLocks();
+  const locks = context.locks ?? new InProcessLocks();
   const signIn = mailboxSignIn(context);
   const sessions = new Set<Pop3Session>();
   let stopping = false;

@@ -17,7 +17,8 @@ import type { Pop3SessionView, Pop3Settings } from './commands/command.js';
 import { COMMANDS } from './commands/table.js';
 import { Pop3Connection } from './connection.js';
 import { failureLine, isBadCommand, type Pop3Failure } from './failures.js';
-import { Maildrop, type MaildropLocks } from './maildrop.js';
+import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
+import { Maildrop } from './maildrop.js';
 import type { Pop3Continuation, Pop3Outcome, Pop3State } from './outcome.js';
 
 export interface Pop3SessionOptions {
@@ -29,7 +30,11 @@ export interface Pop3SessionOptions {
   settings: Pop3Settings;
   /** For STLS; null when TLS is not configured. */
   secureContext: SecureContext | null;
-  locks: MaildropLocks;
+  /**
+   * RFC 1939 §4: one session per maildrop. Keyed by mailbox, so `Bob@blue.com` and
+   * `bob@blue.com` share a lock, as do every catch-all login.
+   */
+  locks: ExclusiveLocks;
   hostname: string;
   maxLine: number;
   maxBadCommands: number;
@@ -50,7 +55,8 @@ export class Pop3Session implements Pop3SessionView {
   readonly #connection: Pop3Connection;
   #maildrop: Maildrop | undefined;
   #access: MailboxAccess | undefined;
-  #lockKey: string | undefined;
+  #unlock: (() => void) | undefined;
+  #closed = false;
   #continuation: Pop3Continuation | undefined;
   #badCommands = 0;
 
@@ -107,8 +113,21 @@ export class Pop3Session implements Pop3SessionView {
   async enterTransaction(account: string, access: MailboxAccess): Promise<Pop3Failure | undefined> {
     // RFC 1939 §4 and RFC 2449 §8.1.1: one session per maildrop, else [IN-USE]; a maildrop is a mailbox of one inbox.
     const key = access.inbox ? `${access.inbox.name}/${mailboxKey(access.login)}` : mailboxKey(access.login);
-    if (!this.#options.locks.acquire(key)) return { kind: 'in-use' };
-    this.#lockKey = key;
+    let unlock: (() => void) | undefined;
+    try {
+      unlock = await this.#options.locks.tryAcquire(key);
+    } catch (error) {
+      // The locks live in the database and it cannot be reached: RFC 2449 §8.1.2, a passing problem.
+      this.#connection.log.warn('pop3 maildrop lock unavailable', { error });
+      return { kind: 'sys-temp', detail: 'The maildrop cannot be locked now, try again later' };
+    }
+    if (!unlock) return { kind: 'in-use' };
+    // The connection closed while the lock was being taken: nothing will release it but this.
+    if (this.#closed) {
+      unlock();
+      return { kind: 'sys-temp', detail: 'Connection closed' };
+    }
+    this.#unlock = unlock;
     this.#access = access;
     const maildrop = await Maildrop.open(access.store, access.login);
     // The connection closed while the maildrop was read: its lock is released already.
@@ -153,8 +172,9 @@ export class Pop3Session implements Pop3SessionView {
   #ended(): void {
     this.#continuation = undefined;
     // A dropped connection never reaches UPDATE (RFC 1939 §6): the marks are forgotten.
-    if (this.#lockKey !== undefined) this.#options.locks.release(this.#lockKey);
-    this.#lockKey = undefined;
+    this.#closed = true;
+    this.#unlock?.();
+    this.#unlock = undefined;
     this.#maildrop = undefined;
   }
 

@@ -46,7 +46,9 @@ export class AutoRelease {
     if (this.#off.length > 0) return;
     const { store } = this.#options;
     this.#off.push(
-      store.on('delivered', ({ message }) => {
+      store.on('delivered', ({ message, remote }) => {
+        // The node that accepted a message releases it, once for the cluster; marked seen, its `indexed` is no offer here either.
+        if (remote) return void this.#seen.add(message.id);
         this.#lastArrival = performance.now();
         this.#offer(message);
       }),

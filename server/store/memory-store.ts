@@ -44,24 +44,26 @@ class MessageRecord implements FiledMessage, RawHolder {
   constructor(
     readonly id: MessageId,
     readonly seq: number,
-    /** Where the bytes live: the store's arena (raw-arena.ts), which moves them when compacting. */
+    /**
+     * Where the bytes live: the store's arena (raw-arena.ts), which moves them when
+     * compacting; empty in an index-only store.
+     */
     public raw: Buffer,
+    readonly size: number,
     readonly envelope: Envelope,
     receivedAt: Date,
     readonly client: ClientInfo,
     public flags: ReadonlySet<string>,
     public tags: readonly string[],
     public modseq: number,
+    summary?: HeaderSummary,
   ) {
     this.#receivedAt = receivedAt.getTime();
+    this.#summary = summary;
   }
 
   get receivedAt(): Date {
     return new Date(this.#receivedAt);
-  }
-
-  get size(): number {
-    return this.raw.length;
   }
 
   get summary(): HeaderSummary {
@@ -86,11 +88,19 @@ class MessageRecord implements FiledMessage, RawHolder {
 const NO_FLAGS: ReadonlySet<string> = new Set();
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
-/** A message as saved by the journal: everything but what is derived from its bytes. */
+/** Stands for the bytes of every message in an index-only store. */
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A message as saved by the journal: everything but what is derived from its bytes.
+ * An index-only store is given the size and header summary instead of the bytes.
+ */
 export interface SavedMessage {
   id: MessageId;
   seq: number;
-  raw: Buffer;
+  raw?: Buffer;
+  size?: number;
+  summary?: HeaderSummary;
   envelope: StoredMessage['envelope'];
   receivedAt: Date;
   client: ClientInfo;
@@ -102,6 +112,11 @@ export interface SavedMessage {
 export interface MemoryStoreOptions {
   limits: StoreLimits;
   clock?: () => Date;
+  /**
+   * false: an index only, for a backend that keeps the bytes elsewhere (the PostgreSQL
+   * store): sizes and header summaries are kept, the bytes are not (readRaw finds none).
+   */
+  keepBytes?: boolean;
 }
 
 /**
@@ -117,6 +132,7 @@ export class MemoryStore implements MailStore {
   readonly #byId = new Map<MessageId, MessageRecord>();
   readonly #arena = new RawArena<MessageRecord>((record) => this.#byId.get(record.id) === record);
   readonly #clock: () => Date;
+  readonly #keepBytes: boolean;
   #limits: StoreLimits;
   #seq = 0;
   #modseq = 0;
@@ -129,6 +145,7 @@ export class MemoryStore implements MailStore {
   constructor(options: MemoryStoreOptions) {
     this.#limits = { ...options.limits };
     this.#clock = options.clock ?? (() => new Date());
+    this.#keepBytes = options.keepBytes ?? true;
     this.folders = new Folders(this.#events, Math.floor(this.#clock().getTime() / 1000));
   }
 
@@ -164,18 +181,21 @@ export class MemoryStore implements MailStore {
     const record = new MessageRecord(
       newMessageId(),
       ++this.#seq,
-      input.raw,
+      this.#keepBytes ? input.raw : NO_BYTES,
+      input.raw.length,
       envelope,
       input.receivedAt ?? this.#clock(),
       client,
       flags.size > 0 ? flags : NO_FLAGS,
       tags,
       ++this.#modseq,
+      // Made now, while the bytes are at hand, when they are not kept.
+      this.#keepBytes ? undefined : summarizeHeaders(input.raw, envelope),
     );
-    record.raw = this.#arena.keep(record.raw, record);
+    this.#keep(record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
-    this.#bytes += record.raw.length;
+    this.#bytes += record.size;
     if (!record.flags.has(SEEN)) this.#unread++;
     this.folders.route(record, input.filing ?? 'route');
     this.#events.emit('delivered', { message: record });
@@ -188,7 +208,11 @@ export class MemoryStore implements MailStore {
   }
 
   readRaw(id: MessageId): Promise<Buffer | undefined> {
-    return Promise.resolve(this.#byId.get(id)?.raw);
+    return Promise.resolve(this.#keepBytes ? this.#byId.get(id)?.raw : undefined);
+  }
+
+  #keep(record: MessageRecord): void {
+    if (this.#keepBytes) record.raw = this.#arena.keep(record.raw, record);
   }
 
   /** Every message, oldest first. Do not mutate. */
@@ -418,21 +442,24 @@ export class MemoryStore implements MailStore {
    * filing, announcing or pruning it; the journal restores its placements after.
    */
   restore(saved: SavedMessage): StoredMessage {
+    const raw = this.#keepBytes ? saved.raw : undefined;
     const record = new MessageRecord(
       saved.id,
       saved.seq,
-      saved.raw,
+      raw ?? NO_BYTES,
+      raw?.length ?? saved.size ?? 0,
       sharedEnvelope(saved.envelope),
       saved.receivedAt,
       sharedClient(saved.client),
       saved.flags.length > 0 ? new Set(saved.flags) : NO_FLAGS,
       normaliseTags(saved.tags),
       saved.modseq,
+      saved.summary,
     );
-    record.raw = this.#arena.keep(record.raw, record);
+    this.#keep(record);
     this.#ordered.push(record);
     this.#byId.set(record.id, record);
-    this.#bytes += record.raw.length;
+    this.#bytes += record.size;
     if (!record.flags.has(SEEN)) this.#unread++;
     this.#seq = Math.max(this.#seq, record.seq);
     this.#modseq = Math.max(this.#modseq, record.modseq);
@@ -466,7 +493,7 @@ export class MemoryStore implements MailStore {
   #forgetRemoved(removed: MessageRecord[], reason: RemoveReason): void {
     for (const record of removed) {
       this.#byId.delete(record.id);
-      this.#bytes -= record.raw.length;
+      this.#bytes -= record.size;
       if (!record.flags.has(SEEN)) this.#unread--;
     }
     // Once all are gone from the index, so compacting a slab does not move their bytes.
@@ -482,7 +509,7 @@ export class MemoryStore implements MailStore {
     let count = 0;
     let bytes = this.#bytes;
     while (total - count > 1 && ((maxMessages > 0 && total - count > maxMessages) || (maxBytes > 0 && bytes > maxBytes))) {
-      bytes -= (this.#ordered[count++] as MessageRecord).raw.length;
+      bytes -= (this.#ordered[count++] as MessageRecord).size;
     }
     if (count === 0) return;
     // The oldest are at the front: taken off directly (shift() is O(1) in V8), without

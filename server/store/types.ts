@@ -114,7 +114,12 @@ export interface FolderEntry {
 }
 
 export interface StoreEvents extends Record<string, unknown> {
-  delivered: { message: StoredMessage };
+  /**
+   * `remote`: another node of a shared store accepted it (this node learnt it from the
+   * shared log), so services that act once per sandbox (webhooks, auto-release, the
+   * body indexer) leave it to that node.
+   */
+  delivered: { message: StoredMessage; remote?: boolean };
   /** Body summary filled in (search and snippets can now see it). */
   indexed: { message: StoredMessage };
   flags: { messages: StoredMessage[] };

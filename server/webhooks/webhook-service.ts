@@ -76,7 +76,10 @@ export class WebhookService implements Front {
   }
 
   async start() {
-    this.#unsubscribe ??= this.#store.on('delivered', ({ message }) => this.#enqueue(message));
+    this.#unsubscribe ??= this.#store.on('delivered', ({ message, remote }) => {
+      // One call per message for the whole cluster: the node that accepted it makes it.
+      if (!remote) this.#enqueue(message);
+    });
     return [];
   }
 

@@ -113,7 +113,7 @@ describe('letterbox CLI', () => {
     expect(await cli.exited).toBe(0);
     const headings = cli.stdout.split('\n').filter((line) => /^[A-Z].*:$/.test(line) && !/^(Commands|Options)\b/.test(line));
     expect(headings).toEqual(optionGroups.map((group) => `${group.title}:`));
-    expect(headings.map((h) => h.split(/[ :]/)[0])).toEqual(['General', 'SMTP', 'HTTP', 'POP3', 'IMAP', 'Release', 'Test']);
+    expect(headings.map((h) => h.split(/[ :]/)[0])).toEqual(['General', 'Storage', 'SMTP', 'HTTP', 'POP3', 'IMAP', 'Release', 'Test']);
   });
 
   it.concurrent.each([

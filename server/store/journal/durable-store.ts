@@ -114,11 +114,12 @@ function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
   })();
 }
 
-function foldersRecord(store: MemoryStore, login: string): JournalRecord {
+export function foldersRecord(store: MemoryStore, login: string): Extract<JournalRecord, { t: 'folders' }> {
   return { t: 'folders', login, folders: store.folders.snapshot(login), subscriptions: [...store.folders.subscriptions(login)] };
 }
 
-function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
+/** A message's `msg` record but for its bytes (which the PostgreSQL store keeps apart). */
+export function messageFields(store: MemoryStore, message: StoredMessage): Omit<Extract<JournalRecord, { t: 'msg' }>, 'raw'> {
   return {
     t: 'msg',
     id: message.id,
@@ -130,8 +131,11 @@ function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecor
     tags: [...message.tags],
     modseq: message.modseq,
     places: store.placementsOf(message),
-    raw: message.raw,
   };
+}
+
+function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
+  return { ...messageFields(store, message), raw: message.raw };
 }
 
 /** Appends a record for every change the store announces; returns the unsubscribe. */

@@ -1,0 +1,199 @@
+/**
+ * `letterbox migrate --data-dir DIR --database URL`: moves the mail of a --data-dir
+ * journal into a PostgreSQL database, so a sandbox that ran alone can go on as
+ * several nodes. The journal is read back as a start would (never written), then
+ * every message is delivered into the database's store, oldest first, with its
+ * flags, tags, envelope and arrival time, filed in the same folders of the same
+ * logins, and the folders and subscriptions come along. Ids and UIDs are new ones.
+ */
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { silentLogger } from '../lib/log.js';
+import { CATCH_ALL } from '../store/login.js';
+import type { MailStore } from '../store/mail-store.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { replay } from '../store/journal/durable-store.js';
+import { JournalFile } from '../store/journal/journal-file.js';
+import { decodeRecords } from '../store/journal/record-codec.js';
+import { databaseUrl } from '../store/options.js';
+import { DatabaseUnreachableError } from '../store/store-unavailable.js';
+import type { DatabaseStore } from '../store/shared-store.js';
+import type { StoredMessage } from '../store/types.js';
+import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { bytes, count } from './progress.js';
+
+const USAGE = `Usage: letterbox migrate --data-dir DIR --database URL [--append]
+
+Moves the mail kept in a --data-dir folder into a PostgreSQL database, where any
+number of Letterbox nodes started with --database serve it as one sandbox. Every
+message keeps its bytes, envelope, arrival time, flags, tags and folders; folders
+and subscriptions come along. The folder is only read. Stop the Letterbox using it
+first.
+
+  --data-dir DIR     The folder a Letterbox ran with (env LETTERBOX_DATA_DIR)
+  --database URL     postgres://user:password@host:5432/database (env LETTERBOX_DATABASE)
+  --append           Add to a database that already holds mail (refused otherwise)
+`;
+
+/** The journal's file name in a --data-dir folder (durable-store.ts). */
+const JOURNAL = 'journal.lbx';
+/** Deliveries in flight at once: the store commits those waiting together. */
+const WINDOW = 64;
+
+interface MigrateArgs {
+  dataDir: string;
+  database: string;
+  append: boolean;
+}
+
+function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): MigrateArgs | 'help' {
+  const url = databaseUrl('');
+  let dataDir = env.LETTERBOX_DATA_DIR ?? '';
+  let database = env.LETTERBOX_DATABASE ? url.parse(env.LETTERBOX_DATABASE, 'LETTERBOX_DATABASE') : '';
+  let append = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const [name, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (name === '--help' || name === '-h') return 'help';
+    else if (name === '--data-dir') dataDir = value();
+    else if (name === '--database') database = url.parse(value(), '--database');
+    else if (name === '--append') append = true;
+    else throw new UsageError(`unexpected argument ${arg}`);
+  }
+  if (!dataDir) throw new UsageError('--data-dir is required');
+  if (!database) throw new UsageError('--database is required');
+  return { dataDir, database, append };
+}
+
+export const migrateCommand: Command = async (argv, io) => {
+  // A bad value (an --database refused as the server refuses it) is a usage error, said with the usage.
+  const read = commandArgs('migrate', USAGE, parseArgs, argv, io);
+  if (!read.ok) return read.exit;
+  const { dataDir, database, append } = read.args;
+  const path = join(dataDir, JOURNAL);
+  if (!(await access(path).then(() => true, () => false))) {
+    io.stderr.write(`letterbox migrate: no journal in ${dataDir} (${JOURNAL} is what a Letterbox started with --data-dir writes)\n`);
+    return EX.NOINPUT;
+  }
+  const source = await readJournal(path, (line) => io.stderr.write(`letterbox migrate: ${line}\n`));
+  const { connectSharedDatabase } = await import('../store/shared-store.js');
+  let shared: Awaited<ReturnType<typeof connectSharedDatabase>> | undefined;
+  let target: DatabaseStore | undefined;
+  try {
+    shared = await connectSharedDatabase({ url: database, cacheBytes: 16 * 1024 ** 2, logger: silentLogger, clock: () => new Date() });
+    // Nothing is pruned on the way: the limits are the nodes' business once they run.
+    target = shared.open('', { maxMessages: Infinity, maxBytes: Infinity });
+    await target.load();
+  } catch (error) {
+    await target?.close().catch(() => undefined);
+    await shared?.close();
+    if (!(error instanceof DatabaseUnreachableError)) throw error;
+    io.stderr.write(`letterbox migrate: ${error.message}\n`);
+    return EX.UNAVAILABLE;
+  }
+  try {
+    const held = target.store.stats().messages;
+    if (held > 0 && !append) {
+      io.stderr.write(`letterbox migrate: the database already holds ${count(held)} messages; nothing was moved (add --append to add these to them)\n`);
+      return EX.CANTCREAT;
+    }
+    const moved = await moveAll(source, target.store);
+    io.stdout.write(
+      `moved ${count(moved.messages)} messages (${bytes(moved.bytes)}) and ${count(moved.folders)} folders of ${count(moved.logins)} logins from ${dataDir} into the database\n`,
+    );
+    return EX.OK;
+  } catch (error) {
+    io.stderr.write(`letterbox migrate: stopped: ${error instanceof Error ? error.message : String(error)} (messages moved so far stay; run again with --append after removing them, or into an empty database)\n`);
+    return EX.TEMPFAIL;
+  } finally {
+    await target.close();
+    await shared.close();
+  }
+};
+
+/** The journal read back into a store of its own, as a start with --data-dir would. */
+async function readJournal(path: string, warn: (line: string) => void): Promise<MemoryStore> {
+  const data = await JournalFile.read(path);
+  const { records, validLength } = decodeRecords(data);
+  if (validLength < data.length) warn(`the journal ends with ${data.length - validLength} bytes of a write cut short (a crash); what came before is moved`);
+  const store = new MemoryStore({ limits: { maxMessages: Infinity, maxBytes: Infinity } });
+  replay(store, records);
+  return store;
+}
+
+interface Moved {
+  messages: number;
+  bytes: number;
+  folders: number;
+  logins: number;
+}
+
+async function moveAll(source: MemoryStore, target: MailStore): Promise<Moved> {
+  const moved: Moved = { messages: 0, bytes: 0, folders: 0, logins: 0 };
+  // Folders first, so every message has where to go; then what each login subscribed to.
+  for (const login of source.folders.logins()) {
+    moved.logins++;
+    for (const folder of source.listFolders(login)) {
+      if (target.folder(login, folder.name)) continue;
+      const made = await target.createFolder(login, folder.name, folder.specialUse);
+      if (typeof made === 'string') throw new Error(`cannot make the folder ${folder.name} of ${login}: ${made}`);
+      moved.folders++;
+    }
+    for (const name of source.subscriptions(login)) if (target.folder(login, name)) await target.subscribeFolder(login, name, true);
+  }
+  // In arrival order, a window at a time: the store takes deliveries in the order they are made.
+  const inFlight = new Set<Promise<void>>();
+  for (const message of source.messages()) {
+    const raw = await source.readRaw(message.id);
+    if (!raw) continue;
+    const one = moveOne(source, target, message, raw).then(() => {
+      moved.messages++;
+      moved.bytes += raw.length;
+    });
+    inFlight.add(one);
+    void one.finally(() => inFlight.delete(one)).catch(() => undefined);
+    if (inFlight.size >= WINDOW) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return moved;
+}
+
+/** Where a message is filed, as `login\0folder`, leaving out the catch-all's INBOX (every message is there). */
+function places(store: MailStore, message: StoredMessage): Map<string, { login: string; folder: string; uid: number }> {
+  const found = new Map<string, { login: string; folder: string; uid: number }>();
+  for (const place of store.placementsOf(message)) {
+    if (place.login === CATCH_ALL && place.folder === 'INBOX') continue;
+    found.set(`${place.login}\0${place.folder}`, place);
+  }
+  return found;
+}
+
+/**
+ * Delivered as it first arrived (filed by its envelope), then filed where it has been
+ * copied or moved since and taken out of where it is no more, copies first so it is
+ * never left in no folder.
+ */
+async function moveOne(source: MemoryStore, target: MailStore, message: StoredMessage, raw: Buffer): Promise<void> {
+  const copy = await target.deliver({
+    raw,
+    envelope: message.envelope,
+    client: message.client,
+    receivedAt: message.receivedAt,
+    flags: message.flags,
+    tags: message.tags,
+  });
+  const wanted = places(source, message);
+  const now = places(target, copy);
+  for (const [key, place] of wanted) {
+    if (now.has(key)) continue;
+    const filed = await target.copyToFolder(place.login, place.folder, [copy]);
+    if (typeof filed === 'string') throw new Error(`cannot file a message in ${place.folder} of ${place.login}: ${filed}`);
+  }
+  for (const [key, place] of now) if (!wanted.has(key)) await target.expunge(place.login, place.folder, [place.uid]);
+}

@@ -1,0 +1,493 @@
+import type pg from 'pg';
+import type { Logger } from '../../lib/log.js';
+import { TypedEmitter, type Listener } from '../../lib/typed-emitter.js';
+import type { FolderError, FolderInfo } from '../folders.js';
+import type { FolderMove, FolderPlacement, MailStore } from '../mail-store.js';
+import { MemoryStore } from '../memory-store.js';
+import type {
+  BodySummary,
+  DeliverInput,
+  FlagOperation,
+  FolderEntry,
+  ListQuery,
+  MessageId,
+  Page,
+  RemoveReason,
+  StoredMessage,
+  StoreEvents,
+  StoreLimits,
+  StoreStats,
+} from '../types.js';
+import { StoreUnavailableError } from '../unavailable.js';
+import { BodyCache } from './body-cache.js';
+import { ChangeFeed } from './change-feed.js';
+import { foldersRecord } from '../journal/durable-store.js';
+import { captureRecords, STORE_EVENTS } from './log-capture.js';
+import type { LogRecord, LogRow } from './log-record.js';
+import { applyRecords, type Announce } from './log-replay.js';
+import { readLog, writeLog, type LogBatch } from './log-table.js';
+
+/** Local writes committed together at most: bounds one transaction's size. */
+const MOST_PER_BATCH = 256;
+
+export interface PgStoreOptions {
+  pool: pg.Pool;
+  /** '' without --inboxes. */
+  inbox: string;
+  /** Budget of the body cache, in bytes. */
+  cacheBytes: number;
+  limits: StoreLimits;
+  logger: Logger;
+  clock: () => Date;
+  /** How often to catch up without a notification. */
+  safetyMs: number;
+  /** Whether close() ends the pool. */
+  ownsPool: boolean;
+}
+
+interface QueuedWrite {
+  apply: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * The PostgreSQL backend (DESIGN.md "Backends"): one sandbox shared by every node on
+ * one database. The database's log is the one source of truth; each node keeps an
+ * index-only MemoryStore in step with it and serves every synchronous read from there.
+ *
+ * A write is queued, then applied under the inbox's cluster lock after catching up
+ * (log-table.ts writeLog): the index computes the change exactly as a memory store
+ * does, its announcements become log records, and the records and new bodies commit
+ * in one transaction with every other write queued meanwhile. Announcements of local
+ * writes wait for the commit, so nothing uncommitted is ever heard of. When a commit
+ * fails, the index is rebuilt from the log and the writes reject with
+ * StoreUnavailableError.
+ *
+ * Other nodes' writes arrive by the change feed (change-feed.ts) and are applied by
+ * log-replay.ts, which announces them like local ones (a delivery with `remote`).
+ */
+export class PgStore implements MailStore {
+  readonly #events = new TypedEmitter<StoreEvents>();
+  readonly #options: PgStoreOptions;
+  readonly #cache: BodyCache;
+  readonly #feed: ChangeFeed;
+  #limits: StoreLimits;
+  #index: MemoryStore;
+  #detach: () => void = () => undefined;
+  /** The last log position the index holds. */
+  #applied = 0;
+  /** Logins whose folders the log holds (see #folders). */
+  #logged = new Set<string>();
+  /** The log may hold changes the index lacks (a failed commit, a failed rebuild). */
+  #stale = false;
+  #closed = false;
+
+  readonly #queue: QueuedWrite[] = [];
+  #writing: Promise<void> | undefined;
+  /** Serialises what changes the index: a batch of local writes, or catching up. */
+  #turn: Promise<void> = Promise.resolve();
+  #syncing: Promise<void> | undefined;
+  #syncAgain = false;
+
+  // While a batch of local writes is applied: its records, held announcements and new bodies.
+  #records: LogRecord[] | undefined;
+  #held: Array<() => void> | undefined;
+  #bodies: Map<string, Buffer> | undefined;
+  #replaying = false;
+
+  constructor(options: PgStoreOptions) {
+    this.#options = options;
+    this.#limits = { ...options.limits };
+    this.#cache = new BodyCache(options.cacheBytes, (id) => this.#fetchBody(id));
+    this.#index = this.#newIndex();
+    const { pool, inbox, logger, safetyMs } = options;
+    this.#feed = new ChangeFeed({ connection: pool.options, inbox, changed: (pos) => this.changed(pos), logger, safetyMs });
+    this.#events.on('removed', ({ messages }) => messages.forEach((m) => this.#cache.forget(m.id)));
+    this.#events.on('cleared', () => this.#cache.clear());
+  }
+
+  /** Listens for other nodes and loads the index from the log; call once, before use. */
+  async open(): Promise<void> {
+    // Listening first: a write committed while the log is being read is heard of.
+    await this.#feed.start();
+    await this.#exclusive(() => this.#rebuild());
+  }
+
+  /** The change feed calls this when the log may have grown past `pos`. */
+  changed(pos?: number): void {
+    if (this.#closed || (pos !== undefined && pos <= this.#applied && !this.#stale)) return;
+    if (this.#syncing) {
+      this.#syncAgain = true;
+      return;
+    }
+    this.#syncing = this.#sync().finally(() => (this.#syncing = undefined));
+  }
+
+  async #sync(): Promise<void> {
+    do {
+      this.#syncAgain = false;
+      try {
+        await this.#exclusive(async () => {
+          if (this.#stale) await this.#rebuild();
+          await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
+        });
+      } catch (error) {
+        this.#options.logger.warn('could not read what other nodes wrote; will try again', { error: String(error) });
+        return;
+      }
+    } while (this.#syncAgain && !this.#closed);
+  }
+
+  on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  get limits(): StoreLimits {
+    return { ...this.#limits };
+  }
+
+  // ---- Writing (through the log) ------------------------------------------------------
+
+  deliver(input: DeliverInput): Promise<StoredMessage> {
+    return this.#write(async () => {
+      const message = await this.#index.deliver(input);
+      this.#bodies?.set(message.id, input.raw);
+      return message;
+    });
+  }
+
+  setFlags(ids: Iterable<MessageId>, operation: FlagOperation, flags: Iterable<string>): Promise<StoredMessage[]> {
+    const [named, wanted] = [[...ids], [...flags]];
+    return this.#write(() => this.#index.setFlags(named, operation, wanted));
+  }
+
+  setTags(ids: Iterable<MessageId>, tags: Iterable<string>): Promise<StoredMessage[]> {
+    const [named, wanted] = [[...ids], [...tags]];
+    return this.#write(() => this.#index.setTags(named, wanted));
+  }
+
+  setBody(id: MessageId, body: BodySummary): Promise<void> {
+    return this.#write(async () => void (await this.#index.setBody(id, body)));
+  }
+
+  remove(ids: Iterable<MessageId>, reason?: RemoveReason): Promise<number> {
+    const named = [...ids];
+    return this.#write(() => this.#index.remove(named, reason));
+  }
+
+  clear(): Promise<number> {
+    return this.#write(() => this.#index.clear());
+  }
+
+  /** Node configuration; a prune it makes goes through the log, once for the whole cluster. */
+  setLimits(limits: Partial<StoreLimits>): void {
+    this.#limits = { ...this.#limits, ...limits };
+    const wanted = this.limits;
+    this.#write(() => this.#index.setLimits(wanted)).catch((error: unknown) => this.#options.logger.warn('could not prune to new limits', { error: String(error) }));
+  }
+
+  /** Resolves once every write queued so far has settled. */
+  async flushed(): Promise<void> {
+    await this.#write(() => undefined).catch(() => undefined);
+  }
+
+  createFolder(login: string, name: string, specialUse?: string): Promise<FolderInfo | FolderError> {
+    return this.#write(() => this.#index.createFolder(login, name, specialUse));
+  }
+
+  deleteFolder(login: string, name: string): Promise<FolderError | undefined> {
+    return this.#write(() => this.#index.deleteFolder(login, name));
+  }
+
+  renameFolder(login: string, from: string, to: string): Promise<FolderInfo | FolderError> {
+    return this.#write(() => this.#index.renameFolder(login, from, to));
+  }
+
+  subscribeFolder(login: string, name: string, subscribed: boolean): Promise<true | FolderError> {
+    return this.#write(() => this.#index.subscribeFolder(login, name, subscribed));
+  }
+
+  copyToFolder(login: string, name: string, messages: readonly StoredMessage[]): Promise<FolderEntry[] | FolderError> {
+    // By id: the index may have been rebuilt (new records) by the time the write runs.
+    const ids = messages.map((m) => m.id);
+    return this.#write(() => this.#index.copyToFolder(login, name, ids.map((id) => this.#index.get(id)).filter((m): m is StoredMessage => m !== undefined)));
+  }
+
+  moveToFolder(login: string, from: string, uids: readonly number[], to: string): Promise<FolderMove | FolderError> {
+    return this.#write(() => this.#index.moveToFolder(login, from, uids, to));
+  }
+
+  expunge(login: string, folder: string, uids: Iterable<number>): Promise<void> {
+    const named = [...uids];
+    return this.#write(async () => void (await this.#index.expunge(login, folder, named)));
+  }
+
+  nextModseq(step?: number): Promise<number> {
+    return this.#write(async () => {
+      const modseq = await this.#index.nextModseq(step);
+      this.#records?.push({ t: 'modseq', modseq });
+      return modseq;
+    });
+  }
+
+  // ---- Reading (the index; bytes through the cache) ------------------------------------
+
+  get(id: MessageId): StoredMessage | undefined {
+    return this.#index.get(id);
+  }
+
+  messages(): readonly StoredMessage[] {
+    return this.#index.messages();
+  }
+
+  latest(filter?: (message: StoredMessage) => boolean): StoredMessage | undefined {
+    return this.#index.latest(filter);
+  }
+
+  list(query?: ListQuery): Page<StoredMessage> {
+    return this.#index.list(query);
+  }
+
+  stats(): StoreStats {
+    return this.#index.stats();
+  }
+
+  tags(): string[] {
+    return this.#index.tags();
+  }
+
+  get modseq(): number {
+    return this.#index.modseq;
+  }
+
+  async readRaw(id: MessageId): Promise<Buffer | undefined> {
+    if (!this.#index.get(id)) return undefined;
+    return this.#cache.read(id);
+  }
+
+  listFolders(login: string): FolderInfo[] {
+    return this.#index.listFolders(login);
+  }
+
+  folder(login: string, name: string): FolderInfo | undefined {
+    return this.#index.folder(login, name);
+  }
+
+  folderEntry(login: string, name: string, uid: number): FolderEntry | undefined {
+    return this.#index.folderEntry(login, name, uid);
+  }
+
+  subscriptions(login: string): ReadonlySet<string> {
+    return this.#index.subscriptions(login);
+  }
+
+  placementsOf(message: StoredMessage): FolderPlacement[] {
+    return this.#index.placementsOf(message);
+  }
+
+  /** The last position of the shared log this node's index holds. */
+  get position(): number {
+    return this.#applied;
+  }
+
+  /** Bytes the body cache holds now. */
+  get cachedBytes(): number {
+    return this.#cache.bytes;
+  }
+
+  /** Finishes the writes queued, stops listening, and ends the pool if it is the store's. */
+  async close(): Promise<void> {
+    while (this.#writing) await this.#writing;
+    this.#closed = true;
+    await this.#feed.close();
+    await this.#syncing;
+    this.#detach();
+    if (this.#options.ownsPool) await this.#options.pool.end();
+  }
+
+  // ---- The write path ---------------------------------------------------------------
+
+  #write<T>(apply: () => T | Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      this.#writing ??= this.#drain().finally(() => (this.#writing = undefined));
+    });
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, MOST_PER_BATCH);
+      await this.#exclusive(() => this.#commit(batch));
+    }
+  }
+
+  async #commit(batch: QueuedWrite[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    const held: Array<() => void> = [];
+    const bodies = new Map<string, Buffer>();
+    let touched = false;
+    try {
+      if (this.#stale) await this.#rebuild();
+      const last = await writeLog(this.#options.pool, this.#options.inbox, {
+        position: () => this.#applied,
+        catchUp: (rows) => this.#replay(rows),
+        apply: async () => {
+          touched = true;
+          const records: LogRecord[] = [];
+          [this.#records, this.#held, this.#bodies] = [records, held, bodies];
+          try {
+            for (const write of batch) {
+              try {
+                outcomes.push({ ok: true, value: await write.apply() });
+              } catch (error) {
+                outcomes.push({ ok: false, error });
+              }
+            }
+          } finally {
+            [this.#records, this.#held, this.#bodies] = [undefined, undefined, undefined];
+          }
+          return this.#batchOf(this.#foldersFirst(records), bodies);
+        },
+      });
+      if (last !== undefined) this.#applied = last;
+    } catch (cause) {
+      const error = new StoreUnavailableError(cause);
+      this.#options.logger.warn('a write could not be committed', { error: error.message });
+      // The index has changes the log lacks: it is thrown away and read again from the log.
+      if (touched) await this.#rebuild().catch(() => (this.#stale = true));
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    for (const announce of held) announce();
+    for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i] as Outcome;
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
+  }
+
+  /**
+   * A login's folders must be in the log before anything filed in them, or a node
+   * replaying the filing would make them with UIDVALIDITYs of its own. A read may have
+   * made them here, outside any write, just before this batch filed a message there:
+   * their record goes first then.
+   */
+  #foldersFirst(records: LogRecord[]): LogRecord[] {
+    const ordered: LogRecord[] = [];
+    for (const r of records) {
+      if (r.t === 'folders') this.#logged.add(r.login);
+      const logins = r.t === 'msg' ? r.places.map((p) => p.login) : r.t === 'file' ? [r.place.login] : [];
+      for (const login of logins) {
+        if (this.#logged.has(login)) continue;
+        this.#logged.add(login);
+        ordered.push(foldersRecord(this.#index, login));
+      }
+      ordered.push(r);
+    }
+    return ordered;
+  }
+
+  /** What a batch's records mean for the bodies table. */
+  #batchOf(records: LogRecord[], delivered: Map<string, Buffer>): LogBatch {
+    const bodies = new Map([...delivered].filter(([id]) => this.#index.get(id) !== undefined));
+    const deleted = records.flatMap((r) => (r.t === 'remove' ? r.ids.filter((id) => !delivered.has(id)) : []));
+    return { records, bodies, deleted, cleared: records.some((r) => r.t === 'clear') };
+  }
+
+  /** Runs `task` when nothing else is changing the index. */
+  #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(task);
+    this.#turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  // ---- The index ------------------------------------------------------------------------
+
+  #newIndex(): MemoryStore {
+    return new MemoryStore({ limits: this.#limits, clock: this.#options.clock, keepBytes: false });
+  }
+
+  /** Forwards the index's announcements, and turns those of local writes into records. */
+  #attach(index: MemoryStore): () => void {
+    const forward = <K extends keyof StoreEvents>(event: K) => index.on(event, (payload) => this.#announce(event, payload));
+    const offs = [...STORE_EVENTS.map((event) => forward(event)), captureRecords(index, () => this.#records)];
+    return () => offs.forEach((off) => off());
+  }
+
+  #announce: Announce = (event, payload) => {
+    if (this.#held) {
+      this.#held.push(() => this.#events.emit(event, payload));
+      return;
+    }
+    this.#events.emit(event, payload);
+    if (event === 'folders' && !this.#replaying) this.#folders((payload as StoreEvents['folders']).login);
+  };
+
+  /**
+   * A read made a login's standard folders (a login's first LIST or SELECT): their
+   * UIDVALIDITYs must reach the log so every node agrees. Unless another node logged
+   * that login's folders first (replaying them replaced this node's), they are logged.
+   */
+  #folders(login: string): void {
+    this.#write(() => {
+      if (this.#logged.has(login)) return;
+      this.#logged.add(login);
+      this.#records?.push(foldersRecord(this.#index, login));
+    }).catch((error: unknown) => this.#options.logger.warn('could not log a login\'s folders', { login, error: String(error) }));
+  }
+
+  /** Applies rows other nodes wrote, announcing them. */
+  #replay(rows: LogRow[]): void {
+    if (rows.length === 0) return;
+    // Moved first, so a listener that compares positions sees where the index will be.
+    this.#applied = (rows[rows.length - 1] as LogRow).pos;
+    this.#replaying = true;
+    try {
+      const records = rows.map((r) => r.record);
+      for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
+      applyRecords(this.#index, records, (event, payload) => this.#events.emit(event, payload));
+    } catch (error) {
+      // A record the index could not take: read the whole log again before anything else.
+      this.#stale = true;
+      throw error;
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  /**
+   * Builds a new index from the log, silently up to what the old one held, then
+   * swaps it in and catches up the rest as announced changes.
+   */
+  async #rebuild(): Promise<void> {
+    const index = this.#newIndex();
+    const logged = new Set<string>();
+    const known = this.#applied;
+    let applied = 0;
+    await readLog(this.#options.pool, this.#options.inbox, 0, (rows) => {
+      const records = rows.filter((r) => r.pos <= known).map((r) => r.record);
+      for (const r of records) if (r.t === 'folders') logged.add(r.login);
+      applyRecords(index, records, () => undefined);
+      applied = rows.at(-1)?.pos ?? applied;
+      applied = Math.min(applied, known);
+    });
+    this.#detach();
+    [this.#index, this.#applied, this.#logged, this.#stale] = [index, applied, logged, false];
+    this.#detach = this.#attach(index);
+    this.#cache.clear();
+    await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
+  }
+
+  async #fetchBody(id: string): Promise<Buffer | undefined> {
+    const { rows } = await this.#options.pool.query<{ raw: Buffer }>('SELECT raw FROM letterbox_bodies WHERE inbox = $1 AND id = $2', [this.#options.inbox, id]);
+    return rows[0]?.raw;
+  }
+}

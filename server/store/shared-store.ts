@@ -1,0 +1,78 @@
+/**
+ * The composition root's side of --database: the node's connection (schema migrated
+ * once, at start), the stores in it (one per inbox, '' without --inboxes), the
+ * readiness probe and the exclusive locks every node honours, handed to the fronts as
+ * the memory store's would be.
+ */
+import type { Logger } from '../lib/log.js';
+import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
+import { connectDatabase } from './database.js';
+import type { MailStore } from './mail-store.js';
+import { PgStore } from './postgres/pg-store.js';
+import { migrate } from './postgres/schema.js';
+import { DatabaseUnreachableError, type StoreReadiness } from './store-unavailable.js';
+import type { StoreLimits } from './types.js';
+
+/** A store in the database, made at once and loaded from the log by `load()`. */
+export interface DatabaseStore {
+  readonly store: MailStore;
+  /** Listens for other nodes and loads the index; rejects when the database cannot be read. */
+  load(): Promise<void>;
+  /** Waits for the writes under way, then lets go of the store (the mail stays in the database). */
+  close(): Promise<void>;
+}
+
+/** Opens the store of one inbox in the shared database. */
+export type OpenDatabaseStore = (inbox: string, limits: StoreLimits) => DatabaseStore;
+
+export interface SharedDatabase {
+  readonly open: OpenDatabaseStore;
+  readonly ready: StoreReadiness;
+  readonly locks: PgAdvisoryLocks;
+  /** Closes the locks' connection and the pool; close the stores first. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SharedDatabaseOptions {
+  url: string;
+  cacheBytes: number;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/** How often a store catches up without a notification (one may be lost with a connection). */
+const SAFETY_MS = 5_000;
+
+/**
+ * Connects and brings the schema up to date (under the cluster's advisory lock, so
+ * nodes starting together migrate one after the other). Throws
+ * DatabaseUnreachableError, one printable line.
+ */
+export async function connectSharedDatabase(options: SharedDatabaseOptions): Promise<SharedDatabase> {
+  const logger = options.logger.child({ service: 'database' });
+  const database = await connectDatabase(options.url, logger);
+  try {
+    await migrate(database.pool);
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw new DatabaseUnreachableError(`cannot prepare the tables in the database at ${database.where}: ${database.explain(error)}`);
+  }
+  const locks = new PgAdvisoryLocks(options.url, logger);
+  let closing: Promise<void> | undefined;
+  return {
+    open: (inbox, limits) => {
+      const store = new PgStore({ pool: database.pool, ownsPool: false, inbox, cacheBytes: options.cacheBytes, limits, logger: logger.child({ inbox }), clock: options.clock, safetyMs: SAFETY_MS });
+      return {
+        store,
+        load: () =>
+          store.open().catch((error: unknown) => {
+            throw new DatabaseUnreachableError(`cannot load the mail from the database at ${database.where}: ${database.explain(error)}`);
+          }),
+        close: () => store.flushed().catch(() => undefined).then(() => store.close()),
+      };
+    },
+    ready: database.ready,
+    locks,
+    close: () => (closing ??= locks.close().then(() => database.close())),
+  };
+}

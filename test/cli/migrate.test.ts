@@ -1,0 +1,101 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateCommand } from '../../server/cli/migrate.js';
+import { startLetterbox } from '../../server/index.js';
+import { sendSmtp } from '../helpers/inbox-sandbox.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
+
+/** `letterbox migrate …` in this process, with what it printed. */
+async function migrate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await migrateCommand(argv, { stdin: new PassThrough(), stdout, stderr, env: {} });
+  return { code, stdout: out, stderr: err };
+}
+
+const BOB = 'bob@blue.example';
+
+describe('letterbox migrate: arguments', () => {
+  it('needs both places, and refuses a URL that is not postgres:// without showing its password', async () => {
+    expect((await migrate(['--database', 'postgres://u:pw@db.example/mail'])).stderr).toMatch(/--data-dir is required/);
+    const bad = await migrate(['--data-dir', '/tmp', '--database', 'mysql://u:s3cr3t@db.example/mail']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/expected a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(bad.stderr).not.toContain('s3cr3t');
+  });
+
+  it('says when the folder holds no journal', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
+    const result = await migrate(['--data-dir', empty, '--database', 'postgres://u@db.example/mail']);
+    expect(result.code).toBe(66);
+    expect(result.stderr).toMatch(/no journal in/);
+    await rm(empty, { recursive: true, force: true });
+  });
+});
+
+describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', () => {
+  const cluster = usePostgres();
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
+    // A sandbox that ran alone with --data-dir: mail, flags, tags, and a folder of bob's own.
+    const alone = await startLetterbox({ dataDir });
+    for (const subject of ['first', 'second', 'third']) {
+      await sendSmtp(alone.smtp?.port, undefined, { from: 'alice@red.example', to: BOB, subject, text: `body of ${subject}` });
+    }
+    const [first, second] = alone.store.messages();
+    if (!first || !second) throw new Error('the mail did not arrive');
+    await alone.store.setFlags([first.id], 'add', ['\\Seen', '\\Flagged']);
+    await alone.store.setTags([second.id], ['invoice', 'urgent']);
+    await alone.store.createFolder(BOB, 'Projects');
+    const uid = alone.store.placementsOf(second).find((p) => p.login === BOB && p.folder === 'INBOX')?.uid ?? 0;
+    await alone.store.moveToFolder(BOB, 'INBOX', [uid], 'Projects');
+    await alone.store.subscribeFolder(BOB, 'Projects', true);
+    await alone.stop();
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('moves every message with its flags, tags and folders, prints counts, and refuses to do it twice', async () => {
+    const postgres = cluster();
+    const moved = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
+    expect(moved.stderr).toBe('');
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(/^moved 3 messages \(.+\) and 1 folders of \d+ logins from .+ into the database\n$/);
+
+    const node = await startLetterbox({ database: postgres.url });
+    try {
+      const bySubject = new Map(node.store.messages().map((m) => [m.summary.subject, m]));
+      expect([...bySubject.keys()]).toEqual(['first', 'second', 'third']);
+      expect([...(bySubject.get('first')?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
+      expect(bySubject.get('second')?.tags).toEqual(['invoice', 'urgent']);
+      expect(bySubject.get('third')?.flags.size).toBe(0);
+      const inFolder = (name: string) => node.store.folder(BOB, name)?.entries.map((e) => e.message.summary.subject);
+      expect(inFolder('INBOX')).toEqual(['first', 'third']);
+      expect(inFolder('Projects')).toEqual(['second']);
+      expect(node.store.subscriptions(BOB).has('Projects')).toBe(true);
+      const third = bySubject.get('third');
+      expect(new TextDecoder().decode(await node.client.raw(third?.id ?? ''))).toContain('body of third');
+    } finally {
+      await node.stop();
+    }
+
+    const again = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
+    expect(again.code).toBe(73);
+    expect(again.stderr).toMatch(/already holds 3 messages; nothing was moved \(add --append/);
+    const appended = await migrate(['--data-dir', dataDir, '--database', postgres.url, '--append']);
+    expect(appended.code).toBe(0);
+    expect(appended.stdout).toMatch(/^moved 3 messages/);
+  }, 60_000);
+});

@@ -1,0 +1,213 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PgStore } from '../../../server/store/postgres/pg-store.js';
+import { lockKey } from '../../../server/store/postgres/log-table.js';
+import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
+import type { StoredMessage, StoreEvents } from '../../../server/store/types.js';
+import { StoreUnavailableError } from '../../../server/store/unavailable.js';
+import { hasPostgres, startPostgres, type Postgres } from '../../helpers/postgres.js';
+import { clusterPicture, until } from './cluster-picture.js';
+
+const LOGINS = ['*', 'bob@blue.example', 'alice@red.example'];
+
+/** A message with bytes no text codec would keep: 8-bit, NUL, a bare CR, no final CRLF. */
+const mail = (n: number) => Buffer.concat([Buffer.from(`From: alice@red.example\r\nTo: bob@blue.example\r\nSubject: note ${n}\r\n\r\n`), Buffer.from([0xe9, 0x00, 0x0d, 0xff, n % 256])]);
+
+describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
+  let postgres: Postgres;
+  let stores: PgStore[] = [];
+  let inboxes = 0;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+  afterEach(async () => {
+    for (const store of stores) await store.close();
+    stores = [];
+  });
+  afterAll(async () => {
+    await postgres?.stop();
+  });
+
+  /** Nodes of a sandbox of their own (an inbox per test, in the one database). */
+  const sandbox = () => {
+    const inbox = `cluster-${++inboxes}`;
+    return async (url = postgres.url) => {
+      // A slow safety timer: what a test sees travelled by NOTIFY.
+      const store = await openPgStore({ url, inbox, limits: { maxMessages: 0, maxBytes: 0 }, safetyMs: 600_000 });
+      stores.push(store);
+      return store;
+    };
+  };
+  const deliver = (store: PgStore, n: number) => store.deliver({ raw: mail(n), envelope: { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] } });
+  /** Resolves once the nodes hold the same log position: whichever moves last announces it. */
+  const caughtUp = (...nodes: PgStore[]) => {
+    const level = () => nodes.every((n) => n.position === nodes[0]?.position);
+    return Promise.race(nodes.map((n) => until(n, level)));
+  };
+
+  it('shows a message delivered on one node on the other: same id, seq, UIDs, UIDVALIDITY, modseq, bytes, announced as remote', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const heard: Array<StoreEvents['delivered']> = [];
+    b.on('delivered', (event) => heard.push(event));
+    const local: Array<StoreEvents['delivered']> = [];
+    a.on('delivered', (event) => local.push(event));
+    const sent = await deliver(a, 1);
+    await until(b, () => b.get(sent.id) !== undefined);
+    const seen = b.get(sent.id) as StoredMessage;
+    expect([seen.seq, seen.modseq, seen.size, seen.summary.subject]).toEqual([sent.seq, sent.modseq, sent.size, 'note 1']);
+    expect(b.list({ limit: 10 }).items.map((m) => m.id)).toEqual([sent.id]);
+    expect((await b.readRaw(sent.id))?.equals(mail(1))).toBe(true);
+    expect(heard).toEqual([{ message: seen, remote: true }]);
+    expect(local.map((e) => e.remote)).toEqual([undefined]);
+    expect(b.folder('bob@blue.example', 'INBOX')?.entries.map((e) => e.uid)).toEqual([1]);
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
+  it('carries flags, tags, folders, copies, moves and removals made on either node to the other', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const [one, two] = [await deliver(a, 1), await deliver(a, 2)];
+    await caughtUp(b, a);
+    const flagged = new Promise<StoreEvents['flags']>((resolve) => a.on('flags', resolve));
+    await b.setFlags([one.id], 'add', ['\\Seen', '\\Flagged']);
+    expect([...((await flagged).messages[0]?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
+    await b.setTags([two.id], ['billing']);
+    await b.createFolder('bob@blue.example', 'Archive');
+    await b.copyToFolder('bob@blue.example', 'Archive', [b.get(one.id) as StoredMessage]);
+    await b.moveToFolder('bob@blue.example', 'INBOX', [2], 'Archive');
+    await b.subscribeFolder('bob@blue.example', 'Archive', true);
+    const removed = new Promise<StoreEvents['removed']>((resolve) => a.on('removed', resolve));
+    await b.remove([one.id], 'deleted');
+    expect((await removed).reason).toBe('deleted');
+    await caughtUp(a, b);
+    expect(a.get(one.id)).toBeUndefined();
+    expect(await a.readRaw(one.id)).toBeUndefined();
+    expect(a.get(two.id)?.tags).toEqual(['billing']);
+    expect(a.folder('bob@blue.example', 'Archive')?.entries.map((e) => e.message.id)).toEqual([two.id]);
+    expect(clusterPicture(a, LOGINS)).toEqual(clusterPicture(b, LOGINS));
+    // And back the other way, after a catch-up of the writer itself.
+    const mod = await a.nextModseq(5);
+    await a.setBody(two.id, { snippet: 'hello', attachments: 0, inline: 0, searchText: 'hello' });
+    await caughtUp(b, a);
+    expect(b.modseq).toBe(mod);
+    expect(b.get(two.id)?.body?.snippet).toBe('hello');
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
+  it('numbers concurrent deliveries on two nodes once, without gaps or duplicates, identically on both', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const each = 200;
+    const sent = await Promise.all([...Array.from({ length: each }, (_, i) => deliver(a, i)), ...Array.from({ length: each }, (_, i) => deliver(b, each + i))]);
+    await caughtUp(a, b);
+    const seqs = a.messages().map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: 2 * each }, (_, i) => i + 1));
+    expect(new Set(sent.map((m) => m.id)).size).toBe(2 * each);
+    expect(b.folder('bob@blue.example', 'INBOX')?.entries.map((e) => e.uid)).toEqual(seqs);
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+    const { rows } = await postgres.sql('SELECT count(*)::int AS n FROM letterbox_bodies WHERE inbox = $1', [`cluster-${inboxes}`]);
+    expect(rows[0]).toEqual({ n: 2 * each });
+  });
+
+  it('brings a node started later up to date from the log', async () => {
+    const node = sandbox();
+    const a = await node();
+    const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => deliver(a, i)));
+    await a.setFlags([sent[3]?.id ?? ''], 'add', ['\\Seen']);
+    await a.remove([sent[5]?.id ?? ''], 'deleted');
+    await a.createFolder('bob@blue.example', 'Later');
+    const late = await node();
+    expect(late.position).toBe(a.position);
+    expect(clusterPicture(late, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+    expect((await late.readRaw(sent[7]?.id ?? ''))?.equals(mail(7))).toBe(true);
+  });
+
+  it('agrees on the UIDVALIDITY of folders a read made on one node', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const made = b.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity]);
+    const logged = new Promise<void>((resolve) => a.on('folders', ({ login }) => login === 'dave@blue.example' && resolve()));
+    await b.flushed();
+    await logged;
+    expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+  });
+
+  it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    // Queued first, applied after the read below has made erin's folders on b.
+    const delivered = b.deliver({ raw: mail(1), envelope: { mailFrom: 'alice@red.example', rcptTo: ['erin@blue.example'] } });
+    const made = b.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity]);
+    const message = await delivered;
+    await b.flushed();
+    await caughtUp(a, b);
+    expect(a.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+    expect(a.folder('erin@blue.example', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([message.id]);
+    // Logins with mail only: reading another login's folders would make them, on each node apart.
+    const logins = ['*', 'alice@red.example', 'erin@blue.example'];
+    expect(clusterPicture(a, logins)).toEqual(clusterPicture(b, logins));
+  });
+
+  it('catches up by itself when its listening connection is lost', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    await postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN letterbox'");
+    // Sent while b may not be listening: b hears of it by catching up once it listens again.
+    const sent = await deliver(a, 1);
+    await until(b, () => b.get(sent.id) !== undefined);
+    const later = await deliver(a, 2);
+    await until(b, () => b.get(later.id) !== undefined);
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
+  it('rejects a write the database refuses and keeps the index equal to the log', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    await deliver(a, 1);
+    await postgres.sql('ALTER TABLE letterbox_log ADD CONSTRAINT frozen CHECK (false) NOT VALID');
+    try {
+      const events: string[] = [];
+      a.on('delivered', () => events.push('delivered'));
+      await expect(deliver(a, 2)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(a.setFlags([a.messages()[0]?.id ?? ''], 'add', ['\\Seen'])).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(events).toEqual([]);
+      expect(a.stats().messages).toBe(1);
+      const fresh = await node();
+      expect(clusterPicture(a, LOGINS)).toEqual(clusterPicture(fresh, LOGINS));
+    } finally {
+      await postgres.sql('ALTER TABLE letterbox_log DROP CONSTRAINT frozen');
+    }
+    const after = await deliver(a, 3);
+    await until(b, () => b.get(after.id) !== undefined);
+    expect(b.messages().map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('rejects a write whose connection is killed while it waits for the cluster lock, then carries on', async () => {
+    const node = sandbox();
+    const a = await node();
+    await deliver(a, 1);
+    // Another session holds the lock, so the write waits where it can be found and killed.
+    const holder = await postgres.connect();
+    const inbox = `cluster-${inboxes}`;
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(inbox)]);
+    const pending = deliver(a, 2).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    let pid: number | undefined;
+    while (pid === undefined) {
+      const { rows } = await holder.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%' AND pid <> pg_backend_pid()");
+      pid = rows[0]?.pid;
+    }
+    await holder.query('SELECT pg_terminate_backend($1)', [pid]);
+    expect(await pending).toBeInstanceOf(StoreUnavailableError);
+    await holder.query('COMMIT');
+    await holder.end();
+    expect(a.stats().messages).toBe(1);
+    const next = await deliver(a, 3);
+    expect(next.seq).toBe(2);
+    const fresh = await node();
+    expect(clusterPicture(fresh, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+});

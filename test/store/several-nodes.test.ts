@@ -1,0 +1,163 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ImapFlow } from 'imapflow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startLetterbox, type Letterbox } from '../../server/index.js';
+import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
+import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
+
+/** A webhook receiver on 127.0.0.1:0 that keeps each call's body. */
+async function webhookReceiver() {
+  const bodies: string[] = [];
+  const waiting: Array<{ count: number; resolve: () => void }> = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200).end();
+      for (const w of waiting.filter((w) => bodies.length >= w.count)) w.resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    subjects: () => bodies.map((b) => (JSON.parse(b) as { Subject: string }).Subject),
+    calledTimes: (count: number) => (bodies.length >= count ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ count, resolve }))),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.runIf(hasPostgres())('several nodes on one database', () => {
+  const cluster = usePostgres();
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+  let a: Letterbox;
+  let b: Letterbox;
+
+  beforeAll(async () => {
+    const postgres = cluster();
+    hook = await webhookReceiver();
+    // Two nodes in one process, as two processes would be: each its own listeners, the one database.
+    a = await startLetterbox({ database: postgres.url, webhookUrl: hook.url, label: 'A' });
+    b = await startLetterbox({ database: postgres.url, webhookUrl: hook.url, label: 'B' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await hook?.close();
+  });
+
+  it('a message sent to node A is listed and read, byte for byte, on node B', async () => {
+    await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'bob@blue.example', subject: 'across nodes', text: 'from A to B' });
+    const onB = await b.client.waitForMessage({ query: 'subject:"across nodes"' });
+    const onA = await a.client.waitForMessage({ query: 'subject:"across nodes"' });
+    expect(onB.ID).toBe(onA.ID);
+    expect(Buffer.from(await b.client.raw(onB.ID))).toEqual(Buffer.from(await a.client.raw(onA.ID)));
+    expect(new TextDecoder().decode(await b.client.raw(onB.ID))).toContain('from A to B');
+  });
+
+  it("node B's WebSocket clients hear of a message node A accepted", async () => {
+    const socket = new WebSocket(`${b.url}api/events`);
+    const heard = new Promise<{ Type: string; Data: { Subject?: string } }>((resolve, reject) => {
+      socket.on('message', (data: Buffer) => {
+        const frame = JSON.parse(data.toString()) as { Type: string; Data: { Subject?: string } };
+        if (frame.Type === 'new') resolve(frame);
+      });
+      socket.once('error', reject);
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'bob@blue.example', subject: 'live on B', text: 'event' });
+    expect((await heard).Data.Subject).toBe('live on B');
+    socket.close();
+  }, 10_000);
+
+  it('an IMAP client idling on node B sees EXISTS for a message node A accepted', async () => {
+    const client = new ImapFlow({ host: '127.0.0.1', port: b.addresses.imap?.port ?? 0, secure: false, auth: { user: 'carol@blue.example', pass: 'any' }, logger: false });
+    await client.connect();
+    try {
+      const mailbox = await client.mailboxOpen('INBOX');
+      const before = mailbox.exists;
+      const exists = new Promise<number>((resolve) => client.on('exists', (event: { count: number }) => resolve(event.count)));
+      const idling = client.idle();
+      await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'carol@blue.example', subject: 'idle on B', text: 'exists' });
+      expect(await exists).toBe(before + 1);
+      await client.noop();
+      await idling;
+    } finally {
+      await client.logout();
+    }
+  });
+
+  it("a POP3 session on node A holds the maildrop: node B's login is [IN-USE] until A quits", async () => {
+    const onA = await Pop3Dialogue.open(a.addresses.pop3?.port ?? 0);
+    expect(await onA.command('USER dave@blue.example')).toMatch(/^\+OK/);
+    expect(await onA.command('PASS any')).toMatch(/^\+OK/);
+    const onB = await Pop3Dialogue.open(b.addresses.pop3?.port ?? 0);
+    expect(await onB.command('USER DAVE@blue.example')).toMatch(/^\+OK/);
+    expect(await onB.command('PASS any')).toBe('-ERR [IN-USE] Maildrop is in use by another session');
+    expect(await onA.command('QUIT')).toMatch(/^\+OK/);
+    await onA.closed;
+    // The lock goes with A's unlock; wait for the database to show it gone, then B gets in.
+    // Letterbox's exclusive locks are the two-key advisory locks of its namespace (pg-advisory-locks.ts).
+    const held = async () => (await cluster().sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793")).rows[0] as { n: number };
+    while ((await held()).n > 0) await new Promise((resolve) => setImmediate(resolve));
+    const again = await Pop3Dialogue.open(b.addresses.pop3?.port ?? 0);
+    expect(await again.command('USER dave@blue.example')).toMatch(/^\+OK/);
+    expect(await again.command('PASS any')).toMatch(/^\+OK Maildrop has/);
+    expect(await again.command('QUIT')).toMatch(/^\+OK/);
+    await onB.command('QUIT');
+  });
+
+  it('a webhook is called once per message for the whole cluster, by the node that accepted it', async () => {
+    // Node A accepted three messages in the tests above.
+    const before = 3;
+    await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'erin@blue.example', subject: 'hook from A', text: 'once' });
+    await b.client.waitForMessage({ query: 'subject:"hook from A"' });
+    // B has heard of A's message; a message B accepts now is called after anything B queued before it (one queue, in order).
+    await sendSmtp(b.smtp?.port, undefined, { from: 'alice@red.example', to: 'erin@blue.example', subject: 'hook from B', text: 'sentinel' });
+    await hook.calledTimes(before + 2);
+    await a.client.waitForMessage({ query: 'subject:"hook from B"' });
+    // And A, having heard of B's, calls nothing more for it: a message of A's own comes next.
+    await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'erin@blue.example', subject: 'hook from A again', text: 'sentinel' });
+    await hook.calledTimes(before + 3);
+    expect(hook.subjects().sort()).toEqual(['across nodes', 'hook from A', 'hook from A again', 'hook from B', 'idle on B', 'live on B']);
+  });
+});
+
+describe.runIf(hasPostgres())('several nodes with team inboxes on one database', () => {
+  const cluster = usePostgres();
+
+  it("each inbox is one store for every node: mail an inbox took on node A is that inbox's on node B, and no other's", async () => {
+    const file = {
+      inboxes: { shop: { smtp: ['shop-app:shop-secret'] }, billing: { smtp: ['billing-app:billing-secret'] } },
+      users: { ops: { password: 'ops-pw', inboxes: ['*'] } },
+    };
+    const a = await startInboxSandbox(file, { database: cluster().url });
+    const b = await startInboxSandbox(file, { database: cluster().url });
+    try {
+      await sendSmtp(a.port('smtp'), { user: 'shop-app', pass: 'shop-secret' }, { from: 'app@shop.example', to: 'bob@blue.example', subject: 'order 42', text: 'shop mail' });
+      const auth = { authorization: 'Basic ' + Buffer.from('ops:ops-pw').toString('base64') };
+      const base = `http://127.0.0.1:${b.port('http')}/`;
+      const waited = await fetch(`${base}inbox/shop/api/v1/wait?query=${encodeURIComponent('subject:"order 42"')}&timeout=10s`, { headers: auth });
+      expect(waited.status).toBe(200);
+      const listed = (await (await fetch(`${base}inbox/shop/api/v1/messages`, { headers: auth })).json()) as { messages: Array<{ ID: string; Subject: string }> };
+      expect(listed.messages.map((m) => m.Subject)).toEqual(['order 42']);
+      const id = listed.messages[0]?.ID ?? '';
+      expect(await (await fetch(`${base}inbox/shop/api/v1/message/${id}/raw`, { headers: auth })).text()).toContain('shop mail');
+      // Node B's probe asks the database, through the inboxes' front as without inboxes.
+      expect(await (await fetch(`${base}readyz`)).text()).toBe('ok');
+      const billing = (await (await fetch(`${base}inbox/billing/api/v1/messages`, { headers: auth })).json()) as { messages: unknown[] };
+      expect(billing.messages).toEqual([]);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 60_000);
+});
