@@ -131,7 +131,7 @@ export class Pop3Session implements Pop3SessionView {
     this.#access = access;
     const maildrop = await Maildrop.open(access.store, access.login);
     // The connection closed while the maildrop was read: its lock is released already.
-    if (this.#lockKey !== key) return { kind: 'sys-temp', detail: 'The connection closed' };
+    if (this.#closed) return { kind: 'sys-temp', detail: 'The connection closed' };
     this.#maildrop = maildrop;
     this.state = 'transaction';
     this.#connection.sessionLog.set({ user: account, ...(access.inbox ? { inbox: access.inbox.name } : {}) });
