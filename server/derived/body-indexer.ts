@@ -6,6 +6,7 @@ import { parsesOffThread } from '../mime/off-thread.js';
 import { isIdentityEncoding } from '../mime/transfer-encoding.js';
 import { treeSummary } from '../mime/tree-summary.js';
 import type { MailStore } from '../store/mail-store.js';
+import { heldBytes } from '../store/memory-store.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
 import { summariseOffThread } from './parse-jobs.js';
 import { sharedPool, type WorkerPool } from './worker-pool.js';
@@ -138,8 +139,11 @@ export class BodyIndexer {
   #index(message: StoredMessage, raw: Buffer): boolean {
     const small = raw.length <= MAIN_THREAD_MAX_BYTES;
     const form = simpleBodyForm(raw);
-    // Plain ASCII text at any size: nothing is decoded or copied (isAscii is native).
-    const ascii = form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(message, form.start, small) : undefined;
+    // Plain ASCII text at any size, when the store holds the bytes in memory: nothing is
+    // decoded or copied (isAscii is native). A store that keeps them elsewhere gets the
+    // text made below, since it cannot read them back synchronously.
+    const held = heldBytes(message);
+    const ascii = held && form?.type === 'text/plain' && isIdentityEncoding(form.encoding) ? AsciiTextBody.of(held, form.start, small) : undefined;
     if (ascii || (form && small)) {
       this.#attach(message, ascii ?? summaryOfText(simpleBodyText(raw, form)?.text ?? '', 0, 0));
       return true;

@@ -37,9 +37,6 @@ class UnionMessage implements StoredMessage {
   get id(): MessageId {
     return this.record.id;
   }
-  get raw(): Buffer {
-    return this.record.raw;
-  }
   get size(): number {
     return this.record.size;
   }

@@ -537,3 +537,13 @@ function sharedClient(client: ClientInfo): ClientInfo {
   const { address, helo, username, secure, via } = client;
   return internRecord(JSON.stringify([address, helo, username, secure, via]), () => ({ address: intern(address), helo: intern(helo), username: intern(username), secure, via }));
 }
+
+/**
+ * The bytes a memory store's message holds, read through the message itself (the arena
+ * moves them when it compacts, so a holder of this never pins old bytes); undefined for
+ * a message whose store keeps its bytes elsewhere (index-only, or another backend).
+ * For summaries that read the bytes lazily to save a copy (mime/ascii-text-body.ts).
+ */
+export function heldBytes(message: StoredMessage): RawHolder | undefined {
+  return message instanceof MessageRecord && message.raw.length === message.size ? message : undefined;
+}

@@ -33,12 +33,6 @@ export interface StoredMessage {
   readonly id: MessageId;
   /** Arrival order: strictly increasing across the store, never reused. */
   readonly seq: number;
-  /**
-   * The exact bytes received (DATA, APPEND, or the send API's rendering).
-   * Kept on the entry by the memory backend only; new readers use `MailStore.readRaw`,
-   * which a backend holding bodies elsewhere serves through its cache.
-   */
-  readonly raw: Buffer;
   /** How many bytes `raw` holds; part of the index, so counting never needs the bytes. */
   readonly size: number;
   readonly envelope: Envelope;

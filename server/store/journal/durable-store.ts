@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.js';
-import type { MemoryStore } from '../memory-store.js';
+import { heldBytes, type MemoryStore } from '../memory-store.js';
 import type { StoredMessage } from '../types.js';
 import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
@@ -135,7 +135,8 @@ export function messageFields(store: MemoryStore, message: StoredMessage): Omit<
 }
 
 function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
-  return { ...messageFields(store, message), raw: message.raw };
+  // A journaled store keeps its bytes (the journal is never given an index-only one).
+  return { ...messageFields(store, message), raw: heldBytes(message)?.raw ?? Buffer.alloc(0) };
 }
 
 /** Appends a record for every change the store announces; returns the unsubscribe. */
