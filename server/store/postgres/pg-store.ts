@@ -96,7 +96,6 @@ export class PgStore implements MailStore {
   #records: LogRecord[] | undefined;
   #held: Array<() => void> | undefined;
   #bodies: Map<string, Buffer> | undefined;
-  #replaying = false;
 
   constructor(options: PgStoreOptions) {
     this.#options = options;
@@ -293,11 +292,6 @@ export class PgStore implements MailStore {
     return this.#applied;
   }
 
-  /** Bytes the body cache holds now. */
-  get cachedBytes(): number {
-    return this.#cache.bytes;
-  }
-
   /** Finishes the writes queued, stops listening, and ends the pool if it is the store's. */
   async close(): Promise<void> {
     while (this.#writing) await this.#writing;
@@ -314,14 +308,24 @@ export class PgStore implements MailStore {
     if (this.#closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
-      this.#writing ??= this.#drain().finally(() => (this.#writing = undefined));
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#writing) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      // Queued after the drain found the queue empty, but before it was over.
+      if (this.#queue.length > 0) this.#kick();
     });
   }
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MOST_PER_BATCH);
-      await this.#exclusive(() => this.#commit(batch));
+      // #commit settles every write itself; this only keeps a bug there from leaving them pending.
+      await this.#exclusive(() => this.#commit(batch)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
     }
   }
 
@@ -428,7 +432,8 @@ export class PgStore implements MailStore {
       return;
     }
     this.#events.emit(event, payload);
-    if (event === 'folders' && !this.#replaying) this.#folders((payload as StoreEvents['folders']).login);
+    // The index announces folders outside a local write only when a read made them.
+    if (event === 'folders') this.#folders((payload as StoreEvents['folders']).login);
   };
 
   /**
@@ -449,7 +454,6 @@ export class PgStore implements MailStore {
     if (rows.length === 0) return;
     // Moved first, so a listener that compares positions sees where the index will be.
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
-    this.#replaying = true;
     try {
       const records = rows.map((r) => r.record);
       for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
@@ -458,8 +462,6 @@ export class PgStore implements MailStore {
       // A record the index could not take: read the whole log again before anything else.
       this.#stale = true;
       throw error;
-    } finally {
-      this.#replaying = false;
     }
   }
 

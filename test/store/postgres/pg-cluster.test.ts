@@ -148,6 +148,17 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(clusterPicture(a, logins)).toEqual(clusterPicture(b, logins));
   });
 
+  it('settles a write queued at any moment while the writer finishes the one before', async () => {
+    const node = sandbox();
+    const a = await node();
+    for (let ticks = 0; ticks < 12; ticks++) {
+      const message = await deliver(a, ticks);
+      for (let t = 0; t < ticks; t++) await Promise.resolve();
+      expect(await a.setTags([message.id], [`after ${ticks} ticks`])).toHaveLength(1);
+    }
+    expect(a.tags()).toHaveLength(12);
+  });
+
   it('catches up by itself when its listening connection is lost', async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
