@@ -204,11 +204,12 @@ export async function playStory(options: { print: (line: string) => void; relayH
     client.close();
     print(`      (queued at red.com: ${info.response})`);
     const caught = red.store.latest();
-    if (!caught) throw new Error('red.com caught nothing');
+    const alice = caught && (await red.store.readRaw(caught.id));
+    if (!alice) throw new Error('red.com caught nothing');
 
     const [atBlue] = await Promise.all([filed, redHandedOver, passedOn]);
     if (!gateway) print('5. (no relay hop: red.com delivered straight to blue.com\'s MX)');
-    print(`6. blue.com files it in Bob's INBOX (message ${atBlue.id}, ${atBlue.raw.length} bytes)`);
+    print(`6. blue.com files it in Bob's INBOX (message ${atBlue.id}, ${atBlue.size} bytes)`);
 
     print('7. Bob logs in over IMAP and reads it; it stays on the server');
     const imap = new ImapFlow({ host: '127.0.0.1', port: portOf(blue, 'imap'), secure: false, auth: { user: 'bob@blue.com', pass: 'secret' }, logger: false });
@@ -236,10 +237,10 @@ export async function playStory(options: { print: (line: string) => void; relayH
     print(`      blue.com now holds ${leftAtBlue} message(s)`);
 
     const head = pop3.toString('latin1');
-    const traceLines = head.slice(0, head.length - caught.raw.length).split(/\r\n(?=Received:)/).map((l) => l.replace(/\r\n$/, ''));
+    const traceLines = head.slice(0, head.length - alice.length).split(/\r\n(?=Received:)/).map((l) => l.replace(/\r\n$/, ''));
     for (const line of traceLines) print(`   trace: ${line.replace(/\r\n\t/g, ' ')}`);
     return {
-      alice: caught.raw,
+      alice,
       imap: imapBytes,
       seen,
       pop3,

@@ -7,6 +7,7 @@ import { importCommand } from '../../server/cli/import.js';
 import { readMbox } from '../../server/transfer/mbox.js';
 import { readZip } from '../../server/transfer/zip-reader.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 import { requireTool } from '../helpers/tools.js';
 import { LETTERBOX, runCli, runInProcess, runShell } from './run-command.js';
 
@@ -36,7 +37,7 @@ describe('letterbox import and export', () => {
     const first = await start();
     const imported = await runInProcess(importCommand, ['--smtp-addr', first.smtp, FIXTURES]);
     expect(imported).toMatchObject({ status: 0, stdout: `imported ${fixtures.length} messages, 0 failed\n` });
-    expect(first.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+    expect(await storedBytes(first.box.store)).toEqual(fixtures);
     // The envelope comes from the header: every To, Cc and Bcc.
     expect(first.box.store.messages()[5]?.envelope.rcptTo).toEqual(['bob@blue.com', 'dave@blue.com']);
     expect(first.box.store.messages()[3]?.envelope.rcptTo).toEqual(['bob@blue.com', 'secret@blue.com']);
@@ -50,7 +51,7 @@ describe('letterbox import and export', () => {
 
     const second = await start();
     expect((await runInProcess(importCommand, ['--smtp-addr', second.smtp, mbox])).status).toBe(0);
-    expect(second.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+    expect(await storedBytes(second.box.store)).toEqual(fixtures);
 
     const zip = join(dir, 'second.zip');
     expect((await runInProcess(exportCommand, ['--url', second.url, '-o', zip])).status).toBe(0);
@@ -60,7 +61,7 @@ describe('letterbox import and export', () => {
 
     const third = await start();
     expect((await runInProcess(importCommand, ['--smtp-addr', third.smtp, zip])).status).toBe(0);
-    expect(third.box.store.messages().map((m) => m.raw)).toEqual(fixtures);
+    expect(await storedBytes(third.box.store)).toEqual(fixtures);
   });
 
   it('exports only what a search finds, and says how many', async () => {
@@ -87,7 +88,7 @@ describe('letterbox import and export', () => {
     await writeFile(file, 'To: bob@blue.com\nSubject: unix\n\n.dot\nbody\n');
     await runInProcess(importCommand, ['--smtp-addr', smtp, file]);
     await runInProcess(importCommand, ['--smtp-addr', smtp, '--keep-line-endings', file]);
-    expect(box.store.messages().map((m) => m.raw.toString())).toEqual(['To: bob@blue.com\r\nSubject: unix\r\n\r\n.dot\r\nbody\r\n', 'To: bob@blue.com\nSubject: unix\n\n.dot\nbody\n\r\n']);
+    expect((await storedBytes(box.store)).map(String)).toEqual(['To: bob@blue.com\r\nSubject: unix\r\n\r\n.dot\r\nbody\r\n', 'To: bob@blue.com\nSubject: unix\n\n.dot\nbody\n\r\n']);
   });
 
   it('reports a message without recipients and goes on; --to delivers it anyway', async () => {

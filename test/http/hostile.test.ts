@@ -114,6 +114,6 @@ describe('hostile input gets 4xx JSON, never a 500, and loses nothing', () => {
 
   it('is still alive and intact', async () => {
     expect(await (await fetch(api.base + '/livez')).text()).toBe('ok');
-    expect(api.box.store.get(knownId)?.raw.toString()).toContain('still here');
+    expect((await api.box.store.readRaw(knownId))?.toString()).toContain('still here');
   });
 });

@@ -58,7 +58,7 @@ describe('mailpit-api client', () => {
     const headers = await client.getMessageHeaders(id);
     expect(headers['Subject']).toEqual(['Order 1001 confirmed']);
     const source = await client.getMessageSource(id);
-    expect(source).toBe(api.box.store.get(id)?.raw.toString());
+    expect(source).toBe((await api.box.store.readRaw(id))?.toString());
   });
 
   it('downloads an attachment and its thumbnail', async () => {

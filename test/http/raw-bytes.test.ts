@@ -34,7 +34,7 @@ describe('GET /api/v1/message/{ID}/raw', () => {
   it('serves a small message exactly, though its stored bytes share a pooled slab with others', async () => {
     const sent = awkwardMessage(200);
     const id = await deliver(sent);
-    const stored = api.box.store.get(id)?.raw;
+    const stored = await api.box.store.readRaw(id);
     // The case a body made from the slab's ArrayBuffer would get wrong.
     expect(stored && stored.buffer.byteLength > stored.length).toBe(true);
     const served = Buffer.from(await (await fetch(`${api.base}/api/v1/message/${id}/raw`)).arrayBuffer());

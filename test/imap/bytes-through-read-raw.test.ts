@@ -1,14 +1,14 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredMessage } from '../../server/store/types.js';
 import { ImapBytesClient } from '../helpers/imap-bytes.js';
+import { ReadRawWatch } from '../helpers/read-raw-watch.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /**
  * The IMAP front reads a message's bytes only through `MailStore.readRaw`, as a store
- * keeping bodies outside the process needs. Every stored message's `raw` is watched:
- * a read from IMAP code outside readRaw is recorded with its stack. readRaw counts its
- * calls, so commands that need no bytes can be seen to read none.
+ * keeping bodies outside the process needs: a read of a stored message's bytes from
+ * IMAP code outside readRaw fails the test. readRaw counts its calls, so commands that
+ * need no bytes can be seen to read none.
  */
 const USER = 'reader@blue.com';
 
@@ -44,55 +44,18 @@ const MESSAGES = [
 ];
 
 let box: TestSandbox;
+let watch: ReadRawWatch;
 const ids: string[] = [];
-/** Ids readRaw was called with, in order. */
-const reads: string[] = [];
-/** Stacks of reads of `raw` made by IMAP code other than through readRaw. */
-const strayReads: string[] = [];
-let insideReadRaw = false;
-
-/** Records a read of the message's `raw` made for IMAP code (its stack passes through server/imap/), unless readRaw made it. */
-function watchRaw(message: StoredMessage): void {
-  let raw = message.raw;
-  Object.defineProperty(message, 'raw', {
-    configurable: true,
-    enumerable: true,
-    get() {
-      if (!insideReadRaw) {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 100;
-        const stack = new Error('raw read').stack ?? '';
-        Error.stackTraceLimit = limit;
-        // The frame that read `raw` (after this getter's): the store reading its own record (its size) is not IMAP's read.
-        const reader = stack.split('\n')[2] ?? '';
-        if (/[\\/]server[\\/]imap[\\/]/.test(stack) && !/[\\/]server[\\/]store[\\/]/.test(reader)) strayReads.push(stack);
-      }
-      return raw;
-    },
-    set(value: Buffer) {
-      raw = value;
-    },
-  });
-}
+const readsOf = <T>(run: () => Promise<T>) => watch.readsOf(run);
 
 beforeAll(async () => {
   box = await startTestSandbox();
-  // Before any IMAP session listens, so each message is watched before IMAP hears of it.
-  box.store.on('delivered', ({ message }) => watchRaw(message));
+  // Before any message arrives, so each is watched before IMAP hears of it.
+  watch = new ReadRawWatch(box.store, /[\\/]server[\\/]imap[\\/]/);
   for (const raw of MESSAGES) ids.push((await deliver(raw)).id);
-  const readRaw = box.store.readRaw.bind(box.store);
-  box.store.readRaw = (id) => {
-    reads.push(id);
-    insideReadRaw = true;
-    try {
-      return readRaw(id);
-    } finally {
-      insideReadRaw = false;
-    }
-  };
 });
 afterAll(() => box.stop(0));
-afterEach(() => expect(strayReads).toEqual([]));
+afterEach(() => expect(watch.strayReads.splice(0)).toEqual([]));
 
 function deliver(raw: Buffer) {
   return box.store.deliver({ raw, envelope: { mailFrom: 'a@red.com', rcptTo: [USER] } });
@@ -101,13 +64,6 @@ function deliver(raw: Buffer) {
 /** A command's whole response, as text; it must end OK. */
 async function answer(c: ImapBytesClient, command: string): Promise<string> {
   return (await c.expectOk(command)).toString('latin1');
-}
-
-/** What the command read through readRaw (ids), and its response. */
-async function readsOf<T>(run: () => Promise<T>): Promise<{ read: string[]; result: T }> {
-  const before = reads.length;
-  const result = await run();
-  return { read: reads.slice(before), result };
 }
 
 describe('IMAP reads message bytes through store.readRaw only', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 import { loggedIn } from './imap-client.js';
 
 /** A small literal limit, so TOOBIG is cheap to reach. */
@@ -22,8 +23,8 @@ async function deliverRaw(to: string, raw: string): Promise<void> {
   await box.store.deliver({ raw: Buffer.from(raw), envelope: { mailFrom: 'sender@red.com', rcptTo: [to] } });
 }
 
-function folderTexts(user: string, name: string): string[] {
-  return (box.store.folder(user, name)?.entries ?? []).map((e) => e.message.raw.toString());
+async function folderTexts(user: string, name: string): Promise<string[]> {
+  return (await storedBytes(box.store, (box.store.folder(user, name)?.entries ?? []).map((e) => e.message))).map(String);
 }
 
 describe('MULTIAPPEND (RFC 3502)', () => {
@@ -34,7 +35,7 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     await c.command('A1', 'CREATE Batch');
     const folder = box.store.folder(user, 'Batch');
     expect(await c.command('A2', `APPEND Batch (\\Seen) ${lit(ONE)} (\\Flagged) "07-Feb-1994 21:52:25 -0800" ${lit(TWO)}`)).toEqual([`A2 OK [APPENDUID ${folder?.uidValidity} 1:2] APPEND completed`]);
-    expect(folderTexts(user, 'Batch')).toEqual([ONE, TWO]);
+    expect(await folderTexts(user, 'Batch')).toEqual([ONE, TWO]);
     const [first, second] = folder?.entries ?? [];
     expect([...(first?.message.flags ?? [])]).toEqual(['\\Seen']);
     expect([...(second?.message.flags ?? [])]).toEqual(['\\Flagged']);
@@ -51,7 +52,7 @@ describe('MULTIAPPEND (RFC 3502)', () => {
     expect(await c.command('B2', `APPEND Drafts ${lit(ONE)} ${lit('')}`)).toEqual(['B2 NO Empty message']);
     expect(await c.command('B3', `APPEND Drafts ${lit(ONE)} (\\Bogus) ${lit(TWO)}`)).toEqual(['B3 BAD APPEND: unknown system flag \\Bogus']);
     expect(await c.command('B4', `APPEND nowhere ${lit(ONE)} ${lit(TWO)}`)).toEqual(['B4 NO [TRYCREATE] No mailbox nowhere']);
-    expect(folderTexts(user, 'Drafts')).toEqual([]);
+    expect(await folderTexts(user, 'Drafts')).toEqual([]);
     expect(await c.command('B5', 'NOOP')).toEqual(['B5 OK NOOP completed']);
     c.close();
   });
@@ -74,7 +75,7 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     // MULTIAPPEND of a CATENATE and a plain literal.
     expect(await c.command('A4', `APPEND Drafts CATENATE (URL "/INBOX/;UID=1") ${lit(ONE)}`)).toEqual([`A4 OK [APPENDUID ${drafts?.uidValidity} 4:5] APPEND completed`]);
     const header = SOURCE.slice(0, SOURCE.indexOf('\r\n\r\n') + 4);
-    expect(folderTexts(user, 'Drafts')).toEqual([header + 'new body\r\n', 'X: 1\r\nContent-Type: text/html\r\n\r\n<p>beta</p>', 'src@example.test', SOURCE, ONE]);
+    expect(await folderTexts(user, 'Drafts')).toEqual([header + 'new body\r\n', 'X: 1\r\nContent-Type: text/html\r\n\r\n<p>beta</p>', 'src@example.test', SOURCE, ONE]);
     c.close();
   });
 
@@ -84,7 +85,7 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     expect(await c.command('A1', 'CREATE "R&AOk-sum&AOk-"')).toEqual(['A1 OK CREATE completed']);
     expect(await c.command('A2', `APPEND "R&AOk-sum&AOk-" ${lit(SOURCE)}`)).toEqual([expect.stringMatching(/^A2 OK \[APPENDUID \d+ 1\] APPEND completed$/)]);
     expect(await c.command('A3', `APPEND Drafts CATENATE (URL "/R%C3%A9sum%C3%A9/;UID=1/;SECTION=HEADER.FIELDS%20(SUBJECT)" TEXT ${lit('body\r\n')})`)).toEqual([expect.stringMatching(/^A3 OK \[APPENDUID \d+ 1\] APPEND completed$/)]);
-    expect(folderTexts(user, 'Drafts')).toEqual(['Subject: parts\r\n\r\nbody\r\n']);
+    expect(await folderTexts(user, 'Drafts')).toEqual(['Subject: parts\r\n\r\nbody\r\n']);
     c.close();
   });
 
@@ -110,7 +111,7 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     }
     // RFC 3502: one bad message of a MULTIAPPEND refuses the others too.
     expect(await c.command('M1', `APPEND Drafts ${lit(ONE)} CATENATE (URL "/INBOX/;UID=9")`)).toEqual(['M1 NO [BADURL /INBOX/;UID=9] CATENATE URL names no message of this account']);
-    expect(folderTexts(user, 'Drafts')).toEqual([]);
+    expect(await folderTexts(user, 'Drafts')).toEqual([]);
     c.close();
   });
 
@@ -123,7 +124,7 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     expect(await c.command('T2', `APPEND Drafts CATENATE (${many})`)).toEqual(['T2 BAD APPEND: at most 100 CATENATE parts']);
     expect(await c.command('T3', 'APPEND Drafts CATENATE ()')).toEqual(['T3 BAD APPEND: empty list']);
     expect(await c.command('T4', 'APPEND Drafts CATENATE (FILE "x")')).toEqual(['T4 BAD APPEND: expected TEXT or URL']);
-    expect(folderTexts(user, 'Drafts')).toEqual([]);
+    expect(await folderTexts(user, 'Drafts')).toEqual([]);
     // RFC 5092 §3: a URL is printable; NUL or a bare CR is refused, not echoed in BADURL.
     expect(await c.command('T6', `APPEND Drafts CATENATE (URL {7+}\r\n/\0/;U=1)`)).toEqual(['T6 BAD APPEND: CATENATE URL holds a control character']);
     expect(await c.command('T7', `APPEND Drafts CATENATE (URL {7+}\r\n/\r/;U=1)`)).toEqual(['T7 BAD APPEND: CATENATE URL holds a control character']);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { bytesOf } from '../helpers/stored-bytes.js';
 import { deliver, rawMessage } from './fixtures.js';
 import { loggedIn, type ImapLineClient } from './imap-client.js';
 
@@ -23,13 +24,13 @@ describe('IMAP FETCH (RFC 3501 §6.4.5)', () => {
   it('returns FLAGS, UID, sizes, dates, BODY[] equal to the stored bytes, and sets \\Seen unless PEEK', async () => {
     const { c, user } = await mailbox(2);
     const entry = box.store.folder(user, 'INBOX')?.entries[0];
-    const raw = entry?.message.raw.toString() ?? '';
+    const raw = (await bytesOf(box.store, entry?.message))?.toString() ?? '';
     expect(await c.command('A1', 'FETCH 1 (UID RFC822.SIZE)')).toEqual([`* 1 FETCH (UID 1 RFC822.SIZE ${raw.length})`, 'A1 OK FETCH completed']);
     expect(await c.command('A2', 'FETCH 1 BODY.PEEK[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw})`, 'A2 OK FETCH completed']);
     expect(entry?.message.flags.has('\\Seen')).toBe(false);
     expect(await c.command('A3', 'FETCH 1 BODY[]')).toEqual([`* 1 FETCH (BODY[] {${raw.length}}\r\n${raw} FLAGS (\\Seen \\Recent))`, 'A3 OK FETCH completed']);
     expect(entry?.message.flags.has('\\Seen')).toBe(true);
-    const raw2 = box.store.folder(user, 'INBOX')?.entries[1]?.message.raw.toString() ?? '';
+    const raw2 = (await bytesOf(box.store, box.store.folder(user, 'INBOX')?.entries[1]?.message))?.toString() ?? '';
     const header = raw2.slice(0, raw2.indexOf('\r\n\r\n') + 4);
     expect(await c.command('A4', 'FETCH 2 RFC822.HEADER')).toEqual([`* 2 FETCH (RFC822.HEADER {${header.length}}\r\n${header})`, 'A4 OK FETCH completed']);
     expect(await c.command('A5', 'FETCH 2 (BODY.PEEK[TEXT]<0.4> BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).toEqual([

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { bytesOf, storedBytes } from '../helpers/stored-bytes.js';
 import { loggedIn } from './imap-client.js';
 
 let box: TestSandbox;
@@ -45,7 +46,7 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     expect(await c.line()).toMatch(/^\+ /);
     c.write(Buffer.concat([MESSAGE, Buffer.from(')\r\n')]));
     expect(await c.until('A4')).toEqual([`A4 OK [APPENDUID ${validity} 2] APPEND completed`]);
-    const stored = box.store.folder(user, 'INBOX')?.entries.map((e) => e.message.raw);
+    const stored = await storedBytes(box.store, box.store.folder(user, 'INBOX')?.entries.map((e) => e.message) ?? []);
     expect(stored).toEqual([MESSAGE, MESSAGE]);
 
     await c.command('S1', 'SELECT INBOX');
@@ -87,7 +88,7 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     c.write(Buffer.concat([raw, Buffer.from('\r\n')]));
     const validity = box.store.folder(user, 'INBOX')?.uidValidity;
     expect(await c.until('A1')).toEqual([`A1 OK [APPENDUID ${validity} 1] APPEND completed`]);
-    expect(box.store.folder(user, 'INBOX')?.entries[0]?.message.raw.equals(raw)).toBe(true);
+    expect((await bytesOf(box.store, box.store.folder(user, 'INBOX')?.entries[0]?.message))?.equals(raw)).toBe(true);
     await c.command('S1', 'SELECT INBOX');
     expect(await c.command('A2', 'FETCH 1 BINARY.SIZE[1]')).toEqual(['* 1 FETCH (BINARY.SIZE[1] 6)', 'A2 OK FETCH completed']);
     // A literal8 announcement with nothing usable after it is BAD, and the session goes on.

@@ -2,6 +2,7 @@ import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 
 let box: TestSandbox;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ describe('imapflow against the IMAP front', () => {
       for await (const m of flow.fetch('1:*', { uid: true, flags: true, envelope: true, bodyStructure: true, source: true })) fetched.push(m);
       expect(fetched.map((m) => m.envelope?.subject)).toEqual(['Invoice 1', 'Ticket ✓']);
       expect(fetched[1]?.envelope?.from?.[0]?.address).toBe('alice@red.com');
-      const stored = box.store.folder(user, 'INBOX')?.entries.map((e) => e.message.raw);
+      const stored = await storedBytes(box.store, box.store.folder(user, 'INBOX')?.entries.map((e) => e.message) ?? []);
       expect(fetched.map((m) => m.source)).toEqual(stored);
 
       expect(await flow.search({ subject: 'ticket' }, { uid: true })).toEqual([2]);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/tools.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { storedBytes } from '../helpers/stored-bytes.js';
 import { deliver } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -64,12 +65,12 @@ describe.runIf(requireTool('mbsync'))("isync's mbsync against the IMAP front", (
     expect(inbox).toHaveLength(2);
     // Maildir keeps LF line ends, and mbsync adds its X-TUID tracking field.
     const local = (f: string) => readFileSync(join(dir, 'mail', 'INBOX', 'cur', f), 'utf8').replace(/^X-TUID: .*\n/m, '');
-    const remote = (raw: Buffer) => raw.toString('utf8').replace(/\r\n/g, '\n');
-    expect(inbox.map(local).sort()).toEqual([remote(a.raw), remote(b.raw)].sort());
-    expect(inbox.find((f) => local(f) === remote(a.raw))).toMatch(/:2,S$/);
+    const [remoteA, remoteB] = (await storedBytes(box.store, [a, b])).map((raw) => raw?.toString('utf8').replace(/\r\n/g, '\n'));
+    expect(inbox.map(local).sort()).toEqual([remoteA, remoteB].sort());
+    expect(inbox.find((f) => local(f) === remoteA)).toMatch(/:2,S$/);
     for (const folder of ['Sent', 'Drafts', 'Trash', 'Archive', 'Junk']) expect(files(folder)).toEqual([]);
     // Flag the second message locally (Maildir info "F"), then sync it up.
-    const second = inbox.find((f) => local(f) === remote(b.raw)) ?? '';
+    const second = inbox.find((f) => local(f) === remoteB) ?? '';
     const base = join(dir, 'mail', 'INBOX', 'cur', second);
     const [name, info = '2,'] = second.replace(/^\.\.\/new\//, '').split(':');
     renameSync(base, join(dir, 'mail', 'INBOX', 'cur', `${name}:${info.includes('F') ? info : info.replace(/^2,/, '2,F')}`));

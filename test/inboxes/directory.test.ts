@@ -256,7 +256,7 @@ describe('the inbox directory', () => {
 
     const second = await directory({ dataDir });
     expect(second.list().map((i) => i.name)).toEqual(['billing', 'mr-7', 'shop', 'srs']);
-    expect(kept.ok && second.get('shop')?.store.get(kept.message.id)?.raw.toString()).toBe(raw().toString());
+    expect(kept.ok && (await second.get('shop')?.store.readRaw(kept.message.id))?.toString()).toBe(raw().toString());
     const again = second.get('mr-7');
     expect(again?.dynamic).toBe(true);
     expect(again?.expiresAt?.getTime()).toBe(made.inbox.expiresAt?.getTime());

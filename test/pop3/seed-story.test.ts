@@ -62,7 +62,7 @@ describe('the seed story over POP3', () => {
     await bob.login('bob@blue.com');
     expect(await subjects(bob)).toEqual(['for Bob', 'for Bob and Carol']);
     const retr = await bob.multiline('RETR 1');
-    expect(retr.body.equals(box.store.get(ids['for Bob'] ?? '')?.raw ?? Buffer.alloc(0))).toBe(true);
+    expect(retr.body.equals((await box.store.readRaw(ids['for Bob'] ?? '')) ?? Buffer.alloc(0))).toBe(true);
     expect(retr.body.toString()).toContain('\r\n.a line starting with a dot');
     await bob.command('DELE 1');
     await bob.command('DELE 2');

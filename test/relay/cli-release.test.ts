@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, type CliProcess } from '../helpers/cli-process.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { bytesOf } from '../helpers/stored-bytes.js';
 
 let dns: TestDnsServer;
 let blue: TestSandbox;
@@ -36,7 +37,7 @@ describe('release from the command line', () => {
     await arrived;
     const received = blue.store.latest();
     expect(received?.envelope.rcptTo).toEqual(['bob@blue.com']);
-    expect(received?.raw.toString()).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby red\.com \(Letterbox\) with ESMTP id /);
+    expect((await bytesOf(blue.store, received))?.toString()).toMatch(/^Received: from \S+ \(\[127\.0\.0\.1\]\)\r\n\tby red\.com \(Letterbox\) with ESMTP id /);
     const webui = (await (await fetch(`http://127.0.0.1:${red.ports['http']}/api/v1/webui`)).json()) as { MessageRelay: { Enabled: boolean } };
     expect(webui.MessageRelay.Enabled).toBe(true);
   });

@@ -88,7 +88,7 @@ describe('release by MX', () => {
     expect(attempt?.dns).toEqual(['blue.com MX 10 mx.blue.com', 'mx.blue.com A/AAAA: 127.0.0.1']);
     expect(attempt?.transcript.some((line) => line.startsWith('S: 250'))).toBe(true);
     expect(service.history.of(message.id)).toEqual([record]);
-    expect(box.store.get(message.id)?.raw.equals(RAW)).toBe(true);
+    expect((await box.store.readRaw(message.id))?.equals(RAW)).toBe(true);
   });
 
   it('tries MX hosts in preference order until one answers', async () => {

@@ -166,7 +166,7 @@ describe('SMTP over TLS (self-signed)', () => {
     });
     try {
       const info = await transport.sendMail({ envelope: { from: 'carol@blue.example', to: ['b@blue.example'] }, raw: numbered(8) });
-      expect(box.store.get(queuedId(info.response))?.raw.equals(numbered(8))).toBe(true);
+      expect((await box.store.readRaw(queuedId(info.response)))?.equals(numbered(8))).toBe(true);
     } finally {
       transport.close();
     }

@@ -46,7 +46,7 @@ describe('SMTP extensions and limits', () => {
     // The rest of the oversize DATA was drained, not read as commands.
     const next = await smtp.send('a@red.example', ['b@blue.example'], numbered(2));
     expect(next.code).toBe(250);
-    expect(box.store.get(queuedId(next.text))?.raw.equals(numbered(2))).toBe(true);
+    expect((await box.store.readRaw(queuedId(next.text)))?.equals(numbered(2))).toBe(true);
     await smtp.quit();
   });
 
@@ -82,7 +82,7 @@ describe('SMTP extensions and limits', () => {
         transport.sendMail({ envelope: { from: 'a@red.example', to: ['b@blue.example'] }, raw: Buffer.alloc(maxSize + 10, 'z') }),
       ).rejects.toMatchObject({ responseCode: 552 });
       const info = await transport.sendMail({ envelope: { from: 'a@red.example', to: ['b@blue.example'] }, raw: numbered(3) });
-      expect(box.store.get(queuedId(info.response))?.raw.equals(numbered(3))).toBe(true);
+      expect((await box.store.readRaw(queuedId(info.response)))?.equals(numbered(3))).toBe(true);
     } finally {
       transport.close();
     }

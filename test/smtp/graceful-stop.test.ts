@@ -29,7 +29,7 @@ describe('SMTP graceful stop', () => {
     smtp.write(Buffer.concat([raw.subarray(20), Buffer.from('.\r\n')]));
     const sent = await smtp.reply();
     expect(sent.code).toBe(250);
-    expect(box.store.get(queuedId(sent.text))?.raw.equals(numbered(1))).toBe(true);
+    expect((await box.store.readRaw(queuedId(sent.text)))?.equals(numbered(1))).toBe(true);
     expect((await smtp.reply()).code).toBe(421);
     await smtp.closed;
     await stopped;

@@ -3,6 +3,7 @@ import type { Sandbox } from '../../server/sandbox.js';
 import { startLoggedSandbox, type CaptureLog } from './capture-logger.js';
 import { numbered, queuedId } from './fixtures.js';
 import { ehlo, SmtpDialogue } from './smtp-dialogue.js';
+import { bytesOf } from '../helpers/stored-bytes.js';
 
 /** Deterministic bytes, so a failure replays the same input. */
 function pseudoRandom(length: number, seed: number): Buffer {
@@ -43,7 +44,7 @@ describe('SMTP hostile input', () => {
     smtp.write(body + '.\r\n');
     const sent = await smtp.reply();
     expect(sent.code).toBe(250);
-    expect(box.store.get(queuedId(sent.text))?.raw.toString('latin1')).toBe(body);
+    expect((await box.store.readRaw(queuedId(sent.text)))?.toString('latin1')).toBe(body);
     await smtp.quit();
   });
 
@@ -72,7 +73,7 @@ describe('SMTP hostile input', () => {
     expect((await smtp.command('NOOP')).code).toBe(250);
     expect(box.store.stats().messages).toBe(before + 1);
     const stored = box.store.get(queuedId(sent.text));
-    expect(stored?.raw.toString('latin1')).toBe(payload);
+    expect((await bytesOf(box.store, stored))?.toString('latin1')).toBe(payload);
     expect(stored?.envelope.rcptTo).toEqual(['b@blue.example']);
     expect(box.store.messages().some((m) => m.summary.subject === 'smuggled')).toBe(false);
     await smtp.quit();
@@ -85,7 +86,7 @@ describe('SMTP hostile input', () => {
     expect((await smtp.command('DATA')).code).toBe(354);
     smtp.write('Subject: s\r\n\r\na\n..b\r\n.\r\n');
     const sent = await smtp.reply();
-    expect(box.store.get(queuedId(sent.text))?.raw.toString('latin1')).toBe('Subject: s\r\n\r\na\n.b\r\n');
+    expect((await box.store.readRaw(queuedId(sent.text)))?.toString('latin1')).toBe('Subject: s\r\n\r\na\n.b\r\n');
     await smtp.quit();
   });
 

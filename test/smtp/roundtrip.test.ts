@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { bytesOf } from '../helpers/stored-bytes.js';
 import { FIXTURES, queuedId } from './fixtures.js';
 import { ehlo } from './smtp-dialogue.js';
 
@@ -22,7 +23,7 @@ describe('SMTP round trip of exact bytes', () => {
         const info = await transport.sendMail({ envelope: { from: fixture.from, to: fixture.to }, raw: fixture.raw });
         const stored = box.store.get(queuedId(info.response));
         expect(stored).toBeDefined();
-        expect(stored?.raw.equals(fixture.raw)).toBe(true);
+        expect((await bytesOf(box.store, stored))?.equals(fixture.raw)).toBe(true);
         expect(stored?.envelope).toEqual({ mailFrom: fixture.from, rcptTo: fixture.to });
       } finally {
         transport.close();
@@ -35,7 +36,7 @@ describe('SMTP round trip of exact bytes', () => {
       const sent = await smtp.send(fixture.from, fixture.to, fixture.raw, fixture.mailParams);
       expect(sent.code).toBe(250);
       const stored = box.store.get(queuedId(sent.text));
-      expect(stored?.raw.equals(fixture.raw)).toBe(true);
+      expect((await bytesOf(box.store, stored))?.equals(fixture.raw)).toBe(true);
       expect(stored?.envelope).toEqual({ mailFrom: fixture.from, rcptTo: fixture.to });
       expect(stored?.client).toMatchObject({ address: '127.0.0.1', helo: 'client.test', via: 'smtp', secure: false });
       await smtp.quit();

@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { bytesOf } from '../helpers/stored-bytes.js';
 
 describe('SMTP catch-all', () => {
   let box: TestSandbox | undefined;
@@ -13,7 +14,7 @@ describe('SMTP catch-all', () => {
     const info = await transport.sendMail({ envelope: { from: 'a@red.com', to: ['b@blue.com'] }, raw });
     const [message] = box.store.messages();
     expect(info.response).toContain(message?.id);
-    expect(message?.raw.toString()).toBe(raw);
+    expect((await bytesOf(box.store, message))?.toString()).toBe(raw);
     expect(message?.envelope).toEqual({ mailFrom: 'a@red.com', rcptTo: ['b@blue.com'] });
     expect(message?.summary.subject).toBe('hi');
     transport.close();

@@ -118,7 +118,7 @@ describe('SMTP command lines: control characters (RFC 5321 §2.3.8, §4.1.1)', (
     const body = 'Subject: raw\r\n\r\nbare\rCR, NUL\0, tab\t, DEL\x7f, ESC\x1b, bare\nLF\r\n';
     const sent = await smtp.send('a@red.example', ['b@blue.example'], body);
     expect(sent.code).toBe(250);
-    expect(box.store.get(queuedId(sent.text))?.raw.toString('latin1')).toBe(body);
+    expect((await box.store.readRaw(queuedId(sent.text)))?.toString('latin1')).toBe(body);
     await smtp.quit();
   });
 
@@ -190,7 +190,7 @@ describe('SMTP MAIL and RCPT parameters (RFC 5321 §4.1.1.11, §4.1.2)', () => {
     for (const params of [' SIZE=100', ' BODY=8BITMIME', ' body=7bit', ' SMTPUTF8', ' Size=0 Body=8BitMime smtputf8', '  SIZE=12  BODY=7BIT ']) {
       const sent = await smtp.send('a@red.example', ['b@blue.example'], numbered(11), params);
       expect(sent.code, params).toBe(250);
-      expect(box.store.get(queuedId(sent.text))?.raw.equals(numbered(11))).toBe(true);
+      expect((await box.store.readRaw(queuedId(sent.text)))?.equals(numbered(11))).toBe(true);
     }
     await smtp.quit();
   });

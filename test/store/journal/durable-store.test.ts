@@ -47,11 +47,11 @@ describe('--data-dir journal', () => {
     await store.subscribeFolder('bob@blue.com', 'Gone', true);
     await store.deleteFolder('bob@blue.com', 'Gone');
     await store.flushed();
-    const before = picture(store);
+    const before = await picture(store);
     await first.durable.close();
 
     const second = await open();
-    expect(picture(second.store)).toEqual(before);
+    expect(await picture(second.store)).toEqual(before);
     expect(before.subscriptions['bob@blue.com']).toContain('Gone');
     expect(before.subscriptions['bob@blue.com']).not.toContain('Junk');
     // New mail after a restart continues the numbering instead of reusing it.
@@ -67,7 +67,7 @@ describe('--data-dir journal', () => {
     const first = await open();
     for (let n = 0; n < 5; n++) first.store.deliver({ raw: mail(n), envelope: { mailFrom: 'a@b.c', rcptTo: ['bob@blue.com'] } });
     await first.store.flushed();
-    const before = picture(first.store);
+    const before = await picture(first.store);
     await first.durable.close();
     const path = join(dir, 'journal.lbx');
     const size = (await stat(path)).size;
@@ -75,7 +75,7 @@ describe('--data-dir journal', () => {
     await appendFile(path, Buffer.from([0, 0, 1, 0, 1, 2, 3, 4, 5, 6]));
 
     const second = await open();
-    expect(picture(second.store)).toEqual(before);
+    expect(await picture(second.store)).toEqual(before);
     await second.durable.close();
     expect((await readFile(path)).length).toBe(size);
   });

@@ -1,12 +1,14 @@
 import type { MemoryStore } from '../../../server/store/memory-store.js';
+import { storedBytes } from '../../helpers/stored-bytes.js';
 
 /** Everything a restart must keep, in a comparable shape. */
-export function picture(store: MemoryStore) {
+export async function picture(store: MemoryStore) {
+  const raws = await storedBytes(store);
   return {
-    messages: store.messages().map((m) => ({
+    messages: store.messages().map((m, i) => ({
       id: m.id,
       seq: m.seq,
-      raw: m.raw.toString('base64'),
+      raw: raws[i]?.toString('base64'),
       envelope: m.envelope,
       receivedAt: m.receivedAt.getTime(),
       flags: [...m.flags].sort(),
