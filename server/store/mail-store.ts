@@ -54,7 +54,8 @@ export interface FolderMove {
  * index. A write's promise resolves once the index holds the change and it has been
  * announced; it is durable when `flushed()` resolves (deliver: when it resolves). A new
  * message is acknowledged only after that (the SMTP 250, HTTP send's 200, IMAP
- * APPEND's OK: see delivery.ts). `setLimits` is node configuration, not a write.
+ * APPEND's OK: see delivery.ts). `setLimits` is node configuration; the prune it may
+ * cause is a write, announced by the time `flushed()` resolves.
  */
 export interface MailStore {
   /** Subscribes to a store event; returns the unsubscribe. Events follow the change they announce. */
@@ -79,6 +80,7 @@ export interface MailStore {
   remove(ids: Iterable<MessageId>, reason?: RemoveReason): Promise<number>;
   /** Removes everything, announced as one `cleared` event; numbering goes on. */
   clear(): Promise<number>;
+  /** Changes the limits and prunes the oldest past them (announced by the time `flushed()` resolves). */
   setLimits(limits: Partial<StoreLimits>): void;
   /** Resolves once every change made so far is durable. */
   flushed(): Promise<void>;
