@@ -13,17 +13,17 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 /** Calls `apply` with the inbox's rows after `after`, page by page, in order. */
 export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void): Promise<void> {
   for (let from = after; ; ) {
-    const { rows } = await db.query<{ pos: string; record: LogRecord }>(
-      'SELECT pos, record FROM letterbox_log WHERE inbox = $1 AND pos > $2 ORDER BY pos LIMIT $3',
-      [inbox, from, PAGE_ROWS],
-    );
-    if (rows.length === 0) return;
-    const page = rows.map((r) => ({ pos: Number(r.pos), record: r.record }));
-    apply(page);
+    const { rows } = await db.query<LogRowText>(`${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, [inbox, from]);
+    const page = rowsOf(rows);
+    if (page.length > 0) apply(page);
+    if (page.length < PAGE_ROWS) return;
     from = page[page.length - 1]?.pos ?? from;
-    if (rows.length < PAGE_ROWS) return;
   }
 }
+
+const SELECT_AFTER = 'SELECT pos, record FROM letterbox_log WHERE inbox =';
+type LogRowText = { pos: string; record: LogRecord };
+const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), record: r.record }));
 
 /** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
 export function lockKey(inbox: string): string {
@@ -65,31 +65,33 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
   const lost = (error: Error) => (failure ??= error);
   client.on('error', lost);
   try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [lockKey(inbox)]);
-    await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
+    // Round trips are what a writer holding the lock waits on: BEGIN, the lock and the
+    // first page of catching up go in one (a simple query, so its values are literals).
+    const opened = (await client.query(
+      `BEGIN; SELECT pg_advisory_xact_lock(${lockKey(inbox)}); ${SELECT_AFTER} ${client.escapeLiteral(inbox)} AND pos > ${tx.position()} ORDER BY pos LIMIT ${PAGE_ROWS}`,
+    )) as unknown as [unknown, unknown, pg.QueryResult<LogRowText>];
+    const first = rowsOf(opened[2].rows);
+    if (first.length > 0) tx.catchUp(first);
+    if (first.length === PAGE_ROWS) await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
     const batch = await tx.apply();
     if (batch.records.length === 0) {
       await client.query('COMMIT');
       return undefined;
     }
-    if (batch.cleared) await client.query('DELETE FROM letterbox_bodies WHERE inbox = $1', [inbox]);
-    if (batch.deleted.length > 0) await client.query('DELETE FROM letterbox_bodies WHERE inbox = $1 AND id = ANY($2::text[])', [inbox, batch.deleted]);
-    if (batch.bodies.size > 0) {
-      await client.query('INSERT INTO letterbox_bodies (inbox, id, raw) SELECT $1, * FROM unnest($2::text[], $3::bytea[])', [
+    const last = tx.position() + batch.records.length;
+    await client.query({
+      ...APPEND,
+      values: [
         inbox,
+        tx.position() + 1,
+        batch.records.map((r) => JSON.stringify(r)),
+        `${inbox}:${last}`,
+        batch.deleted,
         [...batch.bodies.keys()],
         [...batch.bodies.values()],
-      ]);
-    }
-    const first = tx.position() + 1;
-    const last = first + batch.records.length - 1;
-    await client.query('INSERT INTO letterbox_log (inbox, pos, record) SELECT $1, $2::bigint + n - 1, r FROM unnest($3::jsonb[]) WITH ORDINALITY AS t(r, n)', [
-      inbox,
-      first,
-      batch.records.map((r) => JSON.stringify(r)),
-    ]);
-    await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `${inbox}:${last}`]);
+        batch.cleared,
+      ],
+    });
     await client.query('COMMIT');
     return last;
   } catch (error) {
@@ -103,3 +105,19 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
     client.release(failure);
   }
 }
+
+/**
+ * One statement for all a batch writes (a round trip each would be held under the
+ * lock): the bodies it removed, those it delivered, its records, and the NOTIFY
+ * (sent at COMMIT). All parts see the table as it was before the statement, so a
+ * cleared batch's DELETE cannot reach the bodies the same batch inserts. Always the
+ * same text, so the server plans it once per connection.
+ */
+const APPEND = {
+  name: 'letterbox-append',
+  text: `WITH cleared AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND $8::boolean),
+    deleted AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND id = ANY($5::text[])),
+    bodies AS (INSERT INTO letterbox_bodies (inbox, id, raw) SELECT $1, * FROM unnest($6::text[], $7::bytea[])),
+    logged AS (INSERT INTO letterbox_log (inbox, pos, record) SELECT $1, $2::bigint + n - 1, r FROM unnest($3::jsonb[]) WITH ORDINALITY AS t(r, n))
+    SELECT pg_notify('${CHANNEL}', $4)`,
+};

@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, vi } from 'vitest';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import { hasPostgres, startPostgres, type Postgres } from '../../helpers/postgres.js';
 import { storeContract } from '../contract.js';
+
+// Every write here is a durable commit (fsync on): a case making 2,000 one after the other needs longer than a memory store.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe.runIf(hasPostgres())('PgStore', () => {
   let postgres: Postgres;
