@@ -119,19 +119,6 @@ async function fill(url: string): Promise<void> {
   }
 }
 
-/** V8 heap a node's index takes per stored message: a store opened here on the filled database, after a forced GC on either side. */
-async function indexHeapPerMessage(url: string): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return NaN;
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const store = await openPgStore({ url, limits: { maxMessages: 0, maxBytes: 0 } });
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  await store.close();
-  return (after - before) / STORED;
-}
-
 async function atScale(node: LetterboxNode, name: string): Promise<{ list: Timing; search: Timing }> {
   const list = await timeGets(() => `${node.base}/api/v1/messages`, 200);
   const search = await timeGets((i) => `${node.base}/api/v1/search?query=${encodeURIComponent(`subject:"topic ${(i * 37) % 1000} end"`)}`, 100);
@@ -147,7 +134,6 @@ async function scaleFigures(url: string): Promise<void> {
   let started = performance.now();
   await fill(url);
   log(`filled the database with ${STORED} messages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const heapPerMessage = await indexHeapPerMessage(url);
   started = performance.now();
   const node = await startNode(url);
   const loadSeconds = (performance.now() - started) / 1000;
@@ -166,9 +152,8 @@ async function scaleFigures(url: string): Promise<void> {
   await memoryNode.stop();
 
   const perMessage = (pgRss - emptyRss) / STORED;
-  row(`PostgreSQL index (this process, V8 heap after GC) at ${STORED}, ${BODIES ? 'with' : 'without'} body search text`, `${heapPerMessage.toFixed(0)} B/message`, `≤ ${TARGETS.bytesPerMessage} B/message`, heapPerMessage <= TARGETS.bytesPerMessage);
   row(`PostgreSQL node: start (index loaded from the log) at ${STORED} messages`, `${loadSeconds.toFixed(1)} s`, '-');
-  row(`PostgreSQL node: RSS at ${STORED}, ${BODIES ? 'with' : 'without'} body search text (empty: ${mb(emptyRss)})`, `${mb(pgRss)}, ${perMessage.toFixed(0)} B/message`, `≤ ${TARGETS.bytesPerMessage} B/message`, perMessage <= TARGETS.bytesPerMessage);
+  row(`PostgreSQL node: RSS at ${STORED}, ${BODIES ? "with" : "without"} body search text (empty: ${mb(emptyRss)})`, `${mb(pgRss)}, ${perMessage.toFixed(0)} B/message`, `≤ ${TARGETS.bytesPerMessage} B/message`, perMessage <= TARGETS.bytesPerMessage);
   row(`memory node: RSS at ${STORED} (empty: ${mb(memoryEmpty)})`, `${mb(memoryRss)}, ${((memoryRss - memoryEmpty) / STORED).toFixed(0)} B/message`, 'reference');
 }
 
