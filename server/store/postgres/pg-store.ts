@@ -91,6 +91,8 @@ export class PgStore implements MailStore {
   #turn: Promise<void> = Promise.resolve();
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
+  /** Another node committed while this one was writing (see changed()). */
+  #heardWhileWriting = false;
 
   // While a batch of local writes is applied: its records, held announcements and new bodies.
   #records: LogRecord[] | undefined;
@@ -119,6 +121,12 @@ export class PgStore implements MailStore {
   /** The change feed calls this when the log may have grown past `pos`. */
   changed(pos?: number): void {
     if (this.#closed || (pos !== undefined && pos <= this.#applied && !this.#stale)) return;
+    // Writes under way catch up under the cluster lock anyway; reading the log beside them
+    // would take their turn for a round trip each time another node commits.
+    if (this.#writing) {
+      this.#heardWhileWriting = true;
+      return;
+    }
     if (this.#syncing) {
       this.#syncAgain = true;
       return;
@@ -314,7 +322,14 @@ export class PgStore implements MailStore {
     if (this.#closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
-      this.#writing ??= this.#drain().finally(() => (this.#writing = undefined));
+      this.#writing ??= this.#drain().finally(() => {
+        this.#writing = undefined;
+        // What was heard during the last batch's commit may be past what its catch-up read.
+        if (this.#heardWhileWriting) {
+          this.#heardWhileWriting = false;
+          this.changed();
+        }
+      });
     });
   }
 
