@@ -98,7 +98,6 @@ export class PgStore implements MailStore {
   #records: LogRecord[] | undefined;
   #held: Array<() => void> | undefined;
   #bodies: Map<string, Buffer> | undefined;
-  #replaying = false;
 
   constructor(options: PgStoreOptions) {
     this.#options = options;
@@ -301,11 +300,6 @@ export class PgStore implements MailStore {
     return this.#applied;
   }
 
-  /** Bytes the body cache holds now. */
-  get cachedBytes(): number {
-    return this.#cache.bytes;
-  }
-
   /** Finishes the writes queued, stops listening, and ends the pool if it is the store's. */
   async close(): Promise<void> {
     while (this.#writing) await this.#writing;
@@ -322,21 +316,29 @@ export class PgStore implements MailStore {
     if (this.#closed) return Promise.reject(new StoreUnavailableError(new Error('the store is closed')));
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
-      this.#writing ??= this.#drain().finally(() => {
-        this.#writing = undefined;
-        // What was heard during the last batch's commit may be past what its catch-up read.
-        if (this.#heardWhileWriting) {
-          this.#heardWhileWriting = false;
-          this.changed();
-        }
-      });
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#writing) return;
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      // Queued after the drain found the queue empty, but before it was over.
+      if (this.#queue.length > 0) this.#kick();
+      // What was heard during the last batch's commit may be past what its catch-up read.
+      else if (this.#heardWhileWriting) {
+        this.#heardWhileWriting = false;
+        this.changed();
+      }
     });
   }
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MOST_PER_BATCH);
-      await this.#exclusive(() => this.#commit(batch));
+      // #commit settles every write itself; this only keeps a bug there from leaving them pending.
+      await this.#exclusive(() => this.#commit(batch)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
     }
   }
 
@@ -365,8 +367,7 @@ export class PgStore implements MailStore {
           } finally {
             [this.#records, this.#held, this.#bodies] = [undefined, undefined, undefined];
           }
-          for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
-          return this.#batchOf(records, bodies);
+          return this.#batchOf(this.#foldersFirst(records), bodies);
         },
       });
       if (last !== undefined) this.#applied = last;
@@ -385,6 +386,27 @@ export class PgStore implements MailStore {
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
     });
+  }
+
+  /**
+   * A login's folders must be in the log before anything filed in them, or a node
+   * replaying the filing would make them with UIDVALIDITYs of its own. A read may have
+   * made them here, outside any write, just before this batch filed a message there:
+   * their record goes first then.
+   */
+  #foldersFirst(records: LogRecord[]): LogRecord[] {
+    const ordered: LogRecord[] = [];
+    for (const r of records) {
+      if (r.t === 'folders') this.#logged.add(r.login);
+      const logins = r.t === 'msg' ? r.places.map((p) => p.login) : r.t === 'file' ? [r.place.login] : [];
+      for (const login of logins) {
+        if (this.#logged.has(login)) continue;
+        this.#logged.add(login);
+        ordered.push(foldersRecord(this.#index, login));
+      }
+      ordered.push(r);
+    }
+    return ordered;
   }
 
   /** What a batch's records mean for the bodies table. */
@@ -423,7 +445,8 @@ export class PgStore implements MailStore {
       return;
     }
     this.#events.emit(event, payload);
-    if (event === 'folders' && !this.#replaying) this.#folders((payload as StoreEvents['folders']).login);
+    // The index announces folders outside a local write only when a read made them.
+    if (event === 'folders') this.#folders((payload as StoreEvents['folders']).login);
   };
 
   /**
@@ -444,7 +467,6 @@ export class PgStore implements MailStore {
     if (rows.length === 0) return;
     // Moved first, so a listener that compares positions sees where the index will be.
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
-    this.#replaying = true;
     try {
       const records = rows.map((r) => r.record);
       for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
@@ -453,8 +475,6 @@ export class PgStore implements MailStore {
       // A record the index could not take: read the whole log again before anything else.
       this.#stale = true;
       throw error;
-    } finally {
-      this.#replaying = false;
     }
   }
 

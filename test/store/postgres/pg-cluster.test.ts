@@ -143,6 +143,45 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0, searchText: 'plain words, nothing else. ' });
   });
 
+  it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    // Queued first, applied after the read below has made erin's folders on b.
+    const delivered = b.deliver({ raw: mail(1), envelope: { mailFrom: 'alice@red.example', rcptTo: ['erin@blue.example'] } });
+    const made = b.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity]);
+    const message = await delivered;
+    await b.flushed();
+    await caughtUp(a, b);
+    expect(a.listFolders('erin@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+    expect(a.folder('erin@blue.example', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([message.id]);
+    // Logins with mail only: reading another login's folders would make them, on each node apart.
+    const logins = ['*', 'alice@red.example', 'erin@blue.example'];
+    expect(clusterPicture(a, logins)).toEqual(clusterPicture(b, logins));
+  });
+
+  it('settles a write queued at any moment while the writer finishes the one before', async () => {
+    const node = sandbox();
+    const a = await node();
+    for (let ticks = 0; ticks < 12; ticks++) {
+      const message = await deliver(a, ticks);
+      for (let t = 0; t < ticks; t++) await Promise.resolve();
+      expect(await a.setTags([message.id], [`after ${ticks} ticks`])).toHaveLength(1);
+    }
+    expect(a.tags()).toHaveLength(12);
+  });
+
+  it('catches up by itself when its listening connection is lost', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    await postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN letterbox'");
+    // Sent while b may not be listening: b hears of it by catching up once it listens again.
+    const sent = await deliver(a, 1);
+    await until(b, () => b.get(sent.id) !== undefined);
+    const later = await deliver(a, 2);
+    await until(b, () => b.get(later.id) !== undefined);
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
   it('rejects a write the database refuses and keeps the index equal to the log', async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
