@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { frontConfigs, settleConfig, type Config } from './config.js';
+import { frontConfigs, settleConfig, type Config, type FrontConfigs } from './config.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -20,7 +20,7 @@ import type { DatabaseStore } from './store/shared-store.js';
 import { createChaos } from './chaos/create-chaos.js';
 import { createWebhooks } from './webhooks/webhook-service.js';
 import type { ManagedInboxDirectory } from './inboxes/directory.js';
-import { startInboxesMode } from './inboxes/inboxes-mode.js';
+import { startInboxesMode, type InboxesMode } from './inboxes/inboxes-mode.js';
 
 /** The outside world, injected so tests can replace it. */
 export interface SandboxDeps {
@@ -87,19 +87,14 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     ...(inboxes && { inboxes: inboxes.directory }),
     ...(database && { ready: database.ready, locks: database.locks }),
   };
-  // Each front is built from the shared context; a front whose listeners are all off is null.
-  // Release comes first: the HTTP front is handed its service (the one http → relay edge).
-  // With inboxes, indexing, release and webhooks run per inbox (inbox-services.ts).
-  const relay = inboxes ? null : createRelayFront(context, slices.relay);
-  const fronts = [
-    inboxes ? inboxes.front : createMailProcessing(context),
-    createHttpFront(context, slices.http, relay?.service),
-    createSmtpFront(context, slices.smtp),
-    relay,
-    createPop3Front(context, slices.pop3),
-    createImapFront(context, slices.imap),
-    inboxes ? null : createWebhooks(context, slices.webhooks),
-  ].filter((front): front is Front => front !== null);
+  // A front that cannot be built (a release setting refused) lets go of the stores and the database opened for it.
+  const { relay, fronts } = await Promise.resolve()
+    .then(() => buildFronts(context, slices, inboxes))
+    .catch(async (error: unknown) => {
+      await inboxes?.front.stop(0);
+      await durable?.close();
+      return abandon(error);
+    });
 
   let listeners: BoundListener[] = [];
   let starting: Promise<BoundListener[]> | undefined;
@@ -143,6 +138,25 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
       return listeners;
     },
   };
+}
+
+/**
+ * Each front built from the shared context; a front whose listeners are all off is null.
+ * Release comes first: the HTTP front is handed its service (the one http → relay edge).
+ * With inboxes, indexing, release and webhooks run per inbox (inbox-services.ts).
+ */
+function buildFronts(context: FrontContext, slices: FrontConfigs, inboxes: InboxesMode | undefined) {
+  const relay = inboxes ? null : createRelayFront(context, slices.relay);
+  const fronts = [
+    inboxes ? inboxes.front : createMailProcessing(context),
+    createHttpFront(context, slices.http, relay?.service),
+    createSmtpFront(context, slices.smtp),
+    relay,
+    createPop3Front(context, slices.pop3),
+    createImapFront(context, slices.imap),
+    inboxes ? null : createWebhooks(context, slices.webhooks),
+  ].filter((front): front is Front => front !== null);
+  return { relay, fronts };
 }
 
 /** `{ "smtp": { "host": …, "port": … }, "http": { …, "scheme": "https" }, … }`, the shape of --ports-file. */

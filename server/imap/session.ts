@@ -18,6 +18,7 @@ import type { Notifier } from './notifier.js';
 import { ParseError, Reader } from './parser.js';
 import { SearchContexts } from './search-context.js';
 import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
+import { isStoreUnavailable } from '../store/store-unavailable.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -281,6 +282,8 @@ export class Session {
       status = await runner({ tag, name, uid });
     } catch (error) {
       if (error instanceof ParseError) status = bad(`${name}: ${error.message}`);
+      // RFC 5530 §3: the store's database is gone for now; the client may retry, the connection goes on.
+      else if (isStoreUnavailable(error)) status = no('The mail store is unavailable, try again later', 'UNAVAILABLE');
       else {
         this.log.error('imap command failed', { command: name, error });
         status = no('Internal error', 'SERVERBUG');

@@ -19,9 +19,9 @@ export async function signInWithPassword(session: Pop3SessionView, name: string,
  * secret can be checked; a user whose secret is hashed cannot use APOP, and with team
  * inboxes it is not offered (the greeting carries no timestamp).
  */
-export function signInWithApop(session: Pop3SessionView, name: string, digest: string): Promise<Pop3Outcome> {
+export async function signInWithApop(session: Pop3SessionView, name: string, digest: string): Promise<Pop3Outcome> {
   const { withChallenge } = session.signIn;
-  if (!withChallenge) return Promise.resolve({ kind: 'apop-unavailable' });
+  if (!withChallenge) return { kind: 'apop-unavailable' };
   const proves = (secret: string) => constantTimeEqual(createHash('md5').update(session.timestamp + secret, 'utf8').digest('hex'), digest.toLowerCase());
   return enter(session, name, withChallenge(name, proves));
 }

@@ -18,8 +18,10 @@ function serverGone(code: string): boolean {
 export function isStoreUnavailable(error: unknown): boolean {
   for (let at = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
     if (at instanceof StoreUnavailableError) return true;
-    const code = (at as { code?: unknown }).code;
+    const { code, address } = at as { code?: unknown; address?: unknown };
     if (typeof code === 'string' && (GONE_CODES.has(code) || serverGone(code))) return true;
+    // A server on a unix socket that is gone leaves no socket file (libpq's `.s.PGSQL.<port>`).
+    if (code === 'ENOENT' && typeof address === 'string' && address.includes('.s.PGSQL.')) return true;
     // node-postgres reports a connection lost mid-query with this message and no code.
     if (/^Connection terminated\b/.test(at.message)) return true;
   }

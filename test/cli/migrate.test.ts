@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateCommand } from '../../server/cli/migrate.js';
 import { startLetterbox } from '../../server/index.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
-import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
 
 /** `letterbox migrate …` in this process, with what it printed. */
 async function migrate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,11 +42,10 @@ describe('letterbox migrate: arguments', () => {
 });
 
 describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', () => {
-  let postgres: Postgres;
+  const cluster = usePostgres();
   let dataDir: string;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
     dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
     // A sandbox that ran alone with --data-dir: mail, flags, tags, and a folder of bob's own.
     const alone = await startLetterbox({ dataDir });
@@ -64,11 +64,11 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
   }, 60_000);
 
   afterAll(async () => {
-    await postgres?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it('moves every message with its flags, tags and folders, prints counts, and refuses to do it twice', async () => {
+    const postgres = cluster();
     const moved = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
     expect(moved.stderr).toBe('');
     expect(moved.code).toBe(0);

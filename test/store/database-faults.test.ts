@@ -1,31 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { startCli } from '../helpers/cli-process.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
-import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { pgCtl, usePostgres } from '../helpers/use-postgres.js';
+import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
-const run = promisify(execFile);
 const SECRET = 'n0t-Sh0wn-pw';
-
-/**
- * `pg_ctl stop` / `start` on the test cluster, as an operator restarting the database
- * would: the cluster lives in the folder its socket is in (helpers/postgres.ts).
- */
-async function pgCtl(postgres: Postgres, action: 'stop' | 'start'): Promise<void> {
-  const dir = decodeURIComponent(new URL(postgres.url).hostname);
-  const root = '/usr/lib/postgresql';
-  const version = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'pg_ctl'))).sort((x, y) => Number(y) - Number(x))[0] ?? '';
-  const pgCtlPath = join(root, version, 'bin', 'pg_ctl');
-  const args = [action, '-D', join(dir, 'data'), '-w', ...(action === 'stop' ? ['-m', 'fast'] : ['-l', join(dir, 'log')])];
-  if (userInfo().uid === 0) await run('runuser', ['-u', 'postgres', '--', pgCtlPath, ...args]);
-  else await run(pgCtlPath, args);
-}
 
 /** A port nothing listens on: bound, then let go. */
 async function closedPort(): Promise<number> {
@@ -57,25 +42,57 @@ describe('a database that cannot be reached at start', () => {
   }, 30_000);
 });
 
+describe.runIf(hasPostgres())('a database that refuses the password', () => {
+  const cluster = usePostgres();
+
+  it('is one line naming the socket and port, with the server\'s reason and never the password, and exit 2', async () => {
+    const postgres = cluster();
+    const dir = decodeURIComponent(new URL(postgres.url).hostname);
+    // This role must give a password (pg_hba.conf is read top down); everyone else stays trusted.
+    await postgres.sql("CREATE ROLE lbuser LOGIN PASSWORD 'the-right-one'");
+    const hba = join(dir, 'data', 'pg_hba.conf');
+    await writeFile(hba, `local all lbuser scram-sha-256\n${await readFile(hba, 'utf8')}`);
+    await postgres.sql('SELECT pg_reload_conf()');
+    const url = `postgresql://lbuser:${SECRET}@${encodeURIComponent(dir)}/${new URL(postgres.url).pathname.slice(1)}`;
+    const error = await startCli(['--database', url, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--pop3', 'off', '--imap', 'off'], ['smtp']).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).toContain(`exited (2) before listening: letterbox: cannot use the database at ${dir}:5432: password authentication failed for user "lbuser"\n`);
+    expect(error).not.toContain(SECRET);
+  }, 30_000);
+});
+
 describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
-  let postgres: Postgres;
+  const cluster = usePostgres();
   let node: Letterbox;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
-    node = await startLetterbox({ database: postgres.url });
+    // A body cache too small for any body: every read of bytes goes to the database.
+    node = await startLetterbox({ database: cluster().url, cacheSize: 1 });
   }, 60_000);
 
   afterAll(async () => {
     await node?.stop();
-    await postgres?.stop();
   });
 
-  it('SMTP answers 451 4.3.0, the API 503 and /readyz not ready; all resumes by itself when it is back', async () => {
+  it('SMTP answers 451 4.3.0, the API 503, IMAP APPEND NO [UNAVAILABLE], a POP3 login [SYS/TEMP] and /readyz not ready; all resumes by itself', async () => {
     await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'before', text: 'kept' });
+    const postgres = cluster();
     const kept = await node.client.waitForMessage({ query: 'subject:before' });
+    const imap = new ImapFlow({ host: '127.0.0.1', port: node.addresses.imap?.port ?? 0, secure: false, auth: { user: 'b@blue.example', pass: 'any' }, logger: false });
+    await imap.connect();
     await pgCtl(postgres, 'stop');
     try {
+      const appended = await imap.append('INBOX', 'Subject: appended while gone\r\n\r\nx\r\n').then(
+        () => undefined,
+        (error: { serverResponseCode?: string }) => error,
+      );
+      expect(appended?.serverResponseCode).toBe('UNAVAILABLE');
+      const pop3 = await Pop3Dialogue.open(node.addresses.pop3?.port ?? 0);
+      expect(await pop3.command('USER b@blue.example')).toMatch(/^\+OK/);
+      expect(await pop3.command('PASS any')).toBe('-ERR [SYS/TEMP] The maildrop cannot be locked now, try again later');
+      await pop3.command('QUIT');
       const refused = await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: 'b@blue.example', subject: 'while gone', text: 'refused' }).then(
         () => undefined,
         (error: { responseCode?: number; response?: string }) => error,
@@ -92,11 +109,16 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
       const ready = await fetch(`${node.url}readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toEqual({ Error: 'the store is unavailable' });
+      const raw = await fetch(`${node.url}api/v1/message/${kept.ID}/raw`);
+      expect(raw.status).toBe(503);
+      expect(raw.headers.get('retry-after')).toBe('1');
+      expect(((await raw.json()) as { Error: string }).Error).toMatch(/unavailable/);
       // The index is the node's own: listing still answers, from memory.
       expect((await fetch(`${node.url}api/v1/messages`)).status).toBe(200);
       expect((await fetch(`${node.url}livez`)).status).toBe(200);
     } finally {
       await pgCtl(postgres, 'start');
+      await imap.logout().catch(() => undefined);
     }
     // Back: ready again (the pool reconnects on its own), and mail is taken without a restart.
     while ((await fetch(`${node.url}readyz`)).status !== 200) await new Promise((resolve) => setImmediate(resolve));

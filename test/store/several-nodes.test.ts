@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
-import { hasPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
 
 /** A webhook receiver on 127.0.0.1:0 that keeps each call's body. */
@@ -31,13 +32,13 @@ async function webhookReceiver() {
 }
 
 describe.runIf(hasPostgres())('several nodes on one database', () => {
-  let postgres: Postgres;
+  const cluster = usePostgres();
   let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   let a: Letterbox;
   let b: Letterbox;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
+    const postgres = cluster();
     hook = await webhookReceiver();
     // Two nodes in one process, as two processes would be: each its own listeners, the one database.
     a = await startLetterbox({ database: postgres.url, webhookUrl: hook.url, label: 'A' });
@@ -48,7 +49,6 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await a?.stop();
     await b?.stop();
     await hook?.close();
-    await postgres?.stop();
   });
 
   it('a message sent to node A is listed and read, byte for byte, on node B', async () => {
@@ -76,7 +76,7 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'bob@blue.example', subject: 'live on B', text: 'event' });
     expect((await heard).Data.Subject).toBe('live on B');
     socket.close();
-  });
+  }, 10_000);
 
   it('an IMAP client idling on node B sees EXISTS for a message node A accepted', async () => {
     const client = new ImapFlow({ host: '127.0.0.1', port: b.addresses.imap?.port ?? 0, secure: false, auth: { user: 'carol@blue.example', pass: 'any' }, logger: false });
@@ -106,7 +106,7 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await onA.closed;
     // The lock goes with A's unlock; wait for the database to show it gone, then B gets in.
     // Letterbox's exclusive locks are the two-key advisory locks of its namespace (pg-advisory-locks.ts).
-    const held = async () => (await postgres.sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793")).rows[0] as { n: number };
+    const held = async () => (await cluster().sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793")).rows[0] as { n: number };
     while ((await held()).n > 0) await new Promise((resolve) => setImmediate(resolve));
     const again = await Pop3Dialogue.open(b.addresses.pop3?.port ?? 0);
     expect(await again.command('USER dave@blue.example')).toMatch(/^\+OK/);
@@ -132,23 +132,15 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
 });
 
 describe.runIf(hasPostgres())('several nodes with team inboxes on one database', () => {
-  let postgres: Postgres;
-
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-
-  afterAll(async () => {
-    await postgres?.stop();
-  });
+  const cluster = usePostgres();
 
   it("each inbox is one store for every node: mail an inbox took on node A is that inbox's on node B, and no other's", async () => {
     const file = {
       inboxes: { shop: { smtp: ['shop-app:shop-secret'] }, billing: { smtp: ['billing-app:billing-secret'] } },
       users: { ops: { password: 'ops-pw', inboxes: ['*'] } },
     };
-    const a = await startInboxSandbox(file, { database: postgres.url });
-    const b = await startInboxSandbox(file, { database: postgres.url });
+    const a = await startInboxSandbox(file, { database: cluster().url });
+    const b = await startInboxSandbox(file, { database: cluster().url });
     try {
       await sendSmtp(a.port('smtp'), { user: 'shop-app', pass: 'shop-secret' }, { from: 'app@shop.example', to: 'bob@blue.example', subject: 'order 42', text: 'shop mail' });
       const auth = { authorization: 'Basic ' + Buffer.from('ops:ops-pw').toString('base64') };
@@ -159,6 +151,8 @@ describe.runIf(hasPostgres())('several nodes with team inboxes on one database',
       expect(listed.messages.map((m) => m.Subject)).toEqual(['order 42']);
       const id = listed.messages[0]?.ID ?? '';
       expect(await (await fetch(`${base}inbox/shop/api/v1/message/${id}/raw`, { headers: auth })).text()).toContain('shop mail');
+      // Node B's probe asks the database, through the inboxes' front as without inboxes.
+      expect(await (await fetch(`${base}readyz`)).text()).toBe('ok');
       const billing = (await (await fetch(`${base}inbox/billing/api/v1/messages`, { headers: auth })).json()) as { messages: unknown[] };
       expect(billing.messages).toEqual([]);
     } finally {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../server/lib/log.js';
+import { InProcessLocks } from '../../server/locks/exclusive-locks.js';
+import { PgAdvisoryLocks } from '../../server/locks/pg-advisory-locks.js';
+import { hasPostgres } from '../helpers/postgres.js';
+import { usePostgres } from '../helpers/use-postgres.js';
+
+describe('InProcessLocks', () => {
+  it('gives a name to one holder at a time, and again once it is let go', async () => {
+    const locks = new InProcessLocks();
+    const release = await locks.tryAcquire('bob');
+    expect(release).toBeTypeOf('function');
+    expect(await locks.tryAcquire('bob')).toBeUndefined();
+    expect(await locks.tryAcquire('carol')).toBeTypeOf('function');
+    release?.();
+    release?.();
+    const again = await locks.tryAcquire('bob');
+    expect(again).toBeTypeOf('function');
+    // Letting go twice does not free a lock someone else holds now.
+    release?.();
+    expect(await locks.tryAcquire('bob')).toBeUndefined();
+  });
+});
+
+describe.runIf(hasPostgres())('PgAdvisoryLocks', () => {
+  const cluster = usePostgres();
+
+  /** The backends holding a Letterbox lock (the two-key form, in its namespace). */
+  const holders = async () =>
+    (await cluster().sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793 AND granted")).rows as Array<{ pid: number }>;
+
+  it('holds across nodes, within a node, and lets go on release, on close and when its connection is lost', async () => {
+    const postgres = cluster();
+    const nodeA = new PgAdvisoryLocks(postgres.url, silentLogger);
+    const nodeB = new PgAdvisoryLocks(postgres.url, silentLogger);
+    try {
+      const held = await nodeA.tryAcquire('shop/bob@blue.example');
+      expect(held).toBeTypeOf('function');
+      expect(await nodeA.tryAcquire('shop/bob@blue.example')).toBeUndefined();
+      expect(await nodeB.tryAcquire('shop/bob@blue.example')).toBeUndefined();
+      const other = await nodeB.tryAcquire('shop/carol@blue.example');
+      expect(other).toBeTypeOf('function');
+
+      held?.();
+      while ((await holders()).length > 1) await new Promise((resolve) => setImmediate(resolve));
+      const taken = await nodeB.tryAcquire('shop/bob@blue.example');
+      expect(taken).toBeTypeOf('function');
+
+      // Node B's connection dies (a node killed, a network cut): the database lets its locks go.
+      const [b] = await holders();
+      await postgres.sql('SELECT pg_terminate_backend($1)', [b?.pid]);
+      while ((await holders()).length > 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(await nodeA.tryAcquire('shop/bob@blue.example')).toBeTypeOf('function');
+
+      await nodeA.close();
+      expect(await holders()).toEqual([]);
+      expect(await nodeA.tryAcquire('shop/dave@blue.example')).toBeUndefined();
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+    }
+  }, 30_000);
+
+  it('rejects when the database cannot be reached, so the caller can say "try again"', async () => {
+    const locks = new PgAdvisoryLocks('postgres://u:pw@127.0.0.1:1/none', silentLogger);
+    await expect(locks.tryAcquire('x')).rejects.toThrow();
+    await locks.close();
+  });
+});
