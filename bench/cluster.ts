@@ -1,108 +1,190 @@
 /**
- * The PostgreSQL store (issue #15), first figures: ingest through the store itself, 2
- * nodes (two PgStores in this process) on one database, 8 concurrent deliverers split
- * across them, 2 KB messages; the memory store's rate for the same work beside it; and
- * how long a message delivered on one node takes to be announced on the other (p50,
- * p95). Rounds alternate the two backends, so a busy machine's slow spells fall on both.
- * The database is a private cluster (test/helpers/postgres.ts, fsync on) unless
- * BENCH_DATABASE names one (postgres://…); each round writes an inbox of its own there.
+ * Several nodes on one PostgreSQL database (issue #15), in one run, against a private
+ * PostgreSQL cluster (test/helpers/postgres.ts, fsync and synchronous_commit on) and
+ * Letterbox CLI processes (port 0, ports read from what they print):
+ * - ingest: 2 nodes, 8 kept-open SMTP sessions (4 on each), 2 KB messages, committed
+ *   msg/s (every 250 is a commit); the memory backend's rate on one node beside it;
+ * - cross-node latency: a message sent to node A, one at a time, until node B's
+ *   WebSocket `new` event and node B's IMAP IDLE EXISTS (p50, p95);
+ * - at scale: a database filled with N messages (through PgStore, with the body records
+ *   a node's indexer logs), a node started on it loads them as in production; the API's
+ *   first list page and a subject search (p50, p95); its RSS growth per message beside
+ *   a memory node's holding the same N (sent over SMTP);
+ * - the fault run: SMTP load on both nodes, node A killed with SIGKILL mid-ingest and
+ *   started again; messages that got a 250 against those in the database and on both.
  *
- *   npm run bench cluster                    (about a minute)
- *   BENCH_SECONDS=2 BENCH_ROUNDS=1 npm run bench cluster
- *
- * Not yet here: SMTP sessions into two Letterbox processes, IDLE and WebSocket
- * latency, the API at 200,000 messages, the kill -9 run.
+ *   npm run bench cluster                                  (several minutes)
+ *   BENCH_STORED=20000 BENCH_SECONDS=5 npm run bench cluster   (a quick run)
+ *   BENCH_PARTS=scale BENCH_BODIES=0 npm run bench cluster     (one part; stored messages without body records)
  */
-import { loadavg } from 'node:os';
-import { MemoryStore } from '../server/store/memory-store.js';
-import type { MailStore } from '../server/store/mail-store.js';
+import os from 'node:os';
+import { killNodeRun } from '../test/helpers/kill-node-run.js';
+import { startNode, type LetterboxNode } from '../test/helpers/letterbox-node.js';
+import { startPostgres } from '../test/helpers/postgres.js';
+import { summaryOfText } from '../server/mime/body-text.js';
 import { openPgStore } from '../server/store/postgres/open-pg-store.js';
-import type { PgStore } from '../server/store/postgres/pg-store.js';
-import { startPostgres, type Postgres } from '../test/helpers/postgres.js';
-import { median, quantile } from './lib/stats.js';
+import { SmtpDialogue } from '../test/helpers/smtp-dialogue.js';
+import { LOAD_ENVELOPE, messageOf, sendPipelined } from '../test/helpers/smtp-load.js';
+import { CrossNodeWatch } from './lib/cross-node-watch.js';
+import { timeGets, type Timing } from './lib/http-timing.js';
+import { ingest } from './lib/smtp-sessions.js';
+import { quantile } from './lib/stats.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DELIVERERS = 8;
-const TARGET_RATE = 3_000;
-const LIMITS = { maxMessages: 0, maxBytes: 0 };
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const MOST = Number(process.env.BENCH_MESSAGES ?? 20_000);
+const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const STORED = Number(process.env.BENCH_STORED ?? 200_000);
+const FAULT_MESSAGES = Number(process.env.BENCH_FAULT_MESSAGES ?? 3_000);
+/** Which parts run: ingest (with the latency), scale, fault. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,fault').split(','));
+/** Whether the stored messages carry the body records a node's indexer logs (body search text); 0 leaves them out. */
+const BODIES = process.env.BENCH_BODIES !== '0';
+const SESSIONS = 8;
+const TARGETS = { rate: 3_000, latencyP95: 100, listP95: 10, searchP95: 100, bytesPerMessage: 1024 };
 
-const MESSAGE = (() => {
-  const head = 'From: Bench <bench@red.example>\r\nTo: Sink <sink@blue.example>\r\nSubject: cluster benchmark\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n';
-  const line = 'The quick brown fox jumps over the lazy dog, again and again and again.\r\n';
-  return Buffer.from(head + line.repeat(Math.floor((2048 - head.length) / line.length)));
-})();
-const ENVELOPE = { mailFrom: 'bench@red.example', rcptTo: ['sink@blue.example'] };
+const rows: string[][] = [];
+const row = (figure: string, value: string, target: string, met?: boolean) => rows.push([figure, value, target, met === undefined ? '' : met ? 'OK' : 'MISS']);
+const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : `${n.toFixed(1)} ms`);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${line}`);
+const t0 = performance.now();
 
-/** Deliverer i uses node i % nodes.length, each delivering one message after the other; returns committed messages/s. */
-async function ingest(nodes: MailStore[], sent?: Map<string, number>): Promise<number> {
-  const stopAt = performance.now() + SECONDS * 1000;
-  let committed = 0;
-  await Promise.all(
-    Array.from({ length: DELIVERERS }, async (_, i) => {
-      const node = nodes[i % nodes.length] as MailStore;
-      while (performance.now() < stopAt) {
-        const started = performance.now();
-        const message = await node.deliver({ raw: MESSAGE, envelope: ENVELOPE });
-        sent?.set(message.id, started);
-        committed++;
-      }
-    }),
+/** The subject of stored message i: a search for one topic finds STORED / 1000 of them. */
+const storedSubject = (i: number) => `notice ${i} topic ${i % 1000} end`;
+
+async function ingestFigures(url: string): Promise<[LetterboxNode, LetterboxNode]> {
+  const nodes = [await startNode(url), await startNode(url)] as [LetterboxNode, LetterboxNode];
+  const pg = await ingest(
+    nodes.map((n) => n.smtp),
+    SESSIONS,
+    { seconds: SECONDS, most: MOST },
   );
-  return committed / SECONDS;
+  log(`PostgreSQL, 2 nodes: ${pg.accepted} messages in ${pg.seconds.toFixed(1)} s`);
+  const memoryNode = await startNode();
+  const memory = await ingest([memoryNode.smtp], SESSIONS, { seconds: SECONDS, most: MOST }).finally(() => memoryNode.stop());
+  log(`memory, 1 node: ${memory.accepted} messages in ${memory.seconds.toFixed(1)} s`);
+  row(`SMTP ingest, 2 nodes + PostgreSQL, ${SESSIONS} sessions, 2 KB`, `${pg.rate.toFixed(0)} msg/s`, `≥ ${TARGETS.rate} msg/s`, pg.rate >= TARGETS.rate);
+  row(`SMTP ingest, memory, 1 node, ${SESSIONS} sessions, 2 KB`, `${memory.rate.toFixed(0)} msg/s`, 'reference');
+  return nodes;
 }
 
-async function pgRound(url: string, round: number): Promise<{ rate: number; latencies: number[] }> {
-  const inbox = `bench-${round}-${Date.now()}`;
-  const nodes: PgStore[] = [await openPgStore({ url, inbox, limits: LIMITS }), await openPgStore({ url, inbox, limits: LIMITS })];
-  // Announced on the other node: from the deliver call on one to the `delivered` on the other.
-  const sent = new Map<string, number>();
-  const latencies: number[] = [];
-  for (const node of nodes) {
-    node.on('delivered', ({ message, remote }) => {
-      const started = sent.get(message.id);
-      if (remote && started !== undefined) latencies.push(performance.now() - started);
-    });
+async function latencyFigures([a, b]: [LetterboxNode, LetterboxNode]): Promise<void> {
+  const watch = await CrossNodeWatch.open(b.base, b.imap);
+  const smtp = await SmtpDialogue.open(a.smtp);
+  const toEvent: number[] = [];
+  const toExists: number[] = [];
+  let lost = 0;
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const subject = `latency ${i}`;
+    watch.reset();
+    const sent = performance.now();
+    await sendPipelined(smtp, messageOf(subject), LOAD_ENVELOPE);
+    const heard = await watch.next(subject, 5_000);
+    if (heard.event === undefined || heard.exists === undefined) lost++;
+    if (heard.event !== undefined) toEvent.push(heard.event - sent);
+    if (heard.exists !== undefined) toExists.push(heard.exists - sent);
   }
-  try {
-    return { rate: await ingest(nodes, sent), latencies };
-  } finally {
-    for (const node of nodes) await node.close();
-  }
+  smtp.close();
+  watch.close();
+  const p95 = (samples: number[]) => quantile(samples, 0.95);
+  const figure = (what: string, samples: number[]) =>
+    row(`SMTP on A → ${what} on B (${samples.length} messages, one at a time)`, `p50 ${ms(quantile(samples, 0.5))}, p95 ${ms(p95(samples))}`, `p95 ≤ ${TARGETS.latencyP95} ms`, p95(samples) <= TARGETS.latencyP95);
+  figure('WebSocket new', toEvent);
+  figure('IMAP IDLE EXISTS', toExists);
+  if (lost > 0) row('latency samples never heard within 5 s', String(lost), '0', false);
 }
 
-async function memoryRound(): Promise<number> {
-  // Typed as the interface once the memory store's writes are asynchronous too (they already act so).
-  return ingest([new MemoryStore({ limits: LIMITS }) as unknown as MailStore]);
-}
-
-async function main(): Promise<void> {
-  let postgres: Postgres | undefined;
-  const url = process.env.BENCH_DATABASE ?? (postgres = await startPostgres()).url;
+/** Fills a database with STORED messages and their body records, as nodes would have written them. */
+async function fill(url: string): Promise<void> {
+  const store = await openPgStore({ url, limits: { maxMessages: 0, maxBytes: 0 } });
   try {
-    const pgRates: number[] = [];
-    const memoryRates: number[] = [];
-    const latencies: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const pg = await pgRound(url, round);
-      pgRates.push(pg.rate);
-      latencies.push(...pg.latencies);
-      memoryRates.push(await memoryRound());
-      console.log(`round ${round + 1}: PostgreSQL ${pg.rate.toFixed(0)} msg/s, memory ${memoryRates.at(-1)?.toFixed(0)} msg/s`);
+    const inFlight = new Set<Promise<unknown>>();
+    let failure: unknown;
+    for (let i = 0; i < STORED; i++) {
+      const raw = messageOf(storedSubject(i));
+      const text = raw.toString('latin1', raw.indexOf('\r\n\r\n') + 4);
+      const delivered = store.deliver({ raw, envelope: { mailFrom: LOAD_ENVELOPE.from, rcptTo: [LOAD_ENVELOPE.to] } });
+      const written = BODIES ? delivered.then((m) => store.setBody(m.id, summaryOfText(text, 0, 0))) : delivered;
+      inFlight.add(written);
+      // Heard here and thrown below: an unheard rejection would end the run before PostgreSQL is stopped.
+      const done = () => inFlight.delete(written);
+      written.then(done, (error: unknown) => ((failure ??= error), done()));
+      if (inFlight.size >= 2_048) await Promise.race(inFlight).catch(() => undefined);
+      if (failure !== undefined) throw failure;
     }
-    const pgRate = median(pgRates);
-    const memoryRate = median(memoryRates);
-    console.table([
-      { backend: 'PostgreSQL, 2 nodes', 'msg/s committed': Math.round(pgRate), target: `≥ ${TARGET_RATE}`, met: pgRate >= TARGET_RATE ? 'yes' : 'NO' },
-      { backend: 'memory, 1 node', 'msg/s committed': Math.round(memoryRate), target: '', met: '' },
-    ]);
-    console.log(`PostgreSQL / memory: ${(pgRate / memoryRate).toFixed(3)} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}: on a busy machine both share the cores with others)`);
-    console.log(
-      `announced on the other node (store events, ${latencies.length} messages): p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p95 ${quantile(latencies, 0.95).toFixed(1)} ms`,
-    );
+    await Promise.allSettled(inFlight);
+    if (failure !== undefined) throw failure;
   } finally {
-    await postgres?.stop();
+    await store.close();
   }
 }
 
-await main();
+async function atScale(node: LetterboxNode, name: string): Promise<{ list: Timing; search: Timing }> {
+  const list = await timeGets(() => `${node.base}/api/v1/messages`, 200);
+  const search = await timeGets((i) => `${node.base}/api/v1/search?query=${encodeURIComponent(`subject:"topic ${(i * 37) % 1000} end"`)}`, 100);
+  row(`${name}: API list, first page, at ${STORED} messages`, `p50 ${ms(list.p50)}, p95 ${ms(list.p95)}`, `p95 ≤ ${TARGETS.listP95} ms`, list.p95 <= TARGETS.listP95);
+  row(`${name}: subject search, at ${STORED} messages`, `p50 ${ms(search.p50)}, p95 ${ms(search.p95)}`, `p95 ≤ ${TARGETS.searchP95} ms`, search.p95 <= TARGETS.searchP95);
+  return { list, search };
+}
+
+async function scaleFigures(url: string): Promise<void> {
+  const empty = await startNode(url);
+  const emptyRss = empty.rssBytes();
+  await empty.stop();
+  let started = performance.now();
+  await fill(url);
+  log(`filled the database with ${STORED} messages in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  started = performance.now();
+  const node = await startNode(url);
+  const loadSeconds = (performance.now() - started) / 1000;
+  log(`a node loaded them in ${loadSeconds.toFixed(1)} s`);
+  await atScale(node, 'PostgreSQL node');
+  const pgRss = node.rssBytes();
+  await node.stop();
+
+  const memoryNode = await startNode();
+  const memoryEmpty = memoryNode.rssBytes();
+  started = performance.now();
+  await ingest([memoryNode.smtp], SESSIONS, { seconds: Infinity, most: STORED }, storedSubject);
+  log(`sent ${STORED} messages to a memory node in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await atScale(memoryNode, 'memory node');
+  const memoryRss = memoryNode.rssBytes();
+  await memoryNode.stop();
+
+  const perMessage = (pgRss - emptyRss) / STORED;
+  row(`PostgreSQL node: start (index loaded from the log) at ${STORED} messages`, `${loadSeconds.toFixed(1)} s`, '-');
+  row(`PostgreSQL node: RSS at ${STORED}, ${BODIES ? "with" : "without"} body search text (empty: ${mb(emptyRss)})`, `${mb(pgRss)}, ${perMessage.toFixed(0)} B/message`, `≤ ${TARGETS.bytesPerMessage} B/message`, perMessage <= TARGETS.bytesPerMessage);
+  row(`memory node: RSS at ${STORED} (empty: ${mb(memoryEmpty)})`, `${mb(memoryRss)}, ${((memoryRss - memoryEmpty) / STORED).toFixed(0)} B/message`, 'reference');
+}
+
+async function faultFigures(url: string): Promise<void> {
+  const run = await killNodeRun(url, { messages: FAULT_MESSAGES, sessions: SESSIONS });
+  const missing = (where: Set<string>) => [...run.accepted].filter((id) => !where.has(id)).length;
+  const lost = missing(run.inDatabase) + missing(run.onA) + missing(run.onB);
+  row(
+    `kill -9 of node A mid-ingest: accepted (250) vs present`,
+    `${run.accepted.size} accepted (${run.acceptedAfterKill} after the kill); present: database ${run.inDatabase.size}, A ${run.onA.size}, B ${run.onB.size} (with one marker); accepted but missing: ${lost}`,
+    '0 missing',
+    lost === 0,
+  );
+  const same = run.onA.size === run.onB.size && [...run.onA].every((id) => run.onB.has(id) && run.inDatabase.has(id)) && run.onB.size === run.inDatabase.size;
+  row('restarted node A caught up (same ids as B and the database)', `${run.caughtUp && same ? 'yes' : 'no'}; ${run.broken} messages in flight lost their 250`, 'yes', run.caughtUp && same);
+}
+
+const postgres = await startPostgres();
+try {
+  if (PARTS.has('ingest')) {
+    const nodes = await ingestFigures(postgres.url);
+    await latencyFigures(nodes).finally(() => Promise.all(nodes.map((n) => n.stop())));
+    log('ingest and cross-node latency measured');
+  }
+  if (PARTS.has('scale')) await scaleFigures(await postgres.createDatabase());
+  if (PARTS.has('fault')) await faultFigures(await postgres.createDatabase());
+} finally {
+  await postgres.stop();
+}
+
+console.log(`\nmachine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)`);
+console.log('\n| figure | measured | target | |');
+console.log('| --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -91,6 +91,8 @@ export class PgStore implements MailStore {
   #turn: Promise<void> = Promise.resolve();
   #syncing: Promise<void> | undefined;
   #syncAgain = false;
+  /** Another node committed while this one was writing (see changed()). */
+  #heardWhileWriting = false;
 
   // While a batch of local writes is applied: its records, held announcements and new bodies.
   #records: LogRecord[] | undefined;
@@ -118,6 +120,12 @@ export class PgStore implements MailStore {
   /** The change feed calls this when the log may have grown past `pos`. */
   changed(pos?: number): void {
     if (this.#closed || (pos !== undefined && pos <= this.#applied && !this.#stale)) return;
+    // Writes under way catch up under the cluster lock anyway; reading the log beside them
+    // would take their turn for a round trip each time another node commits.
+    if (this.#writing) {
+      this.#heardWhileWriting = true;
+      return;
+    }
     if (this.#syncing) {
       this.#syncAgain = true;
       return;
@@ -318,6 +326,11 @@ export class PgStore implements MailStore {
       this.#writing = undefined;
       // Queued after the drain found the queue empty, but before it was over.
       if (this.#queue.length > 0) this.#kick();
+      // What was heard during the last batch's commit may be past what its catch-up read.
+      else if (this.#heardWhileWriting) {
+        this.#heardWhileWriting = false;
+        this.changed();
+      }
     });
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AsciiTextBody } from '../../../server/mime/ascii-text-body.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
 import { lockKey } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
@@ -130,6 +131,16 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     await b.flushed();
     await logged;
     expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+  });
+
+  it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node", async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const raw = Buffer.from('From: alice@red.example\r\nSubject: ascii\r\n\r\nPlain words, Nothing Else.\r\n');
+    const sent = await a.deliver({ raw, envelope: { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] } });
+    await a.setBody(sent.id, AsciiTextBody.of(raw, raw.indexOf('\r\n\r\n') + 4) as AsciiTextBody);
+    await until(b, () => b.get(sent.id)?.body !== undefined);
+    expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0, searchText: 'plain words, nothing else. ' });
   });
 
   it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {
