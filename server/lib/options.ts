@@ -167,8 +167,25 @@ export function settleLimits<Values extends Record<string, unknown>>(table: Opti
 
 // ---- Parsers shared by every option table -------------------------------------------------
 
+/** C0 and C1 controls and DEL: none belongs in a name, path, address, search or secret. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Free text, refused when it holds a control character: a label or a user name goes
+ * into headers, webhook bodies and protocol lines, where a CR or LF would split a line.
+ * The value is not echoed: it may be a secret.
+ */
 export function text(description: string, value = '', metavar = 'TEXT'): OptionSpec<string> {
-  return { description, default: value, metavar, parse: (t) => t };
+  return {
+    description,
+    default: value,
+    metavar,
+    parse: (t, name) => {
+      const at = t.search(CONTROL);
+      if (at >= 0) throw new OptionError(`${name}: a control character (U+${t.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} is not allowed`);
+      return t;
+    },
+  };
 }
 
 /** A path to a file (or, with metavar DIR, a folder); '' = none. */

@@ -118,6 +118,17 @@ describe('option tables', () => {
   });
 });
 
+describe('free text', () => {
+  it('is refused with a control character in it, by flag and by variable, without echoing the value', () => {
+    for (const bad of ['prod\r\nX-Injected: 1', 'a\u0000b', 'tab\there', 'del\u007f', 'c1\u0085']) {
+      expect(() => parseOptions(table, ['--label', bad], {})).toThrow(OptionError);
+      expect(() => parseOptions(table, [], { LETTERBOX_LABEL: bad })).toThrow(/LETTERBOX_LABEL: a control character \(U\+00[0-9A-F]{2}\) at position \d+ is not allowed/);
+    }
+    expect(() => parseOptions(table, ['--label', 'secret\nvalue'], {})).toThrow(/^--label: a control character \(U\+000A\) at position 7 is not allowed$/);
+    expect(parseOptions(table, ['--label', 'Staging – Team Café ✉'], {}).label).toBe('Staging – Team Café ✉');
+  });
+});
+
 describe('HOST:PORT', () => {
   it.each([
     ['1025', { host: '', port: 1025 }],

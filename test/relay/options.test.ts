@@ -34,7 +34,9 @@ describe('release options', () => {
       [['--release-smarthost', 'nohost'], /expected HOST:PORT/],
       [['--dns-server', 'dns.example.com'], /expected an IP address/],
       [['--release-retry', '1m,soon'], /durations/],
-      [['--release-smarthost', 'a.example:25', '--release-sender', 'x>\r\nRCPT TO:<y@z'], /not an address/],
+      // A line break is refused as free text before it is read as an address.
+      [['--release-smarthost', 'a.example:25', '--release-sender', 'x>\r\nRCPT TO:<y@z'], /--release-sender: a control character/],
+      [['--release-smarthost', 'a.example:25', '--release-sender', 'x>y@z'], /not an address/],
       [['--release-mx', '--release-allow', 'blue com'], /--release-allow/],
       // Each of these would compile to a rule that matches no recipient at all.
       ...['blue.com.', 'blue..com', '*@blue.com@red.com', '*.bob@blue.com', '*@*.blue.com', '*', 'bob smith@blue.com'].map(
