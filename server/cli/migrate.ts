@@ -15,6 +15,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { replay } from '../store/journal/durable-store.js';
 import { JournalFile } from '../store/journal/journal-file.js';
 import { decodeRecords } from '../store/journal/record-codec.js';
+import { file } from '../lib/options.js';
 import { databaseUrl } from '../store/options.js';
 import { DatabaseUnreachableError } from '../store/store-unavailable.js';
 import type { DatabaseStore } from '../store/shared-store.js';
@@ -48,7 +49,9 @@ interface MigrateArgs {
 
 function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): MigrateArgs | 'help' {
   const url = databaseUrl('');
-  let dataDir = env.LETTERBOX_DATA_DIR ?? '';
+  // The same checks as the server's --data-dir (no control characters).
+  const folder = file('', 'DIR');
+  let dataDir = env.LETTERBOX_DATA_DIR ? folder.parse(env.LETTERBOX_DATA_DIR, 'LETTERBOX_DATA_DIR') : '';
   let database = env.LETTERBOX_DATABASE ? url.parse(env.LETTERBOX_DATABASE, 'LETTERBOX_DATABASE') : '';
   let append = false;
   for (let i = 0; i < argv.length; i++) {
@@ -61,7 +64,7 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
       return v;
     };
     if (name === '--help' || name === '-h') return 'help';
-    else if (name === '--data-dir') dataDir = value();
+    else if (name === '--data-dir') dataDir = folder.parse(value(), '--data-dir');
     else if (name === '--database') database = url.parse(value(), '--database');
     else if (name === '--append') append = true;
     else throw new UsageError(`unexpected argument ${arg}`);

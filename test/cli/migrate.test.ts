@@ -30,6 +30,11 @@ describe('letterbox migrate: arguments', () => {
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/expected a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(bad.stderr).not.toContain('s3cr3t');
+    // A folder name with a control character is refused as the server's --data-dir is, not echoed.
+    const cr = await migrate(['--data-dir', 'mail\rdir', '--database', 'postgres://u@db.example/mail']);
+    expect(cr.code).toBe(64);
+    expect(cr.stderr).toMatch(/--data-dir: a control character \(U\+000D\)/);
+    expect(cr.stderr).not.toContain('\r');
   });
 
   it('says when the folder holds no journal', async () => {
