@@ -135,8 +135,11 @@ export function messageFields(store: MemoryStore, message: StoredMessage): Omit<
 }
 
 function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
-  // A journaled store keeps its bytes (the journal is never given an index-only one).
-  return { ...messageFields(store, message), raw: heldBytes(message)?.raw ?? Buffer.alloc(0) };
+  // A journaled store keeps its bytes; an index-only one here is a wiring mistake, and
+  // an empty body written in their place would lose the message at the next start.
+  const held = heldBytes(message);
+  if (!held) throw new Error(`the journal needs the bytes of message ${message.id}, and its store does not hold them`);
+  return { ...messageFields(store, message), raw: held.raw };
 }
 
 /** Appends a record for every change the store announces; returns the unsubscribe. */
