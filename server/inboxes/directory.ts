@@ -14,7 +14,7 @@ import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
-import { dynamicInboxWriter, readDynamicInboxes, type DynamicInbox } from './dynamic-inboxes.js';
+import { localRegistry, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
 import { globalPruner } from './global-limits.js';
 import { gatedDelivery, openInboxStore, type InboxStore } from './inbox-store.js';
 import type { InboxesFile, InboxSpec } from './inboxes-file.js';
@@ -62,6 +62,11 @@ export interface InboxDirectoryOptions {
   timers?: Timers;
   /** With --database: each inbox's store is the one of that name in the database. */
   database?: OpenDatabaseStore;
+  /**
+   * Where inboxes made through the admin API are kept (with --database, the database's
+   * table, shared by every node); by default this process, and `dataDir` when given.
+   */
+  registry?: DynamicInboxRegistry;
 }
 
 /** The directory as the composition root holds it: reloads and shutdown besides the fronts' interface. */
@@ -96,7 +101,9 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   let smtp: Credentials = credentialsOf(new Map());
   let table: RoutingTable = routingTable(file, new Map());
   let closed = false;
-  const save = dataDir ? dynamicInboxWriter(dataDir, logger) : undefined;
+  const registry = options.registry ?? localRegistry(dataDir, logger);
+  /** Names this node is making, until the registry has said whether it got them. */
+  const creating = new Set<string>();
   const pruneGlobally = globalPruner(options.globalLimits ?? { maxMessages: 0, maxBytes: 0 }, () => [...live.values()].map((l) => l.inbox.store), logger);
 
   /** Users, SMTP credentials and routing from the file and the dynamic inboxes now. */
@@ -127,9 +134,16 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
 
   const limitsOf = (spec: InboxSpec | undefined): StoreLimits => ({ maxMessages: spec?.maxMessages ?? 0, maxBytes: spec?.maxBytes ?? 0 });
 
-  /** Opens an inbox's store and starts its services; `fresh` for one made now through the API. */
-  const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean): Live => {
-    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, database: options.database, fresh, logger, after: removing.get(name) });
+  /**
+   * Opens an inbox's store and starts its services; `fresh` for one made now through the
+   * API, whose store waits for `kept` (the registry has given it the name).
+   */
+  const open = (name: string, spec: InboxSpec | undefined, saved: DynamicInbox | undefined, fresh: boolean, kept?: Promise<unknown>): Live => {
+    const before = removing.get(name);
+    const after = kept ? Promise.all([before, kept]).then(() => undefined) : before;
+    // Heard by the store's opening, which a store in memory has none of: this keeps a refusal from going unheard.
+    after?.catch(() => undefined);
+    const opened = openInboxStore({ name, limits: limitsOf(spec), clock, dataDir, database: options.database, fresh, logger, after });
     const delivery = gatedDelivery(new DeliveryService({ store: opened.store, maxSize, logger: logger.child({ inbox: name }) }), opened.ready);
     const services = options.services?.({ name, store: opened.store, delivery, ready: opened.ready }) ?? { stop: () => Promise.resolve() };
     const inbox: Inbox = {
@@ -169,9 +183,6 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   };
-  const persist = () => {
-    if (save) track(save([...live.values()].flatMap((l) => (l.saved ? [l.saved] : []))));
-  };
 
   const drop = async (entry: Live, discard: boolean) => {
     if (entry.timer !== undefined) timers.clearTimeout(entry.timer);
@@ -181,18 +192,68 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     await entry.opened.close(discard).catch((error: unknown) => logger.error('closing the journal of an inbox failed', { inbox: entry.inbox.name, error }));
   };
 
-  /** Removes an inbox and its mail: gone from routing at once, `removed` announced, then its store closed. */
+  /** Takes an inbox out: gone from routing at once, `removed` announced, then its store closed, emptied first if `discard` says so. */
+  const unlist = (entry: Live, discard: Promise<boolean>) => {
+    const name = entry.inbox.name;
+    live.delete(name);
+    rebuild();
+    events.emit('removed', { inbox: entry.inbox });
+    const work = discard.then((empty) => drop(entry, empty));
+    removing.set(name, work);
+    track(work.finally(() => removing.get(name) === work && removing.delete(name)));
+  };
+
+  /**
+   * Removes an inbox and its mail. An inbox made through the API is emptied by the node
+   * whose removal took it out of the registry, so with several nodes (a TTL runs out on
+   * each) its mail is emptied once.
+   */
   const remove = (name: string): boolean => {
     const entry = live.get(name);
     if (!entry) return false;
-    live.delete(name);
-    rebuild();
-    if (entry.saved) persist();
-    events.emit('removed', { inbox: entry.inbox });
-    const work = drop(entry, true);
-    removing.set(name, work);
-    track(work.finally(() => removing.get(name) === work && removing.delete(name)));
+    const forgotten = entry.saved
+      ? registry.remove(entry.saved).catch((error: unknown) => {
+          logger.error('cannot forget an inbox made through the API; it comes back while it is kept', { inbox: name, error });
+          return false;
+        })
+      : Promise.resolve(true);
+    unlist(entry, forgotten);
     return true;
+  };
+
+  /** Brings the inboxes made through the API in line with the registry: other nodes made or removed some. */
+  const reconcile = (kept: readonly DynamicInbox[]) => {
+    if (closed || !started) return;
+    const byName = new Map(kept.map((inbox) => [inbox.name, inbox]));
+    for (const entry of [...live.values()]) {
+      const name = entry.inbox.name;
+      // The node that removed it empties the mail; a new inbox of the same name has another SMTP user.
+      if (entry.saved && !creating.has(name) && byName.get(name)?.smtpUser !== entry.saved.smtpUser) unlist(entry, Promise.resolve(false));
+    }
+    for (const inbox of kept) {
+      if (!live.has(inbox.name) && !file.inboxes.has(inbox.name) && !creating.has(inbox.name)) add(open(inbox.name, undefined, inbox, false));
+    }
+    rebuild();
+  };
+  /** Whether the inboxes of the start are in: before, the start's own reading of the registry is the one. */
+  let started = false;
+  let syncing: Promise<void> | undefined;
+  let syncAgain = false;
+  const sync = () => {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    const work = (async () => {
+      do {
+        syncAgain = false;
+        reconcile(await registry.list());
+      } while (syncAgain && !closed);
+    })()
+      .catch((error: unknown) => logger.warn('cannot read the inboxes other nodes made; will try again', { error }))
+      .finally(() => (syncing = undefined));
+    syncing = work;
+    track(work);
   };
 
   const readerSpec = (reader: Reader) => file.users.get(reader.name);
@@ -239,12 +300,27 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
         smtpHash: bcrypt.hashSync(smtpPassword, DYNAMIC_HASH_COST),
         expiresAt: ttlMs === undefined ? null : clock().getTime() + ttlMs,
       };
-      const entry = open(name, undefined, saved, true);
+      creating.add(name);
+      const kept = registry.add(saved).finally(() => creating.delete(name));
+      const entry = open(name, undefined, saved, true, kept.then((got) => {
+        if (!got) throw new Error(`another node made an inbox named ${name} first`);
+      }));
       add(entry);
       rebuild();
-      persist();
+      void kept.then(
+        (got) => {
+          if (got || live.get(name) !== entry) return;
+          // Another node took the name a moment before: its inbox (and credential) is the one.
+          unlist(entry, Promise.resolve(false));
+          sync();
+        },
+        (error: unknown) => {
+          logger.error('cannot keep an inbox made through the API; it is removed', { inbox: name, error });
+          if (live.get(name) === entry) unlist(entry, Promise.resolve(false));
+        },
+      );
       logger.info('an inbox was made', { inbox: name, ...(saved.expiresAt !== null && { expiresAt: new Date(saved.expiresAt).toISOString() }) });
-      return { inbox: entry.inbox, smtpUser, smtpPassword };
+      return { inbox: entry.inbox, smtpUser, smtpPassword, kept };
     },
     remove,
 
@@ -274,11 +350,17 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
       const all = [...live.values()];
       live.clear();
       await Promise.all([...all.map((entry) => drop(entry, false)), ...inFlight]);
+      await registry.close();
     },
   };
 
   rebuild();
-  const saved = dataDir ? await readDynamicInboxes(dataDir, logger) : [];
+  // Listening first: an inbox another node makes while the list is read is heard of.
+  await registry.watch?.(sync);
+  const saved = await registry.list().catch(async (error: unknown) => {
+    await registry.close();
+    throw error;
+  });
   const initial = [
     ...[...file.inboxes.values()].map((spec) => open(spec.name, spec, undefined, false)),
     ...saved.filter((s) => !file.inboxes.has(s.name)).map((s) => open(s.name, undefined, s, false)),
@@ -291,5 +373,8 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   }
   for (const entry of initial) add(entry);
   rebuild();
+  started = true;
+  // What other nodes did while this one opened its inboxes.
+  if (registry.watch) sync();
   return directory;
 }

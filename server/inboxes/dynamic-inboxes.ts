@@ -1,8 +1,8 @@
 /**
- * Inboxes made through the admin API, kept in `<data-dir>/inboxes/dynamic.json` so they
- * (and their SMTP credential, as a bcrypt hash) survive a restart as their mail does.
- * The file is written whole to a temporary name and renamed, so a crash leaves the old
- * list or the new one, never half of one.
+ * Inboxes made through the admin API, and where they are kept so they (and their SMTP
+ * credential, as a bcrypt hash) last as their mail does: in this process only; in
+ * `<data-dir>/inboxes/dynamic.json`; or, with --database, in the database, where every
+ * node sees the same ones (store/postgres/inbox-table.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -19,13 +19,58 @@ export interface DynamicInbox {
   readonly expiresAt: number | null;
 }
 
+/** Where the directory keeps the inboxes made through the admin API. */
+export interface DynamicInboxRegistry {
+  /** The inboxes kept now. */
+  list(): Promise<DynamicInbox[]>;
+  /** Keeps a new inbox; false when its name is taken already (another node made it first). */
+  add(inbox: DynamicInbox): Promise<boolean>;
+  /** Forgets an inbox; true when this call did (its caller then empties the mail, once). */
+  remove(inbox: DynamicInbox): Promise<boolean>;
+  /**
+   * Shared with other nodes: calls `changed` when they may have made or removed one, so
+   * the directory reads `list()` again. Absent when only this process writes the list.
+   */
+  watch?(changed: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The list in this process, saved to `<dataDir>/inboxes/dynamic.json` when there is a
+ * data directory. The file is written whole to a temporary name and renamed, so a crash
+ * leaves the old list or the new one, never half of one.
+ */
+export function localRegistry(dataDir: string | null, logger: Logger): DynamicInboxRegistry {
+  const kept = new Map<string, DynamicInbox>();
+  const save = dataDir ? dynamicInboxWriter(dataDir, logger) : () => Promise.resolve();
+  return {
+    async list() {
+      for (const inbox of dataDir ? await readDynamicInboxes(dataDir, logger) : []) kept.set(inbox.name, inbox);
+      return [...kept.values()];
+    },
+    async add(inbox) {
+      if (kept.has(inbox.name)) return false;
+      kept.set(inbox.name, inbox);
+      await save([...kept.values()]);
+      return true;
+    },
+    async remove(inbox) {
+      if (kept.get(inbox.name) !== inbox) return false;
+      kept.delete(inbox.name);
+      await save([...kept.values()]);
+      return true;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
 const FILE = 'dynamic.json';
 
 /**
  * The saved list; a damaged file is logged, moved aside (the next save would otherwise write
  * over the only copy of those inboxes' credentials) and read as empty rather than stopping the start.
  */
-export async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
+async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
   const path = join(dataDir, 'inboxes', FILE);
   let text: string;
   try {
@@ -59,7 +104,7 @@ function isDynamicInbox(value: unknown): value is DynamicInbox {
 }
 
 /** Writes the list; calls are queued so the last one wins on disk as it did in memory. */
-export function dynamicInboxWriter(dataDir: string, logger: Logger): (list: readonly DynamicInbox[]) => Promise<void> {
+function dynamicInboxWriter(dataDir: string, logger: Logger): (list: readonly DynamicInbox[]) => Promise<void> {
   let chain: Promise<void> = Promise.resolve();
   const folder = join(dataDir, 'inboxes');
   return (list) => {

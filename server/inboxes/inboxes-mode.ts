@@ -8,7 +8,7 @@ import type { Front, FrontContext } from '../front.js';
 import { releaseSettings } from '../relay/relay-front.js';
 import type { Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
-import type { OpenDatabaseStore } from '../store/shared-store.js';
+import type { SharedDatabase } from '../store/shared-store.js';
 import { createInboxDirectory, type ManagedInboxDirectory } from './directory.js';
 import { inboxServices } from './inbox-services.js';
 import { loadInboxesFile } from './inboxes-file.js';
@@ -27,7 +27,7 @@ export interface InboxesMode {
 }
 
 /** Throws InboxesFileError for a file that is refused at start. */
-export async function startInboxesMode(config: Config, shared: Omit<FrontContext, 'store' | 'delivery' | 'inboxes'>, database?: OpenDatabaseStore): Promise<InboxesMode> {
+export async function startInboxesMode(config: Config, shared: Omit<FrontContext, 'store' | 'delivery' | 'inboxes'>, database?: Pick<SharedDatabase, 'open' | 'inboxes'>): Promise<InboxesMode> {
   const slices = frontConfigs(config);
   // Checked once here rather than by each inbox's release service, halfway through opening them.
   releaseSettings(slices.relay);
@@ -39,7 +39,7 @@ export async function startInboxesMode(config: Config, shared: Omit<FrontContext
     maxSize: config.smtpMaxSize,
     clock: shared.clock,
     dataDir: config.dataDir || null,
-    ...(database && { database }),
+    ...(database && { database: database.open, registry: database.inboxes }),
     globalLimits: { maxMessages: config.maxMessages, maxBytes: config.maxBytes },
     services: inboxServices(shared, slices),
   });

@@ -58,6 +58,12 @@ export interface CreatedInbox {
   readonly inbox: Inbox;
   readonly smtpUser: string;
   readonly smtpPassword: string;
+  /**
+   * Settles once the inbox is kept where its mail is (the data directory, the database):
+   * false when another node made an inbox of that name first (this one is then gone);
+   * rejects when it cannot be kept (the database is away; this one is then gone too).
+   */
+  readonly kept: Promise<boolean>;
 }
 
 export type CreateInboxError = { error: 'invalid-name' | 'invalid-ttl' | 'exists' | 'limit'; text: string };

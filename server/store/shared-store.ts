@@ -8,6 +8,7 @@ import type { Logger } from '../lib/log.js';
 import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
 import { connectDatabase } from './database.js';
 import type { MailStore } from './mail-store.js';
+import { InboxTable } from './postgres/inbox-table.js';
 import { PgStore } from './postgres/pg-store.js';
 import { migrate } from './postgres/schema.js';
 import { DatabaseUnreachableError, type StoreReadiness } from './store-unavailable.js';
@@ -29,6 +30,8 @@ export interface SharedDatabase {
   readonly open: OpenDatabaseStore;
   readonly ready: StoreReadiness;
   readonly locks: PgAdvisoryLocks;
+  /** The inboxes made through the admin API, the same on every node (with --inboxes). */
+  readonly inboxes: InboxTable;
   /** Closes the locks' connection and the pool; close the stores first. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +76,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     },
     ready: database.ready,
     locks,
+    inboxes: new InboxTable(database.pool, logger, SAFETY_MS),
     close: () => (closing ??= locks.close().then(() => database.close())),
   };
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dynamicInboxWriter, readDynamicInboxes } from '../../server/inboxes/dynamic-inboxes.js';
+import { localRegistry } from '../../server/inboxes/dynamic-inboxes.js';
 import { silentLogger } from '../../server/lib/log.js';
 
 describe('the saved list of inboxes made through the API', () => {
@@ -14,8 +14,9 @@ describe('the saved list of inboxes made through the API', () => {
     await mkdir(join(dataDir, 'inboxes'));
     const damaged = '[{"name":"mr-1","smtpUser":"mr-1.abcd0123","smtpHash":"$2a$06$x","expiresAt":null}';
     await writeFile(join(dataDir, 'inboxes', 'dynamic.json'), damaged);
-    expect(await readDynamicInboxes(dataDir, silentLogger)).toEqual([]);
-    await dynamicInboxWriter(dataDir, silentLogger)([]);
+    const registry = localRegistry(dataDir, silentLogger);
+    expect(await registry.list()).toEqual([]);
+    expect(await registry.add({ name: 'mr-2', smtpUser: 'mr-2.0123abcd', smtpHash: '$2a$06$y', expiresAt: null })).toBe(true);
     const aside = (await readdir(join(dataDir, 'inboxes'))).filter((name) => name.startsWith('dynamic.json.damaged-'));
     expect(aside).toHaveLength(1);
     expect(await readFile(join(dataDir, 'inboxes', aside[0] as string), 'utf8')).toBe(damaged);

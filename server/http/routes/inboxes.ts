@@ -6,7 +6,7 @@ import type { CreatedInbox as CreatedDto, InboxSummary } from '../../shapes/wire
 import type { HttpEnv } from '../api.js';
 import { line, object, optional, required } from '../decode-body.js';
 import { requestBody } from '../request-body.js';
-import { noInbox, ok } from '../respond.js';
+import { noInbox, ok, unavailable } from '../respond.js';
 
 const CREATE_BODY = object({ Name: required(line), TTL: optional(line) });
 
@@ -62,6 +62,10 @@ export function inboxesRoutes(app: Hono<HttpEnv>, directory: InboxDirectory, web
     if (typeof ttl === 'string') return c.json({ Error: ttl }, 400);
     const made = directory.create(Name, ttl);
     if ('error' in made) return c.json({ Error: made.text }, CREATE_STATUS[made.error]);
+    // Answered once every node can see it (with --database); a node that lost the name to another is told so.
+    const kept = await made.kept.catch(() => undefined);
+    if (kept === false) return c.json({ Error: `there is already an inbox named ${Name}` }, 409);
+    if (kept === undefined) return unavailable(c);
     log.info('inbox created', { inbox: Name, by: reader.name, ...(ttl !== undefined && { ttlMs: ttl }) });
     const created: CreatedDto = { Name, URL: url(c, Name), ExpiresAt: expiry(made.inbox), SMTP: { Username: made.smtpUser, Password: made.smtpPassword } };
     return c.json(created, 201);

@@ -20,6 +20,13 @@ const MIGRATIONS: readonly string[] = [
      raw bytea NOT NULL,
      PRIMARY KEY (inbox, id)
    );`,
+  // 2: inboxes made through the admin API, shared by every node (inbox-table.ts).
+  `CREATE TABLE letterbox_inboxes (
+     name text PRIMARY KEY,
+     smtp_user text NOT NULL,
+     smtp_hash text NOT NULL,
+     expires_at bigint
+   );`,
 ];
 
 /** Session advisory lock held while migrating: nodes starting together migrate one after the other. */
