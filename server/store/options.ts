@@ -44,7 +44,7 @@ export function redactedUrl(value: string): string {
 /** Where the mail lives besides memory: a PostgreSQL database shared by every node. */
 export const storeOptions = {
   database: databaseUrl('Keep the mail in this PostgreSQL database (postgres://user:password@host:5432/db), so every node on it serves one sandbox (off: this process alone)'),
-  cacheSize: size('With --database: most bytes of message bodies a node keeps in memory, for each inbox with --inboxes (the rest is read from the database on demand)', 256 * 1024 ** 2),
+  cacheSize: size('With --database: most bytes of message bodies a node keeps in memory, all inboxes together (the rest is read from the database on demand)', 256 * 1024 ** 2),
 };
 
 export type StoreConfig = OptionValues<typeof storeOptions>;

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/log.js';
 import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
 import { connectDatabase } from './database.js';
 import type { MailStore } from './mail-store.js';
+import { BodyCache } from './postgres/body-cache.js';
 import { InboxTable } from './postgres/inbox-table.js';
 import { PgStore } from './postgres/pg-store.js';
 import { migrate } from './postgres/schema.js';
@@ -61,10 +62,12 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     throw new DatabaseUnreachableError(`cannot prepare the tables in the database at ${database.where}: ${database.explain(error)}`);
   }
   const locks = new PgAdvisoryLocks(options.url, logger);
+  // One budget for the node, however many inboxes it serves.
+  const cache = new BodyCache(options.cacheBytes);
   let closing: Promise<void> | undefined;
   return {
     open: (inbox, limits) => {
-      const store = new PgStore({ pool: database.pool, ownsPool: false, inbox, cacheBytes: options.cacheBytes, limits, logger: logger.child({ inbox }), clock: options.clock, safetyMs: SAFETY_MS });
+      const store = new PgStore({ pool: database.pool, ownsPool: false, inbox, cache, limits, logger: logger.child({ inbox }), clock: options.clock, safetyMs: SAFETY_MS });
       return {
         store,
         load: () =>

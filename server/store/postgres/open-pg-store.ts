@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import type { StoreLimits } from '../types.js';
+import { BodyCache } from './body-cache.js';
 import { PgStore } from './pg-store.js';
 import { migrate } from './schema.js';
 
@@ -43,7 +44,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     pool,
     ownsPool,
     inbox: options.inbox ?? '',
-    cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
+    cache: new BodyCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES),
     limits: options.limits,
     logger,
     clock: options.clock ?? (() => new Date()),

@@ -19,7 +19,7 @@ import type {
   StoreStats,
 } from '../types.js';
 import { StoreUnavailableError } from '../unavailable.js';
-import { BodyCache } from './body-cache.js';
+import type { BodyCache, BodyShelf } from './body-cache.js';
 import { ChangeFeed } from './change-feed.js';
 import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
@@ -34,8 +34,8 @@ export interface PgStoreOptions {
   pool: pg.Pool;
   /** '' without --inboxes. */
   inbox: string;
-  /** Budget of the body cache, in bytes. */
-  cacheBytes: number;
+  /** The node's body cache, which this store has a shelf of. */
+  cache: BodyCache;
   limits: StoreLimits;
   logger: Logger;
   clock: () => Date;
@@ -72,7 +72,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class PgStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
   readonly #options: PgStoreOptions;
-  readonly #cache: BodyCache;
+  readonly #cache: BodyShelf;
   readonly #feed: ChangeFeed;
   #limits: StoreLimits;
   #index: MemoryStore;
@@ -102,7 +102,7 @@ export class PgStore implements MailStore {
   constructor(options: PgStoreOptions) {
     this.#options = options;
     this.#limits = { ...options.limits };
-    this.#cache = new BodyCache(options.cacheBytes, (id) => this.#fetchBody(id));
+    this.#cache = options.cache.shelf(options.inbox, (id) => this.#fetchBody(id));
     this.#index = this.#newIndex();
     const { pool, inbox, logger, safetyMs } = options;
     this.#feed = new ChangeFeed({ connection: pool.options, inbox, changed: (pos) => this.changed(pos), logger, safetyMs });
