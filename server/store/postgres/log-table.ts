@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { LogRecord, LogRow } from './log-record.js';
+import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
 export const CHANNEL = 'letterbox';
@@ -27,8 +28,15 @@ const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(
 
 /** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
 export function lockKey(inbox: string): string {
-  return createHash('sha256').update(`letterbox-log:${inbox}`).digest().readBigInt64BE(0).toString();
+  let key = lockKeys.get(inbox);
+  if (key === undefined) {
+    key = createHash('sha256').update(`letterbox-log:${inbox}`).digest().readBigInt64BE(0).toString();
+    lockKeys.set(inbox, key);
+  }
+  return key;
 }
+/** Hashed once per inbox: every write takes the lock. A node's inboxes are few. */
+const lockKeys = new Map<string, string>();
 
 /** What a batch of local writes puts in the database. */
 export interface LogBatch {
@@ -53,10 +61,10 @@ export interface LogTransaction {
 /**
  * One cluster-wide write (DESIGN.md "Backends"): under the inbox's lock, catch up with
  * the log, apply the local writes, append their records after the last position and
- * store their bytes, NOTIFY, COMMIT. Writers of an inbox take turns, so positions
- * commit in order and a reader never skips one. Returns the last position written,
- * or undefined when the writes changed nothing. Throws when anything fails; nothing
- * of the batch is then in the database.
+ * store their bytes, NOTIFY, COMMIT: two round trips while the lock is held. Writers
+ * of an inbox take turns, so positions commit in order and a reader never skips one.
+ * Returns the last position written, or undefined when the writes changed nothing.
+ * Throws when anything fails; nothing of the batch is then in the database.
  */
 export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Promise<number | undefined> {
   const client = await pool.connect();
@@ -79,20 +87,7 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
       return undefined;
     }
     const last = tx.position() + batch.records.length;
-    await client.query({
-      ...APPEND,
-      values: [
-        inbox,
-        tx.position() + 1,
-        batch.records.map((r) => JSON.stringify(r)),
-        `${inbox}:${last}`,
-        batch.deleted,
-        [...batch.bodies.keys()],
-        [...batch.bodies.values()],
-        batch.cleared,
-      ],
-    });
-    await client.query('COMMIT');
+    await client.query(appendAndCommit(client, inbox, tx.position() + 1, batch));
     return last;
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
@@ -107,17 +102,27 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
 }
 
 /**
- * One statement for all a batch writes (a round trip each would be held under the
- * lock): the bodies it removed, those it delivered, its records, and the NOTIFY
- * (sent at COMMIT). All parts see the table as it was before the statement, so a
- * cleared batch's DELETE cannot reach the bodies the same batch inserts. Always the
- * same text, so the server plans it once per connection.
+ * What a batch writes, and COMMIT, as one simple query: one round trip while the lock is
+ * held, and values as literals (sql-literal.ts) rather than array parameters, which the
+ * driver would escape element by element and the server parse back. The statements run
+ * in order and stop at the first that fails, leaving the transaction to roll back. The
+ * bodies the batch removed go before those it delivered, so clearing cannot reach them;
+ * the NOTIFY is sent at COMMIT.
  */
-const APPEND = {
-  name: 'letterbox-append',
-  text: `WITH cleared AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND $8::boolean),
-    deleted AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND id = ANY($5::text[])),
-    bodies AS (INSERT INTO letterbox_bodies (inbox, id, raw) SELECT $1, * FROM unnest($6::text[], $7::bytea[])),
-    logged AS (INSERT INTO letterbox_log (inbox, pos, record) SELECT $1, $2::bigint + n - 1, r FROM unnest($3::jsonb[]) WITH ORDINALITY AS t(r, n))
-    SELECT pg_notify('${CHANNEL}', $4)`,
-};
+function appendAndCommit(client: pg.ClientBase, inbox: string, first: number, batch: LogBatch): string {
+  const where = client.escapeLiteral(inbox);
+  const statements: string[] = [];
+  if (batch.cleared) statements.push(`DELETE FROM letterbox_bodies WHERE inbox = ${where}`);
+  if (batch.deleted.length > 0) {
+    statements.push(`DELETE FROM letterbox_bodies WHERE inbox = ${where} AND id IN (${batch.deleted.map((id) => client.escapeLiteral(id)).join(', ')})`);
+  }
+  if (batch.bodies.size > 0) {
+    const rows = [...batch.bodies].map(([id, raw]) => `(${where}, ${client.escapeLiteral(id)}, ${byteaLiteral(raw)})`);
+    statements.push(`INSERT INTO letterbox_bodies (inbox, id, raw) VALUES ${rows.join(', ')}`);
+  }
+  const rows = batch.records.map((record, i) => `(${where}, ${first + i}, ${dollarQuoted(JSON.stringify(record))})`);
+  statements.push(`INSERT INTO letterbox_log (inbox, pos, record) VALUES ${rows.join(', ')}`);
+  statements.push(`SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${inbox}:${first + batch.records.length - 1}`)})`);
+  statements.push('COMMIT');
+  return statements.join(';\n');
+}
