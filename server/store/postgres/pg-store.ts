@@ -336,24 +336,29 @@ export class PgStore implements MailStore {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MOST_PER_BATCH);
+      let batch: QueuedWrite[] = [];
+      const take = () => (batch = this.#queue.splice(0, MOST_PER_BATCH));
       // #commit settles every write itself; this only keeps a bug there from leaving them pending.
-      await this.#exclusive(() => this.#commit(batch)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
+      await this.#exclusive(() => this.#commit(take)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
     }
   }
 
-  async #commit(batch: QueuedWrite[]): Promise<void> {
+  /**
+   * Commits the writes queued by the time the cluster lock is held (`take`): those that
+   * arrived while this node waited for it, or for its turn, go in the same transaction.
+   */
+  async #commit(take: () => QueuedWrite[]): Promise<void> {
+    let batch: QueuedWrite[] | undefined;
     const outcomes: Outcome[] = [];
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
-    let touched = false;
     try {
       if (this.#stale) await this.#rebuild();
       const last = await writeLog(this.#options.pool, this.#options.inbox, {
         position: () => this.#applied,
         catchUp: (rows) => this.#replay(rows),
         apply: async () => {
-          touched = true;
+          batch = take();
           const records: LogRecord[] = [];
           [this.#records, this.#held, this.#bodies] = [records, held, bodies];
           try {
@@ -375,13 +380,13 @@ export class PgStore implements MailStore {
       const error = new StoreUnavailableError(cause);
       this.#options.logger.warn('a write could not be committed', { error: error.message });
       // The index has changes the log lacks: it is thrown away and read again from the log.
-      if (touched) await this.#rebuild().catch(() => (this.#stale = true));
-      for (const write of batch) write.reject(error);
+      if (batch) await this.#rebuild().catch(() => (this.#stale = true));
+      for (const write of batch ?? take()) write.reject(error);
       return;
     }
     for (const announce of held) announce();
     for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
-    batch.forEach((write, i) => {
+    (batch ?? []).forEach((write, i) => {
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
@@ -456,9 +461,9 @@ export class PgStore implements MailStore {
    */
   #folders(login: string): void {
     this.#write(() => {
-      if (this.#logged.has(login)) return;
-      this.#logged.add(login);
-      this.#records?.push(foldersRecord(this.#index, login));
+      // Marked logged by #foldersFirst, in the batch's order: a message filed there earlier
+      // in the same batch must still find its folders record before it.
+      if (!this.#logged.has(login)) this.#records?.push(foldersRecord(this.#index, login));
     }).catch((error: unknown) => this.#options.logger.warn('could not log a login\'s folders', { login, error: String(error) }));
   }
 
