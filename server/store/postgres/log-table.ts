@@ -6,7 +6,7 @@ import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
 export const CHANNEL = 'letterbox';
 
-/** Rows read at a time, so a node far behind catches up in bounded steps. */
+/** Rows read at a time (a transaction's records each), so a node far behind catches up in bounded steps. */
 const PAGE_ROWS = 5_000;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -23,8 +23,8 @@ export async function readLog(db: Queryable, inbox: string, after: number, apply
 }
 
 const SELECT_AFTER = 'SELECT pos, record FROM letterbox_log WHERE inbox =';
-type LogRowText = { pos: string; record: LogRecord };
-const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), record: r.record }));
+type LogRowText = { pos: string; record: LogRecord | LogRecord[] };
+const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), records: Array.isArray(r.record) ? r.record : [r.record] }));
 
 /** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
 export function lockKey(inbox: string): string {
@@ -120,9 +120,12 @@ function appendAndCommit(client: pg.ClientBase, inbox: string, first: number, ba
     const rows = [...batch.bodies].map(([id, raw]) => `(${where}, ${client.escapeLiteral(id)}, ${byteaLiteral(raw)})`);
     statements.push(`INSERT INTO letterbox_bodies (inbox, id, raw) VALUES ${rows.join(', ')}`);
   }
-  const rows = batch.records.map((record, i) => `(${where}, ${first + i}, ${dollarQuoted(JSON.stringify(record))})`);
-  statements.push(`INSERT INTO letterbox_log (inbox, pos, record) VALUES ${rows.join(', ')}`);
-  statements.push(`SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${inbox}:${first + batch.records.length - 1}`)})`);
+  // One row for the batch, at its last position: a row and an index entry less per record
+  // to write, and to read back on every other node. Readers ask for rows after the last
+  // position they applied, always a row's end.
+  const last = first + batch.records.length - 1;
+  statements.push(`INSERT INTO letterbox_log (inbox, pos, record) VALUES (${where}, ${last}, ${dollarQuoted(JSON.stringify(batch.records))})`);
+  statements.push(`SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${inbox}:${last}`)})`);
   statements.push('COMMIT');
   return statements.join(';\n');
 }

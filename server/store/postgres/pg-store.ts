@@ -473,7 +473,7 @@ export class PgStore implements MailStore {
     // Moved first, so a listener that compares positions sees where the index will be.
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
     try {
-      const records = rows.map((r) => r.record);
+      const records = rows.flatMap((r) => r.records);
       for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
       applyRecords(this.#index, records, (event, payload) => this.#events.emit(event, payload));
     } catch (error) {
@@ -493,7 +493,8 @@ export class PgStore implements MailStore {
     const known = this.#applied;
     let applied = 0;
     await readLog(this.#options.pool, this.#options.inbox, 0, (rows) => {
-      const records = rows.filter((r) => r.pos <= known).map((r) => r.record);
+      // Rows end where a transaction ended, as `known` does.
+      const records = rows.filter((r) => r.pos <= known).flatMap((r) => r.records);
       for (const r of records) if (r.t === 'folders') logged.add(r.login);
       applyRecords(index, records, () => undefined);
       applied = rows.at(-1)?.pos ?? applied;
