@@ -14,7 +14,8 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 /** Calls `apply` with the inbox's rows after `after`, page by page, in order. */
 export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void): Promise<void> {
   for (let from = after; ; ) {
-    const { rows } = await db.query<LogRowText>(`${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, [inbox, from]);
+    // Named, so each connection plans it once: a node reads after every write another node makes.
+    const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: `${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, values: [inbox, from] });
     const page = rowsOf(rows);
     if (page.length > 0) apply(page);
     if (page.length < PAGE_ROWS) return;
