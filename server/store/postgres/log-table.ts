@@ -14,13 +14,18 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 /** Calls `apply` with the inbox's rows after `after`, page by page, in order. */
 export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void): Promise<void> {
   for (let from = after; ; ) {
-    // Named, so each connection plans it once: a node reads after every write another node makes.
-    const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: `${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, values: [inbox, from] });
-    const page = rowsOf(rows);
-    if (page.length > 0) apply(page);
-    if (page.length < PAGE_ROWS) return;
-    from = page[page.length - 1]?.pos ?? from;
+    const page = await readPage(db, inbox, from);
+    if (page.rows.length > 0) apply(page.rows);
+    if (!page.more) return;
+    from = page.rows[page.rows.length - 1]?.pos ?? from;
   }
+}
+
+/** The inbox's first rows after `after`, in order; `more` when there may be others after them. */
+export async function readPage(db: Queryable, inbox: string, after: number): Promise<{ rows: LogRow[]; more: boolean }> {
+  // Named, so each connection plans it once: a node reads after every write another node makes.
+  const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: `${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, values: [inbox, after] });
+  return { rows: rowsOf(rows), more: rows.length === PAGE_ROWS };
 }
 
 const SELECT_AFTER = 'SELECT pos, record FROM letterbox_log WHERE inbox =';

@@ -25,7 +25,7 @@ import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { applyRecords, type Announce } from './log-replay.js';
-import { readLog, writeLog, type LogBatch } from './log-table.js';
+import { readLog, readPage, writeLog, type LogBatch } from './log-table.js';
 
 /** Local writes committed together at most: bounds one transaction's size. */
 const MOST_PER_BATCH = 256;
@@ -137,10 +137,15 @@ export class PgStore implements MailStore {
     do {
       this.#syncAgain = false;
       try {
-        await this.#exclusive(async () => {
-          if (this.#stale) await this.#rebuild();
-          await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
-        });
+        if (this.#stale) await this.#exclusive(() => this.#rebuild());
+        for (let more = true; more; ) {
+          // Read outside the turn: a write queued meanwhile need not wait for this round trip
+          // (it catches up under the lock itself). What it applied by then is skipped; rows end
+          // where transactions end, as #applied does, so the rest follows it without a gap.
+          const page = await readPage(this.#options.pool, this.#options.inbox, this.#applied);
+          await this.#exclusive(async () => this.#replay(page.rows.filter((row) => row.pos > this.#applied)));
+          more = page.more;
+        }
       } catch (error) {
         this.#options.logger.warn('could not read what other nodes wrote; will try again', { error: String(error) });
         return;
