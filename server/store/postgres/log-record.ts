@@ -7,7 +7,7 @@ export type SummaryJson = Omit<HeaderSummary, 'date'> & { date: string | null };
 type JournalMessage = Extract<JournalRecord, { t: 'msg' }>;
 
 /**
- * One row of the shared log (letterbox_log.record): the --data-dir journal's result
+ * A record of the shared log (letterbox_log.record): the --data-dir journal's result
  * records (journal/record-codec.ts), so a node rebuilds its index the way a journal
  * is read back, with what a cluster needs besides:
  * - `msg` carries no bytes (those are in letterbox_bodies) but the size and header
@@ -23,10 +23,13 @@ export type LogRecord =
   | { t: 'body'; id: string; body: BodySummary }
   | { t: 'modseq'; modseq: number };
 
-/** A record as read back from the log, at its position. */
+/**
+ * A row of the log as read back: the records one transaction wrote, at positions up to
+ * `pos`, the last. Schema 1 wrote a row per record, which reads as a row of one.
+ */
 export interface LogRow {
   pos: number;
-  record: LogRecord;
+  records: LogRecord[];
 }
 
 export function summaryToJson(summary: HeaderSummary): SummaryJson {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { LogRecord, LogRow } from './log-record.js';
+import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
 export const CHANNEL = 'letterbox';
 
-/** Rows read at a time, so a node far behind catches up in bounded steps. */
+/** Rows read at a time (a transaction's records each), so a node far behind catches up in bounded steps. */
 const PAGE_ROWS = 5_000;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -13,22 +14,35 @@ type Queryable = Pick<pg.ClientBase, 'query'>;
 /** Calls `apply` with the inbox's rows after `after`, page by page, in order. */
 export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void): Promise<void> {
   for (let from = after; ; ) {
-    const { rows } = await db.query<LogRowText>(`${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, [inbox, from]);
-    const page = rowsOf(rows);
-    if (page.length > 0) apply(page);
-    if (page.length < PAGE_ROWS) return;
-    from = page[page.length - 1]?.pos ?? from;
+    const page = await readPage(db, inbox, from);
+    if (page.rows.length > 0) apply(page.rows);
+    if (!page.more) return;
+    from = page.rows[page.rows.length - 1]?.pos ?? from;
   }
 }
 
+/** The inbox's first rows after `after`, in order; `more` when there may be others after them. */
+export async function readPage(db: Queryable, inbox: string, after: number): Promise<{ rows: LogRow[]; more: boolean }> {
+  // Named, so each connection plans it once: a node reads after every write another node makes.
+  const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: `${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, values: [inbox, after] });
+  return { rows: rowsOf(rows), more: rows.length === PAGE_ROWS };
+}
+
 const SELECT_AFTER = 'SELECT pos, record FROM letterbox_log WHERE inbox =';
-type LogRowText = { pos: string; record: LogRecord };
-const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), record: r.record }));
+type LogRowText = { pos: string; record: LogRecord | LogRecord[] };
+const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), records: Array.isArray(r.record) ? r.record : [r.record] }));
 
 /** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
 export function lockKey(inbox: string): string {
-  return createHash('sha256').update(`letterbox-log:${inbox}`).digest().readBigInt64BE(0).toString();
+  let key = lockKeys.get(inbox);
+  if (key === undefined) {
+    key = createHash('sha256').update(`letterbox-log:${inbox}`).digest().readBigInt64BE(0).toString();
+    lockKeys.set(inbox, key);
+  }
+  return key;
 }
+/** Hashed once per inbox: every write takes the lock. A node's inboxes are few. */
+const lockKeys = new Map<string, string>();
 
 /** What a batch of local writes puts in the database. */
 export interface LogBatch {
@@ -53,10 +67,10 @@ export interface LogTransaction {
 /**
  * One cluster-wide write (DESIGN.md "Backends"): under the inbox's lock, catch up with
  * the log, apply the local writes, append their records after the last position and
- * store their bytes, NOTIFY, COMMIT. Writers of an inbox take turns, so positions
- * commit in order and a reader never skips one. Returns the last position written,
- * or undefined when the writes changed nothing. Throws when anything fails; nothing
- * of the batch is then in the database.
+ * store their bytes, NOTIFY, COMMIT: two round trips while the lock is held. Writers
+ * of an inbox take turns, so positions commit in order and a reader never skips one.
+ * Returns the last position written, or undefined when the writes changed nothing.
+ * Throws when anything fails; nothing of the batch is then in the database.
  */
 export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Promise<number | undefined> {
   const client = await pool.connect();
@@ -79,20 +93,7 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
       return undefined;
     }
     const last = tx.position() + batch.records.length;
-    await client.query({
-      ...APPEND,
-      values: [
-        inbox,
-        tx.position() + 1,
-        batch.records.map((r) => JSON.stringify(r)),
-        `${inbox}:${last}`,
-        batch.deleted,
-        [...batch.bodies.keys()],
-        [...batch.bodies.values()],
-        batch.cleared,
-      ],
-    });
-    await client.query('COMMIT');
+    await client.query(appendAndCommit(client, inbox, tx.position() + 1, batch));
     return last;
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
@@ -107,17 +108,30 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
 }
 
 /**
- * One statement for all a batch writes (a round trip each would be held under the
- * lock): the bodies it removed, those it delivered, its records, and the NOTIFY
- * (sent at COMMIT). All parts see the table as it was before the statement, so a
- * cleared batch's DELETE cannot reach the bodies the same batch inserts. Always the
- * same text, so the server plans it once per connection.
+ * What a batch writes, and COMMIT, as one simple query: one round trip while the lock is
+ * held, and values as literals (sql-literal.ts) rather than array parameters, which the
+ * driver would escape element by element and the server parse back. The statements run
+ * in order and stop at the first that fails, leaving the transaction to roll back. The
+ * bodies the batch removed go before those it delivered, so clearing cannot reach them;
+ * the NOTIFY is sent at COMMIT.
  */
-const APPEND = {
-  name: 'letterbox-append',
-  text: `WITH cleared AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND $8::boolean),
-    deleted AS (DELETE FROM letterbox_bodies WHERE inbox = $1 AND id = ANY($5::text[])),
-    bodies AS (INSERT INTO letterbox_bodies (inbox, id, raw) SELECT $1, * FROM unnest($6::text[], $7::bytea[])),
-    logged AS (INSERT INTO letterbox_log (inbox, pos, record) SELECT $1, $2::bigint + n - 1, r FROM unnest($3::jsonb[]) WITH ORDINALITY AS t(r, n))
-    SELECT pg_notify('${CHANNEL}', $4)`,
-};
+function appendAndCommit(client: pg.ClientBase, inbox: string, first: number, batch: LogBatch): string {
+  const where = client.escapeLiteral(inbox);
+  const statements: string[] = [];
+  if (batch.cleared) statements.push(`DELETE FROM letterbox_bodies WHERE inbox = ${where}`);
+  if (batch.deleted.length > 0) {
+    statements.push(`DELETE FROM letterbox_bodies WHERE inbox = ${where} AND id IN (${batch.deleted.map((id) => client.escapeLiteral(id)).join(', ')})`);
+  }
+  if (batch.bodies.size > 0) {
+    const rows = [...batch.bodies].map(([id, raw]) => `(${where}, ${client.escapeLiteral(id)}, ${byteaLiteral(raw)})`);
+    statements.push(`INSERT INTO letterbox_bodies (inbox, id, raw) VALUES ${rows.join(', ')}`);
+  }
+  // One row for the batch, at its last position: a row and an index entry less per record
+  // to write, and to read back on every other node. Readers ask for rows after the last
+  // position they applied, always a row's end.
+  const last = first + batch.records.length - 1;
+  statements.push(`INSERT INTO letterbox_log (inbox, pos, record) VALUES (${where}, ${last}, ${dollarQuoted(JSON.stringify(batch.records))})`);
+  statements.push(`SELECT pg_notify('${CHANNEL}', ${client.escapeLiteral(`${inbox}:${last}`)})`);
+  statements.push('COMMIT');
+  return statements.join(';\n');
+}

@@ -25,7 +25,7 @@ import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { applyRecords, type Announce } from './log-replay.js';
-import { readLog, writeLog, type LogBatch } from './log-table.js';
+import { readLog, readPage, writeLog, type LogBatch } from './log-table.js';
 
 /** Local writes committed together at most: bounds one transaction's size. */
 const MOST_PER_BATCH = 256;
@@ -137,10 +137,15 @@ export class PgStore implements MailStore {
     do {
       this.#syncAgain = false;
       try {
-        await this.#exclusive(async () => {
-          if (this.#stale) await this.#rebuild();
-          await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
-        });
+        if (this.#stale) await this.#exclusive(() => this.#rebuild());
+        for (let more = true; more; ) {
+          // Read outside the turn: a write queued meanwhile need not wait for this round trip
+          // (it catches up under the lock itself). What it applied by then is skipped; rows end
+          // where transactions end, as #applied does, so the rest follows it without a gap.
+          const page = await readPage(this.#options.pool, this.#options.inbox, this.#applied);
+          await this.#exclusive(async () => this.#replay(page.rows.filter((row) => row.pos > this.#applied)));
+          more = page.more;
+        }
       } catch (error) {
         this.#options.logger.warn('could not read what other nodes wrote; will try again', { error: String(error) });
         return;
@@ -336,24 +341,29 @@ export class PgStore implements MailStore {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MOST_PER_BATCH);
+      let batch: QueuedWrite[] = [];
+      const take = () => (batch = this.#queue.splice(0, MOST_PER_BATCH));
       // #commit settles every write itself; this only keeps a bug there from leaving them pending.
-      await this.#exclusive(() => this.#commit(batch)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
+      await this.#exclusive(() => this.#commit(take)).catch((error: unknown) => batch.forEach((write) => write.reject(error)));
     }
   }
 
-  async #commit(batch: QueuedWrite[]): Promise<void> {
+  /**
+   * Commits the writes queued by the time the cluster lock is held (`take`): those that
+   * arrived while this node waited for it, or for its turn, go in the same transaction.
+   */
+  async #commit(take: () => QueuedWrite[]): Promise<void> {
+    let batch: QueuedWrite[] | undefined;
     const outcomes: Outcome[] = [];
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
-    let touched = false;
     try {
       if (this.#stale) await this.#rebuild();
       const last = await writeLog(this.#options.pool, this.#options.inbox, {
         position: () => this.#applied,
         catchUp: (rows) => this.#replay(rows),
         apply: async () => {
-          touched = true;
+          batch = take();
           const records: LogRecord[] = [];
           [this.#records, this.#held, this.#bodies] = [records, held, bodies];
           try {
@@ -375,13 +385,13 @@ export class PgStore implements MailStore {
       const error = new StoreUnavailableError(cause);
       this.#options.logger.warn('a write could not be committed', { error: error.message });
       // The index has changes the log lacks: it is thrown away and read again from the log.
-      if (touched) await this.#rebuild().catch(() => (this.#stale = true));
-      for (const write of batch) write.reject(error);
+      if (batch) await this.#rebuild().catch(() => (this.#stale = true));
+      for (const write of batch ?? take()) write.reject(error);
       return;
     }
     for (const announce of held) announce();
     for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
-    batch.forEach((write, i) => {
+    (batch ?? []).forEach((write, i) => {
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) write.resolve(outcome.value);
       else write.reject(outcome.error);
@@ -456,9 +466,9 @@ export class PgStore implements MailStore {
    */
   #folders(login: string): void {
     this.#write(() => {
-      if (this.#logged.has(login)) return;
-      this.#logged.add(login);
-      this.#records?.push(foldersRecord(this.#index, login));
+      // Marked logged by #foldersFirst, in the batch's order: a message filed there earlier
+      // in the same batch must still find its folders record before it.
+      if (!this.#logged.has(login)) this.#records?.push(foldersRecord(this.#index, login));
     }).catch((error: unknown) => this.#options.logger.warn('could not log a login\'s folders', { login, error: String(error) }));
   }
 
@@ -468,7 +478,7 @@ export class PgStore implements MailStore {
     // Moved first, so a listener that compares positions sees where the index will be.
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
     try {
-      const records = rows.map((r) => r.record);
+      const records = rows.flatMap((r) => r.records);
       for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
       applyRecords(this.#index, records, (event, payload) => this.#events.emit(event, payload));
     } catch (error) {
@@ -488,7 +498,8 @@ export class PgStore implements MailStore {
     const known = this.#applied;
     let applied = 0;
     await readLog(this.#options.pool, this.#options.inbox, 0, (rows) => {
-      const records = rows.filter((r) => r.pos <= known).map((r) => r.record);
+      // Rows end where a transaction ended, as `known` does.
+      const records = rows.filter((r) => r.pos <= known).flatMap((r) => r.records);
       for (const r of records) if (r.t === 'folders') logged.add(r.login);
       applyRecords(index, records, () => undefined);
       applied = rows.at(-1)?.pos ?? applied;

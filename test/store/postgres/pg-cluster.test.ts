@@ -110,6 +110,23 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(rows[0]).toEqual({ n: 2 * each });
   });
 
+  it('keeps every byte of every message of a batch of any size, with bodies and subjects that would bend a literal', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const odd = (n: number) =>
+      n % 3 === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from(`Subject: $j$ ' \\ ${n} $j\r\n\r\n`), every.subarray(n % 256), Buffer.from([0x00, 0xff])]);
+    for (const size of [1, 2, 3, 7, 64, 257]) {
+      const raws = Array.from({ length: size }, (_, i) => odd(size + i));
+      const sent = await Promise.all(raws.map((raw) => a.deliver({ raw, envelope: { mailFrom: "o'brien@red.example", rcptTo: ['bob@blue.example'] } })));
+      await caughtUp(a, b);
+      // Read from the database: b has none of them in its body cache.
+      const read = await Promise.all(sent.map((m) => b.readRaw(m.id)));
+      expect(read.map((raw, i) => raw?.equals(raws[i] as Buffer))).toEqual(raws.map(() => true));
+    }
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
   it('brings a node started later up to date from the log', async () => {
     const node = sandbox();
     const a = await node();

@@ -40,6 +40,53 @@ describe.runIf(hasPostgres())('opening the PostgreSQL store', () => {
     await expect(openPgStore({ url, limits: LIMITS })).rejects.toThrow(/newer than this Letterbox knows/);
   });
 
+  it('brings a database of schema version 1 (a jsonb row per record) up to date and reads back all it holds', async () => {
+    // What version 1 made, filled with what a node writes, moved over as version 1 kept it.
+    const source = await postgres.createDatabase();
+    const writer = await openPgStore({ url: source, limits: LIMITS });
+    const raw = Buffer.concat([Buffer.from('Subject: from version 1\r\n\r\n'), Buffer.from([0x00, 0xff, 0x0d])]);
+    const sent = await writer.deliver({ raw, envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } });
+    await writer.setFlags([sent.id], 'add', ['\\Seen']);
+    await writer.setBody(sent.id, { snippet: 'old', attachments: 0, inline: 0, searchText: 'old' });
+    await writer.close();
+    const url = await postgres.createDatabase();
+    const [from, to] = [new pg.Client({ connectionString: source }), new pg.Client({ connectionString: url })];
+    await Promise.all([from.connect(), to.connect()]);
+    try {
+      await to.query(`CREATE TABLE letterbox_schema (version integer PRIMARY KEY);
+        INSERT INTO letterbox_schema (version) VALUES (1);
+        CREATE TABLE letterbox_log (inbox text NOT NULL, pos bigint NOT NULL, record jsonb NOT NULL, PRIMARY KEY (inbox, pos));
+        CREATE TABLE letterbox_bodies (inbox text NOT NULL, id text NOT NULL, raw bytea NOT NULL, PRIMARY KEY (inbox, id));`);
+      // Version 1 wrote a row per record, at its own position.
+      for (const r of (await from.query<{ inbox: string; pos: string; record: unknown[] }>('SELECT inbox, pos, record FROM letterbox_log')).rows) {
+        for (const [i, record] of r.record.entries()) {
+          await to.query('INSERT INTO letterbox_log (inbox, pos, record) VALUES ($1, $2, $3::jsonb)', [r.inbox, Number(r.pos) - r.record.length + 1 + i, JSON.stringify(record)]);
+        }
+      }
+      for (const r of (await from.query<{ inbox: string; id: string; raw: Buffer }>('SELECT inbox, id, raw FROM letterbox_bodies')).rows) {
+        await to.query('INSERT INTO letterbox_bodies (inbox, id, raw) VALUES ($1, $2, $3)', [r.inbox, r.id, r.raw]);
+      }
+      const reader = await openPgStore({ url, limits: LIMITS });
+      const read = reader.get(sent.id);
+      expect([read?.summary.subject, [...(read?.flags ?? [])], read?.body?.snippet]).toEqual(['from version 1', ['\\Seen'], 'old']);
+      expect((await reader.readRaw(sent.id))?.equals(raw)).toBe(true);
+      // Rows of both versions in one log, read by a node started after.
+      const next = await reader.deliver({ raw, envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } });
+      await reader.close();
+      const later = await openPgStore({ url, limits: LIMITS });
+      expect(later.messages().map((m) => [m.id, m.seq])).toEqual([
+        [sent.id, 1],
+        [next.id, 2],
+      ]);
+      expect(later.get(sent.id)?.body?.snippet).toBe('old');
+      await later.close();
+      const { rows } = await to.query<{ type: string }>("SELECT data_type AS type FROM information_schema.columns WHERE table_name = 'letterbox_log' AND column_name = 'record'");
+      expect(rows).toEqual([{ type: 'json' }]);
+    } finally {
+      await Promise.all([from.end(), to.end()]);
+    }
+  });
+
   it('says in one line why it cannot open an unreachable database', async () => {
     const error = await openPgStore({ url: 'postgres://nobody@127.0.0.1:1/none', limits: LIMITS }).then(
       () => undefined,
