@@ -1,37 +1,109 @@
 import { fold } from '../../mime/fold.js';
-import type { Address, StoredMessage } from '../types.js';
+import { ownCopy } from '../intern.js';
+import type { Address, HeaderSummary, StoredMessage } from '../types.js';
 
-/** Lower-cased header fields of a message, computed once per message and kept beside it. */
+/** Lower-cased header fields of a message, as a search matches them. */
 export interface HeaderHaystack {
-  from: string;
-  to: string;
-  cc: string;
-  bcc: string;
-  replyTo: string;
-  subject: string;
-  messageId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly cc: string;
+  readonly bcc: string;
+  readonly replyTo: string;
+  readonly subject: string;
+  readonly messageId: string;
   /** Everything a plain word is matched against apart from the body. */
-  all: string;
+  readonly all: string;
 }
 
-const cache = new WeakMap<StoredMessage, HeaderHaystack>();
+/** The address fields' text, the same for every message with the same addresses. */
+interface AddressHaystack {
+  readonly from: string;
+  readonly to: string;
+  readonly cc: string;
+  readonly bcc: string;
+  readonly replyTo: string;
+  /** The five joined, as they end `all`. */
+  readonly joined: string;
+  /** The summary's fields it was made from, beside its To list (see byToList). */
+  readonly source: Pick<HeaderSummary, 'from' | 'cc' | 'bcc' | 'replyTo'>;
+}
+
+/**
+ * A message's haystack: its own subject and Message-ID, and address text shared with
+ * every message of the same addresses, so a search index of 200,000 messages keeps
+ * per message little more than the text a plain word is matched against.
+ */
+class MessageHaystack implements HeaderHaystack {
+  constructor(
+    readonly subject: string,
+    readonly messageId: string,
+    readonly all: string,
+    private readonly addresses: AddressHaystack,
+  ) {}
+
+  get from(): string {
+    return this.addresses.from;
+  }
+
+  get to(): string {
+    return this.addresses.to;
+  }
+
+  get cc(): string {
+    return this.addresses.cc;
+  }
+
+  get bcc(): string {
+    return this.addresses.bcc;
+  }
+
+  get replyTo(): string {
+    return this.addresses.replyTo;
+  }
+}
 
 function addresses(list: readonly Address[]): string {
   return fold(list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', '));
 }
 
-export function headerHaystack(message: StoredMessage): HeaderHaystack {
-  let hay = cache.get(message);
-  if (hay) return hay;
-  const s = message.summary;
+/**
+ * Address haystacks by the summary's To list: the store's summaries share their lists
+ * (summary-entry.ts), so messages with the same addresses find one entry here. Weak, so
+ * an entry goes with the last summary holding its list.
+ */
+const byToList = new WeakMap<readonly Address[], AddressHaystack[]>();
+
+/** Entries kept per To list; past it the oldest goes (a summary not from the store shares nothing). */
+const MAX_PER_LIST = 64;
+
+function addressHaystack(s: HeaderSummary): AddressHaystack {
+  let known = byToList.get(s.to);
+  if (!known) byToList.set(s.to, (known = []));
+  for (const hay of known) {
+    const { source } = hay;
+    if (source.from === s.from && source.cc === s.cc && source.bcc === s.bcc && source.replyTo === s.replyTo) return hay;
+  }
   const from = s.from ? addresses([s.from]) : '';
   const to = addresses(s.to);
   const cc = addresses(s.cc);
   const bcc = addresses(s.bcc);
   const replyTo = addresses(s.replyTo);
-  const subject = fold(s.subject);
-  const messageId = fold(s.messageId);
-  hay = { from, to, cc, bcc, replyTo, subject, messageId, all: [subject, from, to, cc, bcc, replyTo].join('\n') };
-  cache.set(message, hay);
+  const joined = ownCopy([from, to, cc, bcc, replyTo].join('\n'));
+  const hay: AddressHaystack = { from, to, cc, bcc, replyTo, joined, source: { from: s.from, cc: s.cc, bcc: s.bcc, replyTo: s.replyTo } };
+  if (known.length >= MAX_PER_LIST) known.shift();
+  known.push(hay);
   return hay;
+}
+
+/**
+ * A message's haystack, made anew on each call: the search index (search-index.ts)
+ * keeps the ones it scans; other callers look at a message or a few.
+ */
+export function headerHaystack(message: StoredMessage): HeaderHaystack {
+  const s = message.summary;
+  const shared = addressHaystack(s);
+  const subject = fold(s.subject);
+  // One string of its own: a concatenation kept as it is would hold its parts and,
+  // once searched, a flat copy beside them.
+  return new MessageHaystack(subject, fold(s.messageId), ownCopy(`${subject}\n${shared.joined}`), shared);
 }
