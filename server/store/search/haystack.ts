@@ -1,5 +1,4 @@
 import { fold } from '../../mime/fold.js';
-import { ownCopy } from '../intern.js';
 import type { Address, HeaderSummary, StoredMessage } from '../types.js';
 
 /** Lower-cased header fields of a message, as a search matches them. */
@@ -11,8 +10,11 @@ export interface HeaderHaystack {
   readonly replyTo: string;
   readonly subject: string;
   readonly messageId: string;
-  /** Everything a plain word is matched against apart from the body. */
-  readonly all: string;
+  /**
+   * Whether any of these fields holds `needle`: what a plain word is matched against
+   * apart from the body. A needle has no line break, so none spans two fields.
+   */
+  holds(needle: string): boolean;
 }
 
 /** The address fields' text, the same for every message with the same addresses. */
@@ -22,24 +24,27 @@ interface AddressHaystack {
   readonly cc: string;
   readonly bcc: string;
   readonly replyTo: string;
-  /** The five joined, as they end `all`. */
+  /** The five joined by line breaks, for a plain word. */
   readonly joined: string;
   /** The summary's fields it was made from, beside its To list (see byToList). */
   readonly source: Pick<HeaderSummary, 'from' | 'cc' | 'bcc' | 'replyTo'>;
 }
 
 /**
- * A message's haystack: its own subject and Message-ID, and address text shared with
- * every message of the same addresses, so a search index of 200,000 messages keeps
- * per message little more than the text a plain word is matched against.
+ * A message's haystack: its own lower-cased subject and Message-ID (the subject itself
+ * when it is lower case already), and address text shared with every message of the
+ * same addresses; a search index of 200,000 messages keeps little more per message.
  */
 class MessageHaystack implements HeaderHaystack {
   constructor(
     readonly subject: string,
     readonly messageId: string,
-    readonly all: string,
     private readonly addresses: AddressHaystack,
   ) {}
+
+  holds(needle: string): boolean {
+    return this.subject.includes(needle) || this.addresses.joined.includes(needle);
+  }
 
   get from(): string {
     return this.addresses.from;
@@ -88,7 +93,7 @@ function addressHaystack(s: HeaderSummary): AddressHaystack {
   const cc = addresses(s.cc);
   const bcc = addresses(s.bcc);
   const replyTo = addresses(s.replyTo);
-  const joined = ownCopy([from, to, cc, bcc, replyTo].join('\n'));
+  const joined = [from, to, cc, bcc, replyTo].join('\n');
   const hay: AddressHaystack = { from, to, cc, bcc, replyTo, joined, source: { from: s.from, cc: s.cc, bcc: s.bcc, replyTo: s.replyTo } };
   if (known.length >= MAX_PER_LIST) known.shift();
   known.push(hay);
@@ -101,9 +106,5 @@ function addressHaystack(s: HeaderSummary): AddressHaystack {
  */
 export function headerHaystack(message: StoredMessage): HeaderHaystack {
   const s = message.summary;
-  const shared = addressHaystack(s);
-  const subject = fold(s.subject);
-  // One string of its own: a concatenation kept as it is would hold its parts and,
-  // once searched, a flat copy beside them.
-  return new MessageHaystack(subject, fold(s.messageId), ownCopy(`${subject}\n${shared.joined}`), shared);
+  return new MessageHaystack(fold(s.subject), fold(s.messageId), addressHaystack(s));
 }
