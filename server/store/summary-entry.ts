@@ -1,57 +1,72 @@
 import type { Address, AddressCounts, HeaderSummary } from './types.js';
 import { intern, internRecord, ownCopy } from './intern.js';
 
+/** The fields of a summary that repeat from message to message. */
+type Addressing = Pick<HeaderSummary, 'from' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'returnPath' | 'counts' | 'truncated'>;
+
 /**
  * A header summary as the index keeps it, one per message for as long as it is stored
  * (hundreds of thousands at once). What repeats from message to message (addresses,
- * address lists, counts, Return-Path) is one shared frozen copy; the Date header is a
+ * address lists, counts, Return-Path) is one shared frozen record; the Date header is a
  * number, a Date made when asked (a Date object costs 96 bytes); the subject and
  * Message-ID are copied out of the header text they were cut from, which would
  * otherwise stay in memory behind them.
  *
- * Every field but `date` is an own property, so `{ ...summary }` copies them (the
- * PostgreSQL log writes a summary that way, giving `date` itself).
+ * Every field is an own enumerable property, as on a plain summary, so `{ ...summary }`
+ * and JSON copy them all (the PostgreSQL log writes a summary that way); those read from
+ * the shared record or the number are accessors, defined alike on every entry (V8 then
+ * gives them all one hidden class and keeps no per-entry property table).
  */
-class SummaryEntry implements HeaderSummary {
+class SummaryEntry {
   readonly messageId: string;
-  readonly from: Address | null;
-  readonly to: Address[];
-  readonly cc: Address[];
-  readonly bcc: Address[];
-  readonly replyTo: Address[];
   readonly subject: string;
-  readonly returnPath: string;
-  readonly counts: AddressCounts;
-  readonly truncated: string;
   /** The Date header in ms since the epoch; NaN when the message has none. */
   readonly #date: number;
+  readonly #addressing: Addressing;
+
+  /** The same descriptors, with the same functions, for every entry (see above). */
+  static readonly #derived: PropertyDescriptorMap = {
+    from: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.from; } },
+    to: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.to; } },
+    cc: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.cc; } },
+    bcc: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.bcc; } },
+    replyTo: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.replyTo; } },
+    date: { enumerable: true, get: function (this: SummaryEntry) { return Number.isNaN(this.#date) ? null : new Date(this.#date); } },
+    returnPath: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.returnPath; } },
+    counts: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.counts; } },
+    truncated: { enumerable: true, get: function (this: SummaryEntry) { return this.#addressing.truncated; } },
+  };
 
   constructor(summary: HeaderSummary) {
     this.messageId = ownCopy(summary.messageId);
-    this.from = summary.from && sharedAddress(summary.from);
-    this.to = sharedAddresses(summary.to);
-    this.cc = sharedAddresses(summary.cc);
-    this.bcc = sharedAddresses(summary.bcc);
-    this.replyTo = sharedAddresses(summary.replyTo);
     this.subject = ownCopy(summary.subject);
-    this.returnPath = intern(ownCopy(summary.returnPath));
-    this.counts = sharedCounts(summary.counts);
-    this.truncated = summary.truncated;
     this.#date = summary.date?.getTime() ?? Number.NaN;
-  }
-
-  get date(): Date | null {
-    return Number.isNaN(this.#date) ? null : new Date(this.#date);
+    this.#addressing = sharedAddressing(summary);
+    Object.defineProperties(this, SummaryEntry.#derived);
   }
 }
 
 /** The compact form of a summary, for the index to keep (see SummaryEntry). */
 export function summaryEntry(summary: HeaderSummary): HeaderSummary {
-  return summary instanceof SummaryEntry ? summary : new SummaryEntry(summary);
+  return summary instanceof SummaryEntry ? summary : (new SummaryEntry(summary) as unknown as HeaderSummary);
 }
 
 /** Shared by every summary whose list is empty (most Cc, Bcc and Reply-To). */
 const NO_ADDRESSES: Address[] = Object.freeze([]) as unknown as Address[];
+
+function sharedAddressing(s: HeaderSummary): Addressing {
+  const record = {
+    from: s.from && sharedAddress(s.from),
+    to: sharedAddresses(s.to),
+    cc: sharedAddresses(s.cc),
+    bcc: sharedAddresses(s.bcc),
+    replyTo: sharedAddresses(s.replyTo),
+    returnPath: intern(ownCopy(s.returnPath)),
+    counts: sharedCounts(s.counts),
+    truncated: s.truncated,
+  };
+  return internRecord(`addressing:${JSON.stringify(record)}`, () => record);
+}
 
 function sharedAddress({ name, address }: Address): Address {
   return internRecord(`address:${JSON.stringify([name, address])}`, () => ({ name: intern(ownCopy(name)), address: intern(ownCopy(address)) }));
