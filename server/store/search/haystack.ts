@@ -31,39 +31,64 @@ interface AddressHaystack {
 }
 
 /**
- * A message's haystack: its own lower-cased subject and Message-ID (the subject itself
- * when it is lower case already), and address text shared with every message of the
- * same addresses; a search index of 200,000 messages keeps little more per message.
+ * A message's haystack: its lower-cased subject (the subject itself when it is lower
+ * case already), and the rest found when a term asks for it: the address text, shared
+ * with every message of the same addresses, and the Message-ID. A scan moves one
+ * haystack from message to message (see search-index.ts), so a search index of
+ * 200,000 messages keeps per message only the subject.
  */
-class MessageHaystack implements HeaderHaystack {
-  constructor(
-    readonly subject: string,
-    readonly messageId: string,
-    private readonly addresses: AddressHaystack,
-  ) {}
+export class MessageHaystack implements HeaderHaystack {
+  #summary: HeaderSummary;
+  #subject: string;
+  #addresses: AddressHaystack | undefined;
+
+  constructor(summary: HeaderSummary, subject: string) {
+    this.#summary = summary;
+    this.#subject = subject;
+  }
+
+  /** The haystack of another message, whose lower-cased subject the caller kept. */
+  moveTo(summary: HeaderSummary, subject: string): this {
+    this.#summary = summary;
+    this.#subject = subject;
+    this.#addresses = undefined;
+    return this;
+  }
+
+  get subject(): string {
+    return this.#subject;
+  }
+
+  get messageId(): string {
+    return fold(this.#summary.messageId);
+  }
 
   holds(needle: string): boolean {
-    return this.subject.includes(needle) || this.addresses.joined.includes(needle);
+    return this.#subject.includes(needle) || this.#shared.joined.includes(needle);
   }
 
   get from(): string {
-    return this.addresses.from;
+    return this.#shared.from;
   }
 
   get to(): string {
-    return this.addresses.to;
+    return this.#shared.to;
   }
 
   get cc(): string {
-    return this.addresses.cc;
+    return this.#shared.cc;
   }
 
   get bcc(): string {
-    return this.addresses.bcc;
+    return this.#shared.bcc;
   }
 
   get replyTo(): string {
-    return this.addresses.replyTo;
+    return this.#shared.replyTo;
+  }
+
+  get #shared(): AddressHaystack {
+    return (this.#addresses ??= addressHaystack(this.#summary));
   }
 }
 
@@ -100,11 +125,12 @@ function addressHaystack(s: HeaderSummary): AddressHaystack {
   return hay;
 }
 
-/**
- * A message's haystack, made anew on each call: the search index (search-index.ts)
- * keeps the ones it scans; other callers look at a message or a few.
- */
+/** A message's subject as a search matches it. */
+export function foldedSubject(message: StoredMessage): string {
+  return fold(message.summary.subject);
+}
+
+/** A message's haystack, made anew on each call, for a caller that looks at a message or a few. */
 export function headerHaystack(message: StoredMessage): HeaderHaystack {
-  const s = message.summary;
-  return new MessageHaystack(fold(s.subject), fold(s.messageId), addressHaystack(s));
+  return new MessageHaystack(message.summary, foldedSubject(message));
 }
