@@ -33,3 +33,13 @@ export function internRecord<T extends object>(key: string, make: () => T): Read
   records.set(key, made);
   return made;
 }
+
+/**
+ * V8 keeps a substring of 13 characters or more as a view of the string it was cut
+ * from, which then stays in memory as long as the substring does: a header value cut
+ * out of a header block would keep the whole block. This is the same text as a string
+ * of its own (through UTF-16, which carries any string exactly).
+ */
+export function ownCopy(text: string): string {
+  return text.length < 13 ? text : Buffer.from(text, 'utf16le').toString('utf16le');
+}

@@ -8,6 +8,7 @@ import { newestMatch, pageNewestFirst } from './page.js';
 import { removeByKeys } from './sorted.js';
 import { intern, internRecord } from './intern.js';
 import { RawArena, type RawHolder } from './raw-arena.js';
+import { summaryEntry } from './summary-entry.js';
 import { SEEN } from './types.js';
 import type {
   BodySummary,
@@ -33,7 +34,8 @@ import type {
  * Kept small because a store holds up to hundreds of thousands of them: the arrival
  * time is a number (a Date object costs 96 bytes; a fresh one is made when asked), an
  * empty flag set and tag list are shared until changed, and the header summary is made
- * from the bytes on first use rather than on the SMTP path (it depends on nothing else).
+ * from the bytes on first use rather than on the SMTP path (it depends on nothing else)
+ * and kept in its compact form (summary-entry.ts).
  */
 class MessageRecord implements FiledMessage, RawHolder {
   body: BodySummary | undefined = undefined;
@@ -59,7 +61,7 @@ class MessageRecord implements FiledMessage, RawHolder {
     summary?: HeaderSummary,
   ) {
     this.#receivedAt = receivedAt.getTime();
-    this.#summary = summary;
+    this.#summary = summary && summaryEntry(summary);
   }
 
   get receivedAt(): Date {
@@ -67,7 +69,7 @@ class MessageRecord implements FiledMessage, RawHolder {
   }
 
   get summary(): HeaderSummary {
-    return (this.#summary ??= summarizeHeaders(this.raw, this.envelope));
+    return (this.#summary ??= summaryEntry(summarizeHeaders(this.raw, this.envelope)));
   }
 
   // The record is its own entry in the catch-all INBOX (see FiledMessage in folders.ts).

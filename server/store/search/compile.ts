@@ -51,7 +51,7 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
   switch (term.prefix) {
     case '': {
       const query = bodyQuery(term.value);
-      return (m, h) => h.all.includes(needle) || (m.body !== undefined && bodyMatches(m.body, query));
+      return (m, h) => h.holds(needle) || (m.body !== undefined && bodyMatches(m.body, query));
     }
     case 'from':
       return field((h) => h.from, needle);
