@@ -17,7 +17,7 @@ export const waitRoutes: RouteModule = (app, api) => {
     const query = c.req.query('query') ?? '';
     let filter: MessagePredicate = () => true;
     if (query.trim() !== '') {
-      const search = searchFrom(c, query);
+      const search = await searchFrom(c, api, query);
       if (!search.ok) return jsonFail(c, 400, search.error);
       filter = search.filter;
     }
