@@ -150,14 +150,16 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
   });
 
-  it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node", async () => {
+  it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node, its search text in the database", async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
     const raw = Buffer.from('From: alice@red.example\r\nSubject: ascii\r\n\r\nPlain words, Nothing Else.\r\n');
     const sent = await a.deliver({ raw, envelope: { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] } });
     await a.setBody(sent.id, AsciiTextBody.of(raw, raw.indexOf('\r\n\r\n') + 4) as AsciiTextBody);
     await until(b, () => b.get(sent.id)?.body !== undefined);
-    expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0, searchText: 'plain words, nothing else. ' });
+    expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0 });
+    expect(a.get(sent.id)?.body).toEqual(b.get(sent.id)?.body);
+    expect(await b.bodiesContaining('words, nothing else. ')).toEqual(new Set([sent.id]));
   });
 
   it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {
