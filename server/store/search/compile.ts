@@ -6,6 +6,8 @@ import { headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
 export type MessagePredicate = (message: StoredMessage) => boolean;
+/** A test of a message offered after the search was compiled: the answer, or a promise of it (see liveTest). */
+export type MessageTest = (message: StoredMessage) => boolean | Promise<boolean>;
 /** A term's test, given the message's header haystack (so a scan that holds them skips the lookup). */
 export type HaystackTest = (message: StoredMessage, hay: HeaderHaystack) => boolean;
 export type CompiledSearch =
@@ -66,6 +68,18 @@ export async function searchIn(store: MailStore, query: string, options: SearchO
   if (!compiled.ok || compiled.bodyTexts.length === 0) return compiled;
   const bodyHits = await storeBodyHits(store, compiled.bodyTexts);
   return bodyHits ? compileSearch(query, { ...options, bodyHits }) : compiled;
+}
+
+/**
+ * A test of messages offered one at a time as they arrive or change (a wait,
+ * --release-auto), for a search compiled earlier. Where the store keeps body text
+ * itself, what it answered then says nothing of a body indexed since: for a message
+ * with a body the store is asked again; without one, its body terms match nothing, as
+ * on any store. Elsewhere the test is the compiled filter, and answers at once.
+ */
+export function liveTest(store: MailStore, query: string, compiled: Extract<CompiledSearch, { ok: true }>, options: SearchOptions = {}): MessageTest {
+  if (compiled.bodyTexts.length === 0 || !store.bodiesContaining) return compiled.filter;
+  return (message) => (message.body === undefined ? compiled.filter(message) : searchIn(store, query, options).then((search) => search.ok && search.filter(message)));
 }
 
 function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {
