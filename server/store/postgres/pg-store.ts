@@ -61,8 +61,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  *
  * A write is queued, then applied under the inbox's cluster lock after catching up
  * (log-table.ts writeLog): the index computes the change exactly as a memory store
- * does, its announcements become log records, and the records and new bodies commit
- * in one transaction with every other write queued meanwhile. Announcements of local
+ * does, its announcements become log records, and the records, new bodies and body
+ * search texts commit in one transaction with every other write queued meanwhile. The
+ * index keeps no search text: body searches ask the database (bodiesContaining). Announcements of local
  * writes wait for the commit, so nothing uncommitted is ever heard of. When a commit
  * fails, the index is rebuilt from the log and the writes reject with
  * StoreUnavailableError.
