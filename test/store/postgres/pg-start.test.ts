@@ -110,7 +110,7 @@ describe.runIf(hasPostgres())('opening the PostgreSQL store', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
-  it('moves the search text of body records written before into the table, the last of each message, and out of the log', async () => {
+  it('copies the search text of body records written before into the table, the last of each message, and keeps none in the index', async () => {
     const url = await postgres.createDatabase();
     const node = await openPgStore({ url, limits: LIMITS });
     const [kept, removed] = [await node.deliver(mail(1)), await node.deliver(mail(2))];
@@ -123,15 +123,15 @@ describe.runIf(hasPostgres())('opening the PostgreSQL store', () => {
     await sql(
       url,
       `DROP TABLE letterbox_body_text; DELETE FROM letterbox_schema WHERE version = ${SCHEMA_VERSION};
-       UPDATE letterbox_log SET record = jsonb_set(record, '{body,searchText}', to_jsonb(lower(record->'body'->>'snippet'))) WHERE record->>'t' = 'body'`,
+       UPDATE letterbox_log SET record = (
+         SELECT json_agg(CASE WHEN e->>'t' = 'body' THEN jsonb_set(e::jsonb, '{body,searchText}', to_jsonb(lower(e->'body'->>'snippet')))::json ELSE e END ORDER BY n)
+         FROM json_array_elements(record) WITH ORDINALITY AS t(e, n))`,
     );
     const upgraded = await openPgStore({ url, limits: LIMITS });
     try {
       expect(upgraded.get(kept.id)?.body).toEqual({ snippet: 'second words', attachments: 0, inline: 0 });
       expect(await upgraded.bodiesContaining('words')).toEqual(new Set([kept.id]));
       expect(await upgraded.bodiesContaining('first')).toEqual(new Set());
-      const left = await sql(url, "SELECT count(*)::int AS n FROM letterbox_log WHERE record->'body' ? 'searchText'");
-      expect(left.rows).toEqual([{ n: 0 }]);
     } finally {
       await upgraded.close();
     }
