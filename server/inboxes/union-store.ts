@@ -358,9 +358,9 @@ class InboxUnion implements UnionStore {
    * What the inboxes that keep body text outside their index find (MailStore.bodiesContaining);
    * the bodies of the others keep their search text and are matched in memory.
    */
-  async bodiesContaining(text: string): Promise<ReadonlySet<MessageId>> {
+  async bodiesContaining(text: string, among?: readonly MessageId[]): Promise<ReadonlySet<MessageId>> {
     const stores = [...this.#followed.keys()].map((inbox) => inbox.store);
-    const found = await Promise.all(stores.map((store) => store.bodiesContaining?.(text)));
+    const found = await Promise.all(stores.map((store) => store.bodiesContaining?.(text, among)));
     return new Set(found.flatMap((ids) => (ids ? [...ids] : [])));
   }
 

@@ -63,13 +63,19 @@ export function bodyTextStatement(client: pg.ClientBase, inbox: string, texts: R
 /**
  * The ids of the inbox's messages whose search text contains `folded` (already folded
  * and white-space collapsed, see bodyQuery): a byte substring test, so nothing in the
- * needle (`%`, `_`, `\`) is a pattern character and nothing needs escaping.
+ * needle (`%`, `_`, `\`) is a pattern character and nothing needs escaping. `among`
+ * narrows it to those messages (a look-up by key, not a scan of the inbox).
  */
-export async function findBodyTexts(db: Queryable, inbox: string, folded: string): Promise<Set<MessageId>> {
-  const { rows } = await db.query<{ id: string }>({
-    name: 'letterbox-body-search',
-    text: 'SELECT id FROM letterbox_body_text WHERE inbox = $1 AND position($2::bytea IN folded) > 0',
-    values: [inbox, Buffer.from(folded, 'utf8')],
-  });
+export async function findBodyTexts(db: Queryable, inbox: string, folded: string, among?: readonly MessageId[]): Promise<Set<MessageId>> {
+  const needle = Buffer.from(folded, 'utf8');
+  const { rows } = await db.query<{ id: string }>(
+    among === undefined
+      ? { name: 'letterbox-body-search', text: 'SELECT id FROM letterbox_body_text WHERE inbox = $1 AND position($2::bytea IN folded) > 0', values: [inbox, needle] }
+      : {
+          name: 'letterbox-body-search-among',
+          text: 'SELECT id FROM letterbox_body_text WHERE inbox = $1 AND id = ANY($3::text[]) AND position($2::bytea IN folded) > 0',
+          values: [inbox, needle, among],
+        },
+  );
   return new Set(rows.map((r) => r.id));
 }

@@ -290,8 +290,8 @@ export class PgStore implements MailStore {
   }
 
   /** Searched in the database, where the body search texts are (MailStore.bodiesContaining). */
-  bodiesContaining(text: string): Promise<ReadonlySet<MessageId>> {
-    return findBodyTexts(this.#options.pool, this.#options.inbox, text);
+  bodiesContaining(text: string, among?: readonly MessageId[]): Promise<ReadonlySet<MessageId>> {
+    return findBodyTexts(this.#options.pool, this.#options.inbox, text, among);
   }
 
   listFolders(login: string): FolderInfo[] {

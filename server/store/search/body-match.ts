@@ -25,15 +25,15 @@ export function bodyQuery(value: string): BodyQuery {
 export type BodyHits = ReadonlyMap<string, ReadonlySet<MessageId>>;
 
 /**
- * Asks the store for the messages holding each query text, when it keeps body text
- * outside its index; undefined when it does not (bodies are matched in memory then).
- * One question per distinct text, asked together.
+ * Asks the store for the messages holding each query text (of `among` only, when
+ * given), when it keeps body text outside its index; undefined when it does not
+ * (bodies are matched in memory then). One question per distinct text, asked together.
  */
-export async function storeBodyHits(store: MailStore, texts: Iterable<string>): Promise<BodyHits | undefined> {
+export async function storeBodyHits(store: MailStore, texts: Iterable<string>, among?: readonly MessageId[]): Promise<BodyHits | undefined> {
   const search = store.bodiesContaining?.bind(store);
   if (!search) return undefined;
   const distinct = [...new Set(texts)];
-  const found = await Promise.all(distinct.map((text) => search(text)));
+  const found = await Promise.all(distinct.map((text) => search(text, among)));
   return new Map(distinct.map((text, i) => [text, found[i] as ReadonlySet<MessageId>]));
 }
 

@@ -74,12 +74,18 @@ export async function searchIn(store: MailStore, query: string, options: SearchO
  * A test of messages offered one at a time as they arrive or change (a wait,
  * --release-auto), for a search compiled earlier. Where the store keeps body text
  * itself, what it answered then says nothing of a body indexed since: for a message
- * with a body the store is asked again; without one, its body terms match nothing, as
- * on any store. Elsewhere the test is the compiled filter, and answers at once.
+ * with a body the store is asked again, of that message only; without one, its body
+ * terms match nothing, as on any store. Elsewhere the test is the compiled filter, and
+ * answers at once.
  */
 export function liveTest(store: MailStore, query: string, compiled: Extract<CompiledSearch, { ok: true }>, options: SearchOptions = {}): MessageTest {
   if (compiled.bodyTexts.length === 0 || !store.bodiesContaining) return compiled.filter;
-  return (message) => (message.body === undefined ? compiled.filter(message) : searchIn(store, query, options).then((search) => search.ok && search.filter(message)));
+  return async (message) => {
+    if (message.body === undefined) return compiled.filter(message);
+    const bodyHits = await storeBodyHits(store, compiled.bodyTexts, [message.id]);
+    const search = compileSearch(query, { ...options, bodyHits });
+    return search.ok && search.filter(message);
+  };
 }
 
 function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {

@@ -175,6 +175,8 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       expect(body).toEqual({ snippet: expect.stringMatching(/^Quarterly report and many/), attachments: 2, inline: 1 });
       expect(JSON.stringify(body).length).toBeLessThan(400);
       expect(await each.bodiesContaining('words and many')).toEqual(new Set([message.id]));
+      expect(await each.bodiesContaining('words and many', [message.id])).toEqual(new Set([message.id]));
+      expect(await each.bodiesContaining('words and many', ['another'])).toEqual(new Set());
     }
     const logged = await postgres.sql('SELECT record FROM letterbox_log WHERE inbox = $1', [`cluster-${inboxes}`]);
     const bodies = logged.rows.flatMap((r: { record: Array<{ t: string; body?: object }> }) => r.record.filter((record) => record.t === 'body'));
