@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { compileSearch, isTimeZone, type MessagePredicate } from '../store/search/compile.js';
+import { isTimeZone, searchIn, type CompiledSearch, type MessagePredicate } from '../store/search/compile.js';
 import type { ParsedMessage } from '../mime/parse.js';
 import type { StoredMessage } from '../store/types.js';
 import type { Api } from './api.js';
@@ -10,12 +10,12 @@ export type Resolved = { ok: true; message: StoredMessage } | { ok: false; statu
 const MISSING = { ok: false, status: 404, message: '404 page not found' } as const;
 
 /** The message an `{ID}` path names; `latest` is the newest, or the newest matching `?query=`. */
-export function resolveMessage(c: Context, api: Api, id: string = c.req.param('ID') ?? ''): Resolved {
+export async function resolveMessage(c: Context, api: Api, id: string = c.req.param('ID') ?? ''): Promise<Resolved> {
   if (id === 'latest') {
     const query = c.req.query('query');
     let filter: MessagePredicate | undefined;
     if (query !== undefined && query.trim() !== '') {
-      const search = searchFrom(c, query);
+      const search = await searchFrom(c, api, query);
       if (!search.ok) return { ok: false, status: 400, message: search.error };
       filter = search.filter;
     }
@@ -34,17 +34,21 @@ export type ResolvedView = { ok: true; message: StoredMessage; parsed: ParsedMes
  * bytes could be read is answered as any missing one.
  */
 export async function resolveParsed(c: Context, api: Api, id?: string): Promise<ResolvedView> {
-  const resolved = resolveMessage(c, api, id);
+  const resolved = await resolveMessage(c, api, id);
   if (!resolved.ok) return resolved;
   const parsed = await api.parsed.get(api.store, resolved.message);
   return parsed ? { ok: true, message: resolved.message, parsed } : MISSING;
 }
 
-/** Compiles a search with the request's `tz` (Mailpit's time zone for before:/after:). */
-export function searchFrom(c: Context, query: string): ReturnType<typeof compileSearch> {
+/**
+ * Compiles a search of the API's store with the request's `tz` (Mailpit's time zone
+ * for before:/after:); body terms are resolved by the store first when it keeps body
+ * text itself (searchIn).
+ */
+export async function searchFrom(c: Context, api: Api, query: string): Promise<CompiledSearch> {
   const tz = c.req.query('tz');
   if (tz && !isTimeZone(tz)) return { ok: false, error: `unknown time zone "${tz}"` };
-  return compileSearch(query, tz ? { timeZone: tz } : {});
+  return searchIn(api.store, query, tz ? { timeZone: tz } : {});
 }
 
 export type Paging = { ok: true; start: number; limit: number } | { ok: false; message: string };

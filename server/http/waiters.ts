@@ -1,9 +1,15 @@
-import type { MessagePredicate } from '../store/search/compile.js';
+import type { MessagePredicate, MessageTest } from '../store/search/compile.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { StoredMessage } from '../store/types.js';
 
-interface Waiter {
+/** What a waiter looks for: `filter` among the messages stored, `test` on each message offered later. */
+export interface WaitSearch {
   filter: MessagePredicate;
+  test: MessageTest;
+}
+
+interface Waiter {
+  test: MessageTest;
   afterSeq: number;
   resolve: (message: StoredMessage | undefined) => void;
 }
@@ -21,7 +27,11 @@ export class Waiters {
       if (this.#waiting.size === 0) return;
       for (const message of messages) {
         for (const waiter of this.#waiting) {
-          if (message.seq > waiter.afterSeq && waiter.filter(message)) this.#settle(waiter, message);
+          if (message.seq <= waiter.afterSeq) continue;
+          const verdict = waiter.test(message);
+          if (verdict === true) this.#settle(waiter, message);
+          // The store is asked (body text kept in a database): a failed question is no match.
+          else if (verdict !== false) verdict.then((yes) => yes && this.#settle(waiter, message), () => undefined);
         }
       }
     };
@@ -42,11 +52,11 @@ export class Waiters {
    * The first message after `afterSeq` that matches (the newest match when afterSeq is 0),
    * at once if one is stored, else when one arrives; undefined after `timeoutMs` or abort.
    */
-  wait(filter: MessagePredicate, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<StoredMessage | undefined> {
-    const existing = afterSeq > 0 ? this.#firstAfter(filter, afterSeq) : this.store.latest(filter);
+  wait(search: WaitSearch, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<StoredMessage | undefined> {
+    const existing = afterSeq > 0 ? this.#firstAfter(search.filter, afterSeq) : this.store.latest(search.filter);
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve) => {
-      const waiter: Waiter = { filter, afterSeq, resolve };
+      const waiter: Waiter = { test: search.test, afterSeq, resolve };
       const timer = setTimeout(() => this.#settle(waiter, undefined), timeoutMs);
       const onAbort = () => this.#settle(waiter, undefined);
       waiter.resolve = (message) => {

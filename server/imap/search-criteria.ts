@@ -6,7 +6,7 @@ import { parseRaw } from '../mime/parse.js';
 import { summariseOffThread } from '../derived/parse-jobs.js';
 import { decodeWords } from '../mime/summary.js';
 import type { MailStore } from '../store/mail-store.js';
-import { bodyMatches, bodyQuery, type BodyQuery } from '../store/search/body-match.js';
+import { bodyMatches, bodyQuery, type BodyHits, type BodyQuery } from '../store/search/body-match.js';
 import { fold } from '../mime/fold.js';
 import { headerHaystack } from '../store/search/haystack.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
@@ -175,6 +175,20 @@ export function needsBody(key: SearchKey): boolean {
   return anyKey(key, (k) => k.kind === 'body' || k.kind === 'text', null);
 }
 
+/** The folded texts of the tree's BODY and TEXT keys: what a store that searches bodies itself is asked. */
+export function bodyTexts(key: SearchKey): string[] {
+  const texts: string[] = [];
+  anyKey(
+    key,
+    (k) => {
+      if (k.kind === 'body' || k.kind === 'text') texts.push(k.query.text);
+      return false;
+    },
+    null,
+  );
+  return texts;
+}
+
 export function usesModseq(key: SearchKey): boolean {
   return anyKey(key, (k) => k.kind === 'modseq', null);
 }
@@ -218,6 +232,8 @@ export interface Candidate {
   inUid: (set: SequenceSet) => boolean;
   /** The body summary, when the key needs it. */
   body: BodySummary | undefined;
+  /** The store's answers for the key's body texts, when it keeps body text outside its index (storeBodyHits). */
+  bodyHits: BodyHits | undefined;
   /** The message's bytes, when the key reads them (see readsBytes). */
   raw: Buffer | undefined;
 }
@@ -261,10 +277,10 @@ export function matches(key: SearchKey, c: Candidate): boolean {
     case 'subject':
       return headerHaystack(c.message).subject.includes(key.text);
     case 'body':
-      return c.body !== undefined && bodyMatches(c.body, key.query, c.raw);
+      return c.body !== undefined && bodyMatches(c.message.id, c.body, key.query, c.bodyHits, c.raw);
     case 'text': {
       const raw = bytesGiven(c.raw);
-      return (c.body !== undefined && bodyMatches(c.body, key.query, raw)) || decodeWords(raw.subarray(0, headerEnd(raw)).toString('utf8')).toLowerCase().includes(key.text);
+      return (c.body !== undefined && bodyMatches(c.message.id, c.body, key.query, c.bodyHits, raw)) || decodeWords(raw.subarray(0, headerEnd(raw)).toString('utf8')).toLowerCase().includes(key.text);
     }
     case 'date': {
       const day = key.on === 'internal' ? dayOf(c.message.receivedAt) : sentDay(c.message, c.raw);

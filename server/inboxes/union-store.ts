@@ -354,6 +354,16 @@ class InboxUnion implements UnionStore {
     return message ? message.inbox.store.readRaw(id) : Promise.resolve(undefined);
   }
 
+  /**
+   * What the inboxes that keep body text outside their index find (MailStore.bodiesContaining);
+   * the bodies of the others keep their search text and are matched in memory.
+   */
+  async bodiesContaining(text: string, among?: readonly MessageId[]): Promise<ReadonlySet<MessageId>> {
+    const stores = [...this.#followed.keys()].map((inbox) => inbox.store);
+    const found = await Promise.all(stores.map((store) => store.bodiesContaining?.(text, among)));
+    return new Set(found.flatMap((ids) => (ids ? [...ids] : [])));
+  }
+
   // ---- Folders: none. IMAP and POP3 sign in to one inbox (USER/INBOX) -------------------
 
   listFolders(): FolderInfo[] {

@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import type { BodySummary } from './types.js';
+import { SEARCH_TEXT_MAX } from './body-text.js';
 import { fold } from './fold.js';
 
 /**
@@ -84,13 +85,18 @@ export class AsciiTextBody implements BodySummary {
    */
   contains(needle: BodyNeedle, raw: Buffer = this.raw): boolean {
     if (!needle.ascii) return false;
-    if (!this.upper && needle.bytes !== undefined) return raw.indexOf(needle.bytes, this.start) >= 0;
+    if (!this.upper && needle.bytes !== undefined) return raw.subarray(0, this.#searchEnd(raw)).indexOf(needle.bytes, this.start) >= 0;
     const text = this.upper ? this.#text(raw).toLowerCase() : this.#text(raw);
     return needle.plain !== undefined ? text.includes(needle.plain) : needle.pattern.test(text);
   }
 
+  /** The text search reads: the body up to SEARCH_TEXT_MAX characters (one per byte here), as other summaries keep it. */
   #text(raw: Buffer = this.raw): string {
-    return raw.toString('latin1', this.start);
+    return raw.toString('latin1', this.start, this.#searchEnd(raw));
+  }
+
+  #searchEnd(raw: Buffer): number {
+    return Math.min(raw.length, this.start + SEARCH_TEXT_MAX);
   }
 }
 

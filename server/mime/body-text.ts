@@ -51,6 +51,9 @@ export function htmlToText(html: string): string {
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
       if (name[0] === '#') {
         const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+        // A surrogate is no character: HTML reads its reference as U+FFFD (WHATWG HTML
+        // §13.2.5.80), and a lone one would not survive the trip to UTF-8 (a database).
+        if (code >= 0xd800 && code <= 0xdfff) return '\uFFFD';
         return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
       }
       return ENTITIES[name.toLowerCase()] ?? whole;
@@ -76,10 +79,27 @@ export function snippetOf(text: string, max = 250): string {
 }
 
 /**
- * The body summary of decoded text: snippet, counts, and the folded search text.
- * Collapsing white space before folding keeps searchText one flat string: replacing in
- * fold()'s (normalised) result left a string tree about 17 times the text's size.
+ * How much of a body's decoded text body search reads: its first 1 MiB characters (a
+ * long book). It bounds what a message keeps for search, in memory or in a database
+ * row, whatever the message size limit is (none at --smtp-max-size 0); past it, the
+ * rest of a body is not searched. Both stores cut at the same place (AsciiTextBody
+ * reads its bytes only this far), so they find the same messages.
  */
+export const SEARCH_TEXT_MAX = 1024 * 1024;
+
+/**
+ * The text body search matches: the first SEARCH_TEXT_MAX characters of the decoded
+ * text (never splitting a surrogate pair), each run of white space one space, folded.
+ * Collapsing white space before folding keeps it one flat string: replacing in fold()'s
+ * (normalised) result left a string tree about 17 times the text's size.
+ */
+export function searchTextOf(text: string): string {
+  let end = Math.min(text.length, SEARCH_TEXT_MAX);
+  if (end < text.length && SURROGATE.test(text.charAt(end - 1)) && text.charCodeAt(end - 1) < 0xdc00) end--;
+  return fold((end < text.length ? text.slice(0, end) : text).replace(/\s+/g, ' '));
+}
+
+/** The body summary of decoded text: snippet, counts, and the folded search text. */
 export function summaryOfText(text: string, attachments: number, inline: number): BodySummary {
-  return { snippet: snippetOf(text), attachments, inline, searchText: fold(text.replace(/\s+/g, ' ')) };
+  return { snippet: snippetOf(text), attachments, inline, searchText: searchTextOf(text) };
 }

@@ -57,6 +57,11 @@ export interface BodySummary {
   attachments: number;
   /** Count of inline parts. */
   inline: number;
-  /** Lower-cased decoded text used by full-text search: text body, or HTML reduced to text. */
-  searchText: string;
+  /**
+   * Lower-cased decoded text used by full-text search: text body, or HTML reduced to
+   * text (see searchTextOf). Absent where the store keeps it outside its index: the
+   * PostgreSQL store keeps it in the database and searches it there
+   * (MailStore.bodiesContaining), so a node holds nothing that grows with a body.
+   */
+  searchText?: string;
 }

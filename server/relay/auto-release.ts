@@ -64,7 +64,18 @@ export class AutoRelease {
   #offer(message: StoredMessage): void {
     // Mail filed by IMAP APPEND (a client's own copy) is not new mail to pass on.
     if (message.client.via === 'imap' || this.#seen.has(message.id)) return;
-    if (!this.#options.filter(message)) return;
+    const verdict = this.#options.filter(message);
+    if (verdict === true) this.#accept(message);
+    else if (verdict !== false) {
+      // The store was asked (body text kept in a database); by its answer the message may have matched already, or this may be stopped.
+      verdict.then(
+        (yes) => yes && this.#off.length > 0 && !this.#seen.has(message.id) && this.#accept(message),
+        (error: unknown) => this.#options.logger.warn('auto-release could not search a message body', { message: message.id, error: String(error) }),
+      );
+    }
+  }
+
+  #accept(message: StoredMessage): void {
     this.#seen.add(message.id);
     if (this.waiting >= this.#options.maxQueue) {
       this.#options.logger.warn('auto-release queue full, message not released', { message: message.id, queue: this.waiting });

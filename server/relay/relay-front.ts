@@ -79,7 +79,7 @@ export function createRelayFront(context: FrontContext, config: RelayConfig): Re
     ownEndpoints: () => (context.listeners?.() ?? []).filter((l) => l.name === 'smtp' || l.name === 'smtps'),
   });
   const auto = config.releaseAuto
-    ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
+    ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto, store), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
   let journal: Promise<ReleaseJournal> | undefined;
   return {

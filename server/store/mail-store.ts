@@ -104,6 +104,21 @@ export interface MailStore {
   /** The exact bytes of a message, or undefined once it is gone. */
   readRaw(id: MessageId): Promise<Buffer | undefined>;
 
+  // ---- Body search (asynchronous, optional) -------------------------------------------
+
+  /**
+   * Present on a store that keeps body search text outside its index (the PostgreSQL
+   * store keeps it in the database, so a node's memory does not grow with bodies): the
+   * ids of the indexed messages whose search text (BodySummary.searchText, as
+   * searchTextOf makes it) contains `text`, a needle already folded and white-space
+   * collapsed (bodyQuery); with `among`, only of those messages (a message just
+   * indexed, tested by a wait). A search resolves its body terms through this before its
+   * synchronous scan (store/search/body-match.ts). Absent, as on the memory store,
+   * body terms are matched in each message's summary in memory; a summary that keeps
+   * its search text is matched in it even when present (a union of inboxes).
+   */
+  bodiesContaining?(text: string, among?: readonly MessageId[]): Promise<ReadonlySet<MessageId>>;
+
   // ---- Folders (DESIGN.md "Mailboxes"; RFC 3501 §6.3) ----------------------------------
 
   /** The folders of a login, special-use ones first. Every login has INBOX and the RFC 6154 ones. */

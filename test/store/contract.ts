@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { summaryOfText } from '../../server/mime/body-text.js';
 import type { MailStore } from '../../server/store/mail-store.js';
+import { searchIn } from '../../server/store/search/compile.js';
 import type { RemoveReason, StoredMessage, StoreEvents, StoreLimits } from '../../server/store/types.js';
 
 /**
@@ -378,6 +380,93 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folder(login, 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, expect.any(String)], [3, third.id]]);
         await store.clear();
         expect(store.folder(login, 'INBOX')?.uidNext).toBe(4);
+      });
+    });
+
+    describe('body search', () => {
+      /** A message whose body the indexer summarised as `text` (what it hands setBody). */
+      const indexed = async (store: MailStore, n: number, text: string) => {
+        const message = await deliver(store, n);
+        await store.setBody(message.id, summaryOfText(text, 0, 0));
+        return message.id;
+      };
+      /** The ids a Mailpit search finds, newest first, asked as the API asks (searchIn). */
+      const found = async (store: MailStore, query: string) => {
+        const search = await searchIn(store, query);
+        if (!search.ok) throw new Error(search.error);
+        return store.list({ limit: 0, filter: search.filter }).items.map((m) => m.id);
+      };
+
+      it('finds a phrase across a line break, whatever its case and white space', async () => {
+        const store = await open();
+        const broken = await indexed(store, 1, 'Dear Bob,\r\n\r\nThe Invoice\r\n\t  Number is 42.');
+        const comma = await indexed(store, 2, 'the invoice, number 42');
+        expect(await found(store, '"invoice number"')).toEqual([broken]);
+        expect(await found(store, 'INVOICE "number is 42"')).toEqual([broken]);
+        expect(await found(store, '-"invoice number" invoice')).toEqual([comma]);
+      });
+
+      it('folds non-ASCII text the same way (Unicode case, composed and decomposed letters)', async () => {
+        const store = await open();
+        // The body spells ü decomposed (u + U+0308), the search composed; É upper, é lower.
+        const german = await indexed(store, 1, 'Grüße aus Ko\u0308ln und ÉCOLE');
+        const greek = await indexed(store, 2, 'ΚΑΛΗΜΈΡΑ κόσμε');
+        expect(await found(store, 'köln')).toEqual([german]);
+        expect(await found(store, 'GRÜSSE')).toEqual([]);
+        expect(await found(store, 'grüße')).toEqual([german]);
+        expect(await found(store, '"und école"')).toEqual([german]);
+        expect(await found(store, 'καλημέρα')).toEqual([greek]);
+        expect(await found(store, 'ü')).toEqual([german]);
+      });
+
+      it('takes %, _ and \\ in a needle as themselves', async () => {
+        const store = await open();
+        const percent = await indexed(store, 1, 'rate 100% done');
+        await indexed(store, 2, 'rate 100x done, 1000 done');
+        const underscore = await indexed(store, 3, 'snake_case');
+        await indexed(store, 4, 'snakeXcase');
+        const backslash = await indexed(store, 5, 'C:\\temp\\x');
+        expect(await found(store, '100%')).toEqual([percent]);
+        expect(await found(store, '"0% d"')).toEqual([percent]);
+        expect(await found(store, 'e_c')).toEqual([underscore]);
+        expect(await found(store, 'c:\\temp')).toEqual([backslash]);
+        expect(await found(store, '\\x')).toEqual([backslash]);
+        expect(await found(store, '%')).toEqual([percent]);
+        expect(await found(store, '_')).toEqual([underscore]);
+      });
+
+      it('searches a body holding characters a database text type refuses (U+0000)', async () => {
+        const store = await open();
+        const id = await indexed(store, 1, 'before\u0000after');
+        expect(await found(store, 'after')).toEqual([id]);
+        expect(await found(store, 'before\u0000after')).toEqual([id]);
+      });
+
+      it('finds nothing of a message not indexed yet, nor of one removed', async () => {
+        const store = await open();
+        await deliver(store, 1);
+        const kept = await indexed(store, 2, 'quarterly report');
+        const removed = await indexed(store, 3, 'quarterly report');
+        expect(await found(store, 'quarterly')).toEqual([removed, kept]);
+        await store.remove([removed]);
+        expect(await found(store, 'quarterly')).toEqual([kept]);
+      });
+
+      it('finds nothing of what was cleared, and the new messages after', async () => {
+        const store = await open();
+        await indexed(store, 1, 'weekly digest');
+        await store.clear();
+        expect(await found(store, 'digest')).toEqual([]);
+        const after = await indexed(store, 2, 'weekly digest');
+        expect(await found(store, 'digest')).toEqual([after]);
+      });
+
+      it('replaces the text when a body is indexed again', async () => {
+        const store = await open();
+        const id = await indexed(store, 1, 'first draft');
+        await store.setBody(id, summaryOfText('final version', 0, 0));
+        expect(await found(store, 'draft')).toEqual([]);
+        expect(await found(store, 'final')).toEqual([id]);
       });
     });
   });

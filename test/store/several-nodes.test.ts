@@ -130,6 +130,32 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     await hook.calledTimes(before + 3);
     expect(hook.subjects().sort()).toEqual(['across nodes', 'hook from A', 'hook from A again', 'hook from B', 'idle on B', 'live on B']);
   });
+
+  it('a body searched on node B finds a message node A accepted and indexed: wait, search and IMAP SEARCH BODY', async () => {
+    // Body words only (no header holds them), a phrase across a line break, non-ASCII.
+    const text = 'Zahlungserinnerung für\r\nRechnung 77 — bitte überweisen';
+    // Asked on B before the message exists: the wait is answered once A's indexer has run.
+    const waited = b.client.waitForMessage({ query: '"für rechnung 77"', timeout: 20_000 });
+    await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'dora@blue.example', subject: 'reminder', text });
+    const found = await waited;
+    expect(found.Subject).toBe('reminder');
+    const searched = await b.client.search({ query: '"FÜR RECHNUNG 77" überweisen' });
+    expect(searched.messages.map((m) => m.ID)).toEqual([found.ID]);
+    expect((await b.client.search({ query: '"für rechnung 78"' })).messages).toEqual([]);
+    const client = new ImapFlow({ host: '127.0.0.1', port: b.addresses.imap?.port ?? 0, secure: false, auth: { user: 'dora@blue.example', pass: 'any' }, logger: false });
+    await client.connect();
+    try {
+      await client.mailboxOpen('INBOX');
+      const uids = (await client.search({ body: 'Für Rechnung 77' }, { uid: true })) || [];
+      expect(uids).toHaveLength(1);
+      const fetched = await client.fetchOne(String(uids[0]), { envelope: true }, { uid: true });
+      expect(fetched && fetched.envelope?.subject).toBe('reminder');
+      expect(await client.search({ body: 'rechnung 78' }, { uid: true })).toEqual([]);
+      expect(await client.search({ not: { body: 'überweisen' } }, { uid: true })).toEqual([]);
+    } finally {
+      await client.logout();
+    }
+  });
 });
 
 describe.runIf(hasPostgres())('several nodes with team inboxes on one database', () => {

@@ -12,13 +12,13 @@ import { fail } from '../respond.js';
  * is left out). Letterbox only; Mailpit has `dump`.
  */
 export const exportRoutes: RouteModule = (app, api) => {
-  app.get('/api/v1/export', (c) => {
+  app.get('/api/v1/export', async (c) => {
     const format = (c.req.query('format') ?? 'mbox') as ArchiveFormat;
     if (!ARCHIVE_FORMATS.includes(format)) return fail(c, 400, `format must be ${ARCHIVE_FORMATS.join(' or ')}`);
     const query = c.req.query('query') ?? '';
     let messages: readonly StoredMessage[] = api.store.messages();
     if (query.trim() !== '') {
-      const search = searchFrom(c, query);
+      const search = await searchFrom(c, api, query);
       if (!search.ok) return fail(c, 400, search.error);
       messages = messages.filter(search.filter);
     } else {

@@ -60,7 +60,7 @@ function findParsedPart(parsed: ParsedMessage, partId: string): ParsedPart | und
 }
 
 async function withMessage(c: Context, api: Api) {
-  const resolved = resolveMessage(c, api);
+  const resolved = await resolveMessage(c, api);
   if (!resolved.ok) return { response: fail(c, resolved.status, resolved.message) } as const;
   return { message: resolved.message } as const;
 }

@@ -45,10 +45,10 @@ function list(c: Context, api: Api, search?: Extract<CompiledSearch, { ok: true 
 export const messagesRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/messages', (c) => list(c, api));
 
-  app.get('/api/v1/search', (c) => {
+  app.get('/api/v1/search', async (c) => {
     const query = c.req.query('query') ?? '';
     if (query.trim() === '') return fail(c, 400, 'Error: no search query');
-    const search = searchFrom(c, query);
+    const search = await searchFrom(c, api, query);
     if (!search.ok) return fail(c, 400, search.error);
     return list(c, api, search);
   });
@@ -56,7 +56,7 @@ export const messagesRoutes: RouteModule = (app, api) => {
   app.delete('/api/v1/search', async (c) => {
     const query = c.req.query('query') ?? '';
     if (query.trim() === '') return fail(c, 400, 'Error: no search query');
-    const search = searchFrom(c, query);
+    const search = await searchFrom(c, api, query);
     if (!search.ok) return fail(c, 400, search.error);
     const ids = api.search.page(search, { limit: 0 }).items.map((m) => m.id);
     await api.store.remove(ids, 'deleted');
@@ -75,7 +75,7 @@ export const messagesRoutes: RouteModule = (app, api) => {
     let ids: readonly string[];
     if (IDs.length > 0) ids = IDs;
     else if (Search !== undefined) {
-      const search = searchFrom(c, Search);
+      const search = await searchFrom(c, api, Search);
       if (!search.ok) return jsonFail(c, 400, search.error);
       ids = api.store.list({ limit: 0, filter: search.filter }).items.map((m) => m.id);
     } else ids = api.store.messages().map((m) => m.id);

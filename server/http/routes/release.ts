@@ -82,8 +82,8 @@ export const releaseRoutes: RouteModule = (app, api) => {
     return outcomeResponse(c, outcome);
   });
 
-  app.get('/api/v1/message/:ID/releases', (c) => {
-    const resolved = resolveMessage(c, api);
+  app.get('/api/v1/message/:ID/releases', async (c) => {
+    const resolved = await resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const service = api.release;
     return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) } satisfies ReleasesResponse);

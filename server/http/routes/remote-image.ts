@@ -24,7 +24,7 @@ const MAX_URL_LENGTH = 8192;
  */
 export const remoteImageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/remote-image', async (c) => {
-    const resolved = resolveMessage(c, api);
+    const resolved = await resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const urls = c.req.queries('url') ?? [];
     const known = Object.keys(c.req.queries()).filter((name) => name !== 'url');

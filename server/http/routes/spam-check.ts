@@ -10,7 +10,7 @@ import { fail, notFound } from '../respond.js';
 export const spamCheckRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/sa-check', async (c) => {
     if (!api.spam) return notFound(c);
-    const resolved = resolveMessage(c, api);
+    const resolved = await resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const report = await api.spam.check(api.store, resolved.message.id);
     return report ? c.json(report) : notFound(c);

@@ -37,7 +37,7 @@ export const viewRoutes: RouteModule = (app, api) => {
   app.get('/view/:file', async (c) => {
     if (c.req.param('file') === 'latest') {
       // Mailpit's shortcut: the web inbox showing the newest (matching) message.
-      const resolved = resolveMessage(c, api, 'latest');
+      const resolved = await resolveMessage(c, api, 'latest');
       if (!resolved.ok) return fail(c, resolved.status, resolved.message);
       return c.redirect(`${api.config.webroot}?m=${encodeURIComponent(resolved.message.id)}`, 302);
     }

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../lib/options.js';
-import type { MessagePredicate } from '../../store/search/compile.js';
+import { liveTest, type MessagePredicate, type MessageTest } from '../../store/search/compile.js';
 import type { RouteModule } from '../api.js';
 import { summaryDto } from '../../shapes/mailpit-json.js';
 import { searchFrom } from '../resolve.js';
@@ -16,10 +16,13 @@ export const waitRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/wait', async (c) => {
     const query = c.req.query('query') ?? '';
     let filter: MessagePredicate = () => true;
+    let test: MessageTest = filter;
     if (query.trim() !== '') {
-      const search = searchFrom(c, query);
+      const search = await searchFrom(c, api, query);
       if (!search.ok) return jsonFail(c, 400, search.error);
       filter = search.filter;
+      const tz = c.req.query('tz');
+      test = liveTest(api.store, query, search, tz ? { timeZone: tz } : {});
     }
     let afterSeq = 0;
     const after = c.req.query('after');
@@ -33,7 +36,7 @@ export const waitRoutes: RouteModule = (app, api) => {
     if (timeoutMs === undefined) return jsonFail(c, 400, `timeout must be a duration such as 30s or 500ms, got "${timeoutText}"`);
     api.metrics.front.waiters++;
     try {
-      const found = await api.waiters.wait(filter, afterSeq, Math.min(timeoutMs, api.config.waitMaxTimeout), c.req.raw.signal);
+      const found = await api.waiters.wait({ filter, test }, afterSeq, Math.min(timeoutMs, api.config.waitMaxTimeout), c.req.raw.signal);
       if (!found) return jsonFail(c, 408, 'no matching message arrived before the timeout');
       return c.json(summaryDto(found));
     } finally {

@@ -4,7 +4,8 @@ import type { MailboxView } from '../mailbox-view.js';
 import type { Reader } from '../parser.js';
 import type { StoredMessage } from '../../store/types.js';
 import { BYTES_WINDOW, readBytes } from '../held-bytes.js';
-import { bodySummary, matches, mayReadBytes, needsBody, readSearchKey, readsBytes, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
+import { storeBodyHits } from '../../store/search/body-match.js';
+import { bodySummary, bodyTexts, matches, mayReadBytes, needsBody, readSearchKey, readsBytes, usesModseq, type Candidate, type SearchKey } from '../search-criteria.js';
 import type { SearchContext } from '../search-context.js';
 import { esearchLine, partialSlice, readReturnOptions, type ReturnOptions } from '../search-return.js';
 import type { SequenceSet } from '../sequence-set.js';
@@ -129,6 +130,8 @@ export async function evaluate(session: Session, view: MailboxView, key: SearchK
     inSeq: (set: SequenceSet) => inSet(seqCache, set, index, false),
     inUid: (set: SequenceSet) => inSet(uidCache, set, index, true),
     body: undefined,
+    // Asked before the scan: a store that keeps body text outside its index searches it there.
+    bodyHits: body ? await storeBodyHits(session.store, bodyTexts(key)) : undefined,
     raw: undefined,
   };
   const reads = mayReadBytes(key);

@@ -1,6 +1,7 @@
 import { foldersRecord, messageFields } from '../journal/durable-store.js';
 import type { MemoryStore } from '../memory-store.js';
-import type { BodySummary, StoredMessage, StoreEvents } from '../types.js';
+import type { StoredMessage, StoreEvents } from '../types.js';
+import { indexedBody } from './body-text.js';
 import { summaryToJson, type LogRecord } from './log-record.js';
 
 export const STORE_EVENTS = ['delivered', 'indexed', 'flags', 'tags', 'removed', 'cleared', 'filed', 'unfiled', 'folders'] as const satisfies ReadonlyArray<keyof StoreEvents>;
@@ -33,17 +34,9 @@ export function captureRecords(index: MemoryStore, into: () => LogRecord[] | und
     index.on('tags', ({ messages }) => messages.forEach(state)),
     index.on('removed', ({ messages, reason }) => add({ t: 'remove', ids: messages.map((m) => m.id), reason })),
     index.on('cleared', () => add({ t: 'clear' })),
-    index.on('indexed', ({ message }) => message.body && add({ t: 'body', id: message.id, body: bodyToJson(message.body) })),
+    index.on('indexed', ({ message }) => message.body && add({ t: 'body', id: message.id, body: indexedBody(message.body) })),
   ];
   return () => offs.forEach((off) => off());
-}
-
-/**
- * A body summary as plain data: some summaries are views over the message's bytes
- * (mime/ascii-text-body.ts) that hold the message itself and cannot become JSON.
- */
-function bodyToJson(body: BodySummary): BodySummary {
-  return { snippet: body.snippet, attachments: body.attachments, inline: body.inline, searchText: body.searchText };
 }
 
 function messageRecord(index: MemoryStore, message: StoredMessage): LogRecord {

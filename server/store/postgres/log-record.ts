@@ -13,7 +13,8 @@ type JournalMessage = Extract<JournalRecord, { t: 'msg' }>;
  * - `msg` carries no bytes (those are in letterbox_bodies) but the size and header
  *   summary, so a node loads its index without reading a single body;
  * - `remove` says why, so every node announces a prune as a prune;
- * - `body` shares the body summary the delivering node's indexer made;
+ * - `body` shares the body summary the delivering node's indexer made, without its
+ *   search text (in letterbox_body_text: body-text.ts);
  * - `modseq` hands out a mod-sequence cluster-wide (MailStore.nextModseq).
  */
 export type LogRecord =

@@ -1,5 +1,6 @@
 import type { MemoryStore } from '../memory-store.js';
 import type { StoredMessage, StoreEvents } from '../types.js';
+import { indexedBody } from './body-text.js';
 import { summaryFromJson, type LogRecord } from './log-record.js';
 
 export type Announce = <K extends keyof StoreEvents>(event: K, payload: StoreEvents[K]) => void;
@@ -64,7 +65,7 @@ export function applyRecords(index: MemoryStore, records: Iterable<LogRecord>, a
         void index.clear();
         break;
       case 'body':
-        void index.setBody(r.id, r.body);
+        void index.setBody(r.id, indexedBody(r.body));
         break;
       case 'modseq':
         if (r.modseq > index.modseq) void index.nextModseq(r.modseq - index.modseq);

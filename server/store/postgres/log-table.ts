@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { bodyTextStatement } from './body-text.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
@@ -53,6 +54,8 @@ export interface LogBatch {
   deleted: readonly string[];
   /** Whether the batch removed everything stored before it. */
   cleared: boolean;
+  /** Body search texts the batch made, of messages still there at its end (body-text.ts). */
+  texts: ReadonlyMap<string, string>;
 }
 
 export interface LogTransaction {
@@ -126,6 +129,8 @@ function appendAndCommit(client: pg.ClientBase, inbox: string, first: number, ba
     const rows = [...batch.bodies].map(([id, raw]) => `(${where}, ${client.escapeLiteral(id)}, ${byteaLiteral(raw)})`);
     statements.push(`INSERT INTO letterbox_bodies (inbox, id, raw) VALUES ${rows.join(', ')}`);
   }
+  // After the bodies: a text belongs to a stored message (a foreign key).
+  if (batch.texts.size > 0) statements.push(bodyTextStatement(client, inbox, batch.texts));
   // One row for the batch, at its last position: a row and an index entry less per record
   // to write, and to read back on every other node. Readers ask for rows after the last
   // position they applied, always a row's end.

@@ -20,6 +20,7 @@ import type {
 } from '../types.js';
 import { StoreUnavailableError } from '../unavailable.js';
 import type { BodyCache, BodyShelf } from './body-cache.js';
+import { findBodyTexts, indexedBody } from './body-text.js';
 import { ChangeFeed } from './change-feed.js';
 import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
@@ -60,8 +61,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  *
  * A write is queued, then applied under the inbox's cluster lock after catching up
  * (log-table.ts writeLog): the index computes the change exactly as a memory store
- * does, its announcements become log records, and the records and new bodies commit
- * in one transaction with every other write queued meanwhile. Announcements of local
+ * does, its announcements become log records, and the records, new bodies and body
+ * search texts commit in one transaction with every other write queued meanwhile. The
+ * index keeps no search text: body searches ask the database (bodiesContaining). Announcements of local
  * writes wait for the commit, so nothing uncommitted is ever heard of. When a commit
  * fails, the index is rebuilt from the log and the writes reject with
  * StoreUnavailableError.
@@ -94,10 +96,11 @@ export class PgStore implements MailStore {
   /** Another node committed while this one was writing (see changed()). */
   #heardWhileWriting = false;
 
-  // While a batch of local writes is applied: its records, held announcements and new bodies.
+  // While a batch of local writes is applied: its records, held announcements, new bodies and body search texts.
   #records: LogRecord[] | undefined;
   #held: Array<() => void> | undefined;
   #bodies: Map<string, Buffer> | undefined;
+  #texts: Map<string, string> | undefined;
 
   constructor(options: PgStoreOptions) {
     this.#options = options;
@@ -181,8 +184,14 @@ export class PgStore implements MailStore {
     return this.#write(() => this.#index.setTags(named, wanted));
   }
 
+  /** The index keeps the summary without its search text, which goes to the database with the batch (body-text.ts). */
   setBody(id: MessageId, body: BodySummary): Promise<void> {
-    return this.#write(async () => void (await this.#index.setBody(id, body)));
+    const text = body.searchText;
+    const kept = indexedBody(body);
+    return this.#write(async () => {
+      await this.#index.setBody(id, kept);
+      if (text !== undefined && this.#index.get(id)) this.#texts?.set(id, text);
+    });
   }
 
   remove(ids: Iterable<MessageId>, reason?: RemoveReason): Promise<number> {
@@ -280,6 +289,11 @@ export class PgStore implements MailStore {
     return this.#cache.read(id);
   }
 
+  /** Searched in the database, where the body search texts are (MailStore.bodiesContaining). */
+  bodiesContaining(text: string, among?: readonly MessageId[]): Promise<ReadonlySet<MessageId>> {
+    return findBodyTexts(this.#options.pool, this.#options.inbox, text, among);
+  }
+
   listFolders(login: string): FolderInfo[] {
     return this.#index.listFolders(login);
   }
@@ -357,6 +371,7 @@ export class PgStore implements MailStore {
     const outcomes: Outcome[] = [];
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
+    const texts = new Map<string, string>();
     try {
       if (this.#stale) await this.#rebuild();
       const last = await writeLog(this.#options.pool, this.#options.inbox, {
@@ -365,7 +380,7 @@ export class PgStore implements MailStore {
         apply: async () => {
           batch = take();
           const records: LogRecord[] = [];
-          [this.#records, this.#held, this.#bodies] = [records, held, bodies];
+          [this.#records, this.#held, this.#bodies, this.#texts] = [records, held, bodies, texts];
           try {
             for (const write of batch) {
               try {
@@ -375,9 +390,9 @@ export class PgStore implements MailStore {
               }
             }
           } finally {
-            [this.#records, this.#held, this.#bodies] = [undefined, undefined, undefined];
+            [this.#records, this.#held, this.#bodies, this.#texts] = [undefined, undefined, undefined, undefined];
           }
-          return this.#batchOf(this.#foldersFirst(records), bodies);
+          return this.#batchOf(this.#foldersFirst(records), bodies, texts);
         },
       });
       if (last !== undefined) this.#applied = last;
@@ -419,11 +434,12 @@ export class PgStore implements MailStore {
     return ordered;
   }
 
-  /** What a batch's records mean for the bodies table. */
-  #batchOf(records: LogRecord[], delivered: Map<string, Buffer>): LogBatch {
+  /** What a batch's records mean for the bodies and body text tables. */
+  #batchOf(records: LogRecord[], delivered: Map<string, Buffer>, indexed: Map<string, string>): LogBatch {
     const bodies = new Map([...delivered].filter(([id]) => this.#index.get(id) !== undefined));
+    const texts = new Map([...indexed].filter(([id]) => this.#index.get(id) !== undefined));
     const deleted = records.flatMap((r) => (r.t === 'remove' ? r.ids.filter((id) => !delivered.has(id)) : []));
-    return { records, bodies, deleted, cleared: records.some((r) => r.t === 'clear') };
+    return { records, bodies, deleted, cleared: records.some((r) => r.t === 'clear'), texts };
   }
 
   /** Runs `task` when nothing else is changing the index. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { BODY_TEXT_MIGRATION } from './body-text.js';
 
 /**
  * The schema, as numbered migrations: each runs once per database, in order, in a
@@ -35,6 +36,8 @@ const MIGRATIONS: readonly string[] = [
      smtp_hash text NOT NULL,
      expires_at bigint
    );`,
+  // 4: body search text in the database, not in the log nor any node's index (body-text.ts).
+  BODY_TEXT_MIGRATION,
 ];
 
 /** Session advisory lock held while migrating: nodes starting together migrate one after the other. */

@@ -1,5 +1,6 @@
 import { AsciiTextBody, bodyNeedle, type BodyNeedle } from '../../mime/ascii-text-body.js';
-import type { BodySummary } from '../types.js';
+import type { MailStore } from '../mail-store.js';
+import type { BodySummary, MessageId } from '../types.js';
 import { fold } from '../../mime/fold.js';
 
 /**
@@ -18,10 +19,32 @@ export function bodyQuery(value: string): BodyQuery {
 }
 
 /**
- * Whether a body summary holds the query: a plain ASCII body in its stored bytes (it
- * keeps no folded copy, see AsciiTextBody; `raw` when the caller has read them), any
- * other in the indexer's search text.
+ * What a store that searches body text itself found (MailStore.bodiesContaining): for
+ * each query text, the ids of the messages whose body holds it.
  */
-export function bodyMatches(body: BodySummary, query: BodyQuery, raw?: Buffer): boolean {
-  return body instanceof AsciiTextBody ? body.contains(query.needle, raw) : body.searchText.includes(query.text);
+export type BodyHits = ReadonlyMap<string, ReadonlySet<MessageId>>;
+
+/**
+ * Asks the store for the messages holding each query text (of `among` only, when
+ * given), when it keeps body text outside its index; undefined when it does not
+ * (bodies are matched in memory then). One question per distinct text, asked together.
+ */
+export async function storeBodyHits(store: MailStore, texts: Iterable<string>, among?: readonly MessageId[]): Promise<BodyHits | undefined> {
+  const search = store.bodiesContaining?.bind(store);
+  if (!search) return undefined;
+  const distinct = [...new Set(texts)];
+  const found = await Promise.all(distinct.map((text) => search(text, among)));
+  return new Map(distinct.map((text, i) => [text, found[i] as ReadonlySet<MessageId>]));
+}
+
+/**
+ * Whether a message's body summary holds the query: a plain ASCII body in its stored
+ * bytes (it keeps no folded copy, see AsciiTextBody; `raw` when the caller has read
+ * them), a summary with search text in that text, and one whose text the store keeps
+ * (no searchText) by the store's answer in `hits`.
+ */
+export function bodyMatches(id: MessageId, body: BodySummary, query: BodyQuery, hits: BodyHits | undefined, raw?: Buffer): boolean {
+  if (body instanceof AsciiTextBody) return body.contains(query.needle, raw);
+  if (body.searchText !== undefined) return body.searchText.includes(query.text);
+  return hits?.get(query.text)?.has(id) ?? false;
 }

@@ -1,17 +1,30 @@
+import type { MailStore } from '../mail-store.js';
 import { SEEN, type StoredMessage } from '../types.js';
-import { bodyMatches, bodyQuery } from './body-match.js';
+import { bodyMatches, bodyQuery, storeBodyHits, type BodyHits } from './body-match.js';
 import { fold } from '../../mime/fold.js';
 import { headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
 
 export type MessagePredicate = (message: StoredMessage) => boolean;
+/** A test of a message offered after the search was compiled: the answer, or a promise of it (see liveTest). */
+export type MessageTest = (message: StoredMessage) => boolean | Promise<boolean>;
 /** A term's test, given the message's header haystack (so a scan that holds them skips the lookup). */
 export type HaystackTest = (message: StoredMessage, hay: HeaderHaystack) => boolean;
-export type CompiledSearch = { ok: true; filter: MessagePredicate; test: HaystackTest } | { ok: false; error: string };
+export type CompiledSearch =
+  | {
+      ok: true;
+      filter: MessagePredicate;
+      test: HaystackTest;
+      /** The folded texts of its body terms (what a store that searches bodies itself is asked). */
+      bodyTexts: string[];
+    }
+  | { ok: false; error: string };
 
 export interface SearchOptions {
   /** IANA time zone for date-only `before:`/`after:` values (Mailpit's `tz`); default the server's. */
   timeZone?: string;
+  /** The store's answers for body terms, when it keeps body text outside its index (see searchIn). */
+  bodyHits?: BodyHits;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
@@ -19,14 +32,17 @@ const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 
 /**
  * Compiles Mailpit's search syntax into a predicate for `store.list({ filter })`.
  * Every term must hold (AND); matching is case-insensitive on decoded text: header
- * fields from the delivery summary, the body from the indexer's search text.
+ * fields from the delivery summary, the body from the indexer's search text (or, given
+ * `bodyHits`, the store's answer for a body whose text it keeps: see searchIn).
  */
 export function compileSearch(query: string, options: SearchOptions = {}): CompiledSearch {
   const tokens = tokenize(query);
   if (!tokens.ok) return tokens;
   if (tokens.terms.length === 0) return { ok: false, error: 'no search query' };
   const tests: HaystackTest[] = [];
+  const bodyTexts: string[] = [];
   for (const term of tokens.terms) {
+    if (term.prefix === '') bodyTexts.push(bodyQuery(term.value).text);
     const test = compileTerm(term, options);
     if (typeof test === 'string') return { ok: false, error: test };
     tests.push(term.negated ? (m, h) => !test(m, h) : test);
@@ -38,7 +54,38 @@ export function compileSearch(query: string, options: SearchOptions = {}): Compi
           for (const t of tests) if (!t(m, h)) return false;
           return true;
         };
-  return { ok: true, test, filter: (m) => test(m, headerHaystack(m)) };
+  return { ok: true, test, filter: (m) => test(m, headerHaystack(m)), bodyTexts };
+}
+
+/**
+ * compileSearch for one store: when the store keeps body text outside its index
+ * (MailStore.bodiesContaining), its body terms are first resolved there, so the
+ * synchronous scan that follows only tests membership. What matched is what the store
+ * held when asked: for a search run later again (a wait, a live result), search again.
+ */
+export async function searchIn(store: MailStore, query: string, options: SearchOptions = {}): Promise<CompiledSearch> {
+  const compiled = compileSearch(query, options);
+  if (!compiled.ok || compiled.bodyTexts.length === 0) return compiled;
+  const bodyHits = await storeBodyHits(store, compiled.bodyTexts);
+  return bodyHits ? compileSearch(query, { ...options, bodyHits }) : compiled;
+}
+
+/**
+ * A test of messages offered one at a time as they arrive or change (a wait,
+ * --release-auto), for a search compiled earlier. Where the store keeps body text
+ * itself, what it answered then says nothing of a body indexed since: for a message
+ * with a body the store is asked again, of that message only; without one, its body
+ * terms match nothing, as on any store. Elsewhere the test is the compiled filter, and
+ * answers at once.
+ */
+export function liveTest(store: MailStore, query: string, compiled: Extract<CompiledSearch, { ok: true }>, options: SearchOptions = {}): MessageTest {
+  if (compiled.bodyTexts.length === 0 || !store.bodiesContaining) return compiled.filter;
+  return async (message) => {
+    if (message.body === undefined) return compiled.filter(message);
+    const bodyHits = await storeBodyHits(store, compiled.bodyTexts, [message.id]);
+    const search = compileSearch(query, { ...options, bodyHits });
+    return search.ok && search.filter(message);
+  };
 }
 
 function field(pick: (h: HeaderHaystack) => string, needle: string): HaystackTest {
@@ -51,7 +98,8 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
   switch (term.prefix) {
     case '': {
       const query = bodyQuery(term.value);
-      return (m, h) => h.holds(needle) || (m.body !== undefined && bodyMatches(m.body, query));
+      const hits = options.bodyHits;
+      return (m, h) => h.holds(needle) || (m.body !== undefined && bodyMatches(m.id, m.body, query, hits));
     }
     case 'from':
       return field((h) => h.from, needle);

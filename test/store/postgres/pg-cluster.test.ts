@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AsciiTextBody } from '../../../server/mime/ascii-text-body.js';
+import { summaryOfText } from '../../../server/mime/body-text.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
 import { lockKey } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
@@ -150,14 +151,38 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
   });
 
-  it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node", async () => {
+  it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node, its search text in the database", async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
     const raw = Buffer.from('From: alice@red.example\r\nSubject: ascii\r\n\r\nPlain words, Nothing Else.\r\n');
     const sent = await a.deliver({ raw, envelope: { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] } });
     await a.setBody(sent.id, AsciiTextBody.of(raw, raw.indexOf('\r\n\r\n') + 4) as AsciiTextBody);
     await until(b, () => b.get(sent.id)?.body !== undefined);
-    expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0, searchText: 'plain words, nothing else. ' });
+    expect(b.get(sent.id)?.body).toEqual({ snippet: 'Plain words, Nothing Else.', attachments: 0, inline: 0 });
+    expect(a.get(sent.id)?.body).toEqual(b.get(sent.id)?.body);
+    expect(await b.bodiesContaining('words, nothing else. ')).toEqual(new Set([sent.id]));
+  });
+
+  it("keeps no search text in any node's index, nor in the log: only in letterbox_body_text", async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const message = await deliver(a, 1);
+    const text = `Quarterly report ${'and many more words '.repeat(500)}`;
+    await a.setBody(message.id, summaryOfText(text, 2, 1));
+    await until(b, () => b.get(message.id)?.body !== undefined);
+    for (const each of [a, b]) {
+      const body = each.get(message.id)?.body;
+      expect(body).toEqual({ snippet: expect.stringMatching(/^Quarterly report and many/), attachments: 2, inline: 1 });
+      expect(JSON.stringify(body).length).toBeLessThan(400);
+      expect(await each.bodiesContaining('words and many')).toEqual(new Set([message.id]));
+      expect(await each.bodiesContaining('words and many', [message.id])).toEqual(new Set([message.id]));
+      expect(await each.bodiesContaining('words and many', ['another'])).toEqual(new Set());
+    }
+    const logged = await postgres.sql('SELECT record FROM letterbox_log WHERE inbox = $1', [`cluster-${inboxes}`]);
+    const bodies = logged.rows.flatMap((r: { record: Array<{ t: string; body?: object }> }) => r.record.filter((record) => record.t === 'body'));
+    expect(bodies.map((record) => Object.keys(record.body ?? {}).sort())).toEqual([['attachments', 'inline', 'snippet']]);
+    const stored = await postgres.sql("SELECT id, convert_from(folded, 'UTF8') AS text FROM letterbox_body_text WHERE inbox = $1", [`cluster-${inboxes}`]);
+    expect(stored.rows).toEqual([{ id: message.id, text: summaryOfText(text, 0, 0).searchText }]);
   });
 
   it('logs the folders a read made before a message filed in them, when both go in one batch', async () => {

@@ -1,10 +1,23 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summaryOfText } from '../../../server/mime/body-text.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import { SCHEMA_VERSION } from '../../../server/store/postgres/schema.js';
 import { hasPostgres, startPostgres, type Postgres } from '../../helpers/postgres.js';
 
 const LIMITS = { maxMessages: 0, maxBytes: 0 };
+const mail = (n: number) => ({ raw: Buffer.from(`Subject: note ${n}\r\n\r\nbody ${n}\r\n`), envelope: { mailFrom: 'a@red.example', rcptTo: ['b@blue.example'] } });
+
+/** Runs SQL on a database of its own connection. */
+async function sql(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
 
 describe.runIf(hasPostgres())('opening the PostgreSQL store', () => {
   let postgres: Postgres;
@@ -95,5 +108,32 @@ describe.runIf(hasPostgres())('opening the PostgreSQL store', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/^cannot open the PostgreSQL store: .*ECONNREFUSED/);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('copies the search text of body records written before into the table, the last of each message, and keeps none in the index', async () => {
+    const url = await postgres.createDatabase();
+    const node = await openPgStore({ url, limits: LIMITS });
+    const [kept, removed] = [await node.deliver(mail(1)), await node.deliver(mail(2))];
+    await node.setBody(kept.id, summaryOfText('first words', 0, 0));
+    await node.setBody(kept.id, summaryOfText('second words', 0, 0));
+    await node.setBody(removed.id, summaryOfText('gone words', 0, 0));
+    await node.remove([removed.id]);
+    await node.close();
+    // The database as the version before left it (the body text table is the newest step), the texts inside the body records.
+    await sql(
+      url,
+      `DROP TABLE letterbox_body_text; DELETE FROM letterbox_schema WHERE version = ${SCHEMA_VERSION};
+       UPDATE letterbox_log SET record = (
+         SELECT json_agg(CASE WHEN e->>'t' = 'body' THEN jsonb_set(e::jsonb, '{body,searchText}', to_jsonb(lower(e->'body'->>'snippet')))::json ELSE e END ORDER BY n)
+         FROM json_array_elements(record) WITH ORDINALITY AS t(e, n))`,
+    );
+    const upgraded = await openPgStore({ url, limits: LIMITS });
+    try {
+      expect(upgraded.get(kept.id)?.body).toEqual({ snippet: 'second words', attachments: 0, inline: 0 });
+      expect(await upgraded.bodiesContaining('words')).toEqual(new Set([kept.id]));
+      expect(await upgraded.bodiesContaining('first')).toEqual(new Set());
+    } finally {
+      await upgraded.close();
+    }
   });
 });
