@@ -171,7 +171,7 @@ async function atScale(node: LetterboxNode, name: string): Promise<void> {
   if (!BODIES && name.startsWith('PostgreSQL')) return;
   for (const [which, query] of Object.entries(BODY_SEARCHES)) {
     const body = await timeGets(() => `${node.base}/api/v1/search?query=${encodeURIComponent(query)}`, 50);
-    row(`${name}: body search, a phrase ${which === 'every' ? 'every body holds' : 'no body holds'}, at ${STORED} messages`, `p50 ${ms(body.p50)}, p95 ${ms(body.p95)}`, `p95 ≤ ${TARGETS.searchP95} ms`, body.p95 <= TARGETS.searchP95);
+    row(`${name}: body search, a phrase ${which === 'every' ? 'every body holds' : 'no body holds'}, at ${STORED} messages`, `p50 ${ms(body.p50)}, p95 ${ms(body.p95)}`, '-');
   }
 }
 

@@ -7,8 +7,11 @@ import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
 export const CHANNEL = 'letterbox';
 
-/** Rows read at a time (a transaction's records each), so a node far behind catches up in bounded steps. */
-const PAGE_ROWS = 5_000;
+/**
+ * Records read at a time, about (a page ends at a row's end), so a node far behind
+ * catches up in bounded steps whatever the size of the transactions that wrote them.
+ */
+const PAGE_RECORDS = 5_000;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -22,16 +25,31 @@ export async function readLog(db: Queryable, inbox: string, after: number, apply
   }
 }
 
-/** The inbox's first rows after `after`, in order; `more` when there may be others after them. */
+/** The inbox's first rows after `after`, in order; `more` when there are others after them. */
 export async function readPage(db: Queryable, inbox: string, after: number): Promise<{ rows: LogRow[]; more: boolean }> {
   // Named, so each connection plans it once: a node reads after every write another node makes.
-  const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: `${SELECT_AFTER} $1 AND pos > $2 ORDER BY pos LIMIT ${PAGE_ROWS}`, values: [inbox, after] });
-  return { rows: rowsOf(rows), more: rows.length === PAGE_ROWS };
+  const { rows } = await db.query<LogRowText>({ name: 'letterbox-read-log', text: pageAfter('$1', '$2::bigint'), values: [inbox, after] });
+  return pageOf(rows);
 }
 
-const SELECT_AFTER = 'SELECT pos, record FROM letterbox_log WHERE inbox =';
-type LogRowText = { pos: string; record: LogRecord | LogRecord[] };
-const rowsOf = (rows: LogRowText[]): LogRow[] => rows.map((r) => ({ pos: Number(r.pos), records: Array.isArray(r.record) ? r.record : [r.record] }));
+/**
+ * The rows of the next page after position `after` (SQL expressions), each row a
+ * transaction's records ending at `pos`: those ending within PAGE_RECORDS positions,
+ * and at least the first row (a transaction may be larger), with the log's last
+ * position beside them so the reader knows whether to read on.
+ */
+const pageAfter = (inbox: string, after: string) =>
+  `WITH tail AS (SELECT max(pos) AS last FROM letterbox_log WHERE inbox = ${inbox})
+   SELECT pos, record, tail.last FROM letterbox_log, tail WHERE inbox = ${inbox} AND pos > ${after}
+     AND pos <= GREATEST(${after} + ${PAGE_RECORDS}, (SELECT min(pos) FROM letterbox_log WHERE inbox = ${inbox} AND pos > ${after}))
+   ORDER BY pos`;
+
+type LogRowText = { pos: string; record: LogRecord | LogRecord[]; last: string };
+function pageOf(rows: LogRowText[]): { rows: LogRow[]; more: boolean } {
+  const page = rows.map((r) => ({ pos: Number(r.pos), records: Array.isArray(r.record) ? r.record : [r.record] }));
+  const end = page[page.length - 1]?.pos;
+  return { rows: page, more: end !== undefined && end < Number(rows[0]?.last) };
+}
 
 /** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
 export function lockKey(inbox: string): string {
@@ -85,11 +103,11 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
     // Round trips are what a writer holding the lock waits on: BEGIN, the lock and the
     // first page of catching up go in one (a simple query, so its values are literals).
     const opened = (await client.query(
-      `BEGIN; SELECT pg_advisory_xact_lock(${lockKey(inbox)}); ${SELECT_AFTER} ${client.escapeLiteral(inbox)} AND pos > ${tx.position()} ORDER BY pos LIMIT ${PAGE_ROWS}`,
+      `BEGIN; SELECT pg_advisory_xact_lock(${lockKey(inbox)}); ${pageAfter(client.escapeLiteral(inbox), String(tx.position()))}`,
     )) as unknown as [unknown, unknown, pg.QueryResult<LogRowText>];
-    const first = rowsOf(opened[2].rows);
-    if (first.length > 0) tx.catchUp(first);
-    if (first.length === PAGE_ROWS) await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
+    const first = pageOf(opened[2].rows);
+    if (first.rows.length > 0) tx.catchUp(first.rows);
+    if (first.more) await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
     const batch = await tx.apply();
     if (batch.records.length === 0) {
       await client.query('COMMIT');
