@@ -369,6 +369,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     await Promise.all(initial.map((entry) => drop(entry, false)));
+    await registry.close();
     throw failure.reason;
   }
   for (const entry of initial) add(entry);
