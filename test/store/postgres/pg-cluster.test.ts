@@ -261,8 +261,10 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     );
     let pid: number | undefined;
     while (pid === undefined) {
-      const { rows } = await holder.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%' AND pid <> pg_backend_pid()");
-      pid = rows[0]?.pid;
+      // Asked outside the holder's transaction: inside one, pg_stat_activity is read once and
+      // kept until it ends, so a write that had not reached the lock yet would never show.
+      const { rows } = await postgres.sql("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock%'");
+      pid = (rows[0] as { pid: number } | undefined)?.pid;
     }
     await holder.query('SELECT pg_terminate_backend($1)', [pid]);
     expect(await pending).toBeInstanceOf(StoreUnavailableError);
