@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * SQL literals for statements sent whole as a simple query (no parameters), built
  * without escaping character by character: the bulk of what a batch writes is message
@@ -12,9 +14,10 @@
  */
 export function dollarQuoted(text: string): string {
   // The closing tag must be the first place the tag appears, counting what the text ends with
-  // ('…$j' before '$j$' would close early).
+  // ('…$j' before '$j$' would close early). A random tag, not a counted one: a message
+  // could carry every counted tag in turn, and each try is a scan of the whole batch.
   let tag = '$j$';
-  for (let n = 0; `${text}${tag}`.indexOf(tag) !== text.length; n++) tag = `$j${n}$`;
+  while (`${text}${tag}`.indexOf(tag) !== text.length) tag = `$j${randomBytes(8).toString('hex')}$`;
   return `${tag}${text}${tag}`;
 }
 

@@ -12,6 +12,8 @@ const TEXTS = [
   'ends in $',
   '$$',
   '$j$ and $j0$ and $j1$',
+  // Every counted tag in turn: the tag is not found by counting through them.
+  Array.from({ length: 2_000 }, (_, n) => `$j${n}$`).join(' '),
   "quotes ' \" and \\ backslashes \\x00",
   JSON.stringify({ subject: 'naïve 日本語 😀 $j$', nul: '\u0000', lone: '\ud800', tab: '\t' }),
 ];
