@@ -37,6 +37,11 @@ export async function storeBodyHits(store: MailStore, texts: Iterable<string>, a
   return new Map(distinct.map((text, i) => [text, found[i] as ReadonlySet<MessageId>]));
 }
 
+/** Whether a body is matched in memory (its summary keeps its search text, or reads it in the bytes), not by the store's answer. */
+export function matchedInMemory(body: BodySummary): boolean {
+  return body instanceof AsciiTextBody || body.searchText !== undefined;
+}
+
 /**
  * Whether a message's body summary holds the query: a plain ASCII body in its stored
  * bytes (it keeps no folded copy, see AsciiTextBody; `raw` when the caller has read

@@ -1,6 +1,6 @@
 import type { MailStore } from '../mail-store.js';
 import { SEEN, type StoredMessage } from '../types.js';
-import { bodyMatches, bodyQuery, storeBodyHits, type BodyHits } from './body-match.js';
+import { bodyMatches, bodyQuery, matchedInMemory, storeBodyHits, type BodyHits } from './body-match.js';
 import { fold } from '../../mime/fold.js';
 import { headerHaystack, type HeaderHaystack } from './haystack.js';
 import { tokenize, type SearchTerm } from './tokenize.js';
@@ -73,18 +73,27 @@ export async function searchIn(store: MailStore, query: string, options: SearchO
 /**
  * A test of messages offered one at a time as they arrive or change (a wait,
  * --release-auto), for a search compiled earlier. Where the store keeps body text
- * itself, what it answered then says nothing of a body indexed since: for a message
- * with a body the store is asked again, of that message only; without one, its body
- * terms match nothing, as on any store. Elsewhere the test is the compiled filter, and
- * answers at once.
+ * itself, what it answered then says nothing of a body indexed since: for such a body
+ * the store is asked again, of that message only. A message without a body, or whose
+ * summary keeps its text (matched in memory), is answered at once by the compiled
+ * filter, as on any store.
  */
 export function liveTest(store: MailStore, query: string, compiled: Extract<CompiledSearch, { ok: true }>, options: SearchOptions = {}): MessageTest {
   if (compiled.bodyTexts.length === 0 || !store.bodiesContaining) return compiled.filter;
-  return async (message) => {
-    if (message.body === undefined) return compiled.filter(message);
-    const bodyHits = await storeBodyHits(store, compiled.bodyTexts, [message.id]);
-    const search = compileSearch(query, { ...options, bodyHits });
-    return search.ok && search.filter(message);
+  // Compiled once; each test hands it the store's answer for its message, set and read in one turn.
+  const live: SearchOptions = { ...options };
+  const search = compileSearch(query, live);
+  if (!search.ok) return compiled.filter;
+  return (message) => {
+    if (message.body === undefined || matchedInMemory(message.body)) return compiled.filter(message);
+    return storeBodyHits(store, compiled.bodyTexts, [message.id]).then((hits) => {
+      live.bodyHits = hits;
+      try {
+        return search.filter(message);
+      } finally {
+        live.bodyHits = undefined;
+      }
+    });
   };
 }
 
@@ -98,8 +107,8 @@ function compileTerm(term: SearchTerm, options: SearchOptions): HaystackTest | s
   switch (term.prefix) {
     case '': {
       const query = bodyQuery(term.value);
-      const hits = options.bodyHits;
-      return (m, h) => h.holds(needle) || (m.body !== undefined && bodyMatches(m.id, m.body, query, hits));
+      // Read when tested, not when compiled: liveTest gives each message its own answer.
+      return (m, h) => h.holds(needle) || (m.body !== undefined && bodyMatches(m.id, m.body, query, options.bodyHits));
     }
     case 'from':
       return field((h) => h.from, needle);
