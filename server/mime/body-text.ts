@@ -95,7 +95,9 @@ export const SEARCH_TEXT_MAX = 1024 * 1024;
  */
 export function searchTextOf(text: string): string {
   let end = Math.min(text.length, SEARCH_TEXT_MAX);
-  if (end < text.length && SURROGATE.test(text.charAt(end - 1)) && text.charCodeAt(end - 1) < 0xdc00) end--;
+  // A high surrogate last would be half a character.
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last < 0xdc00) end--;
   return fold((end < text.length ? text.slice(0, end) : text).replace(/\s+/g, ' '));
 }
 
