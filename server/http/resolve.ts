@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { isTimeZone, searchIn, type CompiledSearch, type MessagePredicate } from '../store/search/compile.js';
+import { isTimeZone, searchIn, type CompiledSearch, type MessagePredicate, type SearchOptions } from '../store/search/compile.js';
 import type { ParsedMessage } from '../mime/parse.js';
 import type { StoredMessage } from '../store/types.js';
 import type { Api } from './api.js';
@@ -48,7 +48,13 @@ export async function resolveParsed(c: Context, api: Api, id?: string): Promise<
 export async function searchFrom(c: Context, api: Api, query: string): Promise<CompiledSearch> {
   const tz = c.req.query('tz');
   if (tz && !isTimeZone(tz)) return { ok: false, error: `unknown time zone "${tz}"` };
-  return searchIn(api.store, query, tz ? { timeZone: tz } : {});
+  return searchIn(api.store, query, searchOptions(c));
+}
+
+/** The request's search options: its `tz`, once searchFrom has found it a time zone. */
+export function searchOptions(c: Context): SearchOptions {
+  const tz = c.req.query('tz');
+  return tz ? { timeZone: tz } : {};
 }
 
 export type Paging = { ok: true; start: number; limit: number } | { ok: false; message: string };

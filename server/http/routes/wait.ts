@@ -2,7 +2,7 @@ import { parseDuration } from '../../lib/options.js';
 import { liveTest, type MessagePredicate, type MessageTest } from '../../store/search/compile.js';
 import type { RouteModule } from '../api.js';
 import { summaryDto } from '../../shapes/mailpit-json.js';
-import { searchFrom } from '../resolve.js';
+import { searchFrom, searchOptions } from '../resolve.js';
 import { jsonFail } from '../respond.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -21,8 +21,7 @@ export const waitRoutes: RouteModule = (app, api) => {
       const search = await searchFrom(c, api, query);
       if (!search.ok) return jsonFail(c, 400, search.error);
       filter = search.filter;
-      const tz = c.req.query('tz');
-      test = liveTest(api.store, query, search, tz ? { timeZone: tz } : {});
+      test = liveTest(api.store, query, search, searchOptions(c));
     }
     let afterSeq = 0;
     const after = c.req.query('after');
