@@ -5,13 +5,12 @@
  * pipelining: it waits for each reply before the next command).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { cpuMs } from './process-cpu.js';
 
 const SMTP_SINK = '/usr/sbin/smtp-sink';
 const SMTP_SOURCE = '/usr/sbin/smtp-source';
-/** Linux's USER_HZ: /proc/PID/stat counts CPU time in these ticks. */
-const TICKS_PER_SECOND = 100;
 
 /** Why the Postfix reference cannot run, or undefined when both tools are there. */
 export function postfixToolsMissing(): string | undefined {
@@ -44,7 +43,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   await greets(port, child);
   return {
     port,
-    cpu: () => cpuOf(child),
+    cpu: () => cpuMs(child.pid as number) * 1000,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -79,13 +78,6 @@ export function smtpSource(port: number, run: SourceRun): Promise<number> {
       else reject(new Error(`smtp-source ${args.join(' ')} exited with ${code}: ${errors.trim()}`));
     });
   });
-}
-
-function cpuOf(child: ChildProcess): number {
-  // Fields 14 and 15 (utime, stime) follow the parenthesised command name, which may hold spaces.
-  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
 }
 
 function freePort(): Promise<number> {
