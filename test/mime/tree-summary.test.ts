@@ -60,10 +60,11 @@ describe('multipart summaries from the MIME tree', () => {
         read++;
         expect(fast).toEqual(await viaMailparser(raw));
       }),
-      { numRuns: 600 },
+      { numRuns: 2000 },
     );
-    // The property is about something: most generated messages take the fast path.
-    expect(read).toBeGreaterThan(20);
+    // The property is about something: about 6 % of generated messages take the fast path
+    // (about 110 of 2,000; 92 the least in 60 seeds), so fewer than 50 means the generator drifted.
+    expect(read).toBeGreaterThan(50);
   });
 
   it('equal mailparser’s for every fixture it reads, and leave the others to it', async () => {
