@@ -40,7 +40,8 @@ class FolderHistory {
 /**
  * Which UIDs left each folder, at which mod-sequence (RFC 7162 §3.2.5 QRESYNC,
  * §3.2.6 UID FETCH VANISHED). Every expunge, whoever made it (IMAP, POP3, the web
- * inbox, pruning), takes a fresh mod-sequence, so HIGHESTMODSEQ rises with it.
+ * inbox, pruning), takes a fresh mod-sequence of the store's (StoreEvents.unfiled), so
+ * HIGHESTMODSEQ rises with it, to the same value on every node of a cluster.
  *
  * The history is bounded (EXPUNGE_HISTORY_RANGES) and lives in memory: a client
  * asking about changes older than what is kept (or from before this process
@@ -52,8 +53,6 @@ export class ExpungeHistory {
   /** Changes before this process (a journal replay) are not known. */
   readonly #start: number;
   readonly #off: () => void;
-  /** Expunges waiting for their mod-sequence; each leaves the set once recorded. */
-  readonly #pending = new Set<Promise<void>>();
 
   constructor(store: MailStore) {
     // Mod-sequences below #start (from before a restart: the journal jumps past them) get the all-known-UIDs answer.
@@ -64,21 +63,8 @@ export class ExpungeHistory {
       // Pruning unfiles one message at a time, on the SMTP path: its range needs no sorting.
       const only = e.uids.length === 1 ? (e.uids[0] as number) : undefined;
       const uids = only !== undefined ? [[only, only] as const] : normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
-      const history = this.#history(folder);
-      const recorded = store.nextModseq().then(
-        (modseq) => history.add({ modseq, uids }),
-        // No mod-sequence, so the expunge cannot be placed: every client that may
-        // not know of it gets the answer for a history that does not reach back.
-        () => void (history.floor = Math.max(history.floor, store.modseq + 1)),
-      );
-      this.#pending.add(recorded);
-      void recorded.finally(() => this.#pending.delete(recorded));
+      this.#history(folder).add({ modseq: e.modseq, uids });
     });
-  }
-
-  /** Resolves once every expunge announced so far is in the history. */
-  async settled(): Promise<void> {
-    await Promise.all(this.#pending);
   }
 
   #history(folder: FolderInfo): FolderHistory {

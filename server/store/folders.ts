@@ -162,6 +162,8 @@ export class Folders {
   constructor(
     private readonly events: TypedEmitter<StoreEvents>,
     uidValidityBase: number,
+    /** The store's next mod-sequence, or `recorded` (a replayed unfile's), which it then keeps above. */
+    private readonly modseq: (recorded?: number) => number,
   ) {
     this.#nextValidity = uidValidityBase;
   }
@@ -207,14 +209,15 @@ export class Folders {
    * Takes entries out of a folder (EXPUNGE, POP3 UPDATE, the source of a MOVE).
    * Returns the messages no counting placement holds any more: the caller removes
    * them from the store. Expunging the catch-all INBOX returns every message named.
+   * `recorded` is the mod-sequence a journal or log gave the unfile being replayed.
    */
-  unfile(login: string, name: string, uids: Iterable<number>): StoredMessage[] {
+  unfile(login: string, name: string, uids: Iterable<number>, recorded?: number): StoredMessage[] {
     const key = mailboxKey(login);
     const folder = this.#folder(key, name);
     if (!folder) return [];
     const removed = removeByKeys(folder.entries, new Set(uids), (e) => e.uid);
     if (removed.length === 0) return [];
-    this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid) });
+    this.events.emit('unfiled', { login: key, folder: folder.name, uids: removed.map((e) => e.uid), modseq: this.modseq(recorded) });
     const orphans: StoredMessage[] = [];
     for (const entry of removed) {
       if (key === CATCH_ALL && folder.name === 'INBOX') orphans.push(entry.message);
@@ -244,7 +247,7 @@ export class Folders {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
       if (removed.length === 0) continue;
       const login = this.#loginOf.get(folder) ?? CATCH_ALL;
-      this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid) });
+      this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid), modseq: this.modseq() });
     }
   }
 
@@ -256,7 +259,7 @@ export class Folders {
         const uids = folder.entries.map((e) => e.uid);
         for (const entry of folder.entries) if (entry instanceof Placement) entry.message.placements = undefined;
         folder.entries.length = 0;
-        this.events.emit('unfiled', { login, folder: folder.name, uids });
+        this.events.emit('unfiled', { login, folder: folder.name, uids, modseq: this.modseq() });
       }
     }
   }

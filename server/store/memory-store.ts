@@ -148,7 +148,10 @@ export class MemoryStore implements MailStore {
     this.#limits = { ...options.limits };
     this.#clock = options.clock ?? (() => new Date());
     this.#keepBytes = options.keepBytes ?? true;
-    this.folders = new Folders(this.#events, Math.floor(this.#clock().getTime() / 1000));
+    this.folders = new Folders(this.#events, Math.floor(this.#clock().getTime() / 1000), (recorded) => {
+      this.#modseq = recorded === undefined ? this.#modseq + 1 : Math.max(this.#modseq, recorded);
+      return recorded ?? this.#modseq;
+    });
   }
 
   on<K extends keyof StoreEvents>(event: K, listener: Listener<StoreEvents[K]>): () => void {

@@ -123,8 +123,12 @@ export interface StoreEvents extends Record<string, unknown> {
   cleared: { count: number };
   /** A message was filed in a login's folder. */
   filed: { login: string; folder: string; entry: FolderEntry };
-  /** Entries left a login's folder (expunged, moved, or their message removed). */
-  unfiled: { login: string; folder: string; uids: number[] };
+  /**
+   * Entries left a login's folder (expunged, moved, or their message removed), at a
+   * fresh mod-sequence of the store's (RFC 7162 §3.2.7: an expunge raises the folder's
+   * HIGHESTMODSEQ), the same on every node that replays it.
+   */
+  unfiled: { login: string; folder: string; uids: number[]; modseq: number };
   /** A login's folders were made, or one was created, deleted, renamed or (un)subscribed. */
   folders: { login: string };
 }

@@ -7,7 +7,9 @@ import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
+import { loggedIn } from '../imap/imap-client.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
+import { until } from './postgres/cluster-picture.js';
 
 /** A webhook receiver on 127.0.0.1:0 that keeps each call's body. */
 async function webhookReceiver() {
@@ -156,7 +158,40 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
       await client.logout();
     }
   });
+
+  it('an expunge on node A has one mod-sequence, the same on node B: HIGHESTMODSEQ and QRESYNC agree (RFC 7162 §3.2.5)', async () => {
+    const user = 'fay@blue.example';
+    for (const n of [1, 2, 3]) await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: user, subject: `expunge ${n}`, text: 'x' });
+    const onA = await loggedIn(a.addresses.imap?.port ?? 0, user, 'any');
+    const onB = await loggedIn(b.addresses.imap?.port ?? 0, user, 'any');
+    try {
+      for (const c of [onA, onB]) expect(await c.command('E', 'ENABLE QRESYNC')).toContain('E OK ENABLE completed');
+      const selected = await onA.command('S1', 'SELECT INBOX');
+      expect(selected).toContain('* 3 EXISTS');
+      const uidValidity = Number(/UIDVALIDITY (\d+)/.exec(selected.join(' '))?.[1]);
+      const before = highestModseq(selected);
+      await onA.command('F', 'UID STORE 2 +FLAGS.SILENT (\\Deleted)');
+      const expunged = await onA.command('X', 'EXPUNGE');
+      expect(expunged).toContain('* VANISHED 2');
+      const after = highestModseq(expunged);
+      expect(after).toBeGreaterThan(before);
+      await until(b.store, () => b.store.modseq >= after && b.store.folderEntry(user, 'INBOX', 2) === undefined);
+      const resynced = await onB.command('S2', `SELECT INBOX (QRESYNC (${uidValidity} ${before}))`);
+      expect(resynced).toContain('* VANISHED (EARLIER) 2');
+      expect(highestModseq(resynced)).toBe(after);
+      // Nothing newer than the expunge on either node: a client that knows `after` is told of nothing.
+      expect((await onA.command('S3', `SELECT INBOX (QRESYNC (${uidValidity} ${after}))`)).filter((l) => l.startsWith('* VANISHED'))).toEqual([]);
+      expect(a.store.modseq).toBe(b.store.modseq);
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  });
 });
+
+function highestModseq(lines: readonly string[]): number {
+  return Number(/HIGHESTMODSEQ (\d+)/.exec(lines.find((l) => l.includes('HIGHESTMODSEQ')) ?? '')?.[1]);
+}
 
 describe.runIf(hasPostgres())('several nodes with team inboxes on one database', () => {
   const cluster = usePostgres();

@@ -25,11 +25,9 @@ export async function expungeUids(session: Session, uids: number[], name: string
 }
 
 /** The completion of a command that expunged (EXPUNGE, MOVE): HIGHESTMODSEQ for QRESYNC. */
-export async function expunged(session: Session, name: string): Promise<Status> {
+export function expunged(session: Session, name: string): Status {
   const view = session.view;
   if (!view || !session.qresync) return ok(`${name} completed`);
-  // The expunge's own mod-sequence must be in the history before it is told.
-  await session.space.history.settled();
   return ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.folder)}`);
 }
 

@@ -86,7 +86,7 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
       }
       case 'unfile':
         // Messages this left unheld were removed by a `remove` record of their own.
-        store.folders.unfile(r.login, r.folder, r.uids);
+        store.folders.unfile(r.login, r.folder, r.uids, r.modseq);
         break;
       case 'remove':
         store.removeNow(r.ids);
@@ -161,7 +161,7 @@ function record(store: MemoryStore, journal: JournalFile, compaction: Compaction
       lastSeq = message.seq;
       write(messageRecord(store, message));
     }),
-    store.on('unfiled', ({ login, folder, uids }) => write({ t: 'unfile', login, folder, uids })),
+    store.on('unfiled', ({ login, folder, uids, modseq }) => write({ t: 'unfile', login, folder, uids, modseq })),
     store.on('flags', ({ messages }) => messages.forEach(state)),
     store.on('tags', ({ messages }) => messages.forEach(state)),
     store.on('removed', ({ messages }) => write({ t: 'remove', ids: messages.map((m) => m.id) })),

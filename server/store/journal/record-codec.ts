@@ -22,7 +22,8 @@ export type JournalRecord =
     }
   | { t: 'state'; id: string; flags: string[]; tags: string[]; modseq: number }
   | { t: 'file'; id: string; place: PlacementRecord }
-  | { t: 'unfile'; login: string; folder: string; uids: number[] }
+  /** `modseq` is the expunge's (StoreEvents.unfiled); journals written before it lack it. */
+  | { t: 'unfile'; login: string; folder: string; uids: number[]; modseq?: number }
   | { t: 'remove'; ids: string[] }
   | { t: 'clear' }
   /** `subscriptions` may name no folder (RFC 3501 §6.3.9); journals written before it lack it. */

@@ -29,7 +29,7 @@ export function captureRecords(index: MemoryStore, into: () => LogRecord[] | und
       }
       records.push(messageRecord(index, message));
     }),
-    index.on('unfiled', ({ login, folder, uids }) => add({ t: 'unfile', login, folder, uids })),
+    index.on('unfiled', ({ login, folder, uids, modseq }) => add({ t: 'unfile', login, folder, uids, modseq })),
     index.on('flags', ({ messages }) => messages.forEach(state)),
     index.on('tags', ({ messages }) => messages.forEach(state)),
     index.on('removed', ({ messages, reason }) => add({ t: 'remove', ids: messages.map((m) => m.id), reason })),

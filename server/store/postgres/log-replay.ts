@@ -56,7 +56,7 @@ export function applyRecords(index: MemoryStore, records: Iterable<LogRecord>, a
         break;
       case 'unfile':
         // Messages this left unheld were removed by a `remove` record of their own.
-        index.folders.unfile(r.login, r.folder, r.uids);
+        index.folders.unfile(r.login, r.folder, r.uids, r.modseq);
         break;
       case 'remove':
         void index.remove(r.ids, r.reason);
