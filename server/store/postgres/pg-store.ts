@@ -20,6 +20,7 @@ import type {
 } from '../types.js';
 import { StoreUnavailableError } from '../unavailable.js';
 import type { BodyCache, BodyShelf } from './body-cache.js';
+import { BodyReads } from './body-reads.js';
 import { findBodyTexts, indexedBody } from './body-text.js';
 import { ChangeFeed } from './change-feed.js';
 import { foldersRecord } from '../journal/durable-store.js';
@@ -76,6 +77,7 @@ export class PgStore implements MailStore {
   readonly #options: PgStoreOptions;
   readonly #cache: BodyShelf;
   readonly #feed: ChangeFeed;
+  readonly #reads: BodyReads;
   #limits: StoreLimits;
   #index: MemoryStore;
   #detach: () => void = () => undefined;
@@ -105,6 +107,7 @@ export class PgStore implements MailStore {
   constructor(options: PgStoreOptions) {
     this.#options = options;
     this.#limits = { ...options.limits };
+    this.#reads = new BodyReads(options.pool, options.inbox);
     this.#cache = options.cache.shelf(options.inbox, (id) => this.#fetchBody(id));
     this.#index = this.#newIndex();
     const { pool, inbox, logger, safetyMs } = options;
@@ -528,8 +531,8 @@ export class PgStore implements MailStore {
     await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
   }
 
-  async #fetchBody(id: string): Promise<Buffer | undefined> {
-    const { rows } = await this.#options.pool.query<{ raw: Buffer }>('SELECT raw FROM letterbox_bodies WHERE inbox = $1 AND id = $2', [this.#options.inbox, id]);
-    return rows[0]?.raw;
+  /** Bytes the cache lacks: read together with those asked for in the same turn (body-reads.ts). */
+  #fetchBody(id: string): Promise<Buffer | undefined> {
+    return this.#reads.read(id, this.#index.get(id)?.size ?? 0);
   }
 }

@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AsciiTextBody } from '../../../server/mime/ascii-text-body.js';
 import { summaryOfText } from '../../../server/mime/body-text.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
+import pg from 'pg';
+import { BYTES_PER_READ } from '../../../server/store/postgres/body-reads.js';
 import { lockKey } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import type { StoredMessage, StoreEvents } from '../../../server/store/types.js';
@@ -126,6 +128,37 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       expect(read.map((raw, i) => raw?.equals(raws[i] as Buffer))).toEqual(raws.map(() => true));
     }
     expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
+
+  it('reads the bodies asked for at once in few queries, bounded in count and in bytes', async () => {
+    const node = sandbox();
+    const a = await node();
+    const small = await Promise.all(Array.from({ length: 300 }, (_, i) => deliver(a, i)));
+    // 3 MiB each: two fit in one query's BYTES_PER_READ, the third goes in the next.
+    const big = Buffer.alloc(3 * 1024 * 1024, 'a');
+    const bigs = await Promise.all([0, 1, 2].map(() => a.deliver({ raw: big, envelope: { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] } })));
+    expect(2 * big.length <= BYTES_PER_READ && 3 * big.length > BYTES_PER_READ).toBe(true);
+    // A second node, on a pool that counts the ids each body query asks for: its cache holds none of them.
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+    const asked: number[] = [];
+    const query = pool.query.bind(pool) as (text: string, values?: unknown[]) => Promise<unknown>;
+    (pool as unknown as { query: typeof query }).query = (text, values) => {
+      if (typeof text === 'string' && text.includes('FROM letterbox_bodies')) asked.push((values?.[1] as string[]).length);
+      return query(text, values);
+    };
+    const b = await openPgStore({ pool, inbox: `cluster-${inboxes}`, limits: { maxMessages: 0, maxBytes: 0 }, safetyMs: 600_000 });
+    try {
+      const read = await Promise.all(small.map((m) => b.readRaw(m.id)));
+      expect(read.map((raw, i) => raw?.equals(mail(i)))).toEqual(small.map(() => true));
+      expect(asked).toEqual([256, 44]);
+      asked.length = 0;
+      const readBig = await Promise.all(bigs.map((m) => b.readRaw(m.id)));
+      expect(readBig.map((raw) => raw?.equals(big))).toEqual([true, true, true]);
+      expect(asked).toEqual([2, 1]);
+    } finally {
+      await b.close();
+      await pool.end();
+    }
   });
 
   it('brings a node started later up to date from the log', async () => {
