@@ -14,7 +14,7 @@ import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
-import { localRegistry, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
+import { isDynamicInbox, localRegistry, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
 import { globalPruner } from './global-limits.js';
 import { gatedDelivery, openInboxStore, type InboxStore } from './inbox-store.js';
 import type { InboxesFile, InboxSpec } from './inboxes-file.js';
@@ -235,6 +235,18 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     }
     rebuild();
   };
+  /** Entries of the registry that are not well formed (isDynamicInbox), told once each. */
+  const refused = new Set<string>();
+  /** The registry's inboxes that are well formed: a row another version or a hand wrote is left out and logged. */
+  const listed = async () =>
+    (await registry.list()).filter((inbox) => {
+      if (isDynamicInbox(inbox)) return true;
+      // The name only, escaped: the rest holds a password hash, and the name may hold anything.
+      const name = JSON.stringify(String((inbox as { name?: unknown }).name)).slice(0, 80);
+      if (!refused.has(name)) logger.warn('an inbox kept for the API is not well formed; it is left out', { name });
+      refused.add(name);
+      return false;
+    });
   /** Whether the inboxes of the start are in: before, the start's own reading of the registry is the one. */
   let started = false;
   let syncing: Promise<void> | undefined;
@@ -247,7 +259,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     const work = (async () => {
       do {
         syncAgain = false;
-        reconcile(await registry.list());
+        reconcile(await listed());
       } while (syncAgain && !closed);
     })()
       .catch((error: unknown) => logger.warn('cannot read the inboxes other nodes made; will try again', { error }))
@@ -357,7 +369,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   rebuild();
   // Listening first: an inbox another node makes while the list is read is heard of.
   await registry.watch?.(sync);
-  const saved = await registry.list().catch(async (error: unknown) => {
+  const saved = await listed().catch(async (error: unknown) => {
     await registry.close();
     throw error;
   });

@@ -91,17 +91,28 @@ async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<Dyna
   }
 }
 
-function isDynamicInbox(value: unknown): value is DynamicInbox {
+/**
+ * Whether a kept inbox is one this version makes (directory.ts): a valid name, an SMTP
+ * user of the name and 8 hex digits, a bcrypt hash. A registry is read strictly, as any
+ * input: another version's entry or one written by hand is refused, not guessed at.
+ */
+export function isDynamicInbox(value: unknown): value is DynamicInbox {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v.name === 'string' &&
     INBOX_NAME.test(v.name) &&
     typeof v.smtpUser === 'string' &&
+    v.smtpUser.startsWith(`${v.name}.`) &&
+    /^[0-9a-f]{8}$/.test(v.smtpUser.slice(v.name.length + 1)) &&
     typeof v.smtpHash === 'string' &&
+    BCRYPT_HASH.test(v.smtpHash) &&
     (v.expiresAt === null || (typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)))
   );
 }
+
+/** bcrypt's modular crypt form: version, cost, 22 characters of salt and 31 of hash. */
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 /** Writes the list; calls are queued so the last one wins on disk as it did in memory. */
 function dynamicInboxWriter(dataDir: string, logger: Logger): (list: readonly DynamicInbox[]) => Promise<void> {

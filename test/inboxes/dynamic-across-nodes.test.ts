@@ -125,4 +125,37 @@ describe.runIf(hasPostgres())('inboxes made through the API, with several nodes 
       await c?.stop();
     }
   }, 60_000);
+
+  it('a row of letterbox_inboxes this version would not make is left out, and the well-formed ones still open', async () => {
+    const url = await cluster().createDatabase();
+    const a = await startInboxSandbox(FILE, { database: url });
+    let b: InboxSandbox | undefined;
+    try {
+      const made = (await (await createInbox(a, { Name: 'mr-good' })).json()) as Created;
+      const hash = '$2a$04$' + 'a'.repeat(53);
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      try {
+        for (const [name, user, stored] of [
+          ['Bad/Name', 'Bad/Name.0123abcd', hash],
+          ['mr-cr', 'mr-cr\r\n.0123abcd', hash],
+          ['mr-plain', 'mr-plain.0123abcd', 'not-a-hash'],
+          ['mr-other', 'someone.0123abcd', hash],
+        ]) {
+          await db.query('INSERT INTO letterbox_inboxes (name, smtp_user, smtp_hash, expires_at) VALUES ($1, $2, $3, NULL)', [name, user, stored]);
+        }
+      } finally {
+        await db.end();
+      }
+      b = await startInboxSandbox(FILE, { database: url });
+      const listed = (await (await fetch(`${base(b)}api/v1/inboxes`, { headers: AUTH })).json()) as Array<{ Name: string }>;
+      expect(listed.map((i) => i.Name).sort()).toEqual(['mr-good', 'shop']);
+      await sendSmtp(b.port('smtp'), { user: made.SMTP.Username, pass: made.SMTP.Password }, { from: 'ci@red.example', to: 'x@blue.example', subject: 'still works', text: 'ok' });
+      expect(await subjects(b, 'mr-good')).toEqual(['still works']);
+      expect((await fetch(`${base(b)}inbox/mr-plain/api/v1/messages`, { headers: AUTH })).status).toBe(404);
+    } finally {
+      await a.stop();
+      await b?.stop();
+    }
+  }, 60_000);
 });
