@@ -39,6 +39,6 @@ export function captureRecords(index: MemoryStore, into: () => LogRecord[] | und
   return () => offs.forEach((off) => off());
 }
 
-function messageRecord(index: MemoryStore, message: StoredMessage): LogRecord {
+export function messageRecord(index: MemoryStore, message: StoredMessage): LogRecord {
   return { ...messageFields(index, message), size: message.size, summary: summaryToJson(message.summary) };
 }

@@ -15,14 +15,17 @@ type JournalMessage = Extract<JournalRecord, { t: 'msg' }>;
  * - `remove` says why, so every node announces a prune as a prune;
  * - `body` shares the body summary the delivering node's indexer made, without its
  *   search text (in letterbox_body_text: body-text.ts);
- * - `modseq` hands out a mod-sequence cluster-wide (MailStore.nextModseq).
+ * - `modseq` hands out a mod-sequence cluster-wide (MailStore.nextModseq);
+ * - `snapshot` starts each row of a compacted log's beginning (log-snapshot.ts): the
+ *   rows up to position `at` were replaced by `size` records that rebuild the state.
  */
 export type LogRecord =
   | (Omit<JournalMessage, 'raw'> & { size: number; summary: SummaryJson })
   | Exclude<JournalRecord, { t: 'msg' } | { t: 'remove' }>
   | { t: 'remove'; ids: string[]; reason: RemoveReason }
   | { t: 'body'; id: string; body: BodySummary }
-  | { t: 'modseq'; modseq: number };
+  | { t: 'modseq'; modseq: number }
+  | { t: 'snapshot'; at: number; size: number };
 
 /**
  * A row of the log as read back: the records one transaction wrote, at positions up to

@@ -70,6 +70,9 @@ export function applyRecords(index: MemoryStore, records: Iterable<LogRecord>, a
       case 'modseq':
         if (r.modseq > index.modseq) void index.nextModseq(r.modseq - index.modseq);
         break;
+      case 'snapshot':
+        // Only a rebuild reads these, onto an empty index (PgStore #rebuild).
+        break;
     }
   }
   announceStates();

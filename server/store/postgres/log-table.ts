@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { bodyTextStatement } from './body-text.js';
 import type { LogRecord, LogRow } from './log-record.js';
+import { snapshotOf, snapshotRows } from './log-snapshot.js';
 import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
@@ -93,7 +94,77 @@ export interface LogTransaction {
  * Returns the last position written, or undefined when the writes changed nothing.
  * Throws when anything fails; nothing of the batch is then in the database.
  */
-export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Promise<number | undefined> {
+export function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Promise<number | undefined> {
+  return underLock(pool, inbox, tx, async (client) => {
+    const batch = await tx.apply();
+    if (batch.records.length === 0) {
+      await client.query('COMMIT');
+      return undefined;
+    }
+    const last = tx.position() + batch.records.length;
+    await client.query(appendAndCommit(client, inbox, tx.position() + 1, batch));
+    return last;
+  });
+}
+
+/** What compacting the log needs of a node (PgStore). */
+export interface LogCompaction {
+  position(): number;
+  catchUp(rows: LogRow[]): void;
+  /** Whether a log of `held` records is worth compacting into a snapshot of today's state. */
+  worth(held: number): boolean;
+  /** The records that rebuild the index as it is now (log-snapshot.ts). */
+  snapshot(): LogRecord[];
+}
+
+/** Snapshot rows written by one statement: a compaction of a large sandbox is many statements, not one huge string. */
+const SNAPSHOT_ROWS_PER_INSERT = 20;
+
+/**
+ * Replaces the inbox's log up to the last position with a snapshot of the state it
+ * leads to (log-snapshot.ts), under the inbox's lock after catching up, so that the log
+ * (and a node's start, which reads it all) grows with the sandbox, not with every
+ * change ever made to it. Positions go on unchanged: a node at or past the snapshot's
+ * position reads on as before; one behind it finds `snapshot` rows and rebuilds.
+ * Returns the records the log holds afterwards.
+ */
+export function compactLog(pool: pg.Pool, inbox: string, tx: LogCompaction): Promise<number> {
+  return underLock(pool, inbox, tx, async (client) => {
+    const at = tx.position();
+    const held = await recordsHeld(client, inbox, at);
+    const rows = tx.worth(held) ? snapshotRows(tx.snapshot(), at) : undefined;
+    if (!rows) {
+      await client.query('COMMIT');
+      return held;
+    }
+    const where = client.escapeLiteral(inbox);
+    await client.query(`DELETE FROM letterbox_log WHERE inbox = ${where} AND pos <= ${at}`);
+    for (let i = 0; i < rows.length; i += SNAPSHOT_ROWS_PER_INSERT) {
+      const values = rows.slice(i, i + SNAPSHOT_ROWS_PER_INSERT).map((row) => `(${where}, ${row.pos}, ${dollarQuoted(JSON.stringify(row.records))})`);
+      await client.query(`INSERT INTO letterbox_log (inbox, pos, record) VALUES ${values.join(', ')}`);
+    }
+    await client.query('COMMIT');
+    return snapshotOf(rows[0] as LogRow)?.size ?? held;
+  });
+}
+
+/** Records the log holds up to position `at`: all of them, or a snapshot's and those after it. */
+async function recordsHeld(client: pg.ClientBase, inbox: string, at: number): Promise<number> {
+  // The first record only: a snapshot row holds a thousand.
+  const { rows } = await client.query<{ first: LogRecord | null }>(
+    `SELECT CASE WHEN json_typeof(record) = 'array' THEN record->0 ELSE record END AS first FROM letterbox_log WHERE inbox = $1 ORDER BY pos LIMIT 1`,
+    [inbox],
+  );
+  const marker = rows[0]?.first;
+  return marker?.t === 'snapshot' ? marker.size + (at - marker.at) : at;
+}
+
+/**
+ * Runs `work` in a transaction holding the inbox's cluster lock, the node caught up
+ * with the log; `work` commits. Throws when anything fails; nothing of the
+ * transaction is then in the database.
+ */
+async function underLock<T>(pool: pg.Pool, inbox: string, tx: Pick<LogTransaction, 'position' | 'catchUp'>, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let failure: Error | undefined;
   // A connection lost mid-transaction fails the query at hand; unheard, its 'error' event would end the process.
@@ -108,14 +179,7 @@ export async function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction)
     const first = pageOf(opened[2].rows);
     if (first.rows.length > 0) tx.catchUp(first.rows);
     if (first.more) await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
-    const batch = await tx.apply();
-    if (batch.records.length === 0) {
-      await client.query('COMMIT');
-      return undefined;
-    }
-    const last = tx.position() + batch.records.length;
-    await client.query(appendAndCommit(client, inbox, tx.position() + 1, batch));
-    return last;
+    return await work(client);
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
     await client.query('ROLLBACK').catch(() => undefined);

@@ -26,6 +26,8 @@ export interface OpenPgStoreOptions {
   clock?: () => Date;
   /** How often to catch up without a notification (default 5 s). */
   safetyMs?: number;
+  /** Records of churn the log may hold before it is compacted (PgStoreOptions.compactFloor). */
+  compactFloor?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     logger,
     clock: options.clock ?? (() => new Date()),
     safetyMs: options.safetyMs ?? SAFETY_MS,
+    compactFloor: options.compactFloor,
   });
   try {
     await migrate(pool);

@@ -27,10 +27,25 @@ import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { applyRecords, type Announce } from './log-replay.js';
-import { readLog, readPage, writeLog, type LogBatch } from './log-table.js';
+import { compactLog, readLog, readPage, writeLog, type LogBatch } from './log-table.js';
+import { announceChanges } from './index-changes.js';
+import { snapshotOf, snapshotRecords } from './log-snapshot.js';
+
+/** What a node behind another's compaction finds in the log: it rebuilds from the snapshot. */
+class LogCompactedError extends Error {
+  constructor() {
+    super('the log was compacted past what this node holds');
+  }
+}
 
 /** Local writes committed together at most: bounds one transaction's size. */
 const MOST_PER_BATCH = 256;
+/**
+ * Records of churn the log may hold besides twice a snapshot's before it is compacted:
+ * enough that a small sandbox is not compacted every few minutes, few enough that a
+ * node's start reads little more than the sandbox itself.
+ */
+const COMPACT_FLOOR = 50_000;
 
 export interface PgStoreOptions {
   pool: pg.Pool;
@@ -43,6 +58,8 @@ export interface PgStoreOptions {
   clock: () => Date;
   /** How often to catch up without a notification. */
   safetyMs: number;
+  /** Records the log may hold beyond twice what a snapshot of the sandbox would, before it is compacted (default COMPACT_FLOOR). */
+  compactFloor?: number;
   /** Whether close() ends the pool. */
   ownsPool: boolean;
 }
@@ -71,6 +88,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  *
  * Other nodes' writes arrive by the change feed (change-feed.ts) and are applied by
  * log-replay.ts, which announces them like local ones (a delivery with `remote`).
+ * Once the log is much longer than the sandbox, the node that notices compacts it into
+ * a snapshot (log-snapshot.ts, #compactIfLong).
  */
 export class PgStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
@@ -87,6 +106,9 @@ export class PgStore implements MailStore {
   #logged = new Set<string>();
   /** The log may hold changes the index lacks (a failed commit, a failed rebuild). */
   #stale = false;
+  /** Records the log holds, as far as this node knows (another node may have compacted it since). */
+  #logRecords = 0;
+  #compacting = false;
   #closed = false;
 
   readonly #queue: QueuedWrite[] = [];
@@ -153,6 +175,11 @@ export class PgStore implements MailStore {
           more = page.more;
         }
       } catch (error) {
+        // Behind a compaction: the next round rebuilds from the snapshot.
+        if (error instanceof LogCompactedError) {
+          this.#syncAgain = true;
+          continue;
+        }
         this.#options.logger.warn('could not read what other nodes wrote; will try again', { error: String(error) });
         return;
       }
@@ -375,9 +402,8 @@ export class PgStore implements MailStore {
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
     const texts = new Map<string, string>();
-    try {
-      if (this.#stale) await this.#rebuild();
-      const last = await writeLog(this.#options.pool, this.#options.inbox, {
+    const write = () =>
+      writeLog(this.#options.pool, this.#options.inbox, {
         position: () => this.#applied,
         catchUp: (rows) => this.#replay(rows),
         apply: async () => {
@@ -398,7 +424,18 @@ export class PgStore implements MailStore {
           return this.#batchOf(this.#foldersFirst(records), bodies, texts);
         },
       });
-      if (last !== undefined) this.#applied = last;
+    try {
+      if (this.#stale) await this.#rebuild();
+      // Behind a compaction, found while catching up (before any write was taken): rebuilt, then again.
+      const last = await write().catch(async (error: unknown) => {
+        if (!(error instanceof LogCompactedError) || batch) throw error;
+        await this.#rebuild();
+        return write();
+      });
+      if (last !== undefined) {
+        this.#logRecords += last - this.#applied;
+        this.#applied = last;
+      }
     } catch (cause) {
       const error = new StoreUnavailableError(cause);
       this.#options.logger.warn('a write could not be committed', { error: error.message });
@@ -409,6 +446,7 @@ export class PgStore implements MailStore {
     }
     for (const announce of held) announce();
     for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
+    this.#compactIfLong();
     (batch ?? []).forEach((write, i) => {
       const outcome = outcomes[i] as Outcome;
       if (outcome.ok) write.resolve(outcome.value);
@@ -443,6 +481,41 @@ export class PgStore implements MailStore {
     const texts = new Map([...indexed].filter(([id]) => this.#index.get(id) !== undefined));
     const deleted = records.flatMap((r) => (r.t === 'remove' ? r.ids.filter((id) => !delivered.has(id)) : []));
     return { records, bodies, deleted, cleared: records.some((r) => r.t === 'clear'), texts };
+  }
+
+  /**
+   * Compacts the log once it holds well over twice the records a snapshot of the
+   * sandbox would (log-table.ts compactLog), in this node's turn so the index stands
+   * still meanwhile. Whichever node sees it first does it; the others, under the lock,
+   * find the log short already.
+   */
+  #compactIfLong(): void {
+    if (this.#compacting || !this.#tooLong(this.#logRecords)) return;
+    this.#compacting = true;
+    this.#exclusive(async () => {
+      this.#logRecords = await compactLog(this.#options.pool, this.#options.inbox, {
+        position: () => this.#applied,
+        catchUp: (rows) => this.#replay(rows),
+        worth: (held) => this.#tooLong(held),
+        snapshot: () => snapshotRecords(this.#index),
+      });
+    })
+      .catch((error: unknown) => {
+        // Behind another node's compaction: the log is short already, and the next read rebuilds.
+        if (error instanceof LogCompactedError) return this.changed();
+        this.#options.logger.warn('could not compact the log; will try again later', { error: String(error) });
+      })
+      .finally(() => (this.#compacting = false));
+  }
+
+  /**
+   * Whether a log of `records` is worth compacting: over twice the records a snapshot
+   * of the index would hold (a message and its body summary each, a login's folders)
+   * and COMPACT_FLOOR more.
+   */
+  #tooLong(records: number): boolean {
+    const snapshot = 2 * this.#index.stats().messages + this.#index.folders.logins().length + 1;
+    return records > 2 * snapshot + (this.#options.compactFloor ?? COMPACT_FLOOR);
   }
 
   /** Runs `task` when nothing else is changing the index. */
@@ -494,6 +567,12 @@ export class PgStore implements MailStore {
   /** Applies rows other nodes wrote, announcing them. */
   #replay(rows: LogRow[]): void {
     if (rows.length === 0) return;
+    if (rows.some((row) => snapshotOf(row))) {
+      // Another node compacted the log past what this index holds: only a rebuild reads a snapshot.
+      this.#stale = true;
+      throw new LogCompactedError();
+    }
+    for (const row of rows) this.#logRecords += row.records.length;
     // Moved first, so a listener that compares positions sees where the index will be.
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
     try {
@@ -508,26 +587,35 @@ export class PgStore implements MailStore {
   }
 
   /**
-   * Builds a new index from the log, silently up to what the old one held, then
-   * swaps it in and catches up the rest as announced changes.
+   * Builds a new index from the log, silently up to what the old one held (or to the
+   * end of a compacted log's snapshot, when that is further), then swaps it in and
+   * catches up the rest as announced changes.
    */
   async #rebuild(): Promise<void> {
     const index = this.#newIndex();
     const logged = new Set<string>();
-    const known = this.#applied;
+    const before = this.#applied;
+    // A compacted log's snapshot is read silently whole: what it folded together past what
+    // the old index held is announced by comparing the two (index-changes.ts).
+    let known = before;
     let applied = 0;
+    let counted = 0;
     await readLog(this.#options.pool, this.#options.inbox, 0, (rows) => {
+      for (const row of rows) known = Math.max(known, snapshotOf(row)?.at ?? 0);
       // Rows end where a transaction ended, as `known` does.
-      const records = rows.filter((r) => r.pos <= known).flatMap((r) => r.records);
+      const silent = rows.filter((r) => r.pos <= known);
+      const records = silent.flatMap((r) => r.records);
       for (const r of records) if (r.t === 'folders') logged.add(r.login);
       applyRecords(index, records, () => undefined);
-      applied = rows.at(-1)?.pos ?? applied;
-      applied = Math.min(applied, known);
+      counted += records.length;
+      applied = silent.at(-1)?.pos ?? applied;
     });
     this.#detach();
-    [this.#index, this.#applied, this.#logged, this.#stale] = [index, applied, logged, false];
+    const old = this.#index;
+    [this.#index, this.#applied, this.#logged, this.#stale, this.#logRecords] = [index, applied, logged, false, counted];
     this.#detach = this.#attach(index);
     this.#cache.clear();
+    if (before > 0 && known > before) announceChanges(old, index, (event, payload) => this.#events.emit(event, payload));
     await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
   }
 
