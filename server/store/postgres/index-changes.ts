@@ -10,9 +10,11 @@ import type { Announce } from './log-replay.js';
  * Removals first, so an IMAP session never numbers a UID twice.
  */
 export function announceChanges(before: MemoryStore, after: MemoryStore, announce: Announce): void {
-  for (const login of before.folders.logins()) {
+  // Asking an index for a login's folders makes them if it has none (and `after` would log them): only logins it has.
+  const [hadLogins, hasLogins] = [new Set(before.folders.logins()), new Set(after.folders.logins())];
+  for (const login of hadLogins) {
     for (const folder of before.listFolders(login)) {
-      const now = after.folder(login, folder.name);
+      const now = hasLogins.has(login) ? after.folder(login, folder.name) : undefined;
       const kept = new Map(now?.entries.map((e) => [e.uid, e.message.id]));
       const uids = folder.entries.filter((e) => kept.get(e.uid) !== e.message.id).map((e) => e.uid);
       if (uids.length > 0) announce('unfiled', { login, folder: folder.name, uids, modseq: after.modseq });
@@ -35,10 +37,10 @@ export function announceChanges(before: MemoryStore, after: MemoryStore, announc
   if (flagged.length > 0) announce('flags', { messages: flagged });
   if (tagged.length > 0) announce('tags', { messages: tagged });
 
-  for (const login of after.folders.logins()) {
+  for (const login of hasLogins) {
     announce('folders', { login });
     for (const folder of after.listFolders(login)) {
-      const was = before.folder(login, folder.name);
+      const was = hadLogins.has(login) ? before.folder(login, folder.name) : undefined;
       const had = new Map(was?.entries.map((e) => [e.uid, e.message.id]));
       for (const entry of folder.entries) if (had.get(entry.uid) !== entry.message.id) announce('filed', { login, folder: folder.name, entry });
     }
