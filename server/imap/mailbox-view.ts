@@ -96,7 +96,17 @@ export class MailboxView {
         this.#signal();
       }),
       store.on('flags', (e) => {
-        for (const message of e.messages) if (this.#byId.has(message.id)) this.#flagged.add(message.id);
+        for (const message of e.messages) {
+          const uids = this.#byId.get(message.id);
+          if (!uids) continue;
+          // The announced record is the one to show: a shared backend that rebuilt its index
+          // (PgStore) announces new records for messages this view holds the old ones of.
+          for (const uid of uids) {
+            const seq = this.seqOf(uid);
+            if (seq > 0) this.messages[seq - 1] = message;
+          }
+          this.#flagged.add(message.id);
+        }
         if (this.#flagged.size > 0) this.#signal();
       }),
     ];

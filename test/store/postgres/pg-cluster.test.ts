@@ -4,6 +4,8 @@ import { summaryOfText } from '../../../server/mime/body-text.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
 import fc from 'fast-check';
 import pg from 'pg';
+import { MailboxView, RecentClaims } from '../../../server/imap/mailbox-view.js';
+import type { FolderInfo } from '../../../server/store/folders.js';
 import { BYTES_PER_READ } from '../../../server/store/postgres/body-reads.js';
 import { lockKey } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
@@ -285,6 +287,9 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       const early = [await deliver(a, 100), await deliver(a, 101)];
       const b = await node(postgres.url, { pool });
       const behind = b.position;
+      // An IMAP session's view of bob's INBOX on b, from before b falls behind.
+      const view = new MailboxView(b, 'bob@blue.example', b.folder('bob@blue.example', 'INBOX') as FolderInfo, false, new RecentClaims());
+      expect(view.uids).toEqual([1, 2]);
       const heard = { delivered: [] as string[], removed: [] as string[], unfiled: [] as number[] };
       b.on('delivered', ({ message }) => heard.delivered.push(message.id));
       b.on('removed', ({ messages }) => heard.removed.push(...messages.map((m) => m.id)));
@@ -303,6 +308,16 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       expect(heard.removed).toEqual([early[0]?.id]);
       expect(heard.unfiled).toEqual([1]);
       expect(heard.delivered.sort()).toEqual([...sent.slice(0, 3), ...sent.slice(-2)].map((m) => m.id).sort());
+      // The session is told: uid 1 expunged, the survivors of the churn arrived.
+      const told = view.drain(true);
+      expect(told.filter((u) => u.kind === 'expunge').map((u) => u.kind === 'expunge' && u.uid)).toEqual([1]);
+      expect(view.uids).toEqual(b.folder('bob@blue.example', 'INBOX')?.entries.map((e) => e.uid));
+      // A flag set after the rebuild shows on the message the session has held since before it.
+      await a.setFlags([early[1]?.id ?? ''], 'add', ['\\Flagged']);
+      await caughtUp(a, b);
+      const flags = view.drain(true).flatMap((u) => (u.kind === 'flags' ? [[u.uid, [...u.message.flags]]] : []));
+      expect(flags).toEqual([[2, ['\\Flagged']]]);
+      view.close();
       const written = await deliver(b, 300);
       await caughtUp(a, b);
       expect(a.get(written.id)?.seq).toBe(43);
