@@ -16,11 +16,11 @@ const PAGE_RECORDS = 5_000;
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
-/** Calls `apply` with the inbox's rows after `after`, page by page, in order. */
-export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void): Promise<void> {
+/** Calls `apply` with the inbox's rows after `after`, page by page, in order, until it returns false. */
+export async function readLog(db: Queryable, inbox: string, after: number, apply: (rows: LogRow[]) => void | boolean): Promise<void> {
   for (let from = after; ; ) {
     const page = await readPage(db, inbox, from);
-    if (page.rows.length > 0) apply(page.rows);
+    if (page.rows.length > 0 && apply(page.rows) === false) return;
     if (!page.more) return;
     from = page.rows[page.rows.length - 1]?.pos ?? from;
   }

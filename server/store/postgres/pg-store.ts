@@ -38,6 +38,8 @@ class LogCompactedError extends Error {
   }
 }
 
+/** Reads of the whole log a rebuild makes at most while other nodes keep compacting it. */
+const REBUILD_ATTEMPTS = 5;
 /** Local writes committed together at most: bounds one transaction's size. */
 const MOST_PER_BATCH = 256;
 /**
@@ -589,9 +591,20 @@ export class PgStore implements MailStore {
   /**
    * Builds a new index from the log, silently up to what the old one held (or to the
    * end of a compacted log's snapshot, when that is further), then swaps it in and
-   * catches up the rest as announced changes.
+   * catches up the rest as announced changes. The log is read page by page outside any
+   * lock, so another node may compact it meanwhile: the read then starts again.
    */
   async #rebuild(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#rebuildOnce();
+      } catch (error) {
+        if (!(error instanceof LogCompactedError) || attempt === REBUILD_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async #rebuildOnce(): Promise<void> {
     const index = this.#newIndex();
     const logged = new Set<string>();
     const before = this.#applied;
@@ -600,8 +613,17 @@ export class PgStore implements MailStore {
     let known = before;
     let applied = 0;
     let counted = 0;
+    // The snapshot the log began with when the first page was read, if any.
+    let first = true;
+    let began: number | undefined;
     await readLog(this.#options.pool, this.#options.inbox, 0, (rows) => {
-      for (const row of rows) known = Math.max(known, snapshotOf(row)?.at ?? 0);
+      for (const row of rows) {
+        const at = snapshotOf(row)?.at;
+        if (first) [first, began] = [false, at];
+        // A snapshot that was not where the log began: compacted since the first page was read.
+        else if (at !== undefined && at !== began) throw new LogCompactedError();
+        known = Math.max(known, at ?? 0);
+      }
       // Rows end where a transaction ended, as `known` does.
       const silent = rows.filter((r) => r.pos <= known);
       const records = silent.flatMap((r) => r.records);
@@ -609,6 +631,8 @@ export class PgStore implements MailStore {
       applyRecords(index, records, () => undefined);
       counted += records.length;
       applied = silent.at(-1)?.pos ?? applied;
+      // Past what is read silently, the second read below takes over: no need to read on.
+      return silent.length === rows.length;
     });
     this.#detach();
     const old = this.#index;

@@ -328,6 +328,44 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     }
   });
 
+  it('starts a node whose reading of the log another node compacts halfway through', async () => {
+    const node = sandbox();
+    const a = await node(postgres.url, { compactFloor: 0 });
+    // More records than one page of the log, so the start reads it in two queries.
+    const sent: StoredMessage[] = [];
+    for (let i = 0; i < 5_200; i += 400) sent.push(...(await Promise.all(Array.from({ length: 400 }, (_, k) => deliver(a, i + k)))));
+    // The starting node's second page of the log waits until the test lets it go.
+    const pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
+    const query = pool.query.bind(pool) as (config: unknown, values?: unknown[]) => Promise<unknown>;
+    let pages = 0;
+    let reached = () => undefined as void;
+    const secondPage = new Promise<void>((resolve) => (reached = resolve));
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    (pool as unknown as { query: typeof query }).query = async (config, values) => {
+      if ((config as { name?: string }).name === 'letterbox-read-log' && ++pages === 2) {
+        reached();
+        await held;
+      }
+      return query(config, values);
+    };
+    try {
+      const starting = node(postgres.url, { pool });
+      await secondPage;
+      await a.remove(sent.slice(0, 5_000).map((m) => m.id), 'deleted');
+      await a.flushed();
+      expect((await logOf(`cluster-${inboxes}`)).snapshotAt).toBeGreaterThan(0);
+      release();
+      const c = await starting;
+      await caughtUp(a, c);
+      expect(clusterPicture(c, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+      expect(c.stats().messages).toBe(200);
+    } finally {
+      for (const store of stores.splice(0)) await store.close();
+      await pool.end();
+    }
+  }, 60_000);
+
   it('brings a node started later up to date from the log', async () => {
     const node = sandbox();
     const a = await node();
