@@ -370,6 +370,11 @@ export class Folders {
     return [...this.#byLogin.keys()];
   }
 
+  /** How many logins have folders (logins().length, without the list). */
+  get loginCount(): number {
+    return this.#byLogin.size;
+  }
+
   snapshot(login: string): FolderSnapshot[] {
     return [...this.#mailbox(mailboxKey(login)).values()].map(({ name, specialUse, uidValidity, uidNext, subscribed }) => ({
       name,

@@ -516,7 +516,8 @@ export class PgStore implements MailStore {
    * and COMPACT_FLOOR more.
    */
   #tooLong(records: number): boolean {
-    const snapshot = 2 * this.#index.stats().messages + this.#index.folders.logins().length + 1;
+    // Asked after every commit: counts, not lists (every recipient address is a login).
+    const snapshot = 2 * this.#index.stats().messages + this.#index.folders.loginCount + 1;
     return records > 2 * snapshot + (this.#options.compactFloor ?? COMPACT_FLOOR);
   }
 
