@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { bodyTextStatement } from './body-text.js';
 import type { LogRecord, LogRow } from './log-record.js';
-import { snapshotOf, snapshotRows } from './log-snapshot.js';
+import { snapshotOf } from './log-snapshot.js';
 import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
@@ -52,16 +52,21 @@ function pageOf(rows: LogRowText[]): { rows: LogRow[]; more: boolean } {
   return { rows: page, more: end !== undefined && end < Number(rows[0]?.last) };
 }
 
-/** The inbox's cluster lock: a transaction advisory lock on a 64-bit hash of its name. */
-export function lockKey(inbox: string): string {
-  let key = lockKeys.get(inbox);
+/**
+ * A transaction advisory lock of the inbox's, on a 64-bit hash of its name: `log` is
+ * the cluster lock every write takes; `compaction` is taken by compactions only, so
+ * writes go on beside one.
+ */
+export function lockKey(inbox: string, lock: 'log' | 'compaction' = 'log'): string {
+  const name = `letterbox-${lock}:${inbox}`;
+  let key = lockKeys.get(name);
   if (key === undefined) {
-    key = createHash('sha256').update(`letterbox-log:${inbox}`).digest().readBigInt64BE(0).toString();
-    lockKeys.set(inbox, key);
+    key = createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
+    lockKeys.set(name, key);
   }
   return key;
 }
-/** Hashed once per inbox: every write takes the lock. A node's inboxes are few. */
+/** Hashed once per inbox and lock: every write takes one. A node's inboxes are few. */
 const lockKeys = new Map<string, string>();
 
 /** What a batch of local writes puts in the database. */
@@ -107,37 +112,44 @@ export function writeLog(pool: pg.Pool, inbox: string, tx: LogTransaction): Prom
   });
 }
 
-/** What compacting the log needs of a node (PgStore). */
-export interface LogCompaction {
-  position(): number;
-  catchUp(rows: LogRow[]): void;
-  /** Whether a log of `held` records is worth compacting into a snapshot of today's state. */
-  worth(held: number): boolean;
-  /** The records that rebuild the index as it is now (log-snapshot.ts). */
-  snapshot(): LogRecord[];
+/** A node's index as snapshot rows (log-snapshot.ts), at the log position it stands at. */
+export interface LogSnapshot {
+  at: number;
+  rows: readonly LogRow[];
 }
 
 /** Snapshot rows written by one statement: a compaction of a large sandbox is many statements, not one huge string. */
 const SNAPSHOT_ROWS_PER_INSERT = 20;
 
 /**
- * Replaces the inbox's log up to the last position with a snapshot of the state it
- * leads to (log-snapshot.ts), under the inbox's lock after catching up, so that the log
- * (and a node's start, which reads it all) grows with the sandbox, not with every
- * change ever made to it. Positions go on unchanged: a node at or past the snapshot's
- * position reads on as before; one behind it finds `snapshot` rows and rebuilds.
- * Returns the records the log holds afterwards.
+ * Replaces the inbox's log up to the snapshot's position with its rows, when `worth`
+ * says the records held there are worth it, so that the log (and a node's start, which
+ * reads it all) grows with the sandbox, not with every change ever made to it.
+ *
+ * It takes the compaction lock, not the cluster lock: it only touches rows up to the
+ * snapshot's position, and writers append after it (and after wherever they are, as
+ * the rows they read show), so no write waits on a compaction, however long its
+ * statements take. Positions go on unchanged: a node at or past the snapshot's position
+ * reads on as before; one behind it finds `snapshot` rows and rebuilds. A compaction
+ * that finds the log compacted as far already leaves it.
+ * Returns the records the log holds up to the snapshot's position afterwards (heldUpTo).
  */
-export function compactLog(pool: pg.Pool, inbox: string, tx: LogCompaction): Promise<number> {
-  return underLock(pool, inbox, tx, async (client) => {
-    const at = tx.position();
-    const held = await recordsHeld(client, inbox, at);
-    const rows = tx.worth(held) ? snapshotRows(tx.snapshot(), at) : undefined;
-    if (!rows) {
+export function compactLog(pool: pg.Pool, inbox: string, snapshot: LogSnapshot, worth: (held: number) => boolean): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    const where = client.escapeLiteral(inbox);
+    const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(inbox, 'compaction')}); ${FIRST_RECORD(where)}`)) as unknown as [
+      unknown,
+      unknown,
+      pg.QueryResult<FirstRecord>,
+    ];
+    const { at, rows } = snapshot;
+    const start = markerOf(opened[2].rows);
+    const held = heldUpTo(start, at);
+    // Compacted as far already (by another node), or not long enough to be worth it.
+    if ((start && start.at >= at) || !worth(held)) {
       await client.query('COMMIT');
       return held;
     }
-    const where = client.escapeLiteral(inbox);
     await client.query(`DELETE FROM letterbox_log WHERE inbox = ${where} AND pos <= ${at}`);
     for (let i = 0; i < rows.length; i += SNAPSHOT_ROWS_PER_INSERT) {
       const values = rows.slice(i, i + SNAPSHOT_ROWS_PER_INSERT).map((row) => `(${where}, ${row.pos}, ${dollarQuoted(JSON.stringify(row.records))})`);
@@ -148,29 +160,36 @@ export function compactLog(pool: pg.Pool, inbox: string, tx: LogCompaction): Pro
   });
 }
 
-/** Records the log holds up to position `at`: all of them, or a snapshot's and those after it. */
-async function recordsHeld(client: pg.ClientBase, inbox: string, at: number): Promise<number> {
-  // The first record only: a snapshot row holds a thousand.
-  const { rows } = await client.query<{ first: LogRecord | null }>(
-    `SELECT CASE WHEN json_typeof(record) = 'array' THEN record->0 ELSE record END AS first FROM letterbox_log WHERE inbox = $1 ORDER BY pos LIMIT 1`,
-    [inbox],
-  );
-  const marker = rows[0]?.first;
-  return marker?.t === 'snapshot' ? marker.size + (at - marker.at) : at;
+type SnapshotMarker = Extract<LogRecord, { t: 'snapshot' }>;
+type FirstRecord = { first: LogRecord | null };
+
+/** The snapshot marker the inbox's log starts with, when it has been compacted. */
+export async function logStart(db: Queryable, inbox: string): Promise<SnapshotMarker | undefined> {
+  const { rows } = await db.query<FirstRecord>(FIRST_RECORD('$1'), [inbox]);
+  return markerOf(rows);
 }
+
+/**
+ * Records the log holds up to position `at`: all of them, or a snapshot's and those
+ * after it (only the snapshot's, when it reaches past `at`).
+ */
+export const heldUpTo = (start: SnapshotMarker | undefined, at: number): number => (start ? start.size + Math.max(0, at - start.at) : at);
+
+/** The log's first record (of its first row: a snapshot row holds a thousand), where a compacted log has its marker. */
+const FIRST_RECORD = (inbox: string) =>
+  `SELECT CASE WHEN json_typeof(record) = 'array' THEN record->0 ELSE record END AS first FROM letterbox_log WHERE inbox = ${inbox} ORDER BY pos LIMIT 1`;
+const markerOf = (rows: FirstRecord[]): SnapshotMarker | undefined => {
+  const first = rows[0]?.first;
+  return first?.t === 'snapshot' ? first : undefined;
+};
 
 /**
  * Runs `work` in a transaction holding the inbox's cluster lock, the node caught up
  * with the log; `work` commits. Throws when anything fails; nothing of the
  * transaction is then in the database.
  */
-async function underLock<T>(pool: pg.Pool, inbox: string, tx: Pick<LogTransaction, 'position' | 'catchUp'>, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let failure: Error | undefined;
-  // A connection lost mid-transaction fails the query at hand; unheard, its 'error' event would end the process.
-  const lost = (error: Error) => (failure ??= error);
-  client.on('error', lost);
-  try {
+function underLock<T>(pool: pg.Pool, inbox: string, tx: LogTransaction, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, async (client) => {
     // Round trips are what a writer holding the lock waits on: BEGIN, the lock and the
     // first page of catching up go in one (a simple query, so its values are literals).
     const opened = (await client.query(
@@ -179,6 +198,22 @@ async function underLock<T>(pool: pg.Pool, inbox: string, tx: Pick<LogTransactio
     const first = pageOf(opened[2].rows);
     if (first.rows.length > 0) tx.catchUp(first.rows);
     if (first.more) await readLog(client, inbox, tx.position(), (rows) => tx.catchUp(rows));
+    return work(client);
+  });
+}
+
+/**
+ * Runs `work` on a connection of its own, which begins a transaction and commits it.
+ * When anything fails it rolls back and throws: nothing of the transaction is then in
+ * the database.
+ */
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  // A connection lost mid-transaction fails the query at hand; unheard, its 'error' event would end the process.
+  const lost = (error: Error) => (failure ??= error);
+  client.on('error', lost);
+  try {
     return await work(client);
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));

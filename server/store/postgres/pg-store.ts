@@ -27,9 +27,9 @@ import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { applyRecords, type Announce } from './log-replay.js';
-import { compactLog, readLog, readPage, writeLog, type LogBatch } from './log-table.js';
+import { compactLog, heldUpTo, logStart, readLog, readPage, writeLog, type LogBatch } from './log-table.js';
 import { announceChanges } from './index-changes.js';
-import { snapshotOf, snapshotRecords } from './log-snapshot.js';
+import { snapshotOf, snapshotRecords, snapshotRows } from './log-snapshot.js';
 
 /** What a node behind another's compaction finds in the log: it rebuilds from the snapshot. */
 class LogCompactedError extends Error {
@@ -110,7 +110,8 @@ export class PgStore implements MailStore {
   #stale = false;
   /** Records the log holds, as far as this node knows (another node may have compacted it since). */
   #logRecords = 0;
-  #compacting = false;
+  /** A compaction of the log under way (#compactIfLong). */
+  #compaction: Promise<void> | undefined;
   #closed = false;
 
   readonly #queue: QueuedWrite[] = [];
@@ -242,9 +243,10 @@ export class PgStore implements MailStore {
     this.#write(() => this.#index.setLimits(wanted)).catch((error: unknown) => this.#options.logger.warn('could not prune to new limits', { error: String(error) }));
   }
 
-  /** Resolves once every write queued so far has settled. */
+  /** Resolves once every write queued so far has settled, and a compaction of the log they started. */
   async flushed(): Promise<void> {
     await this.#write(() => undefined).catch(() => undefined);
+    await this.#compaction;
   }
 
   createFolder(login: string, name: string, specialUse?: string): Promise<FolderInfo | FolderError> {
@@ -355,6 +357,7 @@ export class PgStore implements MailStore {
   async close(): Promise<void> {
     while (this.#writing) await this.#writing;
     this.#closed = true;
+    await this.#compaction;
     await this.#feed.close();
     await this.#syncing;
     this.#detach();
@@ -487,27 +490,36 @@ export class PgStore implements MailStore {
 
   /**
    * Compacts the log once it holds well over twice the records a snapshot of the
-   * sandbox would (log-table.ts compactLog), in this node's turn so the index stands
-   * still meanwhile. Whichever node sees it first does it; the others, under the lock,
-   * find the log short already.
+   * sandbox would (log-table.ts compactLog). The snapshot is taken in this node's turn,
+   * so the index stands still at a position a row of the log ends at; it is written
+   * outside it, beside this node's writes and every other node's. Whichever node sees
+   * the log long first does it; the others then find it short already.
    */
   #compactIfLong(): void {
-    if (this.#compacting || !this.#tooLong(this.#logRecords)) return;
-    this.#compacting = true;
-    this.#exclusive(async () => {
-      this.#logRecords = await compactLog(this.#options.pool, this.#options.inbox, {
-        position: () => this.#applied,
-        catchUp: (rows) => this.#replay(rows),
-        worth: (held) => this.#tooLong(held),
-        snapshot: () => snapshotRecords(this.#index),
-      });
-    })
-      .catch((error: unknown) => {
-        // Behind another node's compaction: the log is short already, and the next read rebuilds.
-        if (error instanceof LogCompactedError) return this.changed();
-        this.#options.logger.warn('could not compact the log; will try again later', { error: String(error) });
-      })
-      .finally(() => (this.#compacting = false));
+    if (this.#compaction || this.#stale || !this.#tooLong(this.#logRecords)) return;
+    this.#compaction = this.#compact()
+      .catch((error: unknown) => this.#options.logger.warn('could not compact the log; will try again later', { error: String(error) }))
+      .finally(() => (this.#compaction = undefined));
+  }
+
+  async #compact(): Promise<void> {
+    const { pool, inbox } = this.#options;
+    // Asked before taking a snapshot, which costs: another node may have compacted the log
+    // since this one counted (one past the compaction reads on without hearing of it).
+    const start = await logStart(pool, inbox);
+    const held = heldUpTo(start, this.#applied);
+    if ((start && start.at > this.#applied) || !this.#tooLong(held)) {
+      this.#logRecords = held;
+      return;
+    }
+    const snapshot = await this.#exclusive(async () => {
+      const rows = this.#stale ? undefined : snapshotRows(snapshotRecords(this.#index), this.#applied);
+      return rows && { at: this.#applied, rows };
+    });
+    if (!snapshot) return;
+    const kept = await compactLog(pool, inbox, snapshot, (records) => this.#tooLong(records));
+    // What the log holds up to the snapshot's position, and this node has applied after it.
+    this.#logRecords = kept + this.#applied - snapshot.at;
   }
 
   /**

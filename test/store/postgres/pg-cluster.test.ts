@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AsciiTextBody } from '../../../server/mime/ascii-text-body.js';
 import { summaryOfText } from '../../../server/mime/body-text.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
@@ -365,6 +365,56 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       await pool.end();
     }
   }, 60_000);
+
+  it('holds up no write while it compacts: the other node and the compacting one commit beside it', async () => {
+    const node = sandbox();
+    const inbox = `cluster-${inboxes}`;
+    const a = await node(postgres.url, { compactFloor: 20 });
+    const b = await node(postgres.url, { compactFloor: 1_000_000 });
+    await a.createFolder('bob@blue.example', 'Archive');
+    // A row lock on the log's first row: the compaction's DELETE waits on it, holding the locks it took.
+    const blocker = await postgres.connect();
+    let unblocked = false;
+    const unblock = async () => {
+      if (unblocked) return;
+      unblocked = true;
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    };
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pos FROM letterbox_log WHERE inbox = $1 ORDER BY pos LIMIT 1 FOR UPDATE', [inbox]);
+      await churn(a, 0, 40);
+      await vi.waitFor(
+        async () => {
+          const { rows } = await postgres.sql("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'DELETE FROM letterbox_log%'");
+          expect(rows).toHaveLength(1);
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+      // Both nodes write while the compaction waits; a bound only so that a wait fails here, not in cleanup.
+      const writes = Promise.all([deliver(b, 100), deliver(a, 101)]);
+      const bound = new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 20_000).unref());
+      const written = await Promise.race([writes, bound]);
+      expect(written).not.toBe('still waiting');
+      const [fromB, fromA] = written as [StoredMessage, StoredMessage];
+      await caughtUp(a, b);
+      expect([a.get(fromB.id)?.seq, b.get(fromA.id)?.seq].sort()).toEqual([41, 42]);
+      expect((await logOf(inbox)).snapshotAt).toBeUndefined();
+    } finally {
+      await unblock();
+    }
+    await a.flushed();
+    const log = await logOf(inbox);
+    // The snapshot ends where a stood when it took it, before the writes made beside it.
+    expect(log.snapshotAt).toBeGreaterThan(0);
+    expect(log.snapshotAt).toBeLessThan(a.position);
+    await caughtUp(a, b);
+    const late = await node();
+    expect(late.position).toBe(a.position);
+    expect(clusterPicture(late, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+    expect(clusterPicture(b, LOGINS)).toEqual(clusterPicture(a, LOGINS));
+  });
 
   it('brings a node started later up to date from the log', async () => {
     const node = sandbox();
