@@ -1,5 +1,6 @@
 import type { FolderInfo } from '../store/folders.js';
 import type { MailStore } from '../store/mail-store.js';
+import { FolderKeyed } from './folder-keyed.js';
 import { intersect, normalise, rangesOf, without, type UidRange } from './uid-ranges.js';
 
 /**
@@ -49,7 +50,7 @@ class FolderHistory {
  * and not in the folder has vanished.
  */
 export class ExpungeHistory {
-  readonly #folders = new WeakMap<FolderInfo, FolderHistory>();
+  readonly #folders: FolderKeyed<FolderHistory>;
   /** Changes before this process (a journal replay) are not known. */
   readonly #start: number;
   readonly #off: () => void;
@@ -57,25 +58,26 @@ export class ExpungeHistory {
   constructor(store: MailStore) {
     // Mod-sequences below #start (from before a restart: the journal jumps past them) get the all-known-UIDs answer.
     this.#start = store.modseq;
+    this.#folders = new FolderKeyed(store);
     this.#off = store.on('unfiled', (e) => {
       const folder = store.folder(e.login, e.folder);
       if (!folder || e.uids.length === 0) return;
       // Pruning unfiles one message at a time, on the SMTP path: its range needs no sorting.
       const only = e.uids.length === 1 ? (e.uids[0] as number) : undefined;
       const uids = only !== undefined ? [[only, only] as const] : normalise(rangesOf([...e.uids].sort((a, b) => a - b)));
-      this.#history(folder).add({ modseq: e.modseq, uids });
+      this.#history(e.login, folder).add({ modseq: e.modseq, uids });
     });
   }
 
-  #history(folder: FolderInfo): FolderHistory {
-    let history = this.#folders.get(folder);
-    if (!history) this.#folders.set(folder, (history = new FolderHistory(this.#start)));
+  #history(login: string, folder: FolderInfo): FolderHistory {
+    let history = this.#folders.get(login, folder);
+    if (!history) this.#folders.set(login, folder, (history = new FolderHistory(this.#start)));
     return history;
   }
 
   /** RFC 7162 HIGHESTMODSEQ: the highest mod-sequence of a message in the folder or of an expunge from it. */
-  highestModseq(folder: FolderInfo): number {
-    let max = Math.max(1, this.#folders.get(folder)?.last ?? 0);
+  highestModseq(login: string, folder: FolderInfo): number {
+    let max = Math.max(1, this.#folders.get(login, folder)?.last ?? 0);
     for (const entry of folder.entries) if (entry.message.modseq > max) max = entry.message.modseq;
     return max;
   }
@@ -85,8 +87,8 @@ export class ExpungeHistory {
    * `since`; all of `known` below UIDNEXT not in the folder when the history does not
    * reach back that far.
    */
-  vanished(folder: FolderInfo, since: number, known: readonly UidRange[]): UidRange[] {
-    const history = this.#folders.get(folder) ?? new FolderHistory(this.#start);
+  vanished(login: string, folder: FolderInfo, since: number, known: readonly UidRange[]): UidRange[] {
+    const history = this.#folders.get(login, folder) ?? new FolderHistory(this.#start);
     if (since < history.floor) {
       const ever = intersect(known, [[1, folder.uidNext - 1]]);
       return without(ever, folder.entries.map((e) => e.uid));

@@ -19,7 +19,7 @@ export class MailboxSpaces {
 
   of(store: MailStore): MailboxSpace {
     let space = this.#spaces.get(store);
-    if (!space) this.#spaces.set(store, (space = { history: new ExpungeHistory(store), claims: new RecentClaims() }));
+    if (!space) this.#spaces.set(store, (space = { history: new ExpungeHistory(store), claims: new RecentClaims(store) }));
     return space;
   }
 

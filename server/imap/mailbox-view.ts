@@ -1,4 +1,5 @@
 import type { FolderInfo } from '../store/folders.js';
+import { FolderKeyed } from './folder-keyed.js';
 import { mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { FolderEntry, StoredMessage } from '../store/types.js';
@@ -17,17 +18,21 @@ const MAX_KEYWORDS = 1000;
  * session). Per folder, the highest UID a session has claimed.
  */
 export class RecentClaims {
-  readonly #claimed = new WeakMap<FolderInfo, number>();
+  readonly #claimed: FolderKeyed<number>;
+
+  constructor(store: Pick<MailStore, 'listFolders'>) {
+    this.#claimed = new FolderKeyed(store);
+  }
 
   /** The highest UID claimed so far (STATUS counts RECENT above it without claiming). */
-  claimed(folder: FolderInfo): number {
-    return this.#claimed.get(folder) ?? 0;
+  claimed(login: string, folder: FolderInfo): number {
+    return this.#claimed.get(login, folder) ?? 0;
   }
 
   /** Claims every UID above what was claimed, up to `upTo`; returns the lowest newly claimed UID bound. */
-  claim(folder: FolderInfo, upTo: number): number {
-    const before = this.#claimed.get(folder) ?? 0;
-    if (upTo > before) this.#claimed.set(folder, upTo);
+  claim(login: string, folder: FolderInfo, upTo: number): number {
+    const before = this.claimed(login, folder);
+    if (upTo > before) this.#claimed.set(login, folder, upTo);
     return before;
   }
 }
@@ -59,23 +64,26 @@ export class MailboxView {
   readonly #flagged = new Set<string>();
   readonly #unsubscribe: Array<() => void>;
   readonly login: string;
+  #folder: FolderInfo;
 
   constructor(
     private readonly store: MailStore,
     login: string,
-    readonly folder: FolderInfo,
+    folder: FolderInfo,
     readonly readOnly: boolean,
     private readonly claims: RecentClaims,
   ) {
     this.login = mailboxKey(login);
+    this.#folder = folder;
     for (const entry of folder.entries) {
       this.#add(entry);
       this.learnKeywords(entry.message.flags);
     }
     // RFC 3501 §6.3.2: EXAMINE reports the recent messages but leaves them recent.
-    const from = readOnly ? claims.claimed(folder) : claims.claim(folder, folder.uidNext - 1);
+    const from = readOnly ? claims.claimed(this.login, folder) : claims.claim(this.login, folder, folder.uidNext - 1);
     for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
-    const here = (login: string, name: string) => login === this.login && name === this.folder.name;
+    // The folder held first (no look-up for the common case), then as the store has it now.
+    const here = (login: string, name: string) => login === this.login && (name === this.#folder.name || name === this.folder.name);
     this.#unsubscribe = [
       store.on('filed', (e) => {
         if (!here(e.login, e.folder)) return;
@@ -126,6 +134,17 @@ export class MailboxView {
       this.#signalled = false;
       this.onChange?.();
     });
+  }
+
+  /**
+   * The selected folder as the store has it now: a shared backend that rebuilt its index
+   * (PgStore) has a new object for it, with the same UIDVALIDITY, whose UIDNEXT and
+   * entries are the ones kept up to date.
+   */
+  get folder(): FolderInfo {
+    const now = this.store.folder(this.login, this.#folder.name);
+    if (now && now !== this.#folder && now.uidValidity === this.#folder.uidValidity) this.#folder = now;
+    return this.#folder;
   }
 
   get name(): string {
@@ -191,7 +210,7 @@ export class MailboxView {
       for (const entry of this.#arrived.splice(0)) {
         if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
         this.#add(entry);
-        const claimedBefore = this.readOnly ? this.claims.claimed(this.folder) : this.claims.claim(this.folder, entry.uid);
+        const claimedBefore = this.readOnly ? this.claims.claimed(this.login, this.folder) : this.claims.claim(this.login, this.folder, entry.uid);
         if (claimedBefore < entry.uid) this.recent.add(entry.uid);
       }
       if (this.uids.length !== before) {

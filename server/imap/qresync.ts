@@ -97,7 +97,7 @@ export function knownUids(session: Session, set: SequenceSet): UidRange[] {
 export function sendVanishedEarlier(session: Session, since: number, known: readonly UidRange[]): void {
   const view = session.view;
   if (!view) return;
-  const gone = session.space.history.vanished(view.folder, since, known);
+  const gone = session.space.history.vanished(view.login, view.folder, since, known);
   if (gone.length > 0) session.untagged(`VANISHED (EARLIER) ${formatRanges(gone)}`);
 }
 

@@ -87,7 +87,7 @@ export class Session {
   enableCondstore(): void {
     if (this.condstore) return;
     this.condstore = true;
-    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.space.history.highestModseq(this.view.folder)}] Highest`);
+    if (this.view && this.state === 'selected') this.untagged(`OK [HIGHESTMODSEQ ${this.space.history.highestModseq(this.view.login, this.view.folder)}] Highest`);
   }
 
   /** RFC 7162 §3.2.3: QRESYNC is on once ENABLEd (it turns CONDSTORE on too). */

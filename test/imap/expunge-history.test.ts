@@ -18,14 +18,14 @@ describe('the expunge history (RFC 7162 §3.2.5, §3.2.6)', () => {
     const history = new ExpungeHistory(store);
     const folder = await filled(store, 4);
     if (!folder) throw new Error('no INBOX');
-    const before = history.highestModseq(folder);
+    const before = history.highestModseq(LOGIN, folder);
     await store.expunge(LOGIN, 'INBOX', [2, 3]);
-    expect(history.highestModseq(folder)).toBeGreaterThan(before);
-    expect(history.highestModseq(folder)).toBeLessThanOrEqual(store.modseq);
-    expect(history.vanished(folder, before, [[1, 4]])).toEqual([[2, 3]]);
-    expect(history.vanished(folder, history.highestModseq(folder), [[1, 4]])).toEqual([]);
+    expect(history.highestModseq(LOGIN, folder)).toBeGreaterThan(before);
+    expect(history.highestModseq(LOGIN, folder)).toBeLessThanOrEqual(store.modseq);
+    expect(history.vanished(LOGIN, folder, before, [[1, 4]])).toEqual([[2, 3]]);
+    expect(history.vanished(LOGIN, folder, history.highestModseq(LOGIN, folder), [[1, 4]])).toEqual([]);
     // What comes after the expunge is above it.
-    expect(await store.nextModseq()).toBeGreaterThan(history.highestModseq(folder));
+    expect(await store.nextModseq()).toBeGreaterThan(history.highestModseq(LOGIN, folder));
     history.close();
   });
 
@@ -35,9 +35,9 @@ describe('the expunge history (RFC 7162 §3.2.5, §3.2.6)', () => {
     const folder = await filled(store, 4);
     if (!folder) throw new Error('no INBOX');
     store.folders.unfile(LOGIN, 'INBOX', [3], 99);
-    expect(history.highestModseq(folder)).toBe(99);
-    expect(history.vanished(folder, 98, [[1, 4]])).toEqual([[3, 3]]);
-    expect(history.vanished(folder, 99, [[1, 4]])).toEqual([]);
+    expect(history.highestModseq(LOGIN, folder)).toBe(99);
+    expect(history.vanished(LOGIN, folder, 98, [[1, 4]])).toEqual([[3, 3]]);
+    expect(history.vanished(LOGIN, folder, 99, [[1, 4]])).toEqual([]);
     expect(store.modseq).toBe(99);
     history.close();
   });

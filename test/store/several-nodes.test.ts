@@ -187,6 +187,45 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
       onB.close();
     }
   });
+
+  it('an IMAP session on a node that rebuilt its index is told of every expunge, from before the rebuild and after, at the cluster\'s HIGHESTMODSEQ', async () => {
+    const user = 'gus@blue.example';
+    for (const n of [1, 2, 3]) await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: user, subject: `rebuilt ${n}`, text: 'x' });
+    const onA = await loggedIn(a.addresses.imap?.port ?? 0, user, 'any');
+    const onB = await loggedIn(b.addresses.imap?.port ?? 0, user, 'any');
+    const late = await loggedIn(b.addresses.imap?.port ?? 0, user, 'any');
+    try {
+      for (const c of [onA, onB, late]) expect(await c.command('E', 'ENABLE QRESYNC')).toContain('E OK ENABLE completed');
+      // Node B's session selects before the rebuild and stays selected through it.
+      const selected = await onB.command('S1', 'SELECT INBOX');
+      expect(selected).toContain('* 3 EXISTS');
+      const uidValidity = Number(/UIDVALIDITY (\d+)/.exec(selected.join(' '))?.[1]);
+      const before = highestModseq(selected);
+      await onA.command('S2', 'SELECT INBOX');
+      await onA.command('F1', 'UID STORE 2 +FLAGS.SILENT (\\Deleted)');
+      await onA.command('X1', 'EXPUNGE');
+      await until(b.store, () => b.store.folderEntry(user, 'INBOX', 2) === undefined);
+      // A write node B cannot commit: it throws its index away and reads it anew from the log.
+      await cluster().sql('ALTER TABLE letterbox_log ADD CONSTRAINT frozen CHECK (false) NOT VALID');
+      try {
+        expect((await onB.command('F2', 'UID STORE 1 +FLAGS.SILENT (\\Seen)')).at(-1)).toMatch(/^F2 NO \[UNAVAILABLE\]/);
+      } finally {
+        await cluster().sql('ALTER TABLE letterbox_log DROP CONSTRAINT frozen');
+      }
+      await onA.command('F3', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+      const after = highestModseq(await onA.command('X2', 'EXPUNGE'));
+      await until(b.store, () => b.store.modseq >= after && b.store.folderEntry(user, 'INBOX', 3) === undefined);
+      const changed = await onB.command('C', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${before} VANISHED)`);
+      expect(changed).toContain('* VANISHED (EARLIER) 2:3');
+      const resynced = await late.command('S3', `SELECT INBOX (QRESYNC (${uidValidity} ${before}))`);
+      expect(resynced).toContain('* VANISHED (EARLIER) 2:3');
+      expect(highestModseq(resynced)).toBe(after);
+    } finally {
+      onA.close();
+      onB.close();
+      late.close();
+    }
+  });
 });
 
 function highestModseq(lines: readonly string[]): number {

@@ -47,7 +47,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       if (firstUnseen > 0 && !session.rev2) session.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`);
       session.untagged(`OK [UIDVALIDITY ${folder.uidValidity}] UIDs valid`);
       session.untagged(`OK [UIDNEXT ${folder.uidNext}] Predicted next UID`);
-      session.untagged(`OK [HIGHESTMODSEQ ${session.space.history.highestModseq(folder)}] Highest`);
+      session.untagged(`OK [HIGHESTMODSEQ ${session.space.history.highestModseq(session.user, folder)}] Highest`);
       if (session.rev2) session.write(['* LIST (', listAttributes(folder, superiorsOf(session.store.listFolders(session.user))), ') "/" ', session.wireName(folder.name), '\r\n'].map(toText).join(''));
       if (qresync) resync(session, qresync);
       return ok(`${name} completed`, readOnly ? 'READ-ONLY' : 'READ-WRITE');

@@ -28,7 +28,7 @@ export async function expungeUids(session: Session, uids: number[], name: string
 export function expunged(session: Session, name: string): Status {
   const view = session.view;
   if (!view || !session.qresync) return ok(`${name} completed`);
-  return ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.folder)}`);
+  return ok(`${name} completed`, `HIGHESTMODSEQ ${session.space.history.highestModseq(view.login, view.folder)}`);
 }
 
 /** RFC 3501 §6.4.1: nothing to write to disk in memory. */

@@ -50,7 +50,7 @@ export function statusValue(session: Session, folder: FolderInfo, item: string):
     case 'MESSAGES':
       return entries.length;
     case 'RECENT': {
-      const claimed = session.space.claims.claimed(folder);
+      const claimed = session.space.claims.claimed(session.user, folder);
       return entries.filter((e) => e.uid > claimed).length;
     }
     case 'UIDNEXT':
@@ -64,7 +64,7 @@ export function statusValue(session: Session, folder: FolderInfo, item: string):
     case 'DELETED':
       return entries.filter((e) => e.message.flags.has('\\Deleted')).length;
     default:
-      return session.space.history.highestModseq(folder);
+      return session.space.history.highestModseq(session.user, folder);
   }
 }
 

@@ -288,7 +288,7 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
       const b = await node(postgres.url, { pool });
       const behind = b.position;
       // An IMAP session's view of bob's INBOX on b, from before b falls behind.
-      const view = new MailboxView(b, 'bob@blue.example', b.folder('bob@blue.example', 'INBOX') as FolderInfo, false, new RecentClaims());
+      const view = new MailboxView(b, 'bob@blue.example', b.folder('bob@blue.example', 'INBOX') as FolderInfo, false, new RecentClaims(b));
       expect(view.uids).toEqual([1, 2]);
       const heard = { delivered: [] as string[], removed: [] as string[], unfiled: [] as number[] };
       b.on('delivered', ({ message }) => heard.delivered.push(message.id));
