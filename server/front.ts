@@ -7,6 +7,7 @@ import type { ExclusiveLocks } from './locks/exclusive-locks.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
+import type { ReleaseTables } from './store/shared-store.js';
 import type { StoreReadiness } from './store/store-unavailable.js';
 
 /**
@@ -49,6 +50,8 @@ export interface FrontContext {
   ready?: StoreReadiness;
   /** Exclusive locks every node sharing the store honours (POP3 maildrops); absent: this process's own. */
   locks?: ExclusiveLocks;
+  /** With --database: the release history every node shares, by inbox ('' without --inboxes). */
+  releaseTables?: ReleaseTables;
 }
 
 /** A listener once bound, as printed at start and written to --ports-file. */

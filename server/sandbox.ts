@@ -74,7 +74,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
   };
   // With --inboxes every inbox is a store of its own with its own background services;
   // the fronts get the directory, the router and the union of all inboxes.
-  const inboxes = config.inboxes ? await startInboxesMode(config, common, database).catch(abandon) : undefined;
+  const inboxes = config.inboxes ? await startInboxesMode(config, { ...common, ...(database && { releaseTables: database.releases }) }, database).catch(abandon) : undefined;
   single = database && !inboxes ? database.open('', limits) : undefined;
   await single?.load().catch(abandon);
   const store = inboxes?.store ?? single?.store ?? new MemoryStore({ limits, clock });
@@ -85,7 +85,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     store,
     delivery,
     ...(inboxes && { inboxes: inboxes.directory }),
-    ...(database && { ready: database.ready, locks: database.locks }),
+    ...(database && { ready: database.ready, locks: database.locks, releaseTables: database.releases }),
   };
   // A front that cannot be built (a release setting refused) lets go of the stores and the database opened for it.
   const { relay, fronts } = await Promise.resolve()

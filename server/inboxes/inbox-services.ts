@@ -18,7 +18,7 @@ export function inboxServices(context: Omit<FrontContext, 'store' | 'delivery'>,
     const logger = context.logger.child({ inbox: name });
     const inboxContext: FrontContext = { ...context, store, delivery, logger };
     const dataDir = slices.relay.dataDir ? inboxFolder(slices.relay.dataDir, name) : slices.relay.dataDir;
-    const relay = createRelayFront(inboxContext, { ...slices.relay, dataDir });
+    const relay = createRelayFront(inboxContext, { ...slices.relay, dataDir }, name);
     const fronts = [createMailProcessing(inboxContext), relay, createWebhooks(inboxContext, slices.webhooks, name)].filter((f): f is Front => f !== null);
     // Release keeps its history in the inbox's folder: started once the inbox's journal has made it.
     const started = ready.then(() => Promise.all(fronts.map((front) => front.start()))).catch((error: unknown) => logger.error('starting the services of an inbox failed', { error }));

@@ -11,8 +11,10 @@ import { AutoRelease } from './auto-release.js';
 import { compileAutoReleaseFilter } from './auto-release-filter.js';
 import type { DnsResolver } from './mx-resolver.js';
 import { releaseMode, type RelayConfig } from './options.js';
+import { MAX_PER_MESSAGE } from './release-history.js';
 import { ReleaseJournal } from './release-journal.js';
 import { ReleaseService, type ReleaseSettings } from './release-service.js';
+import { SharedReleases } from './shared-releases.js';
 import { createSmtpClient } from './smtp-client.js';
 import { cachingResolver } from './dns-cache.js';
 
@@ -63,11 +65,13 @@ export interface RelayFront extends Front {
   readonly service: ReleaseService;
 }
 
-export function createRelayFront(context: FrontContext, config: RelayConfig): RelayFront | null {
+/** `inbox`: whose messages it releases, with --inboxes ('' without). */
+export function createRelayFront(context: FrontContext, config: RelayConfig, inbox = ''): RelayFront | null {
   const { store, logger, clock } = context;
   const settings = releaseSettings(config);
   if (!settings) return null;
   const log = logger.child({ front: 'release' });
+  const shared = context.releaseTables && new SharedReleases(context.releaseTables(inbox, MAX_PER_MESSAGE), log);
   const smtp = createSmtpClient({ keepAliveMs: config.releaseKeepAlive, maxIdlePerTarget: config.releaseConcurrency });
   const service = new ReleaseService(settings, {
     store,
@@ -77,7 +81,9 @@ export function createRelayFront(context: FrontContext, config: RelayConfig): Re
     random: Math.random,
     logger: log,
     ownEndpoints: () => (context.listeners?.() ?? []).filter((l) => l.name === 'smtp' || l.name === 'smtps'),
+    ...(shared && { shared }),
   });
+  const unfollow = shared?.follow(service);
   const auto = config.releaseAuto
     ? new AutoRelease({ store, service, filter: compileAutoReleaseFilter(config.releaseAuto, store), maxQueue: config.releaseAutoQueue, workers: config.releaseConcurrency, yieldMs: config.releaseAutoYield, logger: log })
     : null;
@@ -95,7 +101,8 @@ export function createRelayFront(context: FrontContext, config: RelayConfig): Re
     async stop() {
       auto?.stop();
       service.stop();
-      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined)]);
+      unfollow?.();
+      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined), shared?.abandon(service.history.records())]);
     },
   };
 }

@@ -53,7 +53,7 @@ export interface ReleaseRecord {
 }
 
 /** Most releases remembered per message (oldest forgotten first), so repeated releases stay bounded. */
-const MAX_PER_MESSAGE = 50;
+export const MAX_PER_MESSAGE = 50;
 
 export class ReleaseHistory {
   readonly #byMessage = new Map<string, ReleaseRecord[]>();

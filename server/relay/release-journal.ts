@@ -18,9 +18,10 @@ import type { ReleaseService } from './release-service.js';
 const FILE = 'releases.lbx';
 /**
  * The events after which a release is saved. A retry being scheduled is not one: a
- * restart closes such a release anyway (see closeUnfinished).
+ * restart closes such a release anyway (see closeUnfinished). With --database the
+ * other nodes show it, so shared-releases.ts saves that too.
  */
-const RELEASE_CHANGES = ['started', 'attempt', 'finished'] as const;
+export const RELEASE_CHANGES = ['started', 'attempt', 'finished'] as const;
 
 export interface ReleaseJournalOptions {
   /** Bytes the file may always grow to before it is compacted while running. */
@@ -132,7 +133,7 @@ function encodeRelease(record: ReleaseRecord): Buffer {
  * releases once while the user waits and GreenMail keeps no queue, so neither
  * resumes either. The reply says what happened; releasing again is one click.
  */
-function closeUnfinished(record: ReleaseRecord): void {
+export function closeUnfinished(record: ReleaseRecord): void {
   if (record.state === 'done' || record.state === 'cancelled') return;
   for (const recipient of record.recipients) {
     if (recipient.state !== 'pending' && recipient.state !== 'retrying') continue;
@@ -147,7 +148,7 @@ function closeUnfinished(record: ReleaseRecord): void {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A saved release, or undefined for a record this version does not know. */
-function reviveRelease(json: unknown): ReleaseRecord | undefined {
+export function reviveRelease(json: unknown): ReleaseRecord | undefined {
   if (!isObject(json) || json['t'] !== 'release' || !isObject(json['release'])) return undefined;
   const saved = json['release'];
   const { id, messageId, requestedAt, recipients, attempts } = saved;

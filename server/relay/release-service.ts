@@ -18,6 +18,7 @@ import { isSpecialUseAddress } from '../security/special-use-address.js';
 import { countReceived, outgoingBytes } from './outgoing-message.js';
 import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTrigger } from './release-history.js';
 import { RateLimiter, type ReleaseRate } from './release-rate.js';
+import type { SharedReleases } from './shared-releases.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
 
 export interface ReleaseSettings {
@@ -57,6 +58,8 @@ export interface ReleaseDeps {
   logger: Logger;
   /** Our own SMTP listeners once bound, for mail-loop detection. */
   ownEndpoints: () => readonly Endpoint[];
+  /** With --database: the history every node shares, which releasesOf reads. */
+  shared?: SharedReleases;
 }
 
 export type ReleaseRefusal =
@@ -75,6 +78,8 @@ export interface ReleaseEvents extends Record<string, unknown> {
   started: { record: ReleaseRecord };
   /** One SMTP attempt (or DNS failure) was recorded. */
   attempt: { record: ReleaseRecord; attempt: ReleaseAttempt };
+  /** Recipients left after a round wait for a retry (each with when it runs). */
+  retrying: { record: ReleaseRecord };
   /** Every recipient has a final state, or the release was cancelled. */
   finished: { record: ReleaseRecord };
 }
@@ -124,6 +129,16 @@ export class ReleaseService {
 
   get settings(): Readonly<ReleaseSettings> {
     return this.#settings;
+  }
+
+  /** A message's releases, oldest first: this node's, or with --database any node's. */
+  releasesOf(messageId: string): Promise<readonly ReleaseRecord[]> {
+    return this.#deps.shared ? this.#deps.shared.of(messageId) : Promise.resolve(this.history.of(messageId));
+  }
+
+  /** Resolves once what happened to releases so far can be read by releasesOf on every node. */
+  async saved(): Promise<void> {
+    await this.#deps.shared?.saved();
   }
 
   on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void {
@@ -347,6 +362,7 @@ export class ReleaseService {
       r.nextAttemptAt = at;
     }
     record.state = 'retrying';
+    this.#events.emit('retrying', { record });
     const timers = this.#timers.get(record) ?? new Set<NodeJS.Timeout>();
     this.#timers.set(record, timers);
     const timer = setTimeout(() => {

@@ -11,6 +11,7 @@ import type { MailStore } from './mail-store.js';
 import { BodyCache } from './postgres/body-cache.js';
 import { InboxTable } from './postgres/inbox-table.js';
 import { PgStore } from './postgres/pg-store.js';
+import { ReleaseTable } from './postgres/release-table.js';
 import { migrate } from './postgres/schema.js';
 import { DatabaseUnreachableError, type StoreReadiness } from './store-unavailable.js';
 import type { StoreLimits } from './types.js';
@@ -24,6 +25,9 @@ export interface DatabaseStore {
   close(): Promise<void>;
 }
 
+/** The release history of one inbox's messages, keeping the latest `perMessage` releases of each. */
+export type ReleaseTables = (inbox: string, perMessage: number) => ReleaseTable;
+
 /** Opens the store of one inbox in the shared database. */
 export type OpenDatabaseStore = (inbox: string, limits: StoreLimits) => DatabaseStore;
 
@@ -33,6 +37,8 @@ export interface SharedDatabase {
   readonly locks: PgAdvisoryLocks;
   /** The inboxes made through the admin API, the same on every node (with --inboxes). */
   readonly inboxes: InboxTable;
+  /** The release history of an inbox's messages ('' without --inboxes), the same on every node. */
+  readonly releases: ReleaseTables;
   /** Closes the locks' connection and the pool; close the stores first. Idempotent. */
   close(): Promise<void>;
 }
@@ -80,6 +86,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     ready: database.ready,
     locks,
     inboxes: new InboxTable(database.pool, logger, SAFETY_MS),
+    releases: (inbox, perMessage) => new ReleaseTable(database.pool, inbox, perMessage),
     close: () => (closing ??= locks.close().then(() => database.close())),
   };
 }

@@ -79,6 +79,8 @@ export const releaseRoutes: RouteModule = (app, api) => {
     if (!body.ok) return body.response;
     const outcome = await service.release(id, body.value.To, 'api');
     if ('refused' in outcome) return refusalResponse(c, outcome);
+    // Answered once every node can read the release (--database).
+    await service.saved();
     return outcomeResponse(c, outcome);
   });
 
@@ -86,6 +88,7 @@ export const releaseRoutes: RouteModule = (app, api) => {
     const resolved = await resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
     const service = api.release;
-    return c.json({ Enabled: service !== undefined, Releases: (service?.history.of(resolved.message.id) ?? []).map(releaseDto) } satisfies ReleasesResponse);
+    const releases = service ? await service.releasesOf(resolved.message.id) : [];
+    return c.json({ Enabled: service !== undefined, Releases: releases.map(releaseDto) } satisfies ReleasesResponse);
   });
 };

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { BODY_TEXT_MIGRATION } from './body-text.js';
+import { RELEASE_TABLE_MIGRATION } from './release-table.js';
 
 /**
  * The schema, as numbered migrations: each runs once per database, in order, in a
@@ -38,6 +39,8 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // 4: body search text in the database, not in the log nor any node's index (body-text.ts).
   BODY_TEXT_MIGRATION,
+  // 5: the release history every node reads (release-table.ts), gone with its message.
+  RELEASE_TABLE_MIGRATION,
 ];
 
 /** Session advisory lock held while migrating: nodes starting together migrate one after the other. */

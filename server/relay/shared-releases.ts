@@ -1,0 +1,54 @@
+/**
+ * With --database, the release history is the cluster's: every change to a release a
+ * node runs (begun, an attempt made, a retry scheduled, finished) is saved whole in the database
+ * (store/postgres/release-table.ts), and the releases of a message are read from there,
+ * so any node shows those any node made. Retries stay with the node that runs them.
+ */
+import type { Logger } from '../lib/log.js';
+import type { ReleaseTable } from '../store/postgres/release-table.js';
+import type { ReleaseRecord } from './release-history.js';
+import { closeUnfinished, RELEASE_CHANGES, reviveRelease } from './release-journal.js';
+import type { ReleaseEvents } from './release-service.js';
+
+export class SharedReleases {
+  constructor(
+    private readonly table: ReleaseTable,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Saves each change to a release the service runs; returns how to stop. */
+  follow(service: { on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void }): () => void {
+    const save = ({ record }: { record: ReleaseRecord }) =>
+      void this.table
+        .save({ id: record.id, messageId: record.messageId, requestedAt: record.requestedAt, record })
+        .catch((error: unknown) => this.logger.warn('could not save a release for the other nodes', { release: record.id, error: String(error) }));
+    // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
+    const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
+    return () => offs.forEach((off) => off());
+  }
+
+  /**
+   * Closes the releases a stopping service leaves unfinished, as a restart does with
+   * --data-dir (release-journal.ts closeUnfinished), and saves them: no other node
+   * would ever finish them, and they would show as retrying for good.
+   */
+  async abandon(records: Iterable<ReleaseRecord>): Promise<void> {
+    for (const record of records) {
+      if (record.state !== 'running' && record.state !== 'retrying') continue;
+      closeUnfinished(record);
+      this.table.save({ id: record.id, messageId: record.messageId, requestedAt: record.requestedAt, record }).catch(() => undefined);
+    }
+    await this.table.saved();
+  }
+
+  /** The message's releases, oldest first, whichever node made them. */
+  async of(messageId: string): Promise<ReleaseRecord[]> {
+    const saved = await this.table.of(messageId);
+    return saved.map((release) => reviveRelease({ t: 'release', release })).filter((r): r is ReleaseRecord => r !== undefined);
+  }
+
+  /** Resolves once every change so far is saved, so another node reads it. */
+  saved(): Promise<void> {
+    return this.table.saved();
+  }
+}

@@ -1,0 +1,94 @@
+import type pg from 'pg';
+import { StoreUnavailableError } from '../unavailable.js';
+
+/**
+ * Migration step: the release history every node shares. A release is kept whole, as
+ * the release service of the node running it writes it at each change (relay/
+ * shared-releases.ts); the foreign key on the message's bytes removes a message's
+ * releases with it, on whichever node removes it, as the memory history forgets them.
+ */
+export const RELEASE_TABLE_MIGRATION = `CREATE TABLE letterbox_releases (
+     inbox text NOT NULL,
+     id text NOT NULL,
+     message_id text NOT NULL,
+     requested_at timestamptz NOT NULL,
+     record json NOT NULL,
+     PRIMARY KEY (inbox, id),
+     FOREIGN KEY (inbox, message_id) REFERENCES letterbox_bodies (inbox, id) ON DELETE CASCADE
+   );
+   CREATE INDEX letterbox_releases_by_message ON letterbox_releases (inbox, message_id, requested_at);`;
+
+/** What a release is saved as: its id, its message's, when it was asked for, and its record as JSON. */
+export interface SavedRelease {
+  id: string;
+  messageId: string;
+  requestedAt: Date;
+  record: unknown;
+}
+
+/** PostgreSQL's foreign_key_violation: the message left the store while its release was being saved. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** The releases of one inbox's messages in the database (letterbox_releases). */
+export class ReleaseTable {
+  #saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly inbox: string,
+    /** Releases kept per message, the latest (the memory history's bound). */
+    private readonly perMessage: number,
+  ) {}
+
+  /**
+   * Saves a release, replacing what was saved of it before; saves are made in the order
+   * asked, so an older state never lands over a newer one. A release of a message no
+   * longer stored is not kept. The record is encoded now: the caller changes it in place.
+   */
+  save(release: SavedRelease): Promise<void> {
+    const json = JSON.stringify(release.record);
+    const saving = this.#saving.then(() => this.#upsert(release, json));
+    this.#saving = saving.catch(() => undefined);
+    return saving;
+  }
+
+  /** Resolves once every save asked for so far is made (or has failed). */
+  saved(): Promise<void> {
+    return this.#saving;
+  }
+
+  /** The message's releases, oldest first, as saved. Throws StoreUnavailableError when the database cannot answer. */
+  async of(messageId: string): Promise<unknown[]> {
+    try {
+      const { rows } = await this.pool.query<{ record: unknown }>({
+        name: 'letterbox-releases-of',
+        text: `SELECT record FROM (SELECT record, requested_at, id FROM letterbox_releases WHERE inbox = $1 AND message_id = $2
+                 ORDER BY requested_at DESC, id DESC LIMIT $3) latest ORDER BY requested_at, id`,
+        values: [this.inbox, messageId, this.perMessage],
+      });
+      return rows.map((r) => r.record);
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+  }
+
+  async #upsert(release: SavedRelease, json: string): Promise<void> {
+    try {
+      // Only while the message is stored; a new release pushes out the oldest past the bound
+      // (the other statements of one see the table as it was before it: hence OFFSET bound - 1).
+      await this.pool.query({
+        name: 'letterbox-release-save',
+        text: `WITH saved AS (
+                 INSERT INTO letterbox_releases (inbox, id, message_id, requested_at, record)
+                   SELECT $1, $2, $3, $4, $5::json WHERE EXISTS (SELECT 1 FROM letterbox_bodies WHERE inbox = $1 AND id = $3)
+                   ON CONFLICT (inbox, id) DO UPDATE SET record = EXCLUDED.record RETURNING xmax = 0 AS inserted)
+               DELETE FROM letterbox_releases WHERE inbox = $1 AND (SELECT bool_or(inserted) FROM saved) AND id IN (
+                 SELECT id FROM letterbox_releases WHERE inbox = $1 AND message_id = $3 ORDER BY requested_at DESC, id DESC OFFSET $6::integer - 1)`,
+        values: [this.inbox, release.id, release.messageId, release.requestedAt, json, this.perMessage],
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return;
+      throw error;
+    }
+  }
+}
