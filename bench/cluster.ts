@@ -13,7 +13,9 @@
  *   (p50, p95); its RSS growth per message, settled (settledRss), beside a memory
  *   node's holding the same N (sent over SMTP);
  * - the fault run: SMTP load on both nodes, node A killed with SIGKILL mid-ingest and
- *   started again; messages that got a 250 against those in the database and on both.
+ *   started again; messages that got a 250 against those in the database and on both;
+ * - compaction: a log of N messages and several times as many changes, compacted by
+ *   node A while node B takes SMTP messages one at a time (bench/lib/compaction-pause.ts).
  *
  *   npm run bench cluster                                  (several minutes)
  *   BENCH_STORED=20000 BENCH_SECONDS=5 npm run bench cluster   (a quick run)
@@ -28,6 +30,7 @@ import { openPgStore } from '../server/store/postgres/open-pg-store.js';
 import { SmtpDialogue } from '../test/helpers/smtp-dialogue.js';
 import { LOAD_ENVELOPE, messageOf, sendPipelined } from '../test/helpers/smtp-load.js';
 import pg from 'pg';
+import { compactionPause } from './lib/compaction-pause.js';
 import { CrossNodeWatch } from './lib/cross-node-watch.js';
 import { measureCpu, postgresPids } from './lib/process-cpu.js';
 import { timeGets } from './lib/http-timing.js';
@@ -39,8 +42,9 @@ const MOST = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const STORED = Number(process.env.BENCH_STORED ?? 200_000);
 const FAULT_MESSAGES = Number(process.env.BENCH_FAULT_MESSAGES ?? 3_000);
-/** Which parts run: ingest (with the latency), scale, fault. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,fault').split(','));
+const COMPACTION_MESSAGES = Number(process.env.BENCH_COMPACTION_MESSAGES ?? 50_000);
+/** Which parts run: ingest (with the latency), scale, fault, compaction. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,fault,compaction').split(','));
 /** Whether the stored messages carry the body records a node's indexer logs (body search text); 0 leaves them out. */
 const BODIES = process.env.BENCH_BODIES !== '0';
 const SESSIONS = 8;
@@ -234,6 +238,30 @@ async function faultFigures(url: string): Promise<void> {
   row('restarted node A caught up (same ids as B and the database)', `${run.caughtUp && same ? 'yes' : 'no'}; ${run.broken} messages in flight lost their 250`, 'yes', run.caughtUp && same);
 }
 
+async function compactionFigures(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // Records, not rows: a row holds a transaction's records, a snapshot row a thousand.
+  const countRecords = async () =>
+    Number((await client.query<{ n: string }>("SELECT coalesce(sum(CASE WHEN json_typeof(record) = 'array' THEN json_array_length(record) ELSE 1 END), 0) AS n FROM letterbox_log")).rows[0]?.n);
+  try {
+    const run = await compactionPause(url, COMPACTION_MESSAGES, countRecords);
+    row(
+      `compaction by node A of a log of ${COMPACTION_MESSAGES} messages and ${run.recordsBefore} records`,
+      `${(run.compactionMs / 1000).toFixed(1)} s, ${run.recordsAfter} records after`,
+      '-',
+    );
+    row(
+      `  SMTP on node B meanwhile, one message at a time (${run.waitsOnB.length} messages)`,
+      `p50 ${ms(quantile(run.waitsOnB, 0.5))}, longest ${ms(Math.max(...run.waitsOnB))}`,
+      'no wait for the compaction',
+      Math.max(...run.waitsOnB) < run.compactionMs / 2,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 const postgres = await startPostgres();
 try {
   if (PARTS.has('ingest')) {
@@ -243,6 +271,7 @@ try {
   }
   if (PARTS.has('scale')) await scaleFigures(await postgres.createDatabase());
   if (PARTS.has('fault')) await faultFigures(await postgres.createDatabase());
+  if (PARTS.has('compaction')) await compactionFigures(await postgres.createDatabase());
 } finally {
   await postgres.stop();
 }

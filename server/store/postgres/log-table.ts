@@ -118,23 +118,34 @@ export interface LogSnapshot {
   rows: readonly LogRow[];
 }
 
+/** What compacting the log needs of a node (PgStore). */
+export interface LogCompaction {
+  /** The last position the node has applied. */
+  position(): number;
+  /** Whether a log holding `held` records is worth compacting. */
+  worth(held: number): boolean;
+  /** The node's index as snapshot rows, taken when nothing changes it; undefined to give up. */
+  snapshot(): Promise<LogSnapshot | undefined>;
+}
+
 /** Snapshot rows written by one statement: a compaction of a large sandbox is many statements, not one huge string. */
 const SNAPSHOT_ROWS_PER_INSERT = 20;
 
 /**
- * Replaces the inbox's log up to the snapshot's position with its rows, when `worth`
- * says the records held there are worth it, so that the log (and a node's start, which
- * reads it all) grows with the sandbox, not with every change ever made to it.
+ * Replaces the inbox's log up to the node's position with a snapshot of its index,
+ * when the records held there make it worth it, so that the log (and a node's start,
+ * which reads it all) grows with the sandbox, not with every change ever made to it.
  *
  * It takes the compaction lock, not the cluster lock: it only touches rows up to the
  * snapshot's position, and writers append after it (and after wherever they are, as
  * the rows they read show), so no write waits on a compaction, however long its
- * statements take. Positions go on unchanged: a node at or past the snapshot's position
- * reads on as before; one behind it finds `snapshot` rows and rebuilds. A compaction
- * that finds the log compacted as far already leaves it.
- * Returns the records the log holds up to the snapshot's position afterwards (heldUpTo).
+ * statements take. The lock is held from before the snapshot is taken, so a node that
+ * finds the log long while another compacts it waits, then finds it short, and takes
+ * no snapshot of its own. Positions go on unchanged: a node at or past the snapshot's
+ * position reads on as before; one behind it finds `snapshot` rows and rebuilds.
+ * Returns the records the log holds up to the node's position afterwards (heldUpTo).
  */
-export function compactLog(pool: pg.Pool, inbox: string, snapshot: LogSnapshot, worth: (held: number) => boolean): Promise<number> {
+export function compactLog(pool: pg.Pool, inbox: string, node: LogCompaction): Promise<number> {
   return inTransaction(pool, async (client) => {
     const where = client.escapeLiteral(inbox);
     const opened = (await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lockKey(inbox, 'compaction')}); ${FIRST_RECORD(where)}`)) as unknown as [
@@ -142,31 +153,41 @@ export function compactLog(pool: pg.Pool, inbox: string, snapshot: LogSnapshot, 
       unknown,
       pg.QueryResult<FirstRecord>,
     ];
-    const { at, rows } = snapshot;
     const start = markerOf(opened[2].rows);
-    const held = heldUpTo(start, at);
-    // Compacted as far already (by another node), or not long enough to be worth it.
-    if ((start && start.at >= at) || !worth(held)) {
+    const unchanged = async (held: number) => {
       await client.query('COMMIT');
       return held;
-    }
+    };
+    // Compacted as far already (by another node), or not long enough to be worth a snapshot.
+    const held = heldUpTo(start, node.position());
+    if ((start && start.at >= node.position()) || !node.worth(held)) return unchanged(held);
+    const snapshot = await node.snapshot();
+    if (!snapshot) return unchanged(held);
+    const { at, rows } = snapshot;
     await client.query(`DELETE FROM letterbox_log WHERE inbox = ${where} AND pos <= ${at}`);
     for (let i = 0; i < rows.length; i += SNAPSHOT_ROWS_PER_INSERT) {
       const values = rows.slice(i, i + SNAPSHOT_ROWS_PER_INSERT).map((row) => `(${where}, ${row.pos}, ${dollarQuoted(JSON.stringify(row.records))})`);
       await client.query(`INSERT INTO letterbox_log (inbox, pos, record) VALUES ${values.join(', ')}`);
     }
     await client.query('COMMIT');
-    return snapshotOf(rows[0] as LogRow)?.size ?? held;
+    return heldUpTo(snapshotOf(rows[0] as LogRow), node.position());
   });
 }
 
 type SnapshotMarker = Extract<LogRecord, { t: 'snapshot' }>;
 type FirstRecord = { first: LogRecord | null };
 
-/** The snapshot marker the inbox's log starts with, when it has been compacted. */
-export async function logStart(db: Queryable, inbox: string): Promise<SnapshotMarker | undefined> {
-  const { rows } = await db.query<FirstRecord>(FIRST_RECORD('$1'), [inbox]);
-  return markerOf(rows);
+/**
+ * A look at the inbox's log before compacting it, taking no lock: the snapshot marker
+ * it starts with when it has been compacted, and whether a compaction is under way
+ * (the lock tried for is let go with the statement).
+ */
+export async function logStart(db: Queryable, inbox: string): Promise<{ start: SnapshotMarker | undefined; compacting: boolean }> {
+  const { rows } = await db.query<FirstRecord & { free: boolean }>(
+    `SELECT pg_try_advisory_xact_lock(${lockKey(inbox, 'compaction')}) AS free, (${FIRST_RECORD('$1')}) AS first`,
+    [inbox],
+  );
+  return { start: markerOf(rows), compacting: rows[0]?.free === false };
 }
 
 /**

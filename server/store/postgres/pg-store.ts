@@ -504,22 +504,24 @@ export class PgStore implements MailStore {
 
   async #compact(): Promise<void> {
     const { pool, inbox } = this.#options;
-    // Asked before taking a snapshot, which costs: another node may have compacted the log
-    // since this one counted (one past the compaction reads on without hearing of it).
-    const start = await logStart(pool, inbox);
+    // Looked at first, cheaply: another node may be compacting the log, or have compacted
+    // it since this one counted (a node past the compaction reads on without hearing of it).
+    const { start, compacting } = await logStart(pool, inbox);
+    if (compacting) return;
     const held = heldUpTo(start, this.#applied);
     if ((start && start.at > this.#applied) || !this.#tooLong(held)) {
       this.#logRecords = held;
       return;
     }
-    const snapshot = await this.#exclusive(async () => {
-      const rows = this.#stale ? undefined : snapshotRows(snapshotRecords(this.#index), this.#applied);
-      return rows && { at: this.#applied, rows };
+    this.#logRecords = await compactLog(pool, inbox, {
+      position: () => this.#applied,
+      worth: (records) => this.#tooLong(records),
+      snapshot: () =>
+        this.#exclusive(async () => {
+          const rows = this.#stale ? undefined : snapshotRows(snapshotRecords(this.#index), this.#applied);
+          return rows && { at: this.#applied, rows };
+        }),
     });
-    if (!snapshot) return;
-    const kept = await compactLog(pool, inbox, snapshot, (records) => this.#tooLong(records));
-    // What the log holds up to the snapshot's position, and this node has applied after it.
-    this.#logRecords = kept + this.#applied - snapshot.at;
   }
 
   /**

@@ -1,0 +1,82 @@
+/**
+ * How long writes wait while a node compacts the log (issue #15, pg-store.ts
+ * #compactIfLong): a database is given `messages` messages with their body summaries
+ * and three rounds of flag changes on all of them, so the log holds several times the
+ * sandbox; then node A
+ * (PgStore in this process, its next commit compacting) compacts it while node B (a
+ * CLI process) takes SMTP messages one at a time. Node A's own writes wait while it
+ * takes its snapshot in memory; node B's should not wait at all.
+ */
+import { summaryOfText } from '../../server/mime/body-text.js';
+import { openPgStore } from '../../server/store/postgres/open-pg-store.js';
+import { startNode } from '../../test/helpers/letterbox-node.js';
+import { SmtpDialogue } from '../../test/helpers/smtp-dialogue.js';
+import { LOAD_ENVELOPE, messageOf, sendPipelined } from '../../test/helpers/smtp-load.js';
+
+export interface CompactionPause {
+  /** Log records before the compaction, and after. */
+  recordsBefore: number;
+  recordsAfter: number;
+  /** From node A's commit that set it off to the compaction's end. */
+  compactionMs: number;
+  /** Each SMTP message's time to its 250 on node B meanwhile. */
+  waitsOnB: number[];
+}
+
+const LIMITS = { maxMessages: 0, maxBytes: 0 };
+const FLAG_ROUNDS = 3;
+const PER_WRITE = 5_000;
+
+export async function compactionPause(url: string, messages: number, countRecords: () => Promise<number>): Promise<CompactionPause> {
+  const envelope = { mailFrom: LOAD_ENVELOPE.from, rcptTo: [LOAD_ENVELOPE.to] };
+  // Never compacting while the log is filled.
+  const filler = await openPgStore({ url, limits: LIMITS, compactFloor: Number.MAX_SAFE_INTEGER });
+  try {
+    // With the body summaries a node's indexer would log, so node B has nothing to index.
+    for (let i = 0; i < messages; i += 500) {
+      await Promise.all(
+        Array.from({ length: Math.min(500, messages - i) }, async (_, k) => {
+          const raw = messageOf(`compaction ${i + k}`);
+          const message = await filler.deliver({ raw, envelope });
+          await filler.setBody(message.id, summaryOfText(raw.toString('latin1', raw.indexOf('\r\n\r\n') + 4), 0, 0));
+        }),
+      );
+    }
+    const ids = filler.messages().map((m) => m.id);
+    for (let round = 0; round < FLAG_ROUNDS; round++) {
+      for (const operation of ['add', 'remove'] as const) {
+        for (let i = 0; i < ids.length; i += PER_WRITE) await filler.setFlags(ids.slice(i, i + PER_WRITE), operation, ['\\Flagged']);
+      }
+    }
+  } finally {
+    await filler.close();
+  }
+  const recordsBefore = await countRecords();
+  const b = await startNode(url);
+  const smtp = await SmtpDialogue.open(b.smtp);
+  // A floor of 0: its first commit finds the log worth compacting.
+  const a = await openPgStore({ url, limits: LIMITS, compactFloor: 0 });
+  const waitsOnB: number[] = [];
+  let compacting = true;
+  try {
+    const writer = (async () => {
+      while (compacting) {
+        const sent = performance.now();
+        await sendPipelined(smtp, messageOf('during the compaction'), LOAD_ENVELOPE);
+        waitsOnB.push(performance.now() - sent);
+      }
+    })();
+    const started = performance.now();
+    await a.deliver({ raw: messageOf('sets the compaction off'), envelope });
+    await a.flushed();
+    const compactionMs = performance.now() - started;
+    compacting = false;
+    await writer;
+    return { recordsBefore, recordsAfter: await countRecords(), compactionMs, waitsOnB };
+  } finally {
+    compacting = false;
+    smtp.close();
+    await a.close();
+    await b.stop();
+  }
+}
