@@ -1,6 +1,6 @@
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
-import { indexByKey, removeByKeys } from './sorted.js';
+import { indexByKey, lowerBound, removeByKeys } from './sorted.js';
 import type { FolderEntry, StoreEvents, StoredMessage } from './types.js';
 
 /**
@@ -439,7 +439,12 @@ export class Folders {
   #place(folder: Folder, message: FiledMessage, counts: boolean, uid = folder.uidNext): FolderEntry {
     const own = !counts && uid === message.seq && folder === this.#byLogin.get(CATCH_ALL)?.get('INBOX');
     const entry = own ? message : placementOf(folder, uid, message, counts);
-    folder.entries.push(entry);
+    // New mail takes UIDNEXT, so it goes last. A restore can come out of UID order: a
+    // snapshot (journal or log compaction) lists messages oldest first, each with its
+    // placements, and an older message may have been filed after a newer one.
+    const last = folder.entries[folder.entries.length - 1];
+    if (!last || last.uid < uid) folder.entries.push(entry);
+    else folder.entries.splice(lowerBound(folder.entries, uid, (e) => e.uid), 0, entry);
     folder.uidNext = Math.max(folder.uidNext, uid + 1);
     if (entry instanceof Placement) {
       let last = message.placements;

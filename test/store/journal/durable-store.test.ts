@@ -63,6 +63,26 @@ describe('--data-dir journal', () => {
     await second.durable.close();
   });
 
+  it('keeps a folder in UID order through restarts when newer mail was filed in it before older mail', async () => {
+    const first = await open();
+    const [older, newer] = [await first.store.deliver({ raw: mail(1), envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } }), await first.store.deliver({ raw: mail(2), envelope: { mailFrom: 'alice@red.com', rcptTo: ['bob@blue.com'] } })];
+    await first.store.createFolder('bob@blue.com', 'Archive');
+    // UID 1 for the newer message, 2 and 3 for the older one: a compacted journal lists messages oldest first.
+    await first.store.copyToFolder('bob@blue.com', 'Archive', [newer]);
+    await first.store.copyToFolder('bob@blue.com', 'Archive', [older, older]);
+    const filed = (store: MemoryStore) => store.folder('bob@blue.com', 'Archive')?.entries.map((e) => [e.uid, e.message.id]);
+    const before = filed(first.store);
+    expect(before).toEqual([[1, newer.id], [2, older.id], [3, older.id]]);
+    await first.store.flushed();
+    await first.durable.close();
+    // The first restart compacts the journal; the second reads the compacted one.
+    for (let restart = 0; restart < 2; restart++) {
+      const again = await open();
+      expect(filed(again.store)).toEqual(before);
+      await again.durable.close();
+    }
+  });
+
   it('keeps every committed record when the last one was torn by a crash', async () => {
     const first = await open();
     for (let n = 0; n < 5; n++) first.store.deliver({ raw: mail(n), envelope: { mailFrom: 'a@b.c', rcptTo: ['bob@blue.com'] } });
