@@ -4,9 +4,11 @@
  * several nodes. The journal is read back as a start would (never written), then
  * every message is delivered into the database's store, oldest first, with its
  * flags, tags, envelope and arrival time, filed in the same folders of the same
- * logins, and the folders and subscriptions come along. Ids and UIDs are new ones.
+ * logins, and the folders and subscriptions come along, and the release history of the
+ * messages moved. Ids and UIDs are new ones.
  */
-import { access } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../lib/log.js';
 import { CATCH_ALL } from '../store/login.js';
@@ -18,6 +20,9 @@ import { decodeRecords } from '../store/journal/record-codec.js';
 import { file } from '../lib/options.js';
 import { databaseUrl } from '../store/options.js';
 import { DatabaseUnreachableError } from '../store/store-unavailable.js';
+import type { ReleaseTable } from '../store/postgres/release-table.js';
+import { MAX_PER_MESSAGE } from '../relay/release-history.js';
+import { closeUnfinished, RELEASE_JOURNAL, savedReleases } from '../relay/release-journal.js';
 import type { DatabaseStore } from '../store/shared-store.js';
 import type { StoredMessage } from '../store/types.js';
 import { commandArgs, EX, UsageError, type Command } from './io.js';
@@ -27,9 +32,9 @@ const USAGE = `Usage: letterbox migrate --data-dir DIR --database URL [--append]
 
 Moves the mail kept in a --data-dir folder into a PostgreSQL database, where any
 number of Letterbox nodes started with --database serve it as one sandbox. Every
-message keeps its bytes, envelope, arrival time, flags, tags and folders; folders
-and subscriptions come along. The folder is only read. Stop the Letterbox using it
-first.
+message keeps its bytes, envelope, arrival time, flags, tags, folders and release
+history; folders and subscriptions come along. The folder is only read. Stop the
+Letterbox using it first.
 
   --data-dir DIR     The folder a Letterbox ran with (env LETTERBOX_DATA_DIR)
   --database URL     postgres://user:password@host:5432/database (env LETTERBOX_DATABASE)
@@ -110,6 +115,8 @@ export const migrateCommand: Command = async (argv, io) => {
     io.stdout.write(
       `moved ${count(moved.messages)} messages (${bytes(moved.bytes)}) and ${count(moved.folders)} folders of ${count(moved.logins)} logins from ${dataDir} into the database\n`,
     );
+    const releases = await moveReleases(join(dataDir, RELEASE_JOURNAL), moved.ids, shared.releases('', MAX_PER_MESSAGE));
+    if (releases > 0) io.stdout.write(`moved ${count(releases)} releases of those messages, each with its attempts and transcripts\n`);
     return EX.OK;
   } catch (error) {
     io.stderr.write(`letterbox migrate: stopped: ${error instanceof Error ? error.message : String(error)} (messages moved so far stay; run again with --append after removing them, or into an empty database)\n`);
@@ -131,6 +138,8 @@ async function readJournal(path: string, warn: (line: string) => void): Promise<
 }
 
 interface Moved {
+  /** The new id of each message moved, by its id in the journal. */
+  ids: Map<string, string>;
   messages: number;
   bytes: number;
   folders: number;
@@ -138,7 +147,7 @@ interface Moved {
 }
 
 async function moveAll(source: MemoryStore, target: MailStore): Promise<Moved> {
-  const moved: Moved = { messages: 0, bytes: 0, folders: 0, logins: 0 };
+  const moved: Moved = { ids: new Map(), messages: 0, bytes: 0, folders: 0, logins: 0 };
   // Folders first, so every message has where to go; then what each login subscribed to.
   for (const login of source.folders.logins()) {
     moved.logins++;
@@ -155,7 +164,8 @@ async function moveAll(source: MemoryStore, target: MailStore): Promise<Moved> {
   for (const message of source.messages()) {
     const raw = await source.readRaw(message.id);
     if (!raw) continue;
-    const one = moveOne(source, target, message, raw).then(() => {
+    const one = moveOne(source, target, message, raw).then((id) => {
+      moved.ids.set(message.id, id);
       moved.messages++;
       moved.bytes += raw.length;
     });
@@ -182,7 +192,7 @@ function places(store: MailStore, message: StoredMessage): Map<string, { login: 
  * copied or moved since and taken out of where it is no more, copies first so it is
  * never left in no folder.
  */
-async function moveOne(source: MemoryStore, target: MailStore, message: StoredMessage, raw: Buffer): Promise<void> {
+async function moveOne(source: MemoryStore, target: MailStore, message: StoredMessage, raw: Buffer): Promise<string> {
   const copy = await target.deliver({
     raw,
     envelope: message.envelope,
@@ -199,4 +209,29 @@ async function moveOne(source: MemoryStore, target: MailStore, message: StoredMe
     if (typeof filed === 'string') throw new Error(`cannot file a message in ${place.folder} of ${place.login}: ${filed}`);
   }
   for (const [key, place] of now) if (!wanted.has(key)) await target.expunge(place.login, place.folder, [place.uid]);
+  return copy.id;
+}
+
+/**
+ * The release history kept beside the journal (relay/release-journal.ts), of the
+ * messages moved, under their new ids (and new release ids); a release the stop cut
+ * short is closed as a start with --data-dir would. The file is read, never written.
+ * Returns how many moved.
+ */
+async function moveReleases(path: string, ids: ReadonlyMap<string, string>, table: ReleaseTable): Promise<number> {
+  const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return Buffer.alloc(0);
+    throw error;
+  });
+  const saves: Array<Promise<void>> = [];
+  for (const record of savedReleases(data).releases) {
+    const messageId = ids.get(record.messageId);
+    if (messageId === undefined) continue;
+    closeUnfinished(record);
+    // A new id, as the message has: moving the same folder twice (--append) makes two copies of each.
+    const id = randomBytes(8).toString('hex');
+    saves.push(table.save({ id, messageId, requestedAt: record.requestedAt, record: { ...record, id, messageId } }));
+  }
+  await Promise.all(saves);
+  return saves.length;
 }

@@ -15,7 +15,8 @@ import { JournalFile } from '../store/journal/journal-file.js';
 import type { ReleaseAttempt, ReleaseHistory, ReleaseRecipient, ReleaseRecord } from './release-history.js';
 import type { ReleaseService } from './release-service.js';
 
-const FILE = 'releases.lbx';
+/** The release journal's file name in a --data-dir folder. */
+export const RELEASE_JOURNAL = 'releases.lbx';
 /**
  * The events after which a release is saved. A retry being scheduled is not one: a
  * restart closes such a release anyway (see closeUnfinished). With --database the
@@ -41,17 +42,10 @@ export class ReleaseJournal {
 
   /** Loads the saved history into the service's and starts recording its changes. */
   static async open(dataDir: string, service: ReleaseService, store: MailStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
-    const path = join(dataDir, FILE);
-    const data = await JournalFile.read(path);
-    const { frames, validLength } = decodeFrames(data);
-    if (validLength < data.length) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
-    // A release is saved whole at each change: the last copy wins, in the order they began.
-    const latest = new Map<string, ReleaseRecord>();
-    for (const { json } of frames) {
-      const record = reviveRelease(json);
-      if (record) latest.set(record.id, record);
-    }
-    for (const record of latest.values()) {
+    const path = join(dataDir, RELEASE_JOURNAL);
+    const { releases, tornBytes } = savedReleases(await JournalFile.read(path));
+    if (tornBytes > 0) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: tornBytes });
+    for (const record of releases) {
       if (!store.get(record.messageId)) continue;
       closeUnfinished(record);
       service.history.add(record);
@@ -81,7 +75,7 @@ export class ReleaseJournal {
       liveBytes: () => (this.#history.releases * this.#framedBytes) / Math.max(1, this.#framed),
       snapshot: () => this.#snapshot(),
       floor,
-      name: FILE,
+      name: RELEASE_JOURNAL,
       logger,
     });
     const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
@@ -119,6 +113,21 @@ export class ReleaseJournal {
     for (const frame of frames) this.#framedBytes += frame.length;
     this.#framed += frames.length;
   }
+}
+
+/**
+ * The releases a release journal's bytes hold: the last saved state of each (a release
+ * is saved whole at each change), in the order they began, and the bytes of a write a
+ * crash cut short at its end, which are left out.
+ */
+export function savedReleases(data: Buffer): { releases: ReleaseRecord[]; tornBytes: number } {
+  const { frames, validLength } = decodeFrames(data);
+  const latest = new Map<string, ReleaseRecord>();
+  for (const { json } of frames) {
+    const record = reviveRelease(json);
+    if (record) latest.set(record.id, record);
+  }
+  return { releases: [...latest.values()], tornBytes: data.length - validLength };
 }
 
 function encodeRelease(record: ReleaseRecord): Buffer {

@@ -8,6 +8,7 @@ import { startLetterbox } from '../../server/index.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
+import { startSink, type SmtpSink } from '../relay/smtp-sink.js';
 
 /** `letterbox migrate …` in this process, with what it printed. */
 async function migrate(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -49,11 +50,14 @@ describe('letterbox migrate: arguments', () => {
 describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', () => {
   const cluster = usePostgres();
   let dataDir: string;
+  let sink: SmtpSink;
+  const release = () => ({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true });
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
-    // A sandbox that ran alone with --data-dir: mail, flags, tags, and a folder of bob's own.
-    const alone = await startLetterbox({ dataDir });
+    sink = await startSink({});
+    // A sandbox that ran alone with --data-dir: mail, flags, tags, a folder of bob's own, a release.
+    const alone = await startLetterbox({ dataDir, ...release() });
     for (const subject of ['first', 'second', 'third']) {
       await sendSmtp(alone.smtp?.port, undefined, { from: 'alice@red.example', to: BOB, subject, text: `body of ${subject}` });
     }
@@ -65,10 +69,18 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     const uid = alone.store.placementsOf(second).find((p) => p.login === BOB && p.folder === 'INBOX')?.uid ?? 0;
     await alone.store.moveToFolder(BOB, 'INBOX', [uid], 'Projects');
     await alone.store.subscribeFolder(BOB, 'Projects', true);
+    const third = alone.store.messages()[2];
+    const released = await fetch(`http://127.0.0.1:${alone.addresses.http?.port}/api/v1/message/${third?.id}/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ To: ['carol@red.example'] }),
+    });
+    if (released.status !== 200) throw new Error(`release: ${released.status} ${await released.text()}`);
     await alone.stop();
   }, 60_000);
 
   afterAll(async () => {
+    await sink?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -77,9 +89,9 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     const moved = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
     expect(moved.stderr).toBe('');
     expect(moved.code).toBe(0);
-    expect(moved.stdout).toMatch(/^moved 3 messages \(.+\) and 1 folders of \d+ logins from .+ into the database\n$/);
+    expect(moved.stdout).toMatch(/^moved 3 messages \(.+\) and 1 folders of \d+ logins from .+ into the database\nmoved 1 releases of those messages, each with its attempts and transcripts\n$/);
 
-    const node = await startLetterbox({ database: postgres.url });
+    const node = await startLetterbox({ database: postgres.url, ...release() });
     try {
       const bySubject = new Map(node.store.messages().map((m) => [m.summary.subject, m]));
       expect([...bySubject.keys()]).toEqual(['first', 'second', 'third']);
@@ -92,6 +104,12 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
       expect(node.store.subscriptions(BOB).has('Projects')).toBe(true);
       const third = bySubject.get('third');
       expect(new TextDecoder().decode(await node.client.raw(third?.id ?? ''))).toContain('body of third');
+      // Its release, under its new id, as every node reads it.
+      const releases = (await (await fetch(`http://127.0.0.1:${node.addresses.http?.port}/api/v1/message/${third?.id}/releases`)).json()) as {
+        Releases: Array<{ Status: string; Recipients: Array<{ Address: string; Status: string }>; Transcript: string[] }>;
+      };
+      expect(releases.Releases.map((r) => [r.Status, r.Recipients.map((x) => [x.Address, x.Status])])).toEqual([['done', [['carol@red.example', 'delivered']]]]);
+      expect(releases.Releases[0]?.Transcript).toContain('C: RCPT TO:<carol@red.example>');
     } finally {
       await node.stop();
     }
@@ -102,5 +120,8 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     const appended = await migrate(['--data-dir', dataDir, '--database', postgres.url, '--append']);
     expect(appended.code).toBe(0);
     expect(appended.stdout).toMatch(/^moved 3 messages/);
+    // Each copy of the third message has a release of its own.
+    const releases = await postgres.sql('SELECT message_id, count(*)::int AS n FROM letterbox_releases GROUP BY message_id');
+    expect(releases.rows.map((r: { n: number }) => r.n)).toEqual([1, 1]);
   }, 60_000);
 });
