@@ -7,7 +7,7 @@ import type { ExclusiveLocks } from './locks/exclusive-locks.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
-import type { ReleaseTables } from './store/shared-store.js';
+import type { ReleaseTables } from './store/saved-releases.js';
 import type { StoreReadiness } from './store/store-unavailable.js';
 
 /**

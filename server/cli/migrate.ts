@@ -20,7 +20,7 @@ import { decodeRecords } from '../store/journal/record-codec.js';
 import { file } from '../lib/options.js';
 import { databaseUrl } from '../store/options.js';
 import { DatabaseUnreachableError } from '../store/store-unavailable.js';
-import type { ReleaseTable } from '../store/postgres/release-table.js';
+import type { ReleaseTable } from '../store/saved-releases.js';
 import { MAX_PER_MESSAGE } from '../relay/release-history.js';
 import { closeUnfinished, RELEASE_JOURNAL, savedReleases } from '../relay/release-journal.js';
 import type { DatabaseStore } from '../store/shared-store.js';

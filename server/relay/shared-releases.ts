@@ -5,7 +5,7 @@
  * so any node shows those any node made. Retries stay with the node that runs them.
  */
 import type { Logger } from '../lib/log.js';
-import type { ReleaseTable } from '../store/postgres/release-table.js';
+import type { ReleaseTable } from '../store/saved-releases.js';
 import type { ReleaseRecord } from './release-history.js';
 import { closeUnfinished, RELEASE_CHANGES, reviveRelease } from './release-journal.js';
 import type { ReleaseEvents } from './release-service.js';

@@ -11,7 +11,8 @@ import type { MailStore } from './mail-store.js';
 import { BodyCache } from './postgres/body-cache.js';
 import { InboxTable } from './postgres/inbox-table.js';
 import { PgStore } from './postgres/pg-store.js';
-import { ReleaseTable } from './postgres/release-table.js';
+import { PgReleaseTable } from './postgres/release-table.js';
+import type { ReleaseTables } from './saved-releases.js';
 import { migrate } from './postgres/schema.js';
 import { DatabaseUnreachableError, type StoreReadiness } from './store-unavailable.js';
 import type { StoreLimits } from './types.js';
@@ -24,9 +25,6 @@ export interface DatabaseStore {
   /** Waits for the writes under way, then lets go of the store (the mail stays in the database). */
   close(): Promise<void>;
 }
-
-/** The release history of one inbox's messages, keeping the latest `perMessage` releases of each. */
-export type ReleaseTables = (inbox: string, perMessage: number) => ReleaseTable;
 
 /** Opens the store of one inbox in the shared database. */
 export type OpenDatabaseStore = (inbox: string, limits: StoreLimits) => DatabaseStore;
@@ -86,7 +84,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     ready: database.ready,
     locks,
     inboxes: new InboxTable(database.pool, logger, SAFETY_MS),
-    releases: (inbox, perMessage) => new ReleaseTable(database.pool, inbox, perMessage),
+    releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage),
     close: () => (closing ??= locks.close().then(() => database.close())),
   };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { ReleaseTable, SavedRelease } from '../saved-releases.js';
 import { StoreUnavailableError } from '../unavailable.js';
 
 /**
@@ -18,19 +19,11 @@ export const RELEASE_TABLE_MIGRATION = `CREATE TABLE letterbox_releases (
    );
    CREATE INDEX letterbox_releases_by_message ON letterbox_releases (inbox, message_id, requested_at);`;
 
-/** What a release is saved as: its id, its message's, when it was asked for, and its record as JSON. */
-export interface SavedRelease {
-  id: string;
-  messageId: string;
-  requestedAt: Date;
-  record: unknown;
-}
-
 /** PostgreSQL's foreign_key_violation: the message left the store while its release was being saved. */
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /** The releases of one inbox's messages in the database (letterbox_releases). */
-export class ReleaseTable {
+export class PgReleaseTable implements ReleaseTable {
   #saving: Promise<void> = Promise.resolve();
 
   constructor(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
-import { ReleaseTable } from '../../../server/store/postgres/release-table.js';
+import { PgReleaseTable } from '../../../server/store/postgres/release-table.js';
 import { hasPostgres } from '../../helpers/postgres.js';
 import { usePostgres } from '../../helpers/use-postgres.js';
 
@@ -15,7 +15,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
     const store = await openPgStore({ url: postgres.url, inbox: 'shop', limits: { maxMessages: 0, maxBytes: 0 } });
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     try {
-      const table = new ReleaseTable(pool, 'shop', 5);
+      const table = new PgReleaseTable(pool, 'shop', 5);
       const [kept, gone] = [await store.deliver(mail), await store.deliver(mail)];
       const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i));
       // Saved without waiting between them: they land in the order asked, the last state of each last.
@@ -28,7 +28,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       expect(await table.of(kept.id)).toEqual([3, 4, 5, 6, 7].map((n) => ({ n, state: 'done' })));
       expect((await postgres.sql('SELECT count(*)::int AS n FROM letterbox_releases')).rows[0]?.n).toBe(5);
       // Another inbox's message of the same id is another message.
-      expect(await new ReleaseTable(pool, 'billing', 5).of(kept.id)).toEqual([]);
+      expect(await new PgReleaseTable(pool, 'billing', 5).of(kept.id)).toEqual([]);
       await store.remove([gone.id]);
       await table.save({ id: 'late', messageId: gone.id, requestedAt: at(9), record: { n: 9 } });
       expect(await table.of(gone.id)).toEqual([]);
