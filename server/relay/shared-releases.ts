@@ -1,8 +1,9 @@
 /**
  * With --database, the release history is the cluster's: every change to a release a
- * node runs (begun, an attempt made, a retry scheduled, finished) is saved whole in the database
- * (store/postgres/release-table.ts), and the releases of a message are read from there,
- * so any node shows those any node made. Retries stay with the node that runs them.
+ * node runs (begun, an attempt made, a retry scheduled, finished) is saved whole in
+ * the database (store/postgres/release-table.ts), and the releases of a message are
+ * read from there, so any node shows those any node made. Retries stay with the node
+ * that runs them.
  */
 import type { Logger } from '../lib/log.js';
 import type { ReleaseTable } from '../store/saved-releases.js';
