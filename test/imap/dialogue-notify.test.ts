@@ -43,6 +43,13 @@ describe('IMAP NOTIFY (RFC 5465)', () => {
       'A9 OK NOTIFY completed',
     ]);
     expect(subscribed.map((f) => f.name)).not.toContain('Archive');
+    // Not for the selected mailbox (§3.1: "other than the currently selected mailbox").
+    await c.command('S1', 'SELECT INBOX');
+    expect(await c.command('A10', 'NOTIFY SET STATUS (mailboxes (Archive INBOX) (MessageNew MessageExpunge))')).toEqual([
+      `* STATUS Archive (MESSAGES 1 UIDNEXT 2 UIDVALIDITY ${archive?.uidValidity})`,
+      'A10 OK NOTIFY completed',
+    ]);
+    await c.command('U1', 'UNSELECT');
     // Without STATUS nothing is sent now; SELECTED names no mailbox until one is selected.
     expect(await c.command('A5', 'NOTIFY SET (selected (MessageNew MessageExpunge)) (personal (MessageNew MessageExpunge))')).toEqual(['A5 OK NOTIFY completed']);
     expect(await c.command('A6', 'NOTIFY NONE')).toEqual(['A6 OK NOTIFY completed']);
