@@ -34,7 +34,7 @@ export function snapshotRows(records: readonly LogRecord[], at: number): LogRow[
   const rows = Math.max(1, Math.ceil(records.length / perRow));
   const size = records.length + rows;
   if (size >= at) return undefined;
-  const marker: LogRecord = { t: 'snapshot', at, size };
+  const marker: SnapshotMarker = { t: 'snapshot', at, size };
   const out: LogRow[] = [];
   let pos = at - size;
   for (let start = 0; start < records.length || out.length === 0; start += perRow) {
@@ -45,8 +45,14 @@ export function snapshotRows(records: readonly LogRecord[], at: number): LogRow[
   return out;
 }
 
+export type SnapshotMarker = Extract<LogRecord, { t: 'snapshot' }>;
+
+/** The record as a snapshot marker, if it is one. */
+export function markerOf(record: LogRecord | null | undefined): SnapshotMarker | undefined {
+  return record?.t === 'snapshot' ? record : undefined;
+}
+
 /** The snapshot marker a row starts with, if it is a row of a compacted log's beginning. */
-export function snapshotOf(row: LogRow): Extract<LogRecord, { t: 'snapshot' }> | undefined {
-  const first = row.records[0];
-  return first?.t === 'snapshot' ? first : undefined;
+export function snapshotOf(row: LogRow): SnapshotMarker | undefined {
+  return markerOf(row.records[0]);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { bodyTextStatement } from './body-text.js';
 import type { LogRecord, LogRow } from './log-record.js';
-import { snapshotOf } from './log-snapshot.js';
+import { markerOf, snapshotOf, type SnapshotMarker } from './log-snapshot.js';
 import { byteaLiteral, dollarQuoted } from './sql-literal.js';
 
 /** The NOTIFY channel every write announces itself on, with '<inbox>:<last position>'. */
@@ -153,7 +153,7 @@ export function compactLog(pool: pg.Pool, inbox: string, node: LogCompaction): P
       unknown,
       pg.QueryResult<FirstRecord>,
     ];
-    const start = markerOf(opened[2].rows);
+    const start = markerOf(opened[2].rows[0]?.first);
     const unchanged = async (held: number) => {
       await client.query('COMMIT');
       return held;
@@ -174,35 +174,16 @@ export function compactLog(pool: pg.Pool, inbox: string, node: LogCompaction): P
   });
 }
 
-type SnapshotMarker = Extract<LogRecord, { t: 'snapshot' }>;
-type FirstRecord = { first: LogRecord | null };
-
-/**
- * A look at the inbox's log before compacting it, taking no lock: the snapshot marker
- * it starts with when it has been compacted, and whether a compaction is under way
- * (the lock tried for is let go with the statement).
- */
-export async function logStart(db: Queryable, inbox: string): Promise<{ start: SnapshotMarker | undefined; compacting: boolean }> {
-  const { rows } = await db.query<FirstRecord & { free: boolean }>(
-    `SELECT pg_try_advisory_xact_lock(${lockKey(inbox, 'compaction')}) AS free, (${FIRST_RECORD('$1')}) AS first`,
-    [inbox],
-  );
-  return { start: markerOf(rows), compacting: rows[0]?.free === false };
-}
-
 /**
  * Records the log holds up to position `at`: all of them, or a snapshot's and those
  * after it (only the snapshot's, when it reaches past `at`).
  */
-export const heldUpTo = (start: SnapshotMarker | undefined, at: number): number => (start ? start.size + Math.max(0, at - start.at) : at);
+const heldUpTo = (start: SnapshotMarker | undefined, at: number): number => (start ? start.size + Math.max(0, at - start.at) : at);
 
 /** The log's first record (of its first row: a snapshot row holds a thousand), where a compacted log has its marker. */
 const FIRST_RECORD = (inbox: string) =>
   `SELECT CASE WHEN json_typeof(record) = 'array' THEN record->0 ELSE record END AS first FROM letterbox_log WHERE inbox = ${inbox} ORDER BY pos LIMIT 1`;
-const markerOf = (rows: FirstRecord[]): SnapshotMarker | undefined => {
-  const first = rows[0]?.first;
-  return first?.t === 'snapshot' ? first : undefined;
-};
+type FirstRecord = { first: LogRecord | null };
 
 /**
  * Runs `work` in a transaction holding the inbox's cluster lock, the node caught up

@@ -27,7 +27,7 @@ import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
 import { applyRecords, type Announce } from './log-replay.js';
-import { compactLog, heldUpTo, logStart, readLog, readPage, writeLog, type LogBatch } from './log-table.js';
+import { compactLog, readLog, readPage, writeLog, type LogBatch } from './log-table.js';
 import { announceChanges } from './index-changes.js';
 import { snapshotOf, snapshotRecords, snapshotRows } from './log-snapshot.js';
 
@@ -493,7 +493,8 @@ export class PgStore implements MailStore {
    * sandbox would (log-table.ts compactLog). The snapshot is taken in this node's turn,
    * so the index stands still at a position a row of the log ends at; it is written
    * outside it, beside this node's writes and every other node's. Whichever node sees
-   * the log long first does it; the others then find it short already.
+   * the log long first does it; another that sees it meanwhile waits for its lock, finds
+   * the log short, and takes no snapshot. While one is under way, commits start none.
    */
   #compactIfLong(): void {
     if (this.#compaction || this.#stale || !this.#tooLong(this.#logRecords)) return;
@@ -503,17 +504,7 @@ export class PgStore implements MailStore {
   }
 
   async #compact(): Promise<void> {
-    const { pool, inbox } = this.#options;
-    // Looked at first, cheaply: another node may be compacting the log, or have compacted
-    // it since this one counted (a node past the compaction reads on without hearing of it).
-    const { start, compacting } = await logStart(pool, inbox);
-    if (compacting) return;
-    const held = heldUpTo(start, this.#applied);
-    if ((start && start.at > this.#applied) || !this.#tooLong(held)) {
-      this.#logRecords = held;
-      return;
-    }
-    this.#logRecords = await compactLog(pool, inbox, {
+    this.#logRecords = await compactLog(this.#options.pool, this.#options.inbox, {
       position: () => this.#applied,
       worth: (records) => this.#tooLong(records),
       snapshot: () =>

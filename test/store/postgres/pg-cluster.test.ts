@@ -198,7 +198,7 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     await a.createFolder('bob@blue.example', 'Archive');
     const kept = await churn(a, 0, 40);
     await a.setBody(kept[0]?.id ?? '', { snippet: 'first', attachments: 0, inline: 0, searchText: 'first words' });
-    // The compaction runs in the writer's turn after a commit; a write queued now settles after it.
+    // The compaction starts after a commit; flushed() waits for it too.
     await a.flushed();
     const once = await logOf(inbox);
     expect(once.snapshotAt).toBeGreaterThan(0);
