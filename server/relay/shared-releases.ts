@@ -19,10 +19,7 @@ export class SharedReleases {
 
   /** Saves each change to a release the service runs; returns how to stop. */
   follow(service: { on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void }): () => void {
-    const save = ({ record }: { record: ReleaseRecord }) =>
-      void this.table
-        .save({ id: record.id, messageId: record.messageId, requestedAt: record.requestedAt, record })
-        .catch((error: unknown) => this.logger.warn('could not save a release for the other nodes', { release: record.id, error: String(error) }));
+    const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
     // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
     const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
     return () => offs.forEach((off) => off());
@@ -37,9 +34,15 @@ export class SharedReleases {
     for (const record of records) {
       if (record.state !== 'running' && record.state !== 'retrying') continue;
       closeUnfinished(record);
-      this.table.save({ id: record.id, messageId: record.messageId, requestedAt: record.requestedAt, record }).catch(() => undefined);
+      this.#save(record);
     }
     await this.table.saved();
+  }
+
+  #save(record: ReleaseRecord): void {
+    this.table
+      .save({ id: record.id, messageId: record.messageId, requestedAt: record.requestedAt, record })
+      .catch((error: unknown) => this.logger.warn('could not save a release for the other nodes', { release: record.id, error: String(error) }));
   }
 
   /** The message's releases, oldest first, whichever node made them. */
