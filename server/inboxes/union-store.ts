@@ -366,6 +366,7 @@ class InboxUnion implements UnionStore {
 
   // ---- Folders: none. IMAP and POP3 sign in to one inbox (USER/INBOX) -------------------
 
+  async openFolders(): Promise<void> {}
   listFolders(): FolderInfo[] {
     return [];
   }

@@ -121,6 +121,13 @@ export interface MailStore {
 
   // ---- Folders (DESIGN.md "Mailboxes"; RFC 3501 §6.3) ----------------------------------
 
+  /**
+   * Makes a login's standard folders (INBOX and the RFC 6154 ones) when it has none yet,
+   * as a write: a backend shared by several nodes makes them once for the cluster, so
+   * their UIDVALIDITYs are the same on every node (a read makes them too, but on the
+   * node that reads, until the cluster's reach it). The IMAP front awaits it at sign-in.
+   */
+  openFolders(login: string): Promise<void>;
   /** The folders of a login, special-use ones first. Every login has INBOX and the RFC 6154 ones. */
   listFolders(login: string): FolderInfo[];
   folder(login: string, name: string): FolderInfo | undefined;

@@ -328,6 +328,10 @@ export class MemoryStore implements MailStore {
 
   // ---- Folders ------------------------------------------------------------------------
 
+  async openFolders(login: string): Promise<void> {
+    this.folders.list(login);
+  }
+
   listFolders(login: string): FolderInfo[] {
     return this.folders.list(login);
   }

@@ -253,6 +253,20 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folder('carol@blue.example', 'INBOX')?.entries).toEqual([]);
       });
 
+      it("opens a login's standard folders once: announced when made, kept as they are after", async () => {
+        const store = await open();
+        const changes = record(store, 'folders');
+        await store.openFolders('Kim@Blue.example');
+        expect(changes).toEqual([{ kind: 'folders', payload: { login: 'kim@blue.example' } }]);
+        const opened = store.listFolders('kim@blue.example').map((f) => [f.name, f.uidValidity, f.specialUse]);
+        expect(opened).toContainEqual(['INBOX', expect.any(Number), expect.any(String)]);
+        expect(opened.map(([, , use]) => use)).toEqual(expect.arrayContaining(['\\Sent', '\\Drafts', '\\Trash']));
+        await store.openFolders('kim@blue.example');
+        await store.flushed();
+        expect(changes).toHaveLength(1);
+        expect(store.listFolders('kim@blue.example').map((f) => [f.name, f.uidValidity, f.specialUse])).toEqual(opened);
+      });
+
       it('creates, renames and deletes folders (RFC 3501 §6.3)', async () => {
         const store = await open();
         const changes = record(store, 'folders');

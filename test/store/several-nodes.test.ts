@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startLetterbox, type Letterbox } from '../../server/index.js';
+import { startLetterbox, toConfig, type Letterbox } from '../../server/index.js';
+import { createSandbox } from '../../server/sandbox.js';
 import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
@@ -185,6 +186,30 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     } finally {
       onA.close();
       onB.close();
+    }
+  });
+
+  it('an IMAP client sees one UIDVALIDITY for a new login, whichever node it reads, even when two nodes open it at once', async () => {
+    // A third node whose clock runs a day ahead: folders each node made for itself could not agree by chance.
+    const ahead = await createSandbox(toConfig({ database: cluster().url, smtp: false, http: false, pop3: false, label: 'C' }), {
+      clock: () => new Date(Date.now() + 86_400_000),
+    });
+    const user = 'ivy@blue.example';
+    try {
+      const imap = (await ahead.start()).find((l) => l.name === 'imap')?.port ?? 0;
+      const [onB, onC] = await Promise.all([loggedIn(b.addresses.imap?.port ?? 0, user, 'any'), loggedIn(imap, user, 'any')]);
+      try {
+        const [fromB, fromC] = await Promise.all([onB.command('S', 'SELECT INBOX'), onC.command('S', 'SELECT INBOX')]);
+        const uidValidity = (lines: readonly string[]) => /UIDVALIDITY (\d+)/.exec(lines.join(' '))?.[1];
+        expect(uidValidity(fromB)).toMatch(/^\d+$/);
+        expect(uidValidity(fromC)).toBe(uidValidity(fromB));
+        expect(ahead.store.listFolders(user).map((f) => [f.name, f.uidValidity])).toEqual(b.store.listFolders(user).map((f) => [f.name, f.uidValidity]));
+      } finally {
+        onB.close();
+        onC.close();
+      }
+    } finally {
+      await ahead.stop();
     }
   });
 

@@ -11,13 +11,16 @@ async function logIn(session: Session, user: string, password: string): Promise<
 }
 
 /** Enters the authenticated state when the check passed. */
-function enter(session: Session, user: string, result: SignInResult): Status {
+async function enter(session: Session, user: string, result: SignInResult): Promise<Status> {
   if (!result.ok) {
     session.log.info('imap login failed', { user });
     // RFC 5530 §3: the password was right, but the name does not say which inbox to open.
     if (result.refusal === 'choose') return no(chooseInboxText(result.user, result.inboxes), 'AUTHORIZATIONFAILED');
     return no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
+  // Before the client can see a folder: a store several nodes share makes a login's first
+  // folders once for all of them, so a client sees one UIDVALIDITY whichever node it reads.
+  await result.access.store.openFolders(result.access.login);
   session.signedIn(user, result.access);
   session.log.debug('imap login', { user, ...(result.access.inbox ? { inbox: result.access.inbox.name } : {}), mailbox: mailboxKey(result.access.login) });
   // RFC 3501 §6.2.3 / RFC 9051: capabilities change after login; send them with the OK.

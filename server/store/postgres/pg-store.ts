@@ -18,6 +18,7 @@ import type {
   StoreLimits,
   StoreStats,
 } from '../types.js';
+import { mailboxKey } from '../login.js';
 import { StoreUnavailableError } from '../unavailable.js';
 import type { BodyCache, BodyShelf } from './body-cache.js';
 import { BodyReads } from './body-reads.js';
@@ -286,6 +287,16 @@ export class PgStore implements MailStore {
       this.#records?.push({ t: 'modseq', modseq });
       return modseq;
     });
+  }
+
+  /**
+   * A write, so a login's first folders come from the one node that holds the cluster
+   * lock first: any other finds them in the log as it catches up, and makes none. A
+   * login whose folders the log holds needs no write.
+   */
+  openFolders(login: string): Promise<void> {
+    if (this.#logged.has(mailboxKey(login))) return Promise.resolve();
+    return this.#write(() => void this.#index.listFolders(login));
   }
 
   // ---- Reading (the index; bytes through the cache) ------------------------------------

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { MailboxView, RecentClaims } from '../../../server/imap/mailbox-view.js';
 import type { FolderInfo } from '../../../server/store/folders.js';
 import { BYTES_PER_READ } from '../../../server/store/postgres/body-reads.js';
+import type { LogRecord } from '../../../server/store/postgres/log-record.js';
 import { lockKey } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import type { StoredMessage, StoreEvents } from '../../../server/store/types.js';
@@ -37,9 +38,16 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
   /** Nodes of a sandbox of their own (an inbox per test, in the one database). */
   const sandbox = () => {
     const inbox = `cluster-${++inboxes}`;
-    return async (url = postgres.url, options: { compactFloor?: number; pool?: pg.Pool } = {}) => {
+    return async (url = postgres.url, options: { compactFloor?: number; pool?: pg.Pool; clock?: () => Date } = {}) => {
       // A slow safety timer: what a test sees travelled by NOTIFY.
-      const store = await openPgStore({ ...(options.pool ? { pool: options.pool } : { url }), inbox, limits: { maxMessages: 0, maxBytes: 0 }, safetyMs: 600_000, compactFloor: options.compactFloor });
+      const store = await openPgStore({
+        ...(options.pool ? { pool: options.pool } : { url }),
+        inbox,
+        limits: { maxMessages: 0, maxBytes: 0 },
+        safetyMs: 600_000,
+        compactFloor: options.compactFloor,
+        clock: options.clock,
+      });
       stores.push(store);
       return store;
     };
@@ -449,6 +457,26 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     await b.flushed();
     await logged;
     expect(a.listFolders('dave@blue.example').map((f) => [f.name, f.uidValidity])).toEqual(made);
+  });
+
+  it("opens a login's folders once for the cluster: two nodes opening them at once show the same before either resolves", async () => {
+    const node = sandbox();
+    // Clocks a day apart: folders each node made for itself could not share a UIDVALIDITY by chance.
+    const [a, b] = [await node(), await node(postgres.url, { clock: () => new Date(Date.now() + 86_400_000) })];
+    const logins = ['fred@blue.example', 'gina@blue.example', 'hal@blue.example'];
+    await Promise.all(logins.flatMap((login) => [a.openFolders(login), b.openFolders(login)]));
+    for (const login of logins) {
+      const shown = (n: PgStore) => n.listFolders(login).map((f) => [f.name, f.uidValidity]);
+      expect(shown(a)).toContainEqual(['INBOX', expect.any(Number)]);
+      expect(shown(b)).toEqual(shown(a));
+    }
+    // Made once: one folders record per login in the log.
+    const logged = await postgres.sql('SELECT record FROM letterbox_log WHERE inbox = $1', [`cluster-${inboxes}`]);
+    const records = logged.rows.flatMap((r: { record: LogRecord | LogRecord[] }) => (Array.isArray(r.record) ? r.record : [r.record]));
+    expect(records.filter((r) => r.t === 'folders').map((r) => r.t === 'folders' && r.login).sort()).toEqual(logins);
+    // Opened again, on either node: nothing more to write.
+    await Promise.all(logins.flatMap((login) => [a.openFolders(login), b.openFolders(login)]));
+    expect((await postgres.sql('SELECT count(*)::int AS n FROM letterbox_log WHERE inbox = $1', [`cluster-${inboxes}`])).rows[0].n).toBe(logged.rows.length);
   });
 
   it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node, its search text in the database", async () => {
