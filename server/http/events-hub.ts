@@ -100,7 +100,8 @@ export class EventsHub {
     const send = ({ record }: { record: Parameters<typeof releaseDto>[0] }) => {
       if (this.#clients.size > 0) this.#broadcast('release', { ID: record.messageId, Release: releaseDto(record) });
     };
-    return [service.on('started', send), service.on('attempt', send), service.on('finished', send)];
+    // `remote`: with --database, each step of a release another node runs, as it saved it.
+    return [service.on('started', send), service.on('attempt', send), service.on('finished', send), service.on('remote', send)];
   }
 
   get size(): number {

@@ -101,8 +101,7 @@ export function createRelayFront(context: FrontContext, config: RelayConfig, inb
     async stop() {
       auto?.stop();
       service.stop();
-      unfollow?.();
-      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined), shared?.abandon(service.history.records())]);
+      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined), shared?.abandon(service.history.records()), unfollow?.()]);
     },
   };
 }

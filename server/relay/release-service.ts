@@ -82,6 +82,8 @@ export interface ReleaseEvents extends Record<string, unknown> {
   retrying: { record: ReleaseRecord };
   /** Every recipient has a final state, or the release was cancelled. */
   finished: { record: ReleaseRecord };
+  /** With --database: a release another node runs changed; its record as that node saved it. */
+  remote: { record: ReleaseRecord };
 }
 
 /** A message being released, with its bytes (store.readRaw) held until its last round. */
@@ -139,6 +141,11 @@ export class ReleaseService {
   /** Resolves once what happened to releases so far can be read by releasesOf on every node. */
   async saved(): Promise<void> {
     await this.#deps.shared?.saved();
+  }
+
+  /** Announces a change to a release another node runs (SharedReleases), as `remote`. */
+  heard(record: ReleaseRecord): void {
+    this.#events.emit('remote', { record });
   }
 
   on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void {

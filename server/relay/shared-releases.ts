@@ -2,14 +2,16 @@
  * With --database, the release history is the cluster's: every change to a release a
  * node runs (begun, an attempt made, a retry scheduled, finished) is saved whole in
  * the database (store/postgres/release-table.ts), and the releases of a message are
- * read from there, so any node shows those any node made. Retries stay with the node
- * that runs them.
+ * read from there, so any node shows those any node made. Each save is heard by every
+ * node, which announces those of other nodes' releases (ReleaseService `remote`), so a
+ * WebSocket client follows a release whichever node runs it. Retries stay with the
+ * node that runs them.
  */
 import type { Logger } from '../lib/log.js';
 import type { ReleaseTable } from '../store/saved-releases.js';
 import type { ReleaseRecord } from './release-history.js';
 import { closeUnfinished, RELEASE_CHANGES, reviveRelease } from './release-journal.js';
-import type { ReleaseEvents } from './release-service.js';
+import type { ReleaseService } from './release-service.js';
 
 export class SharedReleases {
   constructor(
@@ -17,12 +19,22 @@ export class SharedReleases {
     private readonly logger: Logger,
   ) {}
 
-  /** Saves each change to a release the service runs; returns how to stop. */
-  follow(service: { on<K extends keyof ReleaseEvents>(event: K, listener: (payload: ReleaseEvents[K]) => void): () => void }): () => void {
+  /**
+   * Saves each change to a release the service runs, and hands it those other nodes
+   * save (its own history holds the releases it runs); returns how to stop.
+   */
+  follow(service: Pick<ReleaseService, 'on' | 'heard' | 'history'>): () => Promise<void> {
     const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
     // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
     const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
-    return () => offs.forEach((off) => off());
+    const unhear = this.table.heard((saved) => {
+      const record = reviveRelease({ t: 'release', release: saved });
+      if (record && !service.history.of(record.messageId).some((own) => own.id === record.id)) service.heard(record);
+    });
+    return () => {
+      offs.forEach((off) => off());
+      return unhear();
+    };
   }
 
   /**

@@ -84,7 +84,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     ready: database.ready,
     locks,
     inboxes: new InboxTable(database.pool, logger, SAFETY_MS),
-    releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage),
+    releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage, logger.child({ inbox })),
     close: () => (closing ??= locks.close().then(() => database.close())),
   };
 }

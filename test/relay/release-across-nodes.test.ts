@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startLetterbox, type Letterbox } from '../../server/index.js';
 import { sendSmtp } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
@@ -19,6 +20,30 @@ const releasesOn = async (node: Letterbox, id: string) => {
 const release = (node: Letterbox, id: string, to: string) =>
   fetch(`${base(node)}/message/${id}/release`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ To: [to] }) });
 
+type ReleaseFrame = { Type: string; Data: { ID: string; Release: Releases['Releases'][number] } };
+
+/** The `release` frames a node's WebSocket clients get, as they come; `next(test)` resolves at the first (from now on) that passes. */
+async function releaseFrames(node: Letterbox) {
+  const socket = new WebSocket(`${node.url}api/events`);
+  const frames: ReleaseFrame[] = [];
+  const waiting: Array<{ test: (frame: ReleaseFrame) => boolean; resolve: () => void }> = [];
+  socket.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as ReleaseFrame;
+    if (frame.Type !== 'release') return;
+    frames.push(frame);
+    for (const w of [...waiting]) if (w.test(frame)) waiting.splice(waiting.indexOf(w), 1) && w.resolve();
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    frames,
+    next: (test: (frame: ReleaseFrame) => boolean) => new Promise<void>((resolve) => waiting.push({ test, resolve })),
+    close: () => socket.close(),
+  };
+}
+
 describe.runIf(hasPostgres())('release history on several nodes', () => {
   const cluster = usePostgres();
 
@@ -30,12 +55,24 @@ describe.runIf(hasPostgres())('release history on several nodes', () => {
     try {
       await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: 'bob@blue.example', subject: 'to be released', text: 'release me' });
       const { ID: id } = await b.client.waitForMessage({ query: 'subject:"to be released"' });
+      const [liveOnA, liveOnB] = [await releaseFrames(a), await releaseFrames(b)];
+      // Node B's WebSocket clients follow a release node A runs, to its end.
+      const doneOnB = liveOnB.next((f) => f.Data.ID === id && f.Data.Release.Status === 'done');
       expect((await release(a, id, 'carol@red.example')).status).toBe(200);
+      await doneOnB;
+      const fromA = liveOnB.frames[0]?.Data.Release.ID;
+      expect(liveOnB.frames.every((f) => f.Data.ID === id && f.Data.Release.ID === fromA)).toBe(true);
+      expect(liveOnB.frames.at(-1)?.Data.Release.Recipients.map((x) => [x.Address, x.Status])).toEqual([['carol@red.example', 'delivered']]);
       const seen = await releasesOn(b, id);
       expect(seen.Releases.map((r) => [r.Status, r.Recipients.map((x) => [x.Address, x.Status])])).toEqual([['done', [['carol@red.example', 'delivered']]]]);
       expect(seen.Releases[0]?.Transcript).toContain('C: RCPT TO:<carol@red.example>');
       // A temporary failure on B: A shows it retrying, with when B will try again.
+      const retryingOnA = liveOnA.next((f) => f.Data.Release.ID !== fromA && f.Data.Release.Recipients[0]?.Status === 'retrying');
       expect((await release(b, id, 'later@red.example')).status).toBe(202);
+      // Heard after every save of A's own release: A's clients got each step of it once (started, attempt, finished), not again from the database.
+      await retryingOnA;
+      expect(liveOnA.frames.filter((f) => f.Data.Release.ID === fromA).map((f) => f.Data.Release.Status)).toEqual(['running', 'running', 'done']);
+      for (const live of [liveOnA, liveOnB]) live.close();
       const both = await releasesOn(a, id);
       expect(both.Releases.map((r) => r.Recipients.map((x) => [x.Address, x.Status]))).toEqual([[['carol@red.example', 'delivered']], [['later@red.example', 'retrying']]]);
       expect(both.Releases[1]?.Recipients[0]?.NextAttempt).not.toBeNull();

@@ -5,12 +5,17 @@ import { CHANNEL } from './log-table.js';
 export interface ChangeFeedOptions {
   /** How to reach the database (the pool's settings). */
   connection: pg.ClientConfig;
+  /** The name notifications for this feed start with (`<name>:…`): a store's inbox, or a table's own name. */
   inbox: string;
-  /** Called when the log may have grown (to `pos`, when a notification says): the store catches up. */
-  changed: (pos?: number) => void;
+  /**
+   * Called with what a notification says after the name and its colon (a store's last
+   * log position), or with nothing when the feed may have missed one: the timer below,
+   * or a reconnection.
+   */
+  changed: (tail?: string) => void;
   logger: Logger;
-  /** How often to catch up anyway, should a notification be lost. */
-  safetyMs: number;
+  /** How often to call `changed` anyway, should a notification be lost; none without. */
+  safetyMs?: number;
 }
 
 const RETRY_FIRST_MS = 100;
@@ -37,6 +42,7 @@ export class ChangeFeed {
   /** Listens; rejects when the first connection fails. */
   async start(): Promise<void> {
     await this.#connect();
+    if (this.#options.safetyMs === undefined) return;
     this.#timer = setInterval(() => this.#options.changed(), this.#options.safetyMs);
     this.#timer.unref();
   }
@@ -48,7 +54,7 @@ export class ChangeFeed {
     client.on('notification', ({ channel, payload }) => {
       if (channel !== CHANNEL || payload === undefined) return;
       const colon = payload.lastIndexOf(':');
-      if (payload.slice(0, colon) === this.#options.inbox) this.#options.changed(Number(payload.slice(colon + 1)));
+      if (payload.slice(0, colon) === this.#options.inbox) this.#options.changed(payload.slice(colon + 1));
     });
     this.#client = client;
     await client.connect();

@@ -137,7 +137,7 @@ export class PgStore implements MailStore {
     this.#cache = options.cache.shelf(options.inbox, (id) => this.#fetchBody(id));
     this.#index = this.#newIndex();
     const { pool, inbox, logger, safetyMs } = options;
-    this.#feed = new ChangeFeed({ connection: pool.options, inbox, changed: (pos) => this.changed(pos), logger, safetyMs });
+    this.#feed = new ChangeFeed({ connection: pool.options, inbox, changed: (tail) => this.changed(tail === undefined ? undefined : Number(tail)), logger, safetyMs });
     this.#events.on('removed', ({ messages }) => messages.forEach((m) => this.#cache.forget(m.id)));
     this.#events.on('cleared', () => this.#cache.clear());
   }

@@ -1,6 +1,9 @@
 import type pg from 'pg';
+import type { Logger } from '../../lib/log.js';
 import type { ReleaseTable, SavedRelease } from '../saved-releases.js';
 import { StoreUnavailableError } from '../unavailable.js';
+import { ChangeFeed } from './change-feed.js';
+import { CHANNEL } from './log-table.js';
 
 /**
  * Migration step: the release history every node shares. A release is kept whole, as
@@ -22,6 +25,12 @@ export const RELEASE_TABLE_MIGRATION = `CREATE TABLE letterbox_releases (
 /** PostgreSQL's foreign_key_violation: the message left the store while its release was being saved. */
 const FOREIGN_KEY_VIOLATION = '23503';
 
+/**
+ * A save is announced on the log's channel as `!releases:<inbox>:<release id>`: no inbox
+ * name starts with `!` (they are `[a-z0-9-]`), and a release id is hex.
+ */
+const feedName = (inbox: string) => `!releases:${inbox}`;
+
 /** The releases of one inbox's messages in the database (letterbox_releases). */
 export class PgReleaseTable implements ReleaseTable {
   #saving: Promise<void> = Promise.resolve();
@@ -31,7 +40,43 @@ export class PgReleaseTable implements ReleaseTable {
     private readonly inbox: string,
     /** Releases kept per message, the latest (the memory history's bound). */
     private readonly perMessage: number,
+    private readonly logger: Logger,
   ) {}
+
+  /**
+   * Calls `listener` with each release saved from now on, by any node (this one too), in
+   * the order saved, as it is when read (a later state, when it changed again meanwhile);
+   * a notification lost with the listening connection is not made up for
+   * (the history any node reads is the table). Returns how to stop listening.
+   */
+  heard(listener: (record: unknown) => void): () => Promise<void> {
+    // Read one after the other, so the listener hears of saves in the order they were made.
+    let reading = Promise.resolve();
+    const feed = new ChangeFeed({
+      connection: this.pool.options,
+      inbox: feedName(this.inbox),
+      changed: (id) => {
+        if (id === undefined) return;
+        reading = reading.then(() => this.#read(id)).then((record) => void (record !== undefined && listener(record)), (error: unknown) => this.#unheard(error));
+      },
+      logger: this.logger,
+    });
+    feed.start().catch((error: unknown) => this.#unheard(error));
+    return () => feed.close();
+  }
+
+  async #read(id: string): Promise<unknown> {
+    const { rows } = await this.pool.query<{ record: unknown }>({
+      name: 'letterbox-release-read',
+      text: 'SELECT record FROM letterbox_releases WHERE inbox = $1 AND id = $2',
+      values: [this.inbox, id],
+    });
+    return rows[0]?.record;
+  }
+
+  #unheard(error: unknown): void {
+    this.logger.warn("could not hear of other nodes' releases", { error: String(error) });
+  }
 
   /**
    * Saves a release, replacing what was saved of it before; saves are made in the order
@@ -69,15 +114,18 @@ export class PgReleaseTable implements ReleaseTable {
     try {
       // Only while the message is stored; a new release pushes out the oldest past the bound
       // (the other statements of one see the table as it was before it: hence OFFSET bound - 1).
+      // Announced when saved (heard), at COMMIT.
       await this.pool.query({
         name: 'letterbox-release-save',
         text: `WITH saved AS (
                  INSERT INTO letterbox_releases (inbox, id, message_id, requested_at, record)
                    SELECT $1, $2, $3, $4, $5::json WHERE EXISTS (SELECT 1 FROM letterbox_bodies WHERE inbox = $1 AND id = $3)
-                   ON CONFLICT (inbox, id) DO UPDATE SET record = EXCLUDED.record RETURNING xmax = 0 AS inserted)
-               DELETE FROM letterbox_releases WHERE inbox = $1 AND (SELECT bool_or(inserted) FROM saved) AND id IN (
-                 SELECT id FROM letterbox_releases WHERE inbox = $1 AND message_id = $3 ORDER BY requested_at DESC, id DESC OFFSET $6::integer - 1)`,
-        values: [this.inbox, release.id, release.messageId, release.requestedAt, json, this.perMessage],
+                   ON CONFLICT (inbox, id) DO UPDATE SET record = EXCLUDED.record RETURNING xmax = 0 AS inserted),
+               pushed_out AS (
+                 DELETE FROM letterbox_releases WHERE inbox = $1 AND (SELECT bool_or(inserted) FROM saved) AND id IN (
+                   SELECT id FROM letterbox_releases WHERE inbox = $1 AND message_id = $3 ORDER BY requested_at DESC, id DESC OFFSET $6::integer - 1))
+               SELECT pg_notify('${CHANNEL}', $7) FROM saved`,
+        values: [this.inbox, release.id, release.messageId, release.requestedAt, json, this.perMessage, `${feedName(this.inbox)}:${release.id}`],
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return;
