@@ -14,7 +14,7 @@ import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
-import { isDynamicInbox, localRegistry, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
+import { isDynamicInbox, localRegistry, NOT_WELL_FORMED, refusedName, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
 import { globalPruner } from './global-limits.js';
 import { gatedDelivery, openInboxStore, type InboxStore } from './inbox-store.js';
 import type { InboxesFile, InboxSpec } from './inboxes-file.js';
@@ -241,9 +241,8 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   const listed = async () =>
     (await registry.list()).filter((inbox) => {
       if (isDynamicInbox(inbox)) return true;
-      // The name only, escaped: the rest holds a password hash, and the name may hold anything.
-      const name = JSON.stringify(String((inbox as { name?: unknown }).name)).slice(0, 80);
-      if (!refused.has(name)) logger.warn('an inbox kept for the API is not well formed; it is left out', { name });
+      const name = refusedName(inbox);
+      if (!refused.has(name)) logger.warn(NOT_WELL_FORMED, { name });
       refused.add(name);
       return false;
     });

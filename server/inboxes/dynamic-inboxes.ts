@@ -82,7 +82,7 @@ async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<Dyna
   try {
     const list: unknown = JSON.parse(text);
     if (!Array.isArray(list)) throw new Error('not a list');
-    return list.filter(isDynamicInbox);
+    return list.filter((entry) => isDynamicInbox(entry) || void logger.warn(NOT_WELL_FORMED, { name: refusedName(entry), file: path }));
   } catch (error) {
     const aside = `${path}.damaged-${Date.now()}`;
     const kept = await rename(path, aside).then(() => aside, () => path);
@@ -109,6 +109,14 @@ export function isDynamicInbox(value: unknown): value is DynamicInbox {
     BCRYPT_HASH.test(v.smtpHash) &&
     (v.expiresAt === null || (typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)))
   );
+}
+
+/** What is logged of a kept inbox that is not well formed (isDynamicInbox), with refusedName. */
+export const NOT_WELL_FORMED = 'an inbox kept for the API is not well formed; it is left out';
+
+/** The name of an entry isDynamicInbox refused, for a log line: escaped and cut short (the rest may hold a password hash). */
+export function refusedName(entry: unknown): string {
+  return JSON.stringify(String((entry as { name?: unknown } | null)?.name)).slice(0, 80);
 }
 
 /** bcrypt's modular crypt form: version, cost, 22 characters of salt and 31 of hash. */
