@@ -4,14 +4,18 @@
  * and three rounds of flag changes on all of them, so the log holds several times the
  * sandbox; then node A
  * (PgStore in this process, its next commit compacting) compacts it while node B (a
- * CLI process) takes SMTP messages one at a time. Node A's own writes wait while it
- * takes its snapshot in memory; node B's should not wait at all.
+ * CLI process) takes SMTP messages one at a time, sent by a third process
+ * (smtp-one-at-a-time.ts): node A's snapshot holds this process's event loop, which
+ * would count as node B's wait. Node A's own writes wait while it takes its snapshot in
+ * memory; node B's should not wait at all.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { summaryOfText } from '../../server/mime/body-text.js';
 import { openPgStore } from '../../server/store/postgres/open-pg-store.js';
 import { startNode } from '../../test/helpers/letterbox-node.js';
-import { SmtpDialogue } from '../../test/helpers/smtp-dialogue.js';
-import { LOAD_ENVELOPE, messageOf, sendPipelined } from '../../test/helpers/smtp-load.js';
+import { LOAD_ENVELOPE, messageOf } from '../../test/helpers/smtp-load.js';
 
 export interface CompactionPause {
   /** Log records before the compaction, and after. */
@@ -53,29 +57,25 @@ export async function compactionPause(url: string, messages: number, countRecord
   }
   const recordsBefore = await countRecords();
   const b = await startNode(url);
-  const smtp = await SmtpDialogue.open(b.smtp);
   // A floor of 0: its first commit finds the log worth compacting.
   const a = await openPgStore({ url, limits: LIMITS, compactFloor: 0 });
-  const waitsOnB: number[] = [];
-  let compacting = true;
+  // A process of its own: node A, in this one, holds this one while it takes its snapshot.
+  const writer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./smtp-one-at-a-time.ts', import.meta.url)), String(b.smtp)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const reply = () => once(writer, 'message').then(([message]) => message as { ready?: true; waits?: number[] });
   try {
-    const writer = (async () => {
-      while (compacting) {
-        const sent = performance.now();
-        await sendPipelined(smtp, messageOf('during the compaction'), LOAD_ENVELOPE);
-        waitsOnB.push(performance.now() - sent);
-      }
-    })();
+    await reply();
     const started = performance.now();
     await a.deliver({ raw: messageOf('sets the compaction off'), envelope });
     await a.flushed();
     const compactionMs = performance.now() - started;
-    compacting = false;
-    await writer;
+    const done = reply();
+    writer.send('stop');
+    const waitsOnB = (await done).waits ?? [];
     return { recordsBefore, recordsAfter: await countRecords(), compactionMs, waitsOnB };
   } finally {
-    compacting = false;
-    smtp.close();
+    writer.kill();
     await a.close();
     await b.stop();
   }
