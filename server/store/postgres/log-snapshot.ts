@@ -1,5 +1,6 @@
 import { foldersRecord } from '../journal/durable-store.js';
 import type { MemoryStore } from '../memory-store.js';
+import type { StoredMessage } from '../types.js';
 import { indexedBody } from './body-text.js';
 import { messageRecord } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
@@ -7,16 +8,26 @@ import type { LogRecord, LogRow } from './log-record.js';
 /** Records a row of a snapshot holds at most, its marker included: a reader takes a row whole. */
 export const SNAPSHOT_ROW_RECORDS = 1_000;
 
+/** Messages turned into records between two turns of the event loop: a few milliseconds' work. */
+const MESSAGES_PER_TURN = 1_000;
+
 /**
  * The index as records that rebuild it on an empty one, as the journal's compaction
  * writes a store (journal/durable-store.ts): the mod-sequence handed out last (an
  * expunge's may be above every message's), every login's folders with their UIDNEXT
  * and UIDVALIDITY, then every message with its placements, flags, tags and body summary.
+ *
+ * It lets the event loop turn every MESSAGES_PER_TURN messages, so the node goes on
+ * answering reads while it snapshots a large sandbox (seconds at a million messages);
+ * the caller keeps writes from changing the index until it resolves (PgStore's turn).
  */
-export function snapshotRecords(index: MemoryStore): LogRecord[] {
+export async function snapshotRecords(index: MemoryStore): Promise<LogRecord[]> {
   const records: LogRecord[] = [{ t: 'modseq', modseq: index.modseq }];
   for (const login of index.folders.logins()) records.push(foldersRecord(index, login));
-  for (const message of index.messages()) {
+  const messages = index.messages();
+  for (let i = 0; i < messages.length; i++) {
+    if (i > 0 && i % MESSAGES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    const message = messages[i] as StoredMessage;
     records.push(messageRecord(index, message));
     if (message.body) records.push({ t: 'body', id: message.id, body: indexedBody(message.body) });
   }

@@ -520,7 +520,7 @@ export class PgStore implements MailStore {
       worth: (records) => this.#tooLong(records),
       snapshot: () =>
         this.#exclusive(async () => {
-          const rows = this.#stale ? undefined : snapshotRows(snapshotRecords(this.#index), this.#applied);
+          const rows = this.#stale ? undefined : snapshotRows(await snapshotRecords(this.#index), this.#applied);
           return rows && { at: this.#applied, rows };
         }),
     });
