@@ -257,6 +257,7 @@ async function compactionFigures(url: string): Promise<void> {
       'no wait for the compaction',
       Math.max(...run.waitsOnB) < run.compactionMs / 2,
     );
+    row('  node A held its event loop (reads wait), longest', ms(run.longestHoldOnA), '-');
   } finally {
     await client.end();
   }

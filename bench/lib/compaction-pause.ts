@@ -7,11 +7,13 @@
  * CLI process) takes SMTP messages one at a time, sent by a third process
  * (smtp-one-at-a-time.ts): node A's snapshot holds this process's event loop, which
  * would count as node B's wait. Node A's own writes wait while it takes its snapshot in
- * memory; node B's should not wait at all.
+ * memory, but its reads go on (the event loop is held for moments only: longestHoldOnA);
+ * node B's should not wait at all.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { summaryOfText } from '../../server/mime/body-text.js';
 import { openPgStore } from '../../server/store/postgres/open-pg-store.js';
 import { startNode } from '../../test/helpers/letterbox-node.js';
@@ -25,6 +27,8 @@ export interface CompactionPause {
   compactionMs: number;
   /** Each SMTP message's time to its 250 on node B meanwhile. */
   waitsOnB: number[];
+  /** The longest node A's event loop was held meanwhile (its reads wait that long): milliseconds. */
+  longestHoldOnA: number;
 }
 
 const LIMITS = { maxMessages: 0, maxBytes: 0 };
@@ -66,14 +70,17 @@ export async function compactionPause(url: string, messages: number, countRecord
   const reply = () => once(writer, 'message').then(([message]) => message as { ready?: true; waits?: number[] });
   try {
     await reply();
+    const held = monitorEventLoopDelay({ resolution: 5 });
+    held.enable();
     const started = performance.now();
     await a.deliver({ raw: messageOf('sets the compaction off'), envelope });
     await a.flushed();
     const compactionMs = performance.now() - started;
+    held.disable();
     const done = reply();
     writer.send('stop');
     const waitsOnB = (await done).waits ?? [];
-    return { recordsBefore, recordsAfter: await countRecords(), compactionMs, waitsOnB };
+    return { recordsBefore, recordsAfter: await countRecords(), compactionMs, waitsOnB, longestHoldOnA: held.max / 1e6 };
   } finally {
     writer.kill();
     await a.close();
