@@ -5,15 +5,15 @@
  * sandbox; then node A
  * (PgStore in this process, its next commit compacting) compacts it while node B (a
  * CLI process) takes SMTP messages one at a time, sent by a third process
- * (smtp-one-at-a-time.ts): node A's snapshot holds this process's event loop, which
- * would count as node B's wait. Node A's own writes wait while it takes its snapshot in
+ * (smtp-one-at-a-time.ts): node A works in this process, and whatever holds its event
+ * loop would count as node B's wait. Node A's own writes wait while it takes its snapshot in
  * memory, but its reads go on (the event loop is held for moments only: longestHoldOnA);
  * node B's should not wait at all.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { summaryOfText } from '../../server/mime/body-text.js';
 import { openPgStore } from '../../server/store/postgres/open-pg-store.js';
 import { startNode } from '../../test/helpers/letterbox-node.js';
@@ -63,7 +63,7 @@ export async function compactionPause(url: string, messages: number, countRecord
   const b = await startNode(url);
   // A floor of 0: its first commit finds the log worth compacting.
   const a = await openPgStore({ url, limits: LIMITS, compactFloor: 0 });
-  // A process of its own: node A, in this one, holds this one while it takes its snapshot.
+  // A process of its own: node A works in this one.
   const writer = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./smtp-one-at-a-time.ts', import.meta.url)), String(b.smtp)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
