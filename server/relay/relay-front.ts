@@ -101,7 +101,8 @@ export function createRelayFront(context: FrontContext, config: RelayConfig, inb
     async stop() {
       auto?.stop();
       service.stop();
-      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined), shared?.abandon(service.history.records()), unfollow?.()]);
+      unfollow?.();
+      await Promise.all([smtp.close(), journal?.then((j) => j.close(), () => undefined), shared?.abandon(service.history.records())]);
     },
   };
 }

@@ -23,7 +23,7 @@ export class SharedReleases {
    * Saves each change to a release the service runs, and hands it those other nodes
    * save (its own history holds the releases it runs); returns how to stop.
    */
-  follow(service: Pick<ReleaseService, 'on' | 'heard' | 'history'>): () => Promise<void> {
+  follow(service: Pick<ReleaseService, 'on' | 'heard' | 'history'>): () => void {
     const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
     // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
     const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
@@ -33,7 +33,7 @@ export class SharedReleases {
     });
     return () => {
       offs.forEach((off) => off());
-      return unhear();
+      unhear();
     };
   }
 

@@ -21,7 +21,7 @@ export interface ReleaseTable {
   /** The message's releases, oldest first, as saved. */
   of(messageId: string): Promise<unknown[]>;
   /** Calls `listener` with each release any node saves from now on (its record); returns how to stop. */
-  heard(listener: (record: unknown) => void): () => Promise<void>;
+  heard(listener: (record: unknown) => void): () => void;
 }
 
 /** The release history of one inbox's messages ('' without --inboxes), keeping the latest `perMessage` releases of each. */

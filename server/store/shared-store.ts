@@ -9,6 +9,7 @@ import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
 import { connectDatabase } from './database.js';
 import type { MailStore } from './mail-store.js';
 import { BodyCache } from './postgres/body-cache.js';
+import { ChangeFeed } from './postgres/change-feed.js';
 import { InboxTable } from './postgres/inbox-table.js';
 import { PgStore } from './postgres/pg-store.js';
 import { PgReleaseTable } from './postgres/release-table.js';
@@ -37,7 +38,7 @@ export interface SharedDatabase {
   readonly inboxes: InboxTable;
   /** The release history of an inbox's messages ('' without --inboxes), the same on every node. */
   readonly releases: ReleaseTables;
-  /** Closes the locks' connection and the pool; close the stores first. Idempotent. */
+  /** Closes the locks' and the listener's connections and the pool; close the stores first. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -65,13 +66,33 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     await database.close().catch(() => undefined);
     throw new DatabaseUnreachableError(`cannot prepare the tables in the database at ${database.where}: ${database.explain(error)}`);
   }
+  // One connection listens for the whole node: every inbox's log, the inboxes, the releases.
+  const feed = new ChangeFeed({ connection: database.pool.options, logger });
+  try {
+    await feed.start();
+  } catch (error) {
+    await feed.close();
+    await database.close().catch(() => undefined);
+    throw new DatabaseUnreachableError(`cannot listen for other nodes on the database at ${database.where}: ${database.explain(error)}`);
+  }
   const locks = new PgAdvisoryLocks(options.url, logger);
   // One budget for the node, however many inboxes it serves.
   const cache = new BodyCache(options.cacheBytes);
   let closing: Promise<void> | undefined;
   return {
     open: (inbox, limits) => {
-      const store = new PgStore({ pool: database.pool, ownsPool: false, inbox, cache, limits, logger: logger.child({ inbox }), clock: options.clock, safetyMs: SAFETY_MS });
+      const store = new PgStore({
+        pool: database.pool,
+        ownsPool: false,
+        feed,
+        ownsFeed: false,
+        inbox,
+        cache,
+        limits,
+        logger: logger.child({ inbox }),
+        clock: options.clock,
+        safetyMs: SAFETY_MS,
+      });
       return {
         store,
         load: () =>
@@ -83,8 +104,8 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     },
     ready: database.ready,
     locks,
-    inboxes: new InboxTable(database.pool, logger, SAFETY_MS),
-    releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage, logger.child({ inbox })),
-    close: () => (closing ??= locks.close().then(() => database.close())),
+    inboxes: new InboxTable(database.pool, feed, SAFETY_MS),
+    releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage, feed, logger.child({ inbox })),
+    close: () => (closing ??= locks.close().then(() => feed.close()).then(() => database.close())),
   };
 }

@@ -286,4 +286,23 @@ describe.runIf(hasPostgres())('several nodes with team inboxes on one database',
       await b.stop();
     }
   }, 60_000);
+
+  it('serves eighty inboxes on each of two nodes with one connection listening per node, under a server that allows sixty', async () => {
+    const inboxes = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`team-${i}`, { smtp: [`app-${i}:secret-${i}`] }]));
+    const file = { inboxes, users: { ops: { password: 'ops-pw', inboxes: ['*'] } } };
+    const a = await startInboxSandbox(file, { database: cluster().url });
+    const b = await startInboxSandbox(file, { database: cluster().url });
+    try {
+      const listening = await cluster().sql("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'LISTEN %'");
+      expect(listening.rows[0]?.n).toBe(2);
+      // Heard on node B through its one listener: the last inbox's mail from node A.
+      await sendSmtp(a.port('smtp'), { user: 'app-79', pass: 'secret-79' }, { from: 'app@team.example', to: 'bob@blue.example', subject: 'to the last team', text: 'x' });
+      const auth = { authorization: 'Basic ' + Buffer.from('ops:ops-pw').toString('base64') };
+      const waited = await fetch(`http://127.0.0.1:${b.port('http')}/inbox/team-79/api/v1/wait?query=${encodeURIComponent('subject:"to the last team"')}&timeout=10s`, { headers: auth });
+      expect(waited.status).toBe(200);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  }, 120_000);
 });

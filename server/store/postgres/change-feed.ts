@@ -5,32 +5,33 @@ import { CHANNEL } from './log-table.js';
 export interface ChangeFeedOptions {
   /** How to reach the database (the pool's settings). */
   connection: pg.ClientConfig;
-  /** The name notifications for this feed start with (`<name>:…`): a store's inbox, or a table's own name. */
-  inbox: string;
-  /**
-   * Called with what a notification says after the name and its colon (a store's last
-   * log position), or with nothing when the feed may have missed one: the timer below,
-   * or a reconnection.
-   */
-  changed: (tail?: string) => void;
   logger: Logger;
-  /** How often to call `changed` anyway, should a notification be lost; none without. */
-  safetyMs?: number;
 }
+
+/**
+ * Called with what a notification says after its name and colon (a store's last log
+ * position, a release's id), or with nothing when the feed may have missed one: after
+ * a reconnection, and every `safetyMs` the subscriber asked for.
+ */
+export type Changed = (tail?: string) => void;
 
 const RETRY_FIRST_MS = 100;
 const RETRY_MOST_MS = 5_000;
 
 /**
- * Tells a node when other nodes have written to its inbox's log: LISTEN on a
- * connection of its own, reconnecting by itself when the connection is lost (and
- * catching up then, since notifications sent meanwhile are gone), and a slow timer
- * as a safety net.
+ * Tells a node when other nodes have written: one LISTEN connection for the whole node,
+ * whatever it listens for (each inbox's log, the inboxes table, the release history),
+ * so a node serving a hundred inboxes holds one connection for it, not a hundred (a
+ * server allows a hundred by default, for every node together). Notifications on the
+ * log's channel are `<name>:<tail>`, handed to the subscribers of that name. The
+ * connection reconnects by itself when it is lost, and then calls every subscriber,
+ * since notifications sent meanwhile are gone; a subscriber's slow timer is a safety
+ * net besides.
  */
 export class ChangeFeed {
   readonly #options: ChangeFeedOptions;
+  readonly #subscribers = new Map<string, Set<Changed>>();
   #client: pg.Client | undefined;
-  #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
   #closed = false;
@@ -40,11 +41,23 @@ export class ChangeFeed {
   }
 
   /** Listens; rejects when the first connection fails. */
-  async start(): Promise<void> {
-    await this.#connect();
-    if (this.#options.safetyMs === undefined) return;
-    this.#timer = setInterval(() => this.#options.changed(), this.#options.safetyMs);
-    this.#timer.unref();
+  start(): Promise<void> {
+    return this.#connect();
+  }
+
+  /** Calls `changed` for the notifications named `name` (and as Changed says); returns the unsubscribe. */
+  subscribe(name: string, changed: Changed, safetyMs?: number): () => void {
+    let named = this.#subscribers.get(name);
+    if (!named) this.#subscribers.set(name, (named = new Set()));
+    const subscriber: Changed = (tail) => changed(tail);
+    named.add(subscriber);
+    const timer = safetyMs === undefined ? undefined : setInterval(() => changed(), safetyMs);
+    timer?.unref();
+    return () => {
+      clearInterval(timer);
+      named.delete(subscriber);
+      if (named.size === 0 && this.#subscribers.get(name) === named) this.#subscribers.delete(name);
+    };
   }
 
   async #connect(): Promise<void> {
@@ -54,7 +67,7 @@ export class ChangeFeed {
     client.on('notification', ({ channel, payload }) => {
       if (channel !== CHANNEL || payload === undefined) return;
       const colon = payload.lastIndexOf(':');
-      if (payload.slice(0, colon) === this.#options.inbox) this.#options.changed(payload.slice(colon + 1));
+      for (const changed of this.#subscribers.get(payload.slice(0, colon)) ?? []) changed(payload.slice(colon + 1));
     });
     this.#client = client;
     await client.connect();
@@ -77,7 +90,7 @@ export class ChangeFeed {
       this.#connect().then(
         () => {
           this.#options.logger.info('listening for other nodes again');
-          this.#options.changed();
+          for (const named of [...this.#subscribers.values()]) for (const changed of [...named]) changed();
         },
         (error: unknown) => {
           const failed = this.#client;
@@ -94,7 +107,6 @@ export class ChangeFeed {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
     clearTimeout(this.#retry);
     const client = this.#client;
     this.#client = undefined;

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../../lib/log.js';
-import { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed } from './change-feed.js';
 import { CHANNEL } from './log-table.js';
 
 /** An inbox made at run time (the admin API), as every node of the database knows it. */
@@ -26,19 +25,18 @@ const FEED_NAME = '!inboxes';
  * the row, so its mail is emptied once.
  */
 export class InboxTable {
-  #feed: ChangeFeed | undefined;
+  #unwatch: () => void = () => undefined;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly logger: Logger,
+    /** The node's listener for other nodes' writes, started. */
+    private readonly feed: ChangeFeed,
     private readonly safetyMs: number,
   ) {}
 
-  /** Calls `changed` when another node may have changed the table, and now and then anyway; rejects when the database cannot be reached. */
+  /** Calls `changed` when another node may have changed the table, and now and then anyway. */
   async watch(changed: () => void): Promise<void> {
-    const feed = new ChangeFeed({ connection: this.pool.options, inbox: FEED_NAME, changed: () => changed(), logger: this.logger, safetyMs: this.safetyMs });
-    this.#feed = feed;
-    await feed.start();
+    this.#unwatch = this.feed.subscribe(FEED_NAME, () => changed(), this.safetyMs);
   }
 
   async list(): Promise<InboxRow[]> {
@@ -70,6 +68,6 @@ export class InboxTable {
   }
 
   async close(): Promise<void> {
-    await this.#feed?.close();
+    this.#unwatch();
   }
 }

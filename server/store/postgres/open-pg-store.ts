@@ -2,6 +2,7 @@ import pg from 'pg';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import type { StoreLimits } from '../types.js';
 import { BodyCache } from './body-cache.js';
+import { ChangeFeed } from './change-feed.js';
 import { PgStore } from './pg-store.js';
 import { migrate } from './schema.js';
 
@@ -9,7 +10,7 @@ import { migrate } from './schema.js';
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** How often a node catches up even without a notification (one may be lost with a connection). */
 const SAFETY_MS = 5_000;
-/** Connections a node opens besides the one that listens: one writes, the rest read bodies and the log. */
+/** Connections a store opened on its own has besides the one that listens: one writes, the rest read bodies and the log. */
 const POOL_SIZE = 4;
 
 export interface OpenPgStoreOptions {
@@ -45,6 +46,9 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
   const store = new PgStore({
     pool,
     ownsPool,
+    // Listening on a connection of its own: a node of its own (tests, the bench, migrate).
+    feed: new ChangeFeed({ connection: pool.options, logger }),
+    ownsFeed: true,
     inbox: options.inbox ?? '',
     cache: new BodyCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES),
     limits: options.limits,

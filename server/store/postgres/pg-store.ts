@@ -23,7 +23,7 @@ import { StoreUnavailableError } from '../unavailable.js';
 import type { BodyCache, BodyShelf } from './body-cache.js';
 import { BodyReads } from './body-reads.js';
 import { findBodyTexts, indexedBody } from './body-text.js';
-import { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed } from './change-feed.js';
 import { foldersRecord } from '../journal/durable-store.js';
 import { captureRecords, STORE_EVENTS } from './log-capture.js';
 import type { LogRecord, LogRow } from './log-record.js';
@@ -59,6 +59,10 @@ export interface PgStoreOptions {
   limits: StoreLimits;
   logger: Logger;
   clock: () => Date;
+  /** The node's listener for other nodes' writes (shared-store.ts: one for all its inboxes). */
+  feed: ChangeFeed;
+  /** Whether open() starts the feed and close() ends it (a store opened on its own, open-pg-store.ts). */
+  ownsFeed: boolean;
   /** How often to catch up without a notification. */
   safetyMs: number;
   /** Records the log may hold beyond twice what a snapshot of the sandbox would, before it is compacted (default COMPACT_FLOOR). */
@@ -98,7 +102,7 @@ export class PgStore implements MailStore {
   readonly #events = new TypedEmitter<StoreEvents>();
   readonly #options: PgStoreOptions;
   readonly #cache: BodyShelf;
-  readonly #feed: ChangeFeed;
+  #unlisten: () => void = () => undefined;
   readonly #reads: BodyReads;
   #limits: StoreLimits;
   #index: MemoryStore;
@@ -136,8 +140,6 @@ export class PgStore implements MailStore {
     this.#reads = new BodyReads(options.pool, options.inbox);
     this.#cache = options.cache.shelf(options.inbox, (id) => this.#fetchBody(id));
     this.#index = this.#newIndex();
-    const { pool, inbox, logger, safetyMs } = options;
-    this.#feed = new ChangeFeed({ connection: pool.options, inbox, changed: (tail) => this.changed(tail === undefined ? undefined : Number(tail)), logger, safetyMs });
     this.#events.on('removed', ({ messages }) => messages.forEach((m) => this.#cache.forget(m.id)));
     this.#events.on('cleared', () => this.#cache.clear());
   }
@@ -145,7 +147,9 @@ export class PgStore implements MailStore {
   /** Listens for other nodes and loads the index from the log; call once, before use. */
   async open(): Promise<void> {
     // Listening first: a write committed while the log is being read is heard of.
-    await this.#feed.start();
+    const { feed, inbox, safetyMs } = this.#options;
+    if (this.#options.ownsFeed) await feed.start();
+    this.#unlisten = feed.subscribe(inbox, (tail) => this.changed(tail === undefined ? undefined : Number(tail)), safetyMs);
     await this.#exclusive(() => this.#rebuild());
   }
 
@@ -369,7 +373,8 @@ export class PgStore implements MailStore {
     while (this.#writing) await this.#writing;
     this.#closed = true;
     await this.#compaction;
-    await this.#feed.close();
+    this.#unlisten();
+    if (this.#options.ownsFeed) await this.#options.feed.close();
     await this.#syncing;
     this.#detach();
     if (this.#options.ownsPool) await this.#options.pool.end();

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from '../../lib/log.js';
 import type { ReleaseTable, SavedRelease } from '../saved-releases.js';
 import { StoreUnavailableError } from '../unavailable.js';
-import { ChangeFeed } from './change-feed.js';
+import type { ChangeFeed } from './change-feed.js';
 import { CHANNEL } from './log-table.js';
 
 /**
@@ -40,29 +40,29 @@ export class PgReleaseTable implements ReleaseTable {
     private readonly inbox: string,
     /** Releases kept per message, the latest (the memory history's bound). */
     private readonly perMessage: number,
+    /** The node's listener for other nodes' writes, started. */
+    private readonly feed: ChangeFeed,
     private readonly logger: Logger,
   ) {}
 
   /**
    * Calls `listener` with each release saved from now on, by any node (this one too), in
    * the order saved, as it is when read (a later state, when it changed again meanwhile);
-   * a notification lost with the listening connection is not made up for
-   * (the history any node reads is the table). Returns how to stop listening.
+   * a notification lost with the listening connection is not made up for (the history
+   * any node reads is the table). Returns how to stop listening.
    */
-  heard(listener: (record: unknown) => void): () => Promise<void> {
+  heard(listener: (record: unknown) => void): () => void {
     // Read one after the other, so the listener hears of saves in the order they were made.
     let reading = Promise.resolve();
-    const feed = new ChangeFeed({
-      connection: this.pool.options,
-      inbox: feedName(this.inbox),
-      changed: (id) => {
-        if (id === undefined) return;
-        reading = reading.then(() => this.#read(id)).then((record) => void (record !== undefined && listener(record)), (error: unknown) => this.#unheard(error));
-      },
-      logger: this.logger,
+    return this.feed.subscribe(feedName(this.inbox), (id) => {
+      if (id === undefined) return;
+      reading = reading
+        .then(() => this.#read(id))
+        .then(
+          (record) => void (record !== undefined && listener(record)),
+          (error: unknown) => this.logger.warn("could not read a release another node saved", { release: id, error: String(error) }),
+        );
     });
-    feed.start().catch((error: unknown) => this.#unheard(error));
-    return () => feed.close();
   }
 
   async #read(id: string): Promise<unknown> {
@@ -72,10 +72,6 @@ export class PgReleaseTable implements ReleaseTable {
       values: [this.inbox, id],
     });
     return rows[0]?.record;
-  }
-
-  #unheard(error: unknown): void {
-    this.logger.warn("could not hear of other nodes' releases", { error: String(error) });
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import { silentLogger } from '../../../server/lib/log.js';
+import { ChangeFeed } from '../../../server/store/postgres/change-feed.js';
 import { PgReleaseTable } from '../../../server/store/postgres/release-table.js';
 import { hasPostgres } from '../../helpers/postgres.js';
 import { usePostgres } from '../../helpers/use-postgres.js';
@@ -16,7 +17,8 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
     const store = await openPgStore({ url: postgres.url, inbox: 'shop', limits: { maxMessages: 0, maxBytes: 0 } });
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     try {
-      const table = new PgReleaseTable(pool, 'shop', 5, silentLogger);
+      const unheard = new ChangeFeed({ connection: pool.options, logger: silentLogger });
+      const table = new PgReleaseTable(pool, 'shop', 5, unheard, silentLogger);
       const [kept, gone] = [await store.deliver(mail), await store.deliver(mail)];
       const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i));
       // Saved without waiting between them: they land in the order asked, the last state of each last.
@@ -29,7 +31,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       expect(await table.of(kept.id)).toEqual([3, 4, 5, 6, 7].map((n) => ({ n, state: 'done' })));
       expect((await postgres.sql('SELECT count(*)::int AS n FROM letterbox_releases')).rows[0]?.n).toBe(5);
       // Another inbox's message of the same id is another message.
-      expect(await new PgReleaseTable(pool, 'billing', 5, silentLogger).of(kept.id)).toEqual([]);
+      expect(await new PgReleaseTable(pool, 'billing', 5, unheard, silentLogger).of(kept.id)).toEqual([]);
       await store.remove([gone.id]);
       await table.save({ id: 'late', messageId: gone.id, requestedAt: at(9), record: { n: 9 } });
       expect(await table.of(gone.id)).toEqual([]);
@@ -48,37 +50,30 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       await openPgStore({ url: postgres.url, inbox: 'billing', limits: { maxMessages: 0, maxBytes: 0 } }),
     ];
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
-    const stops: Array<() => Promise<void>> = [];
+    const feeds: ChangeFeed[] = [];
     try {
       const [kept, gone, billed] = [await shop.deliver(mail), await shop.deliver(mail), await billing.deliver(mail)];
       await shop.remove([gone.id]);
-      // Two listening nodes of the shop's (the saving one hears its own too), one of billing's.
-      const listen = (inbox: string) => {
-        const listener = {};
+      // Two listening nodes of the shop's (the saving one hears its own too), one of billing's,
+      // each with the one listening connection a node has.
+      const listen = async (inbox: string) => {
+        const feed = new ChangeFeed({ connection: pool.options, logger: silentLogger });
+        feeds.push(feed);
+        await feed.start();
         const heard: Array<{ id: string; state: string }> = [];
         let ended = () => undefined as void;
         const end = new Promise<void>((resolve) => (ended = resolve));
-        stops.push(
-          new PgReleaseTable(pool, inbox, 5, silentLogger).heard((record) => {
-            // Probes may still come after the first one heard (the loop below).
-            if ((record as { id: string }).id !== 'probe') heard.push(record as { id: string; state: string });
-            else probed.add(listener);
-            if ((record as { id: string }).id.endsWith('end')) ended();
-          }),
-        );
+        new PgReleaseTable(pool, inbox, 5, feed, silentLogger).heard((record) => {
+          heard.push(record as { id: string; state: string });
+          if ((record as { id: string }).id.endsWith('end')) ended();
+        });
         return { heard, end };
       };
-      const probed = new Set<object>();
-      const [onA, onB, onBilling] = [listen('shop'), listen('shop'), listen('billing')];
-      // Listening is connected once a save made after it is heard.
-      const table = new PgReleaseTable(pool, 'shop', 5, silentLogger);
-      const billingTable = new PgReleaseTable(pool, 'billing', 5, silentLogger);
+      const [onA, onB, onBilling] = [await listen('shop'), await listen('shop'), await listen('billing')];
+      const table = new PgReleaseTable(pool, 'shop', 5, feeds[0] as ChangeFeed, silentLogger);
+      const billingTable = new PgReleaseTable(pool, 'billing', 5, feeds[0] as ChangeFeed, silentLogger);
       const at = new Date(Date.UTC(2026, 0, 1));
       const save = (t: PgReleaseTable, id: string, messageId: string, state: string) => t.save({ id, messageId, requestedAt: at, record: { id, state } });
-      await waitHeard(async () => {
-        await save(table, 'probe', kept.id, 'done');
-        await save(billingTable, 'probe', billed.id, 'done');
-      }, () => probed.size === 3);
       await save(billingTable, 'r1', billed.id, 'running');
       await save(table, 'r1', kept.id, 'running');
       await save(table, 'late', gone.id, 'running');
@@ -92,19 +87,10 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       }
       expect(onBilling.heard.map((r) => r.id)).toEqual(['r1', 'b-end']);
     } finally {
-      await Promise.all(stops.map((stop) => stop()));
+      await Promise.all(feeds.map((feed) => feed.close()));
       await pool.end();
       await shop.close();
       await billing.close();
     }
   });
 });
-
-/** Runs `act` until `heard()` holds: a LISTEN made a moment ago may not be in place for the first notification. */
-async function waitHeard(act: () => Promise<void>, heard: () => boolean): Promise<void> {
-  for (let tries = 0; !heard(); tries++) {
-    if (tries === 100) throw new Error('never heard');
-    await act();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
