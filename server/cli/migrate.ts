@@ -1,16 +1,20 @@
 /**
  * `letterbox migrate --data-dir DIR --database URL`: moves the mail of a --data-dir
  * journal into a PostgreSQL database, so a sandbox that ran alone can go on as
- * several nodes. The journal is read back as a start would (never written), then
- * every message is delivered into the database's store, oldest first, with its
- * flags, tags, envelope and arrival time, filed in the same folders of the same
- * logins, and the folders and subscriptions come along, and the release history of the
- * messages moved. Ids and UIDs are new ones.
+ * several nodes; with --inboxes, every inbox's journal into that inbox's store, and
+ * the inboxes made through the API with their SMTP credentials. A journal is read back
+ * as a start would (never written), then every message is delivered into the
+ * database's store, oldest first, with its flags, tags, envelope and arrival time,
+ * filed in the same folders of the same logins, and the folders and subscriptions come
+ * along, and the release history of the messages moved. Ids and UIDs are new ones.
  */
 import { randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger } from '../lib/log.js';
+import { DYNAMIC_INBOXES_FILE, parseDynamicInboxes, type DynamicInbox } from '../inboxes/dynamic-inboxes.js';
+import { inboxFolder } from '../inboxes/inbox-store.js';
+import { INBOX_NAME } from '../inboxes/types.js';
+import { createLogger, silentLogger } from '../lib/log.js';
 import { CATCH_ALL } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -33,8 +37,9 @@ const USAGE = `Usage: letterbox migrate --data-dir DIR --database URL [--append]
 Moves the mail kept in a --data-dir folder into a PostgreSQL database, where any
 number of Letterbox nodes started with --database serve it as one sandbox. Every
 message keeps its bytes, envelope, arrival time, flags, tags, folders and release
-history; folders and subscriptions come along. The folder is only read. Stop the
-Letterbox using it first.
+history; folders and subscriptions come along. With --inboxes, each inbox's mail goes
+to that inbox, and inboxes made through the API keep their SMTP credentials. The
+folder is only read. Stop the Letterbox using it first.
 
   --data-dir DIR     The folder a Letterbox ran with (env LETTERBOX_DATA_DIR)
   --database URL     postgres://user:password@host:5432/database (env LETTERBOX_DATABASE)
@@ -79,53 +84,111 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
   return { dataDir, database, append };
 }
 
+/** A journal to move: the sandbox's own (inbox ''), or a team inbox's with --inboxes. */
+interface Source {
+  inbox: string;
+  /** The folder holding its journal and release history. */
+  folder: string;
+}
+
+/**
+ * The journals a --data-dir folder holds: the sandbox's own (journal.lbx), and with
+ * --inboxes each inbox's (inboxes/<name>/journal.lbx, inbox-store.ts).
+ */
+async function sourcesIn(dataDir: string): Promise<Source[]> {
+  const exists = (folder: string) => access(join(folder, JOURNAL)).then(() => true, () => false);
+  const sources: Source[] = (await exists(dataDir)) ? [{ inbox: '', folder: dataDir }] : [];
+  const names = await readdir(join(dataDir, 'inboxes')).catch(() => [] as string[]);
+  for (const name of names.filter((n) => INBOX_NAME.test(n)).sort()) {
+    if (await exists(inboxFolder(dataDir, name))) sources.push({ inbox: name, folder: inboxFolder(dataDir, name) });
+  }
+  return sources;
+}
+
 export const migrateCommand: Command = async (argv, io) => {
   // A bad value (an --database refused as the server refuses it) is a usage error, said with the usage.
   const read = commandArgs('migrate', USAGE, parseArgs, argv, io);
   if (!read.ok) return read.exit;
   const { dataDir, database, append } = read.args;
-  const path = join(dataDir, JOURNAL);
-  if (!(await access(path).then(() => true, () => false))) {
-    io.stderr.write(`letterbox migrate: no journal in ${dataDir} (${JOURNAL} is what a Letterbox started with --data-dir writes)\n`);
+  const warn = (line: string) => io.stderr.write(`letterbox migrate: ${line}\n`);
+  const sources = await sourcesIn(dataDir);
+  if (sources.length === 0) {
+    warn(`no journal in ${dataDir} (${JOURNAL}, or inboxes/<name>/${JOURNAL} with --inboxes, is what a Letterbox started with --data-dir writes)`);
     return EX.NOINPUT;
   }
-  const source = await readJournal(path, (line) => io.stderr.write(`letterbox migrate: ${line}\n`));
+  const made = await madeThroughApi(dataDir, warn);
   const { connectSharedDatabase } = await import('../store/shared-store.js');
   let shared: Awaited<ReturnType<typeof connectSharedDatabase>> | undefined;
-  let target: DatabaseStore | undefined;
+  const targets: DatabaseStore[] = [];
   try {
     shared = await connectSharedDatabase({ url: database, cacheBytes: 16 * 1024 ** 2, logger: silentLogger, clock: () => new Date() });
-    // Nothing is pruned on the way: the limits are the nodes' business once they run.
-    target = shared.open('', { maxMessages: Infinity, maxBytes: Infinity });
-    await target.load();
+    for (const source of sources) {
+      // Nothing is pruned on the way: the limits are the nodes' business once they run.
+      const target = shared.open(source.inbox, { maxMessages: Infinity, maxBytes: Infinity });
+      targets.push(target);
+      await target.load();
+    }
   } catch (error) {
-    await target?.close().catch(() => undefined);
+    for (const target of targets) await target.close().catch(() => undefined);
     await shared?.close();
     if (!(error instanceof DatabaseUnreachableError)) throw error;
-    io.stderr.write(`letterbox migrate: ${error.message}\n`);
+    warn(error.message);
     return EX.UNAVAILABLE;
   }
   try {
-    const held = target.store.stats().messages;
-    if (held > 0 && !append) {
-      io.stderr.write(`letterbox migrate: the database already holds ${count(held)} messages; nothing was moved (add --append to add these to them)\n`);
-      return EX.CANTCREAT;
+    for (const [i, target] of targets.entries()) {
+      const held = target.store.stats().messages;
+      if (held > 0 && !append) {
+        const where = (sources[i] as Source).inbox ? ` in inbox ${(sources[i] as Source).inbox}` : '';
+        warn(`the database already holds ${count(held)} messages${where}; nothing was moved (add --append to add these to them)`);
+        return EX.CANTCREAT;
+      }
     }
-    const moved = await moveAll(source, target.store);
-    io.stdout.write(
-      `moved ${count(moved.messages)} messages (${bytes(moved.bytes)}) and ${count(moved.folders)} folders of ${count(moved.logins)} logins from ${dataDir} into the database\n`,
-    );
-    const releases = await moveReleases(join(dataDir, RELEASE_JOURNAL), moved.ids, shared.releases('', MAX_PER_MESSAGE));
-    if (releases > 0) io.stdout.write(`moved ${count(releases)} releases of those messages, each with its attempts and transcripts\n`);
+    for (const [i, target] of targets.entries()) {
+      const source = sources[i] as Source;
+      const journal = await readJournal(join(source.folder, JOURNAL), warn);
+      const moved = await moveAll(journal, target.store);
+      io.stdout.write(
+        `moved ${count(moved.messages)} messages (${bytes(moved.bytes)}) and ${count(moved.folders)} folders of ${count(moved.logins)} logins from ${source.folder} into the database${source.inbox ? `, inbox ${source.inbox}` : ''}\n`,
+      );
+      const releases = await moveReleases(join(source.folder, RELEASE_JOURNAL), moved.ids, shared.releases(source.inbox, MAX_PER_MESSAGE));
+      if (releases > 0) io.stdout.write(`moved ${count(releases)} releases of those messages, each with its attempts and transcripts\n`);
+    }
+    if (made.length > 0) {
+      let kept = 0;
+      for (const inbox of made) if (await shared.inboxes.add(inbox)) kept++;
+      const there = made.length - kept;
+      io.stdout.write(`kept ${count(kept)} inboxes made through the API, with their SMTP credentials and expiry${there > 0 ? ` (${count(there)} of that name were in the database already)` : ''}\n`);
+    }
     return EX.OK;
   } catch (error) {
-    io.stderr.write(`letterbox migrate: stopped: ${error instanceof Error ? error.message : String(error)} (messages moved so far stay; run again with --append after removing them, or into an empty database)\n`);
+    warn(`stopped: ${error instanceof Error ? error.message : String(error)} (messages moved so far stay; run again with --append after removing them, or into an empty database)`);
     return EX.TEMPFAIL;
   } finally {
-    await target.close();
+    for (const target of targets) await target.close();
     await shared.close();
   }
 };
+
+/**
+ * The inboxes made through the API (`inboxes/dynamic.json`), checked as a start checks
+ * them: an entry that is not well formed is told and left. A damaged file is told and
+ * none is moved (a start would set it aside; this command only reads).
+ */
+async function madeThroughApi(dataDir: string, warn: (line: string) => void): Promise<DynamicInbox[]> {
+  const path = join(dataDir, 'inboxes', DYNAMIC_INBOXES_FILE);
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return [];
+  try {
+    return parseDynamicInboxes(text, path, createLogger({ level: 'warn', format: 'pretty', write: warn }));
+  } catch (error) {
+    warn(`${path} is damaged (${error instanceof Error ? error.message : String(error)}); the inboxes made through the API are not moved`);
+    return [];
+  }
+}
 
 /** The journal read back into a store of its own, as a start with --data-dir would. */
 async function readJournal(path: string, warn: (line: string) => void): Promise<MemoryStore> {

@@ -64,14 +64,15 @@ export function localRegistry(dataDir: string | null, logger: Logger): DynamicIn
   };
 }
 
-const FILE = 'dynamic.json';
+/** The saved list's name in `<data-dir>/inboxes/`. */
+export const DYNAMIC_INBOXES_FILE = 'dynamic.json';
 
 /**
  * The saved list; a damaged file is logged, moved aside (the next save would otherwise write
  * over the only copy of those inboxes' credentials) and read as empty rather than stopping the start.
  */
 async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
-  const path = join(dataDir, 'inboxes', FILE);
+  const path = join(dataDir, 'inboxes', DYNAMIC_INBOXES_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -80,15 +81,24 @@ async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<Dyna
     throw error;
   }
   try {
-    const list: unknown = JSON.parse(text);
-    if (!Array.isArray(list)) throw new Error('not a list');
-    return list.filter((entry) => isDynamicInbox(entry) || void logger.warn(NOT_WELL_FORMED, { name: refusedName(entry), file: path }));
+    return parseDynamicInboxes(text, path, logger);
   } catch (error) {
     const aside = `${path}.damaged-${Date.now()}`;
     const kept = await rename(path, aside).then(() => aside, () => path);
     logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: kept, error });
     return [];
   }
+}
+
+/**
+ * The inboxes of a saved list (the text of `path`), each checked by isDynamicInbox: an
+ * entry that is not well formed is logged and left out. Throws when the text is not a
+ * JSON list.
+ */
+export function parseDynamicInboxes(text: string, path: string, logger: Logger): DynamicInbox[] {
+  const list: unknown = JSON.parse(text);
+  if (!Array.isArray(list)) throw new Error('not a list');
+  return list.filter((entry) => isDynamicInbox(entry) || void logger.warn(NOT_WELL_FORMED, { name: refusedName(entry), file: path }));
 }
 
 /**
@@ -131,9 +141,9 @@ function dynamicInboxWriter(dataDir: string, logger: Logger): (list: readonly Dy
     chain = chain
       .then(async () => {
         await mkdir(folder, { recursive: true });
-        const temporary = join(folder, `${FILE}.${randomBytes(4).toString('hex')}.tmp`);
+        const temporary = join(folder, `${DYNAMIC_INBOXES_FILE}.${randomBytes(4).toString('hex')}.tmp`);
         await writeFile(temporary, text, { mode: 0o600 });
-        await rename(temporary, join(folder, FILE));
+        await rename(temporary, join(folder, DYNAMIC_INBOXES_FILE));
       })
       .catch((error: unknown) => logger.error('cannot save the list of inboxes made through the API', { error }));
     return chain;

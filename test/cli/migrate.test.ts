@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateCommand } from '../../server/cli/migrate.js';
 import { startLetterbox } from '../../server/index.js';
-import { sendSmtp } from '../helpers/inbox-sandbox.js';
+import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
 import { startSink, type SmtpSink } from '../relay/smtp-sink.js';
@@ -36,6 +36,21 @@ describe('letterbox migrate: arguments', () => {
     expect(cr.code).toBe(64);
     expect(cr.stderr).toMatch(/--data-dir: a control character \(U\+000D\)/);
     expect(cr.stderr).not.toContain('\r');
+  });
+
+  it('leaves a damaged list of API-made inboxes where it is, and says so', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
+    await mkdir(join(dataDir, 'inboxes', 'shop'), { recursive: true });
+    await writeFile(join(dataDir, 'inboxes', 'shop', 'journal.lbx'), '');
+    const damaged = '[{"name":"review-1"';
+    await writeFile(join(dataDir, 'inboxes', 'dynamic.json'), damaged);
+    // Nothing listens on port 1: the command gets as far as the database, and stops there.
+    const result = await migrate(['--data-dir', dataDir, '--database', 'postgres://u@127.0.0.1:1/mail']);
+    expect(result.stderr).toMatch(/dynamic\.json is damaged \(.+\); the inboxes made through the API are not moved/);
+    expect(result.code).toBe(69);
+    expect(await readdir(join(dataDir, 'inboxes'))).toEqual(['dynamic.json', 'shop']);
+    expect(await readFile(join(dataDir, 'inboxes', 'dynamic.json'), 'utf8')).toBe(damaged);
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('says when the folder holds no journal', async () => {
@@ -123,5 +138,58 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     // Each copy of the third message has a release of its own.
     const releases = await postgres.sql('SELECT message_id, count(*)::int AS n FROM letterbox_releases GROUP BY message_id');
     expect(releases.rows.map((r: { n: number }) => r.n)).toEqual([1, 1]);
+  }, 60_000);
+});
+
+describe.runIf(hasPostgres())('letterbox migrate: team inboxes into a database', () => {
+  const cluster = usePostgres();
+
+  it("moves each inbox's mail into that inbox, and the inboxes made through the API with their SMTP credential", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-inboxes-'));
+    const file = {
+      inboxes: { shop: { smtp: ['shop-app:shop-secret'] }, billing: { smtp: ['billing-app:billing-secret'] } },
+      users: { ops: { password: 'ops-pw', inboxes: ['*'] } },
+    };
+    const alone = await startInboxSandbox(file, { dataDir });
+    const created = alone.directory.create('review-7', undefined);
+    if ('error' in created) throw new Error(created.text);
+    try {
+      expect(await created.kept).toBe(true);
+      const review = { user: created.smtpUser, pass: created.smtpPassword };
+      await sendSmtp(alone.port('smtp'), { user: 'shop-app', pass: 'shop-secret' }, { from: 'app@shop.example', to: BOB, subject: 'order 42', text: 'shop mail' });
+      await sendSmtp(alone.port('smtp'), review, { from: 'ci@review.example', to: BOB, subject: 'preview ready', text: 'review mail' });
+    } finally {
+      await alone.stop();
+    }
+
+    const postgres = cluster();
+    const moved = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
+    expect(moved.stderr).toBe('');
+    expect(moved.code).toBe(0);
+    const lines = moved.stdout.trim().split('\n');
+    expect(lines.filter((l) => /^moved 1 messages .* into the database, inbox (shop|review-7)$/.test(l))).toHaveLength(2);
+    expect(lines).toContain('kept 1 inboxes made through the API, with their SMTP credentials and expiry');
+    const again = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
+    expect(again.code).toBe(73);
+    expect(again.stderr).toMatch(/already holds 1 messages in inbox review-7; nothing was moved/);
+
+    const node = await startInboxSandbox(file, { database: postgres.url });
+    try {
+      const auth = { authorization: 'Basic ' + Buffer.from('ops:ops-pw').toString('base64') };
+      const subjects = async (inbox: string) => {
+        const response = await fetch(`http://127.0.0.1:${node.port('http')}/inbox/${inbox}/api/v1/messages`, { headers: auth });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { messages: Array<{ Subject: string }> }).messages.map((m) => m.Subject);
+      };
+      expect(await subjects('shop')).toEqual(['order 42']);
+      expect(await subjects('billing')).toEqual([]);
+      expect(await subjects('review-7')).toEqual(['preview ready']);
+      // The API inbox's SMTP credential, shown once when it was made, still works on the database.
+      await sendSmtp(node.port('smtp'), { user: created.smtpUser, pass: created.smtpPassword }, { from: 'ci@review.example', to: BOB, subject: 'second preview', text: 'x' });
+      expect(await subjects('review-7')).toEqual(['second preview', 'preview ready']);
+    } finally {
+      await node.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
