@@ -7,7 +7,9 @@ export type LiveEvent =
   | { type: 'update'; id: string; read?: boolean; tags?: string[] }
   | { type: 'delete'; id: string }
   | { type: 'reload' }
-  | { type: 'stats'; total: number; unread: number };
+  | { type: 'stats'; total: number; unread: number }
+  /** A step of a release of message `id` (Letterbox's own event type). */
+  | { type: 'release'; id: string };
 
 export type ConnectionState = 'connecting' | 'live' | 'offline';
 
@@ -39,6 +41,8 @@ function parse(text: string): LiveEvent | null {
       return { type: 'reload' };
     case 'stats':
       return isObject(data) ? { type: 'stats', total: num(data, 'Total'), unread: num(data, 'Unread') } : null;
+    case 'release':
+      return isObject(data) && str(data, 'ID') ? { type: 'release', id: str(data, 'ID') } : null;
     default:
       return null;
   }

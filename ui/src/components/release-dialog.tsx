@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { release, releases } from '../api.js';
+import { watchReleases } from '../release-progress.js';
 import { fullDate } from '../format.js';
 import { isObject, objects, str, strings } from '../json.js';
 
@@ -79,6 +80,8 @@ export function ReleaseDialog({ id, recipients, relay, onClose }: Props) {
     dialog.current?.showModal();
     void refresh();
   }, [id]);
+  // Each step of a release of this message, whoever started it and whichever node runs it.
+  useEffect(() => watchReleases((messageId) => messageId === id && void refresh()), [id]);
 
   const submit = async (e: Event) => {
     e.preventDefault();

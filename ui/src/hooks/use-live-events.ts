@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { shortAddress } from '../format.js';
 import type { ListModel } from '../list-model.js';
 import { type ConnectionState, connectLive } from '../live-events.js';
+import { releaseHeard } from '../release-progress.js';
 
 export interface LiveEventHandlers {
   /** Browser notifications are on. */
@@ -13,7 +14,8 @@ export interface LiveEventHandlers {
 }
 
 /**
- * The live event stream applied to the list as it comes, a browser notification for new
+ * The live event stream applied to the list as it comes (release steps to whoever
+ * watches them, release-progress.ts), a browser notification for new
  * mail while the page is hidden, and a full reload after a reconnect (events sent while
  * offline are lost). Returns the connection's state for the top bar.
  */
@@ -27,6 +29,7 @@ export function useLiveEvents(model: ListModel, handlers: LiveEventHandlers): Co
     () =>
       connectLive(
         (event) => {
+          if (event.type === 'release') return releaseHeard(event.id);
           model.apply(event);
           if (event.type === 'delete') latest.current.deleted(event.id);
           if (event.type === 'new' && latest.current.notify && document.hidden) {

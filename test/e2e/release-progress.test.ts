@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium } from '../helpers/browser.js';
+import { startSink, type SmtpSink } from '../relay/smtp-sink.js';
+import { type Inbox, type ListJson, startInbox } from './inbox-fixture.js';
+
+/** The release dialog follows a message's releases as they happen, whoever started them. */
+describe.runIf(hasChromium())('web inbox: release progress, live', () => {
+  let sink: SmtpSink;
+  let inbox: Inbox;
+  beforeAll(async () => {
+    sink = await startSink({});
+    inbox = await startInbox({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true });
+  });
+  afterAll(async () => {
+    await inbox?.stop();
+    await sink?.close();
+  });
+
+  it('shows a release made meanwhile through the API in an open dialog, without a reload', async () => {
+    await inbox.send({ subject: 'Watched release', text: 'For real, later.' });
+    const [message] = (await inbox.api<ListJson>('api/v1/messages')).messages;
+    const page = await inbox.open();
+    await page.locator('.conn-live').waitFor();
+    await page.locator('.row-link', { hasText: 'Watched release' }).click();
+    await page.getByRole('button', { name: 'Release' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Release message' });
+    await dialog.getByRole('textbox', { name: 'Recipients' }).waitFor();
+    expect(await dialog.getByRole('region', { name: 'Past releases' }).count()).toBe(0);
+
+    let navigated = false;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigated = true;
+    });
+    // Released by someone else (a script, another node's web inbox) while the dialog is open.
+    const released = await fetch(`${inbox.base}api/v1/message/${message?.ID}/release`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ To: ['carol@red.test'] }),
+    });
+    expect(released.status).toBe(200);
+    const past = dialog.getByRole('region', { name: 'Past releases' });
+    await past.getByRole('cell', { name: 'carol@red.test' }).waitFor();
+    expect(await past.locator('.outcome-delivered').innerText()).toBe('delivered');
+    expect(await past.getByLabel('SMTP transcript').innerText()).toContain('RCPT TO:<carol@red.test>');
+    expect(navigated).toBe(false);
+    expect(sink.messages.map((m) => m.rcptTo)).toEqual([['carol@red.test']]);
+    await page.close();
+  });
+});
