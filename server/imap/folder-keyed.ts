@@ -25,13 +25,14 @@ export class FolderKeyed<T> {
   }
 
   get(login: string, folder: FolderInfo): T | undefined {
-    return this.#values.get(keyOf(login, folder.uidValidity))?.value;
+    return this.#values.get(keyOf(mailboxKey(login), folder.uidValidity))?.value;
   }
 
   set(login: string, folder: FolderInfo, value: T): void {
-    const key = keyOf(login, folder.uidValidity);
+    const owner = mailboxKey(login);
+    const key = keyOf(owner, folder.uidValidity);
     if (!this.#values.has(key) && this.#values.size >= this.#sweepAt) this.#sweep();
-    this.#values.set(key, { login: mailboxKey(login), uidValidity: folder.uidValidity, value });
+    this.#values.set(key, { login: owner, uidValidity: folder.uidValidity, value });
   }
 
   #sweep(): void {
@@ -45,4 +46,5 @@ export class FolderKeyed<T> {
   }
 }
 
-const keyOf = (login: string, uidValidity: number) => `${mailboxKey(login)}\n${uidValidity}`;
+/** `login` already a mailbox key (store/login.ts). */
+const keyOf = (login: string, uidValidity: number) => `${login}\n${uidValidity}`;

@@ -82,8 +82,8 @@ export class MailboxView {
     // RFC 3501 §6.3.2: EXAMINE reports the recent messages but leaves them recent.
     const from = readOnly ? claims.claimed(this.login, folder) : claims.claim(this.login, folder, folder.uidNext - 1);
     for (let i = lowerBound(this.uids, from + 1); i < this.uids.length; i++) this.recent.add(this.uids[i] as number);
-    // The folder held first (no look-up for the common case), then as the store has it now.
-    const here = (login: string, name: string) => login === this.login && (name === this.#folder.name || name === this.folder.name);
+    // By name: the folder object the store has now (see `folder`) has the same one.
+    const here = (login: string, name: string) => login === this.login && name === this.#folder.name;
     this.#unsubscribe = [
       store.on('filed', (e) => {
         if (!here(e.login, e.folder)) return;
@@ -207,10 +207,11 @@ export class MailboxView {
     if (this.#arrived.length > 0) {
       const before = this.uids.length;
       const last = this.uids[this.uids.length - 1] ?? 0;
+      const folder = this.folder;
       for (const entry of this.#arrived.splice(0)) {
         if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
         this.#add(entry);
-        const claimedBefore = this.readOnly ? this.claims.claimed(this.login, this.folder) : this.claims.claim(this.login, this.folder, entry.uid);
+        const claimedBefore = this.readOnly ? this.claims.claimed(this.login, folder) : this.claims.claim(this.login, folder, entry.uid);
         if (claimedBefore < entry.uid) this.recent.add(entry.uid);
       }
       if (this.uids.length !== before) {
