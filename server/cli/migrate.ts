@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DYNAMIC_INBOXES_FILE, parseDynamicInboxes, type DynamicInbox } from '../inboxes/dynamic-inboxes.js';
+import { readSavedInboxes, type DynamicInbox } from '../inboxes/dynamic-inboxes.js';
 import { inboxFolder } from '../inboxes/inbox-store.js';
 import { INBOX_NAME } from '../inboxes/types.js';
 import { createLogger, silentLogger } from '../lib/log.js';
@@ -176,18 +176,10 @@ export const migrateCommand: Command = async (argv, io) => {
  * none is moved (a start would set it aside; this command only reads).
  */
 async function madeThroughApi(dataDir: string, warn: (line: string) => void): Promise<DynamicInbox[]> {
-  const path = join(dataDir, 'inboxes', DYNAMIC_INBOXES_FILE);
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (text === undefined) return [];
-  try {
-    return parseDynamicInboxes(text, path, createLogger({ level: 'warn', format: 'pretty', write: warn }));
-  } catch (error) {
-    warn(`${path} is damaged (${error instanceof Error ? error.message : String(error)}); the inboxes made through the API are not moved`);
-    return [];
-  }
+  const saved = await readSavedInboxes(dataDir, createLogger({ level: 'warn', format: 'pretty', write: warn }));
+  if ('inboxes' in saved) return saved.inboxes;
+  warn(`${saved.path} is damaged (${saved.damaged.message}); the inboxes made through the API are not moved`);
+  return [];
 }
 
 /** The journal read back into a store of its own, as a start with --data-dir would. */

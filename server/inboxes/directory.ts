@@ -14,7 +14,7 @@ import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { OpenDatabaseStore } from '../store/shared-store.js';
 import type { StoreLimits } from '../store/types.js';
-import { isDynamicInbox, localRegistry, NOT_WELL_FORMED, refusedName, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
+import { localRegistry, wellFormedInboxes, type DynamicInbox, type DynamicInboxRegistry } from './dynamic-inboxes.js';
 import { globalPruner } from './global-limits.js';
 import { gatedDelivery, openInboxStore, type InboxStore } from './inbox-store.js';
 import type { InboxesFile, InboxSpec } from './inboxes-file.js';
@@ -238,14 +238,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   /** Entries of the registry that are not well formed (isDynamicInbox), told once each. */
   const refused = new Set<string>();
   /** The registry's inboxes that are well formed: a row another version or a hand wrote is left out and logged. */
-  const listed = async () =>
-    (await registry.list()).filter((inbox) => {
-      if (isDynamicInbox(inbox)) return true;
-      const name = refusedName(inbox);
-      if (!refused.has(name)) logger.warn(NOT_WELL_FORMED, { name });
-      refused.add(name);
-      return false;
-    });
+  const listed = async () => wellFormedInboxes(await registry.list(), logger, {}, refused);
   /** Whether the inboxes of the start are in: before, the start's own reading of the registry is the one. */
   let started = false;
   let syncing: Promise<void> | undefined;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../lib/log.js';
+import type { LogFields, Logger } from '../lib/log.js';
 import { INBOX_NAME } from './types.js';
 
 export interface DynamicInbox {
@@ -65,40 +65,57 @@ export function localRegistry(dataDir: string | null, logger: Logger): DynamicIn
 }
 
 /** The saved list's name in `<data-dir>/inboxes/`. */
-export const DYNAMIC_INBOXES_FILE = 'dynamic.json';
+const DYNAMIC_INBOXES_FILE = 'dynamic.json';
 
 /**
  * The saved list; a damaged file is logged, moved aside (the next save would otherwise write
  * over the only copy of those inboxes' credentials) and read as empty rather than stopping the start.
  */
 async function readDynamicInboxes(dataDir: string, logger: Logger): Promise<DynamicInbox[]> {
+  const saved = await readSavedInboxes(dataDir, logger);
+  if ('inboxes' in saved) return saved.inboxes;
+  const aside = `${saved.path}.damaged-${Date.now()}`;
+  const kept = await rename(saved.path, aside).then(() => aside, () => saved.path);
+  logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: kept, error: saved.damaged });
+  return [];
+}
+
+/** The saved list of a data directory as read: its well-formed inboxes (none without a file), or why it is damaged. */
+export type SavedInboxes = { path: string; inboxes: DynamicInbox[] } | { path: string; damaged: Error };
+
+/** Reads `<dataDir>/inboxes/dynamic.json` (only reads it); its entries go through wellFormedInboxes. */
+export async function readSavedInboxes(dataDir: string, logger: Logger): Promise<SavedInboxes> {
   const path = join(dataDir, 'inboxes', DYNAMIC_INBOXES_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path, inboxes: [] };
     throw error;
   }
+  let list: unknown;
   try {
-    return parseDynamicInboxes(text, path, logger);
+    list = JSON.parse(text);
+    if (!Array.isArray(list)) throw new Error('not a list');
   } catch (error) {
-    const aside = `${path}.damaged-${Date.now()}`;
-    const kept = await rename(path, aside).then(() => aside, () => path);
-    logger.error('the list of inboxes made through the API is damaged; they are not restored', { file: kept, error });
-    return [];
+    return { path, damaged: error instanceof Error ? error : new Error(String(error)) };
   }
+  return { path, inboxes: wellFormedInboxes(list, logger, { file: path }) };
 }
 
 /**
- * The inboxes of a saved list (the text of `path`), each checked by isDynamicInbox: an
- * entry that is not well formed is logged and left out. Throws when the text is not a
- * JSON list.
+ * The entries that are inboxes this version makes (isDynamicInbox), from a saved list
+ * or a database's rows; each other one is left out and logged by its name only,
+ * escaped (the rest may hold a password hash), once per `told` when given.
  */
-export function parseDynamicInboxes(text: string, path: string, logger: Logger): DynamicInbox[] {
-  const list: unknown = JSON.parse(text);
-  if (!Array.isArray(list)) throw new Error('not a list');
-  return list.filter((entry) => isDynamicInbox(entry) || void logger.warn(NOT_WELL_FORMED, { name: refusedName(entry), file: path }));
+export function wellFormedInboxes(entries: readonly unknown[], logger: Logger, where: LogFields = {}, told?: Set<string>): DynamicInbox[] {
+  return entries.filter((entry): entry is DynamicInbox => {
+    if (isDynamicInbox(entry)) return true;
+    const name = JSON.stringify(String((entry as { name?: unknown } | null)?.name)).slice(0, 80);
+    if (!told?.has(name)) logger.warn('an inbox kept for the API is not well formed; it is left out', { name, ...where });
+    told?.add(name);
+    return false;
+  });
 }
 
 /**
@@ -106,7 +123,7 @@ export function parseDynamicInboxes(text: string, path: string, logger: Logger):
  * user of the name and 8 hex digits, a bcrypt hash. A registry is read strictly, as any
  * input: another version's entry or one written by hand is refused, not guessed at.
  */
-export function isDynamicInbox(value: unknown): value is DynamicInbox {
+function isDynamicInbox(value: unknown): value is DynamicInbox {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
@@ -119,14 +136,6 @@ export function isDynamicInbox(value: unknown): value is DynamicInbox {
     BCRYPT_HASH.test(v.smtpHash) &&
     (v.expiresAt === null || (typeof v.expiresAt === 'number' && Number.isFinite(v.expiresAt)))
   );
-}
-
-/** What is logged of a kept inbox that is not well formed (isDynamicInbox), with refusedName. */
-export const NOT_WELL_FORMED = 'an inbox kept for the API is not well formed; it is left out';
-
-/** The name of an entry isDynamicInbox refused, for a log line: escaped and cut short (the rest may hold a password hash). */
-export function refusedName(entry: unknown): string {
-  return JSON.stringify(String((entry as { name?: unknown } | null)?.name)).slice(0, 80);
 }
 
 /** bcrypt's modular crypt form: version, cost, 22 characters of salt and 31 of hash. */
