@@ -28,7 +28,7 @@ export class SharedReleases {
     // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
     const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
     const unhear = this.table.heard((saved) => {
-      const record = reviveRelease({ t: 'release', release: saved });
+      const record = revive(saved);
       if (record && !service.history.of(record.messageId).some((own) => own.id === record.id)) service.heard(record);
     });
     return () => {
@@ -60,7 +60,7 @@ export class SharedReleases {
   /** The message's releases, oldest first, whichever node made them. */
   async of(messageId: string): Promise<ReleaseRecord[]> {
     const saved = await this.table.of(messageId);
-    return saved.map((release) => reviveRelease({ t: 'release', release })).filter((r): r is ReleaseRecord => r !== undefined);
+    return saved.map(revive).filter((r): r is ReleaseRecord => r !== undefined);
   }
 
   /** Resolves once every change so far is saved, so another node reads it. */
@@ -68,3 +68,6 @@ export class SharedReleases {
     return this.table.saved();
   }
 }
+
+/** A release as the table keeps it (its record), checked as the journal's are; undefined when this version does not know it. */
+const revive = (saved: unknown): ReleaseRecord | undefined => reviveRelease({ t: 'release', release: saved });

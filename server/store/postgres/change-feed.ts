@@ -45,17 +45,16 @@ export class ChangeFeed {
     return this.#connect();
   }
 
-  /** Calls `changed` for the notifications named `name` (and as Changed says); returns the unsubscribe. */
+  /** Calls `changed` for the notifications named `name` (and as Changed says); returns the unsubscribe. A function is one subscriber. */
   subscribe(name: string, changed: Changed, safetyMs?: number): () => void {
     let named = this.#subscribers.get(name);
     if (!named) this.#subscribers.set(name, (named = new Set()));
-    const subscriber: Changed = (tail) => changed(tail);
-    named.add(subscriber);
+    named.add(changed);
     const timer = safetyMs === undefined ? undefined : setInterval(() => changed(), safetyMs);
     timer?.unref();
     return () => {
       clearInterval(timer);
-      named.delete(subscriber);
+      named.delete(changed);
       if (named.size === 0 && this.#subscribers.get(name) === named) this.#subscribers.delete(name);
     };
   }
