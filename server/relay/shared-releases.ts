@@ -21,15 +21,15 @@ export class SharedReleases {
 
   /**
    * Saves each change to a release the service runs, and hands it those other nodes
-   * save (its own history holds the releases it runs); returns how to stop.
+   * save (the table passes over its own); returns how to stop.
    */
-  follow(service: Pick<ReleaseService, 'on' | 'heard' | 'history'>): () => void {
+  follow(service: Pick<ReleaseService, 'on' | 'heard'>): () => void {
     const save = ({ record }: { record: ReleaseRecord }) => this.#save(record);
     // Also when a retry is scheduled: unlike a restart (release-journal.ts), another node shows it.
     const offs = [...RELEASE_CHANGES, 'retrying' as const].map((event) => service.on(event, save));
     const unhear = this.table.heard((saved) => {
       const record = revive(saved);
-      if (record && !service.history.of(record.messageId).some((own) => own.id === record.id)) service.heard(record);
+      if (record) service.heard(record);
     });
     return () => {
       offs.forEach((off) => off());

@@ -20,7 +20,7 @@ export interface ReleaseTable {
   saved(): Promise<void>;
   /** The message's releases, oldest first, as saved. */
   of(messageId: string): Promise<unknown[]>;
-  /** Calls `listener` with each release any node saves from now on (its record); returns how to stop. */
+  /** Calls `listener` with each release other nodes save from now on (its record); returns how to stop. */
   heard(listener: (record: unknown) => void): () => void;
 }
 

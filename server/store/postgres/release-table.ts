@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../lib/log.js';
 import type { ReleaseTable, SavedRelease } from '../saved-releases.js';
@@ -26,14 +27,19 @@ export const RELEASE_TABLE_MIGRATION = `CREATE TABLE letterbox_releases (
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /**
- * A save is announced on the log's channel as `!releases:<inbox>:<release id>`: no inbox
- * name starts with `!` (they are `[a-z0-9-]`), and a release id is hex.
+ * A save is announced on the log's channel as `!releases:<inbox>:<saver>.<release id>`:
+ * no inbox name starts with `!` (they are `[a-z0-9-]`), and the saving table's token
+ * and a release id are hex. The token lets the saving node pass over its own saves
+ * without reading them back; a notification without one (a node of the version
+ * before) is read whatever it is.
  */
 const feedName = (inbox: string) => `!releases:${inbox}`;
 
 /** The releases of one inbox's messages in the database (letterbox_releases). */
 export class PgReleaseTable implements ReleaseTable {
   #saving: Promise<void> = Promise.resolve();
+  /** Names this table's saves in their notifications (feedName). */
+  readonly #token = randomBytes(8).toString('hex');
 
   constructor(
     private readonly pool: pg.Pool,
@@ -46,16 +52,19 @@ export class PgReleaseTable implements ReleaseTable {
   ) {}
 
   /**
-   * Calls `listener` with each release saved from now on, by any node (this one too), in
-   * the order saved, as it is when read (a later state, when it changed again meanwhile);
-   * a notification lost with the listening connection is not made up for (the history
+   * Calls `listener` with each release other nodes save from now on, in the order
+   * saved, as it is when read (a later state, when it changed again meanwhile); a
+   * notification lost with the listening connection is not made up for (the history
    * any node reads is the table). Returns how to stop listening.
    */
   heard(listener: (record: unknown) => void): () => void {
     // Read one after the other, so the listener hears of saves in the order they were made.
     let reading = Promise.resolve();
-    return this.feed.subscribe(feedName(this.inbox), (id) => {
-      if (id === undefined) return;
+    return this.feed.subscribe(feedName(this.inbox), (tail) => {
+      if (tail === undefined) return;
+      const dot = tail.indexOf('.');
+      if (dot >= 0 && tail.slice(0, dot) === this.#token) return;
+      const id = tail.slice(dot + 1);
       reading = reading
         .then(() => this.#read(id))
         .then(
@@ -121,7 +130,7 @@ export class PgReleaseTable implements ReleaseTable {
                  DELETE FROM letterbox_releases WHERE inbox = $1 AND (SELECT bool_or(inserted) FROM saved) AND id IN (
                    SELECT id FROM letterbox_releases WHERE inbox = $1 AND message_id = $3 ORDER BY requested_at DESC, id DESC OFFSET $6::integer - 1))
                SELECT pg_notify('${CHANNEL}', $7) FROM saved`,
-        values: [this.inbox, release.id, release.messageId, release.requestedAt, json, this.perMessage, `${feedName(this.inbox)}:${release.id}`],
+        values: [this.inbox, release.id, release.messageId, release.requestedAt, json, this.perMessage, `${feedName(this.inbox)}:${this.#token}.${release.id}`],
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === FOREIGN_KEY_VIOLATION) return;

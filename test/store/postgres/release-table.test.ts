@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import { silentLogger } from '../../../server/lib/log.js';
@@ -43,7 +43,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
     }
   });
 
-  it("announces each save to every node that listens, in the order saved, and no other inbox's nor a save that kept nothing", async () => {
+  it("announces each save to every other node that listens, in the order saved, and no other inbox's nor a save that kept nothing", async () => {
     const postgres = cluster();
     const [shop, billing] = [
       await openPgStore({ url: postgres.url, inbox: 'shop', limits: { maxMessages: 0, maxBytes: 0 } }),
@@ -54,8 +54,8 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
     try {
       const [kept, gone, billed] = [await shop.deliver(mail), await shop.deliver(mail), await billing.deliver(mail)];
       await shop.remove([gone.id]);
-      // Two listening nodes of the shop's (the saving one hears its own too), one of billing's,
-      // each with the one listening connection a node has.
+      // Two listening nodes of the shop's, one of billing's, each with the one listening
+      // connection a node has; the saving node passes over its own saves.
       const listen = async (inbox: string) => {
         const feed = new ChangeFeed({ connection: pool.options, logger: silentLogger });
         feeds.push(feed);
@@ -72,6 +72,8 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       const [onA, onB, onBilling] = [await listen('shop'), await listen('shop'), await listen('billing')];
       const table = new PgReleaseTable(pool, 'shop', 5, feeds[0] as ChangeFeed, silentLogger);
       const billingTable = new PgReleaseTable(pool, 'billing', 5, feeds[0] as ChangeFeed, silentLogger);
+      const ownHeard: string[] = [];
+      table.heard((record) => ownHeard.push((record as { id: string }).id));
       const at = new Date(Date.UTC(2026, 0, 1));
       const save = (t: PgReleaseTable, id: string, messageId: string, state: string) => t.save({ id, messageId, requestedAt: at, record: { id, state } });
       await save(billingTable, 'r1', billed.id, 'running');
@@ -86,6 +88,9 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
         expect(l.heard[1]).toEqual({ id: 'r1', state: 'done' });
       }
       expect(onBilling.heard.map((r) => r.id)).toEqual(['r1', 'b-end']);
+      // What another shop node saves reaches the saving node too, after all its own.
+      await save(new PgReleaseTable(pool, 'shop', 5, feeds[1] as ChangeFeed, silentLogger), 'other', kept.id, 'done');
+      await vi.waitFor(() => expect(ownHeard).toEqual(['other']));
     } finally {
       await Promise.all(feeds.map((feed) => feed.close()));
       await pool.end();
