@@ -49,9 +49,6 @@ export interface SharedDatabaseOptions {
   clock: () => Date;
 }
 
-/** How often a store catches up without a notification (one may be lost with a connection). */
-const SAFETY_MS = 5_000;
-
 /**
  * Connects and brings the schema up to date (under the cluster's advisory lock, so
  * nodes starting together migrate one after the other). Throws
@@ -67,7 +64,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     throw new DatabaseUnreachableError(`cannot prepare the tables in the database at ${database.where}: ${database.explain(error)}`);
   }
   // One connection listens for the whole node: every inbox's log, the inboxes, the releases.
-  const feed = new ChangeFeed({ connection: database.pool.options, logger });
+  const feed = new ChangeFeed({ pool: database.pool, logger });
   try {
     await feed.start();
   } catch (error) {
@@ -91,7 +88,6 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
         limits,
         logger: logger.child({ inbox }),
         clock: options.clock,
-        safetyMs: SAFETY_MS,
       });
       return {
         store,
@@ -104,7 +100,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     },
     ready: database.ready,
     locks,
-    inboxes: new InboxTable(database.pool, feed, SAFETY_MS),
+    inboxes: new InboxTable(database.pool, feed),
     releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage, feed, logger.child({ inbox })),
     close: () => (closing ??= locks.close().then(() => feed.close()).then(() => database.close())),
   };

@@ -1,22 +1,27 @@
 import pg from 'pg';
 import type { Logger } from '../../lib/log.js';
-import { CHANNEL } from './log-table.js';
+import { CHANNEL, readTails } from './log-table.js';
 
 export interface ChangeFeedOptions {
-  /** How to reach the database (the pool's settings). */
-  connection: pg.ClientConfig;
+  /** The node's pool: the listening connection is made with its settings, and the safety net asks through it. */
+  pool: pg.Pool;
   logger: Logger;
+  /** How often the safety net runs (default SAFETY_MS). */
+  safetyMs?: number;
 }
 
 /**
  * Called with what a notification says after its name and colon (a store's last log
  * position, a release's id), or with nothing when the feed may have missed one: after
- * a reconnection, and every `safetyMs` the subscriber asked for.
+ * a reconnection. A subscriber that asked for the safety net is also called every
+ * `safetyMs`: an inbox's log with its last position, anything else with nothing.
  */
 export type Changed = (tail?: string) => void;
 
 const RETRY_FIRST_MS = 100;
 const RETRY_MOST_MS = 5_000;
+/** How often a subscriber is told to catch up without a notification (one may be lost with a connection). */
+const SAFETY_MS = 5_000;
 
 /**
  * Tells a node when other nodes have written: one LISTEN connection for the whole node,
@@ -25,12 +30,18 @@ const RETRY_MOST_MS = 5_000;
  * server allows a hundred by default, for every node together). Notifications on the
  * log's channel are `<name>:<tail>`, handed to the subscribers of that name. The
  * connection reconnects by itself when it is lost, and then calls every subscriber,
- * since notifications sent meanwhile are gone; a subscriber's slow timer is a safety
- * net besides.
+ * since notifications sent meanwhile are gone. A slow timer is a safety net besides:
+ * one query gives the last position of every inbox's log subscribed, so an idle node
+ * serving a hundred inboxes asks one thing, not a hundred. It goes through the pool,
+ * not the listening connection, which may be the very thing that stopped answering.
  */
 export class ChangeFeed {
   readonly #options: ChangeFeedOptions;
   readonly #subscribers = new Map<string, Set<Changed>>();
+  /** The subscribers that asked for the safety net, with their names. */
+  readonly #safety = new Map<Changed, string>();
+  #safetyTimer: NodeJS.Timeout | undefined;
+  #checking = false;
   #client: pg.Client | undefined;
   #retry: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
@@ -45,22 +56,46 @@ export class ChangeFeed {
     return this.#connect();
   }
 
-  /** Calls `changed` for the notifications named `name` (and as Changed says); returns the unsubscribe. A function is one subscriber. */
-  subscribe(name: string, changed: Changed, safetyMs?: number): () => void {
+  /**
+   * Calls `changed` for the notifications named `name`, and as Changed says (with
+   * `safety`, by the safety net too); returns the unsubscribe. A function is one
+   * subscriber.
+   */
+  subscribe(name: string, changed: Changed, safety = false): () => void {
     let named = this.#subscribers.get(name);
     if (!named) this.#subscribers.set(name, (named = new Set()));
     named.add(changed);
-    const timer = safetyMs === undefined ? undefined : setInterval(() => changed(), safetyMs);
-    timer?.unref();
+    if (safety) {
+      this.#safety.set(changed, name);
+      if (!this.#safetyTimer && !this.#closed) {
+        this.#safetyTimer = setInterval(() => void this.#check(), this.#options.safetyMs ?? SAFETY_MS);
+        this.#safetyTimer.unref();
+      }
+    }
     return () => {
-      clearInterval(timer);
+      this.#safety.delete(changed);
       named.delete(changed);
       if (named.size === 0 && this.#subscribers.get(name) === named) this.#subscribers.delete(name);
     };
   }
 
+  /**
+   * The safety net: every log subscriber gets its log's last position (a store that
+   * holds it reads nothing), the others a call. When the positions cannot be read, all
+   * get a call, and find out for themselves.
+   */
+  async #check(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    const subscribers = [...this.#safety];
+    const logs = [...new Set(subscribers.map(([, name]) => name).filter(isLogName))];
+    const tails = logs.length > 0 ? await readTails(this.#options.pool, logs).catch(() => undefined) : new Map<string, number>();
+    this.#checking = false;
+    for (const [changed, name] of subscribers) changed(tails && isLogName(name) ? String(tails.get(name) ?? 0) : undefined);
+  }
+
   async #connect(): Promise<void> {
-    const client = new pg.Client(this.#options.connection);
+    const client = new pg.Client(this.#options.pool.options);
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, undefined));
     client.on('notification', ({ channel, payload }) => {
@@ -107,8 +142,12 @@ export class ChangeFeed {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
+    clearInterval(this.#safetyTimer);
     const client = this.#client;
     this.#client = undefined;
     await client?.end().catch(() => undefined);
   }
 }
+
+/** Inboxes' logs are named by the inbox (`[a-z0-9-]`, '' without --inboxes); anything else starts with `!`. */
+const isLogName = (name: string) => !name.startsWith('!');

@@ -31,12 +31,11 @@ export class InboxTable {
     private readonly pool: pg.Pool,
     /** The node's listener for other nodes' writes, started. */
     private readonly feed: ChangeFeed,
-    private readonly safetyMs: number,
   ) {}
 
   /** Calls `changed` when another node may have changed the table, and now and then anyway. */
   async watch(changed: () => void): Promise<void> {
-    this.#unwatch = this.feed.subscribe(FEED_NAME, () => changed(), this.safetyMs);
+    this.#unwatch = this.feed.subscribe(FEED_NAME, () => changed(), true);
   }
 
   async list(): Promise<InboxRow[]> {

@@ -52,6 +52,16 @@ function pageOf(rows: LogRowText[]): { rows: LogRow[]; more: boolean } {
   return { rows: page, more: end !== undefined && end < Number(rows[0]?.last) };
 }
 
+/** The last position of each inbox's log (0 for an empty one), in one query. */
+export async function readTails(db: Queryable, inboxes: readonly string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ inbox: string; last: string | null }>({
+    name: 'letterbox-log-tails',
+    text: 'SELECT i AS inbox, (SELECT max(pos) FROM letterbox_log WHERE inbox = i) AS last FROM unnest($1::text[]) AS i',
+    values: [inboxes],
+  });
+  return new Map(rows.map((r) => [r.inbox, Number(r.last ?? 0)]));
+}
+
 /**
  * A transaction advisory lock of the inbox's, on a 64-bit hash of its name: `log` is
  * the cluster lock every write takes; `compaction` is taken by compactions only, so

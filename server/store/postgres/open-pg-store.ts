@@ -8,8 +8,6 @@ import { migrate } from './schema.js';
 
 /** `--cache-size`'s default: the bytes of message bodies a node keeps at hand. */
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
-/** How often a node catches up even without a notification (one may be lost with a connection). */
-const SAFETY_MS = 5_000;
 /** Connections a store opened on its own has besides the one that listens: one writes, the rest read bodies and the log. */
 const POOL_SIZE = 4;
 
@@ -25,7 +23,7 @@ export interface OpenPgStoreOptions {
   limits: StoreLimits;
   logger?: Logger;
   clock?: () => Date;
-  /** How often to catch up without a notification (default 5 s). */
+  /** How often to catch up without a notification (ChangeFeedOptions.safetyMs). */
   safetyMs?: number;
   /** Records of churn the log may hold before it is compacted (PgStoreOptions.compactFloor). */
   compactFloor?: number;
@@ -47,14 +45,13 @@ export async function openPgStore(options: OpenPgStoreOptions): Promise<PgStore>
     pool,
     ownsPool,
     // Listening on a connection of its own: a node of its own (tests, the bench, migrate).
-    feed: new ChangeFeed({ connection: pool.options, logger }),
+    feed: new ChangeFeed({ pool, logger, safetyMs: options.safetyMs }),
     ownsFeed: true,
     inbox: options.inbox ?? '',
     cache: new BodyCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES),
     limits: options.limits,
     logger,
     clock: options.clock ?? (() => new Date()),
-    safetyMs: options.safetyMs ?? SAFETY_MS,
     compactFloor: options.compactFloor,
   });
   try {

@@ -63,8 +63,6 @@ export interface PgStoreOptions {
   feed: ChangeFeed;
   /** Whether open() starts the feed and close() ends it (a store opened on its own, open-pg-store.ts). */
   ownsFeed: boolean;
-  /** How often to catch up without a notification. */
-  safetyMs: number;
   /** Records the log may hold beyond twice what a snapshot of the sandbox would, before it is compacted (default COMPACT_FLOOR). */
   compactFloor?: number;
   /** Whether close() ends the pool. */
@@ -147,9 +145,9 @@ export class PgStore implements MailStore {
   /** Listens for other nodes and loads the index from the log; call once, before use. */
   async open(): Promise<void> {
     // Listening first: a write committed while the log is being read is heard of.
-    const { feed, inbox, safetyMs } = this.#options;
+    const { feed, inbox } = this.#options;
     if (this.#options.ownsFeed) await feed.start();
-    this.#unlisten = feed.subscribe(inbox, (tail) => this.changed(tail === undefined ? undefined : Number(tail)), safetyMs);
+    this.#unlisten = feed.subscribe(inbox, (tail) => this.changed(tail === undefined ? undefined : Number(tail)), true);
     await this.#exclusive(() => this.#rebuild());
   }
 

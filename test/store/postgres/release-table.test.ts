@@ -17,7 +17,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
     const store = await openPgStore({ url: postgres.url, inbox: 'shop', limits: { maxMessages: 0, maxBytes: 0 } });
     const pool = new pg.Pool({ connectionString: postgres.url, max: 2 });
     try {
-      const unheard = new ChangeFeed({ connection: pool.options, logger: silentLogger });
+      const unheard = new ChangeFeed({ pool, logger: silentLogger });
       const table = new PgReleaseTable(pool, 'shop', 5, unheard, silentLogger);
       const [kept, gone] = [await store.deliver(mail), await store.deliver(mail)];
       const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, i));
@@ -57,7 +57,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       // Two listening nodes of the shop's, one of billing's, each with the one listening
       // connection a node has; the saving node passes over its own saves.
       const listen = async (inbox: string) => {
-        const feed = new ChangeFeed({ connection: pool.options, logger: silentLogger });
+        const feed = new ChangeFeed({ pool, logger: silentLogger });
         feeds.push(feed);
         await feed.start();
         const heard: Array<{ id: string; state: string }> = [];
