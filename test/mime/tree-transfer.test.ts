@@ -37,6 +37,8 @@ describe('MIME trees crossing threads', () => {
   });
 
   it('made by the FETCH worker equal those made in place, and so do its ENVELOPE, BODY and BODYSTRUCTURE', async () => {
+    // The pool is the process's: other tests in this worker may have used it before.
+    const before = sharedPool().answered.fetch ?? 0;
     for (const [name, raw] of Object.entries(samples)) {
       const made = await fetchOffThread(raw);
       expect(made, name).toBeDefined();
@@ -49,6 +51,6 @@ describe('MIME trees crossing threads', () => {
         expect(text(made!.bodystructure[i]!), name).toBe(text(bodyStructure(tree, true, { utf8 })));
       }
     }
-    expect(sharedPool().answered.fetch).toBe(Object.keys(samples).length);
+    expect((sharedPool().answered.fetch ?? 0) - before).toBe(Object.keys(samples).length);
   });
 });
