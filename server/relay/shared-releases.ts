@@ -3,8 +3,8 @@
  * node runs (begun, an attempt made, a retry scheduled, finished) is saved whole in
  * the database (store/postgres/release-table.ts), and the releases of a message are
  * read from there, so any node shows those any node made. Each save is heard by every
- * node, which announces those of other nodes' releases (ReleaseService `remote`), so a
- * WebSocket client follows a release whichever node runs it. Retries stay with the
+ * other node, which announces it (ReleaseService `remote`), so a WebSocket client
+ * follows a release whichever node runs it. Retries stay with the
  * node that runs them.
  */
 import type { Logger } from '../lib/log.js';
