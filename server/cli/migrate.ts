@@ -6,7 +6,9 @@
  * as a start would (never written), then every message is delivered into the
  * database's store, oldest first, with its flags, tags, envelope and arrival time,
  * filed in the same folders of the same logins, and the folders and subscriptions come
- * along, and the release history of the messages moved. Ids and UIDs are new ones.
+ * along, and the release history of the messages moved. Messages keep their ids, so
+ * links to them still work, unless the database holds one already (the same folder
+ * moved twice with --append); UIDs are new.
  */
 import { randomBytes } from 'node:crypto';
 import { access, readdir, readFile } from 'node:fs/promises';
@@ -36,10 +38,10 @@ const USAGE = `Usage: letterbox migrate --data-dir DIR --database URL [--append]
 
 Moves the mail kept in a --data-dir folder into a PostgreSQL database, where any
 number of Letterbox nodes started with --database serve it as one sandbox. Every
-message keeps its bytes, envelope, arrival time, flags, tags, folders and release
-history; folders and subscriptions come along. With --inboxes, each inbox's mail goes
-to that inbox, and inboxes made through the API keep their SMTP credentials. The
-folder is only read. Stop the Letterbox using it first.
+message keeps its id, bytes, envelope, arrival time, flags, tags, folders and
+release history; folders and subscriptions come along. With --inboxes, each inbox's
+mail goes to that inbox, and inboxes made through the API keep their SMTP
+credentials. The folder is only read. Stop the Letterbox using it first.
 
   --data-dir DIR     The folder a Letterbox ran with (env LETTERBOX_DATA_DIR)
   --database URL     postgres://user:password@host:5432/database (env LETTERBOX_DATABASE)
@@ -193,7 +195,7 @@ async function readJournal(path: string, warn: (line: string) => void): Promise<
 }
 
 interface Moved {
-  /** The new id of each message moved, by its id in the journal. */
+  /** The id each message moved has in the database, by its id in the journal. */
   ids: Map<string, string>;
   messages: number;
   bytes: number;
@@ -249,6 +251,8 @@ function places(store: MailStore, message: StoredMessage): Map<string, { login: 
  */
 async function moveOne(source: MemoryStore, target: MailStore, message: StoredMessage, raw: Buffer): Promise<string> {
   const copy = await target.deliver({
+    // Its own id, unless the database has a message under it (this folder moved before, --append).
+    ...(target.get(message.id) === undefined && { id: message.id }),
     raw,
     envelope: message.envelope,
     client: message.client,
@@ -269,7 +273,7 @@ async function moveOne(source: MemoryStore, target: MailStore, message: StoredMe
 
 /**
  * The release history kept beside the journal (relay/release-journal.ts), of the
- * messages moved, under their new ids (and new release ids); a release the stop cut
+ * messages moved, under the ids they have in the database; a release the stop cut
  * short is closed as a start with --data-dir would. The file is read, never written.
  * Returns how many moved.
  */
@@ -283,8 +287,8 @@ async function moveReleases(path: string, ids: ReadonlyMap<string, string>, tabl
     const messageId = ids.get(record.messageId);
     if (messageId === undefined) continue;
     closeUnfinished(record);
-    // A new id, as the message has: moving the same folder twice (--append) makes two copies of each.
-    const id = randomBytes(8).toString('hex');
+    // Its own id with its message's; a new one with a message that got a new id (moved twice, --append).
+    const id = messageId === record.messageId ? record.id : randomBytes(8).toString('hex');
     saves.push(table.save({ id, messageId, requestedAt: record.requestedAt, record: { ...record, id, messageId } }));
   }
   await Promise.all(saves);

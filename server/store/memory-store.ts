@@ -3,7 +3,7 @@ import { summarizeHeaders } from '../mime/summary.js';
 import { Folders, type FiledMessage, type FolderError, type FolderInfo, type PlacementChain, type PlacementRecord } from './folders.js';
 import type { FolderMove, MailStore } from './mail-store.js';
 import { CATCH_ALL, mailboxKey } from './login.js';
-import { newMessageId } from './message-id.js';
+import { isMessageId, newMessageId } from './message-id.js';
 import { newestMatch, pageNewestFirst } from './page.js';
 import { removeByKeys } from './sorted.js';
 import { intern, internRecord } from './intern.js';
@@ -167,6 +167,9 @@ export class MemoryStore implements MailStore {
    * all at once, so it is in the index before this returns. Resolves once committed.
    */
   deliver(input: DeliverInput): Promise<StoredMessage> {
+    if (input.id !== undefined && (!isMessageId(input.id) || this.#byId.has(input.id))) {
+      return Promise.reject(new Error(`cannot keep the id ${JSON.stringify(input.id)}: ${isMessageId(input.id) ? 'a stored message has it' : 'not a message id'}`));
+    }
     const record = this.#add(input);
     return this.#commit().then(() => record);
   }
@@ -184,7 +187,7 @@ export class MemoryStore implements MailStore {
     const flags = input.flags ? new Set(input.flags) : NO_FLAGS;
     const tags = normaliseTags(input.tags ?? []);
     const record = new MessageRecord(
-      newMessageId(),
+      input.id ?? newMessageId(),
       ++this.#seq,
       this.#keepBytes ? input.raw : NO_BYTES,
       input.raw.length,

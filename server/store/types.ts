@@ -53,6 +53,12 @@ export type RemoveReason = 'deleted' | 'pruned' | 'expunged';
 export type FlagOperation = 'add' | 'remove' | 'replace';
 
 export interface DeliverInput {
+  /**
+   * The id a message moved from another store keeps (letterbox migrate), so links to it
+   * still work; a new one when absent. A store refuses one it holds already, or one
+   * not of its form (message-id.ts).
+   */
+  id?: MessageId;
   raw: Buffer;
   envelope: Envelope;
   client?: Partial<ClientInfo>;

@@ -66,6 +66,8 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
   const cluster = usePostgres();
   let dataDir: string;
   let sink: SmtpSink;
+  /** The messages' ids in the journal, by subject. */
+  let idsBefore: Map<string, string>;
   const release = () => ({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true });
 
   beforeAll(async () => {
@@ -85,6 +87,7 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     await alone.store.moveToFolder(BOB, 'INBOX', [uid], 'Projects');
     await alone.store.subscribeFolder(BOB, 'Projects', true);
     const third = alone.store.messages()[2];
+    idsBefore = new Map(alone.store.messages().map((m) => [m.summary.subject, m.id]));
     const released = await fetch(`http://127.0.0.1:${alone.addresses.http?.port}/api/v1/message/${third?.id}/release`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -110,6 +113,8 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     try {
       const bySubject = new Map(node.store.messages().map((m) => [m.summary.subject, m]));
       expect([...bySubject.keys()]).toEqual(['first', 'second', 'third']);
+      // Each keeps its id: links to it still work.
+      expect(new Map([...bySubject].map(([subject, m]) => [subject, m.id]))).toEqual(idsBefore);
       expect([...(bySubject.get('first')?.flags ?? [])].sort()).toEqual(['\\Flagged', '\\Seen']);
       expect(bySubject.get('second')?.tags).toEqual(['invoice', 'urgent']);
       expect(bySubject.get('third')?.flags.size).toBe(0);
@@ -119,7 +124,7 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
       expect(node.store.subscriptions(BOB).has('Projects')).toBe(true);
       const third = bySubject.get('third');
       expect(new TextDecoder().decode(await node.client.raw(third?.id ?? ''))).toContain('body of third');
-      // Its release, under its new id, as every node reads it.
+      // Its release, as every node reads it.
       const releases = (await (await fetch(`http://127.0.0.1:${node.addresses.http?.port}/api/v1/message/${third?.id}/releases`)).json()) as {
         Releases: Array<{ Status: string; Recipients: Array<{ Address: string; Status: string }>; Transcript: string[] }>;
       };
@@ -135,6 +140,11 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     const appended = await migrate(['--data-dir', dataDir, '--database', postgres.url, '--append']);
     expect(appended.code).toBe(0);
     expect(appended.stdout).toMatch(/^moved 3 messages/);
+    // The second copies have ids of their own: the first ones hold theirs.
+    const ids = await postgres.sql("SELECT id FROM letterbox_bodies WHERE inbox = ''");
+    expect(ids.rows.length).toBe(6);
+    expect(new Set(ids.rows.map((r: { id: string }) => r.id)).size).toBe(6);
+    for (const id of idsBefore.values()) expect(ids.rows.map((r: { id: string }) => r.id)).toContain(id);
     // Each copy of the third message has a release of its own.
     const releases = await postgres.sql('SELECT message_id, count(*)::int AS n FROM letterbox_releases GROUP BY message_id');
     expect(releases.rows.map((r: { n: number }) => r.n)).toEqual([1, 1]);

@@ -66,6 +66,21 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         }
       });
 
+      it('keeps an id it is given (a message moved from another store), and refuses one it holds or one not of its form', async () => {
+        const store = await open();
+        const kept = 'Kept0123456789abcdefgh';
+        const envelope = { mailFrom: 'alice@red.example', rcptTo: ['bob@blue.example'] };
+        const moved = await store.deliver({ id: kept, raw: mail(1), envelope });
+        expect(moved.id).toBe(kept);
+        expect(store.get(kept)).toBe(moved);
+        await expect(store.deliver({ id: kept, raw: mail(2), envelope })).rejects.toThrow(/a stored message has it/);
+        for (const id of ['', 'short', `${kept}x`, 'Kept0123456789abcdef/h', 'Kept0123456789abcdef\r']) {
+          await expect(store.deliver({ id, raw: mail(3), envelope })).rejects.toThrow(/not a message id/);
+        }
+        expect(store.messages()).toEqual([moved]);
+        expect((await store.readRaw(kept))?.equals(mail(1))).toBe(true);
+      });
+
       it('numbers messages with a strictly increasing seq that is never reused', async () => {
         const store = await open();
         const first = await deliverEach(store, [1, 2, 3]);
