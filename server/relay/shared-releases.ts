@@ -30,6 +30,7 @@ export class SharedReleases {
     const unhear = this.table.heard((saved) => {
       const record = revive(saved);
       if (record) service.heard(record);
+      return record?.state === 'running' || record?.state === 'retrying';
     });
     return () => {
       offs.forEach((off) => off());

@@ -20,8 +20,11 @@ export interface ReleaseTable {
   saved(): Promise<void>;
   /** The message's releases, oldest first, as saved. */
   of(messageId: string): Promise<unknown[]>;
-  /** Calls `listener` with each release other nodes save from now on (its record); returns how to stop. */
-  heard(listener: (record: unknown) => void): () => void;
+  /**
+   * Calls `listener` with each release other nodes save from now on (its record),
+   * which says whether the release may change again; returns how to stop.
+   */
+  heard(listener: (record: unknown) => boolean): () => void;
 }
 
 /** The release history of one inbox's messages ('' without --inboxes), keeping the latest `perMessage` releases of each. */

@@ -53,24 +53,34 @@ export class PgReleaseTable implements ReleaseTable {
 
   /**
    * Calls `listener` with each release other nodes save from now on, in the order
-   * saved, as it is when read (a later state, when it changed again meanwhile); a
-   * notification lost with the listening connection is not made up for (the history
-   * any node reads is the table). Returns how to stop listening.
+   * saved, as it is when read (a later state, when it changed again meanwhile). The
+   * listener says whether the release may change again (it is under way): after the
+   * listening connection was lost, those are read again, since how they went on was
+   * announced meanwhile to no one. A release begun and ended while it was lost is not
+   * heard of (the history any node reads is the table). Returns how to stop listening.
    */
-  heard(listener: (record: unknown) => void): () => void {
+  heard(listener: (record: unknown) => boolean): () => void {
     // Read one after the other, so the listener hears of saves in the order they were made.
     let reading = Promise.resolve();
-    return this.feed.subscribe(feedName(this.inbox), (tail) => {
-      if (tail === undefined) return;
-      const dot = tail.indexOf('.');
-      if (dot >= 0 && tail.slice(0, dot) === this.#token) return;
-      const id = tail.slice(dot + 1);
+    const underWay = new Set<string>();
+    const hear = (id: string) => {
       reading = reading
         .then(() => this.#read(id))
         .then(
-          (record) => void (record !== undefined && listener(record)),
+          (record) => {
+            if (record !== undefined && listener(record)) underWay.add(id);
+            else underWay.delete(id);
+          },
           (error: unknown) => this.logger.warn("could not read a release another node saved", { release: id, error: String(error) }),
         );
+    };
+    return this.feed.subscribe(feedName(this.inbox), (tail) => {
+      if (tail === undefined) {
+        for (const id of underWay) hear(id);
+        return;
+      }
+      const dot = tail.indexOf('.');
+      if (dot < 0 || tail.slice(0, dot) !== this.#token) hear(tail.slice(dot + 1));
     });
   }
 

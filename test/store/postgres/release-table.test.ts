@@ -66,6 +66,7 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
         new PgReleaseTable(pool, inbox, 5, feed, silentLogger).heard((record) => {
           heard.push(record as { id: string; state: string });
           if ((record as { id: string }).id.endsWith('end')) ended();
+          return false;
         });
         return { heard, end };
       };
@@ -73,7 +74,10 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       const table = new PgReleaseTable(pool, 'shop', 5, feeds[0] as ChangeFeed, silentLogger);
       const billingTable = new PgReleaseTable(pool, 'billing', 5, feeds[0] as ChangeFeed, silentLogger);
       const ownHeard: string[] = [];
-      table.heard((record) => ownHeard.push((record as { id: string }).id));
+      table.heard((record) => {
+        ownHeard.push((record as { id: string }).id);
+        return false;
+      });
       const at = new Date(Date.UTC(2026, 0, 1));
       const save = (t: PgReleaseTable, id: string, messageId: string, state: string) => t.save({ id, messageId, requestedAt: at, record: { id, state } });
       await save(billingTable, 'r1', billed.id, 'running');
@@ -96,6 +100,39 @@ describe.runIf(hasPostgres())('the release history in the database', () => {
       await pool.end();
       await shop.close();
       await billing.close();
+    }
+  });
+
+  it('reads the releases under way again once its listening connection is back, as how they went on was announced to no one', async () => {
+    const postgres = cluster();
+    const shop = await openPgStore({ url: postgres.url, inbox: 'shop', limits: { maxMessages: 0, maxBytes: 0 } });
+    // Node B's connections are named, so its listening one can be cut alone.
+    const [poolA, poolB] = [new pg.Pool({ connectionString: postgres.url, max: 2 }), new pg.Pool({ connectionString: postgres.url, max: 2, application_name: 'node-b' })];
+    const [feedA, feedB] = [new ChangeFeed({ pool: poolA, logger: silentLogger }), new ChangeFeed({ pool: poolB, logger: silentLogger })];
+    try {
+      const message = await shop.deliver(mail);
+      await Promise.all([feedA.start(), feedB.start()]);
+      const heard: Array<{ id: string; state: string }> = [];
+      new PgReleaseTable(poolB, 'shop', 5, feedB, silentLogger).heard((record) => {
+        heard.push(record as { id: string; state: string });
+        return (record as { state: string }).state === 'running';
+      });
+      const onA = new PgReleaseTable(poolA, 'shop', 5, feedA, silentLogger);
+      const save = (id: string, state: string) => onA.save({ id, messageId: message.id, requestedAt: new Date(Date.UTC(2026, 0, 1)), record: { id, state } });
+      await save('ended', 'done');
+      await save('going', 'running');
+      await vi.waitFor(() => expect(heard).toEqual([{ id: 'ended', state: 'done' }, { id: 'going', state: 'running' }]));
+      // The listening connection is cut, and the release ends before it is back (B waits 100 ms to reconnect).
+      const cut = await postgres.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'node-b' AND query LIKE 'LISTEN%'");
+      expect(cut.rowCount).toBe(1);
+      await save('going', 'done');
+      await vi.waitFor(() => expect(heard.at(-1)).toEqual({ id: 'going', state: 'done' }), { timeout: 5_000 });
+      // A release heard settled is not read again: only the one that was under way.
+      expect(heard.filter((r) => r.id === 'ended')).toHaveLength(1);
+    } finally {
+      await Promise.all([feedA.close(), feedB.close()]);
+      await Promise.all([poolA.end(), poolB.end()]);
+      await shop.close();
     }
   });
 });
