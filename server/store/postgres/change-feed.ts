@@ -12,9 +12,9 @@ export interface ChangeFeedOptions {
 
 /**
  * Called with what a notification says after its name and colon (a store's last log
- * position, a release's id), or with nothing when the feed may have missed one: after
- * a reconnection. A subscriber that asked for the safety net is also called every
- * `safetyMs`: an inbox's log with its last position, anything else with nothing.
+ * position, a release's id); and when the feed may have missed one (after a
+ * reconnection, and every `safetyMs` for a subscriber that asked for the safety net),
+ * an inbox's log with its last position, anything else with nothing.
  */
 export type Changed = (tail?: string) => void;
 
@@ -29,11 +29,12 @@ const SAFETY_MS = 5_000;
  * so a node serving a hundred inboxes holds one connection for it, not a hundred (a
  * server allows a hundred by default, for every node together). Notifications on the
  * log's channel are `<name>:<tail>`, handed to the subscribers of that name. The
- * connection reconnects by itself when it is lost, and then calls every subscriber,
- * since notifications sent meanwhile are gone. A slow timer is a safety net besides:
- * one query gives the last position of every inbox's log subscribed, so an idle node
- * serving a hundred inboxes asks one thing, not a hundred. It goes through the pool,
- * not the listening connection, which may be the very thing that stopped answering.
+ * connection reconnects by itself when it is lost, and then tells every subscriber
+ * what it may have missed, since notifications sent meanwhile are gone; a slow timer
+ * is a safety net besides. Either way one query gives the last position of every
+ * inbox's log subscribed, so a node serving a hundred inboxes asks one thing, not a
+ * hundred. It goes through the pool, not the listening connection, which may be the
+ * very thing that stopped answering.
  */
 export class ChangeFeed {
   readonly #options: ChangeFeedOptions;
@@ -79,18 +80,22 @@ export class ChangeFeed {
     };
   }
 
-  /**
-   * The safety net: every log subscriber gets its log's last position (a store that
-   * holds it reads nothing), the others a call. When the positions cannot be read, all
-   * get a call, and find out for themselves.
-   */
+  /** The safety net's round: one at a time (a slow database must not pile them up). */
   async #check(): Promise<void> {
     if (this.#checking) return;
     this.#checking = true;
-    const subscribers = [...this.#safety];
+    await this.#tell([...this.#safety]);
+    this.#checking = false;
+  }
+
+  /**
+   * Tells subscribers what they may have missed: a log's subscriber its log's last
+   * position (a store that holds it reads nothing), any other a call with nothing. When
+   * the positions cannot be read, all get a call with nothing, and find out for themselves.
+   */
+  async #tell(subscribers: ReadonlyArray<readonly [Changed, string]>): Promise<void> {
     const logs = [...new Set(subscribers.map(([, name]) => name).filter(isLogName))];
     const tails = logs.length > 0 ? await readTails(this.#options.pool, logs).catch(() => undefined) : new Map<string, number>();
-    this.#checking = false;
     for (const [changed, name] of subscribers) changed(tails && isLogName(name) ? String(tails.get(name) ?? 0) : undefined);
   }
 
@@ -124,7 +129,7 @@ export class ChangeFeed {
       this.#connect().then(
         () => {
           this.#options.logger.info('listening for other nodes again');
-          for (const named of [...this.#subscribers.values()]) for (const changed of [...named]) changed();
+          void this.#tell([...this.#subscribers].flatMap(([name, named]) => [...named].map((changed) => [changed, name] as const)));
         },
         (error: unknown) => {
           const failed = this.#client;
