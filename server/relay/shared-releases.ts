@@ -4,8 +4,7 @@
  * the database (store/postgres/release-table.ts), and the releases of a message are
  * read from there, so any node shows those any node made. Each save is heard by every
  * other node, which announces it (ReleaseService `remote`), so a WebSocket client
- * follows a release whichever node runs it. Retries stay with the
- * node that runs them.
+ * follows a release whichever node runs it. Retries stay with the node that runs them.
  */
 import type { Logger } from '../lib/log.js';
 import type { ReleaseTable } from '../store/saved-releases.js';
