@@ -121,33 +121,33 @@ export const migrateCommand: Command = async (argv, io) => {
   const made = await madeThroughApi(dataDir, warn);
   const { connectSharedDatabase } = await import('../store/shared-store.js');
   let shared: Awaited<ReturnType<typeof connectSharedDatabase>> | undefined;
-  const targets: DatabaseStore[] = [];
+  /** Each source with the store it goes to. */
+  const moves: Array<{ source: Source; target: DatabaseStore }> = [];
   try {
     shared = await connectSharedDatabase({ url: database, cacheBytes: 16 * 1024 ** 2, logger: silentLogger, clock: () => new Date() });
     for (const source of sources) {
       // Nothing is pruned on the way: the limits are the nodes' business once they run.
       const target = shared.open(source.inbox, { maxMessages: Infinity, maxBytes: Infinity });
-      targets.push(target);
+      moves.push({ source, target });
       await target.load();
     }
   } catch (error) {
-    for (const target of targets) await target.close().catch(() => undefined);
+    for (const { target } of moves) await target.close().catch(() => undefined);
     await shared?.close();
     if (!(error instanceof DatabaseUnreachableError)) throw error;
     warn(error.message);
     return EX.UNAVAILABLE;
   }
   try {
-    for (const [i, target] of targets.entries()) {
+    for (const { source, target } of moves) {
       const held = target.store.stats().messages;
       if (held > 0 && !append) {
-        const where = (sources[i] as Source).inbox ? ` in inbox ${(sources[i] as Source).inbox}` : '';
+        const where = source.inbox ? ` in inbox ${source.inbox}` : '';
         warn(`the database already holds ${count(held)} messages${where}; nothing was moved (add --append to add these to them)`);
         return EX.CANTCREAT;
       }
     }
-    for (const [i, target] of targets.entries()) {
-      const source = sources[i] as Source;
+    for (const { source, target } of moves) {
       const journal = await readJournal(join(source.folder, JOURNAL), warn);
       const moved = await moveAll(journal, target.store);
       io.stdout.write(
@@ -167,7 +167,7 @@ export const migrateCommand: Command = async (argv, io) => {
     warn(`stopped: ${error instanceof Error ? error.message : String(error)} (messages moved so far stay; run again with --append after removing them, or into an empty database)`);
     return EX.TEMPFAIL;
   } finally {
-    for (const target of targets) await target.close();
+    for (const { target } of moves) await target.close();
     await shared.close();
   }
 };
