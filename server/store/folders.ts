@@ -48,6 +48,8 @@ class Folder implements FolderInfo {
   /** Placements, and in the catch-all INBOX the messages themselves (see FiledMessage). */
   readonly entries: Array<Placement | FiledMessage> = [];
   constructor(
+    /** The mailbox key of the login whose folder this is. */
+    readonly login: string,
     public name: string,
     readonly specialUse: string,
     readonly uidValidity: number,
@@ -155,7 +157,6 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
-  readonly #loginOf = new WeakMap<Folder, string>();
   #nextValidity: number;
   #restoring = false;
 
@@ -246,7 +247,7 @@ export class Folders {
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
       if (removed.length === 0) continue;
-      const login = this.#loginOf.get(folder) ?? CATCH_ALL;
+      const login = folder.login;
       this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid), modseq: this.modseq() });
     }
   }
@@ -390,7 +391,7 @@ export class Folders {
     const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
     if (indexByKey(catchAll.entries, message.seq, (e) => e.uid) >= 0) places.push({ login: CATCH_ALL, folder: catchAll.name, uid: message.seq, counts: false });
     for (let place = message.placements; place; place = place.next) {
-      places.push({ login: this.#loginOf.get(place.folder) ?? CATCH_ALL, folder: place.folder.name, uid: place.uid, counts: place.counts });
+      places.push({ login: place.folder.login, folder: place.folder.name, uid: place.uid, counts: place.counts });
     }
     return places;
   }
@@ -410,11 +411,10 @@ export class Folders {
       subscriptions.clear();
       const next = new Map<string, Folder>();
       for (const saved of snapshot) {
-        const folder = byValidity.get(saved.uidValidity) ?? new Folder(saved.name, saved.specialUse, saved.uidValidity, subscriptions);
+        const folder = byValidity.get(saved.uidValidity) ?? new Folder(key, saved.name, saved.specialUse, saved.uidValidity, subscriptions);
         folder.name = saved.name;
         folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
         if (saved.subscribed && !subscribed) subscriptions.add(saved.name);
-        this.#loginOf.set(folder, key);
         next.set(saved.name, folder);
       }
       this.#byLogin.set(key, next);
@@ -455,7 +455,7 @@ export class Folders {
       }
     }
     if (this.#restoring) return entry;
-    this.events.emit('filed', { login: this.#loginOf.get(folder) ?? CATCH_ALL, folder: folder.name, entry });
+    this.events.emit('filed', { login: folder.login, folder: folder.name, entry });
     return entry;
   }
 
@@ -488,8 +488,7 @@ export class Folders {
   }
 
   #add(key: string, folders: Map<string, Folder>, name: string, use: string): Folder {
-    const folder = new Folder(name, use, this.#nextValidity++, this.#subscriptions.get(key) as Set<string>);
-    this.#loginOf.set(folder, key);
+    const folder = new Folder(key, name, use, this.#nextValidity++, this.#subscriptions.get(key) as Set<string>);
     folders.set(name, folder);
     return folder;
   }
