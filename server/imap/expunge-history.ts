@@ -60,7 +60,8 @@ export class ExpungeHistory {
     this.#start = store.modseq;
     this.#folders = new FolderKeyed(store);
     this.#off = store.on('unfiled', (e) => {
-      const folder = store.folder(e.login, e.folder);
+      // A login forgotten since (store/folders.ts; a shared store announces after its commit) has no history to keep.
+      const folder = store.hasFolders(e.login) ? store.folder(e.login, e.folder) : undefined;
       if (!folder || e.uids.length === 0) return;
       // Pruning unfiles one message at a time, on the SMTP path: its range needs no sorting.
       const only = e.uids.length === 1 ? (e.uids[0] as number) : undefined;

@@ -17,7 +17,7 @@ export class FolderKeyed<T> {
   readonly #values = new Map<string, { login: string; uidValidity: number; value: T }>();
   #sweepAt = SWEEP_FLOOR;
 
-  constructor(private readonly store: Pick<MailStore, 'listFolders'>) {}
+  constructor(private readonly store: Pick<MailStore, 'listFolders' | 'hasFolders'>) {}
 
   /** Folders with a value, some of them perhaps gone since the last sweep. */
   get size(): number {
@@ -39,7 +39,11 @@ export class FolderKeyed<T> {
     const live = new Map<string, Set<number>>();
     for (const [key, { login, uidValidity }] of this.#values) {
       let validities = live.get(login);
-      if (!validities) live.set(login, (validities = new Set(this.store.listFolders(login).map((f) => f.uidValidity))));
+      if (!validities) {
+        // A login forgotten with its folders (store/folders.ts) is not made again by asking.
+        const folders = this.store.hasFolders(login) ? this.store.listFolders(login) : [];
+        live.set(login, (validities = new Set(folders.map((f) => f.uidValidity))));
+      }
       if (!validities.has(uidValidity)) this.#values.delete(key);
     }
     this.#sweepAt = Math.max(SWEEP_FLOOR, 2 * this.#values.size);

@@ -20,7 +20,7 @@ const MAX_KEYWORDS = 1000;
 export class RecentClaims {
   readonly #claimed: FolderKeyed<number>;
 
-  constructor(store: Pick<MailStore, 'listFolders'>) {
+  constructor(store: Pick<MailStore, 'listFolders' | 'hasFolders'>) {
     this.#claimed = new FolderKeyed(store);
   }
 

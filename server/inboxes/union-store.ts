@@ -370,6 +370,9 @@ class InboxUnion implements UnionStore {
   listFolders(): FolderInfo[] {
     return [];
   }
+  hasFolders(): boolean {
+    return false;
+  }
   folder(): FolderInfo | undefined {
     return undefined;
   }

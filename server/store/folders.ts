@@ -12,6 +12,13 @@ import type { FolderEntry, StoreEvents, StoredMessage } from './types.js';
  * a copy, an append. The catch-all's INBOX (every message) and the sender's Sent
  * (derived from MAIL FROM) do not count, so a single-recipient message that its
  * recipient deletes over POP3 leaves the web inbox too.
+ *
+ * Delivery makes folders for every recipient and sender it names, and many senders of
+ * test mail give each message addresses of its own. So a login no client has opened
+ * (an IMAP LOGIN does, through MailStore.openFolders) is forgotten as soon as its
+ * folders hold nothing, and made anew if mail reaches it again, with UIDVALIDITYs above
+ * the old ones (RFC 3501 §2.3.1.1). The rule reads only what every replay of the same
+ * changes has too, so a journal and every node of a cluster forget the same logins.
  */
 
 export const SEPARATOR = '/';
@@ -109,6 +116,8 @@ export interface FiledMessage extends StoredMessage, FolderEntry {
   readonly counts: false;
 }
 
+const NO_SUBSCRIPTIONS: ReadonlySet<string> = new Set();
+
 /** Most names one login may subscribe to (RFC 3501 §6.3.6 lets a server refuse more). */
 export const MAX_SUBSCRIPTIONS = 10_000;
 
@@ -157,6 +166,8 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
+  /** Logins a client has opened: kept while they exist, even with nothing in them. */
+  readonly #opened = new Set<string>();
   #nextValidity: number;
   #restoring = false;
 
@@ -226,6 +237,7 @@ export class Folders {
       this.#unplace(entry);
       if (entry.counts && !holds(entry.message.placements) && !(key === CATCH_ALL && folder.name === 'INBOX')) orphans.push(entry.message);
     }
+    if (folder.entries.length === 0) this.#forgetIfUnused(key);
     return orphans;
   }
 
@@ -244,15 +256,21 @@ export class Folders {
       for (let place = message.placements; place; place = place.next) add(place.folder, place.uid);
       message.placements = undefined;
     }
+    const emptied = new Set<string>();
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
       if (removed.length === 0) continue;
       const login = folder.login;
       this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid), modseq: this.modseq() });
+      if (folder.entries.length === 0) emptied.add(login);
     }
+    for (const login of emptied) this.#forgetIfUnused(login);
   }
 
-  /** Drops every placement everywhere (delete all). Folders and their UIDNEXT stay. */
+  /**
+   * Drops every placement everywhere (delete all). The folders of opened logins stay,
+   * with their UIDNEXT; the others are forgotten.
+   */
   forgetAll(): void {
     for (const [login, folders] of this.#byLogin) {
       for (const folder of folders.values()) {
@@ -263,6 +281,7 @@ export class Folders {
         this.events.emit('unfiled', { login, folder: folder.name, uids, modseq: this.modseq() });
       }
     }
+    this.forgetUnused();
   }
 
   /** `use` is an RFC 6154 attribute the new folder gets (CREATE-SPECIAL-USE), or ''. */
@@ -354,9 +373,37 @@ export class Folders {
     return true;
   }
 
-  /** The names a login subscribed to, whether or not each is a folder now. */
+  /** The names a login subscribed to, whether or not each is a folder now (none for a login without folders). */
   subscriptions(login: string): ReadonlySet<string> {
-    return this.#subscribed(mailboxKey(login));
+    return this.#subscriptions.get(mailboxKey(login)) ?? NO_SUBSCRIPTIONS;
+  }
+
+  /**
+   * Marks a login opened by a client (MailStore.openFolders), making its folders if it
+   * has none: from now on they stay even when empty. Announced when it changes.
+   */
+  open(login: string): void {
+    const key = mailboxKey(login);
+    if (key === CATCH_ALL || this.#opened.has(key)) {
+      this.#mailbox(key);
+      return;
+    }
+    this.#opened.add(key);
+    const existed = this.#byLogin.has(key);
+    // Folders made here are announced as they are made, already marked opened.
+    this.#mailbox(key);
+    if (existed) this.events.emit('folders', { login: key });
+  }
+
+  /** Whether a login has folders now (a read that makes none, unlike list()). */
+  has(login: string): boolean {
+    return this.#byLogin.has(mailboxKey(login));
+  }
+
+  /** Whether a client has opened the login (see open()); the catch-all is never forgotten. */
+  opened(login: string): boolean {
+    const key = mailboxKey(login);
+    return key === CATCH_ALL || this.#opened.has(key);
   }
 
   #subscribed(key: string): Set<string> {
@@ -376,8 +423,9 @@ export class Folders {
     return this.#byLogin.size;
   }
 
+  /** A login's folders; none once it was forgotten (see the top of this file). */
   snapshot(login: string): FolderSnapshot[] {
-    return [...this.#mailbox(mailboxKey(login)).values()].map(({ name, specialUse, uidValidity, uidNext, subscribed }) => ({
+    return [...(this.#byLogin.get(mailboxKey(login))?.values() ?? [])].map(({ name, specialUse, uidValidity, uidNext, subscribed }) => ({
       name,
       specialUse,
       uidValidity,
@@ -401,11 +449,20 @@ export class Folders {
    * which a folder keeps through a rename and a new folder never shares; entries are
    * restored separately. `subscribed` lists the saved subscriptions, which may name no
    * folder; journals written before it mark the subscribed folders themselves.
+   * `opened`: whether a client has opened the login (see open()). No folders at all:
+   * the login was forgotten.
    */
-  restoreFolders(login: string, snapshot: readonly FolderSnapshot[], subscribed?: readonly string[]): void {
+  restoreFolders(login: string, snapshot: readonly FolderSnapshot[], subscribed?: readonly string[], opened = false): void {
+    const key = mailboxKey(login);
+    if (snapshot.length === 0) {
+      // The login was forgotten (see the top of this file).
+      this.#drop(key);
+      return;
+    }
+    if (opened) this.#opened.add(key);
+    else this.#opened.delete(key);
     this.#restoring = true;
     try {
-      const key = mailboxKey(login);
       const byValidity = new Map([...this.#mailbox(key).values()].map((f) => [f.uidValidity, f]));
       const subscriptions = this.#subscribed(key);
       subscriptions.clear();
@@ -493,6 +550,30 @@ export class Folders {
     return folder;
   }
 
+  /** Forgets every login #forgetIfUnused would (after a replay of what did not). */
+  forgetUnused(): void {
+    for (const key of [...this.#byLogin.keys()]) this.#forgetIfUnused(key);
+  }
+
+  /**
+   * Forgets a login no client has opened once its folders hold nothing (see the top of
+   * this file). A client can only make folders or subscriptions of its own after
+   * opening the login, so an unopened one has the standard folders and their defaults.
+   */
+  #forgetIfUnused(key: string): void {
+    if (key === CATCH_ALL || this.#opened.has(key)) return;
+    const folders = this.#byLogin.get(key);
+    if (!folders || [...folders.values()].some((folder) => folder.entries.length > 0)) return;
+    this.#drop(key);
+    if (!this.#restoring) this.events.emit('folders', { login: key });
+  }
+
+  #drop(key: string): void {
+    this.#byLogin.delete(key);
+    this.#subscriptions.delete(key);
+    this.#opened.delete(key);
+  }
+
   /** Every login has the special folders, whether or not mail has reached it yet. */
   #folder(key: string, name: string): Folder | undefined {
     return this.#mailbox(key).get(normaliseFolderName(name));
@@ -500,7 +581,8 @@ export class Folders {
 
   /** The entry with this UID in a folder, if any. */
   entry(login: string, name: string, uid: number): FolderEntry | undefined {
-    const folder = this.#folder(mailboxKey(login), name);
+    // Only reads: a login without folders has no entry, and asking must not make them.
+    const folder = this.#byLogin.get(mailboxKey(login))?.get(normaliseFolderName(name));
     if (!folder) return undefined;
     return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
   }

@@ -126,10 +126,14 @@ export interface MailStore {
    * as a write: a backend shared by several nodes makes them once for the cluster, so
    * their UIDVALIDITYs are the same on every node (a read makes them too, but on the
    * node that reads, until the cluster's reach it). The IMAP front awaits it at sign-in.
+   * An opened login keeps its folders; one that only mail reached is forgotten when they
+   * are empty (store/folders.ts), so senders of unique addresses do not grow the store.
    */
   openFolders(login: string): Promise<void>;
   /** The folders of a login, special-use ones first. Every login has INBOX and the RFC 6154 ones. */
   listFolders(login: string): FolderInfo[];
+  /** Whether a login has folders now; unlike listFolders, makes none. */
+  hasFolders(login: string): boolean;
   folder(login: string, name: string): FolderInfo | undefined;
   /** The entry with this UID in a folder, if any. */
   folderEntry(login: string, name: string, uid: number): FolderEntry | undefined;

@@ -334,11 +334,15 @@ export class MemoryStore implements MailStore {
   // ---- Folders ------------------------------------------------------------------------
 
   async openFolders(login: string): Promise<void> {
-    this.folders.list(login);
+    this.folders.open(login);
   }
 
   listFolders(login: string): FolderInfo[] {
     return this.folders.list(login);
+  }
+
+  hasFolders(login: string): boolean {
+    return this.folders.has(login);
   }
 
   folder(login: string, name: string): FolderInfo | undefined {

@@ -120,6 +120,46 @@ describe('imapflow against the IMAP front', () => {
     }
   });
 
+  it('keeps an idling login through a delete-all in the web inbox: same UIDVALIDITY, UIDs go on; an address no client opened is forgotten', async () => {
+    const user = 'gwen@blue.com';
+    const flow = client(user);
+    await flow.connect();
+    try {
+      const opened = await flow.mailboxOpen('INBOX');
+      const counts: number[] = [];
+      let heard: () => void = () => undefined;
+      flow.on('exists', (event: { count: number }) => {
+        counts.push(event.count);
+        heard();
+      });
+      flow.on('expunge', () => heard());
+      const next = () => new Promise<void>((resolve) => (heard = resolve));
+      const idling = flow.idle();
+      let arrived = next();
+      await send([user, 'hugo@blue.com'].join(', '), 'First', 'one');
+      await arrived;
+      expect(box.store.hasFolders('hugo@blue.com')).toBe(true);
+      const expunged = next();
+      const deleted = await fetch(`http://127.0.0.1:${box.port('http')}/api/v1/messages`, { method: 'DELETE' });
+      expect(deleted.status).toBe(200);
+      await expunged;
+      expect(box.store.hasFolders('hugo@blue.com')).toBe(false);
+      expect(box.store.hasFolders(user)).toBe(true);
+      arrived = next();
+      await send(user, 'Second', 'two');
+      await arrived;
+      await flow.noop();
+      await idling;
+      const uids = [];
+      for await (const m of flow.fetch('1:*', { uid: true })) uids.push(m.uid);
+      expect(uids).toEqual([2]);
+      expect(flow.mailbox && flow.mailbox.uidValidity).toBe(opened.uidValidity);
+      expect(counts.at(-1)).toBe(1);
+    } finally {
+      await flow.logout();
+    }
+  });
+
   it('with qresync: true, reconnects and resyncs: deletions arrive as VANISHED (EARLIER), changed flags as FETCH', async () => {
     const user = 'resync@blue.com';
     for (const n of [1, 2, 3, 4]) await send(user, `Note ${n}`, `note ${n}`);

@@ -402,6 +402,8 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       it('keeps UIDs increasing in a folder after removals (RFC 3501 §2.3.1.1)', async () => {
         const store = await open();
         const login = 'bob@blue.example';
+        // Opened by a client, as one that saw these UIDs did: the folders stay when empty.
+        await store.openFolders(login);
         await deliver(store, 1, [login]);
         await deliver(store, 2, [login]);
         await store.expunge(login, 'INBOX', [2]);
@@ -409,6 +411,58 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.folder(login, 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, expect.any(String)], [3, third.id]]);
         await store.clear();
         expect(store.folder(login, 'INBOX')?.uidNext).toBe(4);
+      });
+    });
+
+    describe('forgetting logins no client opened', () => {
+      it('forgets the folders of a recipient and a sender once their last message leaves, and makes them anew with a greater UIDVALIDITY', async () => {
+        const store = await open();
+        const announced = record(store, 'folders');
+        const first = await deliver(store, 1, ['dan@blue.example'], 'erin@red.example');
+        const old = store.folder('dan@blue.example', 'INBOX');
+        expect(old?.entries.map((e) => e.message.id)).toEqual([first.id]);
+        expect(store.hasFolders('erin@red.example')).toBe(true);
+        await store.remove([first.id]);
+        expect(store.hasFolders('dan@blue.example')).toBe(false);
+        expect(store.hasFolders('erin@red.example')).toBe(false);
+        expect(announced.map((e) => e.payload.login)).toEqual(expect.arrayContaining(['dan@blue.example', 'erin@red.example']));
+        // The catch-all is never forgotten.
+        expect(store.hasFolders('anyone')).toBe(true);
+        const again = await deliver(store, 2, ['dan@blue.example']);
+        const made = store.folder('dan@blue.example', 'INBOX');
+        expect(made?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, again.id]]);
+        expect(made?.uidValidity).toBeGreaterThan(old?.uidValidity as number);
+      });
+
+      it('keeps the folders of only the logins that the messages it holds name, however many came and went', async () => {
+        const store = await open({ maxMessages: 3 });
+        for (let n = 0; n < 40; n++) await deliver(store, n, [`to${n}@blue.example`], `from${n}@red.example`);
+        const kept = Array.from({ length: 40 }, (_, n) => n).filter((n) => store.hasFolders(`to${n}@blue.example`) || store.hasFolders(`from${n}@red.example`));
+        expect(kept).toEqual([37, 38, 39]);
+      });
+
+      it('keeps a login a client opened, empty or not, with its UIDs going on', async () => {
+        const store = await open();
+        await store.openFolders('Carol@Blue.Example');
+        const first = await deliver(store, 1, ['carol@blue.example']);
+        const validity = store.folder('carol@blue.example', 'INBOX')?.uidValidity;
+        await store.remove([first.id]);
+        await store.clear();
+        expect(store.hasFolders('carol@blue.example')).toBe(true);
+        await deliver(store, 2, ['carol@blue.example']);
+        const inbox = store.folder('carol@blue.example', 'INBOX');
+        expect(inbox?.uidValidity).toBe(validity);
+        expect(inbox?.entries.map((e) => e.uid)).toEqual([2]);
+      });
+
+      it('keeps a login once a client opens it, even if mail made its folders first', async () => {
+        const store = await open();
+        const first = await deliver(store, 1, ['frank@blue.example']);
+        const validity = store.folder('frank@blue.example', 'INBOX')?.uidValidity;
+        await store.openFolders('frank@blue.example');
+        await store.expunge('frank@blue.example', 'INBOX', [1]);
+        expect(store.get(first.id)).toBeUndefined();
+        expect(store.folder('frank@blue.example', 'INBOX')?.uidValidity).toBe(validity);
       });
     });
 

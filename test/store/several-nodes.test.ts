@@ -213,6 +213,27 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     }
   });
 
+  it('forgets on both nodes an address mail left, while one an IMAP client opened on node B keeps its UIDVALIDITY and UIDs', async () => {
+    const [ivy, jack] = ['ivy@blue.example', 'jack@blue.example'];
+    const onB = await loggedIn(b.addresses.imap?.port ?? 0, ivy, 'any');
+    try {
+      const validity = async () => /UIDVALIDITY (\d+)/.exec((await onB.command('S', 'SELECT INBOX')).join(' '))?.[1];
+      const before = await validity();
+      await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: [ivy, jack], subject: 'forgotten soon', text: 'x' });
+      const sent = await b.client.waitForMessage({ query: 'subject:"forgotten soon"' });
+      const deleted = await fetch(`http://127.0.0.1:${a.addresses.http?.port}/api/v1/messages`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ IDs: [sent.ID] }) });
+      expect(deleted.status).toBe(200);
+      await Promise.all([a, b].map((node) => until(node.store, () => !node.store.hasFolders(jack))));
+      expect([a.store.hasFolders(ivy), b.store.hasFolders(ivy)]).toEqual([true, true]);
+      await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: ivy, subject: 'kept on', text: 'y' });
+      await b.client.waitForMessage({ query: 'subject:"kept on"' });
+      expect(await validity()).toBe(before);
+      expect(await onB.command('U', 'UID SEARCH ALL')).toContain('* SEARCH 2');
+    } finally {
+      onB.close();
+    }
+  });
+
   it('an IMAP session on a node that rebuilt its index is told of every expunge, from before the rebuild and after, at the cluster\'s HIGHESTMODSEQ', async () => {
     const user = 'gus@blue.example';
     for (const n of [1, 2, 3]) await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: user, subject: `rebuilt ${n}`, text: 'x' });

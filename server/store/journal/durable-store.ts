@@ -73,7 +73,7 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
   for (const r of records) {
     switch (r.t) {
       case 'folders':
-        store.folders.restoreFolders(r.login, r.folders, r.subscriptions);
+        store.folders.restoreFolders(r.login, r.folders, r.subscriptions, r.opened);
         break;
       case 'msg': {
         const message = store.restore({ ...r, receivedAt: new Date(r.receivedAt) });
@@ -99,6 +99,8 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
         break;
     }
   }
+  // Journals written before logins were forgotten hold every address mail ever reached.
+  store.folders.forgetUnused();
 }
 
 /**
@@ -115,7 +117,8 @@ function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
 }
 
 export function foldersRecord(store: MemoryStore, login: string): Extract<JournalRecord, { t: 'folders' }> {
-  return { t: 'folders', login, folders: store.folders.snapshot(login), subscriptions: [...store.folders.subscriptions(login)] };
+  const { folders } = store;
+  return { t: 'folders', login, folders: folders.snapshot(login), subscriptions: [...folders.subscriptions(login)], opened: folders.opened(login) };
 }
 
 /** A message's `msg` record but for its bytes (which the PostgreSQL store keeps apart). */

@@ -26,8 +26,12 @@ export type JournalRecord =
   | { t: 'unfile'; login: string; folder: string; uids: number[]; modseq?: number }
   | { t: 'remove'; ids: string[] }
   | { t: 'clear' }
-  /** `subscriptions` may name no folder (RFC 3501 §6.3.9); journals written before it lack it. */
-  | { t: 'folders'; login: string; folders: FolderSnapshot[]; subscriptions?: string[] };
+  /**
+   * `subscriptions` may name no folder (RFC 3501 §6.3.9); `opened`: a client opened the
+   * login (Folders.open); journals written before them lack them. No folders: the login
+   * was forgotten.
+   */
+  | { t: 'folders'; login: string; folders: FolderSnapshot[]; subscriptions?: string[]; opened?: boolean };
 
 export function encodeRecord(record: JournalRecord): Buffer {
   if (record.t !== 'msg') return encodeFrame(record);

@@ -51,7 +51,7 @@ export function applyRecords(index: MemoryStore, records: Iterable<LogRecord>, a
         file(r.id, r.place);
         break;
       case 'folders':
-        index.folders.restoreFolders(r.login, r.folders, r.subscriptions);
+        index.folders.restoreFolders(r.login, r.folders, r.subscriptions, r.opened);
         announce('folders', { login: r.login });
         break;
       case 'unfile':

@@ -294,11 +294,13 @@ export class PgStore implements MailStore {
   /**
    * A write, so a login's first folders come from the one node that holds the cluster
    * lock first: any other finds them in the log as it catches up, and makes none. A
-   * login whose folders the log holds needs no write.
+   * login the log holds as opened needs no write; one only mail made is marked opened,
+   * so that no node forgets it (store/folders.ts).
    */
   openFolders(login: string): Promise<void> {
-    if (this.#logged.has(mailboxKey(login))) return Promise.resolve();
-    return this.#write(() => void this.#index.listFolders(login));
+    const key = mailboxKey(login);
+    if (this.#logged.has(key) && this.#index.folders.opened(key)) return Promise.resolve();
+    return this.#write(() => this.#index.openFolders(key));
   }
 
   // ---- Reading (the index; bytes through the cache) ------------------------------------
@@ -343,6 +345,10 @@ export class PgStore implements MailStore {
 
   listFolders(login: string): FolderInfo[] {
     return this.#index.listFolders(login);
+  }
+
+  hasFolders(login: string): boolean {
+    return this.#index.hasFolders(login);
   }
 
   folder(login: string, name: string): FolderInfo | undefined {
@@ -482,7 +488,7 @@ export class PgStore implements MailStore {
   #foldersFirst(records: LogRecord[]): LogRecord[] {
     const ordered: LogRecord[] = [];
     for (const r of records) {
-      if (r.t === 'folders') this.#logged.add(r.login);
+      if (r.t === 'folders') noteLogged(this.#logged, r);
       const logins = r.t === 'msg' ? r.places.map((p) => p.login) : r.t === 'file' ? [r.place.login] : [];
       for (const login of logins) {
         if (this.#logged.has(login)) continue;
@@ -579,10 +585,12 @@ export class PgStore implements MailStore {
    * that login's folders first (replaying them replaced this node's), they are logged.
    */
   #folders(login: string): void {
+    // Announced as forgotten (store/folders.ts): their record came with the change that did it.
+    if (!this.#index.hasFolders(login)) return;
     this.#write(() => {
       // Marked logged by #foldersFirst, in the batch's order: a message filed there earlier
       // in the same batch must still find its folders record before it.
-      if (!this.#logged.has(login)) this.#records?.push(foldersRecord(this.#index, login));
+      if (!this.#logged.has(login) && this.#index.hasFolders(login)) this.#records?.push(foldersRecord(this.#index, login));
     }).catch((error: unknown) => this.#options.logger.warn('could not log a login\'s folders', { login, error: String(error) }));
   }
 
@@ -599,7 +607,7 @@ export class PgStore implements MailStore {
     this.#applied = (rows[rows.length - 1] as LogRow).pos;
     try {
       const records = rows.flatMap((r) => r.records);
-      for (const r of records) if (r.t === 'folders') this.#logged.add(r.login);
+      for (const r of records) if (r.t === 'folders') noteLogged(this.#logged, r);
       applyRecords(this.#index, records, (event, payload) => this.#events.emit(event, payload));
     } catch (error) {
       // A record the index could not take: read the whole log again before anything else.
@@ -647,7 +655,7 @@ export class PgStore implements MailStore {
       // Rows end where a transaction ended, as `known` does.
       const silent = rows.filter((r) => r.pos <= known);
       const records = silent.flatMap((r) => r.records);
-      for (const r of records) if (r.t === 'folders') logged.add(r.login);
+      for (const r of records) if (r.t === 'folders') noteLogged(logged, r);
       applyRecords(index, records, () => undefined);
       counted += records.length;
       applied = silent.at(-1)?.pos ?? applied;
@@ -667,4 +675,10 @@ export class PgStore implements MailStore {
   #fetchBody(id: string): Promise<Buffer | undefined> {
     return this.#reads.read(id, this.#index.get(id)?.size ?? 0);
   }
+}
+
+/** Keeps `logged` (the logins whose folders the log holds) as a folders record leaves it. */
+function noteLogged(logged: Set<string>, record: Extract<LogRecord, { t: 'folders' }>): void {
+  if (record.folders.length > 0) logged.add(record.login);
+  else logged.delete(record.login);
 }

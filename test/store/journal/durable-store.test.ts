@@ -1,9 +1,10 @@
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../server/lib/log.js';
 import { makeDurable } from '../../../server/store/journal/durable-store.js';
+import { encodeRecord, type JournalRecord } from '../../../server/store/journal/record-codec.js';
 import { MemoryStore } from '../../../server/store/memory-store.js';
 import { picture } from './store-picture.js';
 
@@ -61,6 +62,52 @@ describe('--data-dir journal', () => {
     expect(inbox.entries.at(-1)?.uid).toBe(before.folders['bob@blue.com']!.find((f) => f.name === 'INBOX')!.uidNext);
     await second.store.flushed();
     await second.durable.close();
+  });
+
+  it('keeps across a restart which logins a client opened, and forgets the others that mail left', async () => {
+    const first = await open();
+    await first.store.openFolders('carol@blue.com');
+    const sent = await Promise.all(['carol@blue.com', 'dan@blue.com', 'erin@blue.com'].map((to, n) => first.store.deliver({ raw: mail(n, to), envelope: { mailFrom: 'alice@red.com', rcptTo: [to] } })));
+    const carol = first.store.folder('carol@blue.com', 'INBOX')?.uidValidity;
+    const erin = first.store.folder('erin@blue.com', 'INBOX')?.uidValidity as number;
+    await first.store.remove([sent[1]!.id]);
+    expect(first.store.hasFolders('dan@blue.com')).toBe(false);
+    await first.store.flushed();
+    await first.durable.close();
+
+    const second = await open();
+    expect(second.store.hasFolders('dan@blue.com')).toBe(false);
+    expect(second.store.folder('erin@blue.com', 'INBOX')?.uidValidity).toBe(erin);
+    await second.store.remove([sent[0]!.id, sent[2]!.id]);
+    // Opened before the restart: kept, with its UIDVALIDITY; erin's were only made by mail.
+    expect(second.store.folder('carol@blue.com', 'INBOX')?.uidValidity).toBe(carol);
+    expect(second.store.hasFolders('erin@blue.com')).toBe(false);
+    const again = await second.store.deliver({ raw: mail(3, 'erin@blue.com'), envelope: { mailFrom: 'alice@red.com', rcptTo: ['erin@blue.com'] } });
+    expect(second.store.folder('erin@blue.com', 'INBOX')?.uidValidity).toBeGreaterThan(erin);
+    await second.store.flushed();
+    const before = await picture(second.store);
+    await second.durable.close();
+
+    const third = await open();
+    expect(await picture(third.store)).toEqual(before);
+    expect(third.store.folder('erin@blue.com', 'INBOX')?.entries.map((e) => e.message.id)).toEqual([again.id]);
+  });
+
+  it('forgets, at the first start, the empty folders of logins a journal of an earlier version kept for every address', async () => {
+    const standard = ['INBOX', 'Sent', 'Drafts', 'Trash', 'Archive', 'Junk'];
+    const folders = (base: number) => standard.map((name, i) => ({ name, specialUse: '', uidValidity: base + i, uidNext: 3, subscribed: true }));
+    const raw = mail(1, 'kept@blue.com');
+    const records: JournalRecord[] = [
+      { t: 'folders', login: 'gone@blue.com', folders: folders(100) },
+      { t: 'folders', login: 'kept@blue.com', folders: folders(200) },
+      { t: 'msg', id: 'Kept0123456789abcdefgh', seq: 1, envelope: { mailFrom: '', rcptTo: ['kept@blue.com'] }, receivedAt: 0, client: { address: '', helo: '', username: '', secure: false, via: 'smtp' }, flags: [], tags: [], modseq: 1, places: [{ login: 'kept@blue.com', folder: 'INBOX', uid: 2, counts: true }], raw },
+    ];
+    await writeFile(join(dir, 'journal.lbx'), Buffer.concat(records.map(encodeRecord)));
+    const { store, durable } = await open();
+    expect(store.hasFolders('gone@blue.com')).toBe(false);
+    expect(store.folder('kept@blue.com', 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[2, 'Kept0123456789abcdefgh']]);
+    expect(store.folder('kept@blue.com', 'INBOX')?.uidValidity).toBe(200);
+    await durable.close();
   });
 
   it('keeps a folder in UID order through restarts when newer mail was filed in it before older mail', async () => {

@@ -28,6 +28,7 @@ export async function picture(store: MemoryStore) {
       ]),
     ),
     subscriptions: Object.fromEntries(store.folders.logins().map((login) => [login, [...store.folders.subscriptions(login)].sort()])),
+    opened: store.folders.logins().filter((login) => store.folders.opened(login)),
     stats: store.stats(),
   };
 }

@@ -479,6 +479,35 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     expect((await postgres.sql('SELECT count(*)::int AS n FROM letterbox_log WHERE inbox = $1', [`cluster-${inboxes}`])).rows[0].n).toBe(logged.rows.length);
   });
 
+  it('forgets on every node a login no client opened once mail left it, keeps one opened on either node, and agrees on folders made again', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    await b.openFolders('carol@blue.example');
+    const to = (store: PgStore, n: number, login: string) => store.deliver({ raw: mail(n), envelope: { mailFrom: 'alice@red.example', rcptTo: [login] } });
+    const [forDan, forCarol] = [await to(a, 1, 'dan@blue.example'), await to(a, 2, 'carol@blue.example')];
+    await caughtUp(a, b);
+    const validity = (store: PgStore, login: string) => store.folder(login, 'INBOX')?.uidValidity;
+    const [dan, carol] = [validity(b, 'dan@blue.example') as number, validity(b, 'carol@blue.example')];
+    await a.remove([forDan.id, forCarol.id]);
+    await caughtUp(b, a);
+    for (const each of [a, b]) {
+      expect(each.hasFolders('dan@blue.example')).toBe(false);
+      expect(each.hasFolders('alice@red.example')).toBe(false);
+      expect(validity(each, 'carol@blue.example')).toBe(carol);
+    }
+    const again = await to(b, 3, 'dan@blue.example');
+    await caughtUp(a, b);
+    expect(validity(a, 'dan@blue.example')).toBeGreaterThan(dan);
+    expect(validity(a, 'dan@blue.example')).toBe(validity(b, 'dan@blue.example'));
+    expect(a.folder('dan@blue.example', 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[1, again.id]]);
+    const late = await node();
+    expect(validity(late, 'dan@blue.example')).toBe(validity(a, 'dan@blue.example'));
+    await late.remove([again.id]);
+    await caughtUp(a, b, late);
+    expect([a, b, late].map((each) => each.hasFolders('dan@blue.example'))).toEqual([false, false, false]);
+    expect(validity(late, 'carol@blue.example')).toBe(carol);
+  });
+
   it("shares a body summary that reads the message's own bytes (plain ASCII text) with the other node, its search text in the database", async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
