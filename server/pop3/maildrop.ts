@@ -60,7 +60,7 @@ export class Maildrop {
 
   /** The login's INBOX as it is now. */
   static async open(store: MailStore, login: string): Promise<Maildrop> {
-    const folder = store.folder(login, INBOX)?.entries ?? [];
+    const folder = inboxOf(store, login);
     const sizes = await measureWireSizes(store, folder.map((entry) => entry.message));
     const entries = folder.map((entry, index) => ({
       number: index + 1,
@@ -89,7 +89,7 @@ export class Maildrop {
   /** Messages neither marked deleted nor removed since the snapshot, in order. */
   *live(): Generator<MaildropEntry> {
     // One merge walk over the snapshot and the folder as it is now, both in UID order.
-    const current = this.store.folder(this.login, INBOX)?.entries ?? [];
+    const current = inboxOf(this.store, this.login);
     let at = 0;
     for (const entry of this.#entries) {
       while (at < current.length && (current[at] as FolderEntry).uid < entry.uid) at++;
@@ -132,4 +132,9 @@ export class Maildrop {
   #present(entry: MaildropEntry): boolean {
     return this.store.folderEntry(this.login, INBOX, entry.uid)?.message === entry.message;
   }
+}
+
+/** A login's INBOX as it is now; empty for an address no mail reached, whose folders reading must not make (store/folders.ts). */
+function inboxOf(store: MailStore, login: string): readonly FolderEntry[] {
+  return (store.hasFolders(login) && store.folder(login, INBOX)?.entries) || [];
 }

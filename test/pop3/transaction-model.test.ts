@@ -79,6 +79,8 @@ describe('TRANSACTION state against a model', () => {
         expect(await pop.command('QUIT')).toBe(`+OK Letterbox POP3 server signing off (${deleted.size} message${deleted.size === 1 ? '' : 's'} deleted)`);
         await pop.closed;
         for (const [i, message] of messages.entries()) expect(box.store.get(message.id) === undefined).toBe(deleted.has(i + 1));
+        // A POP3 login opens no folders: the address keeps them only while mail is in them (store/folders.ts).
+        expect(box.store.hasFolders(login)).toBe(deleted.size < count);
       }),
       { numRuns: 40 },
     );
