@@ -11,6 +11,13 @@
  *                                               summed by constructor, bytes per message)
  *   BENCH_HEAP=keep npm run bench memory       (the same, and keeps the snapshot file for DevTools)
  *
+ * Then the churn run: a server that keeps the newest CHURN_KEPT messages is sent
+ * CHURN_MESSAGES, each from and to addresses of its own (as tests that make an address
+ * per run do); its RSS growth per message delivered past the warm-up must stay near
+ * nothing, since a store keeps only what its kept messages name.
+ *
+ *   BENCH_CHURN=0 npm run bench memory         (without the churn run)
+ *
  * Each count runs in a fresh server process (the load generator is this one). The
  * baseline is taken after a warm-up of WARM_UP messages, so code, pools and connection
  * state the first messages create are not charged to the rest. Every run has a time
@@ -34,6 +41,10 @@ const MESSAGE_BYTES = 2048;
 /** The target of issue 14: RSS growth per message at most this many times its raw size. */
 const TARGET_RATIO = 1.3;
 const TIME_LIMIT_MS = 10 * 60_000;
+const CHURN = process.env.BENCH_CHURN !== '0';
+const CHURN_KEPT = 1_000;
+const CHURN_WARM_UP = 5_000;
+const CHURN_MESSAGES = 50_000;
 const here = fileURLToPath(import.meta.url);
 
 // ---- Messages ---------------------------------------------------------------------------
@@ -61,8 +72,12 @@ interface Outgoing {
   data: Buffer;
 }
 
-/** Message `i`: exactly MESSAGE_BYTES, CRLF lines of at most 78 characters, sentences of varied words. */
-function message(i: number): Outgoing {
+/**
+ * Message `i`: exactly MESSAGE_BYTES, CRLF lines of at most 78 characters, sentences of
+ * varied words; `unique`: its envelope's sender and recipient are addresses no other
+ * message has.
+ */
+function message(i: number, unique = false): Outgoing {
   const from = pick(SENDERS);
   const to = pick(RECIPIENTS);
   const when = new Date(Date.UTC(2026, 0, 1) + i * 61_000);
@@ -96,6 +111,7 @@ function message(i: number): Outgoing {
   const body = [...lines, last].join('\r\n');
   const data = Buffer.from(`${head}${body}\r\n`, 'latin1');
   if (data.length !== MESSAGE_BYTES) throw new Error(`message ${i} is ${data.length} bytes`);
+  if (unique) return { from: `sender${i}@${from.address.split('@')[1]}`, to: `user-${i}-${to.address}`, data };
   return { from: from.address, to: to.address, data };
 }
 
@@ -119,11 +135,12 @@ interface Report {
   snapshot?: string;
 }
 
-async function serve(): Promise<void> {
+/** `kept`: the most messages the store keeps (0: all). */
+async function serve(kept: number): Promise<void> {
   const { defaultConfig } = await import('../server/config.js');
   const { createSandbox } = await import('../server/sandbox.js');
   const { silentLogger } = await import('../server/lib/log.js');
-  const config: Record<string, unknown> = { ...defaultConfig(), maxMessages: 0, maxBytes: 0 };
+  const config: Record<string, unknown> = { ...defaultConfig(), maxMessages: kept, maxBytes: 0 };
   // Every listener a default start has (SMTP, HTTP, POP3, IMAP), on ephemeral loopback ports.
   for (const [key, value] of Object.entries(config)) {
     if (value && typeof value === 'object' && 'port' in value && 'host' in value) config[key] = { host: '127.0.0.1', port: 0 };
@@ -191,8 +208,8 @@ class Server {
     child.on('message', (report) => this.#replies.shift()?.(report as Report));
   }
 
-  static async start(): Promise<{ server: Server; port: number }> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', here, '--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(kept = 0): Promise<{ server: Server; port: number }> {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', here, '--serve', String(kept)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const server = new Server(child);
     const first = await server.#next();
     return { server, port: first.port ?? 0 };
@@ -255,10 +272,10 @@ async function sender(port: number, next: () => Outgoing | undefined): Promise<v
   socket.destroy();
 }
 
-async function send(port: number, from: number, count: number): Promise<void> {
+async function send(port: number, from: number, count: number, unique = false): Promise<void> {
   let i = from;
   const end = from + count;
-  const next = () => (i < end ? message(i++) : undefined);
+  const next = () => (i < end ? message(i++, unique) : undefined);
   await Promise.all(Array.from({ length: CONNECTIONS }, () => sender(port, next)));
 }
 
@@ -301,15 +318,25 @@ interface Result {
   external: number;
 }
 
-async function run(count: number): Promise<Result> {
-  const { server, port } = await Server.start();
+/** Runs `work` against a fresh server keeping `kept` messages (0: all), within the time limit. */
+async function withServer<T>(kept: number, what: string, work: (server: Server, port: number) => Promise<T>): Promise<T> {
+  const { server, port } = await Server.start(kept);
   const limit = setTimeout(() => {
-    console.error(`memory bench: ${count} messages did not finish in ${TIME_LIMIT_MS / 1000} s`);
+    console.error(`memory bench: ${what} did not finish in ${TIME_LIMIT_MS / 1000} s`);
     server.child.kill();
     process.exit(1);
   }, TIME_LIMIT_MS);
   try {
     seed = 7;
+    return await work(server, port);
+  } finally {
+    clearTimeout(limit);
+    await server.stop();
+  }
+}
+
+function run(count: number): Promise<Result> {
+  return withServer(0, `${count} messages`, async (server, port) => {
     await send(port, 0, WARM_UP);
     const before = await server.ask('measure');
     const started = performance.now();
@@ -332,10 +359,20 @@ async function run(count: number): Promise<Result> {
       await printHeap(server, count);
     }
     return result;
-  } finally {
-    clearTimeout(limit);
-    await server.stop();
-  }
+  });
+}
+
+/** The churn run (see the top of this file): RSS and heap growth per message delivered past the warm-up. */
+function churn(): Promise<{ rss: number; heap: number }> {
+  return withServer(CHURN_KEPT, 'the churn run', async (server, port) => {
+    await send(port, 0, CHURN_WARM_UP, true);
+    const before = await server.ask('measure');
+    await send(port, CHURN_WARM_UP, CHURN_MESSAGES, true);
+    const after = await server.ask('measure');
+    if (after.stored !== CHURN_KEPT) throw new Error(`kept ${after.stored} of ${CHURN_KEPT}`);
+    const per = (key: 'rss' | 'heapUsed') => ((after[key] ?? 0) - (before[key] ?? 0)) / CHURN_MESSAGES;
+    return { rss: per('rss'), heap: per('heapUsed') };
+  });
 }
 
 async function printHeap(server: Server, count: number): Promise<void> {
@@ -367,7 +404,13 @@ async function main(): Promise<void> {
   for (const count of COUNTS) results.push(await run(count));
   const worst = Math.max(...results.map((r) => r.rss / MESSAGE_BYTES));
   console.log(`\nworst RSS ratio ${worst.toFixed(2)}× raw (target ≤ ${TARGET_RATIO}×): ${worst <= TARGET_RATIO ? 'met' : 'MISSED'}`);
+  if (!CHURN) return;
+  const grown = await churn();
+  console.log(
+    `\nchurn: ${CHURN_MESSAGES} messages past ${CHURN_WARM_UP}, each from and to addresses of its own, ${CHURN_KEPT} kept: ` +
+      `RSS growth ${grown.rss.toFixed(0)} B, heap growth ${grown.heap.toFixed(0)} B per message delivered (a message kept costs about ${MESSAGE_BYTES} B raw)`,
+  );
 }
 
-if (process.argv[2] === '--serve') await serve();
+if (process.argv[2] === '--serve') await serve(Number(process.argv[3]));
 else await main();
