@@ -1,19 +1,25 @@
 /**
- * Exclusive locks every node sharing a PostgreSQL database honours: session-level
- * advisory locks (PostgreSQL docs, "Advisory Locks") held on one connection of this
- * node while any is held. The server lets them go when that connection ends, so a node
- * that dies or loses the database frees its locks with it.
+ * Locks every node sharing a PostgreSQL database honours: session-level advisory locks
+ * (PostgreSQL docs, "Advisory Locks"), exclusive or shared, held on one connection of
+ * this node while any is held. The server lets them go when that connection ends, so a
+ * node that dies or loses the database frees its locks with it.
  */
 import pg from 'pg';
 import type { Logger } from '../lib/log.js';
-import type { ExclusiveLocks } from './exclusive-locks.js';
+import { once, type ExclusiveLocks } from './exclusive-locks.js';
 
 /**
- * The first key of the two-key form: Letterbox's exclusive locks. The two-key form
+ * The first key of the two-key form: Letterbox's locks. The two-key form
  * does not meet the one-bigint locks the store takes per inbox, and the name's hash
  * (`hashtext`) is the second key; two names with one hash only make a login wait.
  */
 const NAMESPACE = 0x4c42_0001;
+/**
+ * How long a share waits before asking again while another node holds the name
+ * exclusively (for the length of one write). It asks rather than waits in the database:
+ * a waiting query would hold up every lock query of this node queued behind it.
+ */
+const SHARE_RETRY_MS = 10;
 
 export class PgAdvisoryLocks implements ExclusiveLocks {
   readonly #url: string;
@@ -23,6 +29,12 @@ export class PgAdvisoryLocks implements ExclusiveLocks {
    * exclude each other: a session-level lock is re-entrant for its connection.
    */
   readonly #held = new Map<string, boolean>();
+  /** Holders of each name this node holds shared (one lock in the database for them all). */
+  readonly #shared = new Map<string, number>();
+  /** The taking of a shared name under way, which a second local holder waits for. */
+  readonly #sharing = new Map<string, Promise<void>>();
+  /** Shares waiting for this node's own exclusive holder of a name to let go. */
+  readonly #waiting = new Map<string, Array<() => void>>();
   #client: Promise<pg.Client> | undefined;
   /** The connected client #client resolved to, to tell its own loss from an older one's. */
   #current: pg.Client | undefined;
@@ -34,7 +46,7 @@ export class PgAdvisoryLocks implements ExclusiveLocks {
   }
 
   async tryAcquire(key: string): Promise<(() => void) | undefined> {
-    if (this.#closed || this.#held.has(key)) return undefined;
+    if (this.#closed || this.#held.has(key) || this.#shared.has(key)) return undefined;
     this.#held.set(key, false);
     let taken = false;
     try {
@@ -46,28 +58,65 @@ export class PgAdvisoryLocks implements ExclusiveLocks {
       else this.#held.delete(key);
     }
     if (!taken) return undefined;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
+    return once(() => {
       this.#held.delete(key);
-      void this.#unlock(key);
-    };
+      void this.#unlock(key, 'pg_advisory_unlock');
+      const waiting = this.#waiting.get(key) ?? [];
+      this.#waiting.delete(key);
+      for (const wake of waiting) wake();
+    });
+  }
+
+  async share(key: string): Promise<() => void> {
+    // The database lets one connection take a name both ways: this node's own exclusive holder goes first.
+    while (this.#held.has(key)) await new Promise<void>((resolve) => this.#waiting.set(key, [...(this.#waiting.get(key) ?? []), resolve]));
+    if (this.#closed) throw new Error('the locks are closed');
+    const holders = this.#shared.get(key) ?? 0;
+    this.#shared.set(key, holders + 1);
+    const release = once(() => {
+      const left = (this.#shared.get(key) ?? 1) - 1;
+      if (left > 0) return void this.#shared.set(key, left);
+      this.#shared.delete(key);
+      void this.#unlock(key, 'pg_advisory_unlock_shared');
+    });
+    try {
+      if (holders > 0) await this.#sharing.get(key);
+      else {
+        const taking = this.#takeShared(key);
+        this.#sharing.set(key, taking);
+        await taking.finally(() => this.#sharing.delete(key));
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  async #takeShared(key: string): Promise<void> {
+    for (;;) {
+      const client = await this.#connection();
+      const result = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      if (result.rows[0]?.ok === true) return;
+      await new Promise((resolve) => setTimeout(resolve, SHARE_RETRY_MS));
+      if (this.#closed) throw new Error('the locks are closed');
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#held.clear();
+    this.#shared.clear();
     const client = this.#client;
     this.#client = undefined;
     // Ending the session lets every lock of this node go at once.
     await client?.then((c) => c.end()).catch(() => undefined);
   }
 
-  async #unlock(key: string): Promise<void> {
+  async #unlock(key: string, how: 'pg_advisory_unlock' | 'pg_advisory_unlock_shared'): Promise<void> {
     const client = await this.#client?.catch(() => undefined);
     if (!client) return;
-    await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [NAMESPACE, key]).catch((error: unknown) => this.#logger.warn('releasing a lock failed', { error }));
+    await client.query(`SELECT ${how}($1, hashtext($2))`, [NAMESPACE, key]).catch((error: unknown) => this.#logger.warn('releasing a lock failed', { error }));
   }
 
   /** The locks' connection, made anew after it was lost (the locks it held went with it). */
@@ -85,7 +134,7 @@ export class PgAdvisoryLocks implements ExclusiveLocks {
     const lost = (error?: Error) => {
       if (gone) return;
       gone = true;
-      if (!this.#closed) this.#logger.warn('the connection holding exclusive locks was lost; they are taken again on the next one', { error: error?.message });
+      if (!this.#closed) this.#logger.warn('the connection holding locks was lost; they are taken again on the next one', { error: error?.message });
       if (this.#current === client) this.#client = undefined;
     };
     client.on('error', lost);
@@ -97,6 +146,12 @@ export class PgAdvisoryLocks implements ExclusiveLocks {
       if (!owned) continue;
       const again = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       if (again.rows[0]?.ok !== true) this.#logger.warn('an exclusive lock was taken by another node while the database was away', { key });
+    }
+    for (const key of this.#shared.keys()) {
+      // One being taken is taken on this connection by its taker.
+      if (this.#sharing.has(key)) continue;
+      const again = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      if (again.rows[0]?.ok !== true) this.#logger.warn('a shared lock was taken exclusively by another node while the database was away', { key });
     }
     return client;
   }

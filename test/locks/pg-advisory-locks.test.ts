@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/lib/log.js';
-import { InProcessLocks } from '../../server/locks/exclusive-locks.js';
+import { InProcessLocks, type ExclusiveLocks } from '../../server/locks/exclusive-locks.js';
 import { PgAdvisoryLocks } from '../../server/locks/pg-advisory-locks.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
@@ -22,12 +22,71 @@ describe('InProcessLocks', () => {
   });
 });
 
+/** Shared holds as every implementation keeps them, for two holders that may be two nodes. */
+async function sharedHolds(one: ExclusiveLocks, two: ExclusiveLocks): Promise<void> {
+  const first = await one.share('folders /ivy@blue.example');
+  const second = await two.share('folders /ivy@blue.example');
+  const third = await one.share('folders /ivy@blue.example');
+  // Held shared: nobody takes it exclusively, whichever side asks.
+  expect(await one.tryAcquire('folders /ivy@blue.example')).toBeUndefined();
+  expect(await two.tryAcquire('folders /ivy@blue.example')).toBeUndefined();
+  first();
+  first();
+  second();
+  expect(await two.tryAcquire('folders /ivy@blue.example')).toBeUndefined();
+  third();
+  // Let go by all: taken exclusively, and a share waits until that lets go.
+  let exclusive = await two.tryAcquire('folders /ivy@blue.example');
+  for (let tries = 0; !exclusive && tries < 1000; tries++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    exclusive = await two.tryAcquire('folders /ivy@blue.example');
+  }
+  expect(exclusive).toBeTypeOf('function');
+  let shared = false;
+  const waiting = one.share('folders /ivy@blue.example').then((release) => {
+    shared = true;
+    return release;
+  });
+  const local = two.share('folders /ivy@blue.example').then((release) => {
+    shared = true;
+    return release;
+  });
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  expect(shared).toBe(false);
+  exclusive?.();
+  const [a, b] = await Promise.all([waiting, local]);
+  a();
+  b();
+}
+
+describe('InProcessLocks, shared', () => {
+  it('lets any number share a name, which no one takes exclusively meanwhile; a share waits for an exclusive holder', async () => {
+    const locks = new InProcessLocks();
+    await sharedHolds(locks, locks);
+  });
+});
+
 describe.runIf(hasPostgres())('PgAdvisoryLocks', () => {
   const cluster = usePostgres();
 
   /** The backends holding a Letterbox lock (the two-key form, in its namespace). */
   const holders = async () =>
     (await cluster().sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793 AND granted")).rows as Array<{ pid: number }>;
+
+  it('shares a name across nodes and within one, which no node takes exclusively meanwhile; a share waits for an exclusive holder', async () => {
+    const postgres = cluster();
+    const nodeA = new PgAdvisoryLocks(postgres.url, silentLogger);
+    const nodeB = new PgAdvisoryLocks(postgres.url, silentLogger);
+    try {
+      await sharedHolds(nodeA, nodeB);
+      await sharedHolds(nodeB, nodeA);
+      await sharedHolds(nodeA, nodeA);
+      while ((await holders()).length > 0) await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+    }
+  });
 
   it('holds across nodes, within a node, and lets go on release, on close and when its connection is lost', async () => {
     const postgres = cluster();
