@@ -1,6 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
+import { InProcessLocks } from '../locks/exclusive-locks.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { resolveListenHost, type HostPort } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';
@@ -29,7 +30,7 @@ export function createImapFront(context: FrontContext, config: ImapConfig): Fron
   const directory = context.inboxes;
   // Without inboxes the one store's expunges are known from the start, as they always were.
   if (!directory) spaces.of(context.store);
-  const shared: ImapContext = { logger, tls, config, signIn: mailboxSignIn(context), spaces, commands: COMMANDS };
+  const shared: ImapContext = { logger, tls, config, signIn: mailboxSignIn(context), spaces, commands: COMMANDS, locks: context.locks ?? new InProcessLocks() };
   const limits = { maxLine: config.imapMaxLine, maxLiteral: config.imapMaxLiteral };
   /** Each open session, and when it has ended. */
   const sessions = new Map<Session, Promise<void>>();

@@ -20,6 +20,9 @@ import { ParseError, Reader } from './parser.js';
 import { SearchContexts } from './search-context.js';
 import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
+import { mailboxKey } from '../store/login.js';
+import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -31,6 +34,8 @@ export interface ImapContext {
   /** Expunge history and \Recent claims, per store. */
   spaces: MailboxSpaces;
   commands: ReadonlyMap<string, CommandEntry>;
+  /** Which logins sessions hold, on this node or another (see Session.holdLogin). */
+  locks: ExclusiveLocks;
 }
 
 /** Bytes a client may leave unread before NOTIFY stops pushing to it. */
@@ -52,6 +57,8 @@ export class Session {
   user = '';
   #access: MailboxAccess | undefined;
   #space: MailboxSpace | undefined;
+  /** Lets go of the login this session holds (holdLogin). */
+  #letGo: (() => void) | undefined;
   view: MailboxView | null = null;
   /** ENABLEd extensions (RFC 5161), upper case. */
   readonly enabled = new Set<string>();
@@ -104,11 +111,33 @@ export class Session {
     return this.rev2 || this.enabled.has('UTF8=ACCEPT');
   }
 
-  /** Enters the authenticated state, reading the store the login was given. */
-  signedIn(account: string, access: MailboxAccess): void {
+  /**
+   * Holds the login a session is about to enter, shared with every other session of it
+   * on any node, and opens its folders: while held, no node forgets them (store/folders.ts).
+   * Resolves with the hold's release.
+   */
+  async holdLogin(access: MailboxAccess): Promise<() => void> {
+    let letGo: () => void;
+    try {
+      letGo = await this.ctx.locks.share(heldName(access));
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+    try {
+      await access.store.openFolders(access.login);
+    } catch (error) {
+      letGo();
+      throw error;
+    }
+    return letGo;
+  }
+
+  /** Enters the authenticated state, reading the store the login was given and holding it (holdLogin). */
+  signedIn(account: string, access: MailboxAccess, letGo: () => void): void {
     this.account = account;
     this.user = access.login;
     this.#access = access;
+    this.#letGo = letGo;
     this.#space = this.ctx.spaces.of(access.store);
     this.state = 'authenticated';
   }
@@ -153,6 +182,25 @@ export class Session {
     this.untagged(`BYE ${text}`);
     this.state = 'logout';
     this.conn.close();
+  }
+
+  /** Lets the login go; the last session of it on any node closes it (MailStore.closeFolders). */
+  async #leave(): Promise<void> {
+    const [access, letGo] = [this.#access, this.#letGo];
+    this.#letGo = undefined;
+    if (!access || !letGo) return;
+    letGo();
+    try {
+      const alone = await this.ctx.locks.tryAcquire(heldName(access));
+      if (!alone) return;
+      try {
+        await access.store.closeFolders(access.login);
+      } finally {
+        alone();
+      }
+    } catch (error) {
+      this.log.warn('could not close the folders of a login', { error: String(error) });
+    }
   }
 
   get loginDisabled(): boolean {
@@ -219,6 +267,7 @@ export class Session {
       this.notifier = null;
       this.view?.close();
       this.view = null;
+      void this.#leave();
       if (this.state === 'logout') this.conn.close();
       this.summary.set({ tls: this.conn.secure, ...(this.account ? { user: this.account } : {}) });
       this.summary.end(this.state === 'logout' ? 'logout' : 'dropped');
@@ -485,4 +534,9 @@ export class Session {
 
 function tagOf(head: Buffer): string {
   return TAG_IN_HEAD.exec(head.toString('latin1'))?.[1] ?? '*';
+}
+
+/** The name a login is held by (Session.holdLogin): its inbox's and its own. */
+function heldName(access: MailboxAccess): string {
+  return `folders ${access.inbox?.name ?? ''}/${mailboxKey(access.login)}`;
 }

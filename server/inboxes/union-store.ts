@@ -367,6 +367,7 @@ class InboxUnion implements UnionStore {
   // ---- Folders: none. IMAP and POP3 sign in to one inbox (USER/INBOX) -------------------
 
   async openFolders(): Promise<void> {}
+  async closeFolders(): Promise<void> {}
   listFolders(): FolderInfo[] {
     return [];
   }

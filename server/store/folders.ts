@@ -14,11 +14,13 @@ import type { FolderEntry, StoreEvents, StoredMessage } from './types.js';
  * recipient deletes over POP3 leaves the web inbox too.
  *
  * Delivery makes folders for every recipient and sender it names, and many senders of
- * test mail give each message addresses of its own. So a login no client has opened
- * (an IMAP LOGIN does, through MailStore.openFolders) is forgotten as soon as its
- * folders hold nothing, and made anew if mail reaches it again, with UIDVALIDITYs above
- * the old ones (RFC 3501 §2.3.1.1). The rule reads only what every replay of the same
- * changes has too, so a journal and every node of a cluster forget the same logins.
+ * test mail give each message addresses of its own. So a login that is not opened is
+ * forgotten as soon as its folders hold nothing, and made anew if mail reaches it
+ * again, with UIDVALIDITYs above the old ones (RFC 3501 §2.3.1.1). An IMAP session
+ * opens its login (MailStore.openFolders) and the last one to end closes it, unless
+ * the client made folders or subscriptions of its own there. The rule reads only what
+ * every replay of the same changes has too, so a journal and every node of a cluster
+ * forget the same logins.
  */
 
 export const SEPARATOR = '/';
@@ -395,6 +397,22 @@ export class Folders {
     if (existed) this.events.emit('folders', { login: key });
   }
 
+  /**
+   * The last client session of a login ended, and no node holds it now (the IMAP front
+   * asks the locks): unless a client made folders or subscriptions of its own there,
+   * the login is no longer opened, and is forgotten if its folders are empty.
+   */
+  close(login: string): void {
+    const key = mailboxKey(login);
+    const folders = this.#byLogin.get(key);
+    if (!folders || !this.#opened.has(key) || !this.#asMade(key, folders)) return;
+    this.#opened.delete(key);
+    const before = this.#byLogin.size;
+    this.#forgetIfUnused(key);
+    // Forgotten: announced so already; else the mark's change is.
+    if (this.#byLogin.size === before) this.events.emit('folders', { login: key });
+  }
+
   /** Whether a login has folders now (a read that makes none, unlike list()). */
   has(login: string): boolean {
     return this.#byLogin.has(mailboxKey(login));
@@ -558,7 +576,8 @@ export class Folders {
   /**
    * Forgets a login no client has opened once its folders hold nothing (see the top of
    * this file). A client can only make folders or subscriptions of its own after
-   * opening the login, so an unopened one has the standard folders and their defaults.
+   * opening the login, and one that did keeps it opened (close()), so an unopened
+   * login has the standard folders and their defaults.
    */
   #forgetIfUnused(key: string): void {
     if (key === CATCH_ALL || this.#opened.has(key)) return;
@@ -566,6 +585,16 @@ export class Folders {
     if (!folders || [...folders.values()].some((folder) => folder.entries.length > 0)) return;
     this.#drop(key);
     if (!this.#restoring) this.events.emit('folders', { login: key });
+  }
+
+  /** Whether a login's folders and subscriptions are the standard ones, as made. */
+  #asMade(key: string, folders: Map<string, Folder>): boolean {
+    const subscribed = this.#subscriptions.get(key);
+    return (
+      folders.size === SPECIAL_FOLDERS.length &&
+      SPECIAL_FOLDERS.every((special) => folders.get(special.name)?.specialUse === special.use && subscribed?.has(special.name)) &&
+      subscribed?.size === SPECIAL_FOLDERS.length
+    );
   }
 
   #drop(key: string): void {

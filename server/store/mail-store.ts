@@ -130,6 +130,12 @@ export interface MailStore {
    * are empty (store/folders.ts), so senders of unique addresses do not grow the store.
    */
   openFolders(login: string): Promise<void>;
+  /**
+   * The last client session of a login ended and no node holds it (the caller made
+   * sure): it is no longer opened, unless the client made folders or subscriptions of
+   * its own there, and is forgotten if its folders are empty. A write.
+   */
+  closeFolders(login: string): Promise<void>;
   /** The folders of a login, special-use ones first. Every login has INBOX and the RFC 6154 ones. */
   listFolders(login: string): FolderInfo[];
   /** Whether a login has folders now; unlike listFolders, makes none. */

@@ -337,6 +337,10 @@ export class MemoryStore implements MailStore {
     this.folders.open(login);
   }
 
+  async closeFolders(login: string): Promise<void> {
+    this.folders.close(login);
+  }
+
   listFolders(login: string): FolderInfo[] {
     return this.folders.list(login);
   }

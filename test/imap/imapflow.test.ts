@@ -160,6 +160,28 @@ describe('imapflow against the IMAP front', () => {
     }
   });
 
+  it('forgets an address once its last session has logged out and nothing is left in it, not while another session holds it', async () => {
+    const user = 'oscar@blue.com';
+    const [one, two] = [client(user), client(user)];
+    await one.connect();
+    await two.connect();
+    const validity = (await one.mailboxOpen('INBOX')).uidValidity;
+    await one.logout();
+    expect((await two.mailboxOpen('INBOX')).uidValidity).toBe(validity);
+    await send(user, 'Stays', 'while held');
+    await two.logout();
+    // Closed with mail in it: kept until the mail leaves.
+    expect(box.store.hasFolders(user)).toBe(true);
+    const message = box.store.folder(user, 'INBOX')?.entries[0]?.message;
+    await box.store.remove([message?.id ?? '']);
+    expect(box.store.hasFolders(user)).toBe(false);
+    // Logged in and out with nothing there: forgotten at once.
+    const three = client('peggy@blue.com');
+    await three.connect();
+    await three.logout();
+    expect(box.store.hasFolders('peggy@blue.com')).toBe(false);
+  });
+
   it('with qresync: true, reconnects and resyncs: deletions arrive as VANISHED (EARLIER), changed flags as FETCH', async () => {
     const user = 'resync@blue.com';
     for (const n of [1, 2, 3, 4]) await send(user, `Note ${n}`, `note ${n}`);

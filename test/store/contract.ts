@@ -455,6 +455,32 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(inbox?.entries.map((e) => e.uid)).toEqual([2]);
       });
 
+      it('closes a login the last client left: forgotten now if empty or once its mail has left, kept if a client made folders or subscriptions there', async () => {
+        const store = await open();
+        await store.openFolders('kim@blue.example');
+        await store.closeFolders('kim@blue.example');
+        expect(store.hasFolders('kim@blue.example')).toBe(false);
+        await store.openFolders('lee@blue.example');
+        const held = await deliver(store, 1, ['lee@blue.example']);
+        await store.closeFolders('lee@blue.example');
+        expect(store.hasFolders('lee@blue.example')).toBe(true);
+        await store.remove([held.id]);
+        expect(store.hasFolders('lee@blue.example')).toBe(false);
+        await store.openFolders('max@blue.example');
+        expect(await store.createFolder('max@blue.example', 'Projects')).toMatchObject({ name: 'Projects' });
+        await store.closeFolders('max@blue.example');
+        await store.openFolders('ned@blue.example');
+        expect(await store.subscribeFolder('ned@blue.example', 'Junk', false)).toBe(true);
+        await store.closeFolders('ned@blue.example');
+        const both = await deliver(store, 2, ['max@blue.example', 'ned@blue.example']);
+        await store.remove([both.id]);
+        expect([store.hasFolders('max@blue.example'), store.hasFolders('ned@blue.example')]).toEqual([true, true]);
+        // Closing what is not opened, or the catch-all, changes nothing.
+        await store.closeFolders('nobody@blue.example');
+        await store.closeFolders('anyone');
+        expect([store.hasFolders('nobody@blue.example'), store.hasFolders('anyone')]).toEqual([false, true]);
+      });
+
       it('keeps a login once a client opens it, even if mail made its folders first', async () => {
         const store = await open();
         const first = await deliver(store, 1, ['frank@blue.example']);

@@ -234,6 +234,26 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     }
   });
 
+  it('closes a login when its last session on any node logs out: one on node A does not while node B holds it', async () => {
+    const pia = 'pia@blue.example';
+    const [onA, onB] = [await loggedIn(a.addresses.imap?.port ?? 0, pia, 'any'), await loggedIn(b.addresses.imap?.port ?? 0, pia, 'any')];
+    try {
+      await onA.command('L', 'LOGOUT');
+      await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: pia, subject: 'while B holds', text: 'x' });
+      const sent = await a.client.waitForMessage({ query: 'subject:"while B holds"' });
+      await b.client.waitForMessage({ query: 'subject:"while B holds"' });
+      const deleted = await fetch(`http://127.0.0.1:${a.addresses.http?.port}/api/v1/messages`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ IDs: [sent.ID] }) });
+      expect(deleted.status).toBe(200);
+      await until(b.store, () => b.store.get(sent.ID) === undefined);
+      expect([a.store.hasFolders(pia), b.store.hasFolders(pia)]).toEqual([true, true]);
+      await onB.command('L', 'LOGOUT');
+      await Promise.all([a, b].map((node) => until(node.store, () => !node.store.hasFolders(pia))));
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  });
+
   it('an IMAP session on a node that rebuilt its index is told of every expunge, from before the rebuild and after, at the cluster\'s HIGHESTMODSEQ', async () => {
     const user = 'gus@blue.example';
     for (const n of [1, 2, 3]) await sendSmtp(a.smtp?.port, undefined, { from: 'alice@red.example', to: user, subject: `rebuilt ${n}`, text: 'x' });

@@ -20,8 +20,8 @@ async function enter(session: Session, user: string, result: SignInResult): Prom
   }
   // Before the client can see a folder: a store several nodes share makes a login's first
   // folders once for all of them, so a client sees one UIDVALIDITY whichever node it reads.
-  await result.access.store.openFolders(result.access.login);
-  session.signedIn(user, result.access);
+  const letGo = await session.holdLogin(result.access);
+  session.signedIn(user, result.access, letGo);
   session.log.debug('imap login', { user, ...(result.access.inbox ? { inbox: result.access.inbox.name } : {}), mailbox: mailboxKey(result.access.login) });
   // RFC 3501 §6.2.3 / RFC 9051: capabilities change after login; send them with the OK.
   return ok('Logged in', `CAPABILITY ${session.capabilities().join(' ')}`);

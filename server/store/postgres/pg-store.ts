@@ -18,7 +18,7 @@ import type {
   StoreLimits,
   StoreStats,
 } from '../types.js';
-import { mailboxKey } from '../login.js';
+import { CATCH_ALL, mailboxKey } from '../login.js';
 import { StoreUnavailableError } from '../unavailable.js';
 import type { BodyCache, BodyShelf } from './body-cache.js';
 import { BodyReads } from './body-reads.js';
@@ -301,6 +301,12 @@ export class PgStore implements MailStore {
     const key = mailboxKey(login);
     if (this.#logged.has(key) && this.#index.folders.opened(key)) return Promise.resolve();
     return this.#write(() => this.#index.openFolders(key));
+  }
+
+  closeFolders(login: string): Promise<void> {
+    const key = mailboxKey(login);
+    if (!this.#index.folders.opened(key) || key === CATCH_ALL) return Promise.resolve();
+    return this.#write(() => this.#index.closeFolders(key));
   }
 
   // ---- Reading (the index; bytes through the cache) ------------------------------------
