@@ -168,7 +168,7 @@ export class Folders {
    * DELETE (§6.3.9: the server must not drop it on its own) and may name no folder.
    */
   readonly #subscriptions = new Map<string, Set<string>>();
-  /** Logins a client has opened: kept while they exist, even with nothing in them. */
+  /** Logins a client session holds, or where a client made folders or subscriptions: kept even when empty. */
   readonly #opened = new Set<string>();
   #nextValidity: number;
   #restoring = false;
@@ -574,15 +574,14 @@ export class Folders {
   }
 
   /**
-   * Forgets a login no client has opened once its folders hold nothing (see the top of
-   * this file). A client can only make folders or subscriptions of its own after
-   * opening the login, and one that did keeps it opened (close()), so an unopened
-   * login has the standard folders and their defaults.
+   * Forgets a login that is not opened once its folders hold nothing (see the top of
+   * this file). Folders or subscriptions a client made keep it too, whatever the mark
+   * says (journals of earlier versions have none).
    */
   #forgetIfUnused(key: string): void {
     if (key === CATCH_ALL || this.#opened.has(key)) return;
     const folders = this.#byLogin.get(key);
-    if (!folders || [...folders.values()].some((folder) => folder.entries.length > 0)) return;
+    if (!folders || !this.#asMade(key, folders) || [...folders.values()].some((folder) => folder.entries.length > 0)) return;
     this.#drop(key);
     if (!this.#restoring) this.events.emit('folders', { login: key });
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../server/lib/log.js';
+import { SPECIAL_FOLDERS } from '../../../server/store/folders.js';
 import { makeDurable } from '../../../server/store/journal/durable-store.js';
 import { encodeRecord, type JournalRecord } from '../../../server/store/journal/record-codec.js';
 import { MemoryStore } from '../../../server/store/memory-store.js';
@@ -94,17 +95,19 @@ describe('--data-dir journal', () => {
   });
 
   it('forgets, at the first start, the empty folders of logins a journal of an earlier version kept for every address', async () => {
-    const standard = ['INBOX', 'Sent', 'Drafts', 'Trash', 'Archive', 'Junk'];
-    const folders = (base: number) => standard.map((name, i) => ({ name, specialUse: '', uidValidity: base + i, uidNext: 3, subscribed: true }));
+    const folders = (base: number) => SPECIAL_FOLDERS.map(({ name, use }, i) => ({ name, specialUse: use, uidValidity: base + i, uidNext: 3, subscribed: true }));
     const raw = mail(1, 'kept@blue.com');
     const records: JournalRecord[] = [
       { t: 'folders', login: 'gone@blue.com', folders: folders(100) },
+      // A folder a client made: kept, empty as it is.
+      { t: 'folders', login: 'made@blue.com', folders: [...folders(300), { name: 'Projects', specialUse: '', uidValidity: 306, uidNext: 1, subscribed: false }] },
       { t: 'folders', login: 'kept@blue.com', folders: folders(200) },
       { t: 'msg', id: 'Kept0123456789abcdefgh', seq: 1, envelope: { mailFrom: '', rcptTo: ['kept@blue.com'] }, receivedAt: 0, client: { address: '', helo: '', username: '', secure: false, via: 'smtp' }, flags: [], tags: [], modseq: 1, places: [{ login: 'kept@blue.com', folder: 'INBOX', uid: 2, counts: true }], raw },
     ];
     await writeFile(join(dir, 'journal.lbx'), Buffer.concat(records.map(encodeRecord)));
     const { store, durable } = await open();
     expect(store.hasFolders('gone@blue.com')).toBe(false);
+    expect(store.folder('made@blue.com', 'Projects')?.uidValidity).toBe(306);
     expect(store.folder('kept@blue.com', 'INBOX')?.entries.map((e) => [e.uid, e.message.id])).toEqual([[2, 'Kept0123456789abcdefgh']]);
     expect(store.folder('kept@blue.com', 'INBOX')?.uidValidity).toBe(200);
     await durable.close();
