@@ -87,6 +87,8 @@ export class MailboxView {
     this.#unsubscribe = [
       store.on('filed', (e) => {
         if (!here(e.login, e.folder)) return;
+        // Another folder of the same name now: its UIDs are not this one's to tell.
+        if (this.#replaced()) return;
         this.#arrived.push(e.entry);
         this.#signal();
       }),
@@ -102,6 +104,9 @@ export class MailboxView {
         }
         for (const uid of e.uids) if (this.seqOf(uid) > 0) this.#expunged.add(uid);
         this.#signal();
+      }),
+      store.on('folders', (e) => {
+        if (e.login === this.login) this.#replaced();
       }),
       store.on('flags', (e) => {
         for (const message of e.messages) {
@@ -125,6 +130,24 @@ export class MailboxView {
    * queued: IDLE sends them at once (RFC 2177).
    */
   onChange: (() => void) | null = null;
+
+  /**
+   * Called once when the folder is gone from the store: deleted or forgotten by another
+   * session or node, maybe made again under its name with a new UIDVALIDITY. Nothing of
+   * it can be told any more; the session ends with BYE (RFC 2180 §3).
+   */
+  onGone: (() => void) | null = null;
+  #gone = false;
+
+  /** Whether the folder is gone (see onGone), calling onGone the first time it is seen. */
+  #replaced(): boolean {
+    if (this.#gone) return true;
+    const now = this.store.hasFolders(this.login) ? this.store.folder(this.login, this.#folder.name) : undefined;
+    if (now && now.uidValidity === this.#folder.uidValidity) return false;
+    this.#gone = true;
+    queueMicrotask(() => this.onGone?.());
+    return true;
+  }
   #signalled = false;
 
   #signal(): void {

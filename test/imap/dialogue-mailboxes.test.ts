@@ -162,4 +162,39 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     expect(await c.command('A4', 'LIST "" "~peter/mail/台北/*"')).toEqual(['* LIST (\\HasNoChildren) "/" "~peter/mail/台北/日本語"', 'A4 OK LIST completed']);
     c.close();
   });
+
+  it('ends with BYE a session whose selected folder another session deletes, and tells it nothing of a new folder of that name (RFC 2180 §3)', async () => {
+    const user = 'gone@blue.com';
+    const [watcher, other] = [await loggedIn(box.port('imap'), user), await loggedIn(box.port('imap'), user)];
+    try {
+      expect(await other.command('C1', 'CREATE Projects')).toEqual(['C1 OK CREATE completed']);
+      expect((await watcher.command('S1', 'SELECT Projects')).at(-1)).toMatch(/^S1 OK \[READ-WRITE\]/);
+      watcher.write('I1 IDLE\r\n');
+      expect(await watcher.line()).toBe('+ idling');
+      expect(await other.command('D1', 'DELETE Projects')).toEqual(['D1 OK DELETE completed']);
+      expect(await other.command('C2', 'CREATE Projects')).toEqual(['C2 OK CREATE completed']);
+      const appended = await other.command('P1', 'APPEND Projects {12+}\r\nSubject: x\r\n');
+      expect(appended.at(-1)).toMatch(/^P1 OK \[APPENDUID \d+ 1\]/);
+      expect(await watcher.line()).toBe('* BYE The selected folder was deleted elsewhere');
+      await watcher.closedByServer();
+    } finally {
+      watcher.close();
+      other.close();
+    }
+  });
+
+  it('keeps a session whose selected folder another session renames, and tells it of new mail there', async () => {
+    const user = 'renamed@blue.com';
+    const [watcher, other] = [await loggedIn(box.port('imap'), user), await loggedIn(box.port('imap'), user)];
+    try {
+      await other.command('C1', 'CREATE Old');
+      await watcher.command('S1', 'SELECT Old');
+      expect(await other.command('R1', 'RENAME Old New')).toEqual(['R1 OK RENAME completed']);
+      await other.command('P1', 'APPEND New {12+}\r\nSubject: y\r\n');
+      expect(await watcher.command('N1', 'NOOP')).toEqual(['* 1 EXISTS', '* 1 RECENT', 'N1 OK NOOP completed']);
+    } finally {
+      watcher.close();
+      other.close();
+    }
+  });
 });

@@ -38,6 +38,7 @@ function selectCommand(name: 'SELECT' | 'EXAMINE') {
       if (condstore) session.condstore = true;
       const view = new MailboxView(session.store, session.user, folder, readOnly, session.space.claims);
       session.view = view;
+      view.onGone = () => session.end('The selected folder was deleted elsewhere', 'selected folder deleted');
       session.state = 'selected';
       const firstUnseen = view.messages.findIndex((message) => !message.flags.has(SEEN)) + 1;
       session.untagged(`${view.count} EXISTS`);
