@@ -208,7 +208,6 @@ async function moveAll(source: MemoryStore, target: MailStore): Promise<Moved> {
   // Folders first, so every message has where to go; then what each login subscribed to.
   for (const login of source.folders.logins()) {
     moved.logins++;
-    if (source.folders.opened(login)) await target.openFolders(login);
     for (const folder of source.listFolders(login)) {
       if (target.folder(login, folder.name)) continue;
       const made = await target.createFolder(login, folder.name, folder.specialUse);

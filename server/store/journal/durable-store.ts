@@ -99,7 +99,9 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
         break;
     }
   }
-  // Journals written before logins were forgotten hold every address mail ever reached.
+  // No session outlives the process: logins still opened were left by a crash. And
+  // journals written before logins were forgotten hold every address mail ever reached.
+  for (const login of store.folders.logins()) store.folders.close(login);
   store.folders.forgetUnused();
 }
 

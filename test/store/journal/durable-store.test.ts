@@ -65,9 +65,11 @@ describe('--data-dir journal', () => {
     await second.durable.close();
   });
 
-  it('keeps across a restart which logins a client opened, and forgets the others that mail left', async () => {
+  it('keeps across a restart the logins a client made folders in, and forgets the others once mail left them', async () => {
     const first = await open();
     await first.store.openFolders('carol@blue.com');
+    await first.store.createFolder('carol@blue.com', 'Kept');
+    await first.store.openFolders('fay@blue.com');
     const sent = await Promise.all(['carol@blue.com', 'dan@blue.com', 'erin@blue.com'].map((to, n) => first.store.deliver({ raw: mail(n, to), envelope: { mailFrom: 'alice@red.com', rcptTo: [to] } })));
     const carol = first.store.folder('carol@blue.com', 'INBOX')?.uidValidity;
     const erin = first.store.folder('erin@blue.com', 'INBOX')?.uidValidity as number;
@@ -80,9 +82,11 @@ describe('--data-dir journal', () => {
     expect(second.store.hasFolders('dan@blue.com')).toBe(false);
     expect(second.store.folder('erin@blue.com', 'INBOX')?.uidValidity).toBe(erin);
     await second.store.remove([sent[0]!.id, sent[2]!.id]);
-    // Opened before the restart: kept, with its UIDVALIDITY; erin's were only made by mail.
+    // Carol made a folder of her own: kept, with its UIDVALIDITYs; erin's were only made by mail.
     expect(second.store.folder('carol@blue.com', 'INBOX')?.uidValidity).toBe(carol);
     expect(second.store.hasFolders('erin@blue.com')).toBe(false);
+    // Opened when the process ended, with no folder of its own: no session outlived it.
+    expect(second.store.hasFolders('fay@blue.com')).toBe(false);
     const again = await second.store.deliver({ raw: mail(3, 'erin@blue.com'), envelope: { mailFrom: 'alice@red.com', rcptTo: ['erin@blue.com'] } });
     expect(second.store.folder('erin@blue.com', 'INBOX')?.uidValidity).toBeGreaterThan(erin);
     await second.store.flushed();
