@@ -452,14 +452,25 @@ export class Folders {
     }));
   }
 
+  /**
+   * placementsOf for many messages in arrival order, as a snapshot takes them: one walk
+   * along the catch-all INBOX (in UID order, its own entries' UIDs their seqs) in place
+   * of a search in it per message.
+   */
+  placementsOfEach(messages: readonly FiledMessage[]): PlacementRecord[][] {
+    // Read only: an empty store has no catch-all yet, and a snapshot must not make one.
+    const catchAll = this.#byLogin.get(CATCH_ALL)?.get('INBOX');
+    const entries = catchAll?.entries ?? [];
+    let at = 0;
+    return messages.map((message) => {
+      while (at < entries.length && (entries[at] as FolderEntry).uid < message.seq) at++;
+      return placesOf(message, entries[at]?.uid === message.seq ? catchAll : undefined);
+    });
+  }
+
   placementsOf(message: FiledMessage): PlacementRecord[] {
-    const places: PlacementRecord[] = [];
     const catchAll = this.#folder(CATCH_ALL, 'INBOX') as Folder;
-    if (indexByKey(catchAll.entries, message.seq, (e) => e.uid) >= 0) places.push({ login: CATCH_ALL, folder: catchAll.name, uid: message.seq, counts: false });
-    for (let place = message.placements; place; place = place.next) {
-      places.push({ login: place.folder.login, folder: place.folder.name, uid: place.uid, counts: place.counts });
-    }
-    return places;
+    return placesOf(message, indexByKey(catchAll.entries, message.seq, (e) => e.uid) >= 0 ? catchAll : undefined);
   }
 
   /**
@@ -614,6 +625,15 @@ export class Folders {
     if (!folder) return undefined;
     return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
   }
+}
+
+/** Where a message is filed: `catchAll` when its own entry is in that INBOX, then its placements. */
+function placesOf(message: FiledMessage, catchAll: Folder | undefined): PlacementRecord[] {
+  const places: PlacementRecord[] = catchAll ? [{ login: CATCH_ALL, folder: catchAll.name, uid: message.seq, counts: false }] : [];
+  for (let place = message.placements; place; place = place.next) {
+    places.push({ login: place.folder.login, folder: place.folder.name, uid: place.uid, counts: place.counts });
+  }
+  return places;
 }
 
 /** Whether a chain of placements holds its message in the store (has a counting placement). */

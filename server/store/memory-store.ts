@@ -386,6 +386,11 @@ export class MemoryStore implements MailStore {
     return record ? this.folders.placementsOf(record) : [];
   }
 
+  /** placementsOf of every message, in arrival order (messages()), as a snapshot takes them. */
+  placementsOfAll(): PlacementRecord[][] {
+    return this.folders.placementsOfEach(this.#ordered);
+  }
+
   /** Puts a restored message back where it was filed (the journal's replay). */
   restorePlacement(id: MessageId, placement: PlacementRecord): void {
     const record = this.#byId.get(id);

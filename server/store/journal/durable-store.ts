@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../lib/log.js';
 import { heldBytes, type MemoryStore } from '../memory-store.js';
+import type { PlacementRecord } from '../folders.js';
 import type { StoredMessage } from '../types.js';
 import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
@@ -106,16 +107,35 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
 }
 
 /**
- * The store as it is now, as the records that rebuild it. They are taken at once, so
- * changes made while the frames are being written do not show in them (those go to
- * the journal as records of their own); only the encoding waits for the reader.
+ * The store as it is now, as the records that rebuild it. It is taken at once, so
+ * changes made while the frames are being written do not show in it (those go to the
+ * journal as records of their own); the records are made as the frames are read. Taking
+ * it holds everything else up, so it copies only what changes in place: where each
+ * message is filed, and its mod-sequence. Its flags and tags are replaced on a change,
+ * never changed (memory-store.ts), so holding them keeps their value; the rest of a
+ * message never changes.
  */
 function snapshotFrames(store: MemoryStore): Iterable<Buffer> {
-  const records: JournalRecord[] = store.folders.logins().map((login) => foldersRecord(store, login));
-  for (const message of store.messages()) records.push(messageRecord(store, message));
+  const folders = store.folders.logins().map((login) => foldersRecord(store, login));
+  const places = store.placementsOfAll();
+  const messages = store.messages().map((message, i): TakenMessage => ({ message, places: places[i] ?? [], flags: message.flags, tags: message.tags, modseq: message.modseq }));
   return (function* () {
-    for (const r of records) yield encodeRecord(r);
+    for (const r of folders) yield encodeRecord(r);
+    for (const taken of messages) yield encodeRecord(messageRecord(taken));
   })();
+}
+
+/** What a message's `msg` record is made of, as it was when taken. */
+interface TakenMessage {
+  message: StoredMessage;
+  places: PlacementRecord[];
+  flags: ReadonlySet<string>;
+  tags: readonly string[];
+  modseq: number;
+}
+
+function taken(store: MemoryStore, message: StoredMessage): TakenMessage {
+  return { message, places: store.placementsOf(message), flags: message.flags, tags: message.tags, modseq: message.modseq };
 }
 
 export function foldersRecord(store: MemoryStore, login: string): Extract<JournalRecord, { t: 'folders' }> {
@@ -125,6 +145,10 @@ export function foldersRecord(store: MemoryStore, login: string): Extract<Journa
 
 /** A message's `msg` record but for its bytes (which the PostgreSQL store keeps apart). */
 export function messageFields(store: MemoryStore, message: StoredMessage): Omit<Extract<JournalRecord, { t: 'msg' }>, 'raw'> {
+  return fieldsOf(taken(store, message));
+}
+
+function fieldsOf({ message, places, flags, tags, modseq }: TakenMessage): Omit<Extract<JournalRecord, { t: 'msg' }>, 'raw'> {
   return {
     t: 'msg',
     id: message.id,
@@ -132,19 +156,19 @@ export function messageFields(store: MemoryStore, message: StoredMessage): Omit<
     envelope: message.envelope,
     receivedAt: message.receivedAt.getTime(),
     client: message.client,
-    flags: [...message.flags],
-    tags: [...message.tags],
-    modseq: message.modseq,
-    places: store.placementsOf(message),
+    flags: [...flags],
+    tags: [...tags],
+    modseq,
+    places,
   };
 }
 
-function messageRecord(store: MemoryStore, message: StoredMessage): JournalRecord {
+function messageRecord(taken: TakenMessage): JournalRecord {
   // A journaled store keeps its bytes; an index-only one here is a wiring mistake, and
   // an empty body written in their place would lose the message at the next start.
-  const held = heldBytes(message);
-  if (!held) throw new Error(`the journal needs the bytes of message ${message.id}, and its store does not hold them`);
-  return { ...messageFields(store, message), raw: held.raw };
+  const held = heldBytes(taken.message);
+  if (!held) throw new Error(`the journal needs the bytes of message ${taken.message.id}, and its store does not hold them`);
+  return { ...fieldsOf(taken), raw: held.raw };
 }
 
 /** Appends a record for every change the store announces; returns the unsubscribe. */
@@ -164,7 +188,7 @@ function record(store: MemoryStore, journal: JournalFile, compaction: Compaction
     }),
     store.on('delivered', ({ message }) => {
       lastSeq = message.seq;
-      write(messageRecord(store, message));
+      write(messageRecord(taken(store, message)));
     }),
     store.on('unfiled', ({ login, folder, uids, modseq }) => write({ t: 'unfile', login, folder, uids, modseq })),
     store.on('flags', ({ messages }) => messages.forEach(state)),
