@@ -21,7 +21,7 @@ import { SearchContexts } from './search-context.js';
 import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveUids, type SequenceSet } from './sequence-set.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
-import { mailboxKey } from '../store/login.js';
+import { loginHoldName } from '../store/login.js';
 import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
 
 /** What every session of the IMAP front shares. */
@@ -538,5 +538,5 @@ function tagOf(head: Buffer): string {
 
 /** The name a login is held by (Session.holdLogin): its inbox's and its own. */
 function heldName(access: MailboxAccess): string {
-  return `folders ${access.inbox?.name ?? ''}/${mailboxKey(access.login)}`;
+  return loginHoldName(access.inbox?.name ?? '', access.login);
 }

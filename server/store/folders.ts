@@ -413,6 +413,11 @@ export class Folders {
     if (this.#byLogin.size === before) this.events.emit('folders', { login: key });
   }
 
+  /** Opened logins that close() would make no longer opened: nothing of a client's own in them. */
+  closable(): string[] {
+    return [...this.#opened].filter((key) => this.#asMade(key, this.#byLogin.get(key) as Map<string, Folder>));
+  }
+
   /** Whether a login has folders now (a read that makes none, unlike list()). */
   has(login: string): boolean {
     return this.#byLogin.has(mailboxKey(login));

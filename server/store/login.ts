@@ -15,3 +15,12 @@ export function mailboxKey(login: string): string {
 export function isCatchAll(login: string): boolean {
   return mailboxKey(login) === CATCH_ALL;
 }
+
+/**
+ * The lock name an IMAP session holds its login by, shared with the other sessions of
+ * it on any node: while it is held, no node forgets the login's folders (folders.ts).
+ * `inbox` is the inbox's name, '' without inboxes.
+ */
+export function loginHoldName(inbox: string, login: string): string {
+  return `folders ${inbox}/${mailboxKey(login)}`;
+}

@@ -5,8 +5,10 @@
  * the memory store's would be.
  */
 import type { Logger } from '../lib/log.js';
+import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
 import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
 import { connectDatabase } from './database.js';
+import { loginHoldName } from './login.js';
 import type { MailStore } from './mail-store.js';
 import { BodyCache } from './postgres/body-cache.js';
 import { ChangeFeed } from './postgres/change-feed.js';
@@ -92,9 +94,15 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
       return {
         store,
         load: () =>
-          store.open().catch((error: unknown) => {
-            throw new DatabaseUnreachableError(`cannot load the mail from the database at ${database.where}: ${database.explain(error)}`);
-          }),
+          store.open().then(
+            () =>
+              void closeLeftOpen(store, inbox, locks).catch((error: unknown) =>
+                logger.warn('could not close the logins left opened', { inbox, error: String(error) }),
+              ),
+            (error: unknown) => {
+              throw new DatabaseUnreachableError(`cannot load the mail from the database at ${database.where}: ${database.explain(error)}`);
+            },
+          ),
         close: () => store.flushed().catch(() => undefined).then(() => store.close()),
       };
     },
@@ -104,4 +112,21 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
     releases: (inbox, perMessage) => new PgReleaseTable(database.pool, inbox, perMessage, feed, logger.child({ inbox })),
     close: () => (closing ??= locks.close().then(() => feed.close()).then(() => database.close())),
   };
+}
+
+/**
+ * Logins left opened by the IMAP sessions of a node that died: the database let their
+ * holds go with it, and nothing closed them. Each is closed now unless a session on some
+ * node holds it (MailStore.closeFolders; store/folders.ts), in the background.
+ */
+async function closeLeftOpen(store: PgStore, inbox: string, locks: ExclusiveLocks): Promise<void> {
+  for (const login of store.closableLogins()) {
+    const alone = await locks.tryAcquire(loginHoldName(inbox, login));
+    if (!alone) continue;
+    try {
+      await store.closeFolders(login);
+    } finally {
+      alone();
+    }
+  }
 }

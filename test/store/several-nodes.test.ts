@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { startLetterbox, toConfig, type Letterbox } from '../../server/index.js';
 import { createSandbox } from '../../server/sandbox.js';
 import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
+import { startNode } from '../helpers/letterbox-node.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
 import { loggedIn } from '../imap/imap-client.js';
@@ -251,6 +252,30 @@ describe.runIf(hasPostgres())('several nodes on one database', () => {
     } finally {
       onA.close();
       onB.close();
+    }
+  });
+
+  it("closes, when a node starts, the logins a killed node's IMAP sessions left opened", async () => {
+    const postgres = cluster();
+    const quinn = 'quinn@blue.example';
+    const doomed = await startNode(postgres.url);
+    const client = await loggedIn(doomed.imap, quinn, 'any');
+    try {
+      // Opened: the mark is in the log, so node A has the folders too.
+      await until(a.store, () => a.store.hasFolders(quinn));
+      await doomed.kill();
+    } finally {
+      client.close();
+    }
+    // The database lets the dead node's hold go once its backend sees the connection gone.
+    const shared = async () => (await postgres.sql("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock'")).rows[0].n as number;
+    while ((await shared()) > 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(a.store.hasFolders(quinn)).toBe(true);
+    const c = await startLetterbox({ database: postgres.url, label: 'C' });
+    try {
+      await Promise.all([a, b, c].map((node) => until(node.store, () => !node.store.hasFolders(quinn))));
+    } finally {
+      await c.stop();
     }
   });
 

@@ -303,6 +303,11 @@ export class PgStore implements MailStore {
     return this.#write(() => this.#index.openFolders(key));
   }
 
+  /** Opened logins with nothing of a client's own in them (Folders.closable). */
+  closableLogins(): string[] {
+    return this.#index.folders.closable();
+  }
+
   closeFolders(login: string): Promise<void> {
     const key = mailboxKey(login);
     if (!this.#index.folders.opened(key) || key === CATCH_ALL) return Promise.resolve();
