@@ -87,8 +87,6 @@ export class MailboxView {
     this.#unsubscribe = [
       store.on('filed', (e) => {
         if (!here(e.login, e.folder)) return;
-        // Another folder of the same name now: its UIDs are not this one's to tell.
-        if (this.#replaced()) return;
         this.#arrived.push(e.entry);
         this.#signal();
       }),
@@ -105,8 +103,9 @@ export class MailboxView {
         for (const uid of e.uids) if (this.seqOf(uid) > 0) this.#expunged.add(uid);
         this.#signal();
       }),
+      // A folder deleted with no mail arriving after is found gone here (see `folder`).
       store.on('folders', (e) => {
-        if (e.login === this.login) this.#replaced();
+        if (e.login === this.login) void this.folder;
       }),
       store.on('flags', (e) => {
         for (const message of e.messages) {
@@ -138,16 +137,6 @@ export class MailboxView {
    */
   onGone: (() => void) | null = null;
   #gone = false;
-
-  /** Whether the folder is gone (see onGone), calling onGone the first time it is seen. */
-  #replaced(): boolean {
-    if (this.#gone) return true;
-    const now = this.store.hasFolders(this.login) ? this.store.folder(this.login, this.#folder.name) : undefined;
-    if (now && now.uidValidity === this.#folder.uidValidity) return false;
-    this.#gone = true;
-    queueMicrotask(() => this.onGone?.());
-    return true;
-  }
   #signalled = false;
 
   #signal(): void {
@@ -162,11 +151,18 @@ export class MailboxView {
   /**
    * The selected folder as the store has it now: a shared backend that rebuilt its index
    * (PgStore) has a new object for it, with the same UIDVALIDITY, whose UIDNEXT and
-   * entries are the ones kept up to date.
+   * entries are the ones kept up to date. None of that UIDVALIDITY under its name: the
+   * folder is gone (onGone), and this one stays as it was. Only reads: a login forgotten
+   * elsewhere (store/folders.ts) is not made again by looking.
    */
   get folder(): FolderInfo {
-    const now = this.store.folder(this.login, this.#folder.name);
-    if (now && now !== this.#folder && now.uidValidity === this.#folder.uidValidity) this.#folder = now;
+    if (this.#gone) return this.#folder;
+    const now = this.store.hasFolders(this.login) ? this.store.folder(this.login, this.#folder.name) : undefined;
+    if (now?.uidValidity === this.#folder.uidValidity) this.#folder = now;
+    else {
+      this.#gone = true;
+      queueMicrotask(() => this.onGone?.());
+    }
     return this.#folder;
   }
 
@@ -231,8 +227,9 @@ export class MailboxView {
       const before = this.uids.length;
       const last = this.uids[this.uids.length - 1] ?? 0;
       const folder = this.folder;
+      // Filed in another folder of that name: its UIDs are not this one's to tell.
       for (const entry of this.#arrived.splice(0)) {
-        if (entry.uid <= last || this.#expunged.has(entry.uid)) continue;
+        if (this.#gone || entry.uid <= last || this.#expunged.has(entry.uid)) continue;
         this.#add(entry);
         const claimedBefore = this.readOnly ? this.claims.claimed(this.login, folder) : this.claims.claim(this.login, folder, entry.uid);
         if (claimedBefore < entry.uid) this.recent.add(entry.uid);
