@@ -62,6 +62,22 @@ export interface MailboxSignIn {
 
 const FAILED: SignInResult = { ok: false, refusal: 'failed' };
 
+/**
+ * A user of `USER/INBOX/ADDRESS`, an inbox and an address of RFC 5321's 254 octets
+ * (§4.5.3.1.3) fit well within; a longer name names no mailbox, and the folders of an
+ * address login are kept under it.
+ */
+const MAX_LOGIN = 512;
+
+/**
+ * Whether a login name can name a mailbox, for either sign-in: no control character
+ * (a NUL or CR would open a mailbox of that name, which logs, POP3 and the database
+ * cannot carry as it is) and not longer than MAX_LOGIN.
+ */
+function isLoginName(name: string): boolean {
+  return name !== '' && name.length <= MAX_LOGIN && !hasUnsafeCharacter(name);
+}
+
 export function mailboxSignIn(context: Pick<FrontContext, 'store' | 'delivery' | 'credentials' | 'inboxes'>): MailboxSignIn {
   return context.inboxes ? inboxSignIn(context.inboxes) : storeSignIn(context);
 }
@@ -71,11 +87,11 @@ function storeSignIn({ store, delivery, credentials }: Pick<FrontContext, 'store
   return {
     anyPassword: credentials === null,
     async withPassword(name, password) {
-      if (!name || (credentials && !(await credentials.verify(name, password)))) return FAILED;
+      if (!isLoginName(name) || (credentials && !(await credentials.verify(name, password)))) return FAILED;
       return { ok: true, access: access(name) };
     },
     withChallenge(name, proves) {
-      if (!name) return FAILED;
+      if (!isLoginName(name)) return FAILED;
       const secret = credentials?.plainSecret(name);
       // The digest is worked out for unknown users too, so timing tells nothing.
       const proven = proves(secret ?? '') && secret !== undefined;
@@ -98,7 +114,7 @@ export function parseInboxLogin(name: string): InboxLogin | undefined {
   // A user or inbox name never holds a control character (inboxes-file.ts); nor does an
   // address (security/mailbox.ts): a NUL or CR in the ADDRESS part would otherwise open
   // an empty mailbox of that name, and APPEND could file folders under it.
-  if (hasUnsafeCharacter(name)) return undefined;
+  if (!isLoginName(name)) return undefined;
   const [user = '', inbox, ...rest] = name.split('/');
   // An address may hold a `/` in its local part (RFC 5321 §4.1.2 atext): the rest is the address.
   const address = rest.length > 0 ? rest.join('/') : undefined;

@@ -52,6 +52,18 @@ describe('IMAP hostile input', () => {
     c.close();
   });
 
+  it('refuses a login name holding a NUL, CR or LF, or longer than any mailbox, makes no folders for it, and goes on', async () => {
+    const c = await ImapLineClient.open(box.port('imap'));
+    await c.line();
+    const names = ['bad\0one@blue.com', 'bad\rtwo@blue.com', 'bad\nthree@blue.com', `${'x'.repeat(100_000)}@blue.com`];
+    for (const [i, name] of names.entries()) {
+      expect(await c.command(`A${i}`, `LOGIN {${name.length}+}\r\n${name} pw`)).toEqual([`A${i} NO [AUTHENTICATIONFAILED] Invalid credentials`]);
+      expect(box.store.hasFolders(name)).toBe(false);
+    }
+    expect((await c.command('B1', `LOGIN ${user} pw`)).at(-1)).toMatch(/^B1 OK /);
+    c.close();
+  });
+
   it('answers BAD to 10,000 nested parentheses', async () => {
     const c = await selected();
     const deep = '('.repeat(10_000) + 'ALL' + ')'.repeat(10_000);

@@ -22,6 +22,13 @@ describe('parseInboxLogin', () => {
   });
 });
 
+describe('a login name longer than any mailbox', () => {
+  it('has no reading past 512 characters', () => {
+    expect(parseInboxLogin(`alice/shop/${'b'.repeat(480)}@blue.com`)).toBeDefined();
+    expect(parseInboxLogin(`alice/shop/${'b'.repeat(500)}@blue.com`)).toBeUndefined();
+  });
+});
+
 describe('chooseInboxText', () => {
   it('names the USER/INBOX form and the inboxes', () => {
     expect(chooseInboxText('bob', ['billing', 'shop'])).toBe('bob may read several inboxes; log in as bob/INBOX, INBOX one of: billing, shop');
