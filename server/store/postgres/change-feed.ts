@@ -96,7 +96,16 @@ export class ChangeFeed {
   async #tell(subscribers: ReadonlyArray<readonly [Changed, string]>): Promise<void> {
     const logs = [...new Set(subscribers.map(([, name]) => name).filter(isLogName))];
     const tails = logs.length > 0 ? await readTails(this.#options.pool, logs).catch(() => undefined) : new Map<string, number>();
-    for (const [changed, name] of subscribers) changed(tails && isLogName(name) ? String(tails.get(name) ?? 0) : undefined);
+    for (const [changed, name] of subscribers) this.#call(changed, tails && isLogName(name) ? String(tails.get(name) ?? 0) : undefined);
+  }
+
+  /** One subscriber told: one that throws is logged, and neither stops the others nor ends the process. */
+  #call(changed: Changed, tail: string | undefined): void {
+    try {
+      changed(tail);
+    } catch (error) {
+      this.#options.logger.error('a listener for other nodes failed', { error: String(error) });
+    }
   }
 
   async #connect(): Promise<void> {
@@ -106,7 +115,7 @@ export class ChangeFeed {
     client.on('notification', ({ channel, payload }) => {
       if (channel !== CHANNEL || payload === undefined) return;
       const colon = payload.lastIndexOf(':');
-      for (const changed of this.#subscribers.get(payload.slice(0, colon)) ?? []) changed(payload.slice(colon + 1));
+      for (const changed of this.#subscribers.get(payload.slice(0, colon)) ?? []) this.#call(changed, payload.slice(colon + 1));
     });
     this.#client = client;
     await client.connect();

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { silentLogger } from '../../../server/lib/log.js';
 import { ChangeFeed } from '../../../server/store/postgres/change-feed.js';
+import { CHANNEL } from '../../../server/store/postgres/log-table.js';
 import { openPgStore } from '../../../server/store/postgres/open-pg-store.js';
 import { migrate } from '../../../server/store/postgres/schema.js';
 import { hasPostgres } from '../../helpers/postgres.js';
@@ -11,6 +12,26 @@ const mail = (n: number) => ({ raw: Buffer.from(`Subject: note ${n}\r\n\r\nbody 
 
 describe.runIf(hasPostgres())("a node's listener for other nodes", () => {
   const cluster = usePostgres();
+
+  it('goes on telling the others when a subscriber throws, on a notification and at the safety checks', async () => {
+    const pool = new pg.Pool({ connectionString: cluster().url, max: 2 });
+    const feed = new ChangeFeed({ pool, logger: silentLogger, safetyMs: 50 });
+    try {
+      await migrate(pool);
+      await feed.start();
+      const heard: Array<string | undefined> = [];
+      feed.subscribe('shop', () => {
+        throw new Error('a subscriber that fails');
+      }, true);
+      feed.subscribe('shop', (tail) => heard.push(tail), true);
+      await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, 'shop:41']);
+      await vi.waitFor(() => expect(heard.filter((tail) => tail === '0').length).toBeGreaterThanOrEqual(2));
+      expect(heard).toContain('41');
+    } finally {
+      await feed.close();
+      await pool.end();
+    }
+  });
 
   it('gives every log it watches its last position in one query at each safety check, and calls its other subscribers', async () => {
     const pool = new pg.Pool({ connectionString: cluster().url, max: 2 });
