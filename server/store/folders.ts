@@ -258,15 +258,14 @@ export class Folders {
       for (let place = message.placements; place; place = place.next) add(place.folder, place.uid);
       message.placements = undefined;
     }
-    const emptied = new Set<string>();
     for (const [folder, uids] of byFolder) {
       const removed = removeByKeys(folder.entries, uids, (e) => e.uid);
       if (removed.length === 0) continue;
       const login = folder.login;
       this.events.emit('unfiled', { login, folder: folder.name, uids: removed.map((e) => e.uid), modseq: this.modseq() });
-      if (folder.entries.length === 0) emptied.add(login);
     }
-    for (const login of emptied) this.#forgetIfUnused(login);
+    // Once every folder is told of: a login forgotten earlier would have its later unfiles journaled after it.
+    for (const folder of byFolder.keys()) if (folder.entries.length === 0) this.#forgetIfUnused(folder.login);
   }
 
   /**
