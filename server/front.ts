@@ -3,7 +3,7 @@ import type { Activity } from './lib/activity.js';
 import type { Logger } from './lib/log.js';
 import type { TlsMaterial } from './lib/tls.js';
 import type { InboxDirectory } from './inboxes/types.js';
-import type { ExclusiveLocks } from './locks/exclusive-locks.js';
+import type { NamedLocks } from './locks/named-locks.js';
 import type { Credentials } from './security/auth-file.js';
 import type { Delivery } from './store/delivery.js';
 import type { MailStore } from './store/mail-store.js';
@@ -48,8 +48,8 @@ export interface FrontContext {
   inboxes?: InboxDirectory;
   /** Whether the store can serve now (/readyz); absent: a store in this process, always ready. */
   ready?: StoreReadiness;
-  /** Exclusive locks every node sharing the store honours (POP3 maildrops); absent: this process's own. */
-  locks?: ExclusiveLocks;
+  /** Locks every node sharing the store honours (POP3 maildrops, IMAP logins); absent: this process's own. */
+  locks?: NamedLocks;
   /** With --database: the release history every node shares, by inbox ('' without --inboxes). */
   releaseTables?: ReleaseTables;
 }

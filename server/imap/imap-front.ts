@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { connectionGate, refuseWithLine } from '../lib/connection-gate.js';
-import { InProcessLocks } from '../locks/exclusive-locks.js';
+import { InProcessLocks } from '../locks/named-locks.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { resolveListenHost, type HostPort } from '../lib/host-port.js';
 import { closeServer, dropConnections, listenAll, type NamedListener } from '../lib/listen.js';

@@ -22,7 +22,7 @@ import { formatUidSet, LAST_RESULT, lowerBound, resolveSequenceNumbers, resolveU
 import { isStoreUnavailable } from '../store/store-unavailable.js';
 import { StoreUnavailableError } from '../store/unavailable.js';
 import { loginHoldName } from '../store/login.js';
-import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
+import type { NamedLocks } from '../locks/named-locks.js';
 
 /** What every session of the IMAP front shares. */
 export interface ImapContext {
@@ -35,7 +35,7 @@ export interface ImapContext {
   spaces: MailboxSpaces;
   commands: ReadonlyMap<string, CommandEntry>;
   /** Which logins sessions hold, on this node or another (see Session.holdLogin). */
-  locks: ExclusiveLocks;
+  locks: NamedLocks;
 }
 
 /** Bytes a client may leave unread before NOTIFY stops pushing to it. */

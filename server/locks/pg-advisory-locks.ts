@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import type { Logger } from '../lib/log.js';
-import { once, type ExclusiveLocks } from './exclusive-locks.js';
+import { once, type NamedLocks } from './named-locks.js';
 
 /**
  * The first key of the two-key form: Letterbox's locks. The two-key form
@@ -21,7 +21,7 @@ const NAMESPACE = 0x4c42_0001;
  */
 const SHARE_RETRY_MS = 10;
 
-export class PgAdvisoryLocks implements ExclusiveLocks {
+export class PgAdvisoryLocks implements NamedLocks {
   readonly #url: string;
   readonly #logger: Logger;
   /**

@@ -12,7 +12,7 @@ import { closeServer, dropConnections, listenAll, type NamedListener } from '../
 import { connectionCaps } from '../lib/connection-limiter.js';
 import type { Pop3Settings } from './commands/command.js';
 import { mailboxSignIn } from '../security/mailbox-sign-in.js';
-import { InProcessLocks } from '../locks/exclusive-locks.js';
+import { InProcessLocks } from '../locks/named-locks.js';
 import type { Pop3Config } from './options.js';
 import { Pop3Session } from './session.js';
 

@@ -17,7 +17,7 @@ import type { Pop3SessionView, Pop3Settings } from './commands/command.js';
 import { COMMANDS } from './commands/table.js';
 import { Pop3Connection } from './connection.js';
 import { failureLine, isBadCommand, type Pop3Failure } from './failures.js';
-import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
+import type { NamedLocks } from '../locks/named-locks.js';
 import { Maildrop } from './maildrop.js';
 import type { Pop3Continuation, Pop3Outcome, Pop3State } from './outcome.js';
 
@@ -34,7 +34,7 @@ export interface Pop3SessionOptions {
    * RFC 1939 §4: one session per maildrop. Keyed by mailbox, so `Bob@blue.com` and
    * `bob@blue.com` share a lock, as do every catch-all login.
    */
-  locks: ExclusiveLocks;
+  locks: NamedLocks;
   hostname: string;
   maxLine: number;
   maxBadCommands: number;

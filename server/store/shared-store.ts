@@ -1,11 +1,11 @@
 /**
  * The composition root's side of --database: the node's connection (schema migrated
  * once, at start), the stores in it (one per inbox, '' without --inboxes), the
- * readiness probe and the exclusive locks every node honours, handed to the fronts as
+ * readiness probe and the locks every node honours, handed to the fronts as
  * the memory store's would be.
  */
 import type { Logger } from '../lib/log.js';
-import type { ExclusiveLocks } from '../locks/exclusive-locks.js';
+import type { NamedLocks } from '../locks/named-locks.js';
 import { PgAdvisoryLocks } from '../locks/pg-advisory-locks.js';
 import { connectDatabase } from './database.js';
 import { loginHoldName } from './login.js';
@@ -119,7 +119,7 @@ export async function connectSharedDatabase(options: SharedDatabaseOptions): Pro
  * holds go with it, and nothing closed them. Each is closed now unless a session on some
  * node holds it (MailStore.closeFolders; store/folders.ts), in the background.
  */
-async function closeLeftOpen(store: PgStore, inbox: string, locks: ExclusiveLocks): Promise<void> {
+async function closeLeftOpen(store: PgStore, inbox: string, locks: NamedLocks): Promise<void> {
   for (const login of store.closableLogins()) {
     const alone = await locks.tryAcquire(loginHoldName(inbox, login));
     if (!alone) continue;

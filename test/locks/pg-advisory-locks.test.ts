@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../server/lib/log.js';
-import { InProcessLocks, type ExclusiveLocks } from '../../server/locks/exclusive-locks.js';
+import { InProcessLocks, type NamedLocks } from '../../server/locks/named-locks.js';
 import { PgAdvisoryLocks } from '../../server/locks/pg-advisory-locks.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
@@ -23,7 +23,7 @@ describe('InProcessLocks', () => {
 });
 
 /** Shared holds as every implementation keeps them, for two holders that may be two nodes. */
-async function sharedHolds(one: ExclusiveLocks, two: ExclusiveLocks): Promise<void> {
+async function sharedHolds(one: NamedLocks, two: NamedLocks): Promise<void> {
   const first = await one.share('folders /ivy@blue.example');
   const second = await two.share('folders /ivy@blue.example');
   const third = await one.share('folders /ivy@blue.example');

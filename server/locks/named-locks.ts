@@ -6,7 +6,7 @@
  * in memory; nodes sharing a database take them in the database (pg-advisory-locks.ts),
  * so the rules hold across nodes. The composition root picks one.
  */
-export interface ExclusiveLocks {
+export interface NamedLocks {
   /**
    * Takes the lock named `key` if nobody holds it, exclusively or shared: resolves with
    * the function that lets it go (idempotent), or undefined when it is held. Rejects
@@ -23,7 +23,7 @@ export interface ExclusiveLocks {
 }
 
 /** The locks of one process. */
-export class InProcessLocks implements ExclusiveLocks {
+export class InProcessLocks implements NamedLocks {
   readonly #held = new Set<string>();
   /** Shared holders per name. */
   readonly #shared = new Map<string, number>();
