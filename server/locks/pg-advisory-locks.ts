@@ -20,6 +20,8 @@ const NAMESPACE = 0x4c42_0001;
  * a waiting query would hold up every lock query of this node queued behind it.
  */
 const SHARE_RETRY_MS = 10;
+/** How long a share waits at most: a name held exclusively longer than a write takes is held by something stuck. */
+const SHARE_WAIT_MS = 10_000;
 
 export class PgAdvisoryLocks implements NamedLocks {
   readonly #url: string;
@@ -39,10 +41,12 @@ export class PgAdvisoryLocks implements NamedLocks {
   /** The connected client #client resolved to, to tell its own loss from an older one's. */
   #current: pg.Client | undefined;
   #closed = false;
+  readonly #shareWaitMs: number;
 
-  constructor(url: string, logger: Logger) {
+  constructor(url: string, logger: Logger, options: { shareWaitMs?: number } = {}) {
     this.#url = url;
     this.#logger = logger;
+    this.#shareWaitMs = options.shareWaitMs ?? SHARE_WAIT_MS;
   }
 
   async tryAcquire(key: string): Promise<(() => void) | undefined> {
@@ -94,10 +98,12 @@ export class PgAdvisoryLocks implements NamedLocks {
   }
 
   async #takeShared(key: string): Promise<void> {
+    const until = performance.now() + this.#shareWaitMs;
     for (;;) {
       const client = await this.#connection();
       const result = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       if (result.rows[0]?.ok === true) return;
+      if (performance.now() >= until) throw new Error(`a lock stayed held by another node for ${this.#shareWaitMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, SHARE_RETRY_MS));
       if (this.#closed) throw new Error('the locks are closed');
     }

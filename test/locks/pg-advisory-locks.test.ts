@@ -88,6 +88,24 @@ describe.runIf(hasPostgres())('PgAdvisoryLocks', () => {
     }
   });
 
+  it('gives up a share while another node holds the name exclusively past the wait, and the name stays usable', async () => {
+    const postgres = cluster();
+    const nodeA = new PgAdvisoryLocks(postgres.url, silentLogger, { shareWaitMs: 100 });
+    const nodeB = new PgAdvisoryLocks(postgres.url, silentLogger);
+    try {
+      const stuck = await nodeB.tryAcquire('folders /stuck@blue.example');
+      expect(stuck).toBeTypeOf('function');
+      await expect(nodeA.share('folders /stuck@blue.example')).rejects.toThrow(/stayed held by another node for 100 ms/);
+      stuck?.();
+      const release = await nodeA.share('folders /stuck@blue.example');
+      expect(await nodeB.tryAcquire('folders /stuck@blue.example')).toBeUndefined();
+      release();
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+    }
+  });
+
   it('holds across nodes, within a node, and lets go on release, on close and when its connection is lost', async () => {
     const postgres = cluster();
     const nodeA = new PgAdvisoryLocks(postgres.url, silentLogger);
