@@ -406,10 +406,8 @@ export class Folders {
     const folders = this.#byLogin.get(key);
     if (!folders || !this.#opened.has(key) || !this.#asMade(key, folders)) return;
     this.#opened.delete(key);
-    const before = this.#byLogin.size;
-    this.#forgetIfUnused(key);
     // Forgotten: announced so already; else the mark's change is.
-    if (this.#byLogin.size === before) this.events.emit('folders', { login: key });
+    if (!this.#forgetIfUnused(key)) this.events.emit('folders', { login: key });
   }
 
   /** Opened logins that close() would make no longer opened: nothing of a client's own in them. */
@@ -590,15 +588,16 @@ export class Folders {
 
   /**
    * Forgets a login that is not opened once its folders hold nothing (see the top of
-   * this file). Folders or subscriptions a client made keep it too, whatever the mark
-   * says (journals of earlier versions have none).
+   * this file); true when it did. Folders or subscriptions a client made keep it too,
+   * whatever the mark says (journals of earlier versions have none).
    */
-  #forgetIfUnused(key: string): void {
-    if (key === CATCH_ALL || this.#opened.has(key)) return;
+  #forgetIfUnused(key: string): boolean {
+    if (key === CATCH_ALL || this.#opened.has(key)) return false;
     const folders = this.#byLogin.get(key);
-    if (!folders || !this.#asMade(key, folders) || [...folders.values()].some((folder) => folder.entries.length > 0)) return;
+    if (!folders || !this.#asMade(key, folders) || [...folders.values()].some((folder) => folder.entries.length > 0)) return false;
     this.#drop(key);
     if (!this.#restoring) this.events.emit('folders', { login: key });
+    return true;
   }
 
   /** Whether a login's folders and subscriptions are the standard ones, as made. */
