@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { isCleanTag } from '../mime/delivery-tags.js';
 import { arrayOf, line, mapOf, nullable, object, required, text, type TypeOf } from './decode-body.js';
 
 /** What POST /api/v1/send asks for, checked. */
@@ -20,8 +21,18 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 // A practical address check (Mailpit validates each Email with Go's mail.ParseAddress).
 const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
-/** Fields the message's own structure owns; Mailpit refuses to let Headers override them. */
-const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'mime-version']);
+/**
+ * Fields the message's own structure owns; Mailpit refuses to let Headers override them.
+ * The transfer encoding is the composer's to choose for each part (RFC 2045 §6).
+ */
+const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'content-transfer-encoding', 'mime-version']);
+
+/** An RFC 2045 §5.1 content type: type/subtype, then parameters whose values are tokens or quoted strings. */
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const CONTENT_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\]|\\\\.)*"))*$`);
+
+/** Standard padded base64 (RFC 4648 §4), as Mailpit decodes it: Node's decoder would skip what is not. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** An RFC 5322 §3.6.8 field name: printable ASCII but the colon. */
 const headerName = (name: string): string | undefined => (/^[!-9;-~]+$/.test(name) ? undefined : `invalid header name "${name}"`);
@@ -76,7 +87,10 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
   const bcc = body.Bcc ?? [];
   const badBcc = bcc.find((a) => !ADDRESS.test(a));
   if (badBcc !== undefined) return { ok: false, error: `Bcc: invalid email address "${badBcc}"` };
+  if (to.value.length + cc.value.length + bcc.length === 0) return { ok: false, error: 'no recipients: To, Cc and Bcc are all empty' };
   const tags = body.Tags ?? [];
+  const unclean = tags.find((tag) => !isCleanTag(tag));
+  if (unclean !== undefined) return { ok: false, error: `Tags: ${JSON.stringify(unclean)} is not a tag (letters, digits, single spaces and - . _ @, 1 to 100 characters)` };
   const headers = body.Headers ?? {};
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
@@ -85,7 +99,8 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
   const attachments: SendRequest['attachments'] = [];
   for (const item of body.Attachments ?? []) {
     const base64 = item.Content.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return { ok: false, error: `Attachments: ${item.Filename}: Content is not base64` };
+    if (!BASE64.test(base64)) return { ok: false, error: `Attachments: ${item.Filename}: Content is not base64` };
+    if (item.ContentType && !CONTENT_TYPE.test(item.ContentType)) return { ok: false, error: `Attachments: ${item.Filename}: ContentType is not a MIME type: ${JSON.stringify(item.ContentType)}` };
     attachments.push({ content: Buffer.from(base64, 'base64'), filename: item.Filename, contentType: item.ContentType ?? '', cid: item.ContentID ?? '' });
   }
   return {
@@ -101,6 +116,10 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
 export async function renderSendRequest(request: SendRequest, hostname: string): Promise<Buffer> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.tags.length > 0) headers['X-Tags'] = request.tags.join(', ');
+  // A Message-ID given is the message's own (a test threading replies sets it), not a second field.
+  const given = Object.keys(headers).find((name) => name.toLowerCase() === 'message-id');
+  const messageId = given === undefined ? `<${crypto.randomUUID()}@${hostname || 'letterbox'}>` : headers[given];
+  if (given !== undefined) delete headers[given];
   const mail: Mail.Options = {
     from: request.from,
     to: request.to,
@@ -109,7 +128,7 @@ export async function renderSendRequest(request: SendRequest, hostname: string):
     subject: request.subject,
     headers,
     date: new Date(),
-    messageId: `<${crypto.randomUUID()}@${hostname || 'letterbox'}>`,
+    messageId,
     attachments: request.attachments.map((a) => ({
       content: a.content,
       filename: a.filename,

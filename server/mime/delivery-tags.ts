@@ -14,6 +14,11 @@ export function cleanTag(tag: string): string {
     .trim();
 }
 
+/** Whether a tag given through the API is one as it stands: cleaning would leave it unchanged. */
+export function isCleanTag(tag: string): boolean {
+  return tag !== '' && cleanTag(tag) === tag;
+}
+
 export function cleanTags(tags: Iterable<string>): string[] {
   return [...new Set([...tags].map(cleanTag).filter(Boolean))];
 }

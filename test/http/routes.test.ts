@@ -219,6 +219,19 @@ describe('with mail', () => {
     expect((await send('PUT', '/api/v1/tags', { Tags: ['x'] })).status).toBe(400);
   });
 
+  it('refuses a tag it would have to clean, rather than store another (or none)', async () => {
+    expect((await send('PUT', '/api/v1/tags', { IDs: [plainId], Tags: ['keep', 'me too'] })).status).toBe(200);
+    for (const Tags of [['!!!'], ['keep', 'a,b;c<script>'], [''], ['two  spaces'], ['x'.repeat(101)]]) {
+      const response = await send('PUT', '/api/v1/tags', { IDs: [plainId], Tags });
+      expect([response.status, await response.json()], JSON.stringify(Tags)).toEqual([400, { Error: expect.stringContaining('not a tag') }]);
+    }
+    for (const Name of ['ga,mma<>', ' keep', '']) {
+      const response = await send('PUT', '/api/v1/tags/keep', { Name });
+      expect([response.status, await response.json()], Name).toEqual([400, { Error: expect.stringContaining('not a tag name') }]);
+    }
+    expect(api.box.store.get(plainId)?.tags).toEqual(['keep', 'me too']);
+  });
+
   it('sends JSON as mail, with the size limit as 413 JSON', async () => {
     const ok = await send('POST', '/api/v1/send', {
       From: { Email: 'app@example.test', Name: 'App' },
@@ -249,10 +262,42 @@ describe('with mail', () => {
     const bad = await send('POST', '/api/v1/send', { To: [{ Email: 'x@y.test' }] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ Error: expect.stringContaining('From') });
-    const big = await send('POST', '/api/v1/send', { From: { Email: 'a@b.test' }, Text: 'x'.repeat(250_000) });
+    const big = await send('POST', '/api/v1/send', { From: { Email: 'a@b.test' }, To: [{ Email: 'x@y.test' }], Text: 'x'.repeat(250_000) });
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ Error: expect.any(String) });
-    expect((await send('POST', '/api/v1/send', { From: { Email: 'a@b.test' }, Headers: { Subject: 'x' } })).status).toBe(400);
+    expect((await send('POST', '/api/v1/send', { From: { Email: 'a@b.test' }, To: [{ Email: 'x@y.test' }], Headers: { Subject: 'x' } })).status).toBe(400);
+  });
+
+  it('refuses a send it would store as something else, and stores nothing', async () => {
+    const before = api.box.store.stats().messages;
+    const to = [{ Email: 'x@y.test' }];
+    const refusals: Array<[Record<string, unknown>, string]> = [
+      [{}, 'no recipients'],
+      [{ To: [], Cc: null, Bcc: [] }, 'no recipients'],
+      // Node's decoder would take "A" as no bytes at all, and "QUJD=" as "ABC".
+      [{ To: to, Attachments: [{ Content: 'A', Filename: 'f.txt' }] }, 'not base64'],
+      [{ To: to, Attachments: [{ Content: 'QUJD=', Filename: 'f.txt' }] }, 'not base64'],
+      [{ To: to, Attachments: [{ Content: 'QUJD', Filename: 'f.txt', ContentType: 'not a type; "x' }] }, 'not a MIME type'],
+      [{ To: to, Headers: { 'Content-Transfer-Encoding': 'bogus' } }, 'cannot be set here'],
+      [{ To: to, Tags: ['a,b'] }, 'not a tag'],
+      [{ To: to, Tags: [' padded'] }, 'not a tag'],
+    ];
+    for (const [fields, error] of refusals) {
+      const response = await send('POST', '/api/v1/send', { From: { Email: 'a@b.test' }, ...fields });
+      expect([response.status, await response.json()], JSON.stringify(fields)).toEqual([400, { Error: expect.stringContaining(error) }]);
+    }
+    expect(api.box.store.stats().messages).toBe(before);
+    // What is well formed goes through as given: a quoted parameter, a Message-ID of the sender's own.
+    const sent = await send('POST', '/api/v1/send', {
+      From: { Email: 'a@b.test' },
+      Bcc: ['x@y.test'],
+      Attachments: [{ Content: 'QUJD', Filename: 'f.txt', ContentType: 'text/plain; charset="utf-8"' }],
+      Headers: { 'message-id': '<thread-1@app.test>' },
+    });
+    expect(sent.status).toBe(200);
+    const raw = (await api.box.store.readRaw(((await sent.json()) as { ID: string }).ID))?.toString() ?? '';
+    expect(raw.match(/^Message-ID: .*$/gim)).toEqual(['Message-ID: <thread-1@app.test>']);
+    expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8; name=f\.txt$/m);
   });
 
   it('describes itself: info and webui', async () => {

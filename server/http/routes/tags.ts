@@ -1,4 +1,4 @@
-import { cleanTag, cleanTags } from '../../mime/delivery-tags.js';
+import { isCleanTag } from '../../mime/delivery-tags.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { RouteModule } from '../api.js';
 import { arrayOf, line, nullable, object, required } from '../decode-body.js';
@@ -9,6 +9,12 @@ import { jsonFail, ok } from '../respond.js';
 const SET_TAGS_BODY = object({ IDs: required(arrayOf(line)), Tags: nullable(arrayOf(line)) });
 const RENAME_BODY = object({ Name: required(line) });
 
+/**
+ * Tags given through the API are taken as they are or refused, never cleaned into
+ * something else (Mailpit cleans them silently: "!!!" would clear a message's tags).
+ */
+const TAG_RULE = 'letters, digits, single spaces and - . _ @, 1 to 100 characters, no space at either end';
+
 export const tagsRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/tags', (c) => c.json(api.tags.list()));
 
@@ -18,7 +24,9 @@ export const tagsRoutes: RouteModule = (app, api) => {
     if (!body.ok) return body.response;
     const { IDs, Tags = [] } = body.value;
     if (IDs.length === 0) return jsonFail(c, 400, '"IDs" must name at least one message');
-    await api.store.setTags(IDs, cleanTags(Tags));
+    const unclean = Tags.find((tag) => !isCleanTag(tag));
+    if (unclean !== undefined) return jsonFail(c, 400, `"Tags" holds ${JSON.stringify(unclean)}, which is not a tag: ${TAG_RULE}`);
+    await api.store.setTags(IDs, [...new Set(Tags)]);
     return ok(c);
   });
 
@@ -26,8 +34,8 @@ export const tagsRoutes: RouteModule = (app, api) => {
     const from = c.req.param('Tag');
     const body = await requestBody(c, RENAME_BODY);
     if (!body.ok) return body.response;
-    const to = cleanTag(body.value.Name);
-    if (!to) return jsonFail(c, 400, `"Name" is not a tag name: ${JSON.stringify(body.value.Name)}`);
+    const to = body.value.Name;
+    if (!isCleanTag(to)) return jsonFail(c, 400, `"Name" is not a tag name: ${JSON.stringify(to)}: ${TAG_RULE}`);
     await retag(api.store, from, (tags) => [...tags.filter((t) => t !== from), to]);
     return ok(c);
   });
