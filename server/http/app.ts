@@ -20,6 +20,7 @@ import { waitRoutes } from './routes/wait.js';
 import { basicAuth, corsAndCsrf, securityHeaders } from './security.js';
 import { hostGuard, type HostCheck } from './host-guard.js';
 import { mcpRoutes } from '../mcp/http-endpoint.js';
+import { strictQuery } from './query-params.js';
 import { requestLog } from './request-log.js';
 import { serveUi } from './serve-ui.js';
 import { refuseOtherMethods } from './wrong-method.js';
@@ -69,7 +70,8 @@ export function probePaths(webroot: string): ReadonlySet<string> {
 
 /**
  * What runs before any route, whatever the route: the request log (outermost), the
- * request count, the security headers, the Host guard and the cross-site rules.
+ * request count, the security headers, the Host guard, the cross-site rules and the
+ * query parameters' own rules.
  */
 export function requestShell(routes: Hono<HttpEnv>, api: Pick<Api, 'logger' | 'metrics' | 'config'>, allowedHost: HostCheck | null, probes: ReadonlySet<string>): void {
   routes.use('*', requestLog(api.logger));
@@ -81,6 +83,7 @@ export function requestShell(routes: Hono<HttpEnv>, api: Pick<Api, 'logger' | 'm
   routes.use('*', securityHeaders());
   routes.use('*', hostGuard(allowedHost, probes));
   routes.use('*', corsAndCsrf(api.config.apiCors));
+  routes.use('*', strictQuery());
 }
 
 /**

@@ -43,7 +43,7 @@ export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: FieldValue<S[K
 export const MAX_DEPTH = 16;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** C0 controls but tab, DEL and C1 controls: never meaningful in a one-line value. */
-const LINE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+export const LINE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 /** Free text (a message body) may also hold line breaks. */
 const TEXT_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 

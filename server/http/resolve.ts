@@ -74,10 +74,22 @@ function wholeNumber(text: string | undefined, fallback: number): number | undef
   return Number(text);
 }
 
-/** Mailpit's `before` query parameter: only messages received earlier. */
+/**
+ * Mailpit's `before` query parameter: only messages received earlier. An RFC 3339
+ * date-time (as the web inbox pages with), or a date (midnight UTC); anything else,
+ * "1" or a 30 February among them, is refused rather than read as some other time.
+ */
 export function beforeParam(c: Context): { ok: true; before: Date | undefined } | { ok: false; message: string } {
   const text = c.req.query('before');
   if (!text) return { ok: true, before: undefined };
+  const refused = { ok: false, message: `before must be an RFC 3339 date-time, such as 2024-05-01T12:00:00Z: cannot read "${text}"` } as const;
+  const parts = RFC3339.exec(text);
+  if (!parts) return refused;
+  const [year, month, day, hour, minute, second] = parts.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  // Date.parse rolls an impossible day or time over into the next; these must not.
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCDate() !== day || calendar.getUTCMonth() !== month - 1 || hour > 23 || minute > 59 || second > 59) return refused;
   const time = Date.parse(text);
-  return Number.isNaN(time) ? { ok: false, message: `cannot parse before "${text}"` } : { ok: true, before: new Date(time) };
+  return Number.isNaN(time) ? refused : { ok: true, before: new Date(time) };
 }
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))?$/;

@@ -104,6 +104,29 @@ describe('hostile input gets 4xx JSON, never a 500, and loses nothing', () => {
     await expectJsonError(await fetch(`${api.base}/api/v1/search?query=x&tz=Not/AZone`, { headers: JSON_ACCEPT }), 400);
   });
 
+  it('a query parameter given twice, holding a control character, or a time Date.parse would guess at', async () => {
+    const refused = [
+      '/api/v1/messages?limit=1&limit=2',
+      '/api/v1/search?query=a&query=b',
+      '/api/v1/search?query=a%00b',
+      '/api/v1/messages?li%0Amit=1',
+      // Date.parse reads "1" as 2001 and rolls 30 February into March.
+      '/api/v1/messages?before=1',
+      '/api/v1/messages?before=2024-02-30',
+      '/api/v1/messages?before=2024-05-01T24:00:00Z',
+      '/api/v1/message/latest/link-check?follow=yes',
+      '/api/v1/message/latest/link-check?follow=constructor',
+    ];
+    for (const path of refused) {
+      const response = await fetch(api.base + path, { headers: JSON_ACCEPT });
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(await response.json()).toEqual({ Error: expect.any(String) });
+    }
+    for (const before of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-02-29']) {
+      expect((await fetch(`${api.base}/api/v1/messages?before=${encodeURIComponent(before)}`)).status).toBe(200);
+    }
+  });
+
   it('cross-site browser requests cannot change state', async () => {
     const response = await fetch(api.base + '/api/v1/messages', { method: 'DELETE', headers: { ...JSON_ACCEPT, origin: 'https://evil.example' } });
     await expectJsonError(response, 403);

@@ -71,6 +71,9 @@ async function withParsed(c: Context, api: Api) {
   return resolved;
 }
 
+/** The link check's `follow` (Mailpit's is a Go bool: true or false); absent is false. */
+const FOLLOW: ReadonlyMap<string, boolean> = new Map([['', false], ['false', false], ['0', false], ['true', true], ['1', true]]);
+
 export const messageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID', async (c) => {
     const found = await withParsed(c, api);
@@ -166,7 +169,9 @@ export const messageRoutes: RouteModule = (app, api) => {
     const found = await withParsed(c, api);
     if ('response' in found) return found.response;
     const { parsed } = found;
-    const follow = /^(1|true)$/i.test(c.req.query('follow') ?? '');
+    const asked = c.req.query('follow') ?? '';
+    const follow = FOLLOW.get(asked.toLowerCase());
+    if (follow === undefined) return fail(c, 400, `follow must be true or false, not ${JSON.stringify(asked)}`);
     return c.json(await checkLinks(extractLinks(parsed.text, parsed.html), { follow, allowInternal: api.config.allowInternalHttpRequests }));
   });
 };
