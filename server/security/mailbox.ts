@@ -69,11 +69,17 @@ export function isMailbox(text: string): boolean {
  */
 export function readRecipient(text: string): string | undefined {
   if (hasUnsafeCharacter(text)) return undefined;
-  const trimmed = text.trim();
+  const trimmed = trimBlanks(text);
   const angle = /<([^<>]*)>$/.exec(trimmed);
-  const address = (angle ? (angle[1] as string) : trimmed).trim();
+  const address = trimBlanks(angle ? (angle[1] as string) : trimmed);
   return isMailbox(address) ? address : undefined;
 }
+
+/**
+ * Spaces around an address (a tab is refused as unsafe before). String trim() would
+ * also take U+2028 or U+00A0 off the end and send to another address than the one written.
+ */
+const trimBlanks = (text: string) => text.replace(/^ +| +$/g, '');
 
 /** The text with control characters shown as `\uXXXX`, for quoting a refused value back. */
 export function printable(text: string): string {
