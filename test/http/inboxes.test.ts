@@ -262,6 +262,9 @@ describe('the inboxes API', () => {
       ['{"Name":"ok-1\\n"}', /control character/],
       ['{"Name":"ok-1","TTL":"forever"}', /"TTL" must be a duration/],
       ['{"Name":"ok-1","TTL":"0"}', /"TTL" must be a duration/],
+      // Gone as it is made; and a value with spaces around it is not the duration it looks like.
+      ['{"Name":"ok-1","TTL":"100ms"}', /"TTL" must be a duration of a second or more/],
+      ['{"Name":"ok-1","TTL":" 1h"}', /"TTL" must be a duration/],
       ['{"Name":"ok-1","TTL":"9000h"}', /longer than a year/],
       ['{"Name":"ok-1","TTL":"1h\\u0007"}', /control character/],
       ['{"Name":"ok-1","TTL":24}', /"TTL" must be a string/],

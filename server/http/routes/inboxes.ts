@@ -22,10 +22,13 @@ export function readerOf(c: Context<HttpEnv>): Reader {
   return reader;
 }
 
-/** A TTL such as "24h", "90m" or "3600" (seconds), more than zero and at most a year. */
+/**
+ * A TTL such as "24h", "90m" or "3600" (seconds), from a second to a year: an inbox
+ * that expires as it is made is a mistake to report, not to make.
+ */
 function ttlMs(text: string): number | string {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) return `"TTL" must be a duration such as "24h", "90m" or "30s", not ${JSON.stringify(text)}`;
+  const ms = text === text.trim() ? parseDuration(text) : undefined;
+  if (ms === undefined || ms < 1_000) return `"TTL" must be a duration of a second or more, such as "24h", "90m" or "30s", not ${JSON.stringify(text)}`;
   if (ms > LONGEST_TTL_MS) return `"TTL" is longer than a year (365 days): an inbox meant to last belongs in the inboxes file`;
   return ms;
 }
