@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { parseMediaType } from '../lib/media-type.js';
 import { isCleanTag } from '../mime/delivery-tags.js';
 import { arrayOf, line, mapOf, nullable, object, required, text, type TypeOf } from './decode-body.js';
 
@@ -27,9 +28,6 @@ const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
  */
 const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'content-transfer-encoding', 'mime-version']);
 
-/** An RFC 2045 §5.1 content type: type/subtype, then parameters whose values are tokens or quoted strings. */
-const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const CONTENT_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"(?:[^"\\\\]|\\\\.)*"))*$`);
 
 /** Standard padded base64 (RFC 4648 §4), as Mailpit decodes it: Node's decoder would skip what is not. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -100,7 +98,8 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
   for (const item of body.Attachments ?? []) {
     const base64 = item.Content.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, '');
     if (!BASE64.test(base64)) return { ok: false, error: `Attachments: ${item.Filename}: Content is not base64` };
-    if (item.ContentType && !CONTENT_TYPE.test(item.ContentType)) return { ok: false, error: `Attachments: ${item.Filename}: ContentType is not a MIME type: ${JSON.stringify(item.ContentType)}` };
+    // RFC 2045 §5.1: type/subtype, then parameters whose values are tokens or quoted strings.
+    if (item.ContentType && !parseMediaType(item.ContentType)) return { ok: false, error: `Attachments: ${item.Filename}: ContentType is not a MIME type: ${JSON.stringify(item.ContentType)}` };
     attachments.push({ content: Buffer.from(base64, 'base64'), filename: item.Filename, contentType: item.ContentType ?? '', cid: item.ContentID ?? '' });
   }
   return {

@@ -2,7 +2,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { createClient } from '../client/client.js';
 import { commandArgs, EX, UsageError, type Command } from '../cli/io.js';
 import { packageVersion } from '../lib/package-version.js';
-import { createMcpServer } from './tools.js';
+import { serveMcp } from './tools.js';
 
 const USAGE = `Usage: letterbox mcp [--url URL] [--auth USER:PASSWORD]
 
@@ -56,7 +56,6 @@ export const mcpCommand: Command = async (argv, io) => {
   if (!read.ok) return read.exit;
   const { url, auth } = read.args;
   const client = createClient(url, auth ? { auth } : {});
-  const server = createMcpServer(client, packageVersion());
   const transport = new StdioServerTransport(io.stdin, io.stdout, { maxBufferSize: MAX_MESSAGE_BYTES });
   // A line that is not JSON-RPC is reported and skipped; the session goes on.
   transport.onerror = (error) => io.stderr.write(`letterbox mcp: ${error.message}\n`);
@@ -65,7 +64,7 @@ export const mcpCommand: Command = async (argv, io) => {
     io.stdin.once('close', resolve);
     transport.onclose = resolve;
   });
-  await server.connect(transport);
+  const server = await serveMcp(client, packageVersion(), transport);
   io.stderr.write(`letterbox mcp: serving the Letterbox at ${client.baseUrl} over stdio\n`);
   await ended;
   await server.close();

@@ -1,9 +1,12 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { LetterboxClient } from '../client/client.js';
+import { LetterboxApiError, type LetterboxClient } from '../client/client.js';
+import { isCleanTag } from '../mime/delivery-tags.js';
 import { capBytes, capText, RAW_DEFAULT, RAW_MAX, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
 import { describeFailure } from './failure.js';
+import { checkingParams } from './jsonrpc.js';
 import { brief, messageText, page } from './render.js';
 
 /**
@@ -40,16 +43,73 @@ const DELETES: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, i
 /** Text in, text out: what a tool returns, or the failure an agent can act on. */
 type Run<T> = (args: T) => Promise<string>;
 
+/** A failure the agent is told about as a tool error (isError), said as it is. */
+class ToolRefusal extends Error {}
+
 function textResult(text: string, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], ...(isError && { isError: true }) };
 }
 
-/** An McpServer whose tools act on the Letterbox `client` talks to. */
-export function createMcpServer(client: LetterboxClient, version: string): McpServer {
+/** IDs named in a sentence, the first few only: there may be hundreds. */
+function idList(ids: readonly string[]): string {
+  return ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')} and ${ids.length - 10} more`;
+}
+
+/**
+ * Which of `ids` name a message. The API's bulk routes (delete, mark read, set tags)
+ * answer 200 whatever the IDs, as Mailpit's do, so a tool that counted the IDs it was
+ * given would report changes that never happened: each ID is asked for first, by its
+ * headers (a read that marks nothing read), a few at a time. A message deleted between
+ * this and the change is still counted; nothing closer can be known through the API.
+ * Throws a ToolRefusal when none exists, so nothing is sent.
+ */
+async function existing(client: LetterboxClient, ids: readonly string[]): Promise<{ found: string[]; note: string }> {
+  const unique = [...new Set(ids)];
+  const present: boolean[] = [];
+  let next = 0;
+  const ask = async () => {
+    while (next < unique.length) {
+      const i = next++;
+      present[i] = await isMessage(client, unique[i] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, unique.length) }, ask));
+  const found = unique.filter((_, i) => present[i]);
+  const unknown = unique.filter((_, i) => !present[i]);
+  if (found.length === 0) throw new ToolRefusal(`no message has the ID ${idList(unknown)}: nothing changed`);
+  return { found, note: unknown.length > 0 ? `; no message has the ID ${idList(unknown)}` : '' };
+}
+
+async function isMessage(client: LetterboxClient, id: string): Promise<boolean> {
+  // "latest" would be resolved by the message routes, but it is no ID to the bulk ones.
+  if (id === 'latest') return false;
+  try {
+    await client.headers(id);
+    return true;
+  } catch (error) {
+    if (error instanceof LetterboxApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+/**
+ * Serves the tools on `transport` until it closes, behind the check of every request's
+ * params (jsonrpc.ts): both the /mcp endpoint and the stdio command start here.
+ */
+export async function serveMcp(client: LetterboxClient, version: string, transport: Transport): Promise<McpServer> {
+  const { server, tools } = createMcpServer(client, version);
+  await server.connect(checkingParams(transport, tools));
+  return server;
+}
+
+/** An McpServer whose tools act on the Letterbox `client` talks to, and the names of its tools. */
+function createMcpServer(client: LetterboxClient, version: string): { server: McpServer; tools: Set<string> } {
   const server = new McpServer({ name: 'letterbox', version }, { instructions: INSTRUCTIONS });
+  const tools = new Set<string>();
 
   function tool<S extends z.ZodRawShape>(name: string, description: string, shape: S, run: Run<z.output<ReturnType<typeof z.strictObject<S>>>>, annotations = READS): void {
     const inputSchema = z.strictObject(shape);
+    tools.add(name);
     server.registerTool<z.ZodRawShape, typeof inputSchema>(
       name,
       { description, inputSchema, annotations },
@@ -57,7 +117,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
         try {
           return textResult(await run(args));
         } catch (error) {
-          return textResult(describeFailure(error, client.baseUrl), true);
+          return textResult(error instanceof ToolRefusal ? error.message : describeFailure(error, client.baseUrl), true);
         }
       },
     );
@@ -143,8 +203,16 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
     'Replace the tags of messages ([] clears them).',
     { ids, tags: z.array(z.string().min(1).max(100)).max(50) },
     async ({ ids: which, tags }) => {
-      await client.setTags(which, tags);
-      return `tags of ${which.length} message(s) set to [${tags.join(', ')}]`;
+      // Mailpit's tag cleaner would make "!!!" nothing and clear the tags. This Letterbox's API
+      // refuses such a tag too, but `letterbox mcp` may talk to a Mailpit or an older
+      // Letterbox, so the tool refuses it itself, by the same rule.
+      const unclean = tags.find((tag) => !isCleanTag(tag));
+      if (unclean !== undefined) {
+        throw new ToolRefusal(`${JSON.stringify(unclean)} is not a tag: a tag is letters, digits, single spaces and - . _ @ (1 to 100 characters, no space at either end); nothing changed`);
+      }
+      const { found, note } = await existing(client, which);
+      await client.setTags(found, tags);
+      return `tags of ${found.length} message(s) set to [${tags.join(', ')}]${note}`;
     },
     CHANGES,
   );
@@ -154,8 +222,9 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
     'Mark messages read, or unread with read = false.',
     { ids, read: z.boolean().default(true) },
     async ({ ids: which, read }) => {
-      await client.markRead({ ids: which }, read);
-      return `${which.length} message(s) marked ${read ? 'read' : 'unread'}`;
+      const { found, note } = await existing(client, which);
+      await client.markRead({ ids: found }, read);
+      return `${found.length} message(s) marked ${read ? 'read' : 'unread'}${note}`;
     },
     CHANGES,
   );
@@ -165,8 +234,9 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
     'Delete messages for good (from every front: web inbox, API, POP3, IMAP).',
     { ids },
     async ({ ids: which }) => {
-      await client.delete(which);
-      return `${which.length} message(s) deleted`;
+      const { found, note } = await existing(client, which);
+      await client.delete(found);
+      return `${found.length} message(s) deleted${note}`;
     },
     DELETES,
   );
@@ -184,7 +254,7 @@ export function createMcpServer(client: LetterboxClient, version: string): McpSe
 
   tool('server_info', 'Letterbox version, message and unread counts, tags and runtime statistics.', {}, async () => JSON.stringify(await client.info(), null, 1));
 
-  return server;
+  return { server, tools };
 }
 
 const INSTRUCTIONS = `Letterbox is a mail sandbox: it catches every email an application sends over SMTP.

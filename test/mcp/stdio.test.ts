@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiBox } from '../http/http-helpers.js';
 import { callJson, callTool, signupRoundTrip, TOOL_NAMES } from './mcp-helpers.js';
@@ -74,5 +75,12 @@ describe('letterbox mcp over stdio', () => {
     expect(missing).toMatchObject({ isError: true, text: expect.stringMatching(/HTTP 404/) });
     expect((await callJson<{ Messages: number }>(client, 'server_info')).Messages).toBeGreaterThan(0);
     expect(stderr).toContain('serving the Letterbox at');
+  });
+
+  it('answers an unknown tool and params a method does not take with -32602, as /mcp does', async () => {
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/no tool is named "nope"/) });
+    const badCursor = client.request({ method: 'tools/list', params: { cursor: 5 } } as never, ListToolsResultSchema);
+    await expect(badCursor).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/Invalid params for tools\/list: params\.cursor: [^\n]+$/) });
+    expect((await callJson<{ Messages: number }>(client, 'server_info')).Messages).toBeGreaterThan(0);
   });
 });
