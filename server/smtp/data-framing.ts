@@ -11,12 +11,16 @@ const HELD = 4;
 
 /**
  * The end of DATA (RFC 5321 §4.5.2): a line holding only a dot ends the message, and
- * a leading dot on any other line is a transparency dot, removed. smtp-server finds
- * them by testing every byte of the message in JavaScript, which is a quarter of the
- * server's CPU on 100 KB messages. This framing finds line-start dots with
- * Buffer.indexOf (native) and removes all the transparency dots of a chunk in one go;
- * what it emits, holds back and ends on is the same, and test/fuzz/smtp-data.test.ts
- * checks it byte for byte over random bodies and random splits.
+ * a leading dot on any other line is a transparency dot, removed ("If the first
+ * character is a period and there are other characters on the line, the first
+ * character is deleted"; smtp-server removed it only before a second dot, keeping
+ * `.y` whole). After a bare LF, which starts no line in SMTP (§2.3.8), only a doubled
+ * dot loses one: Letterbox's own client stuffs after any LF (transfer/dot-stuff.ts).
+ * smtp-server finds dots by testing every byte of the message in JavaScript, which is
+ * a quarter of the server's CPU on 100 KB messages. This framing finds line-start dots
+ * with Buffer.indexOf (native) and removes all the transparency dots of a chunk in one
+ * go; test/fuzz/smtp-data.test.ts checks it byte for byte over random bodies and
+ * random splits.
  */
 export function frameDataNatively(smtp: SMTPServer): void {
   onEachConnection(smtp, (connection) =>
@@ -42,10 +46,10 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
     else chunk = Buffer.concat([before, chunk]);
   }
   // Only the message's first line has no LF before it: "." alone there is an empty
-  // message, ".." a transparency dot.
+  // message, a dot before anything else a transparency dot. ".\r" waits for its next byte.
   if (parser._atDataStart && chunk[0] === DOT) {
     if (chunk.length >= 3 && chunk[1] === CR && chunk[2] === LF) return parser._endDataMode(false, chunk.subarray(3), done);
-    if (chunk.length >= 2 && chunk[1] === DOT) {
+    if (chunk.length >= 3 || (chunk.length === 2 && chunk[1] !== CR)) {
       chunk = chunk.subarray(1);
       parser._atDataStart = false;
     }
@@ -59,7 +63,8 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
   const firstLf = parser._atDataStart ? 0 : 1;
   for (let lf = chunk.indexOf(LINE_START_DOT, firstLf); lf >= 0 && lf + 1 < chunk.length - 2; lf = chunk.indexOf(LINE_START_DOT, lf + 1)) {
     const dot = lf + 1;
-    if (chunk[dot - 2] === CR && chunk[dot + 1] === CR && chunk[dot + 2] === LF) {
+    const startsLine = chunk[dot - 2] === CR;
+    if (startsLine && chunk[dot + 1] === CR && chunk[dot + 2] === LF) {
       // CRLF.CRLF: the message is everything before the dot, its last CRLF included.
       pieces.push(chunk.subarray(start, dot));
       const last = pieces.pop() as Buffer;
@@ -67,7 +72,7 @@ function feed(parser: DataParserInternals, input: Buffer, done: () => void): voi
       parser._countDataBytes(last.length);
       return parser._endDataMode(last, chunk.subarray(dot + 3), done);
     }
-    if (chunk[dot + 1] === DOT) {
+    if (startsLine || chunk[dot + 1] === DOT) {
       // A transparency dot: keep what came before it, drop the dot.
       pieces.push(chunk.subarray(start, dot));
       start = dot + 1;

@@ -73,7 +73,8 @@ describe('SMTP hostile input', () => {
     expect((await smtp.command('NOOP')).code).toBe(250);
     expect(box.store.stats().messages).toBe(before + 1);
     const stored = box.store.get(queuedId(sent.text));
-    expect((await bytesOf(box.store, stored))?.toString('latin1')).toBe(payload);
+    // A dot that starts a line (after CRLF) with more on it is a transparency dot, removed (RFC 5321 §4.5.2).
+    expect((await bytesOf(box.store, stored))?.toString('latin1')).toBe(payload.replace('\r\n.\n', '\r\n\n'));
     expect(stored?.envelope.rcptTo).toEqual(['b@blue.example']);
     expect(box.store.messages().some((m) => m.summary.subject === 'smuggled')).toBe(false);
     await smtp.quit();
@@ -87,6 +88,22 @@ describe('SMTP hostile input', () => {
     smtp.write('Subject: s\r\n\r\na\n..b\r\n.\r\n');
     const sent = await smtp.reply();
     expect((await box.store.readRaw(queuedId(sent.text)))?.toString('latin1')).toBe('Subject: s\r\n\r\na\n.b\r\n');
+    await smtp.quit();
+  });
+
+  it('removes the leading dot of any line with more on it (RFC 5321 §4.5.2), at the start of DATA too; after a bare LF only a doubled one', async () => {
+    const { smtp } = await ehlo(port('smtp'));
+    for (const [wire, kept] of [
+      ['Subject: s\r\n\r\n.y\r\n..z\r\n.\r\r\na\n.w\r\n', 'Subject: s\r\n\r\ny\r\n.z\r\n\r\r\na\n.w\r\n'],
+      ['.x\r\n', 'x\r\n'],
+    ]) {
+      expect((await smtp.command('MAIL FROM:<a@red.example>')).code).toBe(250);
+      expect((await smtp.command('RCPT TO:<b@blue.example>')).code).toBe(250);
+      expect((await smtp.command('DATA')).code).toBe(354);
+      smtp.write(`${wire}.\r\n`);
+      const sent = await smtp.reply();
+      expect((await box.store.readRaw(queuedId(sent.text)))?.toString('latin1')).toBe(kept);
+    }
     await smtp.quit();
   });
 
