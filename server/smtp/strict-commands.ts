@@ -23,6 +23,7 @@ const SP = 0x20;
  *   data mode, and CHUNKING/BDAT is not offered), so its bytes stay as sent.
  * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
  *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
+ * - A path whose quoted local part holds a space gets `553`, said as such (see below).
  */
 export function strictCommands(smtp: SMTPServer): void {
   const offered = offeredExtensions(smtp);
@@ -39,6 +40,14 @@ export function strictCommands(smtp: SMTPServer): void {
     for (const verb of ['MAIL', 'RCPT'] as const) {
       const handler = connection[`handler_${verb}`].bind(connection);
       connection[`handler_${verb}`] = (command, done) => {
+        if (hasQuotedSpace(command.toString())) {
+          // RFC 5321 §4.1.2 allows `<"john smith"@x.org>`, but smtp-server splits a path at
+          // white space and would answer as if `smith"@x.org>` were a parameter: said as it is.
+          // X.1.7 / X.1.3: the sender's / a recipient's address (RFC 3463).
+          const text = 'A quoted local part holding a space is not supported here';
+          connection.send(553, enhanced ? `5.1.${verb === 'MAIL' ? 7 : 3} ${text}` : text, false);
+          return done();
+        }
         // HELO's reply offers no extension (RFC 5321 §4.1.1.1), so no parameter either.
         const refusal = refusedParameter(verb, command.toString(), connection.session.openingCommand === 'HELO' ? NOTHING_OFFERED : offered);
         if (refusal === undefined) return handler(command, done);
@@ -48,6 +57,10 @@ export function strictCommands(smtp: SMTPServer): void {
     }
   });
 }
+
+/** A path whose local part is a quoted string (RFC 5321 §4.1.2 Quoted-string): `:<"…"@`. */
+const QUOTED_LOCAL_PART = /^[^:]*:\s*<(?:@[^:<>]*:)?"((?:[^"\\]|\\.)*)"@/;
+const hasQuotedSpace = (line: string) => /[ \t]/.test(QUOTED_LOCAL_PART.exec(line)?.[1] ?? '');
 
 const NOTHING_OFFERED: OfferedExtensions = { size: false, eightBitMime: false, smtpUtf8: false, auth: false };
 

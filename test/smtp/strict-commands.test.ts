@@ -184,6 +184,21 @@ describe('SMTP MAIL and RCPT parameters (RFC 5321 §4.1.1.11, §4.1.2)', () => {
     await smtp.quit();
   });
 
+  it('says a quoted local part holding a space is not supported (553), rather than call part of it a parameter; without a space it is taken', async () => {
+    const { smtp } = await ehlo(box.port('smtp'));
+    const sender = await smtp.command('MAIL FROM:<"john smith"@red.example>');
+    expect([sender.code, enhanced(sender)]).toEqual([553, '5.1.7']);
+    expect(sender.text).toContain('quoted local part');
+    await untouchedAndServing(box, smtp);
+    expect((await smtp.command('MAIL FROM:<a@red.example>')).code).toBe(250);
+    const recipient = await smtp.command('RCPT TO:<"jane\\" doe"@blue.example> SIZE=1');
+    expect([recipient.code, enhanced(recipient)]).toEqual([553, '5.1.3']);
+    expect((await smtp.command('RCPT TO:<"jane.doe"@blue.example>')).code).toBe(250);
+    const sent = await data(smtp, numbered(12));
+    expect(box.store.get(queuedId(sent.text))?.envelope.rcptTo).toEqual(['"jane.doe"@blue.example']);
+    await smtp.quit();
+  });
+
   it('takes the parameters it offers in EHLO, any case, and stores the message', async () => {
     const { smtp, ehlo: reply } = await ehlo(box.port('smtp'));
     expect(reply.lines).toEqual(expect.arrayContaining(['8BITMIME', 'SMTPUTF8', `SIZE ${maxSize}`]));
