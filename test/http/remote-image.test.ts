@@ -90,7 +90,7 @@ describe('GET /api/v1/message/{ID}/remote-image', () => {
     const cases: Array<[string, number, RegExp]> = [
       ['', 400, /one url query parameter/],
       [`?url=${encodeURIComponent(site.base + '/other.png')}`, 400, /not a remote image of this message/],
-      [`?url=${encodeURIComponent(site.base + '/logo.png')}&url=x`, 400, /one url query parameter/],
+      [`?url=${encodeURIComponent(site.base + '/logo.png')}&url=x`, 400, /"url" is given more than once/],
       [`?url=${encodeURIComponent(site.base + '/logo.png')}&URL=x`, 400, /unknown query parameter "URL"/],
       [`?url=${encodeURIComponent(site.base + '/logo.png\r\n')}`, 400, /control character/],
       [`?url=${'a'.repeat(9000)}`, 400, /longer than/],
