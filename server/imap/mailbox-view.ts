@@ -3,15 +3,9 @@ import { FolderKeyed } from './folder-keyed.js';
 import { mailboxKey } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { FolderEntry, StoredMessage } from '../store/types.js';
+import { MAX_KEYWORDS } from './keywords.js';
 import { lowerBound } from './sequence-set.js';
 import { SYSTEM_FLAGS } from './system-flags.js';
-
-/**
- * Keywords a view keeps track of announcing. Past this many (a client inventing
- * keyword after keyword), further ones are shown without a new FLAGS response rather
- * than growing the list and every FLAGS line without bound.
- */
-const MAX_KEYWORDS = 1000;
 
 /**
  * Who has seen which messages as \Recent (RFC 3501 §2.3.2: recent to exactly one
@@ -170,6 +164,12 @@ export class MailboxView {
     return this.folder.name;
   }
 
+  /** Whether the folder is gone from the store (onGone is then due). */
+  get gone(): boolean {
+    void this.folder; // reading it is what finds the folder gone
+    return this.#gone;
+  }
+
   get count(): number {
     return this.uids.length;
   }
@@ -179,7 +179,12 @@ export class MailboxView {
     return this.#arrived.length > 0 || this.#expunged.size > 0 || this.#flagged.size > 0;
   }
 
-  /** Records the keywords among `flags` not known yet; true when there were any (FLAGS is then due). */
+  /**
+   * Records the keywords among `flags` not known yet; true when there were any (FLAGS is
+   * then due). STORE and APPEND stop at MAX_KEYWORDS (keywords.ts), but COPY, or a STORE
+   * in another folder that holds the same message (flags are the message's), may pass
+   * it: further ones are then shown without a new FLAGS response rather than growing it.
+   */
   learnKeywords(flags: Iterable<string>): boolean {
     let learned = false;
     for (const flag of flags) {
@@ -195,9 +200,10 @@ export class MailboxView {
     return [...SYSTEM_FLAGS, ...this.keywords].join(' ');
   }
 
-  /** The PERMANENTFLAGS list: nothing when read-only, else every flag and `\*` (new keywords allowed). */
+  /** The PERMANENTFLAGS list: nothing when read-only, else every flag, and `\*` while new keywords may be made (keywords.ts). */
   permanentFlags(): string {
-    return this.readOnly ? '' : `${this.flagNames()} \\*`;
+    if (this.readOnly) return '';
+    return this.keywords.size < MAX_KEYWORDS ? `${this.flagNames()} \\*` : this.flagNames();
   }
 
   /** Sequence number of a UID, or 0. */

@@ -1,4 +1,5 @@
 import { SEPARATOR, type FolderInfo } from '../store/folders.js';
+import { readMailbox } from './commands/mailbox-args.js';
 import { readFetchItemList, type FetchItem } from './fetch-items.js';
 import type { Reader } from './parser.js';
 import type { Session } from './session.js';
@@ -42,7 +43,7 @@ export interface NotifySpec {
 function readNames(r: Reader, session: Session, count: { n: number }): string[] {
   const one = () => {
     if (++count.n > MAX_NAMES) r.fail('too many mailbox names');
-    return session.mailboxName(r.astring());
+    return readMailbox(r, session);
   };
   return r.peek() === 0x28 ? r.list(one, false) : [one()];
 }

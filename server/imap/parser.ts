@@ -160,10 +160,10 @@ export class Reader {
     return this.astringBytes().toString('utf8');
   }
 
-  /** list-mailbox: a string or list-chars including the wildcards `%` and `*`. */
-  listMailbox(): string {
+  /** list-mailbox: a string or list-chars including the wildcards `%` and `*`, as bytes. */
+  listMailbox(): Buffer {
     const b = this.peek();
-    if (b === DQUOTE || b === 0x7b) return this.string();
+    if (b === DQUOTE || b === 0x7b) return this.stringBytes();
     // 8-bit bytes are accepted here as UTF-8 (RFC 9051 / RFC 6855).
     const start = this.pos;
     while (this.pos < this.bytes.length) {
@@ -172,7 +172,7 @@ export class Reader {
       this.pos++;
     }
     if (this.pos === start) this.fail('expected a mailbox pattern');
-    return this.bytes.toString('utf8', start, this.pos);
+    return this.bytes.subarray(start, this.pos);
   }
 
   #quoted(): Buffer {
@@ -250,31 +250,56 @@ export class Reader {
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 
+/**
+ * The day `date-day "-" date-month "-" date-year` names, at 00:00 UTC, or a failure:
+ * RFC 3501 / RFC 9051 §9 give the syntax only, but a day the month does not have
+ * (31-Feb, 0-Jan, 99-Jan) names no date, and rolling it over into the next month
+ * would store or search a date the client never wrote.
+ */
+function calendarDay(r: Reader, day: string, monthName: string, year: string): Date {
+  const month = MONTHS.indexOf(monthName.toUpperCase());
+  if (month < 0) r.fail(`bad month ${monthName}`);
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC, which takes the years 0-99 as 1900-1999.
+  date.setUTCFullYear(Number(year), month, Number(day));
+  if (date.getUTCDate() !== Number(day)) r.fail(`no day ${day} in ${monthName} ${year}`);
+  return date;
+}
+
 /** RFC 3501 date: `1-Feb-1994`, optionally quoted; the day it names, at 00:00 UTC. */
 export function readDate(r: Reader): Date {
   const quotedDate = r.take('"');
   const text = r.atom();
   if (quotedDate) r.expect('"');
   const match = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text);
-  const month = match ? MONTHS.indexOf((match[2] as string).toUpperCase()) : -1;
-  if (!match || month < 0) r.fail('bad date');
-  return new Date(Date.UTC(Number(match[3]), month, Number(match[1])));
+  if (!match) r.fail('bad date');
+  const [, day = '', month = '', year = ''] = match;
+  return calendarDay(r, day, month, year);
 }
 
-/** RFC 3501 date-time: `"17-Jul-1996 02:44:25 -0700"`. */
+/**
+ * RFC 3501 date-time: `"17-Jul-1996 02:44:25 -0700"`. The time is a time of day (hour
+ * at most 23, minute at most 59) and the zone hhmm (RFC 3501 §9), so at most 23 hours
+ * and 59 minutes. Second 60 is a leap second, which RFC 5322 §3.3 allows in the Date
+ * field clients copy here; like POSIX time it is counted as the next second.
+ */
 export function readDateTime(r: Reader): Date {
   const text = r.string();
-  const match = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(text);
-  const month = match ? MONTHS.indexOf((match[2] as string).toUpperCase()) : -1;
-  if (!match || month < 0) r.fail('bad date-time');
-  const [, day, , year, hh, mm, ss, sign, zh, zm] = match as unknown as string[];
-  const offset = (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
-  return new Date(Date.UTC(Number(year), month, Number(day), Number(hh), Number(mm), Number(ss)) - offset * 60_000);
+  const match = /^ ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) ((\d{2}):(\d{2}):(\d{2})) (([+-])(\d{2})(\d{2}))$/.exec(text);
+  if (!match) r.fail('bad date-time');
+  const [, day = '', month = '', year = '', time, hh, mm, ss, zone, sign, zh, zm] = match;
+  if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 60) r.fail(`bad time ${time}`);
+  if (Number(zh) > 23 || Number(zm) > 59) r.fail(`bad zone ${zone}`);
+  const minutes = Number(hh) * 60 + Number(mm) - (sign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm));
+  const date = new Date(calendarDay(r, day, month, year).getTime() + (minutes * 60 + Number(ss)) * 1000);
+  // INTERNALDATE is sent back with a 4-digit year (formatDateTime): 01-Jan-0000 east of UTC is not.
+  if (date.getUTCFullYear() < 0 || date.getUTCFullYear() > 9999) r.fail('date-time out of range');
+  return date;
 }
 
 /** RFC 3501 date-time as sent in INTERNALDATE. */
 export function formatDateTime(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const month = MONTHS[date.getUTCMonth()] as string;
-  return `"${pad(date.getUTCDate())}-${month[0]}${month.slice(1).toLowerCase()}-${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000"`;
+  return `"${pad(date.getUTCDate())}-${month[0]}${month.slice(1).toLowerCase()}-${String(date.getUTCFullYear()).padStart(4, '0')} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000"`;
 }

@@ -3,7 +3,6 @@ import { SessionLog } from '../lib/session-log.js';
 import type { TlsMaterial } from '../lib/tls.js';
 import type { MailboxAccess, MailboxSignIn } from '../security/mailbox-sign-in.js';
 import type { MailStore } from '../store/mail-store.js';
-import { normaliseFolderName } from '../store/folders.js';
 import type { StoredMessage } from '../store/types.js';
 import { bad, no, type CommandEntry, type State, type Status } from './command.js';
 import { fetchTargets, renderable, renderFetch, type FetchTarget } from './commands/fetch.js';
@@ -11,7 +10,7 @@ import type { Connection } from './connection.js';
 import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
-import { decodeMailboxName, encodeMailboxName } from './mailbox-name.js';
+import { encodeMailboxName } from './mailbox-name.js';
 import type { MailboxSpace, MailboxSpaces } from './mailbox-spaces.js';
 import type { MailboxView, ViewUpdate } from './mailbox-view.js';
 import type { FetchItem } from './fetch-items.js';
@@ -223,11 +222,6 @@ export class Session {
 
   untagged(text: string): void {
     this.conn.writer.write(`* ${text}\r\n`);
-  }
-
-  /** A mailbox name as the client wrote it, in Unicode, with INBOX in its one spelling. */
-  mailboxName(wire: string): string {
-    return normaliseFolderName(this.utf8 ? wire : decodeMailboxName(wire));
   }
 
   /** A mailbox name for a response. */

@@ -133,3 +133,41 @@ describe('CATENATE (RFC 4469) with IMAP URLs (RFC 5092)', () => {
     c.close();
   });
 });
+
+describe('dates that name no day or time are BAD, not rolled over (RFC 3501 §9 date, date-time)', () => {
+  it('in APPEND, and in SEARCH; a year below 100 is that year, a leap day and a leap second are taken', async () => {
+    const user = 'dates@blue.com';
+    const c = await loggedIn(box.port('imap'), user);
+    const append = (tag: string, date: string) => c.command(tag, `APPEND INBOX "${date}" ${lit('Subject: d\r\n\r\nx\r\n')}`);
+    const refused: Array<[string, string]> = [
+      ['31-Feb-2024 10:00:00 +0000', 'no day 31 in Feb 2024'],
+      ['29-Feb-2023 10:00:00 +0000', 'no day 29 in Feb 2023'],
+      ['99-Jan-2024 10:00:00 +0000', 'no day 99 in Jan 2024'],
+      [' 0-Jan-2024 10:00:00 +0000', 'no day 0 in Jan 2024'],
+      [' 1-Jan-2024 24:00:00 +0000', 'bad time 24:00:00'],
+      [' 1-Jan-2024 25:61:99 +0000', 'bad time 25:61:99'],
+      [' 1-Jan-2024 10:00:61 +0000', 'bad time 10:00:61'],
+      [' 1-Jan-2024 10:00:00 +9999', 'bad zone +9999'],
+      [' 1-Jan-2024 10:00:00 -0060', 'bad zone -0060'],
+      [' 1-Jan-0000 00:30:00 +0100', 'date-time out of range'],
+    ];
+    for (const [i, [date, text]] of refused.entries()) expect(await append(`A${i}`, date)).toEqual([`A${i} BAD APPEND: ${text}`]);
+    for (const [i, date] of ['29-Feb-2024 10:00:00 +0000', ' 1-Jan-0050 10:00:00 +0000', '31-Dec-2016 23:59:60 +0000'].entries()) {
+      expect((await append(`B${i}`, date)).at(-1)).toMatch(new RegExp(`^B${i} OK \\[APPENDUID \\d+ ${i + 1}\\]`));
+    }
+    await c.command('S0', 'SELECT INBOX');
+    expect(await c.command('F1', 'FETCH 1:* INTERNALDATE')).toEqual([
+      '* 1 FETCH (INTERNALDATE "29-Feb-2024 10:00:00 +0000")',
+      '* 2 FETCH (INTERNALDATE "01-Jan-0050 10:00:00 +0000")',
+      // As POSIX time counts a leap second: the next second.
+      '* 3 FETCH (INTERNALDATE "01-Jan-2017 00:00:00 +0000")',
+      'F1 OK FETCH completed',
+    ]);
+    expect(await c.command('S1', 'SEARCH SENTON 31-Feb-2024')).toEqual(['S1 BAD SEARCH: no day 31 in Feb 2024']);
+    expect(await c.command('S2', 'UID SEARCH BEFORE 0-Jan-2024')).toEqual(['S2 BAD UID SEARCH: no day 0 in Jan 2024']);
+    expect(await c.command('S3', 'SEARCH SINCE "31-Apr-2024"')).toEqual(['S3 BAD SEARCH: no day 31 in Apr 2024']);
+    expect(await c.command('S4', 'SEARCH ON 1-Jan-0050')).toEqual(['* SEARCH 2', 'S4 OK SEARCH completed']);
+    expect(await c.command('S5', 'SEARCH ON 29-Feb-2024')).toEqual(['* SEARCH 1', 'S5 OK SEARCH completed']);
+    c.close();
+  });
+});

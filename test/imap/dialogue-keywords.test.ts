@@ -54,13 +54,29 @@ describe('a new keyword is announced in FLAGS before a FETCH shows it (RFC 3501 
     b.close();
   });
 
-  it('announces at most 1000 keywords, however many a client invents', async () => {
-    const { c } = await freshMailbox(box, 1, 'kw');
-    const many = Array.from({ length: 1005 }, (_, i) => `k${i}`);
-    const reply = await c.command('A1', `STORE 1 +FLAGS.SILENT (${many.join(' ')})`);
-    expect(reply.at(-1)).toBe('A1 OK STORE completed');
-    const flags = reply.find((line) => line.startsWith('* FLAGS ('));
-    expect(flags?.split(' ').filter((flag) => /^\(?k\d/.test(flag))).toHaveLength(1000);
+  it('refuses a keyword past 100 octets, and a 257th keyword in a mailbox, with NO [LIMIT] (RFC 5530 §3), and then drops \\* from PERMANENTFLAGS', async () => {
+    const { c, user } = await freshMailbox(box, 2, 'kw');
+    const other = await loggedIn(box.port('imap'), user);
+    const long = 'k'.repeat(101);
+    expect(await c.command('A1', `STORE 1 +FLAGS (${long})`)).toEqual(['A1 NO [LIMIT] A keyword is at most 100 octets']);
+    // One STORE inventing too many sets none of them.
+    const many = Array.from({ length: 257 }, (_, i) => `k${i}`);
+    expect(await c.command('A2', `STORE 1 +FLAGS.SILENT (${many.join(' ')})`)).toEqual(['A2 NO [LIMIT] A mailbox has at most 256 keywords']);
+    expect(await c.command('A3', 'FETCH 1 FLAGS')).toEqual(['* 1 FETCH (FLAGS (\\Recent))', 'A3 OK FETCH completed']);
+    // 255 and a 100-octet one: the mailbox is full, and says so.
+    const full = [...many.slice(0, 255), 'x'.repeat(100)];
+    const reply = await c.command('A4', `STORE 1 +FLAGS.SILENT (${full.join(' ')})`);
+    expect(reply).toEqual([`* FLAGS (${SYSTEM} ${full.join(' ')})`, `* OK [PERMANENTFLAGS (${SYSTEM} ${full.join(' ')})] Flags permitted`, 'A4 OK STORE completed']);
+    expect(await c.command('A5', 'STORE 2 +FLAGS (k256)')).toEqual(['A5 NO [LIMIT] A mailbox has at most 256 keywords']);
+    // A keyword the mailbox has may still be set, and any flag removed.
+    expect(await c.command('A6', 'STORE 2 +FLAGS (k7 \\Seen)')).toEqual(['* 2 FETCH (FLAGS (k7 \\Seen \\Recent))', 'A6 OK STORE completed']);
+    expect(await c.command('A7', 'STORE 2 -FLAGS (k7 k256)')).toEqual(['* 2 FETCH (FLAGS (\\Seen \\Recent))', 'A7 OK STORE completed']);
+    // APPEND is held to the same bounds.
+    const message = 'Subject: kw\r\n\r\nbody\r\n';
+    expect(await other.command('B1', `APPEND INBOX (k256) {${message.length}+}\r\n${message}`)).toEqual(['B1 NO [LIMIT] A mailbox has at most 256 keywords']);
+    expect((await other.command('B2', `APPEND INBOX (k9) {${message.length}+}\r\n${message}`)).at(-1)).toMatch(/^B2 OK \[APPENDUID /);
+    expect(await other.command('B3', 'SELECT INBOX')).toContain(`* OK [PERMANENTFLAGS (${SYSTEM} ${full.join(' ')})] Flags permitted`);
     c.close();
+    other.close();
   });
 });

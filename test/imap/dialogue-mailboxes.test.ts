@@ -183,6 +183,76 @@ describe('IMAP mailbox commands (RFC 3501 §6.3)', () => {
     }
   });
 
+  it('answers a DELETE of the mailbox the session itself has selected, and goes on in the authenticated state (as Dovecot does)', async () => {
+    const c = await loggedIn(box.port('imap'), 'own-delete@blue.com');
+    try {
+      // With QRESYNC on, the expunged messages are not told (no VANISHED), nor is [CLOSED] sent (delete.ts).
+      await c.command('E1', 'ENABLE QRESYNC');
+      expect(await c.command('C1', 'CREATE Box')).toEqual(['C1 OK CREATE completed']);
+      expect((await c.command('P1', 'APPEND Box {12+}\r\nSubject: x\r\n')).at(-1)).toMatch(/^P1 OK /);
+      expect((await c.command('S1', 'SELECT Box')).at(-1)).toMatch(/^S1 OK \[READ-WRITE\]/);
+      expect(await c.command('D1', 'DELETE Box')).toEqual(['D1 OK DELETE completed']);
+      expect(box.store.folder('own-delete@blue.com', 'Box')).toBeUndefined();
+      expect(await c.command('F1', 'FETCH 1 FLAGS')).toEqual(['F1 BAD FETCH is not valid in the authenticated state']);
+      expect((await c.command('L1', 'LIST "" "*"')).filter((line) => line.endsWith(' Box'))).toEqual([]);
+      // A DELETE the store refuses leaves the mailbox selected.
+      expect((await c.command('S2', 'SELECT Sent')).at(-1)).toMatch(/^S2 OK \[READ-WRITE\]/);
+      expect(await c.command('D2', 'DELETE Sent')).toEqual(['D2 NO [CANNOT] Mailbox Sent cannot be changed']);
+      expect(await c.command('N1', 'NOOP')).toEqual(['N1 OK NOOP completed']);
+      expect(await c.command('F2', 'FETCH 1:* FLAGS')).toEqual(['F2 OK FETCH completed']);
+      expect(c.closed).toBe(false);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('names the new name when RENAME would move a mailbox into itself', async () => {
+    const c = await loggedIn(box.port('imap'), 'rename-into@blue.com');
+    await c.command('C1', 'CREATE a');
+    expect(await c.command('R1', 'RENAME a a/b/c/d')).toEqual(['R1 NO [CANNOT] Invalid mailbox name a/b/c/d']);
+    expect(await c.command('R2', 'RENAME a INBOX')).toEqual(['R2 NO [CANNOT] Invalid mailbox name INBOX']);
+    expect(await c.command('R3', 'RENAME nowhere b')).toEqual(['R3 NO [NONEXISTENT] No mailbox nowhere']);
+    c.close();
+  });
+
+  it('takes a name in modified UTF-7 only in its one 7-bit spelling, in every command that names a mailbox (RFC 3501 §5.1.3, §9)', async () => {
+    const user = 'mutf7-strict@blue.com';
+    const c = await loggedIn(box.port('imap'), user);
+    const EIGHT_BIT = '8-bit mailbox name: names are modified UTF-7 (RFC 3501 section 5.1.3) unless UTF8=ACCEPT is enabled';
+    const NOT_CANONICAL = 'mailbox name is not canonical modified UTF-7 (RFC 3501 section 5.1.3)';
+    /** Sends `tag command` with `name` where the command has `@`, and expects only BAD `text`. */
+    const refused = async (tag: string, command: string, name: Buffer, text: string) => {
+      const [before, after] = command.split('@') as [string, string];
+      c.write(Buffer.concat([Buffer.from(`${tag} ${before}`), name, Buffer.from(`${after}\r\n`)]));
+      const verb = /^(UID )?\S+/.exec(command)?.[0];
+      expect(await c.until(tag)).toEqual([`${tag} BAD ${verb}: ${text}`]);
+    };
+    expect(await c.command('A1', 'CREATE "R&-D/&AOk-t&AOk-"')).toEqual(['A1 OK CREATE completed']);
+    expect(box.store.folder(user, 'R&D/été')).toBeDefined();
+    // "ab" in base64 (printable ASCII must stand for itself), a shift left open, a bare "&",
+    // two shifts where one does, leftover bits, a lone surrogate.
+    for (const [i, name] of ['"&AGEAYg-"', '"&AGE"', 'R&D', '"&AOk-&AOk-"', '"&AOl-"', '"&2AA-"'].entries()) {
+      await refused(`B${i}`, 'CREATE @', Buffer.from(name), NOT_CANONICAL);
+    }
+    // 8-bit bytes: in a quoted string, a literal, an atom; as Latin-1 or as UTF-8.
+    for (const [i, name] of [Buffer.from('"a\x80b"', 'latin1'), Buffer.from('"a\x81b"', 'latin1'), Buffer.from('{3+}\r\na\x80b', 'latin1'), Buffer.from('café')].entries()) {
+      await refused(`C${i}`, 'CREATE @', name, EIGHT_BIT);
+    }
+    // Nothing was made: not "ab", nor a name with U+FFFD for the 8-bit byte.
+    expect(await c.command('A2', 'LIST "" a*')).toEqual(['A2 OK LIST completed']);
+    // Wildcards stand for themselves around encoded names.
+    expect(await c.command('A3', 'LIST "" R&-D/&AOk-%')).toEqual(['* LIST (\\HasNoChildren) "/" R&-D/&AOk-t&AOk-', 'A3 OK LIST completed']);
+    expect(await c.command('A4', 'LIST "" (*&AOk- R&-D)')).toEqual(['* LIST (\\HasChildren) "/" R&-D', '* LIST (\\HasNoChildren) "/" R&-D/&AOk-t&AOk-', 'A4 OK LIST completed']);
+    expect((await c.command('A5', 'SELECT INBOX')).at(-1)).toMatch(/^A5 OK /);
+    const commands = ['SELECT @', 'EXAMINE @', 'CREATE @', 'DELETE @', 'RENAME @ x', 'RENAME INBOX @', 'SUBSCRIBE @', 'UNSUBSCRIBE @', 'STATUS @ (MESSAGES)', 'APPEND @ {1+}\r\nx', 'COPY 1 @', 'MOVE 1 @', 'UID COPY 1 @', 'UID MOVE 1 @', 'LIST @ ""', 'LIST "" @', 'LIST "" (x @)', 'LSUB @ ""', 'LSUB "" @'];
+    for (const [i, command] of commands.entries()) {
+      await refused(`D${i}`, command, Buffer.from('"a\xe9"', 'latin1'), EIGHT_BIT);
+      await refused(`E${i}`, command, Buffer.from('"&AGE"'), NOT_CANONICAL);
+    }
+    expect(c.closed).toBe(false);
+    c.close();
+  });
+
   it('keeps a session whose selected folder another session renames, and tells it of new mail there', async () => {
     const user = 'renamed@blue.com';
     const [watcher, other] = [await loggedIn(box.port('imap'), user), await loggedIn(box.port('imap'), user)];

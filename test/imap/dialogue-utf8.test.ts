@@ -27,6 +27,28 @@ describe('IMAP UTF8=ACCEPT (RFC 6855)', () => {
     c.close();
   });
 
+  it('refuses a mailbox name that is not valid UTF-8 once enabled, rather than storing it with U+FFFD (RFC 6855 §3, RFC 9051 §5.1)', async () => {
+    const user = 'utf8-invalid@blue.com';
+    for (const extension of ['UTF8=ACCEPT', 'IMAP4rev2']) {
+      const c = await loggedIn(box.port('imap'), user);
+      await c.command('A0', `ENABLE ${extension}`);
+      const send = (tag: string, head: string, name: string, tail = '') => {
+        c.write(Buffer.concat([Buffer.from(`${tag} ${head}`), Buffer.from(name, 'latin1'), Buffer.from(`${tail}\r\n`)]));
+        return c.until(tag);
+      };
+      expect(await send('A1', 'CREATE ', '"x\xff"')).toEqual(['A1 BAD CREATE: mailbox name is not valid UTF-8 (RFC 6855 section 3)']);
+      expect(await send('A2', 'CREATE ', '{2+}\r\nx\xfe')).toEqual(['A2 BAD CREATE: mailbox name is not valid UTF-8 (RFC 6855 section 3)']);
+      expect(await send('A3', 'LIST "" ', '"x\xff*"')).toEqual(['A3 BAD LIST: mailbox name is not valid UTF-8 (RFC 6855 section 3)']);
+      expect(await send('A4', 'SELECT ', '"x\xc3"')).toEqual(['A4 BAD SELECT: mailbox name is not valid UTF-8 (RFC 6855 section 3)']);
+      c.close();
+    }
+    const c = await loggedIn(box.port('imap'), user);
+    await c.command('A0', 'ENABLE UTF8=ACCEPT');
+    expect(await c.command('A5', 'CREATE "xé"')).toEqual(['A5 OK CREATE completed']);
+    expect(await c.command('A6', 'LIST "" "x*"')).toEqual(['* LIST (\\HasNoChildren) "/" "xé"', 'A6 OK LIST completed']);
+    c.close();
+  });
+
   it('accepts APPEND … UTF8 (~{n}) once enabled, stores the bytes as sent, and searches them decoded', async () => {
     const user = 'utf8-append@blue.com';
     const c = await loggedIn(box.port('imap'), user);

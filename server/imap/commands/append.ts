@@ -1,5 +1,6 @@
 import { AUTHENTICATED, command, no, ok, type CommandEntry } from '../command.js';
 import { catenate, MAX_CAT_PARTS, type CatPart } from '../catenate.js';
+import { folderKeywords, keywordLimit } from '../keywords.js';
 import { readDateTime, type Reader } from '../parser.js';
 import { formatUidSet } from '../sequence-set.js';
 import type { Session } from '../session.js';
@@ -95,6 +96,10 @@ const append = command({
     const folder = session.store.folder(session.user, mailbox);
     // RFC 3501 §6.3.11: TRYCREATE tells the client it may CREATE and retry.
     if (!folder) return no(`No mailbox ${mailbox}`, 'TRYCREATE');
+    // Bounded as STORE's (keywords.ts); the folder is only looked through when a keyword is set.
+    const keywords = messages.flatMap((message) => message.flags).filter((flag) => !flag.startsWith('\\'));
+    const limit = keywords.length > 0 ? keywordLimit(folderKeywords(folder), keywords) : null;
+    if (limit) return limit;
     const raws: Buffer[] = [];
     for (const message of messages) {
       const only = message.parts[0];

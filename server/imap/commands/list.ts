@@ -3,7 +3,7 @@ import { AUTHENTICATED, command, ok, type CommandEntry } from '../command.js';
 import { listAttributes, selectMailboxes, superiorsOf, type ListRow } from '../list-select.js';
 import type { Reader } from '../parser.js';
 import type { Session } from '../session.js';
-import { readMailbox, toText } from './mailbox-args.js';
+import { readMailbox, readMailboxPattern, toText } from './mailbox-args.js';
 import { readStatusItems, writeStatus } from './status.js';
 
 interface ListArgs {
@@ -66,10 +66,9 @@ const list = command<ListArgs>({
     args.reference = readMailbox(r, session);
     r.sp();
     const parenthesised = r.peek() === 0x28;
-    const patterns = parenthesised ? r.list(() => r.listMailbox(), false) : [r.listMailbox()];
+    args.patterns = parenthesised ? r.list(() => readMailboxPattern(r, session), false) : [readMailboxPattern(r, session)];
     if (parenthesised) args.extended = true;
-    if (patterns.length > MAX_PATTERNS) r.fail(`at most ${MAX_PATTERNS} patterns`);
-    args.patterns = patterns.map((p) => session.mailboxName(p));
+    if (args.patterns.length > MAX_PATTERNS) r.fail(`at most ${MAX_PATTERNS} patterns`);
     if (r.maybeSp()) {
       if (!r.word('RETURN')) r.fail('expected RETURN');
       r.sp();
@@ -126,7 +125,7 @@ const lsub = command({
     r.sp();
     const reference = readMailbox(r, session);
     r.sp();
-    return { reference, pattern: session.mailboxName(r.listMailbox()) };
+    return { reference, pattern: readMailboxPattern(r, session) };
   },
   run(session, { reference, pattern }) {
     if (pattern === '') {

@@ -13,7 +13,8 @@ const rename = command({
   },
   async run(session, { from, to }) {
     const renamed = await session.store.renameFolder(session.user, from, to);
-    if (typeof renamed === 'string') return folderError(renamed, renamed === 'exists' ? to : from);
+    // 'exists' and 'invalid' are about the new name (taken; not a name, INBOX, or inside `from`), the rest about the old.
+    if (typeof renamed === 'string') return folderError(renamed, renamed === 'exists' || renamed === 'invalid' ? to : from);
     return ok('RENAME completed');
   },
 });

@@ -1,5 +1,6 @@
 import type { FlagOperation, StoredMessage } from '../../store/types.js';
 import { command, no, ok, SELECTED, type CommandEntry } from '../command.js';
+import { keywordLimit } from '../keywords.js';
 import { formatUidSet, readSequenceSet, type SequenceSet } from '../sequence-set.js';
 
 interface StoreArgs {
@@ -45,6 +46,8 @@ function storeCommand(uid: boolean) {
       if (args.unchangedSince !== null) session.enableCondstore();
       // \Recent is the server's to set (RFC 3501 §2.3.2); everything else is the client's.
       const flags = args.flags.filter((f) => f.toLowerCase() !== '\\recent');
+      const limit = args.operation === 'remove' ? null : keywordLimit(view.keywords, flags);
+      if (limit) return limit;
       const modified: number[] = [];
       const targets: number[] = [];
       for (const i of indexes) {
