@@ -35,6 +35,10 @@ describe('IMAP any-state commands (RFC 3501 §6.1)', () => {
     expect(reply[0]).toMatch(/^\* ID \("name" "Letterbox"/);
     expect(reply[1]).toBe('a023 OK ID completed');
     expect(await c.command('a024', 'ID NIL')).toHaveLength(2);
+    // Pairs of a field (a string) and a value: a field left without one, or NIL as a field, is no ID.
+    expect(await c.command('a025', 'ID ("name" "sodr" "version")')).toEqual(['a025 BAD ID: field and value pairs expected']);
+    expect(await c.command('a026', 'ID (NIL "sodr")')).toEqual(['a026 BAD ID: a field is a string, not NIL']);
+    expect((await c.command('a027', 'ID ("name" NIL)')).at(-1)).toBe('a027 OK ID completed');
     c.close();
   });
 

@@ -29,11 +29,17 @@ const logout = command({
   },
 });
 
+/** RFC 2971 §4: `NIL`, or a list of field (string) and value (nstring) pairs. */
 function readIdParams(r: Reader): Array<[string, string | null]> | null {
   if (r.word('NIL')) return null;
   const flat = r.list(() => (r.word('NIL') ? null : r.string()));
+  if (flat.length % 2 !== 0) r.fail('field and value pairs expected');
   const pairs: Array<[string, string | null]> = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] ?? '', flat[i + 1] ?? null]);
+  for (let i = 0; i < flat.length; i += 2) {
+    const field = flat[i];
+    if (field === null || field === undefined) r.fail('a field is a string, not NIL');
+    pairs.push([field, flat[i + 1] ?? null]);
+  }
   return pairs;
 }
 
