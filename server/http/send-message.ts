@@ -1,6 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { parseMediaType } from '../lib/media-type.js';
-import { isCleanTag } from '../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../mime/delivery-tags.js';
 import { arrayOf, line, mapOf, nullable, object, required, text, type TypeOf } from './decode-body.js';
 
 /** What POST /api/v1/send asks for, checked. */
@@ -27,7 +27,6 @@ const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
  * The transfer encoding is the composer's to choose for each part (RFC 2045 §6).
  */
 const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'content-transfer-encoding', 'mime-version']);
-
 
 /** Standard padded base64 (RFC 4648 §4), as Mailpit decodes it: Node's decoder would skip what is not. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -88,7 +87,7 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
   if (to.value.length + cc.value.length + bcc.length === 0) return { ok: false, error: 'no recipients: To, Cc and Bcc are all empty' };
   const tags = body.Tags ?? [];
   const unclean = tags.find((tag) => !isCleanTag(tag));
-  if (unclean !== undefined) return { ok: false, error: `Tags: ${JSON.stringify(unclean)} is not a tag (letters, digits, single spaces and - . _ @, 1 to 100 characters)` };
+  if (unclean !== undefined) return { ok: false, error: `Tags: ${JSON.stringify(unclean)} is not a tag: ${TAG_RULE}` };
   const headers = body.Headers ?? {};
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();

@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { LetterboxApiError, type LetterboxClient } from '../client/client.js';
-import { isCleanTag } from '../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../mime/delivery-tags.js';
 import { capBytes, capText, RAW_DEFAULT, RAW_MAX, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
 import { describeFailure } from './failure.js';
 import { checkingParams } from './jsonrpc.js';
@@ -208,7 +208,7 @@ function createMcpServer(client: LetterboxClient, version: string): { server: Mc
       // Letterbox, so the tool refuses it itself, by the same rule.
       const unclean = tags.find((tag) => !isCleanTag(tag));
       if (unclean !== undefined) {
-        throw new ToolRefusal(`${JSON.stringify(unclean)} is not a tag: a tag is letters, digits, single spaces and - . _ @ (1 to 100 characters, no space at either end); nothing changed`);
+        throw new ToolRefusal(`${JSON.stringify(unclean)} is not a tag: ${TAG_RULE}; nothing changed`);
       }
       const { found, note } = await existing(client, which);
       await client.setTags(found, tags);

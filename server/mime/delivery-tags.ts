@@ -14,7 +14,14 @@ export function cleanTag(tag: string): string {
     .trim();
 }
 
-/** Whether a tag given through the API is one as it stands: cleaning would leave it unchanged. */
+/** What isCleanTag asks of a tag, for a refusal to say. */
+export const TAG_RULE = 'letters, digits, single spaces and - . _ @, 1 to 100 characters, no space at either end';
+
+/**
+ * Whether a tag given through the API is one as it stands: cleaning would leave it
+ * unchanged. The API refuses any other rather than store it cleaned (Mailpit cleans
+ * silently, so "!!!" clears a message's tags).
+ */
 export function isCleanTag(tag: string): boolean {
   return tag !== '' && cleanTag(tag) === tag;
 }

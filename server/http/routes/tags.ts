@@ -1,4 +1,4 @@
-import { isCleanTag } from '../../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../../mime/delivery-tags.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { RouteModule } from '../api.js';
 import { arrayOf, line, nullable, object, required } from '../decode-body.js';
@@ -8,12 +8,6 @@ import { jsonFail, ok } from '../respond.js';
 /** mailpit-api.md §2.5; mailpit-api's setTags leaves Tags out to clear them, Go reads null alike. */
 const SET_TAGS_BODY = object({ IDs: required(arrayOf(line)), Tags: nullable(arrayOf(line)) });
 const RENAME_BODY = object({ Name: required(line) });
-
-/**
- * Tags given through the API are taken as they are or refused, never cleaned into
- * something else (Mailpit cleans them silently: "!!!" would clear a message's tags).
- */
-const TAG_RULE = 'letters, digits, single spaces and - . _ @, 1 to 100 characters, no space at either end';
 
 export const tagsRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/tags', (c) => c.json(api.tags.list()));
