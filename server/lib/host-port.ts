@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** A listener address as given on the command line: `HOST:PORT`, `:PORT`, `PORT`, or `[v6]:PORT`. */
 export interface HostPort {
   host: string;
@@ -22,7 +24,18 @@ export function parseHostPort(value: string, defaultHost = '127.0.0.1'): HostPor
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) {
     throw new HostPortError(`"${value}" is not HOST:PORT with a port from 0 to 65535`);
   }
+  if (host !== defaultHost && !isHost(host)) throw new HostPortError(`"${host}" is not a host name or IP address`);
   return { host, port: Number(portText) };
+}
+
+/**
+ * An IP address (IPv6 unbracketed) or a host name: RFC 1123 §2.1 labels, with `_` too,
+ * as container networks name services (`mail_relay`). Not a word with a space or a line
+ * break in it, which would only fail later, at bind or connect, under another name.
+ */
+function isHost(host: string): boolean {
+  const label = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+  return isIP(host) !== 0 || new RegExp(`^(?=.{1,253}$)${label}(?:\\.${label})*\\.?$`).test(host);
 }
 
 export function formatHostPort({ host, port }: HostPort): string {

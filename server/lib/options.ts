@@ -45,6 +45,17 @@ export function envName(key: string): string {
   return 'LETTERBOX_' + flagName(key).replace(/-/g, '_').toUpperCase();
 }
 
+/**
+ * Variables of the client commands (`letterbox mcp`, `import`, `sendmail`), which a
+ * shell may hold while a server starts from it: not options of the server, not typos.
+ */
+export const CLIENT_ENV: ReadonlySet<string> = new Set(['LETTERBOX_URL', 'LETTERBOX_HTTP_AUTH', 'LETTERBOX_SMTP_ADDR', 'LETTERBOX_SMTP_AUTH']);
+
+/**
+ * The values of `table` from flags, then the environment, then defaults. A flag given
+ * twice, or a non-empty LETTERBOX_ variable that is no option (a misspelt one would
+ * otherwise leave its option at the default, silently), is refused.
+ */
 export function parseOptions<Table extends OptionTable>(
   table: Table,
   argv: readonly string[],
@@ -52,10 +63,17 @@ export function parseOptions<Table extends OptionTable>(
 ): OptionValues<Table> {
   const values: Record<string, unknown> = {};
   const byFlag = new Map(Object.keys(table).map((key) => [flagName(key), key]));
+  const byEnv = new Map(Object.keys(table).map((key) => [envName(key), key]));
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('LETTERBOX_') || byEnv.has(name) || CLIENT_ENV.has(name) || !value) continue;
+    const near = nearest(name, [...byEnv.keys()]);
+    throw new OptionError(`${name} is not an option's variable${near ? ` (did you mean ${near}?)` : ''}; see --help`);
+  }
   for (const [key, spec] of Object.entries(table)) {
     const fromEnv = env[envName(key)];
     values[key] = fromEnv !== undefined && fromEnv !== '' ? spec.parse(fromEnv, envName(key)) : spec.default;
   }
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (!arg.startsWith('--')) throw new OptionError(`unexpected argument "${arg}" (see --help)`);
@@ -66,6 +84,9 @@ export function parseOptions<Table extends OptionTable>(
     const key = byFlag.get(negated ? name.slice(3) : name);
     const spec = key === undefined ? undefined : table[key];
     if (key === undefined || !spec) throw new OptionError(`unknown option --${name} (see --help)`);
+    // Which of two values was meant cannot be told; a list option takes commas.
+    if (given.has(key)) throw new OptionError(`--${flagName(key)} is given more than once`);
+    given.add(key);
     if (spec.switch && inline === undefined) {
       values[key] = !negated;
       continue;
@@ -76,6 +97,27 @@ export function parseOptions<Table extends OptionTable>(
     values[key] = spec.parse(text, `--${name}`);
   }
   return values as OptionValues<Table>;
+}
+
+/** The name among `names` that `name` is a typo of (at most 3 edits away), if one is. */
+function nearest(name: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of names) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 3 && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length] as number;
 }
 
 /**
@@ -180,12 +222,15 @@ export function text(description: string, value = '', metavar = 'TEXT'): OptionS
     description,
     default: value,
     metavar,
-    parse: (t, name) => {
-      const at = t.search(CONTROL);
-      if (at >= 0) throw new OptionError(`${name}: a control character (U+${t.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} is not allowed`);
-      return t;
-    },
+    parse: (t, name) => withoutControls(t, name),
   };
+}
+
+/** The text, or an OptionError naming where its first control character is (not the text: it may be a secret). */
+function withoutControls(t: string, name: string): string {
+  const at = t.search(CONTROL);
+  if (at >= 0) throw new OptionError(`${name}: a control character (U+${t.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}) at position ${at + 1} is not allowed`);
+  return t;
 }
 
 /** A path to a file (or, with metavar DIR, a folder); '' = none. */
@@ -240,6 +285,10 @@ export function size(description: string, value: number): OptionSpec<number> {
       if (!match || unit === undefined) throw new OptionError(`${name}: expected a size such as 50MB, got "${t}"`);
       const bytes = Math.round(Number(match[1]) * unit);
       if (bytes > MAX_SIZE) throw new OptionError(`${name}: "${t}" is more than 1024GB, larger than any limit here can mean`);
+      // A fraction of a byte is a slip, and 0.4 would round to 0: "no limit" for the sizes that are limits.
+      if ((unit === 1 && !Number.isInteger(Number(match[1]))) || (bytes === 0 && Number(match[1]) > 0)) {
+        throw new OptionError(`${name}: "${t}" is not a whole number of bytes`);
+      }
       return bytes;
     },
   };
@@ -265,13 +314,22 @@ export function duration(description: string, valueMs: number): OptionSpec<numbe
     // In code a duration is a number of milliseconds, as the Config holds it.
     format: (v) => numberText(v, 'ms'),
     parse: (t, name) => {
-      const ms = parseDuration(t);
-      if (ms === undefined) throw new OptionError(`${name}: expected a duration such as 30s or 10m, got "${t}"`);
-      // Node's timers hold 32 bits of milliseconds: a longer wait would fire at once.
-      if (ms > MAX_DURATION_MS) throw new OptionError(`${name}: "${t}" is longer than 24 days, the longest wait a timer here can hold`);
-      return ms;
+      return timerDuration(t, name);
     },
   };
+}
+
+/**
+ * A duration a timer can wait, in milliseconds; throws OptionError. Node's timers hold
+ * 32 bits of milliseconds: a longer wait would fire at once. Nor may a duration round
+ * to 0 from more than nothing: 0 turns a timeout off.
+ */
+export function timerDuration(t: string, name: string): number {
+  const ms = parseDuration(t);
+  if (ms === undefined) throw new OptionError(`${name}: expected a duration such as 30s or 10m, got "${t}"`);
+  if (ms > MAX_DURATION_MS) throw new OptionError(`${name}: "${t}" is longer than 24 days, the longest wait a timer here can hold`);
+  if (ms === 0 && /[1-9]/.test(t)) throw new OptionError(`${name}: "${t}" is less than a millisecond (0 means none)`);
+  return ms;
 }
 
 export function parseDuration(t: string): number | undefined {
@@ -323,6 +381,6 @@ export function list(description: string, value: string[] = []): OptionSpec<stri
     shown: value.join(',') || 'none',
     metavar: 'LIST',
     format: (v) => (Array.isArray(v) && v.every((item) => typeof item === 'string') ? v.join(',') : undefined),
-    parse: (t) => t.split(',').map((s) => s.trim()).filter(Boolean),
+    parse: (t, name) => withoutControls(t, name).split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

@@ -1,5 +1,6 @@
+import { isIP } from 'node:net';
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
-import { duration, flag, hostPortText, integer, list, numberText, OptionError, parseDuration, text, type OptionSpec, type OptionValues } from '../lib/options.js';
+import { duration, flag, hostPortText, integer, list, numberText, OptionError, parseDuration, text, timerDuration, type OptionSpec, type OptionValues } from '../lib/options.js';
 import type { ReleaseRate } from './release-rate.js';
 
 /** `host:port` of a smarthost, or null when not given. */
@@ -31,8 +32,10 @@ function dnsServer(description: string): OptionSpec<string> {
     metavar: 'IP[:PORT]',
     parse: (t, name) => {
       const value = t.trim();
-      const ok = /^(\d{1,3}\.){3}\d{1,3}(:\d{1,5})?$/.test(value) || /^\[[0-9a-f:]+\](:\d{1,5})?$/i.test(value) || /^[0-9a-f:]+$/i.test(value);
-      if (!ok) throw new OptionError(`${name}: expected an IP address with an optional :PORT, got "${t}"`);
+      // ip, ip:port, [v6] or [v6]:port, the forms node:dns takes, with an address that is one (not 999.1.1.1).
+      const parts = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value) ?? (isIP(value) === 6 ? [value, value] : /^([^:]+)(?::(\d{1,5}))?$/.exec(value));
+      const port = parts?.[2] === undefined ? 53 : Number(parts[2]);
+      if (!parts || isIP(parts[1] ?? '') === 0 || port < 1 || port > 65535) throw new OptionError(`${name}: expected an IP address with an optional :PORT, got "${t}"`);
       return value;
     },
   };
@@ -50,12 +53,11 @@ function schedule(description: string, value: number[]): OptionSpec<number[]> {
       return Array.isArray(v) && parts.every((part) => part !== undefined) ? parts.join(',') : undefined;
     },
     parse: (t, name) => {
-      const parts = t.split(',').map((s) => s.trim()).filter(Boolean);
-      const delays = parts.map((part) => parseDuration(part));
-      if (parts.length > 20 || delays.some((d) => d === undefined)) {
-        throw new OptionError(`${name}: expected up to 20 durations such as 1m,5m,30m, got "${t}"`);
-      }
-      return delays as number[];
+      const parts = t.split(',').map((s) => s.trim());
+      // An empty item ("1m,,5m") is a slip, not a retry fewer.
+      if (parts.length > 20 || parts.some((part) => parseDuration(part) === undefined)) throw new OptionError(`${name}: expected up to 20 durations such as 1m,5m,30m, got "${t}"`);
+      // Each is a timer's wait: 999h would overflow it and retry at once.
+      return parts.map((part) => timerDuration(part, name));
     },
   };
 }

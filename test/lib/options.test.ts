@@ -80,6 +80,30 @@ describe('option tables', () => {
     expect(() => parseOptions(table, [], { LETTERBOX_MAX_SIZE: 'big' })).toThrow(/LETTERBOX_MAX_SIZE/);
   });
 
+  it('refuses a LETTERBOX_ variable that is no option, naming the one it is a typo of; not the client commands\' own', () => {
+    expect(() => parseOptions(table, [], { LETTERBOX_MAX_MESAGES: '3' })).toThrow('LETTERBOX_MAX_MESAGES is not an option\'s variable (did you mean LETTERBOX_MAX_MESSAGES?); see --help');
+    expect(() => parseOptions(table, [], { LETTERBOX_SOMETHING_ELSE_ENTIRELY: '1' })).toThrow(/^LETTERBOX_SOMETHING_ELSE_ENTIRELY is not an option's variable; see --help$/);
+    // Set but empty is unset, as for an option's own variable; other prefixes are not ours.
+    const env = { LETTERBOX_MAX_MESAGES: '', LETTERBOX_URL: 'http://127.0.0.1:8025/', LETTERBOX_SMTP_AUTH: 'u:p', Letterbox_Label: 'x', PATH: '/bin' };
+    expect(parseOptions(table, [], env).maxMessages).toBe(5_000);
+  });
+
+  it('refuses a flag given twice, which of the two was meant being unknowable', () => {
+    expect(() => parseOptions(table, ['--label', 'x', '--label=y'], {})).toThrow('--label is given more than once');
+    expect(() => parseOptions(table, ['--listen-all', '--no-listen-all'], {})).toThrow('--listen-all is given more than once');
+    expect(() => parseOptions(table, ['--domains', 'a.example', '--domains', 'b.example'], {})).toThrow(/more than once/);
+  });
+
+  it('refuses a size or duration that would round to 0 (no limit, no timeout) from more than nothing', () => {
+    for (const text of ['0.4', '1.5', '0.0001k']) expect(() => parseOptions(table, ['--max-size', text], {})).toThrow(`--max-size: "${text}" is not a whole number of bytes`);
+    expect(() => parseOptions(table, ['--timeout', '0.0001s'], {})).toThrow('--timeout: "0.0001s" is less than a millisecond (0 means none)');
+    expect(parseOptions(table, ['--max-size', '1.1MB', '--timeout', '0'], {})).toMatchObject({ maxSize: Math.round(1.1 * 1024 ** 2), timeout: 0 });
+  });
+
+  it('refuses a control character in a list, as in free text', () => {
+    expect(() => parseOptions(table, ['--domains', 'a.example,\r\nb.example'], {})).toThrow(/--domains: a control character \(U\+000D\)/);
+  });
+
   it('reads sizes, durations and lists', () => {
     expect(parseOptions(table, ['--max-size', '512k'], {}).maxSize).toBe(512 * 1024);
     expect(parseOptions(table, ['--max-size', '1.5MB'], {}).maxSize).toBe(1.5 * 1024 * 1024);
@@ -142,6 +166,15 @@ describe('HOST:PORT', () => {
 
   it.each(['', 'host:', 'host:-1', 'host:65536', 'a:b', '[::1]'])('refuses %j', (text) => {
     expect(() => parseHostPort(text, '')).toThrow(/HOST:PORT/);
+  });
+
+  // Refused here, by the flag's name, not later at bind or connect as "cannot listen on a⏎b:0".
+  it.each(['a\nb:0', 'foo bar:0', '-bad:25', 'a..b:25', 'x'.repeat(254) + ':25'])('refuses %j, whose host is no host', (text) => {
+    expect(() => parseHostPort(text, '')).toThrow(/is not a host name or IP address/);
+  });
+
+  it('takes host names with an underscore, as container networks name services', () => {
+    expect(parseHostPort('mail_relay:25', '')).toEqual({ host: 'mail_relay', port: 25 });
   });
 
   it('writes IPv6 hosts in brackets', () => {

@@ -23,6 +23,7 @@ describe('release options', () => {
     expect(mx).toMatchObject({ mode: 'mx', mxPort: 2525 });
     expect(['x@blue.com', 'y@green.com', 'bob@red.com', 'eve@red.com', 'x@sub.blue.com'].map((a) => mx?.allow.allows(a))).toEqual([true, true, true, false, false]);
     expect(loadConfig(['--dns-server', '127.0.0.1:5353'], {}).dnsServer).toBe('127.0.0.1:5353');
+    for (const server of ['::1', '[::1]:5353', '10.0.0.2']) expect(loadConfig(['--dns-server', server], {}).dnsServer).toBe(server);
     expect(loadConfig([], { LETTERBOX_RELEASE_RETRY: '1s,30s' }).releaseRetry).toEqual([1000, 30000]);
   });
 
@@ -34,6 +35,12 @@ describe('release options', () => {
       [['--release-smarthost', 'nohost'], /expected HOST:PORT/],
       [['--dns-server', 'dns.example.com'], /expected an IP address/],
       [['--release-retry', '1m,soon'], /durations/],
+      // A slip, not a retry fewer; and a wait past a timer's 24 days would fire at once.
+      [['--release-retry', '1m,,5m'], /durations/],
+      [['--release-retry', '1m,999h'], /--release-retry: "999h" is longer than 24 days/],
+      [['--dns-server', '999.1.1.1'], /expected an IP address/],
+      [['--dns-server', 'abc'], /expected an IP address/],
+      [['--dns-server', '127.0.0.1:70000'], /expected an IP address/],
       // A line break is refused as free text before it is read as an address.
       [['--release-smarthost', 'a.example:25', '--release-sender', 'x>\r\nRCPT TO:<y@z'], /--release-sender: a control character/],
       [['--release-smarthost', 'a.example:25', '--release-sender', 'x>y@z'], /not an address/],
