@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { frontConfigs, settleConfig, type Config, type FrontConfigs } from './config.js';
+import { OptionError } from './lib/options.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
 import { Activity } from './lib/activity.js';
 import { createLogger, type Logger } from './lib/log.js';
@@ -120,7 +121,13 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
         await stop(0);
         throw error;
       }
-      if (config.portsFile) await writeFile(config.portsFile, JSON.stringify(portsJson(listeners), null, 2) + '\n');
+      if (config.portsFile) {
+        await writeFile(config.portsFile, JSON.stringify(portsJson(listeners), null, 2) + '\n').catch(async (error: unknown) => {
+          // Whoever waits for the file would wait for ever: the start fails, saying why.
+          await stop(0);
+          throw new OptionError(`--ports-file: cannot write ${config.portsFile}: ${error instanceof Error ? error.message : String(error)}`);
+        });
+      }
       return listeners;
     })();
     return starting;

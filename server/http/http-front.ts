@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -6,6 +8,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { connectionGate } from '../lib/connection-gate.js';
 import type { BoundListener, Front, FrontContext } from '../front.js';
 import { resolveListenHost } from '../lib/host-port.js';
+import { OptionError } from '../lib/options.js';
 import { closeServer, dropConnections, listen } from '../lib/listen.js';
 import { packageVersion } from '../lib/package-version.js';
 import { connectionCaps } from '../lib/connection-limiter.js';
@@ -79,6 +82,8 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
       spam: config.enableSpamassassin ? new SpamChecker(config.enableSpamassassin) : undefined,
       counters: new FrontCounters(),
     };
+    // A folder given must hold a built web inbox: else every page would be the "not built" one.
+    if (config.uiDir && !existsSync(join(config.uiDir, 'index.html'))) throw new OptionError(`--ui-dir: ${config.uiDir} holds no index.html (a built web inbox)`);
     const uiDir = config.uiDir || defaultUiDir();
     const served = context.inboxes
       ? inboxFront(context.inboxes, shared, uiDir, allowedHost)

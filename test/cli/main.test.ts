@@ -55,10 +55,12 @@ class Cli {
 }
 
 /** Every listener that is on by default, moved to an ephemeral loopback port. */
-function portZeroFlags(): string[] {
+/** Every listener on port 0, but `except` (a flag given twice is refused). */
+function portZeroFlags(except?: string): string[] {
   return Object.entries(optionTable).flatMap(([key, spec]) => {
     const value = spec.default as unknown;
-    return value && typeof value === 'object' && 'port' in value ? [`--${flagName(key)}`, '127.0.0.1:0'] : [];
+    const flag = `--${flagName(key)}`;
+    return value && typeof value === 'object' && 'port' in value && flag !== except ? [flag, '127.0.0.1:0'] : [];
   });
 }
 
@@ -125,6 +127,11 @@ describe('letterbox CLI', () => {
     [['--smtps', '127.0.0.1:0'], {}, /need TLS/],
     [['--imap-require-tls', '--pop3s', '127.0.0.1:0'], {}, /--pop3s and --imap-require-tls need TLS/],
     [['--smtp-auth-file', '/nonexistent/users'], {}, /cannot read auth file/],
+    [['--ui-dir', '/nonexistent/ui'], {}, /--ui-dir: \/nonexistent\/ui holds no index\.html/],
+    // Whoever waits for the file would wait for ever: the start fails instead, listeners closed.
+    [[...portZeroFlags(), '--ports-file', '/nonexistent/dir/ports.json'], {}, /--ports-file: cannot write \/nonexistent\/dir\/ports\.json/],
+    [[], { LETTERBOX_MAX_MESAGES: '3' }, /did you mean LETTERBOX_MAX_MESSAGES/],
+    [['--label', 'a', '--label', 'b'], {}, /--label is given more than once/],
   ])('refuses %j %j with one line on stderr and exit code 2', async (args, env, message) => {
     const cli = new Cli(args, env as Record<string, string>);
     expect(await cli.exited).toBe(2);
@@ -138,7 +145,7 @@ describe('letterbox CLI', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const cli = new Cli([...portZeroFlags(), option, `127.0.0.1:${port}`]);
+      const cli = new Cli([...portZeroFlags(option), option, `127.0.0.1:${port}`]);
       expect(await cli.exited).toBe(2);
       expect(oneLine(cli.stderr)).toEqual([
         `letterbox: cannot listen on 127.0.0.1:${port}: address already in use (move it with ${option} HOST:PORT, or turn it off with ${option} off)`,
