@@ -31,6 +31,58 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 /** Wrong arguments: said on stderr with the usage, exit EX.USAGE. */
 export class UsageError extends Error {}
 
+/** One argument as a subcommand reads it: a long option split at its first `=`. */
+export interface CommandOption {
+  /** The argument as given. */
+  arg: string;
+  /** `--name` of `--name=value`, else the whole argument. */
+  name: string;
+  /** The value of an option that takes one, from `--name=VALUE` or else the next argument. */
+  value(): string;
+  /** A switch (an option without a value): refused when given `--name=VALUE`. */
+  flag(): true;
+}
+
+/**
+ * The arguments of a subcommand, read the one way every subcommand reads them:
+ * `--name VALUE` and `--name=VALUE` for an option with a value, `--name` alone for a
+ * switch. A switch given a value (`--append=no`, `--keep-line-endings=false`) is a
+ * usage error: read as on it would do the opposite of what was written, and no
+ * spelling of "false" is guessed at.
+ */
+export function* commandOptions(argv: readonly string[]): Generator<CommandOption> {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const { name, inline } = splitLongOption(arg);
+    yield {
+      arg,
+      name,
+      value: () => {
+        if (inline !== undefined) return inline;
+        const next = argv[i + 1];
+        if (next === undefined) throw new UsageError(`${name} needs a value`);
+        i++;
+        return next;
+      },
+      flag: () => {
+        noValue(name, inline);
+        return true;
+      },
+    };
+  }
+}
+
+/** `--name=value` as name and value; any other argument as its name alone. */
+export function splitLongOption(arg: string): { name: string; inline: string | undefined } {
+  const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+  return eq > 2 ? { name: arg.slice(0, eq), inline: arg.slice(eq + 1) } : { name: arg, inline: undefined };
+}
+
+/** Refuses `--switch=VALUE`: a switch is on when given and off when left out. */
+export function noValue(name: string, inline: string | undefined): void {
+  if (inline !== undefined) throw new UsageError(`${name} takes no value (got ${name}=${inline}): give ${name} alone to turn it on, leave it out for off`);
+}
+
 /**
  * A subcommand's arguments, or the exit code to return at once: 0 after printing the
  * usage for --help, EX.USAGE after printing what was wrong with them.
