@@ -3,9 +3,10 @@ import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { envelopeFromHeader } from '../transfer/envelope.js';
 import { unixToWire } from '../transfer/line-endings.js';
 import { readSources, SourceError } from '../transfer/sources.js';
-import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { addressProblem, firstBadAddress, quoted, senderProblem } from './addresses.js';
+import { commandArgs, commandOptions, EX, UsageError, type Command } from './io.js';
 import { bytes, count, progressLine } from './progress.js';
-import { SmtpClient, SmtpReplyError } from './smtp-client.js';
+import { SmtpClient, SmtpCommandError, SmtpReplyError } from './smtp-client.js';
 
 const USAGE = `Usage: letterbox import [options] PATH ...
 
@@ -20,6 +21,12 @@ a message that does not end in CRLF gets one, since SMTP's end of data needs it.
   --from ADDRESS          Envelope sender for every message (default: mbox From line, Return-Path, From)
   --auth USER:PASSWORD    SMTP AUTH PLAIN credentials (env LETTERBOX_SMTP_AUTH)
   --keep-line-endings     Send bare-LF files as they are
+
+Addresses, given or read from a message, must be plain mailboxes (bob@example.com); a
+message whose header gives one that is not is reported and skipped. A directory is
+read once however many links lead to it; a link back to a folder above it is skipped.
+Zip archives are read one entry at a time, and refused whole when entries overlap or
+when they hold more than 65,535 entries or 4 GiB (an entry at most 1 GiB) inflated.
 `;
 
 interface ImportArgs {
@@ -41,22 +48,25 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
     paths: [],
   };
   let authText = env.LETTERBOX_SMTP_AUTH;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') return 'help';
+  for (const { arg, name, value, flag } of commandOptions(argv)) {
+    if (name === '--help' || name === '-h') return flag() && 'help';
     else if (name === '--smtp-addr') args.smtpAddr = parseHostPort(value(), '127.0.0.1');
     else if (name === '--to') args.to = value();
     else if (name === '--from') args.from = value();
     else if (name === '--auth') authText = value();
-    else if (name === '--keep-line-endings') args.keepLineEndings = true;
+    else if (name === '--keep-line-endings') args.keepLineEndings = flag();
     else if (name.startsWith('-')) throw new UsageError(`unknown option ${name}`);
     else args.paths.push(arg);
+  }
+  if (args.to !== undefined) {
+    const problem = addressProblem(args.to);
+    if (problem) throw new UsageError(`--to ${quoted(args.to)} is not an address: ${problem}`);
+  }
+  if (args.from !== undefined) {
+    // `--from ''` (or `<>`) is the null sender.
+    if (args.from === '<>') args.from = '';
+    const problem = senderProblem(args.from);
+    if (problem) throw new UsageError(`--from ${quoted(args.from)} is not an address: ${problem}`);
   }
   if (authText) {
     const colon = authText.indexOf(':');
@@ -79,7 +89,8 @@ export const importCommand: Command = async (argv, io) => {
   const progress = progressLine(io.stderr, (seconds) => `importing: ${count(imported)} messages, ${bytes(sent)}, ${count(Math.round(imported / seconds))} messages/s`);
   try {
     client = await SmtpClient.open({ ...args.smtpAddr, helo: hostname() || 'localhost', auth: args.auth, timeoutMs: 60_000 });
-    for await (const source of readSources(args.paths)) {
+    const note = (line: string) => io.stderr.write(`letterbox import: ${line}\n`);
+    for await (const source of readSources(args.paths, { note })) {
       const raw = args.keepLineEndings ? source.raw : unixToWire(source.raw);
       const read = envelopeFromHeader(raw);
       if (!read.ok) {
@@ -94,12 +105,32 @@ export const importCommand: Command = async (argv, io) => {
         io.stderr.write(`letterbox import: ${source.origin}: no recipient in To, Cc or Bcc (give --to)\n`);
         continue;
       }
+      // What the message gives is checked as --to and --from are; a bad one skips the message.
+      const badRecipient = args.to === undefined ? firstBadAddress(envelope.rcptTo) : undefined;
+      if (badRecipient) {
+        failed++;
+        io.stderr.write(`letterbox import: ${source.origin}: recipient ${quoted(badRecipient.address)} is not an address: ${badRecipient.problem} (give --to)\n`);
+        continue;
+      }
+      const senderProblemText = args.from === undefined ? senderProblem(envelope.mailFrom) : undefined;
+      if (senderProblemText) {
+        failed++;
+        const where = source.sender ? 'the mbox From line' : 'the header';
+        io.stderr.write(`letterbox import: ${source.origin}: sender ${quoted(envelope.mailFrom)} from ${where} is not an address: ${senderProblemText} (give --from)\n`);
+        continue;
+      }
       try {
         await client.submit(envelope, raw);
         imported++;
         sent += raw.length;
         progress.tick();
       } catch (error) {
+        if (error instanceof SmtpCommandError) {
+          // Nothing was sent for it: the session goes on.
+          failed++;
+          io.stderr.write(`letterbox import: ${source.origin}: ${error.message}\n`);
+          continue;
+        }
         if (!(error instanceof SmtpReplyError)) throw error;
         failed++;
         io.stderr.write(`letterbox import: ${source.origin}: refused: ${error.reply}\n`);

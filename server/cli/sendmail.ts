@@ -2,9 +2,10 @@ import { hostname, userInfo } from 'node:os';
 import { parseHostPort, type HostPort } from '../lib/host-port.js';
 import { envelopeFromHeader } from '../transfer/envelope.js';
 import { bareLfToCrlf } from '../transfer/line-endings.js';
-import { commandArgs, EX, readAll, UsageError, type Command, type CommandIo } from './io.js';
+import { addressProblem, firstBadAddress, quoted, senderProblem } from './addresses.js';
+import { commandArgs, EX, noValue, readAll, splitLongOption, UsageError, type Command, type CommandIo } from './io.js';
 import { relaySmtpSession } from './sendmail-smtp-session.js';
-import { SmtpClient, SmtpReplyError } from './smtp-client.js';
+import { SmtpClient, SmtpCommandError, SmtpReplyError } from './smtp-client.js';
 import { completeSubmission } from './submission-headers.js';
 
 const USAGE = `Usage: letterbox sendmail [options] [recipient ...] < message
@@ -14,7 +15,8 @@ for PHP mail(), cron and other local senders.
 
   -t                 Take recipients from the To, Cc and Bcc headers (added to any given);
                      the Bcc header itself is not sent
-  -f SENDER          Envelope sender (default: the From header, else user@host)
+  -f SENDER          Envelope sender (default: the From header, else user@host);
+                     -f '' or -f '<>' is the null sender
   -i, -oi            A line with a single "." does not end the message
   -bs                Speak SMTP on standard input and output (relayed to Letterbox)
   -S, --smtp-addr HOST:PORT
@@ -26,6 +28,8 @@ for PHP mail(), cron and other local senders.
 
 Lines ending in a bare LF are sent with CRLF, as SMTP requires (RFC 5321 §2.3.8).
 A message without Date or Message-ID gets them, as from any sendmail.
+Every address (given, or read from the header) must be a plain mailbox such as
+bob@example.com: one that is not, or holds a control character, is refused.
 Exit status follows sysexits.h: 0 sent, 64 usage, 65 bad message, 69/75 server refused.
 `;
 
@@ -75,10 +79,13 @@ export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']
       args.recipients.push(...argv.slice(i + 1));
       break;
     }
-    if (arg === '--help' || arg === '-h') args.help = true;
-    else if (arg === '--smtp-addr' || arg.startsWith('--smtp-addr=')) args.smtpAddr = parseAddr(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : next(arg));
-    else if (arg === '--auth' || arg.startsWith('--auth=')) args.auth = parseAuth(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : next(arg));
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
+    const { name, inline } = splitLongOption(arg);
+    if (name === '--help' || arg === '-h') {
+      noValue(name, inline);
+      args.help = true;
+    } else if (name === '--smtp-addr') args.smtpAddr = parseAddr(inline ?? next(arg));
+    else if (name === '--auth') args.auth = parseAuth(inline ?? next(arg));
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${name}`);
     else if (!arg.startsWith('-') || arg === '-') args.recipients.push(arg);
     else {
       for (let j = 1; j < arg.length; j++) {
@@ -93,12 +100,22 @@ export function parseSendmailArgs(argv: readonly string[], env: CommandIo['env']
       }
     }
   }
+  if (args.help) return args;
+  for (const recipient of args.recipients) {
+    const problem = addressProblem(recipient);
+    if (problem) throw new UsageError(`recipient ${quoted(recipient)} is not an address: ${problem}`);
+  }
+  if (args.sender !== undefined) {
+    const problem = senderProblem(args.sender);
+    if (problem) throw new UsageError(`-f ${quoted(args.sender)} is not an address: ${problem}`);
+  }
   return args;
 }
 
 /** The options with a value that mean something here; the rest (-F full name, -odi, -B8BITMIME, …) are accepted and ignored. */
 function applyValue(args: SendmailArgs, letter: string, value: string): void {
-  if (letter === 'f' || letter === 'r') args.sender = value;
+  // sendmail's spelling of the null sender is `<>`.
+  if (letter === 'f' || letter === 'r') args.sender = value === '<>' ? '' : value;
   else if (letter === 'S') args.smtpAddr = parseAddr(value);
   // -oi is the old spelling of -i.
   else if (letter === 'o' && value === 'i') args.dotEnds = false;
@@ -145,6 +162,17 @@ export const sendmail: Command = async (argv, io) => {
     return EX.DATAERR;
   }
   const fromHeader = fromMessage.envelope;
+  // What the header gives is checked as the arguments are: the message is at fault, so EX_DATAERR.
+  const badRecipient = args.headerRecipients ? firstBadAddress(fromHeader.rcptTo) : undefined;
+  if (badRecipient) {
+    io.stderr.write(`letterbox sendmail: the header names recipient ${quoted(badRecipient.address)}, which is not an address: ${badRecipient.problem}\n`);
+    return EX.DATAERR;
+  }
+  const senderFromHeader = args.sender === undefined && fromHeader.mailFrom !== '' ? senderProblem(fromHeader.mailFrom) : undefined;
+  if (senderFromHeader) {
+    io.stderr.write(`letterbox sendmail: the header gives sender ${quoted(fromHeader.mailFrom)}, which is not an address: ${senderFromHeader} (give -f)\n`);
+    return EX.DATAERR;
+  }
   const rcptTo = [...args.recipients, ...(args.headerRecipients ? fromHeader.rcptTo : [])];
   const seen = new Set<string>();
   const unique = rcptTo.filter((r) => !seen.has(r.toLowerCase()) && seen.add(r.toLowerCase()));
@@ -161,6 +189,10 @@ export const sendmail: Command = async (argv, io) => {
     for (const { address, reply } of result.rejected) io.stderr.write(`letterbox sendmail: ${address} refused: ${reply}\n`);
     return result.rejected.length > 0 ? EX.UNAVAILABLE : EX.OK;
   } catch (error) {
+    if (error instanceof SmtpCommandError) {
+      io.stderr.write(`letterbox sendmail: ${error.message}\n`);
+      return EX.DATAERR;
+    }
     if (error instanceof SmtpReplyError) {
       io.stderr.write(`letterbox sendmail: ${error.message}\n`);
       return error.transient ? EX.TEMPFAIL : EX.UNAVAILABLE;

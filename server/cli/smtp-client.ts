@@ -24,6 +24,34 @@ export class SmtpReplyError extends Error {
   }
 }
 
+/**
+ * A command line that would not be one line: nothing of it was sent, and the session
+ * is as it was. Callers check addresses before (server/cli/addresses.ts); this is the
+ * last word, in the one place command lines are written.
+ */
+export class SmtpCommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SmtpCommandError';
+  }
+}
+
+/**
+ * CR or LF would end the line and start another command (RFC 5321 §2.3.8), so a value
+ * holding one could speak for the client; no other control character belongs on a
+ * command line either (the SMTP front refuses them, server/smtp/strict-commands.ts).
+ */
+const NOT_ON_A_COMMAND_LINE = /[\x00-\x1f\x7f]/;
+
+function commandLineProblem(line: string): SmtpCommandError | undefined {
+  const bad = NOT_ON_A_COMMAND_LINE.exec(line);
+  if (!bad) return undefined;
+  const what = bad[0] === '\r' ? 'CR' : bad[0] === '\n' ? 'LF' : `0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`;
+  // The command's name only: the rest may be a password (AUTH).
+  const verb = /^[A-Za-z]+(?: (?:FROM|TO)(?=:))?/.exec(line)?.[0] ?? 'a command';
+  return new SmtpCommandError(`refused to send ${verb}: it holds ${what} at column ${bad.index + 1}, which would end the command line early`);
+}
+
 export interface SmtpClientOptions {
   host: string;
   port: number;
@@ -97,11 +125,18 @@ export class SmtpClient {
     if (this.#extensions.has('8BITMIME') && raw.some((byte) => byte > 0x7f)) params.push('BODY=8BITMIME');
     const nonAscii = /[^\x00-\x7f]/.test([envelope.mailFrom, ...envelope.rcptTo].join(''));
     if (nonAscii && this.#extensions.has('SMTPUTF8')) params.push('SMTPUTF8');
-    await this.#step(`MAIL FROM:<${envelope.mailFrom}>${params.map((p) => ' ' + p).join('')}`, [250], 'MAIL FROM');
+    const mailFrom = `MAIL FROM:<${envelope.mailFrom}>${params.map((p) => ' ' + p).join('')}`;
+    const rcptTo = envelope.rcptTo.map((address) => `RCPT TO:<${address}>`);
+    // Every line checked before the first is sent, so a refusal leaves no transaction open.
+    for (const line of [mailFrom, ...rcptTo]) {
+      const problem = commandLineProblem(line);
+      if (problem) throw problem;
+    }
+    await this.#step(mailFrom, [250], 'MAIL FROM');
     const accepted: string[] = [];
     const rejected: SubmitResult['rejected'] = [];
-    for (const address of envelope.rcptTo) {
-      const reply = await this.#command(`RCPT TO:<${address}>`);
+    for (const [i, address] of envelope.rcptTo.entries()) {
+      const reply = await this.#command(rcptTo[i] as string);
       if (reply.code === 250 || reply.code === 251) accepted.push(address);
       else rejected.push({ address, reply: reply.text });
     }
@@ -146,8 +181,11 @@ export class SmtpClient {
     return reply;
   }
 
+  /** The one place a command line is written. */
   #command(line: string): Promise<Reply> {
     if (this.#closed) return Promise.reject(this.#closed);
+    const problem = commandLineProblem(line);
+    if (problem) return Promise.reject(problem);
     this.#socket.write(line + '\r\n');
     return this.#read();
   }
