@@ -3,8 +3,8 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ARCHIVE_FORMATS, type ArchiveFormat } from '../transfer/archive.js';
-import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { ARCHIVE_FORMATS, ARCHIVE_TYPES, type ArchiveFormat } from '../transfer/archive.js';
+import { commandArgs, commandOptions, EX, UsageError, type Command } from './io.js';
 import { bytes, progressLine } from './progress.js';
 
 const USAGE = `Usage: letterbox export [options]
@@ -18,6 +18,9 @@ terminal a progress line shows the bytes written and the rate.
   --query SEARCH         Only messages this search finds (same syntax as the web inbox)
   -o, --output FILE      Where to write ("-" = standard output; default letterbox-export.<format>)
   --auth USER:PASSWORD   HTTP Basic credentials (env LETTERBOX_HTTP_AUTH)
+
+Only the archive asked for is saved: an answer of another type (a web page at a
+--url that is not Letterbox) writes nothing and exits 69, as an unreachable server does.
 `;
 
 interface ExportArgs {
@@ -34,15 +37,8 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
   let query = '';
   let output: string | undefined;
   let auth = env.LETTERBOX_HTTP_AUTH || undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') return 'help';
+  for (const { arg, name, value, flag } of commandOptions(argv)) {
+    if (name === '--help' || name === '-h') return flag() && 'help';
     else if (name === '--url') url = value();
     else if (name === '--format') {
       const f = value();
@@ -82,6 +78,15 @@ export const exportCommand: Command = async (argv, io) => {
     io.stderr.write(`letterbox export: ${target.pathname}: HTTP ${response.status}: ${(await response.text()).trim().slice(0, 300)}\n`);
     return EX.UNAVAILABLE;
   }
+  // Any web server answers 200 to a GET: only the archive asked for is saved (an HTML
+  // page at the wrong --url, a proxy's sign-in form are not an mbox).
+  const type = response.headers.get('content-type');
+  if (mediaType(type) !== ARCHIVE_TYPES[args.format]) {
+    await response.body.cancel().catch(() => undefined);
+    const got = type === null ? 'no Content-Type' : `Content-Type ${JSON.stringify(type.slice(0, 100))}`;
+    io.stderr.write(`letterbox export: ${target.origin}${target.pathname} answered with ${got}, not ${ARCHIVE_TYPES[args.format]}: is ${args.url} a Letterbox web root? Nothing was written.\n`);
+    return EX.UNAVAILABLE;
+  }
   const count = response.headers.get('x-letterbox-messages');
   let received = 0;
   const progress = progressLine(io.stderr, (seconds) => `exporting ${count ?? 'the'} messages: ${bytes(received)}, ${bytes(received / seconds)}/s`);
@@ -108,3 +113,8 @@ export const exportCommand: Command = async (argv, io) => {
   io.stdout.write(`exported ${count ?? 'the'} message${count === '1' ? '' : 's'} to ${args.output}\n`);
   return EX.OK;
 };
+
+/** `type/subtype` of a Content-Type, lower case, without parameters. */
+function mediaType(header: string | null): string | undefined {
+  return header?.split(';')[0]?.trim().toLowerCase();
+}
