@@ -24,6 +24,11 @@ function localAddresses(): Set<string> {
   return all;
 }
 
+/**
+ * Whether `ip:port` is one of our listeners. A host name is never judged here (no
+ * lookup is made): the SMTP client asks again with the address it actually connected
+ * to (SmtpTransaction.isSelf), which catches a smarthost given by name exactly.
+ */
 export function isOwnEndpoint(ip: string, port: number, own: readonly Endpoint[]): boolean {
   if (!isIP(ip)) return false;
   const target = unmapped(ip);

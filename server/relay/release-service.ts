@@ -20,6 +20,7 @@ import { ReleaseHistory, type ReleaseAttempt, type ReleaseRecord, type ReleaseTr
 import { RateLimiter, type ReleaseRate } from './release-rate.js';
 import type { SharedReleases } from './shared-releases.js';
 import type { RecipientOutcome, SmtpClient, SmtpTarget, SmtpTimeouts } from './smtp-client.js';
+import { boundTranscript, leftOut, sizeOf } from './transcript.js';
 
 export interface ReleaseSettings {
   mode: 'smarthost' | 'mx';
@@ -101,6 +102,15 @@ const MAX_HOPS = 30;
 const RECIPIENTS_PER_TRANSACTION = 100;
 /** Most addresses tried in one round, across all MX hosts. */
 const MAX_ADDRESSES_PER_ROUND = 10;
+/**
+ * Most bytes of transcripts and DNS answers one release keeps over all its attempts.
+ * Each attempt is bounded (transcript.ts, mx-resolver.ts), but a release can make
+ * tens of attempts (every MX address, every retry); past this the oldest attempts'
+ * details are summarised as `… N bytes left out …`, so a release record, the API
+ * answer and the `release` WebSocket frame (one per step) stay small. Their outcomes
+ * and replies are kept. An ordinary release (a few KB per attempt) never comes near.
+ */
+const MAX_DETAIL_BYTES_PER_RELEASE = 32 * 1024;
 
 export class ReleaseService {
   readonly history = new ReleaseHistory();
@@ -272,6 +282,9 @@ export class ReleaseService {
       this.#record(record, group, at.host, `${at.host}:${at.port}`, [], false, [`-- ${reason}`], group.map((address) => ({ address, status: 'permanent', reply: reason })));
       return;
     }
+    // A smarthost given by name (`localhost`, this host's own name) passes the check
+    // above, which knows only addresses; #transaction has the client check the address
+    // actually connected to as well (SmtpTransaction.isSelf).
     const target: SmtpTarget = {
       host: at.host,
       port: at.port,
@@ -324,7 +337,9 @@ export class ReleaseService {
   async #transaction(record: ReleaseRecord, message: Releasing, group: string[], target: SmtpTarget, hostName: string, dns: string[]): Promise<string[]> {
     const s = this.#settings;
     const data = outgoingBytes(message.stored, message.raw, { hostname: s.hostname, recipients: group, newMessageId: s.newMessageId, overrideFrom: s.overrideFrom });
-    const result = await this.#deps.smtp.send({ target, helo: s.hostname, mailFrom: record.sender, rcptTo: group, data, timeouts: s.timeouts });
+    const own = this.#deps.ownEndpoints;
+    const isSelf = (ip: string, port: number) => isOwnEndpoint(ip, port, own());
+    const result = await this.#deps.smtp.send({ target, helo: s.hostname, mailFrom: record.sender, rcptTo: group, data, timeouts: s.timeouts, isSelf });
     this.#record(record, group, hostName, `${target.host}:${target.port}`, dns, result.tls, result.transcript, result.recipients);
     if (!result.tryNextHost) return [];
     return result.recipients.filter((r) => r.status === 'temporary').map((r) => r.address);
@@ -334,8 +349,10 @@ export class ReleaseService {
     const delivered = results.filter((r) => r.status === 'delivered').length;
     const outcome: ReleaseAttempt['outcome'] =
       delivered === results.length ? 'delivered' : delivered > 0 ? 'partial' : results.some((r) => r.status === 'temporary') ? 'temporary' : 'permanent';
-    const attempt: ReleaseAttempt = { time: this.#deps.clock(), recipients: [...group], host, address, outcome, results, dns, tls, transcript };
+    // Bounded again here: the SmtpClient is injected, and may not bound its own.
+    const attempt: ReleaseAttempt = { time: this.#deps.clock(), recipients: [...group], host, address, outcome, results, dns, tls, transcript: boundTranscript(transcript) };
     record.attempts.push(attempt);
+    summariseOldAttempts(record);
     this.#settle(record, results);
     this.#events.emit('attempt', { record, attempt });
     this.#deps.logger.info('release attempt', { message: record.messageId, host, address, outcome });
@@ -426,6 +443,26 @@ export class ReleaseService {
       const next = this.#slots.shift();
       if (next) next();
       else this.#running--;
+    }
+  }
+}
+
+/** Keeps a release's attempt details within MAX_DETAIL_BYTES_PER_RELEASE, summarising the oldest first (never the newest). */
+function summariseOldAttempts(record: ReleaseRecord): void {
+  let total = 0;
+  for (const a of record.attempts) total += sizeOf(a.transcript) + sizeOf(a.dns);
+  for (const a of record.attempts.slice(0, -1)) {
+    if (total <= MAX_DETAIL_BYTES_PER_RELEASE) return;
+    const transcript = sizeOf(a.transcript);
+    const dns = sizeOf(a.dns);
+    const summary = (bytes: number) => (bytes > 0 ? [leftOut(bytes)] : []);
+    if (a.transcript.length > 1) {
+      a.transcript = summary(transcript);
+      total -= transcript - sizeOf(a.transcript);
+    }
+    if (a.dns.length > 1) {
+      a.dns = summary(dns);
+      total -= dns - sizeOf(a.dns);
     }
   }
 }

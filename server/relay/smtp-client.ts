@@ -9,6 +9,7 @@ import { isAscii } from 'node:buffer';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { dataForWire, ReplyReader, WireFailure, type Reply } from './smtp-wire.js';
+import { BoundedTranscript, clipLine } from './transcript.js';
 
 export interface SmtpTimeouts {
   connect: number;
@@ -42,6 +43,13 @@ export interface SmtpTransaction {
   rcptTo: string[];
   data: Buffer;
   timeouts: SmtpTimeouts;
+  /**
+   * Whether the address and port a connection reached is this very instance (RFC 5321
+   * §5.1: never send to yourself). Asked of the connected socket, before a byte is
+   * read or sent: whatever name the target has and however it resolved, that is
+   * where the mail would go.
+   */
+  isSelf?: ((address: string, port: number) => boolean) | undefined;
 }
 
 export type RecipientStatus = 'delivered' | 'temporary' | 'permanent';
@@ -62,7 +70,10 @@ export interface TransactionResult {
   tryNextHost: boolean;
   /** Whether the session ran over TLS. */
   tls: boolean;
-  /** `S: 220 …` / `C: EHLO …` lines; passwords masked, message data summarised. */
+  /**
+   * `S: 220 …` / `C: EHLO …` lines; passwords masked, message data summarised. Bounded
+   * (transcript.ts): each line clipped, the beginning and end of a long session kept.
+   */
   transcript: string[];
 }
 
@@ -104,7 +115,8 @@ function refuseBrokenLines(lines: readonly string[]): void {
   if (lines.some((line) => BREAKS_A_LINE.test(line))) throw new SessionEnd('permanent', 'a command holding CR, LF or NUL was not sent', false);
 }
 
-const replyLine = (reply: Reply) => `${reply.code} ${reply.text}`;
+/** A reply as recorded for a recipient: its lines joined, clipped (a multiline reply can hold 400 KB). */
+const replyLine = (reply: Reply) => clipLine(`${reply.code} ${reply.text}`);
 const endFor = (reply: Reply, tryNextHost: boolean) => new SessionEnd(statusOf(reply.code) === 'permanent' ? 'permanent' : 'temporary', replyLine(reply), tryNextHost);
 
 /** One open SMTP connection, past EHLO (and STARTTLS and AUTH when asked). */
@@ -114,7 +126,7 @@ class Connection {
   tls = false;
   capabilities = new Map<string, string>();
   /** Where transcript lines go: the transaction using the connection now. */
-  transcript: string[] = [];
+  transcript = new BoundedTranscript();
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly key: string) {}
@@ -143,7 +155,14 @@ class Connection {
   }
 
   async read(timeout: number, what: string): Promise<Reply> {
-    const reply = await this.reader.read(timeout, what);
+    let reply: Reply;
+    try {
+      reply = await this.reader.read(timeout, what);
+    } catch (error) {
+      // What the server did say of a reply that broke the protocol (mixed codes, too long).
+      if (error instanceof WireFailure) for (const line of error.lines) this.transcript.push(`S: ${line}`);
+      throw error;
+    }
     for (const line of reply.lines) this.transcript.push(`S: ${line}`);
     return reply;
   }
@@ -170,6 +189,8 @@ class Connection {
 
   /** QUIT politely; whatever the reply, the connection is closed after. */
   async quit(timeout: number): Promise<void> {
+    // The 221 is awaited now (a kept connection was idle, when any byte is out of turn).
+    this.reader.idle(false);
     try {
       if (this.reusable) await this.command('QUIT', Math.min(timeout, 5_000));
     } catch {
@@ -194,7 +215,8 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
   const park = (connection: Connection, timeouts: SmtpTimeouts): Promise<void> | void => {
     const list = idle.get(connection.key) ?? [];
     if (closed || options.keepAliveMs <= 0 || list.length >= options.maxIdlePerTarget || !connection.reusable) return connection.quit(timeouts.command);
-    connection.transcript = [];
+    connection.transcript = new BoundedTranscript();
+    connection.reader.idle(true);
     connection.socket?.unref();
     connection.idleTimer = setTimeout(() => {
       const at = list.indexOf(connection);
@@ -211,6 +233,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
     while (list && list.length > 0) {
       const connection = list.pop() as Connection;
       clearTimeout(connection.idleTimer);
+      connection.reader.idle(false);
       if (connection.reusable) {
         connection.socket?.ref();
         return connection;
@@ -222,7 +245,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
 
   return {
     async send(t) {
-      const transcript: string[] = [];
+      const transcript = new BoundedTranscript();
       const decided = new Map<string, RecipientOutcome>();
       let connection = take(targetKey(t));
       if (connection) active.add(connection);
@@ -258,7 +281,7 @@ export function createSmtpClient(options: SmtpClientOptions): SmtpClient {
       else if (end) connection.destroy();
       else await connection.quit(t.timeouts.command);
       const recipients = t.rcptTo.map((address) => decided.get(address) ?? { address, status: end?.status ?? 'temporary', reply: end?.reply ?? 'no reply' });
-      return { recipients, tryNextHost: end?.tryNextHost ?? false, tls: connection.tls, transcript };
+      return { recipients, tryNextHost: end?.tryNextHost ?? false, tls: connection.tls, transcript: transcript.lines() };
     },
     async close() {
       closed = true;
@@ -288,8 +311,16 @@ async function attempt(step: () => Promise<Attempted>): Promise<Attempted> {
 async function open(connection: Connection, t: SmtpTransaction): Promise<void> {
   const { target, timeouts } = t;
   connection.transcript.push(`-- connecting to ${target.host}:${target.port}${target.tls === 'implicit' ? ' (TLS)' : ''}`);
-  connection.use(await connectSocket(t));
+  const socket = await connectSocket(t);
+  connection.use(socket);
   if (target.tls === 'implicit') connection.tls = true;
+  // Checked on the connected socket rather than on the target's name: a smarthost given
+  // as `localhost` or any name of this host (resolved by the system, not --dns-server)
+  // is caught exactly, with no second lookup that could answer differently.
+  const { remoteAddress, remotePort } = socket;
+  if (t.isSelf && remoteAddress !== undefined && remotePort !== undefined && t.isSelf(remoteAddress, remotePort)) {
+    throw new SessionEnd('permanent', `mail loop: ${target.host}:${target.port} (${remoteAddress}:${remotePort}) is this Letterbox instance`, false);
+  }
 
   // RFC 5321 §4.3.1: a 554 greeting means "no service here"; try the next host.
   const greeting = await connection.read(timeouts.greeting, 'the greeting');

@@ -158,7 +158,7 @@ export class WebhookService implements Front {
       await response.body?.cancel();
       return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
     } catch (error) {
-      return error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${this.#settings.timeoutMs} ms` : error.message) : String(error);
+      return error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${this.#settings.timeoutMs} ms` : failureText(error)) : String(error);
     }
   }
 
@@ -198,6 +198,30 @@ export class WebhookService implements Front {
       this.#abort.signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/**
+ * fetch (undici) rejects every network failure as `TypeError: fetch failed`, the
+ * reason being in `cause` (ECONNREFUSED, ECONNRESET, a TLS error…), possibly an
+ * AggregateError of one per address tried. The log says that reason, not just "fetch failed".
+ */
+function failureText(error: Error): string {
+  const causes: string[] = [];
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && cause !== null && depth < 3; depth++) {
+    causes.push(describe(cause));
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  const reasons = causes.filter(Boolean);
+  return reasons.length > 0 ? `${error.message}: ${reasons.join(': ')}` : error.message;
+}
+
+function describe(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : '';
+  const inner = cause instanceof AggregateError ? cause.errors.map((e: unknown) => describe(e)).filter(Boolean) : [];
+  const text = cause.message || inner.join('; ') || cause.name;
+  return code && !text.includes(code) ? `${text} (${code})` : text;
 }
 
 /** The webhook service when --webhook-url is set; else none. */

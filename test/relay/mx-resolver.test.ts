@@ -6,6 +6,10 @@ import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 let dns: TestDnsServer;
 let resolver: Resolver;
 
+/** 30 MX hosts (preferences 30 down to 1), each with 20 addresses. */
+const MANY = Array.from({ length: 30 }, (_, i) => ({ preference: 30 - i, exchange: `mx${30 - i}.many.com` }));
+const manyAddresses = (host: number) => Array.from({ length: 20 }, (_, i) => `127.1.${host}.${i + 1}`);
+
 beforeAll(async () => {
   dns = await startDnsServer({
     mx: {
@@ -27,8 +31,10 @@ beforeAll(async () => {
       'broken-mx-host.com': [{ preference: 10, exchange: 'mx.broken-mx-host.com' }],
       'plain.com': [],
       'empty.com': [],
+      'many.com': MANY,
     },
     a: {
+      ...Object.fromEntries(MANY.map((mx) => [mx.exchange, manyAddresses(mx.preference)])),
       'mx1.blue.com': ['127.0.0.11'],
       'backup.blue.com': ['127.0.0.12'],
       'a.equal.com': ['127.0.0.21'],
@@ -103,6 +109,19 @@ describe('MX resolution against a real DNS server', () => {
   it('skips an MX host without addresses and keeps the others', async () => {
     const result = await resolveMx(resolver, 'partly.com');
     expect(result).toMatchObject({ ok: true, hosts: [{ name: 'mx.partly.com', addresses: ['127.0.0.40'] }] });
+  });
+
+  it('resolves only the most preferred MX hosts, keeps a few addresses of each, and bounds the answer kept', async () => {
+    const before = dns.asked.length;
+    const result = await resolveMx(resolver, 'many.com');
+    if (!result.ok) throw new Error(result.reason);
+    // One MX query, then A and AAAA for 10 hosts: not 60 more for all 30.
+    expect(dns.asked.length - before).toBe(1 + 2 * 10);
+    expect(result.hosts.map((h) => h.preference)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(result.hosts[0]?.addresses).toEqual(manyAddresses(1).slice(0, 10));
+    expect(result.answer).toContain('many.com MX: 20 less preferred records not tried');
+    expect(result.answer).toContain(`mx1.many.com A/AAAA: ${manyAddresses(1).slice(0, 10).join(', ')} (+10 more not kept)`);
+    expect(result.answer.join('\n').length).toBeLessThanOrEqual(4 * 1024 + 100);
   });
 
   it('fails temporarily when the MX host\'s address lookup fails', async () => {

@@ -115,6 +115,26 @@ describe('webhooks', () => {
     expect(dropped).toMatchObject({ id: box.store.messages()[0]?.id, dropped: 1 });
   });
 
+  it('logs why a call failed: the network error under fetch\'s "fetch failed"', async () => {
+    // A port nothing listens on any more: every call is refused.
+    const gone = await receiver();
+    await gone.close();
+    const lines: string[] = [];
+    const box = await startLetterbox({ webhookUrl: gone.url, webhookAttempts: 1, logLevel: 'warn', logFormat: 'json' });
+    cleanups.push(() => box.stop());
+    let logged: () => void = () => undefined;
+    const failed = new Promise<void>((resolve) => (logged = resolve));
+    const restore = captureStderr(lines, (line) => line.includes('webhook call failed') && logged());
+    try {
+      await sendMany(box, ['refused']);
+      await failed;
+    } finally {
+      restore();
+    }
+    const entry = lines.map((l) => JSON.parse(l) as { msg: string; reason?: string }).find((l) => l.msg === 'webhook call failed');
+    expect(entry?.reason).toMatch(/^fetch failed: .*ECONNREFUSED/);
+  });
+
   it('a full queue drops new events, each counted and logged, and keeps what it holds', async () => {
     // A receiver that holds its first call open until told to answer.
     let release: () => void = () => undefined;
@@ -158,10 +178,12 @@ describe('webhooks', () => {
 });
 
 /** Collects what the logger writes to stderr while a test step runs. */
-function captureStderr(lines: string[]): () => void {
+function captureStderr(lines: string[], onLine: (line: string) => void = () => undefined): () => void {
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
+    const added = String(chunk).split('\n').filter(Boolean);
+    lines.push(...added);
+    for (const line of added) onLine(line);
     return true;
   }) as typeof process.stderr.write;
   return () => {
