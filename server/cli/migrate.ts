@@ -20,7 +20,8 @@ import { createLogger, silentLogger } from '../lib/log.js';
 import { CATCH_ALL } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { replay } from '../store/journal/durable-store.js';
+import { damageReport, replay } from '../store/journal/durable-store.js';
+import { damagedInTheMiddle } from '../store/journal/frame-codec.js';
 import { JournalFile } from '../store/journal/journal-file.js';
 import { decodeRecords } from '../store/journal/record-codec.js';
 import { file } from '../lib/options.js';
@@ -31,7 +32,7 @@ import { MAX_PER_MESSAGE } from '../relay/release-history.js';
 import { closeUnfinished, RELEASE_JOURNAL, savedReleases } from '../relay/release-journal.js';
 import type { DatabaseStore } from '../store/shared-store.js';
 import type { StoredMessage } from '../store/types.js';
-import { commandArgs, EX, UsageError, type Command } from './io.js';
+import { commandArgs, commandOptions, EX, UsageError, type Command } from './io.js';
 import { bytes, count } from './progress.js';
 
 const USAGE = `Usage: letterbox migrate --data-dir DIR --database URL [--append]
@@ -66,19 +67,11 @@ function parseArgs(argv: readonly string[], env: Readonly<Record<string, string 
   let dataDir = env.LETTERBOX_DATA_DIR ? folder.parse(env.LETTERBOX_DATA_DIR, 'LETTERBOX_DATA_DIR') : '';
   let database = env.LETTERBOX_DATABASE ? url.parse(env.LETTERBOX_DATABASE, 'LETTERBOX_DATABASE') : '';
   let append = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [name, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') return 'help';
+  for (const { arg, name, value, flag } of commandOptions(argv)) {
+    if (name === '--help' || name === '-h') return flag() && 'help';
     else if (name === '--data-dir') dataDir = folder.parse(value(), '--data-dir');
     else if (name === '--database') database = url.parse(value(), '--database');
-    else if (name === '--append') append = true;
+    else if (name === '--append') append = flag();
     else throw new UsageError(`unexpected argument ${arg}`);
   }
   if (!dataDir) throw new UsageError('--data-dir is required');
@@ -184,13 +177,30 @@ async function madeThroughApi(dataDir: string, warn: (line: string) => void): Pr
   return [];
 }
 
-/** The journal read back into a store of its own, as a start with --data-dir would. */
-async function readJournal(path: string, warn: (line: string) => void): Promise<MemoryStore> {
-  const data = await JournalFile.read(path);
-  const { records, validLength } = decodeRecords(data);
-  if (validLength < data.length) warn(`the journal ends with ${data.length - validLength} bytes of a write cut short (a crash); what came before is moved`);
+/**
+ * The journal read back into a store of its own, as a start with --data-dir would, but
+ * leaving the folder exactly as it is: no file is made, changed or deleted (a start
+ * deletes a compaction's leftover and rewrites a damaged journal, keeping a copy).
+ * Damage is told: what was read past is not moved, and a start would do the same.
+ */
+export async function readJournal(path: string, warn: (line: string) => void): Promise<MemoryStore> {
+  const data = await JournalFile.readOnly(path);
+  const { records, validLength, damage } = decodeRecords(data);
   const store = new MemoryStore({ limits: { maxMessages: Infinity, maxBytes: Infinity } });
-  replay(store, records);
+  const { unknown } = replay(store, records);
+  if (damagedInTheMiddle(damage)) {
+    const report = damageReport(damage, data.length - validLength);
+    const parts = [
+      ...(report.framesSkipped > 0 ? [`${report.framesSkipped} damaged frames (${report.bytesSkipped} bytes, at offset+length ${report.skipped}) were skipped`] : []),
+      ...(report.framesRepaired > 0 ? [`${report.framesRepaired} frames with a damaged length were read back whole`] : []),
+      ...(report.bytesUnreadable > 0 ? [`the last ${report.bytesUnreadable} bytes could not be read past the damage`] : []),
+      ...(report.tornTailBytes > 0 ? [`it ends with ${report.tornTailBytes} bytes of a write cut short`] : []),
+      ...(unknown > 0 ? [`${unknown} records naming what those held were left out`] : []),
+    ];
+    warn(`${path} is damaged in the middle: ${parts.join('; ')}. The ${records.length} records read are moved; the file is left as it is`);
+  } else if (validLength < data.length) {
+    warn(`the journal ends with ${data.length - validLength} bytes of a write cut short (a crash); what came before is moved`);
+  }
   return store;
 }
 

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateCommand } from '../../server/cli/migrate.js';
+import { migrateCommand, readJournal } from '../../server/cli/migrate.js';
 import { startLetterbox } from '../../server/index.js';
+import { silentLogger } from '../../server/lib/log.js';
+import { makeDurable } from '../../server/store/journal/durable-store.js';
+import { MemoryStore } from '../../server/store/memory-store.js';
 import { sendSmtp, startInboxSandbox } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { usePostgres } from '../helpers/use-postgres.js';
@@ -23,6 +26,41 @@ async function migrate(argv: string[]): Promise<{ code: number; stdout: string; 
 }
 
 const BOB = 'bob@blue.example';
+
+/**
+ * A --data-dir folder whose journal holds five messages to bob, the third one's record
+ * damaged (a flipped byte), and a compaction's leftover beside it; returns the ids of the
+ * four others.
+ */
+async function damagedDataDir(dataDir: string): Promise<string[]> {
+  const store = new MemoryStore({ limits: { maxMessages: 0, maxBytes: 0 } });
+  const durable = await makeDurable(store, dataDir, silentLogger);
+  for (let n = 0; n < 5; n++) {
+    await store.deliver({ raw: Buffer.from(`From: alice@red.example\r\nTo: ${BOB}\r\nSubject: message ${n}\r\n\r\nbody ${n}\r\n`), envelope: { mailFrom: 'alice@red.example', rcptTo: [BOB] } });
+  }
+  await store.flushed();
+  const ids = store.messages().map((m) => m.id);
+  await durable.close();
+  const path = join(dataDir, 'journal.lbx');
+  const data = await readFile(path);
+  let third = -1;
+  for (let offset = 0, msgs = 0; offset < data.length; offset += 8 + data.readUInt32BE(offset)) {
+    const json = JSON.parse(data.subarray(offset + 12, offset + 12 + data.readUInt32BE(offset + 8)).toString()) as { t: string };
+    if (json.t === 'msg' && msgs++ === 2) third = offset;
+  }
+  data.writeUInt8(data.readUInt8(third + 8 + 20) ^ 0xff, third + 8 + 20);
+  await writeFile(path, data);
+  await writeFile(join(dataDir, 'journal.lbx.new'), 'half a compaction');
+  return ids.filter((_, n) => n !== 2);
+}
+
+/** Every file under a folder with its bytes, to tell that nothing changed. */
+async function contents(folder: string): Promise<Record<string, string>> {
+  const names = (await readdir(folder, { recursive: true })).sort();
+  const files: Record<string, string> = {};
+  for (const name of names) files[name] = await readFile(join(folder, name)).then((b) => b.toString('base64'), () => '(folder)');
+  return files;
+}
 
 describe('letterbox migrate: arguments', () => {
   it('needs both places, and refuses a URL that is not postgres:// without showing its password', async () => {
@@ -51,6 +89,23 @@ describe('letterbox migrate: arguments', () => {
     expect(await readdir(join(dataDir, 'inboxes'))).toEqual(['dynamic.json', 'shop']);
     expect(await readFile(join(dataDir, 'inboxes', 'dynamic.json'), 'utf8')).toBe(damaged);
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads a journal damaged in the middle past the damage, says what it skipped, and changes nothing in the folder', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-'));
+    try {
+      const kept = await damagedDataDir(dataDir);
+      const before = await contents(dataDir);
+      expect(Object.keys(before)).toEqual(['journal.lbx', 'journal.lbx.new']);
+      const said: string[] = [];
+      const store = await readJournal(join(dataDir, 'journal.lbx'), (line) => said.push(line));
+      expect(store.messages().map((m) => m.id)).toEqual(kept);
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatch(/journal\.lbx is damaged in the middle: 1 damaged frames \(\d+ bytes, at offset\+length \d+\+\d+\) were skipped\. The \d+ records read are moved; the file is left as it is/);
+      expect(await contents(dataDir)).toEqual(before);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('says when the folder holds no journal', async () => {
@@ -148,6 +203,28 @@ describe.runIf(hasPostgres())('letterbox migrate: a journal into a database', ()
     // Each copy of the third message has a release of its own.
     const releases = await postgres.sql('SELECT message_id, count(*)::int AS n FROM letterbox_releases GROUP BY message_id');
     expect(releases.rows.map((r: { n: number }) => r.n)).toEqual([1, 1]);
+  }, 60_000);
+});
+
+describe.runIf(hasPostgres())('letterbox migrate: a damaged journal into a database', () => {
+  const cluster = usePostgres();
+
+  it('moves every message the damage left readable, says what it skipped, and leaves the folder byte-identical', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'letterbox-migrate-damaged-'));
+    try {
+      const kept = await damagedDataDir(dataDir);
+      const before = await contents(dataDir);
+      const postgres = cluster();
+      const moved = await migrate(['--data-dir', dataDir, '--database', postgres.url]);
+      expect(moved.code).toBe(0);
+      expect(moved.stderr).toMatch(/^letterbox migrate: .*journal\.lbx is damaged in the middle: 1 damaged frames \(\d+ bytes, at offset\+length \d+\+\d+\) were skipped\. .* the file is left as it is\n$/);
+      expect(moved.stdout).toMatch(/^moved 4 messages /);
+      const ids = await postgres.sql("SELECT id FROM letterbox_bodies WHERE inbox = ''");
+      expect(ids.rows.map((r: { id: string }) => r.id).sort()).toEqual([...kept].sort());
+      expect(await contents(dataDir)).toEqual(before);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

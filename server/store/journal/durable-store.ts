@@ -6,6 +6,7 @@ import type { PlacementRecord } from '../folders.js';
 import type { StoredMessage } from '../types.js';
 import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
+import { damagedInTheMiddle, type FrameDamage } from './frame-codec.js';
 import { decodeRecords, encodeRecord, type JournalRecord } from './record-codec.js';
 
 const JOURNAL = 'journal.lbx';
@@ -38,9 +39,20 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, JOURNAL);
   const data = await JournalFile.read(path);
-  const { records, validLength } = decodeRecords(data);
-  if (validLength < data.length) logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
-  replay(store, records);
+  const { records, validLength, damage } = decodeRecords(data);
+  const { unknown } = replay(store, records);
+  if (damagedInTheMiddle(damage)) {
+    // Not what a crash leaves: the journal is about to be rewritten from what was read, so the file as it was is kept.
+    const kept = await JournalFile.keepDamaged(path);
+    logger.error('journal was damaged in the middle; what could be read was loaded, and the file as it was is kept beside it', {
+      file: kept,
+      ...damageReport(damage, data.length - validLength),
+      recordsRecovered: records.length,
+      recordsNamingWhatWasSkipped: unknown,
+    });
+  } else if (validLength < data.length) {
+    logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
+  }
   // Mod-sequences handed out but never saved (an expunge's own, RFC 7162 §3.2.10) must not
   // be handed out again: jumping past them keeps an IMAP client's value from before the
   // restart below anything new, so QRESYNC answers it from what it knows to be gone.
@@ -69,34 +81,64 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   };
 }
 
-/** Replays records onto an empty store. */
-export function replay(store: MemoryStore, records: Iterable<JournalRecord>): void {
+/** What replay left out. */
+export interface Replayed {
+  /**
+   * Records, and placements in a message's record, naming a message or folder the store
+   * does not hold: what a record skipped as damaged (frame-codec.ts) would have made.
+   * A whole journal has none.
+   */
+  unknown: number;
+}
+
+/** Replays records onto an empty store; a record naming what is not there is left out, counted. */
+export function replay(store: MemoryStore, records: Iterable<JournalRecord>): Replayed {
+  let unknown = 0;
+  // Only asked once the login has folders: asking for a folder of a login without any makes them.
+  const hasFolder = (login: string, folder: string) => store.hasFolders(login) && store.folder(login, folder) !== undefined;
+  const place = (id: string, placement: PlacementRecord) => {
+    if (hasFolder(placement.login, placement.folder)) return store.restorePlacement(id, placement);
+    unknown++;
+    // A login whose folders record was skipped gets its standard folders made afresh (new
+    // UIDVALIDITYs), so its mail is still in its INBOX; another folder of its is gone.
+    if (!store.hasFolders(placement.login)) store.restorePlacement(id, placement);
+  };
   for (const r of records) {
     switch (r.t) {
       case 'folders':
         store.folders.restoreFolders(r.login, r.folders, r.subscriptions, r.opened);
         break;
       case 'msg': {
+        // Twice the same id (only damage can do that) would hold one message twice.
+        if (store.get(r.id)) {
+          unknown++;
+          break;
+        }
         const message = store.restore({ ...r, receivedAt: new Date(r.receivedAt) });
-        for (const place of r.places) store.restorePlacement(message.id, place);
+        for (const placement of r.places) place(message.id, placement);
         break;
       }
-      case 'file': {
-        store.restorePlacement(r.id, r.place);
+      case 'file':
+        if (store.get(r.id)) place(r.id, r.place);
+        else unknown++;
         break;
-      }
       case 'unfile':
         // Messages this left unheld were removed by a `remove` record of their own.
-        store.folders.unfile(r.login, r.folder, r.uids, r.modseq);
+        if (hasFolder(r.login, r.folder)) store.folders.unfile(r.login, r.folder, r.uids, r.modseq);
+        else unknown++;
         break;
-      case 'remove':
-        store.removeNow(r.ids);
+      case 'remove': {
+        const held = r.ids.filter((id) => store.get(id));
+        unknown += r.ids.length - held.length;
+        store.removeNow(held);
         break;
+      }
       case 'clear':
         store.clearNow();
         break;
       case 'state':
-        store.restoreState(r.id, r);
+        if (store.get(r.id)) store.restoreState(r.id, r);
+        else unknown++;
         break;
     }
   }
@@ -104,6 +146,23 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): vo
   // journals written before logins were forgotten hold every address mail ever reached.
   for (const login of store.folders.logins()) store.folders.close(login);
   store.folders.forgetUnused();
+  return { unknown };
+}
+
+/**
+ * What a damaged journal lost, for a log line or migrate's output: `cut` is what was
+ * left unread at its end (a torn tail, or bytes that could not be read past).
+ */
+export function damageReport(damage: FrameDamage, cut: number): { framesSkipped: number; bytesSkipped: number; framesRepaired: number; bytesUnreadable: number; tornTailBytes: number; skipped: string } {
+  return {
+    framesSkipped: damage.skippedFrames,
+    bytesSkipped: damage.skippedBytes,
+    framesRepaired: damage.repairedFrames,
+    bytesUnreadable: damage.unreadableBytes,
+    tornTailBytes: cut - damage.unreadableBytes,
+    // Where, as offset+length in bytes: a few, then how many more.
+    skipped: damage.skipped.slice(0, 8).map(({ offset, bytes }) => `${offset}+${bytes}`).join(' ') + (damage.skipped.length > 8 ? ` and ${damage.skipped.length - 8} more` : ''),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Frames gathered into one write while copying a snapshot: encoding them holds the event loop (about 12 ms a megabyte of small records). */
@@ -48,10 +49,43 @@ export class JournalFile {
    */
   static async read(path: string): Promise<Buffer> {
     await rm(temporaryOf(path), { force: true });
+    return JournalFile.readOnly(path);
+  }
+
+  /** A journal's bytes, empty when there is none, leaving its folder exactly as it is (letterbox migrate). */
+  static async readOnly(path: string): Promise<Buffer> {
     return readFile(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return Buffer.alloc(0);
       throw error;
     });
+  }
+
+  /**
+   * Copies a damaged journal beside itself as `<name>.damaged-<UTC time>` before it is
+   * rewritten from what could be read, so the bytes that could not be are never lost;
+   * returns the copy's path. The copy is synced, and so is the folder, before the caller
+   * replaces the journal.
+   */
+  static async keepDamaged(path: string, now = new Date()): Promise<string> {
+    // ISO 8601 without its colons, which some file systems refuse.
+    const stamp = now.toISOString().replace(/:/g, '-');
+    for (let attempt = 0; ; attempt++) {
+      const copy = `${path}.damaged-${stamp}${attempt > 0 ? `-${attempt}` : ''}`;
+      try {
+        await copyFile(path, copy, constants.COPYFILE_EXCL);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
+        throw error;
+      }
+      const handle = await open(copy, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await syncDirectory(dirname(path));
+      return copy;
+    }
   }
 
   /** Writes `frames` as the whole journal (atomically, see replace) and opens it for appending. */

@@ -1,6 +1,6 @@
 import type { ClientInfo, Envelope } from '../types.js';
 import type { FolderSnapshot, PlacementRecord } from '../folders.js';
-import { decodeFrames, encodeFrame } from './frame-codec.js';
+import { decodeFrames, encodeFrame, type FrameDamage } from './frame-codec.js';
 
 /**
  * The store's journal records, one frame each (see frame-codec.ts); a `msg` record
@@ -41,16 +41,21 @@ export function encodeRecord(record: JournalRecord): Buffer {
 
 export interface DecodeResult {
   records: JournalRecord[];
-  /** Bytes of intact records; anything after is a torn tail to cut off. */
+  /** Where the records read end: anything after is a torn tail to cut off (or, see damage, unreadable). */
   validLength: number;
+  /** What was read past in the middle of the file (frame-codec.ts). */
+  damage: FrameDamage;
 }
 
 export function decodeRecords(data: Buffer): DecodeResult {
-  const { frames, validLength } = decodeFrames(data);
-  const records = frames.map(({ json, bytes }) => {
+  const { frames, validLength, damage } = decodeFrames(data);
+  const records: JournalRecord[] = [];
+  for (const { json, bytes } of frames) {
+    // Every record is an object with its type; anything else is no record of this file's.
+    if (typeof json !== 'object' || json === null || typeof (json as { t?: unknown }).t !== 'string') continue;
     const record = json as JournalRecord;
     if (record.t === 'msg') record.raw = bytes;
-    return record;
-  });
-  return { records, validLength };
+    records.push(record);
+  }
+  return { records, validLength, damage };
 }
