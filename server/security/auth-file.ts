@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 
 /**
  * Credentials from an htpasswd-style file, one `user:secret` a line; `#` starts a
  * comment. A secret is a bcrypt hash (`$2a$`, `$2b$`, `$2y$`), `{SHA}` + base64 SHA-1
- * (Apache's), or plain text. Only plain secrets can answer challenge mechanisms
- * (CRAM-MD5, APOP), which need the password itself.
+ * (Apache's), or plain text; another hash format (htpasswd's default `$apr1$`, crypt's
+ * `$1$`, `$5$`, `$6$`, `$y$`) is refused when the file is read. Only plain secrets can
+ * answer challenge mechanisms (CRAM-MD5, APOP), which need the password itself.
  */
 export interface Credentials {
   /** True when `password` is right for `user`. */
@@ -17,16 +18,72 @@ export interface Credentials {
 
 export class AuthFileError extends Error {}
 
-export function parseAuthFile(text: string): Credentials {
+/** Larger than any real list of users; a bigger file is a mistake, not configuration. */
+export const MAX_AUTH_FILE_BYTES = 1024 * 1024;
+
+/** The formats a secret may take, for the error that refuses another one. */
+const SUPPORTED = 'supported: bcrypt ($2a$, $2b$, $2y$, as htpasswd -B writes), {SHA} (htpasswd -s) and plain text';
+/** A bcrypt hash as htpasswd -B writes it: prefix, cost 04–31, 22 characters of salt and 31 of hash in bcrypt's base64. */
+const BCRYPT = /^\$2[aby]\$(?:0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
+/** `{SHA}` and the base64 of a 20-byte SHA-1 digest. */
+const SHA = /^\{SHA\}[A-Za-z0-9+/]{27}=$/;
+// C0 controls, DEL and C1 controls: a user name reaches log lines, and neither can be typed at a login prompt.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Reads the text of an auth file strictly; `source` names it in errors (`auth file
+ * /etc/letterbox/users`). Each refusal names the line: a secret this cannot check is
+ * refused here, at start, rather than at every login (or, worse, compared as plain
+ * text, so that the hash itself would be the password).
+ */
+export function parseAuthFile(text: string, source = 'auth file'): Credentials {
   const secrets = new Map<string, string>();
-  for (const [index, rawLine] of text.split(/\r?\n/).entries()) {
-    const line = rawLine.trim();
-    if (!line || line.startsWith('#')) continue;
+  const lineOf = new Map<string, number>();
+  const lines = text.split('\n');
+  for (const [index, rawLine] of lines.entries()) {
+    const at = `${source} line ${index + 1}`;
+    // Only the CR of a CRLF line ending goes; everything else is the line as written.
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    if (CONTROL.test(line)) throw new AuthFileError(`${at}: holds a control character (a tab, a lone CR, …)`);
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new AuthFileError(`auth file line ${index + 1}: expected user:password`);
-    secrets.set(line.slice(0, colon), line.slice(colon + 1));
+    if (colon <= 0) throw new AuthFileError(`${at}: expected user:secret`);
+    const user = line.slice(0, colon);
+    const secret = line.slice(colon + 1);
+    // White space at either end of a user or a secret is refused rather than kept or
+    // stripped: it is invisible in an editor and htpasswd never writes it, so keeping it
+    // makes a login fail with no clue why, and stripping it silently changes a password.
+    if (/^\s|\s$/.test(user)) throw new AuthFileError(`${at}: the user name starts or ends with white space`);
+    if (secret === '') throw new AuthFileError(`${at}: the secret of ${shown(user)} is empty (an empty password is not a password)`);
+    if (/^\s|\s$/.test(secret)) throw new AuthFileError(`${at}: the secret of ${shown(user)} starts or ends with white space, which is invisible in an editor; remove it`);
+    const problem = secretProblem(secret);
+    if (problem) throw new AuthFileError(`${at}: the secret of ${shown(user)} ${problem}`);
+    const earlier = lineOf.get(user);
+    if (earlier !== undefined) throw new AuthFileError(`${at}: the user ${shown(user)} is already on line ${earlier}; a user appears once`);
+    lineOf.set(user, index + 1);
+    secrets.set(user, secret);
   }
   return credentialsOf(secrets);
+}
+
+/**
+ * Why a secret cannot be checked as written, or undefined when it can. A secret shaped
+ * as a crypt(3) hash (`$id$…`: `$apr1$`, `$1$`, `$5$`, `$6$`, `$y$`, `$argon2id$`…) or an
+ * LDAP scheme (`{SSHA}…`, `{MD5}…`) that is not one verified here is refused: taken as
+ * plain text, the hash itself would be the password (pass-the-hash). A bcrypt or {SHA}
+ * hash is checked whole, so a broken one fails here rather than at every login. (A
+ * 13-character DES crypt cannot be told from a plain password; htpasswd has not written
+ * one by default since Apache 2.2.18.)
+ */
+function secretProblem(secret: string): string | undefined {
+  if (/^\$2[a-z]?\$/.test(secret)) {
+    return BCRYPT.test(secret) ? undefined : 'is not a valid bcrypt hash (expected $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters of ./A-Za-z0-9)';
+  }
+  if (secret.startsWith('{SHA}')) return SHA.test(secret) ? undefined : 'is not a valid {SHA} hash (expected {SHA} and 28 characters of base64)';
+  const format = /^\$[^$]*\$|^\{[A-Za-z0-9._-]+\}/.exec(secret)?.[0];
+  if (format !== undefined) return `is a hash in a format not supported, ${shown(format.length > 24 ? format.slice(0, 23) + '…' : format)} (${SUPPORTED})`;
+  return undefined;
 }
 
 /** Credentials from user → secret pairs, each secret written as in an auth file (plain, bcrypt or {SHA}). */
@@ -53,14 +110,32 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
   };
 }
 
+/**
+ * Reads an auth file: at most MAX_AUTH_FILE_BYTES of UTF-8. Read once, at start
+ * (--smtp-auth-file, --ui-auth-file); a refusal stops the start with one line naming
+ * the file and the line.
+ */
 export async function loadAuthFile(path: string): Promise<Credentials> {
-  let text: string;
+  const source = `auth file ${path}`;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    const { size } = await stat(path);
+    if (size > MAX_AUTH_FILE_BYTES) throw new AuthFileError(`${source}: ${size} bytes, more than the ${MAX_AUTH_FILE_BYTES} an auth file may hold`);
+    bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof AuthFileError) throw error;
     throw new AuthFileError(`cannot read auth file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return parseAuthFile(text);
+  // The file may have grown between stat and read.
+  if (bytes.length > MAX_AUTH_FILE_BYTES) throw new AuthFileError(`${source}: more than the ${MAX_AUTH_FILE_BYTES} bytes an auth file may hold`);
+  let text: string;
+  try {
+    // Fatal: readFile(…, 'utf8') would turn a bad byte into U+FFFD, a character no one can type.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AuthFileError(`${source}: not valid UTF-8`);
+  }
+  return parseAuthFile(text, source);
 }
 
 function isBcrypt(secret: string): boolean {
@@ -72,4 +147,10 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const left = createHash('sha256').update(a).digest();
   const right = createHash('sha256').update(b).digest();
   return timingSafeEqual(left, right) && a.length === b.length;
+}
+
+/** A user name as an error shows it: JSON, cut short. */
+function shown(value: string): string {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? text.slice(0, 57) + '…' : text;
 }
