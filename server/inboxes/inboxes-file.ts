@@ -57,14 +57,23 @@ export interface InboxesFile {
 
 /** Reads and checks the file; throws InboxesFileError naming the file and the place. */
 export async function loadInboxesFile(path: string): Promise<InboxesFile> {
-  let text: string;
+  let raw: Buffer;
   try {
     const { size: bytes } = await stat(path);
     if (bytes > MAX_FILE_BYTES) throw new InboxesFileError(`inboxes file ${path}: ${bytes} bytes, more than the ${MAX_FILE_BYTES} an inboxes file may hold`);
-    text = await readFile(path, 'utf8');
+    raw = await readFile(path);
   } catch (error) {
     if (error instanceof InboxesFileError) throw error;
     throw new InboxesFileError(`cannot read inboxes file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (raw.length > MAX_FILE_BYTES) throw new InboxesFileError(`inboxes file ${path}: more than the ${MAX_FILE_BYTES} bytes an inboxes file may hold`);
+  let text: string;
+  try {
+    // Fatal: readFile(…, 'utf8') would turn a bad byte into U+FFFD, and a password or
+    // pattern holding one matches nothing anyone can type.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new InboxesFileError(`inboxes file ${path}: not valid UTF-8`);
   }
   try {
     return parseInboxesFile(text);
@@ -86,14 +95,14 @@ export function parseInboxesFile(text: string): InboxesFile {
   // RFC 8259 §4: JSON.parse keeps the last of repeated names; a repeated inbox or user would vanish unseen.
   const duplicate = firstDuplicateKey(text);
   if (duplicate !== undefined) throw new InboxesFileError(`the key ${shown(duplicate)} appears twice in one object`);
-  const top = object(json, '(top level)', { inboxes: true, users: false, unrouted: false });
+  const top = object(json, TOP, { inboxes: true, users: false, unrouted: false });
   const inboxes = new Map<string, InboxSpec>();
   for (const [name, value] of entries(top.inboxes, 'inboxes')) {
     if (!INBOX_NAME.test(name)) throw new InboxesFileError(`inboxes: ${shown(name)} is not an inbox name (a-z, 0-9 and '-', at most 63, starting with a letter or digit)`);
     inboxes.set(name, inboxSpec(name, value, `inboxes.${name}`));
   }
   const users = new Map<string, UserSpec>();
-  for (const [name, value] of entries(top.users ?? {}, 'users')) {
+  for (const [name, value] of entries(orDefault(top.users, {}), 'users')) {
     if (!USER_NAME.test(name)) throw new InboxesFileError(`users: ${shown(name)} is not a user name (letters, digits and . _ @ + -, at most 64)`);
     users.set(name, userSpec(name, value, `users.${name}`, inboxes));
   }
@@ -103,11 +112,11 @@ export function parseInboxesFile(text: string): InboxesFile {
 
 function inboxSpec(name: string, value: unknown, place: string): InboxSpec {
   const spec = object(value, place, { smtp: false, headers: false, recipients: false, maxMessages: false, maxBytes: false });
-  const recipients = strings(spec.recipients ?? [], `${place}.recipients`);
+  const recipients = strings(orDefault(spec.recipients, []), `${place}.recipients`);
   recipients.forEach((pattern, i) => {
     if (!isAllowPattern(pattern)) throw new InboxesFileError(`${place}.recipients[${i}]: ${shown(pattern)} is not a recipient pattern (bob@blue.com, *@blue.com, blue.com or *.blue.com)`);
   });
-  const headers = Object.entries(object(spec.headers ?? {}, `${place}.headers`, null)).map(([field, rule]) => {
+  const headers = Object.entries(object(orDefault(spec.headers, {}), `${place}.headers`, null)).map(([field, rule]) => {
     const at = `${place}.headers.${field}`;
     if (!/^[!-9;-~]{1,76}$/.test(field)) throw new InboxesFileError(`${at}: ${shown(field)} is not a header field name (RFC 5322 §3.6.8)`);
     const result = compileHeaderRule(field, oneString(rule, at));
@@ -116,7 +125,7 @@ function inboxSpec(name: string, value: unknown, place: string): InboxSpec {
   });
   return {
     name,
-    smtp: strings(spec.smtp ?? [], `${place}.smtp`).map((entry, i) => smtpCredential(entry, `${place}.smtp[${i}]`)),
+    smtp: strings(orDefault(spec.smtp, []), `${place}.smtp`).map((entry, i) => smtpCredential(entry, `${place}.smtp[${i}]`)),
     headers,
     recipients: compileAllowList(recipients),
     maxMessages: count(spec.maxMessages, `${place}.maxMessages`),
@@ -167,18 +176,39 @@ function unrouted(value: unknown, inboxes: ReadonlyMap<string, InboxSpec>): Inbo
 
 // ---- Shapes ----------------------------------------------------------------------------
 
-/** An object whose keys are those given (true = required); null = any keys. */
+const TOP = '(top level)';
+
+/** Keys no object of the file may have, at any depth (as the API's bodies: server/http/decode-body.ts). */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * An object whose keys are those given (true = required); null = any keys. Every object
+ * of the file passes here, so this is where prototype keys are refused, and `null` for a
+ * known key: absent means the default, null means nothing (leave the key out instead), so
+ * it is refused for every key alike rather than read as empty for some and refused for others.
+ */
 function object(value: unknown, place: string, keys: Record<string, boolean> | null): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InboxesFileError(`${place}: expected an object, got ${kindOf(value)}`);
   const record = value as Record<string, unknown>;
-  if (Object.keys(record).length > MAX_ENTRIES) throw new InboxesFileError(`${place}: more than ${MAX_ENTRIES} entries`);
+  const names = Object.keys(record);
+  if (names.length > MAX_ENTRIES) throw new InboxesFileError(`${place}: more than ${MAX_ENTRIES} entries`);
+  const forbidden = names.find((key) => FORBIDDEN_KEYS.has(key));
+  if (forbidden !== undefined) throw new InboxesFileError(`${place}: the key ${shown(forbidden)} is refused (__proto__, constructor and prototype are never keys here)`);
   if (keys) {
-    const unknown = Object.keys(record).find((key) => !(key in keys));
+    // Object.hasOwn, not `in`: `in` also finds what every object inherits (toString, hasOwnProperty, …).
+    const unknown = names.find((key) => !Object.hasOwn(keys, key));
     if (unknown !== undefined) throw new InboxesFileError(`${place}: unknown key ${shown(unknown)} (known: ${Object.keys(keys).join(', ')})`);
+    const nulled = names.find((key) => record[key] === null);
+    if (nulled !== undefined) throw new InboxesFileError(`${place === TOP ? '' : place + '.'}${nulled}: null is not a value here; leave the key out for its default`);
     const missing = Object.entries(keys).find(([key, required]) => required && record[key] === undefined);
     if (missing) throw new InboxesFileError(`${place}: the key "${missing[0]}" is missing`);
   }
   return record;
+}
+
+/** The value of an optional key, or its default when the key is absent (null is refused by object()). */
+function orDefault(value: unknown, fallback: unknown): unknown {
+  return value === undefined ? fallback : value;
 }
 
 function entries(value: unknown, place: string): Array<[string, unknown]> {

@@ -84,6 +84,51 @@ describe('the inboxes file', () => {
     expect(refusal(file)).toMatch(message);
   });
 
+  it.each([
+    // `key in keys` found what every object inherits; a live reload applied such a file.
+    ['{"inboxes":{},"constructor":{}}', /^\(top level\): the key "constructor" is refused/],
+    ['{"inboxes":{},"toString":1}', /^\(top level\): unknown key "toString"/],
+    ['{"inboxes":{},"hasOwnProperty":1}', /^\(top level\): unknown key "hasOwnProperty"/],
+    ['{"inboxes":{},"__proto__":{"x":1}}', /^\(top level\): the key "__proto__" is refused/],
+    ['{"inboxes":{"shop":{"toString":1}}}', /^inboxes\.shop: unknown key "toString"/],
+    ['{"inboxes":{"shop":{"__proto__":{}}}}', /^inboxes\.shop: the key "__proto__" is refused/],
+    ['{"inboxes":{"constructor":{}}}', /^inboxes: the key "constructor" is refused/],
+    ['{"inboxes":{"prototype":{}}}', /^inboxes: the key "prototype" is refused/],
+    ['{"inboxes":{"shop":{"headers":{"constructor":"x"}}}}', /^inboxes\.shop\.headers: the key "constructor" is refused/],
+    ['{"inboxes":{"shop":{}},"users":{"al":{"password":"x","inboxes":["shop"],"valueOf":1}}}', /^users\.al: unknown key "valueOf"/],
+    ['{"inboxes":{"shop":{}},"users":{"al":{"password":"x","inboxes":["shop"],"constructor":1}}}', /^users\.al: the key "constructor" is refused/],
+    ['{"inboxes":{"shop":{}},"users":{"constructor":{"password":"x","inboxes":["shop"]}}}', /^users: the key "constructor" is refused/],
+  ])('refuses the inherited or prototype key in %s', (text, message) => {
+    expect(refusal(text)).toMatch(message);
+  });
+
+  it.each([
+    ['users', { inboxes: {}, users: null }, /^users: null is not a value here; leave the key out for its default/],
+    ['unrouted', { inboxes: {}, unrouted: null }, /^unrouted: null/],
+    ['inboxes', { inboxes: null }, /^inboxes: null/],
+    ['smtp', withInbox({ smtp: null }), /^inboxes\.shop\.smtp: null is not a value here/],
+    ['headers', withInbox({ headers: null }), /^inboxes\.shop\.headers: null/],
+    ['recipients', withInbox({ recipients: null }), /^inboxes\.shop\.recipients: null/],
+    ['maxMessages', withInbox({ maxMessages: null }), /^inboxes\.shop\.maxMessages: null/],
+    ['maxBytes', withInbox({ maxBytes: null }), /^inboxes\.shop\.maxBytes: null/],
+    ['a password', { inboxes: { shop: {} }, users: { al: { password: null, inboxes: ['shop'] } } }, /^users\.al\.password: null/],
+    ['a user\'s inboxes', { inboxes: { shop: {} }, users: { al: { password: 'x', inboxes: null } } }, /^users\.al\.inboxes: null/],
+    ['an inbox', { inboxes: { shop: null } }, /^inboxes\.shop: expected an object, got null/],
+    ['a header rule', withInbox({ headers: { 'X-App': null } }), /^inboxes\.shop\.headers\.X-App: expected a string, got null/],
+  ])('refuses null for %s rather than reading it as empty', (_what, file, message) => {
+    expect(refusal(file)).toMatch(message);
+  });
+
+  it('refuses an inboxes file that is not UTF-8 rather than turning its bytes into U+FFFD, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'letterbox-inboxes-'));
+    const path = join(dir, 'inboxes.json');
+    await writeFile(path, Buffer.concat([Buffer.from('{"inboxes":{"shop":{"smtp":["app:pw'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}}}')]));
+    await expect(loadInboxesFile(path)).rejects.toThrow(`inboxes file ${path}: not valid UTF-8`);
+    // Good UTF-8, and a byte order mark, still read.
+    await writeFile(path, '\uFEFF{"inboxes":{"shop":{"smtp":["app:pässwörd"]}}}');
+    expect((await loadInboxesFile(path)).inboxes.get('shop')?.smtp).toEqual([{ user: 'app', secret: 'pässwörd' }]);
+  });
+
   it('refuses a key that appears twice, which JSON.parse would drop unseen', () => {
     expect(refusal('{"inboxes":{"shop":{},"shop":{"maxMessages":1}}}')).toMatch(/the key "shop" appears twice/);
   });

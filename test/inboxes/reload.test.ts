@@ -16,7 +16,7 @@ const RELOADED = 'inboxes file reloaded';
 /** Replaces the file as editors do: a new file renamed over the old. */
 async function replace(path: string, value: unknown): Promise<void> {
   const temporary = `${path}.new`;
-  await writeFile(temporary, typeof value === 'string' ? value : JSON.stringify(value));
+  await writeFile(temporary, typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value));
   await rename(temporary, path);
 }
 
@@ -54,6 +54,26 @@ describe('reloading the inboxes file when it changes', () => {
     await replace(path, TEAM);
     await log.next(RELOADED, from);
     expect(log.records.slice(from).filter((r) => r.msg === REFUSED)).toHaveLength(1);
+    expect(box.inboxes?.get('srs')).toBeDefined();
+  });
+
+  it.each([
+    ['an inherited key at the top', JSON.stringify({ ...TEAM, toString: 1 }), /\(top level\): unknown key "toString"/],
+    ['a prototype key in an inbox', JSON.stringify({ ...TEAM, inboxes: { ...TEAM.inboxes, shop: { ...TEAM.inboxes.shop, ['__proto__']: {} } } }), /inboxes\.shop: the key "__proto__" is refused/],
+    ['an inherited key in a user', JSON.stringify({ ...TEAM, users: { ops: { ...TEAM.users.ops, hasOwnProperty: 1 } } }), /users\.ops: unknown key "hasOwnProperty"/],
+    ['null users', JSON.stringify({ ...TEAM, users: null }), /users: null is not a value here/],
+    ['an exponential header rule', JSON.stringify({ ...TEAM, inboxes: { ...TEAM.inboxes, srs: { headers: { 'X-A': '/^(a?a?)+$/' } } } }), /inboxes\.srs\.headers\.X-A: the regular expression repeats a group/],
+    ['bytes that are not UTF-8', Buffer.concat([Buffer.from(JSON.stringify(TEAM).slice(0, -1) + ',"unrouted":"sh'), Buffer.from([0xff]), Buffer.from('op"}')]), /not valid UTF-8/],
+  ])('refuses %s on a live reload and keeps the configuration in force', async (_what, content, reason) => {
+    const start = log.records.length;
+    await replace(path, TEAM);
+    await log.next(RELOADED, start);
+    const before = box.inboxes?.list().map((i) => i.name);
+    const from = log.records.length;
+    await replace(path, content);
+    const refused = await log.next(REFUSED, from);
+    expect(refused.reason).toMatch(reason);
+    expect(box.inboxes?.list().map((i) => i.name)).toEqual(before);
     expect(box.inboxes?.get('srs')).toBeDefined();
   });
 });
