@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -82,8 +81,8 @@ export function createHttpFront(context: FrontContext, config: HttpConfig, relea
       spam: config.enableSpamassassin ? new SpamChecker(config.enableSpamassassin) : undefined,
       counters: new FrontCounters(),
     };
-    // A folder given must hold a built web inbox: else every page would be the "not built" one.
-    if (config.uiDir && !existsSync(join(config.uiDir, 'index.html'))) throw new OptionError(`--ui-dir: ${config.uiDir} holds no index.html (a built web inbox)`);
+    // A folder given must be one: a mistyped path would serve the "not built" page on every path.
+    if (config.uiDir && !statSync(config.uiDir, { throwIfNoEntry: false })?.isDirectory()) throw new OptionError(`--ui-dir: ${config.uiDir} is not a folder`);
     const uiDir = config.uiDir || defaultUiDir();
     const served = context.inboxes
       ? inboxFront(context.inboxes, shared, uiDir, allowedHost)

@@ -369,7 +369,7 @@ describe('web inbox', () => {
   });
 
   it('serves a plain page when the UI is not built', async () => {
-    const ui = await startApi({ uiDir: join(tmpdir(), 'letterbox-no-ui-here') });
+    const ui = await startApi({ uiDir: await mkdtemp(join(tmpdir(), 'letterbox-no-ui-here-')) });
     try {
       const page = await fetch(ui.base + '/');
       expect(page.status).toBe(200);
