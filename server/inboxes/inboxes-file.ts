@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { firstDuplicateKey } from '../lib/duplicate-key.js';
 import { OptionError, size } from '../lib/options.js';
 import { compileAllowList, isAllowPattern, type AllowList } from '../security/allow-list.js';
+import { secretProblem } from '../security/auth-file.js';
 import { compileHeaderRule, type HeaderRule } from './header-rule.js';
 import { INBOX_NAME } from './types.js';
 
@@ -139,6 +140,7 @@ function smtpCredential(entry: string, place: string): SmtpCredential {
   if (colon <= 0 || !USER_NAME.test(user)) throw new InboxesFileError(`${place}: expected "user:password" with a user name of letters, digits and . _ @ + -`);
   const secret = entry.slice(colon + 1);
   if (secret === '') throw new InboxesFileError(`${place}: the password of ${shown(user)} is empty`);
+  checkSecret(secret, `${place}: the password of ${shown(user)}`);
   return { user, secret };
 }
 
@@ -146,6 +148,7 @@ function userSpec(name: string, value: unknown, place: string, inboxes: Readonly
   const spec = object(value, place, { password: true, inboxes: true });
   const password = oneString(spec.password, `${place}.password`);
   if (password === '') throw new InboxesFileError(`${place}.password: empty`);
+  checkSecret(password, `${place}.password`);
   const names = strings(spec.inboxes, `${place}.inboxes`);
   const all = names.includes('*');
   if (all && names.length > 1) throw new InboxesFileError(`${place}.inboxes: "*" already means every inbox; name it alone`);
@@ -153,6 +156,12 @@ function userSpec(name: string, value: unknown, place: string, inboxes: Readonly
     if (!all && !inboxes.has(inbox)) throw new InboxesFileError(`${place}.inboxes[${i}]: there is no inbox ${shown(inbox)}`);
   });
   return { name, password, inboxes: all ? [] : [...new Set(names)], all };
+}
+
+/** A password is plain, bcrypt or {SHA}, as in the auth files: a hash of another kind would be taken for the password itself. */
+function checkSecret(secret: string, place: string): void {
+  const problem = secretProblem(secret);
+  if (problem !== undefined) throw new InboxesFileError(`${place} ${problem}`);
 }
 
 /** An SMTP user names one inbox: AUTH as it must say where the mail goes. */

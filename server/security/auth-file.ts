@@ -76,7 +76,7 @@ export function parseAuthFile(text: string, source = 'auth file'): Credentials {
  * 13-character DES crypt cannot be told from a plain password; htpasswd has not written
  * one by default since Apache 2.2.18.)
  */
-function secretProblem(secret: string): string | undefined {
+export function secretProblem(secret: string): string | undefined {
   if (/^\$2[a-z]?\$/.test(secret)) {
     return BCRYPT.test(secret) ? undefined : 'is not a valid bcrypt hash (expected $2a$, $2b$ or $2y$, a cost from 04 to 31, then 53 characters of ./A-Za-z0-9)';
   }

@@ -80,6 +80,10 @@ describe('the inboxes file', () => {
     ['a back-reference', withInbox({ headers: { 'X-App': '/(a)\\1/' } }), /back-reference/],
     ['a header name with a colon', withInbox({ headers: { 'X:App': 'x' } }), /is not a header field name/],
     ['"*" beside inbox names', { inboxes: { shop: {} }, users: { al: { password: 'x', inboxes: ['*', 'shop'] } } }, /"\*" already means every inbox/],
+    // Compared as plain text, the hash itself would be the password (pass-the-hash), as in the auth files.
+    ['an SMTP password hashed as htpasswd\'s $apr1$', withInbox({ smtp: ['app:$apr1$xyz$0123456789abcdefghijkl'] }), /^inboxes\.shop\.smtp\[0\]: the password of "app" is a hash in a format not supported, "\$apr1\$"/],
+    ['a user password hashed as $6$', { inboxes: { shop: {} }, users: { al: { password: '$6$salt$hash', inboxes: ['shop'] } } }, /^users\.al\.password is a hash in a format not supported/],
+    ['a broken bcrypt hash', withInbox({ smtp: ['app:$2y$99$short'] }), /is not a valid bcrypt hash/],
   ])('refuses %s, naming the place', (_what, file, message) => {
     expect(refusal(file)).toMatch(message);
   });
