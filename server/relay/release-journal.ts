@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import type { MailStore } from '../store/mail-store.js';
 import { Compaction, COMPACTION_FLOOR } from '../store/journal/compaction.js';
-import { decodeFrames, encodeFrame } from '../store/journal/frame-codec.js';
+import { damagedInTheMiddle, damageReport, decodeFrames, encodeFrame, type FrameDamage } from '../store/journal/frame-codec.js';
 import { JournalFile } from '../store/journal/journal-file.js';
 import type { ReleaseAttempt, ReleaseHistory, ReleaseRecipient, ReleaseRecord } from './release-history.js';
 import type { ReleaseService } from './release-service.js';
@@ -43,8 +43,16 @@ export class ReleaseJournal {
   /** Loads the saved history into the service's and starts recording its changes. */
   static async open(dataDir: string, service: ReleaseService, store: MailStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
     const path = join(dataDir, RELEASE_JOURNAL);
-    const { releases, tornBytes } = savedReleases(await JournalFile.read(path));
-    if (tornBytes > 0) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: tornBytes });
+    const { releases, tornBytes, damage } = savedReleases(await JournalFile.read(path));
+    if (damagedInTheMiddle(damage)) {
+      // As the mail journal (durable-store.ts): about to be rewritten from what was read, so the file as it was is kept.
+      const kept = await JournalFile.keepDamaged(path);
+      logger.error('release journal was damaged in the middle; what could be read was loaded, and the file as it was is kept beside it', {
+        file: kept,
+        ...damageReport(damage, tornBytes),
+        releasesRecovered: releases.length,
+      });
+    } else if (tornBytes > 0) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: tornBytes });
     for (const record of releases) {
       if (!store.get(record.messageId)) continue;
       closeUnfinished(record);
@@ -120,14 +128,14 @@ export class ReleaseJournal {
  * is saved whole at each change), in the order they began, and the bytes of a write a
  * crash cut short at its end, which are left out.
  */
-export function savedReleases(data: Buffer): { releases: ReleaseRecord[]; tornBytes: number } {
-  const { frames, validLength } = decodeFrames(data);
+export function savedReleases(data: Buffer): { releases: ReleaseRecord[]; tornBytes: number; damage: FrameDamage } {
+  const { frames, validLength, damage } = decodeFrames(data);
   const latest = new Map<string, ReleaseRecord>();
   for (const { json } of frames) {
     const record = reviveRelease(json);
     if (record) latest.set(record.id, record);
   }
-  return { releases: [...latest.values()], tornBytes: data.length - validLength };
+  return { releases: [...latest.values()], tornBytes: data.length - validLength, damage };
 }
 
 function encodeRelease(record: ReleaseRecord): Buffer {

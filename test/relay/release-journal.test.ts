@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../server/lib/log.js';
-import { ReleaseJournal } from '../../server/relay/release-journal.js';
+import { createLogger, silentLogger } from '../../server/lib/log.js';
+import { ReleaseJournal, savedReleases } from '../../server/relay/release-journal.js';
 import type { ReleaseService } from '../../server/relay/release-service.js';
 import { decodeFrames, encodeFrame } from '../../server/store/journal/frame-codec.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
@@ -70,5 +70,35 @@ describe('release journal', () => {
       latest.set(release.id, release);
     }
     for (const record of live) expect(latest.get(record.id)).toEqual(JSON.parse(JSON.stringify(record)));
+  });
+
+  it('reads past a damaged release in the middle, and keeps the damaged file beside the one it writes', async () => {
+    // The journal the test above left: one frame per live release.
+    const data = await readFile(join(dir, 'releases.lbx'));
+    // Where each frame starts: its body's length (4 bytes), its checksum (4), its body.
+    const starts: number[] = [];
+    for (let at = 0; at < data.length; at += 8 + data.readUInt32BE(at)) starts.push(at);
+    const middle = starts[Math.floor(starts.length / 2)] as number;
+    const damaged = Buffer.from(data);
+    damaged[middle + 8 + 20] = (damaged[middle + 8 + 20] as number) ^ 0xff;
+    const whole = savedReleases(data).releases.length;
+    const saved = savedReleases(damaged);
+    expect([saved.damage.skippedFrames, saved.tornBytes]).toEqual([1, 0]);
+    // Frames after the damaged one are read: at most the release it saved is lost.
+    expect(saved.releases.length).toBeGreaterThanOrEqual(whole - 1);
+
+    const other = await mkdtemp(join(tmpdir(), 'letterbox-release-damaged-'));
+    try {
+      await writeFile(join(other, 'releases.lbx'), damaged);
+      const lines: Array<{ level: string; msg: string; file?: string }> = [];
+      const logger = createLogger({ level: 'info', format: 'json', write: (line) => lines.push(JSON.parse(line)) });
+      await (await ReleaseJournal.open(other, service, box.store, logger)).close();
+      const kept = (await readdir(other)).filter((name) => name.startsWith('releases.lbx.damaged-'));
+      expect(kept).toHaveLength(1);
+      expect((await readFile(join(other, kept[0] as string))).equals(damaged)).toBe(true);
+      expect(lines).toContainEqual(expect.objectContaining({ level: 'error', msg: expect.stringContaining('release journal was damaged in the middle'), file: join(other, kept[0] as string) }));
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { PlacementRecord } from '../folders.js';
 import type { StoredMessage } from '../types.js';
 import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
-import { damagedInTheMiddle, type FrameDamage } from './frame-codec.js';
+import { damagedInTheMiddle, damageReport } from './frame-codec.js';
 import { decodeRecords, encodeRecord, type JournalRecord } from './record-codec.js';
 
 const JOURNAL = 'journal.lbx';
@@ -149,21 +149,6 @@ export function replay(store: MemoryStore, records: Iterable<JournalRecord>): Re
   return { unknown };
 }
 
-/**
- * What a damaged journal lost, for a log line or migrate's output: `cut` is what was
- * left unread at its end (a torn tail, or bytes that could not be read past).
- */
-export function damageReport(damage: FrameDamage, cut: number): { framesSkipped: number; bytesSkipped: number; framesRepaired: number; bytesUnreadable: number; tornTailBytes: number; skipped: string } {
-  return {
-    framesSkipped: damage.skippedFrames,
-    bytesSkipped: damage.skippedBytes,
-    framesRepaired: damage.repairedFrames,
-    bytesUnreadable: damage.unreadableBytes,
-    tornTailBytes: cut - damage.unreadableBytes,
-    // Where, as offset+length in bytes: a few, then how many more.
-    skipped: damage.skipped.slice(0, 8).map(({ offset, bytes }) => `${offset}+${bytes}`).join(' ') + (damage.skipped.length > 8 ? ` and ${damage.skipped.length - 8} more` : ''),
-  };
-}
 
 /**
  * The store as it is now, as the records that rebuild it. It is taken at once, so

@@ -220,3 +220,19 @@ function resyncAfter(data: Buffer, start: number): Resync {
   const next = sound.find(({ at }) => chained.has(at))?.at;
   return { next, soundAfter: sound.length > 0 };
 }
+
+/**
+ * What a damaged journal lost, for a log line or migrate's output: `cut` is what was
+ * left unread at its end (a torn tail, or bytes that could not be read past).
+ */
+export function damageReport(damage: FrameDamage, cut: number): { framesSkipped: number; bytesSkipped: number; framesRepaired: number; bytesUnreadable: number; tornTailBytes: number; skipped: string } {
+  return {
+    framesSkipped: damage.skippedFrames,
+    bytesSkipped: damage.skippedBytes,
+    framesRepaired: damage.repairedFrames,
+    bytesUnreadable: damage.unreadableBytes,
+    tornTailBytes: cut - damage.unreadableBytes,
+    // Where, as offset+length in bytes: a few, then how many more.
+    skipped: damage.skipped.slice(0, 8).map(({ offset, bytes }) => `${offset}+${bytes}`).join(' ') + (damage.skipped.length > 8 ? ` and ${damage.skipped.length - 8} more` : ''),
+  };
+}
