@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { frontConfigs, settleConfig, type Config, type FrontConfigs } from './config.js';
 import { OptionError } from './lib/options.js';
 import type { BoundListener, Front, FrontContext } from './front.js';
@@ -46,6 +46,13 @@ export interface Sandbox {
   readonly listeners: readonly BoundListener[];
 }
 
+/** Makes --data-dir if need be; a path that is a file, or that cannot be made, is an OptionError naming it. */
+async function dataDirOf(path: string): Promise<void> {
+  await mkdir(path, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new OptionError(`--data-dir: cannot keep mail in ${path}: ${error.code === 'EEXIST' || error.code === 'ENOTDIR' ? 'it, or a folder above it, is a file' : error.message}`);
+  });
+}
+
 /** The composition root: one store, every front wired to it. */
 export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = {}): Promise<Sandbox> {
   const config = settleConfig(given);
@@ -59,6 +66,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     option: '--smtp-tls',
   });
   const credentials: Credentials | null = config.smtpAuthFile ? await loadAuthFile(config.smtpAuthFile) : null;
+  if (config.dataDir) await dataDirOf(config.dataDir);
   const slices = frontConfigs(config);
   const common = { logger, tls, credentials, clock, activity: new Activity(), listeners: () => listeners, chaos: createChaos(slices.chaos) };
   // --database: every node on it is one sandbox (the stores, /readyz and POP3's locks are the database's).

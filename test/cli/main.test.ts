@@ -128,6 +128,8 @@ describe('letterbox CLI', () => {
     [['--imap-require-tls', '--pop3s', '127.0.0.1:0'], {}, /--pop3s and --imap-require-tls need TLS/],
     [['--smtp-auth-file', '/nonexistent/users'], {}, /cannot read auth file/],
     [['--ui-dir', '/nonexistent/ui'], {}, /--ui-dir: \/nonexistent\/ui is not a folder/],
+    [['--data-dir', 'package.json'], {}, /--data-dir: cannot keep mail in package\.json: it, or a folder above it, is a file/],
+    [['--data-dir', 'package.json/mail'], {}, /--data-dir: cannot keep mail in package\.json\/mail: it, or a folder above it, is a file/],
     // Whoever waits for the file would wait for ever: the start fails instead, listeners closed.
     [[...portZeroFlags(), '--ports-file', '/nonexistent/dir/ports.json'], {}, /--ports-file: cannot write \/nonexistent\/dir\/ports\.json/],
     [[], { LETTERBOX_MAX_MESAGES: '3' }, /did you mean LETTERBOX_MAX_MESSAGES/],
