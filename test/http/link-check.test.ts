@@ -89,6 +89,19 @@ describe('GET /api/v1/message/{ID}/link-check', () => {
 });
 
 describe('checkLinks', () => {
+  it('stops starting requests once the whole check has had its time, and says which links were left', async () => {
+    const site = await startSite();
+    try {
+      // Ten links that never answer, five at a time, 150 ms each: the first five start at once, the 100 ms are up before the next could.
+      const silent = Array.from({ length: 10 }, (_, i) => `${site.base}/silent?${i}`);
+      const result = await checkLinks(silent, { follow: false, allowInternal: true, timeoutMs: 150, totalMs: 100 });
+      expect(result.Links.map((l) => l.Status)).toEqual([...Array(5).fill('no answer within 150 ms'), ...Array(5).fill("not checked: the link check's 0.1 s were up")]);
+      expect(result.Errors).toBe(10);
+    } finally {
+      await site.stop();
+    }
+  });
+
   it('gives a server that never answers up after the time limit, and checks each link once, at most MAX_LINKS', async () => {
     const site = await startSite();
     try {
