@@ -48,7 +48,7 @@ function inboxAuth(directory: InboxDirectory, probes: ReadonlySet<string>): Midd
  * metrics (they count every inbox) and the SMTP chaos triggers (they change what every
  * inbox's senders get). "*" users only.
  */
-const isInstanceWide = (below: string) => below === 'metrics' || below === 'api/v1/chaos';
+const isInstanceWide = (below: string) => below === 'metrics' || below === 'api/v1/chaos' || below.startsWith('api/v1/chaos/');
 
 /**
  * The HTTP app with --inboxes. At the webroot: the picker, the inboxes API, the probes,

@@ -154,6 +154,10 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     // Chaos changes what every inbox's senders get: not an inbox reader's to set, or to see.
     expect((await http.call('/inbox/shop/api/v1/chaos', AS.alice)).status).toBe(404);
     expect((await http.call('/inbox/shop/api/v1/chaos', AS.ops)).status).not.toBe(404);
+    // Pausing SMTP is as instance-wide: it would refuse or drop every inbox's mail.
+    const pause = { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"Mode":"refuse"}' };
+    expect((await http.call('/inbox/shop/api/v1/chaos/pause', AS.alice, pause)).status).toBe(404);
+    expect((await http.call('/inbox/shop/api/v1/chaos/pause', AS.alice)).status).toBe(404);
     expect((await http.call('/all/api/v1/info', AS.ops)).status).toBe(200);
     const metrics = await http.call('/metrics', AS.ops);
     expect(metrics.status).toBe(200);
