@@ -88,6 +88,7 @@ export function secretProblem(secret: string): string | undefined {
 
 /** Credentials from user → secret pairs, each secret written as in an auth file (plain, bcrypt or {SHA}). */
 export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials {
+  const decoy = [...secrets.values()].find(isBcrypt)?.replace(/^\$2y\$/, '$2b$');
   return {
     users: secrets.size,
     plainSecret: (user) => {
@@ -97,8 +98,10 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
     verify: async (user, password) => {
       const secret = secrets.get(user);
       if (secret === undefined) {
-        // Same work for unknown users as for known ones, so timing tells nothing.
-        constantTimeEqual(password, password + '\0');
+        // Same work for unknown users as for known ones, so timing tells nothing: where
+        // users have bcrypt hashes, one of them is checked (and its answer dropped).
+        if (decoy !== undefined) await (await import('bcryptjs')).default.compare(password, decoy);
+        else constantTimeEqual(password, password + '\0');
         return false;
       }
       if (isBcrypt(secret)) return (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$'));
