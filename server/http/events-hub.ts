@@ -42,6 +42,8 @@ export class EventsHub {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   readonly #clients = new Set<WebSocket>();
   readonly #alive = new WeakSet<WebSocket>();
+  /** Whether each client may still read what this hub tells (EventsHub.upgrade). */
+  readonly #allowed = new WeakMap<WebSocket, () => boolean>();
   readonly #unsubscribe: Array<() => void>;
   readonly #ping: NodeJS.Timeout;
   #statsTimer: NodeJS.Timeout | undefined;
@@ -108,9 +110,16 @@ export class EventsHub {
     return this.#clients.size;
   }
 
-  /** Completes an HTTP upgrade already authorised by the front. */
-  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+  /**
+   * Completes an HTTP upgrade already authorised by the front. `stillAllowed` is asked
+   * at every recheck(): once it says no (a reload of the inboxes file took the inbox
+   * from the user), the client is closed, as IMAP and POP3 sessions are.
+   */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, stillAllowed: () => boolean = () => true): void {
+    this.#wss.handleUpgrade(request, socket, head, (ws) => {
+      this.#allowed.set(ws, stillAllowed);
+      this.#accept(ws);
+    });
   }
 
   close(): void {
@@ -142,6 +151,18 @@ export class EventsHub {
 
   #frame<T extends keyof LiveEventData>(type: T, data: LiveEventData[T]): string {
     return JSON.stringify({ Type: type, Data: data });
+  }
+
+  /** Closes every client that may no longer read this hub (a reload of the inboxes file). */
+  recheck(): void {
+    for (const ws of this.#clients) this.#withdrawn(ws);
+  }
+
+  /** Closes a client that may no longer read this hub (1008, RFC 6455 §7.4.1: policy). */
+  #withdrawn(ws: WebSocket): void {
+    if (this.#allowed.get(ws)?.() !== false) return;
+    this.#forget(ws);
+    ws.close(1008, 'access to this inbox was withdrawn');
   }
 
   #send(ws: WebSocket, frame: string): void {

@@ -9,8 +9,12 @@ import { logRequest } from './request-log.js';
 import { authorised, originAllowed } from './security.js';
 import { NO_INBOX } from './respond.js';
 
-/** Where an upgrade to an events path goes once the caller is known: a hub, or a refusal. */
-export type UpgradeTarget = EventsHub | 401 | 404;
+/**
+ * Where an upgrade to an events path goes once the caller is known: a hub, and whether
+ * the caller may still read it (asked when the inboxes file is reloaded, which may take
+ * it back), or a refusal.
+ */
+export type UpgradeTarget = { hub: EventsHub; stillAllowed: () => boolean } | 401 | 404;
 
 export interface UpgradeOptions {
   /** Whether a path is an events path (`<webroot>api/events`, or an inbox's); any other path is 404. */
@@ -26,7 +30,8 @@ export interface UpgradeOptions {
 export function singleRootEvents(eventsPath: string, hub: EventsHub, uiCredentials: Credentials | null): Pick<UpgradeOptions, 'isEventsPath' | 'target'> {
   return {
     isEventsPath: (path) => path === eventsPath,
-    target: async (_path, authorization) => (!uiCredentials || (await authorised(uiCredentials, authorization)) !== undefined ? hub : 401),
+    // The auth file is read once, at start: what it allowed stays allowed.
+    target: async (_path, authorization) => (!uiCredentials || (await authorised(uiCredentials, authorization)) !== undefined ? { hub, stillAllowed: () => true } : 401),
   };
 }
 
@@ -47,9 +52,9 @@ export function eventsUpgrade(options: UpgradeOptions): (request: IncomingMessag
       logged(status);
       refuse(socket, status, reason, message, extra);
     };
-    const accept = (hub: EventsHub) => {
+    const accept = ({ hub, stillAllowed }: Exclude<UpgradeTarget, number>) => {
       logged(101);
-      hub.upgrade(request, socket, head);
+      hub.upgrade(request, socket, head, stillAllowed);
     };
     if (allowedHost && !allowedHost(request.headers.host)) return deny(403, 'Forbidden', HOST_REFUSAL);
     if (!isEventsPath(path)) return deny(404, 'Not Found', '404 page not found');

@@ -182,9 +182,9 @@ function inboxFront(directory: InboxDirectory, shared: SharedParts, uiDir: strin
         const reader = await signIn(directory, authorization);
         if (!reader) return 401;
         const [, name, all] = eventsPath.exec(path) ?? [];
-        if (all) return reader.all ? inboxApp.roots.all().root.hub : 404;
+        if (all) return reader.all ? { hub: inboxApp.roots.all().root.hub, stillAllowed: () => directory.readsAll(reader) } : 404;
         const served = name !== undefined && directory.mayRead(reader, name) ? inboxApp.roots.inbox(name) : undefined;
-        return served?.root.hub ?? 404;
+        return served ? { hub: served.root.hub, stillAllowed: () => directory.mayRead(reader, name as string) } : 404;
       },
     },
     stop: () => inboxApp.roots.stop(),

@@ -30,6 +30,11 @@ export class InboxRoots {
     this.#unsubscribe = [
       directory.on('removed', ({ inbox }) => this.#drop(inbox.name)),
       directory.on('added', ({ inbox }) => this.#drop(inbox.name)),
+      // Event streams of users a reload took an inbox from end now, not at their next frame.
+      directory.on('reloaded', () => {
+        for (const { served } of this.#byName.values()) served.root.hub.recheck();
+        this.#all.root.hub.recheck();
+      }),
     ];
   }
 

@@ -285,6 +285,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
       const spec = readerSpec(reader);
       return spec !== undefined && live.has(name) && (spec.all || spec.inboxes.includes(name));
     },
+    readsAll: (reader) => readerSpec(reader)?.all === true,
 
     smtpSignIn: (user, password) => smtp.verify(user, password),
     route: (input: RouteInput): Route => table.route(input),
@@ -346,6 +347,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
       for (const entry of opened) add(entry);
       rebuild();
       for (const entry of gone) remove(entry.inbox.name);
+      events.emit('reloaded', {});
     },
 
     async close() {

@@ -73,6 +73,8 @@ export interface DirectoryEvents extends Record<string, unknown> {
   added: { inbox: Inbox };
   /** An inbox and all its mail went away (file reload, admin API, TTL). Its store is closed after the event. */
   removed: { inbox: Inbox };
+  /** A new file is in force: who may read which inbox may have changed. */
+  reloaded: Record<string, never>;
 }
 
 /**
@@ -93,6 +95,8 @@ export interface InboxDirectory {
   readable(reader: Reader): Inbox[];
   /** Whether a reader may read this inbox now (false for an inbox that does not exist). */
   mayRead(reader: Reader, inbox: string): boolean;
+  /** Whether a reader may read every inbox now (`"*"`): a reload may have taken it back since sign-in. */
+  readsAll(reader: Reader): boolean;
 
   /** SMTP AUTH: true when this is some inbox's `smtp` credential (or a dynamic inbox's). */
   smtpSignIn(user: string, password: string): Promise<boolean>;

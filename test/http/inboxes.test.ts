@@ -7,7 +7,8 @@ import { LetterboxApiError, LetterboxClient } from '../../server/client/index.js
 import { INBOX_ROUTES } from '../../server/http/openapi-doc.js';
 import type { StoredMessage } from '../../server/store/types.js';
 import { callJson } from '../mcp/mcp-helpers.js';
-import { AS, basic, startInboxHttp, type InboxHttp } from './inbox-helpers.js';
+import { parseInboxesFile } from '../../server/inboxes/inboxes-file.js';
+import { AS, basic, INBOXES_FILE, startInboxHttp, type InboxHttp } from './inbox-helpers.js';
 
 let http: InboxHttp;
 let shopMail: StoredMessage;
@@ -206,6 +207,33 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     socket.close();
     expect(frames.filter((f) => f.Type === 'new').map((f) => f.Data.Subject)).toEqual(['shop order 3']);
     expect(JSON.stringify(frames)).not.toContain('billing');
+  });
+
+  it('closes the event streams of users a reload took the inbox (or "*") from, before they are told more; others go on', async () => {
+    const own = await startInboxHttp();
+    try {
+      type Heard = { socket: WebSocket; frames: Array<{ Type: string; Data: { Subject?: string } }>; closed: Promise<number> };
+      const listen = (path: string, as: string) =>
+        new Promise<Heard>((resolve, reject) => {
+          const socket = new WebSocket(`ws://127.0.0.1:${own.port}${path}`, { headers: { authorization: as } });
+          const heard: Heard = { socket, frames: [], closed: new Promise((closed) => socket.once('close', (code: number) => closed(code))) };
+          socket.on('message', (data: Buffer) => heard.frames.push(JSON.parse(data.toString())));
+          socket.once('message', () => resolve(heard));
+          socket.once('error', reject);
+        });
+      const [alice, ops, bob] = [await listen('/inbox/shop/api/events', AS.alice), await listen('/all/api/events', AS.ops), await listen('/inbox/shop/api/events', AS.bob)];
+      const users = INBOXES_FILE.users;
+      await own.directory.apply(parseInboxesFile(JSON.stringify({ ...INBOXES_FILE, users: { ...users, alice: { ...users.alice, inboxes: ['srs'] }, ops: { ...users.ops, inboxes: ['billing'] } } })));
+      await own.deliver('shop', 'after the reload');
+      // RFC 6455 §7.4.1: 1008, a policy the client's connection no longer meets.
+      expect([await alice.closed, await ops.closed]).toEqual([1008, 1008]);
+      for (const lost of [alice, ops]) expect(JSON.stringify(lost.frames)).not.toContain('after the reload');
+      await expect.poll(() => bob.frames.some((f) => f.Type === 'new' && f.Data.Subject === 'after the reload')).toBe(true);
+      bob.socket.close();
+      await bob.closed;
+    } finally {
+      await own.stop();
+    }
   });
 
   it('sends /inbox/{name} on to /inbox/{name}/ for a reader, and serves the web inbox there', async () => {
