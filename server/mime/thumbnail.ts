@@ -2,6 +2,13 @@ export const THUMB_WIDTH = 180;
 export const THUMB_HEIGHT = 120;
 /** Mailpit refuses to decode images above about 20 megapixels; so do we (memory). */
 const MAX_PIXELS = 20_000_000;
+/**
+ * Bytes a PNG may inflate to: 20 megapixels of 8-bit RGBA. A 16-bit RGBA image has twice
+ * as many a pixel, so it may have half the pixels (a 155 KB file of zeros inflated to 160 MB).
+ */
+const MAX_PNG_BYTES = MAX_PIXELS * 4;
+/** Samples a pixel of each PNG colour type (RFC 2083 §4.1.1): grey, -, RGB, palette, grey+alpha, -, RGBA. */
+const PNG_CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 interface Bitmap {
   width: number;
@@ -57,7 +64,7 @@ function decode({ jpeg, PNG }: Codecs, content: Buffer, contentType: string): Bi
     }
     if (contentType === 'image/png' || isPng(content)) {
       // IHDR (RFC 2083 §4.1.1) gives the size before any pixel is inflated.
-      if (content.length < 24 || content.readUInt32BE(16) * content.readUInt32BE(20) > MAX_PIXELS) return undefined;
+      if (pngInflatedBytes(content) > MAX_PNG_BYTES) return undefined;
       const image = PNG.sync.read(content);
       return { width: image.width, height: image.height, data: image.data };
     }
@@ -65,6 +72,14 @@ function decode({ jpeg, PNG }: Codecs, content: Buffer, contentType: string): Bi
     return undefined;
   }
   return undefined;
+}
+
+/** What a PNG's pixels inflate to (the rows' filter bytes aside), from its IHDR: width, height, bit depth, colour type; Infinity when there is none. */
+function pngInflatedBytes(content: Buffer): number {
+  if (content.length < 26) return Infinity;
+  const [width, height] = [content.readUInt32BE(16), content.readUInt32BE(20)];
+  const bitsPerPixel = (content[24] as number) * (PNG_CHANNELS[content[25] as number] ?? 4);
+  return height * Math.ceil((width * bitsPerPixel) / 8);
 }
 
 function isJpeg(content: Buffer): boolean {

@@ -44,4 +44,20 @@ describe('thumbnails', () => {
       expect(pixel(out, 90, 60).every((v) => v > 245)).toBe(true);
     }
   });
+
+  it('leaves blank a PNG whose pixels would inflate past 20 megapixels of 8-bit RGBA, counting its bit depth', async () => {
+    // Opaque red, 16 bits a sample: 11 megapixels (under the 20 a pixel count allows) of 88 MB.
+    const [width, height] = [3300, 3334];
+    const data = new Uint16Array(width * height * 4);
+    for (let i = 0; i < width * height; i++) [data[i * 4], data[i * 4 + 3]] = [65535, 65535];
+    const file = PNG.sync.write({ width, height, data } as unknown as PNG, { bitDepth: 16, colorType: 6, inputColorType: 6, inputHasAlpha: true });
+    const out = jpeg.decode(await thumbnail(file, 'image/png'), { useTArray: true });
+    expect(pixel(out, 90, 60).every((v) => v > 245)).toBe(true);
+    // Half as wide, it is decoded: red.
+    const half = new Uint16Array((width / 2) * height * 4);
+    for (let i = 0; i < (width / 2) * height; i++) [half[i * 4], half[i * 4 + 3]] = [65535, 65535];
+    const small = PNG.sync.write({ width: width / 2, height, data: half } as unknown as PNG, { bitDepth: 16, colorType: 6, inputColorType: 6, inputHasAlpha: true });
+    const [r, g, b] = pixel(jpeg.decode(await thumbnail(small, 'image/png'), { useTArray: true }), 90, 60);
+    expect([(r as number) > 200, (g as number) < 60, (b as number) < 60]).toEqual([true, true, true]);
+  });
 });

@@ -8,6 +8,7 @@ import { buildMimeTree, findPart, SERVED_TREE_LIMITS } from '../../mime/mime-tre
 import type { ParsedMessage, ParsedPart } from '../../mime/parse.js';
 import { STORED_ADDRESSES } from '../../mime/summary.js';
 import { thumbnail } from '../../mime/thumbnail.js';
+import { thumbnailOffThread } from '../../derived/parse-jobs.js';
 import { contentDisposition, safeFileName } from '../../security/file-name.js';
 import { DOWNLOAD, partPresentation, type PartPresentation } from '../../security/part-policy.js';
 import { SEEN } from '../../store/types.js';
@@ -151,7 +152,9 @@ export const messageRoutes: RouteModule = (app, api) => {
     const part = findParsedPart(found.parsed, c.req.param('PartID'));
     if (!part) return fail(c, 404, '404 page not found');
     const name = safeFileName(part.fileName) || `part-${part.partId}`;
-    return c.body(bodyBytes(await thumbnail(part.content, part.contentType)), 200, {
+    // A worker that gave up (its time limit) leaves the blank thumbnail an undecodable image gets.
+    const made = (await thumbnailOffThread(part.content, part.contentType)) ?? (await thumbnail(Buffer.alloc(0), ''));
+    return c.body(bodyBytes(made), 200, {
       'Content-Type': 'image/jpeg',
       'Content-Disposition': contentDisposition('inline', `${name}.jpg`, ''),
     });
