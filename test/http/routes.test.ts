@@ -129,6 +129,18 @@ describe('with mail', () => {
     expect(api.box.store.get(plainId)?.flags.has('\\Seen')).toBe(true);
   });
 
+  it('marks nothing read for a page of another origin (an <img> pointed at the message), but still answers', async () => {
+    await api.box.store.setFlags([plainId], 'remove', ['\\Seen']);
+    for (const site of ['cross-site', 'same-site']) {
+      const response = await get(`/api/v1/message/${plainId}`, { headers: { 'sec-fetch-site': site } });
+      expect(response.status).toBe(200);
+      expect(api.box.store.get(plainId)?.flags.has('\\Seen'), site).toBe(false);
+    }
+    // The web inbox's own fetches are same-origin.
+    await get(`/api/v1/message/${plainId}`, { headers: { 'sec-fetch-site': 'same-origin' } });
+    expect(api.box.store.get(plainId)?.flags.has('\\Seen')).toBe(true);
+  });
+
   it('checksums are those of the decoded part', async () => {
     const { createHash } = await import('node:crypto');
     const rich = (await json(`/api/v1/message/${richId}`)).body;

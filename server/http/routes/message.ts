@@ -72,6 +72,9 @@ async function withParsed(c: Context, api: Api) {
   return resolved;
 }
 
+/** Sec-Fetch-Site values of a request another origin's page made (W3C Fetch Metadata §2.1). */
+const OTHER_ORIGIN: ReadonlySet<string> = new Set(['cross-site', 'same-site']);
+
 /** The link check's `follow` (Mailpit's is a Go bool: true or false); absent is false. */
 const FOLLOW: ReadonlyMap<string, boolean> = new Map([['', false], ['false', false], ['0', false], ['true', true], ['1', true]]);
 
@@ -83,8 +86,10 @@ export const messageRoutes: RouteModule = (app, api) => {
     // Bytes come through the store's body read, which a backend may serve from elsewhere.
     const raw = await api.store.readRaw(message.id);
     if (!raw) return notFound(c);
-    // Mailpit marks a message read when its full object is fetched (and announces it).
-    await api.store.setFlags([message.id], 'add', [SEEN]);
+    // Mailpit marks a message read when its full object is fetched (and announces it); not
+    // for a page of another origin (an <img> pointed here, Fetch Metadata), as no GET is a
+    // change another site may make. Scripts and curl send no Sec-Fetch-Site.
+    if (!OTHER_ORIGIN.has(c.req.header('sec-fetch-site') ?? '')) await api.store.setFlags([message.id], 'add', [SEEN]);
     const s = message.summary;
     return c.json({
       ID: message.id,
