@@ -28,6 +28,9 @@ const ADDRESS = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
  */
 const RESERVED = new Set(['to', 'from', 'cc', 'bcc', 'reply-to', 'date', 'subject', 'content-type', 'content-transfer-encoding', 'mime-version']);
 
+/** An RFC 5322 §3.6.4 msg-id, in its common dot-atom form: `<left@right>`. */
+const MSG_ID = /^<[^<>@\s"]+@[^<>@\s"]+>$/;
+
 /** Standard padded base64 (RFC 4648 §4), as Mailpit decodes it: Node's decoder would skip what is not. */
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -89,9 +92,11 @@ export function checkSendRequest(body: SendBody): Checked<SendRequest> {
   const unclean = tags.find((tag) => !isCleanTag(tag));
   if (unclean !== undefined) return { ok: false, error: `Tags: ${JSON.stringify(unclean)} is not a tag: ${TAG_RULE}` };
   const headers = body.Headers ?? {};
-  for (const name of Object.keys(headers)) {
+  for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
     if (RESERVED.has(lower) || (lower === 'x-tags' && tags.length > 0)) return { ok: false, error: `Headers: ${name} cannot be set here` };
+    // It becomes the message's own Message-ID (renderSendRequest): it must be one.
+    if (lower === 'message-id' && !MSG_ID.test(value)) return { ok: false, error: `Headers: ${name} must be <left@right> (RFC 5322 §3.6.4), not ${JSON.stringify(value)}` };
   }
   const attachments: SendRequest['attachments'] = [];
   for (const item of body.Attachments ?? []) {

@@ -291,6 +291,8 @@ describe('with mail', () => {
       [{ To: to, Attachments: [{ Content: 'QUJD=', Filename: 'f.txt' }] }, 'not base64'],
       [{ To: to, Attachments: [{ Content: 'QUJD', Filename: 'f.txt', ContentType: 'not a type; "x' }] }, 'not a MIME type'],
       [{ To: to, Headers: { 'Content-Transfer-Encoding': 'bogus' } }, 'cannot be set here'],
+      [{ To: to, Headers: { 'Message-ID': 'thread-1@app.test' } }, 'must be <left@right>'],
+      [{ To: to, Headers: { 'Message-ID': '<two words@app.test>' } }, 'must be <left@right>'],
       [{ To: to, Tags: ['a,b'] }, 'not a tag'],
       [{ To: to, Tags: [' padded'] }, 'not a tag'],
     ];
