@@ -494,12 +494,18 @@ export class Folders {
     else this.#opened.delete(key);
     this.#restoring = true;
     try {
-      const byValidity = new Map([...this.#mailbox(key).values()].map((f) => [f.uidValidity, f]));
-      const subscriptions = this.#subscribed(key);
+      // The login's folders as this index has them (a renamed one is known by its
+      // UIDVALIDITY and keeps its entries). None are made here for a login it lacks: made,
+      // they would take UIDVALIDITYs of this index's counter, which another node's
+      // record may give to other folders (it started at another second).
+      const byValidity = new Map([...(this.#byLogin.get(key)?.values() ?? [])].map((f) => [f.uidValidity, f]));
+      let subscriptions = this.#subscriptions.get(key);
+      if (!subscriptions) this.#subscriptions.set(key, (subscriptions = new Set()));
       subscriptions.clear();
       const next = new Map<string, Folder>();
       for (const saved of snapshot) {
-        const folder = byValidity.get(saved.uidValidity) ?? new Folder(key, saved.name, saved.specialUse, saved.uidValidity, subscriptions);
+        const known = byValidity.get(saved.uidValidity);
+        const folder = known?.specialUse === saved.specialUse ? known : new Folder(key, saved.name, saved.specialUse, saved.uidValidity, subscriptions);
         folder.name = saved.name;
         folder.uidNext = Math.max(folder.uidNext, saved.uidNext);
         if (saved.subscribed && !subscribed) subscriptions.add(saved.name);

@@ -90,6 +90,17 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     await expectAgreed(a, b);
   });
 
+  it('gives a login\'s folders the same special uses on a node that started a second later (its UIDVALIDITY counter ahead)', async () => {
+    const node = sandbox();
+    const now = Date.now();
+    const [a, b] = [await node(undefined, { clock: () => new Date(now) }), await node(undefined, { clock: () => new Date(now + 1_000) })];
+    await deliver(a, 1);
+    await until(b, () => b.hasFolders('bob@blue.example'));
+    const folders = (n: PgStore) => n.listFolders('bob@blue.example').map((f) => [f.name, f.specialUse, f.uidValidity]);
+    expect(folders(b)).toEqual(folders(a));
+    expect(folders(a)).toContainEqual(['Sent', '\\Sent', expect.any(Number)]);
+  });
+
   it('carries flags, tags, folders, copies, moves and removals made on either node to the other', async () => {
     const node = sandbox();
     const [a, b] = [await node(), await node()];
