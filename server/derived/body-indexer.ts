@@ -8,6 +8,7 @@ import { treeSummary } from '../mime/tree-summary.js';
 import type { MailStore } from '../store/mail-store.js';
 import { heldBytes } from '../store/memory-store.js';
 import type { BodySummary, StoredMessage } from '../store/types.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { summariseOffThread } from './parse-jobs.js';
 import { sharedPool, type WorkerPool } from './worker-pool.js';
 
@@ -18,6 +19,9 @@ import { sharedPool, type WorkerPool } from './worker-pool.js';
 const TURN_BUDGET_MS = 2;
 /** Single-part text bodies past this size are read on a worker too (HTML reduction, decoding). */
 const MAIN_THREAD_MAX_BYTES = 256 * 1024;
+/** A summary the store could not take (StoreUnavailableError) is offered again after this, then twice as long each time, up to LAST_RETRY_MS. */
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 60_000;
 
 /**
  * Fills each message's body summary (snippet, attachment counts, search text) after
@@ -177,13 +181,32 @@ export class BodyIndexer {
       });
   }
 
-  /** Gives a message its summary; pending until the store has it, so idle() means indexed. */
-  #attach(message: StoredMessage, body: BodySummary): void {
+  /**
+   * Gives a message its summary; pending until the store has it, so idle() means indexed.
+   * A store that cannot write now (its database is away) is asked again, at growing
+   * intervals, while the message is there and unindexed: it is indexed once, by the
+   * node that took it, and no other node would ever do it.
+   */
+  #attach(message: StoredMessage, body: BodySummary, retryMs = FIRST_RETRY_MS): void {
     this.#writing++;
+    let again = false;
     this.store
       .setBody(message.id, body)
-      .catch((error: unknown) => this.logger?.error('could not store the body summary of a message', { id: message.id, error }))
+      .catch((error: unknown) => {
+        const now = this.store.get(message.id);
+        again = error instanceof StoreUnavailableError && !this.#stopped && now !== undefined && !now.body;
+        this.logger?.[again ? 'warn' : 'error']('could not store the body summary of a message', { id: message.id, error: String(error), ...(again && { retryInMs: retryMs }) });
+      })
       .finally(() => {
+        // Still pending while it waits: idle() means indexed.
+        if (again) {
+          setTimeout(() => {
+            this.#writing--;
+            if (this.#stopped) this.#settle();
+            else this.#attach(message, body, Math.min(retryMs * 2, LAST_RETRY_MS));
+          }, retryMs).unref();
+          return;
+        }
         this.#writing--;
         this.#settle();
       });

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BodyIndexer } from '../../../server/derived/body-indexer.js';
+import { createLogger } from '../../../server/lib/log.js';
 import { AsciiTextBody } from '../../../server/mime/ascii-text-body.js';
 import { summaryOfText } from '../../../server/mime/body-text.js';
 import type { PgStore } from '../../../server/store/postgres/pg-store.js';
@@ -614,6 +616,32 @@ describe.runIf(hasPostgres())('PgStore: several nodes on one database', () => {
     const after = await deliver(a, 3);
     await until(b, () => b.get(after.id) !== undefined);
     expect(b.messages().map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('stores a body summary the database refused once it takes writes again, for every node', async () => {
+    const node = sandbox();
+    const [a, b] = [await node(), await node()];
+    const sent = await deliver(a, 1);
+    await until(b, () => b.get(sent.id) !== undefined);
+    await postgres.sql('ALTER TABLE letterbox_log ADD CONSTRAINT frozen CHECK (false) NOT VALID');
+    let refusals = 0;
+    let heard: () => void = () => undefined;
+    const refused = new Promise<void>((resolve) => (heard = resolve));
+    const logger = createLogger({ level: 'warn', format: 'json', write: (line) => /could not store the body summary/.test(line) && ++refusals && heard() });
+    // The node that took the message indexes it, once for the cluster: the write is refused.
+    const indexer = new BodyIndexer(a, logger);
+    try {
+      await refused;
+    } finally {
+      await postgres.sql('ALTER TABLE letterbox_log DROP CONSTRAINT frozen');
+    }
+    try {
+      await indexer.idle();
+      await until(b, () => b.get(sent.id)?.body !== undefined);
+      expect([refusals > 0, a.get(sent.id)?.body, b.get(sent.id)?.body]).toEqual([true, expect.objectContaining({ snippet: expect.any(String) }), expect.objectContaining({ snippet: expect.any(String) })]);
+    } finally {
+      await indexer.stop();
+    }
   });
 
   it('rejects a write whose connection is killed while it waits for the cluster lock, then carries on', async () => {
