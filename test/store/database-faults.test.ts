@@ -9,6 +9,7 @@ import { sendSmtp } from '../helpers/inbox-sandbox.js';
 import { hasPostgres } from '../helpers/postgres.js';
 import { pgCtl, usePostgres } from '../helpers/use-postgres.js';
 import { Pop3Dialogue } from '../pop3/pop3-dialogue.js';
+import { ImapLineClient } from '../imap/imap-client.js';
 
 const SECRET = 'n0t-Sh0wn-pw';
 
@@ -128,5 +129,41 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
     expect(new TextDecoder().decode(await node.client.raw(kept.ID))).toContain('kept');
     const rows = await postgres.sql('SELECT count(*)::int AS n FROM letterbox_bodies');
     expect((rows.rows[0] as { n: number }).n).toBe(2);
+  }, 60_000);
+
+  it('a write whose commit failed, seen meanwhile, is told gone once the index is read again from the log', async () => {
+    const postgres = cluster();
+    const user = 'uid@blue.example';
+    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'first', text: 'kept' });
+    await node.client.waitForMessage({ query: 'subject:first' });
+    const session = await ImapLineClient.open(node.addresses.imap?.port ?? 0);
+    await session.line();
+    await session.command('L', `LOGIN ${user} any`);
+    expect(await session.command('S1', 'SELECT INBOX')).toContain('* 1 EXISTS');
+    // The next write is applied to the node's index, then held in its commit, whose connection is then lost.
+    const holder = await postgres.connect();
+    await holder.query('BEGIN; LOCK TABLE letterbox_bodies IN ACCESS EXCLUSIVE MODE');
+    const refused = sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'cut off', text: 'never acknowledged' }).then(
+      () => 'accepted',
+      (error: { responseCode?: number }) => error.responseCode,
+    );
+    const writer = async () => (await postgres.sql("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO letterbox_bodies%'")).rows[0]?.pid as number | undefined;
+    let pid: number | undefined;
+    while ((pid = await writer()) === undefined) await new Promise((resolve) => setImmediate(resolve));
+    // Read from the node's index meanwhile: the message shows, with the next UID.
+    expect(await session.command('S2', 'SELECT INBOX')).toContain('* 2 EXISTS');
+    await postgres.sql('SELECT pg_terminate_backend($1)', [pid]);
+    await holder.query('COMMIT');
+    await holder.end();
+    expect(await refused).toBe(451);
+    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'second', text: 'taken' });
+    await node.client.waitForMessage({ query: 'subject:second' });
+    const told = await session.command('N', 'NOOP');
+    const subjects = (await session.command('F', 'FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])')).join('\n');
+    session.close();
+    expect((await node.client.search('subject:"cut off"')).messages_count).toBe(0);
+    // The session numbered it: it is told it is gone (RFC 3501 §7.4.1), and numbers what is there.
+    expect(told).toContain('* 2 EXPUNGE');
+    expect([subjects.includes('first'), subjects.includes('second'), subjects.includes('cut off')]).toEqual([true, true, false]);
   }, 60_000);
 });

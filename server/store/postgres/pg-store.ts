@@ -111,6 +111,12 @@ export class PgStore implements MailStore {
   #logged = new Set<string>();
   /** The log may hold changes the index lacks (a failed commit, a failed rebuild). */
   #stale = false;
+  /**
+   * The index holds changes the log lacks: a batch applied whose commit failed. Reads saw
+   * them until the index is read again from the log, so that rebuild announces what it
+   * takes back (#rebuildOnce): an IMAP session is told EXPUNGE, a WebSocket `delete`.
+   */
+  #dirty = false;
   /** Records the log holds, as far as this node knows (another node may have compacted it since). */
   #logRecords = 0;
   /** A compaction of the log under way (#compactIfLong). */
@@ -476,7 +482,10 @@ export class PgStore implements MailStore {
       const error = new StoreUnavailableError(cause);
       this.#options.logger.warn('a write could not be committed', { error: error.message });
       // The index has changes the log lacks: it is thrown away and read again from the log.
-      if (batch) await this.#rebuild().catch(() => (this.#stale = true));
+      if (batch) {
+        this.#dirty = true;
+        await this.#rebuild().catch(() => (this.#stale = true));
+      }
       for (const write of batch ?? take()) write.reject(error);
       return;
     }
@@ -675,10 +684,11 @@ export class PgStore implements MailStore {
     });
     this.#detach();
     const old = this.#index;
-    [this.#index, this.#applied, this.#logged, this.#stale, this.#logRecords] = [index, applied, logged, false, counted];
+    const dirty = this.#dirty;
+    [this.#index, this.#applied, this.#logged, this.#stale, this.#logRecords, this.#dirty] = [index, applied, logged, false, counted, false];
     this.#detach = this.#attach(index);
     this.#cache.clear();
-    if (before > 0 && known > before) announceChanges(old, index, (event, payload) => this.#events.emit(event, payload));
+    if (before > 0 && (known > before || dirty)) announceChanges(old, index, (event, payload) => this.#events.emit(event, payload));
     await readLog(this.#options.pool, this.#options.inbox, this.#applied, (rows) => this.#replay(rows));
   }
 
