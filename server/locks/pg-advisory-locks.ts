@@ -41,6 +41,8 @@ export class PgAdvisoryLocks implements NamedLocks {
   /** The connected client #client resolved to, to tell its own loss from an older one's. */
   #current: pg.Client | undefined;
   #closed = false;
+  /** The last query on the lock connection (#query). */
+  #turn: Promise<unknown> = Promise.resolve();
   readonly #shareWaitMs: number;
 
   constructor(url: string, logger: Logger, options: { shareWaitMs?: number } = {}) {
@@ -55,7 +57,7 @@ export class PgAdvisoryLocks implements NamedLocks {
     let taken = false;
     try {
       const client = await this.#connection();
-      const result = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      const result = await this.#query<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       taken = result.rows[0]?.ok === true;
     } finally {
       if (taken) this.#held.set(key, true);
@@ -101,7 +103,7 @@ export class PgAdvisoryLocks implements NamedLocks {
     const until = performance.now() + this.#shareWaitMs;
     for (;;) {
       const client = await this.#connection();
-      const result = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      const result = await this.#query<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       if (result.rows[0]?.ok === true) return;
       if (performance.now() >= until) throw new Error(`a lock stayed held by another node for ${this.#shareWaitMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, SHARE_RETRY_MS));
@@ -122,7 +124,7 @@ export class PgAdvisoryLocks implements NamedLocks {
   async #unlock(key: string, how: 'pg_advisory_unlock' | 'pg_advisory_unlock_shared'): Promise<void> {
     const client = await this.#client?.catch(() => undefined);
     if (!client) return;
-    await client.query(`SELECT ${how}($1, hashtext($2))`, [NAMESPACE, key]).catch((error: unknown) => this.#logger.warn('releasing a lock failed', { error }));
+    await this.#query(client, `SELECT ${how}($1, hashtext($2))`, [NAMESPACE, key]).catch((error: unknown) => this.#logger.warn('releasing a lock failed', { error }));
   }
 
   /** The locks' connection, made anew after it was lost (the locks it held went with it). */
@@ -132,6 +134,17 @@ export class PgAdvisoryLocks implements NamedLocks {
       throw error;
     });
     return this.#client;
+  }
+
+  /**
+   * A query on the lock connection, after the ones before it: one connection runs one
+   * query at a time, and pg only queues overlapping ones with a warning (to be refused
+   * in its next major version).
+   */
+  #query<Row extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]): Promise<pg.QueryResult<Row>> {
+    const run = this.#turn.then(() => client.query<Row>(text, values));
+    this.#turn = run.catch(() => undefined);
+    return run;
   }
 
   async #connect(): Promise<pg.Client> {
@@ -150,13 +163,13 @@ export class PgAdvisoryLocks implements NamedLocks {
     // Locks this node's sessions still hold were freed with the old connection: taken again, or said lost.
     for (const [key, owned] of this.#held) {
       if (!owned) continue;
-      const again = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      const again = await this.#query<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       if (again.rows[0]?.ok !== true) this.#logger.warn('an exclusive lock was taken by another node while the database was away', { key });
     }
     for (const key of this.#shared.keys()) {
       // One being taken is taken on this connection by its taker.
       if (this.#sharing.has(key)) continue;
-      const again = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
+      const again = await this.#query<{ ok: boolean }>(client, 'SELECT pg_try_advisory_lock_shared($1, hashtext($2)) AS ok', [NAMESPACE, key]);
       if (again.rows[0]?.ok !== true) this.#logger.warn('a shared lock was taken exclusively by another node while the database was away', { key });
     }
     return client;

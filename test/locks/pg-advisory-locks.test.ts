@@ -69,6 +69,25 @@ describe('InProcessLocks, shared', () => {
 describe.runIf(hasPostgres())('PgAdvisoryLocks', () => {
   const cluster = usePostgres();
 
+  it('puts one query at a time on its connection, however many sessions ask at once', async () => {
+    // pg only queues overlapping queries on one client, with a warning (refused from pg@9).
+    const warnings: string[] = [];
+    const heard = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', heard);
+    const locks = new PgAdvisoryLocks(cluster().url, silentLogger);
+    try {
+      const held = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? locks.share(`many-${i}`) : locks.tryAcquire(`many-${i}`))));
+      for (const release of held) release?.();
+      // Releases are queries too: one more lock waits for them all.
+      expect(await locks.tryAcquire('many-0')).toBeInstanceOf(Function);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((message) => /already executing a query/.test(message))).toEqual([]);
+    } finally {
+      process.off('warning', heard);
+      await locks.close();
+    }
+  });
+
   /** The backends holding a Letterbox lock (the two-key form, in its namespace). */
   const holders = async () =>
     (await cluster().sql("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid = 1279393793 AND granted")).rows as Array<{ pid: number }>;
