@@ -227,7 +227,8 @@ export class Folders {
    */
   unfile(login: string, name: string, uids: Iterable<number>, recorded?: number): StoredMessage[] {
     const key = mailboxKey(login);
-    const folder = this.#folder(key, name);
+    // Only reads: unfiling from a login without folders (one forgotten, as a replayed record may find it) must not make them.
+    const folder = this.#existing(key, name);
     if (!folder) return [];
     const removed = removeByKeys(folder.entries, new Set(uids), (e) => e.uid);
     if (removed.length === 0) return [];
@@ -627,10 +628,15 @@ export class Folders {
     return this.#mailbox(key).get(normaliseFolderName(name));
   }
 
+  /** The folder if the login has folders now; makes none (unlike #folder). */
+  #existing(key: string, name: string): Folder | undefined {
+    return this.#byLogin.get(key)?.get(normaliseFolderName(name));
+  }
+
   /** The entry with this UID in a folder, if any. */
   entry(login: string, name: string, uid: number): FolderEntry | undefined {
     // Only reads: a login without folders has no entry, and asking must not make them.
-    const folder = this.#byLogin.get(mailboxKey(login))?.get(normaliseFolderName(name));
+    const folder = this.#existing(mailboxKey(login), name);
     if (!folder) return undefined;
     return folder.entries[indexByKey(folder.entries, uid, (e) => e.uid)];
   }

@@ -426,6 +426,9 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(store.hasFolders('dan@blue.example')).toBe(false);
         expect(store.hasFolders('erin@red.example')).toBe(false);
         expect(announced.map((e) => e.payload.login)).toEqual(expect.arrayContaining(['dan@blue.example', 'erin@red.example']));
+        // An expunge naming a forgotten login (a late client, a replayed record) makes no folders.
+        await store.expunge('dan@blue.example', 'INBOX', [1]);
+        expect(store.hasFolders('dan@blue.example')).toBe(false);
         // The catch-all is never forgotten.
         expect(store.hasFolders('anyone')).toBe(true);
         const again = await deliver(store, 2, ['dan@blue.example']);
