@@ -13,4 +13,11 @@ describe('readRecipient: an address as a release caller writes it', () => {
       expect(readRecipient(text), JSON.stringify(text)).toBeUndefined();
     }
   });
+
+  it('reads an address inside a long run of spaces at once (a release body may hold megabytes)', () => {
+    const spaces = ' '.repeat(200_000);
+    expect(readRecipient(`${spaces}bob@blue.example${spaces}`)).toBe('bob@blue.example');
+    expect(readRecipient(`a${spaces}a`)).toBeUndefined();
+    // Trimmed by a regex, the second call took minutes: past the test's time limit.
+  });
 });
