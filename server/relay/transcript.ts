@@ -72,8 +72,14 @@ export class BoundedTranscript {
   }
 }
 
-/** The same bounds over a transcript given whole (from an injected SmtpClient, or a journal). */
+/**
+ * The same bounds over a transcript given whole (from an injected SmtpClient, or a
+ * journal). One already within them is kept as it is: bounded again, its `left out`
+ * marker would count as a line of the session and be cut in turn.
+ */
 export function boundTranscript(lines: readonly string[]): string[] {
+  const clipped = MAX_RECORDED_LINE + leftOut(Number.MAX_SAFE_INTEGER).length;
+  if (sizeOf(lines) <= TRANSCRIPT_HEAD_BYTES + TRANSCRIPT_TAIL_BYTES + clipped && lines.every((line) => line.length <= clipped)) return [...lines];
   const bounded = new BoundedTranscript();
   for (const line of lines) bounded.push(line);
   return bounded.lines();

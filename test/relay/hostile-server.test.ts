@@ -76,6 +76,10 @@ describe('what a release records of a server that says too much', () => {
     expect(record.recipients.every((r) => r.state === 'failed' && r.reply.includes('451 4.3.0 try later'))).toBe(true);
     // The newest attempt keeps its (bounded) transcript; older ones are summarised once the release passes its budget.
     expect(record.attempts.at(-1)?.transcript).toContain('S: 451 4.3.0 try later');
+    // Bounded once, by the client: the record keeps the counts of what was left out, of the session and of each clipped line.
+    const counts = (record.attempts.at(-1)?.transcript ?? []).flatMap((l) => /… (\d+) bytes left out …$/.exec(l)?.[1] ?? []).map(Number);
+    expect(counts.length).toBeGreaterThan(1);
+    for (const count of counts) expect(count).toBeGreaterThan(1_000);
     expect(record.attempts[0]?.transcript).toEqual([expect.stringMatching(/^… \d+ bytes left out …$/)]);
     expect(JSON.stringify(releaseDto(record)).length).toBeLessThan(80_000);
   });
