@@ -79,12 +79,13 @@ export class PgAdvisoryLocks implements NamedLocks {
     if (this.#closed) throw new Error('the locks are closed');
     const holders = this.#shared.get(key) ?? 0;
     this.#shared.set(key, holders + 1);
-    const release = once(() => {
+    /** One holder less; the database's share is let go with the last, when it was taken. */
+    const leave = (taken: boolean) => {
       const left = (this.#shared.get(key) ?? 1) - 1;
       if (left > 0) return void this.#shared.set(key, left);
       this.#shared.delete(key);
-      void this.#unlock(key, 'pg_advisory_unlock_shared');
-    });
+      if (taken) void this.#unlock(key, 'pg_advisory_unlock_shared');
+    };
     try {
       if (holders > 0) await this.#sharing.get(key);
       else {
@@ -93,10 +94,11 @@ export class PgAdvisoryLocks implements NamedLocks {
         await taking.finally(() => this.#sharing.delete(key));
       }
     } catch (error) {
-      release();
+      // Not taken (every holder waiting on it fails alike): nothing to unlock.
+      leave(false);
       throw error;
     }
-    return release;
+    return once(() => leave(true));
   }
 
   async #takeShared(key: string): Promise<void> {
