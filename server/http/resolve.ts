@@ -92,4 +92,4 @@ export function beforeParam(c: Context): { ok: true; before: Date | undefined } 
   const time = Date.parse(text);
   return Number.isNaN(time) ? refused : { ok: true, before: new Date(time) };
 }
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))?$/i;

@@ -122,7 +122,8 @@ describe('hostile input gets 4xx JSON, never a 500, and loses nothing', () => {
       expect([path, response.status]).toEqual([path, 400]);
       expect(await response.json()).toEqual({ Error: expect.any(String) });
     }
-    for (const before of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-02-29']) {
+    // RFC 3339 §5.6: T and Z may be lower case.
+    for (const before of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123+02:00', '2024-02-29', '2024-05-01t12:00:00z']) {
       expect((await fetch(`${api.base}/api/v1/messages?before=${encodeURIComponent(before)}`)).status).toBe(200);
     }
   });
