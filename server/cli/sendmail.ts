@@ -168,7 +168,7 @@ export const sendmail: Command = async (argv, io) => {
     io.stderr.write(`letterbox sendmail: the header names recipient ${quoted(badRecipient.address)}, which is not an address: ${badRecipient.problem}\n`);
     return EX.DATAERR;
   }
-  const senderFromHeader = args.sender === undefined && fromHeader.mailFrom !== '' ? senderProblem(fromHeader.mailFrom) : undefined;
+  const senderFromHeader = args.sender === undefined ? senderProblem(fromHeader.mailFrom) : undefined;
   if (senderFromHeader) {
     io.stderr.write(`letterbox sendmail: the header gives sender ${quoted(fromHeader.mailFrom)}, which is not an address: ${senderFromHeader} (give -f)\n`);
     return EX.DATAERR;

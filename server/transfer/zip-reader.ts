@@ -29,9 +29,7 @@ export interface ZipEntry {
 /** An entry found and checked, not yet inflated. */
 export interface ZipListing {
   name: string;
-  /** Its inflated size, as the central directory declares it (inflating never goes past it). */
-  size: number;
-  /** Inflates it now, checking its size and CRC-32. */
+  /** Inflates it now, checking its size (as the central directory declares it) and CRC-32. */
   read(): Buffer;
 }
 
@@ -111,7 +109,6 @@ export function listZip(zip: Buffer, limits: Partial<ZipReadLimits> = {}): ZipLi
     spans.push({ name, start: localOffset, end: dataStart + compressed });
     entries.push({
       name,
-      size,
       read: () => {
         const stored = zip.subarray(dataStart, dataStart + compressed);
         let data: Buffer;

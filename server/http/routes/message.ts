@@ -72,6 +72,9 @@ async function withParsed(c: Context, api: Api) {
   return resolved;
 }
 
+/** The thumbnail of what cannot be decoded (all white), made once. */
+let blankThumbnail: Promise<Buffer> | undefined;
+
 /** Sec-Fetch-Site values of a request another origin's page made (W3C Fetch Metadata §2.1). */
 const OTHER_ORIGIN: ReadonlySet<string> = new Set(['cross-site', 'same-site']);
 
@@ -158,7 +161,7 @@ export const messageRoutes: RouteModule = (app, api) => {
     if (!part) return fail(c, 404, '404 page not found');
     const name = safeFileName(part.fileName) || `part-${part.partId}`;
     // A worker that gave up (its time limit) leaves the blank thumbnail an undecodable image gets.
-    const made = (await thumbnailOffThread(part.content, part.contentType)) ?? (await thumbnail(Buffer.alloc(0), ''));
+    const made = (await thumbnailOffThread(part.content, part.contentType)) ?? (await (blankThumbnail ??= thumbnail(Buffer.alloc(0), '')));
     return c.body(bodyBytes(made), 200, {
       'Content-Type': 'image/jpeg',
       'Content-Disposition': contentDisposition('inline', `${name}.jpg`, ''),
