@@ -23,6 +23,7 @@ import { mcpRoutes } from '../mcp/http-endpoint.js';
 import { strictQuery } from './query-params.js';
 import { requestLog } from './request-log.js';
 import { serveUi } from './serve-ui.js';
+import { settledReads } from './settled-reads.js';
 import { refuseOtherMethods } from './wrong-method.js';
 
 /**
@@ -94,6 +95,8 @@ export function requestShell(routes: Hono<HttpEnv>, api: Pick<Api, 'logger' | 'm
 export function mountRoot(routes: Hono<HttpEnv>, api: Api, uiDir: string, self: (request: Request) => Response | Promise<Response>): void {
   const webroot = api.config.webroot;
   const inner = new Hono<HttpEnv>();
+  // The paths that read mail (the MCP endpoint reads it through `self`); the probes and the web inbox's files do not.
+  for (const reading of ['/api/*', '/view/*']) inner.use(reading, settledReads(api.store));
   for (const mount of ROUTE_MODULES) mount(inner, api);
   mcpRoutes(inner, api, self);
   refuseOtherMethods(inner);

@@ -322,6 +322,8 @@ export class Session {
     let status: Status;
     this.busy = true;
     try {
+      // What the command reads of the index is durable (MailStore.settled); LOGOUT reads nothing.
+      if (this.#access && name !== 'LOGOUT') await this.#access.store.settled();
       const runner = entry.prepare(r, this);
       status = await runner({ tag, name, uid });
     } catch (error) {

@@ -313,6 +313,10 @@ class InboxUnion implements UnionStore {
     await Promise.all([...this.#followed.keys()].map((inbox) => inbox.store.flushed()));
   }
 
+  async settled(): Promise<void> {
+    await Promise.all([...this.#followed.keys()].map((inbox) => inbox.store.settled()));
+  }
+
   // ---- The merged index ------------------------------------------------------------------
 
   get(id: MessageId): StoredMessage | undefined {

@@ -122,7 +122,14 @@ export class Pop3Session implements Pop3SessionView {
       return { kind: 'sys-temp', detail: 'The maildrop cannot be locked now, try again later' };
     }
     if (!unlock) return { kind: 'in-use' };
-    // The connection closed while the lock was being taken: nothing will release it but this.
+    try {
+      // The maildrop is read once, and only what is durable (MailStore.settled).
+      await access.store.settled();
+    } catch {
+      unlock();
+      return { kind: 'sys-temp', detail: 'The maildrop cannot be read now, try again later' };
+    }
+    // The connection closed meanwhile: nothing will release the lock but this.
     if (this.#closed) {
       unlock();
       return { kind: 'sys-temp', detail: 'Connection closed' };

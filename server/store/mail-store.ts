@@ -84,6 +84,18 @@ export interface MailStore {
   setLimits(limits: Partial<StoreLimits>): void;
   /** Resolves once every change made so far is durable. */
   flushed(): Promise<void>;
+  /**
+   * Resolves once the index holds nothing that is not durable, so that what a reader
+   * sees next is never taken back. At once on the memory store, whose index is the
+   * store itself. A backend that applies a batch of writes to its
+   * index before committing it (the PostgreSQL store) resolves once that commit settles,
+   * and rejects with StoreUnavailableError while its index holds a batch whose commit
+   * failed and which it could not yet read again. A front awaits it before a request
+   * reads the index (an IMAP command, an HTTP request, a POP3 maildrop): a client told
+   * of a UID a failed commit took back could be told it again for another message,
+   * which RFC 3501 §2.3.1.1 forbids.
+   */
+  settled(): Promise<void>;
 
   // ---- The index (synchronous) --------------------------------------------------------
 

@@ -92,6 +92,7 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 
 /** Stands for the bytes of every message in an index-only store. */
 const NO_BYTES = Buffer.alloc(0);
+const SETTLED = Promise.resolve();
 
 /**
  * A message as saved by the journal: everything but what is derived from its bytes.
@@ -457,6 +458,11 @@ export class MemoryStore implements MailStore {
    */
   flushed(): Promise<void> {
     return this.#commit();
+  }
+
+  /** At once: nothing here is ever taken back (MailStore.settled). */
+  settled(): Promise<void> {
+    return SETTLED;
   }
 
   /** Installs the journal's commit (see journal/durable-store.ts). */

@@ -29,8 +29,10 @@ export function usePostgres(): () => Postgres {
 /**
  * `pg_ctl stop` / `start` on a test cluster, as an operator restarting the database
  * would. The cluster lives in the folder its socket is in (helpers/postgres.ts).
+ * `immediate` stops as a crash does: every backend exits at once, no transaction
+ * finishes (a fast stop lets one that was waiting for a lock commit as the others go).
  */
-export async function pgCtl(postgres: Postgres, action: 'stop' | 'start'): Promise<void> {
+export async function pgCtl(postgres: Postgres, action: 'stop' | 'start', mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
   const dir = decodeURIComponent(new URL(postgres.url).hostname);
   const root = '/usr/lib/postgresql';
   const version = readdirSync(root)
@@ -38,7 +40,7 @@ export async function pgCtl(postgres: Postgres, action: 'stop' | 'start'): Promi
     .sort((x, y) => Number(y) - Number(x))[0];
   if (version === undefined) throw new Error('pg_ctl is not installed');
   const tool = join(root, version, 'bin', 'pg_ctl');
-  const args = [action, '-D', join(dir, 'data'), '-w', ...(action === 'stop' ? ['-m', 'fast'] : ['-l', join(dir, 'log')])];
+  const args = [action, '-D', join(dir, 'data'), '-w', ...(action === 'stop' ? ['-m', mode] : ['-l', join(dir, 'log')])];
   // PostgreSQL refuses to run as root: the cluster belongs to the postgres user then.
   if (userInfo().uid === 0) await run('runuser', ['-u', 'postgres', '--', tool, ...args]);
   else await run(tool, args);

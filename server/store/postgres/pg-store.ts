@@ -86,10 +86,10 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * (log-table.ts writeLog): the index computes the change exactly as a memory store
  * does, its announcements become log records, and the records, new bodies and body
  * search texts commit in one transaction with every other write queued meanwhile. The
- * index keeps no search text: body searches ask the database (bodiesContaining). Announcements of local
- * writes wait for the commit, so nothing uncommitted is ever heard of. When a commit
- * fails, the index is rebuilt from the log and the writes reject with
- * StoreUnavailableError.
+ * index keeps no search text: body searches ask the database (bodiesContaining).
+ * Announcements of local writes wait for the commit, and so do readers (settled()), so
+ * nothing uncommitted is ever heard of or read. When a commit fails, the index is
+ * rebuilt from the log and the writes reject with StoreUnavailableError.
  *
  * Other nodes' writes arrive by the change feed (change-feed.ts) and are applied by
  * log-replay.ts, which announces them like local ones (a delivery with `remote`).
@@ -112,11 +112,14 @@ export class PgStore implements MailStore {
   /** The log may hold changes the index lacks (a failed commit, a failed rebuild). */
   #stale = false;
   /**
-   * The index holds changes the log lacks: a batch applied whose commit failed. Reads saw
-   * them until the index is read again from the log, so that rebuild announces what it
-   * takes back (#rebuildOnce): an IMAP session is told EXPUNGE, a WebSocket `delete`.
+   * The index holds changes the log lacks: a batch applied whose commit failed, and the
+   * rebuild that would take it back failed too. Readers are refused until the index is
+   * read again from the log (settled()); that rebuild announces what it takes back
+   * (#rebuildOnce), for a listener that heard of it otherwise.
    */
   #dirty = false;
+  /** Settles when the batch applied to the index but not yet committed does (see settled()). */
+  #uncommitted: Promise<void> | undefined;
   /** Records the log holds, as far as this node knows (another node may have compacted it since). */
   #logRecords = 0;
   /** A compaction of the log under way (#compactIfLong). */
@@ -250,6 +253,16 @@ export class PgStore implements MailStore {
     this.#limits = { ...this.#limits, ...limits };
     const wanted = this.limits;
     this.#write(() => this.#index.setLimits(wanted)).catch((error: unknown) => this.#options.logger.warn('could not prune to new limits', { error: String(error) }));
+  }
+
+  /**
+   * A batch is applied to the index before its commit: a reader waits for the commit,
+   * and is refused while a batch that failed to commit is still in the index (#dirty).
+   */
+  async settled(): Promise<void> {
+    // Between one batch's commit and the next one's apply there is a round trip at least.
+    while (this.#uncommitted) await this.#uncommitted;
+    if (this.#dirty) throw new StoreUnavailableError(new Error('a write the database did not take is still in the index; it is read again when the database answers'));
   }
 
   /** Resolves once every write queued so far has settled, and a compaction of the log they started. */
@@ -440,6 +453,7 @@ export class PgStore implements MailStore {
    */
   async #commit(take: () => QueuedWrite[]): Promise<void> {
     let batch: QueuedWrite[] | undefined;
+    let settle = () => undefined as void;
     const outcomes: Outcome[] = [];
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
@@ -450,6 +464,7 @@ export class PgStore implements MailStore {
         catchUp: (rows) => this.#replay(rows),
         apply: async () => {
           batch = take();
+          this.#uncommitted = new Promise<void>((resolve) => (settle = resolve));
           const records: LogRecord[] = [];
           [this.#records, this.#held, this.#bodies, this.#texts] = [records, held, bodies, texts];
           try {
@@ -467,30 +482,36 @@ export class PgStore implements MailStore {
         },
       });
     try {
-      if (this.#stale) await this.#rebuild();
-      // Behind a compaction, found while catching up (before any write was taken): rebuilt, then again.
-      const last = await write().catch(async (error: unknown) => {
-        if (!(error instanceof LogCompactedError) || batch) throw error;
-        await this.#rebuild();
-        return write();
-      });
-      if (last !== undefined) {
-        this.#logRecords += last - this.#applied;
-        this.#applied = last;
+      try {
+        if (this.#stale) await this.#rebuild();
+        // Behind a compaction, found while catching up (before any write was taken): rebuilt, then again.
+        const last = await write().catch(async (error: unknown) => {
+          if (!(error instanceof LogCompactedError) || batch) throw error;
+          await this.#rebuild();
+          return write();
+        });
+        if (last !== undefined) {
+          this.#logRecords += last - this.#applied;
+          this.#applied = last;
+        }
+      } catch (cause) {
+        const error = new StoreUnavailableError(cause);
+        this.#options.logger.warn('a write could not be committed', { error: error.message });
+        // The index has changes the log lacks: it is thrown away and read again from the log.
+        if (batch) {
+          this.#dirty = true;
+          await this.#rebuild().catch(() => (this.#stale = true));
+        }
+        for (const write of batch ?? take()) write.reject(error);
+        return;
       }
-    } catch (cause) {
-      const error = new StoreUnavailableError(cause);
-      this.#options.logger.warn('a write could not be committed', { error: error.message });
-      // The index has changes the log lacks: it is thrown away and read again from the log.
-      if (batch) {
-        this.#dirty = true;
-        await this.#rebuild().catch(() => (this.#stale = true));
-      }
-      for (const write of batch ?? take()) write.reject(error);
-      return;
+      for (const announce of held) announce();
+      for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
+    } finally {
+      // Committed and announced, or taken back (or still in the index, then #dirty refuses readers).
+      this.#uncommitted = undefined;
+      settle();
     }
-    for (const announce of held) announce();
-    for (const [id, raw] of bodies) if (this.#index.get(id)) this.#cache.put(id, raw);
     this.#compactIfLong();
     (batch ?? []).forEach((write, i) => {
       const outcome = outcomes[i] as Outcome;
