@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { CheckedPasswords } from './checked-passwords.js';
 
 /**
  * Credentials from an htpasswd-style file, one `user:secret` a line; `#` starts a
@@ -89,6 +90,7 @@ export function secretProblem(secret: string): string | undefined {
 /** Credentials from user → secret pairs, each secret written as in an auth file (plain, bcrypt or {SHA}). */
 export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials {
   const decoy = [...secrets.values()].find(isBcrypt)?.replace(/^\$2y\$/, '$2b$');
+  const checked = new CheckedPasswords();
   return {
     users: secrets.size,
     plainSecret: (user) => {
@@ -104,7 +106,7 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
         else constantTimeEqual(password, password + '\0');
         return false;
       }
-      if (isBcrypt(secret)) return (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$'));
+      if (isBcrypt(secret)) return checked.verify(user, password, async () => (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$')));
       if (secret.startsWith('{SHA}')) {
         return constantTimeEqual(createHash('sha1').update(password).digest('base64'), secret.slice(5));
       }
