@@ -122,12 +122,18 @@ export class EventsHub {
     });
   }
 
-  close(): void {
+  /**
+   * Ends every client with 1001, going away (RFC 6455 §7.4.1), and `why`: a client can
+   * tell an inbox removed or a server stopping from a dropped connection (1006). The
+   * close frame is written, then the socket ended without waiting for the client's.
+   */
+  close(why = 'Letterbox is shutting down'): void {
     for (const off of this.#unsubscribe) off();
     clearInterval(this.#ping);
     clearTimeout(this.#statsTimer);
     for (const ws of this.#clients) {
       this.#forget(ws);
+      ws.close(1001, why);
       ws.terminate();
     }
     this.#wss.close();

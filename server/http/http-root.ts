@@ -40,8 +40,8 @@ export interface RootSource {
 export interface HttpRoot {
   readonly api: Api;
   readonly hub: EventsHub;
-  /** Closes its WebSockets and lets go of the store's events. */
-  stop(): void;
+  /** Closes its WebSockets, saying `why` (EventsHub.close), and lets go of the store's events. */
+  stop(why?: string): void;
 }
 
 /**
@@ -82,8 +82,8 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   return {
     api,
     hub,
-    stop() {
-      hub.close();
+    stop(why) {
+      hub.close(why);
       api.waiters.stop();
       api.tags.stop();
       api.search.stop();

@@ -28,8 +28,8 @@ export class InboxRoots {
     const { context, config } = shared;
     this.#all = this.#make({ store: context.store, delivery: context.delivery, release: undefined, webroot: `${config.webroot}all/` });
     this.#unsubscribe = [
-      directory.on('removed', ({ inbox }) => this.#drop(inbox.name)),
-      directory.on('added', ({ inbox }) => this.#drop(inbox.name)),
+      directory.on('removed', ({ inbox }) => this.#drop(inbox.name, 'the inbox was removed')),
+      directory.on('added', ({ inbox }) => this.#drop(inbox.name, 'the inbox was made again')),
       // Event streams of users a reload took an inbox from end now, not at their next frame.
       directory.on('reloaded', () => {
         for (const { served } of this.#byName.values()) served.root.hub.recheck();
@@ -44,7 +44,7 @@ export class InboxRoots {
     if (!inbox) return undefined;
     const known = this.#byName.get(name);
     if (known?.inbox === inbox) return known.served;
-    if (known) this.#drop(name);
+    if (known) this.#drop(name, 'the inbox was changed');
     const served = this.#make({ store: inbox.store, delivery: inbox.delivery, release: inbox.release, webroot: `${this.shared.config.webroot}inbox/${name}/` });
     this.#byName.set(name, { inbox, served });
     return served;
@@ -66,10 +66,10 @@ export class InboxRoots {
     return { root, app: this.serve(root) };
   }
 
-  #drop(name: string): void {
+  #drop(name: string, why?: string): void {
     const known = this.#byName.get(name);
     if (!known) return;
     this.#byName.delete(name);
-    known.served.root.stop();
+    known.served.root.stop(why);
   }
 }

@@ -236,6 +236,22 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     }
   });
 
+  it('ends the event streams of an inbox removed, or expired, with 1001 and why (RFC 6455 §7.4.1), not a dropped connection', async () => {
+    const listen = (path: string) =>
+      new Promise<{ closed: Promise<string> }>((resolve, reject) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${http.port}${path}`, { headers: { authorization: AS.ops } });
+        const closed = new Promise<string>((done) => socket.once('close', (code: number, reason: Buffer) => done(`${code} ${reason.toString()}`)));
+        socket.once('message', () => resolve({ closed }));
+        socket.once('error', reject);
+      });
+    expect((await http.call('/api/v1/inboxes', AS.ops, { method: 'POST', body: JSON.stringify({ Name: 'gone-soon' }) })).status).toBe(201);
+    const removed = await listen('/inbox/gone-soon/api/events');
+    expect((await http.call('/api/v1/inboxes/gone-soon', AS.ops, { method: 'DELETE' })).status).toBe(200);
+    expect(await removed.closed).toBe('1001 the inbox was removed');
+    expect((await http.call('/api/v1/inboxes', AS.ops, { method: 'POST', body: JSON.stringify({ Name: 'brief', TTL: '1s' }) })).status).toBe(201);
+    expect(await (await listen('/inbox/brief/api/events')).closed).toBe('1001 the inbox was removed');
+  });
+
   it('sends /inbox/{name} on to /inbox/{name}/ for a reader, and serves the web inbox there', async () => {
     const moved = await http.call('/inbox/shop', AS.alice);
     expect(moved.status).toBe(308);
