@@ -95,6 +95,7 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     delivery,
     ...(inboxes && { inboxes: inboxes.directory }),
     ...(database && { ready: database.ready, locks: database.locks, releaseTables: database.releases }),
+    ...(durable && { ready: () => Promise.resolve(durable.writable()) }),
   };
   // A front that cannot be built (a release setting refused) lets go of the stores and the database opened for it.
   const { relay, fronts } = await Promise.resolve()

@@ -142,6 +142,8 @@ export class MemoryStore implements MailStore {
   #bytes = 0;
   #unread = 0;
   #commit: () => Promise<void> = () => Promise.resolve();
+  /** Why nothing can be made durable any more (the journal's disk refused a write), if so. */
+  #broken: () => Error | undefined = () => undefined;
   /** Per-login folders, kept in step with the messages; the journal saves and restores them. */
   readonly folders: Folders;
 
@@ -173,8 +175,18 @@ export class MemoryStore implements MailStore {
       if (!isMessageId(input.id)) return Promise.reject(new Error('cannot keep the id given: not a message id'));
       if (this.#byId.has(input.id)) return Promise.reject(new Error(`cannot keep the id ${input.id}: a stored message has it`));
     }
+    // Refused before it is announced: a sender told to try again must not leave a copy each time.
+    const broken = this.#broken();
+    if (broken) return Promise.reject(broken);
     const record = this.#add(input);
-    return this.#commit().then(() => record);
+    return this.#commit().then(
+      () => record,
+      (error: unknown) => {
+        // Not durable, so not kept: the sender is told to try again (SMTP 451), as if it never came.
+        this.removeNow([record.id], 'deleted');
+        throw error;
+      },
+    );
   }
 
   #add(input: DeliverInput): MessageRecord {
@@ -460,14 +472,15 @@ export class MemoryStore implements MailStore {
     return this.#commit();
   }
 
-  /** At once: nothing here is ever taken back (MailStore.settled). */
+  /** At once: the index is the store (MailStore.settled). */
   settled(): Promise<void> {
     return SETTLED;
   }
 
-  /** Installs the journal's commit (see journal/durable-store.ts). */
-  setCommitter(commit: () => Promise<void>): void {
+  /** Installs the journal's commit, and what says it can no longer commit (see journal/durable-store.ts). */
+  setCommitter(commit: () => Promise<void>, broken: () => Error | undefined = () => undefined): void {
     this.#commit = commit;
+    this.#broken = broken;
   }
 
   /**

@@ -16,10 +16,12 @@ export interface CliProcess {
 
 /**
  * Runs the letterbox CLI (from source, through tsx) as a child process and waits
- * until it has printed one line per listener it was asked for.
+ * until it has printed one line per listener it was asked for. `wrap` is a command
+ * that runs it (the node command line is appended to it), e.g. in a namespace of its own.
  */
-export async function startCli(args: string[], listeners: string[], env: NodeJS.ProcessEnv = {}): Promise<CliProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+export async function startCli(args: string[], listeners: string[], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): Promise<CliProcess> {
+  const command = [...wrap, process.execPath, '--import', 'tsx', MAIN, ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -21,6 +21,8 @@ export interface DurableOptions {
 export interface Durable {
   /** Resolves when no compaction is running. */
   compacted(): Promise<void>;
+  /** False once the disk refused a write: nothing is made durable any more (/readyz says so). */
+  writable(): boolean;
   close(): Promise<void>;
 }
 
@@ -69,10 +71,21 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
     logger,
   });
   const detach = record(store, journal, compaction);
-  store.setCommitter(() => journal.commit());
+  let reported = false;
+  store.setCommitter(
+    () =>
+      journal.commit().catch((error: unknown) => {
+        // The journal takes no write after one failed (JournalFile): said once, loudly.
+        if (!reported) logger.error('the journal cannot be written; new mail is refused (SMTP 451) until Letterbox is restarted', { dataDir, error: String(error) });
+        reported = true;
+        throw error;
+      }),
+    () => journal.failed,
+  );
   logger.info('loaded the journal', { dataDir, messages: store.stats().messages });
   return {
     compacted: () => compaction.idle(),
+    writable: () => journal.failed === undefined,
     async close() {
       detach();
       store.setCommitter(() => Promise.resolve());

@@ -98,6 +98,11 @@ export class JournalFile {
     return this.#size;
   }
 
+  /** The error the disk refused a write with; every commit rejects with it from then on. */
+  get failed(): Error | undefined {
+    return this.#failed;
+  }
+
   /** Whether close() was called: no rewrite starts any more. */
   get closing(): boolean {
     return this.#closing;
