@@ -32,12 +32,24 @@ export function encodeMailboxName(name: string): string {
   return out;
 }
 
+/**
+ * Good syntax (an astring of printable ASCII) that is no mailbox name: not modified UTF-7
+ * in its one spelling. No mailbox can have it, so it is NO [CANNOT] (RFC 5530 §3: it can
+ * never succeed), and as a LIST pattern it matches nothing; bad syntax is BAD (ParseError).
+ */
+export class NotAMailboxName extends Error {
+  constructor() {
+    super('mailbox name is not canonical modified UTF-7 (RFC 3501 section 5.1.3)');
+    this.name = 'NotAMailboxName';
+  }
+}
+
 // ignoreBOM: a leading U+FEFF is part of the name, not dropped (else two names would be one).
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A mailbox name (or LIST pattern) as the client sent it, in Unicode; ParseError (BAD)
- * when it is no name. The one place names from the wire are read (but for IMAP URLs,
+ * when it is no name, NotAMailboxName when it could be one but is not spelt as one. The one place names from the wire are read (but for IMAP URLs,
  * whose names are percent-encoded UTF-8, RFC 5092 §3.3: imap-url.ts).
  *
  * With UTF8=ACCEPT or IMAP4rev2 names are UTF-8 (RFC 6855 §3, RFC 9051 §5.1), so
@@ -62,7 +74,7 @@ export function decodeMailboxName(bytes: Buffer, utf8: boolean): string {
   const wire = bytes.toString('latin1');
   const name = wire.replace(/&([A-Za-z0-9+,]*)-/g, (_, b64: string) => (b64 === '' ? '&' : fromModifiedBase64(b64)));
   // Lone surrogates round-trip through base64 but are no Unicode text.
-  if (encodeMailboxName(name) !== wire || /\p{Cs}/u.test(name)) throw new ParseError('mailbox name is not canonical modified UTF-7 (RFC 3501 section 5.1.3)');
+  if (encodeMailboxName(name) !== wire || /\p{Cs}/u.test(name)) throw new NotAMailboxName();
   return name;
 }
 

@@ -10,7 +10,7 @@ import type { Connection } from './connection.js';
 import type { ImapConfig } from './options.js';
 import { astring, type ImapOutput } from './encode.js';
 import type { Frame } from './framer.js';
-import { encodeMailboxName } from './mailbox-name.js';
+import { encodeMailboxName, NotAMailboxName } from './mailbox-name.js';
 import type { MailboxSpace, MailboxSpaces } from './mailbox-spaces.js';
 import type { MailboxView, ViewUpdate } from './mailbox-view.js';
 import type { FetchItem } from './fetch-items.js';
@@ -328,6 +328,7 @@ export class Session {
       status = await runner({ tag, name, uid });
     } catch (error) {
       if (error instanceof ParseError) status = bad(`${name}: ${error.message}`);
+      else if (error instanceof NotAMailboxName) status = no(`${name}: ${error.message}`, 'CANNOT');
       // RFC 5530 §3: the store's database is gone for now; the client may retry, the connection goes on.
       else if (isStoreUnavailable(error)) status = no('The mail store is unavailable, try again later', 'UNAVAILABLE');
       else {

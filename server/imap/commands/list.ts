@@ -66,9 +66,10 @@ const list = command<ListArgs>({
     args.reference = readMailbox(r, session);
     r.sp();
     const parenthesised = r.peek() === 0x28;
-    args.patterns = parenthesised ? r.list(() => readMailboxPattern(r, session), false) : [readMailboxPattern(r, session)];
+    const patterns = parenthesised ? r.list(() => readMailboxPattern(r, session), false) : [readMailboxPattern(r, session)];
     if (parenthesised) args.extended = true;
-    if (args.patterns.length > MAX_PATTERNS) r.fail(`at most ${MAX_PATTERNS} patterns`);
+    if (patterns.length > MAX_PATTERNS) r.fail(`at most ${MAX_PATTERNS} patterns`);
+    args.patterns = patterns.filter((pattern) => pattern !== null);
     if (r.maybeSp()) {
       if (!r.word('RETURN')) r.fail('expected RETURN');
       r.sp();
@@ -83,6 +84,8 @@ const list = command<ListArgs>({
       session.untagged(`LIST (\\Noselect) "${SEPARATOR}" ""`);
       return ok('LIST completed');
     }
+    // Only patterns that match no name were given.
+    if (args.patterns.length === 0) return ok('LIST completed');
     const folders = session.store.listFolders(session.user);
     const superiors = superiorsOf(folders);
     const rows = selectMailboxes(folders, session.store.subscriptions(session.user), {
@@ -128,6 +131,7 @@ const lsub = command({
     return { reference, pattern: readMailboxPattern(r, session) };
   },
   run(session, { reference, pattern }) {
+    if (pattern === null) return ok('LSUB completed');
     if (pattern === '') {
       session.untagged(`LSUB (\\Noselect) "${SEPARATOR}" ""`);
       return ok('LSUB completed');
