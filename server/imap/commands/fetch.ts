@@ -208,8 +208,9 @@ function fetchCommand(uid: boolean) {
         for (const chunk of chunks) session.write(chunk);
         if (++written % DRAIN_EVERY === 0) await session.conn.writer.drain();
       }
-      // RFC 5530 §3 EXPUNGEISSUED: the client learns of the expunge at its next command.
-      if (gone > 0) return no('Some of the messages were expunged by another session', 'EXPUNGEISSUED');
+      // RFC 5530 §3 EXPUNGEISSUED: the client learns of the expunge at its next command. The
+      // words are those clients and test tools look for in a server without the code (RFC 2180 §4.1.2).
+      if (gone > 0) return no('Some of the requested messages no longer exist (expunged by another session)', 'EXPUNGEISSUED');
       return ok(`${call.name} completed`);
     },
   });
