@@ -49,8 +49,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A mailbox name (or LIST pattern) as the client sent it, in Unicode; ParseError (BAD)
- * when it is no name, NotAMailboxName when it could be one but is not spelt as one. The one place names from the wire are read (but for IMAP URLs,
- * whose names are percent-encoded UTF-8, RFC 5092 §3.3: imap-url.ts).
+ * when it is no name, NotAMailboxName when it could be one but is not spelt as one.
+ * The one place names from the wire are read (but for IMAP URLs, whose names are
+ * percent-encoded UTF-8, RFC 5092 §3.3: imap-url.ts).
  *
  * With UTF8=ACCEPT or IMAP4rev2 names are UTF-8 (RFC 6855 §3, RFC 9051 §5.1), so
  * they must be valid UTF-8: decoding a bad byte as U+FFFD would merge different names.
