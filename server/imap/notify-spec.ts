@@ -88,9 +88,8 @@ export function readNotify(r: Reader, session: Session): NotifySpec | null {
     const events = new Set<NotifyEvent>();
     let fetch: FetchItem[] = [];
     const onSelected = filter === 'selected' || filter === 'selected-delayed';
-    // §5 would have MessageNew and MessageExpunge only together, FlagChange only with
-    // both, else BAD; Dovecot takes any of them alone (imaptest's notify script relies
-    // on it), and so does this: each event stands for itself here.
+    // Upper-cased names as given, known or not, for §5's rules on which go together.
+    const named = new Set<string>();
     if (!r.word('NONE')) {
       r.list(() => {
         const name = r.atom();
@@ -103,6 +102,7 @@ export function readNotify(r: Reader, session: Session): NotifySpec | null {
           r.sp();
           fetch = readFetchItemList(r);
         }
+        named.add(upper);
         const known = BY_UPPER.get(upper);
         if (known) events.add(known);
         else if (spec.unsupported.length < 16) spec.unsupported.push(name.slice(0, 40));
@@ -110,6 +110,12 @@ export function readNotify(r: Reader, session: Session): NotifySpec | null {
     }
     r.expect(')');
     r.leave();
+    // §5: a client that hears of new messages must hear of expunges, and the other way
+    // round, or its message numbers go wrong; a change to a message needs both. BAD
+    // otherwise, as Dovecot answers.
+    if (named.has('MESSAGENEW') !== named.has('MESSAGEEXPUNGE')) r.fail('MessageNew and MessageExpunge go together (RFC 5465 section 5)');
+    const change = ['FLAGCHANGE', 'ANNOTATIONCHANGE'].find((event) => named.has(event));
+    if (change && !named.has('MESSAGEEXPUNGE')) r.fail(`${change === 'FLAGCHANGE' ? 'FlagChange' : 'AnnotationChange'} needs MessageNew and MessageExpunge (RFC 5465 section 5)`);
     if (onSelected) {
       if (spec.selected) r.fail('only one of SELECTED and SELECTED-DELAYED');
       spec.selected = { delayed: filter === 'selected-delayed', events, fetch };
