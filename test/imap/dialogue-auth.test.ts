@@ -87,6 +87,16 @@ describe('IMAP authentication without TLS (RFC 3501 §6.2)', () => {
     c.close();
   });
 
+  it('AUTHENTICATE CRAM-MD5 with a space and nothing after it (as mutt sends it with SASL-IR) starts the exchange', async () => {
+    const c = await open();
+    c.write('a9 AUTHENTICATE CRAM-MD5 \r\n');
+    const challenge = Buffer.from((await c.line()).slice(2), 'base64').toString();
+    expect(challenge).toMatch(/^<[0-9a-f]+\.\d+@letterbox>$/);
+    c.write(b64(`tim ${cramDigest('anything', challenge)}`) + '\r\n');
+    expect(await c.line()).toMatch(/^a9 OK \[CAPABILITY /);
+    c.close();
+  });
+
   it('STARTTLS is refused when no TLS is configured', async () => {
     const c = await open();
     expect(await c.command('a7', 'STARTTLS')).toEqual(['a7 BAD TLS is not available here']);

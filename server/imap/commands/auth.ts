@@ -94,7 +94,9 @@ const authenticate = command({
   parse(r) {
     r.sp();
     const mechanism = r.atom().toUpperCase();
-    const initial = r.maybeSp() ? (r.take('=') ? '' : r.atom()) : undefined;
+    // RFC 4959 §3: "=" is an empty initial response. Nothing after the space is none at all,
+    // as Dovecot reads it: mutt sends "AUTHENTICATE CRAM-MD5 " when the server speaks first.
+    const initial = r.maybeSp() ? (r.take('=') ? '' : r.atEnd() ? undefined : r.atom()) : undefined;
     return { mechanism, initial };
   },
   async run(session, { mechanism, initial }) {
