@@ -1,7 +1,7 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createClient } from '../client/client.js';
 import { commandArgs, EX, UsageError, type Command } from '../cli/io.js';
 import { packageVersion } from '../lib/package-version.js';
+import { CheckedStdioTransport } from './stdio-transport.js';
 import { serveMcp } from './tools.js';
 
 const USAGE = `Usage: letterbox mcp [--url URL] [--auth USER:PASSWORD]
@@ -15,7 +15,7 @@ carries only protocol messages.
   --auth USER:PASSWORD   HTTP Basic credentials (env LETTERBOX_HTTP_AUTH)
 `;
 
-/** One MCP message larger than this ends the session: no tool takes anything near it. */
+/** A longer MCP message is refused (-32600) and skipped: no tool takes anything near it. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 interface McpArgs {
@@ -56,8 +56,7 @@ export const mcpCommand: Command = async (argv, io) => {
   if (!read.ok) return read.exit;
   const { url, auth } = read.args;
   const client = createClient(url, auth ? { auth } : {});
-  const transport = new StdioServerTransport(io.stdin, io.stdout, { maxBufferSize: MAX_MESSAGE_BYTES });
-  // A line that is not JSON-RPC is reported and skipped; the session goes on.
+  const transport = new CheckedStdioTransport(io.stdin, io.stdout, MAX_MESSAGE_BYTES);
   transport.onerror = (error) => io.stderr.write(`letterbox mcp: ${error.message}\n`);
   const ended = new Promise<void>((resolve) => {
     io.stdin.once('end', resolve);
