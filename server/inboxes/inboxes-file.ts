@@ -4,7 +4,7 @@
  * file (`inboxes.shop.maxMessages: …`), so a typo never turns into a silently open or
  * silently empty inbox.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readConfigText } from '../lib/config-file.js';
 import { firstDuplicateKey } from '../lib/duplicate-key.js';
 import { OptionError, size } from '../lib/options.js';
 import { compileAllowList, isAllowPattern, type AllowList } from '../security/allow-list.js';
@@ -58,24 +58,7 @@ export interface InboxesFile {
 
 /** Reads and checks the file; throws InboxesFileError naming the file and the place. */
 export async function loadInboxesFile(path: string): Promise<InboxesFile> {
-  let raw: Buffer;
-  try {
-    const { size: bytes } = await stat(path);
-    if (bytes > MAX_FILE_BYTES) throw new InboxesFileError(`inboxes file ${path}: ${bytes} bytes, more than the ${MAX_FILE_BYTES} an inboxes file may hold`);
-    raw = await readFile(path);
-  } catch (error) {
-    if (error instanceof InboxesFileError) throw error;
-    throw new InboxesFileError(`cannot read inboxes file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (raw.length > MAX_FILE_BYTES) throw new InboxesFileError(`inboxes file ${path}: more than the ${MAX_FILE_BYTES} bytes an inboxes file may hold`);
-  let text: string;
-  try {
-    // Fatal: readFile(…, 'utf8') would turn a bad byte into U+FFFD, and a password or
-    // pattern holding one matches nothing anyone can type.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    throw new InboxesFileError(`inboxes file ${path}: not valid UTF-8`);
-  }
+  const text = await readConfigText(path, 'inboxes file', MAX_FILE_BYTES, (message) => new InboxesFileError(message));
   try {
     return parseInboxesFile(text);
   } catch (error) {

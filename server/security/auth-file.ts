@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readConfigText } from '../lib/config-file.js';
 import { CheckedPasswords } from './checked-passwords.js';
 
 /**
@@ -121,26 +121,8 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
  * the file and the line.
  */
 export async function loadAuthFile(path: string): Promise<Credentials> {
-  const source = `auth file ${path}`;
-  let bytes: Buffer;
-  try {
-    const { size } = await stat(path);
-    if (size > MAX_AUTH_FILE_BYTES) throw new AuthFileError(`${source}: ${size} bytes, more than the ${MAX_AUTH_FILE_BYTES} an auth file may hold`);
-    bytes = await readFile(path);
-  } catch (error) {
-    if (error instanceof AuthFileError) throw error;
-    throw new AuthFileError(`cannot read auth file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  // The file may have grown between stat and read.
-  if (bytes.length > MAX_AUTH_FILE_BYTES) throw new AuthFileError(`${source}: more than the ${MAX_AUTH_FILE_BYTES} bytes an auth file may hold`);
-  let text: string;
-  try {
-    // Fatal: readFile(…, 'utf8') would turn a bad byte into U+FFFD, a character no one can type.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new AuthFileError(`${source}: not valid UTF-8`);
-  }
-  return parseAuthFile(text, source);
+  const text = await readConfigText(path, 'auth file', MAX_AUTH_FILE_BYTES, (message) => new AuthFileError(message));
+  return parseAuthFile(text, `auth file ${path}`);
 }
 
 function isBcrypt(secret: string): boolean {
