@@ -1,5 +1,5 @@
 import { createClient } from '../client/client.js';
-import { commandArgs, EX, UsageError, type Command } from '../cli/io.js';
+import { commandArgs, commandOptions, EX, UsageError, type Command } from '../cli/io.js';
 import { packageVersion } from '../lib/package-version.js';
 import { CheckedStdioTransport } from './stdio-transport.js';
 import { serveMcp } from './tools.js';
@@ -26,19 +26,13 @@ interface McpArgs {
 function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): McpArgs | 'help' {
   let url = env.LETTERBOX_URL || 'http://127.0.0.1:8025/';
   let auth = env.LETTERBOX_HTTP_AUTH || undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      const v = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    if (name === '--help' || name === '-h') return 'help';
-    else if (name === '--url') url = value();
-    else if (name === '--auth') auth = value();
-    else throw new UsageError(`unexpected argument ${arg}`);
+  for (const option of commandOptions(argv)) {
+    if (option.name === '--help' || option.name === '-h') {
+      option.flag();
+      return 'help';
+    } else if (option.name === '--url') url = option.value();
+    else if (option.name === '--auth') auth = option.value();
+    else throw new UsageError(`unexpected argument ${option.arg}`);
   }
   try {
     new URL(url);
