@@ -14,6 +14,13 @@ export interface Credentials {
   verify(user: string, password: string): Promise<boolean>;
   /** The plain secret of a user, for challenge-response mechanisms; undefined when hashed or unknown. */
   plainSecret(user: string): string | undefined;
+  /**
+   * Whether every user's secret is plain, so a challenge mechanism (CRAM-MD5, APOP) can
+   * sign any of them in. Offered otherwise, it fails for the hashed ones, and a client
+   * that picks the strongest mechanism offered (Postfix with Cyrus SASL) never falls
+   * back: so it is offered only then (RFC 4954 §3: AUTH lists what can succeed).
+   */
+  readonly answersChallenges: boolean;
   readonly users: number;
 }
 
@@ -93,6 +100,7 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
   const checked = new CheckedPasswords();
   return {
     users: secrets.size,
+    answersChallenges: [...secrets.values()].every((secret) => !isBcrypt(secret) && !secret.startsWith('{SHA}')),
     plainSecret: (user) => {
       const secret = secrets.get(user);
       return secret !== undefined && !isBcrypt(secret) && !secret.startsWith('{SHA}') ? secret : undefined;

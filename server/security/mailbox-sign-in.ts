@@ -90,13 +90,17 @@ function storeSignIn({ store, delivery, credentials }: Pick<FrontContext, 'store
       if (!isLoginName(name) || (credentials && !(await credentials.verify(name, password)))) return FAILED;
       return { ok: true, access: access(name) };
     },
-    withChallenge(name, proves) {
-      if (!isLoginName(name)) return FAILED;
-      const secret = credentials?.plainSecret(name);
-      // The digest is worked out for unknown users too, so timing tells nothing.
-      const proven = proves(secret ?? '') && secret !== undefined;
-      return !credentials || proven ? { ok: true, access: access(name) } : FAILED;
-    },
+    // Offered only where it can sign in every user (Credentials.answersChallenges).
+    withChallenge:
+      credentials && !credentials.answersChallenges
+        ? undefined
+        : (name, proves) => {
+            if (!isLoginName(name)) return FAILED;
+            const secret = credentials?.plainSecret(name);
+            // The digest is worked out for unknown users too, so timing tells nothing.
+            const proven = proves(secret ?? '') && secret !== undefined;
+            return !credentials || proven ? { ok: true, access: access(name) } : FAILED;
+          },
     sameMailbox: (a, b) => mailboxKey(a) === mailboxKey(b),
   };
 }

@@ -9,7 +9,7 @@ import type { Credentials } from '../security/auth-file.js';
  * CRAM-MD5, which needs the password itself, is not answered for them.
  */
 export function inboxCredentials(directory: InboxDirectory): Credentials {
-  return { verify: (user, password) => directory.smtpSignIn(user, password), plainSecret: () => undefined, users: 0 };
+  return { verify: (user, password) => directory.smtpSignIn(user, password), plainSecret: () => undefined, answersChallenges: false, users: 0 };
 }
 
 /**

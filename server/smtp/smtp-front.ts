@@ -65,9 +65,11 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
       // smtp-server keeps one entry per distinct recipient and answers 452 past this (RFC 5321 §4.5.3.1.10).
       maxRecipients: config.smtpMaxRecipients,
       authOptional: !authRequired,
-      authMethods: context.inboxes ? ['PLAIN', 'LOGIN'] : ['PLAIN', 'LOGIN', 'CRAM-MD5'],
+      authMethods: smtpCredentials && !smtpCredentials.answersChallenges ? ['PLAIN', 'LOGIN'] : ['PLAIN', 'LOGIN', 'CRAM-MD5'],
       allowInsecureAuth: !config.smtpRequireTls,
-      disabledCommands: authOffered ? [] : ['AUTH'],
+      // smtp-server answers a STARTTLS it does not advertise, with a certificate of its own
+      // (long expired, its key published): without TLS the command is not recognised.
+      disabledCommands: [...(authOffered ? [] : ['AUTH']), ...(tls ? [] : ['STARTTLS'])],
       hideSTARTTLS: !tls || secure,
       hideENHANCEDSTATUSCODES: false,
       hidePIPELINING: false,

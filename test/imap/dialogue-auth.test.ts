@@ -109,8 +109,8 @@ describe('IMAP with an auth file and required TLS', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'imap-auth-'));
     const file = join(dir, 'users');
-    // RFC 2195 §2's own user and secret, and a user whose secret is only a hash.
-    writeFileSync(file, `bob@blue.com:right\ntim:tanstaaftanstaaf\nhashed:{SHA}${createHash('sha1').update('pw').digest('base64')}\n`);
+    // RFC 2195 §2's own user and secret: every secret plain, so CRAM-MD5 is offered.
+    writeFileSync(file, `bob@blue.com:right\ntim:tanstaaftanstaaf\n`);
     box = await startTestSandbox({ smtpTls: 'self-signed', smtpAuthFile: file, imapRequireTls: true, imaps: { host: '127.0.0.1', port: 0 } });
   });
   afterAll(() => box.stop(0));
@@ -156,8 +156,7 @@ describe('IMAP with an auth file and required TLS', () => {
       return c.line();
     };
     expect(await attempt('d1', 'tim', 'wrong')).toBe('d1 NO [AUTHENTICATIONFAILED] Invalid credentials');
-    // A hashed secret cannot answer a challenge, even with the right password.
-    expect(await attempt('d2', 'hashed', 'pw')).toBe('d2 NO [AUTHENTICATIONFAILED] Invalid credentials');
+    expect(await attempt('d2', 'nobody', 'tanstaaftanstaaf')).toBe('d2 NO [AUTHENTICATIONFAILED] Invalid credentials');
     expect(await c.command('d3', `AUTHENTICATE CRAM-MD5 ${b64('tim 00')}`)).toEqual(['d3 BAD CRAM-MD5 takes no initial response']);
     c.write('d4 AUTHENTICATE CRAM-MD5\r\n');
     await c.line();
@@ -178,5 +177,30 @@ describe('IMAP with an auth file and required TLS', () => {
     expect(greeting).not.toContain('LOGINDISABLED');
     expect((await c.command('c1', `AUTHENTICATE PLAIN ${b64('\0bob@blue.com\0right')}`))[0]).toMatch(/^c1 OK /);
     c.close();
+  });
+});
+
+describe('IMAP with an auth file holding a hashed secret', () => {
+  let box: TestSandbox;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imap-auth-'));
+    const file = join(dir, 'users');
+    writeFileSync(file, `tim:tanstaaftanstaaf\nhashed:{SHA}${createHash('sha1').update('pw').digest('base64')}\n`);
+    box = await startTestSandbox({ smtpAuthFile: file });
+  });
+  afterAll(() => box.stop(0));
+
+  it('offers no CRAM-MD5, which a hashed secret cannot answer; LOGIN takes both users', async () => {
+    const c = await ImapLineClient.open(box.port('imap'));
+    const greeting = await c.line();
+    expect(greeting).toContain('AUTH=PLAIN');
+    expect(greeting).not.toContain('AUTH=CRAM-MD5');
+    expect(await c.command('e1', 'AUTHENTICATE CRAM-MD5')).toEqual(['e1 NO Unsupported mechanism CRAM-MD5']);
+    expect((await c.command('e2', 'LOGIN hashed pw'))[0]).toMatch(/^e2 OK /);
+    c.close();
+    const other = await ImapLineClient.open(box.port('imap'));
+    await other.line();
+    expect((await other.command('e3', 'LOGIN tim tanstaaftanstaaf'))[0]).toMatch(/^e3 OK /);
+    other.close();
   });
 });

@@ -31,6 +31,8 @@ describe('POP3 logins against an auth file', () => {
         'admin:admin-pw',
       ].join('\n'),
     );
+    // The same users with plain secrets only: APOP is offered only then.
+    await writeFile(join(dir, 'plain-users'), ['bob@blue.example:bob-pw', 'admin:admin-pw'].join('\n'));
     box = await startTestSandbox({ smtpAuthFile: file, pop3MaxBadCommands: 100 });
     port = box.port('pop3');
     box.store.deliver({ raw: Buffer.from('Subject: for bob\r\n\r\nhi\r\n'), envelope: { mailFrom: '', rcptTo: ['bob@blue.example'] } });
@@ -62,15 +64,24 @@ describe('POP3 logins against an auth file', () => {
     dave.close();
   });
 
-  it('APOP with a plain secret (RFC 1939 §7); a hashed secret cannot answer it', async () => {
-    const pop = await Pop3Dialogue.open(port);
-    expect(await pop.command(`APOP bob@blue.example ${'0'.repeat(32)}`)).toBe('-ERR [AUTH] Authentication failed');
-    expect(await pop.command('APOP bob@blue.example nothex')).toBe('-ERR APOP needs a name and a 32-digit hex MD5 digest');
-    expect(await pop.command(`APOP bob@blue.example ${apopDigest(pop.greeting, 'bob-pw').toUpperCase()}`)).toMatch(/^\+OK Maildrop has 1 message/);
-    pop.close();
-    const carol = await Pop3Dialogue.open(port);
-    expect(await carol.command(`APOP carol@blue.example ${apopDigest(carol.greeting, 'carol-pw')}`)).toBe('-ERR [AUTH] Authentication failed');
-    carol.close();
+  it('APOP with plain secrets only (RFC 1939 §7); while a secret is hashed, which cannot answer it, APOP is not offered', async () => {
+    const mixed = await Pop3Dialogue.open(port);
+    // RFC 1939 §7: the greeting's timestamp is what offers APOP.
+    expect(mixed.greeting).toBe('+OK Letterbox POP3 ready');
+    expect(await mixed.command(`APOP bob@blue.example ${'0'.repeat(32)}`)).toBe('-ERR APOP is not offered here; use USER and PASS, or AUTH PLAIN');
+    mixed.close();
+    const plain = await startTestSandbox({ smtpAuthFile: join(dir, 'plain-users'), pop3MaxBadCommands: 100 });
+    try {
+      plain.store.deliver({ raw: Buffer.from('Subject: for bob\r\n\r\nhi\r\n'), envelope: { mailFrom: '', rcptTo: ['bob@blue.example'] } });
+      const pop = await Pop3Dialogue.open(plain.port('pop3'));
+      expect(pop.greeting).toMatch(/^\+OK Letterbox POP3 ready <[^>]+>$/);
+      expect(await pop.command(`APOP bob@blue.example ${'0'.repeat(32)}`)).toBe('-ERR [AUTH] Authentication failed');
+      expect(await pop.command('APOP bob@blue.example nothex')).toBe('-ERR APOP needs a name and a 32-digit hex MD5 digest');
+      expect(await pop.command(`APOP bob@blue.example ${apopDigest(pop.greeting, 'bob-pw').toUpperCase()}`)).toMatch(/^\+OK Maildrop has 1 message/);
+      pop.close();
+    } finally {
+      await plain.stop(0);
+    }
   });
 
   it('AUTH PLAIN with an initial response, and as a continuation (RFC 5034)', async () => {
@@ -135,7 +146,7 @@ describe('POP3 logins against an auth file', () => {
   });
 
   it('failed logins count as bad commands and close the session; no password reaches the log', async () => {
-    const { box: logged, log, port: portOf } = await startLoggedSandbox({ smtpAuthFile: join(dir, 'users'), pop3MaxBadCommands: 3 });
+    const { box: logged, log, port: portOf } = await startLoggedSandbox({ smtpAuthFile: join(dir, 'plain-users'), pop3MaxBadCommands: 3 });
     try {
       const pop = await Pop3Dialogue.open(portOf('pop3'));
       await pop.command('USER bob@blue.example');
