@@ -107,6 +107,14 @@ describe('letterbox sendmail', () => {
     expect(only()).toMatchObject({ raw: Buffer.from('Subject: bs\r\n\r\nhi\r\n'), envelope: { mailFrom: 'app@red.com', rcptTo: ['bob@blue.com'] } });
   });
 
+  it('-bs takes a session whose lines end in a bare LF, as Postfix\'s sendmail -bs does, and sends them with CRLF', async () => {
+    const session = 'EHLO app.red.com\nMAIL FROM:<app@red.com>\nRCPT TO:<bob@blue.com>\nDATA\nSubject: bs-lf\n\n..dot\n.\nQUIT\n';
+    const result = await runInProcess(sendmail, ['-bs', '-S', addr], session);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\r\n').map((line) => line.slice(0, 4)).filter((code) => /^\d{3} /.test(code))).toEqual(['220 ', '250 ', '250 ', '250 ', '354 ', '250 ', '221 ']);
+    expect(only()).toMatchObject({ raw: Buffer.from('Subject: bs-lf\r\n\r\n.dot\r\n'), envelope: { mailFrom: 'app@red.com', rcptTo: ['bob@blue.com'] } });
+  });
+
   it('fails with a usage status when there is no recipient', async () => {
     const result = await runInProcess(sendmail, ['--smtp-addr', addr], 'Subject: nobody\n\n');
     expect(result.status).toBe(64);

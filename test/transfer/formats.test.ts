@@ -6,7 +6,7 @@ import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveChunks, type ArchivedMessage } from '../../server/transfer/archive.js';
 import { envelopeFromHeader } from '../../server/transfer/envelope.js';
-import { bareLfToCrlf, unixToWire } from '../../server/transfer/line-endings.js';
+import { bareLfToCrlf, bareLfToCrlfStream, unixToWire } from '../../server/transfer/line-endings.js';
 import { mboxRecord, readMbox } from '../../server/transfer/mbox.js';
 import { readSources } from '../../server/transfer/sources.js';
 import { readZip, ZipReadError } from '../../server/transfer/zip-reader.js';
@@ -109,6 +109,15 @@ describe('zip', () => {
 describe('line endings', () => {
   it('turns bare LF into CRLF and leaves CRLF and lone CR alone', () => {
     expect(bareLfToCrlf(Buffer.from('a\nb\r\nc\rd\n')).toString()).toBe('a\r\nb\r\nc\rd\r\n');
+  });
+  it('does so over a stream, where a CR ending one chunk pairs with the LF starting the next', async () => {
+    const stream = bareLfToCrlfStream();
+    const out: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => out.push(chunk));
+    for (const chunk of ['a\r', '\nb', '\n', '\nc\r', 'd\n', '\r', '\r\n']) stream.write(Buffer.from(chunk));
+    stream.end();
+    await new Promise((resolve) => stream.on('end', resolve));
+    expect(Buffer.concat(out).toString()).toBe('a\r\nb\r\n\r\nc\rd\r\n\r\r\n');
   });
   it('keeps a file that already uses CRLF byte for byte', () => {
     const mixed = Buffer.from('a\r\nb\nc\r\n');
