@@ -21,6 +21,9 @@ const SP = 0x20;
  *   A line ended by a bare LF is still a line, as in Postfix: people type SMTP by hand
  *   with `nc`. Message content never passes through here (DATA is read by the parser's
  *   data mode, and CHUNKING/BDAT is not offered), so its bytes stay as sent.
+ * - A command line that is not UTF-8 gets `501 5.5.2` too: smtp-server would read its
+ *   bad bytes as U+FFFD and store an envelope address other than the one sent (RFC 6531
+ *   §3.3 takes UTF-8 in a path; no other encoding has a place in a command).
  * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
  *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
  * - A path whose quoted local part holds a space gets `553`, said as such (see below).
@@ -31,11 +34,11 @@ export function strictCommands(smtp: SMTPServer): void {
   onEachConnection(smtp, (connection) => {
     const onCommand = connection._onCommand.bind(connection);
     connection._onCommand = (command, next) => {
-      const at = controlCharacterAt(command);
+      const wrong = wrongByte(command);
       // Before the greeting and during a TLS handshake smtp-server's own rules come first
       // (421 to an early talker; lines read mid-handshake are dropped unanswered).
-      if (at < 0 || !connection._ready || connection._upgrading) return onCommand(command, next);
-      refuseLine(connection, command, at, enhanced, next);
+      if (!wrong || !connection._ready || connection._upgrading) return onCommand(command, next);
+      refuseLine(connection, wrong, enhanced, next);
     };
     for (const verb of ['MAIL', 'RCPT'] as const) {
       const handler = connection[`handler_${verb}`].bind(connection);
@@ -76,25 +79,34 @@ function offeredExtensions(smtp: SMTPServer): OfferedExtensions {
   };
 }
 
-/** Where the first control character (C0 or DEL) of a line is, or -1. */
-function controlCharacterAt(line: Buffer): number {
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** What is wrong with a command line, said for its 501: a control character (C0 or DEL), or bytes that are not UTF-8. */
+function wrongByte(line: Buffer): string | undefined {
+  let eightBit = false;
   for (let i = 0; i < line.length; i++) {
     const byte = line[i] as number;
-    if (byte < SP || byte === DEL) return i;
+    if (byte < SP || byte === DEL) return `control character 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at column ${i + 1} of the command line`;
+    if (byte >= 0x80) eightBit = true;
   }
-  return -1;
+  if (!eightBit) return undefined;
+  try {
+    UTF8.decode(line);
+    return undefined;
+  } catch {
+    return 'the command line is not UTF-8 (RFC 6531 section 3.3)';
+  }
 }
 
-function refuseLine(connection: ConnectionInternals, line: Buffer, at: number, enhanced: boolean, next: (() => void) | undefined): void {
+function refuseLine(connection: ConnectionInternals, wrong: string, enhanced: boolean, next: (() => void) | undefined): void {
   // A line of an AUTH exchange that cannot be decoded ends the exchange (RFC 4954 §4).
   connection._nextHandler = false;
   if (++connection._unrecognizedCommands >= MOST_BAD_LINES) {
     return connection.send(421, 'Error: too many bad command lines, closing connection');
   }
-  const byte = (line[at] as number).toString(16).toUpperCase().padStart(2, '0');
   // RFC 3463 X.5.2: a command that could not be interpreted. The code is written here
   // because smtp-server would add X.5.4 (bad arguments) to any 501 of its own.
-  const text = `Syntax error: control character 0x${byte} at column ${at + 1} of the command line`;
+  const text = `Syntax error: ${wrong}`;
   connection.send(501, enhanced ? `5.5.2 ${text}` : text, false);
   connection._whenWritable(next ?? (() => undefined));
 }

@@ -65,6 +65,22 @@ describe('SMTP command lines: control characters (RFC 5321 §2.3.8, §4.1.1)', (
     await smtp.quit();
   });
 
+  it('answers 501 5.5.2 to a command line that is not UTF-8 (RFC 6531 §3.3), where a UTF-8 address is stored as sent', async () => {
+    const { smtp } = await ehlo(box.port('smtp'));
+    for (const line of [Buffer.from('MAIL FROM:<\xff\xfe@red.example> SMTPUTF8', 'latin1'), Buffer.from('MAIL FROM:<jos\xe9@red.example>', 'latin1')]) {
+      smtp.write(Buffer.concat([line, Buffer.from('\r\n')]));
+      const reply = await smtp.reply();
+      expect(reply.code).toBe(501);
+      expect(reply.text).toBe('501 5.5.2 Syntax error: the command line is not UTF-8 (RFC 6531 section 3.3)');
+    }
+    await untouchedAndServing(box, smtp);
+    expect((await smtp.command('MAIL FROM:<josé@red.example> SMTPUTF8')).code).toBe(250);
+    expect((await smtp.command('RCPT TO:<ñandú@blue.example>')).code).toBe(250);
+    const sent = await data(smtp, numbered(9));
+    expect(box.store.get(queuedId(sent.text))?.envelope).toEqual({ mailFrom: 'josé@red.example', rcptTo: ['ñandú@blue.example'] });
+    await smtp.quit();
+  });
+
   it('answers 501 to RCPT with a control character, keeping the recipients already accepted', async () => {
     const { smtp } = await ehlo(box.port('smtp'));
     expect((await smtp.command('MAIL FROM:<a@red.example>')).code).toBe(250);
