@@ -126,7 +126,7 @@ function checkConfig(config: Config): void {
       ] as const
     ).filter(([, value]) => Boolean(value));
     if (needTls.length > 0) {
-      throw new OptionError(`${needTls.map(([name]) => name).join(' and ')} need TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed`);
+      throw new OptionError(`${needTls.map(([name]) => name).join(' and ')} ${needTls.length > 1 ? 'need' : 'needs'} TLS: give --smtp-tls-cert/--smtp-tls-key or --smtp-tls self-signed`);
     }
   }
 }

@@ -124,7 +124,7 @@ describe('letterbox CLI', () => {
     [['--smtp', 'localhost:70000'], {}, /not HOST:PORT/],
     [[], { LETTERBOX_MAX_MESSAGES: '-3' }, /LETTERBOX_MAX_MESSAGES/],
     [['frobnicate'], {}, /unknown command "frobnicate"/],
-    [['--smtps', '127.0.0.1:0'], {}, /need TLS/],
+    [['--smtps', '127.0.0.1:0'], {}, /--smtps needs TLS/],
     [['--imap-require-tls', '--pop3s', '127.0.0.1:0'], {}, /--pop3s and --imap-require-tls need TLS/],
     [['--smtp-auth-file', '/nonexistent/users'], {}, /cannot read auth file/],
     [['--ui-dir', '/nonexistent/ui'], {}, /--ui-dir: \/nonexistent\/ui is not a folder/],

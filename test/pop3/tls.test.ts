@@ -130,6 +130,6 @@ describe('TLS settings', () => {
   it('--pop3s and --pop3-require-tls without TLS are configuration errors', async () => {
     const base = { ...defaultConfig(), smtp: null, listen: null, imap: null, pop3: ANY_PORT };
     await expect(createSandbox({ ...base, pop3s: ANY_PORT }, { logger: silentLogger })).rejects.toThrow(OptionError);
-    await expect(createSandbox({ ...base, pop3RequireTls: true }, { logger: silentLogger })).rejects.toThrow(/need TLS/);
+    await expect(createSandbox({ ...base, pop3RequireTls: true }, { logger: silentLogger })).rejects.toThrow(/--pop3-require-tls needs TLS/);
   });
 });
