@@ -30,6 +30,15 @@ export function makeOnAuth(credentials: Credentials | null, log: Logger, onRefus
   };
 
   return (auth, session, callback) => {
+    // RFC 4616 §2: acting for another user (an authzid other than the authcid) is not
+    // supported, as in IMAP and POP3; signing in as the authcid instead would record a
+    // sender other than the one the client asked to be. (smtp-server takes an authzid
+    // given with no authcid as the user: that one is the same.)
+    if (auth.method === 'PLAIN' && auth.authzid && auth.authzid !== auth.username) {
+      log.info('authentication refused', { client: session.remoteAddress, user: auth.username, authzid: auth.authzid, method: auth.method });
+      onRefused();
+      return callback(null, { message: 'Cannot act as another user', responseCode: 535 });
+    }
     authenticate(auth).then(
       (ok) => {
         if (ok) return callback(null, { user: auth.username ?? '' });

@@ -45,6 +45,18 @@ describe('SMTP AUTH from an auth file', () => {
     await smtp.quit();
   });
 
+  it('refuses AUTH PLAIN acting for another user (RFC 4616 §2); an authzid naming the user itself, or standing in for it, is taken', async () => {
+    const { smtp } = await ehlo(box.port('smtp'));
+    const actingAs = await smtp.command(`AUTH PLAIN ${b64('dave\0carol@blue.example\0plain-secret')}`);
+    expect(actingAs.code).toBe(535);
+    expect(actingAs.text).toMatch(/Cannot act as another user/);
+    expect((await smtp.command(`AUTH PLAIN ${b64('carol@blue.example\0carol@blue.example\0plain-secret')}`)).code).toBe(235);
+    await smtp.quit();
+    const other = (await ehlo(box.port('smtp'))).smtp;
+    expect((await other.command(`AUTH PLAIN ${b64('carol@blue.example\0\0plain-secret')}`)).code).toBe(235);
+    await other.quit();
+  });
+
   it('takes AUTH LOGIN with a bcrypt secret', async () => {
     const { smtp } = await ehlo(box.port('smtp'));
     expect((await smtp.command('AUTH LOGIN')).code).toBe(334);
