@@ -100,8 +100,32 @@ describe.runIf(hasChromium())('web inbox: live list, read, delete, search', () =
     await page.goBack();
     await page.locator('.count', { hasText: '3 messages' }).waitFor();
     expect(new URL(page.url()).searchParams.get('q')).toBeNull();
+
+    // A search the server refuses says why, and leaves no rows of the search before it.
+    await page.keyboard.press('/');
+    await page.keyboard.type('subject:"unterminated');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Could not load messages: unbalanced quotes in search query' }).waitFor();
+    expect(await page.locator('.row').count()).toBe(0);
     await page.close();
     await shared.close();
+  });
+
+  it('closes a message deleted elsewhere while it is open, and keeps a refused tag from the server beside the tags', async () => {
+    await inbox.send({ subject: 'Deleted in another tab' });
+    const [summary] = (await inbox.api<ListJson>(`api/v1/search?query=${encodeURIComponent('subject:"Deleted in another tab"')}`)).messages;
+    const page = await inbox.open(`?m=${summary?.ID}`);
+    await page.locator('#message-subject', { hasText: 'Deleted in another tab' }).waitFor();
+    // Two spaces make no tag (the server's rule): said beside the tags, the message stays open.
+    await page.getByRole('textbox', { name: 'Add a tag' }).fill('two  spaces');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'single spaces' }).waitFor();
+    expect(await page.locator('#message-subject').innerText()).toContain('Deleted in another tab');
+    expect((await inbox.api<{ Tags: string[] }>(`api/v1/message/${summary?.ID}`)).Tags).toEqual([]);
+    await fetch(`${inbox.base}api/v1/messages`, { method: 'DELETE', body: JSON.stringify({ IDs: [summary?.ID] }) });
+    await page.locator('#message-subject').waitFor({ state: 'detached' });
+    expect(new URL(page.url()).searchParams.get('m')).toBeNull();
+    await page.close();
   });
 });
 

@@ -46,4 +46,21 @@ describe.runIf(hasChromium())('web inbox: release progress, live', () => {
     expect(sink.messages.map((m) => m.rcptTo)).toEqual([['carol@red.test']]);
     await page.close();
   });
+
+  it('Escape after releasing from the dialog closes the dialog only, not the message behind it', async () => {
+    await inbox.send({ subject: 'Released by hand', text: 'Now.' });
+    const page = await inbox.open();
+    await page.locator('.row-link', { hasText: 'Released by hand' }).click();
+    await page.getByRole('button', { name: 'Release' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Release message' });
+    await dialog.getByRole('textbox', { name: 'Recipients' }).fill('dan@red.test');
+    await dialog.getByRole('button', { name: 'Release' }).click();
+    await dialog.getByRole('region', { name: 'Past releases' }).getByRole('cell', { name: 'dan@red.test' }).waitFor();
+    // The button was disabled while busy, so the focus may have left the dialog.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.locator('#message-subject').innerText()).toBe('Released by hand');
+    expect(new URL(page.url()).searchParams.get('m')).not.toBeNull();
+    await page.close();
+  });
 });

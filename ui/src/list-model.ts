@@ -86,6 +86,11 @@ export class ListModel {
     } catch (err) {
       if (generation !== this.generation) return;
       this.error = err instanceof Error ? err.message : String(err);
+      // The rows held are another query's (or an older result's): the error is shown instead.
+      if (replace) {
+        this.items = [];
+        this.loaded = false;
+      }
     } finally {
       if (generation === this.generation) this.inFlight.delete(page);
     }
@@ -112,7 +117,11 @@ export class ListModel {
       case 'update': {
         const index = this.indexOf(event.id);
         const row = index >= 0 ? this.items[index] : null;
-        if (!row) return;
+        if (!row) {
+          // Not a loaded row, but its tags count in the tag panel all the same.
+          if (event.tags) this.changed();
+          return;
+        }
         const next = { ...row };
         if (event.read !== undefined && event.read !== row.Read) {
           next.Read = event.read;

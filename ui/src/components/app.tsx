@@ -41,7 +41,12 @@ export function App() {
     navigate({ q: route.q, m: id });
   };
 
-  const connection = useLiveEvents(model, { notify, deleted: selection.forget, open: (id) => open(id) });
+  const deleted = (id: string) => {
+    selection.forget(id);
+    // Deleted elsewhere (another tab, a test, the API) while open here: nothing of it can be shown any more.
+    if (route.m === id) navigate({ q: route.q, m: '' }, true);
+  };
+  const connection = useLiveEvents(model, { notify, deleted, open: (id) => open(id) });
   const { status, removeIds, deleteSelected, deleteAll, markUnread, mark } = useMessageActions(model, selection, { route, navigate, neighbour });
 
   useShortcuts({

@@ -52,6 +52,7 @@ function AddressRow({ label, list, total = list.length }: { label: string; list:
 export function MessageView(props: Props) {
   const [message, setMessage] = useState<Message | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [tagRefusal, setTagRefusal] = useState('');
   const [tab, setTab] = useState<Tab>('html');
   const [width, setWidth] = useState<PreviewWidth>('desktop');
   const [allowRemote, setAllowRemote] = useState(false);
@@ -60,6 +61,7 @@ export function MessageView(props: Props) {
   useEffect(() => {
     let live = true;
     setError(null);
+    setTagRefusal('');
     setAllowRemote(false);
     getMessage(props.id).then(
       (m) => {
@@ -101,9 +103,15 @@ export function MessageView(props: Props) {
   const current = tabs.some(([t]) => t === tab) ? tab : (tabs[0]?.[0] ?? 'text');
   const recipients = message.Envelope?.To.length ? message.Envelope.To : [...message.To, ...message.Cc, ...message.Bcc].map((a) => a.Address);
 
+  // A change the server refuses is taken back and said beside the tags; the message stays open.
   const saveTags = (tags: string[]) => {
+    const before = message;
     setMessage({ ...message, Tags: tags });
-    setTags(message.ID, tags).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    setTagRefusal('');
+    setTags(message.ID, tags).catch((err: unknown) => {
+      setMessage(before);
+      setTagRefusal(err instanceof Error ? err.message : String(err));
+    });
   };
 
   return (
@@ -154,7 +162,7 @@ export function MessageView(props: Props) {
           )}
           <dt>Tags</dt>
           <dd>
-            <TagsEditor tags={message.Tags} onChange={saveTags} onOpen={props.onTag} />
+            <TagsEditor tags={message.Tags} onChange={saveTags} onOpen={props.onTag} refused={tagRefusal} />
           </dd>
         </dl>
       </header>

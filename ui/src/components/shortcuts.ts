@@ -12,11 +12,14 @@ export interface ShortcutActions {
 }
 
 function typing(target: EventTarget | null): boolean {
+  // A modal dialog owns the keyboard, even when its focus fell to the page (a button it
+  // disabled): Escape closes the dialog, not the message behind it too.
+  if (document.querySelector('dialog[open]')) return true;
   if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.closest('dialog') !== null;
+  return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
 }
 
-/** Single-key shortcuts (as Gmail's): ignored while typing, in a dialog, or with Ctrl/Alt/Meta. */
+/** Single-key shortcuts (as Gmail's): ignored while typing, while a dialog is open, or with Ctrl/Alt/Meta. */
 export function useShortcuts(actions: ShortcutActions): void {
   const current = useRef(actions);
   current.current = actions;

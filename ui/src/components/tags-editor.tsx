@@ -1,16 +1,20 @@
 import { useState } from 'preact/hooks';
 
-const VALID = /^[\p{L}\p{N}\-._ @]{1,100}$/u;
+/** The server's rule for a tag (TAG_RULE in server/mime/delivery-tags.ts): no space at either end or twice in a row. */
+const VALID = /^(?! )(?!.* {2})(?!.* $)[\p{L}\p{N}\-._ @]{1,100}$/u;
 
-/** Tags on one message: a tag's name lists its messages; remove with ×, add by typing and Enter. */
-export function TagsEditor({ tags, onChange, onOpen }: { tags: string[]; onChange: (tags: string[]) => void; onOpen: (tag: string) => void }) {
+/**
+ * Tags on one message: a tag's name lists its messages; remove with ×, add by typing and
+ * Enter. `refused` is why the server did not take the last change, shown beside them.
+ */
+export function TagsEditor({ tags, onChange, onOpen, refused }: { tags: string[]; onChange: (tags: string[]) => void; onOpen: (tag: string) => void; refused?: string }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState('');
   const add = () => {
     const tag = draft.trim();
     if (!tag) return;
     if (!VALID.test(tag)) {
-      setError('Tags may hold letters, digits, space and - . _ @');
+      setError('Tags hold letters, digits, single spaces and - . _ @ (up to 100)');
       return;
     }
     setError('');
@@ -46,9 +50,9 @@ export function TagsEditor({ tags, onChange, onOpen }: { tags: string[]; onChang
         }}
         onBlur={add}
       />
-      {error && (
+      {(error || refused) && (
         <span class="error" role="alert">
-          {error}
+          {error || refused}
         </span>
       )}
     </div>
