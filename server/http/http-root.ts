@@ -34,6 +34,8 @@ export interface RootSource {
   delivery: Delivery;
   release: ReleaseService | undefined;
   webroot: string;
+  /** What the web inbox shows as the instance label (webui's Label); default --label. */
+  label?: string;
 }
 
 /** One Mailpit-compatible root: the API's pieces over one store, and its live event stream. */
@@ -58,7 +60,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
   const api: Api = {
     store,
     delivery: source.delivery,
-    config: { ...config, webroot: source.webroot },
+    config: { ...config, webroot: source.webroot, label: source.label ?? config.label },
     logger: shared.logger,
     clock: context.clock,
     metrics,

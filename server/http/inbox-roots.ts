@@ -26,7 +26,7 @@ export class InboxRoots {
     private readonly serve: (root: HttpRoot) => Hono<HttpEnv>,
   ) {
     const { context, config } = shared;
-    this.#all = this.#make({ store: context.store, delivery: context.delivery, release: undefined, webroot: `${config.webroot}all/` });
+    this.#all = this.#make({ store: context.store, delivery: context.delivery, release: undefined, webroot: `${config.webroot}all/`, label: this.#label('All inboxes') });
     this.#unsubscribe = [
       directory.on('removed', ({ inbox }) => this.#drop(inbox.name, 'the inbox was removed')),
       directory.on('added', ({ inbox }) => this.#drop(inbox.name, 'the inbox was made again')),
@@ -45,7 +45,13 @@ export class InboxRoots {
     const known = this.#byName.get(name);
     if (known?.inbox === inbox) return known.served;
     if (known) this.#drop(name, 'the inbox was changed');
-    const served = this.#make({ store: inbox.store, delivery: inbox.delivery, release: inbox.release, webroot: `${this.shared.config.webroot}inbox/${name}/` });
+    const served = this.#make({
+      store: inbox.store,
+      delivery: inbox.delivery,
+      release: inbox.release,
+      webroot: `${this.shared.config.webroot}inbox/${name}/`,
+      label: this.#label(name),
+    });
     this.#byName.set(name, { inbox, served });
     return served;
   }
@@ -59,6 +65,12 @@ export class InboxRoots {
     for (const off of this.#unsubscribe) off();
     for (const name of [...this.#byName.keys()]) this.#drop(name);
     this.#all.root.stop();
+  }
+
+  /** The web inbox of an inbox (or of all) says which it is, after the instance's own --label. */
+  #label(which: string): string {
+    const instance = this.shared.config.label;
+    return instance ? `${instance} · ${which}` : which;
   }
 
   #make(source: RootSource): ServedRoot {

@@ -135,6 +135,19 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     expect(inboxes.map((i) => i.Name)).toEqual(['shop']);
   });
 
+  it('labels the web inbox of an inbox with its name, and that of all inboxes as such', async () => {
+    const label = async (path: string) => ((await (await http.call(path, AS.ops)).json()) as { Label: string }).Label;
+    expect(await label('/inbox/shop/api/v1/webui')).toBe('shop');
+    expect(await label('/inbox/billing/api/v1/webui')).toBe('billing');
+    expect(await label('/all/api/v1/webui')).toBe('All inboxes');
+    const labelled = await startInboxHttp({ label: 'Staging' });
+    try {
+      expect(((await (await labelled.call('/inbox/shop/api/v1/webui', AS.ops)).json()) as { Label: string }).Label).toBe('Staging · shop');
+    } finally {
+      await labelled.stop();
+    }
+  });
+
   it("counts an inbox's own mail in its info, never another's", async () => {
     type Info = { Messages: number; RuntimeStats: { SMTPAccepted: number } };
     const info = async () => (await (await http.call('/inbox/shop/api/v1/info', AS.alice)).json()) as Info;
