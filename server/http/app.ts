@@ -102,6 +102,8 @@ export function mountRoot(routes: Hono<HttpEnv>, api: Api, uiDir: string, self: 
   refuseOtherMethods(inner);
   serveUi(inner, { dir: uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
+  // The webroot typed without its trailing slash is the web inbox too (its relative links need the slash).
+  if (webroot !== '/') routes.get(webroot.replace(/\/$/, ''), (c) => c.redirect(webroot, 308));
   unmatched(routes, webroot);
 }
 

@@ -377,6 +377,9 @@ describe('web inbox', () => {
       expect((await fetch(ui.base + '/%2e%2e/%2e%2e/etc/passwd')).status).toBeGreaterThanOrEqual(400);
       expect((await fetch(ui.base + '/api/v1/messages')).status).toBe(200);
       expect((await fetch(ui.base + '/api/v1/nothing')).status).toBe(404);
+      // The webroot without its slash leads to it.
+      const bare = await fetch(ui.base, { redirect: 'manual' });
+      expect([bare.status, bare.headers.get('location')]).toEqual([308, '/mail/']);
     } finally {
       await ui.stop();
     }
