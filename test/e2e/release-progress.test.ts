@@ -8,7 +8,8 @@ describe.runIf(hasChromium())('web inbox: release progress, live', () => {
   let sink: SmtpSink;
   let inbox: Inbox;
   beforeAll(async () => {
-    sink = await startSink({});
+    // later@ is refused for now (451): its release is retried in the background.
+    sink = await startSink({ rcpt: (address) => (address === 'later@red.test' ? { code: 451, message: 'try again later' } : null) });
     inbox = await startInbox({ releaseSmarthost: { host: '127.0.0.1', port: sink.port }, releaseAllowInsecure: true });
   });
   afterAll(async () => {
@@ -61,6 +62,20 @@ describe.runIf(hasChromium())('web inbox: release progress, live', () => {
     await dialog.waitFor({ state: 'hidden' });
     expect(await page.locator('#message-subject').innerText()).toBe('Released by hand');
     expect(new URL(page.url()).searchParams.get('m')).not.toBeNull();
+    await page.close();
+  });
+
+  it('says a release refused for now is being retried, not that it was delivered', async () => {
+    await inbox.send({ subject: 'Released later', text: 'Soon.' });
+    const page = await inbox.open();
+    await page.locator('.row-link', { hasText: 'Released later' }).click();
+    await page.getByRole('button', { name: 'Release' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Release message' });
+    await dialog.getByRole('textbox', { name: 'Recipients' }).fill('later@red.test');
+    await dialog.getByRole('button', { name: 'Release' }).click();
+    const status = dialog.getByRole('status').filter({ hasText: 'retrying in the background' });
+    await status.waitFor();
+    expect(await status.getAttribute('class')).toBe('muted');
     await page.close();
   });
 });

@@ -136,8 +136,10 @@ export async function setTags(id: string, tags: string[]): Promise<void> {
   await send('PUT', 'api/v1/tags', { IDs: [id], Tags: tags });
 }
 
-export async function release(id: string, to: string[]): Promise<string> {
-  return (await send('POST', `api/v1/message/${encodeURIComponent(id)}/release`, { To: to })).text();
+/** A release asked for: `retrying` when it failed for now and goes on in the background (202), with what the server said. */
+export async function release(id: string, to: string[]): Promise<{ retrying: boolean; text: string }> {
+  const response = await send('POST', `api/v1/message/${encodeURIComponent(id)}/release`, { To: to });
+  return { retrying: response.status === 202, text: await response.text() };
 }
 
 export async function releases(id: string): Promise<unknown> {

@@ -68,7 +68,8 @@ export function ReleaseDialog({ id, recipients, relay, onClose }: Props) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [to, setTo] = useState(recipients.join(', '));
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  // `retrying`: refused for now, tried again in the background; neither done nor failed.
+  const [result, setResult] = useState<{ outcome: 'ok' | 'retrying' | 'error'; text: string } | null>(null);
   const [history, setHistory] = useState<ReleaseView[]>([]);
 
   const refresh = () =>
@@ -89,13 +90,13 @@ export function ReleaseDialog({ id, recipients, relay, onClose }: Props) {
       .split(/[,;\s]+/)
       .map((s) => s.trim())
       .filter(Boolean);
-    if (list.length === 0) return setResult({ ok: false, text: 'Give at least one recipient.' });
+    if (list.length === 0) return setResult({ outcome: 'error', text: 'Give at least one recipient.' });
     setBusy(true);
     try {
-      const text = await release(id, list);
-      setResult({ ok: true, text: text === 'ok' ? `Released to ${list.join(', ')}` : text });
+      const { retrying, text } = await release(id, list);
+      setResult(retrying ? { outcome: 'retrying', text } : { outcome: 'ok', text: text === 'ok' ? `Released to ${list.join(', ')}` : text });
     } catch (err) {
-      setResult({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setResult({ outcome: 'error', text: err instanceof Error ? err.message : String(err) });
     } finally {
       setBusy(false);
       void refresh();
@@ -113,7 +114,7 @@ export function ReleaseDialog({ id, recipients, relay, onClose }: Props) {
           <input type="text" value={to} onInput={(e) => setTo(e.currentTarget.value)} autoFocus />
         </label>
         {result && (
-          <p class={result.ok ? 'ok' : 'error'} role="status">
+          <p class={{ ok: 'ok', retrying: 'muted', error: 'error' }[result.outcome]} role="status">
             {result.text}
           </p>
         )}
