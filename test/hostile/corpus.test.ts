@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heldBytes } from '../helpers/held-memory.js';
 import { hostileCorpus, type CorpusMessage } from '../helpers/hostile-corpus.js';
 import { ImapBytesClient } from '../helpers/imap-bytes.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -21,17 +20,6 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const RESPONSIVE_MS = 5_000;
 const HELD_GROWTH_CAP = 384 * 1024 * 1024;
 
-/**
- * What the process still holds (heap and the buffers outside it), after a full garbage
- * collection: its RSS would count what the allocator keeps after freeing, which in a
- * test worker that ran other files first varies by hundreds of megabytes.
- */
-function heldBytes(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  const { heapUsed, external } = process.memoryUsage();
-  return heapUsed + external;
-}
 
 interface Delivered extends CorpusMessage {
   id: string;
