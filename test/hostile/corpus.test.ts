@@ -128,10 +128,9 @@ describe('hostile corpus: delivered over SMTP, read back through every front', (
   }, 180_000);
 
   it('memory: what the process holds did not grow past a generous bound after reading all of it', () => {
+    // Alone about 100 MB, with the 23 MB of mail the store keeps. In a worker that ran other
+    // files first, what they left may be freed meanwhile: only an upper bound means anything.
     const growth = heldBytes() - heldBefore;
-    // The store keeps every message it took, so the corpus itself is held; a leak would be far more.
-    const kept = delivered.reduce((sum, d) => sum + d.raw.length, 0);
-    expect(growth).toBeGreaterThan(kept / 2);
     expect(growth).toBeLessThan(HELD_GROWTH_CAP);
   });
 });
