@@ -39,6 +39,8 @@ export interface Api {
   chaos?: Chaos;
   /** The release service, handed in by the composition root; absent when release is off. */
   release?: ReleaseService;
+  /** With --inboxes: the name of the inbox this root serves (absent for all of them, or without). */
+  inbox?: string;
   /** The SpamAssassin check, when --enable-spamassassin names a spamd (routes/spam-check.ts). */
   spam?: SpamChecker;
   /** Whether the store can serve now, for /readyz; absent: always. */

@@ -36,6 +36,8 @@ export interface RootSource {
   webroot: string;
   /** What the web inbox shows as the instance label (webui's Label); default --label. */
   label?: string;
+  /** The team inbox served, when it is one. */
+  inbox?: string;
 }
 
 /** One Mailpit-compatible root: the API's pieces over one store, and its live event stream. */
@@ -73,6 +75,7 @@ export function createRoot(shared: SharedParts, source: RootSource): HttpRoot {
     uiCredentials: shared.uiCredentials,
     chaos: context.chaos,
     ...(release && { release }),
+    ...(source.inbox !== undefined && { inbox: source.inbox }),
     ...(context.listeners && { listeners: context.listeners }),
     ...(context.ready && { ready: context.ready }),
     ...(shared.spam && { spam: shared.spam }),

@@ -51,6 +51,7 @@ export class InboxRoots {
       release: inbox.release,
       webroot: `${this.shared.config.webroot}inbox/${name}/`,
       label: this.#label(name),
+      inbox: name,
     });
     this.#byName.set(name, { inbox, served });
     return served;

@@ -168,6 +168,11 @@ export interface WebUIConfiguration {
   HideDeleteAllButton: boolean;
   /** Letterbox only: `host:port` of the SMTP listener, for the empty inbox; '' when unknown. */
   SMTPAddress?: string;
+  /**
+   * Letterbox only, with --inboxes: the team inbox this root serves ('' for all of them,
+   * or without --inboxes). Mail reaches it by its routing rules, which the empty inbox says.
+   */
+  Inbox?: string;
 }
 
 export interface SendAddress {

@@ -57,6 +57,18 @@ describe.runIf(hasChromium())('team inboxes in the browser: the picker and one i
     await page.context().close();
   });
 
+  it('says in an empty team inbox how mail reaches it: its SMTP users or its routing rules, not any sender', async () => {
+    const empty = http.directory.create('qa-empty', undefined);
+    if ('error' in empty) throw new Error(empty.text);
+    const page = await newPage(browser, { httpCredentials: { username: 'ops', password: 'pw-ops' } });
+    await page.goto(`${http.base}/inbox/qa-empty/`);
+    await page.getByText('No messages yet').waitFor();
+    expect(await page.locator('.empty-inbox').innerText()).toContain('Mail reaches qa-empty when your application signs in to SMTP');
+    expect(await page.getByText("Point your application's SMTP at").count()).toBe(0);
+    await page.context().close();
+    http.directory.remove('qa-empty');
+  });
+
   it('shows alice, typing the address of an inbox not hers, the same page as for no inbox at all', async () => {
     const page = await newPage(browser, { httpCredentials: { username: 'alice', password: 'pw-alice' } });
     const billing = await page.goto(`${http.base}/inbox/billing/`);

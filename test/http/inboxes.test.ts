@@ -140,6 +140,9 @@ describe('isolation: an inbox not yours is one that does not exist', () => {
     expect(await label('/inbox/shop/api/v1/webui')).toBe('shop');
     expect(await label('/inbox/billing/api/v1/webui')).toBe('billing');
     expect(await label('/all/api/v1/webui')).toBe('All inboxes');
+    // Which inbox a root serves, for the web inbox's empty state ('' for all of them).
+    const inbox = async (path: string) => ((await (await http.call(path, AS.ops)).json()) as { Inbox: string }).Inbox;
+    expect([await inbox('/inbox/shop/api/v1/webui'), await inbox('/all/api/v1/webui')]).toEqual(['shop', '']);
     const labelled = await startInboxHttp({ label: 'Staging' });
     try {
       expect(((await (await labelled.call('/inbox/shop/api/v1/webui', AS.ops)).json()) as { Label: string }).Label).toBe('Staging · shop');

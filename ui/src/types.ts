@@ -27,8 +27,8 @@ export type Message = Settled<WireMessage, keyof AddressCounts | 'ParseError'>;
 
 export type ListPage = Omit<MessagesSummary, 'messages'> & { messages: Summary[] };
 
-/** SMTPAddress, a Letterbox addition, is '' when the server (a Mailpit) sends none. */
-export type WebUi = Settled<WebUIConfiguration, 'SMTPAddress'>;
+/** SMTPAddress and Inbox, Letterbox additions, are '' when the server (a Mailpit) sends none. */
+export type WebUi = Settled<WebUIConfiguration, 'SMTPAddress' | 'Inbox'>;
 
 export const NO_WEBUI: WebUi = {
   Label: '',
@@ -47,6 +47,7 @@ export const NO_WEBUI: WebUi = {
   DuplicatesIgnored: false,
   HideDeleteAllButton: false,
   SMTPAddress: '',
+  Inbox: '',
 };
 
 export function toAddress(v: unknown): Address | null {
@@ -174,5 +175,6 @@ export function toWebUi(v: unknown): WebUi {
     DuplicatesIgnored: bool(v, 'DuplicatesIgnored'),
     HideDeleteAllButton: bool(v, 'HideDeleteAllButton'),
     SMTPAddress: str(v, 'SMTPAddress'),
+    Inbox: str(v, 'Inbox'),
   };
 }

@@ -55,6 +55,7 @@ export const infoRoutes: RouteModule = (app, api) => {
       HideDeleteAllButton: false,
       // A Letterbox addition: where an app should send its mail, for the empty inbox.
       SMTPAddress: smtpAddress(api),
+      Inbox: api.inbox ?? '',
     } satisfies WebUIConfiguration);
   });
 };

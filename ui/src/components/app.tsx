@@ -121,6 +121,7 @@ export function App() {
             onRetry={() => void model.reset()}
             onTag={(tag) => searchFor(tagQuery(tag))}
             smtpAddress={ui.SMTPAddress}
+            inbox={ui.Inbox}
           />
         </section>
         <SplitHandle width={listWidth} onChange={setListWidth} controls="list-pane" />

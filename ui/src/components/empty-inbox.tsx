@@ -2,13 +2,15 @@ import { useState } from 'preact/hooks';
 import { copyText } from '../clipboard.js';
 import { dialableAddress } from '../smtp-address.js';
 
-export function nodemailerSnippet(host: string, port: string): string {
+/** `inbox`: a team inbox, which takes the mail of a client signed in as one of its SMTP users. */
+export function nodemailerSnippet(host: string, port: string, inbox = ''): string {
+  const auth = inbox ? `\n  auth: { user: '${inbox} SMTP user', pass: 'its password' },` : '';
   return `import nodemailer from 'nodemailer';
 
 const transport = nodemailer.createTransport({
   host: '${host}',
   port: ${port},
-  secure: false,
+  secure: false,${auth}
 });
 await transport.sendMail({
   from: 'app@example.test',
@@ -18,19 +20,28 @@ await transport.sendMail({
 });`;
 }
 
-/** The empty inbox: where to point an app's SMTP, and a snippet to copy that does it. */
-export function EmptyInbox({ smtpAddress }: { smtpAddress: string }) {
+/**
+ * The empty inbox: where to point an app's SMTP, and a snippet to copy that does it. In
+ * a team inbox (`inbox`), mail arrives by the inbox's routing rules, which it says.
+ */
+export function EmptyInbox({ smtpAddress, inbox }: { smtpAddress: string; inbox: string }) {
   const [copied, setCopied] = useState('');
   const at = dialableAddress(smtpAddress);
-  const snippet = at ? nodemailerSnippet(at.host, at.port) : '';
+  const snippet = at ? nodemailerSnippet(at.host, at.port, inbox) : '';
+  const where = at ? <code class="smtp-address">{at.text}</code> : 'this server';
   return (
     <div class="state empty-inbox">
       <p class="state-title">No messages yet</p>
-      {at ? (
+      {inbox ? (
+        <p>
+          Mail reaches <strong>{inbox}</strong> when your application signs in to SMTP at {where} as one of its SMTP users (from the inboxes
+          file, or the one given when the inbox was made), or sends to a recipient its rules route here.
+        </p>
+      ) : (
+        <p>Point your application's SMTP at {where}; mail appears here as it arrives.</p>
+      )}
+      {at && (
         <>
-          <p>
-            Point your application's SMTP at <code class="smtp-address">{at.text}</code>; mail appears here as it arrives.
-          </p>
           <div class="snippet-head">
             <span id="snippet-label">Node.js, with nodemailer</span>
             <button
@@ -48,8 +59,6 @@ export function EmptyInbox({ smtpAddress }: { smtpAddress: string }) {
             {copied}
           </p>
         </>
-      ) : (
-        <p>Point your application's SMTP at this server; mail appears here as it arrives.</p>
       )}
     </div>
   );

@@ -31,6 +31,8 @@ interface Props {
   onTag: (tag: string) => void;
   /** Where SMTP listens, for the empty inbox's advice. */
   smtpAddress: string;
+  /** The team inbox shown, or ''. */
+  inbox: string;
 }
 
 /**
@@ -98,7 +100,7 @@ export function MessageList(props: Props) {
         </p>
       </div>
     ) : (
-      <EmptyInbox smtpAddress={props.smtpAddress} />
+      <EmptyInbox smtpAddress={props.smtpAddress} inbox={props.inbox} />
     );
   }
 
