@@ -124,7 +124,7 @@ export const ROUTES: Record<string, Record<string, Operation>> = {
     post: { summary: 'Store a message given as JSON, as if received over SMTP', body: 'SendRequest', ok: { type: JSON_T, description: '{ID}' }, errors: [400, 413] },
   },
   '/api/v1/info': { get: { summary: 'Application information and runtime statistics', ok: { type: JSON_T, description: 'AppInformation' } } },
-  '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration, plus SMTPAddress (where mail is received)' } } },
+  '/api/v1/webui': { get: { summary: 'Configuration for the web inbox', ok: { type: JSON_T, description: 'WebUIConfiguration, plus SMTPAddress (where mail is received) and, with --inboxes, Inbox (the team inbox served)' } } },
   '/api/v1/openapi.json': { get: { summary: 'This document', ok: { type: JSON_T, description: 'OpenAPI 3' } } },
   '/api/v1/message/{ID}/sa-check': {
     get: { summary: 'SpamAssassin verdict and rules (with --enable-spamassassin; 404 without)', params: [ID], ok: { type: JSON_T, description: 'SpamAssassinResponse' }, errors: [404] },
