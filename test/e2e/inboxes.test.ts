@@ -42,6 +42,11 @@ describe.runIf(hasChromium())('team inboxes in the browser: the picker and one i
     await page.locator('.row.read', { hasText: 'Shop order 1' }).waitFor();
     expect(http.directory.get('shop')?.store.stats().unread).toBe(1);
     expect(http.directory.get('billing')?.store.stats().unread).toBe(2);
+    // The page names its inbox, and leads back to the picker.
+    expect(await page.locator('.instance-label').innerText()).toBe('shop');
+    await page.getByRole('link', { name: 'Inboxes' }).click();
+    await page.waitForURL(`${http.base}/`);
+    await page.getByRole('list').getByRole('link', { name: /^billing/ }).waitFor();
     await page.context().close();
   });
 

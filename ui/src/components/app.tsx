@@ -84,6 +84,7 @@ export function App() {
     <div class={`app${route.m ? ' has-open' : ''}${model.loaded && model.mailboxTotal === 0 && !route.q && !route.m ? ' is-empty' : ''}`}>
       <TopBar
         label={ui.Label}
+        inbox={ui.Inbox}
         routing={routing}
         searchInput={searchInput}
         connection={connection}

@@ -8,6 +8,8 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecti
 
 export interface TopBarProps {
   label: string;
+  /** The team inbox shown, or '': its page links back to the inbox picker. */
+  inbox: string;
   routing: RouteState;
   searchInput: Ref<HTMLInputElement>;
   connection: ConnectionState;
@@ -19,7 +21,7 @@ export interface TopBarProps {
 }
 
 /** The brand (home), the search box, and the tools: live state, theme, notifications, help. */
-export function TopBar({ label, routing, searchInput, connection, theme, onTheme, notify, onNotify, onHelp }: TopBarProps) {
+export function TopBar({ label, inbox, routing, searchInput, connection, theme, onTheme, notify, onNotify, onHelp }: TopBarProps) {
   const { route, navigate, draft, setDraft } = routing;
   return (
     <header class="topbar">
@@ -39,6 +41,12 @@ export function TopBar({ label, routing, searchInput, connection, theme, onTheme
         <span class="brand-name">Letterbox</span>
         {label && <span class="instance-label">{label}</span>}
       </a>
+      {/* A team inbox lives at <webroot>inbox/<name>/; the picker is the webroot. */}
+      {inbox && (
+        <a class="picker-link" href="../../">
+          Inboxes
+        </a>
+      )}
       <form
         role="search"
         class="search"
