@@ -453,7 +453,7 @@ export class PgStore implements MailStore {
    */
   async #commit(take: () => QueuedWrite[]): Promise<void> {
     let batch: QueuedWrite[] | undefined;
-    let settle = () => undefined as void;
+    let settle: () => void = () => undefined;
     const outcomes: Outcome[] = [];
     const held: Array<() => void> = [];
     const bodies = new Map<string, Buffer>();
