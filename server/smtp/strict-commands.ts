@@ -27,11 +27,16 @@ const SP = 0x20;
  * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
  *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
  * - A path whose quoted local part holds a space gets `553`, said as such (see below).
+ * - AUTH before STARTTLS where TLS is required gets RFC 4954 §6's `538 5.7.11` (smtp-server
+ *   says 5.7.0).
  */
 export function strictCommands(smtp: SMTPServer): void {
   const offered = offeredExtensions(smtp);
   const enhanced = !smtp.options.hideENHANCEDSTATUSCODES;
   onEachConnection(smtp, (connection) => {
+    const send = connection.send.bind(connection);
+    connection.send = (code, text, context) =>
+      code === 538 ? send(538, `${enhanced ? '5.7.11 ' : ''}Encryption required for requested authentication mechanism`, false) : send(code, text, context);
     const onCommand = connection._onCommand.bind(connection);
     connection._onCommand = (command, next) => {
       const wrong = wrongByte(command);
