@@ -122,16 +122,20 @@ const append = command({
     );
     // RFC 4469 §5 / RFC 5530 §3: TOOBIG for a message past the limit; UNAVAILABLE for a failure worth retrying.
     if (!result.ok) return result.refusal.reason === 'too-large' ? no(`Message exceeds the maximum size of ${result.refusal.maxSize} bytes`, 'TOOBIG') : no('Could not save the message, try again', 'UNAVAILABLE');
+    // Looked up again: a shared store may have read its index again from the log while
+    // the write waited (another node compacted it), and the folder object taken above is
+    // then the old index's, which the new messages are not in.
+    const filedIn = session.store.folder(session.user, folder.name) ?? folder;
     const uids: number[] = [];
     for (const stored of result.messages) {
-      const entries = folder.entries;
+      const entries = filedIn.entries;
       for (let at = entries.length - 1; at >= 0; at--) {
         if (entries[at]?.message !== stored) continue;
         uids.push(entries[at]?.uid as number);
         break;
       }
     }
-    return ok('APPEND completed', uids.length === messages.length ? `APPENDUID ${folder.uidValidity} ${formatUidSet(uids)}` : undefined);
+    return ok('APPEND completed', uids.length === messages.length ? `APPENDUID ${filedIn.uidValidity} ${formatUidSet(uids)}` : undefined);
   },
 });
 
