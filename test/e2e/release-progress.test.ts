@@ -48,14 +48,20 @@ describe.runIf(hasChromium())('web inbox: release progress, live', () => {
     await page.close();
   });
 
-  it('Escape after releasing from the dialog closes the dialog only, not the message behind it', async () => {
-    await inbox.send({ subject: 'Released by hand', text: 'Now.' });
+  /** Sends a message, opens it, and releases it to `to` from the dialog; the page and the dialog. */
+  async function releaseFromDialog(subject: string, to: string) {
+    await inbox.send({ subject, text: 'Now.' });
     const page = await inbox.open();
-    await page.locator('.row-link', { hasText: 'Released by hand' }).click();
+    await page.locator('.row-link', { hasText: subject }).click();
     await page.getByRole('button', { name: 'Release' }).click();
     const dialog = page.getByRole('dialog', { name: 'Release message' });
-    await dialog.getByRole('textbox', { name: 'Recipients' }).fill('dan@red.test');
+    await dialog.getByRole('textbox', { name: 'Recipients' }).fill(to);
     await dialog.getByRole('button', { name: 'Release' }).click();
+    return { page, dialog };
+  }
+
+  it('Escape after releasing from the dialog closes the dialog only, not the message behind it', async () => {
+    const { page, dialog } = await releaseFromDialog('Released by hand', 'dan@red.test');
     await dialog.getByRole('region', { name: 'Past releases' }).getByRole('cell', { name: 'dan@red.test' }).waitFor();
     // The button was disabled while busy, so the focus may have left the dialog.
     await page.keyboard.press('Escape');
@@ -66,13 +72,7 @@ describe.runIf(hasChromium())('web inbox: release progress, live', () => {
   });
 
   it('says a release refused for now is being retried, not that it was delivered', async () => {
-    await inbox.send({ subject: 'Released later', text: 'Soon.' });
-    const page = await inbox.open();
-    await page.locator('.row-link', { hasText: 'Released later' }).click();
-    await page.getByRole('button', { name: 'Release' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Release message' });
-    await dialog.getByRole('textbox', { name: 'Recipients' }).fill('later@red.test');
-    await dialog.getByRole('button', { name: 'Release' }).click();
+    const { page, dialog } = await releaseFromDialog('Released later', 'later@red.test');
     const status = dialog.getByRole('status').filter({ hasText: 'retrying in the background' });
     await status.waitFor();
     expect(await status.getAttribute('class')).toBe('muted');

@@ -147,6 +147,16 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
     };
   }
 
+  /** Delivers a message to `user` (subject `subject`), and signs an IMAP session in as that user. */
+  async function oneMessageAndSignedIn(user: string, subject: string): Promise<ImapLineClient> {
+    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject, text: 'kept' });
+    await node.client.waitForMessage({ query: `subject:${subject}` });
+    const session = await ImapLineClient.open(node.addresses.imap?.port ?? 0);
+    await session.line();
+    await session.command('L', `LOGIN ${user} any`);
+    return session;
+  }
+
   const smtpCode = (sent: Promise<unknown>) =>
     sent.then(
       () => 'accepted',
@@ -156,11 +166,7 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
   it('a write whose commit fails is never read: IMAP, POP3 and the API wait for the commit, and its UID is never told', async () => {
     const postgres = cluster();
     const user = 'uid@blue.example';
-    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'first', text: 'kept' });
-    await node.client.waitForMessage({ query: 'subject:first' });
-    const session = await ImapLineClient.open(node.addresses.imap?.port ?? 0);
-    await session.line();
-    await session.command('L', `LOGIN ${user} any`);
+    const session = await oneMessageAndSignedIn(user, 'first');
     expect(await session.command('S1', 'SELECT INBOX')).toContain('* 1 EXISTS');
     const pop3 = await Pop3Dialogue.open(node.addresses.pop3?.port ?? 0);
     expect(await pop3.command(`USER ${user}`)).toMatch(/^\+OK/);
@@ -199,11 +205,7 @@ describe.runIf(hasPostgres())('when PostgreSQL goes away while running', () => {
   it('while a write whose commit failed cannot be taken back (the database gone), reads are refused, then resume by themselves', async () => {
     const postgres = cluster();
     const user = 'gone@blue.example';
-    await sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'one', text: 'kept' });
-    await node.client.waitForMessage({ query: 'subject:one' });
-    const session = await ImapLineClient.open(node.addresses.imap?.port ?? 0);
-    await session.line();
-    await session.command('L', `LOGIN ${user} any`);
+    const session = await oneMessageAndSignedIn(user, 'one');
     const held = await holdNextCommit(postgres);
     const refused = smtpCode(sendSmtp(node.smtp?.port, undefined, { from: 'a@red.example', to: user, subject: 'lost', text: 'never acknowledged' }));
     await held.waiting();
