@@ -107,11 +107,10 @@ describe('CLI addresses cannot add SMTP commands', () => {
     ['one bad recipient among good ones', ['ok@y.test', 'bad@y.test\rx']],
   ])('sendmail refuses %s with exit 64 before connecting', async (_, recipients) => {
     smtp = await RecordingSmtp.start();
-    const started = Date.now();
+    // A hang (waiting on a reply the server never sends) would show as this test timing out.
     const result = await runInProcess(sendmail, ['-S', smtp.addr, ...recipients], MESSAGE);
     expect(result.status).toBe(64);
     expect(result.stderr).toMatch(/^letterbox sendmail: recipient ".*" is not an address: /);
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(smtp.lines).toEqual([]);
   });
 
@@ -213,10 +212,9 @@ describe('against a real Letterbox', () => {
   afterAll(() => box.stop(0));
 
   it('an injected recipient neither hangs sendmail nor reaches the store', async () => {
-    const started = Date.now();
+    // A hang would show as this test timing out.
     const result = await runCli(['sendmail', '-S', `127.0.0.1:${box.port('smtp')}`, 'bob@y.test\r\nRCPT TO:<injected@x.test>'], MESSAGE);
     expect(result.status).toBe(64);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(box.store.messages()).toHaveLength(0);
   });
 });

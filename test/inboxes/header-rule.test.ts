@@ -61,13 +61,13 @@ describe('a header rule', () => {
     expect(header.matches(no)).toBe(false);
   });
 
-  it('answers an accepted rule quickly on a long hostile header', () => {
+  // Catastrophic backtracking on these headers would take far longer than any test timeout:
+  // a regression shows as this test timing out, not as a timed assertion.
+  it('answers an accepted rule on a long hostile header', () => {
     for (const rule of ['/(foo|bar)-\\d+!/', '/(a|a)(a|a)(a|b).*!/', `/${'(a|a)'.repeat(10)}!/`, '/a?.*!$/']) {
       const header = compiled(rule);
-      const started = performance.now();
-      header.matches('a'.repeat(2000));
-      header.matches('foo-' + '1'.repeat(2000));
-      expect(performance.now() - started, rule).toBeLessThan(1000);
+      expect(header.matches('a'.repeat(2000)), rule).toBe(false);
+      expect(header.matches('foo-' + '1'.repeat(2000)), rule).toBe(false);
     }
   });
 });
