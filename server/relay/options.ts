@@ -53,6 +53,8 @@ function schedule(description: string, value: number[]): OptionSpec<number[]> {
       return Array.isArray(v) && parts.every((part) => part !== undefined) ? parts.join(',') : undefined;
     },
     parse: (t, name) => {
+      // No waits at all: a temporary failure is final at once.
+      if (t.trim() === '') return [];
       const parts = t.split(',').map((s) => s.trim());
       // An empty item ("1m,,5m") is a slip, not a retry fewer.
       if (parts.length > 20 || parts.some((part) => parseDuration(part) === undefined)) throw new OptionError(`${name}: expected up to 20 durations such as 1m,5m,30m, got "${t}"`);

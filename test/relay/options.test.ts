@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
+import { toConfig } from '../../server/index.js';
 import { OptionError } from '../../server/lib/options.js';
 import { silentLogger } from '../../server/lib/log.js';
 import { releaseSettings } from '../../server/relay/relay-front.js';
@@ -25,6 +26,9 @@ describe('release options', () => {
     expect(loadConfig(['--dns-server', '127.0.0.1:5353'], {}).dnsServer).toBe('127.0.0.1:5353');
     for (const server of ['::1', '[::1]:5353', '10.0.0.2']) expect(loadConfig(['--dns-server', server], {}).dnsServer).toBe(server);
     expect(loadConfig([], { LETTERBOX_RELEASE_RETRY: '1s,30s' }).releaseRetry).toEqual([1000, 30000]);
+    // No retries: given as an empty list, in a flag or through startLetterbox().
+    expect(loadConfig(['--release-retry', ''], {}).releaseRetry).toEqual([]);
+    expect(toConfig({ releaseRetry: [] }).releaseRetry).toEqual([]);
   });
 
   it('refuses combinations that cannot work, with a clear message', () => {
