@@ -314,6 +314,24 @@ describe('with mail', () => {
     expect(raw).toMatch(/^Content-Type: text\/plain; charset=utf-8; name=f\.txt$/m);
   });
 
+  it('checks a large attachment as it checks a small one (a repeated group in the check overflowed the regex stack)', async () => {
+    const roomy = await startApi({ smtpMaxSize: 16 * 1024 * 1024 });
+    try {
+      const post = (content: string) =>
+        fetch(`${roomy.base}/api/v1/send`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ From: { Email: 'a@b.test' }, To: [{ Email: 'b@c.test' }], Attachments: [{ Content: content, Filename: 'big.bin' }] }),
+        });
+      const large = Buffer.alloc(6 * 1024 * 1024, 'attachment ').toString('base64');
+      expect((await post(large)).status).toBe(200);
+      const bad = await post(`${large.slice(0, -4)}A=A=`);
+      expect([bad.status, ((await bad.json()) as { Error: string }).Error]).toEqual([400, expect.stringContaining('not base64')]);
+    } finally {
+      await roomy.stop();
+    }
+  });
+
   it('describes itself: info and webui', async () => {
     const info = (await json('/api/v1/info')).body;
     expect(Object.keys(info).sort()).toEqual(['Database', 'DatabaseSize', 'LatestVersion', 'Messages', 'RuntimeStats', 'Tags', 'Unread', 'Version']);
