@@ -63,8 +63,10 @@ function decode({ jpeg, PNG }: Codecs, content: Buffer, contentType: string): Bi
       return { width: image.width, height: image.height, data: image.data };
     }
     if (contentType === 'image/png' || isPng(content)) {
-      // IHDR (RFC 2083 §4.1.1) gives the size before any pixel is inflated.
-      if (pngInflatedBytes(content) > MAX_PNG_BYTES) return undefined;
+      // IHDR (RFC 2083 §4.1.1) gives the size before any pixel is inflated. Both bounds:
+      // the decoder's output is 4 bytes a pixel whatever the depth (a 1-bit image inflates
+      // little but decodes to width × height × 4), and 16-bit samples inflate twice as much.
+      if (content.length < 26 || content.readUInt32BE(16) * content.readUInt32BE(20) > MAX_PIXELS || pngInflatedBytes(content) > MAX_PNG_BYTES) return undefined;
       const image = PNG.sync.read(content);
       return { width: image.width, height: image.height, data: image.data };
     }

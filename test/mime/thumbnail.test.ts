@@ -1,7 +1,28 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { THUMB_HEIGHT, THUMB_WIDTH, thumbnail } from '../../server/mime/thumbnail.js';
+
+/** A PNG of one colour type and bit depth, every pixel 0 (black), written by hand: pngjs writes only 8 and 16 bits. */
+function plainPng(width: number, height: number, bitDepth: number, colorType: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const framed = Buffer.alloc(body.length + 8);
+    framed.writeUInt32BE(data.length, 0);
+    body.copy(framed, 4);
+    framed.writeUInt32BE(crc32(body), body.length + 4);
+    return framed;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([bitDepth, colorType, 0, 0, 0], 8);
+  // Each row: filter type 0, then the row's bits, all zero.
+  const rows = Buffer.alloc(height * (1 + Math.ceil((width * bitDepth) / 8)));
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
 
 function pixel(image: { data: Uint8Array | Buffer; width: number }, x: number, y: number): number[] {
   const at = (y * image.width + x) * 4;
@@ -59,5 +80,13 @@ describe('thumbnails', () => {
     const small = PNG.sync.write({ width: width / 2, height, data: half } as unknown as PNG, { bitDepth: 16, colorType: 6, inputColorType: 6, inputHasAlpha: true });
     const [r, g, b] = pixel(jpeg.decode(await thumbnail(small, 'image/png'), { useTArray: true }), 90, 60);
     expect([(r as number) > 200, (g as number) < 60, (b as number) < 60]).toEqual([true, true, true]);
+  });
+
+  it('leaves blank a PNG past 20 megapixels even when its pixels inflate to little (1 bit each): decoded, each takes 4 bytes', async () => {
+    const white = async (file: Buffer) => pixel(jpeg.decode(await thumbnail(file, 'image/png'), { useTArray: true }), 90, 60).every((v) => v > 245);
+    // 50 megapixels of 1-bit grey inflate to 6 MB but would decode to 200 MB.
+    expect(await white(plainPng(10_000, 5_000, 1, 0))).toBe(true);
+    // Within the bound, the same kind of file is decoded: black.
+    expect(await white(plainPng(400, 300, 1, 0))).toBe(false);
   });
 });
