@@ -126,12 +126,12 @@ function mayStartFrame(data: Buffer, offset: number): boolean {
  *   scanning forward, byte by byte (`scan`). A random match is as unlikely as above,
  *   but this resync can be fooled by message bytes that hold well-formed frames
  *   themselves (a journal mailed as 8-bit content), so the place taken is the first
- *   from which sound frames follow one another to the very end of the file. Frames
- *   inside a message then pass only when that message's own frame is the damaged one
- *   (elsewhere its real start comes first), and never in a torn tail (the chain would
- *   have to end exactly where a crash cut the file). When no such place exists,
- *   nothing past the damage is read (`unreadableBytes`). Either way the caller keeps
- *   the file as it was.
+ *   from which sound frames follow one another to the very end of the file, or to
+ *   further damage past which such a place is found in turn. Frames inside a message
+ *   then pass only when that message's own frame is the damaged one (elsewhere its real
+ *   start comes first), and never in a torn tail (the chains would have to end exactly
+ *   where a crash cut the file). When no such place exists, nothing past the damage is
+ *   read (`unreadableBytes`). Either way the caller keeps the file as it was.
  *
  * A failing frame that no sound frame follows is a torn tail: the last write, cut short
  * by a crash or a full disk (or bytes appended after it; a last frame whose length was
@@ -203,22 +203,37 @@ function resyncAfter(data: Buffer, start: number): Resync {
   // From the byte after the failing frame's start: bytes put in before a frame are skipped too.
   for (let at = start + 1; at < data.length; at++) {
     if (!mayStartFrame(data, at)) continue;
-    const next = frameAt(data, at);
-    if (!next.ok) continue;
-    sound.push({ at, end: next.end });
+    const end = soundEnd(data, at);
+    if (end === undefined) continue;
+    sound.push({ at, end });
     const frame = at > bodyStart ? bodyEndsAt(at) : undefined;
     if (frame) return { repaired: { frame, end: at }, soundAfter: true };
   }
   const frame = bodyEndsAt(data.length);
   if (frame) return { repaired: { frame, end: data.length }, soundAfter: sound.length > 0 };
-  // The first place from which sound frames run, one after another, to the end of the file.
-  const chained = new Set<number>([data.length]);
+  // The first place from which sound frames run, one after another, to the end of the file,
+  // or to further damage after which such a place comes in turn (taken from the last back).
+  const starts = new Set(sound.map(({ at }) => at));
+  const reaching = new Set<number>([data.length]);
+  // The furthest such place found so far (they are found from the last back).
+  let furthest = -1;
   for (let i = sound.length - 1; i >= 0; i--) {
     const { at, end } = sound[i] as { at: number; end: number };
-    if (chained.has(end)) chained.add(at);
+    if (reaching.has(end) || (!starts.has(end) && furthest > end)) {
+      reaching.add(at);
+      furthest = Math.max(furthest, at);
+    }
   }
-  const next = sound.find(({ at }) => chained.has(at))?.at;
+  const next = sound.find(({ at }) => reaching.has(at))?.at;
   return { next, soundAfter: sound.length > 0 };
+}
+
+/** Where the frame at `at` ends if its length is plausible and its checksum holds: what the scan asks, without parsing or copying it. */
+function soundEnd(data: Buffer, at: number): number | undefined {
+  const bodyLength = data.readUInt32BE(at);
+  const end = at + FRAME_HEADER + bodyLength;
+  if (bodyLength < 4 || end > data.length) return undefined;
+  return crc32(data.subarray(at + FRAME_HEADER, end)) === data.readUInt32BE(at + 4) ? end : undefined;
 }
 
 /**

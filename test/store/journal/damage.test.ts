@@ -145,6 +145,21 @@ describe('--data-dir journal damaged in the middle', () => {
     expect(await readFile(join(dir, (await damagedCopies())[0] as string))).toEqual(damaged);
   });
 
+  it('reads every sound frame between two damaged places, not only those after the last one', async () => {
+    const { data } = await tenMessages();
+    const damaged = Buffer.from(data);
+    for (const n of [3, 7]) {
+      const hit = messageFrames(data)[n] as { offset: number };
+      damaged.fill(0xaa, hit.offset, hit.offset + 40);
+    }
+    await writeFile(journal, damaged);
+
+    const second = await open();
+    expect(await subjects(second.store)).toEqual([0, 1, 2, 4, 5, 6, 8, 9].map((n) => `message ${n}`));
+    await second.durable.close();
+    expect(second.lines.find((line) => line.level === 'error')).toMatchObject({ framesSkipped: 2 });
+  });
+
   it('starts when later records name a message or folder that a skipped record made, and counts them', async () => {
     const first = await open();
     const { store } = first;
