@@ -143,6 +143,8 @@ export function createSmtpFront(context: FrontContext, config: SmtpConfig): Fron
       connection.send = (code, text, context) => {
         // A reply that carries its own RFC 3463 code (550 5.7.1 …) gets no second one.
         if (ENHANCED_CODE.test(text)) return send(code, text, false);
+        // AUTH before STARTTLS where TLS is required: RFC 4954 §6's code (smtp-server says 5.7.0).
+        if (code === 538) return send(538, '5.7.11 Encryption required for requested authentication mechanism', false);
         if (code === 221) sessionLogs.get(connection.id)?.set({ ended: 'quit' });
         else if (code === 421 && text === IDLE_TIMEOUT_REPLY) sessionLogs.get(connection.id)?.set({ ended: 'idle' });
         else if (code === 421 && drain?.draining) sessionLogs.get(connection.id)?.set({ ended: 'shutdown' });

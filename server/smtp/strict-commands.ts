@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { SMTPServer } from 'smtp-server';
 import { refusedParameter, type OfferedExtensions } from './esmtp-parameters.js';
 import { onEachConnection, type ConnectionInternals } from './smtp-internals.js';
@@ -27,16 +28,11 @@ const SP = 0x20;
  * - A MAIL or RCPT parameter that is unknown, not offered in EHLO's reply or malformed gets
  *   `555 5.5.4` (RFC 5321 §4.1.1.11, server/smtp/esmtp-parameters.ts).
  * - A path whose quoted local part holds a space gets `553`, said as such (see below).
- * - AUTH before STARTTLS where TLS is required gets RFC 4954 §6's `538 5.7.11` (smtp-server
- *   says 5.7.0).
  */
 export function strictCommands(smtp: SMTPServer): void {
   const offered = offeredExtensions(smtp);
   const enhanced = !smtp.options.hideENHANCEDSTATUSCODES;
   onEachConnection(smtp, (connection) => {
-    const send = connection.send.bind(connection);
-    connection.send = (code, text, context) =>
-      code === 538 ? send(538, `${enhanced ? '5.7.11 ' : ''}Encryption required for requested authentication mechanism`, false) : send(code, text, context);
     const onCommand = connection._onCommand.bind(connection);
     connection._onCommand = (command, next) => {
       const wrong = wrongByte(command);
@@ -84,8 +80,6 @@ function offeredExtensions(smtp: SMTPServer): OfferedExtensions {
   };
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /** What is wrong with a command line, said for its 501: a control character (C0 or DEL), or bytes that are not UTF-8. */
 function wrongByte(line: Buffer): string | undefined {
   let eightBit = false;
@@ -94,13 +88,7 @@ function wrongByte(line: Buffer): string | undefined {
     if (byte < SP || byte === DEL) return `control character 0x${byte.toString(16).toUpperCase().padStart(2, '0')} at column ${i + 1} of the command line`;
     if (byte >= 0x80) eightBit = true;
   }
-  if (!eightBit) return undefined;
-  try {
-    UTF8.decode(line);
-    return undefined;
-  } catch {
-    return 'the command line is not UTF-8 (RFC 6531 section 3.3)';
-  }
+  return eightBit && !isUtf8(line) ? 'the command line is not UTF-8 (RFC 6531 section 3.3)' : undefined;
 }
 
 function refuseLine(connection: ConnectionInternals, wrong: string, enhanced: boolean, next: (() => void) | undefined): void {
