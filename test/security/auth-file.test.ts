@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,13 @@ describe('an auth file', () => {
   it('refuses a file larger than the cap, naming the file', async () => {
     const { path, message } = await refusal('# ' + 'x'.repeat(MAX_AUTH_FILE_BYTES) + '\neve:pw\n');
     expect(message).toMatch(new RegExp(`^auth file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+ bytes, more than the ${MAX_AUTH_FILE_BYTES}`));
+  });
+
+  it('refuses a path that is no regular file: a FIFO would be read without end', async () => {
+    const fifo = join(await mkdtemp(join(tmpdir(), 'letterbox-auth-fifo-')), 'users');
+    execFileSync('mkfifo', [fifo]);
+    await expect(loadAuthFile(fifo)).rejects.toThrow(`auth file ${fifo}: not a regular file`);
+    await expect(loadAuthFile(dirname(fifo))).rejects.toThrow('not a regular file');
   });
 
   it('keeps each secret exactly as written, but the CR of a CRLF line ending', async () => {
