@@ -39,6 +39,8 @@ class LogCompactedError extends Error {
   }
 }
 
+const SETTLED = Promise.resolve();
+
 /** Reads of the whole log a rebuild makes at most while other nodes keep compacting it. */
 const REBUILD_ATTEMPTS = 5;
 /** Local writes committed together at most: bounds one transaction's size. */
@@ -259,7 +261,13 @@ export class PgStore implements MailStore {
    * A batch is applied to the index before its commit: a reader waits for the commit,
    * and is refused while a batch that failed to commit is still in the index (#dirty).
    */
-  async settled(): Promise<void> {
+  settled(): Promise<void> {
+    // Asked before every IMAP command and API request: nothing is made when nothing is pending.
+    if (!this.#uncommitted && !this.#dirty) return SETTLED;
+    return this.#settling();
+  }
+
+  async #settling(): Promise<void> {
     // Between one batch's commit and the next one's apply there is a round trip at least.
     while (this.#uncommitted) await this.#uncommitted;
     if (this.#dirty) throw new StoreUnavailableError(new Error('a write the database did not take is still in the index; it is read again when the database answers'));
