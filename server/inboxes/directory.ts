@@ -10,6 +10,7 @@ import type { Logger } from '../lib/log.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import type { ReleaseService } from '../relay/release-service.js';
 import { credentialsOf, type Credentials } from '../security/auth-file.js';
+import { CheckedPasswords } from '../security/checked-passwords.js';
 import { DeliveryService, type Delivery } from '../store/delivery.js';
 import type { MailStore } from '../store/mail-store.js';
 import type { OpenDatabaseStore } from '../store/shared-store.js';
@@ -97,8 +98,10 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
   const events = new TypedEmitter<DirectoryEvents>();
   const live = new Map<string, Live>();
   let file = options.file;
-  let readers: Credentials = credentialsOf(new Map());
-  let smtp: Credentials = credentialsOf(new Map());
+  // Kept across rebuilds: an inbox made or removed does not make every user check again.
+  const checked = new CheckedPasswords();
+  let readers: Credentials = credentialsOf(new Map(), checked);
+  let smtp: Credentials = credentialsOf(new Map(), checked);
   let table: RoutingTable = routingTable(file, new Map());
   let closed = false;
   const registry = options.registry ?? localRegistry(dataDir, logger);
@@ -108,7 +111,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
 
   /** Users, SMTP credentials and routing from the file and the dynamic inboxes now. */
   const rebuild = () => {
-    readers = credentialsOf(new Map([...file.users.values()].map((u) => [u.name, u.password])));
+    readers = credentialsOf(new Map([...file.users.values()].map((u) => [u.name, u.password])), checked);
     const secrets = new Map<string, string>();
     const owners = new Map<string, string>();
     for (const l of live.values()) {
@@ -125,7 +128,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
         owners.set(user, spec.name);
       }
     }
-    smtp = credentialsOf(secrets);
+    smtp = credentialsOf(secrets, checked);
     // Only live inboxes route: a file inbox removed through the API takes nothing until the file is read again.
     const inboxes = new Map([...file.inboxes].filter(([name]) => live.has(name)));
     const unrouted = file.unrouted.refuse || live.has(file.unrouted.inbox) ? file.unrouted : ({ refuse: true } as const);

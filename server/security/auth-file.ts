@@ -94,10 +94,18 @@ export function secretProblem(secret: string): string | undefined {
   return undefined;
 }
 
-/** Credentials from user → secret pairs, each secret written as in an auth file (plain, bcrypt or {SHA}). */
-export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials {
-  const decoy = [...secrets.values()].find(isBcrypt)?.replace(/^\$2y\$/, '$2b$');
-  const checked = new CheckedPasswords();
+/**
+ * Credentials from user → secret pairs, each secret written as in an auth file (plain,
+ * bcrypt or {SHA}). `checked`: the pairs found right lately, kept across credentials
+ * made anew from much the same secrets (the inboxes' directory makes them again at each
+ * inbox made or removed); a pair counts only with the very secret it was checked against.
+ */
+export function credentialsOf(secrets: ReadonlyMap<string, string>, checked = new CheckedPasswords()): Credentials {
+  // The costliest hash: an unknown user then takes as long as the slowest known one, not less.
+  const decoy = [...secrets.values()]
+    .filter(isBcrypt)
+    .sort((a, b) => bcryptCost(b) - bcryptCost(a))[0]
+    ?.replace(/^\$2y\$/, '$2b$');
   return {
     users: secrets.size,
     answersChallenges: [...secrets.values()].every((secret) => !isBcrypt(secret) && !secret.startsWith('{SHA}')),
@@ -114,7 +122,7 @@ export function credentialsOf(secrets: ReadonlyMap<string, string>): Credentials
         else constantTimeEqual(password, password + '\0');
         return false;
       }
-      if (isBcrypt(secret)) return checked.verify(user, password, async () => (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$')));
+      if (isBcrypt(secret)) return checked.verify(user, password, secret, async () => (await import('bcryptjs')).default.compare(password, secret.replace(/^\$2y\$/, '$2b$')));
       if (secret.startsWith('{SHA}')) {
         return constantTimeEqual(createHash('sha1').update(password).digest('base64'), secret.slice(5));
       }
@@ -135,6 +143,11 @@ export async function loadAuthFile(path: string): Promise<Credentials> {
 
 function isBcrypt(secret: string): boolean {
   return /^\$2[aby]\$\d\d\$/.test(secret);
+}
+
+/** The cost of a bcrypt hash: the two digits after its prefix (`$2b$10$…`). */
+function bcryptCost(hash: string): number {
+  return Number(hash.slice(4, 6));
 }
 
 /** Compares two strings in time that depends only on their lengths. */

@@ -15,8 +15,7 @@ const KEPT_MS = 5 * 60_000;
  * Only right pairs are kept, under an HMAC whose key lives and dies with this object, so
  * memory holds no password, and a wrong guess costs a bcrypt every time: only someone
  * who knows the password is answered faster. Checks of one pair already under way are
- * shared rather than run side by side. Made anew with the credentials (a reload of the
- * file forgets every pair).
+ * shared rather than run side by side.
  */
 export class CheckedPasswords {
   readonly #key = randomBytes(32);
@@ -24,9 +23,10 @@ export class CheckedPasswords {
   readonly #right = new Map<string, number>();
   readonly #checking = new Map<string, Promise<boolean>>();
 
-  /** Whether `check` says yes for this pair, asking it only when no recent answer was yes. */
-  async verify(user: string, password: string, check: () => Promise<boolean>): Promise<boolean> {
-    const digest = createHmac('sha256', this.#key).update(JSON.stringify([user, password])).digest('base64');
+  /** Whether `check` says yes for this pair against `secret`, asking it only when no recent answer was yes. */
+  async verify(user: string, password: string, secret: string, check: () => Promise<boolean>): Promise<boolean> {
+    // The secret too: a pair right against an old hash says nothing once the hash changed.
+    const digest = createHmac('sha256', this.#key).update(JSON.stringify([user, password, secret])).digest('base64');
     const until = this.#right.get(digest);
     if (until !== undefined) {
       if (until > Date.now()) return true;
