@@ -60,6 +60,10 @@ export function createApp(api: Api, options: AppOptions): Hono<HttpEnv> {
   const routes = new Hono<HttpEnv>();
   requestShell(routes, api, options.allowedHost ?? null, probes);
   routes.use('*', basicAuth(api.uiCredentials, probes));
+  // The webroot typed without its trailing slash is the web inbox too (its relative links
+  // need the slash); the query goes along. A team inbox's root is led there by InboxApp.
+  const webroot = api.config.webroot;
+  if (webroot !== '/') routes.get(webroot.replace(/\/$/, ''), (c) => c.redirect(webroot + new URL(c.req.url).search, 308));
   mountRoot(routes, api, options.uiDir, (request) => routes.fetch(request));
   return routes;
 }
@@ -102,8 +106,6 @@ export function mountRoot(routes: Hono<HttpEnv>, api: Api, uiDir: string, self: 
   refuseOtherMethods(inner);
   serveUi(inner, { dir: uiDir, webroot });
   routes.route(webroot === '/' ? '/' : webroot.replace(/\/$/, ''), inner);
-  // The webroot typed without its trailing slash is the web inbox too (its relative links need the slash).
-  if (webroot !== '/') routes.get(webroot.replace(/\/$/, ''), (c) => c.redirect(webroot, 308));
   unmatched(routes, webroot);
 }
 

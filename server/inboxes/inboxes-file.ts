@@ -86,7 +86,7 @@ export function parseInboxesFile(text: string): InboxesFile {
     inboxes.set(name, inboxSpec(name, value, `inboxes.${name}`));
   }
   const users = new Map<string, UserSpec>();
-  for (const [name, value] of entries(orDefault(top.users, {}), 'users')) {
+  for (const [name, value] of entries(top.users ?? {}, 'users')) {
     if (!USER_NAME.test(name)) throw new InboxesFileError(`users: ${shown(name)} is not a user name (letters, digits and . _ @ + -, at most 64)`);
     users.set(name, userSpec(name, value, `users.${name}`, inboxes));
   }
@@ -96,11 +96,11 @@ export function parseInboxesFile(text: string): InboxesFile {
 
 function inboxSpec(name: string, value: unknown, place: string): InboxSpec {
   const spec = object(value, place, { smtp: false, headers: false, recipients: false, maxMessages: false, maxBytes: false });
-  const recipients = strings(orDefault(spec.recipients, []), `${place}.recipients`);
+  const recipients = strings(spec.recipients ?? [], `${place}.recipients`);
   recipients.forEach((pattern, i) => {
     if (!isAllowPattern(pattern)) throw new InboxesFileError(`${place}.recipients[${i}]: ${shown(pattern)} is not a recipient pattern (bob@blue.com, *@blue.com, blue.com or *.blue.com)`);
   });
-  const headers = Object.entries(object(orDefault(spec.headers, {}), `${place}.headers`, null)).map(([field, rule]) => {
+  const headers = Object.entries(object(spec.headers ?? {}, `${place}.headers`, null)).map(([field, rule]) => {
     const at = `${place}.headers.${field}`;
     if (!/^[!-9;-~]{1,76}$/.test(field)) throw new InboxesFileError(`${at}: ${shown(field)} is not a header field name (RFC 5322 §3.6.8)`);
     const result = compileHeaderRule(field, oneString(rule, at));
@@ -109,7 +109,7 @@ function inboxSpec(name: string, value: unknown, place: string): InboxSpec {
   });
   return {
     name,
-    smtp: strings(orDefault(spec.smtp, []), `${place}.smtp`).map((entry, i) => smtpCredential(entry, `${place}.smtp[${i}]`)),
+    smtp: strings(spec.smtp ?? [], `${place}.smtp`).map((entry, i) => smtpCredential(entry, `${place}.smtp[${i}]`)),
     headers,
     recipients: compileAllowList(recipients),
     maxMessages: count(spec.maxMessages, `${place}.maxMessages`),
@@ -196,11 +196,6 @@ function object(value: unknown, place: string, keys: Record<string, boolean> | n
     if (missing) throw new InboxesFileError(`${place}: the key "${missing[0]}" is missing`);
   }
   return record;
-}
-
-/** The value of an optional key, or its default when the key is absent (null is refused by object()). */
-function orDefault(value: unknown, fallback: unknown): unknown {
-  return value === undefined ? fallback : value;
 }
 
 function entries(value: unknown, place: string): Array<[string, unknown]> {

@@ -398,6 +398,8 @@ describe('web inbox', () => {
       // The webroot without its slash leads to it.
       const bare = await fetch(ui.base, { redirect: 'manual' });
       expect([bare.status, bare.headers.get('location')]).toEqual([308, '/mail/']);
+      const searched = await fetch(`${ui.base}?q=subject%3Ahi`, { redirect: 'manual' });
+      expect(searched.headers.get('location')).toBe('/mail/?q=subject%3Ahi');
     } finally {
       await ui.stop();
     }

@@ -26,11 +26,11 @@ export const remoteImageRoutes: RouteModule = (app, api) => {
   app.get('/api/v1/message/:ID/remote-image', async (c) => {
     const resolved = await resolveMessage(c, api);
     if (!resolved.ok) return fail(c, resolved.status, resolved.message);
-    const urls = c.req.queries('url') ?? [];
+    // A name given twice is refused for every route (query-params.ts).
     const known = Object.keys(c.req.queries()).filter((name) => name !== 'url');
     if (known.length > 0) return fail(c, 400, `unknown query parameter "${known[0]}"`);
-    const [wanted] = urls;
-    if (urls.length !== 1 || wanted === undefined || wanted === '') return fail(c, 400, 'give the image as one url query parameter');
+    const wanted = c.req.query('url');
+    if (!wanted) return fail(c, 400, 'give the image as one url query parameter');
     if (wanted.length > MAX_URL_LENGTH) return fail(c, 400, `url is longer than ${MAX_URL_LENGTH} characters`);
     const parsed = await api.parsed.get(api.store, resolved.message);
     if (!parsed) return notFound(c);

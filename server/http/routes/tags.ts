@@ -20,7 +20,7 @@ export const tagsRoutes: RouteModule = (app, api) => {
     if (IDs.length === 0) return jsonFail(c, 400, '"IDs" must name at least one message');
     const unclean = Tags.find((tag) => !isCleanTag(tag));
     if (unclean !== undefined) return jsonFail(c, 400, `"Tags" holds ${JSON.stringify(unclean)}, which is not a tag: ${TAG_RULE}`);
-    await api.store.setTags(IDs, [...new Set(Tags)]);
+    await api.store.setTags(IDs, Tags);
     return ok(c);
   });
 
