@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import { firstDuplicateKey } from '../lib/duplicate-key.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 
 /** Mailpit caps JSON request bodies at 5 MB (the send route uses the message size limit). */
 export const JSON_BODY_LIMIT = 5 * 1024 * 1024;
@@ -27,18 +27,10 @@ export async function readJsonBody(c: Context, limit = JSON_BODY_LIMIT): Promise
   const collected = incoming ? await collectIncoming(incoming, body) : await collectStream(c.req.raw.body, body);
   if (collected === 'too-large') return tooLarge(limit);
   if (collected === 'cut-short') return { ok: false, status: 400, message: 'request body ended before it was complete' };
-  const text = body.text();
-  if (text === undefined) return { ok: false, status: 400, message: 'request body is not UTF-8' };
-  if (text.trim() === '') return { ok: true, value: undefined, empty: true };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, status: 400, message: 'invalid JSON in request body' };
-  }
-  const repeated = firstDuplicateKey(text);
-  if (repeated !== undefined) return { ok: false, status: 400, message: `the key ${JSON.stringify(repeated)} appears twice in one object of the request body` };
-  return { ok: true, value, empty: false };
+  const json = parseStrictJson(body.bytes());
+  if (json.ok) return json;
+  if (json.wrong === 'repeated-key') return { ok: false, status: 400, message: `the key ${JSON.stringify(json.key)} appears twice in one object of the request body` };
+  return { ok: false, status: 400, message: json.wrong === 'not-utf8' ? 'request body is not UTF-8' : 'invalid JSON in request body' };
 }
 
 function tooLarge(limit: number): BodyResult {
@@ -86,13 +78,9 @@ class BodyBuffer {
     return true;
   }
 
-  /** The body as text, or undefined when it is not well-formed UTF-8. */
-  text(): string | undefined {
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.#bytes.subarray(0, this.#length));
-    } catch {
-      return undefined;
-    }
+  /** The body's bytes, not copied. */
+  bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
   }
 
   #grow(needed: number): void {

@@ -1,11 +1,9 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { firstDuplicateKey } from '../lib/duplicate-key.js';
 import { LineReader } from '../lib/line-reader.js';
+import { parseStrictJson } from '../lib/strict-json.js';
 import { invalidRequest, type ErrorAnswer } from './jsonrpc.js';
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * MCP over stdio (2025-06-18, basic/transports): one JSON-RPC message a line, each
@@ -62,23 +60,18 @@ export class CheckedStdioTransport implements Transport {
   };
 
   #line(bytes: Buffer): void {
-    let text: string;
-    let value: unknown;
-    try {
-      text = UTF8.decode(bytes);
-      // A blank line between messages carries none.
-      if (text.trim() === '') return;
-      value = JSON.parse(text);
-    } catch {
-      this.#refuse(ErrorCode.ParseError, 'Parse error: a line that is not JSON in UTF-8');
+    const json = parseStrictJson(bytes);
+    // A blank line between messages carries none.
+    if (json.ok && json.empty) return;
+    if (!json.ok) {
+      if (json.wrong === 'repeated-key') this.#refuse(ErrorCode.InvalidRequest, `Invalid Request: the key ${JSON.stringify(json.key)} appears twice in one object`);
+      else this.#refuse(ErrorCode.ParseError, 'Parse error: a line that is not JSON in UTF-8');
       return;
     }
-    const repeated = firstDuplicateKey(text);
-    if (repeated !== undefined) return this.#refuse(ErrorCode.InvalidRequest, `Invalid Request: the key ${JSON.stringify(repeated)} appears twice in one object`);
-    if (Array.isArray(value)) return this.#refuse(ErrorCode.InvalidRequest, 'Invalid Request: a batch; over stdio each line holds one message');
-    const refused = invalidRequest(value);
+    if (Array.isArray(json.value)) return this.#refuse(ErrorCode.InvalidRequest, 'Invalid Request: a batch; over stdio each line holds one message');
+    const refused = invalidRequest(json.value);
     if (refused) return this.#answer(refused);
-    this.onmessage?.(value as JSONRPCMessage);
+    this.onmessage?.(json.value as JSONRPCMessage);
   }
 
   #refuse(code: number, message: string): void {
