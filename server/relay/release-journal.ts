@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import type { MailStore } from '../store/mail-store.js';
 import { Compaction, COMPACTION_FLOOR } from '../store/journal/compaction.js';
-import { damagedInTheMiddle, damageReport, decodeFrames, encodeFrame, type FrameDamage } from '../store/journal/frame-codec.js';
+import { noticeDamage } from '../store/journal/damage-notice.js';
+import { decodeFrames, encodeFrame, type FrameDamage } from '../store/journal/frame-codec.js';
 import { JournalFile } from '../store/journal/journal-file.js';
 import type { ReleaseAttempt, ReleaseHistory, ReleaseRecipient, ReleaseRecord } from './release-history.js';
 import type { ReleaseService } from './release-service.js';
@@ -44,15 +45,7 @@ export class ReleaseJournal {
   static async open(dataDir: string, service: ReleaseService, store: MailStore, logger: Logger, options: ReleaseJournalOptions = {}): Promise<ReleaseJournal> {
     const path = join(dataDir, RELEASE_JOURNAL);
     const { releases, tornBytes, damage } = savedReleases(await JournalFile.read(path));
-    if (damagedInTheMiddle(damage)) {
-      // As the mail journal (durable-store.ts): about to be rewritten from what was read, so the file as it was is kept.
-      const kept = await JournalFile.keepDamaged(path);
-      logger.error('release journal was damaged in the middle; what could be read was loaded, and the file as it was is kept beside it', {
-        file: kept,
-        ...damageReport(damage, tornBytes),
-        releasesRecovered: releases.length,
-      });
-    } else if (tornBytes > 0) logger.warn('release journal had a torn tail (a crash mid-write); it was cut off', { bytes: tornBytes });
+    await noticeDamage(path, 'release journal', damage, tornBytes, logger, { releasesRecovered: releases.length });
     for (const record of releases) {
       if (!store.get(record.messageId)) continue;
       closeUnfinished(record);

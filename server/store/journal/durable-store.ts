@@ -6,7 +6,7 @@ import type { PlacementRecord } from '../folders.js';
 import type { StoredMessage } from '../types.js';
 import { Compaction, COMPACTION_FLOOR } from './compaction.js';
 import { JournalFile } from './journal-file.js';
-import { damagedInTheMiddle, damageReport } from './frame-codec.js';
+import { noticeDamage } from './damage-notice.js';
 import { decodeRecords, encodeRecord, type JournalRecord } from './record-codec.js';
 
 const JOURNAL = 'journal.lbx';
@@ -43,18 +43,7 @@ export async function makeDurable(store: MemoryStore, dataDir: string, logger: L
   const data = await JournalFile.read(path);
   const { records, validLength, damage } = decodeRecords(data);
   const { unknown } = replay(store, records);
-  if (damagedInTheMiddle(damage)) {
-    // Not what a crash leaves: the journal is about to be rewritten from what was read, so the file as it was is kept.
-    const kept = await JournalFile.keepDamaged(path);
-    logger.error('journal was damaged in the middle; what could be read was loaded, and the file as it was is kept beside it', {
-      file: kept,
-      ...damageReport(damage, data.length - validLength),
-      recordsRecovered: records.length,
-      recordsNamingWhatWasSkipped: unknown,
-    });
-  } else if (validLength < data.length) {
-    logger.warn('journal had a torn tail (a crash mid-write); it was cut off', { bytes: data.length - validLength });
-  }
+  await noticeDamage(path, 'journal', damage, data.length - validLength, logger, { recordsRecovered: records.length, recordsNamingWhatWasSkipped: unknown });
   // Mod-sequences handed out but never saved (an expunge's own, RFC 7162 §3.2.10) must not
   // be handed out again: jumping past them keeps an IMAP client's value from before the
   // restart below anything new, so QRESYNC answers it from what it knows to be gone.
