@@ -11,7 +11,7 @@
  * moved twice with --append); UIDs are new.
  */
 import { randomBytes } from 'node:crypto';
-import { access, readdir, readFile } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSavedInboxes, type DynamicInbox } from '../inboxes/dynamic-inboxes.js';
 import { inboxFolder } from '../inboxes/inbox-store.js';
@@ -21,7 +21,7 @@ import { CATCH_ALL } from '../store/login.js';
 import type { MailStore } from '../store/mail-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { replay } from '../store/journal/durable-store.js';
-import { damagedInTheMiddle, damageReport } from '../store/journal/frame-codec.js';
+import { damagedInTheMiddle, damageReport, type FrameDamage } from '../store/journal/frame-codec.js';
 import { JournalFile } from '../store/journal/journal-file.js';
 import { decodeRecords } from '../store/journal/record-codec.js';
 import { file } from '../lib/options.js';
@@ -146,7 +146,7 @@ export const migrateCommand: Command = async (argv, io) => {
       io.stdout.write(
         `moved ${count(moved.messages)} messages (${bytes(moved.bytes)}) and ${count(moved.folders)} folders of ${count(moved.logins)} logins from ${source.folder} into the database${source.inbox ? `, inbox ${source.inbox}` : ''}\n`,
       );
-      const releases = await moveReleases(join(source.folder, RELEASE_JOURNAL), moved.ids, shared.releases(source.inbox, MAX_PER_MESSAGE));
+      const releases = await moveReleases(join(source.folder, RELEASE_JOURNAL), moved.ids, shared.releases(source.inbox, MAX_PER_MESSAGE), warn);
       if (releases > 0) io.stdout.write(`moved ${count(releases)} releases of those messages, each with its attempts and transcripts\n`);
     }
     if (made.length > 0) {
@@ -189,19 +189,23 @@ export async function readJournal(path: string, warn: (line: string) => void): P
   const store = new MemoryStore({ limits: { maxMessages: Infinity, maxBytes: Infinity } });
   const { unknown } = replay(store, records);
   if (damagedInTheMiddle(damage)) {
-    const report = damageReport(damage, data.length - validLength);
-    const parts = [
-      ...(report.framesSkipped > 0 ? [`${report.framesSkipped} damaged frames (${report.bytesSkipped} bytes, at offset+length ${report.skipped}) were skipped`] : []),
-      ...(report.framesRepaired > 0 ? [`${report.framesRepaired} frames with a damaged length were read back whole`] : []),
-      ...(report.bytesUnreadable > 0 ? [`the last ${report.bytesUnreadable} bytes could not be read past the damage`] : []),
-      ...(report.tornTailBytes > 0 ? [`it ends with ${report.tornTailBytes} bytes of a write cut short`] : []),
-      ...(unknown > 0 ? [`${unknown} records naming what those held were left out`] : []),
-    ];
+    const parts = [...damageSaid(damage, data.length - validLength), ...(unknown > 0 ? [`${unknown} records naming what those held were left out`] : [])];
     warn(`${path} is damaged in the middle: ${parts.join('; ')}. The ${records.length} records read are moved; the file is left as it is`);
   } else if (validLength < data.length) {
     warn(`the journal ends with ${data.length - validLength} bytes of a write cut short (a crash); what came before is moved`);
   }
   return store;
+}
+
+/** A journal's damage, as the parts of a sentence (frame-codec.ts damageReport). */
+function damageSaid(damage: FrameDamage, tornBytes: number): string[] {
+  const report = damageReport(damage, tornBytes);
+  return [
+    ...(report.framesSkipped > 0 ? [`${report.framesSkipped} damaged frames (${report.bytesSkipped} bytes, at offset+length ${report.skipped}) were skipped`] : []),
+    ...(report.framesRepaired > 0 ? [`${report.framesRepaired} frames with a damaged length were read back whole`] : []),
+    ...(report.bytesUnreadable > 0 ? [`the last ${report.bytesUnreadable} bytes could not be read past the damage`] : []),
+    ...(report.tornTailBytes > 0 ? [`it ends with ${report.tornTailBytes} bytes of a write cut short`] : []),
+  ];
 }
 
 interface Moved {
@@ -284,16 +288,16 @@ async function moveOne(source: MemoryStore, target: MailStore, message: StoredMe
 /**
  * The release history kept beside the journal (relay/release-journal.ts), of the
  * messages moved, under the ids they have in the database; a release the stop cut
- * short is closed as a start with --data-dir would. The file is read, never written.
- * Returns how many moved.
+ * short is closed as a start with --data-dir would. The file is read, never written;
+ * damage is told, as the mail journal's is. Returns how many moved.
  */
-async function moveReleases(path: string, ids: ReadonlyMap<string, string>, table: ReleaseTable): Promise<number> {
-  const data = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return Buffer.alloc(0);
-    throw error;
-  });
+async function moveReleases(path: string, ids: ReadonlyMap<string, string>, table: ReleaseTable, warn: (line: string) => void): Promise<number> {
+  const { releases, tornBytes, damage } = savedReleases(await JournalFile.readOnly(path));
+  if (damagedInTheMiddle(damage)) {
+    warn(`${path} is damaged in the middle: ${damageSaid(damage, tornBytes).join('; ')}. The ${releases.length} releases read are moved; the file is left as it is`);
+  }
   const saves: Array<Promise<void>> = [];
-  for (const record of savedReleases(data).releases) {
+  for (const record of releases) {
     const messageId = ids.get(record.messageId);
     if (messageId === undefined) continue;
     closeUnfinished(record);
