@@ -41,6 +41,11 @@ export interface CommandSpec<Args> {
    * sequence number) runs, since the client could not tell which message it meant.
    */
   holdsExpunges?: boolean;
+  /**
+   * The command reads nothing of the store (CAPABILITY, ID, LOGOUT), so it runs without
+   * waiting for the store to settle, and while it cannot (MailStore.settled).
+   */
+  readsNothing?: boolean;
   /** Reads the arguments after the command name; throws ParseError → BAD. */
   parse(r: Reader, session: Session): Args;
   run(session: Session, args: Args, call: Invocation): Promise<Status> | Status;
@@ -51,6 +56,7 @@ export interface CommandEntry {
   name: string;
   states: readonly State[];
   holdsExpunges: boolean;
+  readsStore: boolean;
   /** Parses (may throw ParseError) and returns the runner. */
   prepare(r: Reader, session: Session): (call: Invocation) => Promise<Status> | Status;
 }
@@ -60,6 +66,7 @@ export function command<Args>(spec: CommandSpec<Args>): CommandEntry {
     name: spec.name,
     states: spec.states,
     holdsExpunges: spec.holdsExpunges ?? false,
+    readsStore: !spec.readsNothing,
     prepare(r, session) {
       const args = spec.parse(r, session);
       r.end();

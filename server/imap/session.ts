@@ -322,9 +322,9 @@ export class Session {
     let status: Status;
     this.busy = true;
     try {
-      // What the command reads of the index is durable (MailStore.settled); LOGOUT reads nothing.
-      if (this.#access && name !== 'LOGOUT') await this.#access.store.settled();
       const runner = entry.prepare(r, this);
+      // What the command reads of the index is durable (MailStore.settled).
+      if (this.#access && entry.readsStore) await this.#access.store.settled();
       status = await runner({ tag, name, uid });
     } catch (error) {
       if (error instanceof ParseError) status = bad(`${name}: ${error.message}`);

@@ -5,6 +5,7 @@ import type { Reader } from '../parser.js';
 /** RFC 3501 §6.1.1 */
 const capability = command({
   name: 'CAPABILITY',
+  readsNothing: true,
   states: ANY,
   parse: none,
   run(session) {
@@ -19,6 +20,7 @@ const noop = command({ name: 'NOOP', states: ANY, parse: none, run: () => ok('NO
 /** RFC 3501 §6.1.3 */
 const logout = command({
   name: 'LOGOUT',
+  readsNothing: true,
   states: ANY,
   parse: none,
   run(session) {
@@ -46,6 +48,7 @@ function readIdParams(r: Reader): Array<[string, string | null]> | null {
 /** RFC 2971: the client says who it is; the server answers in kind. */
 const id = command({
   name: 'ID',
+  readsNothing: true,
   states: ANY,
   parse(r) {
     r.sp();
