@@ -164,7 +164,7 @@ export class Reader {
   listMailbox(): Buffer {
     const b = this.peek();
     if (b === DQUOTE || b === 0x7b) return this.stringBytes();
-    // 8-bit bytes are accepted here as UTF-8 (RFC 9051 / RFC 6855).
+    // 8-bit bytes are taken here; mailbox-name.ts decides what they may be (UTF-8 only after ENABLE, RFC 6855).
     const start = this.pos;
     while (this.pos < this.bytes.length) {
       const c = this.bytes[this.pos] as number;

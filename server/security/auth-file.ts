@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readConfigText } from '../lib/config-file.js';
+import { hasUnsafeCharacter } from './mailbox.js';
 import { CheckedPasswords } from './checked-passwords.js';
 
 /**
@@ -63,6 +64,8 @@ export function parseAuthFile(text: string, source = 'auth file'): Credentials {
     // stripped: it is invisible in an editor and htpasswd never writes it, so keeping it
     // makes a login fail with no clue why, and stripping it silently changes a password.
     if (/^\s|\s$/.test(user)) throw new AuthFileError(`${at}: the user name starts or ends with white space`);
+    // A zero-width space or a BOM: no login can carry it (mailbox-sign-in.ts), so the user could never sign in.
+    if (hasUnsafeCharacter(user)) throw new AuthFileError(`${at}: the user name ${shown(user)} holds an invisible character no login can carry`);
     if (secret === '') throw new AuthFileError(`${at}: the secret of ${shown(user)} is empty (an empty password is not a password)`);
     if (/^\s|\s$/.test(secret)) throw new AuthFileError(`${at}: the secret of ${shown(user)} starts or ends with white space, which is invisible in an editor; remove it`);
     const problem = secretProblem(secret);

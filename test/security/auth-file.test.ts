@@ -62,6 +62,7 @@ describe('an auth file', () => {
     ['a lone CR', 'eve:pw\rroot:x\n', 1, /holds a control character/],
     ['a NUL in the user name', 'e\0ve:pw\n', 1, /holds a control character/],
     ['a C1 control', 'eve:pw\u0085x\n', 1, /holds a control character/],
+    ['a zero-width space in the user name (no login can carry it)', 'e\u200bve:pw\n', 1, /the user name "e\u200bve" holds an invisible character/],
     ['a line without a colon', 'ok:pw\nnocolon\n', 2, /expected user:secret/],
     ['an empty user', ':pw\n', 1, /expected user:secret/],
   ])('refuses %s, naming the file and the line', async (_what, content, line, message) => {
