@@ -1,6 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { parseMediaType } from '../lib/media-type.js';
-import { isCleanTag, TAG_RULE } from '../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../shapes/tag-rule.js';
 import { arrayOf, line, mapOf, nullable, object, required, text, type TypeOf } from './decode-body.js';
 
 /** What POST /api/v1/send asks for, checked. */

@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { LetterboxApiError, type LetterboxClient } from '../client/client.js';
-import { isCleanTag, TAG_RULE } from '../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../shapes/tag-rule.js';
 import { capBytes, capText, RAW_DEFAULT, RAW_MAX, TEXT_DEFAULT, TEXT_MAX } from './bounds.js';
 import { describeFailure } from './failure.js';
 import { checkingParams } from './jsonrpc.js';

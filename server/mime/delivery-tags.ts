@@ -1,30 +1,6 @@
+import { cleanTag } from '../shapes/tag-rule.js';
 import { firstFieldValue } from './field-value.js';
 import type { Envelope } from './types.js';
-
-/**
- * Mailpit's tag rule: letters, digits, `-`, `.`, space, `_`, `@`, 1–100 characters.
- * Other characters are dropped, runs of spaces collapsed.
- */
-export function cleanTag(tag: string): string {
-  return tag
-    .replace(/[^\p{L}\p{N}\-. _@]/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 100)
-    .trim();
-}
-
-/** What isCleanTag asks of a tag, for a refusal to say. */
-export const TAG_RULE = 'letters, digits, single spaces and - . _ @, 1 to 100 characters, no space at either end';
-
-/**
- * Whether a tag given through the API is one as it stands: cleaning would leave it
- * unchanged. The API refuses any other rather than store it cleaned (Mailpit cleans
- * silently, so "!!!" clears a message's tags).
- */
-export function isCleanTag(tag: string): boolean {
-  return tag !== '' && cleanTag(tag) === tag;
-}
 
 export function cleanTags(tags: Iterable<string>): string[] {
   return [...new Set([...tags].map(cleanTag).filter(Boolean))];

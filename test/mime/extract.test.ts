@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractLinksAndCodes } from '../../server/mime/extract.js';
-import { cleanTag, deliveryTags } from '../../server/mime/delivery-tags.js';
+import { deliveryTags } from '../../server/mime/delivery-tags.js';
+import { cleanTag } from '../../server/shapes/tag-rule.js';
 import { listUnsubscribe } from '../../server/mime/list-unsubscribe.js';
 
 describe('links and one-time codes', () => {

@@ -1,4 +1,4 @@
-import { isCleanTag, TAG_RULE } from '../../mime/delivery-tags.js';
+import { isCleanTag, TAG_RULE } from '../../shapes/tag-rule.js';
 import type { MailStore } from '../../store/mail-store.js';
 import type { RouteModule } from '../api.js';
 import { arrayOf, line, nullable, object, required } from '../decode-body.js';

@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
+import { isCleanTag, TAG_RULE } from '../../../server/shapes/tag-rule.js';
 
-/** The server's rule for a tag (TAG_RULE in server/mime/delivery-tags.ts): no space at either end or twice in a row. */
-const VALID = /^(?! )(?!.* {2})(?!.* $)[\p{L}\p{N}\-._ @]{1,100}$/u;
 
 /**
  * Tags on one message: a tag's name lists its messages; remove with ×, add by typing and
@@ -13,8 +12,8 @@ export function TagsEditor({ tags, onChange, onOpen, refused }: { tags: string[]
   const add = () => {
     const tag = draft.trim();
     if (!tag) return;
-    if (!VALID.test(tag)) {
-      setError('Tags hold letters, digits, single spaces and - . _ @ (up to 100)');
+    if (!isCleanTag(tag)) {
+      setError(`A tag holds ${TAG_RULE}`);
       return;
     }
     setError('');
