@@ -95,7 +95,9 @@ export async function createSandbox(given: Config, deps: Partial<SandboxDeps> = 
     delivery,
     ...(inboxes && { inboxes: inboxes.directory }),
     ...(database && { ready: database.ready, locks: database.locks, releaseTables: database.releases }),
+    // With --data-dir: not ready once a journal refused a write (the disk is full), until a restart.
     ...(durable && { ready: () => Promise.resolve(durable.writable()) }),
+    ...(inboxes && config.dataDir && { ready: () => Promise.resolve(inboxes.directory.writable()) }),
   };
   // A front that cannot be built (a release setting refused) lets go of the stores and the database opened for it.
   const { relay, fronts } = await Promise.resolve()

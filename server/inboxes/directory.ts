@@ -272,6 +272,7 @@ export async function createInboxDirectory(options: InboxDirectoryOptions): Prom
     },
 
     list: () => [...live.values()].map((l) => l.inbox).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    writable: () => [...live.values()].every((l) => l.opened.writable()),
     get: (name) => live.get(name)?.inbox,
 
     async signIn(user, password) {

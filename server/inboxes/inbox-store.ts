@@ -18,6 +18,8 @@ export interface InboxStore {
   readonly ready: Promise<void>;
   /** Closes the journal; with `discard` its folder goes too (the inbox and its mail are gone). */
   close(discard: boolean): Promise<void>;
+  /** False once the inbox's journal refused a write (Durable.writable); a database answers for itself (/readyz). */
+  writable(): boolean;
 }
 
 export function inboxFolder(dataDir: string, name: string): string {
@@ -44,17 +46,19 @@ export function openInboxStore(options: {
   const { name, dataDir, logger } = options;
   if (options.database) return openDatabaseInbox(options.database, options);
   const store = new MemoryStore({ limits: options.limits, clock: options.clock });
-  if (!dataDir) return { store, ready: Promise.resolve(), close: () => Promise.resolve() };
+  if (!dataDir) return { store, ready: Promise.resolve(), close: () => Promise.resolve(), writable: () => true };
   const folder = inboxFolder(dataDir, name);
   const log = logger.child({ inbox: name });
   const opening: Promise<Durable> = (options.after ?? Promise.resolve())
     .then(() => (options.fresh ? rm(folder, { recursive: true, force: true }) : undefined))
     .then(() => makeDurable(store, folder, log));
-  const ready = opening.then(() => undefined);
+  let durable: Durable | undefined;
+  const ready = opening.then((opened) => void (durable = opened));
   ready.catch((error: unknown) => log.error('cannot open the journal of an inbox; its mail is refused until restart', { error }));
   return {
     store,
     ready,
+    writable: () => durable?.writable() ?? true,
     async close(discard) {
       const durable = await opening.catch(() => undefined);
       await durable?.close();
@@ -79,7 +83,7 @@ function openDatabaseInbox(open: OpenDatabaseStore, options: { name: string; lim
       if (options.fresh && opened.store.stats().messages > 0) await opened.store.clear();
     });
   ready.catch((error: unknown) => log.error('cannot load an inbox from the database; its mail is refused until restart', { error }));
-  return { store: opened.store, ready, close: () => ready.catch(() => undefined).then(() => opened.close()) };
+  return { store: opened.store, ready, close: () => ready.catch(() => undefined).then(() => opened.close()), writable: () => true };
 }
 
 /**

@@ -87,6 +87,8 @@ export interface InboxDirectory {
 
   /** Every inbox now, sorted by name. */
   list(): Inbox[];
+  /** Whether every inbox can still make its mail durable (no journal has refused a write): /readyz. */
+  writable(): boolean;
   get(name: string): Inbox | undefined;
 
   /** A user of the `users` section whose password is right (plain or bcrypt); undefined otherwise, in the same time for unknown users. */
