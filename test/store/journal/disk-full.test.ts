@@ -24,25 +24,34 @@ const send = (letterbox: CliProcess, subject: string) =>
     (error: { responseCode?: number }) => error.responseCode,
   );
 
-describe.runIf(canMountSmallDisk())('a --data-dir whose disk fills up', () => {
-  let folder: string;
-  let letterbox: CliProcess;
-  let api: string;
-
+/**
+ * Letterbox started on a small disk of its own at `<folder>/disk`, its data there, with
+ * `extra` flags (given the folder, for files kept off the disk); stopped and removed after the describe.
+ */
+function onSmallDisk(extra: (folder: string) => Promise<string[]> = async () => []) {
+  const running = { folder: '', letterbox: undefined as unknown as CliProcess, api: '' };
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'letterbox-full-disk-'));
-    letterbox = await startCli(['--data-dir', join(folder, 'data'), '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--imap', 'off', '--pop3', 'off'], ['smtp', 'http'], {}, [...IN_SMALL_DISK, folder]);
-    api = `http://127.0.0.1:${letterbox.ports.http}/`;
+    running.folder = await mkdtemp(join(tmpdir(), 'letterbox-full-disk-'));
+    const disk = join(running.folder, 'disk');
+    await mkdir(disk);
+    const flags = ['--data-dir', join(disk, 'data'), ...(await extra(running.folder)), '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--imap', 'off', '--pop3', 'off'];
+    running.letterbox = await startCli(flags, ['smtp', 'http'], {}, [...IN_SMALL_DISK, disk]);
+    running.api = `http://127.0.0.1:${running.letterbox.ports.http}/`;
   }, 30_000);
-
   afterAll(async () => {
-    letterbox?.child.kill('SIGTERM');
-    await letterbox?.exited;
-    await rm(folder, { recursive: true, force: true });
+    running.letterbox?.child.kill('SIGTERM');
+    await running.letterbox?.exited;
+    await rm(running.folder, { recursive: true, force: true });
   });
+  return running;
+}
+
+describe.runIf(canMountSmallDisk())('a --data-dir whose disk fills up', () => {
+  const running = onSmallDisk();
 
 
   it('refuses mail with 451 and keeps no copy of it, says so once, and /readyz turns not ready', async () => {
+    const { letterbox, api } = running;
     let accepted = 0;
     for (let i = 0; i < 40 && (await send(letterbox, `fits ${i}`)) === 250; i++) accepted++;
     expect(accepted).toBeGreaterThan(0);
@@ -60,29 +69,16 @@ describe.runIf(canMountSmallDisk())('a --data-dir whose disk fills up', () => {
 });
 
 describe.runIf(canMountSmallDisk())('team inboxes in a --data-dir whose disk fills up', () => {
-  let folder: string;
-  let letterbox: CliProcess;
-  let api: string;
   const ops = { authorization: `Basic ${Buffer.from('ops:pw-ops').toString('base64')}` };
-
-  beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'letterbox-full-disk-inboxes-'));
-    // The inboxes file lies outside the small disk; every message goes to the one inbox.
+  // The inboxes file lies off the small disk; every message goes to the one inbox.
+  const running = onSmallDisk(async (folder) => {
     const file = join(folder, 'inboxes.json');
     await writeFile(file, JSON.stringify({ inboxes: { team: {} }, users: { ops: { password: 'pw-ops', inboxes: ['*'] } }, unrouted: 'team' }));
-    const disk = join(folder, 'disk');
-    await mkdir(disk);
-    letterbox = await startCli(['--data-dir', join(disk, 'data'), '--inboxes', file, '--smtp', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--imap', 'off', '--pop3', 'off'], ['smtp', 'http'], {}, [...IN_SMALL_DISK, disk]);
-    api = `http://127.0.0.1:${letterbox.ports.http}/`;
-  }, 30_000);
-
-  afterAll(async () => {
-    letterbox?.child.kill('SIGTERM');
-    await letterbox?.exited;
-    await rm(folder, { recursive: true, force: true });
+    return ['--inboxes', file];
   });
 
   it("turns /readyz not ready once an inbox's journal refused a write, and keeps no copy of refused mail", async () => {
+    const { letterbox, api } = running;
     expect((await fetch(`${api}readyz`)).status).toBe(200);
     let accepted = 0;
     for (let i = 0; i < 40 && (await send(letterbox, `fits ${i}`)) === 250; i++) accepted++;
